@@ -1,0 +1,145 @@
+# Makefile: builds osmotop and osmo-local and runs every test layer. `make help` lists targets.
+
+BUILD    ?= build
+CC       ?= cc
+PKGS     := ncursesw libcurl libcjson yaml-0.1
+Q        := $(if $(V),,@)
+
+WARN     := -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Wpedantic -Wshadow \
+            -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+ifeq ($(CI),true)
+WARN     += -Werror
+endif
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+OPT      ?= -O2 -g
+ifdef SAN
+OPT      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN    := -fsanitize=address,undefined
+endif
+
+# ncursesw.pc adds -D_XOPEN_SOURCE=600 -D_DEFAULT_SOURCE; we choose our own feature macros.
+PKG_CFLAGS = $(filter-out -D%,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += -Iinclude -MMD -MP
+CFLAGS   += $(WARN) $(OPT) $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lwslay
+TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+COMMON_SRC := $(wildcard common/*.c)
+CLIENT_SRC := $(wildcard client/*.c)
+TUI_SRC    := $(filter-out tui/main.c,$(wildcard tui/*.c))
+SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
+SUPPORT_SRC := $(wildcard tests/support/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB_COMMON := $(BUILD)/lib/libcommon.a
+LIB_CLIENT := $(BUILD)/lib/libclient.a
+LIB_TUI    := $(BUILD)/lib/libtui.a
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
+TEST_TOOLS := $(patsubst tests/support/tool_%.c,$(BUILD)/tests/%,$(wildcard tests/support/tool_*.c))
+SUPPORT_OBJ := $(call obj,$(filter-out tests/support/tool_%.c,$(SUPPORT_SRC)))
+
+PROGRAMS := $(BUILD)/bin/osmotop $(if $(wildcard server/main.c),$(BUILD)/bin/osmo-local)
+
+.PHONY: all deps deps-lint test test-unit test-integration test-e2e check lint format demo \
+        bench clean help ensure-deps
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS)
+
+help:
+	@echo "make            build $(PROGRAMS)"
+	@echo "make deps       install the Debian packages (idempotent)"
+	@echo "make test       unit, integration and end-to-end tests (what CI runs)"
+	@echo "make check      unit and integration tests under ASan+UBSan"
+	@echo "make lint       clang-format check and cppcheck"
+	@echo "make demo       start osmo-local and show osmotop on an example workflow"
+	@echo "make clean      remove $(BUILD)/"
+
+deps:
+	$(Q)tools/deps.sh
+
+deps-lint:
+	$(Q)tools/deps.sh clang-format cppcheck
+
+# Every build checks for the libraries first, so a fresh machine needs no separate step.
+ensure-deps:
+	$(Q)tools/deps.sh --check 2>/dev/null || tools/deps.sh
+
+$(BUILD)/obj/%.o: %.c | ensure-deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB_COMMON): $(call obj,$(COMMON_SRC))
+$(LIB_CLIENT): $(call obj,$(CLIENT_SRC))
+$(LIB_TUI): $(call obj,$(TUI_SRC))
+$(BUILD)/lib/%.a:
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/osmotop: $(call obj,tui/main.c) $(LIB_TUI) $(LIB_CLIENT) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/osmo-local: $(call obj,server/main.c $(SERVER_SRC)) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libmicrohttpd 2>/dev/null) -lutil
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB_TUI) $(LIB_CLIENT) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/itest_%: $(BUILD)/obj/tests/integration/itest_%.o $(SUPPORT_OBJ) $(LIB_TUI) $(LIB_CLIENT) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/support/tool_%.o $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDSAN) -o $@ $^
+
+# Integration binaries live in tests/integration/test_*.c but link as itest_* to keep names apart.
+$(BUILD)/obj/tests/integration/itest_%.o: tests/integration/test_%.c | ensure-deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+INTEG_BINS := $(patsubst $(BUILD)/tests/test_%,$(BUILD)/tests/itest_%,$(INTEG_TESTS))
+
+test-unit: $(UNIT_TESTS)
+	$(Q)tools/run-tests.sh unit $(UNIT_TESTS)
+
+test-integration: $(INTEG_BINS) $(TEST_TOOLS) $(PROGRAMS)
+	$(Q)BUILD=$(BUILD) tools/run-tests.sh integration $(INTEG_BINS)
+
+test-e2e: $(PROGRAMS) $(TEST_TOOLS)
+	$(Q)BUILD=$(BUILD) tools/run-e2e.sh
+
+test: all
+	$(Q)$(MAKE) --no-print-directory test-unit test-integration test-e2e
+
+check:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=1 test-unit test-integration
+
+lint: deps-lint
+	$(Q)clang-format --dry-run -Werror $(wildcard */*.c */*.h tests/*/*.c)
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--suppress=missingIncludeSystem -Iinclude common client tui server
+
+format:
+	$(Q)clang-format -i $(wildcard */*.c */*.h tests/*/*.c)
+
+demo: all $(TEST_TOOLS)
+	$(Q)BUILD=$(BUILD) tools/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+.SECONDARY:

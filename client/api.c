@@ -1,0 +1,571 @@
+/* api.c: URLs, query strings and decoding for each OSMO endpoint; token refresh gating. */
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "osmo_time.h"
+
+/* The CLI's 60 s for normal requests; streams have none but an idle cut. */
+#define API_TIMEOUT_MS 60000L
+#define API_MAX_JSON (64u << 20)
+#define API_MAX_TEXT (16u << 20)
+
+typedef int (*api_decode_fn)(struct api_result *res, const char *body, size_t len);
+
+static int
+api_decode_list(struct api_result *res, const char *body, size_t len)
+{
+	return decode_workflow_list(body, len, &res->list, &res->err);
+}
+
+static int
+api_decode_query(struct api_result *res, const char *body, size_t len)
+{
+	return decode_workflow(body, len, &res->workflow, &res->err);
+}
+
+static int
+api_decode_cancel(struct api_result *res, const char *body, size_t len)
+{
+	return decode_cancel(body, len, &res->name, &res->err);
+}
+
+static int
+api_decode_submit(struct api_result *res, const char *body, size_t len)
+{
+	return decode_submit_result(body, len, &res->submit, &res->err);
+}
+
+static int
+api_decode_version(struct api_result *res, const char *body, size_t len)
+{
+	return decode_version(body, len, &res->version, &res->err);
+}
+
+static int
+api_decode_text(struct api_result *res, const char *body, size_t len)
+{
+	res->text = xstrndup(body, len);
+	res->text_len = len;
+	return 0;
+}
+
+static const struct api_kind_info {
+	api_decode_fn decode;
+	size_t max_bytes;
+	long timeout_ms;
+} api_kinds[] = {
+	[API_LIST] = { api_decode_list, API_MAX_JSON, API_TIMEOUT_MS },
+	[API_QUERY] = { api_decode_query, API_MAX_JSON, API_TIMEOUT_MS },
+	[API_CANCEL] = { api_decode_cancel, API_MAX_JSON, API_TIMEOUT_MS },
+	[API_SUBMIT] = { api_decode_submit, API_MAX_JSON, API_TIMEOUT_MS },
+	[API_RESTART] = { api_decode_submit, API_MAX_JSON, API_TIMEOUT_MS },
+	[API_VERSION] = { api_decode_version, API_MAX_JSON, API_TIMEOUT_MS },
+	[API_TEXT] = { api_decode_text, API_MAX_TEXT, API_TIMEOUT_MS },
+	[API_STREAM] = { NULL, 0, 0 },
+};
+
+struct api_call {
+	unsigned long id;
+	enum api_kind kind;
+	const char *method;
+	char *url;
+	char *path;		/* for messages: method + path, never the query or a token */
+	char *body;
+	size_t body_len;
+	const char *content_type;
+	long idle_timeout_s;
+	struct api_callbacks cb;
+	unsigned long http_id;	/* 0 while waiting for a token refresh */
+	bool retried_auth;
+	struct api *api;
+	struct api_call *next;
+};
+
+struct api {
+	char *base;
+	struct auth *auth;
+	struct http *http;
+	unsigned long next_id;
+	struct api_call *calls;
+	unsigned long refresh_id;	/* the refresh request in flight, 0 if none */
+};
+
+static void api_send(struct api_call *c);
+
+struct api *
+api_new(const char *base_url, struct auth *auth, struct http *http)
+{
+	struct api *api = xcalloc(1, sizeof(*api));
+	size_t n = strlen(base_url);
+
+	while (n && base_url[n - 1] == '/')
+		n--;
+	api->base = xstrndup(base_url, n);
+	api->auth = auth;
+	api->http = http;
+	api->next_id = 1;
+	return api;
+}
+
+static void
+api_call_free(struct api_call *c)
+{
+	free(c->url);
+	free(c->path);
+	free(c->body);
+	free(c);
+}
+
+static void
+api_unlink(struct api *api, struct api_call *c)
+{
+	for (struct api_call **pp = &api->calls; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			return;
+		}
+}
+
+void
+api_free(struct api *api)
+{
+	if (!api)
+		return;
+	if (api->refresh_id)
+		http_cancel(api->http, api->refresh_id);
+	while (api->calls) {
+		struct api_call *c = api->calls;
+
+		api->calls = c->next;
+		if (c->http_id)
+			http_cancel(api->http, c->http_id);
+		api_call_free(c);
+	}
+	free(api->base);
+	free(api);
+}
+
+const char *
+api_base_url(const struct api *api)
+{
+	return api->base;
+}
+
+void
+api_result_free(struct api_result *res)
+{
+	osmo_workflow_free(&res->workflow);
+	osmo_workflow_list_free(&res->list);
+	osmo_submit_result_free(&res->submit);
+	osmo_version_free(&res->version);
+	free(res->name);
+	free(res->text);
+	memset(res, 0, sizeof(*res));
+}
+
+/* Completes a call: unlinks it, then hands res to its callback. */
+static void
+api_complete(struct api_call *c, struct api_result *res)
+{
+	struct api_callbacks cb = c->cb;
+
+	api_unlink(c->api, c);
+	api_call_free(c);
+	if (cb.done)
+		cb.done(cb.ctx, res);
+	else
+		api_result_free(res);
+}
+
+static void
+api_fail(struct api_call *c, const struct api_error *err)
+{
+	struct api_result res = { .kind = c->kind, .err = *err };
+
+	api_complete(c, &res);
+}
+
+static void
+api_refresh_done(void *ctx, const struct http_result *hr)
+{
+	struct api *api = ctx;
+	struct api_error err = { 0 };
+	int rc;
+
+	api->refresh_id = 0;
+	rc = auth_refresh_apply(api->auth, hr, &err);
+	/* Every call that waited for the token goes now, or fails with the refresh's error. */
+	for (struct api_call *c = api->calls, *next; c; c = next) {
+		next = c->next;
+		if (c->http_id)
+			continue;
+		if (rc == 0)
+			api_send(c);
+		else
+			api_fail(c, &err);
+	}
+}
+
+static void
+api_start_refresh(struct api *api)
+{
+	struct strv headers = { 0 };
+	char *url = NULL, *body = NULL;
+	struct api_error err = { 0 };
+
+	if (api->refresh_id)
+		return;
+	if (auth_refresh_request(api->auth, &url, &body, &headers, &err) < 0) {
+		struct http_result hr = { .err = err };
+
+		api_refresh_done(api, &hr);
+		return;
+	}
+	struct http_spec spec = {
+		.method = "POST",
+		.url = url,
+		.headers = &headers,
+		.body = body,
+		.body_len = strlen(body),
+		.timeout_ms = API_TIMEOUT_MS,
+		.max_bytes = 1u << 20,
+		.on_done = api_refresh_done,
+		.ctx = api,
+	};
+	api->refresh_id = http_start(api->http, &spec);
+	strv_free(&headers);
+	free(url);
+	free(body);
+}
+
+static void
+api_http_data(void *ctx, const char *data, size_t n)
+{
+	struct api_call *c = ctx;
+
+	if (c->cb.data)
+		c->cb.data(c->cb.ctx, data, n);
+}
+
+static void
+api_http_done(void *ctx, const struct http_result *hr)
+{
+	struct api_call *c = ctx;
+	struct api *api = c->api;
+	struct api_result res = { .kind = c->kind };
+	char prefix[300];
+
+	c->http_id = 0;
+	snprintf(prefix, sizeof(prefix), "%s %s", c->method, c->path);
+	if (hr->status == 401 && !c->retried_auth && auth_can_refresh(api->auth)) {
+		/* A token can expire early (clock skew, revocation): refresh once and retry. */
+		c->retried_auth = true;
+		api_start_refresh(api);
+		return;
+	}
+	if (hr->err.kind != API_OK && (hr->status == 0 || hr->err.kind != API_ERR_TRANSPORT ||
+				       c->kind == API_STREAM)) {
+		api_error_set(&res.err, hr->err.kind, "%s: %s", prefix, hr->err.message);
+		res.err.http_status = hr->status;
+	} else if (hr->status >= 300 && hr->status < 400) {
+		api_error_set(&res.err, API_ERR_AUTH,
+			      "%s: HTTP %ld redirect to a login page: the token was not accepted; "
+			      "run 'osmo login'", prefix, hr->status);
+		res.err.http_status = hr->status;
+	} else if (hr->status < 200 || hr->status >= 300) {
+		decode_error_body(hr->status, hr->body, hr->len, prefix, &res.err);
+	} else if (api_kinds[c->kind].decode &&
+		   api_kinds[c->kind].decode(&res, hr->body, hr->len) < 0) {
+		char *msg = xasprintf("%s: %s", prefix, res.err.message);
+
+		strlcpy_safe(res.err.message, msg, sizeof(res.err.message));
+		free(msg);
+	}
+	api_complete(c, &res);
+}
+
+static void
+api_send(struct api_call *c)
+{
+	struct api *api = c->api;
+	struct strv headers = { 0 };
+
+	if (auth_needs_refresh(api->auth, clock_wall_ms() / 1000)) {
+		c->http_id = 0;
+		api_start_refresh(api);
+		return;
+	}
+	auth_add_headers(api->auth, &headers);
+	strv_push_owned(&headers, xasprintf("Content-Type: %s",
+					    c->content_type ? c->content_type : "application/json"));
+	if (c->kind == API_STREAM || c->kind == API_TEXT)
+		strv_push(&headers, "Accept: text/plain");
+	struct http_spec spec = {
+		.method = c->method,
+		.url = c->url,
+		.headers = &headers,
+		.body = c->body,
+		.body_len = c->body_len,
+		.timeout_ms = api_kinds[c->kind].timeout_ms,
+		.idle_timeout_s = c->idle_timeout_s,
+		.max_bytes = api_kinds[c->kind].max_bytes,
+		.stream = c->kind == API_STREAM,
+		.on_data = api_http_data,
+		.on_done = api_http_done,
+		.ctx = c,
+	};
+	c->http_id = http_start(api->http, &spec);
+	strv_free(&headers);
+}
+
+/* Creates a call for base + path + ("?" query) and sends it (or queues it behind a refresh). */
+static unsigned long
+api_call(struct api *api, enum api_kind kind, const char *method, char *path, char *query,
+	 char *body, long idle_timeout_s, struct api_callbacks cb)
+{
+	struct api_call *c = xcalloc(1, sizeof(*c));
+
+	c->id = api->next_id++;
+	c->kind = kind;
+	c->method = method;
+	c->path = path;
+	c->url = query && query[0] ? xasprintf("%s%s?%s", api->base, path, query) :
+				     xasprintf("%s%s", api->base, path);
+	free(query);
+	c->body = body;
+	c->body_len = body ? strlen(body) : 0;
+	c->idle_timeout_s = idle_timeout_s;
+	c->cb = cb;
+	c->api = api;
+	c->next = api->calls;
+	api->calls = c;
+	api_send(c);
+	return c->id;
+}
+
+static void
+api_q_str(struct strbuf *q, const char *key, const char *value)
+{
+	char *e;
+
+	if (!value)
+		return;
+	e = http_escape(value);
+	strbuf_addf(q, "%s%s=%s", q->len ? "&" : "", key, e);
+	free(e);
+}
+
+static void
+api_q_strv(struct strbuf *q, const char *key, const struct strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		api_q_str(q, key, sv->v[i]);
+}
+
+static void
+api_q_int(struct strbuf *q, const char *key, long v)
+{
+	strbuf_addf(q, "%s%s=%ld", q->len ? "&" : "", key, v);
+}
+
+static void
+api_q_bool(struct strbuf *q, const char *key, bool v)
+{
+	api_q_str(q, key, v ? "true" : "false");
+}
+
+static void
+api_q_time(struct strbuf *q, const char *key, int64_t ms)
+{
+	char buf[OSMO_TIME_BUF];
+
+	if (!ms)
+		return;
+	/* Whole seconds: the CLI sends YYYY-MM-DDTHH:MM:SS. */
+	osmo_time_format_iso(ms - ms % 1000, buf);
+	api_q_str(q, key, buf);
+}
+
+/* Joins literal parts with percent-encoded segments: lit0 seg0 lit1 seg1 lit2 (NULLs end it). */
+static char *
+api_path(const char *lit0, const char *seg0, const char *lit1, const char *seg1, const char *lit2)
+{
+	const char *parts[] = { lit0, seg0, lit1, seg1, lit2 };
+	struct strbuf sb = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(parts) && parts[i]; i++) {
+		if (i % 2 == 0) {
+			strbuf_addstr(&sb, parts[i]);
+			continue;
+		}
+		char *e = http_escape(parts[i]);
+
+		strbuf_addstr(&sb, e);
+		free(e);
+	}
+	return strbuf_detach(&sb);
+}
+
+char *
+api_list_query_string(const struct api_list_query *q)
+{
+	struct strbuf s = { 0 };
+
+	api_q_strv(&s, "users", &q->users);
+	api_q_str(&s, "name", q->name && q->name[0] ? q->name : NULL);
+	api_q_strv(&s, "statuses", &q->statuses);
+	api_q_int(&s, "offset", q->offset > 0 ? q->offset : 0);
+	if (q->limit > 0)
+		api_q_int(&s, "limit", q->limit > 1000 ? 1000 : q->limit);
+	api_q_str(&s, "order", q->ascending ? "ASC" : "DESC");
+	if (q->all_users)
+		api_q_bool(&s, "all_users", true);
+	api_q_strv(&s, "pools", &q->pools);
+	/* As the CLI: without a pool filter ask for all pools, not the profile's default. */
+	if (q->all_pools || q->pools.n == 0)
+		api_q_bool(&s, "all_pools", true);
+	api_q_time(&s, "submitted_after", q->submitted_after_ms);
+	api_q_time(&s, "submitted_before", q->submitted_before_ms);
+	api_q_strv(&s, "tags", &q->tags);
+	return strbuf_detach(&s);
+}
+
+unsigned long
+api_list(struct api *api, const struct api_list_query *q, struct api_callbacks cb)
+{
+	return api_call(api, API_LIST, "GET", xstrdup("/api/workflow"), api_list_query_string(q),
+			NULL, 0, cb);
+}
+
+unsigned long
+api_query(struct api *api, const char *workflow, bool verbose, bool skip_groups,
+	  struct api_callbacks cb)
+{
+	struct strbuf q = { 0 };
+
+	api_q_bool(&q, "verbose", verbose);
+	if (skip_groups)
+		api_q_bool(&q, "skip_groups", true);
+	return api_call(api, API_QUERY, "GET", api_path("/api/workflow/", workflow, NULL, NULL, NULL),
+			strbuf_detach(&q), NULL, 0, cb);
+}
+
+unsigned long
+api_spec(struct api *api, const char *workflow, bool use_template, struct api_callbacks cb)
+{
+	struct strbuf q = { 0 };
+
+	if (use_template)
+		api_q_bool(&q, "use_template", true);
+	return api_call(api, API_TEXT, "GET", api_path("/api/workflow/", workflow, "/spec", NULL, NULL),
+			strbuf_detach(&q), NULL, 0, cb);
+}
+
+unsigned long
+api_error_logs(struct api *api, const char *workflow, const char *task, int retry_id,
+	       struct api_callbacks cb)
+{
+	struct strbuf q = { 0 };
+
+	api_q_str(&q, "task_name", task);
+	if (task && retry_id >= 0)
+		api_q_int(&q, "retry_id", retry_id);
+	return api_call(api, API_TEXT, "GET", api_path("/api/workflow/", workflow, "/error_logs", NULL, NULL),
+			strbuf_detach(&q), NULL, 0, cb);
+}
+
+unsigned long
+api_cancel(struct api *api, const char *workflow, bool force, const char *message,
+	   struct api_callbacks cb)
+{
+	struct strbuf q = { 0 };
+
+	api_q_bool(&q, "force", force);
+	api_q_str(&q, "message", message && message[0] ? message : NULL);
+	return api_call(api, API_CANCEL, "POST", api_path("/api/workflow/", workflow, "/cancel", NULL, NULL),
+			strbuf_detach(&q), NULL, 0, cb);
+}
+
+unsigned long
+api_submit(struct api *api, const struct api_submit_opts *o, struct api_callbacks cb)
+{
+	struct strbuf q = { 0 };
+	char *body = NULL;
+
+	if (!o->pool || (!o->yaml == !o->workflow_id)) {
+		struct api_result res = { .kind = API_SUBMIT };
+
+		api_error_set(&res.err, API_ERR_USAGE, "submit needs a pool and either a spec or a "
+			      "workflow ID to resubmit");
+		if (cb.done)
+			cb.done(cb.ctx, &res);
+		return 0;
+	}
+	api_q_str(&q, "workflow_id", o->workflow_id);
+	if (o->dry_run)
+		api_q_bool(&q, "dry_run", true);
+	if (o->validation_only)
+		api_q_bool(&q, "validation_only", true);
+	api_q_str(&q, "priority", o->priority);
+	if (o->yaml)
+		body = encode_submit_body(o->yaml, o->set_variables, NULL);
+	return api_call(api, API_SUBMIT, "POST", api_path("/api/pool/", o->pool, "/workflow", NULL, NULL),
+			strbuf_detach(&q), body, 0, cb);
+}
+
+unsigned long
+api_restart(struct api *api, const char *pool, const char *workflow, struct api_callbacks cb)
+{
+	return api_call(api, API_RESTART, "POST",
+			api_path("/api/pool/", pool, "/workflow/", workflow, "/restart"), NULL, NULL, 0, cb);
+}
+
+unsigned long
+api_version(struct api *api, struct api_callbacks cb)
+{
+	return api_call(api, API_VERSION, "GET", xstrdup("/api/version"), NULL, NULL, 0, cb);
+}
+
+unsigned long
+api_stream(struct api *api, const struct api_stream_opts *o, struct api_callbacks cb)
+{
+	struct strbuf q = { 0 };
+	const char *tail = o->what == API_STREAM_EVENTS ? "/events" : "/logs";
+
+	if (o->what == API_STREAM_LOGS && o->last_n_lines > 0)
+		api_q_int(&q, "last_n_lines", o->last_n_lines);
+	api_q_str(&q, "task_name", o->task);
+	if (o->task && o->retry_id >= 0)
+		api_q_int(&q, "retry_id", o->retry_id);
+	return api_call(api, API_STREAM, "GET",
+			api_path("/api/workflow/", o->workflow_id, tail, NULL, NULL),
+			strbuf_detach(&q), NULL, o->idle_timeout_s, cb);
+}
+
+void
+api_abort(struct api *api, unsigned long id)
+{
+	for (struct api_call *c = api->calls; c; c = c->next) {
+		if (c->id != id)
+			continue;
+		if (c->http_id)
+			http_cancel(api->http, c->http_id);
+		api_unlink(api, c);
+		api_call_free(c);
+		return;
+	}
+}
+
+size_t
+api_pending(const struct api *api)
+{
+	size_t n = 0;
+
+	for (const struct api_call *c = api->calls; c; c = c->next)
+		n++;
+	return n;
+}

@@ -1,0 +1,143 @@
+/* auth.c: bearer tokens, their refresh (OSMO JWT exchange or IdP), and the dev user header. */
+#include "auth.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+
+static void
+auth_update_exp(struct auth *a)
+{
+	a->exp_s = 0;
+	if (a->login.kind == LOGIN_TOKEN && decode_jwt_exp(a->login.id_token, &a->exp_s) < 0)
+		a->exp_s = 0;
+}
+
+void
+auth_init_dev(struct auth *a, const char *user)
+{
+	memset(a, 0, sizeof(*a));
+	if (user && user[0]) {
+		a->login.kind = LOGIN_DEV;
+		a->login.dev_username = xstrdup(user);
+	}
+}
+
+int
+auth_load(struct auth *a, const char *path, bool *loose_perms, struct api_error *err)
+{
+	memset(a, 0, sizeof(*a));
+	if (login_load(path, &a->login, loose_perms, err) < 0)
+		return -1;
+	a->path = xstrdup(path);
+	auth_update_exp(a);
+	return 0;
+}
+
+void
+auth_free(struct auth *a)
+{
+	login_free(&a->login);
+	free(a->path);
+	memset(a, 0, sizeof(*a));
+}
+
+const char *
+auth_url(const struct auth *a)
+{
+	return a->login.url;
+}
+
+bool
+auth_can_refresh(const struct auth *a)
+{
+	return a->login.kind == LOGIN_TOKEN && a->login.refresh_token && a->login.refresh_url;
+}
+
+bool
+auth_needs_refresh(const struct auth *a, int64_t now_s)
+{
+	return auth_can_refresh(a) && a->exp_s && a->exp_s - AUTH_EXPIRE_WINDOW_S < now_s;
+}
+
+void
+auth_add_headers(const struct auth *a, struct strv *headers)
+{
+	if (a->login.kind == LOGIN_TOKEN && a->login.id_token)
+		strv_push_owned(headers, xasprintf("Authorization: Bearer %s", a->login.id_token));
+	else if (a->login.kind == LOGIN_DEV && a->login.dev_username)
+		strv_push_owned(headers, xasprintf("x-osmo-user: %s", a->login.dev_username));
+}
+
+int
+auth_refresh_request(const struct auth *a, char **url, char **body, struct strv *headers,
+		     struct api_error *err)
+{
+	const struct login *l = &a->login;
+
+	if (!auth_can_refresh(a)) {
+		api_error_set(err, API_ERR_AUTH,
+			      "token is expired, but no refresh token is present; run 'osmo login'");
+		return -1;
+	}
+	/* An IdP token endpoint must be https, as the CLI insists; OSMO's own may be local. */
+	if (!l->osmo_token && !str_starts_with(l->refresh_url, "https://")) {
+		api_error_set(err, API_ERR_AUTH, "refresh URL %s is not https; run 'osmo login'",
+			      l->refresh_url);
+		return -1;
+	}
+	*url = xstrdup(l->refresh_url);
+	if (l->osmo_token) {
+		*body = encode_token_request(l->refresh_token);
+		strv_push(headers, "Content-Type: application/json");
+		return 0;
+	}
+	char *tok = http_escape(l->refresh_token);
+
+	if (l->client_id) {
+		char *cid = http_escape(l->client_id);
+
+		*body = xasprintf("grant_type=refresh_token&refresh_token=%s&client_id=%s", tok, cid);
+		free(cid);
+	} else {
+		*body = xasprintf("grant_type=refresh_token&refresh_token=%s", tok);
+	}
+	free(tok);
+	strv_push(headers, "Content-Type: application/x-www-form-urlencoded");
+	return 0;
+}
+
+int
+auth_refresh_apply(struct auth *a, const struct http_result *res, struct api_error *err)
+{
+	char *id = NULL, *refresh = NULL;
+
+	if (res->err.kind != API_OK) {
+		api_error_set(err, res->err.kind, "unable to refresh login token: %s",
+			      res->err.message);
+		return -1;
+	}
+	if (res->status < 200 || res->status >= 300) {
+		decode_error_body(res->status, res->body, res->len, "unable to refresh login token",
+				  err);
+		err->kind = API_ERR_AUTH;
+		return -1;
+	}
+	if (decode_token_response(res->body, res->len, &id, &refresh, err) < 0) {
+		err->kind = API_ERR_AUTH;
+		return -1;
+	}
+	free(a->login.id_token);
+	a->login.id_token = id;
+	if (refresh) {
+		free(a->login.refresh_token);
+		a->login.refresh_token = refresh;
+	}
+	auth_update_exp(a);
+	/* The new token works even if the file cannot be rewritten: report, do not fail. */
+	api_error_clear(err);
+	if (a->path)
+		login_save(a->path, &a->login, err);
+	return 0;
+}

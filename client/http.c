@@ -1,0 +1,345 @@
+/* http.c: libcurl multi socket transport; the only file in client/ that includes curl. */
+#include "http.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HTTP_CONNECT_TIMEOUT_MS 15000L
+
+struct http_sock {
+	curl_socket_t fd;
+	short events;
+};
+
+struct http_req {
+	unsigned long id;
+	CURL *easy;
+	struct curl_slist *headers;
+	char *body;
+	struct strbuf buf;
+	size_t received;
+	size_t max_bytes;
+	bool stream;
+	bool too_large;
+	void (*on_data)(void *ctx, const char *data, size_t n);
+	void (*on_done)(void *ctx, const struct http_result *res);
+	void *ctx;
+	char errbuf[CURL_ERROR_SIZE];
+	struct http_req *next;
+};
+
+struct http {
+	CURLM *multi;
+	char *user_agent;
+	struct http_sock *socks;
+	size_t n_socks;
+	int64_t deadline_ms;		/* -1: curl wants no timeout call */
+	unsigned long next_id;
+	struct http_req *reqs;
+};
+
+static int
+http_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct http *h = userp;
+	size_t i;
+
+	(void)easy;
+	(void)socketp;
+	for (i = 0; i < h->n_socks && h->socks[i].fd != fd; i++)
+		;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < h->n_socks)
+			h->socks[i] = h->socks[--h->n_socks];
+		return 0;
+	}
+	if (i == h->n_socks) {
+		h->socks = xreallocarray(h->socks, h->n_socks + 1, sizeof(*h->socks));
+		h->n_socks++;
+		h->socks[i].fd = fd;
+	}
+	h->socks[i].events = (short)((what & CURL_POLL_IN ? POLLIN : 0) |
+				     (what & CURL_POLL_OUT ? POLLOUT : 0));
+	return 0;
+}
+
+static int
+http_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct http *h = userp;
+
+	(void)multi;
+	h->deadline_ms = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
+	return 0;
+}
+
+static size_t
+http_write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct http_req *r = userp;
+	size_t n = size * nmemb;
+	long status = 0;
+
+	r->received += n;
+	if (r->max_bytes && r->received > r->max_bytes) {
+		r->too_large = true;
+		return 0;
+	}
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (r->stream && status >= 200 && status < 300 && r->on_data)
+		r->on_data(r->ctx, data, n);
+	else
+		strbuf_add(&r->buf, data, n);
+	return n;
+}
+
+struct http *
+http_new(const char *user_agent)
+{
+	struct http *h = xcalloc(1, sizeof(*h));
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	h->multi = curl_multi_init();
+	if (!h->multi)
+		abort();
+	h->user_agent = xstrdup(user_agent);
+	h->deadline_ms = -1;
+	h->next_id = 1;
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	return h;
+}
+
+static void
+http_req_free(struct http *h, struct http_req *r)
+{
+	curl_multi_remove_handle(h->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->headers);
+	free(r->body);
+	strbuf_free(&r->buf);
+	free(r);
+}
+
+static struct http_req *
+http_unlink(struct http *h, unsigned long id)
+{
+	for (struct http_req **pp = &h->reqs; *pp; pp = &(*pp)->next) {
+		struct http_req *r = *pp;
+
+		if (r->id == id) {
+			*pp = r->next;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+void
+http_free(struct http *h)
+{
+	if (!h)
+		return;
+	while (h->reqs)
+		http_req_free(h, http_unlink(h, h->reqs->id));
+	curl_multi_cleanup(h->multi);
+	free(h->socks);
+	free(h->user_agent);
+	free(h);
+	curl_global_cleanup();
+}
+
+unsigned long
+http_start(struct http *h, const struct http_spec *spec)
+{
+	struct http_req *r = xcalloc(1, sizeof(*r));
+	CURL *e = curl_easy_init();
+
+	if (!e)
+		abort();
+	r->id = h->next_id++;
+	r->easy = e;
+	r->max_bytes = spec->max_bytes;
+	r->stream = spec->stream;
+	r->on_data = spec->on_data;
+	r->on_done = spec->on_done;
+	r->ctx = spec->ctx;
+	for (size_t i = 0; spec->headers && i < spec->headers->n; i++)
+		r->headers = curl_slist_append(r->headers, spec->headers->v[i]);
+	/* curl would add "Expect: 100-continue" to larger POSTs; OSMO's gateway does not need it. */
+	r->headers = curl_slist_append(r->headers, "Expect:");
+
+	curl_easy_setopt(e, CURLOPT_URL, spec->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	/* The official CLI forces IPv4: IPv6 does not work in some deployments. */
+	curl_easy_setopt(e, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, HTTP_CONNECT_TIMEOUT_MS);
+	/* A 3xx from the API means a login page: report it, never follow it with our token. */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (spec->timeout_ms > 0)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, spec->timeout_ms);
+	if (spec->idle_timeout_s > 0) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, spec->idle_timeout_s);
+	}
+	if (strcmp(spec->method, "POST") == 0) {
+		r->body = xmalloc(spec->body_len + 1);
+		if (spec->body_len)
+			memcpy(r->body, spec->body, spec->body_len);
+		r->body[spec->body_len] = '\0';
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)spec->body_len);
+	} else if (strcmp(spec->method, "GET") != 0) {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, spec->method);
+	}
+	r->next = h->reqs;
+	h->reqs = r;
+	curl_multi_add_handle(h->multi, e);
+	return r->id;
+}
+
+void
+http_cancel(struct http *h, unsigned long id)
+{
+	struct http_req *r = http_unlink(h, id);
+
+	if (r)
+		http_req_free(h, r);
+}
+
+int
+http_pollfds(const struct http *h, struct pollfd *fds, int max)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < h->n_socks && n < max; i++) {
+		if (!h->socks[i].events)
+			continue;
+		fds[n++] = (struct pollfd){ .fd = h->socks[i].fd, .events = h->socks[i].events };
+	}
+	return n;
+}
+
+int
+http_timeout_ms(const struct http *h, int64_t now_ms)
+{
+	if (h->deadline_ms < 0)
+		return -1;
+	if (h->deadline_ms <= now_ms)
+		return 0;
+	int64_t d = h->deadline_ms - now_ms;
+
+	return d > INT32_MAX ? INT32_MAX : (int)d;
+}
+
+static enum api_error_kind
+http_error_kind(CURLcode rc)
+{
+	static const struct {
+		CURLcode code;
+		enum api_error_kind kind;
+	} map[] = {
+		{ CURLE_OPERATION_TIMEDOUT, API_ERR_TIMEOUT },
+		{ CURLE_WRITE_ERROR, API_ERR_TOO_LARGE },
+		{ CURLE_FILESIZE_EXCEEDED, API_ERR_TOO_LARGE },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (map[i].code == rc)
+			return map[i].kind;
+	return API_ERR_TRANSPORT;
+}
+
+static void
+http_finish(struct http *h, CURL *easy, CURLcode rc)
+{
+	struct http_req *r = NULL;
+	struct http_result res = { 0 };
+	char *ct = NULL;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&r);
+	if (!r || !http_unlink(h, r->id))
+		return;
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &res.status);
+	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &ct);
+	res.content_type = ct;
+	res.body = r->buf.buf ? r->buf.buf : "";
+	res.len = r->buf.len;
+	if (rc != CURLE_OK) {
+		enum api_error_kind kind = r->too_large ? API_ERR_TOO_LARGE : http_error_kind(rc);
+		const char *why = r->too_large ? "response too large" :
+				  r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+
+		api_error_set(&res.err, kind, "%s", why);
+	}
+	if (r->on_done)
+		r->on_done(r->ctx, &res);
+	http_req_free(h, r);
+}
+
+void
+http_dispatch(struct http *h, const struct pollfd *fds, int n, int64_t now_ms)
+{
+	int running = 0;
+
+	for (int i = 0; i < n; i++) {
+		int flags = 0;
+
+		if (!fds[i].revents)
+			continue;
+		if (fds[i].revents & (POLLIN | POLLHUP))
+			flags |= CURL_CSELECT_IN;
+		if (fds[i].revents & POLLOUT)
+			flags |= CURL_CSELECT_OUT;
+		if (fds[i].revents & (POLLERR | POLLNVAL))
+			flags |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(h->multi, fds[i].fd, flags, &running);
+	}
+	if (h->deadline_ms >= 0 && h->deadline_ms <= now_ms) {
+		h->deadline_ms = -1;
+		curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(h->multi, &left)))
+		if (msg->msg == CURLMSG_DONE)
+			http_finish(h, msg->easy_handle, msg->data.result);
+}
+
+size_t
+http_in_flight(const struct http *h)
+{
+	size_t n = 0;
+
+	for (const struct http_req *r = h->reqs; r; r = r->next)
+		n++;
+	return n;
+}
+
+char *
+http_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, (int)strlen(s));
+	char *out;
+
+	if (!e)
+		abort();
+	out = xstrdup(e);
+	curl_free(e);
+	return out;
+}

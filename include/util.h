@@ -1,0 +1,60 @@
+/* util.h: allocation that aborts on OOM, a growable byte buffer, string vectors, clocks. */
+#ifndef OSMO_UTIL_H
+#define OSMO_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+struct strbuf {
+	char *buf;	/* always NUL-terminated once anything was added */
+	size_t len;
+	size_t cap;
+};
+
+void strbuf_add(struct strbuf *sb, const void *data, size_t n);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, char c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void strbuf_reset(struct strbuf *sb);
+void strbuf_free(struct strbuf *sb);
+/* Hands the buffer to the caller ("" when empty) and resets sb. */
+char *strbuf_detach(struct strbuf *sb);
+/* Drops the first n bytes. */
+void strbuf_consume(struct strbuf *sb, size_t n);
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+void strv_push(struct strv *sv, const char *s);
+void strv_push_owned(struct strv *sv, char *s);
+void strv_free(struct strv *sv);
+bool strv_contains(const struct strv *sv, const char *s);
+
+/* Copies src into dst (size > 0), always terminating; returns strlen(dst). */
+size_t strlcpy_safe(char *dst, const char *src, size_t size);
+bool str_starts_with(const char *s, const char *prefix);
+
+/* Replaces invalid UTF-8 with U+FFFD; returns a new string. */
+char *utf8_sanitize(const char *s, size_t len);
+
+/* Milliseconds on the monotonic clock, for deadlines and ages. */
+int64_t clock_mono_ms(void);
+/* Milliseconds since the Unix epoch, for comparing with server times. */
+int64_t clock_wall_ms(void);
+
+#endif

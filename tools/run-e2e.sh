@@ -1,0 +1,18 @@
+#!/bin/sh
+# run-e2e.sh: runs every tests/e2e/*.sh scenario (tmux-driven); each bounds its own time.
+set -u
+dir=$(dirname "$0")/../tests/e2e
+failed=""
+total=0
+for t in "$dir"/*.sh; do
+	[ -e "$t" ] || continue
+	case "$(basename "$t")" in lib.sh) continue ;; esac
+	total=$((total + 1))
+	echo "== e2e: $(basename "$t")"
+	timeout -k 5 180 sh "$t" || failed="$failed $(basename "$t")"
+done
+if [ -n "$failed" ]; then
+	echo "e2e: FAILED:$failed" >&2
+	exit 1
+fi
+echo "e2e: $total scenarios passed"

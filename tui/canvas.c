@@ -1,0 +1,202 @@
+/* canvas.c: the cell grid views render into; text, fills and dumps for golden tests. */
+#include "canvas.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "util.h"
+
+void
+canvas_init(struct canvas *c, int rows, int cols)
+{
+	c->rows = rows > 0 ? rows : 1;
+	c->cols = cols > 0 ? cols : 1;
+	c->cells = xcalloc((size_t)c->rows * (size_t)c->cols, sizeof(*c->cells));
+	canvas_clear(c);
+}
+
+void
+canvas_free(struct canvas *c)
+{
+	free(c->cells);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+canvas_clear(struct canvas *c)
+{
+	for (size_t i = 0; i < (size_t)c->rows * (size_t)c->cols; i++)
+		c->cells[i] = (struct cell){ .ch = ' ', .style = STYLE_NORMAL };
+}
+
+static struct cell *
+canvas_cell(struct canvas *c, int row, int col)
+{
+	if (row < 0 || row >= c->rows || col < 0 || col >= c->cols)
+		return NULL;
+	return &c->cells[(size_t)row * (size_t)c->cols + (size_t)col];
+}
+
+const struct cell *
+canvas_at(const struct canvas *c, int row, int col)
+{
+	return canvas_cell((struct canvas *)c, row, col);
+}
+
+/* Clears a wide character whose half is about to be overwritten. */
+static void
+canvas_unwide(struct canvas *c, int row, int col)
+{
+	struct cell *cell = canvas_cell(c, row, col);
+	struct cell *next = canvas_cell(c, row, col + 1);
+
+	if (!cell)
+		return;
+	if (cell->flags & CELL_WIDE_RIGHT) {
+		struct cell *left = canvas_cell(c, row, col - 1);
+
+		if (left)
+			left->ch = ' ';
+	} else if (next && (next->flags & CELL_WIDE_RIGHT)) {
+		next->ch = ' ';
+		next->flags = 0;
+	}
+}
+
+static int
+canvas_put(struct canvas *c, int row, int col, int room, enum style style, uint32_t cp)
+{
+	int w = text_cp_width(cp);
+	struct cell *cell;
+
+	if (w < 0) {
+		cp = TEXT_REPLACEMENT;
+		w = 1;
+	}
+	if (w == 0 || w > room)
+		return w == 0 ? 0 : -1;
+	canvas_unwide(c, row, col);
+	if (w == 2)
+		canvas_unwide(c, row, col + 1);
+	cell = canvas_cell(c, row, col);
+	if (!cell)
+		return -1;
+	*cell = (struct cell){ .ch = cp, .style = (uint8_t)style };
+	if (w == 2) {
+		struct cell *right = canvas_cell(c, row, col + 1);
+
+		if (right)
+			*right = (struct cell){ .ch = 0, .style = (uint8_t)style,
+						.flags = CELL_WIDE_RIGHT };
+	}
+	return w;
+}
+
+static int
+canvas_write(struct canvas *c, int row, int col, int max_cols, enum style style, const char *s,
+	     bool ellipsis)
+{
+	size_t len = strlen(s);
+	int used = 0;
+
+	if (row < 0 || row >= c->rows || col >= c->cols || max_cols <= 0)
+		return 0;
+	if (col < 0) {
+		max_cols += col;
+		col = 0;
+	}
+	if (max_cols > c->cols - col)
+		max_cols = c->cols - col;
+	bool cut = ellipsis && text_width(s) > (size_t)max_cols;
+	int limit = cut ? max_cols - 1 : max_cols;
+
+	while (len && used < limit) {
+		uint32_t cp;
+		size_t n = text_decode(s, len, &cp);
+		int w = canvas_put(c, row, col + used, limit - used, style, cp);
+
+		if (w < 0)
+			break;
+		used += w;
+		s += n;
+		len -= n;
+	}
+	if (cut && max_cols > 0)
+		used += canvas_put(c, row, col + used, 1, style, 0x2026);
+	return used;
+}
+
+int
+canvas_text(struct canvas *c, int row, int col, int max_cols, enum style style, const char *s)
+{
+	return canvas_write(c, row, col, max_cols, style, s, false);
+}
+
+int
+canvas_text_ellipsis(struct canvas *c, int row, int col, int max_cols, enum style style,
+		     const char *s)
+{
+	return canvas_write(c, row, col, max_cols, style, s, true);
+}
+
+void
+canvas_fill(struct canvas *c, int row, int col, int n, uint32_t ch, enum style style)
+{
+	for (int i = 0; i < n; i++)
+		if (canvas_put(c, row, col + i, 1, style, ch) < 0)
+			break;
+}
+
+void
+canvas_style(struct canvas *c, int row, int col, int n, enum style style)
+{
+	for (int i = 0; i < n; i++) {
+		struct cell *cell = canvas_cell(c, row, col + i);
+
+		if (cell)
+			cell->style = (uint8_t)style;
+	}
+}
+
+char *
+canvas_to_text(const struct canvas *c)
+{
+	struct strbuf sb = { 0 };
+
+	for (int r = 0; r < c->rows; r++) {
+		size_t line_start = sb.len, keep = sb.len;
+
+		for (int col = 0; col < c->cols; col++) {
+			const struct cell *cell = canvas_at(c, r, col);
+			char buf[4];
+
+			if (cell->flags & CELL_WIDE_RIGHT)
+				continue;
+			strbuf_add(&sb, buf, text_encode(cell->ch, buf));
+			if (cell->ch != ' ')
+				keep = sb.len;
+		}
+		sb.len = keep > line_start ? keep : line_start;
+		strbuf_addch(&sb, '\n');
+	}
+	return strbuf_detach(&sb);
+}
+
+char *
+canvas_to_styles(const struct canvas *c)
+{
+	static const char letters[] = {
+#define STYLE_LETTER(id, letter) letter,
+		STYLE_LIST(STYLE_LETTER)
+#undef STYLE_LETTER
+	};
+	struct strbuf sb = { 0 };
+
+	for (int r = 0; r < c->rows; r++) {
+		for (int col = 0; col < c->cols; col++)
+			strbuf_addch(&sb, letters[canvas_at(c, r, col)->style]);
+		strbuf_addch(&sb, '\n');
+	}
+	return strbuf_detach(&sb);
+}

@@ -1,0 +1,294 @@
+/* main.c: osmotop's command line: options, the snapshot mode, exit codes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "canvas.h"
+#include "osmo_time.h"
+#include "session.h"
+#include "view.h"
+
+#define SNAPSHOT_DEADLINE_MS 75000
+
+enum main_view { MAIN_VIEW_AUTO, MAIN_VIEW_LIST, MAIN_VIEW_WORKFLOW };
+
+struct main_opts {
+	struct session_opts session;
+	bool snapshot, ascii, all_users;
+	int64_t at_ms;		/* --at: the clock for durations, 0 = now */
+	int rows, cols;
+	enum main_view view;
+	const char *workflow;
+	const char *pool;
+	struct strv statuses;
+};
+
+static const struct main_view_name {
+	const char *name;
+	enum main_view view;
+} main_view_names[] = {
+	{ "list", MAIN_VIEW_LIST },
+	{ "workflows", MAIN_VIEW_LIST },
+	{ "workflow", MAIN_VIEW_WORKFLOW },
+};
+
+static void
+main_usage(FILE *out)
+{
+	fputs("usage: osmotop [options] [WORKFLOW_ID]\n"
+	      "       osmotop --snapshot [--size COLSxROWS] [--view list|workflow] [WORKFLOW_ID]\n"
+	      "\n"
+	      "Watch NVIDIA OSMO workflows in the terminal.\n"
+	      "\n"
+	      "options:\n"
+	      "  --url URL          OSMO service to use (overrides login.yaml's url)\n"
+	      "  --user NAME        dev login: send x-osmo-user NAME instead of a token\n"
+	      "  --snapshot         fetch once, print the rendered frame as text, exit\n"
+	      "  --size COLSxROWS   frame size for --snapshot (default 120x40)\n"
+	      "  --view NAME        list (default without WORKFLOW_ID) or workflow\n"
+	      "  --all-users        list every user's workflows, not only yours\n"
+	      "  --pool NAME        list only this pool's workflows\n"
+	      "  --status STATUS    list only this status (repeatable), e.g. RUNNING, FAILED\n"
+	      "  --ascii            ASCII glyphs instead of Unicode\n"
+	      "  --at TIME          render as if it were TIME (UTC, 2026-08-18T14:30:00);\n"
+	      "                     makes snapshots reproducible\n"
+	      "  --version          print the version and exit\n"
+	      "  -h, --help         print this help and exit\n"
+	      "\n"
+	      "Service and credentials are looked up in this order:\n"
+	      "  1. --url URL, with --user NAME for a dev login (a token from login.yaml is\n"
+	      "     sent only if login.yaml's url is the same URL)\n"
+	      "  2. the osmo CLI's login.yaml: $OSMO_CONFIG_FILE_DIR/login.yaml, else\n"
+	      "     $XDG_CONFIG_HOME/osmo/login.yaml, else ~/.config/osmo/login.yaml\n"
+	      "     (written by 'osmo login'; tokens are refreshed and the file rewritten)\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 the service answered with an error, 2 usage,\n"
+	      "3 network or authentication failure.\n",
+	      out);
+}
+
+static int
+main_parse_size(const char *s, int *cols, int *rows)
+{
+	char *end;
+	long c = strtol(s, &end, 10), r;
+
+	if (end == s || (*end != 'x' && *end != 'X'))
+		return -1;
+	r = strtol(end + 1, &end, 10);
+	if (*end || c < 20 || r < 5 || c > 1000 || r > 1000)
+		return -1;
+	*cols = (int)c;
+	*rows = (int)r;
+	return 0;
+}
+
+static int
+main_parse(int argc, char **argv, struct main_opts *o)
+{
+	enum { OPT_URL = 256, OPT_USER, OPT_SNAPSHOT, OPT_SIZE, OPT_VIEW, OPT_ASCII, OPT_VERSION,
+	       OPT_ALL_USERS, OPT_POOL, OPT_STATUS, OPT_AT };
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, OPT_URL },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "snapshot", no_argument, NULL, OPT_SNAPSHOT },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "view", required_argument, NULL, OPT_VIEW },
+		{ "ascii", no_argument, NULL, OPT_ASCII },
+		{ "all-users", no_argument, NULL, OPT_ALL_USERS },
+		{ "pool", required_argument, NULL, OPT_POOL },
+		{ "status", required_argument, NULL, OPT_STATUS },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int ch;
+
+	o->cols = 120;
+	o->rows = 40;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (ch == OPT_URL) {
+			o->session.url = optarg;
+		} else if (ch == OPT_USER) {
+			o->session.user = optarg;
+		} else if (ch == OPT_SNAPSHOT) {
+			o->snapshot = true;
+		} else if (ch == OPT_SIZE) {
+			if (main_parse_size(optarg, &o->cols, &o->rows) < 0) {
+				fprintf(stderr, "osmotop: --size wants COLSxROWS, e.g. 120x40 "
+						"(at least 20x5)\n");
+				return 2;
+			}
+		} else if (ch == OPT_VIEW) {
+			size_t i;
+
+			for (i = 0; i < ARRAY_SIZE(main_view_names); i++)
+				if (strcmp(optarg, main_view_names[i].name) == 0)
+					break;
+			if (i == ARRAY_SIZE(main_view_names)) {
+				fprintf(stderr, "osmotop: unknown view '%s' (list, workflow)\n", optarg);
+				return 2;
+			}
+			o->view = main_view_names[i].view;
+		} else if (ch == OPT_ASCII) {
+			o->ascii = true;
+		} else if (ch == OPT_ALL_USERS) {
+			o->all_users = true;
+		} else if (ch == OPT_POOL) {
+			o->pool = optarg;
+		} else if (ch == OPT_STATUS) {
+			if (!osmo_status_in_workflow_enum(osmo_status_from_wire(optarg))) {
+				fprintf(stderr, "osmotop: unknown workflow status '%s'\n", optarg);
+				return 2;
+			}
+			strv_push(&o->statuses, optarg);
+		} else if (ch == OPT_AT) {
+			if (osmo_time_parse(optarg, &o->at_ms) < 0) {
+				fprintf(stderr, "osmotop: --at wants a time like 2026-08-18T14:30:00\n");
+				return 2;
+			}
+		} else if (ch == OPT_VERSION) {
+			printf("osmotop %s\n", API_CLIENT_VERSION);
+			return 0;
+		} else if (ch == 'h') {
+			main_usage(stdout);
+			return 0;
+		} else {
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		o->workflow = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "osmotop: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (o->view == MAIN_VIEW_AUTO)
+		o->view = o->workflow ? MAIN_VIEW_WORKFLOW : MAIN_VIEW_LIST;
+	if (o->view == MAIN_VIEW_WORKFLOW && !o->workflow) {
+		fprintf(stderr, "osmotop: --view workflow needs a WORKFLOW_ID\n");
+		return 2;
+	}
+	return -1;
+}
+
+/* What to suggest for each kind of failure, so the one error line says what to do. */
+static const char *const main_hints[] = {
+	[API_ERR_TRANSPORT] = "is the service running and the URL right?",
+	[API_ERR_TIMEOUT] = "the service did not answer in time; try again",
+	[API_ERR_AUTH] = "log in again with 'osmo login URL'",
+	[API_ERR_DECODE] = "the service sent something osmotop does not understand",
+	[API_ERR_TOO_LARGE] = "the answer was larger than osmotop accepts",
+};
+
+static int
+main_fail(const struct session *s, const struct api_error *err)
+{
+	const char *hint = (size_t)err->kind < ARRAY_SIZE(main_hints) ? main_hints[err->kind] : NULL;
+
+	fprintf(stderr, "osmotop: %s: %s%s%s\n", s->shown_url, err->message, hint ? "; " : "",
+		hint ? hint : "");
+	return err->kind == API_ERR_HTTP ? 1 : 3;
+}
+
+struct main_wait {
+	struct api_result res;
+	bool done;
+};
+
+static void
+main_done(void *ctx, struct api_result *res)
+{
+	struct main_wait *w = ctx;
+
+	w->res = *res;
+	w->done = true;
+}
+
+static void
+main_print(struct canvas *c)
+{
+	char *text = canvas_to_text(c);
+	size_t n = strlen(text);
+
+	/* Trailing blank rows say nothing in a pipe. */
+	while (n >= 2 && text[n - 1] == '\n' && text[n - 2] == '\n')
+		n--;
+	fwrite(text, 1, n, stdout);
+	free(text);
+}
+
+static int
+main_snapshot(const struct main_opts *o)
+{
+	struct session s;
+	struct api_error err = { 0 };
+	struct main_wait w = { 0 };
+	struct api_callbacks cb = { .done = main_done, .ctx = &w };
+	int rc = 0;
+
+	if (session_open(&s, &o->session, &err) < 0) {
+		fprintf(stderr, "osmotop: %s\n", err.message);
+		return 2;
+	}
+	if (s.warning)
+		fprintf(stderr, "osmotop: warning: %s\n", s.warning);
+	if (o->view == MAIN_VIEW_WORKFLOW) {
+		api_query(s.api, o->workflow, true, false, cb);
+	} else {
+		struct api_list_query q = { .all_users = o->all_users, .limit = o->rows };
+
+		if (o->pool)
+			strv_push(&q.pools, o->pool);
+		for (size_t i = 0; i < o->statuses.n; i++)
+			strv_push(&q.statuses, o->statuses.v[i]);
+		api_list(s.api, &q, cb);
+		strv_free(&q.pools);
+		strv_free(&q.statuses);
+	}
+	if (session_wait(&s, &w.done, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) < 0) {
+		api_error_set(&w.res.err, API_ERR_TIMEOUT, "no answer within %d s",
+			      SNAPSHOT_DEADLINE_MS / 1000);
+	}
+	if (w.res.err.kind != API_OK) {
+		rc = main_fail(&s, &w.res.err);
+	} else {
+		struct canvas c;
+		struct render_ctx rctx = { .now_ms = o->at_ms ? o->at_ms : clock_wall_ms(), .ascii = o->ascii,
+					   .server = s.shown_url };
+
+		canvas_init(&c, o->rows, o->cols);
+		if (o->view == MAIN_VIEW_WORKFLOW)
+			view_workflow_render(&rctx, &w.res.workflow, &c);
+		else
+			view_workflows_render(&rctx, &w.res.list, &c);
+		main_print(&c);
+		canvas_free(&c);
+	}
+	api_result_free(&w.res);
+	session_close(&s);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct main_opts o = { 0 };
+	int rc = main_parse(argc, argv, &o);
+
+	if (rc >= 0) {
+		strv_free(&o.statuses);
+		return rc;
+	}
+	if (!o.snapshot) {
+		/* The interactive monitor is not built yet; the snapshot is the same canvas. */
+		o.snapshot = true;
+	}
+	rc = main_snapshot(&o);
+	strv_free(&o.statuses);
+	return rc;
+}

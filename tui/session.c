@@ -1,0 +1,127 @@
+/* session.c: choose the service and credentials, and run a bounded poll loop for one-shot use. */
+#include "session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "login.h"
+
+#define SESSION_MAX_FDS 64
+
+char *
+session_safe_url(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	const char *slash = strchr(host, '/');
+	const char *at = strchr(host, '@');
+
+	if (!at || (slash && at > slash))
+		return xstrdup(url);
+	return xasprintf("%.*s%s", (int)(host - url), url, at + 1);
+}
+
+static bool
+session_same_url(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	while (la && a[la - 1] == '/')
+		la--;
+	while (lb && b[lb - 1] == '/')
+		lb--;
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
+int
+session_open(struct session *s, const struct session_opts *o, struct api_error *err)
+{
+	char path[4096];
+	bool loose = false, have_login = false;
+	struct api_error lerr = { 0 };
+
+	memset(s, 0, sizeof(*s));
+	if (!o->user && login_default_path(path, sizeof(path)) == 0 && access(path, F_OK) == 0) {
+		if (auth_load(&s->auth, path, &loose, &lerr) < 0) {
+			/* A broken login.yaml matters only when it is what we would use. */
+			if (!o->url) {
+				*err = lerr;
+				return -1;
+			}
+		} else {
+			have_login = true;
+		}
+	}
+	if (have_login && o->url && !session_same_url(o->url, auth_url(&s->auth))) {
+		/* Never send a token minted for one service to another. */
+		auth_free(&s->auth);
+		have_login = false;
+	}
+	if (!have_login)
+		auth_init_dev(&s->auth, o->user);
+	if (o->url)
+		s->url = xstrdup(o->url);
+	else if (have_login)
+		s->url = xstrdup(auth_url(&s->auth));
+	if (!s->url) {
+		api_error_set(err, API_ERR_USAGE,
+			      "no OSMO service configured: run 'osmo login URL' or pass --url URL");
+		auth_free(&s->auth);
+		return -1;
+	}
+	size_t n = strlen(s->url);
+
+	while (n && s->url[n - 1] == '/')
+		s->url[--n] = '\0';
+	if (!str_starts_with(s->url, "http://") && !str_starts_with(s->url, "https://")) {
+		char *shown = session_safe_url(s->url);
+
+		api_error_set(err, API_ERR_USAGE, "%s is not an http:// or https:// URL", shown);
+		free(shown);
+		free(s->url);
+		auth_free(&s->auth);
+		return -1;
+	}
+	if (have_login && loose)
+		s->warning = xasprintf("%s is readable by other users; run: chmod 600 %s", path, path);
+	s->shown_url = session_safe_url(s->url);
+	s->http = http_new(API_USER_AGENT);
+	s->api = api_new(s->url, &s->auth, s->http);
+	return 0;
+}
+
+void
+session_close(struct session *s)
+{
+	api_free(s->api);
+	http_free(s->http);
+	auth_free(&s->auth);
+	free(s->url);
+	free(s->shown_url);
+	free(s->warning);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+session_wait(struct session *s, const bool *done, int64_t deadline_ms)
+{
+	struct pollfd fds[SESSION_MAX_FDS];
+
+	while (!*done) {
+		int64_t now = clock_mono_ms();
+		int n = http_pollfds(s->http, fds, SESSION_MAX_FDS);
+		int timeout = http_timeout_ms(s->http, now);
+
+		if (now >= deadline_ms)
+			return -1;
+		if (timeout < 0 || timeout > deadline_ms - now)
+			timeout = (int)(deadline_ms - now);
+		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
+			return -1;
+		http_dispatch(s->http, fds, n, clock_mono_ms());
+	}
+	return 0;
+}

@@ -1,0 +1,336 @@
+/* view_workflow.c: one workflow: header with times and lineage, then groups and their tasks. */
+#include "view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "text.h"
+#include "theme.h"
+
+enum { TC_NAME, TC_ST, TC_STATUS, TC_RETRY, TC_EXIT, TC_DURATION, TC_NODE, TC_FAILURE, TC_COUNT };
+
+static const struct view_workflow_col {
+	const char *title;
+	int width;		/* 0: computed (name) or the rest (failure) */
+} view_workflow_cols[TC_COUNT] = {
+	[TC_NAME] = { "GROUP / TASK", 0 },
+	[TC_ST] = { "", 2 },
+	[TC_STATUS] = { "STATUS", 20 },
+	[TC_RETRY] = { "RETRY", 5 },
+	[TC_EXIT] = { "EXIT", 22 },
+	[TC_DURATION] = { "DURATION", 9 },
+	[TC_NODE] = { "NODE", 16 },
+	[TC_FAILURE] = { "FAILURE", 0 },
+};
+
+size_t *
+view_group_order(const struct osmo_workflow *wf)
+{
+	size_t n = wf->n_groups;
+	size_t *order = xcalloc(n ? n : 1, sizeof(*order));
+	size_t *indeg = xcalloc(n ? n : 1, sizeof(*indeg));
+	bool *done = xcalloc(n ? n : 1, sizeof(*done));
+	size_t placed = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < wf->groups[i].n_downstream; j++)
+			indeg[wf->groups[i].downstream[j]]++;
+	/* Kahn's order, taking the smallest name among ready groups so output is stable. */
+	while (placed < n) {
+		size_t best = n;
+
+		for (size_t i = 0; i < n; i++) {
+			if (done[i] || indeg[i])
+				continue;
+			if (best == n || strcmp(wf->groups[i].name, wf->groups[best].name) < 0)
+				best = i;
+		}
+		/* A cycle: take the smallest remaining name so every group still shows. */
+		for (size_t i = 0; best == n && i < n; i++)
+			if (!done[i] && (best == n || strcmp(wf->groups[i].name, wf->groups[best].name) < 0))
+				best = i;
+		done[best] = true;
+		order[placed++] = best;
+		for (size_t j = 0; j < wf->groups[best].n_downstream; j++)
+			if (indeg[wf->groups[best].downstream[j]])
+				indeg[wf->groups[best].downstream[j]]--;
+	}
+	free(indeg);
+	free(done);
+	return order;
+}
+
+static double
+view_workflow_span(int64_t start_ms, int64_t end_ms, int64_t now_ms)
+{
+	if (!start_ms)
+		return -1;
+	int64_t end = end_ms ? end_ms : now_ms;
+
+	return end > start_ms ? (double)(end - start_ms) / 1000.0 : 0;
+}
+
+static int
+view_workflow_kv(struct canvas *c, int row, int col, const char *key, const char *value,
+		 enum style vstyle)
+{
+	if (col >= c->cols)
+		return col;
+	col += canvas_text(c, row, col, c->cols - col, STYLE_LABEL, key);
+	col += canvas_text(c, row, col, c->cols - col, STYLE_NORMAL, " ");
+	col += canvas_text_ellipsis(c, row, col, c->cols - col, vstyle, value ? value : "-");
+	return col + 3;
+}
+
+static int
+view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf, struct canvas *c)
+{
+	char buf[512], a[FORMAT_BUF], b[FORMAT_BUF];
+	enum style st = theme_status_style(wf->status);
+	int row = 0, col;
+
+	canvas_fill(c, row, 0, c->cols, ' ', STYLE_TITLE);
+	col = canvas_text(c, row, 0, c->cols, STYLE_TITLE, "osmotop · ");
+	col += canvas_text_ellipsis(c, row, col, c->cols - col, STYLE_TITLE, wf->name);
+	col += canvas_text(c, row, col, c->cols - col, STYLE_TITLE, " · ");
+	snprintf(buf, sizeof(buf), "%s %s", theme_status_glyph(wf->status, rc->ascii),
+		 osmo_status_wire(wf->status));
+	col += canvas_text(c, row, col, c->cols - col, st, buf);
+	if (rc->server) {
+		col += canvas_text(c, row, col, c->cols - col, STYLE_TITLE, " · ");
+		canvas_text_ellipsis(c, row, col, c->cols - col, STYLE_TITLE, rc->server);
+	}
+	row++;
+
+	col = view_workflow_kv(c, row, 1, "user", wf->submitted_by, STYLE_NORMAL);
+	if (wf->backend)
+		snprintf(buf, sizeof(buf), "%s (backend %s)", wf->pool ? wf->pool : "-", wf->backend);
+	else
+		snprintf(buf, sizeof(buf), "%s", wf->pool ? wf->pool : "-");
+	col = view_workflow_kv(c, row, col, "pool", buf, STYLE_NORMAL);
+	col = view_workflow_kv(c, row, col, "priority", wf->priority, STYLE_NORMAL);
+	if (wf->cancelled_by)
+		view_workflow_kv(c, row, col, "cancelled by", wf->cancelled_by, STYLE_WARN);
+	row++;
+
+	format_time(wf->submit_ms, a);
+	col = view_workflow_kv(c, row, 1, "submitted", a, STYLE_NORMAL);
+	format_time(wf->start_ms, a);
+	col = view_workflow_kv(c, row, col, "started", a, STYLE_NORMAL);
+	format_time(wf->end_ms, a);
+	col = view_workflow_kv(c, row, col, "ended", a, STYLE_NORMAL);
+	canvas_text(c, row, col, c->cols - col, STYLE_DIM, "(UTC)");
+	row++;
+
+	format_duration(wf->queued_s, a);
+	col = view_workflow_kv(c, row, 1, "queued", a, STYLE_NORMAL);
+	format_duration(wf->duration_s, a);
+	col = view_workflow_kv(c, row, col, "running", a, STYLE_NORMAL);
+	if (wf->exec_timeout_s >= 0) {
+		format_duration(wf->exec_timeout_s, a);
+		if (osmo_status_is_alive(wf->status) && wf->duration_s >= 0) {
+			format_duration(wf->exec_timeout_s - wf->duration_s, b);
+			snprintf(buf, sizeof(buf), "%s (%s left)", a, b);
+		} else {
+			snprintf(buf, sizeof(buf), "%s", a);
+		}
+		col = view_workflow_kv(c, row, col, "exec timeout", buf, STYLE_NORMAL);
+	}
+	if (wf->queue_timeout_s >= 0) {
+		format_duration(wf->queue_timeout_s, a);
+		view_workflow_kv(c, row, col, "queue timeout", a, STYLE_NORMAL);
+	}
+	row++;
+
+	if (wf->parent_name) {
+		if (wf->has_parent_job_id)
+			snprintf(buf, sizeof(buf), "%s-%d → %s", wf->parent_name, wf->parent_job_id, wf->name);
+		else
+			snprintf(buf, sizeof(buf), "%s → %s", wf->parent_name, wf->name);
+		view_workflow_kv(c, row++, 1, "restarted from", buf, STYLE_NORMAL);
+	}
+	for (size_t i = 0; i < wf->warnings.n && row < c->rows; i++)
+		view_workflow_kv(c, row++, 1, "warning", wf->warnings.v[i], STYLE_WARN);
+	if (wf->n_dangling_edges) {
+		snprintf(buf, sizeof(buf), "%zu downstream group name(s) match no group", wf->n_dangling_edges);
+		view_workflow_kv(c, row++, 1, "warning", buf, STYLE_WARN);
+	}
+	return row;
+}
+
+static void
+view_workflow_widths(const struct osmo_workflow *wf, int cols, int *w)
+{
+	int name = (int)strlen(view_workflow_cols[TC_NAME].title), fixed = 0;
+
+	for (size_t i = 0; i < wf->n_groups; i++) {
+		const struct osmo_group *g = &wf->groups[i];
+		int gw = (int)text_width(g->name) + 2;
+
+		if (gw > name)
+			name = gw;
+		for (size_t j = 0; j < g->n_tasks; j++) {
+			int tw = (int)text_width(g->tasks[j].name) + 4;
+
+			if (tw > name)
+				name = tw;
+		}
+	}
+	if (name > 40)
+		name = 40;
+	for (int i = 0; i < TC_COUNT; i++)
+		w[i] = view_workflow_cols[i].width;
+	w[TC_NAME] = name;
+	for (int i = 0; i < TC_FAILURE; i++)
+		fixed += w[i] + 1;
+	w[TC_FAILURE] = cols - fixed;
+	/* Narrow terminals give up node, then exit meaning width, then the failure column. */
+	if (w[TC_FAILURE] < 12) {
+		w[TC_FAILURE] += w[TC_NODE] + 1;
+		w[TC_NODE] = -1;
+	}
+	if (w[TC_FAILURE] < 12) {
+		w[TC_FAILURE] += w[TC_EXIT] - 6;
+		w[TC_EXIT] = 6;
+	}
+	if (w[TC_FAILURE] < 4)
+		w[TC_FAILURE] = -1;
+}
+
+static int
+view_workflow_cell(struct canvas *c, int row, int col, int width, enum style st, const char *s)
+{
+	if (width < 0)
+		return col;
+	canvas_text_ellipsis(c, row, col, width, st, s ? s : "");
+	return col + width + 1;
+}
+
+static void
+view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow *wf,
+			const struct osmo_group *g, const int *w, struct canvas *c, int row)
+{
+	enum style st = theme_status_style(g->status);
+	char dur[FORMAT_BUF], info[512];
+	size_t counts[4] = { 0 }, latest = 0;
+	static const char *const count_names[4] = { "run", "done", "fail", "wait" };
+	int col = 0;
+
+	(void)wf;
+	for (size_t i = 0; i < g->n_tasks; i++) {
+		const struct osmo_task *t = &g->tasks[i];
+
+		/* Count each task once, by its newest retry (rows come name ASC, retry DESC). */
+		if (i > 0 && strcmp(t->name, g->tasks[i - 1].name) == 0)
+			continue;
+		latest++;
+		if (osmo_status_is_failed(t->status))
+			counts[2]++;
+		else if (osmo_status_is_finished(t->status))
+			counts[1]++;
+		else if (t->status == OSMO_RUNNING)
+			counts[0]++;
+		else
+			counts[3]++;
+	}
+	format_duration(view_workflow_span(g->start_ms, g->end_ms, rc->now_ms), dur);
+	col = view_workflow_cell(c, row, col, w[TC_NAME], STYLE_HEADER, g->name);
+	col = view_workflow_cell(c, row, col, w[TC_ST], st, theme_status_glyph(g->status, rc->ascii));
+	col = view_workflow_cell(c, row, col, w[TC_STATUS], st, osmo_status_wire(g->status));
+	col = view_workflow_cell(c, row, col, w[TC_RETRY], STYLE_NORMAL, "");
+	info[0] = '\0';
+	for (size_t i = 0, n = 0; i < ARRAY_SIZE(counts); i++)
+		if (counts[i])
+			n += (size_t)snprintf(info + n, sizeof(info) - n, "%zu %s ", counts[i], count_names[i]);
+	snprintf(info + strlen(info), sizeof(info) - strlen(info), "of %zu", latest);
+	col = view_workflow_cell(c, row, col, w[TC_EXIT], STYLE_DIM, info);
+	col = view_workflow_cell(c, row, col, w[TC_DURATION], STYLE_NORMAL, dur);
+	col = view_workflow_cell(c, row, col, w[TC_NODE], STYLE_NORMAL, "");
+	if (osmo_group_running_with_failures(g)) {
+		view_workflow_cell(c, row, col, w[TC_FAILURE], STYLE_WARN,
+				   "running with failures (status follows the lead)");
+	} else if (g->failure_message) {
+		char *msg = format_oneline(g->failure_message);
+
+		view_workflow_cell(c, row, col, w[TC_FAILURE], STYLE_ERROR, msg);
+		free(msg);
+	} else if (g->remaining_upstream_names.n && !osmo_status_is_finished(g->status)) {
+		struct strbuf sb = { 0 };
+
+		strbuf_addstr(&sb, "waits for ");
+		for (size_t i = 0; i < g->remaining_upstream_names.n; i++)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", g->remaining_upstream_names.v[i]);
+		view_workflow_cell(c, row, col, w[TC_FAILURE], STYLE_DIM, sb.buf);
+		strbuf_free(&sb);
+	}
+}
+
+static void
+view_workflow_task_row(const struct render_ctx *rc, const struct osmo_task *t, bool older_retry,
+		       const int *w, struct canvas *c, int row)
+{
+	enum style st = theme_status_style(t->status);
+	enum style base = older_retry ? STYLE_DIM : STYLE_NORMAL;
+	char name[256], retry[16], exitbuf[64], dur[FORMAT_BUF];
+	int col = 0;
+
+	snprintf(name, sizeof(name), "  %s %s", t->lead ? theme_lead_mark(rc->ascii) : " ", t->name);
+	snprintf(retry, sizeof(retry), "%d", t->retry_id);
+	if (t->has_exit_code)
+		snprintf(exitbuf, sizeof(exitbuf), "%d %s", t->exit_code, format_exit_meaning(t->exit_code));
+	else
+		snprintf(exitbuf, sizeof(exitbuf), "-");
+	format_duration(view_workflow_span(t->start_ms, t->end_ms, rc->now_ms), dur);
+	col = view_workflow_cell(c, row, col, w[TC_NAME], base, name);
+	if (t->lead)
+		canvas_style(c, row, 2, 1, STYLE_LEAD);
+	col = view_workflow_cell(c, row, col, w[TC_ST], st, theme_status_glyph(t->status, rc->ascii));
+	col = view_workflow_cell(c, row, col, w[TC_STATUS], older_retry ? base : st,
+				 osmo_status_wire(t->status));
+	col = view_workflow_cell(c, row, col, w[TC_RETRY], base, retry);
+	col = view_workflow_cell(c, row, col, w[TC_EXIT],
+				 t->has_exit_code && t->exit_code ? STYLE_ERROR : base, exitbuf);
+	col = view_workflow_cell(c, row, col, w[TC_DURATION], base, dur);
+	col = view_workflow_cell(c, row, col, w[TC_NODE], base, t->node_name ? t->node_name : "-");
+	if (t->failure_message) {
+		char *msg = format_oneline(t->failure_message);
+
+		view_workflow_cell(c, row, col, w[TC_FAILURE],
+				   osmo_status_is_failed(t->status) ? STYLE_ERROR : STYLE_DIM, msg);
+		free(msg);
+	}
+}
+
+void
+view_workflow_render(const struct render_ctx *rc, const struct osmo_workflow *wf, struct canvas *c)
+{
+	int w[TC_COUNT];
+	int row = view_workflow_header(rc, wf, c) + 1;
+	int col = 0;
+
+	if (row >= c->rows)
+		return;
+	view_workflow_widths(wf, c->cols, w);
+	canvas_fill(c, row, 0, c->cols, ' ', STYLE_HEADER);
+	for (int i = 0; i < TC_COUNT; i++)
+		col = view_workflow_cell(c, row, col, w[i], STYLE_HEADER, view_workflow_cols[i].title);
+	row++;
+	if (wf->n_groups == 0)
+		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM, "No groups yet.");
+
+	size_t *order = view_group_order(wf);
+
+	for (size_t i = 0; i < wf->n_groups && row < c->rows; i++) {
+		const struct osmo_group *g = &wf->groups[order[i]];
+
+		view_workflow_group_row(rc, wf, g, w, c, row++);
+		for (size_t j = 0; j < g->n_tasks && row < c->rows; j++) {
+			bool older = j > 0 && strcmp(g->tasks[j].name, g->tasks[j - 1].name) == 0;
+
+			view_workflow_task_row(rc, &g->tasks[j], older, w, c, row++);
+		}
+	}
+	free(order);
+}
