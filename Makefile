@@ -75,6 +75,8 @@ $(BUILD)/obj/%.o: %.c | ensure-deps
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/obj/tests/%.o: CPPFLAGS += -Itests/support
+
 $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 $(LIB_CLIENT): $(call obj,$(CLIENT_SRC))
 $(LIB_TUI): $(call obj,$(TUI_SRC))

@@ -267,8 +267,8 @@ api_http_done(void *ctx, const struct http_result *hr)
 		api_start_refresh(api);
 		return;
 	}
-	if (hr->err.kind != API_OK && (hr->status == 0 || hr->err.kind != API_ERR_TRANSPORT ||
-				       c->kind == API_STREAM)) {
+	/* A transport error after an error status still carries the status and its body. */
+	if (hr->err.kind != API_OK && (hr->status < 300 || hr->err.kind == API_ERR_TOO_LARGE)) {
 		api_error_set(&res.err, hr->err.kind, "%s: %s", prefix, hr->err.message);
 		res.err.http_status = hr->status;
 	} else if (hr->status >= 300 && hr->status < 400) {

@@ -175,10 +175,17 @@ static const char *const decode_type_names[] = {
 	[FK_STRINGISH] = "a string",
 };
 
+static void decode_append_clean(struct strbuf *sb, const char *text, size_t len, size_t max);
+
+/* Paths hold server-sent keys, so they are cleaned like any other untrusted text. */
 static int
 decode_fail(struct api_error *err, const char *path, const char *what)
 {
-	api_error_set(err, API_ERR_DECODE, "%s: %s", path[0] ? path : "(top level)", what);
+	struct strbuf sb = { 0 };
+
+	decode_append_clean(&sb, path[0] ? path : "(top level)", path[0] ? strlen(path) : 11, 300);
+	api_error_set(err, API_ERR_DECODE, "%s: %s", sb.buf ? sb.buf : "", what);
+	strbuf_free(&sb);
 	return -1;
 }
 
@@ -419,9 +426,9 @@ decode_parse(const char *body, size_t len, struct api_error *err)
 		api_error_set(err, API_ERR_DECODE, "invalid JSON at byte %zu of %zu", off, len);
 		return NULL;
 	}
-	while (end && (size_t)(end - body) < len && strchr(" \t\r\n", *end) && *end)
+	while (end && (size_t)(end - body) < len && *end && strchr(" \t\r\n", *end))
 		end++;
-	if (end && (size_t)(end - body) < len && *end) {
+	if (end && (size_t)(end - body) < len) {
 		api_error_set(err, API_ERR_DECODE, "unexpected data after JSON at byte %zu",
 			      (size_t)(end - body));
 		cJSON_Delete(root);
@@ -534,24 +541,35 @@ decode_version(const char *body, size_t len, struct osmo_version *out, struct ap
 	return rc;
 }
 
-/* Appends text to sb as one printable line: control bytes become spaces, runs collapse. */
+/*
+ * Appends text to sb as one printable line: control characters become spaces, runs of
+ * spaces collapse, and sb stops before max bytes at a character boundary.
+ */
 static void
 decode_append_clean(struct strbuf *sb, const char *text, size_t len, size_t max)
 {
 	char *valid = utf8_sanitize(text, len);
 	bool space = sb->len > 0 && sb->buf[sb->len - 1] == ' ';
 
-	for (const unsigned char *p = (const unsigned char *)valid; *p && sb->len < max; p++) {
-		bool ctl = *p < 0x20 || *p == 0x7f;
+	for (const unsigned char *p = (const unsigned char *)valid; *p;) {
+		size_t n = 1;
+
+		while ((p[n] & 0xc0) == 0x80)
+			n++;
+		/* C1 controls (U+0080..U+009F) are two bytes: C2 80..C2 9F. */
+		bool ctl = *p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0);
 
 		if (ctl || *p == ' ') {
-			if (!space && sb->len)
+			if (!space && sb->len && sb->len + 1 < max)
 				strbuf_addch(sb, ' ');
 			space = true;
-			continue;
+		} else if (sb->len + n < max) {
+			strbuf_add(sb, p, n);
+			space = false;
+		} else {
+			break;
 		}
-		strbuf_addch(sb, (char)*p);
-		space = false;
+		p += n;
 	}
 	free(valid);
 	while (sb->len && sb->buf[sb->len - 1] == ' ')
@@ -611,10 +629,12 @@ decode_error_body(long http_status, const char *body, size_t len, const char *pr
 	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(root, "detail");
 
 	if (cJSON_IsString(code)) {
-		char *clean = utf8_sanitize(code->valuestring, strlen(code->valuestring));
+		struct strbuf clean = { 0 };
 
-		strlcpy_safe(err->error_code, clean, sizeof(err->error_code));
-		free(clean);
+		decode_append_clean(&clean, code->valuestring, strlen(code->valuestring),
+				    sizeof(err->error_code));
+		strlcpy_safe(err->error_code, clean.buf ? clean.buf : "", sizeof(err->error_code));
+		strbuf_free(&clean);
 		strbuf_addf(&msg, " %s", err->error_code);
 	}
 	strbuf_addstr(&msg, ": ");
@@ -710,7 +730,7 @@ decode_token_response(const char *body, size_t len, char **id_token, char **refr
 			*refresh_token = xstrdup(refresh->valuestring);
 		rc = 0;
 	} else {
-		api_error_set(err, API_ERR_AUTH, "token response has no token or id_token");
+		api_error_set(err, API_ERR_DECODE, "token response has no token or id_token");
 	}
 	cJSON_Delete(root);
 	return rc;

@@ -17,20 +17,25 @@
 
 /* The CLI writes a few hundred bytes; anything this large is not a login file. */
 #define LOGIN_MAX_BYTES (1024 * 1024)
+/*
+ * The CLI's file nests two levels; unknown keys get room to spare. libyaml's scanner is
+ * quadratic in flow nesting, so deeper input is refused before it is loaded.
+ */
+#define LOGIN_MAX_DEPTH 64
 
 /* What a node means to PyYAML's SafeLoader, which is how the CLI reads the file. */
 enum login_type {
 	LOGIN_TYPE_NULL,
 	LOGIN_TYPE_BOOL,
 	LOGIN_TYPE_STR,
-	LOGIN_TYPE_OTHER,	/* int, float, timestamp, merge, value, or an explicit tag */
+	LOGIN_TYPE_OTHER, /* int, float, timestamp, merge, value, or an explicit tag */
 	LOGIN_TYPE_MAP,
 	LOGIN_TYPE_SEQ,
 };
 
 /* One of PyYAML's implicit resolvers (yaml/resolver.py), rewritten as a POSIX ERE. */
 struct login_resolver {
-	const char *first;	/* characters a match can start with, as PyYAML indexes them */
+	const char *first; /* characters a match can start with, as PyYAML indexes them */
 	const char *pattern;
 	enum login_type type;
 };
@@ -73,14 +78,14 @@ struct login_ctx {
 /* State for emitting; the first failure sticks so the event sequence reads straight. */
 struct login_emitter {
 	yaml_emitter_t emitter;
-	bool bad_value;		/* an event could not be built: the value is not valid UTF-8 */
+	bool bad_value; /* an event could not be built: the value is not valid UTF-8 */
 	bool failed;
 };
 
 /* Fills err with "PATH[:LINE:COL]: message" (1-based) and returns -1. */
 __attribute__((format(printf, 5, 6))) static int
 login_error(struct api_error *err, enum api_error_kind kind, const char *path,
-	    const yaml_mark_t *mark, const char *fmt, ...)
+            const yaml_mark_t *mark, const char *fmt, ...)
 {
 	struct strbuf sb = { 0 };
 	va_list ap;
@@ -194,7 +199,7 @@ login_key_of(const char *key_path)
  */
 static int
 login_get_str(struct login_ctx *ctx, yaml_node_t *map, const char *key_path, bool required,
-	      char **out)
+              char **out)
 {
 	yaml_node_t *key;
 	yaml_node_t *value = login_map_get(ctx->doc, map, login_key_of(key_path), &key);
@@ -203,23 +208,22 @@ login_get_str(struct login_ctx *ctx, yaml_node_t *map, const char *key_path, boo
 	*out = NULL;
 	if (!value && required)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &map->start_mark,
-				   "%s: missing", key_path);
+		                   "%s: missing", key_path);
 	if (type == LOGIN_TYPE_NULL && !required)
 		return 0;
 	if (type != LOGIN_TYPE_STR)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &key->start_mark,
-				   "%s: expected a string", key_path);
+		                   "%s: expected a string", key_path);
 	if (strlen((const char *)value->data.scalar.value) != value->data.scalar.length)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &key->start_mark,
-				   "%s: contains a NUL character", key_path);
+		                   "%s: contains a NUL character", key_path);
 	*out = xstrndup((const char *)value->data.scalar.value, value->data.scalar.length);
 	return 0;
 }
 
 /* Reads a token_login / dev_login section: a mapping, or NULL when absent or null. */
 static int
-login_get_section(struct login_ctx *ctx, yaml_node_t *root, const char *key_path,
-		  yaml_node_t **out)
+login_get_section(struct login_ctx *ctx, yaml_node_t *root, const char *key_path, yaml_node_t **out)
 {
 	yaml_node_t *key;
 	yaml_node_t *value = login_map_get(ctx->doc, root, key_path, &key);
@@ -230,7 +234,7 @@ login_get_section(struct login_ctx *ctx, yaml_node_t *root, const char *key_path
 		return 0;
 	if (type != LOGIN_TYPE_MAP)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &key->start_mark,
-				   "%s: expected a mapping or null", key_path);
+		                   "%s: expected a mapping or null", key_path);
 	*out = value;
 	return 0;
 }
@@ -249,7 +253,7 @@ login_get_bool(struct login_ctx *ctx, yaml_node_t *root, const char *key_path, b
 		return 0;
 	if (type != LOGIN_TYPE_BOOL)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &key->start_mark,
-				   "%s: expected true or false", key_path);
+		                   "%s: expected true or false", key_path);
 	s = (const char *)value->data.scalar.value;
 	*out = strchr("tTyY", s[0]) || (strchr("oO", s[0]) && strchr("nN", s[1]));
 	return 0;
@@ -265,10 +269,10 @@ login_walk(struct login_ctx *ctx, struct login *l)
 
 	if (!root)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, NULL,
-				   "empty file; run 'osmo login URL' or pass --url");
+		                   "empty file; run 'osmo login URL' or pass --url");
 	if (root->type != YAML_MAPPING_NODE)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &root->start_mark,
-				   "expected a mapping at the top level");
+		                   "expected a mapping at the top level");
 	if (login_get_str(ctx, root, "url", true, &l->url) < 0)
 		return -1;
 	len = strlen(l->url);
@@ -277,24 +281,25 @@ login_walk(struct login_ctx *ctx, struct login *l)
 	if (len == 0) {
 		login_map_get(ctx->doc, root, "url", &key);
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &key->start_mark,
-				   "url: must not be empty");
+		                   "url: must not be empty");
 	}
 	if (login_get_section(ctx, root, "token_login", &tok) < 0 ||
 	    login_get_section(ctx, root, "dev_login", &dev) < 0)
 		return -1;
 	if (tok && dev)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &root->start_mark,
-				   "token_login and dev_login are both set; exactly one must be");
+		                   "token_login and dev_login are both set; exactly one must be");
 	if (!tok && !dev)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &root->start_mark,
-				   "neither token_login nor dev_login is set; "
-				   "run 'osmo login URL' or pass --url");
+		                   "neither token_login nor dev_login is set; "
+		                   "run 'osmo login URL' or pass --url");
 	if (tok) {
 		l->kind = LOGIN_TOKEN;
 		if (login_get_str(ctx, tok, "token_login.id_token", true, &l->id_token) < 0 ||
-		    login_get_str(ctx, tok, "token_login.refresh_token", false,
-				  &l->refresh_token) < 0 ||
-		    login_get_str(ctx, tok, "token_login.refresh_url", false, &l->refresh_url) < 0 ||
+		    login_get_str(ctx, tok, "token_login.refresh_token", false, &l->refresh_token) <
+		            0 ||
+		    login_get_str(ctx, tok, "token_login.refresh_url", false, &l->refresh_url) <
+		            0 ||
 		    login_get_str(ctx, tok, "token_login.client_id", false, &l->client_id) < 0 ||
 		    login_get_str(ctx, tok, "token_login.username", false, &l->token_username) < 0)
 			return -1;
@@ -316,7 +321,7 @@ login_walk(struct login_ctx *ctx, struct login *l)
 /* Turns a parser failure into "PATH:LINE:COL: problem (context at LINE:COL)". */
 static int
 login_yaml_error(const char *path, const yaml_parser_t *parser, const char *buf,
-		 struct api_error *err)
+                 struct api_error *err)
 {
 	const char *problem = parser->problem ? parser->problem : "invalid YAML";
 	yaml_mark_t mark = parser->problem_mark;
@@ -337,14 +342,48 @@ login_yaml_error(const char *path, const yaml_parser_t *parser, const char *buf,
 	}
 	if (parser->context)
 		return login_error(err, API_ERR_AUTH, path, &mark, "%s (%s at %zu:%zu)", problem,
-				   parser->context, parser->context_mark.line + 1,
-				   parser->context_mark.column + 1);
+		                   parser->context, parser->context_mark.line + 1,
+		                   parser->context_mark.column + 1);
 	return login_error(err, API_ERR_AUTH, path, &mark, "%s", problem);
 }
 
+/* Streams the events once to refuse syntax errors and deep nesting cheaply. */
 static int
-login_parse(const char *path, const char *buf, size_t len, struct login *l,
-	    struct api_error *err)
+login_check_depth(const char *path, const char *buf, size_t len, struct api_error *err)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0;
+	int rc = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return login_error(err, API_ERR_AUTH, path, NULL, "out of memory reading YAML");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = login_yaml_error(path, &parser, buf, err);
+			break;
+		}
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > LOGIN_MAX_DEPTH)
+				rc = login_error(err, API_ERR_AUTH, path, &ev.start_mark,
+				                 "nested more than %d levels deep",
+				                 LOGIN_MAX_DEPTH);
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+		           ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		} else if (ev.type == YAML_STREAM_END_EVENT) {
+			done = true;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+static int
+login_parse(const char *path, const char *buf, size_t len, struct login *l, struct api_error *err)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
@@ -353,7 +392,9 @@ login_parse(const char *path, const char *buf, size_t len, struct login *l,
 
 	if (len == 0)
 		return login_error(err, API_ERR_AUTH, path, NULL,
-				   "empty file; run 'osmo login URL' or pass --url");
+		                   "empty file; run 'osmo login URL' or pass --url");
+	if (login_check_depth(path, buf, len, err) < 0)
+		return -1;
 	if (!yaml_parser_initialize(&parser))
 		return login_error(err, API_ERR_AUTH, path, NULL, "out of memory reading YAML");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -370,7 +411,7 @@ login_parse(const char *path, const char *buf, size_t len, struct login *l,
 
 		if (second)
 			rc = login_error(err, API_ERR_AUTH, path, &second->start_mark,
-					 "expected a single document, found another");
+			                 "expected a single document, found another");
 		else
 			rc = login_walk(&ctx, l);
 		yaml_document_delete(&extra);
@@ -392,20 +433,20 @@ login_read(const char *path, struct strbuf *sb, bool *loose, struct api_error *e
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return login_error(err, API_ERR_AUTH, path, NULL,
-					   "not found; run 'osmo login URL' or pass --url");
+			                   "not found; run 'osmo login URL' or pass --url");
 		return login_error(err, API_ERR_AUTH, path, NULL, "%s",
-				   login_strerror(errno, ebuf, sizeof(ebuf)));
+		                   login_strerror(errno, ebuf, sizeof(ebuf)));
 	}
 	/* Checked before open so a FIFO cannot block us. */
 	if (!S_ISREG(st.st_mode))
 		return login_error(err, API_ERR_AUTH, path, NULL, "not a regular file");
 	if (st.st_size > LOGIN_MAX_BYTES)
 		return login_error(err, API_ERR_AUTH, path, NULL,
-				   "larger than 1 MiB; not a login file");
+		                   "larger than 1 MiB; not a login file");
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return login_error(err, API_ERR_AUTH, path, NULL, "%s",
-				   login_strerror(errno, ebuf, sizeof(ebuf)));
+		                   login_strerror(errno, ebuf, sizeof(ebuf)));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return login_error(err, API_ERR_AUTH, path, NULL, "not a regular file");
@@ -421,7 +462,7 @@ login_read(const char *path, struct strbuf *sb, bool *loose, struct api_error *e
 
 			close(fd);
 			return login_error(err, API_ERR_AUTH, path, NULL, "%s",
-					   login_strerror(e, ebuf, sizeof(ebuf)));
+			                   login_strerror(e, ebuf, sizeof(ebuf)));
 		}
 		if (n == 0)
 			break;
@@ -430,7 +471,7 @@ login_read(const char *path, struct strbuf *sb, bool *loose, struct api_error *e
 		if (sb->len > LOGIN_MAX_BYTES) {
 			close(fd);
 			return login_error(err, API_ERR_AUTH, path, NULL,
-					   "larger than 1 MiB; not a login file");
+			                   "larger than 1 MiB; not a login file");
 		}
 	}
 	close(fd);
@@ -471,9 +512,9 @@ login_emit_str(struct login_emitter *e, const char *s)
 		return;
 	if (!s) {
 		login_emit_event(e, &ev,
-				 yaml_scalar_event_initialize(&ev, NULL, NULL,
-							      (const yaml_char_t *)"null", 4, 1,
-							      0, YAML_PLAIN_SCALAR_STYLE));
+		                 yaml_scalar_event_initialize(&ev, NULL, NULL,
+		                                              (const yaml_char_t *)"null", 4, 1, 0,
+		                                              YAML_PLAIN_SCALAR_STYLE));
 		return;
 	}
 	len = strlen(s);
@@ -483,9 +524,9 @@ login_emit_str(struct login_emitter *e, const char *s)
 		return;
 	}
 	login_emit_event(e, &ev,
-			 yaml_scalar_event_initialize(&ev, NULL, NULL, (const yaml_char_t *)s,
-						      (int)len, login_resolve(s) == LOGIN_TYPE_STR,
-						      1, YAML_ANY_SCALAR_STYLE));
+	                 yaml_scalar_event_initialize(&ev, NULL, NULL, (const yaml_char_t *)s,
+	                                              (int)len, login_resolve(s) == LOGIN_TYPE_STR,
+	                                              1, YAML_ANY_SCALAR_STYLE));
 }
 
 static void
@@ -497,9 +538,9 @@ login_emit_bool(struct login_emitter *e, bool b)
 	if (e->failed)
 		return;
 	login_emit_event(e, &ev,
-			 yaml_scalar_event_initialize(&ev, NULL, NULL, (const yaml_char_t *)s,
-						      (int)strlen(s), 1, 0,
-						      YAML_PLAIN_SCALAR_STYLE));
+	                 yaml_scalar_event_initialize(&ev, NULL, NULL, (const yaml_char_t *)s,
+	                                              (int)strlen(s), 1, 0,
+	                                              YAML_PLAIN_SCALAR_STYLE));
 }
 
 static void
@@ -511,8 +552,8 @@ login_emit_mapping(struct login_emitter *e, bool start)
 		return;
 	if (start)
 		login_emit_event(e, &ev,
-				 yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-								     YAML_BLOCK_MAPPING_STYLE));
+		                 yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+		                                                     YAML_BLOCK_MAPPING_STYLE));
 	else
 		login_emit_event(e, &ev, yaml_mapping_end_event_initialize(&ev));
 }
@@ -585,7 +626,7 @@ login_render(const char *path, const struct login *l, struct strbuf *out, struct
 	login_emit_event(&e, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
 	if (!e.failed)
 		login_emit_event(&e, &ev,
-				 yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+		                 yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
 	login_emit_login(&e, l);
 	if (!e.failed)
 		login_emit_event(&e, &ev, yaml_document_end_event_initialize(&ev, 1));
@@ -595,10 +636,10 @@ login_render(const char *path, const struct login *l, struct strbuf *out, struct
 		e.failed = true;
 	if (e.bad_value)
 		rc = login_error(err, API_ERR_USAGE, path, NULL,
-				 "cannot write login: a value is not valid UTF-8");
+		                 "cannot write login: a value is not valid UTF-8");
 	else if (e.failed)
 		rc = login_error(err, API_ERR_AUTH, path, NULL, "cannot write login: %s",
-				 e.emitter.problem ? e.emitter.problem : "YAML emitter failed");
+		                 e.emitter.problem ? e.emitter.problem : "YAML emitter failed");
 	yaml_emitter_delete(&e.emitter);
 	return rc;
 }
@@ -639,7 +680,7 @@ login_make_dir(const char *path, struct api_error *err)
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		rc = login_error(err, API_ERR_AUTH, path, NULL, "cannot create %s: %s", dir,
-				 login_strerror(errno, ebuf, sizeof(ebuf)));
+		                 login_strerror(errno, ebuf, sizeof(ebuf)));
 	free(dir);
 	return rc;
 }
@@ -687,13 +728,13 @@ login_write_atomic(const char *path, const char *data, size_t len, struct api_er
 	/* A stale PATH.tmp (even a planted symlink) is replaced, never written through. */
 	if (unlink(tmp) < 0 && errno != ENOENT) {
 		login_error(err, API_ERR_AUTH, tmp, NULL, "%s",
-			    login_strerror(errno, ebuf, sizeof(ebuf)));
+		            login_strerror(errno, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		login_error(err, API_ERR_AUTH, tmp, NULL, "%s",
-			    login_strerror(errno, ebuf, sizeof(ebuf)));
+		            login_strerror(errno, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	/* O_CREAT's mode only applies to a new file; a stale PATH.tmp may be wider. */
@@ -702,14 +743,16 @@ login_write_atomic(const char *path, const char *data, size_t len, struct api_er
 
 		close(fd);
 		unlink(tmp);
-		login_error(err, API_ERR_AUTH, tmp, NULL, "%s", login_strerror(e, ebuf, sizeof(ebuf)));
+		login_error(err, API_ERR_AUTH, tmp, NULL, "%s",
+		            login_strerror(e, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	if (close(fd) < 0) {
 		int e = errno;
 
 		unlink(tmp);
-		login_error(err, API_ERR_AUTH, tmp, NULL, "%s", login_strerror(e, ebuf, sizeof(ebuf)));
+		login_error(err, API_ERR_AUTH, tmp, NULL, "%s",
+		            login_strerror(e, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	if (rename(tmp, path) < 0) {
@@ -717,7 +760,7 @@ login_write_atomic(const char *path, const char *data, size_t len, struct api_er
 
 		unlink(tmp);
 		login_error(err, API_ERR_AUTH, path, NULL, "%s",
-			    login_strerror(e, ebuf, sizeof(ebuf)));
+		            login_strerror(e, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	login_sync_dir(path);
@@ -735,13 +778,13 @@ login_check(const char *path, const struct login *l, struct api_error *err)
 		return login_error(err, API_ERR_USAGE, path, NULL, "cannot write login: no url");
 	if (l->kind == LOGIN_TOKEN && !l->id_token)
 		return login_error(err, API_ERR_USAGE, path, NULL,
-				   "cannot write login: token login without id_token");
+		                   "cannot write login: token login without id_token");
 	if (l->kind == LOGIN_DEV && !l->dev_username)
 		return login_error(err, API_ERR_USAGE, path, NULL,
-				   "cannot write login: dev login without username");
+		                   "cannot write login: dev login without username");
 	if (l->kind != LOGIN_TOKEN && l->kind != LOGIN_DEV)
 		return login_error(err, API_ERR_USAGE, path, NULL,
-				   "cannot write login: neither token nor dev login");
+		                   "cannot write login: neither token nor dev login");
 	return 0;
 }
 
@@ -772,7 +815,7 @@ login_default_path(char *buf, size_t size)
 	else
 		return -1;
 	n = snprintf(buf, size, "%s%s%slogin.yaml", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
-		     sub);
+	             sub);
 	if (n < 0 || (size_t)n >= size) {
 		buf[0] = '\0';
 		return -1;

@@ -106,10 +106,13 @@ osmo_time_parse(const char *s, int64_t *out_ms)
 		p++;
 		if (!time_digits(&p, 2, &oh))
 			return -1;
-		if (*p == ':')
+		if (*p == ':') {
 			p++;
-		if (*p >= '0' && *p <= '9' && !time_digits(&p, 2, &om))
+			if (!time_digits(&p, 2, &om))
+				return -1;
+		} else if (*p >= '0' && *p <= '9' && !time_digits(&p, 2, &om)) {
 			return -1;
+		}
 		if (oh > 23 || om > 59)
 			return -1;
 		off_min = sign * (oh * 60 + om);

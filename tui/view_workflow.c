@@ -186,14 +186,15 @@ view_workflow_widths(const struct osmo_workflow *wf, int cols, int *w)
 	for (int i = 0; i < TC_FAILURE; i++)
 		fixed += w[i] + 1;
 	w[TC_FAILURE] = cols - fixed;
-	/* Narrow terminals give up node, then exit meaning width, then the failure column. */
-	if (w[TC_FAILURE] < 12) {
+	/* Narrow terminals give up the node column, then narrow exit and status, then failure. */
+	if (w[TC_FAILURE] < 24) {
 		w[TC_FAILURE] += w[TC_NODE] + 1;
 		w[TC_NODE] = -1;
 	}
-	if (w[TC_FAILURE] < 12) {
-		w[TC_FAILURE] += w[TC_EXIT] - 6;
-		w[TC_EXIT] = 6;
+	if (w[TC_FAILURE] < 24) {
+		w[TC_FAILURE] += w[TC_EXIT] - 14 + w[TC_STATUS] - 16;
+		w[TC_EXIT] = 14;
+		w[TC_STATUS] = 16;
 	}
 	if (w[TC_FAILURE] < 4)
 		w[TC_FAILURE] = -1;

@@ -18,24 +18,24 @@
 #include "util.h"
 
 /* Tokens from the fixtures; no error message may contain any part of them. */
-#define TOKEN_JWT_OSMO                                                                     \
-	"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Im9zbW8ta2V5LTEifQ.eyJpc3MiOiJvc21vIiwiYXVk" \
+#define TOKEN_JWT_OSMO                                                                             \
+	"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Im9zbW8ta2V5LTEifQ.eyJpc3MiOiJvc21vIiwiYXVk"  \
 	"Ijoib3NtbyIsImlhdCI6MTc4NzE0MDgwMCwibmJmIjoxNzg3MTQwODAwLCJleHAiOjE3ODcxNDExMDAsInVuaXF1" \
 	"ZV9uYW1lIjoiamRvZUBleGFtcGxlLmNvbSIsInJvbGVzIjpbIm9zbW8tdXNlciJdLCJvc21vX3Rva2VuX25hbWUi" \
 	"OiJjaS10b2tlbiJ9.c2lnbmF0dXJlLW5vdC12YWxpZC1pbi10aGlzLWZpeHR1cmU"
-#define TOKEN_ACCESS "q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ"
-#define TOKEN_LIST "eyJzZWNyZXQiOiJsaXN0LWVsZW1lbnQifQ.c2lnbmF0dXJlLWluLWEtbGlzdA"
-#define TOKEN_REFRESH_INT "31415926535897932384626433"
-#define TOKEN_SYNTAX "eyJzdWIiOiJzeW50YXgtZXJyb3IifQ.c2lnbmF0dXJlLXN5bnRheA"
+#define TOKEN_ACCESS       "q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ"
+#define TOKEN_LIST         "eyJzZWNyZXQiOiJsaXN0LWVsZW1lbnQifQ.c2lnbmF0dXJlLWluLWEtbGlzdA"
+#define TOKEN_REFRESH_INT  "31415926535897932384626433"
+#define TOKEN_SYNTAX       "eyJzdWIiOiJzeW50YXgtZXJyb3IifQ.c2lnbmF0dXJlLXN5bnRheA"
 #define TOKEN_UNTERMINATED "Zk9x3Qm7Lp2Wv8Rt5Yb1Nc6Hd4Sg0Ju9Ke3Af7Mz2Xq"
 
 /* The environment variables login_default_path reads; saved and restored around each test. */
 static const char *const test_login_env_names[] = { "OSMO_CONFIG_FILE_DIR", "XDG_CONFIG_HOME",
-						    "HOME" };
+	                                            "HOME" };
 
 struct test_login_state {
-	char dir[64];	/* a fresh mkdtemp directory per test */
-	char *env[3];	/* saved values of test_login_env_names, NULL when unset */
+	char dir[64]; /* a fresh mkdtemp directory per test */
+	char *env[3]; /* saved values of test_login_env_names, NULL when unset */
 };
 
 static int
@@ -109,8 +109,8 @@ test_login_slurp(const char *path, size_t *len)
 
 /* Writes len bytes to dir/name with exactly mode and returns the path. */
 static char *
-test_login_write(const struct test_login_state *s, const char *name, const char *data,
-		 size_t len, mode_t mode)
+test_login_write(const struct test_login_state *s, const char *name, const char *data, size_t len,
+                 mode_t mode)
 {
 	char *path = xasprintf("%s/%s", s->dir, name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -125,7 +125,7 @@ test_login_write(const struct test_login_state *s, const char *name, const char 
 /* Writes text to dir/login.yaml, loads it, and returns login_load's result. */
 static int
 test_login_load_text(const struct test_login_state *s, const char *text, struct login *l,
-		     struct api_error *err, char **path_out)
+                     struct api_error *err, char **path_out)
 {
 	char *path = test_login_write(s, "login.yaml", text, strlen(text), 0600);
 	bool loose = true;
@@ -190,8 +190,7 @@ test_login_expect_error(const struct test_login_state *s, const char *text, cons
 
 /* Loads text and checks the error starts with "PATH:" and holds needle. */
 static void
-test_login_expect_error_has(const struct test_login_state *s, const char *text,
-			    const char *needle)
+test_login_expect_error_has(const struct test_login_state *s, const char *text, const char *needle)
 {
 	struct login l;
 	struct api_error err;
@@ -332,11 +331,14 @@ test_login_load_fixture_oauth(void **state)
 	assert_int_equal(login_load(path, &l, &loose, &err), 0);
 	assert_string_equal(l.url, "https://osmo.example.com");
 	assert_int_equal(l.kind, LOGIN_TOKEN);
+	assert_int_equal(strlen(l.id_token), 535);
 	assert_true(str_starts_with(l.id_token, "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6"));
-	assert_true(str_starts_with(l.id_token + strlen(l.id_token) - 20, "LWluLXRoaXMtZml4dHVyZQ"));
-	assert_string_equal(l.refresh_token, "eyJhbGciOiJIUzUxMiJ9.opaque-refresh-token-from-idp.sig");
+	assert_string_equal(strrchr(l.id_token, '.'),
+	                    ".c2lnbmF0dXJlLW5vdC12YWxpZC1pbi10aGlzLWZpeHR1cmU");
+	assert_string_equal(l.refresh_token,
+	                    "eyJhbGciOiJIUzUxMiJ9.opaque-refresh-token-from-idp.sig");
 	assert_string_equal(l.refresh_url,
-			    "https://idp.example.com/realms/osmo/protocol/openid-connect/token");
+	                    "https://idp.example.com/realms/osmo/protocol/openid-connect/token");
 	assert_string_equal(l.client_id, "osmo-browser");
 	assert_null(l.token_username);
 	assert_false(l.osmo_token);
@@ -458,7 +460,7 @@ test_login_loose_perms(void **state)
 		bool loose;
 	} cases[] = {
 		{ 0600, false }, { 0400, false }, { 0640, true },
-		{ 0604, true },	 { 0644, true },  { 0660, true },
+		{ 0604, true },  { 0644, true },  { 0660, true },
 	};
 	struct test_login_state *s = *state;
 	char *src = test_login_fixture("login_dev.yaml");
@@ -553,7 +555,7 @@ test_login_empty_file(void **state)
 
 	test_login_expect_error(s, "", ": empty file; run 'osmo login URL' or pass --url");
 	test_login_expect_error(s, "\n\n# only a comment\n   \n",
-				": empty file; run 'osmo login URL' or pass --url");
+	                        ": empty file; run 'osmo login URL' or pass --url");
 }
 
 static void
@@ -561,7 +563,8 @@ test_login_not_mapping(void **state)
 {
 	struct test_login_state *s = *state;
 
-	test_login_expect_error(s, "- url\n- https://x\n", ":1:1: expected a mapping at the top level");
+	test_login_expect_error(s, "- url\n- https://x\n",
+	                        ":1:1: expected a mapping at the top level");
 	test_login_expect_error(s, "just words\n", ":1:1: expected a mapping at the top level");
 	test_login_expect_error(s, "\n\n  42\n", ":3:3: expected a mapping at the top level");
 	test_login_expect_error(s, "---\n", ":2:1: expected a mapping at the top level");
@@ -573,12 +576,12 @@ test_login_syntax_errors(void **state)
 	struct test_login_state *s = *state;
 
 	test_login_expect_error(s, "url: x\n  bad: indent\n",
-				":2:6: mapping values are not allowed in this context");
+	                        ":2:6: mapping values are not allowed in this context");
 	test_login_expect_error(s, "url: https://x\ntoken_login: [a\n",
-				":3:1: did not find expected ',' or ']' "
-				"(while parsing a flow sequence at 2:14)");
+	                        ":3:1: did not find expected ',' or ']' "
+	                        "(while parsing a flow sequence at 2:14)");
 	test_login_expect_error(s, "url: x\ndev_login: {username: u}\n---\nurl: y\n",
-				":4:1: expected a single document, found another");
+	                        ":4:1: expected a single document, found another");
 	test_login_expect_error(s, "url: *nowhere\n", ":1:6: found undefined alias");
 }
 
@@ -592,8 +595,8 @@ test_login_truncated(void **state)
 	size_t n_ok = 0;
 
 	test_login_expect_error(s, "url: 'https://osmo.exa",
-				":1:23: found unexpected end of stream "
-				"(while scanning a quoted scalar at 1:6)");
+	                        ":1:23: found unexpected end of stream "
+	                        "(while scanning a quoted scalar at 1:6)");
 	/* Every prefix of the CLI's file: an error without tokens, or a login with a url. */
 	for (size_t cut = 0; cut < len; cut++) {
 		char *path = test_login_write(s, "login.yaml", text, cut, 0600);
@@ -634,7 +637,8 @@ test_login_binary_garbage(void **state)
 	free(want);
 	free(path);
 	test_login_expect_error(s, "url: \xff\xfe\n", ":1:6: invalid leading UTF-8 octet");
-	test_login_expect_error(s, "url: caf\xc3\n", ":1:9: incomplete UTF-8 octet sequence");
+	test_login_expect_error(s, "url: caf\xc3\n", ":1:10: invalid trailing UTF-8 octet");
+	test_login_expect_error(s, "url: caf\xc3", ":1:9: incomplete UTF-8 octet sequence");
 	/* Random bytes: always a clean error naming the file, never a crash. */
 	for (int i = 0; i < 300; i++) {
 		char buf[512];
@@ -690,33 +694,46 @@ test_login_mutated_fixture(void **state)
 	free(src);
 }
 
-static void
-test_login_deep_nesting(void **state)
+/* Text "url: https://x\ndev_login: {username: u}\njunk: " + depth of open + close brackets. */
+static char *
+test_login_nested(size_t depth, char open, char close)
 {
-	struct test_login_state *s = *state;
-	size_t depth = 100000;
 	struct strbuf sb = { 0 };
 
 	strbuf_addstr(&sb, "url: https://x\ndev_login: {username: u}\njunk: ");
 	for (size_t i = 0; i < depth; i++)
-		strbuf_addch(&sb, '[');
-	for (size_t i = 0; i < depth; i++)
-		strbuf_addch(&sb, ']');
+		strbuf_addch(&sb, open);
+	for (size_t i = 0; close && i < depth; i++)
+		strbuf_addch(&sb, close);
 	strbuf_addch(&sb, '\n');
-	{
-		struct login l;
-		struct api_error err = { 0 };
+	return strbuf_detach(&sb);
+}
 
-		assert_int_equal(test_login_load_text(s, sb.buf, &l, &err, NULL), 0);
-		assert_string_equal(l.dev_username, "u");
-		login_free(&l);
-	}
-	strbuf_reset(&sb);
-	strbuf_addstr(&sb, "url: ");
-	for (size_t i = 0; i < depth; i++)
-		strbuf_addch(&sb, '{');
-	test_login_expect_error_has(s, sb.buf, "found unexpected end of stream");
-	strbuf_free(&sb);
+static void
+test_login_deep_nesting(void **state)
+{
+	struct test_login_state *s = *state;
+	char *text;
+	struct api_error err = { 0 };
+	struct login l;
+
+	/* The root mapping and 63 levels of junk make 64: still fine. */
+	text = test_login_nested(63, '[', ']');
+	assert_int_equal(test_login_load_text(s, text, &l, &err, NULL), 0);
+	assert_string_equal(l.dev_username, "u");
+	login_free(&l);
+	free(text);
+	/* One more is refused at the bracket that crosses the limit (column 7 + 63). */
+	text = test_login_nested(64, '[', ']');
+	test_login_expect_error(s, text, ":3:70: nested more than 64 levels deep");
+	free(text);
+	/* A whole MiB of unclosed brackets is refused quickly, not scanned quadratically. */
+	text = xmalloc(1024 * 1024 + 1);
+	memset(text, '{', 1024 * 1024);
+	memcpy(text, "url: ", 5);
+	text[1024 * 1024] = '\0';
+	test_login_expect_error_has(s, text, ": nested more than 64 levels deep");
+	free(text);
 }
 
 static void
@@ -729,8 +746,10 @@ test_login_wrong_types(void **state)
 		{ "url: [https://x]\ndev_login: {username: u}\n", ":1:1: url: expected a string" },
 		{ "url: 8000\ndev_login: {username: u}\n", ":1:1: url: expected a string" },
 		{ "url: null\ndev_login: {username: u}\n", ":1:1: url: expected a string" },
-		{ "url: https://x\ntoken_login: abc\n", ":2:1: token_login: expected a mapping or null" },
-		{ "url: https://x\ndev_login: [u]\n", ":2:1: dev_login: expected a mapping or null" },
+		{ "url: https://x\ntoken_login: abc\n",
+		  ":2:1: token_login: expected a mapping or null" },
+		{ "url: https://x\ndev_login: [u]\n",
+		  ":2:1: dev_login: expected a mapping or null" },
 		{ "url: https://x\ntoken_login:\n  id_token: 12345\n",
 		  ":3:3: token_login.id_token: expected a string" },
 		{ "url: https://x\ntoken_login:\n  id_token: null\n",
@@ -770,13 +789,13 @@ test_login_missing_required(void **state)
 
 	test_login_expect_error(s, "dev_login:\n  username: u\n", ":1:1: url: missing");
 	test_login_expect_error(s, "url: https://x\ntoken_login: {}\n",
-				":2:14: token_login.id_token: missing");
+	                        ":2:14: token_login.id_token: missing");
 	test_login_expect_error(s, "url: https://x\ndev_login:\n  other: 1\n",
-				":3:3: dev_login.username: missing");
+	                        ":3:3: dev_login.username: missing");
 	test_login_expect_error(s, "url: ''\ndev_login: {username: u}\n",
-				":1:1: url: must not be empty");
+	                        ":1:1: url: must not be empty");
 	test_login_expect_error(s, "url: ///\ndev_login: {username: u}\n",
-				":1:1: url: must not be empty");
+	                        ":1:1: url: must not be empty");
 }
 
 static void
@@ -785,7 +804,7 @@ test_login_bad_token_type(void **state)
 	(void)state;
 	/* The list holding the token is the wrong type; the message must not quote it. */
 	test_login_expect_fixture_error("login_bad_token_type.yaml",
-					":5:3: token_login.id_token: expected a string");
+	                                ":5:3: token_login.id_token: expected a string");
 }
 
 static void
@@ -793,7 +812,7 @@ test_login_bad_refresh_type(void **state)
 {
 	(void)state;
 	test_login_expect_fixture_error("login_bad_refresh_type.yaml",
-					":7:3: token_login.refresh_token: expected a string");
+	                                ":7:3: token_login.refresh_token: expected a string");
 }
 
 static void
@@ -802,7 +821,7 @@ test_login_bad_token_syntax(void **state)
 	(void)state;
 	/* The syntax error sits right after the token on the same line. */
 	test_login_expect_fixture_error("login_bad_token_syntax.yaml",
-					":6:87: mapping values are not allowed in this context");
+	                                ":6:87: mapping values are not allowed in this context");
 }
 
 static void
@@ -811,8 +830,8 @@ test_login_bad_token_unterminated(void **state)
 	(void)state;
 	/* The unterminated quote swallows the token and everything after it. */
 	test_login_expect_fixture_error("login_bad_token_unterminated.yaml",
-					":11:1: found unexpected end of stream "
-					"(while scanning a quoted scalar at 7:18)");
+	                                ":11:1: found unexpected end of stream "
+	                                "(while scanning a quoted scalar at 7:18)");
 }
 
 static void
@@ -828,7 +847,7 @@ test_login_token_near_bad_bytes(void **state)
 
 	assert_int_equal(test_login_load_text(s, text, &l, &err, &path), -1);
 	want = xasprintf("%s:3:%zu: control characters are not allowed", path,
-			 strlen("  id_token: " TOKEN_ACCESS) + 1);
+	                 strlen("  id_token: " TOKEN_ACCESS) + 1);
 	assert_string_equal(err.message, want);
 	test_login_assert_no_secret(err.message, TOKEN_ACCESS);
 	free(want);
@@ -876,7 +895,7 @@ test_login_both_null(void **state)
 {
 	struct test_login_state *s = *state;
 	const char *suffix = ":1:1: neither token_login nor dev_login is set; "
-			     "run 'osmo login URL' or pass --url";
+	                     "run 'osmo login URL' or pass --url";
 
 	test_login_expect_error(s, "url: https://x\ntoken_login: null\ndev_login: null\n", suffix);
 	test_login_expect_error(s, "url: https://x\n", suffix);
@@ -886,28 +905,29 @@ test_login_both_null(void **state)
 static void
 test_login_both_set(void **state)
 {
-	test_login_expect_error(*state,
-				"url: https://x\ntoken_login:\n  id_token: " TOKEN_ACCESS
-				"\ndev_login:\n  username: u\n",
-				":1:1: token_login and dev_login are both set; exactly one must be");
+	test_login_expect_error(
+	        *state,
+	        "url: https://x\ntoken_login:\n  id_token: " TOKEN_ACCESS
+	        "\ndev_login:\n  username: u\n",
+	        ":1:1: token_login and dev_login are both set; exactly one must be");
 }
 
 static void
 test_login_osmo_token_values(void **state)
 {
 	static const struct {
-		const char *value;	/* NULL: key absent */
+		const char *value; /* NULL: key absent */
 		bool want;
 	} cases[] = {
-		{ "true", true },   { "True", true },	{ "TRUE", true }, { "false", false },
+		{ "true", true },   { "True", true },   { "TRUE", true },  { "false", false },
 		{ "False", false }, { "FALSE", false }, { "null", false }, { NULL, false },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *text = cases[i].value ? xasprintf("url: https://x\ndev_login: {username: u}\n"
-							"osmo_token: %s\n",
-							cases[i].value)
-					    : xstrdup("url: https://x\ndev_login: {username: u}\n");
+		                                        "osmo_token: %s\n",
+		                                        cases[i].value)
+		                            : xstrdup("url: https://x\ndev_login: {username: u}\n");
 		struct api_error err;
 		struct login l;
 
@@ -922,18 +942,18 @@ static void
 test_login_unknown_keys_ignored(void **state)
 {
 	const char *text = "# written by hand\n"
-			   "future_key: {nested: [1, 2, {x: y}]}\n"
-			   "? [complex, key]\n"
-			   ": value\n"
-			   "42: number key\n"
-			   "url: &u https://osmo.example.com\n"
-			   "token_login:\n"
-			   "  id_token: 'abc.def.ghi'\n"
-			   "  refresh_url: *u\n"
-			   "  scope: openid\n"
-			   "  client_id: \"osmo-cli\"\n"
-			   "dev_login: null\n"
-			   "name: [not, a, string]\n";
+	                   "future_key: {nested: [1, 2, {x: y}]}\n"
+	                   "? [complex, key]\n"
+	                   ": value\n"
+	                   "42: number key\n"
+	                   "url: &u https://osmo.example.com\n"
+	                   "token_login:\n"
+	                   "  id_token: 'abc.def.ghi'\n"
+	                   "  refresh_url: *u\n"
+	                   "  scope: openid\n"
+	                   "  client_id: \"osmo-cli\"\n"
+	                   "dev_login: null\n"
+	                   "name: [not, a, string]\n";
 	struct api_error err;
 	struct login l;
 
@@ -953,9 +973,9 @@ static void
 test_login_quoted_and_duplicate(void **state)
 {
 	const char *text = "url: https://old\n"
-			   "dev_login:\n"
-			   "  username: '007'\n"
-			   "url: \"https://new/\"\n";
+	                   "dev_login:\n"
+	                   "  username: '007'\n"
+	                   "url: \"https://new/\"\n";
 	struct api_error err;
 	struct login l;
 
@@ -974,10 +994,10 @@ test_login_failure_leaves_out_clean(void **state)
 
 	memset(&l, 0xA5, sizeof(l));
 	assert_int_equal(test_login_load_text(*state,
-					      "url: https://x\ntoken_login:\n  id_token: a\n"
-					      "  client_id: [x]\n",
-					      &l, &err, NULL),
-			 -1);
+	                                      "url: https://x\ntoken_login:\n  id_token: a\n"
+	                                      "  client_id: [x]\n",
+	                                      &l, &err, NULL),
+	                 -1);
 	assert_null(l.url);
 	assert_null(l.id_token);
 	assert_int_equal(l.kind, LOGIN_NONE);
@@ -994,7 +1014,9 @@ test_login_save_creates_dirs(void **state)
 	char *b = xasprintf("%s/a/b", s->dir);
 	char *path = xasprintf("%s/a/b/login.yaml", s->dir);
 	char *tmp = xasprintf("%s.tmp", path);
-	struct login l = { .url = "http://localhost:8000", .kind = LOGIN_DEV, .dev_username = "jdoe" };
+	struct login l = { .url = "http://localhost:8000",
+		           .kind = LOGIN_DEV,
+		           .dev_username = "jdoe" };
 	struct api_error err = { 0 };
 	struct stat st;
 
@@ -1034,7 +1056,7 @@ test_login_save_replaces_atomically(void **state)
 	assert_int_equal(access(stale, F_OK), -1);
 	got = test_login_slurp(old, &len);
 	assert_string_equal(got, "dev_login:\n  username: u\nname: u\nosmo_token: false\n"
-				 "token_login: null\nurl: http://h\n");
+	                         "token_login: null\nurl: http://h\n");
 	free(got);
 
 	/* A symlink planted at PATH.tmp is replaced, not written through. */
@@ -1077,21 +1099,21 @@ test_login_save_quoting(void **state)
 	};
 	/* Both expected texts are PyYAML 6's yaml.dump of the same dicts. */
 	const char *want_a = "dev_login: null\n"
-			     "name: \"Jos\\xE9\"\n"
-			     "osmo_token: false\n"
-			     "token_login:\n"
-			     "  client_id: '123'\n"
-			     "  id_token: 'true'\n"
-			     "  refresh_token: ''\n"
-			     "  refresh_url: 'a: b'\n"
-			     "  username: 'null'\n"
-			     "url: http://h:8000\n";
+	                     "name: \"Jos\\xE9\"\n"
+	                     "osmo_token: false\n"
+	                     "token_login:\n"
+	                     "  client_id: '123'\n"
+	                     "  id_token: 'true'\n"
+	                     "  refresh_token: ''\n"
+	                     "  refresh_url: 'a: b'\n"
+	                     "  username: 'null'\n"
+	                     "url: http://h:8000\n";
 	const char *want_b = "dev_login:\n"
-			     "  username: '2024-01-01'\n"
-			     "name: '#x'\n"
-			     "osmo_token: true\n"
-			     "token_login: null\n"
-			     "url: '~'\n";
+	                     "  username: '2024-01-01'\n"
+	                     "name: '#x'\n"
+	                     "osmo_token: true\n"
+	                     "token_login: null\n"
+	                     "url: '~'\n";
 	struct api_error err = { 0 };
 	struct login back;
 	size_t len;
@@ -1137,8 +1159,8 @@ test_login_save_default_name(void **state)
 	assert_int_equal(login_save(path, &tok, &err), 0);
 	got = test_login_slurp(path, &len);
 	assert_string_equal(got, "dev_login: null\nname: ''\nosmo_token: false\ntoken_login:\n"
-				 "  client_id: null\n  id_token: a.b.c\n  refresh_token: null\n"
-				 "  refresh_url: null\n  username: null\nurl: https://x\n");
+	                         "  client_id: null\n  id_token: a.b.c\n  refresh_token: null\n"
+	                         "  refresh_url: null\n  username: null\nurl: https://x\n");
 	free(got);
 	assert_int_equal(login_load(path, &back, NULL, &err), 0);
 	assert_string_equal(back.name, "");

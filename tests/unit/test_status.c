@@ -13,29 +13,58 @@
 
 /* CONTRACT.md §5.1, exact spelling and order. */
 static const char *const workflow_statuses[] = {
-	"PENDING", "RUNNING", "WAITING", "COMPLETED", "FAILED", "FAILED_SUBMISSION",
-	"FAILED_SERVER_ERROR", "FAILED_EXEC_TIMEOUT", "FAILED_QUEUE_TIMEOUT", "FAILED_CANCELED",
-	"FAILED_BACKEND_ERROR", "FAILED_IMAGE_PULL", "FAILED_EVICTED", "FAILED_START_ERROR",
-	"FAILED_START_TIMEOUT", "FAILED_PREEMPTED",
+	"PENDING",
+	"RUNNING",
+	"WAITING",
+	"COMPLETED",
+	"FAILED",
+	"FAILED_SUBMISSION",
+	"FAILED_SERVER_ERROR",
+	"FAILED_EXEC_TIMEOUT",
+	"FAILED_QUEUE_TIMEOUT",
+	"FAILED_CANCELED",
+	"FAILED_BACKEND_ERROR",
+	"FAILED_IMAGE_PULL",
+	"FAILED_EVICTED",
+	"FAILED_START_ERROR",
+	"FAILED_START_TIMEOUT",
+	"FAILED_PREEMPTED",
 };
 
 /* CONTRACT.md §5.2, exact spelling and order. */
 static const char *const task_statuses[] = {
-	"SUBMITTING", "WAITING", "PROCESSING", "SCHEDULING", "INITIALIZING", "RUNNING",
-	"COMPLETED", "RESCHEDULED", "FAILED", "FAILED_CANCELED", "FAILED_SERVER_ERROR",
-	"FAILED_BACKEND_ERROR", "FAILED_EXEC_TIMEOUT", "FAILED_QUEUE_TIMEOUT", "FAILED_IMAGE_PULL",
-	"FAILED_UPSTREAM", "FAILED_EVICTED", "FAILED_START_ERROR", "FAILED_START_TIMEOUT",
+	"SUBMITTING",
+	"WAITING",
+	"PROCESSING",
+	"SCHEDULING",
+	"INITIALIZING",
+	"RUNNING",
+	"COMPLETED",
+	"RESCHEDULED",
+	"FAILED",
+	"FAILED_CANCELED",
+	"FAILED_SERVER_ERROR",
+	"FAILED_BACKEND_ERROR",
+	"FAILED_EXEC_TIMEOUT",
+	"FAILED_QUEUE_TIMEOUT",
+	"FAILED_IMAGE_PULL",
+	"FAILED_UPSTREAM",
+	"FAILED_EVICTED",
+	"FAILED_START_ERROR",
+	"FAILED_START_TIMEOUT",
 	"FAILED_PREEMPTED",
 };
 
 /* §5.1 alive (PENDING, RUNNING, WAITING) and §5.2 alive (SUBMITTING..RUNNING, RESCHEDULED). */
 static const char *const alive_statuses[] = {
-	"PENDING", "RUNNING", "WAITING",
-	"SUBMITTING", "PROCESSING", "SCHEDULING", "INITIALIZING", "RESCHEDULED",
+	"PENDING",    "RUNNING",    "WAITING",      "SUBMITTING",
+	"PROCESSING", "SCHEDULING", "INITIALIZING", "RESCHEDULED",
 };
 
 static const char *const canceled_statuses[] = {
-	"FAILED_CANCELED", "FAILED_EXEC_TIMEOUT", "FAILED_QUEUE_TIMEOUT",
+	"FAILED_CANCELED",
+	"FAILED_EXEC_TIMEOUT",
+	"FAILED_QUEUE_TIMEOUT",
 };
 
 /* §5.3 */
@@ -70,7 +99,7 @@ test_wire_round_trip(void **state)
 	assert_string_equal(osmo_status_wire(OSMO_UNKNOWN), "UNKNOWN");
 	assert_string_equal(osmo_status_wire(OSMO_FAILED_EVICTED), "FAILED_EVICTED");
 	assert_string_equal(osmo_status_wire(OSMO_STATUS_COUNT), "UNKNOWN");
-	assert_string_equal(osmo_status_wire((enum osmo_status)-1), "UNKNOWN");
+	assert_string_equal(osmo_status_wire((enum osmo_status) - 1), "UNKNOWN");
 	assert_string_equal(osmo_status_wire((enum osmo_status)1000), "UNKNOWN");
 }
 
@@ -78,8 +107,8 @@ static void
 test_unknown_strings(void **state)
 {
 	static const char *const bad[] = {
-		"", "running", "Running", "RUNNING ", " RUNNING", "FAILED_", "FAIL", "DONE",
-		"FAILED_UNKNOWN", "RUNNINGX", "PENDING\n", "unknown",
+		"",     "running", "Running",        "RUNNING ", " RUNNING",  "FAILED_",
+		"FAIL", "DONE",    "FAILED_UNKNOWN", "RUNNINGX", "PENDING\n", "unknown",
 	};
 
 	(void)state;
@@ -120,7 +149,7 @@ test_workflow_enum_membership(void **state)
 
 		if (osmo_status_in_workflow_enum(s) != want)
 			fail_msg("%s: in_workflow_enum is %d, §5.1 says %d", osmo_status_wire(s),
-				 osmo_status_in_workflow_enum(s), want);
+			         osmo_status_in_workflow_enum(s), want);
 		n += want;
 	}
 	assert_int_equal(n, 16);
@@ -140,7 +169,7 @@ test_task_enum_membership(void **state)
 
 		if (osmo_status_in_task_enum(s) != want)
 			fail_msg("%s: in_task_enum is %d, §5.2 says %d", osmo_status_wire(s),
-				 osmo_status_in_task_enum(s), want);
+			         osmo_status_in_task_enum(s), want);
 		n += want;
 	}
 	assert_int_equal(n, 20);
@@ -160,7 +189,7 @@ test_every_status_in_some_enum(void **state)
 	assert_int_equal(OSMO_STATUS_COUNT, 1 + n_union);
 	for (int i = 1; i < OSMO_STATUS_COUNT; i++)
 		assert_true(osmo_status_in_workflow_enum((enum osmo_status)i) ||
-			    osmo_status_in_task_enum((enum osmo_status)i));
+		            osmo_status_in_task_enum((enum osmo_status)i));
 	assert_false(osmo_status_in_workflow_enum(OSMO_UNKNOWN));
 	assert_false(osmo_status_in_task_enum(OSMO_UNKNOWN));
 }
@@ -182,10 +211,11 @@ test_predicates_table(void **state)
 		if (osmo_status_is_failed(s) != failed)
 			fail_msg("%s: failed %d, want %d", w, osmo_status_is_failed(s), failed);
 		if (osmo_status_is_canceled(s) != canceled)
-			fail_msg("%s: canceled %d, want %d", w, osmo_status_is_canceled(s), canceled);
+			fail_msg("%s: canceled %d, want %d", w, osmo_status_is_canceled(s),
+			         canceled);
 		if (osmo_status_has_error_logs(s) != errlogs)
 			fail_msg("%s: has_error_logs %d, want %d", w, osmo_status_has_error_logs(s),
-				 errlogs);
+			         errlogs);
 		/* Every canceled status is a failed one. */
 		if (canceled)
 			assert_true(failed);
@@ -201,7 +231,7 @@ test_finished(void **state)
 		enum osmo_status s = (enum osmo_status)i;
 		const char *w = osmo_status_wire(s);
 		bool want = strcmp(w, "COMPLETED") == 0 || strcmp(w, "RESCHEDULED") == 0 ||
-			    strncmp(w, "FAILED", 6) == 0;
+		            strncmp(w, "FAILED", 6) == 0;
 
 		if (osmo_status_is_finished(s) != want)
 			fail_msg("%s: finished %d, want %d", w, osmo_status_is_finished(s), want);
@@ -218,7 +248,10 @@ static void
 test_unknown_and_out_of_range(void **state)
 {
 	static const enum osmo_status odd[] = {
-		OSMO_UNKNOWN, OSMO_STATUS_COUNT, (enum osmo_status)-1, (enum osmo_status)12345,
+		OSMO_UNKNOWN,
+		OSMO_STATUS_COUNT,
+		(enum osmo_status) - 1,
+		(enum osmo_status)12345,
 	};
 
 	(void)state;

@@ -1,0 +1,265 @@
+/* test_snapshot.c: the osmotop binary's --snapshot through a real HTTP round-trip on 127.0.0.1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "golden.h"
+#include "proc.h"
+#include "util.h"
+
+struct snap {
+	char dir[64];
+	struct proc server;
+};
+
+static const char *const snap_routes[] = {
+	"GET /api/workflow/ddp-smoke-3 200 application/json @workflow_query_small.json",
+	"GET /api/workflow/llm-finetune-17 200 application/json @workflow_query_running_verbose.json",
+	"GET /api/workflow/llm-finetune-16 200 application/json @workflow_query_failed_evicted.json",
+	"GET /api/workflow/llm-finetune-99 400 application/json @error_not_found_400.json",
+	"GET /api/workflow/secret-1 401 text/plain inline:Jwt_verification_fails",
+	"GET /api/workflow/garbage-1 200 application/json inline:{\"name\":\"x\",\"status\":[],\"submit_time\":\"2026-08-18T14:00:00\"}",
+	"GET /api/workflow/evil-1 400 application/json inline:{\"message\":\"\\u001b]52;c;AAAA\\u0007gotcha\\u001b[2J\"}",
+	"GET /api/workflow 200 application/json @workflow_list_page.json",
+};
+
+static int
+snap_setup(void **state)
+{
+	struct snap *s = xcalloc(1, sizeof(*s));
+	char *routes, *bin;
+	FILE *f;
+
+	strlcpy_safe(s->dir, "/tmp/osmotop-snap-XXXXXX", sizeof(s->dir));
+	assert_non_null(mkdtemp(s->dir));
+	routes = xasprintf("%s/routes", s->dir);
+	f = fopen(routes, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < sizeof(snap_routes) / sizeof(snap_routes[0]); i++) {
+		const char *at = strchr(snap_routes[i], '@');
+
+		if (!at) {
+			fprintf(f, "%s\n", snap_routes[i]);
+			continue;
+		}
+		char *rel = xasprintf("%s/%s", golden_fixtures_dir(), at + 1);
+		char *abs = realpath(rel, NULL);
+
+		assert_non_null(abs);
+		fprintf(f, "%.*s%s\n", (int)(at - snap_routes[i]), snap_routes[i], abs);
+		free(rel);
+		free(abs);
+	}
+	fclose(f);
+	bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
+	char *argv[] = { bin, "--routes", routes, "--lifetime", "120", NULL };
+
+	assert_int_equal(proc_start_server(&s->server, argv, 10000), 0);
+	/* No login.yaml of the developer's may leak into these runs. */
+	setenv("OSMO_CONFIG_FILE_DIR", s->dir, 1);
+	free(bin);
+	free(routes);
+	*state = s;
+	return 0;
+}
+
+static int
+snap_teardown(void **state)
+{
+	struct snap *s = *state;
+	char *cmd = xasprintf("rm -rf '%s'", s->dir);
+
+	proc_stop(&s->server, 5000);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", s->dir);
+	free(cmd);
+	free(s);
+	return 0;
+}
+
+/* Runs osmotop with args (NULL-terminated, after the binary); returns its exit status. */
+static int
+snap_run(const char *const *args, char **out, char **err)
+{
+	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
+	const char *argv[32] = { bin };
+	size_t n = 1;
+
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	int rc = proc_run((char *const *)argv, 30000, out, err);
+
+	free(bin);
+	return rc;
+}
+
+/* The server's port changes every run: mask it before comparing with a golden. */
+static char *
+snap_mask(const char *text, const char *url)
+{
+	struct strbuf sb = { 0 };
+	size_t ul = strlen(url);
+
+	for (const char *p = text; *p;) {
+		if (strncmp(p, url, ul) == 0) {
+			strbuf_addstr(&sb, "http://127.0.0.1:PORT");
+			p += ul;
+		} else {
+			strbuf_addch(&sb, *p++);
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
+static void
+test_snapshots_match_goldens(void **state)
+{
+	struct snap *s = *state;
+	static const struct {
+		const char *golden;
+		const char *args[8];
+	} cases[] = {
+		{ "snapshot_list.txt", { "--view", "list", NULL } },
+		{ "snapshot_small.txt", { "ddp-smoke-3", NULL } },
+		{ "snapshot_running.txt", { "--view", "workflow", "llm-finetune-17", NULL } },
+		{ "snapshot_evicted_80x24.txt", { "--size", "80x24", "llm-finetune-16", NULL } },
+		{ "snapshot_evicted_ascii.txt", { "--ascii", "llm-finetune-16", NULL } },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *args[16] = { "--snapshot", "--url", s->server.url, "--user", "jdoe",
+					 "--at", "2026-08-18T16:30:00" };
+		size_t n = 7;
+		char *out = NULL, *err = NULL;
+
+		for (const char *const *a = cases[i].args; *a; a++)
+			args[n++] = *a;
+		args[n] = NULL;
+		assert_int_equal(snap_run(args, &out, &err), 0);
+		assert_string_equal(err, "");
+		char *masked = snap_mask(out, s->server.url);
+
+		assert_true(golden_check(cases[i].golden, masked));
+		free(masked);
+		free(out);
+		free(err);
+	}
+}
+
+static void
+test_snapshot_errors(void **state)
+{
+	struct snap *s = *state;
+	static const struct {
+		const char *workflow;
+		int rc;
+		const char *want;
+	} cases[] = {
+		{ "llm-finetune-99", 1, "HTTP 400 DATABASE: Workflow llm-finetune-99 is not found." },
+		{ "secret-1", 3, "HTTP 401: Jwt_verification_fails; log in again with 'osmo login URL'" },
+		{ "garbage-1", 3, "status: expected a status string" },
+		{ "evil-1", 1, "gotcha" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *args[] = { "--snapshot", "--url", s->server.url, cases[i].workflow, NULL };
+		char *out = NULL, *err = NULL;
+
+		assert_int_equal(snap_run(args, &out, &err), cases[i].rc);
+		assert_string_equal(out, "");
+		if (!strstr(err, cases[i].want) || !strstr(err, s->server.url))
+			fail_msg("stderr '%s' lacks '%s' or the URL", err, cases[i].want);
+		/* One line, and nothing that would act on the terminal. */
+		assert_int_equal(strchr(err, '\n') - err + 1, (long)strlen(err));
+		for (const char *p = err; *p != '\n'; p++)
+			assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+		free(out);
+		free(err);
+	}
+}
+
+static void
+test_unreachable_and_usage(void **state)
+{
+	struct snap *s = *state;
+	char *out = NULL, *err = NULL;
+	const char *down[] = { "--snapshot", "--url", "http://127.0.0.1:1", NULL };
+	const char *bad[] = { "--snapshot", "--size", "banana", NULL };
+	const char *noservice[] = { "--snapshot", NULL };
+	const char *help[] = { "--help", NULL };
+
+	(void)s;
+	assert_int_equal(snap_run(down, &out, &err), 3);
+	assert_non_null(strstr(err, "http://127.0.0.1:1: GET /api/workflow:"));
+	assert_non_null(strstr(err, "is the service running"));
+	free(out);
+	free(err);
+
+	assert_int_equal(snap_run(bad, &out, &err), 2);
+	assert_non_null(strstr(err, "--size"));
+	free(out);
+	free(err);
+
+	/* OSMO_CONFIG_FILE_DIR points at an empty directory: nothing is configured. */
+	assert_int_equal(snap_run(noservice, &out, &err), 2);
+	assert_non_null(strstr(err, "no OSMO service configured"));
+	free(out);
+	free(err);
+
+	assert_int_equal(snap_run(help, &out, &err), 0);
+	assert_non_null(strstr(out, "OSMO_CONFIG_FILE_DIR"));
+	assert_non_null(strstr(out, "--snapshot"));
+	free(out);
+	free(err);
+}
+
+/* A token from login.yaml is used, and never appears in output or errors. */
+static void
+test_token_never_printed(void **state)
+{
+	struct snap *s = *state;
+	static const char token[] = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2VjcmV0LXNpZ25hdHVyZQ";
+	char *path = xasprintf("%s/login.yaml", s->dir);
+	FILE *f = fopen(path, "w");
+	char *out = NULL, *err = NULL;
+
+	assert_non_null(f);
+	fprintf(f, "dev_login: null\nname: ''\nosmo_token: false\ntoken_login:\n  client_id: null\n"
+		   "  id_token: %s\n  refresh_token: null\n  refresh_url: null\n  username: null\n"
+		   "url: %s\n", token, s->server.url);
+	fclose(f);
+	chmod(path, 0644);
+	const char *args[] = { "--snapshot", "secret-1", NULL };
+
+	assert_int_equal(snap_run(args, &out, &err), 3);
+	assert_null(strstr(out, "c2VjcmV0"));
+	assert_null(strstr(err, "c2VjcmV0"));
+	/* The file is readable by others: say so, once. */
+	assert_non_null(strstr(err, "readable by other users"));
+	free(out);
+	free(err);
+	unlink(path);
+	free(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snapshots_match_goldens),
+		cmocka_unit_test(test_snapshot_errors),
+		cmocka_unit_test(test_unreachable_and_usage),
+		cmocka_unit_test(test_token_never_printed),
+	};
+
+	return cmocka_run_group_tests(tests, snap_setup, snap_teardown);
+}

@@ -1,0 +1,190 @@
+/* test_views.c: every view rendered from recorded OSMO responses, compared with golden text. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "golden.h"
+#include "osmo_time.h"
+#include "view.h"
+
+struct views_case {
+	const char *fixture;
+	const char *golden;
+	int cols, rows;
+	bool ascii;
+	bool styles;	/* also compare the style letters */
+};
+
+static char *
+views_fixture(const char *name, size_t *len)
+{
+	char *path = xasprintf("%s/%s", golden_fixtures_dir(), name);
+	char *body = golden_read_file(path, len);
+
+	free(path);
+	assert_non_null(body);
+	return body;
+}
+
+static struct render_ctx
+views_ctx(bool ascii)
+{
+	struct render_ctx rc = { .ascii = ascii, .server = "https://osmo.example.com" };
+
+	assert_int_equal(osmo_time_parse("2026-08-18T15:10:00", &rc.now_ms), 0);
+	return rc;
+}
+
+static void
+views_compare(const struct views_case *vc, struct canvas *c)
+{
+	char *text = canvas_to_text(c);
+	char *name = xasprintf("%s.txt", vc->golden);
+
+	assert_true(golden_check(name, text));
+	free(name);
+	free(text);
+	if (vc->styles) {
+		char *styles = canvas_to_styles(c);
+
+		name = xasprintf("%s.styles", vc->golden);
+		assert_true(golden_check(name, styles));
+		free(name);
+		free(styles);
+	}
+}
+
+static void
+test_workflow_views(void **state)
+{
+	static const struct views_case cases[] = {
+		{ "workflow_query_small.json", "workflow_small_120x40", 120, 40, false, true },
+		{ "workflow_query_running.json", "workflow_running_120x40", 120, 40, false, false },
+		{ "workflow_query_running_verbose.json", "workflow_verbose_120x40", 120, 40, false, true },
+		{ "workflow_query_running_verbose.json", "workflow_verbose_80x24_ascii", 80, 24, true, false },
+		{ "workflow_query_failed_evicted.json", "workflow_evicted_120x40", 120, 40, false, true },
+		{ "workflow_query_failed_evicted.json", "workflow_evicted_40x12", 40, 12, false, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct osmo_workflow wf;
+		struct api_error err = { 0 };
+		struct canvas c;
+		struct render_ctx rc = views_ctx(cases[i].ascii);
+		size_t len;
+		char *body = views_fixture(cases[i].fixture, &len);
+
+		assert_int_equal(decode_workflow(body, len, &wf, &err), 0);
+		canvas_init(&c, cases[i].rows, cases[i].cols);
+		view_workflow_render(&rc, &wf, &c);
+		views_compare(&cases[i], &c);
+		canvas_free(&c);
+		osmo_workflow_free(&wf);
+		free(body);
+	}
+}
+
+static void
+test_list_views(void **state)
+{
+	static const struct views_case cases[] = {
+		{ "workflow_list_page.json", "list_120x40", 120, 40, false, true },
+		{ "workflow_list_page.json", "list_80x24_ascii", 80, 24, true, false },
+		{ "workflow_list_page.json", "list_40x12", 40, 12, false, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct osmo_workflow_list list;
+		struct api_error err = { 0 };
+		struct canvas c;
+		struct render_ctx rc = views_ctx(cases[i].ascii);
+		size_t len;
+		char *body = views_fixture(cases[i].fixture, &len);
+
+		assert_int_equal(decode_workflow_list(body, len, &list, &err), 0);
+		canvas_init(&c, cases[i].rows, cases[i].cols);
+		view_workflows_render(&rc, &list, &c);
+		views_compare(&cases[i], &c);
+		canvas_free(&c);
+		osmo_workflow_list_free(&list);
+		free(body);
+	}
+}
+
+/* Names and messages from the server must not carry terminal control sequences through. */
+static void
+test_hostile_names(void **state)
+{
+	static const char body[] =
+		"{\"name\":\"evil\\u001b]52;c;AAAA\\u0007-1\",\"status\":\"FAILED\","
+		"\"submit_time\":\"2026-08-18T14:00:00\",\"submitted_by\":\"\\u001b[2Jroot\","
+		"\"groups\":[{\"name\":\"g\\r\\nX\",\"status\":\"FAILED\",\"failure_message\":"
+		"\"boom\\u001b[31m red\\u009b\",\"tasks\":[{\"name\":\"t\\u0008\\u0008\",\"retry_id\":0,"
+		"\"status\":\"FAILED\",\"lead\":true,\"exit_code\":1,\"failure_message\":\"x\\ty\\u0000z\"}]}]}";
+	struct osmo_workflow wf;
+	struct api_error err = { 0 };
+	struct canvas c;
+	struct render_ctx rc = views_ctx(false);
+
+	(void)state;
+	assert_int_equal(decode_workflow(body, sizeof(body) - 1, &wf, &err), 0);
+	canvas_init(&c, 24, 120);
+	view_workflow_render(&rc, &wf, &c);
+	char *text = canvas_to_text(&c);
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p != '\n')
+			assert_true(*p >= 0x20 && *p != 0x7f);
+	assert_null(strstr(text, "\xc2\x9b"));
+	free(text);
+	canvas_free(&c);
+	osmo_workflow_free(&wf);
+}
+
+static void
+test_group_order_is_topological(void **state)
+{
+	size_t len;
+	char *body = views_fixture("workflow_query_running.json", &len);
+	struct osmo_workflow wf;
+	struct api_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(decode_workflow(body, len, &wf, &err), 0);
+	size_t *order = view_group_order(&wf);
+
+	/* Every edge goes from an earlier to a later position. */
+	for (size_t i = 0; i < wf.n_groups; i++)
+		for (size_t e = 0; e < wf.groups[order[i]].n_downstream; e++) {
+			size_t to = wf.groups[order[i]].downstream[e], pos = 0;
+
+			while (order[pos] != to)
+				pos++;
+			assert_true(pos > i);
+		}
+	free(order);
+	osmo_workflow_free(&wf);
+	free(body);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_workflow_views),
+		cmocka_unit_test(test_list_views),
+		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_group_order_is_topological),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
