@@ -10,8 +10,8 @@
 
 /* The CLI's 60 s for normal requests; streams have none but an idle cut. */
 #define API_TIMEOUT_MS 60000L
-#define API_MAX_JSON (64u << 20)
-#define API_MAX_TEXT (16u << 20)
+#define API_MAX_JSON   (64u << 20)
+#define API_MAX_TEXT   (16u << 20)
 
 typedef int (*api_decode_fn)(struct api_result *res, const char *body, size_t len);
 
@@ -73,13 +73,13 @@ struct api_call {
 	enum api_kind kind;
 	const char *method;
 	char *url;
-	char *path;		/* for messages: method + path, never the query or a token */
+	char *path; /* for messages: method + path, never the query or a token */
 	char *body;
 	size_t body_len;
 	const char *content_type;
 	long idle_timeout_s;
 	struct api_callbacks cb;
-	unsigned long http_id;	/* 0 while waiting for a token refresh */
+	unsigned long http_id; /* 0 while waiting for a token refresh */
 	bool retried_auth;
 	struct api *api;
 	struct api_call *next;
@@ -91,7 +91,7 @@ struct api {
 	struct http *http;
 	unsigned long next_id;
 	struct api_call *calls;
-	unsigned long refresh_id;	/* the refresh request in flight, 0 if none */
+	unsigned long refresh_id; /* the refresh request in flight, 0 if none */
 };
 
 static void api_send(struct api_call *c);
@@ -273,13 +273,14 @@ api_http_done(void *ctx, const struct http_result *hr)
 		res.err.http_status = hr->status;
 	} else if (hr->status >= 300 && hr->status < 400) {
 		api_error_set(&res.err, API_ERR_AUTH,
-			      "%s: HTTP %ld redirect to a login page: the token was not accepted; "
-			      "run 'osmo login'", prefix, hr->status);
+		              "%s: HTTP %ld redirect to a login page: the token was not accepted; "
+		              "run 'osmo login'",
+		              prefix, hr->status);
 		res.err.http_status = hr->status;
 	} else if (hr->status < 200 || hr->status >= 300) {
 		decode_error_body(hr->status, hr->body, hr->len, prefix, &res.err);
 	} else if (api_kinds[c->kind].decode &&
-		   api_kinds[c->kind].decode(&res, hr->body, hr->len) < 0) {
+	           api_kinds[c->kind].decode(&res, hr->body, hr->len) < 0) {
 		char *msg = xasprintf("%s: %s", prefix, res.err.message);
 
 		strlcpy_safe(res.err.message, msg, sizeof(res.err.message));
@@ -300,8 +301,9 @@ api_send(struct api_call *c)
 		return;
 	}
 	auth_add_headers(api->auth, &headers);
-	strv_push_owned(&headers, xasprintf("Content-Type: %s",
-					    c->content_type ? c->content_type : "application/json"));
+	strv_push_owned(&headers,
+	                xasprintf("Content-Type: %s",
+	                          c->content_type ? c->content_type : "application/json"));
 	if (c->kind == API_STREAM || c->kind == API_TEXT)
 		strv_push(&headers, "Accept: text/plain");
 	struct http_spec spec = {
@@ -325,7 +327,7 @@ api_send(struct api_call *c)
 /* Creates a call for base + path + ("?" query) and sends it (or queues it behind a refresh). */
 static unsigned long
 api_call(struct api *api, enum api_kind kind, const char *method, char *path, char *query,
-	 char *body, long idle_timeout_s, struct api_callbacks cb)
+         char *body, long idle_timeout_s, struct api_callbacks cb)
 {
 	struct api_call *c = xcalloc(1, sizeof(*c));
 
@@ -333,8 +335,8 @@ api_call(struct api *api, enum api_kind kind, const char *method, char *path, ch
 	c->kind = kind;
 	c->method = method;
 	c->path = path;
-	c->url = query && query[0] ? xasprintf("%s%s?%s", api->base, path, query) :
-				     xasprintf("%s%s", api->base, path);
+	c->url = query && query[0] ? xasprintf("%s%s?%s", api->base, path, query)
+	                           : xasprintf("%s%s", api->base, path);
 	free(query);
 	c->body = body;
 	c->body_len = body ? strlen(body) : 0;
@@ -438,20 +440,21 @@ unsigned long
 api_list(struct api *api, const struct api_list_query *q, struct api_callbacks cb)
 {
 	return api_call(api, API_LIST, "GET", xstrdup("/api/workflow"), api_list_query_string(q),
-			NULL, 0, cb);
+	                NULL, 0, cb);
 }
 
 unsigned long
 api_query(struct api *api, const char *workflow, bool verbose, bool skip_groups,
-	  struct api_callbacks cb)
+          struct api_callbacks cb)
 {
 	struct strbuf q = { 0 };
 
 	api_q_bool(&q, "verbose", verbose);
 	if (skip_groups)
 		api_q_bool(&q, "skip_groups", true);
-	return api_call(api, API_QUERY, "GET", api_path("/api/workflow/", workflow, NULL, NULL, NULL),
-			strbuf_detach(&q), NULL, 0, cb);
+	return api_call(api, API_QUERY, "GET",
+	                api_path("/api/workflow/", workflow, NULL, NULL, NULL), strbuf_detach(&q),
+	                NULL, 0, cb);
 }
 
 unsigned long
@@ -461,33 +464,36 @@ api_spec(struct api *api, const char *workflow, bool use_template, struct api_ca
 
 	if (use_template)
 		api_q_bool(&q, "use_template", true);
-	return api_call(api, API_TEXT, "GET", api_path("/api/workflow/", workflow, "/spec", NULL, NULL),
-			strbuf_detach(&q), NULL, 0, cb);
+	return api_call(api, API_TEXT, "GET",
+	                api_path("/api/workflow/", workflow, "/spec", NULL, NULL),
+	                strbuf_detach(&q), NULL, 0, cb);
 }
 
 unsigned long
 api_error_logs(struct api *api, const char *workflow, const char *task, int retry_id,
-	       struct api_callbacks cb)
+               struct api_callbacks cb)
 {
 	struct strbuf q = { 0 };
 
 	api_q_str(&q, "task_name", task);
 	if (task && retry_id >= 0)
 		api_q_int(&q, "retry_id", retry_id);
-	return api_call(api, API_TEXT, "GET", api_path("/api/workflow/", workflow, "/error_logs", NULL, NULL),
-			strbuf_detach(&q), NULL, 0, cb);
+	return api_call(api, API_TEXT, "GET",
+	                api_path("/api/workflow/", workflow, "/error_logs", NULL, NULL),
+	                strbuf_detach(&q), NULL, 0, cb);
 }
 
 unsigned long
 api_cancel(struct api *api, const char *workflow, bool force, const char *message,
-	   struct api_callbacks cb)
+           struct api_callbacks cb)
 {
 	struct strbuf q = { 0 };
 
 	api_q_bool(&q, "force", force);
 	api_q_str(&q, "message", message && message[0] ? message : NULL);
-	return api_call(api, API_CANCEL, "POST", api_path("/api/workflow/", workflow, "/cancel", NULL, NULL),
-			strbuf_detach(&q), NULL, 0, cb);
+	return api_call(api, API_CANCEL, "POST",
+	                api_path("/api/workflow/", workflow, "/cancel", NULL, NULL),
+	                strbuf_detach(&q), NULL, 0, cb);
 }
 
 unsigned long
@@ -499,8 +505,9 @@ api_submit(struct api *api, const struct api_submit_opts *o, struct api_callback
 	if (!o->pool || (!o->yaml == !o->workflow_id)) {
 		struct api_result res = { .kind = API_SUBMIT };
 
-		api_error_set(&res.err, API_ERR_USAGE, "submit needs a pool and either a spec or a "
-			      "workflow ID to resubmit");
+		api_error_set(&res.err, API_ERR_USAGE,
+		              "submit needs a pool and either a spec or a "
+		              "workflow ID to resubmit");
 		if (cb.done)
 			cb.done(cb.ctx, &res);
 		return 0;
@@ -513,15 +520,17 @@ api_submit(struct api *api, const struct api_submit_opts *o, struct api_callback
 	api_q_str(&q, "priority", o->priority);
 	if (o->yaml)
 		body = encode_submit_body(o->yaml, o->set_variables, NULL);
-	return api_call(api, API_SUBMIT, "POST", api_path("/api/pool/", o->pool, "/workflow", NULL, NULL),
-			strbuf_detach(&q), body, 0, cb);
+	return api_call(api, API_SUBMIT, "POST",
+	                api_path("/api/pool/", o->pool, "/workflow", NULL, NULL), strbuf_detach(&q),
+	                body, 0, cb);
 }
 
 unsigned long
 api_restart(struct api *api, const char *pool, const char *workflow, struct api_callbacks cb)
 {
 	return api_call(api, API_RESTART, "POST",
-			api_path("/api/pool/", pool, "/workflow/", workflow, "/restart"), NULL, NULL, 0, cb);
+	                api_path("/api/pool/", pool, "/workflow/", workflow, "/restart"), NULL,
+	                NULL, 0, cb);
 }
 
 unsigned long
@@ -542,8 +551,8 @@ api_stream(struct api *api, const struct api_stream_opts *o, struct api_callback
 	if (o->task && o->retry_id >= 0)
 		api_q_int(&q, "retry_id", o->retry_id);
 	return api_call(api, API_STREAM, "GET",
-			api_path("/api/workflow/", o->workflow_id, tail, NULL, NULL),
-			strbuf_detach(&q), NULL, o->idle_timeout_s, cb);
+	                api_path("/api/workflow/", o->workflow_id, tail, NULL, NULL),
+	                strbuf_detach(&q), NULL, o->idle_timeout_s, cb);
 }
 
 void

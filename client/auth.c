@@ -72,19 +72,20 @@ auth_add_headers(const struct auth *a, struct strv *headers)
 
 int
 auth_refresh_request(const struct auth *a, char **url, char **body, struct strv *headers,
-		     struct api_error *err)
+                     struct api_error *err)
 {
 	const struct login *l = &a->login;
 
 	if (!auth_can_refresh(a)) {
-		api_error_set(err, API_ERR_AUTH,
-			      "token is expired, but no refresh token is present; run 'osmo login'");
+		api_error_set(
+		        err, API_ERR_AUTH,
+		        "token is expired, but no refresh token is present; run 'osmo login'");
 		return -1;
 	}
 	/* An IdP token endpoint must be https, as the CLI insists; OSMO's own may be local. */
 	if (!l->osmo_token && !str_starts_with(l->refresh_url, "https://")) {
 		api_error_set(err, API_ERR_AUTH, "refresh URL %s is not https; run 'osmo login'",
-			      l->refresh_url);
+		              l->refresh_url);
 		return -1;
 	}
 	*url = xstrdup(l->refresh_url);
@@ -98,7 +99,8 @@ auth_refresh_request(const struct auth *a, char **url, char **body, struct strv 
 	if (l->client_id) {
 		char *cid = http_escape(l->client_id);
 
-		*body = xasprintf("grant_type=refresh_token&refresh_token=%s&client_id=%s", tok, cid);
+		*body = xasprintf("grant_type=refresh_token&refresh_token=%s&client_id=%s", tok,
+		                  cid);
 		free(cid);
 	} else {
 		*body = xasprintf("grant_type=refresh_token&refresh_token=%s", tok);
@@ -115,12 +117,12 @@ auth_refresh_apply(struct auth *a, const struct http_result *res, struct api_err
 
 	if (res->err.kind != API_OK) {
 		api_error_set(err, res->err.kind, "unable to refresh login token: %s",
-			      res->err.message);
+		              res->err.message);
 		return -1;
 	}
 	if (res->status < 200 || res->status >= 300) {
 		decode_error_body(res->status, res->body, res->len, "unable to refresh login token",
-				  err);
+		                  err);
 		err->kind = API_ERR_AUTH;
 		return -1;
 	}

@@ -13,15 +13,15 @@
 #define DECODE_MAX_BODY (256u << 20)
 
 enum field_kind {
-	FK_STR,		/* char *, NULL for null */
-	FK_INT,		/* int, with an optional "has" bool */
+	FK_STR, /* char *, NULL for null */
+	FK_INT, /* int, with an optional "has" bool */
 	FK_BOOL,
-	FK_TIME,	/* int64_t ms, 0 for null */
-	FK_SECS,	/* double seconds, -1 for null */
-	FK_STATUS,	/* enum osmo_status; unknown strings → OSMO_UNKNOWN */
-	FK_STRV,	/* struct strv of strings */
-	FK_LABELS,	/* object str→str into (struct osmo_label *, size_t) at off, off_n */
-	FK_STRINGISH,	/* char *; numbers are accepted and printed (Version's coerce_numbers_to_str) */
+	FK_TIME,      /* int64_t ms, 0 for null */
+	FK_SECS,      /* double seconds, -1 for null */
+	FK_STATUS,    /* enum osmo_status; unknown strings → OSMO_UNKNOWN */
+	FK_STRV,      /* struct strv of strings */
+	FK_LABELS,    /* object str→str into (struct osmo_label *, size_t) at off, off_n */
+	FK_STRINGISH, /* char *; numbers are accepted and printed (Version's coerce_numbers_to_str) */
 };
 
 struct field {
@@ -29,16 +29,23 @@ struct field {
 	enum field_kind kind;
 	bool required;
 	size_t off;
-	size_t aux;	/* FK_INT: offset of its "has" bool; FK_LABELS: offset of the count */
+	size_t aux; /* FK_INT: offset of its "has" bool; FK_LABELS: offset of the count */
 };
 
-#define NO_AUX ((size_t)-1)
+#define NO_AUX      ((size_t)-1)
 #define DECODE_PATH 256
-#define F(type, key, kind, req, member) { key, kind, req, offsetof(type, member), NO_AUX }
-#define FH(type, key, req, member, has) \
-	{ key, FK_INT, req, offsetof(type, member), offsetof(type, has) }
-#define FL(type, key, member, count) \
-	{ key, FK_LABELS, false, offsetof(type, member), offsetof(type, count) }
+#define F(type, key, kind, req, member)                        \
+	{                                                      \
+		key, kind, req, offsetof(type, member), NO_AUX \
+	}
+#define FH(type, key, req, member, has)                                       \
+	{                                                                     \
+		key, FK_INT, req, offsetof(type, member), offsetof(type, has) \
+	}
+#define FL(type, key, member, count)                                                 \
+	{                                                                            \
+		key, FK_LABELS, false, offsetof(type, member), offsetof(type, count) \
+	}
 
 #define T struct osmo_task
 static const struct field task_fields[] = {
@@ -231,7 +238,8 @@ decode_strv(const cJSON *item, struct strv *out, const char *path, struct api_er
 
 	if (!cJSON_IsArray(item))
 		return decode_fail(err, path, "expected a list of strings");
-	cJSON_ArrayForEach(el, item) {
+	cJSON_ArrayForEach(el, item)
+	{
 		if (!cJSON_IsString(el)) {
 			char p[DECODE_PATH];
 
@@ -246,13 +254,14 @@ decode_strv(const cJSON *item, struct strv *out, const char *path, struct api_er
 
 static int
 decode_labels(const cJSON *item, struct osmo_label **labels, size_t *n, const char *path,
-	      struct api_error *err)
+              struct api_error *err)
 {
 	const cJSON *el;
 
 	if (!cJSON_IsObject(item))
 		return decode_fail(err, path, "expected an object of strings");
-	cJSON_ArrayForEach(el, item) {
+	cJSON_ArrayForEach(el, item)
+	{
 		if (!cJSON_IsString(el)) {
 			char p[DECODE_PATH];
 
@@ -270,7 +279,7 @@ decode_labels(const cJSON *item, struct osmo_label **labels, size_t *n, const ch
 /* Decodes one present, non-null value into base + f->off. */
 static int
 decode_value(const cJSON *item, const struct field *f, char *base, const char *path,
-	     struct api_error *err)
+             struct api_error *err)
 {
 	void *dst = base + f->off;
 
@@ -328,8 +337,8 @@ decode_value(const cJSON *item, const struct field *f, char *base, const char *p
 }
 
 static int
-decode_fields(const cJSON *obj, const struct field *fields, size_t n, void *out,
-	      const char *prefix, struct api_error *err)
+decode_fields(const cJSON *obj, const struct field *fields, size_t n, void *out, const char *prefix,
+              struct api_error *err)
 {
 	char path[DECODE_PATH];
 
@@ -344,7 +353,8 @@ decode_fields(const cJSON *obj, const struct field *fields, size_t n, void *out,
 			*(double *)((char *)out + f->off) = -1;
 		if (!item || cJSON_IsNull(item)) {
 			if (f->required)
-				return decode_fail(err, path, item ? "must not be null" : "missing");
+				return decode_fail(err, path,
+				                   item ? "must not be null" : "missing");
 			continue;
 		}
 		if (decode_value(item, f, out, path, err) < 0)
@@ -356,8 +366,8 @@ decode_fields(const cJSON *obj, const struct field *fields, size_t n, void *out,
 /* Decodes an array of objects into a freshly allocated array of elem_size elements. */
 static int
 decode_array(const cJSON *arr, const char *path, size_t elem_size, void **out, size_t *n,
-	     int (*one)(const cJSON *, void *, const char *, struct api_error *),
-	     struct api_error *err)
+             int (*one)(const cJSON *, void *, const char *, struct api_error *),
+             struct api_error *err)
 {
 	const cJSON *el;
 	size_t count = 0;
@@ -370,7 +380,8 @@ decode_array(const cJSON *arr, const char *path, size_t elem_size, void **out, s
 	count = (size_t)cJSON_GetArraySize(arr);
 	*out = xcalloc(count ? count : 1, elem_size);
 	*n = 0;
-	cJSON_ArrayForEach(el, arr) {
+	cJSON_ArrayForEach(el, arr)
+	{
 		decode_subpath(p, path, NULL, *n);
 		(*n)++;
 		if (one(el, (char *)*out + (*n - 1) * elem_size, p, err) < 0)
@@ -395,7 +406,7 @@ decode_group_one(const cJSON *obj, void *out, const char *path, struct api_error
 		return -1;
 	decode_subpath(p, path, "tasks", 0);
 	return decode_array(cJSON_GetObjectItemCaseSensitive(obj, "tasks"), p, sizeof(*g->tasks),
-			    (void **)&g->tasks, &g->n_tasks, decode_task_one, err);
+	                    (void **)&g->tasks, &g->n_tasks, decode_task_one, err);
 }
 
 static int
@@ -430,7 +441,7 @@ decode_parse(const char *body, size_t len, struct api_error *err)
 		end++;
 	if (end && (size_t)(end - body) < len) {
 		api_error_set(err, API_ERR_DECODE, "unexpected data after JSON at byte %zu",
-			      (size_t)(end - body));
+		              (size_t)(end - body));
 		cJSON_Delete(root);
 		return NULL;
 	}
@@ -448,8 +459,8 @@ decode_workflow(const char *body, size_t len, struct osmo_workflow *out, struct 
 		return -1;
 	if (decode_fields(root, workflow_fields, ARRAY_SIZE(workflow_fields), out, "", err) == 0 &&
 	    decode_array(cJSON_GetObjectItemCaseSensitive(root, "groups"), "groups",
-			 sizeof(*out->groups), (void **)&out->groups, &out->n_groups,
-			 decode_group_one, err) == 0) {
+	                 sizeof(*out->groups), (void **)&out->groups, &out->n_groups,
+	                 decode_group_one, err) == 0) {
 		const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(root, "plugins");
 		const cJSON *rsync = cJSON_GetObjectItemCaseSensitive(plugins, "rsync");
 
@@ -465,7 +476,7 @@ decode_workflow(const char *body, size_t len, struct osmo_workflow *out, struct 
 
 int
 decode_workflow_list(const char *body, size_t len, struct osmo_workflow_list *out,
-		     struct api_error *err)
+                     struct api_error *err)
 {
 	cJSON *root = decode_parse(body, len, err);
 	int rc = -1;
@@ -483,7 +494,7 @@ decode_workflow_list(const char *body, size_t len, struct osmo_workflow_list *ou
 	else if (more && !cJSON_IsBool(more) && !cJSON_IsNull(more))
 		decode_fail(err, "more_entries", "expected true or false");
 	else if (decode_array(rows, "workflows", sizeof(*out->rows), (void **)&out->rows,
-			      &out->n_rows, decode_row_one, err) == 0) {
+	                      &out->n_rows, decode_row_one, err) == 0) {
 		out->more_entries = cJSON_IsTrue(more);
 		rc = 0;
 	}
@@ -495,7 +506,7 @@ decode_workflow_list(const char *body, size_t len, struct osmo_workflow_list *ou
 
 int
 decode_submit_result(const char *body, size_t len, struct osmo_submit_result *out,
-		     struct api_error *err)
+                     struct api_error *err)
 {
 	cJSON *root = decode_parse(body, len, err);
 	int rc;
@@ -581,13 +592,15 @@ decode_detail_list(const cJSON *detail, struct strbuf *sb, size_t max)
 {
 	const cJSON *d;
 
-	cJSON_ArrayForEach(d, detail) {
+	cJSON_ArrayForEach(d, detail)
+	{
 		const cJSON *loc = cJSON_GetObjectItemCaseSensitive(d, "loc");
 		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(d, "msg");
 		const cJSON *part;
 		struct strbuf where = { 0 };
 
-		cJSON_ArrayForEach(part, loc) {
+		cJSON_ArrayForEach(part, loc)
+		{
 			if (where.len)
 				strbuf_addch(&where, '.');
 			if (cJSON_IsString(part))
@@ -609,7 +622,7 @@ decode_detail_list(const cJSON *detail, struct strbuf *sb, size_t max)
 
 void
 decode_error_body(long http_status, const char *body, size_t len, const char *prefix,
-		  struct api_error *err)
+                  struct api_error *err)
 {
 	struct strbuf msg = { 0 };
 	const size_t max = sizeof(err->message) - 1;
@@ -632,7 +645,7 @@ decode_error_body(long http_status, const char *body, size_t len, const char *pr
 		struct strbuf clean = { 0 };
 
 		decode_append_clean(&clean, code->valuestring, strlen(code->valuestring),
-				    sizeof(err->error_code));
+		                    sizeof(err->error_code));
 		strlcpy_safe(err->error_code, clean.buf ? clean.buf : "", sizeof(err->error_code));
 		strbuf_free(&clean);
 		strbuf_addf(&msg, " %s", err->error_code);
@@ -709,7 +722,7 @@ out:
 
 int
 decode_token_response(const char *body, size_t len, char **id_token, char **refresh_token,
-		      struct api_error *err)
+                      struct api_error *err)
 {
 	cJSON *root = decode_parse(body, len, err);
 	int rc = -1;
@@ -763,13 +776,14 @@ decode_print(cJSON *root)
 
 char *
 encode_submit_body(const char *yaml, const struct strv *set_variables,
-		   const struct strv *set_string_variables)
+                   const struct strv *set_string_variables)
 {
 	cJSON *root = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(root, "file", cJSON_CreateString(yaml));
 	cJSON_AddItemToObject(root, "set_variables", decode_strv_array(set_variables));
-	cJSON_AddItemToObject(root, "set_string_variables", decode_strv_array(set_string_variables));
+	cJSON_AddItemToObject(root, "set_string_variables",
+	                      decode_strv_array(set_string_variables));
 	cJSON_AddItemToObject(root, "uploaded_templated_spec", cJSON_CreateNull());
 	return decode_print(root);
 }

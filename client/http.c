@@ -34,7 +34,7 @@ struct http {
 	char *user_agent;
 	struct http_sock *socks;
 	size_t n_socks;
-	int64_t deadline_ms;		/* -1: curl wants no timeout call */
+	int64_t deadline_ms; /* -1: curl wants no timeout call */
 	unsigned long next_id;
 	struct http_req *reqs;
 };
@@ -59,8 +59,8 @@ http_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
 		h->n_socks++;
 		h->socks[i].fd = fd;
 	}
-	h->socks[i].events = (short)((what & CURL_POLL_IN ? POLLIN : 0) |
-				     (what & CURL_POLL_OUT ? POLLOUT : 0));
+	h->socks[i].events =
+	        (short)((what & CURL_POLL_IN ? POLLIN : 0) | (what & CURL_POLL_OUT ? POLLOUT : 0));
 	return 0;
 }
 
@@ -281,8 +281,9 @@ http_finish(struct http *h, CURL *easy, CURLcode rc)
 	res.len = r->buf.len;
 	if (rc != CURLE_OK) {
 		enum api_error_kind kind = r->too_large ? API_ERR_TOO_LARGE : http_error_kind(rc);
-		const char *why = r->too_large ? "response too large" :
-				  r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+		const char *why = r->too_large   ? "response too large"
+		                  : r->errbuf[0] ? r->errbuf
+		                                 : curl_easy_strerror(rc);
 
 		api_error_set(&res.err, kind, "%s", why);
 	}

@@ -150,8 +150,9 @@ log_tail_feed(struct log_tail *lt, const char *data, size_t n)
 
 		/* Bound a newline-free flood: keep the head, count the rest as cut. */
 		if (lt->partial.len + take > LOG_TAIL_MAX_LINE + 1) {
-			size_t room = LOG_TAIL_MAX_LINE + 1 > lt->partial.len ?
-					      LOG_TAIL_MAX_LINE + 1 - lt->partial.len : 0;
+			size_t room = LOG_TAIL_MAX_LINE + 1 > lt->partial.len
+			                      ? LOG_TAIL_MAX_LINE + 1 - lt->partial.len
+			                      : 0;
 
 			strbuf_add(&lt->partial, data, room < take ? room : take);
 		} else {

@@ -137,7 +137,7 @@ osmo_workflow_find_group(const struct osmo_workflow *wf, const char *name)
 
 const struct osmo_task *
 osmo_workflow_find_task(const struct osmo_workflow *wf, const char *name,
-			const struct osmo_group **group_out)
+                        const struct osmo_group **group_out)
 {
 	const struct osmo_task *best = NULL;
 
@@ -190,7 +190,8 @@ osmo_workflow_link(struct osmo_workflow *wf)
 		g->downstream = xcalloc(g->downstream_names.n, sizeof(*g->downstream));
 		g->n_downstream = 0;
 		for (size_t j = 0; j < g->downstream_names.n; j++) {
-			const struct osmo_group *to = osmo_workflow_find_group(wf, g->downstream_names.v[j]);
+			const struct osmo_group *to =
+			        osmo_workflow_find_group(wf, g->downstream_names.v[j]);
 
 			if (!to || to == g) {
 				wf->n_dangling_edges++;

@@ -53,7 +53,7 @@ sync_interval(const struct sync_policy *p, enum sync_state state, unsigned uncha
 
 void
 sync_succeeded(struct sync_item *it, const struct sync_policy *p, int64_t now_ms,
-	       enum sync_state state, bool changed)
+               enum sync_state state, bool changed)
 {
 	it->in_flight = false;
 	it->last_ok_ms = now_ms;

@@ -151,8 +151,8 @@ osmo_time_format_iso(int64_t ms, char buf[OSMO_TIME_BUF])
 
 	time_split(ms, &y, &mo, &d, &h, &mi, &s, &frac);
 	if (frac)
-		snprintf(buf, OSMO_TIME_BUF, "%04d-%02u-%02uT%02d:%02d:%02d.%03d000", y, mo, d, h, mi,
-			 s, frac);
+		snprintf(buf, OSMO_TIME_BUF, "%04d-%02u-%02uT%02d:%02d:%02d.%03d000", y, mo, d, h,
+		         mi, s, frac);
 	else
 		snprintf(buf, OSMO_TIME_BUF, "%04d-%02u-%02uT%02d:%02d:%02d", y, mo, d, h, mi, s);
 }

@@ -20,7 +20,7 @@ static const struct status_info status_table[] = {
 };
 
 _Static_assert(sizeof(status_table) / sizeof(status_table[0]) == OSMO_STATUS_COUNT,
-	       "status table covers every status");
+               "status table covers every status");
 
 static const struct status_info *
 status_get(enum osmo_status s)

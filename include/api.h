@@ -12,52 +12,52 @@
 #include "model.h"
 
 #define API_CLIENT_VERSION "0.1.0"
-#define API_USER_AGENT "osmotop/" API_CLIENT_VERSION
+#define API_USER_AGENT     "osmotop/" API_CLIENT_VERSION
 
 enum api_kind {
-	API_LIST,	/* GET /api/workflow */
-	API_QUERY,	/* GET /api/workflow/{id} */
-	API_CANCEL,	/* POST /api/workflow/{id}/cancel */
-	API_SUBMIT,	/* POST /api/pool/{pool}/workflow, also resubmit by workflow_id */
-	API_RESTART,	/* POST /api/pool/{pool}/workflow/{id}/restart */
-	API_VERSION,	/* GET /api/version */
-	API_TEXT,	/* spec, error_logs: a finite text body */
-	API_STREAM,	/* logs, events: bytes as they arrive, then done */
+	API_LIST,    /* GET /api/workflow */
+	API_QUERY,   /* GET /api/workflow/{id} */
+	API_CANCEL,  /* POST /api/workflow/{id}/cancel */
+	API_SUBMIT,  /* POST /api/pool/{pool}/workflow, also resubmit by workflow_id */
+	API_RESTART, /* POST /api/pool/{pool}/workflow/{id}/restart */
+	API_VERSION, /* GET /api/version */
+	API_TEXT,    /* spec, error_logs: a finite text body */
+	API_STREAM,  /* logs, events: bytes as they arrive, then done */
 };
 
 struct api_result {
 	enum api_kind kind;
-	struct api_error err;			/* kind API_OK on success */
-	struct osmo_workflow workflow;		/* API_QUERY */
-	struct osmo_workflow_list list;		/* API_LIST */
-	struct osmo_submit_result submit;	/* API_SUBMIT, API_RESTART */
-	struct osmo_version version;		/* API_VERSION */
-	char *name;				/* API_CANCEL */
-	char *text;				/* API_TEXT */
+	struct api_error err;             /* kind API_OK on success */
+	struct osmo_workflow workflow;    /* API_QUERY */
+	struct osmo_workflow_list list;   /* API_LIST */
+	struct osmo_submit_result submit; /* API_SUBMIT, API_RESTART */
+	struct osmo_version version;      /* API_VERSION */
+	char *name;                       /* API_CANCEL */
+	char *text;                       /* API_TEXT */
 	size_t text_len;
 };
 
 /* The callback owns res's contents: it moves what it keeps and calls api_result_free. */
 struct api_callbacks {
 	void (*done)(void *ctx, struct api_result *res);
-	void (*data)(void *ctx, const char *bytes, size_t n);	/* API_STREAM only */
+	void (*data)(void *ctx, const char *bytes, size_t n); /* API_STREAM only */
 	void *ctx;
 };
 
 struct api_list_query {
 	struct strv users, statuses, pools, tags;
 	bool all_users, all_pools;
-	const char *name;			/* substring */
-	int offset, limit;			/* limit 0: the server's default */
-	bool ascending;				/* default newest first, as the CLI sends */
-	int64_t submitted_after_ms, submitted_before_ms;	/* 0: no bound */
+	const char *name;  /* substring */
+	int offset, limit; /* limit 0: the server's default */
+	bool ascending;    /* default newest first, as the CLI sends */
+	int64_t submitted_after_ms, submitted_before_ms; /* 0: no bound */
 };
 
 struct api_submit_opts {
 	const char *pool;
-	const char *yaml;			/* NULL with workflow_id: resubmit the stored spec */
+	const char *yaml; /* NULL with workflow_id: resubmit the stored spec */
 	const char *workflow_id;
-	const char *priority;			/* HIGH, NORMAL, LOW or NULL */
+	const char *priority; /* HIGH, NORMAL, LOW or NULL */
 	const struct strv *set_variables;
 	bool dry_run, validation_only;
 };
@@ -66,11 +66,11 @@ enum api_stream_kind { API_STREAM_LOGS, API_STREAM_EVENTS };
 
 struct api_stream_opts {
 	enum api_stream_kind what;
-	const char *workflow_id;		/* the ID, never the UUID (CONTRACT §11.1) */
-	const char *task;			/* NULL: whole workflow */
-	int retry_id;				/* < 0: latest */
-	int last_n_lines;			/* <= 0: everything */
-	long idle_timeout_s;			/* the gateway cuts idle streams after 60 s */
+	const char *workflow_id; /* the ID, never the UUID (CONTRACT §11.1) */
+	const char *task;        /* NULL: whole workflow */
+	int retry_id;            /* < 0: latest */
+	int last_n_lines;        /* <= 0: everything */
+	long idle_timeout_s;     /* the gateway cuts idle streams after 60 s */
 };
 
 struct api;
@@ -82,16 +82,16 @@ const char *api_base_url(const struct api *api);
 
 unsigned long api_list(struct api *api, const struct api_list_query *q, struct api_callbacks cb);
 unsigned long api_query(struct api *api, const char *workflow, bool verbose, bool skip_groups,
-			struct api_callbacks cb);
+                        struct api_callbacks cb);
 unsigned long api_spec(struct api *api, const char *workflow, bool use_template,
-		       struct api_callbacks cb);
+                       struct api_callbacks cb);
 unsigned long api_error_logs(struct api *api, const char *workflow, const char *task, int retry_id,
-			     struct api_callbacks cb);
+                             struct api_callbacks cb);
 unsigned long api_cancel(struct api *api, const char *workflow, bool force, const char *message,
-			 struct api_callbacks cb);
+                         struct api_callbacks cb);
 unsigned long api_submit(struct api *api, const struct api_submit_opts *o, struct api_callbacks cb);
 unsigned long api_restart(struct api *api, const char *pool, const char *workflow,
-			  struct api_callbacks cb);
+                          struct api_callbacks cb);
 unsigned long api_version(struct api *api, struct api_callbacks cb);
 unsigned long api_stream(struct api *api, const struct api_stream_opts *o, struct api_callbacks cb);
 /* Drops a call; its done callback is not called. */

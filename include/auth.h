@@ -13,9 +13,9 @@
 #define AUTH_EXPIRE_WINDOW_S 30
 
 struct auth {
-	struct login login;	/* kind LOGIN_NONE: send no credentials */
-	char *path;		/* login.yaml to rewrite after a refresh; NULL: keep in memory */
-	int64_t exp_s;		/* id_token expiry (Unix seconds), 0 when unknown */
+	struct login login; /* kind LOGIN_NONE: send no credentials */
+	char *path;         /* login.yaml to rewrite after a refresh; NULL: keep in memory */
+	int64_t exp_s;      /* id_token expiry (Unix seconds), 0 when unknown */
 };
 
 /* No login file: optionally a dev user sent as x-osmo-user. */
@@ -36,7 +36,7 @@ void auth_add_headers(const struct auth *a, struct strv *headers);
  * *url, *body and the strings pushed to headers.
  */
 int auth_refresh_request(const struct auth *a, char **url, char **body, struct strv *headers,
-			 struct api_error *err);
+                         struct api_error *err);
 /*
  * Takes the refresh answer; on success stores the new token and rewrites login.yaml
  * (a failure to rewrite it is left in err with 0 returned: the token still works).

@@ -7,32 +7,32 @@
 #include <stdint.h>
 
 /* id, letter used by canvas_to_styles() in golden files */
-#define STYLE_LIST(_)                   \
-	_(NORMAL, '.')                  \
-	_(DIM, 'd')                     \
-	_(TITLE, 'T')                   \
-	_(HEADER, 'H')                  \
-	_(SELECTED, 'S')                \
-	_(LABEL, 'l')                   \
-	_(LEAD, 'L')                    \
-	_(ERROR, 'E')                   \
-	_(WARN, 'W')                    \
-	_(STATUS_QUEUED, 'q')           \
-	_(STATUS_STARTING, 's')         \
-	_(STATUS_RUNNING, 'r')          \
-	_(STATUS_DONE, 'c')             \
-	_(STATUS_FAILED, 'f')           \
-	_(STATUS_CANCELED, 'x')         \
+#define STYLE_LIST(_)           \
+	_(NORMAL, '.')          \
+	_(DIM, 'd')             \
+	_(TITLE, 'T')           \
+	_(HEADER, 'H')          \
+	_(SELECTED, 'S')        \
+	_(LABEL, 'l')           \
+	_(LEAD, 'L')            \
+	_(ERROR, 'E')           \
+	_(WARN, 'W')            \
+	_(STATUS_QUEUED, 'q')   \
+	_(STATUS_STARTING, 's') \
+	_(STATUS_RUNNING, 'r')  \
+	_(STATUS_DONE, 'c')     \
+	_(STATUS_FAILED, 'f')   \
+	_(STATUS_CANCELED, 'x') \
 	_(STATUS_UNKNOWN, 'u')
 
 enum style {
 #define STYLE_ENUM(id, letter) STYLE_##id,
 	STYLE_LIST(STYLE_ENUM)
 #undef STYLE_ENUM
-	STYLE_COUNT
+	        STYLE_COUNT
 };
 
-#define CELL_WIDE_RIGHT 1	/* the right half of a wide character: draw nothing */
+#define CELL_WIDE_RIGHT 1 /* the right half of a wide character: draw nothing */
 
 struct cell {
 	uint32_t ch;
@@ -56,7 +56,7 @@ const struct cell *canvas_at(const struct canvas *c, int row, int col);
  */
 int canvas_text(struct canvas *c, int row, int col, int max_cols, enum style style, const char *s);
 int canvas_text_ellipsis(struct canvas *c, int row, int col, int max_cols, enum style style,
-			 const char *s);
+                         const char *s);
 void canvas_fill(struct canvas *c, int row, int col, int n, uint32_t ch, enum style style);
 /* Sets the style of n cells without changing their characters. */
 void canvas_style(struct canvas *c, int row, int col, int n, enum style style);

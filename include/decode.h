@@ -17,9 +17,9 @@
  */
 int decode_workflow(const char *body, size_t len, struct osmo_workflow *out, struct api_error *err);
 int decode_workflow_list(const char *body, size_t len, struct osmo_workflow_list *out,
-			 struct api_error *err);
+                         struct api_error *err);
 int decode_submit_result(const char *body, size_t len, struct osmo_submit_result *out,
-			 struct api_error *err);
+                         struct api_error *err);
 /* CancelResponse: {"name": ...}; *name_out is allocated. */
 int decode_cancel(const char *body, size_t len, char **name_out, struct api_error *err);
 int decode_version(const char *body, size_t len, struct osmo_version *out, struct api_error *err);
@@ -30,7 +30,7 @@ int decode_version(const char *body, size_t len, struct osmo_version *out, struc
  * Sets kind to API_ERR_AUTH for 401/403, else API_ERR_HTTP. prefix leads the message.
  */
 void decode_error_body(long http_status, const char *body, size_t len, const char *prefix,
-		       struct api_error *err);
+                       struct api_error *err);
 
 /* Reads "exp" from a JWT's payload (no signature check). Returns 0 or -1. */
 int decode_jwt_exp(const char *jwt, int64_t *exp_s);
@@ -39,10 +39,10 @@ int decode_jwt_exp(const char *jwt, int64_t *exp_s);
  * "refresh_token"?}. Allocates *id_token (and *refresh_token when one was sent).
  */
 int decode_token_response(const char *body, size_t len, char **id_token, char **refresh_token,
-			  struct api_error *err);
+                          struct api_error *err);
 /* Builds {"file": yaml, "set_variables": [...], ...} for submit; returns an allocated string. */
 char *encode_submit_body(const char *yaml, const struct strv *set_variables,
-			 const struct strv *set_string_variables);
+                         const struct strv *set_string_variables);
 /* Builds {"token": token} for the OSMO access-token exchange. */
 char *encode_token_request(const char *token);
 

@@ -13,23 +13,23 @@
 struct http;
 
 struct http_result {
-	long status;		/* 0 when no response arrived */
+	long status; /* 0 when no response arrived */
 	const char *content_type;
-	const char *body;	/* buffered body: the whole body, or an error body of a stream */
+	const char *body; /* buffered body: the whole body, or an error body of a stream */
 	size_t len;
-	struct api_error err;	/* kind API_OK when a response arrived complete */
+	struct api_error err; /* kind API_OK when a response arrived complete */
 };
 
 struct http_spec {
-	const char *method;		/* "GET" or "POST" */
+	const char *method; /* "GET" or "POST" */
 	const char *url;
-	const struct strv *headers;	/* "Name: value" lines */
-	const char *body;		/* copied; NULL for none */
+	const struct strv *headers; /* "Name: value" lines */
+	const char *body;           /* copied; NULL for none */
 	size_t body_len;
-	long timeout_ms;		/* whole transfer; 0 = none (streams) */
-	long idle_timeout_s;		/* give up after this long without a byte; 0 = none */
-	size_t max_bytes;		/* larger bodies end with API_ERR_TOO_LARGE */
-	bool stream;			/* 2xx bodies go to on_data as they arrive */
+	long timeout_ms;     /* whole transfer; 0 = none (streams) */
+	long idle_timeout_s; /* give up after this long without a byte; 0 = none */
+	size_t max_bytes;    /* larger bodies end with API_ERR_TOO_LARGE */
+	bool stream;         /* 2xx bodies go to on_data as they arrive */
 	/* Called from inside curl: must not start or cancel requests. */
 	void (*on_data)(void *ctx, const char *data, size_t n);
 	/* Called once per request unless cancelled; may start or cancel requests. */

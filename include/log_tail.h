@@ -8,19 +8,19 @@
 
 #include "util.h"
 
-#define LOG_TAIL_MAX_LINE 65536	/* longer lines are cut, marked with " [cut]" */
-#define LOG_TAIL_GAP "--- osmotop: stream reconnected; lines may be missing here ---"
+#define LOG_TAIL_MAX_LINE 65536 /* longer lines are cut, marked with " [cut]" */
+#define LOG_TAIL_GAP      "--- osmotop: stream reconnected; lines may be missing here ---"
 
 struct log_tail {
-	char **lines;		/* ring: lines[(start + i) % cap], i < count */
+	char **lines; /* ring: lines[(start + i) % cap], i < count */
 	uint64_t *hashes;
 	size_t cap, start, count;
-	uint64_t appended;	/* lines ever appended, for views that anchor a scroll position */
-	uint64_t dropped;	/* lines pushed out of the ring */
-	struct strbuf partial;	/* bytes after the last newline */
-	bool replaying;		/* a new connection: lines may repeat what we hold */
+	uint64_t appended;     /* lines ever appended, for views that anchor a scroll position */
+	uint64_t dropped;      /* lines pushed out of the ring */
+	struct strbuf partial; /* bytes after the last newline */
+	bool replaying;        /* a new connection: lines may repeat what we hold */
 	bool replay_started;
-	size_t *cand;		/* while replaying: ring indices the next line may equal */
+	size_t *cand; /* while replaying: ring indices the next line may equal */
 	size_t n_cand;
 	unsigned gaps;
 };

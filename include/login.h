@@ -10,18 +10,18 @@
 enum login_kind { LOGIN_NONE, LOGIN_TOKEN, LOGIN_DEV };
 
 struct login {
-	char *url;		/* service base URL, trailing '/' stripped */
-	enum login_kind kind;	/* exactly one of token_login / dev_login was non-null */
+	char *url;            /* service base URL, trailing '/' stripped */
+	enum login_kind kind; /* exactly one of token_login / dev_login was non-null */
 	/* token_login */
 	char *id_token;
-	char *refresh_token;	/* NULL when absent or null */
+	char *refresh_token; /* NULL when absent or null */
 	char *refresh_url;
 	char *client_id;
 	char *token_username;
-	bool osmo_token;	/* refresh_url is OSMO's JWT exchange (JSON body), not an IdP (form) */
+	bool osmo_token; /* refresh_url is OSMO's JWT exchange (JSON body), not an IdP (form) */
 	/* dev_login */
 	char *dev_username;
-	char *name;		/* display name; ignored when loading, kept when saving */
+	char *name; /* display name; ignored when loading, kept when saving */
 };
 
 /*

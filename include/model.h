@@ -45,16 +45,16 @@ struct osmo_group {
 	enum osmo_status status;
 	char *failure_message;
 	int64_t processing_ms, scheduling_ms, initializing_ms, start_ms, end_ms;
-	struct strv downstream_names;		/* as sent; a set, order not significant */
+	struct strv downstream_names; /* as sent; a set, order not significant */
 	struct strv remaining_upstream_names;
-	size_t *downstream;			/* indices into workflow.groups: the DAG edges */
+	size_t *downstream; /* indices into workflow.groups: the DAG edges */
 	size_t n_downstream;
-	struct osmo_task *tasks;		/* by name, then retry_id descending */
+	struct osmo_task *tasks; /* by name, then retry_id descending */
 	size_t n_tasks;
 };
 
 struct osmo_workflow {
-	char *name;				/* the workflow ID, e.g. "llm-finetune-17" */
+	char *name; /* the workflow ID, e.g. "llm-finetune-17" */
 	char *uuid;
 	char *submitted_by;
 	char *cancelled_by;
@@ -68,7 +68,7 @@ struct osmo_workflow {
 	double exec_timeout_s, queue_timeout_s, duration_s, queued_s;
 	enum osmo_status status;
 	char *outputs;
-	struct osmo_group *groups;		/* empty when fetched with skip_groups */
+	struct osmo_group *groups; /* empty when fetched with skip_groups */
 	size_t n_groups;
 	char *pool, *backend, *app_owner, *app_name;
 	bool has_app_version;
@@ -78,10 +78,10 @@ struct osmo_workflow {
 	struct osmo_label *labels;
 	size_t n_labels;
 	struct strv warnings;
-	size_t n_dangling_edges;		/* downstream names that matched no group */
+	size_t n_dangling_edges; /* downstream names that matched no group */
 };
 
-struct osmo_workflow_row {			/* one entry of GET /api/workflow */
+struct osmo_workflow_row { /* one entry of GET /api/workflow */
 	char *user;
 	char *name;
 	char *uuid;
@@ -103,7 +103,7 @@ struct osmo_workflow_list {
 	bool more_entries;
 };
 
-struct osmo_submit_result {			/* submit, dry run, validate, restart */
+struct osmo_submit_result { /* submit, dry run, validate, restart */
 	char *name;
 	char *overview_url;
 	char *logs;
@@ -124,7 +124,7 @@ void osmo_version_free(struct osmo_version *v);
 const struct osmo_group *osmo_workflow_find_group(const struct osmo_workflow *wf, const char *name);
 /* The newest retry of the named task anywhere in the workflow, or NULL. */
 const struct osmo_task *osmo_workflow_find_task(const struct osmo_workflow *wf, const char *name,
-						const struct osmo_group **group_out);
+                                                const struct osmo_group **group_out);
 const struct osmo_task *osmo_group_lead(const struct osmo_group *g);
 /* Alive group whose non-lead task failed: the web UI's "running with failures". */
 bool osmo_group_running_with_failures(const struct osmo_group *g);

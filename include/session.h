@@ -9,17 +9,17 @@
 #include "http.h"
 
 struct session_opts {
-	const char *url;	/* --url */
-	const char *user;	/* --user: dev login, sent as x-osmo-user */
+	const char *url;  /* --url */
+	const char *user; /* --user: dev login, sent as x-osmo-user */
 };
 
 struct session {
-	char *url;		/* base URL, no trailing slash */
-	char *shown_url;	/* the same without any user:password@ part */
+	char *url;       /* base URL, no trailing slash */
+	char *shown_url; /* the same without any user:password@ part */
 	struct auth auth;
 	struct http *http;
 	struct api *api;
-	char *warning;		/* something to tell the user once (loose login.yaml mode) */
+	char *warning; /* something to tell the user once (loose login.yaml mode) */
 };
 
 /* Resolves the service and credentials; on failure err says what to do. */

@@ -4,18 +4,33 @@
 
 #include <stdbool.h>
 
-enum osmo_phase { PHASE_UNKNOWN, PHASE_QUEUED, PHASE_STARTING, PHASE_RUNNING, PHASE_DONE, PHASE_FAILED };
-enum osmo_cause { CAUSE_NONE, CAUSE_USER, CAUSE_UPSTREAM, CAUSE_CANCELED, CAUSE_INFRA, CAUSE_PREEMPTED };
+enum osmo_phase {
+	PHASE_UNKNOWN,
+	PHASE_QUEUED,
+	PHASE_STARTING,
+	PHASE_RUNNING,
+	PHASE_DONE,
+	PHASE_FAILED
+};
+enum osmo_cause {
+	CAUSE_NONE,
+	CAUSE_USER,
+	CAUSE_UPSTREAM,
+	CAUSE_CANCELED,
+	CAUSE_INFRA,
+	CAUSE_PREEMPTED
+};
 
 /* Scope bits: W = a WorkflowStatus value, T = a TaskGroupStatus value. */
-#define SCOPE_W 1
-#define SCOPE_T 2
+#define SCOPE_W  1
+#define SCOPE_T  2
 #define SCOPE_WT (SCOPE_W | SCOPE_T)
 
 /*
  * id, scope, phase, cause, alive (as OSMO's get_alive_statuses), has error logs (§5.3).
  * The wire name is #id. The order is the enum order, not OSMO's.
  */
+/* clang-format off */
 #define OSMO_STATUS_LIST(_)                                                          \
 	_(UNKNOWN,              0,        PHASE_UNKNOWN,  CAUSE_NONE,      0, 0) \
 	_(PENDING,              SCOPE_W,  PHASE_QUEUED,   CAUSE_NONE,      1, 0) \
@@ -40,12 +55,13 @@ enum osmo_cause { CAUSE_NONE, CAUSE_USER, CAUSE_UPSTREAM, CAUSE_CANCELED, CAUSE_
 	_(FAILED_BACKEND_ERROR, SCOPE_WT, PHASE_FAILED,   CAUSE_INFRA,     0, 1) \
 	_(FAILED_START_TIMEOUT, SCOPE_WT, PHASE_FAILED,   CAUSE_INFRA,     0, 1) \
 	_(FAILED_PREEMPTED,     SCOPE_WT, PHASE_FAILED,   CAUSE_PREEMPTED, 0, 1)
+/* clang-format on */
 
 enum osmo_status {
 #define STATUS_ENUM(id, scope, phase, cause, alive, errlogs) OSMO_##id,
 	OSMO_STATUS_LIST(STATUS_ENUM)
 #undef STATUS_ENUM
-	OSMO_STATUS_COUNT
+	        OSMO_STATUS_COUNT
 };
 
 /* Unknown or NULL strings map to OSMO_UNKNOWN, never to an error. */

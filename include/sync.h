@@ -9,31 +9,31 @@
 
 /* What the last good answer said about the resource, which sets the cadence. */
 enum sync_state {
-	SYNC_LIST,		/* a workflow list */
-	SYNC_QUEUED,		/* a workflow not yet running */
-	SYNC_RUNNING,		/* a workflow that is running */
-	SYNC_FINISHED,		/* a finished workflow: it changes no more */
+	SYNC_LIST,     /* a workflow list */
+	SYNC_QUEUED,   /* a workflow not yet running */
+	SYNC_RUNNING,  /* a workflow that is running */
+	SYNC_FINISHED, /* a finished workflow: it changes no more */
 };
 
 struct sync_policy {
-	int64_t list_ms;		/* list refresh */
-	int64_t queued_ms;		/* pending workflow */
-	int64_t running_ms;		/* running workflow, while it keeps changing */
-	int64_t running_idle_ms;	/* running, after idle_after unchanged polls */
+	int64_t list_ms;         /* list refresh */
+	int64_t queued_ms;       /* pending workflow */
+	int64_t running_ms;      /* running workflow, while it keeps changing */
+	int64_t running_idle_ms; /* running, after idle_after unchanged polls */
 	unsigned idle_after;
-	int64_t finished_ms;		/* finished workflow: slow, in case it is restarted */
-	int64_t backoff_first_ms;	/* first retry after an error */
+	int64_t finished_ms;      /* finished workflow: slow, in case it is restarted */
+	int64_t backoff_first_ms; /* first retry after an error */
 	int64_t backoff_max_ms;
-	unsigned jitter_pct;		/* ± this percent on every backoff */
+	unsigned jitter_pct; /* ± this percent on every backoff */
 };
 
 struct sync_item {
-	int64_t next_due_ms;	/* 0: due now */
-	int64_t last_ok_ms;	/* 0: never succeeded */
-	int64_t stale_since_ms;	/* first failure since the last success; 0: fresh */
-	int64_t backoff_ms;	/* the last backoff chosen; 0 after a success */
-	unsigned failures;	/* consecutive */
-	unsigned unchanged;	/* consecutive successful polls that changed nothing */
+	int64_t next_due_ms;    /* 0: due now */
+	int64_t last_ok_ms;     /* 0: never succeeded */
+	int64_t stale_since_ms; /* first failure since the last success; 0: fresh */
+	int64_t backoff_ms;     /* the last backoff chosen; 0 after a success */
+	unsigned failures;      /* consecutive */
+	unsigned unchanged;     /* consecutive successful polls that changed nothing */
 	bool in_flight;
 };
 
@@ -45,7 +45,7 @@ bool sync_is_due(const struct sync_item *it, int64_t now_ms);
 void sync_begin(struct sync_item *it, int64_t now_ms);
 /* Records a success; changed says whether the answer differed from the last one. */
 void sync_succeeded(struct sync_item *it, const struct sync_policy *p, int64_t now_ms,
-		    enum sync_state state, bool changed);
+                    enum sync_state state, bool changed);
 /* Records a failure; rnd is any random number (the caller owns randomness, tests fix it). */
 void sync_failed(struct sync_item *it, const struct sync_policy *p, int64_t now_ms, uint32_t rnd);
 /* Makes the item due at once (a user's refresh, a new subscription). */

@@ -87,15 +87,16 @@ canvas_put(struct canvas *c, int row, int col, int room, enum style style, uint3
 		struct cell *right = canvas_cell(c, row, col + 1);
 
 		if (right)
-			*right = (struct cell){ .ch = 0, .style = (uint8_t)style,
-						.flags = CELL_WIDE_RIGHT };
+			*right = (struct cell){ .ch = 0,
+				                .style = (uint8_t)style,
+				                .flags = CELL_WIDE_RIGHT };
 	}
 	return w;
 }
 
 static int
 canvas_write(struct canvas *c, int row, int col, int max_cols, enum style style, const char *s,
-	     bool ellipsis)
+             bool ellipsis)
 {
 	size_t len = strlen(s);
 	int used = 0;
@@ -135,7 +136,7 @@ canvas_text(struct canvas *c, int row, int col, int max_cols, enum style style, 
 
 int
 canvas_text_ellipsis(struct canvas *c, int row, int col, int max_cols, enum style style,
-		     const char *s)
+                     const char *s)
 {
 	return canvas_write(c, row, col, max_cols, style, s, true);
 }

@@ -17,7 +17,7 @@ enum main_view { MAIN_VIEW_AUTO, MAIN_VIEW_LIST, MAIN_VIEW_WORKFLOW };
 struct main_opts {
 	struct session_opts session;
 	bool snapshot, ascii, all_users;
-	int64_t at_ms;		/* --at: the clock for durations, 0 = now */
+	int64_t at_ms; /* --at: the clock for durations, 0 = now */
 	int rows, cols;
 	enum main_view view;
 	const char *workflow;
@@ -88,8 +88,19 @@ main_parse_size(const char *s, int *cols, int *rows)
 static int
 main_parse(int argc, char **argv, struct main_opts *o)
 {
-	enum { OPT_URL = 256, OPT_USER, OPT_SNAPSHOT, OPT_SIZE, OPT_VIEW, OPT_ASCII, OPT_VERSION,
-	       OPT_ALL_USERS, OPT_POOL, OPT_STATUS, OPT_AT };
+	enum {
+		OPT_URL = 256,
+		OPT_USER,
+		OPT_SNAPSHOT,
+		OPT_SIZE,
+		OPT_VIEW,
+		OPT_ASCII,
+		OPT_VERSION,
+		OPT_ALL_USERS,
+		OPT_POOL,
+		OPT_STATUS,
+		OPT_AT
+	};
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, OPT_URL },
 		{ "user", required_argument, NULL, OPT_USER },
@@ -119,7 +130,7 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		} else if (ch == OPT_SIZE) {
 			if (main_parse_size(optarg, &o->cols, &o->rows) < 0) {
 				fprintf(stderr, "osmotop: --size wants COLSxROWS, e.g. 120x40 "
-						"(at least 20x5)\n");
+				                "(at least 20x5)\n");
 				return 2;
 			}
 		} else if (ch == OPT_VIEW) {
@@ -129,7 +140,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 				if (strcmp(optarg, main_view_names[i].name) == 0)
 					break;
 			if (i == ARRAY_SIZE(main_view_names)) {
-				fprintf(stderr, "osmotop: unknown view '%s' (list, workflow)\n", optarg);
+				fprintf(stderr, "osmotop: unknown view '%s' (list, workflow)\n",
+				        optarg);
 				return 2;
 			}
 			o->view = main_view_names[i].view;
@@ -147,7 +159,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 			strv_push(&o->statuses, optarg);
 		} else if (ch == OPT_AT) {
 			if (osmo_time_parse(optarg, &o->at_ms) < 0) {
-				fprintf(stderr, "osmotop: --at wants a time like 2026-08-18T14:30:00\n");
+				fprintf(stderr,
+				        "osmotop: --at wants a time like 2026-08-18T14:30:00\n");
 				return 2;
 			}
 		} else if (ch == OPT_VERSION) {
@@ -188,10 +201,11 @@ static const char *const main_hints[] = {
 static int
 main_fail(const struct session *s, const struct api_error *err)
 {
-	const char *hint = (size_t)err->kind < ARRAY_SIZE(main_hints) ? main_hints[err->kind] : NULL;
+	const char *hint =
+	        (size_t)err->kind < ARRAY_SIZE(main_hints) ? main_hints[err->kind] : NULL;
 
 	fprintf(stderr, "osmotop: %s: %s%s%s\n", s->shown_url, err->message, hint ? "; " : "",
-		hint ? hint : "");
+	        hint ? hint : "");
 	return err->kind == API_ERR_HTTP ? 1 : 3;
 }
 
@@ -252,14 +266,15 @@ main_snapshot(const struct main_opts *o)
 	}
 	if (session_wait(&s, &w.done, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) < 0) {
 		api_error_set(&w.res.err, API_ERR_TIMEOUT, "no answer within %d s",
-			      SNAPSHOT_DEADLINE_MS / 1000);
+		              SNAPSHOT_DEADLINE_MS / 1000);
 	}
 	if (w.res.err.kind != API_OK) {
 		rc = main_fail(&s, &w.res.err);
 	} else {
 		struct canvas c;
-		struct render_ctx rctx = { .now_ms = o->at_ms ? o->at_ms : clock_wall_ms(), .ascii = o->ascii,
-					   .server = s.shown_url };
+		struct render_ctx rctx = { .now_ms = o->at_ms ? o->at_ms : clock_wall_ms(),
+			                   .ascii = o->ascii,
+			                   .server = s.shown_url };
 
 		canvas_init(&c, o->rows, o->cols);
 		if (o->view == MAIN_VIEW_WORKFLOW)

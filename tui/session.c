@@ -68,7 +68,7 @@ session_open(struct session *s, const struct session_opts *o, struct api_error *
 		s->url = xstrdup(auth_url(&s->auth));
 	if (!s->url) {
 		api_error_set(err, API_ERR_USAGE,
-			      "no OSMO service configured: run 'osmo login URL' or pass --url URL");
+		              "no OSMO service configured: run 'osmo login URL' or pass --url URL");
 		auth_free(&s->auth);
 		return -1;
 	}
@@ -86,7 +86,8 @@ session_open(struct session *s, const struct session_opts *o, struct api_error *
 		return -1;
 	}
 	if (have_login && loose)
-		s->warning = xasprintf("%s is readable by other users; run: chmod 600 %s", path, path);
+		s->warning =
+		        xasprintf("%s is readable by other users; run: chmod 600 %s", path, path);
 	s->shown_url = session_safe_url(s->url);
 	s->http = http_new(API_USER_AGENT);
 	s->api = api_new(s->url, &s->auth, s->http);

@@ -13,16 +13,12 @@ enum { TC_NAME, TC_ST, TC_STATUS, TC_RETRY, TC_EXIT, TC_DURATION, TC_NODE, TC_FA
 
 static const struct view_workflow_col {
 	const char *title;
-	int width;		/* 0: computed (name) or the rest (failure) */
+	int width; /* 0: computed (name) or the rest (failure) */
 } view_workflow_cols[TC_COUNT] = {
-	[TC_NAME] = { "GROUP / TASK", 0 },
-	[TC_ST] = { "", 2 },
-	[TC_STATUS] = { "STATUS", 20 },
-	[TC_RETRY] = { "RETRY", 5 },
-	[TC_EXIT] = { "EXIT", 22 },
-	[TC_DURATION] = { "DURATION", 9 },
-	[TC_NODE] = { "NODE", 16 },
-	[TC_FAILURE] = { "FAILURE", 0 },
+	[TC_NAME] = { "GROUP / TASK", 0 }, [TC_ST] = { "", 2 },
+	[TC_STATUS] = { "STATUS", 20 },    [TC_RETRY] = { "RETRY", 5 },
+	[TC_EXIT] = { "EXIT", 22 },        [TC_DURATION] = { "DURATION", 9 },
+	[TC_NODE] = { "NODE", 16 },        [TC_FAILURE] = { "FAILURE", 0 },
 };
 
 size_t *
@@ -49,7 +45,8 @@ view_group_order(const struct osmo_workflow *wf)
 		}
 		/* A cycle: take the smallest remaining name so every group still shows. */
 		for (size_t i = 0; best == n && i < n; i++)
-			if (!done[i] && (best == n || strcmp(wf->groups[i].name, wf->groups[best].name) < 0))
+			if (!done[i] &&
+			    (best == n || strcmp(wf->groups[i].name, wf->groups[best].name) < 0))
 				best = i;
 		done[best] = true;
 		order[placed++] = best;
@@ -74,7 +71,7 @@ view_workflow_span(int64_t start_ms, int64_t end_ms, int64_t now_ms)
 
 static int
 view_workflow_kv(struct canvas *c, int row, int col, const char *key, const char *value,
-		 enum style vstyle)
+                 enum style vstyle)
 {
 	if (col >= c->cols)
 		return col;
@@ -96,7 +93,7 @@ view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf
 	col += canvas_text_ellipsis(c, row, col, c->cols - col, STYLE_TITLE, wf->name);
 	col += canvas_text(c, row, col, c->cols - col, STYLE_TITLE, " · ");
 	snprintf(buf, sizeof(buf), "%s %s", theme_status_glyph(wf->status, rc->ascii),
-		 osmo_status_wire(wf->status));
+	         osmo_status_wire(wf->status));
 	col += canvas_text(c, row, col, c->cols - col, st, buf);
 	if (rc->server) {
 		col += canvas_text(c, row, col, c->cols - col, STYLE_TITLE, " · ");
@@ -106,7 +103,8 @@ view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf
 
 	col = view_workflow_kv(c, row, 1, "user", wf->submitted_by, STYLE_NORMAL);
 	if (wf->backend)
-		snprintf(buf, sizeof(buf), "%s (backend %s)", wf->pool ? wf->pool : "-", wf->backend);
+		snprintf(buf, sizeof(buf), "%s (backend %s)", wf->pool ? wf->pool : "-",
+		         wf->backend);
 	else
 		snprintf(buf, sizeof(buf), "%s", wf->pool ? wf->pool : "-");
 	col = view_workflow_kv(c, row, col, "pool", buf, STYLE_NORMAL);
@@ -146,7 +144,8 @@ view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf
 
 	if (wf->parent_name) {
 		if (wf->has_parent_job_id)
-			snprintf(buf, sizeof(buf), "%s-%d → %s", wf->parent_name, wf->parent_job_id, wf->name);
+			snprintf(buf, sizeof(buf), "%s-%d → %s", wf->parent_name, wf->parent_job_id,
+			         wf->name);
 		else
 			snprintf(buf, sizeof(buf), "%s → %s", wf->parent_name, wf->name);
 		view_workflow_kv(c, row++, 1, "restarted from", buf, STYLE_NORMAL);
@@ -154,7 +153,8 @@ view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf
 	for (size_t i = 0; i < wf->warnings.n && row < c->rows; i++)
 		view_workflow_kv(c, row++, 1, "warning", wf->warnings.v[i], STYLE_WARN);
 	if (wf->n_dangling_edges) {
-		snprintf(buf, sizeof(buf), "%zu downstream group name(s) match no group", wf->n_dangling_edges);
+		snprintf(buf, sizeof(buf), "%zu downstream group name(s) match no group",
+		         wf->n_dangling_edges);
 		view_workflow_kv(c, row++, 1, "warning", buf, STYLE_WARN);
 	}
 	return row;
@@ -211,7 +211,7 @@ view_workflow_cell(struct canvas *c, int row, int col, int width, enum style st,
 
 static void
 view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow *wf,
-			const struct osmo_group *g, const int *w, struct canvas *c, int row)
+                        const struct osmo_group *g, const int *w, struct canvas *c, int row)
 {
 	enum style st = theme_status_style(g->status);
 	char dur[FORMAT_BUF], info[512];
@@ -238,20 +238,22 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 	}
 	format_duration(view_workflow_span(g->start_ms, g->end_ms, rc->now_ms), dur);
 	col = view_workflow_cell(c, row, col, w[TC_NAME], STYLE_HEADER, g->name);
-	col = view_workflow_cell(c, row, col, w[TC_ST], st, theme_status_glyph(g->status, rc->ascii));
+	col = view_workflow_cell(c, row, col, w[TC_ST], st,
+	                         theme_status_glyph(g->status, rc->ascii));
 	col = view_workflow_cell(c, row, col, w[TC_STATUS], st, osmo_status_wire(g->status));
 	col = view_workflow_cell(c, row, col, w[TC_RETRY], STYLE_NORMAL, "");
 	info[0] = '\0';
 	for (size_t i = 0, n = 0; i < ARRAY_SIZE(counts); i++)
 		if (counts[i])
-			n += (size_t)snprintf(info + n, sizeof(info) - n, "%zu %s ", counts[i], count_names[i]);
+			n += (size_t)snprintf(info + n, sizeof(info) - n, "%zu %s ", counts[i],
+			                      count_names[i]);
 	snprintf(info + strlen(info), sizeof(info) - strlen(info), "of %zu", latest);
 	col = view_workflow_cell(c, row, col, w[TC_EXIT], STYLE_DIM, info);
 	col = view_workflow_cell(c, row, col, w[TC_DURATION], STYLE_NORMAL, dur);
 	col = view_workflow_cell(c, row, col, w[TC_NODE], STYLE_NORMAL, "");
 	if (osmo_group_running_with_failures(g)) {
 		view_workflow_cell(c, row, col, w[TC_FAILURE], STYLE_WARN,
-				   "running with failures (status follows the lead)");
+		                   "running with failures (status follows the lead)");
 	} else if (g->failure_message) {
 		char *msg = format_oneline(g->failure_message);
 
@@ -270,36 +272,39 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 
 static void
 view_workflow_task_row(const struct render_ctx *rc, const struct osmo_task *t, bool older_retry,
-		       const int *w, struct canvas *c, int row)
+                       const int *w, struct canvas *c, int row)
 {
 	enum style st = theme_status_style(t->status);
 	enum style base = older_retry ? STYLE_DIM : STYLE_NORMAL;
 	char name[256], retry[16], exitbuf[64], dur[FORMAT_BUF];
 	int col = 0;
 
-	snprintf(name, sizeof(name), "  %s %s", t->lead ? theme_lead_mark(rc->ascii) : " ", t->name);
+	snprintf(name, sizeof(name), "  %s %s", t->lead ? theme_lead_mark(rc->ascii) : " ",
+	         t->name);
 	snprintf(retry, sizeof(retry), "%d", t->retry_id);
 	if (t->has_exit_code)
-		snprintf(exitbuf, sizeof(exitbuf), "%d %s", t->exit_code, format_exit_meaning(t->exit_code));
+		snprintf(exitbuf, sizeof(exitbuf), "%d %s", t->exit_code,
+		         format_exit_meaning(t->exit_code));
 	else
 		snprintf(exitbuf, sizeof(exitbuf), "-");
 	format_duration(view_workflow_span(t->start_ms, t->end_ms, rc->now_ms), dur);
 	col = view_workflow_cell(c, row, col, w[TC_NAME], base, name);
 	if (t->lead)
 		canvas_style(c, row, 2, 1, STYLE_LEAD);
-	col = view_workflow_cell(c, row, col, w[TC_ST], st, theme_status_glyph(t->status, rc->ascii));
+	col = view_workflow_cell(c, row, col, w[TC_ST], st,
+	                         theme_status_glyph(t->status, rc->ascii));
 	col = view_workflow_cell(c, row, col, w[TC_STATUS], older_retry ? base : st,
-				 osmo_status_wire(t->status));
+	                         osmo_status_wire(t->status));
 	col = view_workflow_cell(c, row, col, w[TC_RETRY], base, retry);
 	col = view_workflow_cell(c, row, col, w[TC_EXIT],
-				 t->has_exit_code && t->exit_code ? STYLE_ERROR : base, exitbuf);
+	                         t->has_exit_code && t->exit_code ? STYLE_ERROR : base, exitbuf);
 	col = view_workflow_cell(c, row, col, w[TC_DURATION], base, dur);
 	col = view_workflow_cell(c, row, col, w[TC_NODE], base, t->node_name ? t->node_name : "-");
 	if (t->failure_message) {
 		char *msg = format_oneline(t->failure_message);
 
 		view_workflow_cell(c, row, col, w[TC_FAILURE],
-				   osmo_status_is_failed(t->status) ? STYLE_ERROR : STYLE_DIM, msg);
+		                   osmo_status_is_failed(t->status) ? STYLE_ERROR : STYLE_DIM, msg);
 		free(msg);
 	}
 }
@@ -316,7 +321,8 @@ view_workflow_render(const struct render_ctx *rc, const struct osmo_workflow *wf
 	view_workflow_widths(wf, c->cols, w);
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_HEADER);
 	for (int i = 0; i < TC_COUNT; i++)
-		col = view_workflow_cell(c, row, col, w[i], STYLE_HEADER, view_workflow_cols[i].title);
+		col = view_workflow_cell(c, row, col, w[i], STYLE_HEADER,
+		                         view_workflow_cols[i].title);
 	row++;
 	if (wf->n_groups == 0)
 		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM, "No groups yet.");

@@ -9,7 +9,7 @@
 
 struct view_workflows_col {
 	const char *title;
-	int width;		/* 0: takes what is left */
+	int width; /* 0: takes what is left */
 };
 
 /* Column order is the draw order; the ID column absorbs spare width. */
@@ -56,7 +56,7 @@ view_workflows_cell(struct canvas *c, int row, int col, int width, enum style st
 
 void
 view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_list *list,
-		      struct canvas *c)
+                      struct canvas *c)
 {
 	int w[ARRAY_SIZE(view_workflows_cols)];
 	char buf[256];
@@ -65,12 +65,13 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 	view_workflows_widths(c->cols, w);
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_TITLE);
 	snprintf(buf, sizeof(buf), "osmotop · workflows · %zu shown%s%s%s", list->n_rows,
-		 list->more_entries ? " · more on the server" : "", rc->server ? " · " : "",
-		 rc->server ? rc->server : "");
+	         list->more_entries ? " · more on the server" : "", rc->server ? " · " : "",
+	         rc->server ? rc->server : "");
 	canvas_text_ellipsis(c, row++, 0, c->cols, STYLE_TITLE, buf);
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_HEADER);
 	for (size_t i = 0; i < ARRAY_SIZE(view_workflows_cols); i++)
-		col = view_workflows_cell(c, row, col, w[i], STYLE_HEADER, view_workflows_cols[i].title);
+		col = view_workflows_cell(c, row, col, w[i], STYLE_HEADER,
+		                          view_workflows_cols[i].title);
 	row++;
 	if (list->n_rows == 0)
 		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM, "No workflows match.");
@@ -83,12 +84,17 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 		format_time_short(r->submit_ms, sub);
 		format_duration(d, dur);
 		col = 0;
-		col = view_workflows_cell(c, row, col, w[COL_ST], st, theme_status_glyph(r->status, rc->ascii));
-		col = view_workflows_cell(c, row, col, w[COL_STATUS], st, osmo_status_wire(r->status));
+		col = view_workflows_cell(c, row, col, w[COL_ST], st,
+		                          theme_status_glyph(r->status, rc->ascii));
+		col = view_workflows_cell(c, row, col, w[COL_STATUS], st,
+		                          osmo_status_wire(r->status));
 		col = view_workflows_cell(c, row, col, w[COL_ID], STYLE_NORMAL, r->name);
-		col = view_workflows_cell(c, row, col, w[COL_USER], STYLE_NORMAL, r->user ? r->user : "-");
-		col = view_workflows_cell(c, row, col, w[COL_POOL], STYLE_NORMAL, r->pool ? r->pool : "-");
-		col = view_workflows_cell(c, row, col, w[COL_PRI], STYLE_DIM, r->priority ? r->priority : "-");
+		col = view_workflows_cell(c, row, col, w[COL_USER], STYLE_NORMAL,
+		                          r->user ? r->user : "-");
+		col = view_workflows_cell(c, row, col, w[COL_POOL], STYLE_NORMAL,
+		                          r->pool ? r->pool : "-");
+		col = view_workflows_cell(c, row, col, w[COL_PRI], STYLE_DIM,
+		                          r->priority ? r->priority : "-");
 		col = view_workflows_cell(c, row, col, w[COL_SUBMITTED], STYLE_NORMAL, sub);
 		view_workflows_cell(c, row, col, w[COL_DURATION], STYLE_NORMAL, dur);
 	}

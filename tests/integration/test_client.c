@@ -19,7 +19,7 @@
 #include "proc.h"
 
 struct itest {
-	char dir[64];		/* scratch: routes, request log, login.yaml */
+	char dir[64]; /* scratch: routes, request log, login.yaml */
 	char *routes;
 	char *log;
 	struct proc server;
@@ -31,7 +31,7 @@ struct itest {
 struct itest_wait {
 	struct api_result res;
 	bool done;
-	struct strbuf data;	/* stream bytes */
+	struct strbuf data; /* stream bytes */
 	struct log_tail *tail;
 };
 
@@ -187,8 +187,10 @@ test_list_and_query(void **state)
 {
 	struct itest *t = *state;
 	static const char *const routes[] = {
-		"GET /api/workflow/llm-finetune-17?verbose=true 200 application/json @workflow_query_running_verbose.json",
-		"GET /api/workflow/llm-finetune-17 200 application/json @workflow_query_running.json",
+		"GET /api/workflow/llm-finetune-17?verbose=true 200 application/json "
+		"@workflow_query_running_verbose.json",
+		"GET /api/workflow/llm-finetune-17 200 application/json "
+		"@workflow_query_running.json",
 		"GET /api/workflow 200 application/json @workflow_list_page.json",
 	};
 	struct itest_wait w = { 0 };
@@ -220,7 +222,7 @@ test_list_and_query(void **state)
 
 	/* Repeated keys for lists, lower-case booleans, values escaped, the dev user header. */
 	assert_non_null(strstr(log, "GET /api/workflow?statuses=RUNNING&statuses=FAILED&offset=0"
-				    "&limit=50&order=DESC&all_users=true&pools=gb200%20prod"));
+	                            "&limit=50&order=DESC&all_users=true&pools=gb200%20prod"));
 	assert_non_null(strstr(log, "GET /api/workflow/llm-finetune-17?verbose=true"));
 	assert_non_null(strstr(log, "x-osmo-user=jdoe"));
 	assert_null(strstr(log, "authorization="));
@@ -233,7 +235,8 @@ test_actions(void **state)
 	struct itest *t = *state;
 	static const char *const routes[] = {
 		"POST /api/workflow/wf-1/cancel 200 application/json @cancel_response.json",
-		"POST /api/pool/p1/workflow/wf-1/restart 200 application/json @submit_response.json",
+		"POST /api/pool/p1/workflow/wf-1/restart 200 application/json "
+		"@submit_response.json",
 		"POST /api/pool/p1/workflow 200 application/json @submit_response.json",
 		"GET /api/version 200 application/json @version_response.json",
 		"GET /api/workflow/wf-1/spec 200 text/plain inline:version:2",
@@ -257,16 +260,20 @@ test_actions(void **state)
 	itest_wait_free(&w);
 
 	memset(&w, 0, sizeof(w));
-	api_submit(t->api, &(struct api_submit_opts){ .pool = "p1", .workflow_id = "wf-1",
-						      .priority = "LOW" }, itest_cb(&w));
+	api_submit(
+	        t->api,
+	        &(struct api_submit_opts){ .pool = "p1", .workflow_id = "wf-1", .priority = "LOW" },
+	        itest_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_OK);
 	itest_wait_free(&w);
 
 	memset(&w, 0, sizeof(w));
 	strv_push(&vars, "epochs=3");
-	api_submit(t->api, &(struct api_submit_opts){ .pool = "p1", .yaml = "workflow:\n  name: x\n",
-						      .set_variables = &vars }, itest_cb(&w));
+	api_submit(t->api,
+	           &(struct api_submit_opts){
+	                   .pool = "p1", .yaml = "workflow:\n  name: x\n", .set_variables = &vars },
+	           itest_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_OK);
 	itest_wait_free(&w);
@@ -292,14 +299,20 @@ test_actions(void **state)
 
 	char *log = itest_requests(t);
 
-	assert_non_null(strstr(log, "POST /api/workflow/wf-1/cancel?force=true&message=wrong%20lr%20%26%20restart"));
+	assert_non_null(strstr(
+	        log,
+	        "POST /api/workflow/wf-1/cancel?force=true&message=wrong%20lr%20%26%20restart"));
 	assert_non_null(strstr(log, "POST /api/pool/p1/workflow/wf-1/restart"));
 	/* Resubmit by ID sends no body; a spec submit sends the TemplateSpec JSON. */
-	assert_non_null(strstr(log, "POST /api/pool/p1/workflow?workflow_id=wf-1&priority=LOW user-agent=osmotop/0.1.0 "
-				    "x-osmo-user=jdoe content-type=application/json\n"));
-	assert_non_null(strstr(log, "body={\"file\":\"workflow:\\n  name: x\\n\",\"set_variables\":[\"epochs=3\"],"
-				    "\"set_string_variables\":[],\"uploaded_templated_spec\":null}"));
-	assert_non_null(strstr(log, "GET /api/workflow/wf-1/error_logs?task_name=trainer&retry_id=1"));
+	assert_non_null(strstr(
+	        log,
+	        "POST /api/pool/p1/workflow?workflow_id=wf-1&priority=LOW user-agent=osmotop/0.1.0 "
+	        "x-osmo-user=jdoe content-type=application/json\n"));
+	assert_non_null(strstr(
+	        log, "body={\"file\":\"workflow:\\n  name: x\\n\",\"set_variables\":[\"epochs=3\"],"
+	             "\"set_string_variables\":[],\"uploaded_templated_spec\":null}"));
+	assert_non_null(
+	        strstr(log, "GET /api/workflow/wf-1/error_logs?task_name=trainer&retry_id=1"));
 	free(log);
 }
 
@@ -312,9 +325,12 @@ test_errors(void **state)
 		"GET /api/workflow/bad-1 422 application/json @error_validation_422.json",
 		"GET /api/workflow/boom-1 500 application/json @error_internal_500.json",
 		"GET /api/workflow/jwt-1 401 text/plain inline:Jwt\\x1b[31mis_expired",
-		"GET /api/workflow/redir-1 302 text/html - header=Location:https://idp.example.com/login",
-		"GET /api/workflow/html-1 502 text/html inline:<html><body>Bad_gateway</body></html>",
-		"GET /api/workflow/trunc-1 200 application/json @workflow_query_running.json drop=500",
+		"GET /api/workflow/redir-1 302 text/html - "
+		"header=Location:https://idp.example.com/login",
+		"GET /api/workflow/html-1 502 text/html "
+		"inline:<html><body>Bad_gateway</body></html>",
+		"GET /api/workflow/trunc-1 200 application/json @workflow_query_running.json "
+		"drop=500",
 		"GET /api/workflow/garbage-1 200 application/json inline:{\"name\":1}",
 	};
 	static const struct {
@@ -324,9 +340,11 @@ test_errors(void **state)
 		const char *code;
 		const char *text;
 	} cases[] = {
-		{ "missing-1", API_ERR_HTTP, 400, "DATABASE", "Workflow llm-finetune-99 is not found." },
+		{ "missing-1", API_ERR_HTTP, 400, "DATABASE",
+		  "Workflow llm-finetune-99 is not found." },
 		{ "bad-1", API_ERR_HTTP, 422, "", "query.statuses.0: Input should be" },
-		{ "boom-1", API_ERR_HTTP, 500, "", "Internal server error: Workflow log credential" },
+		{ "boom-1", API_ERR_HTTP, 500, "",
+		  "Internal server error: Workflow log credential" },
 		{ "jwt-1", API_ERR_AUTH, 401, "", "Jwt\\x1b[31mis_expired" },
 		{ "redir-1", API_ERR_AUTH, 302, "", "redirect to a login page" },
 		{ "html-1", API_ERR_HTTP, 502, "", "Bad_gateway" },
@@ -342,13 +360,13 @@ test_errors(void **state)
 		itest_wait_for(t, &w, 10000);
 		if (w.res.err.kind != cases[i].kind)
 			fail_msg("%s: kind %d, message '%s'", cases[i].wf, w.res.err.kind,
-				 w.res.err.message);
+			         w.res.err.message);
 		if (cases[i].status)
 			assert_int_equal(w.res.err.http_status, cases[i].status);
 		assert_string_equal(w.res.err.error_code, cases[i].code);
 		if (!strstr(w.res.err.message, cases[i].text))
 			fail_msg("%s: message '%s' lacks '%s'", cases[i].wf, w.res.err.message,
-				 cases[i].text);
+			         cases[i].text);
 		for (const char *p = w.res.err.message; *p; p++)
 			assert_true((unsigned char)*p >= 0x20);
 		itest_wait_free(&w);
@@ -377,7 +395,8 @@ test_unreachable(void **state)
 static char *
 itest_jwt(int64_t exp)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char b64[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	char *payload = xasprintf("{\"exp\":%lld,\"unique_name\":\"jdoe\"}", (long long)exp);
 	struct strbuf sb = { 0 };
 	size_t n = strlen(payload);
@@ -411,10 +430,11 @@ itest_login(struct itest *t, const char *id_token, const char *refresh_url)
 	struct api_error err = { 0 };
 
 	assert_non_null(f);
-	fprintf(f, "dev_login: null\nname: ''\nosmo_token: true\ntoken_login:\n  client_id: null\n"
-		   "  id_token: %s\n  refresh_token: q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ\n"
-		   "  refresh_url: %s\n  username: null\nurl: http://unused.invalid\n",
-		id_token, refresh_url);
+	fprintf(f,
+	        "dev_login: null\nname: ''\nosmo_token: true\ntoken_login:\n  client_id: null\n"
+	        "  id_token: %s\n  refresh_token: q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ\n"
+	        "  refresh_url: %s\n  username: null\nurl: http://unused.invalid\n",
+	        id_token, refresh_url);
 	fclose(f);
 	chmod(path, 0600);
 	assert_int_equal(auth_load(&t->auth, path, &loose, &err), 0);
@@ -460,7 +480,8 @@ test_token_refresh(void **state)
 	const char *first = strstr(log, "POST /api/auth/jwt/access_token");
 
 	assert_non_null(first);
-	assert_non_null(strstr(first, "body={\"token\":\"q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ\"}"));
+	assert_non_null(
+	        strstr(first, "body={\"token\":\"q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ\"}"));
 	assert_non_null(strstr(first + 1, "POST /api/auth/jwt/access_token"));
 	assert_non_null(strstr(log, bearer));
 	assert_null(strstr(log, expired));
@@ -536,13 +557,17 @@ test_log_stream_reconnect(void **state)
 {
 	struct itest *t = *state;
 	static const char *const routes[] = {
-		"GET /api/workflow/llm-finetune-17/logs 200 text/plain @workflow_logs_running.txt stream=5 drop=300 times=1",
-		"GET /api/workflow/llm-finetune-17/logs 200 text/plain @workflow_logs_running.txt stream=5",
+		"GET /api/workflow/llm-finetune-17/logs 200 text/plain @workflow_logs_running.txt "
+		"stream=5 drop=300 times=1",
+		"GET /api/workflow/llm-finetune-17/logs 200 text/plain @workflow_logs_running.txt "
+		"stream=5",
 	};
 	struct log_tail tail;
 	struct itest_wait w = { 0 };
-	struct api_stream_opts o = { .what = API_STREAM_LOGS, .workflow_id = "llm-finetune-17",
-				     .retry_id = -1, .idle_timeout_s = 60 };
+	struct api_stream_opts o = { .what = API_STREAM_LOGS,
+		                     .workflow_id = "llm-finetune-17",
+		                     .retry_id = -1,
+		                     .idle_timeout_s = 60 };
 	char *want_path = itest_fixture("workflow_logs_running.txt");
 	char *want = golden_read_file(want_path, NULL);
 
@@ -586,8 +611,11 @@ test_stream_idle_cut(void **state)
 		"GET /api/workflow/wf-1/events 200 text/plain - hold",
 	};
 	struct itest_wait w = { 0 };
-	struct api_stream_opts o = { .what = API_STREAM_EVENTS, .workflow_id = "wf-1",
-				     .task = "trainer", .retry_id = 0, .idle_timeout_s = 1 };
+	struct api_stream_opts o = { .what = API_STREAM_EVENTS,
+		                     .workflow_id = "wf-1",
+		                     .task = "trainer",
+		                     .retry_id = 0,
+		                     .idle_timeout_s = 1 };
 
 	itest_start(t, routes, 1);
 	api_stream(t->api, &o, itest_cb(&w));
@@ -606,7 +634,8 @@ test_concurrent_requests(void **state)
 {
 	struct itest *t = *state;
 	static const char *const routes[] = {
-		"GET /api/workflow/slow-1 200 application/json @workflow_query_small.json delay=200",
+		"GET /api/workflow/slow-1 200 application/json @workflow_query_small.json "
+		"delay=200",
 		"GET /api/workflow/fast-1 200 application/json @workflow_query_failed_evicted.json",
 	};
 	struct itest_wait w[8] = { 0 };
@@ -617,7 +646,8 @@ test_concurrent_requests(void **state)
 	for (int i = 0; i < 8; i++) {
 		itest_wait_for(t, &w[i], 10000);
 		assert_int_equal(w[i].res.err.kind, API_OK);
-		assert_string_equal(w[i].res.workflow.name, i % 2 ? "llm-finetune-16" : "ddp-smoke-3");
+		assert_string_equal(w[i].res.workflow.name,
+		                    i % 2 ? "llm-finetune-16" : "ddp-smoke-3");
 		itest_wait_free(&w[i]);
 	}
 	/* An aborted call never reports back. */
@@ -642,9 +672,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unreachable, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_token_refresh, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_failure, itest_setup, itest_teardown),
-		cmocka_unit_test_setup_teardown(test_log_stream_reconnect, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_log_stream_reconnect, itest_setup,
+		                                itest_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_idle_cut, itest_setup, itest_teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_requests, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_requests, itest_setup,
+		                                itest_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

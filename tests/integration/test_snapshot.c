@@ -22,12 +22,16 @@ struct snap {
 
 static const char *const snap_routes[] = {
 	"GET /api/workflow/ddp-smoke-3 200 application/json @workflow_query_small.json",
-	"GET /api/workflow/llm-finetune-17 200 application/json @workflow_query_running_verbose.json",
-	"GET /api/workflow/llm-finetune-16 200 application/json @workflow_query_failed_evicted.json",
+	"GET /api/workflow/llm-finetune-17 200 application/json "
+	"@workflow_query_running_verbose.json",
+	"GET /api/workflow/llm-finetune-16 200 application/json "
+	"@workflow_query_failed_evicted.json",
 	"GET /api/workflow/llm-finetune-99 400 application/json @error_not_found_400.json",
 	"GET /api/workflow/secret-1 401 text/plain inline:Jwt_verification_fails",
-	"GET /api/workflow/garbage-1 200 application/json inline:{\"name\":\"x\",\"status\":[],\"submit_time\":\"2026-08-18T14:00:00\"}",
-	"GET /api/workflow/evil-1 400 application/json inline:{\"message\":\"\\u001b]52;c;AAAA\\u0007gotcha\\u001b[2J\"}",
+	"GET /api/workflow/garbage-1 200 application/json "
+	"inline:{\"name\":\"x\",\"status\":[],\"submit_time\":\"2026-08-18T14:00:00\"}",
+	"GET /api/workflow/evil-1 400 application/json "
+	"inline:{\"message\":\"\\u001b]52;c;AAAA\\u0007gotcha\\u001b[2J\"}",
 	"GET /api/workflow 200 application/json @workflow_list_page.json",
 };
 
@@ -136,8 +140,8 @@ test_snapshots_match_goldens(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *args[16] = { "--snapshot", "--url", s->server.url, "--user", "jdoe",
-					 "--at", "2026-08-18T16:30:00" };
+		const char *args[16] = { "--snapshot", "--url", s->server.url,        "--user",
+			                 "jdoe",       "--at",  "2026-08-18T16:30:00" };
 		size_t n = 7;
 		char *out = NULL, *err = NULL;
 
@@ -164,14 +168,17 @@ test_snapshot_errors(void **state)
 		int rc;
 		const char *want;
 	} cases[] = {
-		{ "llm-finetune-99", 1, "HTTP 400 DATABASE: Workflow llm-finetune-99 is not found." },
-		{ "secret-1", 3, "HTTP 401: Jwt_verification_fails; log in again with 'osmo login URL'" },
+		{ "llm-finetune-99", 1,
+		  "HTTP 400 DATABASE: Workflow llm-finetune-99 is not found." },
+		{ "secret-1", 3,
+		  "HTTP 401: Jwt_verification_fails; log in again with 'osmo login URL'" },
 		{ "garbage-1", 3, "status: expected a status string" },
 		{ "evil-1", 1, "gotcha" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *args[] = { "--snapshot", "--url", s->server.url, cases[i].workflow, NULL };
+		const char *args[] = { "--snapshot", "--url", s->server.url, cases[i].workflow,
+			               NULL };
 		char *out = NULL, *err = NULL;
 
 		assert_int_equal(snap_run(args, &out, &err), cases[i].rc);
@@ -227,15 +234,18 @@ static void
 test_token_never_printed(void **state)
 {
 	struct snap *s = *state;
-	static const char token[] = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2VjcmV0LXNpZ25hdHVyZQ";
+	static const char token[] =
+	        "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2VjcmV0LXNpZ25hdHVyZQ";
 	char *path = xasprintf("%s/login.yaml", s->dir);
 	FILE *f = fopen(path, "w");
 	char *out = NULL, *err = NULL;
 
 	assert_non_null(f);
-	fprintf(f, "dev_login: null\nname: ''\nosmo_token: false\ntoken_login:\n  client_id: null\n"
-		   "  id_token: %s\n  refresh_token: null\n  refresh_url: null\n  username: null\n"
-		   "url: %s\n", token, s->server.url);
+	fprintf(f,
+	        "dev_login: null\nname: ''\nosmo_token: false\ntoken_login:\n  client_id: null\n"
+	        "  id_token: %s\n  refresh_token: null\n  refresh_url: null\n  username: null\n"
+	        "url: %s\n",
+	        token, s->server.url);
 	fclose(f);
 	chmod(path, 0644);
 	const char *args[] = { "--snapshot", "secret-1", NULL };

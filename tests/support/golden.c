@@ -53,7 +53,7 @@ golden_first_difference(const char *want, const char *got)
 	while (gl > got && gl[-1] != '\n')
 		gl--;
 	fprintf(stderr, "first difference at line %d:\n  want: %.*s\n  got:  %.*s\n", line,
-		(int)strcspn(wl, "\n"), wl, (int)strcspn(gl, "\n"), gl);
+	        (int)strcspn(wl, "\n"), wl, (int)strcspn(gl, "\n"), gl);
 }
 
 bool
@@ -84,7 +84,8 @@ golden_check(const char *name, const char *actual)
 	}
 	ok = strcmp(want, actual) == 0;
 	if (!ok) {
-		fprintf(stderr, "golden: %s differs (UPDATE_GOLDEN=1 make test rewrites it)\n", path);
+		fprintf(stderr, "golden: %s differs (UPDATE_GOLDEN=1 make test rewrites it)\n",
+		        path);
 		golden_first_difference(want, actual);
 	}
 	free(want);

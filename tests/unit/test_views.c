@@ -19,7 +19,7 @@ struct views_case {
 	const char *golden;
 	int cols, rows;
 	bool ascii;
-	bool styles;	/* also compare the style letters */
+	bool styles; /* also compare the style letters */
 };
 
 static char *
@@ -67,10 +67,14 @@ test_workflow_views(void **state)
 	static const struct views_case cases[] = {
 		{ "workflow_query_small.json", "workflow_small_120x40", 120, 40, false, true },
 		{ "workflow_query_running.json", "workflow_running_120x40", 120, 40, false, false },
-		{ "workflow_query_running_verbose.json", "workflow_verbose_120x40", 120, 40, false, true },
-		{ "workflow_query_running_verbose.json", "workflow_verbose_80x24_ascii", 80, 24, true, false },
-		{ "workflow_query_failed_evicted.json", "workflow_evicted_120x40", 120, 40, false, true },
-		{ "workflow_query_failed_evicted.json", "workflow_evicted_40x12", 40, 12, false, false },
+		{ "workflow_query_running_verbose.json", "workflow_verbose_120x40", 120, 40, false,
+		  true },
+		{ "workflow_query_running_verbose.json", "workflow_verbose_80x24_ascii", 80, 24,
+		  true, false },
+		{ "workflow_query_failed_evicted.json", "workflow_evicted_120x40", 120, 40, false,
+		  true },
+		{ "workflow_query_failed_evicted.json", "workflow_evicted_40x12", 40, 12, false,
+		  false },
 	};
 
 	(void)state;
@@ -125,11 +129,13 @@ static void
 test_hostile_names(void **state)
 {
 	static const char body[] =
-		"{\"name\":\"evil\\u001b]52;c;AAAA\\u0007-1\",\"status\":\"FAILED\","
-		"\"submit_time\":\"2026-08-18T14:00:00\",\"submitted_by\":\"\\u001b[2Jroot\","
-		"\"groups\":[{\"name\":\"g\\r\\nX\",\"status\":\"FAILED\",\"failure_message\":"
-		"\"boom\\u001b[31m red\\u009b\",\"tasks\":[{\"name\":\"t\\u0008\\u0008\",\"retry_id\":0,"
-		"\"status\":\"FAILED\",\"lead\":true,\"exit_code\":1,\"failure_message\":\"x\\ty\\u0000z\"}]}]}";
+	        "{\"name\":\"evil\\u001b]52;c;AAAA\\u0007-1\",\"status\":\"FAILED\","
+	        "\"submit_time\":\"2026-08-18T14:00:00\",\"submitted_by\":\"\\u001b[2Jroot\","
+	        "\"groups\":[{\"name\":\"g\\r\\nX\",\"status\":\"FAILED\",\"failure_message\":"
+	        "\"boom\\u001b[31m "
+	        "red\\u009b\",\"tasks\":[{\"name\":\"t\\u0008\\u0008\",\"retry_id\":0,"
+	        "\"status\":\"FAILED\",\"lead\":true,\"exit_code\":1,\"failure_message\":"
+	        "\"x\\ty\\u0000z\"}]}]}";
 	struct osmo_workflow wf;
 	struct api_error err = { 0 };
 	struct canvas c;
