@@ -99,13 +99,15 @@ log_tail_replay_line(struct log_tail *lt, uint64_t h)
 			log_tail_gap(lt);
 		return false;
 	}
+	bool caught_up = false;
+
 	for (size_t i = 0; i < lt->n_cand; i++) {
 		size_t c = lt->cand[i];
 
-		/* A candidate that matched all we hold means this line is new. */
+		/* This alignment has replayed all we hold; others may still be replaying. */
 		if (c == lt->count) {
-			lt->replaying = false;
-			return false;
+			caught_up = true;
+			continue;
 		}
 		if (log_tail_hash_at(lt, c) == h)
 			lt->cand[kept++] = c + 1;
@@ -114,6 +116,9 @@ log_tail_replay_line(struct log_tail *lt, uint64_t h)
 	if (kept)
 		return true;
 	lt->replaying = false;
+	/* No alignment explains this line: it is new, after a gap unless one had caught up. */
+	if (caught_up)
+		return false;
 	log_tail_gap(lt);
 	return false;
 }

@@ -29,7 +29,10 @@ void log_tail_init(struct log_tail *lt, size_t cap);
 void log_tail_free(struct log_tail *lt);
 /* Appends stream bytes; complete lines are stored, a trailing fragment is kept. */
 void log_tail_feed(struct log_tail *lt, const char *data, size_t n);
-/* A new connection starts: drop the fragment, skip lines that repeat history. */
+/*
+ * A new connection starts: drop the fragment, skip lines that repeat history. The replay's
+ * first line must still be in the ring, so reconnect with last_n_lines <= cap.
+ */
 void log_tail_reconnect(struct log_tail *lt);
 /* The stream ended: store a trailing fragment as a line. */
 void log_tail_finish(struct log_tail *lt);

@@ -32,7 +32,7 @@ lcg_next(uint32_t *s)
 /* Begins and succeeds a poll at now; returns the wait until the next one. */
 static int64_t
 poll_ok(struct sync_item *it, const struct sync_policy *p, int64_t now, enum sync_state st,
-	bool changed)
+        bool changed)
 {
 	sync_begin(it, now);
 	sync_succeeded(it, p, now, st, changed);
@@ -188,7 +188,7 @@ test_state_of_every_workflow_status(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		if (sync_state_of(cases[i].st) != cases[i].want)
 			fail_msg("sync_state_of(%s) = %d, want %d", osmo_status_wire(cases[i].st),
-				 (int)sync_state_of(cases[i].st), (int)cases[i].want);
+			         (int)sync_state_of(cases[i].st), (int)cases[i].want);
 	}
 	/* The table above covers every workflow status in the enum. */
 	for (int s = 0; s < OSMO_STATUS_COUNT; s++) {
@@ -201,7 +201,7 @@ test_state_of_every_workflow_status(void **state)
 			found = found || cases[i].st == (enum osmo_status)s;
 		if (!found)
 			fail_msg("workflow status %s missing from the table",
-				 osmo_status_wire((enum osmo_status)s));
+			         osmo_status_wire((enum osmo_status)s));
 	}
 	assert_int_equal(covered, ARRAY_SIZE(cases) - 1);
 	/* Whatever the status, the rule is: alive -> queued/running, dead -> finished. */
@@ -267,8 +267,9 @@ test_backoff_jitter_bounds(void **state)
 				sync_failed(&it, p, T0, zero_jitter_rnd(bases[j], p->jitter_pct));
 			sync_failed(&it, p, T0, rnd);
 			if (it.backoff_ms < lo || it.backoff_ms > hi)
-				fail_msg("failure %zu rnd %u: backoff %lld outside [%lld, %lld]", f + 1,
-					 rnd, (long long)it.backoff_ms, (long long)lo, (long long)hi);
+				fail_msg("failure %zu rnd %u: backoff %lld outside [%lld, %lld]",
+				         f + 1, rnd, (long long)it.backoff_ms, (long long)lo,
+				         (long long)hi);
 			assert_int_equal(it.next_due_ms, T0 + it.backoff_ms);
 			min = it.backoff_ms < min ? it.backoff_ms : min;
 			max = it.backoff_ms > max ? it.backoff_ms : max;
