@@ -24,8 +24,8 @@ PKG_CFLAGS = $(filter-out -D%,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS += -Iinclude -MMD -MP
 CFLAGS   += $(WARN) $(OPT) $(PKG_CFLAGS)
-LDLIBS   += $(PKG_LIBS) -lwslay
-TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+LDLIBS   += $(PKG_LIBS) -lwslay -lm
+TEST_LIBS = $(shell pkg-config --libs cmocka libmicrohttpd 2>/dev/null) -lm
 
 COMMON_SRC := $(wildcard common/*.c)
 CLIENT_SRC := $(wildcard client/*.c)
@@ -37,6 +37,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_COMMON := $(BUILD)/lib/libcommon.a
 LIB_CLIENT := $(BUILD)/lib/libclient.a
 LIB_TUI    := $(BUILD)/lib/libtui.a
+LIB_SERVER := $(BUILD)/lib/libserver.a
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
@@ -80,6 +81,7 @@ $(BUILD)/obj/tests/%.o: CPPFLAGS += -Itests/support
 $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 $(LIB_CLIENT): $(call obj,$(CLIENT_SRC))
 $(LIB_TUI): $(call obj,$(TUI_SRC))
+$(LIB_SERVER): $(call obj,$(SERVER_SRC))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -94,7 +96,7 @@ $(BUILD)/bin/osmo-local: $(call obj,server/main.c $(SERVER_SRC)) $(LIB_COMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libmicrohttpd 2>/dev/null) -lutil
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB_TUI) $(LIB_CLIENT) $(LIB_COMMON)
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB_TUI) $(LIB_CLIENT) $(LIB_SERVER) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 

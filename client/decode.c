@@ -350,6 +350,7 @@ decode_fields(const cJSON *obj, const struct field *fields, size_t n, void *out,
 
 		decode_subpath(path, prefix, f->key, 0);
 		if (f->kind == FK_SECS)
+			/* cppcheck-suppress invalidPointerCast ; the table says this member is a double */
 			*(double *)((char *)out + f->off) = -1;
 		if (!item || cJSON_IsNull(item)) {
 			if (f->required)

@@ -26,6 +26,7 @@ struct itest {
 	struct http *http;
 	struct auth auth;
 	struct api *api;
+	const char *login_token;	/* set before itest_start: log in with this expired JWT */
 };
 
 struct itest_wait {
@@ -71,6 +72,9 @@ itest_routes(struct itest *t, const char *const *lines, size_t n)
 	fclose(f);
 }
 
+static void itest_login(struct itest *t, const char *id_token, const char *refresh_url);
+
+/* Starts the server; logs in with t->login_token (refreshed at the server) or as dev jdoe. */
 static void
 itest_start(struct itest *t, const char *const *lines, size_t n)
 {
@@ -81,8 +85,14 @@ itest_start(struct itest *t, const char *const *lines, size_t n)
 	assert_int_equal(proc_start_server(&t->server, argv, 10000), 0);
 	free(bin);
 	t->http = http_new(API_USER_AGENT);
-	if (t->auth.login.kind == LOGIN_NONE && !t->auth.path)
+	if (t->login_token) {
+		char *refresh_url = xasprintf("%s/api/auth/jwt/access_token", t->server.url);
+
+		itest_login(t, t->login_token, refresh_url);
+		free(refresh_url);
+	} else {
 		auth_init_dev(&t->auth, "jdoe");
+	}
 	t->api = api_new(t->server.url, &t->auth, t->http);
 }
 
@@ -456,17 +466,8 @@ test_token_refresh(void **state)
 	};
 	struct itest_wait w = { 0 };
 
-	/* The routes need the server's URL for refresh_url, so start it, then write login.yaml. */
-	itest_routes(t, routes, 3);
-	char *bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
-	char *argv[] = { bin, "--routes", t->routes, "--log", t->log, NULL };
-
-	assert_int_equal(proc_start_server(&t->server, argv, 10000), 0);
-	char *refresh_url = xasprintf("%s/api/auth/jwt/access_token", t->server.url);
-
-	itest_login(t, expired, refresh_url);
-	t->http = http_new(API_USER_AGENT);
-	t->api = api_new(t->server.url, &t->auth, t->http);
+	t->login_token = expired;
+	itest_start(t, routes, 3);
 
 	/* Expired: refreshed before the call; then a 401 triggers one more refresh and a retry. */
 	api_query(t->api, "wf-1", false, false, itest_cb(&w));
@@ -498,8 +499,6 @@ test_token_refresh(void **state)
 	free(path);
 	free(log);
 	free(bearer);
-	free(refresh_url);
-	free(bin);
 	free((char *)routes[0]);
 	free(refreshed);
 	free(expired);
@@ -516,16 +515,8 @@ test_refresh_failure(void **state)
 	};
 	struct itest_wait w1 = { 0 }, w2 = { 0 };
 
-	itest_routes(t, routes, 1);
-	char *bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
-	char *argv[] = { bin, "--routes", t->routes, "--log", t->log, NULL };
-
-	assert_int_equal(proc_start_server(&t->server, argv, 10000), 0);
-	char *refresh_url = xasprintf("%s/api/auth/jwt/access_token", t->server.url);
-
-	itest_login(t, expired, refresh_url);
-	t->http = http_new(API_USER_AGENT);
-	t->api = api_new(t->server.url, &t->auth, t->http);
+	t->login_token = expired;
+	itest_start(t, routes, 1);
 	/* Two calls wait behind one refresh; both fail with its error, and no token leaks. */
 	api_query(t->api, "wf-1", false, false, itest_cb(&w1));
 	api_query(t->api, "wf-2", false, false, itest_cb(&w2));
@@ -547,8 +538,6 @@ test_refresh_failure(void **state)
 	free(log);
 	itest_wait_free(&w1);
 	itest_wait_free(&w2);
-	free(refresh_url);
-	free(bin);
 	free(expired);
 }
 
