@@ -26,7 +26,7 @@ struct itest {
 	struct http *http;
 	struct auth auth;
 	struct api *api;
-	const char *login_token;	/* set before itest_start: log in with this expired JWT */
+	const char *login_token; /* set before itest_start: log in with this expired JWT */
 };
 
 struct itest_wait {

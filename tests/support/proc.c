@@ -263,7 +263,7 @@ proc_run(char *const argv[], int timeout_ms, char **out, char **err_out)
 			if (n > 0)
 				strbuf_add(&bufs[i], buf, (size_t)n);
 			else if (n == 0 || errno != EINTR)
-				pfds[i].fd = -1;	/* closed below through ofd/efd */
+				pfds[i].fd = -1; /* closed below through ofd/efd */
 		}
 	}
 	if (timed_out || !proc_wait_until(pid, deadline, &status)) {

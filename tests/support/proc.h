@@ -5,9 +5,9 @@
 #include <sys/types.h>
 
 struct proc {
-	pid_t pid;	/* -1 when not running */
-	int out_fd;	/* read end of the child's stdout, -1 when closed */
-	char url[128];	/* "http://127.0.0.1:PORT" from the announcement line */
+	pid_t pid;     /* -1 when not running */
+	int out_fd;    /* read end of the child's stdout, -1 when closed */
+	char url[128]; /* "http://127.0.0.1:PORT" from the announcement line */
 };
 
 /*

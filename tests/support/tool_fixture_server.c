@@ -18,43 +18,43 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define FIXTURE_SERVER_MAX_HEAD (64 * 1024)
-#define FIXTURE_SERVER_MAX_BODY (8 * 1024 * 1024)
-#define FIXTURE_SERVER_LOG_BODY 200
+#define FIXTURE_SERVER_MAX_HEAD   (64 * 1024)
+#define FIXTURE_SERVER_MAX_BODY   (8 * 1024 * 1024)
+#define FIXTURE_SERVER_LOG_BODY   200
 #define FIXTURE_SERVER_READ_CHUNK 16384
 
 /* Write end of the signal self-pipe; a handler can reach nothing else. */
 static int fixture_server_sig_fd = -1;
 
 struct fixture_server_route {
-	char *method;		/* "*" matches any method */
-	char *path;		/* without the query and a trailing '*' */
-	bool prefix;		/* PATH ended in '*' */
-	struct strv query;	/* decoded "key=value", or a bare "key" that must be present */
+	char *method;      /* "*" matches any method */
+	char *path;        /* without the query and a trailing '*' */
+	bool prefix;       /* PATH ended in '*' */
+	struct strv query; /* decoded "key=value", or a bare "key" that must be present */
 	int status;
-	char *content_type;	/* NULL for "-" */
+	char *content_type; /* NULL for "-" */
 	char *body;
 	size_t body_len;
-	long stream_ms;		/* -1: send with Content-Length */
+	long stream_ms; /* -1: send with Content-Length */
 	bool hold;
-	long drop;		/* -1: send the whole body */
+	long drop; /* -1: send the whole body */
 	bool stall;
 	long delay_ms;
-	long times;		/* -1: unlimited */
+	long times; /* -1: unlimited */
 	long hits;
-	struct strv headers;	/* "Name: Value" */
+	struct strv headers; /* "Name: Value" */
 };
 
 enum fixture_server_opt_kind {
-	FIXTURE_SERVER_OPT_FLAG,	/* sets a bool */
-	FIXTURE_SERVER_OPT_COUNT,	/* sets a long >= 0 */
-	FIXTURE_SERVER_OPT_HEADER,	/* appends to headers */
+	FIXTURE_SERVER_OPT_FLAG,   /* sets a bool */
+	FIXTURE_SERVER_OPT_COUNT,  /* sets a long >= 0 */
+	FIXTURE_SERVER_OPT_HEADER, /* appends to headers */
 };
 
 struct fixture_server_option {
 	const char *name;
 	enum fixture_server_opt_kind kind;
-	size_t field;		/* offset of the bool or long in the route */
+	size_t field; /* offset of the bool or long in the route */
 };
 
 static const struct fixture_server_option fixture_server_options[] = {
@@ -73,19 +73,32 @@ struct fixture_server_reason {
 };
 
 static const struct fixture_server_reason fixture_server_reasons[] = {
-	{ 100, "Continue" },		{ 200, "OK" },
-	{ 201, "Created" },		{ 202, "Accepted" },
-	{ 204, "No Content" },		{ 301, "Moved Permanently" },
-	{ 302, "Found" },		{ 304, "Not Modified" },
-	{ 307, "Temporary Redirect" },	{ 400, "Bad Request" },
-	{ 401, "Unauthorized" },	{ 403, "Forbidden" },
-	{ 404, "Not Found" },		{ 405, "Method Not Allowed" },
-	{ 408, "Request Timeout" },	{ 409, "Conflict" },
-	{ 410, "Gone" },		{ 413, "Content Too Large" },
-	{ 422, "Unprocessable Entity" },	{ 426, "Upgrade Required" },
-	{ 429, "Too Many Requests" },	{ 431, "Request Header Fields Too Large" },
-	{ 500, "Internal Server Error" },	{ 501, "Not Implemented" },
-	{ 502, "Bad Gateway" },		{ 503, "Service Unavailable" },
+	{ 100, "Continue" },
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 202, "Accepted" },
+	{ 204, "No Content" },
+	{ 301, "Moved Permanently" },
+	{ 302, "Found" },
+	{ 304, "Not Modified" },
+	{ 307, "Temporary Redirect" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
+	{ 409, "Conflict" },
+	{ 410, "Gone" },
+	{ 413, "Content Too Large" },
+	{ 422, "Unprocessable Entity" },
+	{ 426, "Upgrade Required" },
+	{ 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
 	{ 504, "Gateway Timeout" },
 };
 
@@ -95,11 +108,11 @@ static const char *const fixture_server_logged_headers[] = {
 };
 
 enum fixture_server_phase {
-	FIXTURE_SERVER_READ,	/* collecting a request */
-	FIXTURE_SERVER_DELAY,	/* request complete, answering at wake_at */
-	FIXTURE_SERVER_SEND,	/* response queued; next request (or close) once out drains */
-	FIXTURE_SERVER_STREAM,	/* chunked body, next line at wake_at */
-	FIXTURE_SERVER_IDLE,	/* stall or hold: nothing more will be sent */
+	FIXTURE_SERVER_READ,   /* collecting a request */
+	FIXTURE_SERVER_DELAY,  /* request complete, answering at wake_at */
+	FIXTURE_SERVER_SEND,   /* response queued; next request (or close) once out drains */
+	FIXTURE_SERVER_STREAM, /* chunked body, next line at wake_at */
+	FIXTURE_SERVER_IDLE,   /* stall or hold: nothing more will be sent */
 };
 
 struct fixture_server_conn {
@@ -107,11 +120,11 @@ struct fixture_server_conn {
 	enum fixture_server_phase phase;
 	struct strbuf in;
 	struct strbuf out;
-	size_t out_off;		/* bytes of out already sent */
+	size_t out_off; /* bytes of out already sent */
 	bool peer_eof;
 	bool dead;
-	bool close_after;	/* close once out drains */
-	int64_t wake_at;	/* -1: no timer */
+	bool close_after; /* close once out drains */
+	int64_t wake_at;  /* -1: no timer */
 	/* The request being collected. */
 	bool have_head;
 	char *method;
@@ -119,10 +132,10 @@ struct fixture_server_conn {
 	size_t content_length;
 	bool keep_alive;
 	bool expect_continue;
-	struct strbuf log;	/* " name=value" pairs for the log line */
+	struct strbuf log; /* " name=value" pairs for the log line */
 	/* The response being sent. */
 	const struct fixture_server_route *route;
-	size_t body_off;	/* stream: body bytes already queued */
+	size_t body_off; /* stream: body bytes already queued */
 };
 
 struct fixture_server {
@@ -133,7 +146,7 @@ struct fixture_server {
 	size_t nroutes;
 	struct fixture_server_conn **conns;
 	size_t nconns;
-	int64_t accept_resume;	/* after EMFILE, when accept() is worth another try */
+	int64_t accept_resume; /* after EMFILE, when accept() is worth another try */
 };
 
 struct fixture_server_header_handler {
@@ -198,9 +211,10 @@ fixture_server_pct_decode(const char *s, size_t n, bool plus_is_space)
 	struct strbuf sb = { 0 };
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2])) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
 			strbuf_addch(&sb, (char)(fixture_server_hexval(s[i + 1]) * 16 +
-						 fixture_server_hexval(s[i + 2])));
+			                         fixture_server_hexval(s[i + 2])));
 			i += 2;
 		} else if (s[i] == '+' && plus_is_space) {
 			strbuf_addch(&sb, ' ');
@@ -222,7 +236,8 @@ fixture_server_query_parse(const char *q, struct strv *out, bool keep_bare)
 		if (len > 0) {
 			size_t klen = eq ? (size_t)(eq - q) : len;
 			char *key = fixture_server_pct_decode(q, klen, true);
-			char *val = eq ? fixture_server_pct_decode(eq + 1, len - klen - 1, true) : xstrdup("");
+			char *val = eq ? fixture_server_pct_decode(eq + 1, len - klen - 1, true)
+			               : xstrdup("");
 
 			if (!eq && keep_bare)
 				strv_push_owned(out, key);
@@ -318,7 +333,8 @@ fixture_server_option_apply(struct fixture_server_route *r, const char *opt)
 				return -1;
 			char *name = xstrndup(eq + 1, (size_t)(colon - eq - 1));
 			/* Decoded so a value can carry spaces (%20) despite the whitespace-split format. */
-			char *value = fixture_server_pct_decode(colon + 1, strlen(colon + 1), false);
+			char *value =
+			        fixture_server_pct_decode(colon + 1, strlen(colon + 1), false);
 
 			strv_push_owned(&r->headers, xasprintf("%s: %s", name, value));
 			free(name);
@@ -344,7 +360,7 @@ fixture_server_route_free(struct fixture_server_route *r)
 /* Parses one routes-file line into r; returns 1 for a route, 0 for blank/comment, -1 (reported) on error. */
 static int
 fixture_server_route_parse(struct fixture_server_route *r, char *line, const char *dir,
-			   const char *file, int lineno)
+                           const char *file, int lineno)
 {
 	char *save = NULL;
 	char *field[5];
@@ -357,8 +373,10 @@ fixture_server_route_parse(struct fixture_server_route *r, char *line, const cha
 	for (size_t i = 1; i < ARRAY_SIZE(field); i++) {
 		field[i] = strtok_r(NULL, " \t\r\n", &save);
 		if (!field[i]) {
-			fprintf(stderr, "%s:%d: expected METHOD PATH STATUS CONTENT_TYPE BODY [OPTIONS...]\n",
-				file, lineno);
+			fprintf(stderr,
+			        "%s:%d: expected METHOD PATH STATUS CONTENT_TYPE BODY "
+			        "[OPTIONS...]\n",
+			        file, lineno);
 			return -1;
 		}
 	}
@@ -392,7 +410,8 @@ fixture_server_route_parse(struct fixture_server_route *r, char *line, const cha
 		r->body = xstrdup(field[4] + strlen("inline:"));
 		r->body_len = strlen(r->body);
 	} else {
-		char *path = field[4][0] == '/' ? xstrdup(field[4]) : xasprintf("%s/%s", dir, field[4]);
+		char *path =
+		        field[4][0] == '/' ? xstrdup(field[4]) : xasprintf("%s/%s", dir, field[4]);
 		int rc = fixture_server_read_file(path, &r->body, &r->body_len);
 
 		if (rc < 0)
@@ -429,7 +448,9 @@ fixture_server_routes_load(struct fixture_server *srv, const char *file)
 		fprintf(stderr, "fixture_server: %s: %s\n", file, strerror(errno));
 		return -1;
 	}
-	char *dir = !slash ? xstrdup(".") : slash == file ? xstrdup("/") : xstrndup(file, (size_t)(slash - file));
+	char *dir = !slash          ? xstrdup(".")
+	            : slash == file ? xstrdup("/")
+	                            : xstrndup(file, (size_t)(slash - file));
 
 	while (getline(&line, &cap, f) >= 0) {
 		struct fixture_server_route r;
@@ -460,14 +481,13 @@ fixture_server_route_find(struct fixture_server *srv, const char *method, const 
 
 	if (q)
 		fixture_server_query_parse(q + 1, &have, false);
-	for (size_t i = 0; i < srv->nroutes && !found; i++) {
+	for (size_t i = 0; i < srv->nroutes; i++) {
 		struct fixture_server_route *r = &srv->routes[i];
 		size_t rl = strlen(r->path);
 
 		if (strcmp(r->method, "*") != 0 && strcmp(r->method, method) != 0)
 			continue;
-		if (r->prefix ? plen < rl || strncmp(target, r->path, rl) != 0
-			      : plen != rl || strncmp(target, r->path, rl) != 0)
+		if ((r->prefix ? plen < rl : plen != rl) || strncmp(target, r->path, rl) != 0)
 			continue;
 		if (!fixture_server_query_matches(&r->query, &have))
 			continue;
@@ -475,6 +495,7 @@ fixture_server_route_find(struct fixture_server *srv, const char *method, const 
 			continue;
 		r->hits++;
 		found = r;
+		break;
 	}
 	strv_free(&have);
 	return found;
@@ -588,9 +609,11 @@ fixture_server_conn_parse_lines(struct fixture_server_conn *c, char *head)
 			value[--vlen] = '\0';
 		for (size_t i = 0; i < ARRAY_SIZE(fixture_server_logged_headers); i++)
 			if (strcasecmp(line, fixture_server_logged_headers[i]) == 0)
-				strbuf_addf(&c->log, " %s=%s", fixture_server_logged_headers[i], value);
+				strbuf_addf(&c->log, " %s=%s", fixture_server_logged_headers[i],
+				            value);
 		for (size_t i = 0; i < ARRAY_SIZE(fixture_server_header_handlers); i++) {
-			const struct fixture_server_header_handler *h = &fixture_server_header_handlers[i];
+			const struct fixture_server_header_handler *h =
+			        &fixture_server_header_handlers[i];
 			int rc = strcasecmp(line, h->name) == 0 ? h->handle(c, value) : 0;
 
 			/* Keep going after an error so the log line still lists every header. */
@@ -628,7 +651,7 @@ fixture_server_conn_parse_head(struct fixture_server_conn *c)
 
 static void
 fixture_server_log_request(struct fixture_server *srv, const struct fixture_server_conn *c,
-			   const char *body, size_t len)
+                           const char *body, size_t len)
 {
 	struct strbuf sb = { 0 };
 
@@ -655,15 +678,16 @@ fixture_server_log_request(struct fixture_server *srv, const struct fixture_serv
 /* Queues the status line and headers; framing is the Content-Length or Transfer-Encoding line. */
 static void
 fixture_server_conn_queue_head(struct fixture_server_conn *c, int status, const char *ctype,
-			       const char *framing, const struct strv *extra)
+                               const char *framing, const struct strv *extra)
 {
 	strbuf_addf(&c->out, "HTTP/1.1 %d %s\r\nServer: fixture_server\r\n", status,
-		    fixture_server_reason(status));
+	            fixture_server_reason(status));
 	if (ctype)
 		strbuf_addf(&c->out, "Content-Type: %s\r\n", ctype);
 	if (framing)
 		strbuf_addf(&c->out, "%s\r\n", framing);
-	strbuf_addf(&c->out, "Connection: %s\r\n", c->keep_alive && !c->close_after ? "keep-alive" : "close");
+	strbuf_addf(&c->out, "Connection: %s\r\n",
+	            c->keep_alive && !c->close_after ? "keep-alive" : "close");
 	for (size_t i = 0; extra && i < extra->n; i++)
 		strbuf_addf(&c->out, "%s\r\n", extra->v[i]);
 	strbuf_addstr(&c->out, "\r\n");
@@ -693,9 +717,9 @@ fixture_server_conn_respond(struct fixture_server_conn *c, int64_t now)
 	}
 	bool bodyless = r->status < 200 || r->status == 204 || r->status == 304;
 	bool chunked = !bodyless && r->stream_ms >= 0;
-	char *framing = bodyless ? NULL
-			: chunked ? xstrdup("Transfer-Encoding: chunked")
-				  : xasprintf("Content-Length: %zu", r->body_len);
+	char *framing = bodyless  ? NULL
+	                : chunked ? xstrdup("Transfer-Encoding: chunked")
+	                          : xasprintf("Content-Length: %zu", r->body_len);
 
 	fixture_server_conn_queue_head(c, r->status, r->content_type, framing, &r->headers);
 	free(framing);
@@ -782,7 +806,8 @@ fixture_server_conn_reset(struct fixture_server_conn *c)
 
 /* Moves a request from c->in to a queued response; false while more input is needed. */
 static bool
-fixture_server_conn_take_request(struct fixture_server *srv, struct fixture_server_conn *c, int64_t now)
+fixture_server_conn_take_request(struct fixture_server *srv, struct fixture_server_conn *c,
+                                 int64_t now)
 {
 	if (!c->have_head) {
 		int rc = fixture_server_conn_parse_head(c);
@@ -892,7 +917,8 @@ static void
 fixture_server_conn_write(struct fixture_server_conn *c)
 {
 	while (c->out_off < c->out.len) {
-		ssize_t n = send(c->fd, c->out.buf + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+		ssize_t n =
+		        send(c->fd, c->out.buf + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
 
 		if (n > 0) {
 			c->out_off += (size_t)n;
@@ -910,8 +936,8 @@ fixture_server_conn_write(struct fixture_server_conn *c)
 }
 
 static void
-fixture_server_conn_service(struct fixture_server *srv, struct fixture_server_conn *c, short revents,
-			    int64_t now)
+fixture_server_conn_service(struct fixture_server *srv, struct fixture_server_conn *c,
+                            short revents, int64_t now)
 {
 	if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
 		c->dead = true;
@@ -965,7 +991,8 @@ fixture_server_accept(struct fixture_server *srv, int64_t now)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			/* Out of descriptors: back off instead of spinning on a ready listener. */
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
 				srv->accept_resume = now + 100;
 			return;
 		}
@@ -1017,13 +1044,15 @@ fixture_server_run(struct fixture_server *srv, int64_t deadline)
 			pfds = xreallocarray(pfds, cap, sizeof(*pfds));
 		}
 		pfds[0] = (struct pollfd){ .fd = srv->sig_rd, .events = POLLIN };
-		pfds[1] = (struct pollfd){ .fd = srv->listen_fd, .events = now >= srv->accept_resume ? POLLIN : 0 };
+		pfds[1] = (struct pollfd){ .fd = srv->listen_fd,
+			                   .events = now >= srv->accept_resume ? POLLIN : 0 };
 		if (srv->accept_resume > now && srv->accept_resume < wake)
 			wake = srv->accept_resume;
 		for (size_t i = 0; i < srv->nconns; i++) {
 			const struct fixture_server_conn *c = srv->conns[i];
 
-			pfds[i + 2] = (struct pollfd){ .fd = c->fd, .events = fixture_server_conn_events(c) };
+			pfds[i + 2] = (struct pollfd){ .fd = c->fd,
+				                       .events = fixture_server_conn_events(c) };
 			if (c->wake_at >= 0 && c->wake_at < wake)
 				wake = c->wake_at;
 		}
@@ -1042,7 +1071,8 @@ fixture_server_run(struct fixture_server *srv, int64_t deadline)
 		size_t polled = srv->nconns;
 
 		for (size_t i = 0; i < polled; i++)
-			fixture_server_conn_service(srv, srv->conns[i], rc > 0 ? pfds[i + 2].revents : 0, now);
+			fixture_server_conn_service(srv, srv->conns[i],
+			                            rc > 0 ? pfds[i + 2].revents : 0, now);
 		if (rc > 0 && (pfds[1].revents & POLLIN))
 			fixture_server_accept(srv, now);
 		fixture_server_reap(srv);
@@ -1123,7 +1153,7 @@ static void
 fixture_server_usage(void)
 {
 	fprintf(stderr, "usage: fixture_server --routes FILE [--listen 127.0.0.1:0] [--log FILE] "
-			"[--lifetime SECONDS]\n");
+	                "[--lifetime SECONDS]\n");
 }
 
 int
