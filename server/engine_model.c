@@ -1,0 +1,63 @@
+/* engine_model.c: freeing and querying osmo-local's workflow records. */
+#include "engine_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+eng_workflow_free(struct eng_workflow *wf)
+{
+	if (!wf)
+		return;
+	for (size_t i = 0; i < wf->n_groups; i++) {
+		struct eng_group *g = &wf->groups[i];
+
+		for (size_t j = 0; j < g->n_tasks; j++) {
+			free(g->tasks[j].name);
+			free(g->tasks[j].failure_message);
+		}
+		free(g->tasks);
+		free(g->name);
+		free(g->failure_message);
+		strv_free(&g->upstream);
+		strv_free(&g->downstream);
+	}
+	free(wf->groups);
+	for (size_t i = 0; i < wf->n_labels; i++) {
+		free(wf->labels[i].key);
+		free(wf->labels[i].value);
+	}
+	free(wf->labels);
+	strv_free(&wf->tags);
+	free(wf->id);
+	free(wf->name);
+	free(wf->user);
+	free(wf->cancelled_by);
+	free(wf->pool);
+	free(wf->priority);
+	free(wf->parent_name);
+	free(wf->spec);
+	free(wf->template_spec);
+	memset(wf, 0, sizeof(*wf));
+}
+
+size_t
+eng_group_latest(const struct eng_group *g, size_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->n_tasks; i++) {
+		size_t j;
+
+		for (j = 0; j < n; j++)
+			if (strcmp(g->tasks[out[j]].name, g->tasks[i].name) == 0)
+				break;
+		if (j < n) {
+			if (g->tasks[i].retry_id > g->tasks[out[j]].retry_id)
+				out[j] = i;
+		} else if (n < max) {
+			out[n++] = i;
+		}
+	}
+	return n;
+}
