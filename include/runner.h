@@ -1,0 +1,52 @@
+/* runner.h: one task process (its own process group), its output as lines, its exit and kill. */
+#ifndef OSMO_RUNNER_H
+#define OSMO_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+#define RUNNER_MAX_LINE 65536 /* longer output lines are split */
+
+enum runner_stream { RUNNER_STDOUT = 1, RUNNER_STDERR = 2 };
+
+struct runner_spec {
+	char *const *argv; /* argv[0] is looked up in PATH when it has no '/' */
+	char *const *envp; /* the whole environment */
+	const char *cwd;
+};
+
+struct runner_proc {
+	pid_t pid;  /* also the process group id; 0 when not started */
+	int fds[3]; /* [RUNNER_STDOUT], [RUNNER_STDERR]: read ends, -1 when closed */
+	struct strbuf partial[3];
+	bool exited;
+	int wait_status;
+};
+
+/*
+ * Starts the process in a new process group with stdin on /dev/null. An exec failure is
+ * reported like a shell does: a line on stderr and exit status 127 (126 if not executable).
+ * Returns 0, or -1 with errbuf filled when no process could be created.
+ */
+int runner_start(struct runner_proc *p, const struct runner_spec *s, char *errbuf, size_t errlen);
+/*
+ * Reads what is available on fd (one of p->fds) and calls line() for each complete line
+ * (without the newline). At end of file the fd is closed and a trailing fragment delivered.
+ */
+void runner_read(struct runner_proc *p, int fd,
+                 void (*line)(void *ctx, enum runner_stream stream, const char *s, size_t n),
+                 void *ctx);
+/* Collects the exit status if the process has ended (non-blocking); true once it has. */
+bool runner_reap(struct runner_proc *p);
+/* Signals the whole process group, so children of the task die with it. */
+void runner_kill(const struct runner_proc *p, int sig);
+/* True when the process has exited and both output pipes are drained and closed. */
+bool runner_done(const struct runner_proc *p);
+/* 0..255 for an exit, 128 + signal for a signal death (as a shell reports it). */
+int runner_exit_code(const struct runner_proc *p);
+void runner_free(struct runner_proc *p);
+
+#endif
