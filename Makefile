@@ -26,6 +26,7 @@ CPPFLAGS += -Iinclude -MMD -MP
 CFLAGS   += $(WARN) $(OPT) $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lwslay -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka libmicrohttpd 2>/dev/null) -lm
+SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd yaml-0.1 libcjson 2>/dev/null) -lutil -lm
 
 COMMON_SRC := $(wildcard common/*.c)
 CLIENT_SRC := $(wildcard client/*.c)
@@ -94,7 +95,7 @@ $(BUILD)/bin/osmotop: $(call obj,tui/main.c) $(LIB_TUI) $(LIB_CLIENT) $(LIB_COMM
 $(BUILD)/bin/osmo-local: $(call obj,server/main.c $(SERVER_SRC)) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libmicrohttpd 2>/dev/null) -lutil
+	$(Q)$(CC) $(LDSAN) -o $@ $^ $(SERVER_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB_TUI) $(LIB_CLIENT) $(LIB_SERVER) $(LIB_COMMON)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,316 @@
+/* loop.c: osmo-local's poll() loop: descriptor watches, one-shot deadlines, sources and hooks. */
+#include "server_loop.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+struct server_loop_watch {
+	unsigned long id; /* 0: removed, dropped at the end of the round */
+	int fd;
+	short events;
+	void (*cb)(void *ctx, int fd, short revents);
+	void *ctx;
+};
+
+struct server_loop_deadline {
+	unsigned long id; /* 0: fired or removed */
+	int64_t due_ms;
+	void (*cb)(void *ctx);
+	void *ctx;
+};
+
+struct server_loop_src {
+	const struct server_loop_source *ops;
+	void *ctx;
+	size_t first, n; /* its slice of the pollfd array in the current round */
+};
+
+struct server_loop {
+	struct server_loop_watch *watches;
+	size_t n_watches;
+	struct server_loop_deadline *deadlines;
+	size_t n_deadlines;
+	struct server_loop_src *srcs;
+	size_t n_srcs;
+	struct pollfd *fds;
+	unsigned long *fd_ids; /* the watch behind each of the first descriptors */
+	size_t cap_fds;
+	struct server_loop_hooks hooks;
+	unsigned long next_id;
+	bool stopped;
+};
+
+static void
+server_loop_reserve(struct server_loop *l, size_t n)
+{
+	if (n <= l->cap_fds)
+		return;
+	size_t cap = l->cap_fds ? l->cap_fds : 16;
+
+	while (cap < n)
+		cap *= 2;
+	l->fds = xreallocarray(l->fds, cap, sizeof(*l->fds));
+	l->fd_ids = xreallocarray(l->fd_ids, cap, sizeof(*l->fd_ids));
+	l->cap_fds = cap;
+}
+
+/* The smaller of two poll timeouts where -1 means "none". */
+static int
+server_loop_min_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static int
+server_loop_until(int64_t due_ms, int64_t now_ms)
+{
+	int64_t d = due_ms - now_ms;
+
+	return d <= 0 ? 0 : d > INT_MAX ? INT_MAX : (int)d;
+}
+
+static struct server_loop_watch *
+server_loop_find_watch(struct server_loop *l, unsigned long id)
+{
+	for (size_t i = 0; id && i < l->n_watches; i++)
+		if (l->watches[i].id == id)
+			return &l->watches[i];
+	return NULL;
+}
+
+/* Collects every descriptor of the round; returns how many and lowers *timeout for sources. */
+static size_t
+server_loop_collect(struct server_loop *l, int64_t now_ms, int *timeout)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n_watches; i++) {
+		if (!l->watches[i].id)
+			continue;
+		server_loop_reserve(l, n + 1);
+		l->fds[n] =
+		        (struct pollfd){ .fd = l->watches[i].fd, .events = l->watches[i].events };
+		l->fd_ids[n++] = l->watches[i].id;
+	}
+	for (size_t i = 0; i < l->n_srcs; i++) {
+		struct server_loop_src *s = &l->srcs[i];
+		int want;
+
+		server_loop_reserve(l, n + 4);
+		/* A source that needs more room than it got is asked again with enough. */
+		while ((want = s->ops->pollfds(s->ctx, l->fds + n, (int)(l->cap_fds - n))) >
+		       (int)(l->cap_fds - n))
+			server_loop_reserve(l, n + (size_t)want);
+		s->first = n;
+		s->n = want > 0 ? (size_t)want : 0;
+		n += s->n;
+		*timeout = server_loop_min_timeout(*timeout, s->ops->timeout_ms(s->ctx, now_ms));
+	}
+	for (size_t i = 0; i < l->n_deadlines; i++)
+		if (l->deadlines[i].id)
+			*timeout = server_loop_min_timeout(
+			        *timeout, server_loop_until(l->deadlines[i].due_ms, now_ms));
+	return n;
+}
+
+/* Fires due deadlines in due order; ones added meanwhile wait for the next round. */
+static void
+server_loop_fire_deadlines(struct server_loop *l, int64_t now_ms)
+{
+	unsigned long limit = l->next_id;
+
+	for (;;) {
+		struct server_loop_deadline *best = NULL;
+
+		for (size_t i = 0; i < l->n_deadlines; i++) {
+			struct server_loop_deadline *d = &l->deadlines[i];
+
+			if (d->id && d->id < limit && d->due_ms <= now_ms &&
+			    (!best || d->due_ms < best->due_ms))
+				best = d;
+		}
+		if (!best)
+			return;
+		void (*cb)(void *) = best->cb;
+		void *ctx = best->ctx;
+
+		best->id = 0;
+		cb(ctx);
+	}
+}
+
+static void
+server_loop_compact(struct server_loop *l)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < l->n_watches; i++)
+		if (l->watches[i].id)
+			l->watches[w++] = l->watches[i];
+	l->n_watches = w;
+	w = 0;
+	for (size_t i = 0; i < l->n_deadlines; i++)
+		if (l->deadlines[i].id)
+			l->deadlines[w++] = l->deadlines[i];
+	l->n_deadlines = w;
+}
+
+struct server_loop *
+server_loop_new(void)
+{
+	struct server_loop *l = xcalloc(1, sizeof(*l));
+
+	l->next_id = 1;
+	return l;
+}
+
+void
+server_loop_free(struct server_loop *l)
+{
+	if (!l)
+		return;
+	free(l->watches);
+	free(l->deadlines);
+	free(l->srcs);
+	free(l->fds);
+	free(l->fd_ids);
+	free(l);
+}
+
+unsigned long
+server_loop_add_fd(struct server_loop *l, int fd, short events,
+                   void (*cb)(void *ctx, int fd, short revents), void *ctx)
+{
+	l->watches = xreallocarray(l->watches, l->n_watches + 1, sizeof(*l->watches));
+	l->watches[l->n_watches++] = (struct server_loop_watch){
+		.id = l->next_id, .fd = fd, .events = events, .cb = cb, .ctx = ctx
+	};
+	return l->next_id++;
+}
+
+void
+server_loop_set_events(struct server_loop *l, unsigned long id, short events)
+{
+	struct server_loop_watch *w = server_loop_find_watch(l, id);
+
+	if (w)
+		w->events = events;
+}
+
+unsigned long
+server_loop_add_deadline(struct server_loop *l, int64_t due_ms, void (*cb)(void *ctx), void *ctx)
+{
+	l->deadlines = xreallocarray(l->deadlines, l->n_deadlines + 1, sizeof(*l->deadlines));
+	l->deadlines[l->n_deadlines++] = (struct server_loop_deadline){
+		.id = l->next_id, .due_ms = due_ms, .cb = cb, .ctx = ctx
+	};
+	return l->next_id++;
+}
+
+unsigned long
+server_loop_add_timer(struct server_loop *l, int64_t after_ms, void (*cb)(void *ctx), void *ctx)
+{
+	return server_loop_add_deadline(l, clock_mono_ms() + after_ms, cb, ctx);
+}
+
+void
+server_loop_remove(struct server_loop *l, unsigned long id)
+{
+	struct server_loop_watch *w = server_loop_find_watch(l, id);
+
+	if (w) {
+		w->id = 0;
+		return;
+	}
+	for (size_t i = 0; id && i < l->n_deadlines; i++)
+		if (l->deadlines[i].id == id)
+			l->deadlines[i].id = 0;
+}
+
+void
+server_loop_add_source(struct server_loop *l, const struct server_loop_source *src, void *ctx)
+{
+	l->srcs = xreallocarray(l->srcs, l->n_srcs + 1, sizeof(*l->srcs));
+	l->srcs[l->n_srcs++] = (struct server_loop_src){ .ops = src, .ctx = ctx };
+}
+
+void
+server_loop_set_hooks(struct server_loop *l, const struct server_loop_hooks *hooks)
+{
+	l->hooks = *hooks;
+}
+
+void
+server_loop_notify_child(struct server_loop *l)
+{
+	if (l->hooks.child)
+		l->hooks.child(l->hooks.ctx);
+}
+
+void
+server_loop_notify_shutdown(struct server_loop *l)
+{
+	if (l->hooks.shutdown)
+		l->hooks.shutdown(l->hooks.ctx);
+}
+
+int
+server_loop_run_once(struct server_loop *l, int max_wait_ms)
+{
+	int timeout = max_wait_ms;
+	size_t n_watch_fds = 0;
+	size_t n_srcs = l->n_srcs;
+	size_t n;
+
+	for (size_t i = 0; i < l->n_watches; i++)
+		n_watch_fds += l->watches[i].id != 0;
+	n = server_loop_collect(l, clock_mono_ms(), &timeout);
+	if (poll(l->fds, (nfds_t)n, timeout) < 0) {
+		if (errno != EINTR)
+			return -1;
+		/* A signal interrupted us: nothing is ready, but deadlines may be due. */
+		for (size_t i = 0; i < n; i++)
+			l->fds[i].revents = 0;
+	}
+	int64_t now = clock_mono_ms();
+
+	for (size_t i = 0; i < n_watch_fds; i++) {
+		struct server_loop_watch *w;
+
+		if (!l->fds[i].revents || !(w = server_loop_find_watch(l, l->fd_ids[i])))
+			continue;
+		w->cb(w->ctx, l->fds[i].fd, l->fds[i].revents);
+	}
+	for (size_t i = 0; i < n_srcs; i++) {
+		struct server_loop_src s = l->srcs[i];
+
+		s.ops->dispatch(s.ctx, l->fds + s.first, (int)s.n, now);
+	}
+	server_loop_fire_deadlines(l, now);
+	server_loop_compact(l);
+	return 0;
+}
+
+int
+server_loop_run(struct server_loop *l)
+{
+	l->stopped = false;
+	while (!l->stopped)
+		if (server_loop_run_once(l, -1) < 0)
+			return -1;
+	return 0;
+}
+
+void
+server_loop_stop(struct server_loop *l)
+{
+	l->stopped = true;
+}

@@ -1,0 +1,511 @@
+/* main.c: osmo-local's entry: options, state directory, signals, the loop and the first routes. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "server_http.h"
+#include "server_loop.h"
+#include "util.h"
+
+#if __has_include("validate.h")
+#include "validate.h"
+#define MAIN_HAVE_VALIDATE 1
+#else
+#define MAIN_HAVE_VALIDATE 0
+#endif
+
+#define MAIN_DEFAULT_LISTEN "127.0.0.1:8080"
+#define MAIN_DEFAULT_POOL   "default"
+
+struct main_opts {
+	const char *listen;
+	const char *state;
+	const char *pool;
+};
+
+struct main_server {
+	struct server_loop *loop;
+	struct server_http *http;
+	char host[INET_ADDRSTRLEN];
+	unsigned port;
+	char *state_dir;
+	const char *pool;
+	bool stopping;
+};
+
+/* The test-only stream: count lines every interval_ms, then close. */
+struct main_test_stream {
+	struct server_loop *loop;
+	struct server_http_stream *stream;
+	unsigned long timer;
+	long sent, lines, interval_ms;
+};
+
+static const struct main_option {
+	const char *name;
+	size_t offset;
+	const char *arg;
+	const char *help;
+} main_options[] = {
+	{ "--listen", offsetof(struct main_opts, listen), "HOST:PORT",
+	  "loopback address to serve on (" MAIN_DEFAULT_LISTEN "; port 0 picks a free one)" },
+	{ "--state", offsetof(struct main_opts, state), "DIR",
+	  "state directory ($XDG_STATE_HOME/osmo-local or ~/.local/state/osmo-local)" },
+	{ "--pool", offsetof(struct main_opts, pool), "NAME",
+	  "the pool to offer (" MAIN_DEFAULT_POOL ")" },
+};
+
+/* The self-pipe's write end, for the signal handler: the one global. */
+static int main_signal_fd = -1;
+
+static void
+main_usage(FILE *f)
+{
+	fprintf(f, "usage: osmo-local [options]\n       osmo-local validate ...\n\noptions:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(main_options); i++) {
+		char *both = xasprintf("%s %s", main_options[i].name, main_options[i].arg);
+
+		fprintf(f, "  %-20s %s\n", both, main_options[i].help);
+		free(both);
+	}
+}
+
+/* Fills opts from argv; returns 0, 1 after --help, or -1 after printing why it failed. */
+static int
+main_parse(int argc, char **argv, struct main_opts *opts)
+{
+	for (int i = 1; i < argc; i++) {
+		const struct main_option *o = NULL;
+		const char *value = NULL;
+
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			main_usage(stdout);
+			return 1;
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(main_options) && !o; k++) {
+			size_t len = strlen(main_options[k].name);
+
+			if (strncmp(argv[i], main_options[k].name, len) != 0)
+				continue;
+			if (argv[i][len] == '=')
+				value = argv[i] + len + 1;
+			else if (argv[i][len] == '\0' && i + 1 < argc)
+				value = argv[++i];
+			else if (argv[i][len] != '\0')
+				continue;
+			o = &main_options[k];
+		}
+		if (!o || !value) {
+			fprintf(stderr, "osmo-local: %s: %s\n", argv[i],
+			        o ? "missing value" : "unknown option");
+			main_usage(stderr);
+			return -1;
+		}
+		*(const char **)((char *)opts + o->offset) = value;
+	}
+	return 0;
+}
+
+/* "HOST:PORT" on a loopback IPv4 address; returns 0 or -1 after printing why. */
+static int
+main_parse_listen(const char *s, struct main_server *srv)
+{
+	const char *colon = strrchr(s, ':');
+	struct in_addr addr;
+	char *end;
+	unsigned long port;
+	char *host;
+	int ok;
+
+	if (!colon) {
+		fprintf(stderr, "osmo-local: --listen %s: expected HOST:PORT\n", s);
+		return -1;
+	}
+	host = xstrndup(s, (size_t)(colon - s));
+	if (strcmp(host, "localhost") == 0 || !*host) {
+		free(host);
+		host = xstrdup("127.0.0.1");
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	ok = inet_pton(AF_INET, host, &addr) == 1 && (ntohl(addr.s_addr) >> 24) == 127 &&
+	     colon[1] && !*end && errno == 0 && port <= 65535;
+	if (ok) {
+		strlcpy_safe(srv->host, host, sizeof(srv->host));
+		srv->port = (unsigned)port;
+	} else {
+		fprintf(stderr,
+		        "osmo-local: --listen %s: need a loopback IPv4 address and a port\n", s);
+	}
+	free(host);
+	return ok ? 0 : -1;
+}
+
+/* mkdir that accepts an existing directory (EEXIST may lose to EACCES or EROFS). */
+static int
+main_mkdir(const char *path)
+{
+	struct stat st;
+
+	int why;
+
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	why = errno;
+	if (stat(path, &st) < 0) {
+		errno = why;
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/* Creates dir and its parents, new ones with mode 0700; returns 0 or -1 with errno. */
+static int
+main_mkdirs(const char *dir)
+{
+	char *path = xstrdup(dir);
+	int rc = 0;
+
+	for (char *p = path + 1; *p && rc == 0; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		rc = main_mkdir(path);
+		*p = '/';
+	}
+	if (rc == 0)
+		rc = main_mkdir(path);
+	free(path);
+	return rc;
+}
+
+/* --state, else $XDG_STATE_HOME/osmo-local (absolute only, as XDG says), else ~/.local/state. */
+static char *
+main_state_dir(const char *opt)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+
+	if (opt)
+		return xstrdup(opt);
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/osmo-local", xdg);
+	if (home && *home)
+		return xasprintf("%s/.local/state/osmo-local", home);
+	return NULL;
+}
+
+static void
+main_on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+	ssize_t n = write(main_signal_fd, &c, 1);
+
+	(void)n;
+	errno = saved;
+}
+
+/* Opens the self-pipe and routes SIGTERM, SIGINT and SIGCHLD into it; returns its read end. */
+static int
+main_signal_setup(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGCHLD };
+	struct sigaction sa = { .sa_handler = main_on_signal,
+		                .sa_flags = SA_RESTART | SA_NOCLDSTOP };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int fds[2];
+
+	if (pipe(fds) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+	}
+	main_signal_fd = fds[1];
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	/* A client that hangs up mid-write must not kill the server. */
+	sigaction(SIGPIPE, &ign, NULL);
+	return fds[0];
+}
+
+static void
+main_shutdown(struct main_server *srv)
+{
+	if (srv->stopping)
+		return;
+	srv->stopping = true;
+	server_http_quiesce(srv->http);
+	server_loop_notify_shutdown(srv->loop);
+	server_loop_stop(srv->loop);
+}
+
+static void
+main_child(struct main_server *srv)
+{
+	server_loop_notify_child(srv->loop);
+}
+
+static const struct {
+	int sig;
+	void (*action)(struct main_server *srv);
+} main_signal_actions[] = {
+	{ SIGTERM, main_shutdown },
+	{ SIGINT, main_shutdown },
+	{ SIGCHLD, main_child },
+};
+
+static void
+main_on_signal_pipe(void *ctx, int fd, short revents)
+{
+	unsigned char buf[64];
+	ssize_t n;
+
+	(void)revents;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			for (size_t k = 0; k < ARRAY_SIZE(main_signal_actions); k++)
+				if (main_signal_actions[k].sig == buf[i])
+					main_signal_actions[k].action(ctx);
+}
+
+static void
+main_version(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	(void)ctx;
+	(void)req;
+	server_http_reply_json(res, 200,
+	                       "{\"major\":\"6\",\"minor\":\"4\",\"revision\":\"0\","
+	                       "\"hash\":\"osmo-local\"}");
+}
+
+static void
+main_health(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	(void)ctx;
+	(void)req;
+	server_http_reply_json(res, 200, "{\"status\":\"OK\"}");
+}
+
+static void
+main_profile_settings(void *ctx, const struct server_http_request *req,
+                      struct server_http_response *res)
+{
+	struct main_server *srv = ctx;
+	const char *user = server_http_header(req, "x-osmo-user");
+	struct strbuf sb = { 0 };
+
+	strbuf_addstr(&sb, "{\"profile\":{\"username\":");
+	server_http_json_string(&sb, user && *user ? user : "osmo-local");
+	strbuf_addstr(&sb, ",\"email_notification\":false,\"slack_notification\":false,\"pool\":");
+	server_http_json_string(&sb, srv->pool);
+	strbuf_addstr(&sb, "},\"roles\":[\"osmo-user\"],\"pools\":[");
+	server_http_json_string(&sb, srv->pool);
+	strbuf_addstr(&sb, "],\"token\":null}");
+	server_http_reply_json(res, 200, sb.buf);
+	strbuf_free(&sb);
+}
+
+/* The shape `osmo` reads: node_sets[].pools[].name; `pools` (repeated) filters by name. */
+static void
+main_pool(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct main_server *srv = ctx;
+	size_t n = server_http_query_count(req, "pools");
+	bool all_pools;
+	bool listed = n == 0;
+	struct strbuf sb = { 0 };
+
+	if (server_http_query_bool(req, "all_pools", true, &all_pools, res) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		listed |= strcmp(server_http_query_nth(req, "pools", i), srv->pool) == 0;
+	strbuf_addstr(&sb, "{\"node_sets\":[");
+	if (listed) {
+		strbuf_addstr(&sb, "{\"pools\":[{\"name\":");
+		server_http_json_string(&sb, srv->pool);
+		strbuf_addstr(&sb, ",\"description\":\"osmo-local: this machine\","
+		                   "\"status\":\"ONLINE\"}]}");
+	}
+	strbuf_addstr(&sb, "]}");
+	server_http_reply_json(res, 200, sb.buf);
+	strbuf_free(&sb);
+}
+
+/* Dev mode: no identity provider, so every endpoint is null. */
+static void
+main_login_info(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	(void)ctx;
+	(void)req;
+	server_http_reply_json(res, 200,
+	                       "{\"device_endpoint\":null,\"device_client_id\":null,"
+	                       "\"browser_endpoint\":null,\"browser_client_id\":null,"
+	                       "\"token_endpoint\":null,\"logout_endpoint\":null}");
+}
+
+static void
+main_test_stream_tick(void *ctx)
+{
+	struct main_test_stream *t = ctx;
+
+	server_http_stream_printf(t->stream, "line %ld\n", ++t->sent);
+	if (t->sent < t->lines) {
+		t->timer = server_loop_add_timer(t->loop, t->interval_ms, main_test_stream_tick, t);
+		return;
+	}
+	server_http_stream_close(t->stream);
+	free(t);
+}
+
+static void
+main_test_stream_gone(void *ctx)
+{
+	struct main_test_stream *t = ctx;
+
+	server_loop_remove(t->loop, t->timer);
+	free(t);
+}
+
+/* GET /api/_test/stream?lines=5&interval_ms=50: the first line now, the rest on a timer. */
+static void
+main_test_stream(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct main_server *srv = ctx;
+	long lines, interval_ms;
+	struct main_test_stream *t;
+
+	if (server_http_query_int(req, "lines", 5, &lines, res) < 0 ||
+	    server_http_query_int(req, "interval_ms", 50, &interval_ms, res) < 0)
+		return;
+	t = xcalloc(1, sizeof(*t));
+	t->loop = srv->loop;
+	t->lines = lines < 1 ? 1 : lines;
+	t->interval_ms = interval_ms < 0 ? 0 : interval_ms;
+	t->stream = server_http_reply_stream(res, 200, SERVER_HTTP_TEXT, main_test_stream_gone, t);
+	t->timer = server_loop_add_timer(t->loop, 0, main_test_stream_tick, t);
+}
+
+static void
+main_test_stats(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct main_server *srv = ctx;
+	struct server_http_stats st;
+	char *json;
+
+	(void)req;
+	server_http_stats(srv->http, &st);
+	json = xasprintf("{\"connections_total\":%lu,\"connections_open\":%lu,"
+	                 "\"streams_open\":%lu}",
+	                 st.connections_total, st.connections_open, st.streams_open);
+	server_http_reply_json(res, 200, json);
+	free(json);
+}
+
+static const struct server_http_route main_routes[] = {
+	{ "GET", "/api/version", main_version },
+	{ "GET", "/health", main_health },
+	{ "GET", "/api/profile/settings", main_profile_settings },
+	{ "GET", "/api/pool", main_pool },
+	{ "GET", "/api/auth/login", main_login_info },
+};
+
+/* Only with OSMO_LOCAL_TEST_ROUTES=1: hooks for the integration tests. */
+static const struct server_http_route main_test_routes[] = {
+	{ "GET", "/api/_test/stream", main_test_stream },
+	{ "GET", "/api/_test/stats", main_test_stats },
+};
+
+static int
+main_validate(int argc, char **argv)
+{
+#if MAIN_HAVE_VALIDATE
+	return validate_main(argc, argv);
+#else
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "validate: not built yet\n");
+	return 2;
+#endif
+}
+
+static int
+main_serve(struct main_server *srv, const struct main_opts *opts)
+{
+	const char *test_routes = getenv("OSMO_LOCAL_TEST_ROUTES");
+	char *err = NULL;
+	int sig_fd;
+	int rc;
+
+	if (main_parse_listen(opts->listen ? opts->listen : MAIN_DEFAULT_LISTEN, srv) < 0)
+		return 2;
+	srv->pool = opts->pool && *opts->pool ? opts->pool : MAIN_DEFAULT_POOL;
+	srv->state_dir = main_state_dir(opts->state);
+	if (!srv->state_dir) {
+		fprintf(stderr, "osmo-local: no --state, $XDG_STATE_HOME or $HOME\n");
+		return 1;
+	}
+	if (main_mkdirs(srv->state_dir) < 0) {
+		fprintf(stderr, "osmo-local: %s: %s\n", srv->state_dir, strerror(errno));
+		return 1;
+	}
+	sig_fd = main_signal_setup();
+	if (sig_fd < 0) {
+		fprintf(stderr, "osmo-local: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	srv->http = server_http_new(srv->host, srv->port, &err);
+	if (!srv->http) {
+		fprintf(stderr, "osmo-local: %s\n", err);
+		free(err);
+		return 1;
+	}
+	srv->loop = server_loop_new();
+	server_loop_add_fd(srv->loop, sig_fd, POLLIN, main_on_signal_pipe, srv);
+	server_http_attach(srv->http, srv->loop);
+	server_http_add_routes(srv->http, main_routes, ARRAY_SIZE(main_routes), srv);
+	if (test_routes && strcmp(test_routes, "1") == 0)
+		server_http_add_routes(srv->http, main_test_routes, ARRAY_SIZE(main_test_routes),
+		                       srv);
+	printf("osmo-local listening on http://%s:%u\n", srv->host, server_http_port(srv->http));
+	fflush(stdout);
+	rc = server_loop_run(srv->loop);
+	if (rc < 0)
+		fprintf(stderr, "osmo-local: poll: %s\n", strerror(errno));
+	server_http_free(srv->http);
+	server_loop_free(srv->loop);
+	close(sig_fd);
+	close(main_signal_fd);
+	return rc < 0 ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct main_opts opts = { 0 };
+	struct main_server srv = { 0 };
+	int rc;
+
+	if (argc > 1 && strcmp(argv[1], "validate") == 0)
+		return main_validate(argc - 1, argv + 1);
+	rc = main_parse(argc, argv, &opts);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	rc = main_serve(&srv, &opts);
+	free(srv.state_dir);
+	return rc;
+}
