@@ -14,12 +14,7 @@
 #include "server_loop.h"
 #include "util.h"
 
-#if __has_include("validate.h")
 #include "validate.h"
-#define MAIN_HAVE_VALIDATE 1
-#else
-#define MAIN_HAVE_VALIDATE 0
-#endif
 
 #define MAIN_DEFAULT_LISTEN "127.0.0.1:8080"
 #define MAIN_DEFAULT_POOL   "default"
@@ -433,14 +428,7 @@ static const struct server_http_route main_test_routes[] = {
 static int
 main_validate(int argc, char **argv)
 {
-#if MAIN_HAVE_VALIDATE
 	return validate_main(argc, argv);
-#else
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "validate: not built yet\n");
-	return 2;
-#endif
 }
 
 static int

@@ -1,0 +1,3028 @@
+/* spec.c: OSMO workflow specs: sections and defaults, YAML into plain structs, OSMO's rules. */
+#include "spec.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "template.h"
+
+/* Byte offsets to line and column and back, in O(log n) with a count every SPEC_BLOCK bytes. */
+#define SPEC_BLOCK 256u
+/* Longest message line: names from the spec can be any length. */
+#define SPEC_MAX_MESSAGE 400u
+/* Flattened values for display are cut here. */
+#define SPEC_MAX_FLAT 2048u
+
+#define SPEC_NAME_RULE                                                                            \
+	"names start with a letter and hold letters, digits, '-' and '_', ending in a letter or " \
+	"digit"
+
+struct spec_text {
+	const char *text;
+	size_t len;
+	uint32_t *chars; /* characters before block k */
+	uint32_t *lines; /* newlines before block k */
+	size_t nblocks;
+};
+
+/* What a scalar is to PyYAML's SafeLoader (YAML 1.1), which is how OSMO reads specs. */
+enum spec_kind {
+	SPEC_KIND_NULL,
+	SPEC_KIND_BOOL,
+	SPEC_KIND_INT,
+	SPEC_KIND_FLOAT,
+	SPEC_KIND_STR,
+	SPEC_KIND_SEQ,
+	SPEC_KIND_MAP,
+};
+
+static const char *const spec_kind_names[] = {
+	[SPEC_KIND_NULL] = "null",     [SPEC_KIND_BOOL] = "a boolean",
+	[SPEC_KIND_INT] = "a number",  [SPEC_KIND_FLOAT] = "a number",
+	[SPEC_KIND_STR] = "a string",  [SPEC_KIND_SEQ] = "a list",
+	[SPEC_KIND_MAP] = "a mapping",
+};
+
+/* State for one parse: where positions come from and where errors go. */
+struct spec_ctx {
+	const char *filename;
+	struct strv *errors;
+	yaml_document_t *doc;
+	struct spec_text rendered;         /* what libyaml read */
+	size_t base;                       /* rendered byte 0 is source byte base (no map) */
+	const struct template_output *map; /* rendered to source; NULL when they are the same */
+	struct spec_text source;           /* what the user wrote */
+};
+
+/* One field of a mapping: how to read it and where it goes. */
+struct spec_field {
+	const char *key;
+	int (*parse)(struct spec_ctx *ctx, yaml_node_t *value, void *obj,
+	             const struct spec_field *f);
+	size_t off;  /* where the value goes in obj */
+	size_t pos1; /* offsetof + 1 of where the value's position goes; 0 for nowhere */
+	bool required;
+};
+
+#define SPEC_POS(type, member) (offsetof(type, member) + 1)
+
+/* Words a misplaced or misspelt key usually meant. */
+static const struct {
+	const char *key;
+	const char *hint;
+} spec_hints[] = {
+	{ "platform", "platform belongs in a profile under workflow.resources" },
+	{ "nodesExcluded", "nodesExcluded belongs in a profile under workflow.resources" },
+	{ "cpu", "cpu belongs in a profile under workflow.resources" },
+	{ "gpu", "gpu belongs in a profile under workflow.resources" },
+	{ "memory", "memory belongs in a profile under workflow.resources" },
+	{ "storage", "storage belongs in a profile under workflow.resources" },
+	{ "default-values", "default-values is a top-level section beside workflow:" },
+	{ "exit_actions", "did you mean exitActions?" },
+	{ "exitaction", "did you mean exitActions?" },
+	{ "host_network", "did you mean hostNetwork?" },
+	{ "env", "did you mean environment?" },
+	{ "depends_on", "tasks depend on each other through inputs: - task: NAME" },
+	{ "dependencies", "tasks depend on each other through inputs: - task: NAME" },
+	{ "ignore_nonlead_status", "did you mean ignoreNonleadStatus?" },
+	{ "volume_mounts", "did you mean volumeMounts?" },
+	{ "download_type", "did you mean downloadType?" },
+	{ "cache_size", "did you mean cacheSize?" },
+	{ "checkpoints", "did you mean checkpoint?" },
+	{ "timeouts", "did you mean timeout?" },
+	{ "resources", "tasks name a profile with resource: NAME" },
+};
+
+/* OSMO's MEASUREMENTS: binary units as powers of 1024 (m is milli). */
+static const struct {
+	const char *unit;
+	int power;
+} spec_units[] = {
+	{ "", 0 },    { "B", 0 },  { "K", 1 },   { "Ki", 1 },  { "KiB", 1 },
+	{ "M", 2 },   { "Mi", 2 }, { "MiB", 2 }, { "G", 3 },   { "Gi", 3 },
+	{ "GiB", 3 }, { "T", 4 },  { "Ti", 4 },  { "TiB", 4 }, { "m", -1 },
+};
+
+/* Decimal units people write by habit, and the binary unit OSMO wants instead. */
+static const struct {
+	const char *unit;
+	const char *want;
+} spec_decimal_units[] = {
+	{ "KB", "Ki" }, { "kB", "Ki" }, { "k", "Ki" },  { "kb", "Ki" },
+	{ "MB", "Mi" }, { "mb", "Mi" }, { "GB", "Gi" }, { "gb", "Gi" },
+	{ "Gb", "Gi" }, { "TB", "Ti" }, { "tb", "Ti" }, { "g", "Gi" },
+	{ "Mb", "Mi" }, { "gi", "Gi" }, { "mi", "Mi" }, { "ki", "Ki" },
+};
+
+/* OSMO's to_timedelta units. */
+static const struct {
+	const char *unit;
+	int64_t num, den; /* seconds per unit, as a fraction */
+} spec_duration_units[] = {
+	{ "d", 86400, 1 }, { "h", 3600, 1 },  { "m", 60, 1 },
+	{ "s", 1, 1 },     { "ms", 1, 1000 }, { "us", 1, 1000000 },
+};
+
+static const char *const spec_exit_names[] = {
+#define SPEC_EXIT_NAME(name) #name,
+	SPEC_EXIT_ACTIONS(SPEC_EXIT_NAME)
+#undef SPEC_EXIT_NAME
+};
+
+static const char *const spec_priorities[] = { "HIGH", "NORMAL", "LOW" };
+
+static const char *const spec_bool_true[] = { "y",    "Y",    "yes", "Yes", "YES", "true",
+	                                      "True", "TRUE", "on",  "On",  "ON" };
+static const char *const spec_bool_false[] = { "n",     "N",     "no",  "No",  "NO", "false",
+	                                       "False", "FALSE", "off", "Off", "OFF" };
+static const char *const spec_nulls[] = { "", "~", "null", "Null", "NULL" };
+
+/* ---- Text positions ---- */
+
+static bool
+spec_char_start(char c)
+{
+	return ((unsigned char)c & 0xc0) != 0x80;
+}
+
+static void
+spec_text_init(struct spec_text *t, const char *text, size_t len)
+{
+	uint32_t chars = 0, lines = 0;
+
+	*t = (struct spec_text){ .text = text, .len = len, .nblocks = len / SPEC_BLOCK + 1 };
+	t->chars = xcalloc(t->nblocks, sizeof(*t->chars));
+	t->lines = xcalloc(t->nblocks, sizeof(*t->lines));
+	for (size_t k = 0; k < t->nblocks; k++) {
+		size_t a = k * SPEC_BLOCK, b = a + SPEC_BLOCK < len ? a + SPEC_BLOCK : len;
+
+		t->chars[k] = chars;
+		t->lines[k] = lines;
+		for (size_t i = a; i < b; i++) {
+			chars += spec_char_start(text[i]);
+			lines += text[i] == '\n';
+		}
+	}
+}
+
+static void
+spec_text_free(struct spec_text *t)
+{
+	free(t->chars);
+	free(t->lines);
+	*t = (struct spec_text){ 0 };
+}
+
+/* The byte offset of character number ci (libyaml counts characters). */
+static size_t
+spec_text_byte(const struct spec_text *t, size_t ci)
+{
+	size_t lo = 0, hi = t->nblocks;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->chars[mid] <= ci)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	size_t c = t->chars[lo];
+	for (size_t off = lo * SPEC_BLOCK; off < t->len; off++) {
+		if (!spec_char_start(t->text[off]))
+			continue;
+		if (c == ci)
+			return off;
+		c++;
+	}
+	return t->len;
+}
+
+static size_t
+spec_text_chars_before(const struct spec_text *t, size_t off)
+{
+	size_t k = off / SPEC_BLOCK, c = t->chars[k];
+
+	for (size_t i = k * SPEC_BLOCK; i < off; i++)
+		c += spec_char_start(t->text[i]);
+	return c;
+}
+
+static struct spec_pos
+spec_text_pos(const struct spec_text *t, size_t off)
+{
+	size_t k, nl, line_start = 0;
+
+	if (off > t->len)
+		off = t->len;
+	k = off / SPEC_BLOCK;
+	nl = t->lines[k];
+	for (size_t i = k * SPEC_BLOCK; i < off; i++) {
+		if (t->text[i] == '\n') {
+			nl++;
+			line_start = i + 1;
+		}
+	}
+	if (nl > t->lines[k] || nl == 0) {
+		/* line_start is right: found in this block, or there is no newline before. */
+	} else {
+		/* The newline ending the previous line is in an earlier block: find it. */
+		size_t lo = 0, hi = k;
+
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (t->lines[mid] < nl)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		size_t seen = t->lines[lo];
+		for (size_t i = lo * SPEC_BLOCK; i < k * SPEC_BLOCK; i++) {
+			if (t->text[i] == '\n' && ++seen == nl) {
+				line_start = i + 1;
+				break;
+			}
+		}
+	}
+	return (struct spec_pos){ (unsigned)(nl + 1),
+		                  (unsigned)(spec_text_chars_before(t, off) -
+		                             spec_text_chars_before(t, line_start) + 1) };
+}
+
+/* A byte offset in what libyaml read, as a place in the user's file. */
+static struct spec_pos
+spec_pos_at(const struct spec_ctx *ctx, size_t rendered_off)
+{
+	size_t src = ctx->map ? template_source_offset(ctx->map, rendered_off)
+	                      : rendered_off + ctx->base;
+
+	return spec_text_pos(&ctx->source, src);
+}
+
+static struct spec_pos
+spec_pos_mark(const struct spec_ctx *ctx, const yaml_mark_t *mark)
+{
+	return spec_pos_at(ctx, spec_text_byte(&ctx->rendered, mark->index));
+}
+
+static struct spec_pos
+spec_pos_of(const struct spec_ctx *ctx, const yaml_node_t *node)
+{
+	return spec_pos_mark(ctx, &node->start_mark);
+}
+
+/* ---- Errors ---- */
+
+/* Appends "file:line:col: message" as one printable line; after SPEC_MAX_ERRORS, one notice. */
+__attribute__((format(printf, 4, 0))) static void
+spec_verror(struct strv *errors, const char *filename, struct spec_pos pos, const char *fmt,
+            va_list ap)
+{
+	struct strbuf sb = { 0 };
+
+	if (errors->n > SPEC_MAX_ERRORS)
+		return;
+	if (errors->n == SPEC_MAX_ERRORS) {
+		strv_push(errors, "too many errors; stopping here");
+		return;
+	}
+	if (pos.line)
+		strbuf_addf(&sb, "%s:%u:%u: ", filename, pos.line, pos.col);
+	else
+		strbuf_addf(&sb, "%s: ", filename);
+	strbuf_vaddf(&sb, fmt, ap);
+	for (size_t i = 0; i < sb.len; i++)
+		if ((unsigned char)sb.buf[i] < 0x20 || sb.buf[i] == 0x7f)
+			sb.buf[i] = '?';
+	if (sb.len > SPEC_MAX_MESSAGE) {
+		size_t cut = SPEC_MAX_MESSAGE;
+
+		while (cut > 0 && !spec_char_start(sb.buf[cut]))
+			cut--;
+		sb.len = cut;
+		strbuf_addstr(&sb, "...");
+	}
+	strv_push_owned(errors, strbuf_detach(&sb));
+}
+
+__attribute__((format(printf, 4, 5))) static void
+spec_report(struct strv *errors, const char *filename, struct spec_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	spec_verror(errors, filename, pos, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4))) static int
+spec_error(struct spec_ctx *ctx, const yaml_node_t *node, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	spec_verror(ctx->errors, ctx->filename,
+	            node ? spec_pos_of(ctx, node) : (struct spec_pos){ 0 }, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+__attribute__((format(printf, 3, 4))) static int
+spec_error_at(struct spec_ctx *ctx, struct spec_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	spec_verror(ctx->errors, ctx->filename, pos, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* "PATH:LINE:COL: problem (context at LINE:COL)", with a word about tabs when one is the cause. */
+static int
+spec_yaml_error(struct spec_ctx *ctx, const yaml_parser_t *parser)
+{
+	const char *problem = parser->problem ? parser->problem : "invalid YAML";
+	struct spec_pos pos;
+	size_t off;
+
+	if (parser->error == YAML_MEMORY_ERROR)
+		return spec_error_at(ctx, (struct spec_pos){ 0 }, "out of memory reading YAML");
+	/* The reader records a byte offset; the others a character index. */
+	if (parser->error == YAML_READER_ERROR)
+		off = parser->problem_offset;
+	else
+		off = spec_text_byte(&ctx->rendered, parser->problem_mark.index);
+	pos = spec_pos_at(ctx, off);
+	const char *hint = off < ctx->rendered.len && ctx->rendered.text[off] == '\t'
+	                           ? "; tabs cannot indent YAML, use spaces"
+	                           : "";
+	if (parser->error == YAML_READER_ERROR)
+		return spec_error_at(ctx, pos, "%s (byte 0x%02x)%s", problem,
+		                     (unsigned)parser->problem_value & 0xffu, hint);
+	if (parser->context) {
+		struct spec_pos cpos = spec_pos_mark(ctx, &parser->context_mark);
+
+		return spec_error_at(ctx, pos, "%s %s at %u:%u%s", problem, parser->context,
+		                     cpos.line, cpos.col, hint);
+	}
+	return spec_error_at(ctx, pos, "%s%s", problem, hint);
+}
+
+/* ---- Loading YAML ---- */
+
+/* Streams the events once: syntax errors and deep nesting are refused before loading. */
+static int
+spec_yaml_check(struct spec_ctx *ctx)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	unsigned depth = 0;
+	int rc = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return spec_error_at(ctx, (struct spec_pos){ 0 }, "out of memory reading YAML");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)ctx->rendered.text,
+	                             ctx->rendered.len);
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = spec_yaml_error(ctx, &parser);
+			break;
+		}
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > SPEC_MAX_DEPTH)
+				rc = spec_error_at(ctx, spec_pos_mark(ctx, &ev.start_mark),
+				                   "nested more than %u levels deep",
+				                   SPEC_MAX_DEPTH);
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+		           ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		} else if (ev.type == YAML_STREAM_END_EVENT) {
+			done = true;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/*
+ * Aliases share nodes, so a small document can stand for a huge one ("billion laughs") or
+ * for an infinite one (an alias inside its own anchor). Counts the expanded size without
+ * recursion and refuses both.
+ */
+struct spec_frame {
+	int node;
+	size_t child; /* next child to visit */
+};
+
+static int
+spec_yaml_expansion(struct spec_ctx *ctx)
+{
+	yaml_document_t *doc = ctx->doc;
+	size_t n = (size_t)(doc->nodes.top - doc->nodes.start);
+	size_t *size = xcalloc(n + 1, sizeof(*size));
+	unsigned char *state = xcalloc(n + 1, 1); /* 0 new, 1 on the stack, 2 done */
+	struct spec_frame *stack = xcalloc(n + 1, sizeof(*stack));
+	size_t sp = 0;
+	int rc = 0;
+
+	if (n == 0)
+		goto out;
+	stack[sp++].node = 1;
+	state[1] = 1;
+	while (sp && rc == 0) {
+		yaml_node_t *node = yaml_document_get_node(doc, stack[sp - 1].node);
+		size_t nkids = 0;
+		int kid = 0;
+
+		if (node->type == YAML_SEQUENCE_NODE)
+			nkids = (size_t)(node->data.sequence.items.top -
+			                 node->data.sequence.items.start);
+		else if (node->type == YAML_MAPPING_NODE)
+			nkids = 2 * (size_t)(node->data.mapping.pairs.top -
+			                     node->data.mapping.pairs.start);
+		if (stack[sp - 1].child < nkids) {
+			size_t c = stack[sp - 1].child++;
+
+			if (node->type == YAML_SEQUENCE_NODE)
+				kid = node->data.sequence.items.start[c];
+			else
+				kid = c % 2 ? node->data.mapping.pairs.start[c / 2].value
+				            : node->data.mapping.pairs.start[c / 2].key;
+			if (kid < 1 || (size_t)kid > n)
+				continue;
+			if (state[kid] == 1) {
+				rc = spec_error(
+				        ctx, yaml_document_get_node(doc, kid),
+				        "an alias refers to its own anchor (infinite document)");
+			} else if (state[kid] == 0) {
+				state[kid] = 1;
+				stack[sp++] = (struct spec_frame){ kid, 0 };
+			}
+			continue;
+		}
+		/* All children done: add them up, saturating past the limit. */
+		int self = stack[--sp].node;
+		size_t total = 1;
+		for (size_t c = 0; c < nkids; c++) {
+			if (node->type == YAML_SEQUENCE_NODE)
+				kid = node->data.sequence.items.start[c];
+			else
+				kid = c % 2 ? node->data.mapping.pairs.start[c / 2].value
+				            : node->data.mapping.pairs.start[c / 2].key;
+			if (kid >= 1 && (size_t)kid <= n)
+				total += size[kid];
+			if (total > SPEC_MAX_NODES)
+				total = SPEC_MAX_NODES + 1;
+		}
+		size[self] = total;
+		state[self] = 2;
+	}
+	if (rc == 0 && size[1] > SPEC_MAX_NODES)
+		rc = spec_error_at(ctx, (struct spec_pos){ 1, 1 },
+		                   "the spec expands to more than %u YAML nodes through aliases",
+		                   SPEC_MAX_NODES);
+out:
+	free(size);
+	free(state);
+	free(stack);
+	return rc;
+}
+
+/* Loads the one document of ctx->rendered into doc; the root is NULL for an empty text. */
+static int
+spec_yaml_load(struct spec_ctx *ctx, yaml_document_t *doc)
+{
+	yaml_parser_t parser;
+	yaml_document_t extra;
+	int rc = 0;
+
+	if (spec_yaml_check(ctx) < 0)
+		return -1;
+	if (!yaml_parser_initialize(&parser))
+		return spec_error_at(ctx, (struct spec_pos){ 0 }, "out of memory reading YAML");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)ctx->rendered.text,
+	                             ctx->rendered.len);
+	if (!yaml_parser_load(&parser, doc)) {
+		rc = spec_yaml_error(ctx, &parser);
+		yaml_parser_delete(&parser);
+		return rc;
+	}
+	ctx->doc = doc;
+	if (!yaml_parser_load(&parser, &extra)) {
+		rc = spec_yaml_error(ctx, &parser);
+	} else {
+		yaml_node_t *second = yaml_document_get_root_node(&extra);
+
+		/* OSMO reads specs with safe_load, which refuses a second document. */
+		if (second)
+			rc = spec_error_at(ctx, spec_pos_mark(ctx, &extra.start_mark),
+			                   "expected one YAML document, found another ('---')");
+		yaml_document_delete(&extra);
+	}
+	yaml_parser_delete(&parser);
+	if (rc == 0)
+		rc = spec_yaml_expansion(ctx);
+	if (rc < 0) {
+		yaml_document_delete(doc);
+		ctx->doc = NULL;
+	}
+	return rc;
+}
+
+/* ---- Scalars ---- */
+
+static bool
+spec_in(const char *s, const char *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, words[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Digits of a base with single underscores allowed between them, as YAML 1.1 writes ints. */
+static bool
+spec_digits(const char *s, const char *digits)
+{
+	if (!*s || !strchr(digits, *s))
+		return false;
+	for (; *s; s++)
+		if (!strchr(digits, *s) && *s != '_')
+			return false;
+	return true;
+}
+
+static bool
+spec_is_int(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return spec_digits(s + 2, "0123456789abcdefABCDEF");
+	if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+		return spec_digits(s + 2, "01");
+	if (s[0] == '0' && s[1])
+		return spec_digits(s + 1, "01234567");
+	return spec_digits(s, "0123456789");
+}
+
+static bool
+spec_is_float(const char *s)
+{
+	static const char *const special[] = { ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN" };
+	const char *p = s;
+	bool digits = false;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (spec_in(p, special, ARRAY_SIZE(special)))
+		return p == s || p[1] == 'i' || p[1] == 'I';
+	for (; (*p >= '0' && *p <= '9') || (*p == '_' && digits); p++)
+		digits = true;
+	if (*p != '.')
+		return false;
+	for (p++; (*p >= '0' && *p <= '9') || *p == '_'; p++)
+		digits = true;
+	if (!digits)
+		return false;
+	if (*p == 'e' || *p == 'E') {
+		/* YAML 1.1 wants the exponent's sign: 1.0e3 is a string to PyYAML. */
+		if (p[1] != '+' && p[1] != '-')
+			return false;
+		p += 2;
+		if (*p < '0' || *p > '9')
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return *p == '\0';
+}
+
+static enum spec_kind
+spec_kind_of(const yaml_node_t *node)
+{
+	const char *tag, *s;
+
+	if (!node || node->type == YAML_NO_NODE)
+		return SPEC_KIND_NULL;
+	tag = (const char *)node->tag;
+	if (node->type == YAML_SEQUENCE_NODE)
+		return SPEC_KIND_SEQ;
+	if (node->type == YAML_MAPPING_NODE)
+		return SPEC_KIND_MAP;
+	s = (const char *)node->data.scalar.value;
+	/* The loader tags untagged scalars str, so another tag was written explicitly. */
+	if (tag && strcmp(tag, YAML_STR_TAG) != 0) {
+		static const struct {
+			const char *tag;
+			enum spec_kind kind;
+		} tags[] = {
+			{ YAML_NULL_TAG, SPEC_KIND_NULL },
+			{ YAML_BOOL_TAG, SPEC_KIND_BOOL },
+			{ YAML_INT_TAG, SPEC_KIND_INT },
+			{ YAML_FLOAT_TAG, SPEC_KIND_FLOAT },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(tags); i++)
+			if (strcmp(tag, tags[i].tag) == 0)
+				return tags[i].kind;
+		return SPEC_KIND_STR;
+	}
+	if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return SPEC_KIND_STR;
+	if (spec_in(s, spec_nulls, ARRAY_SIZE(spec_nulls)))
+		return SPEC_KIND_NULL;
+	if (spec_in(s, spec_bool_true, ARRAY_SIZE(spec_bool_true)) ||
+	    spec_in(s, spec_bool_false, ARRAY_SIZE(spec_bool_false)))
+		return s[1] ? SPEC_KIND_BOOL : SPEC_KIND_STR; /* PyYAML reads lone y/n as strings */
+	if (spec_is_int(s))
+		return SPEC_KIND_INT;
+	if (spec_is_float(s))
+		return SPEC_KIND_FLOAT;
+	return SPEC_KIND_STR;
+}
+
+static const char *
+spec_scalar(const yaml_node_t *node)
+{
+	return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value
+	                                              : NULL;
+}
+
+/* An int scalar's value: YAML 1.1 bases and underscores. */
+static bool
+spec_int_value(const char *s, long long *out)
+{
+	char buf[80];
+	size_t n = 0;
+	int base = 10;
+	bool neg = false;
+	char *end;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	} else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
+		base = 2;
+		s += 2;
+	} else if (s[0] == '0' && s[1]) {
+		base = 8;
+		s++;
+	}
+	for (; *s && n < sizeof(buf) - 1; s++)
+		if (*s != '_')
+			buf[n++] = *s;
+	buf[n] = '\0';
+	if (*s || n == 0)
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, base);
+	if (errno || *end || v > (unsigned long long)LLONG_MAX)
+		return false;
+	*out = neg ? -(long long)v : (long long)v;
+	return true;
+}
+
+static double
+spec_float_value(const char *s)
+{
+	struct strbuf sb = { 0 };
+	double f;
+
+	for (; *s; s++)
+		if (*s != '_')
+			strbuf_addch(&sb, *s);
+	if (!sb.buf)
+		return 0;
+	if (strstr(sb.buf, "inf") || strstr(sb.buf, "Inf") || strstr(sb.buf, "INF"))
+		f = sb.buf[0] == '-' ? -INFINITY : INFINITY;
+	else if (strstr(sb.buf, "nan") || strstr(sb.buf, "NaN") || strstr(sb.buf, "NAN"))
+		f = NAN;
+	else
+		f = strtod(sb.buf, NULL);
+	strbuf_free(&sb);
+	return f;
+}
+
+static yaml_node_t *
+spec_node(const struct spec_ctx *ctx, int idx)
+{
+	return yaml_document_get_node(ctx->doc, idx);
+}
+
+/* Flow-style text of any node, for display; cut at SPEC_MAX_FLAT. */
+static void
+spec_flatten(const struct spec_ctx *ctx, const yaml_node_t *node, struct strbuf *sb, unsigned depth)
+{
+	if (!node || sb->len > SPEC_MAX_FLAT || depth > SPEC_MAX_DEPTH * 2) {
+		strbuf_addstr(sb, "...");
+		return;
+	}
+	if (node->type == YAML_SCALAR_NODE) {
+		strbuf_add(sb, node->data.scalar.value, node->data.scalar.length);
+	} else if (node->type == YAML_SEQUENCE_NODE) {
+		strbuf_addch(sb, '[');
+		for (yaml_node_item_t *i = node->data.sequence.items.start;
+		     i < node->data.sequence.items.top && sb->len <= SPEC_MAX_FLAT; i++) {
+			if (i != node->data.sequence.items.start)
+				strbuf_addstr(sb, ", ");
+			spec_flatten(ctx, spec_node(ctx, *i), sb, depth + 1);
+		}
+		strbuf_addch(sb, ']');
+	} else if (node->type == YAML_MAPPING_NODE) {
+		strbuf_addch(sb, '{');
+		for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+		     p < node->data.mapping.pairs.top && sb->len <= SPEC_MAX_FLAT; p++) {
+			if (p != node->data.mapping.pairs.start)
+				strbuf_addstr(sb, ", ");
+			spec_flatten(ctx, spec_node(ctx, p->key), sb, depth + 1);
+			strbuf_addstr(sb, ": ");
+			spec_flatten(ctx, spec_node(ctx, p->value), sb, depth + 1);
+		}
+		strbuf_addch(sb, '}');
+	}
+	if (sb->len > SPEC_MAX_FLAT) {
+		sb->len = SPEC_MAX_FLAT;
+		while (sb->len && !spec_char_start(sb->buf[sb->len]))
+			sb->len--;
+		sb->buf[sb->len] = '\0';
+		strbuf_addstr(sb, "...");
+	}
+}
+
+static char *
+spec_flat(const struct spec_ctx *ctx, const yaml_node_t *node)
+{
+	struct strbuf sb = { 0 };
+
+	spec_flatten(ctx, node, &sb, 0);
+	return strbuf_detach(&sb);
+}
+
+static void
+spec_map_add(struct spec_map *m, const char *key, char *value, struct spec_pos pos)
+{
+	m->v = xreallocarray(m->v, m->n + 1, sizeof(*m->v));
+	m->v[m->n++] = (struct spec_pair){ xstrdup(key), value, pos };
+}
+
+static void
+spec_map_free(struct spec_map *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].key);
+		free(m->v[i].value);
+	}
+	free(m->v);
+	*m = (struct spec_map){ 0 };
+}
+
+/* ---- Generic field readers ---- */
+
+static int
+spec_want(struct spec_ctx *ctx, yaml_node_t *node, enum spec_kind want, const char *key)
+{
+	enum spec_kind got = spec_kind_of(node);
+
+	if (got == want)
+		return 0;
+	return spec_error(ctx, node, "'%s' must be %s, not %s", key, spec_kind_names[want],
+	                  spec_kind_names[got]);
+}
+
+/* Any scalar but null: pydantic's str fields take what YAML gives as text. */
+static int
+spec_string_of(struct spec_ctx *ctx, yaml_node_t *node, const char *key, char **out)
+{
+	enum spec_kind k = spec_kind_of(node);
+
+	if (k == SPEC_KIND_NULL)
+		return spec_error(ctx, node, "'%s' needs a value", key);
+	if (k == SPEC_KIND_SEQ || k == SPEC_KIND_MAP)
+		return spec_error(ctx, node, "'%s' must be a string, not %s", key,
+		                  spec_kind_names[k]);
+	free(*out);
+	*out = xstrdup(spec_scalar(node));
+	return 0;
+}
+
+static int
+spec_f_str(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	return spec_string_of(ctx, value, f->key, (char **)((char *)obj + f->off));
+}
+
+/* pydantic's lax bool: YAML booleans, 0 and 1, and the same words as strings. */
+static int
+spec_f_bool(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1", "t", "y" };
+	static const char *const no[] = { "false", "no", "off", "0", "f", "n" };
+	const char *s = spec_scalar(value);
+	bool *out = (bool *)((char *)obj + f->off);
+
+	for (size_t i = 0; s && i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+			*out = strcasecmp(s, yes[i]) == 0;
+			return 0;
+		}
+	}
+	return spec_error(ctx, value, "'%s' must be true or false", f->key);
+}
+
+static int
+spec_f_count(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	const char *s = spec_scalar(value);
+	long long v;
+
+	if (!s || spec_kind_of(value) == SPEC_KIND_BOOL || !spec_int_value(s, &v) || v < 0 ||
+	    v > INT_MAX)
+		return spec_error(ctx, value, "'%s' must be a whole number, not '%s'", f->key,
+		                  s ? s : "a collection");
+	*(long *)((char *)obj + f->off) = (long)v;
+	return 0;
+}
+
+static int
+spec_f_strv(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct strv *out = (struct strv *)((char *)obj + f->off);
+	int rc = 0;
+
+	if (spec_want(ctx, value, SPEC_KIND_SEQ, f->key) < 0)
+		return -1;
+	for (yaml_node_item_t *i = value->data.sequence.items.start;
+	     i < value->data.sequence.items.top; i++) {
+		char *s = NULL;
+
+		if (spec_string_of(ctx, spec_node(ctx, *i), f->key, &s) < 0)
+			rc = -1;
+		else
+			strv_push_owned(out, s);
+	}
+	return rc;
+}
+
+/* Documented fields osmo-local does not act on: kept flattened so they can be shown. */
+static int
+spec_f_extra(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	spec_map_add((struct spec_map *)((char *)obj + f->off), f->key, spec_flat(ctx, value),
+	             spec_pos_of(ctx, value));
+	return 0;
+}
+
+static int
+spec_f_duration(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	enum spec_kind k = spec_kind_of(value);
+	const char *s = spec_scalar(value);
+	int64_t *out = (int64_t *)((char *)obj + f->off);
+	long long i;
+
+	if (k == SPEC_KIND_INT && spec_int_value(s, &i) && i >= 0) {
+		*out = i;
+		return 0;
+	}
+	if (k == SPEC_KIND_FLOAT && spec_float_value(s) >= 0 && spec_float_value(s) < 1e15) {
+		*out = (int64_t)spec_float_value(s);
+		return 0;
+	}
+	if (k == SPEC_KIND_STR && spec_parse_duration(s, out) == 0)
+		return 0;
+	return spec_error(ctx, value,
+	                  "invalid duration '%s' for '%s': write a whole number and one unit of "
+	                  "s, m, h or d, like 30m or 2h",
+	                  s ? s : "?", f->key);
+}
+
+/* The value of a "name:" key in map, if it is a scalar, for naming the thing in messages. */
+static const char *
+spec_peek(const struct spec_ctx *ctx, const yaml_node_t *map, const char *key)
+{
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		const char *k = spec_scalar(spec_node(ctx, p->key));
+
+		if (k && strcmp(k, key) == 0)
+			return spec_scalar(spec_node(ctx, p->value));
+	}
+	return NULL;
+}
+
+/*
+ * Reads a mapping through a field table: unknown keys, duplicates and missing required
+ * fields are errors (OSMO's models forbid extra keys). Returns -1 if anything was wrong.
+ */
+static int
+spec_walk(struct spec_ctx *ctx, yaml_node_t *node, const struct spec_field *fields, size_t nfields,
+          void *obj, const char *what)
+{
+	bool seen[32] = { false };
+	int rc = 0;
+
+	if (spec_kind_of(node) != SPEC_KIND_MAP)
+		return spec_error(ctx, node, "%s must be a mapping, not %s", what,
+		                  spec_kind_names[spec_kind_of(node)]);
+	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *key = spec_node(ctx, p->key), *value = spec_node(ctx, p->value);
+		const char *k = spec_scalar(key);
+		size_t i = 0;
+
+		if (!k) {
+			rc = spec_error(ctx, key, "keys in %s must be plain names", what);
+			continue;
+		}
+		while (i < nfields && strcmp(fields[i].key, k) != 0)
+			i++;
+		if (i == nfields) {
+			size_t h = 0;
+
+			while (h < ARRAY_SIZE(spec_hints) && strcmp(spec_hints[h].key, k) != 0)
+				h++;
+			rc = spec_error(ctx, key, "unknown field '%s' in %s%s%s", k, what,
+			                h < ARRAY_SIZE(spec_hints) ? "; " : "",
+			                h < ARRAY_SIZE(spec_hints) ? spec_hints[h].hint : "");
+			continue;
+		}
+		if (seen[i]) {
+			rc = spec_error(ctx, key, "duplicate key '%s' in %s", k, what);
+			continue;
+		}
+		seen[i] = true;
+		if (spec_kind_of(value) == SPEC_KIND_NULL && !fields[i].required)
+			continue;
+		if (fields[i].parse(ctx, value, obj, &fields[i]) < 0) {
+			rc = -1;
+			continue;
+		}
+		/* A scalar is reported where it is; a list or mapping at its key. */
+		if (fields[i].pos1)
+			*(struct spec_pos *)((char *)obj + fields[i].pos1 - 1) =
+			        value->type == YAML_SCALAR_NODE ? spec_pos_of(ctx, value)
+			                                        : spec_pos_of(ctx, key);
+	}
+	for (size_t i = 0; i < nfields; i++)
+		if (fields[i].required && !seen[i])
+			rc = spec_error(ctx, node, "%s needs '%s'", what, fields[i].key);
+	return rc;
+}
+
+/* ---- Schema readers ---- */
+
+static int
+spec_f_quantity(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	char **out = (char **)((char *)obj + f->off);
+	const char *s = spec_scalar(value);
+	size_t digits = 0;
+	double bytes;
+
+	if (spec_string_of(ctx, value, f->key, out) < 0)
+		return -1;
+	if (spec_parse_quantity(s, &bytes) == 0)
+		return 0;
+	while ((s[digits] >= '0' && s[digits] <= '9') || s[digits] == '.')
+		digits++;
+	for (size_t i = 0; i < ARRAY_SIZE(spec_decimal_units); i++)
+		if (digits && strcmp(s + digits, spec_decimal_units[i].unit) == 0)
+			return spec_error(
+			        ctx, value,
+			        "%s '%s' uses '%s'; OSMO needs binary units: write '%.*s%s'",
+			        f->key, s, spec_decimal_units[i].unit, (int)digits, s,
+			        spec_decimal_units[i].want);
+	return spec_error(ctx, value,
+	                  "%s '%s' is not a size: write a number and Gi, Mi or Ki, "
+	                  "like 32Gi",
+	                  f->key, s);
+}
+
+static const struct spec_field spec_resource_fields[] = {
+	{ "cpu", spec_f_count, offsetof(struct spec_resource, cpu), 0, false },
+	{ "gpu", spec_f_count, offsetof(struct spec_resource, gpu), 0, false },
+	{ "memory", spec_f_quantity, offsetof(struct spec_resource, memory), 0, false },
+	{ "storage", spec_f_quantity, offsetof(struct spec_resource, storage), 0, false },
+	{ "platform", spec_f_str, offsetof(struct spec_resource, platform), 0, false },
+	{ "nodesExcluded", spec_f_strv, offsetof(struct spec_resource, nodes_excluded), 0, false },
+	{ "topology", spec_f_extra, offsetof(struct spec_resource, extra), 0, false },
+};
+
+static int
+spec_f_resources(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec *spec = obj;
+	size_t n;
+	int rc = 0;
+
+	(void)f;
+	if (spec_want(ctx, value, SPEC_KIND_MAP, "resources") < 0)
+		return -1;
+	n = (size_t)(value->data.mapping.pairs.top - value->data.mapping.pairs.start);
+	spec->resources = xcalloc(n ? n : 1, sizeof(*spec->resources));
+	spec->resources_given = true;
+	for (yaml_node_pair_t *p = value->data.mapping.pairs.start;
+	     p < value->data.mapping.pairs.top; p++) {
+		yaml_node_t *key = spec_node(ctx, p->key);
+		struct spec_resource *r = &spec->resources[spec->nresources];
+		const char *name = spec_scalar(key);
+		char *what;
+
+		if (!name) {
+			rc = spec_error(ctx, key, "resource profile names must be plain names");
+			continue;
+		}
+		for (size_t i = 0; i < spec->nresources; i++)
+			if (strcmp(spec->resources[i].name, name) == 0)
+				rc = spec_error(ctx, key, "duplicate resource profile '%s'", name);
+		spec->nresources++;
+		*r = (struct spec_resource){
+			.name = xstrdup(name), .pos = spec_pos_of(ctx, key), .cpu = -1, .gpu = -1
+		};
+		what = xasprintf("resource profile '%s'", name);
+		if (spec_kind_of(spec_node(ctx, p->value)) != SPEC_KIND_NULL &&
+		    spec_walk(ctx, spec_node(ctx, p->value), spec_resource_fields,
+		              ARRAY_SIZE(spec_resource_fields), r, what) < 0)
+			rc = -1;
+		free(what);
+	}
+	return rc;
+}
+
+static const struct spec_field spec_timeout_fields[] = {
+	{ "exec_timeout", spec_f_duration, offsetof(struct spec, exec_timeout), 0, false },
+	{ "queue_timeout", spec_f_duration, offsetof(struct spec, queue_timeout), 0, false },
+};
+
+static int
+spec_f_timeout(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	(void)f;
+	return spec_walk(ctx, value, spec_timeout_fields, ARRAY_SIZE(spec_timeout_fields), obj,
+	                 "timeout");
+}
+
+static int
+spec_f_priority(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec *spec = obj;
+
+	if (spec_string_of(ctx, value, f->key, &spec->priority) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(spec_priorities); i++)
+		if (strcasecmp(spec->priority, spec_priorities[i]) == 0)
+			return 0;
+	return spec_error(ctx, value, "priority '%s' must be HIGH, NORMAL or LOW", spec->priority);
+}
+
+/* A list whose items are mappings read by item(); the array grows by size bytes an item. */
+static int
+spec_f_list(struct spec_ctx *ctx, yaml_node_t *value, const char *key, void **array, size_t *count,
+            size_t size,
+            int (*item)(struct spec_ctx *, yaml_node_t *, void *, size_t, const void *),
+            const void *arg)
+{
+	size_t n;
+	int rc = 0;
+
+	if (spec_want(ctx, value, SPEC_KIND_SEQ, key) < 0)
+		return -1;
+	n = (size_t)(value->data.sequence.items.top - value->data.sequence.items.start);
+	*array = xcalloc(n ? n : 1, size);
+	for (size_t i = 0; i < n; i++) {
+		void *slot = (char *)*array + i * size;
+
+		if (item(ctx, spec_node(ctx, value->data.sequence.items.start[i]), slot, i, arg) <
+		    0)
+			rc = -1;
+		(*count)++;
+	}
+	return rc;
+}
+
+static const struct spec_field spec_file_fields[] = {
+	{ "path", spec_f_str, offsetof(struct spec_file, path), 0, true },
+	{ "contents", spec_f_str, offsetof(struct spec_file, contents), 0, false },
+	{ "localpath", spec_f_str, offsetof(struct spec_file, localpath), 0, false },
+	{ "base64", spec_f_bool, offsetof(struct spec_file, base64), 0, false },
+};
+
+static int
+spec_file_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, const void *arg)
+{
+	struct spec_file *file = slot;
+	char *what = xasprintf("files[%zu] of %s", i, (const char *)arg);
+	int rc;
+
+	file->pos = spec_pos_of(ctx, node);
+	rc = spec_walk(ctx, node, spec_file_fields, ARRAY_SIZE(spec_file_fields), file, what);
+	if (rc == 0 && !file->contents && !file->localpath)
+		rc = spec_error(ctx, node, "%s needs 'contents'", what);
+	free(what);
+	return rc;
+}
+
+static int
+spec_f_files(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_task *task = obj;
+	char *what = xasprintf("task '%s'", task->name ? task->name : "?");
+	int rc = spec_f_list(ctx, value, f->key, (void **)&task->files, &task->nfiles,
+	                     sizeof(*task->files), spec_file_item, what);
+
+	free(what);
+	return rc;
+}
+
+static const struct spec_field spec_dataset_fields[] = {
+	{ "name", spec_f_str, offsetof(struct spec_io, name), SPEC_POS(struct spec_io, ref_pos),
+	  true },
+	{ "path", spec_f_str, offsetof(struct spec_io, path), 0, false },
+	{ "regex", spec_f_str, offsetof(struct spec_io, regex), 0, false },
+	{ "metadata", spec_f_strv, offsetof(struct spec_io, metadata), 0, false },
+	{ "labels", spec_f_strv, offsetof(struct spec_io, labels), 0, false },
+	{ "localpath", spec_f_str, offsetof(struct spec_io, path), 0, false },
+};
+
+static const struct spec_field spec_update_dataset_fields[] = {
+	{ "name", spec_f_str, offsetof(struct spec_io, name), SPEC_POS(struct spec_io, ref_pos),
+	  true },
+	{ "paths", spec_f_strv, offsetof(struct spec_io, paths), 0, false },
+	{ "metadata", spec_f_strv, offsetof(struct spec_io, metadata), 0, false },
+	{ "labels", spec_f_strv, offsetof(struct spec_io, labels), 0, false },
+};
+
+static int
+spec_f_dataset(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_io *io = obj;
+	bool update = io->kind == SPEC_IO_UPDATE_DATASET;
+
+	return spec_walk(ctx, value, update ? spec_update_dataset_fields : spec_dataset_fields,
+	                 update ? ARRAY_SIZE(spec_update_dataset_fields)
+	                        : ARRAY_SIZE(spec_dataset_fields),
+	                 obj, f->key);
+}
+
+/* "task" or "workflow_id:task", as OSMO's TASKNAMEREGEX allows. */
+static int
+spec_f_input_task(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_io *io = obj;
+	char *colon;
+
+	if (spec_string_of(ctx, value, f->key, &io->task) < 0)
+		return -1;
+	colon = strchr(io->task, ':');
+	if (colon) {
+		io->workflow_id = xstrndup(io->task, (size_t)(colon - io->task));
+		memmove(io->task, colon + 1, strlen(colon + 1) + 1);
+	}
+	return 0;
+}
+
+static const struct spec_field spec_io_task_fields[] = {
+	{ "task", spec_f_input_task, 0, SPEC_POS(struct spec_io, ref_pos), true },
+	{ "regex", spec_f_str, offsetof(struct spec_io, regex), 0, false },
+};
+
+static const struct spec_field spec_io_dataset_fields[] = {
+	{ "dataset", spec_f_dataset, 0, 0, true },
+};
+
+static const struct spec_field spec_io_update_fields[] = {
+	{ "update_dataset", spec_f_dataset, 0, 0, true },
+};
+
+static const struct spec_field spec_io_url_fields[] = {
+	{ "url", spec_f_str, offsetof(struct spec_io, url), SPEC_POS(struct spec_io, ref_pos),
+	  true },
+	{ "regex", spec_f_str, offsetof(struct spec_io, regex), 0, false },
+};
+
+/* The shapes an input or output can take, told apart by their first key. */
+static const struct spec_io_shape {
+	const char *key;
+	enum spec_io_kind kind;
+	bool input, output;
+	const struct spec_field *fields;
+	size_t nfields;
+} spec_io_shapes[] = {
+	{ "task", SPEC_IO_TASK, true, false, spec_io_task_fields, ARRAY_SIZE(spec_io_task_fields) },
+	{ "dataset", SPEC_IO_DATASET, true, true, spec_io_dataset_fields,
+	  ARRAY_SIZE(spec_io_dataset_fields) },
+	{ "url", SPEC_IO_URL, true, true, spec_io_url_fields, ARRAY_SIZE(spec_io_url_fields) },
+	{ "update_dataset", SPEC_IO_UPDATE_DATASET, false, true, spec_io_update_fields,
+	  ARRAY_SIZE(spec_io_update_fields) },
+};
+
+struct spec_io_arg {
+	const char *task;
+	bool input;
+};
+
+static int
+spec_io_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, const void *arg)
+{
+	const struct spec_io_arg *a = arg;
+	struct spec_io *io = slot;
+	const char *side = a->input ? "inputs" : "outputs";
+	const struct spec_io_shape *shape = NULL;
+	char *what;
+	int rc;
+
+	io->pos = spec_pos_of(ctx, node);
+	for (size_t s = 0; s < ARRAY_SIZE(spec_io_shapes) && !shape; s++)
+		if ((a->input ? spec_io_shapes[s].input : spec_io_shapes[s].output) &&
+		    spec_peek(ctx, node, spec_io_shapes[s].key) != NULL)
+			shape = &spec_io_shapes[s];
+	/* A dataset's value is a mapping, which spec_peek does not return: look for the key. */
+	for (size_t s = 0; s < ARRAY_SIZE(spec_io_shapes) && !shape; s++) {
+		if (!(a->input ? spec_io_shapes[s].input : spec_io_shapes[s].output) ||
+		    node->type != YAML_MAPPING_NODE)
+			continue;
+		for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+		     p < node->data.mapping.pairs.top; p++) {
+			const char *k = spec_scalar(spec_node(ctx, p->key));
+
+			if (k && strcmp(k, spec_io_shapes[s].key) == 0)
+				shape = &spec_io_shapes[s];
+		}
+	}
+	if (!shape)
+		return spec_error(ctx, node, "%s[%zu] of task '%s' needs one of %s", side, i,
+		                  a->task,
+		                  a->input ? "'task', 'dataset' or 'url'"
+		                           : "'dataset', 'url' or 'update_dataset'");
+	io->kind = shape->kind;
+	what = xasprintf("%s[%zu] of task '%s'", side, i, a->task);
+	rc = spec_walk(ctx, node, shape->fields, shape->nfields, io, what);
+	free(what);
+	return rc;
+}
+
+static int
+spec_f_io(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_task *task = obj;
+	struct spec_io_arg arg = { task->name ? task->name : "?", strcmp(f->key, "inputs") == 0 };
+
+	if (arg.input)
+		return spec_f_list(ctx, value, f->key, (void **)&task->inputs, &task->ninputs,
+		                   sizeof(*task->inputs), spec_io_item, &arg);
+	return spec_f_list(ctx, value, f->key, (void **)&task->outputs, &task->noutputs,
+	                   sizeof(*task->outputs), spec_io_item, &arg);
+}
+
+static int
+spec_f_environment(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_map *env = (struct spec_map *)((char *)obj + f->off);
+	int rc = 0;
+
+	if (spec_want(ctx, value, SPEC_KIND_MAP, f->key) < 0)
+		return -1;
+	for (yaml_node_pair_t *p = value->data.mapping.pairs.start;
+	     p < value->data.mapping.pairs.top; p++) {
+		yaml_node_t *key = spec_node(ctx, p->key), *v = spec_node(ctx, p->value);
+		const char *k = spec_scalar(key);
+		char *s = NULL;
+
+		if (!k) {
+			rc = spec_error(ctx, key, "%s names must be plain names", f->key);
+			continue;
+		}
+		for (size_t i = 0; i < env->n; i++)
+			if (strcmp(env->v[i].key, k) == 0)
+				rc = spec_error(ctx, key, "duplicate key '%s' in %s", k, f->key);
+		if (spec_string_of(ctx, v, k, &s) < 0) {
+			rc = -1;
+			continue;
+		}
+		spec_map_add(env, k, s, spec_pos_of(ctx, key));
+	}
+	return rc;
+}
+
+/* A credential is a mount path, or a mapping of environment variables to secret keys. */
+static int
+spec_f_credentials(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_map *creds = (struct spec_map *)((char *)obj + f->off);
+	int rc = 0;
+
+	if (spec_want(ctx, value, SPEC_KIND_MAP, f->key) < 0)
+		return -1;
+	for (yaml_node_pair_t *p = value->data.mapping.pairs.start;
+	     p < value->data.mapping.pairs.top; p++) {
+		yaml_node_t *key = spec_node(ctx, p->key), *v = spec_node(ctx, p->value);
+		enum spec_kind k = spec_kind_of(v);
+
+		if (!spec_scalar(key) || k == SPEC_KIND_NULL || k == SPEC_KIND_SEQ) {
+			rc = spec_error(ctx, v,
+			                "credential must be a mount path or a mapping of "
+			                "environment variables to secret keys");
+			continue;
+		}
+		spec_map_add(creds, spec_scalar(key), spec_flat(ctx, v), spec_pos_of(ctx, key));
+	}
+	return rc;
+}
+
+/* OSMO's CODE_REGEX: codes and ranges joined by commas, no spaces: "0", "1-255", "1,2,10-20". */
+static int
+spec_parse_codes(const char *s, struct spec_code_range **out, size_t *n)
+{
+	const char *p = s;
+
+	*out = NULL;
+	*n = 0;
+	while (*p) {
+		long lo, hi;
+		char *end;
+
+		if (*p < '0' || *p > '9')
+			return -1;
+		lo = strtol(p, &end, 10);
+		hi = lo;
+		p = end;
+		if (*p == '-') {
+			if (p[1] < '0' || p[1] > '9')
+				return -1;
+			hi = strtol(p + 1, &end, 10);
+			p = end;
+		}
+		if (lo > 1000000 || hi > 1000000 || lo > hi)
+			return -1;
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		(*out)[(*n)++] = (struct spec_code_range){ (int)lo, (int)hi };
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			return -1;
+	}
+	return *n ? 0 : -1;
+}
+
+static int
+spec_f_exit_actions(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_task *task = obj;
+	size_t n;
+	int rc = 0;
+
+	if (spec_want(ctx, value, SPEC_KIND_MAP, f->key) < 0)
+		return -1;
+	n = (size_t)(value->data.mapping.pairs.top - value->data.mapping.pairs.start);
+	task->exit_actions = xcalloc(n ? n : 1, sizeof(*task->exit_actions));
+	for (yaml_node_pair_t *p = value->data.mapping.pairs.start;
+	     p < value->data.mapping.pairs.top; p++) {
+		yaml_node_t *key = spec_node(ctx, p->key), *v = spec_node(ctx, p->value);
+		const char *k = spec_scalar(key), *codes = spec_scalar(v);
+		struct spec_exit_rule *rule = &task->exit_actions[task->nexit_actions];
+		size_t a = 0;
+
+		while (k && a < SPEC_EXIT_N && strcasecmp(k, spec_exit_names[a]) != 0)
+			a++;
+		if (a == SPEC_EXIT_N) {
+			rc = spec_error(ctx, key,
+			                "invalid exit action '%s' (use COMPLETE, FAIL or "
+			                "RESCHEDULE)",
+			                k ? k : "?");
+			continue;
+		}
+		for (size_t i = 0; i < task->nexit_actions; i++)
+			if (task->exit_actions[i].action == a)
+				rc = spec_error(ctx, key, "duplicate exit action '%s'", k);
+		if (!codes || spec_kind_of(v) == SPEC_KIND_NULL ||
+		    spec_parse_codes(codes, &rule->ranges, &rule->nranges) < 0) {
+			free(rule->ranges);
+			rule->ranges = NULL;
+			rc = spec_error(
+			        ctx, v,
+			        "invalid exit codes '%s' for %s: write codes and ranges joined "
+			        "by commas, like 1,2,10-20 (no spaces; ranges low to high)",
+			        codes ? codes : "?", spec_exit_names[a]);
+			continue;
+		}
+		rule->action = (enum spec_exit_action)a;
+		rule->codes = xstrdup(codes);
+		rule->pos = spec_pos_of(ctx, v);
+		task->nexit_actions++;
+	}
+	return rc;
+}
+
+static const struct spec_field spec_checkpoint_fields[] = {
+	{ "path", spec_f_str, offsetof(struct spec_checkpoint, path), 0, true },
+	{ "url", spec_f_str, offsetof(struct spec_checkpoint, url), 0, true },
+	{ "frequency", spec_f_duration, offsetof(struct spec_checkpoint, frequency), 0, true },
+	{ "regex", spec_f_str, offsetof(struct spec_checkpoint, regex), 0, false },
+};
+
+static int
+spec_checkpoint_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, const void *arg)
+{
+	struct spec_checkpoint *c = slot;
+	char *what = xasprintf("checkpoint[%zu] of task '%s'", i, (const char *)arg);
+	int rc;
+
+	c->pos = spec_pos_of(ctx, node);
+	rc = spec_walk(ctx, node, spec_checkpoint_fields, ARRAY_SIZE(spec_checkpoint_fields), c,
+	               what);
+	free(what);
+	return rc;
+}
+
+static int
+spec_f_checkpoint(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_task *task = obj;
+
+	return spec_f_list(ctx, value, f->key, (void **)&task->checkpoints, &task->ncheckpoints,
+	                   sizeof(*task->checkpoints), spec_checkpoint_item,
+	                   task->name ? task->name : "?");
+}
+
+static int
+spec_f_lead(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_task *task = obj;
+
+	task->lead_set = true;
+	return spec_f_bool(ctx, value, obj, f);
+}
+
+static int
+spec_f_cache_size(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_task *task = obj;
+	const char *s = spec_scalar(value);
+	char *end;
+
+	if (s && s[0] && s[strlen(s) - 1] == '%') {
+		double pct = strtod(s, &end);
+
+		if (spec_string_of(ctx, value, f->key, &task->cache_size) < 0)
+			return -1;
+		if (*end != '%' || end == s || pct < 0 || pct > 100)
+			return spec_error(ctx, value,
+			                  "cacheSize '%s' must be 0%% to 100%% or a size "
+			                  "like 10Gi",
+			                  s);
+		return 0;
+	}
+	return spec_f_quantity(ctx, value, obj, f);
+}
+
+static void
+spec_task_token(struct spec_task *task, enum spec_token_kind kind, const char *arg, size_t len,
+                struct spec_pos pos)
+{
+	struct spec_token *t;
+
+	task->tokens = xreallocarray(task->tokens, task->ntokens + 1, sizeof(*task->tokens));
+	t = &task->tokens[task->ntokens++];
+	*t = (struct spec_token){ .kind = kind, .pos = pos, .index = -1 };
+	if (arg) {
+		t->arg = xstrndup(arg, len);
+		if (kind == SPEC_TOKEN_INPUT_INDEX)
+			t->index = strtol(t->arg, NULL, 10);
+	}
+}
+
+/*
+ * Records the run-time tokens in one scalar. Each is placed by finding the same text in the
+ * scalar's source (escapes aside, tokens are written as they read); else at the scalar.
+ */
+static void
+spec_scan_scalar(struct spec_ctx *ctx, const yaml_node_t *node, struct spec_task *task)
+{
+	const char *s = (const char *)node->data.scalar.value;
+	size_t len = node->data.scalar.length;
+	size_t a = spec_text_byte(&ctx->rendered, node->start_mark.index);
+	size_t b = spec_text_byte(&ctx->rendered, node->end_mark.index);
+	size_t from = a;
+
+	for (const char *p = s; (p = strstr(p, "{{")); p += 2) {
+		const char *close = strstr(p + 2, "}}");
+		const char *in, *in_end;
+		struct spec_pos pos;
+
+		if (!close || (size_t)(close - s) > len)
+			break;
+		if (!template_is_special_token(p + 2, (size_t)(close - p - 2)))
+			continue;
+		in = p + 2;
+		in_end = close;
+		while (*in == ' ')
+			in++;
+		while (in_end > in && in_end[-1] == ' ')
+			in_end--;
+		/* Find this token's text in the source of the scalar. */
+		size_t tlen = (size_t)(close + 2 - p), at = SIZE_MAX;
+		for (size_t i = from; i + tlen <= b && i + tlen <= ctx->rendered.len; i++) {
+			if (memcmp(ctx->rendered.text + i, p, tlen) == 0) {
+				at = i;
+				break;
+			}
+		}
+		if (at != SIZE_MAX) {
+			pos = spec_pos_at(ctx, at);
+			from = at + tlen;
+		} else {
+			pos = spec_pos_of(ctx, node);
+		}
+		if (strncmp(in, "input:", 6) == 0) {
+			const char *arg = in + 6;
+			size_t alen = (size_t)(in_end - arg);
+			bool digits = alen > 0 && alen < 10 && strspn(arg, "0123456789") >= alen;
+
+			spec_task_token(task,
+			                digits ? SPEC_TOKEN_INPUT_INDEX : SPEC_TOKEN_INPUT_TASK,
+			                arg, alen, pos);
+		} else if (strncmp(in, "host:", 5) == 0) {
+			spec_task_token(task, SPEC_TOKEN_HOST, in + 5, (size_t)(in_end - in - 5),
+			                pos);
+		} else if (strncmp(in, "output", 6) == 0) {
+			spec_task_token(task, SPEC_TOKEN_OUTPUT, NULL, 0, pos);
+		} else if (strncmp(in, "workflow_id", 11) == 0) {
+			spec_task_token(task, SPEC_TOKEN_WORKFLOW_ID, NULL, 0, pos);
+		} else {
+			spec_task_token(task, SPEC_TOKEN_UUID, NULL, 0, pos);
+		}
+		p = close;
+	}
+}
+
+/* OSMO substitutes tokens anywhere in a task's values; so every scalar value is scanned. */
+static void
+spec_scan_tokens(struct spec_ctx *ctx, const yaml_node_t *node, struct spec_task *task,
+                 unsigned depth)
+{
+	if (!node || depth > SPEC_MAX_DEPTH * 2)
+		return;
+	if (node->type == YAML_SCALAR_NODE) {
+		if (node->data.scalar.length >= 4 &&
+		    strstr((const char *)node->data.scalar.value, "{{"))
+			spec_scan_scalar(ctx, node, task);
+	} else if (node->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *i = node->data.sequence.items.start;
+		     i < node->data.sequence.items.top; i++)
+			spec_scan_tokens(ctx, spec_node(ctx, *i), task, depth + 1);
+	} else if (node->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+		     p < node->data.mapping.pairs.top; p++)
+			spec_scan_tokens(ctx, spec_node(ctx, p->value), task, depth + 1);
+	}
+}
+
+static const struct spec_field spec_task_fields[] = {
+	{ "name", spec_f_str, offsetof(struct spec_task, name), SPEC_POS(struct spec_task, pos),
+	  true },
+	{ "image", spec_f_str, offsetof(struct spec_task, image), 0, true },
+	{ "command", spec_f_strv, offsetof(struct spec_task, command),
+	  SPEC_POS(struct spec_task, command_pos), true },
+	{ "args", spec_f_strv, offsetof(struct spec_task, args), 0, false },
+	{ "inputs", spec_f_io, 0, 0, false },
+	{ "outputs", spec_f_io, 0, 0, false },
+	{ "kpis", spec_f_extra, offsetof(struct spec_task, extra), 0, false },
+	{ "lead", spec_f_lead, offsetof(struct spec_task, lead),
+	  SPEC_POS(struct spec_task, lead_pos), false },
+	{ "environment", spec_f_environment, offsetof(struct spec_task, environment), 0, false },
+	{ "files", spec_f_files, 0, 0, false },
+	{ "privileged", spec_f_bool, offsetof(struct spec_task, privileged), 0, false },
+	{ "hostNetwork", spec_f_bool, offsetof(struct spec_task, host_network), 0, false },
+	{ "volumeMounts", spec_f_strv, offsetof(struct spec_task, volume_mounts), 0, false },
+	{ "credentials", spec_f_credentials, offsetof(struct spec_task, credentials), 0, false },
+	{ "downloadType", spec_f_str, offsetof(struct spec_task, download_type), 0, false },
+	{ "cacheSize", spec_f_cache_size, offsetof(struct spec_task, cache_size), 0, false },
+	{ "exitActions", spec_f_exit_actions, 0, 0, false },
+	{ "checkpoint", spec_f_checkpoint, 0, 0, false },
+	{ "resources", spec_f_extra, offsetof(struct spec_task, extra), 0, false },
+	{ "backend", spec_f_str, offsetof(struct spec_task, backend), 0, false },
+	{ "resource", spec_f_str, offsetof(struct spec_task, resource),
+	  SPEC_POS(struct spec_task, resource_pos), false },
+};
+
+static int
+spec_task_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, const void *arg)
+{
+	struct spec_task *task = slot;
+	const char *name = spec_peek(ctx, node, "name");
+	char *what = name ? xasprintf("task '%s'", name) : xasprintf("task %zu", i);
+	int rc;
+
+	(void)arg;
+	task->pos = spec_pos_of(ctx, node);
+	task->profile = SIZE_MAX;
+	task->name = name ? xstrdup(name) : NULL;
+	rc = spec_walk(ctx, node, spec_task_fields, ARRAY_SIZE(spec_task_fields), task, what);
+	if (!task->name)
+		task->name = xasprintf("task-%zu", i);
+	spec_scan_tokens(ctx, node, task, 0);
+	free(what);
+	return rc;
+}
+
+static int
+spec_f_group_tasks(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_group *g = obj;
+
+	return spec_f_list(ctx, value, f->key, (void **)&g->tasks, &g->ntasks, sizeof(*g->tasks),
+	                   spec_task_item, NULL);
+}
+
+static const struct spec_field spec_group_fields[] = {
+	{ "name", spec_f_str, offsetof(struct spec_group, name), SPEC_POS(struct spec_group, pos),
+	  true },
+	{ "barrier", spec_f_bool, offsetof(struct spec_group, barrier), 0, false },
+	{ "ignoreNonleadStatus", spec_f_bool, offsetof(struct spec_group, ignore_nonlead_status), 0,
+	  false },
+	{ "tasks", spec_f_group_tasks, 0, 0, true },
+};
+
+static int
+spec_group_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, const void *arg)
+{
+	struct spec_group *g = slot;
+	const char *name = spec_peek(ctx, node, "name");
+	char *what = name ? xasprintf("group '%s'", name) : xasprintf("group %zu", i);
+	int rc;
+
+	(void)arg;
+	g->pos = spec_pos_of(ctx, node);
+	g->name = name ? xstrdup(name) : NULL;
+	g->barrier = true;
+	g->ignore_nonlead_status = true;
+	rc = spec_walk(ctx, node, spec_group_fields, ARRAY_SIZE(spec_group_fields), g, what);
+	if (!g->name)
+		g->name = xasprintf("group-%zu", i);
+	free(what);
+	return rc;
+}
+
+/* Where workflow.tasks and workflow.groups go before they are merged into spec.groups. */
+struct spec_workflow {
+	struct spec *spec;
+	struct spec_task *tasks;
+	size_t ntasks;
+	struct spec_group *groups;
+	size_t ngroups;
+	struct spec_pos tasks_pos, groups_pos, name_pos;
+};
+
+static int
+spec_f_wf_tasks(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_workflow *wf = obj;
+
+	return spec_f_list(ctx, value, f->key, (void **)&wf->tasks, &wf->ntasks, sizeof(*wf->tasks),
+	                   spec_task_item, NULL);
+}
+
+static int
+spec_f_wf_groups(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	struct spec_workflow *wf = obj;
+
+	return spec_f_list(ctx, value, f->key, (void **)&wf->groups, &wf->ngroups,
+	                   sizeof(*wf->groups), spec_group_item, NULL);
+}
+
+/* The fields that land in struct spec itself are read through this shim. */
+static int
+spec_f_wf_spec(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+{
+	static const struct {
+		const char *key;
+		int (*parse)(struct spec_ctx *, yaml_node_t *, void *, const struct spec_field *);
+		size_t off;
+	} inner[] = {
+		{ "name", spec_f_str, offsetof(struct spec, name) },
+		{ "pool", spec_f_str, offsetof(struct spec, pool) },
+		{ "backend", spec_f_str, offsetof(struct spec, backend) },
+		{ "priority", spec_f_priority, 0 },
+		{ "resources", spec_f_resources, 0 },
+		{ "timeout", spec_f_timeout, 0 },
+	};
+	struct spec_workflow *wf = obj;
+
+	for (size_t i = 0; i < ARRAY_SIZE(inner); i++) {
+		if (strcmp(inner[i].key, f->key) == 0) {
+			struct spec_field g = { f->key, inner[i].parse, inner[i].off, 0,
+				                f->required };
+
+			return inner[i].parse(ctx, value, wf->spec, &g);
+		}
+	}
+	return 0;
+}
+
+static const struct spec_field spec_workflow_fields[] = {
+	{ "name", spec_f_wf_spec, 0, SPEC_POS(struct spec_workflow, name_pos), true },
+	{ "pool", spec_f_wf_spec, 0, 0, false },
+	{ "backend", spec_f_wf_spec, 0, 0, false },
+	{ "priority", spec_f_wf_spec, 0, 0, false },
+	{ "resources", spec_f_wf_spec, 0, 0, false },
+	{ "timeout", spec_f_wf_spec, 0, 0, false },
+	{ "tasks", spec_f_wf_tasks, 0, SPEC_POS(struct spec_workflow, tasks_pos), false },
+	{ "groups", spec_f_wf_groups, 0, SPEC_POS(struct spec_workflow, groups_pos), false },
+};
+
+/* Top-level tasks become groups of one named "<task>-group" (OSMO's WorkflowSpec.parse). */
+static void
+spec_merge_groups(struct spec *spec, struct spec_workflow *wf)
+{
+	spec->ngroups = wf->ngroups + wf->ntasks;
+	spec->groups = xcalloc(spec->ngroups ? spec->ngroups : 1, sizeof(*spec->groups));
+	for (size_t i = 0; i < wf->ngroups; i++)
+		spec->groups[i] = wf->groups[i];
+	for (size_t i = 0; i < wf->ntasks; i++) {
+		struct spec_group *g = &spec->groups[wf->ngroups + i];
+
+		*g = (struct spec_group){ .name = xasprintf("%s-group", wf->tasks[i].name),
+			                  .pos = wf->tasks[i].pos,
+			                  .barrier = true,
+			                  .ignore_nonlead_status = true,
+			                  .implicit = true,
+			                  .ntasks = 1 };
+		g->tasks = xcalloc(1, sizeof(*g->tasks));
+		g->tasks[0] = wf->tasks[i];
+	}
+	spec->from_tasks = wf->ntasks > 0;
+	free(wf->groups);
+	free(wf->tasks);
+}
+
+static int
+spec_parse_workflow(struct spec_ctx *ctx, yaml_node_t *node, struct spec *spec)
+{
+	struct spec_workflow wf = { .spec = spec };
+	int rc;
+
+	spec->pos = spec_pos_of(ctx, node);
+	rc = spec_walk(ctx, node, spec_workflow_fields, ARRAY_SIZE(spec_workflow_fields), &wf,
+	               "workflow");
+	/* OSMO checks truthiness: an empty list counts as absent. */
+	if (wf.ntasks && wf.ngroups)
+		rc = spec_error_at(ctx, wf.groups_pos,
+		                   "workflow has both 'tasks:' (line %u) and 'groups:'; use one or "
+		                   "the other",
+		                   wf.tasks_pos.line);
+	else if (!wf.ntasks && !wf.ngroups && spec_kind_of(node) == SPEC_KIND_MAP)
+		rc = spec_error_at(ctx, spec->pos,
+		                   "workflow needs 'tasks:' or 'groups:' with at least one entry");
+	spec->name_pos = wf.name_pos;
+	spec_merge_groups(spec, &wf);
+	if (!spec->resources_given) {
+		spec->resources = xcalloc(1, sizeof(*spec->resources));
+		spec->resources[0] =
+		        (struct spec_resource){ .name = xstrdup("default"), .cpu = -1, .gpu = -1 };
+		spec->nresources = 1;
+	}
+	return rc;
+}
+
+static int
+spec_parse_version(struct spec_ctx *ctx, yaml_node_t *node, struct spec *spec)
+{
+	const char *s = spec_scalar(node);
+	enum spec_kind k = spec_kind_of(node);
+	long long v = 0;
+
+	/* OSMO coerces: 2, "2" and 2.0 are all version 2. */
+	if ((k == SPEC_KIND_INT || k == SPEC_KIND_STR) && s && spec_int_value(s, &v) && v == 2)
+		spec->version = 2;
+	else if (k == SPEC_KIND_FLOAT && spec_float_value(s) == 2.0)
+		spec->version = 2;
+	else
+		return spec_error(ctx, node, "unsupported workflow version '%s' (must be 2)",
+		                  s ? s : spec_kind_names[k]);
+	return 0;
+}
+
+static int
+spec_parse_root(struct spec_ctx *ctx, struct spec *spec)
+{
+	yaml_node_t *root = yaml_document_get_root_node(ctx->doc), *workflow = NULL;
+	yaml_node_t *seen[3] = { NULL, NULL, NULL };
+	static const char *const keys[] = { "version", "workflow", "default-values" };
+	int rc = 0;
+
+	spec->version = 2;
+	if (!root || spec_kind_of(root) == SPEC_KIND_NULL)
+		return spec_error_at(ctx, (struct spec_pos){ 1, 1 },
+		                     "the spec is empty: expected a mapping with 'workflow:'");
+	if (root->type != YAML_MAPPING_NODE)
+		return spec_error(ctx, root, "the spec must be a mapping with 'workflow:', not %s",
+		                  spec_kind_names[spec_kind_of(root)]);
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *key = spec_node(ctx, p->key), *value = spec_node(ctx, p->value);
+		const char *k = spec_scalar(key);
+		size_t i = 0;
+
+		while (k && i < ARRAY_SIZE(keys) && strcmp(keys[i], k) != 0)
+			i++;
+		if (!k || i == ARRAY_SIZE(keys)) {
+			rc = spec_error(ctx, key,
+			                "unknown top-level key '%s' (expected version, "
+			                "workflow and default-values)",
+			                k ? k : "?");
+			continue;
+		}
+		if (seen[i]) {
+			rc = spec_error(ctx, key, "duplicate top-level key '%s'", k);
+			continue;
+		}
+		seen[i] = value;
+		if (i == 0 && spec_parse_version(ctx, value, spec) < 0)
+			rc = -1;
+		if (i == 1)
+			workflow = value;
+	}
+	if (!seen[1])
+		return spec_error(ctx, root, "no 'workflow:' section");
+	if (spec_parse_workflow(ctx, workflow, spec) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* ---- Validation ---- */
+
+/* OSMO's NAMEREGEX: [a-zA-Z]([a-zA-Z0-9_-]*[a-zA-Z0-9])? */
+static bool
+spec_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char c = s[i];
+		bool alnum =
+		        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		if (!alnum && !((c == '-' || c == '_') && i + 1 < n))
+			return false;
+	}
+	return true;
+}
+
+/* Kubernetes' view of a name, which is how OSMO compares them: lower case, '_' as '-'. */
+static char *
+spec_k8s_name(const char *s)
+{
+	char *k = xstrdup(s);
+
+	for (char *p = k; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+		else if (*p == '_')
+			*p = '-';
+	}
+	return k;
+}
+
+struct spec_name {
+	char *key; /* k8s name, or the exact name for lookups */
+	size_t order;
+	size_t group, task; /* task == SIZE_MAX for a group */
+	struct spec_pos pos;
+	const char *name;
+};
+
+static int
+spec_name_cmp(const void *a, const void *b)
+{
+	const struct spec_name *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+/* Every task and group name, sorted for duplicate checks and lookups. */
+static struct spec_name *
+spec_names(const struct spec *spec, bool k8s, bool with_groups, size_t *count)
+{
+	struct spec_name *v = xcalloc(spec_task_count(spec) + spec->ngroups + 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t g = 0; g < spec->ngroups; g++) {
+		const struct spec_group *gr = &spec->groups[g];
+
+		if (with_groups && !gr->implicit) {
+			v[n] = (struct spec_name){
+				k8s ? spec_k8s_name(gr->name) : xstrdup(gr->name),
+				n,
+				g,
+				SIZE_MAX,
+				gr->pos,
+				gr->name
+			};
+			n++;
+		}
+		for (size_t t = 0; t < gr->ntasks; t++) {
+			v[n] = (struct spec_name){ k8s ? spec_k8s_name(gr->tasks[t].name)
+				                       : xstrdup(gr->tasks[t].name),
+				                   n,
+				                   g,
+				                   t,
+				                   gr->tasks[t].pos,
+				                   gr->tasks[t].name };
+			n++;
+		}
+	}
+	qsort(v, n, sizeof(*v), spec_name_cmp);
+	*count = n;
+	return v;
+}
+
+static void
+spec_names_free(struct spec_name *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+}
+
+static const struct spec_name *
+spec_names_find(const struct spec_name *v, size_t n, const char *name)
+{
+	struct spec_name key = { .key = (char *)name, .order = 0 };
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (spec_name_cmp(&v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(v[lo].key, name) == 0 ? &v[lo] : NULL;
+}
+
+static void
+spec_check_names(struct spec *spec, struct strv *errors)
+{
+	struct spec_name *v;
+	size_t n;
+
+	if (spec->name && !spec_name_ok(spec->name))
+		spec_report(errors, spec->filename, spec->name_pos,
+		            "invalid workflow name '%s': %s", spec->name, SPEC_NAME_RULE);
+	for (size_t g = 0; g < spec->ngroups; g++) {
+		const struct spec_group *gr = &spec->groups[g];
+
+		if (!gr->implicit && !spec_name_ok(gr->name))
+			spec_report(errors, spec->filename, gr->pos, "invalid group name '%s': %s",
+			            gr->name, SPEC_NAME_RULE);
+		for (size_t t = 0; t < gr->ntasks; t++) {
+			const struct spec_task *task = &gr->tasks[t];
+			char *k = spec_k8s_name(task->name);
+
+			if (!spec_name_ok(task->name))
+				spec_report(errors, spec->filename, task->pos,
+				            "invalid task name '%s': %s", task->name,
+				            SPEC_NAME_RULE);
+			else if (strcmp(k, "osmo-ctrl") == 0)
+				spec_report(errors, spec->filename, task->pos,
+				            "task name '%s' is reserved by OSMO", task->name);
+			free(k);
+		}
+	}
+	/* OSMO: names are unique across tasks and groups, ignoring case and '-' versus '_'. */
+	v = spec_names(spec, true, true, &n);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(v[i].key, v[i - 1].key) != 0)
+			continue;
+		size_t first = i - 1;
+		while (first > 0 && strcmp(v[first - 1].key, v[i].key) == 0)
+			first--;
+		bool same = strcmp(v[i].name, v[first].name) == 0;
+		spec_report(errors, spec->filename, v[i].pos,
+		            "duplicate name '%s': '%s' (line %u) already uses it%s", v[i].name,
+		            v[first].name, v[first].pos.line,
+		            same ? "" : "; OSMO ignores case and treats '-' and '_' alike");
+	}
+	spec_names_free(v, n);
+}
+
+static void
+spec_check_leads(struct spec *spec, struct strv *errors)
+{
+	for (size_t g = 0; g < spec->ngroups; g++) {
+		struct spec_group *gr = &spec->groups[g];
+		size_t leads = 0, first = 0;
+
+		if (gr->ntasks == 0) {
+			spec_report(errors, spec->filename, gr->pos,
+			            "group '%s' needs at least one task", gr->name);
+			continue;
+		}
+		/* A group of one leads itself; a bigger one needs exactly one lead. */
+		if (gr->ntasks == 1) {
+			gr->tasks[0].lead = true;
+			gr->lead = 0;
+			continue;
+		}
+		for (size_t t = 0; t < gr->ntasks; t++) {
+			if (!gr->tasks[t].lead)
+				continue;
+			if (leads++ == 0) {
+				first = t;
+				continue;
+			}
+			spec_report(errors, spec->filename, gr->tasks[t].lead_pos,
+			            "group '%s' has more than one lead: '%s' and '%s' both say "
+			            "'lead: true'; exactly one task may lead",
+			            gr->name, gr->tasks[first].name, gr->tasks[t].name);
+		}
+		if (leads == 0)
+			spec_report(errors, spec->filename, gr->pos,
+			            "group '%s' has %zu tasks and no lead: mark exactly one 'lead: "
+			            "true' "
+			            "(the group ends when its lead exits)",
+			            gr->name, gr->ntasks);
+		gr->lead = first;
+	}
+}
+
+static void
+spec_check_task(struct spec *spec, const struct spec_group *gr, struct spec_task *task,
+                struct strv *errors)
+{
+	const char *want = task->resource ? task->resource : "default";
+
+	if (task->command.n == 0 && task->command_pos.line)
+		spec_report(errors, spec->filename, task->command_pos,
+		            "task '%s' needs at least one command", task->name);
+	for (size_t r = 0; r < spec->nresources && task->profile == SIZE_MAX; r++)
+		if (strcmp(spec->resources[r].name, want) == 0)
+			task->profile = r;
+	if (task->profile == SIZE_MAX && task->resource)
+		spec_report(errors, spec->filename, task->resource_pos,
+		            "resource profile '%s' is not defined under workflow.resources",
+		            task->resource);
+	else if (task->profile == SIZE_MAX)
+		spec_report(errors, spec->filename, task->pos,
+		            "task '%s' uses the 'default' resource profile, but workflow.resources "
+		            "does not define one",
+		            task->name);
+	for (size_t i = 0; i < task->nfiles; i++) {
+		const struct spec_file *f = &task->files[i];
+		const char *p = f->path;
+
+		if (!p)
+			continue;
+		while (*p == '/')
+			p++;
+		bool reserved = strncmp(p, "osmo", 4) == 0 && (p[4] == '/' || p[4] == '\0');
+		if (*p == '\0' || reserved)
+			spec_report(errors, spec->filename, f->pos,
+			            "file path '%s' is empty or under /osmo, which OSMO reserves",
+			            f->path);
+		for (size_t j = 0; j < i; j++)
+			if (task->files[j].path && strcmp(task->files[j].path, f->path) == 0)
+				spec_report(
+				        errors, spec->filename, f->pos,
+				        "task '%s' has two files at '%s' (the other at line %u)",
+				        task->name, f->path, task->files[j].pos.line);
+	}
+	for (size_t i = 0; i < task->ntokens; i++) {
+		const struct spec_token *tok = &task->tokens[i];
+		bool found = false;
+
+		switch (tok->kind) {
+		case SPEC_TOKEN_INPUT_INDEX:
+			if (tok->index >= 0 && (size_t)tok->index < task->ninputs)
+				break;
+			if (task->ninputs == 0)
+				spec_report(errors, spec->filename, tok->pos,
+				            "{{input:%s}} is out of range: task '%s' has no inputs",
+				            tok->arg, task->name);
+			else
+				spec_report(
+				        errors, spec->filename, tok->pos,
+				        "{{input:%s}} is out of range: task '%s' has %zu input%s "
+				        "({{input:0}} to {{input:%zu}})",
+				        tok->arg, task->name, task->ninputs,
+				        task->ninputs == 1 ? "" : "s", task->ninputs - 1);
+			break;
+		case SPEC_TOKEN_INPUT_TASK:
+			for (size_t k = 0; k < task->ninputs && !found; k++)
+				found = task->inputs[k].kind == SPEC_IO_TASK &&
+				        task->inputs[k].task &&
+				        strcmp(task->inputs[k].task, tok->arg) == 0;
+			if (!found)
+				spec_report(errors, spec->filename, tok->pos,
+				            "{{input:%s}}: task '%s' has no input from a task "
+				            "named '%s'",
+				            tok->arg, task->name, tok->arg);
+			break;
+		case SPEC_TOKEN_HOST:
+			for (size_t k = 0; k < gr->ntasks && !found; k++)
+				found = strcmp(gr->tasks[k].name, tok->arg) == 0;
+			if (found)
+				break;
+			const struct spec_group *other = NULL;
+			if (spec_find_task(spec, tok->arg, &other))
+				spec_report(errors, spec->filename, tok->pos,
+				            "{{host:%s}} reaches only tasks of the same group: "
+				            "'%s' is in "
+				            "group '%s', '%s' in group '%s'",
+				            tok->arg, tok->arg, other->name, task->name, gr->name);
+			else
+				spec_report(errors, spec->filename, tok->pos,
+				            "{{host:%s}}: there is no task '%s' in group '%s'",
+				            tok->arg, tok->arg, gr->name);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+struct spec_edge {
+	size_t from, to; /* group indices: to waits for from */
+	struct spec_pos pos;
+	bool dataset;
+};
+
+struct spec_graph {
+	struct spec_edge *v;
+	size_t n, cap;
+	size_t *out_start; /* edges leaving group g: out[out_start[g] .. out_start[g + 1]) */
+	size_t *out;
+};
+
+static void
+spec_graph_add(struct spec_graph *gr, size_t from, size_t to, struct spec_pos pos, bool dataset)
+{
+	if (gr->n == gr->cap) {
+		gr->cap = gr->cap ? gr->cap * 2 : 64;
+		gr->v = xreallocarray(gr->v, gr->cap, sizeof(*gr->v));
+	}
+	gr->v[gr->n++] = (struct spec_edge){ from, to, pos, dataset };
+}
+
+/* Edges by the group they leave, so a walk visits each edge once. */
+static void
+spec_graph_index(struct spec_graph *gr, size_t ngroups)
+{
+	size_t *fill = xcalloc(ngroups + 1, sizeof(*fill));
+
+	gr->out_start = xcalloc(ngroups + 1, sizeof(*gr->out_start));
+	gr->out = xcalloc(gr->n + 1, sizeof(*gr->out));
+	for (size_t e = 0; e < gr->n; e++)
+		gr->out_start[gr->v[e].from + 1]++;
+	for (size_t g = 0; g < ngroups; g++)
+		gr->out_start[g + 1] += gr->out_start[g];
+	for (size_t e = 0; e < gr->n; e++)
+		gr->out[gr->out_start[gr->v[e].from] + fill[gr->v[e].from]++] = e;
+	free(fill);
+}
+
+/* Who writes which dataset, sorted by name so each input finds its producers by search. */
+struct spec_producer {
+	const char *name;
+	size_t len;
+	size_t group;
+};
+
+static int
+spec_producer_cmp(const void *a, const void *b)
+{
+	const struct spec_producer *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->name, y->name, n);
+
+	if (c == 0)
+		c = (x->len > y->len) - (x->len < y->len);
+	return c ? c : (x->group > y->group) - (x->group < y->group);
+}
+
+/* A dataset's identity within a workflow: "[bucket/]name", without a ":tag". */
+static size_t
+spec_dataset_key_len(const char *name)
+{
+	const char *colon = strchr(name, ':');
+
+	return colon ? (size_t)(colon - name) : strlen(name);
+}
+
+static void
+spec_collect_edges(struct spec *spec, struct spec_graph *graph, struct strv *errors)
+{
+	size_t n, np = 0, nout = 0;
+	struct spec_name *names = spec_names(spec, false, false, &n);
+	struct spec_producer *prod;
+
+	for (size_t g = 0; g < spec->ngroups; g++)
+		for (size_t t = 0; t < spec->groups[g].ntasks; t++)
+			nout += spec->groups[g].tasks[t].noutputs;
+	prod = xcalloc(nout + 1, sizeof(*prod));
+	for (size_t g = 0; g < spec->ngroups; g++) {
+		for (size_t t = 0; t < spec->groups[g].ntasks; t++) {
+			const struct spec_task *task = &spec->groups[g].tasks[t];
+
+			for (size_t o = 0; o < task->noutputs; o++) {
+				const char *name = task->outputs[o].name;
+
+				if (name)
+					prod[np++] = (struct spec_producer){
+						name, spec_dataset_key_len(name), g
+					};
+			}
+		}
+	}
+	qsort(prod, np, sizeof(*prod), spec_producer_cmp);
+	for (size_t g = 0; g < spec->ngroups; g++) {
+		const struct spec_group *gr = &spec->groups[g];
+
+		for (size_t t = 0; t < gr->ntasks; t++) {
+			const struct spec_task *task = &gr->tasks[t];
+
+			for (size_t i = 0; i < task->ninputs; i++) {
+				const struct spec_io *in = &task->inputs[i];
+
+				/* A field that failed to parse was reported already. */
+				if ((in->kind == SPEC_IO_DATASET && !in->name) ||
+				    (in->kind == SPEC_IO_TASK && !in->task))
+					continue;
+				if (in->kind == SPEC_IO_DATASET) {
+					struct spec_producer key = { in->name,
+						                     spec_dataset_key_len(in->name),
+						                     0 };
+					size_t lo = 0, hi = np;
+
+					/* Produced in this workflow by another group: wait for it. */
+					while (lo < hi) {
+						size_t mid = lo + (hi - lo) / 2;
+
+						if (spec_producer_cmp(&prod[mid], &key) < 0)
+							lo = mid + 1;
+						else
+							hi = mid;
+					}
+					for (size_t k = lo;
+					     k < np && prod[k].len == key.len &&
+					     memcmp(prod[k].name, key.name, key.len) == 0;
+					     k++)
+						if (prod[k].group != g &&
+						    (k == lo || prod[k - 1].group != prod[k].group))
+							spec_graph_add(graph, prod[k].group, g,
+							               in->ref_pos, true);
+					continue;
+				}
+				if (in->kind != SPEC_IO_TASK || in->workflow_id)
+					continue;
+				const struct spec_name *up = spec_names_find(names, n, in->task);
+				if (!up) {
+					spec_report(errors, spec->filename, in->ref_pos,
+					            "input task '%s' of task '%s' is not a task of "
+					            "this "
+					            "workflow",
+					            in->task, task->name);
+				} else if (up->group == g) {
+					spec_report(errors, spec->filename, in->ref_pos,
+					            "task '%s' takes input from '%s' in its own "
+					            "group '%s'; "
+					            "a group's tasks start together, so it would "
+					            "wait for "
+					            "itself",
+					            task->name, in->task, gr->name);
+				} else {
+					spec_graph_add(graph, up->group, g, in->ref_pos, false);
+				}
+			}
+		}
+	}
+	spec_names_free(names, n);
+	free(prod);
+}
+
+static const char *
+spec_node_label(const struct spec *spec, size_t g, struct strbuf *sb)
+{
+	const struct spec_group *gr = &spec->groups[g];
+
+	if (gr->implicit)
+		strbuf_addf(sb, "task '%s'", gr->tasks[0].name);
+	else
+		strbuf_addf(sb, "group '%s'", gr->name);
+	return sb->buf;
+}
+
+/*
+ * Kahn's algorithm leaves exactly the groups on or after a cycle. Walking back along
+ * incoming edges from any of them must come round to a group already seen: that loop is a
+ * cycle, reported once at the input that closes it.
+ */
+static void
+spec_check_cycles(struct spec *spec, const struct spec_graph *graph, bool *in_cycle,
+                  struct strv *errors)
+{
+	size_t ng = spec->ngroups;
+	size_t *indeg = xcalloc(ng + 1, sizeof(*indeg)), *queue = xcalloc(ng + 1, sizeof(*queue));
+	size_t *back = xcalloc(ng + 1, sizeof(*back)); /* an incoming edge from a remaining group */
+	size_t *seen = xcalloc(ng + 1, sizeof(*seen));
+	bool *done = xcalloc(ng + 1, sizeof(*done));
+	size_t head = 0, tail = 0;
+
+	for (size_t e = 0; e < graph->n; e++)
+		indeg[graph->v[e].to]++;
+	for (size_t g = 0; g < ng; g++)
+		if (indeg[g] == 0)
+			queue[tail++] = g;
+	while (head < tail) {
+		size_t g = queue[head++];
+
+		done[g] = true;
+		for (size_t k = graph->out_start[g]; k < graph->out_start[g + 1]; k++)
+			if (--indeg[graph->v[graph->out[k]].to] == 0)
+				queue[tail++] = graph->v[graph->out[k]].to;
+	}
+	for (size_t e = 0; e < graph->n; e++)
+		if (!done[graph->v[e].from] && !done[graph->v[e].to])
+			back[graph->v[e].to] = e + 1;
+	for (size_t start = 0; start < ng; start++) {
+		size_t g = start, stamp = start + 1;
+
+		if (done[start])
+			continue;
+		while (!done[g] && seen[g] != stamp && !in_cycle[g]) {
+			seen[g] = stamp;
+			g = graph->v[back[g] - 1].from;
+		}
+		if (done[g] || in_cycle[g] || seen[g] != stamp) {
+			/* Reached a cycle already reported: this group only follows it. */
+			for (size_t h = start; seen[h] == stamp && !in_cycle[h];
+			     h = graph->v[back[h] - 1].from)
+				seen[h] = 0;
+			continue;
+		}
+		/* g is on a new cycle: collect it, start at its first group, report forwards. */
+		size_t len = 0, lowest = g, h = g;
+		do {
+			in_cycle[h] = true;
+			lowest = h < lowest ? h : lowest;
+			h = graph->v[back[h] - 1].from;
+			len++;
+		} while (h != g);
+		size_t *cyc = xcalloc(len, sizeof(*cyc));
+		h = lowest;
+		for (size_t i = len; i-- > 0;) {
+			cyc[i] = h;
+			h = graph->v[back[h] - 1].from;
+		}
+		/* cyc runs backwards from lowest; print it forwards, closing on lowest. */
+		struct strbuf msg = { 0 }, label = { 0 };
+		strbuf_addstr(&msg, "dependency cycle: ");
+		for (size_t i = 0; i < len; i++) {
+			size_t node = cyc[(i + len - 1) % len];
+
+			strbuf_reset(&label);
+			strbuf_addf(&msg, "%s -> ", spec_node_label(spec, node, &label));
+		}
+		strbuf_reset(&label);
+		strbuf_addstr(&msg, spec_node_label(spec, lowest, &label));
+		spec_report(errors, spec->filename, graph->v[back[lowest] - 1].pos, "%s", msg.buf);
+		strbuf_free(&msg);
+		strbuf_free(&label);
+		free(cyc);
+	}
+	free(indeg);
+	free(queue);
+	free(back);
+	free(seen);
+	free(done);
+}
+
+static int
+spec_size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Appends the names of groups idx[0..n) to sv in spec order, each once. */
+static void
+spec_push_groups(const struct spec *spec, size_t *idx, size_t n, struct strv *sv)
+{
+	qsort(idx, n, sizeof(*idx), spec_size_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || idx[i] != idx[i - 1])
+			strv_push(sv, spec->groups[idx[i]].name);
+}
+
+static void
+spec_link_groups(struct spec *spec, const struct spec_graph *graph, const bool *in_cycle,
+                 struct strv *errors)
+{
+	size_t *idx = xcalloc(graph->n + 1, sizeof(*idx));
+	size_t *in_start = xcalloc(spec->ngroups + 1, sizeof(*in_start));
+	size_t *fill = xcalloc(spec->ngroups + 1, sizeof(*fill));
+
+	for (size_t e = 0; e < graph->n; e++) {
+		const struct spec_edge *ed = &graph->v[e];
+		struct spec_group *from = &spec->groups[ed->from], *to = &spec->groups[ed->to];
+
+		/* OSMO wants a task input's group listed before the group that reads it. */
+		if (ed->dataset || ed->from < ed->to || (in_cycle[ed->from] && in_cycle[ed->to]))
+			continue;
+		if (spec->from_tasks && from->implicit && to->implicit)
+			spec_report(errors, spec->filename, ed->pos,
+			            "task '%s' takes input from task '%s', which comes later; OSMO "
+			            "needs upstream tasks listed first",
+			            to->tasks[0].name, from->tasks[0].name);
+		else
+			spec_report(
+			        errors, spec->filename, ed->pos,
+			        "group '%s' takes input from group '%s', which comes later; OSMO "
+			        "needs upstream groups listed first",
+			        to->name, from->name);
+	}
+	/* Downstream from the edges by source; upstream by bucketing the edges per target. */
+	for (size_t g = 0; g < spec->ngroups; g++) {
+		size_t n = 0;
+
+		for (size_t k = graph->out_start[g]; k < graph->out_start[g + 1]; k++)
+			idx[n++] = graph->v[graph->out[k]].to;
+		spec_push_groups(spec, idx, n, &spec->groups[g].downstream);
+	}
+	for (size_t e = 0; e < graph->n; e++)
+		in_start[graph->v[e].to + 1]++;
+	for (size_t g = 0; g < spec->ngroups; g++)
+		in_start[g + 1] += in_start[g];
+	for (size_t e = 0; e < graph->n; e++) {
+		size_t to = graph->v[e].to;
+
+		idx[in_start[to] + fill[to]++] = graph->v[e].from;
+	}
+	for (size_t g = 0; g < spec->ngroups; g++)
+		spec_push_groups(spec, idx + in_start[g], in_start[g + 1] - in_start[g],
+		                 &spec->groups[g].upstream);
+	free(fill);
+	free(in_start);
+	free(idx);
+}
+
+/* ---- Sections and defaults ---- */
+
+/* The byte range of the default-values section: OSMO finds it with a regex on the raw text. */
+static int
+spec_find_defaults(struct spec_ctx *ctx, const char *raw, size_t len, size_t *start, size_t *end)
+{
+	static const char key[] = "default-values:";
+	size_t found = 0;
+
+	*start = *end = len;
+	for (size_t line = 0; line < len;) {
+		const char *nl = memchr(raw + line, '\n', len - line);
+		size_t next = nl ? (size_t)(nl - raw) + 1 : len;
+
+		if (len - line >= sizeof(key) - 1 &&
+		    memcmp(raw + line, key, sizeof(key) - 1) == 0) {
+			if (found++) {
+				spec_error_at(
+				        ctx, spec_text_pos(&ctx->source, line),
+				        "a second default-values section (the first is at line %u)",
+				        spec_text_pos(&ctx->source, *start).line);
+				return -1;
+			}
+			*start = line;
+			/* It runs to the next line that starts with something other than space or #. */
+			size_t e = next;
+			while (e < len && (raw[e] == ' ' || raw[e] == '\t' || raw[e] == '#' ||
+			                   raw[e] == '\n' || raw[e] == '\r')) {
+				const char *nl2 = memchr(raw + e, '\n', len - e);
+
+				e = nl2 ? (size_t)(nl2 - raw) + 1 : len;
+			}
+			*end = e;
+		}
+		line = next;
+	}
+	return 0;
+}
+
+/* A YAML value as the Python value Jinja would see. */
+static int
+spec_default_value(struct spec_ctx *ctx, yaml_node_t *node, const char *name,
+                   struct template_value *out, unsigned depth)
+{
+	const char *s = spec_scalar(node);
+	long long i;
+
+	switch (spec_kind_of(node)) {
+	case SPEC_KIND_NULL:
+		*out = (struct template_value){ .type = TEMPLATE_NONE };
+		return 0;
+	case SPEC_KIND_BOOL:
+		*out = (struct template_value){ .type = TEMPLATE_BOOL,
+			                        .b = spec_in(s, spec_bool_true,
+			                                     ARRAY_SIZE(spec_bool_true)) };
+		return 0;
+	case SPEC_KIND_INT:
+		if (spec_int_value(s, &i)) {
+			*out = (struct template_value){ .type = TEMPLATE_INT, .i = i };
+			return 0;
+		}
+		break;
+	case SPEC_KIND_FLOAT:
+		*out = (struct template_value){ .type = TEMPLATE_FLOAT, .f = spec_float_value(s) };
+		return 0;
+	case SPEC_KIND_SEQ:
+		if (depth > SPEC_MAX_DEPTH)
+			return spec_error(ctx, node, "default-values '%s' is nested too deeply",
+			                  name);
+		*out = (struct template_value){ .type = TEMPLATE_LIST };
+		out->items = xcalloc(
+		        (size_t)(node->data.sequence.items.top - node->data.sequence.items.start) +
+		                1,
+		        sizeof(*out->items));
+		for (yaml_node_item_t *it = node->data.sequence.items.start;
+		     it < node->data.sequence.items.top; it++) {
+			if (spec_default_value(ctx, spec_node(ctx, *it), name, &out->items[out->n],
+			                       depth + 1) < 0) {
+				template_value_free(out);
+				return -1;
+			}
+			out->n++;
+		}
+		return 0;
+	case SPEC_KIND_MAP:
+		return spec_error(ctx, node,
+		                  "default-values '%s': mappings are not supported (use "
+		                  "separate variables)",
+		                  name);
+	case SPEC_KIND_STR:
+		break;
+	}
+	*out = (struct template_value){ .type = TEMPLATE_STR,
+		                        .s = xstrdup(s),
+		                        .n = node->data.scalar.length };
+	return 0;
+}
+
+/* Reads the default-values section (plain YAML, never rendered) into vars. */
+static int
+spec_read_defaults(struct spec_ctx *ctx, const char *raw, size_t start, size_t end,
+                   struct template_vars *vars)
+{
+	yaml_document_t doc;
+	yaml_node_t *root, *map = NULL;
+	int rc = 0;
+
+	spec_text_init(&ctx->rendered, raw + start, end - start);
+	ctx->base = start;
+	if (spec_yaml_load(ctx, &doc) < 0) {
+		spec_text_free(&ctx->rendered);
+		return -1;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (root && root->type == YAML_MAPPING_NODE &&
+	    root->data.mapping.pairs.start < root->data.mapping.pairs.top)
+		map = spec_node(ctx, root->data.mapping.pairs.start->value);
+	if (map && spec_kind_of(map) != SPEC_KIND_NULL && map->type != YAML_MAPPING_NODE)
+		rc = spec_error(ctx, map, "default-values must be a mapping of names to values");
+	else if (map && map->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+		     p < map->data.mapping.pairs.top; p++) {
+			const char *name = spec_scalar(spec_node(ctx, p->key));
+			struct template_value v;
+
+			if (!name) {
+				rc = spec_error(ctx, spec_node(ctx, p->key),
+				                "default-values names must be plain names");
+				continue;
+			}
+			if (spec_default_value(ctx, spec_node(ctx, p->value), name, &v, 0) < 0) {
+				rc = -1;
+				continue;
+			}
+			template_vars_set(vars, name, v);
+		}
+	}
+	yaml_document_delete(&doc);
+	ctx->doc = NULL;
+	spec_text_free(&ctx->rendered);
+	ctx->base = 0;
+	return rc;
+}
+
+static int
+spec_render(struct spec_ctx *ctx, const char *raw, size_t len, const struct strv *set_vars,
+            const struct strv *set_string_vars, struct template_output *out)
+{
+	struct template_vars vars = { 0 };
+	struct template_source src = { raw, len, ctx->filename, len, len };
+	const char *nul;
+	int rc = 0;
+
+	*out = (struct template_output){ 0 };
+	if (len > SPEC_MAX_BYTES)
+		return spec_error_at(ctx, (struct spec_pos){ 0 }, "the spec is larger than %u MiB",
+		                     SPEC_MAX_BYTES >> 20);
+	if ((nul = memchr(raw, '\0', len)))
+		return spec_error_at(ctx, spec_text_pos(&ctx->source, (size_t)(nul - raw)),
+		                     "the spec holds a NUL byte: it is not text");
+	if (spec_find_defaults(ctx, raw, len, &src.skip_start, &src.skip_end) < 0)
+		return -1;
+	if (src.skip_start < len &&
+	    spec_read_defaults(ctx, raw, src.skip_start, src.skip_end, &vars) < 0)
+		rc = -1;
+	const struct strv *lists[] = { set_vars, set_string_vars };
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		for (size_t i = 0; lists[l] && i < lists[l]->n; i++) {
+			char *err;
+
+			if (template_vars_assign(&vars, lists[l]->v[i], l == 1, &err) < 0) {
+				spec_error_at(ctx, (struct spec_pos){ 0 }, "%s: %s",
+				              l ? "--set-string" : "--set", err);
+				free(err);
+				rc = -1;
+			}
+		}
+	}
+	if (rc == 0 && template_render(&src, &vars, out, ctx->errors) < 0)
+		rc = -1;
+	template_vars_free(&vars);
+	return rc;
+}
+
+/* Parses ctx->rendered (set up by the caller) into spec. */
+static int
+spec_parse_ctx(struct spec_ctx *ctx, struct spec *spec)
+{
+	yaml_document_t doc;
+	int rc;
+
+	if (spec_yaml_load(ctx, &doc) < 0)
+		return -1;
+	rc = spec_parse_root(ctx, spec);
+	yaml_document_delete(&doc);
+	ctx->doc = NULL;
+	return rc;
+}
+
+static void
+spec_spec_init(struct spec *spec, const char *filename)
+{
+	*spec = (struct spec){
+		.filename = xstrdup(filename), .version = 2, .exec_timeout = -1, .queue_timeout = -1
+	};
+}
+
+/* ---- Freeing ---- */
+
+static void
+spec_io_free(struct spec_io *io)
+{
+	free(io->task);
+	free(io->workflow_id);
+	free(io->name);
+	free(io->path);
+	free(io->url);
+	free(io->regex);
+	strv_free(&io->paths);
+	strv_free(&io->metadata);
+	strv_free(&io->labels);
+}
+
+static void
+spec_task_free(struct spec_task *t)
+{
+	free(t->name);
+	free(t->image);
+	strv_free(&t->command);
+	strv_free(&t->args);
+	spec_map_free(&t->environment);
+	for (size_t i = 0; i < t->nfiles; i++) {
+		free(t->files[i].path);
+		free(t->files[i].contents);
+		free(t->files[i].localpath);
+	}
+	free(t->files);
+	for (size_t i = 0; i < t->ninputs; i++)
+		spec_io_free(&t->inputs[i]);
+	free(t->inputs);
+	for (size_t i = 0; i < t->noutputs; i++)
+		spec_io_free(&t->outputs[i]);
+	free(t->outputs);
+	free(t->resource);
+	for (size_t i = 0; i < t->nexit_actions; i++) {
+		free(t->exit_actions[i].codes);
+		free(t->exit_actions[i].ranges);
+	}
+	free(t->exit_actions);
+	for (size_t i = 0; i < t->ncheckpoints; i++) {
+		free(t->checkpoints[i].path);
+		free(t->checkpoints[i].url);
+		free(t->checkpoints[i].regex);
+	}
+	free(t->checkpoints);
+	free(t->download_type);
+	free(t->cache_size);
+	free(t->backend);
+	strv_free(&t->volume_mounts);
+	spec_map_free(&t->credentials);
+	spec_map_free(&t->extra);
+	for (size_t i = 0; i < t->ntokens; i++)
+		free(t->tokens[i].arg);
+	free(t->tokens);
+}
+
+/* Errors by place in the file; those without a place first, ties in the order found. */
+struct spec_sorted {
+	unsigned line, col;
+	size_t order;
+	char *text;
+};
+
+static int
+spec_sorted_cmp(const void *a, const void *b)
+{
+	const struct spec_sorted *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+static void
+spec_sort_errors(struct strv *errors, size_t from, const char *filename)
+{
+	size_t n = errors->n - from, flen = strlen(filename);
+	struct spec_sorted *v;
+
+	if (n < 2)
+		return;
+	v = xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		const char *e = errors->v[from + i];
+
+		/* "too many errors" has no file name: it stays last. */
+		v[i] = (struct spec_sorted){ UINT_MAX, UINT_MAX, i, errors->v[from + i] };
+		if (strncmp(e, filename, flen) == 0 && e[flen] == ':' &&
+		    sscanf(e + flen + 1, "%u:%u:", &v[i].line, &v[i].col) != 2)
+			v[i].line = v[i].col = 0;
+	}
+	qsort(v, n, sizeof(*v), spec_sorted_cmp);
+	for (size_t i = 0; i < n; i++)
+		errors->v[from + i] = v[i].text;
+	free(v);
+}
+
+/* ---- Public ---- */
+
+int
+spec_prepare(const char *raw, size_t len, const char *filename, const struct strv *set_vars,
+             const struct strv *set_string_vars, char **rendered, struct strv *errors)
+{
+	struct spec_ctx ctx = { .filename = filename, .errors = errors };
+	struct template_output out;
+	int rc;
+
+	*rendered = NULL;
+	spec_text_init(&ctx.source, raw, len);
+	rc = spec_render(&ctx, raw, len, set_vars, set_string_vars, &out);
+	spec_text_free(&ctx.source);
+	if (rc < 0)
+		return -1;
+	*rendered = out.text;
+	out.text = NULL;
+	template_output_free(&out);
+	return 0;
+}
+
+int
+spec_parse(const char *text, size_t len, const char *filename, struct spec *out,
+           struct strv *errors)
+{
+	struct spec_ctx ctx = { .filename = filename, .errors = errors };
+	int rc;
+
+	spec_spec_init(out, filename);
+	spec_text_init(&ctx.source, text, len);
+	spec_text_init(&ctx.rendered, text, len);
+	rc = spec_parse_ctx(&ctx, out);
+	spec_text_free(&ctx.rendered);
+	spec_text_free(&ctx.source);
+	return rc;
+}
+
+int
+spec_validate(struct spec *spec, struct strv *errors)
+{
+	size_t before = errors->n;
+	struct spec_graph graph = { 0 };
+	bool *in_cycle = xcalloc(spec->ngroups + 1, sizeof(*in_cycle));
+
+	spec_check_names(spec, errors);
+	spec_check_leads(spec, errors);
+	for (size_t g = 0; g < spec->ngroups; g++)
+		for (size_t t = 0; t < spec->groups[g].ntasks; t++)
+			spec_check_task(spec, &spec->groups[g], &spec->groups[g].tasks[t], errors);
+	spec_collect_edges(spec, &graph, errors);
+	spec_graph_index(&graph, spec->ngroups);
+	spec_check_cycles(spec, &graph, in_cycle, errors);
+	spec_link_groups(spec, &graph, in_cycle, errors);
+	free(graph.v);
+	free(graph.out_start);
+	free(graph.out);
+	free(in_cycle);
+	return errors->n > before ? -1 : 0;
+}
+
+int
+spec_load(const char *raw, size_t len, const char *filename, const struct strv *set_vars,
+          const struct strv *set_string_vars, struct spec *out, char **rendered,
+          struct strv *errors)
+{
+	struct spec_ctx ctx = { .filename = filename, .errors = errors };
+	struct template_output map;
+	size_t first_error = errors->n;
+	int rc;
+
+	spec_spec_init(out, filename);
+	if (rendered)
+		*rendered = NULL;
+	spec_text_init(&ctx.source, raw, len);
+	rc = spec_render(&ctx, raw, len, set_vars, set_string_vars, &map);
+	if (rc == 0) {
+		ctx.map = &map;
+		spec_text_init(&ctx.rendered, map.text, map.len);
+		/* Once the YAML loads, every rule runs, so one pass reports every error. */
+		yaml_document_t doc;
+		rc = spec_yaml_load(&ctx, &doc);
+		if (rc == 0) {
+			rc = spec_parse_root(&ctx, out);
+			yaml_document_delete(&doc);
+			ctx.doc = NULL;
+			if (spec_validate(out, errors) < 0)
+				rc = -1;
+		}
+		spec_text_free(&ctx.rendered);
+		if (rendered) {
+			*rendered = map.text;
+			map.text = NULL;
+		}
+		template_output_free(&map);
+	}
+	spec_text_free(&ctx.source);
+	spec_sort_errors(errors, first_error, filename);
+	return rc;
+}
+
+void
+spec_free(struct spec *spec)
+{
+	free(spec->filename);
+	free(spec->name);
+	free(spec->pool);
+	free(spec->backend);
+	free(spec->priority);
+	for (size_t r = 0; r < spec->nresources; r++) {
+		struct spec_resource *res = &spec->resources[r];
+
+		free(res->name);
+		free(res->memory);
+		free(res->storage);
+		free(res->platform);
+		strv_free(&res->nodes_excluded);
+		spec_map_free(&res->extra);
+	}
+	free(spec->resources);
+	for (size_t g = 0; g < spec->ngroups; g++) {
+		struct spec_group *gr = &spec->groups[g];
+
+		free(gr->name);
+		for (size_t t = 0; t < gr->ntasks; t++)
+			spec_task_free(&gr->tasks[t]);
+		free(gr->tasks);
+		strv_free(&gr->upstream);
+		strv_free(&gr->downstream);
+	}
+	free(spec->groups);
+	*spec = (struct spec){ 0 };
+}
+
+int
+spec_parse_duration(const char *s, int64_t *seconds)
+{
+	size_t digits = strspn(s, "0123456789");
+	long long v;
+	char *end;
+
+	if (digits == 0 || digits > 15)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	for (size_t i = 0; i < ARRAY_SIZE(spec_duration_units); i++) {
+		if (strcmp(s + digits, spec_duration_units[i].unit) == 0) {
+			*seconds = (int64_t)v * spec_duration_units[i].num /
+			           spec_duration_units[i].den;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+spec_parse_quantity(const char *s, double *bytes)
+{
+	size_t digits = 0;
+	bool dot = false;
+	char *end;
+
+	/* OSMO's RESOURCE_REGEX: (\d+(?:\.\d+)?)([a-zA-Z]*) */
+	while ((s[digits] >= '0' && s[digits] <= '9') ||
+	       (s[digits] == '.' && !dot && digits && s[digits + 1] >= '0' &&
+	        s[digits + 1] <= '9')) {
+		dot |= s[digits] == '.';
+		digits++;
+	}
+	if (digits == 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(spec_units); i++) {
+		if (strcmp(s + digits, spec_units[i].unit) == 0) {
+			*bytes = strtod(s, &end) * pow(1024.0, spec_units[i].power);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+spec_exit_action_for(const struct spec_task *task, int code)
+{
+	for (size_t i = 0; i < task->nexit_actions; i++)
+		for (size_t r = 0; r < task->exit_actions[i].nranges; r++)
+			if (code >= task->exit_actions[i].ranges[r].lo &&
+			    code <= task->exit_actions[i].ranges[r].hi)
+				return (int)task->exit_actions[i].action;
+	return -1;
+}
+
+const char *
+spec_exit_action_name(enum spec_exit_action action)
+{
+	return action < SPEC_EXIT_N ? spec_exit_names[action] : "?";
+}
+
+size_t
+spec_task_count(const struct spec *spec)
+{
+	size_t n = 0;
+
+	for (size_t g = 0; g < spec->ngroups; g++)
+		n += spec->groups[g].ntasks;
+	return n;
+}
+
+const struct spec_group *
+spec_find_group(const struct spec *spec, const char *name)
+{
+	for (size_t g = 0; g < spec->ngroups; g++)
+		if (strcmp(spec->groups[g].name, name) == 0)
+			return &spec->groups[g];
+	return NULL;
+}
+
+const struct spec_task *
+spec_find_task(const struct spec *spec, const char *name, const struct spec_group **group)
+{
+	for (size_t g = 0; g < spec->ngroups; g++) {
+		for (size_t t = 0; t < spec->groups[g].ntasks; t++) {
+			if (strcmp(spec->groups[g].tasks[t].name, name) == 0) {
+				if (group)
+					*group = &spec->groups[g];
+				return &spec->groups[g].tasks[t];
+			}
+		}
+	}
+	return NULL;
+}
