@@ -17,6 +17,7 @@
 #include "golden.h"
 #include "log_tail.h"
 #include "proc.h"
+#include "wait.h"
 
 struct itest {
 	char dir[64]; /* scratch: routes, request log, login.yaml */
@@ -155,25 +156,10 @@ itest_cb(struct itest_wait *w)
 	return (struct api_callbacks){ .done = itest_done, .data = itest_data, .ctx = w };
 }
 
-/* Drives the client's poll loop until w->done or the deadline; fails the test on timeout. */
 static void
 itest_wait_for(struct itest *t, struct itest_wait *w, int timeout_ms)
 {
-	int64_t deadline = clock_mono_ms() + timeout_ms;
-	struct pollfd fds[32];
-
-	while (!w->done) {
-		int64_t now = clock_mono_ms();
-		int n = http_pollfds(t->http, fds, 32);
-		int to = http_timeout_ms(t->http, now);
-
-		assert_true(now < deadline);
-		if (to < 0 || to > deadline - now)
-			to = (int)(deadline - now);
-		if (poll(fds, (nfds_t)n, to) < 0)
-			assert_int_equal(errno, EINTR);
-		http_dispatch(t->http, fds, n, clock_mono_ms());
-	}
+	wait_http_until(t->http, &w->done, timeout_ms);
 }
 
 static void

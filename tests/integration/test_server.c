@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "proc.h"
+#include "wait.h"
 
 #define STEST_TIMEOUT_MS 10000
 
@@ -98,31 +99,10 @@ stest_teardown(void **state)
 	return 0;
 }
 
-/* One round of the client's poll loop, bounded by deadline; fails the test past it. */
-static void
-stest_step(struct stest *t, int64_t deadline)
-{
-	struct pollfd fds[512];
-	int64_t now = clock_mono_ms();
-	int n = http_pollfds(t->http, fds, 512);
-	int to = http_timeout_ms(t->http, now);
-
-	assert_true(now < deadline);
-	if (to < 0 || to > deadline - now)
-		to = (int)(deadline - now);
-	if (poll(fds, (nfds_t)n, to) < 0)
-		assert_int_equal(errno, EINTR);
-	http_dispatch(t->http, fds, n, clock_mono_ms());
-}
-
-/* Drives the client's poll loop until *done or the deadline; fails the test on timeout. */
 static void
 stest_wait_for(struct stest *t, const bool *done, int timeout_ms)
 {
-	int64_t deadline = clock_mono_ms() + timeout_ms;
-
-	while (!*done)
-		stest_step(t, deadline);
+	wait_http_until(t->http, done, timeout_ms);
 }
 
 /* Drives the loop until a stream has delivered its first line. */
@@ -133,7 +113,7 @@ stest_wait_first_line(struct stest *t, const struct stest_reply *r)
 
 	while (!r->data.len || !strstr(r->data.buf, "line 1\n")) {
 		assert_false(r->done);
-		stest_step(t, deadline);
+		wait_http_step(t->http, deadline);
 	}
 }
 

@@ -1,0 +1,38 @@
+/* wait.c: bounded rounds of the client's poll loop for integration tests. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <poll.h>
+
+#include "wait.h"
+
+#define WAIT_MAX_FDS 512
+
+void
+wait_http_step(struct http *h, int64_t deadline)
+{
+	struct pollfd fds[WAIT_MAX_FDS];
+	int64_t now = clock_mono_ms();
+	int n = http_pollfds(h, fds, WAIT_MAX_FDS);
+	int to = http_timeout_ms(h, now);
+
+	assert_true(now < deadline);
+	if (to < 0 || to > deadline - now)
+		to = (int)(deadline - now);
+	if (poll(fds, (nfds_t)n, to) < 0)
+		assert_int_equal(errno, EINTR);
+	http_dispatch(h, fds, n, clock_mono_ms());
+}
+
+void
+wait_http_until(struct http *h, const bool *done, int timeout_ms)
+{
+	int64_t deadline = clock_mono_ms() + timeout_ms;
+
+	while (!*done)
+		wait_http_step(h, deadline);
+}
