@@ -166,3 +166,13 @@ osmo_time_format_log(int64_t ms, char buf[OSMO_TIME_BUF])
 	time_split(ms, &y, &mo, &d, &h, &mi, &s, &frac);
 	snprintf(buf, OSMO_TIME_BUF, "%04d/%02u/%02u %02d:%02d:%02d", y, mo, d, h, mi, s);
 }
+
+double
+osmo_time_span_s(int64_t start_ms, int64_t end_ms, int64_t now_ms)
+{
+	int64_t end = end_ms ? end_ms : now_ms;
+
+	if (!start_ms)
+		return -1;
+	return end > start_ms ? (double)(end - start_ms) / 1000.0 : 0;
+}

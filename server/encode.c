@@ -71,15 +71,13 @@ encode_print(cJSON *root)
 	return out;
 }
 
-/* Seconds from a to b (b = 0: now), or -1 when a was never reached. */
+/* Submit to start (or to the end, or now): OSMO's queued_time. */
 static double
-encode_span(int64_t a, int64_t b, int64_t now_ms)
+encode_queued_s(const struct eng_workflow *wf, int64_t now_ms)
 {
-	if (!a)
-		return -1;
-	int64_t end = b ? b : now_ms;
+	int64_t until = wf->start_ms ? wf->start_ms : wf->end_ms ? wf->end_ms : now_ms;
 
-	return end > a ? (double)(end - a) / 1000.0 : 0;
+	return osmo_time_span_s(wf->submit_ms, until, now_ms);
 }
 
 static cJSON *
@@ -195,8 +193,6 @@ encode_workflow(const struct eng_workflow *wf, const char *base, bool verbose, b
 	cJSON *o = cJSON_CreateObject();
 	cJSON *groups = cJSON_CreateArray();
 	cJSON *plugins = cJSON_CreateObject();
-	int64_t queued_until = wf->start_ms ? wf->start_ms : wf->end_ms ? wf->end_ms : now_ms;
-
 	encode_add_str(o, "name", wf->id);
 	encode_add_str(o, "uuid", wf->uuid);
 	encode_add_str(o, "submitted_by", wf->user);
@@ -220,8 +216,8 @@ encode_workflow(const struct eng_workflow *wf, const char *base, bool verbose, b
 	encode_add_time(o, "end_time", wf->end_ms);
 	encode_add_secs(o, "exec_timeout", wf->exec_timeout_s);
 	encode_add_secs(o, "queue_timeout", wf->queue_timeout_s);
-	encode_add_secs(o, "duration", encode_span(wf->start_ms, wf->end_ms, now_ms));
-	encode_add_secs(o, "queued_time", encode_span(wf->submit_ms, queued_until, now_ms));
+	encode_add_secs(o, "duration", osmo_time_span_s(wf->start_ms, wf->end_ms, now_ms));
+	encode_add_secs(o, "queued_time", encode_queued_s(wf, now_ms));
 	encode_add_str(o, "status", osmo_status_wire(wf->status));
 	encode_add_str(o, "outputs", "");
 	for (size_t i = 0; !skip_groups && i < wf->n_groups; i++)
@@ -244,16 +240,14 @@ static cJSON *
 encode_list_entry(const struct eng_workflow *wf, const char *base, int64_t now_ms)
 {
 	cJSON *o = cJSON_CreateObject();
-	int64_t queued_until = wf->start_ms ? wf->start_ms : wf->end_ms ? wf->end_ms : now_ms;
-
 	encode_add_str(o, "user", wf->user);
 	encode_add_str(o, "name", wf->id);
 	encode_add_str(o, "workflow_uuid", wf->uuid);
 	encode_add_time(o, "submit_time", wf->submit_ms);
 	encode_add_time(o, "start_time", wf->start_ms);
 	encode_add_time(o, "end_time", wf->end_ms);
-	encode_add_secs(o, "queued_time", encode_span(wf->submit_ms, queued_until, now_ms));
-	encode_add_secs(o, "duration", encode_span(wf->start_ms, wf->end_ms, now_ms));
+	encode_add_secs(o, "queued_time", encode_queued_s(wf, now_ms));
+	encode_add_secs(o, "duration", osmo_time_span_s(wf->start_ms, wf->end_ms, now_ms));
 	encode_add_str(o, "status", osmo_status_wire(wf->status));
 	encode_add_owned(o, "overview", xasprintf("%s/api/workflow/%s", base, wf->id));
 	encode_add_owned(o, "logs", xasprintf("%s/api/workflow/%s/logs", base, wf->id));

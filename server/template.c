@@ -1958,6 +1958,28 @@ template_filter_lower(struct template_ctx *ctx, size_t at, struct template_value
 	return template_filter_case(v, false);
 }
 
+/* Trims template whitespace in place: returns the first kept byte, cuts after the last. */
+static char *
+template_trim(char *s)
+{
+	char *b;
+
+	while (template_is_space(*s))
+		s++;
+	for (b = s + strlen(s); b > s && template_is_space(b[-1]); b--)
+		b[-1] = '\0';
+	return s;
+}
+
+/* A conversion filter's answer: the converted value, else its default argument as Jinja does. */
+static void
+template_filter_result(struct template_value *v, bool ok, struct template_value converted,
+                       struct template_value *args, size_t nargs)
+{
+	template_value_free(v);
+	*v = !ok && nargs ? template_value_copy(&args[0]) : converted;
+}
+
 static int
 template_filter_int(struct template_ctx *ctx, size_t at, struct template_value *v,
                     struct template_value *args, size_t nargs)
@@ -1972,12 +1994,7 @@ template_filter_int(struct template_ctx *ctx, size_t at, struct template_value *
 	else if (v->type == TEMPLATE_FLOAT && isfinite(v->f) && fabs(v->f) < 9.2e18)
 		i = (long long)v->f;
 	else if (v->type == TEMPLATE_STR) {
-		char *s = xstrndup(v->s, v->n), *a = s, *b;
-
-		while (template_is_space(*a))
-			a++;
-		for (b = a + strlen(a); b > a && template_is_space(b[-1]); b--)
-			b[-1] = '\0';
+		char *s = xstrndup(v->s, v->n), *a = template_trim(s);
 		if (!template_parse_int(a, &i)) {
 			ok = template_parse_float(a, &f) && isfinite(f) && fabs(f) < 9.2e18;
 			i = ok ? (long long)f : 0;
@@ -1985,13 +2002,7 @@ template_filter_int(struct template_ctx *ctx, size_t at, struct template_value *
 		free(s);
 	} else
 		ok = false;
-	if (!ok && nargs) {
-		template_value_free(v);
-		*v = template_value_copy(&args[0]);
-		return 0;
-	}
-	template_value_free(v);
-	*v = template_int_value(ok ? i : 0);
+	template_filter_result(v, ok, template_int_value(ok ? i : 0), args, nargs);
 	return 0;
 }
 
@@ -2006,22 +2017,11 @@ template_filter_float(struct template_ctx *ctx, size_t at, struct template_value
 
 	(void)ctx, (void)at;
 	if (v->type == TEMPLATE_STR) {
-		char *s = xstrndup(v->s, v->n), *a = s, *b;
-
-		while (template_is_space(*a))
-			a++;
-		for (b = a + strlen(a); b > a && template_is_space(b[-1]); b--)
-			b[-1] = '\0';
+		char *s = xstrndup(v->s, v->n), *a = template_trim(s);
 		ok = template_parse_float(a, &f);
 		free(s);
 	}
-	if (!ok && nargs) {
-		template_value_free(v);
-		*v = template_value_copy(&args[0]);
-		return 0;
-	}
-	template_value_free(v);
-	*v = template_float_value(ok ? f : 0.0);
+	template_filter_result(v, ok, template_float_value(ok ? f : 0.0), args, nargs);
 	return 0;
 }
 

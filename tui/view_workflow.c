@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "osmo_time.h"
 #include "text.h"
 #include "theme.h"
 
@@ -57,16 +58,6 @@ view_group_order(const struct osmo_workflow *wf)
 	free(indeg);
 	free(done);
 	return order;
-}
-
-static double
-view_workflow_span(int64_t start_ms, int64_t end_ms, int64_t now_ms)
-{
-	if (!start_ms)
-		return -1;
-	int64_t end = end_ms ? end_ms : now_ms;
-
-	return end > start_ms ? (double)(end - start_ms) / 1000.0 : 0;
 }
 
 static int
@@ -236,7 +227,7 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 		else
 			counts[3]++;
 	}
-	format_duration(view_workflow_span(g->start_ms, g->end_ms, rc->now_ms), dur);
+	format_duration(osmo_time_span_s(g->start_ms, g->end_ms, rc->now_ms), dur);
 	col = view_workflow_cell(c, row, col, w[TC_NAME], STYLE_HEADER, g->name);
 	col = view_workflow_cell(c, row, col, w[TC_ST], st,
 	                         theme_status_glyph(g->status, rc->ascii));
@@ -287,7 +278,7 @@ view_workflow_task_row(const struct render_ctx *rc, const struct osmo_task *t, b
 		         format_exit_meaning(t->exit_code));
 	else
 		snprintf(exitbuf, sizeof(exitbuf), "-");
-	format_duration(view_workflow_span(t->start_ms, t->end_ms, rc->now_ms), dur);
+	format_duration(osmo_time_span_s(t->start_ms, t->end_ms, rc->now_ms), dur);
 	col = view_workflow_cell(c, row, col, w[TC_NAME], base, name);
 	if (t->lead)
 		canvas_style(c, row, 2, 1, STYLE_LEAD);

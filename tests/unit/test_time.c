@@ -304,6 +304,17 @@ test_round_trip(void **state)
 	}
 }
 
+static void
+test_span(void **state)
+{
+	(void)state;
+	assert_true(osmo_time_span_s(0, 5000, 9000) < 0);
+	assert_true(osmo_time_span_s(1000, 3500, 9000) == 2.5);
+	assert_true(osmo_time_span_s(1000, 0, 9000) == 8.0);
+	/* A clock behind the server's start never shows a negative duration. */
+	assert_true(osmo_time_span_s(9000, 0, 1000) == 0.0);
+}
+
 int
 main(void)
 {
@@ -317,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_parse_truncated),
 		cmocka_unit_test(test_parse_truncated_offset),
 		cmocka_unit_test(test_pre_epoch),
+		cmocka_unit_test(test_span),
 		cmocka_unit_test(test_days_from_civil),
 		cmocka_unit_test(test_format_iso),
 		cmocka_unit_test(test_format_log),
