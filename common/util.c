@@ -303,3 +303,22 @@ clock_wall_ms(void)
 {
 	return util_clock_ms(CLOCK_REALTIME);
 }
+
+char *
+util_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct strbuf sb = { 0 };
+	char buf[65536];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	if (len)
+		*len = sb.len;
+	strbuf_addstr(&sb, "");
+	return strbuf_detach(&sb);
+}

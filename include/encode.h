@@ -3,6 +3,7 @@
 #define OSMO_ENCODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine_model.h"
@@ -24,5 +25,33 @@ char *encode_validation_error(const char *where, const char *param, const char *
                               const char *input);
 /* Pydantic's naive UTC form, or JSON null for 0. */
 void encode_time(int64_t ms, char buf[40]);
+
+/* State file limits: two specs of SPEC_MAX_BYTES and the record fit; lists hold MAX_ITEMS. */
+#define ENCODE_STATE_VERSION   1
+#define ENCODE_STATE_MAX_BYTES ((size_t)64 << 20)
+#define ENCODE_STATE_MAX_ITEMS 100000u
+
+/* The whole record as JSON, for the state directory: every field, so a parse gives it back. */
+char *encode_state(const struct eng_workflow *wf);
+/* Fills out (zeroed first) from encode_state's JSON; 0, or -1 with *err (caller frees) naming
+ * the bad key, and out freed. */
+int encode_state_parse(const char *json, size_t len, struct eng_workflow *out, char **err);
+
+/* TemplateSpec request bodies (routes.c) */
+
+/* POST /api/pool/{pool}/workflow's body: OSMO's TemplateSpec. */
+struct encode_template_spec {
+	char *file; /* NULL: the body was JSON null, which the service takes as no spec */
+	struct strv set_variables, set_string_variables;
+	char *uploaded_templated_spec; /* NULL when absent or null */
+};
+
+/*
+ * Parses a body as pydantic's TemplateSpec (file required, extra keys forbidden): 0, or -1 with
+ * *err_json (caller frees) set to FastAPI's 422 body naming every bad part.
+ */
+int encode_template_spec_parse(const char *json, size_t len, struct encode_template_spec *out,
+                               char **err_json);
+void encode_template_spec_free(struct encode_template_spec *ts);
 
 #endif

@@ -58,8 +58,9 @@ struct eng_workflow {
 	struct strv tags;
 	struct eng_label *labels;
 	size_t n_labels;
-	char *spec;          /* the rendered spec, served by /spec */
-	char *template_spec; /* the uploaded templated text, or NULL */
+	char *spec;           /* the rendered spec, served by /spec */
+	char *template_spec;  /* the uploaded templated text, or NULL */
+	struct strv env_vars; /* submit's env_vars ("K=V"), given to every task */
 };
 
 void eng_workflow_free(struct eng_workflow *wf);

@@ -69,7 +69,7 @@ struct spec_checkpoint {
 };
 
 /* OSMO's exit actions (ExitAction in src/utils/job/task.py); keys are matched ignoring case. */
-#define SPEC_EXIT_ACTIONS(_) _(COMPLETE) _(FAIL) _(RESCHEDULE)
+#define SPEC_EXIT_ACTIONS(_) _(COMPLETE) _(FAIL) _(RESCHEDULE) _(RESTART)
 
 enum spec_exit_action {
 #define SPEC_EXIT_ENUM(name) SPEC_EXIT_##name,

@@ -50,6 +50,9 @@ bool strv_contains(const struct strv *sv, const char *s);
 size_t strlcpy_safe(char *dst, const char *src, size_t size);
 bool str_starts_with(const char *s, const char *prefix);
 
+/* A whole file, NUL-terminated (*len excludes the NUL); NULL with errno when unreadable. */
+char *util_read_file(const char *path, size_t *len);
+
 /* Replaces invalid UTF-8 with U+FFFD; returns a new string. */
 char *utf8_sanitize(const char *s, size_t len);
 

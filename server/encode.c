@@ -2,6 +2,9 @@
 #include "encode.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,4 +335,561 @@ encode_validation_error(const char *where, const char *param, const char *msg, c
 	cJSON_AddItemToArray(detail, d);
 	cJSON_AddItemToObject(o, "detail", detail);
 	return encode_print(o);
+}
+
+/* The state file: every member of the record under its own name, tables shared by both ways. */
+enum state_kind {
+	SK_STR,    /* char *, null for NULL */
+	SK_INT,    /* int; with aux, null when the bool at aux is false */
+	SK_MS,     /* int64_t, a JSON number: exact up to 2^53 */
+	SK_SECS,   /* double; -1 (none) when missing */
+	SK_BOOL,   /* bool */
+	SK_STATUS, /* enum osmo_status by wire name; unknown names are errors */
+	SK_UUID,   /* char[33] */
+	SK_STRV,   /* struct strv */
+	SK_ARRAY,  /* objects into a pointer at off, count at aux, each by sub */
+};
+
+struct state_table;
+
+struct state_field {
+	const char *key;
+	enum state_kind kind;
+	bool required;
+	size_t off;
+	size_t aux;
+	const struct state_table *sub;
+};
+
+struct state_table {
+	const struct state_field *fields;
+	size_t n;
+	size_t size; /* of one element, for SK_ARRAY */
+};
+
+#define STATE_NO_AUX  ((size_t)-1)
+#define STATE_PATH    160
+#define STATE_MAX_INT 9007199254740992.0 /* 2^53: larger doubles skip integers */
+#define SF(type, key, kind, req, member)                                   \
+	{                                                                  \
+		key, kind, req, offsetof(type, member), STATE_NO_AUX, NULL \
+	}
+#define SF_HAS(type, key, member, has)                                                \
+	{                                                                             \
+		key, SK_INT, false, offsetof(type, member), offsetof(type, has), NULL \
+	}
+#define SF_ARRAY(type, key, req, member, count, table)                                   \
+	{                                                                                \
+		key, SK_ARRAY, req, offsetof(type, member), offsetof(type, count), table \
+	}
+#define STATE_TABLE(fields, type)                        \
+	{                                                \
+		fields, ARRAY_SIZE(fields), sizeof(type) \
+	}
+
+#define L struct eng_label
+static const struct state_field state_label_fields[] = {
+	SF(L, "key", SK_STR, true, key),
+	SF(L, "value", SK_STR, false, value),
+};
+#undef L
+
+#define T struct eng_task
+static const struct state_field state_task_fields[] = {
+	SF(T, "name", SK_STR, true, name),
+	SF(T, "retry_id", SK_INT, false, retry_id),
+	SF(T, "status", SK_STATUS, true, status),
+	SF(T, "lead", SK_BOOL, false, lead),
+	SF_HAS(T, "exit_code", exit_code, has_exit_code),
+	SF(T, "failure_message", SK_STR, false, failure_message),
+	SF(T, "uuid", SK_UUID, false, uuid),
+	SF(T, "processing_ms", SK_MS, false, processing_ms),
+	SF(T, "scheduling_ms", SK_MS, false, scheduling_ms),
+	SF(T, "initializing_ms", SK_MS, false, initializing_ms),
+	SF(T, "start_ms", SK_MS, false, start_ms),
+	SF(T, "end_ms", SK_MS, false, end_ms),
+	SF(T, "input_download_start_ms", SK_MS, false, input_download_start_ms),
+	SF(T, "input_download_end_ms", SK_MS, false, input_download_end_ms),
+	SF(T, "output_upload_start_ms", SK_MS, false, output_upload_start_ms),
+};
+#undef T
+
+static const struct state_table state_label_table =
+        STATE_TABLE(state_label_fields, struct eng_label);
+static const struct state_table state_task_table = STATE_TABLE(state_task_fields, struct eng_task);
+
+#define G struct eng_group
+static const struct state_field state_group_fields[] = {
+	SF(G, "name", SK_STR, true, name),
+	SF(G, "status", SK_STATUS, true, status),
+	SF(G, "failure_message", SK_STR, false, failure_message),
+	SF(G, "ignore_nonlead", SK_BOOL, false, ignore_nonlead),
+	SF(G, "processing_ms", SK_MS, false, processing_ms),
+	SF(G, "scheduling_ms", SK_MS, false, scheduling_ms),
+	SF(G, "initializing_ms", SK_MS, false, initializing_ms),
+	SF(G, "start_ms", SK_MS, false, start_ms),
+	SF(G, "end_ms", SK_MS, false, end_ms),
+	SF(G, "upstream", SK_STRV, false, upstream),
+	SF(G, "downstream", SK_STRV, false, downstream),
+	SF_ARRAY(G, "tasks", false, tasks, n_tasks, &state_task_table),
+};
+#undef G
+
+static const struct state_table state_group_table =
+        STATE_TABLE(state_group_fields, struct eng_group);
+
+#define W struct eng_workflow
+static const struct state_field state_workflow_fields[] = {
+	SF(W, "id", SK_STR, true, id),
+	SF(W, "name", SK_STR, true, name),
+	SF(W, "job", SK_INT, true, job),
+	SF(W, "uuid", SK_UUID, false, uuid),
+	SF(W, "user", SK_STR, false, user),
+	SF(W, "cancelled_by", SK_STR, false, cancelled_by),
+	SF(W, "pool", SK_STR, false, pool),
+	SF(W, "priority", SK_STR, false, priority),
+	SF(W, "parent_name", SK_STR, false, parent_name),
+	SF(W, "parent_job_id", SK_INT, false, parent_job_id),
+	SF(W, "submit_ms", SK_MS, true, submit_ms),
+	SF(W, "start_ms", SK_MS, false, start_ms),
+	SF(W, "end_ms", SK_MS, false, end_ms),
+	SF(W, "exec_timeout_s", SK_SECS, false, exec_timeout_s),
+	SF(W, "queue_timeout_s", SK_SECS, false, queue_timeout_s),
+	SF(W, "status", SK_STATUS, true, status),
+	SF(W, "tags", SK_STRV, false, tags),
+	SF_ARRAY(W, "labels", false, labels, n_labels, &state_label_table),
+	SF(W, "env_vars", SK_STRV, false, env_vars),
+	SF(W, "spec", SK_STR, false, spec),
+	SF(W, "template_spec", SK_STR, false, template_spec),
+	SF_ARRAY(W, "groups", true, groups, n_groups, &state_group_table),
+};
+#undef W
+
+static const struct state_table state_workflow_table =
+        STATE_TABLE(state_workflow_fields, struct eng_workflow);
+
+static const char *const encode_state_expected[] = {
+	[SK_STR] = "expected a string or null",
+	[SK_INT] = "expected an integer",
+	[SK_MS] = "expected an integer of milliseconds",
+	[SK_SECS] = "expected a number of seconds",
+	[SK_BOOL] = "expected true or false",
+	[SK_STATUS] = "expected a status name",
+	[SK_UUID] = "expected a string of at most 32 characters",
+	[SK_STRV] = "expected a list of strings",
+	[SK_ARRAY] = "expected a list of objects",
+};
+
+static void
+encode_state_add(cJSON *o, const struct state_table *t, const char *base)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct state_field *f = &t->fields[i];
+		const void *p = base + f->off;
+		cJSON *v = NULL;
+		char uuid[33];
+
+		switch (f->kind) {
+		case SK_STR:
+			v = *(char *const *)p ? cJSON_CreateString(*(char *const *)p)
+			                      : cJSON_CreateNull();
+			break;
+		case SK_INT:
+			v = f->aux != STATE_NO_AUX && !*(const bool *)(base + f->aux)
+			            ? cJSON_CreateNull()
+			            : cJSON_CreateNumber(*(const int *)p);
+			break;
+		case SK_MS:
+			v = cJSON_CreateNumber((double)*(const int64_t *)p);
+			break;
+		case SK_SECS:
+			/* JSON has no NaN or infinity; both mean no timeout, as -1 does. */
+			v = cJSON_CreateNumber(isfinite(*(const double *)p) ? *(const double *)p
+			                                                    : -1);
+			break;
+		case SK_BOOL:
+			v = cJSON_CreateBool(*(const bool *)p);
+			break;
+		case SK_STATUS:
+			v = cJSON_CreateString(osmo_status_wire(*(const enum osmo_status *)p));
+			break;
+		case SK_UUID:
+			snprintf(uuid, sizeof(uuid), "%.32s", (const char *)p);
+			v = cJSON_CreateString(uuid);
+			break;
+		case SK_STRV:
+			v = encode_strv(p);
+			break;
+		case SK_ARRAY:
+			v = cJSON_CreateArray();
+			for (size_t j = 0; j < *(const size_t *)(base + f->aux); j++) {
+				cJSON *el = cJSON_CreateObject();
+
+				encode_state_add(el, f->sub, *(char *const *)p + j * f->sub->size);
+				cJSON_AddItemToArray(v, el);
+			}
+			break;
+		}
+		cJSON_AddItemToObject(o, f->key, v);
+	}
+}
+
+char *
+encode_state(const struct eng_workflow *wf)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "version", ENCODE_STATE_VERSION);
+	encode_state_add(o, &state_workflow_table, (const char *)wf);
+	return encode_print(o);
+}
+
+static int encode_state_fail(char **err, const char *path, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static int
+encode_state_fail(char **err, const char *path, const char *fmt, ...)
+{
+	struct strbuf sb = { 0 };
+	va_list ap;
+
+	if (!err)
+		return -1;
+	strbuf_addf(&sb, "%s: ", path[0] ? path : "state");
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	free(*err);
+	*err = strbuf_detach(&sb);
+	return -1;
+}
+
+static int encode_state_fields(const cJSON *obj, const struct state_table *t, char *base,
+                               const char *prefix, char **err);
+
+static int
+encode_state_array(const cJSON *item, const struct state_field *f, char *base, const char *path,
+                   char **err)
+{
+	void **elems = (void **)(base + f->off);
+	size_t *n = (size_t *)(base + f->aux);
+	const cJSON *el;
+	char sub[STATE_PATH];
+
+	*elems = xcalloc((size_t)cJSON_GetArraySize(item) + 1, f->sub->size);
+	cJSON_ArrayForEach(el, item)
+	{
+		snprintf(sub, sizeof(sub), "%.100s[%zu]", path, *n);
+		/* Counted before filling, so eng_workflow_free frees a half-read element too. */
+		(*n)++;
+		if (encode_state_fields(el, f->sub, (char *)*elems + (*n - 1) * f->sub->size, sub,
+		                        err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+encode_state_strv(const cJSON *item, struct strv *out, const char *path, char **err)
+{
+	const cJSON *el;
+
+	cJSON_ArrayForEach(el, item)
+	{
+		if (!cJSON_IsString(el))
+			return encode_state_fail(err, path, "item %zu: expected a string", out->n);
+		strv_push(out, el->valuestring);
+	}
+	return 0;
+}
+
+/* Reads one present, non-null value into base + f->off. */
+static int
+encode_state_value(const cJSON *item, const struct state_field *f, char *base, const char *path,
+                   char **err)
+{
+	void *dst = base + f->off;
+	double d = item->valuedouble;
+	bool integral = cJSON_IsNumber(item) && isfinite(d) && d == floor(d);
+	enum osmo_status status;
+
+	switch (f->kind) {
+	case SK_STR:
+		if (!cJSON_IsString(item))
+			break;
+		*(char **)dst = xstrdup(item->valuestring);
+		return 0;
+	case SK_INT:
+		if (!integral || d < INT_MIN || d > INT_MAX)
+			break;
+		*(int *)dst = (int)d;
+		if (f->aux != STATE_NO_AUX)
+			*(bool *)(base + f->aux) = true;
+		return 0;
+	case SK_MS:
+		if (!integral || fabs(d) > STATE_MAX_INT)
+			break;
+		*(int64_t *)dst = (int64_t)d;
+		return 0;
+	case SK_SECS:
+		if (!cJSON_IsNumber(item) || !isfinite(d))
+			break;
+		*(double *)dst = d;
+		return 0;
+	case SK_BOOL:
+		if (!cJSON_IsBool(item))
+			break;
+		*(bool *)dst = cJSON_IsTrue(item);
+		return 0;
+	case SK_STATUS:
+		if (!cJSON_IsString(item))
+			break;
+		status = osmo_status_from_wire(item->valuestring);
+		/* from_wire maps unknown names to UNKNOWN; a state file never holds one. */
+		if (strcmp(osmo_status_wire(status), item->valuestring) != 0)
+			return encode_state_fail(err, path, "unknown status");
+		*(enum osmo_status *)dst = status;
+		return 0;
+	case SK_UUID:
+		if (!cJSON_IsString(item) || strlen(item->valuestring) > 32)
+			break;
+		strlcpy_safe(dst, item->valuestring, 33);
+		return 0;
+	case SK_STRV:
+	case SK_ARRAY:
+		if (!cJSON_IsArray(item))
+			break;
+		/* Capped so a corrupt file cannot ask for gigabytes; the file size caps lists too. */
+		if ((size_t)cJSON_GetArraySize(item) > ENCODE_STATE_MAX_ITEMS)
+			return encode_state_fail(err, path, "more than %u items",
+			                         ENCODE_STATE_MAX_ITEMS);
+		return f->kind == SK_STRV ? encode_state_strv(item, dst, path, err)
+		                          : encode_state_array(item, f, base, path, err);
+	}
+	return encode_state_fail(err, path, "%s", encode_state_expected[f->kind]);
+}
+
+static int
+encode_state_fields(const cJSON *obj, const struct state_table *t, char *base, const char *prefix,
+                    char **err)
+{
+	char path[STATE_PATH];
+
+	if (!cJSON_IsObject(obj))
+		return encode_state_fail(err, prefix, "expected an object");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct state_field *f = &t->fields[i];
+		const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, f->key);
+
+		snprintf(path, sizeof(path), "%.120s%s%s", prefix, prefix[0] ? "." : "", f->key);
+		if (f->kind == SK_SECS)
+			/* cppcheck-suppress invalidPointerCast ; the table says this member is a double */
+			*(double *)(base + f->off) = -1;
+		if (!item || cJSON_IsNull(item)) {
+			if (f->required)
+				return encode_state_fail(err, path, "%s",
+				                         item ? "must not be null" : "missing");
+			continue;
+		}
+		if (encode_state_value(item, f, base, path, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+encode_state_parse(const char *json, size_t len, struct eng_workflow *out, char **err)
+{
+	const char *end = NULL;
+	const cJSON *version;
+	cJSON *root;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (err)
+		*err = NULL;
+	if (!json || len == 0)
+		return encode_state_fail(err, "", "empty");
+	if (len > ENCODE_STATE_MAX_BYTES)
+		return encode_state_fail(err, "", "%zu bytes is more than the %zu MiB limit", len,
+		                         ENCODE_STATE_MAX_BYTES >> 20);
+	root = cJSON_ParseWithLengthOpts(json, len, &end, false);
+	if (!root)
+		return encode_state_fail(err, "", "invalid JSON at byte %zu of %zu",
+		                         end && end >= json ? (size_t)(end - json) : 0, len);
+	while ((size_t)(end - json) < len &&
+	       (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	version = cJSON_GetObjectItemCaseSensitive(root, "version");
+	if ((size_t)(end - json) < len)
+		encode_state_fail(err, "", "unexpected data after JSON at byte %zu",
+		                  (size_t)(end - json));
+	else if (!cJSON_IsObject(root))
+		encode_state_fail(err, "", "expected an object");
+	else if (!version)
+		encode_state_fail(err, "version", "missing");
+	else if (!cJSON_IsNumber(version))
+		encode_state_fail(err, "version", "expected an integer");
+	else if (version->valuedouble != ENCODE_STATE_VERSION)
+		encode_state_fail(err, "version", "%g is not supported; this osmo-local reads %d",
+		                  version->valuedouble, ENCODE_STATE_VERSION);
+	else
+		rc = encode_state_fields(root, &state_workflow_table, (char *)out, "", err);
+	cJSON_Delete(root);
+	if (rc < 0)
+		eng_workflow_free(out);
+	return rc;
+}
+
+/* TemplateSpec request bodies (routes.c) */
+
+enum encode_ts_kind { ENCODE_TS_STR, ENCODE_TS_OPT_STR, ENCODE_TS_STRV };
+
+/* TemplateSpec's fields in pydantic's order, which is also the order of its errors. */
+static const struct encode_ts_field {
+	const char *key;
+	enum encode_ts_kind kind;
+	bool required;
+	size_t off;
+} encode_ts_fields[] = {
+	{ "file", ENCODE_TS_STR, true, offsetof(struct encode_template_spec, file) },
+	{ "set_variables", ENCODE_TS_STRV, false,
+	  offsetof(struct encode_template_spec, set_variables) },
+	{ "set_string_variables", ENCODE_TS_STRV, false,
+	  offsetof(struct encode_template_spec, set_string_variables) },
+	{ "uploaded_templated_spec", ENCODE_TS_OPT_STR, false,
+	  offsetof(struct encode_template_spec, uploaded_templated_spec) },
+};
+
+/* One FastAPI 422 detail about the body: loc is "body", then key and index when given. */
+static cJSON *
+encode_body_error(cJSON *detail, const char *type, const char *key, int index, const char *msg,
+                  const cJSON *input)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON *loc = cJSON_CreateArray();
+
+	encode_add_str(d, "type", type);
+	cJSON_AddItemToArray(loc, cJSON_CreateString("body"));
+	if (key)
+		cJSON_AddItemToArray(loc, cJSON_CreateString(key));
+	if (index >= 0)
+		cJSON_AddItemToArray(loc, cJSON_CreateNumber(index));
+	cJSON_AddItemToObject(d, "loc", loc);
+	encode_add_str(d, "msg", msg);
+	cJSON_AddItemToObject(d, "input",
+	                      input ? cJSON_Duplicate(input, true) : cJSON_CreateObject());
+	cJSON_AddItemToArray(detail, d);
+	return d;
+}
+
+static void
+encode_ts_string(cJSON *detail, const struct encode_ts_field *f, const cJSON *v, char **out)
+{
+	if (cJSON_IsString(v))
+		*out = xstrdup(v->valuestring);
+	else if (!(f->kind == ENCODE_TS_OPT_STR && cJSON_IsNull(v)))
+		encode_body_error(detail, "string_type", f->key, -1,
+		                  "Input should be a valid string", v);
+}
+
+static void
+encode_ts_strv(cJSON *detail, const struct encode_ts_field *f, const cJSON *v, struct strv *out)
+{
+	int i = 0;
+
+	if (!cJSON_IsArray(v)) {
+		encode_body_error(detail, "list_type", f->key, -1, "Input should be a valid list",
+		                  v);
+		return;
+	}
+	for (const cJSON *item = v->child; item; item = item->next, i++) {
+		if (cJSON_IsString(item))
+			strv_push(out, item->valuestring);
+		else
+			encode_body_error(detail, "string_type", f->key, i,
+			                  "Input should be a valid string", item);
+	}
+}
+
+static bool
+encode_ts_known(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(encode_ts_fields); i++)
+		if (strcmp(encode_ts_fields[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* Fields in order, then extra keys in body order, as pydantic reports them. */
+static void
+encode_ts_fill(cJSON *detail, const cJSON *root, struct encode_template_spec *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(encode_ts_fields); i++) {
+		const struct encode_ts_field *f = &encode_ts_fields[i];
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, f->key);
+		void *member = (char *)out + f->off;
+
+		if (!v && f->required)
+			encode_body_error(detail, "missing", f->key, -1, "Field required", root);
+		else if (v && f->kind == ENCODE_TS_STRV)
+			encode_ts_strv(detail, f, v, member);
+		else if (v)
+			encode_ts_string(detail, f, v, member);
+	}
+	for (const cJSON *v = root->child; v; v = v->next)
+		if (!encode_ts_known(v->string))
+			encode_body_error(detail, "extra_forbidden", v->string, -1,
+			                  "Extra inputs are not permitted", v);
+}
+
+int
+encode_template_spec_parse(const char *json, size_t len, struct encode_template_spec *out,
+                           char **err_json)
+{
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
+	cJSON *detail = cJSON_CreateArray();
+	cJSON *o;
+
+	memset(out, 0, sizeof(*out));
+	/* json.loads refuses anything but whitespace after the value. */
+	while (root && end < json + len && *end && strchr(" \t\r\n", *end))
+		end++;
+	if (!root || end != json + len) {
+		cJSON *d = encode_body_error(detail, "json_invalid", NULL,
+		                             (int)((end ? end : json) - json), "JSON decode error",
+		                             NULL);
+		cJSON *ctx = cJSON_CreateObject();
+
+		encode_add_str(ctx, "error", root ? "Extra data" : "Expecting value");
+		cJSON_AddItemToObject(d, "ctx", ctx);
+	} else if (!cJSON_IsNull(root) && !cJSON_IsObject(root)) {
+		encode_body_error(
+		        detail, "model_attributes_type", NULL, -1,
+		        "Input should be a valid dictionary or object to extract fields from",
+		        root);
+	} else if (cJSON_IsObject(root)) {
+		encode_ts_fill(detail, root, out);
+	}
+	cJSON_Delete(root);
+	if (!cJSON_GetArraySize(detail)) {
+		cJSON_Delete(detail);
+		return 0;
+	}
+	encode_template_spec_free(out);
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "detail", detail);
+	*err_json = encode_print(o);
+	return -1;
+}
+
+void
+encode_template_spec_free(struct encode_template_spec *ts)
+{
+	free(ts->file);
+	free(ts->uploaded_templated_spec);
+	strv_free(&ts->set_variables);
+	strv_free(&ts->set_string_variables);
+	memset(ts, 0, sizeof(*ts));
 }

@@ -29,6 +29,7 @@ eng_workflow_free(struct eng_workflow *wf)
 	}
 	free(wf->labels);
 	strv_free(&wf->tags);
+	strv_free(&wf->env_vars);
 	free(wf->id);
 	free(wf->name);
 	free(wf->user);

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine.h"
+#include "routes.h"
 #include "server_http.h"
 #include "server_loop.h"
 #include "util.h"
@@ -23,11 +25,14 @@ struct main_opts {
 	const char *listen;
 	const char *state;
 	const char *pool;
+	const char *slots;
+	const char *phase_ms;
 };
 
 struct main_server {
 	struct server_loop *loop;
 	struct server_http *http;
+	struct engine *engine;
 	char host[INET_ADDRSTRLEN];
 	unsigned port;
 	char *state_dir;
@@ -55,6 +60,10 @@ static const struct main_option {
 	  "state directory ($XDG_STATE_HOME/osmo-local or ~/.local/state/osmo-local)" },
 	{ "--pool", offsetof(struct main_opts, pool), "NAME",
 	  "the pool to offer (" MAIN_DEFAULT_POOL ")" },
+	{ "--slots", offsetof(struct main_opts, slots), "N",
+	  "tasks that may run at once; the rest wait in SCHEDULING (64)" },
+	{ "--phase-ms", offsetof(struct main_opts, phase_ms), "MS",
+	  "time each phase before RUNNING takes, so it can be watched (200)" },
 };
 
 /* The self-pipe's write end, for the signal handler: the one global. */
@@ -255,6 +264,37 @@ main_child(struct main_server *srv)
 	server_loop_notify_child(srv->loop);
 }
 
+static void
+main_engine_child(void *ctx)
+{
+	engine_child(ctx);
+}
+
+static void
+main_engine_shutdown(void *ctx)
+{
+	engine_shutdown(ctx);
+}
+
+/* A non-negative decimal option; -1 after printing why when it is not one. */
+static long
+main_number(const char *name, const char *value, long dflt)
+{
+	char *end;
+	long v;
+
+	if (!value)
+		return dflt;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno || end == value || *end || v < 0 || v > 1000000) {
+		fprintf(stderr, "osmo-local: %s %s: expected a number from 0 to 1000000\n", name,
+		        value);
+		return -1;
+	}
+	return v;
+}
+
 static const struct {
 	int sig;
 	void (*action)(struct main_server *srv);
@@ -435,10 +475,18 @@ static int
 main_serve(struct main_server *srv, const struct main_opts *opts)
 {
 	const char *test_routes = getenv("OSMO_LOCAL_TEST_ROUTES");
+	struct server_loop_hooks hooks = { main_engine_child, main_engine_shutdown, NULL };
+	struct engine_config cfg = { 0 };
+	struct engine_error eerr = { 0 };
+	long slots = main_number("--slots", opts->slots, 0);
+	long phase_ms = main_number("--phase-ms", opts->phase_ms, -1);
+	char *base_url;
 	char *err = NULL;
 	int sig_fd;
 	int rc;
 
+	if (slots < 0 || (opts->phase_ms && phase_ms < 0))
+		return 2;
 	if (main_parse_listen(opts->listen ? opts->listen : MAIN_DEFAULT_LISTEN, srv) < 0)
 		return 2;
 	srv->pool = opts->pool && *opts->pool ? opts->pool : MAIN_DEFAULT_POOL;
@@ -450,6 +498,13 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	if (main_mkdirs(srv->state_dir) < 0) {
 		fprintf(stderr, "osmo-local: %s: %s\n", srv->state_dir, strerror(errno));
 		return 1;
+	}
+	/* Tasks run in their own directories, so every path they are given must be absolute. */
+	char *abs = realpath(srv->state_dir, NULL);
+
+	if (abs) {
+		free(srv->state_dir);
+		srv->state_dir = abs;
 	}
 	sig_fd = main_signal_setup();
 	if (sig_fd < 0) {
@@ -465,7 +520,26 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	srv->loop = server_loop_new();
 	server_loop_add_fd(srv->loop, sig_fd, POLLIN, main_on_signal_pipe, srv);
 	server_http_attach(srv->http, srv->loop);
+	base_url = xasprintf("http://%s:%u", srv->host, server_http_port(srv->http));
+	cfg.loop = srv->loop;
+	cfg.state_dir = srv->state_dir;
+	cfg.pool = srv->pool;
+	cfg.base_url = base_url;
+	cfg.slots = (unsigned)slots;
+	cfg.phase_ms = phase_ms;
+	srv->engine = engine_new(&cfg, &eerr);
+	free(base_url);
+	if (!srv->engine) {
+		fprintf(stderr, "osmo-local: cannot load the state: %s\n", eerr.message);
+		engine_error_free(&eerr);
+		server_http_free(srv->http);
+		server_loop_free(srv->loop);
+		return 1;
+	}
+	hooks.ctx = srv->engine;
+	server_loop_set_hooks(srv->loop, &hooks);
 	server_http_add_routes(srv->http, main_routes, ARRAY_SIZE(main_routes), srv);
+	routes_add(srv->http, srv->engine);
 	if (test_routes && strcmp(test_routes, "1") == 0)
 		server_http_add_routes(srv->http, main_test_routes, ARRAY_SIZE(main_test_routes),
 		                       srv);
@@ -474,7 +548,9 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	rc = server_loop_run(srv->loop);
 	if (rc < 0)
 		fprintf(stderr, "osmo-local: poll: %s\n", strerror(errno));
+	engine_shutdown(srv->engine);
 	server_http_free(srv->http);
+	engine_free(srv->engine);
 	server_loop_free(srv->loop);
 	close(sig_fd);
 	close(main_signal_fd);

@@ -1401,8 +1401,8 @@ spec_f_exit_actions(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const s
 			a++;
 		if (a == SPEC_EXIT_N) {
 			rc = spec_error(ctx, key,
-			                "invalid exit action '%s' (use COMPLETE, FAIL or "
-			                "RESCHEDULE)",
+			                "invalid exit action '%s' (use COMPLETE, FAIL, "
+			                "RESCHEDULE or RESTART)",
 			                k ? k : "?");
 			continue;
 		}

@@ -11,19 +11,7 @@
 char *
 golden_read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	struct strbuf sb = { 0 };
-	char buf[65536];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&sb, buf, n);
-	fclose(f);
-	if (len)
-		*len = sb.len;
-	return strbuf_detach(&sb);
+	return util_read_file(path, len);
 }
 
 const char *

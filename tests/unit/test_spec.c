@@ -418,8 +418,8 @@ test_spec_exit_actions(void **state)
 	                 "joined by commas, like 1,2,10-20 (no spaces; ranges low to high)\n"
 	                 "s.yaml:10:19: invalid exit codes '20-10' for RESCHEDULE: write codes and "
 	                 "ranges joined by commas, like 1,2,10-20 (no spaces; ranges low to high)\n"
-	                 "s.yaml:11:7: invalid exit action 'RETRY' (use COMPLETE, FAIL or "
-	                 "RESCHEDULE)\n"
+	                 "s.yaml:11:7: invalid exit action 'RETRY' (use COMPLETE, FAIL, "
+	                 "RESCHEDULE or RESTART)\n"
 	                 "s.yaml:12:7: duplicate exit action 'complete'\n");
 	test_spec_ok("workflow:\n"
 	             "  name: exits\n"

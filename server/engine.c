@@ -1,0 +1,1944 @@
+/* engine.c: osmo-local's workflows: submission, the group and task lifecycle, cancel, restart, state. */
+#include "engine.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "encode.h"
+#include "osmo_time.h"
+#include "spec.h"
+#include "task.h"
+
+#define ENGINE_DEFAULT_SLOTS 64
+#define ENGINE_DEFAULT_PHASE 200
+#define ENGINE_MAX_RETRIES   5   /* per task, as an admin's max retries would */
+#define ENGINE_ERROR_TAIL    100 /* lines kept for a failed task's error log */
+#define ENGINE_MAX_LAST_N    10000
+
+/* The live side of one task of a workflow (the record lives in rec.groups[].tasks). */
+struct engine_task {
+	struct engine_wf *wf;
+	size_t gi, ti; /* spec group, spec task */
+	struct task_run *run;
+	struct channel *log; /* this retry's log */
+	struct strv tail;    /* its last lines, for the error log */
+	size_t tail_next;
+	enum osmo_status kill_status; /* why it is being stopped; OSMO_UNKNOWN: not stopping */
+	char *kill_message;
+	enum osmo_status final_status; /* decided at exit, applied once outputs are done */
+	char *final_message;
+	bool restart; /* the next retry runs at once (RESTART), not through scheduling */
+	bool slot;
+};
+
+struct engine_wf {
+	struct engine *e;
+	struct eng_workflow rec;
+	struct spec spec;
+	char *dir;
+	struct channel *logs, *events;
+	struct engine_task *tasks; /* spec order: group by group */
+	size_t ntasks;
+	size_t *group_of;        /* rec group index → spec group index */
+	enum osmo_status forced; /* a cancel or timeout decides the end; OSMO_UNKNOWN: none */
+	char *forced_message;
+	char *reuse_from; /* restart: the workflow whose outputs dropped groups left */
+	bool dirty;
+};
+
+struct engine {
+	struct server_loop *loop;
+	char *state_dir, *pool, *base_url;
+	unsigned slots, slots_used;
+	int64_t phase_ms;
+	struct engine_wf **wfs;
+	size_t n, cap;
+	const struct eng_workflow **recs; /* engine_workflows' answer */
+	unsigned long timer;
+	bool stepping, again;
+};
+
+static void engine_schedule(struct engine *e);
+
+/* ------------------------------------------------------------------ small helpers */
+
+static void
+engine_set_error(struct engine_error *err, int status, const char *code, char *message)
+{
+	err->status = status;
+	err->code = code;
+	err->message = message;
+}
+
+void
+engine_error_free(struct engine_error *err)
+{
+	free(err->message);
+	err->message = NULL;
+}
+
+void
+engine_submitted_free(struct engine_submitted *s)
+{
+	free(s->name);
+	free(s->spec);
+	strv_free(&s->warnings);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+engine_uuid(char out[33])
+{
+	unsigned char b[16];
+	static const char hex[] = "0123456789abcdef";
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		int64_t t = clock_mono_ms() ^ (int64_t)getpid() << 20;
+
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)((t >> (i % 8 * 8)) ^ (int64_t)(i * 131));
+	}
+	for (size_t i = 0; i < sizeof(b); i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+static int
+engine_mkdirs(const char *dir)
+{
+	char *path = xstrdup(dir);
+	int rc = 0;
+
+	for (char *p = path + 1; *p && rc == 0; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	if (rc == 0 && mkdir(path, 0700) < 0 && errno != EEXIST)
+		rc = -1;
+	free(path);
+	return rc;
+}
+
+/* Writes data to path through a temporary file and rename, so a crash leaves old or new. */
+static int
+engine_write_file(const char *path, const char *data, size_t n)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int rc = -1;
+
+	if (fd >= 0) {
+		size_t off = 0;
+
+		while (off < n) {
+			ssize_t w = write(fd, data + off, n - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		if (close(fd) == 0 && off == n && rename(tmp, path) == 0)
+			rc = 0;
+	}
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static struct eng_group *
+engine_group(struct engine_wf *w, size_t rgi)
+{
+	return &w->rec.groups[rgi];
+}
+
+static const struct spec_group *
+engine_spec_group(const struct engine_wf *w, size_t rgi)
+{
+	return &w->spec.groups[w->group_of[rgi]];
+}
+
+/* The live side of rec group rgi's task ti (spec index within the group). */
+static struct engine_task *
+engine_rt(struct engine_wf *w, size_t rgi, size_t ti)
+{
+	for (size_t i = 0; i < w->ntasks; i++)
+		if (w->tasks[i].gi == w->group_of[rgi] && w->tasks[i].ti == ti)
+			return &w->tasks[i];
+	return NULL;
+}
+
+static const struct spec_task *
+engine_spec_task(const struct engine_task *t)
+{
+	return &t->wf->spec.groups[t->gi].tasks[t->ti];
+}
+
+/* The rec group index of the group holding t. */
+static size_t
+engine_rgi(const struct engine_task *t)
+{
+	for (size_t i = 0; i < t->wf->rec.n_groups; i++)
+		if (t->wf->group_of[i] == t->gi)
+			return i;
+	return 0;
+}
+
+/* The newest retry of t in its group's record (re-fetch after adding retries). */
+static struct eng_task *
+engine_rec(struct engine_task *t)
+{
+	struct eng_group *g = engine_group(t->wf, engine_rgi(t));
+	const char *name = engine_spec_task(t)->name;
+	struct eng_task *best = NULL;
+
+	for (size_t i = 0; i < g->n_tasks; i++)
+		if (strcmp(g->tasks[i].name, name) == 0 &&
+		    (!best || g->tasks[i].retry_id > best->retry_id))
+			best = &g->tasks[i];
+	return best;
+}
+
+static bool
+engine_done(enum osmo_status s)
+{
+	return osmo_status_phase(s) == PHASE_DONE || osmo_status_phase(s) == PHASE_FAILED;
+}
+
+static char *
+engine_task_dir(const struct engine_wf *w, const char *task, int retry)
+{
+	return xasprintf("%s/tasks/%s/%d", w->dir, task, retry);
+}
+
+/* ------------------------------------------------------------------ logs and events */
+
+static void
+engine_log(struct engine_task *t, bool osmo, const char *text, size_t n)
+{
+	struct eng_task *rec = engine_rec(t);
+	char ts[OSMO_TIME_BUF];
+	struct strbuf sb = { 0 };
+
+	osmo_time_format_log(clock_wall_ms(), ts);
+	strbuf_addf(&sb, "%s [%s", ts, rec->name);
+	if (rec->retry_id > 0)
+		strbuf_addf(&sb, " retry-%d", rec->retry_id);
+	strbuf_addstr(&sb, osmo ? "][osmo] " : "] ");
+	/* A stray newline or NUL would forge a record; keep each record one line. */
+	for (size_t i = 0; i < n; i++)
+		strbuf_addch(&sb, text[i] == '\n' || text[i] == '\0' ? ' ' : text[i]);
+	strbuf_addch(&sb, '\n');
+	if (t->wf->logs)
+		channel_append(t->wf->logs, sb.buf, sb.len);
+	if (t->log)
+		channel_append(t->log, sb.buf, sb.len);
+	if (t->tail.n < ENGINE_ERROR_TAIL) {
+		strv_push_owned(&t->tail, strbuf_detach(&sb));
+	} else {
+		free(t->tail.v[t->tail_next]);
+		t->tail.v[t->tail_next] = strbuf_detach(&sb);
+		t->tail_next = (t->tail_next + 1) % ENGINE_ERROR_TAIL;
+	}
+	strbuf_free(&sb);
+}
+
+static void engine_event(struct engine_wf *w, const char *task, int retry, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* Events read like the service's pod conditions: "<ts> [task retry-N] Type: detail". */
+static void
+engine_event(struct engine_wf *w, const char *task, int retry, const char *fmt, ...)
+{
+	char ts[OSMO_TIME_BUF];
+	struct strbuf sb = { 0 };
+	va_list ap;
+
+	osmo_time_format_iso(clock_wall_ms() / 1000 * 1000, ts);
+	ts[10] = ' ';
+	strbuf_addf(&sb, "%s+00:00 [%s", ts, task ? task : w->rec.id);
+	if (task && retry > 0)
+		strbuf_addf(&sb, " retry-%d", retry);
+	strbuf_addstr(&sb, "] ");
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < sb.len; i++)
+		if (sb.buf[i] == '\n')
+			sb.buf[i] = ' ';
+	strbuf_addch(&sb, '\n');
+	if (w->events)
+		channel_append(w->events, sb.buf, sb.len);
+	strbuf_free(&sb);
+}
+
+static void
+engine_write_error_log(struct engine_task *t)
+{
+	struct eng_task *rec = engine_rec(t);
+	char *dir = engine_task_dir(t->wf, rec->name, rec->retry_id);
+	char *path = xasprintf("%s/error_logs.txt", dir);
+	struct strbuf sb = { 0 };
+
+	for (size_t i = 0; i < t->tail.n; i++)
+		strbuf_addstr(&sb, t->tail.v[(t->tail_next + i) % t->tail.n]);
+	engine_mkdirs(dir);
+	engine_write_file(path, sb.buf ? sb.buf : "", sb.len);
+	strbuf_free(&sb);
+	free(path);
+	free(dir);
+}
+
+/* ------------------------------------------------------------------ status changes */
+
+static void
+engine_task_status(struct engine_task *t, enum osmo_status s, const char *message)
+{
+	struct eng_task *rec = engine_rec(t);
+	int64_t now = clock_wall_ms();
+
+	if (rec->status == s)
+		return;
+	rec->status = s;
+	if (message) {
+		free(rec->failure_message);
+		rec->failure_message = xstrdup(message);
+	}
+	if (engine_done(s) || s == OSMO_RESCHEDULED) {
+		if (!rec->end_ms)
+			rec->end_ms = now;
+		if (rec->start_ms == 0 && s != OSMO_COMPLETED)
+			rec->start_ms = 0;
+	}
+	engine_event(t->wf, rec->name, rec->retry_id, "%s: %s%s%s", "Status", osmo_status_wire(s),
+	             message ? ", Message: " : "", message ? message : "");
+	if (osmo_status_has_error_logs(s) && s != OSMO_RESCHEDULED)
+		engine_write_error_log(t);
+	if ((engine_done(s) || s == OSMO_RESCHEDULED) && t->log) {
+		channel_free(t->log);
+		t->log = NULL;
+	}
+	t->wf->dirty = true;
+}
+
+/* Moves a group and its not-yet-running tasks to a pre-run phase, with its timestamp. */
+static void
+engine_group_phase(struct engine_wf *w, size_t rgi, enum osmo_status s)
+{
+	struct eng_group *g = engine_group(w, rgi);
+	const struct spec_group *sg = engine_spec_group(w, rgi);
+	int64_t now = clock_wall_ms();
+	int64_t *slot = s == OSMO_PROCESSING     ? &g->processing_ms
+	                : s == OSMO_SCHEDULING   ? &g->scheduling_ms
+	                : s == OSMO_INITIALIZING ? &g->initializing_ms
+	                : s == OSMO_RUNNING      ? &g->start_ms
+	                                         : NULL;
+
+	g->status = s;
+	if (slot && !*slot)
+		*slot = now;
+	for (size_t ti = 0; ti < sg->ntasks; ti++) {
+		struct engine_task *t = engine_rt(w, rgi, ti);
+		struct eng_task *rec = engine_rec(t);
+		int64_t *ts = s == OSMO_PROCESSING     ? &rec->processing_ms
+		              : s == OSMO_SCHEDULING   ? &rec->scheduling_ms
+		              : s == OSMO_INITIALIZING ? &rec->initializing_ms
+		                                       : NULL;
+
+		if (engine_done(rec->status) || s == OSMO_RUNNING)
+			continue;
+		if (ts && !*ts)
+			*ts = now;
+		engine_task_status(t, s, NULL);
+	}
+	engine_event(w, NULL, 0, "Group %s: %s", g->name, osmo_status_wire(s));
+	w->dirty = true;
+}
+
+/* ------------------------------------------------------------------ running tasks */
+
+static void engine_task_start(struct engine_task *t);
+static void engine_check_group(struct engine_wf *w, size_t rgi);
+
+static void
+engine_ev_line(void *ctx, bool osmo, const char *s, size_t n)
+{
+	engine_log(ctx, osmo, s, n);
+}
+
+static void
+engine_ev_started(void *ctx)
+{
+	struct engine_task *t = ctx;
+	struct eng_task *rec = engine_rec(t);
+
+	if (engine_spec_task(t)->ninputs)
+		rec->input_download_end_ms = clock_wall_ms();
+	engine_event(t->wf, rec->name, rec->retry_id, "Started: command running");
+	t->wf->dirty = true;
+}
+
+/* What the exitActions (or OSMO's default: 0 completes, anything else fails) say for code. */
+static enum spec_exit_action
+engine_exit_action(const struct spec_task *st, int code)
+{
+	int a = spec_exit_action_for(st, code);
+
+	if (a >= 0)
+		return (enum spec_exit_action)a;
+	return code == 0 ? SPEC_EXIT_COMPLETE : SPEC_EXIT_FAIL;
+}
+
+static void
+engine_set_final(struct engine_task *t, enum osmo_status s, char *message)
+{
+	t->final_status = s;
+	free(t->final_message);
+	t->final_message = message;
+}
+
+static void
+engine_ev_exited(void *ctx, int code, bool setup, const char *message)
+{
+	struct engine_task *t = ctx;
+	const struct spec_task *st = engine_spec_task(t);
+	struct eng_task *rec = engine_rec(t);
+	enum spec_exit_action action;
+
+	rec->has_exit_code = true;
+	rec->exit_code = code;
+	t->restart = false;
+	engine_event(t->wf, rec->name, rec->retry_id, "Completed: exit code %d", code);
+	if (t->kill_status != OSMO_UNKNOWN) {
+		engine_set_final(t, t->kill_status,
+		                 t->kill_message ? xstrdup(t->kill_message) : NULL);
+		if (t->kill_status == OSMO_COMPLETED || t->kill_status == OSMO_FAILED)
+			rec->has_exit_code =
+			        false; /* stopped because the lead ended: no code of its own */
+		task_run_finish(t->run, false);
+		return;
+	}
+	if (setup) {
+		engine_set_final(t, OSMO_FAILED_START_ERROR, xstrdup(message));
+		task_run_finish(t->run, false);
+		return;
+	}
+	action = engine_exit_action(st, code);
+	if ((action == SPEC_EXIT_RESCHEDULE || action == SPEC_EXIT_RESTART) &&
+	    rec->retry_id >= ENGINE_MAX_RETRIES) {
+		engine_set_final(t, OSMO_FAILED,
+		                 xasprintf("Failure reason:\n- Exit code %d due to Task %s failure "
+		                           "(retry limit of %d reached). ",
+		                           code, rec->name, ENGINE_MAX_RETRIES));
+		task_run_finish(t->run, false);
+		return;
+	}
+	if (action == SPEC_EXIT_COMPLETE) {
+		engine_set_final(t, OSMO_COMPLETED, NULL);
+		rec->output_upload_start_ms = clock_wall_ms();
+		task_run_finish(t->run, true);
+		return;
+	}
+	if (action == SPEC_EXIT_FAIL) {
+		engine_set_final(
+		        t, OSMO_FAILED,
+		        xasprintf("Failure reason:\n- Exit code %d due to Task %s failure. ", code,
+		                  rec->name));
+		task_run_finish(t->run, false);
+		return;
+	}
+	t->restart = action == SPEC_EXIT_RESTART;
+	engine_set_final(t, OSMO_RESCHEDULED,
+	                 xasprintf("Exit code %d: %s by exitActions", code,
+	                           t->restart ? "restarted" : "rescheduled"));
+	task_run_finish(t->run, false);
+}
+
+/* A new retry of t: rescheduled ones go through scheduling again, restarted ones run at once. */
+static void
+engine_new_retry(struct engine_task *t)
+{
+	struct eng_task *old = engine_rec(t);
+	struct eng_group *g = engine_group(t->wf, engine_rgi(t));
+	struct eng_task nt = { 0 };
+	int64_t now = clock_wall_ms();
+
+	nt.name = xstrdup(old->name);
+	nt.retry_id = old->retry_id + 1;
+	nt.lead = old->lead;
+	memcpy(nt.uuid, old->uuid, sizeof(nt.uuid));
+	nt.processing_ms = now;
+	nt.status = OSMO_PROCESSING;
+	if (t->restart) {
+		nt.scheduling_ms = nt.initializing_ms = now;
+		nt.status = OSMO_INITIALIZING;
+	}
+	g->tasks = xreallocarray(g->tasks, g->n_tasks + 1, sizeof(*g->tasks));
+	g->tasks[g->n_tasks++] = nt;
+	engine_event(t->wf, nt.name, nt.retry_id, "Status: %s", osmo_status_wire(nt.status));
+	t->wf->dirty = true;
+	if (t->restart)
+		engine_task_start(t);
+}
+
+static void
+engine_release_slot(struct engine_task *t)
+{
+	if (t->slot && t->wf->e->slots_used > 0)
+		t->wf->e->slots_used--;
+	t->slot = false;
+}
+
+static void
+engine_ev_done(void *ctx, bool ok, const char *message)
+{
+	struct engine_task *t = ctx;
+	struct engine_wf *w = t->wf;
+	enum osmo_status s = t->final_status;
+	char *msg = t->final_message;
+
+	t->final_message = NULL;
+	if (s == OSMO_COMPLETED && !ok) {
+		s = OSMO_FAILED;
+		free(msg);
+		msg = xstrdup(message ? message : "uploading outputs failed");
+	}
+	task_run_free(t->run);
+	t->run = NULL;
+	engine_release_slot(t);
+	engine_task_status(t, s, msg);
+	free(msg);
+	free(t->kill_message);
+	t->kill_message = NULL;
+	t->kill_status = OSMO_UNKNOWN;
+	if (s == OSMO_RESCHEDULED && w->forced == OSMO_UNKNOWN)
+		engine_new_retry(t);
+	engine_check_group(w, engine_rgi(t));
+	engine_schedule(w->e);
+}
+
+static const char *engine_output_owner(const struct engine *e, const struct engine_wf *w,
+                                       const char *task);
+
+static const char *
+engine_ev_input_owner(void *ctx, const char *task)
+{
+	struct engine_task *t = ctx;
+
+	return engine_output_owner(t->wf->e, t->wf, task);
+}
+
+static void
+engine_task_start(struct engine_task *t)
+{
+	struct engine_wf *w = t->wf;
+	const struct spec_task *st = engine_spec_task(t);
+	struct eng_task *rec = engine_rec(t);
+	char *run_dir = engine_task_dir(w, rec->name, rec->retry_id);
+	char *log_path = xasprintf("%s/log.txt", run_dir);
+	char *outputs = xasprintf("%s/outputs", w->dir);
+	struct task_run_config cfg = {
+		.loop = w->e->loop,
+		.task = st,
+		.workflow_id = w->rec.id,
+		.task_uuid = rec->uuid,
+		.retry_id = rec->retry_id,
+		.run_dir = run_dir,
+		.outputs_dir = outputs,
+		.state_dir = w->e->state_dir,
+		.env_vars = &w->rec.env_vars,
+		.ev = { engine_ev_line, engine_ev_started, engine_ev_exited, engine_ev_done,
+		        engine_ev_input_owner, t },
+	};
+	int64_t now = clock_wall_ms();
+
+	engine_mkdirs(run_dir);
+	if (t->log)
+		channel_free(t->log);
+	t->log = channel_open(w->e->loop, log_path);
+	for (size_t i = 0; i < t->tail.n; i++)
+		free(t->tail.v[i]);
+	t->tail.n = 0;
+	t->tail_next = 0;
+	rec->start_ms = now;
+	if (st->ninputs)
+		rec->input_download_start_ms = now;
+	if (!t->slot) {
+		t->slot = true;
+		w->e->slots_used++;
+	}
+	engine_task_status(t, OSMO_RUNNING, NULL);
+	if (!w->rec.start_ms)
+		w->rec.start_ms = now;
+	t->run = task_run_start(&cfg);
+	free(outputs);
+	free(log_path);
+	free(run_dir);
+}
+
+/* Stops t (running or not) so it ends as status with message. */
+static void
+engine_task_stop(struct engine_task *t, enum osmo_status status, const char *message, bool force)
+{
+	struct eng_task *rec = engine_rec(t);
+
+	if (engine_done(rec->status) || rec->status == OSMO_RESCHEDULED)
+		return;
+	if (t->run) {
+		if (t->kill_status == OSMO_UNKNOWN || force) {
+			t->kill_status = status;
+			free(t->kill_message);
+			t->kill_message = message ? xstrdup(message) : NULL;
+		}
+		task_run_kill(t->run, force);
+		return;
+	}
+	engine_task_status(t, status, message);
+}
+
+/* ------------------------------------------------------------------ groups and the workflow */
+
+static bool
+engine_group_has_running(struct engine_wf *w, size_t rgi)
+{
+	const struct spec_group *sg = engine_spec_group(w, rgi);
+
+	for (size_t ti = 0; ti < sg->ntasks; ti++)
+		if (engine_rt(w, rgi, ti)->run)
+			return true;
+	return false;
+}
+
+/* The group's status once every task is over, by the ignoreNonleadStatus rule. */
+static enum osmo_status
+engine_group_outcome(struct engine_wf *w, size_t rgi)
+{
+	const struct spec_group *sg = engine_spec_group(w, rgi);
+	struct engine_task *lead = engine_rt(w, rgi, sg->lead);
+	enum osmo_status ls = engine_rec(lead)->status;
+
+	if (w->forced != OSMO_UNKNOWN && ls != OSMO_COMPLETED)
+		return w->forced;
+	if (ls != OSMO_COMPLETED || engine_group(w, rgi)->ignore_nonlead)
+		return ls;
+	for (size_t ti = 0; ti < sg->ntasks; ti++) {
+		enum osmo_status s = engine_rec(engine_rt(w, rgi, ti))->status;
+
+		if (s != OSMO_COMPLETED)
+			return s;
+	}
+	return OSMO_COMPLETED;
+}
+
+static void
+engine_check_group(struct engine_wf *w, size_t rgi)
+{
+	struct eng_group *g = engine_group(w, rgi);
+	const struct spec_group *sg = engine_spec_group(w, rgi);
+	struct engine_task *lead = engine_rt(w, rgi, sg->lead);
+	enum osmo_status ls = engine_rec(lead)->status;
+	const char *failed = NULL;
+	bool all_over = true;
+
+	if (engine_done(g->status))
+		return;
+	for (size_t ti = 0; ti < sg->ntasks; ti++) {
+		struct engine_task *t = engine_rt(w, rgi, ti);
+		enum osmo_status s = engine_rec(t)->status;
+
+		if (!engine_done(s) || t->run)
+			all_over = false;
+		if (ti != sg->lead && osmo_status_is_failed(s) && !failed)
+			failed = engine_rec(t)->name;
+	}
+	if (engine_done(ls)) {
+		/* The group ends with its lead; the others take the lead's status. */
+		for (size_t ti = 0; ti < sg->ntasks; ti++)
+			if (ti != sg->lead)
+				engine_task_stop(engine_rt(w, rgi, ti), ls,
+				                 ls == OSMO_COMPLETED ? NULL : "Lead task finished",
+				                 false);
+	} else if (failed && !g->ignore_nonlead) {
+		char *msg = xasprintf("Task %s of the group failed", failed);
+
+		for (size_t ti = 0; ti < sg->ntasks; ti++)
+			engine_task_stop(engine_rt(w, rgi, ti), OSMO_FAILED, msg, false);
+		free(msg);
+	}
+	if (!all_over || engine_group_has_running(w, rgi))
+		return;
+	g->status = engine_group_outcome(w, rgi);
+	g->end_ms = clock_wall_ms();
+	if (g->status != OSMO_COMPLETED && !g->failure_message) {
+		struct eng_task *lr = engine_rec(lead);
+
+		if (lr->failure_message)
+			g->failure_message = xstrdup(lr->failure_message);
+	}
+	engine_event(w, NULL, 0, "Group %s: %s", g->name, osmo_status_wire(g->status));
+	w->dirty = true;
+}
+
+static struct eng_group *
+engine_find_group(struct engine_wf *w, const char *name, size_t *rgi)
+{
+	for (size_t i = 0; i < w->rec.n_groups; i++) {
+		if (strcmp(w->rec.groups[i].name, name) == 0) {
+			if (rgi)
+				*rgi = i;
+			return &w->rec.groups[i];
+		}
+	}
+	return NULL;
+}
+
+/* Fails a group that will never run because an upstream group failed. */
+static void
+engine_group_upstream_failed(struct engine_wf *w, size_t rgi, const char *upstream)
+{
+	struct eng_group *g = engine_group(w, rgi);
+	const struct spec_group *sg = engine_spec_group(w, rgi);
+
+	for (size_t ti = 0; ti < sg->ntasks; ti++) {
+		struct engine_task *t = engine_rt(w, rgi, ti);
+		struct eng_task *rec = engine_rec(t);
+
+		rec->has_exit_code = true;
+		rec->exit_code = 3000;
+		engine_task_status(t, OSMO_FAILED_UPSTREAM, "Upstream task failed.");
+	}
+	g->status = OSMO_FAILED_UPSTREAM;
+	g->end_ms = clock_wall_ms();
+	free(g->failure_message);
+	g->failure_message = xasprintf("Upstream group %s failed.", upstream);
+	engine_event(w, NULL, 0, "Group %s: FAILED_UPSTREAM (upstream group %s failed)", g->name,
+	             upstream);
+	w->dirty = true;
+}
+
+static int64_t
+engine_phase_due(const struct engine *e, int64_t since)
+{
+	return since + e->phase_ms;
+}
+
+/* Starts the tasks of an INITIALIZING group whose time has come. */
+static void
+engine_group_run(struct engine_wf *w, size_t rgi)
+{
+	const struct spec_group *sg = engine_spec_group(w, rgi);
+
+	engine_group_phase(w, rgi, OSMO_RUNNING);
+	for (size_t ti = 0; ti < sg->ntasks; ti++) {
+		struct engine_task *t = engine_rt(w, rgi, ti);
+
+		if (!engine_done(engine_rec(t)->status))
+			engine_task_start(t);
+	}
+}
+
+/* Rescheduled retries of a running group walk the phases on their own. */
+static int64_t
+engine_retry_step(struct engine_wf *w, size_t rgi, int64_t now)
+{
+	const struct spec_group *sg = engine_spec_group(w, rgi);
+	int64_t next = INT64_MAX;
+
+	for (size_t ti = 0; ti < sg->ntasks; ti++) {
+		struct engine_task *t = engine_rt(w, rgi, ti);
+		struct eng_task *rec = engine_rec(t);
+		int64_t due;
+
+		if (t->run)
+			continue;
+		if (rec->status == OSMO_PROCESSING) {
+			due = engine_phase_due(w->e, rec->processing_ms);
+			if (now >= due) {
+				rec->scheduling_ms = now;
+				engine_task_status(t, OSMO_SCHEDULING, NULL);
+			} else if (due < next) {
+				next = due;
+			}
+		} else if (rec->status == OSMO_SCHEDULING && w->e->slots_used < w->e->slots) {
+			rec->initializing_ms = now;
+			t->slot = true;
+			w->e->slots_used++;
+			engine_task_status(t, OSMO_INITIALIZING, NULL);
+		} else if (rec->status == OSMO_INITIALIZING) {
+			due = engine_phase_due(w->e, rec->initializing_ms);
+			if (now >= due)
+				engine_task_start(t);
+			else if (due < next)
+				next = due;
+		}
+	}
+	return next;
+}
+
+/* Advances group rgi as far as it can go now; returns when it next wants a look. */
+static int64_t
+engine_group_step(struct engine_wf *w, size_t rgi, int64_t now, bool *changed)
+{
+	struct eng_group *g = engine_group(w, rgi);
+	const struct spec_group *sg = engine_spec_group(w, rgi);
+	enum osmo_status before = g->status;
+	int64_t due;
+
+	if (g->status == OSMO_SUBMITTING) {
+		engine_group_phase(w, rgi, g->upstream.n ? OSMO_WAITING : OSMO_PROCESSING);
+	} else if (g->status == OSMO_WAITING) {
+		bool ready = true;
+
+		for (size_t i = 0; i < g->upstream.n && g->status == OSMO_WAITING; i++) {
+			struct eng_group *up = engine_find_group(w, g->upstream.v[i], NULL);
+
+			if (!up)
+				continue; /* dropped by a restart: its outputs are already there */
+			if (osmo_status_is_failed(up->status))
+				engine_group_upstream_failed(w, rgi, up->name);
+			else if (up->status != OSMO_COMPLETED)
+				ready = false;
+		}
+		if (ready && g->status == OSMO_WAITING)
+			engine_group_phase(w, rgi, OSMO_PROCESSING);
+	} else if (g->status == OSMO_PROCESSING) {
+		due = engine_phase_due(w->e, g->processing_ms);
+		if (now < due)
+			return due;
+		engine_group_phase(w, rgi, OSMO_SCHEDULING);
+	} else if (g->status == OSMO_SCHEDULING) {
+		unsigned need = (unsigned)sg->ntasks;
+		unsigned free_slots = w->e->slots - w->e->slots_used;
+
+		if (w->rec.queue_timeout_s > 0 &&
+		    now >= g->scheduling_ms + (int64_t)(w->rec.queue_timeout_s * 1000))
+			return INT64_MIN; /* the caller times the workflow out */
+		if (free_slots < need && !(w->e->slots_used == 0 && need > w->e->slots))
+			return w->rec.queue_timeout_s > 0
+			               ? g->scheduling_ms + (int64_t)(w->rec.queue_timeout_s * 1000)
+			               : INT64_MAX;
+		for (size_t ti = 0; ti < sg->ntasks; ti++) {
+			struct engine_task *t = engine_rt(w, rgi, ti);
+
+			t->slot = true;
+			w->e->slots_used++;
+		}
+		engine_group_phase(w, rgi, OSMO_INITIALIZING);
+	} else if (g->status == OSMO_INITIALIZING) {
+		due = engine_phase_due(w->e, g->initializing_ms);
+		if (now < due)
+			return due;
+		engine_group_run(w, rgi);
+	} else if (g->status == OSMO_RUNNING) {
+		return engine_retry_step(w, rgi, now);
+	}
+	if (g->status != before)
+		*changed = true;
+	return INT64_MAX;
+}
+
+static const char *const engine_dashes =
+        "-----------------------------------------------------------------------------------"
+        "-----------------";
+
+/* The workflow's status from its groups; at the end, logs and events are closed. */
+static void
+engine_wf_update(struct engine_wf *w)
+{
+	enum osmo_status s = OSMO_COMPLETED;
+	bool running = false, all_done = true;
+
+	if (engine_done(w->rec.status))
+		return;
+	for (size_t i = 0; i < w->rec.n_groups; i++) {
+		enum osmo_status gs = w->rec.groups[i].status;
+
+		running |= gs == OSMO_RUNNING;
+		if (!engine_done(gs))
+			all_done = false;
+		else if (gs != OSMO_COMPLETED && s == OSMO_COMPLETED)
+			s = OSMO_FAILED;
+	}
+	if (!all_done) {
+		s = running ? OSMO_RUNNING : w->rec.start_ms ? OSMO_WAITING : OSMO_PENDING;
+		if (w->rec.status != s)
+			w->dirty = true;
+		w->rec.status = s;
+		return;
+	}
+	if (w->forced != OSMO_UNKNOWN)
+		s = w->forced;
+	w->rec.status = s;
+	w->rec.end_ms = clock_wall_ms();
+	w->dirty = true;
+	engine_event(w, NULL, 0, "Workflow %s: %s", w->rec.id, osmo_status_wire(s));
+	if (s != OSMO_COMPLETED && w->logs) {
+		char *dump = xasprintf("%s\nWorkflow terminated abnormally, view task status at:\n"
+		                       "%s/api/workflow/%s\nView task error logs at:\n"
+		                       "%s/api/workflow/%s/error_logs\n%s\n",
+		                       engine_dashes, w->e->base_url, w->rec.id, w->e->base_url,
+		                       w->rec.id, engine_dashes);
+
+		channel_append(w->logs, dump, strlen(dump));
+		free(dump);
+	}
+	channel_end(w->logs);
+	channel_end(w->events);
+}
+
+/* Ends the workflow early: every task that is not over ends as status with message. */
+static void
+engine_wf_abort(struct engine_wf *w, enum osmo_status status, const char *message, bool force)
+{
+	if (w->forced == OSMO_UNKNOWN) {
+		w->forced = status;
+		w->forced_message = message ? xstrdup(message) : NULL;
+	}
+	for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
+		struct eng_group *g = engine_group(w, rgi);
+		const struct spec_group *sg = engine_spec_group(w, rgi);
+
+		if (engine_done(g->status))
+			continue;
+		for (size_t ti = 0; ti < sg->ntasks; ti++) {
+			struct engine_task *t = engine_rt(w, rgi, ti);
+
+			if (!t->run && t->slot)
+				engine_release_slot(t);
+			engine_task_stop(t, status, message, force);
+		}
+		engine_check_group(w, rgi);
+	}
+	w->dirty = true;
+}
+
+static void
+engine_save(struct engine_wf *w)
+{
+	char *json = encode_state(&w->rec);
+	char *path = xasprintf("%s/workflow.json", w->dir);
+
+	engine_write_file(path, json, strlen(json));
+	free(path);
+	free(json);
+	w->dirty = false;
+}
+
+/* One workflow as far as it can go; returns when it next wants a look. */
+static int64_t
+engine_wf_step(struct engine_wf *w, int64_t now)
+{
+	int64_t next = INT64_MAX;
+	bool changed = true;
+
+	if (engine_done(w->rec.status))
+		return next;
+	if (w->rec.exec_timeout_s > 0 && w->rec.start_ms && w->forced == OSMO_UNKNOWN) {
+		int64_t due = w->rec.start_ms + (int64_t)(w->rec.exec_timeout_s * 1000);
+
+		if (now >= due) {
+			char *msg = xasprintf("Workflow ran longer than its exec_timeout (%.0fs).",
+			                      w->rec.exec_timeout_s);
+
+			engine_wf_abort(w, OSMO_FAILED_EXEC_TIMEOUT, msg, false);
+			free(msg);
+		} else {
+			next = due;
+		}
+	}
+	for (int rounds = 0; changed && rounds < 64; rounds++) {
+		changed = false;
+		next = w->rec.exec_timeout_s > 0 && w->rec.start_ms && w->forced == OSMO_UNKNOWN
+		               ? w->rec.start_ms + (int64_t)(w->rec.exec_timeout_s * 1000)
+		               : INT64_MAX;
+		for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
+			int64_t due;
+
+			if (engine_done(w->rec.groups[rgi].status) || w->forced != OSMO_UNKNOWN)
+				continue;
+			due = engine_group_step(w, rgi, now, &changed);
+			if (due == INT64_MIN) {
+				char *msg = xasprintf("Workflow was queued longer than its "
+				                      "queue_timeout (%.0fs).",
+				                      w->rec.queue_timeout_s);
+
+				free(w->rec.cancelled_by);
+				w->rec.cancelled_by = xstrdup("osmo");
+				engine_wf_abort(w, OSMO_FAILED_QUEUE_TIMEOUT, msg, false);
+				free(msg);
+				changed = true;
+				break;
+			}
+			if (due < next)
+				next = due;
+		}
+	}
+	engine_wf_update(w);
+	return next;
+}
+
+static void
+engine_tick(void *ctx)
+{
+	struct engine *e = ctx;
+
+	e->timer = 0;
+	engine_schedule(e);
+}
+
+/* Steps every workflow, saves what changed, and sets one timer for the earliest due time. */
+static void
+engine_schedule(struct engine *e)
+{
+	int64_t now, next = INT64_MAX;
+
+	if (e->stepping) {
+		e->again = true; /* a callback during the step: go round once more */
+		return;
+	}
+	e->stepping = true;
+	do {
+		e->again = false;
+		now = clock_wall_ms();
+		next = INT64_MAX;
+		for (size_t i = 0; i < e->n; i++) {
+			int64_t due = engine_wf_step(e->wfs[i], now);
+
+			if (due < next)
+				next = due;
+		}
+	} while (e->again);
+	for (size_t i = 0; i < e->n; i++)
+		if (e->wfs[i]->dirty)
+			engine_save(e->wfs[i]);
+	e->stepping = false;
+	server_loop_remove(e->loop, e->timer);
+	e->timer = 0;
+	if (next != INT64_MAX)
+		e->timer =
+		        server_loop_add_timer(e->loop, next > now ? next - now : 0, engine_tick, e);
+}
+
+/* ------------------------------------------------------------------ building workflows */
+
+static void
+engine_wf_free(struct engine_wf *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->ntasks; i++) {
+		struct engine_task *t = &w->tasks[i];
+
+		task_run_free(t->run);
+		channel_free(t->log);
+		strv_free(&t->tail);
+		free(t->kill_message);
+		free(t->final_message);
+		if (t->slot && w->e->slots_used)
+			w->e->slots_used--;
+	}
+	free(w->tasks);
+	channel_free(w->logs);
+	channel_free(w->events);
+	eng_workflow_free(&w->rec);
+	spec_free(&w->spec);
+	free(w->group_of);
+	free(w->dir);
+	free(w->forced_message);
+	free(w->reuse_from);
+	free(w);
+}
+
+/* The live side for every task of the groups in rec. */
+static void
+engine_wf_wire(struct engine_wf *w)
+{
+	w->group_of = xcalloc(w->rec.n_groups + 1, sizeof(*w->group_of));
+	for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
+		for (size_t gi = 0; gi < w->spec.ngroups; gi++)
+			if (strcmp(w->spec.groups[gi].name, w->rec.groups[rgi].name) == 0)
+				w->group_of[rgi] = gi;
+		w->ntasks += w->spec.groups[w->group_of[rgi]].ntasks;
+	}
+	w->tasks = xcalloc(w->ntasks + 1, sizeof(*w->tasks));
+	w->ntasks = 0;
+	for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
+		const struct spec_group *sg = &w->spec.groups[w->group_of[rgi]];
+
+		for (size_t ti = 0; ti < sg->ntasks; ti++) {
+			struct engine_task *t = &w->tasks[w->ntasks++];
+
+			t->wf = w;
+			t->gi = w->group_of[rgi];
+			t->ti = ti;
+			t->kill_status = OSMO_UNKNOWN;
+		}
+	}
+}
+
+/* Records for the spec's groups (those not in drop), every task at retry 0, SUBMITTING. */
+static void
+engine_wf_build(struct engine_wf *w, const struct strv *drop)
+{
+	const struct spec *sp = &w->spec;
+
+	w->rec.groups = xcalloc(sp->ngroups + 1, sizeof(*w->rec.groups));
+	for (size_t gi = 0; gi < sp->ngroups; gi++) {
+		const struct spec_group *sg = &sp->groups[gi];
+		struct eng_group *g;
+
+		if (drop && strv_contains(drop, sg->name))
+			continue;
+		g = &w->rec.groups[w->rec.n_groups++];
+		g->name = xstrdup(sg->name);
+		g->status = OSMO_SUBMITTING;
+		g->ignore_nonlead = sg->ignore_nonlead_status;
+		for (size_t i = 0; i < sg->upstream.n; i++)
+			if (!drop || !strv_contains(drop, sg->upstream.v[i]))
+				strv_push(&g->upstream, sg->upstream.v[i]);
+		for (size_t i = 0; i < sg->downstream.n; i++)
+			strv_push(&g->downstream, sg->downstream.v[i]);
+		g->tasks = xcalloc(sg->ntasks + 1, sizeof(*g->tasks));
+		for (size_t ti = 0; ti < sg->ntasks; ti++) {
+			struct eng_task *t = &g->tasks[g->n_tasks++];
+
+			t->name = xstrdup(sg->tasks[ti].name);
+			t->status = OSMO_SUBMITTING;
+			t->lead = ti == sg->lead;
+			engine_uuid(t->uuid);
+		}
+	}
+	engine_wf_wire(w);
+}
+
+static void
+engine_add(struct engine *e, struct engine_wf *w)
+{
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 64;
+		e->wfs = xreallocarray(e->wfs, e->cap, sizeof(*e->wfs));
+	}
+	e->wfs[e->n++] = w;
+}
+
+static int
+engine_next_job(const struct engine *e, const char *name)
+{
+	int job = 0;
+
+	for (size_t i = 0; i < e->n; i++)
+		if (strcmp(e->wfs[i]->rec.name, name) == 0 && e->wfs[i]->rec.job > job)
+			job = e->wfs[i]->rec.job;
+	return job + 1;
+}
+
+/* A new workflow record named after spec's name, with its directory. */
+static struct engine_wf *
+engine_wf_new(struct engine *e, const char *name, const struct engine_submit *req)
+{
+	struct engine_wf *w = xcalloc(1, sizeof(*w));
+
+	w->e = e;
+	w->forced = OSMO_UNKNOWN;
+	w->rec.name = xstrdup(name);
+	w->rec.job = engine_next_job(e, name);
+	w->rec.id = xasprintf("%s-%d", name, w->rec.job);
+	engine_uuid(w->rec.uuid);
+	w->rec.user = xstrdup(req->user && *req->user ? req->user : "osmo-local");
+	w->rec.pool = xstrdup(e->pool);
+	w->rec.priority = xstrdup(req->priority ? req->priority : "NORMAL");
+	w->rec.submit_ms = clock_wall_ms();
+	w->rec.exec_timeout_s = -1;
+	w->rec.queue_timeout_s = -1;
+	w->rec.status = OSMO_PENDING;
+	for (size_t i = 0; req->env_vars && i < req->env_vars->n; i++)
+		strv_push(&w->rec.env_vars, req->env_vars->v[i]);
+	for (size_t i = 0; req->labels && i < req->labels->n; i++) {
+		const char *kv = req->labels->v[i];
+		const char *eq = strchr(kv, '=');
+
+		w->rec.labels =
+		        xreallocarray(w->rec.labels, w->rec.n_labels + 1, sizeof(*w->rec.labels));
+		w->rec.labels[w->rec.n_labels].key =
+		        eq ? xstrndup(kv, (size_t)(eq - kv)) : xstrdup(kv);
+		w->rec.labels[w->rec.n_labels].value = xstrdup(eq ? eq + 1 : "");
+		w->rec.n_labels++;
+	}
+	w->dir = xasprintf("%s/workflows/%s", e->state_dir, w->rec.id);
+	engine_mkdirs(w->dir);
+	return w;
+}
+
+static void
+engine_wf_open_channels(struct engine_wf *w)
+{
+	char *logs = xasprintf("%s/logs.txt", w->dir);
+	char *events = xasprintf("%s/events.txt", w->dir);
+
+	w->logs = channel_open(w->e->loop, logs);
+	w->events = channel_open(w->e->loop, events);
+	free(logs);
+	free(events);
+}
+
+/* Spec fields osmo-local records but cannot honour, said once per workflow as events. */
+static void
+engine_wf_warnings(struct engine_wf *w, struct strv *warnings)
+{
+	static const char *const what[] = {
+		"privileged",   "hostNetwork", "credentials",
+		"volumeMounts", "cacheSize",   "nodesExcluded",
+	};
+	bool said[ARRAY_SIZE(what)] = { 0 };
+
+	for (size_t gi = 0; gi < w->spec.ngroups; gi++) {
+		for (size_t ti = 0; ti < w->spec.groups[gi].ntasks; ti++) {
+			const struct spec_task *t = &w->spec.groups[gi].tasks[ti];
+			bool uses[ARRAY_SIZE(what)] = {
+				t->privileged,          t->host_network,       t->credentials.n > 0,
+				t->volume_mounts.n > 0, t->cache_size != NULL, false
+			};
+
+			for (size_t k = 0; k < ARRAY_SIZE(what); k++) {
+				if (!uses[k] || said[k])
+					continue;
+				said[k] = true;
+				engine_event(
+				        w, t->name, 0,
+				        "Warning: %s is recorded but has no effect on osmo-local",
+				        what[k]);
+				strv_push_owned(
+				        warnings,
+				        xasprintf("%s (task %s) is recorded but has no effect "
+				                  "on osmo-local",
+				                  what[k], t->name));
+			}
+		}
+	}
+	engine_event(w, NULL, 0,
+	             "Warning: osmo-local runs each command on this machine; images are "
+	             "recorded, not pulled");
+}
+
+/* ------------------------------------------------------------------ the public side */
+
+const char *
+engine_pool(const struct engine *e)
+{
+	return e->pool;
+}
+
+const char *
+engine_base_url(const struct engine *e)
+{
+	return e->base_url;
+}
+
+static struct engine_wf *
+engine_lookup(const struct engine *e, const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < e->n; i++)
+		if (strcmp(e->wfs[i]->rec.id, name) == 0 || strcmp(e->wfs[i]->rec.uuid, name) == 0)
+			return e->wfs[i];
+	return NULL;
+}
+
+const struct eng_workflow *
+engine_find(const struct engine *e, const char *name)
+{
+	struct engine_wf *w = engine_lookup(e, name);
+
+	return w ? &w->rec : NULL;
+}
+
+const struct eng_workflow *const *
+engine_workflows(const struct engine *e, size_t *n)
+{
+	struct engine *me = (struct engine *)e; /* the table is a cache of e->wfs */
+
+	me->recs = xreallocarray(me->recs, e->n + 1, sizeof(*me->recs));
+	for (size_t i = 0; i < e->n; i++)
+		me->recs[i] = &e->wfs[i]->rec;
+	*n = e->n;
+	return me->recs;
+}
+
+static void
+engine_not_found(struct engine_error *err, const char *name)
+{
+	engine_set_error(err, 400, "DATABASE", xasprintf("Workflow %s is not found.", name));
+}
+
+static bool
+engine_is_templated(const char *s)
+{
+	return strstr(s, "{%") || strstr(s, "{{") || strstr(s, "{#") || strstr(s, "default-values");
+}
+
+static char *
+engine_join(const struct strv *lines)
+{
+	struct strbuf sb = { 0 };
+
+	for (size_t i = 0; i < lines->n; i++) {
+		if (i)
+			strbuf_addch(&sb, '\n');
+		strbuf_addstr(&sb, lines->v[i]);
+	}
+	return strbuf_detach(&sb);
+}
+
+/* Records a FAILED_SUBMISSION row, as the service does for specs it refuses. */
+static void
+engine_record_refused(struct engine *e, const char *name, const struct engine_submit *req,
+                      const char *raw)
+{
+	struct engine_wf *w = engine_wf_new(e, name, req);
+	char *path = xasprintf("%s/spec.yaml", w->dir);
+
+	w->rec.status = OSMO_FAILED_SUBMISSION;
+	w->rec.end_ms = w->rec.submit_ms;
+	w->rec.spec = xstrdup(raw);
+	engine_write_file(path, raw, strlen(raw));
+	free(path);
+	engine_add(e, w);
+	engine_save(w);
+}
+
+int
+engine_submit(struct engine *e, const struct engine_submit *req, struct engine_submitted *out,
+              struct engine_error *err)
+{
+	struct strv errors = { 0 };
+	struct engine_wf *w, *parent = NULL;
+	struct spec spec = { 0 };
+	const char *raw = req->file;
+	char *rendered = NULL;
+	char *path;
+
+	memset(out, 0, sizeof(*out));
+	if (req->pool && strcmp(req->pool, e->pool) != 0) {
+		engine_set_error(err, 400, "USER",
+		                 xasprintf("Pool %s does not exist (osmo-local offers %s).",
+		                           req->pool, e->pool));
+		return -1;
+	}
+	if (req->workflow_id) {
+		parent = engine_lookup(e, req->workflow_id);
+		if (req->file) {
+			engine_set_error(err, 400, "USAGE",
+			                 xstrdup("Give either a workflow_id or a spec, not both."));
+			return -1;
+		}
+		if (!parent || !parent->rec.spec) {
+			engine_not_found(err, req->workflow_id);
+			return -1;
+		}
+		raw = parent->rec.spec;
+	}
+	if (!raw) {
+		engine_set_error(err, 400, "USAGE", xstrdup("No workflow spec was given."));
+		return -1;
+	}
+	if (spec_load(raw, strlen(raw), "workflow.yaml", req->set_vars, req->set_string_vars, &spec,
+	              &rendered, &errors) < 0) {
+		char *msg = engine_join(&errors);
+
+		if (spec.name && !req->dry_run)
+			engine_record_refused(e, spec.name, req, raw);
+		engine_set_error(err, 400, "USER", msg);
+		spec_free(&spec);
+		strv_free(&errors);
+		free(rendered);
+		return -1;
+	}
+	strv_free(&errors);
+	if (req->dry_run) {
+		out->name = xstrdup(spec.name);
+		out->spec = rendered;
+		out->validation_only = req->validation_only;
+		spec_free(&spec);
+		return 0;
+	}
+	if (req->validation_only) {
+		out->name = xstrdup(spec.name);
+		out->validation_only = true;
+		spec_free(&spec);
+		free(rendered);
+		return 0;
+	}
+	w = engine_wf_new(e, spec.name, req);
+	w->spec = spec;
+	w->rec.spec = rendered;
+	if (req->template_spec)
+		w->rec.template_spec = xstrdup(req->template_spec);
+	else if (!parent && engine_is_templated(raw))
+		w->rec.template_spec = xstrdup(raw);
+	if (spec.exec_timeout >= 0)
+		w->rec.exec_timeout_s = (double)spec.exec_timeout;
+	if (spec.queue_timeout >= 0)
+		w->rec.queue_timeout_s = (double)spec.queue_timeout;
+	if (parent) {
+		w->rec.parent_name = xstrdup(parent->rec.name);
+		w->rec.parent_job_id = parent->rec.job;
+	}
+	engine_wf_build(w, NULL);
+	path = xasprintf("%s/spec.yaml", w->dir);
+	engine_write_file(path, w->rec.spec, strlen(w->rec.spec));
+	free(path);
+	if (w->rec.template_spec) {
+		path = xasprintf("%s/template.yaml", w->dir);
+		engine_write_file(path, w->rec.template_spec, strlen(w->rec.template_spec));
+		free(path);
+	}
+	engine_wf_open_channels(w);
+	engine_event(w, NULL, 0, "Submitted by %s to pool %s", w->rec.user, w->rec.pool);
+	engine_wf_warnings(w, &out->warnings);
+	engine_add(e, w);
+	out->name = xstrdup(w->rec.id);
+	engine_schedule(e);
+	return 0;
+}
+
+int
+engine_cancel(struct engine *e, const char *name, const char *user, bool force, const char *message,
+              struct engine_error *err)
+{
+	struct engine_wf *w = engine_lookup(e, name);
+	char *msg;
+
+	if (!w) {
+		engine_not_found(err, name);
+		return -1;
+	}
+	if (engine_done(w->rec.status)) {
+		if (force)
+			return 0;
+		engine_set_error(err, 400, "USER",
+		                 xasprintf("Workflow %s is already finished.", w->rec.id));
+		return -1;
+	}
+	user = user && *user ? user : "osmo-local";
+	free(w->rec.cancelled_by);
+	w->rec.cancelled_by = xstrdup(user);
+	msg = message && *message ? xasprintf("Task was canceled by user: %s. %s", user, message)
+	                          : xasprintf("Task was canceled by user: %s.", user);
+	engine_event(w, NULL, 0, "Cancel requested by %s%s", user, force ? " (force)" : "");
+	engine_wf_abort(w, OSMO_FAILED_CANCELED, msg, force);
+	free(msg);
+	engine_schedule(e);
+	return 0;
+}
+
+/* The workflow that holds task's output, following restart lineage. */
+static const char *
+engine_output_owner(const struct engine *e, const struct engine_wf *w, const char *task)
+{
+	for (int depth = 0; w && depth < 1000; depth++) {
+		for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++)
+			for (size_t i = 0; i < w->rec.groups[rgi].n_tasks; i++)
+				if (strcmp(w->rec.groups[rgi].tasks[i].name, task) == 0)
+					return w->rec.id;
+		w = w->reuse_from ? engine_lookup(e, w->reuse_from) : NULL;
+	}
+	return NULL;
+}
+
+int
+engine_restart(struct engine *e, const char *name, const char *pool, const char *user,
+               struct engine_submitted *out, struct engine_error *err)
+{
+	struct engine_wf *old = engine_lookup(e, name), *w;
+	struct engine_submit req = { .user = user };
+	struct strv drop = { 0 }, errors = { 0 };
+	char *path;
+
+	memset(out, 0, sizeof(*out));
+	if (!old) {
+		engine_not_found(err, name);
+		return -1;
+	}
+	if (pool && strcmp(pool, e->pool) != 0) {
+		engine_set_error(err, 400, "USER", xasprintf("Pool %s does not exist.", pool));
+		return -1;
+	}
+	if (!osmo_status_is_failed(old->rec.status) || old->rec.status == OSMO_FAILED_SUBMISSION ||
+	    !old->spec.ngroups) {
+		engine_set_error(
+		        err, 400, "SUBMISSION",
+		        xasprintf("Restart can only be used on FAILED workflows: %s is %s.",
+		                  old->rec.id, osmo_status_wire(old->rec.status)));
+		return -1;
+	}
+	req.priority = old->rec.priority;
+	w = engine_wf_new(e, old->rec.name, &req);
+	for (size_t i = 0; i < old->rec.n_labels; i++) {
+		w->rec.labels =
+		        xreallocarray(w->rec.labels, w->rec.n_labels + 1, sizeof(*w->rec.labels));
+		w->rec.labels[w->rec.n_labels].key = xstrdup(old->rec.labels[i].key);
+		w->rec.labels[w->rec.n_labels].value = xstrdup(old->rec.labels[i].value);
+		w->rec.n_labels++;
+	}
+	for (size_t i = 0; i < old->rec.env_vars.n; i++)
+		strv_push(&w->rec.env_vars, old->rec.env_vars.v[i]);
+	w->rec.spec = xstrdup(old->rec.spec);
+	if (old->rec.template_spec)
+		w->rec.template_spec = xstrdup(old->rec.template_spec);
+	if (spec_load(w->rec.spec, strlen(w->rec.spec), "workflow.yaml", NULL, NULL, &w->spec, NULL,
+	              &errors) < 0) {
+		engine_set_error(err, 500, NULL, engine_join(&errors));
+		strv_free(&errors);
+		engine_wf_free(w);
+		return -1;
+	}
+	for (size_t rgi = 0; rgi < old->rec.n_groups; rgi++)
+		if (old->rec.groups[rgi].status == OSMO_COMPLETED)
+			strv_push(&drop, old->rec.groups[rgi].name);
+	/* Groups a previous restart dropped stay dropped. */
+	for (size_t gi = 0; gi < old->spec.ngroups; gi++)
+		if (!engine_find_group(old, old->spec.groups[gi].name, NULL))
+			strv_push(&drop, old->spec.groups[gi].name);
+	w->rec.exec_timeout_s = old->rec.exec_timeout_s;
+	w->rec.queue_timeout_s = old->rec.queue_timeout_s;
+	w->rec.parent_name = xstrdup(old->rec.name);
+	w->rec.parent_job_id = old->rec.job;
+	w->reuse_from = xstrdup(old->rec.id);
+	engine_wf_build(w, &drop);
+	strv_free(&drop);
+	path = xasprintf("%s/spec.yaml", w->dir);
+	engine_write_file(path, w->rec.spec, strlen(w->rec.spec));
+	free(path);
+	engine_wf_open_channels(w);
+	engine_event(w, NULL, 0, "Restarted from %s by %s: %zu group(s) rerun", old->rec.id,
+	             w->rec.user, w->rec.n_groups);
+	engine_add(e, w);
+	out->name = xstrdup(w->rec.id);
+	engine_schedule(e);
+	return 0;
+}
+
+int
+engine_tag(struct engine *e, const char *name, const struct strv *add, const struct strv *remove,
+           struct engine_error *err)
+{
+	struct engine_wf *w = engine_lookup(e, name);
+
+	if (!w) {
+		engine_not_found(err, name);
+		return -1;
+	}
+	if ((!add || !add->n) && (!remove || !remove->n)) {
+		engine_set_error(err, 400, "USER", xstrdup("Give tags to add or remove."));
+		return -1;
+	}
+	for (size_t i = 0; add && i < add->n; i++)
+		if (!strv_contains(&w->rec.tags, add->v[i]))
+			strv_push(&w->rec.tags, add->v[i]);
+	for (size_t i = 0; remove && i < remove->n; i++) {
+		for (size_t k = 0; k < w->rec.tags.n; k++) {
+			if (strcmp(w->rec.tags.v[k], remove->v[i]) != 0)
+				continue;
+			free(w->rec.tags.v[k]);
+			memmove(&w->rec.tags.v[k], &w->rec.tags.v[k + 1],
+			        (w->rec.tags.n - k - 1) * sizeof(char *));
+			w->rec.tags.n--;
+			break;
+		}
+	}
+	engine_save(w);
+	return 0;
+}
+
+/* The record of task_name at retry (-1: newest) in w, or NULL. */
+static const struct eng_task *
+engine_find_task(const struct engine_wf *w, const char *task_name, long retry)
+{
+	const struct eng_task *best = NULL;
+
+	for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
+		const struct eng_group *g = &w->rec.groups[rgi];
+
+		for (size_t i = 0; i < g->n_tasks; i++) {
+			const struct eng_task *t = &g->tasks[i];
+
+			if (strcmp(t->name, task_name) != 0)
+				continue;
+			if (retry >= 0 ? t->retry_id == retry
+			               : !best || t->retry_id > best->retry_id)
+				best = t;
+		}
+	}
+	return best;
+}
+
+/* The channel following the live log of w's task at retry, or NULL when it is not live. */
+static struct channel *
+engine_task_channel(struct engine_wf *w, const struct eng_task *rec)
+{
+	for (size_t i = 0; i < w->ntasks; i++) {
+		struct engine_task *t = &w->tasks[i];
+
+		if (t->log && strcmp(engine_spec_task(t)->name, rec->name) == 0 &&
+		    engine_rec(t)->retry_id == rec->retry_id)
+			return t->log;
+	}
+	return NULL;
+}
+
+/* Error logs without a task: the service's hint and a map of every retry's URL. */
+static void
+engine_error_log_index(struct engine_wf *w, struct server_http_response *res)
+{
+	struct strbuf sb = { 0 };
+	bool first = true;
+
+	strbuf_addstr(&sb, "Specify task for error logs.\n\n{");
+	for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
+		const struct eng_group *g = &w->rec.groups[rgi];
+
+		for (size_t i = 0; i < g->n_tasks; i++) {
+			const struct eng_task *t = &g->tasks[i];
+			char *key = xasprintf("%s retry-%d", t->name, t->retry_id);
+
+			strbuf_addstr(&sb, first ? "" : ", ");
+			first = false;
+			server_http_json_string(&sb, key);
+			strbuf_addstr(&sb, ": ");
+			if (osmo_status_has_error_logs(t->status)) {
+				char *url =
+				        xasprintf("%s/api/workflow/%s/error_logs?task_name=%s&"
+				                  "retry_id=%d",
+				                  w->e->base_url, w->rec.id, t->name, t->retry_id);
+
+				server_http_json_string(&sb, url);
+				free(url);
+			} else {
+				strbuf_addstr(&sb, "null");
+			}
+			free(key);
+		}
+	}
+	strbuf_addstr(&sb, "}");
+	server_http_reply(res, 200, SERVER_HTTP_TEXT, sb.buf, sb.len);
+	strbuf_free(&sb);
+}
+
+void
+engine_serve_log(struct engine *e, const struct engine_log_request *req,
+                 struct server_http_response *res)
+{
+	struct engine_wf *w = engine_lookup(e, req->workflow);
+	struct channel_filter f = { .regex = req->query };
+	const struct eng_task *rec = NULL;
+	char *path = NULL, *dir, *re = NULL;
+	struct channel *ch = NULL;
+
+	if (!w) {
+		char *msg = xasprintf("Workflow %s is not found.", req->workflow);
+
+		server_http_reply_error(res, 400, "DATABASE", msg, NULL);
+		free(msg);
+		return;
+	}
+	if (req->last_n_lines > 0 && req->last_n_lines < ENGINE_MAX_LAST_N)
+		f.last_n_lines = req->last_n_lines;
+	if (req->task_name) {
+		rec = engine_find_task(w, req->task_name, req->retry_id);
+		if (!rec) {
+			char *msg = xasprintf("Task %s of workflow %s is not found.",
+			                      req->task_name, w->rec.id);
+
+			server_http_reply_error(res, 400, "DATABASE", msg, w->rec.id);
+			free(msg);
+			return;
+		}
+	}
+	if (req->kind == ENGINE_ERROR_LOGS) {
+		if (!rec) {
+			engine_error_log_index(w, res);
+			return;
+		}
+		dir = engine_task_dir(w, rec->name, rec->retry_id);
+		path = xasprintf("%s/error_logs.txt", dir);
+		free(dir);
+	} else if (req->kind == ENGINE_EVENTS) {
+		path = xasprintf("%s/events.txt", w->dir);
+		ch = w->events;
+		if (rec) {
+			re = rec->retry_id
+			             ? xasprintf("\\[%s retry-%d\\]", rec->name, rec->retry_id)
+			             : xasprintf("\\[%s\\]", rec->name);
+			f.regex = re;
+		}
+	} else if (rec) {
+		dir = engine_task_dir(w, rec->name, rec->retry_id);
+		path = xasprintf("%s/log.txt", dir);
+		free(dir);
+		ch = engine_task_channel(w, rec);
+		/* A retry that has not started yet is followed through the workflow log. */
+		if (!ch && !engine_done(rec->status) && rec->status != OSMO_RESCHEDULED &&
+		    w->logs && !channel_ended(w->logs)) {
+			free(path);
+			path = xasprintf("%s/logs.txt", w->dir);
+			ch = w->logs;
+			re = rec->retry_id
+			             ? xasprintf("\\[%s retry-%d\\]", rec->name, rec->retry_id)
+			             : xasprintf("\\[%s\\]", rec->name);
+			f.regex = re;
+		}
+	} else {
+		path = xasprintf("%s/logs.txt", w->dir);
+		ch = w->logs;
+	}
+	if (ch && channel_ended(ch))
+		ch = NULL;
+	channel_follow(e->loop, ch, path, &f, res);
+	free(re);
+	free(path);
+}
+
+/* ------------------------------------------------------------------ state on disk */
+
+/* Loads one workflow directory; NULL when it holds nothing usable. */
+static struct engine_wf *
+engine_load_one(struct engine *e, const char *dir)
+{
+	char *json_path = xasprintf("%s/workflow.json", dir);
+	char *spec_path = xasprintf("%s/spec.yaml", dir);
+	size_t len = 0;
+	char *json = util_read_file(json_path, &len);
+	struct engine_wf *w = NULL;
+	char *perr = NULL;
+
+	if (json) {
+		w = xcalloc(1, sizeof(*w));
+		w->e = e;
+		w->forced = OSMO_UNKNOWN;
+		w->dir = xstrdup(dir);
+		if (encode_state_parse(json, len, &w->rec, &perr) < 0) {
+			free(perr);
+			free(w->dir);
+			free(w);
+			w = NULL;
+		}
+	}
+	if (w) {
+		struct strv errors = { 0 };
+		const char *text = w->rec.spec ? w->rec.spec : "";
+
+		if (*text && w->rec.status != OSMO_FAILED_SUBMISSION &&
+		    spec_load(text, strlen(text), "workflow.yaml", NULL, NULL, &w->spec, NULL,
+		              &errors) < 0) {
+			spec_free(&w->spec);
+			memset(&w->spec, 0, sizeof(w->spec));
+		}
+		strv_free(&errors);
+		if (w->rec.parent_name && w->spec.ngroups > w->rec.n_groups)
+			w->reuse_from =
+			        xasprintf("%s-%d", w->rec.parent_name, w->rec.parent_job_id);
+	}
+	free(json);
+	free(json_path);
+	free(spec_path);
+	return w;
+}
+
+/* A workflow that was alive when the last osmo-local ended: its running tasks are lost. */
+static void
+engine_resume(struct engine_wf *w)
+{
+	static const char lost[] = "osmo-local stopped while this task was running; the task "
+	                           "was lost and is not resumed.";
+	bool usable = w->spec.ngroups > 0;
+
+	for (size_t rgi = 0; usable && rgi < w->rec.n_groups; rgi++)
+		usable = engine_find_group(w, w->rec.groups[rgi].name, NULL) &&
+		         spec_find_group(&w->spec, w->rec.groups[rgi].name);
+	engine_wf_open_channels(w);
+	if (!usable) {
+		for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
+			struct eng_group *g = &w->rec.groups[rgi];
+
+			if (!engine_done(g->status))
+				g->status = OSMO_FAILED_SERVER_ERROR;
+		}
+		w->forced = OSMO_FAILED_SERVER_ERROR;
+		w->group_of = xcalloc(1, sizeof(*w->group_of));
+		engine_wf_update(w);
+		return;
+	}
+	engine_wf_wire(w);
+	for (size_t i = 0; i < w->ntasks; i++) {
+		struct engine_task *t = &w->tasks[i];
+		struct eng_task *rec = engine_rec(t);
+
+		if (rec->status == OSMO_RUNNING || rec->status == OSMO_INITIALIZING) {
+			char *dir = engine_task_dir(w, rec->name, rec->retry_id);
+
+			task_stop_leftover(dir);
+			free(dir);
+			rec->has_exit_code = true;
+			rec->exit_code = 3002;
+			engine_task_status(t, OSMO_FAILED_SERVER_ERROR, lost);
+		}
+	}
+	for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
+		if (w->rec.groups[rgi].status == OSMO_INITIALIZING)
+			w->rec.groups[rgi].status = OSMO_RUNNING;
+		engine_check_group(w, rgi);
+	}
+	engine_event(w, NULL, 0, "osmo-local restarted; tasks that were running were lost");
+	w->dirty = true;
+}
+
+static int
+engine_cmp_submit(const void *a, const void *b)
+{
+	const struct engine_wf *x = *(struct engine_wf *const *)a;
+	const struct engine_wf *y = *(struct engine_wf *const *)b;
+
+	if (x->rec.submit_ms != y->rec.submit_ms)
+		return x->rec.submit_ms < y->rec.submit_ms ? -1 : 1;
+	return strcmp(x->rec.id, y->rec.id);
+}
+
+static int
+engine_load(struct engine *e, struct engine_error *err)
+{
+	char *root = xasprintf("%s/workflows", e->state_dir);
+	DIR *d;
+	struct dirent *de;
+
+	if (engine_mkdirs(root) < 0 || !(d = opendir(root))) {
+		engine_set_error(err, 500, NULL, xasprintf("%s: %s", root, strerror(errno)));
+		free(root);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		char *dir;
+		struct engine_wf *w;
+
+		if (de->d_name[0] == '.')
+			continue;
+		dir = xasprintf("%s/%s", root, de->d_name);
+		w = engine_load_one(e, dir);
+		if (w)
+			engine_add(e, w);
+		free(dir);
+	}
+	closedir(d);
+	free(root);
+	if (e->n)
+		qsort(e->wfs, e->n, sizeof(*e->wfs), engine_cmp_submit);
+	for (size_t i = 0; i < e->n; i++) {
+		struct engine_wf *w = e->wfs[i];
+
+		if (engine_done(w->rec.status)) {
+			w->group_of = xcalloc(w->rec.n_groups + 1, sizeof(*w->group_of));
+			continue;
+		}
+		engine_resume(w);
+	}
+	return 0;
+}
+
+struct engine *
+engine_new(const struct engine_config *cfg, struct engine_error *err)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+
+	e->loop = cfg->loop;
+	e->state_dir = xstrdup(cfg->state_dir);
+	e->pool = xstrdup(cfg->pool);
+	e->base_url = xstrdup(cfg->base_url);
+	e->slots = cfg->slots ? cfg->slots : ENGINE_DEFAULT_SLOTS;
+	e->phase_ms = cfg->phase_ms < 0 ? ENGINE_DEFAULT_PHASE : cfg->phase_ms;
+	if (engine_load(e, err) < 0) {
+		engine_free(e);
+		return NULL;
+	}
+	engine_schedule(e);
+	return e;
+}
+
+void
+engine_child(struct engine *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		struct engine_wf *w = e->wfs[i];
+
+		for (size_t k = 0; k < w->ntasks; k++)
+			if (w->tasks[k].run)
+				task_run_reap(w->tasks[k].run);
+	}
+}
+
+void
+engine_shutdown(struct engine *e)
+{
+	static const char msg[] = "osmo-local was stopped while this task was running.";
+
+	for (size_t i = 0; i < e->n; i++) {
+		struct engine_wf *w = e->wfs[i];
+
+		for (size_t k = 0; k < w->ntasks; k++) {
+			struct engine_task *t = &w->tasks[k];
+			struct eng_task *rec;
+
+			if (!t->run)
+				continue;
+			task_run_free(t->run);
+			t->run = NULL;
+			engine_release_slot(t);
+			rec = engine_rec(t);
+			rec->has_exit_code = true;
+			rec->exit_code = 3002;
+			engine_task_status(t, OSMO_FAILED_SERVER_ERROR, msg);
+		}
+		if (!engine_done(w->rec.status) && w->ntasks) {
+			for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++)
+				engine_check_group(w, rgi);
+			engine_wf_update(w);
+		}
+		if (w->dirty)
+			engine_save(w);
+	}
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	server_loop_remove(e->loop, e->timer);
+	for (size_t i = 0; i < e->n; i++) {
+		if (e->wfs[i]->dirty)
+			engine_save(e->wfs[i]);
+		engine_wf_free(e->wfs[i]);
+	}
+	free(e->wfs);
+	free(e->recs);
+	free(e->state_dir);
+	free(e->pool);
+	free(e->base_url);
+	free(e);
+}

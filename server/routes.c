@@ -1,0 +1,770 @@
+/* routes.c: the OSMO workflow, pool, task and tag routes of osmo-local, answered by the engine. */
+#include "routes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encode.h"
+#include "osmo_time.h"
+#include "status.h"
+
+/* OSMO's WorkflowConfig.max_log_lines: a last_n_lines at least this large asks for everything. */
+#define ROUTES_MAX_LOG_LINES 10000
+#define ROUTES_MAX_LIMIT     1000
+#define ROUTES_TEXT_UTF8     "text/plain; charset=utf-8"
+#define ROUTES_VALIDATED     "Workflow validation succeeded."
+#define ROUTES_BAD_TIME      "Input should be a valid datetime or date, invalid datetime format"
+
+_Static_assert(OSMO_STATUS_COUNT <= 32, "routes_list_query.statuses holds one bit per status");
+
+/* A FastAPI enum: its values in the service's order, which its 422 message lists. */
+struct routes_enum {
+	const char *const *values;
+	size_t n;
+};
+
+static const char *const routes_status_values[] = {
+	"PENDING",
+	"RUNNING",
+	"WAITING",
+	"COMPLETED",
+	"FAILED",
+	"FAILED_SUBMISSION",
+	"FAILED_SERVER_ERROR",
+	"FAILED_EXEC_TIMEOUT",
+	"FAILED_QUEUE_TIMEOUT",
+	"FAILED_CANCELED",
+	"FAILED_BACKEND_ERROR",
+	"FAILED_IMAGE_PULL",
+	"FAILED_EVICTED",
+	"FAILED_START_ERROR",
+	"FAILED_START_TIMEOUT",
+	"FAILED_PREEMPTED",
+};
+static const char *const routes_priority_values[] = { "HIGH", "NORMAL", "LOW" };
+static const char *const routes_order_values[] = { "ASC", "DESC" };
+
+static const struct routes_enum routes_statuses = { routes_status_values,
+	                                            ARRAY_SIZE(routes_status_values) };
+static const struct routes_enum routes_priorities = { routes_priority_values,
+	                                              ARRAY_SIZE(routes_priority_values) };
+static const struct routes_enum routes_orders = { routes_order_values,
+	                                          ARRAY_SIZE(routes_order_values) };
+
+/* The admin tag list (GET /api/tag): the only tags POST .../tag may add. */
+static const char *const routes_tags[] = { "nightly", "benchmark", "production", "experiment",
+	                                   "debug" };
+
+/* Which query parameters each log route takes: events have neither last_n_lines nor query. */
+static const struct {
+	bool lines_and_query;
+} routes_log_kinds[] = {
+	[ENGINE_LOGS] = { true },
+	[ENGINE_EVENTS] = { false },
+	[ENGINE_ERROR_LOGS] = { true },
+};
+
+/* FastAPI's 422 body, one detail per bad query input. */
+struct routes_invalid {
+	struct strbuf sb;
+	size_t n;
+};
+
+static const char *
+routes_user(const struct server_http_request *req)
+{
+	const char *user = server_http_header(req, "x-osmo-user");
+
+	return user && *user ? user : ROUTES_DEFAULT_USER;
+}
+
+/* Python's truthiness: the service treats an empty string as absent. */
+static const char *
+routes_nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static void
+routes_strv_from_query(const struct server_http_request *req, const char *key, struct strv *out)
+{
+	size_t n = server_http_query_count(req, key);
+
+	for (size_t i = 0; i < n; i++)
+		strv_push(out, server_http_query_nth(req, key, i));
+}
+
+/* index < 0: a single-valued parameter, whose loc has no position. */
+static void
+routes_invalid_add(struct routes_invalid *inv, const char *type, const char *name, long index,
+                   const char *msg, const char *input, const char *expected)
+{
+	strbuf_addstr(&inv->sb, inv->n++ ? ",{\"type\":" : "{\"detail\":[{\"type\":");
+	server_http_json_string(&inv->sb, type);
+	strbuf_addstr(&inv->sb, ",\"loc\":[\"query\",");
+	server_http_json_string(&inv->sb, name);
+	if (index >= 0)
+		strbuf_addf(&inv->sb, ",%ld", index);
+	strbuf_addstr(&inv->sb, "],\"msg\":");
+	server_http_json_string(&inv->sb, msg);
+	strbuf_addstr(&inv->sb, ",\"input\":");
+	server_http_json_string(&inv->sb, input);
+	if (expected) {
+		strbuf_addstr(&inv->sb, ",\"ctx\":{\"expected\":");
+		server_http_json_string(&inv->sb, expected);
+		strbuf_addch(&inv->sb, '}');
+	}
+	strbuf_addch(&inv->sb, '}');
+}
+
+/* Sends the 422 if anything was bad; returns whether it did. Frees inv either way. */
+static bool
+routes_invalid_reply(struct routes_invalid *inv, struct server_http_response *res)
+{
+	bool bad = inv->n > 0;
+
+	if (bad) {
+		strbuf_addstr(&inv->sb, "]}");
+		server_http_reply_json(res, 422, inv->sb.buf);
+	}
+	strbuf_free(&inv->sb);
+	inv->n = 0;
+	return bad;
+}
+
+static long
+routes_enum_find(const struct routes_enum *en, const char *v)
+{
+	for (size_t i = 0; i < en->n; i++)
+		if (strcmp(en->values[i], v) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Checks every value of key against en; list: the parameter is a list (its loc has indices). */
+static void
+routes_enum_check(struct routes_invalid *inv, const struct server_http_request *req,
+                  const char *key, const struct routes_enum *en, bool list)
+{
+	size_t n = list ? server_http_query_count(req, key) : server_http_query(req, key) != NULL;
+	struct strbuf expected = { 0 };
+
+	for (size_t i = 0; i < en->n; i++) {
+		if (i)
+			strbuf_addstr(&expected, i + 1 == en->n ? " or " : ", ");
+		strbuf_addf(&expected, "'%s'", en->values[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *v = server_http_query_nth(req, key, i);
+		char *msg;
+
+		if (routes_enum_find(en, v) >= 0)
+			continue;
+		msg = xasprintf("Input should be %s", expected.buf);
+		routes_invalid_add(inv, "enum", key, list ? (long)i : -1, msg, v, expected.buf);
+		free(msg);
+	}
+	strbuf_free(&expected);
+}
+
+/* Pydantic's datetime (or a bare date: midnight), cut to the second as OSMO's query does. */
+static int
+routes_parse_time(const char *s, int64_t *ms)
+{
+	char buf[24];
+
+	if (strlen(s) == 10) {
+		snprintf(buf, sizeof(buf), "%sT00:00", s);
+		s = buf;
+	}
+	if (osmo_time_parse(s, ms) < 0)
+		return -1;
+	*ms -= ((*ms % 1000) + 1000) % 1000;
+	return 0;
+}
+
+static void
+routes_time_check(struct routes_invalid *inv, const struct server_http_request *req,
+                  const char *key, bool *has, int64_t *ms)
+{
+	const char *v = server_http_query(req, key);
+
+	*has = v != NULL;
+	if (v && routes_parse_time(v, ms) < 0)
+		routes_invalid_add(inv, "datetime_from_date_parsing", key, -1, ROUTES_BAD_TIME, v,
+		                   NULL);
+}
+
+static void
+routes_reply_not_found(struct server_http_response *res, const char *name)
+{
+	char *msg = xasprintf("Workflow %s is not found.", name);
+
+	server_http_reply_error(res, 400, "DATABASE", msg, NULL);
+	free(msg);
+}
+
+/* The engine's error as the service sends it; 500s carry the unhandled-exception prefix. */
+static void
+routes_reply_engine_error(struct server_http_response *res, struct engine_error *err)
+{
+	static const char prefix[] = "Internal server error: ";
+	const char *m = err->message ? err->message : "";
+	char *msg;
+
+	if (err->code) {
+		server_http_reply_error(res, err->status ? err->status : 400, err->code, m, NULL);
+	} else {
+		msg = str_starts_with(m, prefix) ? xstrdup(m) : xasprintf("%s%s", prefix, m);
+		server_http_reply_error(res, err->status >= 500 ? err->status : 500, NULL, msg,
+		                        NULL);
+		free(msg);
+	}
+	engine_error_free(err);
+}
+
+/* SubmitResponse: a dry run has the spec, a validation the fixed text, a real run its URLs. */
+static void
+routes_reply_submitted(struct engine *e, struct engine_submitted *out,
+                       struct server_http_response *res)
+{
+	const char *base = engine_base_url(e);
+	bool real = !out->spec && !out->validation_only;
+	char *overview = real ? xasprintf("%s/api/workflow/%s", base, out->name) : NULL;
+	char *logs = real ? xasprintf("%s/api/workflow/%s/logs", base, out->name) : NULL;
+	const char *logs_text = !out->spec && out->validation_only ? ROUTES_VALIDATED : logs;
+	char *json = encode_submit(out->name, overview, logs_text, out->spec, &out->warnings);
+
+	server_http_reply_json(res, 200, json);
+	free(json);
+	free(overview);
+	free(logs);
+	engine_submitted_free(out);
+}
+
+static bool
+routes_user_matches(const struct strv *users, const char *user)
+{
+	if (!users->n)
+		return true;
+	for (size_t i = 0; user && i < users->n; i++) {
+		const char *u = users->v[i];
+		size_t len = strlen(u);
+
+		/* The service also knows users by the part of their name before '@'. */
+		if (strcmp(u, user) == 0 ||
+		    (!strchr(u, '@') && strncmp(user, u, len) == 0 && user[len] == '@'))
+			return true;
+	}
+	return false;
+}
+
+static bool
+routes_tags_match(const struct strv *want, const struct strv *have)
+{
+	if (!want->n)
+		return true;
+	for (size_t i = 0; i < want->n; i++)
+		if (strv_contains(have, want->v[i]))
+			return true;
+	return false;
+}
+
+static bool
+routes_list_matches(const struct eng_workflow *wf, const struct routes_list_query *q)
+{
+	uint32_t statuses = q->statuses ? q->statuses : ~ROUTES_STATUS_BIT(OSMO_FAILED_SUBMISSION);
+	const char *priority = wf->priority ? wf->priority : "NORMAL";
+
+	return (statuses & ROUTES_STATUS_BIT(wf->status)) &&
+	       routes_user_matches(&q->users, wf->user) &&
+	       (!q->pools.n || (wf->pool && strv_contains(&q->pools, wf->pool))) &&
+	       (!q->name || strstr(wf->id, q->name)) &&
+	       (!q->has_after || wf->submit_ms >= q->submitted_after_ms) &&
+	       (!q->has_before || wf->submit_ms < q->submitted_before_ms) &&
+	       routes_tags_match(&q->tags, &wf->tags) &&
+	       (!q->priorities.n || strv_contains(&q->priorities, priority));
+}
+
+size_t
+routes_list_select(const struct eng_workflow *const *wfs, size_t n,
+                   const struct routes_list_query *q, const struct eng_workflow **out,
+                   bool *more_entries)
+{
+	const struct eng_workflow **hits = xcalloc(n ? n : 1, sizeof(*hits));
+	size_t m = 0, first, count;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+
+		if (!routes_list_matches(wfs[i], q))
+			continue;
+		/* Insertion keeps equal submit times in engine order and costs nothing when sorted. */
+		for (j = m++; j > 0 && hits[j - 1]->submit_ms > wfs[i]->submit_ms; j--)
+			hits[j] = hits[j - 1];
+		hits[j] = wfs[i];
+	}
+	/* As OSMO: the window is taken newest first, then shown in the order asked for. */
+	first = q->offset < m ? q->offset : m;
+	count = m - first < q->limit ? m - first : q->limit;
+	*more_entries = m - first > count;
+	for (size_t k = 0; k < count; k++)
+		out[q->descending ? k : count - 1 - k] = hits[m - 1 - first - k];
+	free(hits);
+	return count;
+}
+
+static void
+routes_list_query_free(struct routes_list_query *q)
+{
+	strv_free(&q->users);
+	strv_free(&q->pools);
+	strv_free(&q->tags);
+	strv_free(&q->priorities);
+}
+
+/* GET /api/workflow */
+static void
+routes_list(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct engine *e = ctx;
+	struct routes_list_query q = { 0 };
+	struct routes_invalid inv = { 0 };
+	const struct eng_workflow *const *wfs;
+	const struct eng_workflow **page;
+	const char *order = server_http_query(req, "order");
+	bool all_users, all_pools, more;
+	long offset, limit;
+	size_t n, count;
+	char *json;
+
+	if (server_http_query_bool(req, "all_users", false, &all_users, res) < 0 ||
+	    server_http_query_bool(req, "all_pools", false, &all_pools, res) < 0 ||
+	    server_http_query_int(req, "offset", 0, &offset, res) < 0 ||
+	    server_http_query_int(req, "limit", 20, &limit, res) < 0)
+		return;
+	routes_enum_check(&inv, req, "statuses", &routes_statuses, true);
+	routes_enum_check(&inv, req, "order", &routes_orders, false);
+	routes_enum_check(&inv, req, "priority", &routes_priorities, true);
+	routes_time_check(&inv, req, "submitted_after", &q.has_after, &q.submitted_after_ms);
+	routes_time_check(&inv, req, "submitted_before", &q.has_before, &q.submitted_before_ms);
+	if (routes_invalid_reply(&inv, res))
+		return;
+	if (offset < 0) {
+		server_http_reply_error(res, 400, "USAGE",
+		                        "Parameter start must be a non-negative integer.", NULL);
+		return;
+	}
+	if (limit > ROUTES_MAX_LIMIT) {
+		server_http_reply_error(res, 400, "USER", "Limit must be less than 1000.", NULL);
+		return;
+	}
+	routes_strv_from_query(req, "users", &q.users);
+	if (!q.users.n && !all_users)
+		strv_push(&q.users, routes_user(req));
+	if (!all_pools)
+		routes_strv_from_query(req, "pools", &q.pools);
+	if (!all_pools && !q.pools.n)
+		strv_push(&q.pools, engine_pool(e));
+	for (size_t i = 0; i < server_http_query_count(req, "statuses"); i++)
+		q.statuses |= ROUTES_STATUS_BIT(
+		        osmo_status_from_wire(server_http_query_nth(req, "statuses", i)));
+	q.name = routes_nonempty(server_http_query(req, "name"));
+	routes_strv_from_query(req, "tags", &q.tags);
+	routes_strv_from_query(req, "priority", &q.priorities);
+	q.offset = (size_t)offset;
+	q.limit = limit > 0 ? (size_t)limit : 0;
+	q.descending = order && strcmp(order, "DESC") == 0;
+	wfs = engine_workflows(e, &n);
+	page = xcalloc(n ? n : 1, sizeof(*page));
+	count = routes_list_select(wfs, n, &q, page, &more);
+	json = encode_workflow_list(page, count, more, engine_base_url(e), clock_wall_ms());
+	server_http_reply_json(res, 200, json);
+	free(json);
+	free(page);
+	routes_list_query_free(&q);
+}
+
+/* GET /api/workflow/{name} */
+static void
+routes_workflow(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct engine *e = ctx;
+	const char *name = server_http_param(req, "name");
+	const struct eng_workflow *wf;
+	bool verbose, skip_groups;
+	char *json;
+
+	if (server_http_query_bool(req, "verbose", false, &verbose, res) < 0 ||
+	    server_http_query_bool(req, "skip_groups", false, &skip_groups, res) < 0)
+		return;
+	wf = engine_find(e, name);
+	if (!wf) {
+		routes_reply_not_found(res, name);
+		return;
+	}
+	json = encode_workflow(wf, engine_base_url(e), verbose, skip_groups, clock_wall_ms());
+	server_http_reply_json(res, 200, json);
+	free(json);
+}
+
+/* GET /api/workflow/{name}/spec: the uploaded template only when asked and there is one. */
+static void
+routes_spec(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct engine *e = ctx;
+	const char *name = server_http_param(req, "name");
+	const struct eng_workflow *wf;
+	const char *text;
+	bool use_template;
+
+	if (server_http_query_bool(req, "use_template", false, &use_template, res) < 0)
+		return;
+	wf = engine_find(e, name);
+	if (!wf) {
+		routes_reply_not_found(res, name);
+		return;
+	}
+	text = use_template && wf->template_spec ? wf->template_spec : wf->spec ? wf->spec : "";
+	server_http_reply(res, 200, ROUTES_TEXT_UTF8, text, strlen(text));
+}
+
+static void
+routes_serve_log(struct engine *e, const struct server_http_request *req,
+                 struct server_http_response *res, enum engine_log_kind kind)
+{
+	bool lines_and_query = routes_log_kinds[kind].lines_and_query;
+	struct engine_log_request lr = {
+		.kind = kind,
+		.workflow = server_http_param(req, "name"),
+		.task_name = routes_nonempty(server_http_query(req, "task_name")),
+	};
+	long lines = 0;
+
+	if ((lines_and_query && server_http_query_int(req, "last_n_lines", 0, &lines, res) < 0) ||
+	    server_http_query_int(req, "retry_id", -1, &lr.retry_id, res) < 0)
+		return;
+	/* As the service: 0 means no limit, only a negative count is refused. */
+	if (lines < 0) {
+		server_http_reply_error(res, 400, "USER",
+		                        "Users should specify positive value for flag -n.", NULL);
+		return;
+	}
+	lr.last_n_lines = lines >= ROUTES_MAX_LOG_LINES ? 0 : lines;
+	lr.query = lines_and_query ? routes_nonempty(server_http_query(req, "query")) : NULL;
+	engine_serve_log(e, &lr, res);
+}
+
+/* GET /api/workflow/{name}/logs */
+static void
+routes_logs(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	routes_serve_log(ctx, req, res, ENGINE_LOGS);
+}
+
+/* GET /api/workflow/{name}/error_logs */
+static void
+routes_error_logs(void *ctx, const struct server_http_request *req,
+                  struct server_http_response *res)
+{
+	routes_serve_log(ctx, req, res, ENGINE_ERROR_LOGS);
+}
+
+/* GET /api/workflow/{name}/events */
+static void
+routes_events(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	routes_serve_log(ctx, req, res, ENGINE_EVENTS);
+}
+
+/* POST /api/workflow/{name}/cancel */
+static void
+routes_cancel(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct engine *e = ctx;
+	const char *name = server_http_param(req, "name");
+	struct engine_error err = { 0 };
+	const struct eng_workflow *wf;
+	bool force;
+	char *json;
+
+	if (server_http_query_bool(req, "force", false, &force, res) < 0)
+		return;
+	if (engine_cancel(e, name, routes_user(req), force,
+	                  routes_nonempty(server_http_query(req, "message")), &err) < 0) {
+		routes_reply_engine_error(res, &err);
+		return;
+	}
+	/* The reply names the workflow ID even when the path held its UUID. */
+	wf = engine_find(e, name);
+	json = encode_cancel(wf ? wf->id : name);
+	server_http_reply_json(res, 200, json);
+	free(json);
+}
+
+/* The service splits each K=V itself and refuses items without '='. */
+static bool
+routes_env_vars_ok(const struct strv *env_vars, struct server_http_response *res)
+{
+	for (size_t i = 0; i < env_vars->n; i++) {
+		char *msg;
+
+		if (strchr(env_vars->v[i], '='))
+			continue;
+		msg = xasprintf("Environment variable %s is incorrectly formatted", env_vars->v[i]);
+		server_http_reply_error(res, 400, "USAGE", msg, NULL);
+		free(msg);
+		return false;
+	}
+	return true;
+}
+
+static void
+routes_submit_run(struct engine *e, const struct engine_submit *sub,
+                  struct server_http_response *res)
+{
+	struct engine_submitted out = { 0 };
+	struct engine_error err = { 0 };
+
+	if (engine_submit(e, sub, &out, &err) < 0)
+		routes_reply_engine_error(res, &err);
+	else
+		routes_reply_submitted(e, &out, res);
+}
+
+/* POST /api/pool/{pool}/workflow: submit, dry run, validation or resubmit by workflow_id. */
+static void
+routes_submit(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct engine *e = ctx;
+	const char *workflow_id = routes_nonempty(server_http_query(req, "workflow_id"));
+	struct encode_template_spec spec = { 0 };
+	struct routes_invalid inv = { 0 };
+	struct strv env_vars = { 0 }, labels = { 0 };
+	struct engine_submit sub;
+	bool dry_run, validation_only;
+	long app_version;
+	char *why = NULL;
+
+	if (server_http_query_bool(req, "dry_run", false, &dry_run, res) < 0 ||
+	    server_http_query_bool(req, "validation_only", false, &validation_only, res) < 0 ||
+	    server_http_query_int(req, "app_version", 0, &app_version, res) < 0)
+		return;
+	routes_enum_check(&inv, req, "priority", &routes_priorities, false);
+	if (routes_invalid_reply(&inv, res))
+		return;
+	/* No body at all is "no spec"; JSON null parses to one with file NULL. */
+	if (req->body_len &&
+	    encode_template_spec_parse(req->body, req->body_len, &spec, &why) < 0) {
+		server_http_reply_json(res, 422, why);
+		free(why);
+		return;
+	}
+	routes_strv_from_query(req, "env_vars", &env_vars);
+	routes_strv_from_query(req, "label", &labels);
+	sub = (struct engine_submit){
+		.user = routes_user(req),
+		.pool = server_http_param(req, "pool"),
+		.priority = server_http_query(req, "priority"),
+		.file = spec.file,
+		.template_spec = spec.uploaded_templated_spec,
+		.set_vars = &spec.set_variables,
+		.set_string_vars = &spec.set_string_variables,
+		.env_vars = &env_vars,
+		.labels = &labels,
+		.workflow_id = workflow_id,
+		.dry_run = dry_run,
+		.validation_only = validation_only,
+	};
+	if (spec.file && workflow_id)
+		server_http_reply_error(
+		        res, 400, "USAGE",
+		        "Either file contents or workflow ID can be provided, but not both.", NULL);
+	else if (!spec.file && !workflow_id)
+		server_http_reply_error(res, 400, "USAGE",
+		                        "Need to provide either file contents or workflow ID.",
+		                        NULL);
+	else if (dry_run || routes_env_vars_ok(&env_vars, res))
+		routes_submit_run(e, &sub, res);
+	encode_template_spec_free(&spec);
+	strv_free(&env_vars);
+	strv_free(&labels);
+}
+
+/* POST /api/pool/{pool}/workflow/{workflow_id}/restart */
+static void
+routes_restart(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct engine *e = ctx;
+	struct engine_submitted out = { 0 };
+	struct engine_error err = { 0 };
+
+	if (engine_restart(e, server_http_param(req, "workflow_id"), server_http_param(req, "pool"),
+	                   routes_user(req), &out, &err) < 0)
+		routes_reply_engine_error(res, &err);
+	else
+		routes_reply_submitted(e, &out, res);
+}
+
+static bool
+routes_tag_allowed(const char *tag)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(routes_tags); i++)
+		if (strcmp(routes_tags[i], tag) == 0)
+			return true;
+	return false;
+}
+
+/* The service's message when a tag to add is not on the admin list, or NULL. */
+static char *
+routes_tag_refusal(const struct strv *add)
+{
+	struct strbuf sb = { 0 };
+	size_t i = 0;
+
+	while (i < add->n && routes_tag_allowed(add->v[i]))
+		i++;
+	if (i == add->n)
+		return NULL;
+	strbuf_addstr(&sb, "Invalid tag detected. Users can only set specified tags: ");
+	for (i = 0; i < ARRAY_SIZE(routes_tags); i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", routes_tags[i]);
+	return strbuf_detach(&sb);
+}
+
+/* POST /api/workflow/{name}/tag: the service's checks in its order, then the engine. */
+static void
+routes_tag(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct engine *e = ctx;
+	const char *name = server_http_param(req, "name");
+	struct strv add = { 0 }, remove = { 0 };
+	struct engine_error err = { 0 };
+	char *refusal;
+
+	routes_strv_from_query(req, "add", &add);
+	routes_strv_from_query(req, "remove", &remove);
+	refusal = routes_tag_refusal(&add);
+	if (!add.n && !remove.n)
+		server_http_reply_error(res, 400, "USER", "No tags specified!", NULL);
+	else if (!engine_find(e, name))
+		routes_reply_not_found(res, name);
+	else if (refusal)
+		server_http_reply_error(res, 400, "USER", refusal, NULL);
+	else if (engine_tag(e, name, &add, &remove, &err) < 0)
+		routes_reply_engine_error(res, &err);
+	else
+		server_http_reply_json(res, 200, "null");
+	free(refusal);
+	strv_free(&add);
+	strv_free(&remove);
+}
+
+/* GET /api/tag */
+static void
+routes_tag_list(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct strbuf sb = { 0 };
+
+	(void)ctx;
+	(void)req;
+	strbuf_addstr(&sb, "{\"tags\":[");
+	for (size_t i = 0; i < ARRAY_SIZE(routes_tags); i++) {
+		if (i)
+			strbuf_addch(&sb, ',');
+		server_http_json_string(&sb, routes_tags[i]);
+	}
+	strbuf_addstr(&sb, "]}");
+	server_http_reply_json(res, 200, sb.buf);
+	strbuf_free(&sb);
+}
+
+static void
+routes_json_time(struct strbuf *sb, int64_t ms)
+{
+	char buf[OSMO_TIME_BUF];
+
+	if (!ms) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	osmo_time_format_iso(ms, buf);
+	server_http_json_string(sb, buf);
+}
+
+/* The newest retry of the task named name in any group, or NULL. */
+static const struct eng_task *
+routes_find_task(const struct eng_workflow *wf, const char *name)
+{
+	const struct eng_task *best = NULL;
+
+	for (size_t g = 0; wf && g < wf->n_groups; g++)
+		for (size_t t = 0; t < wf->groups[g].n_tasks; t++) {
+			const struct eng_task *task = &wf->groups[g].tasks[t];
+
+			if (strcmp(task->name, name) == 0 &&
+			    (!best || task->retry_id > best->retry_id))
+				best = task;
+		}
+	return best;
+}
+
+/*
+ * GET /api/workflow/{name}/task/{task_name}: TaskEntry. Tasks here reserve nothing, so storage,
+ * cpu, memory and gpu are 0; the node is this machine once the task started, as in queries.
+ */
+static void
+routes_task(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct engine *e = ctx;
+	const char *name = server_http_param(req, "name");
+	const char *task_name = server_http_param(req, "task_name");
+	const struct eng_workflow *wf = engine_find(e, name);
+	const struct eng_task *t = routes_find_task(wf, task_name);
+	struct strbuf sb = { 0 };
+	char *msg;
+
+	if (!t) {
+		msg = xasprintf("Task %s of workflow %s is not found.", task_name, name);
+		server_http_reply_error(res, 400, "DATABASE", msg, NULL);
+		free(msg);
+		return;
+	}
+	strbuf_addstr(&sb, "{\"workflow_id\":");
+	server_http_json_string(&sb, wf->id);
+	strbuf_addstr(&sb, ",\"task_name\":");
+	server_http_json_string(&sb, t->name);
+	strbuf_addstr(&sb, ",\"node\":");
+	server_http_json_string(&sb, t->start_ms ? "localhost" : NULL);
+	strbuf_addstr(&sb, ",\"start_time\":");
+	routes_json_time(&sb, t->start_ms);
+	strbuf_addstr(&sb, ",\"end_time\":");
+	routes_json_time(&sb, t->end_ms);
+	strbuf_addstr(&sb, ",\"status\":");
+	server_http_json_string(&sb, osmo_status_wire(t->status));
+	strbuf_addstr(&sb, ",\"storage\":0.0,\"cpu\":0,\"memory\":0.0,\"gpu\":0}");
+	server_http_reply_json(res, 200, sb.buf);
+	strbuf_free(&sb);
+}
+
+static const struct server_http_route routes_table[] = {
+	{ "GET", "/api/workflow", routes_list },
+	{ "GET", "/api/workflow/{name}", routes_workflow },
+	{ "GET", "/api/workflow/{name}/spec", routes_spec },
+	{ "GET", "/api/workflow/{name}/logs", routes_logs },
+	{ "GET", "/api/workflow/{name}/error_logs", routes_error_logs },
+	{ "GET", "/api/workflow/{name}/events", routes_events },
+	{ "POST", "/api/workflow/{name}/cancel", routes_cancel },
+	{ "POST", "/api/workflow/{name}/tag", routes_tag },
+	{ "GET", "/api/workflow/{name}/task/{task_name}", routes_task },
+	{ "POST", "/api/pool/{pool}/workflow", routes_submit },
+	{ "POST", "/api/pool/{pool}/workflow/{workflow_id}/restart", routes_restart },
+	{ "GET", "/api/tag", routes_tag_list },
+};
+
+void
+routes_add(struct server_http *h, struct engine *e)
+{
+	server_http_add_routes(h, routes_table, ARRAY_SIZE(routes_table), e);
+}
