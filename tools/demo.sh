@@ -1,25 +1,25 @@
 #!/bin/sh
-# demo.sh: shows osmotop on recorded workflows served over loopback (osmo-local replaces this).
+# demo.sh: starts osmo-local on a free loopback port, runs a seed pipeline on it with osmotop
+# and shows the result; the interactive monitor replaces the printed frames once it exists.
 set -eu
 build=${BUILD:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-fx=$(cd "$(dirname "$0")/../tests/fixtures" && pwd)
-cat > "$tmp/routes" <<EOR
-GET /api/workflow/llm-finetune-17 200 application/json $fx/workflow_query_running_verbose.json
-GET /api/workflow/llm-finetune-16 200 application/json $fx/workflow_query_failed_evicted.json
-GET /api/workflow 200 application/json $fx/workflow_list_page.json
-EOR
 mkfifo "$tmp/out"
-"$build/tests/fixture_server" --routes "$tmp/routes" --lifetime 60 > "$tmp/out" &
+"$build/bin/osmo-local" --listen 127.0.0.1:0 --state "$tmp/state" > "$tmp/out" &
 pid=$!
 # The first line names the port; read blocks until it comes (or the server dies: EOF).
 read -r line < "$tmp/out" || true
 url=${line##*listening on }
-case "$url" in http://*) ;; *) echo "demo: the demo server did not start" >&2; exit 1 ;; esac
-for args in "" "llm-finetune-17" "llm-finetune-16"; do
-	# shellcheck disable=SC2086
-	"$build/bin/osmotop" --snapshot --url "$url" --at 2026-08-18T15:10:00 $args
+case "$url" in http://*) ;; *) echo "demo: osmo-local did not start" >&2; exit 1 ;; esac
+echo "osmo-local is serving $url (state in $tmp/state)"
+echo
+for spec in pipeline failure; do
+	echo "== osmotop run --wait examples/$spec.yaml"
+	"$build/bin/osmotop" run --url "$url" --user demo --wait "$top/examples/$spec.yaml" || true
 	echo
 done
+echo "== osmotop --snapshot (the workflow list)"
+"$build/bin/osmotop" --snapshot --url "$url" --user demo

@@ -1,4 +1,5 @@
 /* main.c: osmotop's command line: options, the snapshot mode, exit codes. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ struct main_opts {
 	const char *workflow;
 	const char *pool;
 	struct strv statuses;
+	bool run, wait;       /* osmotop run SPEC: submit, and with --wait follow to the end */
+	struct strv set_vars; /* --set k=v */
 };
 
 static const struct main_view_name {
@@ -39,6 +42,7 @@ main_usage(FILE *out)
 {
 	fputs("usage: osmotop [options] [WORKFLOW_ID]\n"
 	      "       osmotop --snapshot [--size COLSxROWS] [--view list|workflow] [WORKFLOW_ID]\n"
+	      "       osmotop run [--set k=v ...] [--pool NAME] [--wait] SPEC.yaml\n"
 	      "\n"
 	      "Watch NVIDIA OSMO workflows in the terminal.\n"
 	      "\n"
@@ -54,6 +58,8 @@ main_usage(FILE *out)
 	      "  --ascii            ASCII glyphs instead of Unicode\n"
 	      "  --at TIME          render as if it were TIME (UTC, 2026-08-18T14:30:00);\n"
 	      "                     makes snapshots reproducible\n"
+	      "  --set k=v          run: a template variable (repeatable)\n"
+	      "  --wait             run: wait until the workflow ends, then print it\n"
 	      "  --version          print the version and exit\n"
 	      "  -h, --help         print this help and exit\n"
 	      "\n"
@@ -99,7 +105,9 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		OPT_ALL_USERS,
 		OPT_POOL,
 		OPT_STATUS,
-		OPT_AT
+		OPT_AT,
+		OPT_SET,
+		OPT_WAIT
 	};
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, OPT_URL },
@@ -112,6 +120,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		{ "pool", required_argument, NULL, OPT_POOL },
 		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "at", required_argument, NULL, OPT_AT },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -163,6 +173,14 @@ main_parse(int argc, char **argv, struct main_opts *o)
 				        "osmotop: --at wants a time like 2026-08-18T14:30:00\n");
 				return 2;
 			}
+		} else if (ch == OPT_SET) {
+			if (!strchr(optarg, '=')) {
+				fprintf(stderr, "osmotop: --set wants k=v, got '%s'\n", optarg);
+				return 2;
+			}
+			strv_push(&o->set_vars, optarg);
+		} else if (ch == OPT_WAIT) {
+			o->wait = true;
 		} else if (ch == OPT_VERSION) {
 			printf("osmotop %s\n", API_CLIENT_VERSION);
 			return 0;
@@ -178,6 +196,10 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		o->workflow = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "osmotop: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (o->run && !o->workflow) {
+		fprintf(stderr, "osmotop: run needs a SPEC.yaml\n");
 		return 2;
 	}
 	if (o->view == MAIN_VIEW_AUTO)
@@ -289,14 +311,100 @@ main_snapshot(const struct main_opts *o)
 	return rc;
 }
 
+/* One call, waited for; false when it failed (err printed). */
+static bool
+main_call_ok(struct session *s, struct main_wait *w, int *rc)
+{
+	if (session_wait(s, &w->done, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) < 0)
+		api_error_set(&w->res.err, API_ERR_TIMEOUT, "no answer within %d s",
+		              SNAPSHOT_DEADLINE_MS / 1000);
+	if (w->res.err.kind == API_OK)
+		return true;
+	*rc = main_fail(s, &w->res.err);
+	return false;
+}
+
+/* osmotop run SPEC: submit the file as the CLI does; --wait polls until the workflow ends. */
+static int
+main_run(struct main_opts *o)
+{
+	struct session s;
+	struct api_error err = { 0 };
+	struct main_wait w = { 0 };
+	struct api_callbacks cb = { .done = main_done, .ctx = &w };
+	size_t len;
+	char *yaml = util_read_file(o->workflow, &len);
+	struct api_submit_opts so = { .pool = o->pool ? o->pool : "default",
+		                      .yaml = yaml,
+		                      .set_variables = &o->set_vars };
+	int rc = 0;
+
+	if (!yaml) {
+		fprintf(stderr, "osmotop: %s: %s\n", o->workflow, strerror(errno));
+		return 2;
+	}
+	if (session_open(&s, &o->session, &err) < 0) {
+		fprintf(stderr, "osmotop: %s\n", err.message);
+		free(yaml);
+		return 2;
+	}
+	api_submit(s.api, &so, cb);
+	if (main_call_ok(&s, &w, &rc)) {
+		char *id = xstrdup(w.res.submit.name);
+
+		printf("Workflow submit successful.\nWorkflow ID - %s\n", id);
+		fflush(stdout);
+		while (rc == 0 && o->wait) {
+			bool never = false;
+
+			api_result_free(&w.res);
+			memset(&w, 0, sizeof(w));
+			api_query(s.api, id, true, false, cb);
+			if (!main_call_ok(&s, &w, &rc))
+				break;
+			if (osmo_status_is_finished(w.res.workflow.status)) {
+				struct canvas c;
+				struct render_ctx rctx = { .now_ms = clock_wall_ms(),
+					                   .ascii = o->ascii,
+					                   .server = s.shown_url };
+
+				canvas_init(&c, o->rows, o->cols);
+				view_workflow_render(&rctx, &w.res.workflow, &c);
+				main_print(&c);
+				canvas_free(&c);
+				rc = w.res.workflow.status == OSMO_COMPLETED ? 0 : 1;
+				break;
+			}
+			/* A second between polls, spent in the client's poll loop. */
+			session_wait(&s, &never, clock_mono_ms() + 1000);
+		}
+		free(id);
+	}
+	api_result_free(&w.res);
+	session_close(&s);
+	free(yaml);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct main_opts o = { 0 };
-	int rc = main_parse(argc, argv, &o);
+	bool run = argc > 1 && strcmp(argv[1], "run") == 0;
+	int rc;
+
+	o.run = run;
+	rc = run ? main_parse(argc - 1, argv + 1, &o) : main_parse(argc, argv, &o);
+	if (rc < 0 && run) {
+		rc = main_run(&o);
+		strv_free(&o.statuses);
+		strv_free(&o.set_vars);
+		return rc;
+	}
 
 	if (rc >= 0) {
 		strv_free(&o.statuses);
+		strv_free(&o.set_vars);
 		return rc;
 	}
 	if (!o.snapshot) {
