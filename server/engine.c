@@ -626,25 +626,35 @@ engine_group_has_running(struct engine_wf *w, size_t rgi)
 	return false;
 }
 
+/* Group statuses that win over the lead's, strongest first (TaskGroup._aggregate_status). */
+static const enum osmo_status engine_group_precedence[] = {
+	OSMO_FAILED_UPSTREAM,
+	OSMO_FAILED_SERVER_ERROR,
+	OSMO_FAILED_PREEMPTED,
+	OSMO_FAILED_EVICTED,
+};
+
 /* The group's status once every task is over, by the ignoreNonleadStatus rule. */
 static enum osmo_status
 engine_group_outcome(struct engine_wf *w, size_t rgi)
 {
 	const struct spec_group *sg = engine_spec_group(w, rgi);
-	struct engine_task *lead = engine_rt(w, rgi, sg->lead);
-	enum osmo_status ls = engine_rec(lead)->status;
+	enum osmo_status ls = engine_rec(engine_rt(w, rgi, sg->lead))->status;
+	bool only_lead = engine_group(w, rgi)->ignore_nonlead;
+	bool other_failed = false;
 
 	if (w->forced != OSMO_UNKNOWN && ls != OSMO_COMPLETED)
 		return w->forced;
-	if (ls != OSMO_COMPLETED || engine_group(w, rgi)->ignore_nonlead)
+	for (size_t k = 0; k < ARRAY_SIZE(engine_group_precedence); k++)
+		for (size_t ti = 0; ti < sg->ntasks; ti++)
+			if ((ti == sg->lead || !only_lead) &&
+			    engine_rec(engine_rt(w, rgi, ti))->status == engine_group_precedence[k])
+				return engine_group_precedence[k];
+	if (osmo_status_is_failed(ls))
 		return ls;
-	for (size_t ti = 0; ti < sg->ntasks; ti++) {
-		enum osmo_status s = engine_rec(engine_rt(w, rgi, ti))->status;
-
-		if (s != OSMO_COMPLETED)
-			return s;
-	}
-	return OSMO_COMPLETED;
+	for (size_t ti = 0; ti < sg->ntasks && !only_lead; ti++)
+		other_failed |= osmo_status_is_failed(engine_rec(engine_rt(w, rgi, ti))->status);
+	return other_failed ? OSMO_FAILED : OSMO_COMPLETED;
 }
 
 static void
@@ -670,11 +680,12 @@ engine_check_group(struct engine_wf *w, size_t rgi)
 	}
 	if (engine_done(ls)) {
 		/* The group ends with its lead; the others take the lead's status. */
+		enum osmo_status follow = osmo_status_is_failed(ls) ? OSMO_FAILED : ls;
+
 		for (size_t ti = 0; ti < sg->ntasks; ti++)
 			if (ti != sg->lead)
-				engine_task_stop(engine_rt(w, rgi, ti), ls,
-				                 ls == OSMO_COMPLETED ? NULL : "Lead task finished",
-				                 false);
+				engine_task_stop(engine_rt(w, rgi, ti), follow,
+				                 "Lead task finished", false);
 	} else if (failed && !g->ignore_nonlead) {
 		char *msg = xasprintf("Task %s of the group failed", failed);
 
@@ -756,7 +767,7 @@ engine_group_run(struct engine_wf *w, size_t rgi)
 
 /* Rescheduled retries of a running group walk the phases on their own. */
 static int64_t
-engine_retry_step(struct engine_wf *w, size_t rgi, int64_t now)
+engine_retry_step(struct engine_wf *w, size_t rgi, int64_t now, bool *changed)
 {
 	const struct spec_group *sg = engine_spec_group(w, rgi);
 	int64_t next = INT64_MAX;
@@ -773,6 +784,7 @@ engine_retry_step(struct engine_wf *w, size_t rgi, int64_t now)
 			if (now >= due) {
 				rec->scheduling_ms = now;
 				engine_task_status(t, OSMO_SCHEDULING, NULL);
+				*changed = true;
 			} else if (due < next) {
 				next = due;
 			}
@@ -781,6 +793,7 @@ engine_retry_step(struct engine_wf *w, size_t rgi, int64_t now)
 			t->slot = true;
 			w->e->slots_used++;
 			engine_task_status(t, OSMO_INITIALIZING, NULL);
+			*changed = true;
 		} else if (rec->status == OSMO_INITIALIZING) {
 			due = engine_phase_due(w->e, rec->initializing_ms);
 			if (now >= due)
@@ -847,11 +860,47 @@ engine_group_step(struct engine_wf *w, size_t rgi, int64_t now, bool *changed)
 			return due;
 		engine_group_run(w, rgi);
 	} else if (g->status == OSMO_RUNNING) {
-		return engine_retry_step(w, rgi, now);
+		return engine_retry_step(w, rgi, now, changed);
 	}
 	if (g->status != before)
 		*changed = true;
 	return INT64_MAX;
+}
+
+/* Workflow statuses that win when any group ends so, strongest first (CONTRACT §5.1). */
+static const enum osmo_status engine_wf_precedence[] = {
+	OSMO_FAILED_CANCELED,
+	OSMO_FAILED_SERVER_ERROR,
+	OSMO_FAILED_EXEC_TIMEOUT,
+	OSMO_FAILED_QUEUE_TIMEOUT,
+};
+
+/* The finished workflow's status from its groups (Workflow._aggregate_status). */
+static enum osmo_status
+engine_wf_outcome(const struct engine_wf *w)
+{
+	enum osmo_status shared = OSMO_UNKNOWN;
+	bool mixed = false;
+
+	for (size_t k = 0; k < ARRAY_SIZE(engine_wf_precedence); k++)
+		for (size_t i = 0; i < w->rec.n_groups; i++)
+			if (w->rec.groups[i].status == engine_wf_precedence[k])
+				return engine_wf_precedence[k];
+	for (size_t i = 0; i < w->rec.n_groups; i++) {
+		enum osmo_status gs = w->rec.groups[i].status;
+
+		if (!osmo_status_is_failed(gs) || gs == OSMO_FAILED_UPSTREAM)
+			continue;
+		mixed |= shared != OSMO_UNKNOWN && shared != gs;
+		shared = gs;
+	}
+	for (size_t i = 0; i < w->rec.n_groups && shared == OSMO_UNKNOWN; i++)
+		if (osmo_status_is_failed(w->rec.groups[i].status))
+			shared =
+			        OSMO_FAILED; /* only upstream failures: cannot happen, but be safe */
+	if (shared == OSMO_UNKNOWN)
+		return OSMO_COMPLETED;
+	return mixed ? OSMO_FAILED : shared;
 }
 
 static const char *const engine_dashes =
@@ -862,7 +911,7 @@ static const char *const engine_dashes =
 static void
 engine_wf_update(struct engine_wf *w)
 {
-	enum osmo_status s = OSMO_COMPLETED;
+	enum osmo_status s;
 	bool running = false, all_done = true;
 
 	if (engine_done(w->rec.status))
@@ -871,11 +920,9 @@ engine_wf_update(struct engine_wf *w)
 		enum osmo_status gs = w->rec.groups[i].status;
 
 		running |= gs == OSMO_RUNNING;
-		if (!engine_done(gs))
-			all_done = false;
-		else if (gs != OSMO_COMPLETED && s == OSMO_COMPLETED)
-			s = OSMO_FAILED;
+		all_done &= engine_done(gs);
 	}
+	s = engine_wf_outcome(w);
 	if (!all_done) {
 		s = running ? OSMO_RUNNING : w->rec.start_ms ? OSMO_WAITING : OSMO_PENDING;
 		if (w->rec.status != s)
@@ -1363,7 +1410,7 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	              &rendered, &errors) < 0) {
 		char *msg = engine_join(&errors);
 
-		if (spec.name && !req->dry_run)
+		if (spec.name && spec_name_ok(spec.name) && !req->dry_run)
 			engine_record_refused(e, spec.name, req, raw);
 		engine_set_error(err, 400, "USER", msg);
 		spec_free(&spec);

@@ -16,13 +16,16 @@ runner_child(const struct runner_spec *s, int out[2], int err[2])
 	int devnull = open("/dev/null", O_RDONLY);
 	sigset_t none;
 
-	/* The server blocks or redirects signals; a task starts with the defaults. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/*
+	 * The server's handlers write to its signal pipe; reset them while every signal is still
+	 * blocked (runner_start blocks them), so a kill landing now cannot reach the server.
+	 */
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0);
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
@@ -81,8 +84,14 @@ runner_start(struct runner_proc *p, const struct runner_spec *s, char *errbuf, s
 		close(out[1]);
 		return -1;
 	}
+	sigset_t all, old;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	pid_t pid = fork();
 
+	if (pid != 0)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		snprintf(errbuf, errlen, "fork: %s", strerror(errno));
 		close(out[0]);

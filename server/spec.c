@@ -1867,8 +1867,7 @@ spec_parse_root(struct spec_ctx *ctx, struct spec *spec)
 
 /* ---- Validation ---- */
 
-/* OSMO's NAMEREGEX: [a-zA-Z]([a-zA-Z0-9_-]*[a-zA-Z0-9])? */
-static bool
+bool
 spec_name_ok(const char *s)
 {
 	size_t n = strlen(s);

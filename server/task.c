@@ -26,6 +26,7 @@ struct task_proc {
 	unsigned long watch[3];
 	bool osmo; /* its output is OSMO's, not the user's */
 	bool live;
+	bool swept; /* its process group was killed once its main process ended */
 	void (*ended)(struct task_run *r, int code);
 };
 
@@ -36,7 +37,9 @@ struct task_run {
 	char *root, *input, *output;
 	struct strv from, to; /* declared paths and where they live here, longest first */
 	unsigned long ckpt_timer, kill_timer;
-	unsigned long start_timer;
+	unsigned long start_timer, done_timer;
+	bool done_ok;
+	char *done_message;
 	char *own[5];
 	bool killing, finishing, publish, exited_sent, exec_started, last_ckpt;
 	int exit_code;
@@ -276,6 +279,11 @@ task_proc_line(void *ctx, enum runner_stream stream, const char *s, size_t n)
 static void
 task_proc_check(struct task_proc *tp)
 {
+	if (tp->live && tp->p.exited && !tp->swept && !runner_done(&tp->p)) {
+		/* A container ends with its main process: background children go with it. */
+		tp->swept = true;
+		runner_kill(&tp->p, SIGKILL);
+	}
 	if (!tp->live || !runner_done(&tp->p))
 		return;
 	int code = runner_exit_code(&tp->p);
@@ -312,6 +320,7 @@ task_proc_start(struct task_run *r, struct task_proc *tp, char *const *argv, cha
 	char err[256];
 
 	tp->run = r;
+	tp->swept = false;
 	tp->osmo = osmo;
 	tp->ended = ended;
 	if (runner_start(&tp->p, &spec, err, sizeof(err)) < 0) {
@@ -422,6 +431,30 @@ task_dataset_version(const char *dir, const char *tag)
 }
 
 static void task_exec(struct task_run *r);
+
+static void
+task_done_later(void *ctx)
+{
+	struct task_run *r = ctx;
+	char *msg = r->done_message;
+
+	r->done_timer = 0;
+	r->done_message = NULL;
+	/* The owner may free r here, so nothing of r is touched after. */
+	r->cfg.ev.done(r->cfg.ev.ctx, r->done_ok, msg);
+	free(msg);
+}
+
+/* done() runs from the loop, never inside a read or reap of this run's own processes. */
+static void
+task_done(struct task_run *r, bool ok, const char *message)
+{
+	r->done_ok = ok;
+	free(r->done_message);
+	r->done_message = message ? xstrdup(message) : NULL;
+	if (!r->done_timer)
+		r->done_timer = server_loop_add_timer(r->cfg.loop, 0, task_done_later, r);
+}
 
 static void
 task_setup_failed(struct task_run *r, const char *message)
@@ -765,10 +798,9 @@ task_upload_ended(struct task_run *r, int code)
 {
 	r->step = TASK_DONE;
 	if (code != 0)
-		r->cfg.ev.done(r->cfg.ev.ctx, false,
-		               "uploading outputs failed (see the [osmo] lines of the log)");
+		task_done(r, false, "uploading outputs failed (see the [osmo] lines of the log)");
 	else
-		r->cfg.ev.done(r->cfg.ev.ctx, true, NULL);
+		task_done(r, true, NULL);
 }
 
 /* Appends one copy from the run's output to dst with a log line. */
@@ -860,20 +892,20 @@ task_finish_step(struct task_run *r)
 	r->step = TASK_UPLOAD;
 	if (!r->publish) {
 		r->step = TASK_DONE;
-		r->cfg.ev.done(r->cfg.ev.ctx, true, NULL);
+		task_done(r, true, NULL);
 		return;
 	}
 	script = task_upload_script(r, &err);
 	if (!script) {
-		task_osmo_line(r, "%s", err);
+		task_osmo_line(r, "%s", err ? err : "cannot upload outputs");
 		r->step = TASK_DONE;
-		r->cfg.ev.done(r->cfg.ev.ctx, false, err);
+		task_done(r, false, err);
 		free(err);
 		return;
 	}
 	if (task_script(r, &r->main, script, task_upload_ended) < 0) {
 		r->step = TASK_DONE;
-		r->cfg.ev.done(r->cfg.ev.ctx, false, "the upload could not be started");
+		task_done(r, false, "the upload could not be started");
 	}
 	free(script);
 }
@@ -1018,10 +1050,10 @@ task_run_start(const struct task_run_config *cfg)
 void
 task_run_free(struct task_run *r)
 {
-	struct task_proc *procs[] = { &r->main, &r->ckpt };
-
 	if (!r)
 		return;
+	struct task_proc *procs[] = { &r->main, &r->ckpt };
+
 	for (size_t i = 0; i < ARRAY_SIZE(procs); i++) {
 		if (!procs[i]->live)
 			continue;
@@ -1033,6 +1065,8 @@ task_run_free(struct task_run *r)
 		runner_free(&procs[i]->p);
 	}
 	server_loop_remove(r->cfg.loop, r->start_timer);
+	server_loop_remove(r->cfg.loop, r->done_timer);
+	free(r->done_message);
 	server_loop_remove(r->cfg.loop, r->ckpt_timer);
 	server_loop_remove(r->cfg.loop, r->kill_timer);
 	strv_free(&r->from);

@@ -1,0 +1,1672 @@
+/* test_engine.c: osmo-local's engine end to end: what OSMO's seeds promise, through the real client. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "proc.h"
+#include "wait.h"
+
+#define ETEST_CALL_MS 10000 /* one request */
+#define ETEST_END_MS  15000 /* a workflow from submit to its end */
+#define ETEST_POLL_MS 50    /* between two queries of a workflow */
+#define ETEST_GONE_MS 3000  /* for a stopped task's processes to disappear */
+#define ETEST_MAX_FDS 64
+#define ETEST_LOG_TS  "^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} "
+#define ETEST_EVT_TS  "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?\\+00:00 "
+
+struct etest {
+	char dir[64]; /* scratch: state/, pid files, data; removed at teardown */
+	char *state;
+	struct proc server;
+	struct http *http;
+	struct auth auth;
+	struct api *api;
+};
+
+/* One call's outcome, copied out of the client's callbacks. */
+struct etest_call {
+	struct api_result res;
+	bool done;
+	struct strbuf data; /* stream bytes */
+};
+
+/* An example that must end COMPLETED, with its workflow name and task count. */
+struct etest_example {
+	const char *file;
+	const char *name;
+	size_t ntasks;
+};
+
+static const struct etest_example etest_examples[] = {
+	{ "parallel.yaml", "parallel-tasks", 3 },     { "serial.yaml", "serial-tasks", 3 },
+	{ "client_server.yaml", "client-server", 2 }, { "pipeline.yaml", "data-pipeline", 6 },
+	{ "template.yaml", "ml-training", 3 },        { "checkpoint.yaml", "checkpoint-demo", 1 },
+	{ "exit_actions.yaml", "exit-actions", 1 },   { "resources.yaml", "resource-profiles", 2 },
+};
+
+/* ------------------------------------------------------------------ servers and scratch */
+
+/* Starts osmo-local on t->state (slots NULL: its default) and points the client at it. */
+static void
+etest_start(struct etest *t, const char *slots)
+{
+	char *bin = xasprintf("%s/bin/osmo-local", proc_build_dir());
+	char *argv[10] = { bin, "--listen", "127.0.0.1:0", "--state", t->state, "--phase-ms", "0" };
+	size_t n = 7;
+
+	if (slots) {
+		argv[n++] = "--slots";
+		argv[n++] = (char *)slots;
+	}
+	assert_int_equal(proc_start_server(&t->server, argv, ETEST_CALL_MS), 0);
+	free(bin);
+	api_free(t->api);
+	t->api = api_new(t->server.url, &t->auth, t->http);
+}
+
+/* A crash: SIGKILL, so osmo-local cannot stop its tasks or write its state. */
+static void
+etest_crash(struct etest *t)
+{
+	assert_int_equal(kill(t->server.pid, SIGKILL), 0);
+	while (waitpid(t->server.pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	close(t->server.out_fd);
+	t->server.pid = -1;
+	t->server.out_fd = -1;
+}
+
+static int
+etest_setup_slots(void **state, const char *slots)
+{
+	struct etest *t = xcalloc(1, sizeof(*t));
+
+	strlcpy_safe(t->dir, "/tmp/osmo-engine-itest-XXXXXX", sizeof(t->dir));
+	assert_non_null(mkdtemp(t->dir));
+	t->state = xasprintf("%s/state", t->dir);
+	t->server.pid = -1;
+	t->server.out_fd = -1;
+	t->http = http_new(API_USER_AGENT);
+	auth_init_dev(&t->auth, "jdoe");
+	etest_start(t, slots);
+	*state = t;
+	return 0;
+}
+
+static int
+etest_setup(void **state)
+{
+	return etest_setup_slots(state, NULL);
+}
+
+static int
+etest_setup_one_slot(void **state)
+{
+	return etest_setup_slots(state, "1");
+}
+
+/* Whether pid still runs; a zombie has ended, whoever is left to reap it. */
+static bool
+etest_alive(pid_t pid)
+{
+	char *path = xasprintf("/proc/%ld/stat", (long)pid);
+	char *line = util_read_file(path, NULL);
+	const char *paren = line ? strrchr(line, ')') : NULL;
+	bool alive = kill(pid, 0) == 0 || errno == EPERM;
+
+	if (alive && paren && (paren[2] == 'Z' || paren[2] == 'X'))
+		alive = false;
+	free(line);
+	free(path);
+	return alive;
+}
+
+/* The pid in dir/name.pid once a task has written it whole, or 0. */
+static pid_t
+etest_read_pid(const struct etest *t, const char *name)
+{
+	char *path = xasprintf("%s/%s.pid", t->dir, name);
+	char *s = util_read_file(path, NULL);
+	long pid = s && strchr(s, '\n') ? strtol(s, NULL, 10) : 0;
+
+	free(s);
+	free(path);
+	return (pid_t)pid;
+}
+
+/* Kills what a failed test left running: pid files' processes still inside our scratch. */
+static void
+etest_kill_leftovers(const struct etest *t)
+{
+	DIR *d = opendir(t->dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char cwd[4096];
+		char *name, *link;
+		pid_t pid;
+		ssize_t len;
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".pid") != 0)
+			continue;
+		name = xstrndup(de->d_name, n - 4);
+		pid = etest_read_pid(t, name);
+		free(name);
+		if (pid <= 1)
+			continue;
+		/* Only our tasks: the pid may have been reused since. */
+		link = xasprintf("/proc/%ld/cwd", (long)pid);
+		len = readlink(link, cwd, sizeof(cwd) - 1);
+		free(link);
+		if (len > 0) {
+			cwd[len] = '\0';
+			if (str_starts_with(cwd, t->dir))
+				kill(pid, SIGKILL);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+static int
+etest_teardown(void **state)
+{
+	struct etest *t = *state;
+	char *cmd = xasprintf("rm -rf '%s'", t->dir);
+
+	api_free(t->api);
+	http_free(t->http);
+	auth_free(&t->auth);
+	if (t->server.pid > 0)
+		proc_stop(&t->server, 5000);
+	etest_kill_leftovers(t);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", t->dir);
+	free(cmd);
+	free(t->state);
+	free(t);
+	return 0;
+}
+
+/* Replaces every from in s with to; a new string. */
+static char *
+etest_replace(const char *s, const char *from, const char *to)
+{
+	struct strbuf sb = { 0 };
+	size_t n = strlen(from);
+	const char *hit;
+
+	strbuf_addstr(&sb, "");
+	while ((hit = strstr(s, from))) {
+		strbuf_add(&sb, s, (size_t)(hit - s));
+		strbuf_addstr(&sb, to);
+		s = hit + n;
+	}
+	strbuf_addstr(&sb, s);
+	return strbuf_detach(&sb);
+}
+
+/* An inline spec with @DIR@ standing for the scratch directory. */
+static char *
+etest_spec(const struct etest *t, const char *text)
+{
+	return etest_replace(text, "@DIR@", t->dir);
+}
+
+/* An example as shipped, but for the paths it keeps under /tmp, moved into our scratch. */
+static char *
+etest_example(const struct etest *t, const char *file)
+{
+	char *path = xasprintf("examples/%s", file);
+	char *raw = util_read_file(path, NULL);
+	char *ckpt = xasprintf("file://%s/checkpoints/", t->dir);
+	char *marker = xasprintf("%s/exit-marker-", t->dir);
+	char *a, *b;
+
+	if (!raw)
+		fail_msg("cannot read %s (run from the repository root)", path);
+	a = etest_replace(raw, "file:///tmp/osmo-local-checkpoints/", ckpt);
+	b = etest_replace(a, "/tmp/osmo-exit-actions-", marker);
+	free(a);
+	free(raw);
+	free(ckpt);
+	free(marker);
+	free(path);
+	return b;
+}
+
+static void
+etest_write(const struct etest *t, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", t->dir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	free(path);
+}
+
+/* ------------------------------------------------------------------ the client's loop */
+
+static void
+etest_done(void *ctx, struct api_result *res)
+{
+	struct etest_call *c = ctx;
+
+	c->res = *res;
+	c->done = true;
+}
+
+static void
+etest_data(void *ctx, const char *bytes, size_t n)
+{
+	struct etest_call *c = ctx;
+
+	strbuf_add(&c->data, bytes, n);
+}
+
+/* Clears c and hands its callbacks to one api call. */
+static struct api_callbacks
+etest_cb(struct etest_call *c)
+{
+	memset(c, 0, sizeof(*c));
+	return (struct api_callbacks){ .done = etest_done, .data = etest_data, .ctx = c };
+}
+
+static void
+etest_call_free(struct etest_call *c)
+{
+	api_result_free(&c->res);
+	strbuf_free(&c->data);
+}
+
+/* Runs the client's loop until c is done and fails with the call's own message unless ok. */
+static void
+etest_finish(struct etest *t, struct etest_call *c, bool want_ok)
+{
+	wait_http_until(t->http, &c->done, ETEST_CALL_MS);
+	if (want_ok && c->res.err.kind != API_OK)
+		fail_msg("%s", c->res.err.message);
+	if (!want_ok && c->res.err.kind == API_OK)
+		fail_msg("the call succeeded; an error was expected");
+}
+
+/* Waits ms on the client's descriptors (streams keep flowing), never by sleeping. */
+static void
+etest_pause(struct etest *t, int ms)
+{
+	int64_t until = clock_mono_ms() + ms, now;
+
+	while ((now = clock_mono_ms()) < until) {
+		struct pollfd fds[ETEST_MAX_FDS];
+		int n = http_pollfds(t->http, fds, ETEST_MAX_FDS);
+		int to = http_timeout_ms(t->http, now);
+
+		if (to < 0 || to > until - now)
+			to = (int)(until - now);
+		if (poll(fds, (nfds_t)n, to) < 0)
+			assert_int_equal(errno, EINTR);
+		http_dispatch(t->http, fds, n, clock_mono_ms());
+	}
+}
+
+/* Submits yaml, or resubmits workflow_id's stored spec when yaml is NULL; the new ID. */
+static char *
+etest_submit(struct etest *t, const char *yaml, const char *workflow_id)
+{
+	struct api_submit_opts o = { .pool = "default", .yaml = yaml, .workflow_id = workflow_id };
+	struct etest_call c;
+	char *id;
+
+	api_submit(t->api, &o, etest_cb(&c));
+	etest_finish(t, &c, true);
+	assert_non_null(c.res.submit.name);
+	id = xstrdup(c.res.submit.name);
+	etest_call_free(&c);
+	return id;
+}
+
+/* GET /api/workflow/{id} now; the caller frees *out. */
+static void
+etest_query(struct etest *t, const char *id, bool verbose, struct osmo_workflow *out)
+{
+	struct etest_call c;
+
+	api_query(t->api, id, verbose, false, etest_cb(&c));
+	etest_finish(t, &c, true);
+	*out = c.res.workflow;
+	memset(&c.res.workflow, 0, sizeof(c.res.workflow));
+	etest_call_free(&c);
+}
+
+/* Polls the workflow (verbose: every retry) until it is no longer alive. */
+static void
+etest_wait_end(struct etest *t, const char *id, int timeout_ms, struct osmo_workflow *out)
+{
+	int64_t deadline = clock_mono_ms() + timeout_ms;
+
+	for (;;) {
+		etest_query(t, id, true, out);
+		if (!osmo_status_is_alive(out->status))
+			return;
+		if (clock_mono_ms() >= deadline)
+			fail_msg("workflow %s is still %s after %d ms", id,
+			         osmo_status_wire(out->status), timeout_ms);
+		osmo_workflow_free(out);
+		etest_pause(t, ETEST_POLL_MS);
+	}
+}
+
+/* Submits yaml and waits for the workflow's end; its ID. */
+static char *
+etest_run(struct etest *t, const char *yaml, struct osmo_workflow *out)
+{
+	char *id = etest_submit(t, yaml, NULL);
+
+	etest_wait_end(t, id, ETEST_END_MS, out);
+	return id;
+}
+
+/* The pid a task wrote to dir/name.pid, waiting for it while the task starts. */
+static pid_t
+etest_wait_pid(struct etest *t, const char *name)
+{
+	int64_t deadline = clock_mono_ms() + ETEST_CALL_MS;
+	pid_t pid;
+
+	while ((pid = etest_read_pid(t, name)) <= 0) {
+		if (clock_mono_ms() >= deadline)
+			fail_msg("no task wrote %s/%s.pid", t->dir, name);
+		etest_pause(t, 20);
+	}
+	return pid;
+}
+
+/* Fails unless the process a task wrote to dir/name.pid is gone in time. */
+static void
+etest_assert_gone(struct etest *t, const char *name)
+{
+	int64_t deadline = clock_mono_ms() + ETEST_GONE_MS;
+	pid_t pid = etest_read_pid(t, name);
+
+	assert_true(pid > 1);
+	while (etest_alive(pid)) {
+		if (clock_mono_ms() >= deadline)
+			fail_msg("process %ld (%s.pid) still runs after its task ended", (long)pid,
+			         name);
+		etest_pause(t, 20);
+	}
+}
+
+/* A finished workflow's log or events (task NULL: all tasks; retry < 0: latest). */
+static char *
+etest_stream(struct etest *t, enum api_stream_kind what, const char *id, const char *task,
+             int retry, int last_n)
+{
+	struct api_stream_opts o = { .what = what,
+		                     .workflow_id = id,
+		                     .task = task,
+		                     .retry_id = retry,
+		                     .last_n_lines = last_n,
+		                     .idle_timeout_s = 10 };
+	struct etest_call c;
+	char *text;
+
+	api_stream(t->api, &o, etest_cb(&c));
+	etest_finish(t, &c, true);
+	text = strbuf_detach(&c.data);
+	etest_call_free(&c);
+	return text;
+}
+
+/* The last n lines of text, each with its newline. */
+static const char *
+etest_last_lines(const char *text, int n)
+{
+	const char *p = text + strlen(text);
+	int seen = 0;
+
+	for (; p > text; p--)
+		if (p[-1] == '\n' && ++seen == n + 1)
+			break;
+	return p;
+}
+
+static char *
+etest_logs(struct etest *t, const char *id, const char *task)
+{
+	return etest_stream(t, API_STREAM_LOGS, id, task, -1, 0);
+}
+
+/* GET .../spec, the rendered one or (use_template) the original. */
+static char *
+etest_spec_text(struct etest *t, const char *id, bool use_template)
+{
+	struct etest_call c;
+	char *text;
+
+	api_spec(t->api, id, use_template, etest_cb(&c));
+	etest_finish(t, &c, true);
+	text = xstrdup(c.res.text ? c.res.text : "");
+	etest_call_free(&c);
+	return text;
+}
+
+/* ------------------------------------------------------------------ assertions */
+
+/* Fails unless text has a whole line matching the extended regex re (anchored by the caller). */
+static void
+etest_assert_line(const char *text, const char *re)
+{
+	regex_t rx;
+	int rc;
+
+	assert_int_equal(regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE | REG_NOSUB), 0);
+	rc = regexec(&rx, text, 0, NULL, 0);
+	regfree(&rx);
+	if (rc != 0)
+		fail_msg("no line matches /%s/ in:\n%s", re, text);
+}
+
+/* A log line in OSMO's format: "YYYY/MM/DD HH:MM:SS " then rest (a regex) to the line's end. */
+static void
+etest_assert_log(const char *text, const char *rest)
+{
+	char *re = xasprintf(ETEST_LOG_TS "%s$", rest);
+
+	etest_assert_line(text, re);
+	free(re);
+}
+
+static void
+etest_assert_status(const char *what, enum osmo_status got, enum osmo_status want)
+{
+	if (got != want)
+		fail_msg("%s is %s, expected %s", what, osmo_status_wire(got),
+		         osmo_status_wire(want));
+}
+
+/* The row of task name at retry (< 0: the latest); fails when there is none. */
+static const struct osmo_task *
+etest_task(const struct osmo_workflow *wf, const char *name, int retry)
+{
+	const struct osmo_task *found = NULL;
+
+	for (size_t i = 0; i < wf->n_groups; i++)
+		for (size_t k = 0; k < wf->groups[i].n_tasks; k++) {
+			const struct osmo_task *tk = &wf->groups[i].tasks[k];
+
+			if (strcmp(tk->name, name) != 0)
+				continue;
+			if (retry >= 0 ? tk->retry_id == retry
+			               : !found || tk->retry_id > found->retry_id)
+				found = tk;
+		}
+	if (!found)
+		fail_msg("workflow %s has no task %s (retry %d)", wf->name, name, retry);
+	return found;
+}
+
+static void
+etest_assert_task(const struct osmo_workflow *wf, const char *name, int retry,
+                  enum osmo_status want)
+{
+	char *what = xasprintf("%s task %s retry %d", wf->name, name, retry);
+
+	etest_assert_status(what, etest_task(wf, name, retry)->status, want);
+	free(what);
+}
+
+static void
+etest_assert_exit(const struct osmo_task *tk, int code)
+{
+	if (!tk->has_exit_code || tk->exit_code != code)
+		fail_msg("task %s retry %d: exit code %s%d, expected %d", tk->name, tk->retry_id,
+		         tk->has_exit_code ? "" : "none/", tk->exit_code, code);
+}
+
+/* The lifecycle's order: processing <= scheduling <= initializing <= start <= end, all set. */
+static void
+etest_assert_lifecycle(const struct osmo_task *tk)
+{
+	static const char *const names[] = { "processing", "scheduling", "initializing", "start",
+		                             "end" };
+	const int64_t at[] = { tk->processing_ms, tk->scheduling_ms, tk->initializing_ms,
+		               tk->start_ms, tk->end_ms };
+
+	for (size_t i = 0; i < ARRAY_SIZE(at); i++) {
+		if (!at[i])
+			fail_msg("task %s retry %d: no %s time", tk->name, tk->retry_id, names[i]);
+		if (i && at[i] < at[i - 1])
+			fail_msg("task %s retry %d: %s time before %s time", tk->name, tk->retry_id,
+			         names[i], names[i - 1]);
+	}
+}
+
+/* Every task of wf: count rows, newest retries COMPLETED, completed rows in lifecycle order. */
+static void
+etest_assert_all_completed(const struct osmo_workflow *wf, size_t ntasks)
+{
+	size_t newest = 0;
+
+	etest_assert_status(wf->name, wf->status, OSMO_COMPLETED);
+	for (size_t i = 0; i < wf->n_groups; i++) {
+		etest_assert_status(wf->groups[i].name, wf->groups[i].status, OSMO_COMPLETED);
+		for (size_t k = 0; k < wf->groups[i].n_tasks; k++) {
+			const struct osmo_task *tk = &wf->groups[i].tasks[k];
+
+			if (etest_task(wf, tk->name, -1) != tk)
+				continue;
+			newest++;
+			etest_assert_task(wf, tk->name, tk->retry_id, OSMO_COMPLETED);
+			etest_assert_exit(tk, 0);
+			etest_assert_lifecycle(tk);
+		}
+	}
+	assert_int_equal(newest, ntasks);
+}
+
+/* The error a failed call carried: HTTP status, OSMO code, and a piece of the message. */
+static void
+etest_assert_error(const struct etest_call *c, long status, const char *code, const char *text)
+{
+	assert_int_equal(c->res.err.kind, API_ERR_HTTP);
+	assert_int_equal(c->res.err.http_status, status);
+	assert_string_equal(c->res.err.error_code, code);
+	if (!strstr(c->res.err.message, text))
+		fail_msg("error \"%s\" does not say \"%s\"", c->res.err.message, text);
+}
+
+/* ------------------------------------------------------------------ 1: examples */
+
+static void
+test_examples_complete(void **state)
+{
+	struct etest *t = *state;
+	char *ids[ARRAY_SIZE(etest_examples)];
+	struct osmo_workflow wf;
+	char *ckpt;
+
+	/* All at once: the slowest example bounds the test, not their sum. */
+	for (size_t i = 0; i < ARRAY_SIZE(etest_examples); i++) {
+		char *yaml = etest_example(t, etest_examples[i].file);
+		char *want = xasprintf("%s-1", etest_examples[i].name);
+
+		ids[i] = etest_submit(t, yaml, NULL);
+		assert_string_equal(ids[i], want);
+		free(want);
+		free(yaml);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(etest_examples); i++) {
+		etest_wait_end(t, ids[i], ETEST_END_MS, &wf);
+		etest_assert_all_completed(&wf, etest_examples[i].ntasks);
+		osmo_workflow_free(&wf);
+	}
+	/* The checkpoint copy reached its file:// url. */
+	ckpt = xasprintf("%s/checkpoints/checkpoint-demo-1/step-3.pt", t->dir);
+	if (access(ckpt, F_OK) != 0)
+		fail_msg("no final checkpoint at %s", ckpt);
+	free(ckpt);
+	for (size_t i = 0; i < ARRAY_SIZE(etest_examples); i++)
+		free(ids[i]);
+}
+
+static void
+test_failure_example(void **state)
+{
+	struct etest *t = *state;
+	char *yaml = etest_example(t, "failure.yaml");
+	struct osmo_workflow wf;
+	char *id = etest_run(t, yaml, &wf);
+	const struct osmo_task *tk;
+
+	etest_assert_status(id, wf.status, OSMO_FAILED);
+	tk = etest_task(&wf, "fetch-data", -1);
+	etest_assert_status("fetch-data", tk->status, OSMO_FAILED);
+	etest_assert_exit(tk, 1);
+	assert_non_null(tk->failure_message);
+	assert_true(strlen(tk->failure_message) > 0);
+	etest_assert_lifecycle(tk);
+	tk = etest_task(&wf, "process-data", -1);
+	etest_assert_status("process-data", tk->status, OSMO_FAILED_UPSTREAM);
+	etest_assert_exit(tk, 3000);
+	assert_int_equal(tk->start_ms, 0);
+	tk = etest_task(&wf, "health-check", -1);
+	etest_assert_status("health-check", tk->status, OSMO_COMPLETED);
+	etest_assert_lifecycle(tk);
+	osmo_workflow_free(&wf);
+	free(id);
+	free(yaml);
+}
+
+/* ------------------------------------------------------------------ 2: serial order and logs */
+
+static void
+test_serial_order_and_logs(void **state)
+{
+	struct etest *t = *state;
+	char *yaml = etest_example(t, "serial.yaml");
+	struct osmo_workflow wf;
+	char *id = etest_run(t, yaml, &wf);
+	const struct osmo_task *t1 = etest_task(&wf, "task1", -1);
+	const struct osmo_task *t2 = etest_task(&wf, "task2", -1);
+	const struct osmo_task *t3 = etest_task(&wf, "task3", -1);
+	char *log2, *log3;
+
+	etest_assert_all_completed(&wf, 3);
+	assert_true(t2->start_ms >= t1->end_ms);
+	assert_true(t3->start_ms >= t2->end_ms);
+	log2 = etest_logs(t, id, "task2");
+	log3 = etest_logs(t, id, "task3");
+	etest_assert_log(log2, "\\[task2\\] Data from task 1");
+	etest_assert_log(log3, "\\[task3\\] Data from task 1");
+	etest_assert_log(log3, "\\[task3\\] Data from task 2");
+	/* Data movement is OSMO's own line, not the task's. */
+	etest_assert_log(log2, "\\[task2\\]\\[osmo\\] .+");
+	/* A task's log holds only that task. */
+	assert_null(strstr(log2, "[task3]"));
+	free(log2);
+	free(log3);
+	osmo_workflow_free(&wf);
+	free(id);
+	free(yaml);
+}
+
+/* ------------------------------------------------------------------ 3: groups and leads */
+
+static void
+test_group_nonlead_failure_ignored(void **state)
+{
+	struct etest *t = *state;
+	static const char spec[] =
+	        "workflow:\n"
+	        "  name: nonlead-ignored\n"
+	        "  groups:\n"
+	        "  - name: team\n"
+	        "    ignoreNonleadStatus: true\n"
+	        "    tasks:\n"
+	        "    - name: leader\n"
+	        "      lead: true\n"
+	        "      image: ubuntu:24.04\n"
+	        "      command: [\"sh\", \"-c\", \"sleep 0.5; echo lead done\"]\n"
+	        "    - name: helper\n"
+	        "      image: ubuntu:24.04\n"
+	        "      command: [\"sh\", \"-c\", \"echo helper fails; exit 1\"]\n";
+	struct osmo_workflow wf;
+	char *id = etest_run(t, spec, &wf);
+
+	etest_assert_status(id, wf.status, OSMO_COMPLETED);
+	etest_assert_status("group team", osmo_workflow_find_group(&wf, "team")->status,
+	                    OSMO_COMPLETED);
+	etest_assert_task(&wf, "leader", 0, OSMO_COMPLETED);
+	etest_assert_task(&wf, "helper", 0, OSMO_FAILED);
+	etest_assert_exit(etest_task(&wf, "helper", 0), 1);
+	assert_true(etest_task(&wf, "leader", 0)->lead);
+	assert_false(etest_task(&wf, "helper", 0)->lead);
+	osmo_workflow_free(&wf);
+	free(id);
+}
+
+static void
+test_group_nonlead_failure_counts(void **state)
+{
+	struct etest *t = *state;
+	char *spec =
+	        etest_spec(t, "workflow:\n"
+	                      "  name: nonlead-strict\n"
+	                      "  groups:\n"
+	                      "  - name: team\n"
+	                      "    ignoreNonleadStatus: false\n"
+	                      "    tasks:\n"
+	                      "    - name: leader\n"
+	                      "      lead: true\n"
+	                      "      image: ubuntu:24.04\n"
+	                      "      command: [\"sh\", \"-c\"]\n"
+	                      "      args:\n"
+	                      "      - |\n"
+	                      "        sleep 20 & echo $! > @DIR@/strict-child.pid\n"
+	                      "        echo $$ > @DIR@/strict-lead.pid\n"
+	                      "        wait\n"
+	                      "    - name: helper\n"
+	                      "      image: ubuntu:24.04\n"
+	                      "      command: [\"sh\", \"-c\"]\n"
+	                      "      args:\n"
+	                      "      - |\n"
+	                      "        i=0\n"
+	                      "        while [ ! -s @DIR@/strict-lead.pid ] && [ $i -lt 200 ]; do\n"
+	                      "          sleep 0.05; i=$((i + 1))\n"
+	                      "        done\n"
+	                      "        echo helper fails; exit 1\n");
+	struct osmo_workflow wf;
+	char *id = etest_run(t, spec, &wf);
+	const struct osmo_task *lead = etest_task(&wf, "leader", 0);
+
+	etest_assert_status(id, wf.status, OSMO_FAILED);
+	etest_assert_status("group team", osmo_workflow_find_group(&wf, "team")->status,
+	                    OSMO_FAILED);
+	etest_assert_task(&wf, "helper", 0, OSMO_FAILED);
+	etest_assert_exit(etest_task(&wf, "helper", 0), 1);
+	/* The lead was stopped, not left to run its 20 s. */
+	if (!osmo_status_is_failed(lead->status))
+		fail_msg("the lead is %s, expected a failed status",
+		         osmo_status_wire(lead->status));
+	assert_true(lead->end_ms - lead->start_ms < 10000);
+	etest_assert_gone(t, "strict-lead");
+	etest_assert_gone(t, "strict-child");
+	osmo_workflow_free(&wf);
+	free(id);
+	free(spec);
+}
+
+static void
+test_group_lead_exits_first(void **state)
+{
+	struct etest *t = *state;
+	char *spec = etest_spec(t, "workflow:\n"
+	                           "  name: lead-first\n"
+	                           "  groups:\n"
+	                           "  - name: team\n"
+	                           "    tasks:\n"
+	                           "    - name: leader\n"
+	                           "      lead: true\n"
+	                           "      image: ubuntu:24.04\n"
+	                           "      command: [\"sh\", \"-c\"]\n"
+	                           "      args:\n"
+	                           "      - |\n"
+	                           "        i=0\n"
+	                           "        while [ ! -s @DIR@/worker.pid ] && [ $i -lt 200 ]; do\n"
+	                           "          sleep 0.05; i=$((i + 1))\n"
+	                           "        done\n"
+	                           "        echo lead done\n"
+	                           "    - name: worker\n"
+	                           "      image: ubuntu:24.04\n"
+	                           "      command: [\"sh\", \"-c\"]\n"
+	                           "      args:\n"
+	                           "      - |\n"
+	                           "        sleep 20 & echo $! > @DIR@/worker-child.pid\n"
+	                           "        echo $$ > @DIR@/worker.pid\n"
+	                           "        wait\n");
+	struct osmo_workflow wf;
+	char *id = etest_run(t, spec, &wf);
+	const struct osmo_task *worker = etest_task(&wf, "worker", 0);
+
+	etest_assert_status(id, wf.status, OSMO_COMPLETED);
+	etest_assert_status("group team", osmo_workflow_find_group(&wf, "team")->status,
+	                    OSMO_COMPLETED);
+	etest_assert_task(&wf, "leader", 0, OSMO_COMPLETED);
+	/* The non-lead takes its lead's status and is stopped with its whole process tree. */
+	etest_assert_status("worker", worker->status, OSMO_COMPLETED);
+	assert_true(worker->end_ms - worker->start_ms < 10000);
+	etest_assert_gone(t, "worker");
+	etest_assert_gone(t, "worker-child");
+	/* CONTRACT §5.2 (and pitfall 7): the message is set even on COMPLETED. */
+	assert_non_null(worker->failure_message);
+	assert_string_equal(worker->failure_message, "Lead task finished");
+	osmo_workflow_free(&wf);
+	free(id);
+	free(spec);
+}
+
+static void
+test_group_lead_fails_at_start(void **state)
+{
+	struct etest *t = *state;
+	char *spec = etest_spec(t, "workflow:\n"
+	                           "  name: lead-broken\n"
+	                           "  groups:\n"
+	                           "  - name: team\n"
+	                           "    tasks:\n"
+	                           "    - name: leader\n"
+	                           "      lead: true\n"
+	                           "      image: ubuntu:24.04\n"
+	                           "      command: [\"sh\", \"-c\", \"echo never\"]\n"
+	                           "      inputs:\n"
+	                           "      - url: s3://bucket/missing/\n"
+	                           "    - name: worker\n"
+	                           "      image: ubuntu:24.04\n"
+	                           "      command: [\"sh\", \"-c\"]\n"
+	                           "      args:\n"
+	                           "      - |\n"
+	                           "        echo $$ > @DIR@/broken-worker.pid\n"
+	                           "        sleep 20\n");
+	struct osmo_workflow wf;
+	char *id = etest_run(t, spec, &wf);
+	const struct osmo_task *worker = etest_task(&wf, "worker", 0);
+
+	etest_assert_task(&wf, "leader", 0, OSMO_FAILED_START_ERROR);
+	if (etest_read_pid(t, "broken-worker") > 0)
+		etest_assert_gone(t, "broken-worker");
+	/* CONTRACT §5.2: non-leads of a failed lead become FAILED, whatever its special status. */
+	etest_assert_status("worker", worker->status, OSMO_FAILED);
+	assert_non_null(worker->failure_message);
+	assert_string_equal(worker->failure_message, "Lead task finished");
+	osmo_workflow_free(&wf);
+	free(id);
+	free(spec);
+}
+
+/* ------------------------------------------------------------------ 4: exit actions */
+
+static void
+test_exit_actions_reschedule(void **state)
+{
+	struct etest *t = *state;
+	char *yaml = etest_example(t, "exit_actions.yaml");
+	struct osmo_workflow wf;
+	char *id = etest_run(t, yaml, &wf);
+	char *all, *first;
+
+	etest_assert_all_completed(&wf, 1);
+	etest_assert_task(&wf, "resilient-task", 0, OSMO_RESCHEDULED);
+	etest_assert_exit(etest_task(&wf, "resilient-task", 0), 3);
+	etest_assert_exit(etest_task(&wf, "resilient-task", 1), 0);
+	assert_true(etest_task(&wf, "resilient-task", 1)->start_ms >=
+	            etest_task(&wf, "resilient-task", 0)->end_ms);
+	osmo_workflow_free(&wf);
+	/* Without verbose only the latest retry is listed. */
+	etest_query(t, id, false, &wf);
+	assert_int_equal(wf.n_groups, 1);
+	assert_int_equal(wf.groups[0].n_tasks, 1);
+	assert_int_equal(wf.groups[0].tasks[0].retry_id, 1);
+	all = etest_logs(t, id, NULL);
+	etest_assert_log(all, "\\[resilient-task\\] first try: transient failure, exiting 3");
+	etest_assert_log(all, "\\[resilient-task retry-1\\] retry: the work succeeds now");
+	/* retry_id picks one retry's log. */
+	first = etest_stream(t, API_STREAM_LOGS, id, "resilient-task", 0, 0);
+	etest_assert_log(first, "\\[resilient-task\\] first try: transient failure, exiting 3");
+	assert_null(strstr(first, "retry-1]"));
+	free(first);
+	free(all);
+	osmo_workflow_free(&wf);
+	free(id);
+	free(yaml);
+}
+
+static void
+test_exit_actions_restart(void **state)
+{
+	struct etest *t = *state;
+	char *spec = etest_spec(t, "workflow:\n"
+	                           "  name: restart-action\n"
+	                           "  tasks:\n"
+	                           "  - name: flaky\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\"]\n"
+	                           "    args:\n"
+	                           "    - |\n"
+	                           "      if [ -e @DIR@/restart-marker ]; then\n"
+	                           "        echo second run; exit 0\n"
+	                           "      fi\n"
+	                           "      touch @DIR@/restart-marker\n"
+	                           "      echo first run fails; exit 4\n"
+	                           "    exitActions:\n"
+	                           "      COMPLETE: \"0\"\n"
+	                           "      RESTART: 1-255\n");
+	struct osmo_workflow wf;
+	char *id = etest_run(t, spec, &wf);
+	char *log;
+
+	etest_assert_all_completed(&wf, 1);
+	etest_assert_task(&wf, "flaky", 0, OSMO_RESCHEDULED);
+	etest_assert_exit(etest_task(&wf, "flaky", 0), 4);
+	etest_assert_task(&wf, "flaky", 1, OSMO_COMPLETED);
+	log = etest_logs(t, id, "flaky");
+	etest_assert_log(log, "\\[flaky retry-1\\] second run");
+	free(log);
+	osmo_workflow_free(&wf);
+	free(id);
+	free(spec);
+}
+
+static void
+test_exit_actions_fail(void **state)
+{
+	struct etest *t = *state;
+	static const char spec[] = "workflow:\n"
+	                           "  name: fail-action\n"
+	                           "  tasks:\n"
+	                           "  - name: doomed\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"echo killed; exit 137\"]\n"
+	                           "    exitActions:\n"
+	                           "      COMPLETE: \"0\"\n"
+	                           "      FAIL: \"137\"\n"
+	                           "      RESCHEDULE: 1-136,138-255\n";
+	struct osmo_workflow wf;
+	char *id = etest_run(t, spec, &wf);
+	const struct osmo_task *tk = etest_task(&wf, "doomed", -1);
+
+	etest_assert_status(id, wf.status, OSMO_FAILED);
+	etest_assert_status("doomed", tk->status, OSMO_FAILED);
+	etest_assert_exit(tk, 137);
+	assert_int_equal(tk->retry_id, 0);
+	assert_non_null(tk->failure_message);
+	osmo_workflow_free(&wf);
+	free(id);
+}
+
+/* ------------------------------------------------------------------ 5: timeouts */
+
+static void
+test_exec_timeout(void **state)
+{
+	struct etest *t = *state;
+	char *spec = etest_spec(t, "workflow:\n"
+	                           "  name: too-slow\n"
+	                           "  timeout:\n"
+	                           "    exec_timeout: 1s\n"
+	                           "  tasks:\n"
+	                           "  - name: slow\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\"]\n"
+	                           "    args:\n"
+	                           "    - |\n"
+	                           "      echo $$ > @DIR@/slow.pid\n"
+	                           "      sleep 20\n");
+	struct osmo_workflow wf;
+	int64_t start = clock_mono_ms();
+	char *id = etest_run(t, spec, &wf);
+
+	assert_true(clock_mono_ms() - start < 10000);
+	etest_assert_status(id, wf.status, OSMO_FAILED_EXEC_TIMEOUT);
+	etest_assert_task(&wf, "slow", 0, OSMO_FAILED_EXEC_TIMEOUT);
+	assert_true(wf.exec_timeout_s == 1.0);
+	etest_assert_gone(t, "slow");
+	osmo_workflow_free(&wf);
+	free(id);
+	free(spec);
+}
+
+static void
+test_queue_timeout(void **state)
+{
+	struct etest *t = *state;
+	char *hog = etest_spec(t, "workflow:\n"
+	                          "  name: hog\n"
+	                          "  tasks:\n"
+	                          "  - name: hog\n"
+	                          "    image: ubuntu:24.04\n"
+	                          "    command: [\"sh\", \"-c\"]\n"
+	                          "    args:\n"
+	                          "    - |\n"
+	                          "      echo $$ > @DIR@/hog.pid\n"
+	                          "      sleep 20\n");
+	static const char starved[] = "workflow:\n"
+	                              "  name: starved\n"
+	                              "  timeout:\n"
+	                              "    queue_timeout: 1s\n"
+	                              "  tasks:\n"
+	                              "  - name: starved\n"
+	                              "    image: ubuntu:24.04\n"
+	                              "    command: [\"sh\", \"-c\", \"echo should not run\"]\n";
+	struct osmo_workflow wf;
+	struct etest_call c;
+	char *hog_id = etest_submit(t, hog, NULL);
+	char *id;
+
+	/* The one slot is taken before the second workflow queues. */
+	etest_wait_pid(t, "hog");
+	id = etest_run(t, starved, &wf);
+	etest_assert_status(id, wf.status, OSMO_FAILED_QUEUE_TIMEOUT);
+	etest_assert_task(&wf, "starved", 0, OSMO_FAILED_QUEUE_TIMEOUT);
+	assert_int_equal(etest_task(&wf, "starved", 0)->start_ms, 0);
+	assert_non_null(wf.cancelled_by);
+	assert_string_equal(wf.cancelled_by, "osmo");
+	assert_true(wf.queue_timeout_s == 1.0);
+	osmo_workflow_free(&wf);
+	/* The hog kept running meanwhile. */
+	etest_query(t, hog_id, false, &wf);
+	etest_assert_status(hog_id, wf.status, OSMO_RUNNING);
+	osmo_workflow_free(&wf);
+	api_cancel(t->api, hog_id, false, NULL, etest_cb(&c));
+	etest_finish(t, &c, true);
+	etest_call_free(&c);
+	etest_wait_end(t, hog_id, ETEST_END_MS, &wf);
+	etest_assert_gone(t, "hog");
+	osmo_workflow_free(&wf);
+	free(id);
+	free(hog_id);
+	free(hog);
+}
+
+/* ------------------------------------------------------------------ 6: cancel */
+
+static void
+test_cancel(void **state)
+{
+	struct etest *t = *state;
+	char *spec = etest_spec(t, "workflow:\n"
+	                           "  name: cancel-me\n"
+	                           "  tasks:\n"
+	                           "  - name: long\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\"]\n"
+	                           "    args:\n"
+	                           "    - |\n"
+	                           "      sleep 20 & echo $! > @DIR@/cancel-child.pid\n"
+	                           "      echo $$ > @DIR@/cancel.pid\n"
+	                           "      wait\n");
+	char *id = etest_submit(t, spec, NULL);
+	struct osmo_workflow wf;
+	struct etest_call c;
+	const struct osmo_task *tk;
+
+	etest_wait_pid(t, "cancel");
+	api_cancel(t->api, id, false, "wrong lr", etest_cb(&c));
+	etest_finish(t, &c, true);
+	assert_string_equal(c.res.name, id);
+	etest_call_free(&c);
+	etest_wait_end(t, id, ETEST_END_MS, &wf);
+	etest_assert_status(id, wf.status, OSMO_FAILED_CANCELED);
+	assert_non_null(wf.cancelled_by);
+	assert_string_equal(wf.cancelled_by, "jdoe");
+	tk = etest_task(&wf, "long", -1);
+	etest_assert_status("long", tk->status, OSMO_FAILED_CANCELED);
+	assert_non_null(tk->failure_message);
+	assert_string_equal(tk->failure_message, "Task was canceled by user: jdoe. wrong lr");
+	etest_assert_gone(t, "cancel");
+	etest_assert_gone(t, "cancel-child");
+	osmo_workflow_free(&wf);
+	/* A finished workflow cannot be canceled again. */
+	api_cancel(t->api, id, false, NULL, etest_cb(&c));
+	etest_finish(t, &c, false);
+	etest_assert_error(&c, 400, "USER", "already finished");
+	etest_call_free(&c);
+	free(id);
+	free(spec);
+}
+
+/* ------------------------------------------------------------------ 7, 8: restart, resubmit */
+
+static void
+test_restart_failed(void **state)
+{
+	struct etest *t = *state;
+	char *spec = etest_spec(t, "workflow:\n"
+	                           "  name: rerun\n"
+	                           "  tasks:\n"
+	                           "  - name: produce\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"echo payload-from-produce > "
+	                           "{{output}}/data.txt\"]\n"
+	                           "  - name: consume\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\"]\n"
+	                           "    args:\n"
+	                           "    - |\n"
+	                           "      cat {{input:0}}/data.txt\n"
+	                           "      [ -e @DIR@/fixed ] || { echo not fixed yet; exit 1; }\n"
+	                           "      echo consumed\n"
+	                           "    inputs:\n"
+	                           "    - task: produce\n"
+	                           "  - name: after\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"echo after ran\"]\n"
+	                           "    inputs:\n"
+	                           "    - task: consume\n"
+	                           "  - name: side\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"echo side ran\"]\n");
+	struct osmo_workflow wf;
+	struct etest_call c;
+	char *id = etest_run(t, spec, &wf);
+	char *log;
+
+	etest_assert_status(id, wf.status, OSMO_FAILED);
+	etest_assert_task(&wf, "consume", 0, OSMO_FAILED);
+	etest_assert_task(&wf, "after", 0, OSMO_FAILED_UPSTREAM);
+	etest_assert_task(&wf, "produce", 0, OSMO_COMPLETED);
+	etest_assert_task(&wf, "side", 0, OSMO_COMPLETED);
+	osmo_workflow_free(&wf);
+	etest_write(t, "fixed", "");
+
+	api_restart(t->api, "default", id, etest_cb(&c));
+	etest_finish(t, &c, true);
+	assert_string_equal(c.res.submit.name, "rerun-2");
+	etest_call_free(&c);
+	etest_wait_end(t, "rerun-2", ETEST_END_MS, &wf);
+	etest_assert_status("rerun-2", wf.status, OSMO_COMPLETED);
+	assert_non_null(wf.parent_name);
+	assert_string_equal(wf.parent_name, "rerun");
+	assert_true(wf.has_parent_job_id);
+	assert_int_equal(wf.parent_job_id, 1);
+	/* Only the groups that failed run again; the completed ones are dropped. */
+	assert_int_equal(wf.n_groups, 2);
+	etest_assert_task(&wf, "consume", 0, OSMO_COMPLETED);
+	etest_assert_task(&wf, "after", 0, OSMO_COMPLETED);
+	assert_null(osmo_workflow_find_task(&wf, "produce", NULL));
+	assert_null(osmo_workflow_find_task(&wf, "side", NULL));
+	osmo_workflow_free(&wf);
+	/* The rerun read the dropped group's output from the first run. */
+	log = etest_logs(t, "rerun-2", "consume");
+	etest_assert_log(log, "\\[consume\\] payload-from-produce");
+	etest_assert_log(log, "\\[consume\\] consumed");
+	free(log);
+
+	/* A completed workflow cannot be restarted. */
+	api_restart(t->api, "default", "rerun-2", etest_cb(&c));
+	etest_finish(t, &c, false);
+	etest_assert_error(&c, 400, "SUBMISSION", "FAILED");
+	etest_call_free(&c);
+	free(id);
+	free(spec);
+}
+
+static void
+test_resubmit_by_id(void **state)
+{
+	struct etest *t = *state;
+	static const char spec[] = "workflow:\n"
+	                           "  name: again\n"
+	                           "  tasks:\n"
+	                           "  - name: hello\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"echo hello again\"]\n";
+	struct osmo_workflow wf;
+	char *id = etest_run(t, spec, &wf);
+	char *id2, *s1, *s2, *log;
+
+	etest_assert_all_completed(&wf, 1);
+	osmo_workflow_free(&wf);
+	id2 = etest_submit(t, NULL, id);
+	assert_string_equal(id2, "again-2");
+	etest_wait_end(t, id2, ETEST_END_MS, &wf);
+	etest_assert_all_completed(&wf, 1);
+	osmo_workflow_free(&wf);
+	s1 = etest_spec_text(t, id, false);
+	s2 = etest_spec_text(t, id2, false);
+	assert_string_equal(s1, s2);
+	log = etest_logs(t, id2, "hello");
+	etest_assert_log(log, "\\[hello\\] hello again");
+	free(log);
+	free(s1);
+	free(s2);
+	free(id2);
+	free(id);
+}
+
+/* ------------------------------------------------------------------ 9: data and task setup */
+
+static void
+test_dataset_round_trip(void **state)
+{
+	struct etest *t = *state;
+	static const char writer[] = "workflow:\n"
+	                             "  name: make-data\n"
+	                             "  tasks:\n"
+	                             "  - name: writer\n"
+	                             "    image: ubuntu:24.04\n"
+	                             "    command: [\"sh\", \"-c\", \"echo dataset-payload > "
+	                             "{{output}}/hello.txt\"]\n"
+	                             "    outputs:\n"
+	                             "    - dataset:\n"
+	                             "        name: mydata\n";
+	/* Where in {{input:0}} a dataset lands is the service's business: find the file. */
+	static const char reader[] = "workflow:\n"
+	                             "  name: read-data\n"
+	                             "  tasks:\n"
+	                             "  - name: reader\n"
+	                             "    image: ubuntu:24.04\n"
+	                             "    command: [\"sh\", \"-c\", \"find {{input:0}} -name "
+	                             "hello.txt -exec cat {} +\"]\n"
+	                             "    inputs:\n"
+	                             "    - dataset:\n"
+	                             "        name: mydata\n";
+	struct osmo_workflow wf;
+	char *id1 = etest_run(t, writer, &wf);
+	char *id2, *log;
+
+	etest_assert_all_completed(&wf, 1);
+	osmo_workflow_free(&wf);
+	id2 = etest_run(t, reader, &wf);
+	etest_assert_all_completed(&wf, 1);
+	osmo_workflow_free(&wf);
+	log = etest_logs(t, id2, "reader");
+	etest_assert_log(log, "\\[reader\\] dataset-payload");
+	etest_assert_log(log, "\\[reader\\]\\[osmo\\] .*mydata.*");
+	free(log);
+	free(id1);
+	free(id2);
+}
+
+static void
+test_url_file_input_and_output(void **state)
+{
+	struct etest *t = *state;
+	char *spec = etest_spec(t, "workflow:\n"
+	                           "  name: url-io\n"
+	                           "  tasks:\n"
+	                           "  - name: copier\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"cat {{input:0}}/x.txt; cp "
+	                           "{{input:0}}/x.txt {{output}}/y.txt\"]\n"
+	                           "    inputs:\n"
+	                           "    - url: file://@DIR@/url-in\n"
+	                           "    outputs:\n"
+	                           "    - url: file://@DIR@/url-out\n");
+	char *out = xasprintf("%s/url-out/y.txt", t->dir);
+	char *in = xasprintf("%s/url-in", t->dir);
+	struct osmo_workflow wf;
+	char *id, *log, *copied;
+
+	assert_int_equal(mkdir(in, 0700), 0);
+	etest_write(t, "url-in/x.txt", "url-payload\n");
+	id = etest_run(t, spec, &wf);
+	etest_assert_all_completed(&wf, 1);
+	osmo_workflow_free(&wf);
+	log = etest_logs(t, id, "copier");
+	etest_assert_log(log, "\\[copier\\] url-payload");
+	copied = util_read_file(out, NULL);
+	if (!copied)
+		fail_msg("the url output %s was not written", out);
+	assert_string_equal(copied, "url-payload\n");
+	free(copied);
+	free(log);
+	free(id);
+	free(in);
+	free(out);
+	free(spec);
+}
+
+static void
+test_url_s3_input_fails(void **state)
+{
+	struct etest *t = *state;
+	static const char spec[] = "workflow:\n"
+	                           "  name: s3-input\n"
+	                           "  tasks:\n"
+	                           "  - name: fetch\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"echo should not run\"]\n"
+	                           "    inputs:\n"
+	                           "    - url: s3://bucket/data/\n";
+	struct osmo_workflow wf;
+	char *id = etest_run(t, spec, &wf);
+	const struct osmo_task *tk = etest_task(&wf, "fetch", -1);
+	char *log = etest_logs(t, id, "fetch");
+
+	/* Refused at start with a reason, never skipped: the command does not run. */
+	etest_assert_status("fetch", tk->status, OSMO_FAILED_START_ERROR);
+	etest_assert_exit(tk, 3003);
+	assert_non_null(tk->failure_message);
+	if (!strstr(tk->failure_message, "s3://bucket/data/"))
+		fail_msg("failure message \"%s\" does not name the url", tk->failure_message);
+	assert_null(strstr(log, "should not run"));
+	/* CONTRACT §5.1: when every failed group shares one status, the workflow takes it. */
+	etest_assert_status(id, wf.status, OSMO_FAILED_START_ERROR);
+	free(log);
+	osmo_workflow_free(&wf);
+	free(id);
+}
+
+static void
+test_files_base64_and_environment(void **state)
+{
+	struct etest *t = *state;
+	static const char spec[] = "workflow:\n"
+	                           "  name: files-env\n"
+	                           "  tasks:\n"
+	                           "  - name: show\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\"]\n"
+	                           "    args:\n"
+	                           "    - |\n"
+	                           "      echo \"bytes=$(cat /tmp/data.bin)\"\n"
+	                           "      echo \"tag=$WF_TAG\"\n"
+	                           "      sh /tmp/run.sh\n"
+	                           "    environment:\n"
+	                           "      WF_TAG: \"run-{{workflow_id}}\"\n"
+	                           "    files:\n"
+	                           "    - path: /tmp/data.bin\n"
+	                           "      contents: aGVsbG8gYmFzZTY0\n"
+	                           "      base64: true\n"
+	                           "    - path: /tmp/run.sh\n"
+	                           "      contents: |\n"
+	                           "        echo \"script in {{workflow_id}}\"\n";
+	struct osmo_workflow wf;
+	char *id = etest_run(t, spec, &wf);
+	char *log = etest_logs(t, id, "show");
+
+	etest_assert_all_completed(&wf, 1);
+	etest_assert_log(log, "\\[show\\] bytes=hello base64");
+	etest_assert_log(log, "\\[show\\] tag=run-files-env-1");
+	etest_assert_log(log, "\\[show\\] script in files-env-1");
+	free(log);
+	osmo_workflow_free(&wf);
+	free(id);
+}
+
+/* ------------------------------------------------------------------ 10: state across restarts */
+
+static bool
+etest_listed(const struct osmo_workflow_list *list, const char *id)
+{
+	for (size_t i = 0; i < list->n_rows; i++)
+		if (strcmp(list->rows[i].name, id) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_state_survives_sigterm(void **state)
+{
+	struct etest *t = *state;
+	static const char keep[] = "workflow:\n"
+	                           "  name: keep-me\n"
+	                           "  tasks:\n"
+	                           "  - name: keeper\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"echo kept line\"]\n";
+	char *busy = etest_spec(t, "workflow:\n"
+	                           "  name: interrupted\n"
+	                           "  tasks:\n"
+	                           "  - name: busy\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\"]\n"
+	                           "    args:\n"
+	                           "    - |\n"
+	                           "      echo $$ > @DIR@/busy.pid\n"
+	                           "      sleep 20\n");
+	struct api_list_query q = { .all_users = true };
+	struct osmo_workflow wf;
+	struct etest_call c;
+	char *id = etest_run(t, keep, &wf);
+	char *busy_id = etest_submit(t, busy, NULL);
+	char *log, *spec;
+	const struct osmo_task *tk;
+
+	osmo_workflow_free(&wf);
+	etest_wait_pid(t, "busy");
+	assert_int_equal(proc_stop(&t->server, 5000), 0);
+	/* Stopping osmo-local stops the tasks it runs. */
+	etest_assert_gone(t, "busy");
+	etest_start(t, NULL);
+
+	api_list(t->api, &q, etest_cb(&c));
+	etest_finish(t, &c, true);
+	assert_true(etest_listed(&c.res.list, id));
+	assert_true(etest_listed(&c.res.list, busy_id));
+	etest_call_free(&c);
+	etest_query(t, id, true, &wf);
+	etest_assert_all_completed(&wf, 1);
+	osmo_workflow_free(&wf);
+	log = etest_logs(t, id, NULL);
+	etest_assert_log(log, "\\[keeper\\] kept line");
+	spec = etest_spec_text(t, id, false);
+	assert_non_null(strstr(spec, "name: keep-me"));
+	etest_wait_end(t, busy_id, ETEST_CALL_MS, &wf);
+	tk = etest_task(&wf, "busy", -1);
+	etest_assert_status("busy", tk->status, OSMO_FAILED_SERVER_ERROR);
+	assert_non_null(tk->failure_message);
+	/* CONTRACT §5.1: any FAILED_SERVER_ERROR group makes the workflow FAILED_SERVER_ERROR. */
+	etest_assert_status(busy_id, wf.status, OSMO_FAILED_SERVER_ERROR);
+	osmo_workflow_free(&wf);
+	free(spec);
+	free(log);
+	free(busy_id);
+	free(id);
+	free(busy);
+}
+
+static void
+test_state_after_crash(void **state)
+{
+	struct etest *t = *state;
+	char *spec = etest_spec(t, "workflow:\n"
+	                           "  name: crashed\n"
+	                           "  tasks:\n"
+	                           "  - name: orphan\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\"]\n"
+	                           "    args:\n"
+	                           "    - |\n"
+	                           "      sleep 20 & echo $! > @DIR@/orphan-child.pid\n"
+	                           "      echo $$ > @DIR@/orphan.pid\n"
+	                           "      echo before the crash\n"
+	                           "      wait\n");
+	char *id = etest_submit(t, spec, NULL);
+	struct osmo_workflow wf;
+	const struct osmo_task *tk;
+	char *log;
+
+	etest_wait_pid(t, "orphan");
+	etest_crash(t);
+	etest_start(t, NULL);
+	etest_wait_end(t, id, ETEST_CALL_MS, &wf);
+	tk = etest_task(&wf, "orphan", -1);
+	etest_assert_status("orphan", tk->status, OSMO_FAILED_SERVER_ERROR);
+	assert_non_null(tk->failure_message);
+	if (!strstr(tk->failure_message, "osmo-local"))
+		fail_msg("failure message \"%s\" does not say what happened", tk->failure_message);
+	/* The restarted osmo-local stopped what the crashed one left running. */
+	etest_assert_gone(t, "orphan");
+	etest_assert_gone(t, "orphan-child");
+	log = etest_logs(t, id, "orphan");
+	etest_assert_log(log, "\\[orphan\\] before the crash");
+	/* CONTRACT §5.1: any FAILED_SERVER_ERROR group makes the workflow FAILED_SERVER_ERROR. */
+	etest_assert_status(id, wf.status, OSMO_FAILED_SERVER_ERROR);
+	free(log);
+	osmo_workflow_free(&wf);
+	free(id);
+	free(spec);
+}
+
+/* ------------------------------------------------------------------ 11: logs and events */
+
+static const char etest_ticker[] =
+        "workflow:\n"
+        "  name: ticker\n"
+        "  tasks:\n"
+        "  - name: tick\n"
+        "    image: ubuntu:24.04\n"
+        "    command: [\"sh\", \"-c\", \"for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.2; "
+        "done\"]\n";
+
+static void
+test_logs_follow_running_task(void **state)
+{
+	struct etest *t = *state;
+	char *id = etest_submit(t, etest_ticker, NULL);
+	struct api_stream_opts o = { .what = API_STREAM_LOGS,
+		                     .workflow_id = id,
+		                     .task = "tick",
+		                     .retry_id = -1,
+		                     .idle_timeout_s = 10 };
+	int64_t deadline = clock_mono_ms() + ETEST_END_MS;
+	int64_t first = 0, last = 0, end;
+	struct osmo_workflow wf;
+	struct etest_call c;
+
+	api_stream(t->api, &o, etest_cb(&c));
+	while (!c.done) {
+		wait_http_step(t->http, deadline);
+		if (!first && c.data.len && strstr(c.data.buf, "tick 1\n"))
+			first = clock_mono_ms();
+		if (!last && c.data.len && strstr(c.data.buf, "tick 6\n"))
+			last = clock_mono_ms();
+	}
+	end = clock_mono_ms();
+	if (c.res.err.kind != API_OK)
+		fail_msg("%s", c.res.err.message);
+	/* Lines arrive as the task prints them, 0.2 s apart, not all at the end. */
+	assert_true(first > 0 && last > 0);
+	assert_true(last - first >= 500);
+	assert_true(end >= last);
+	for (int i = 1; i <= 6; i++) {
+		char *re = xasprintf("\\[tick\\] tick %d", i);
+
+		etest_assert_log(c.data.buf, re);
+		free(re);
+	}
+	etest_call_free(&c);
+	/* The stream ended because the workflow did. */
+	etest_query(t, id, false, &wf);
+	etest_assert_status(id, wf.status, OSMO_COMPLETED);
+	osmo_workflow_free(&wf);
+	free(id);
+}
+
+static void
+test_logs_tail_and_unknown_task(void **state)
+{
+	struct etest *t = *state;
+	struct api_stream_opts o = { .what = API_STREAM_LOGS, .task = "nope", .retry_id = -1 };
+	struct osmo_workflow wf;
+	char *id = etest_run(t, etest_ticker, &wf);
+	char *all = etest_logs(t, id, "tick");
+	char *tail = etest_stream(t, API_STREAM_LOGS, id, "tick", -1, 2);
+	char *want, *msg;
+	struct etest_call c;
+
+	etest_assert_all_completed(&wf, 1);
+	osmo_workflow_free(&wf);
+	/* The last two lines of the whole log, newlines and all. */
+	want = xstrdup(etest_last_lines(all, 2));
+	assert_string_equal(tail, want);
+	o.workflow_id = id;
+	api_stream(t->api, &o, etest_cb(&c));
+	etest_finish(t, &c, false);
+	msg = xasprintf("Task nope of workflow %s is not found.", id);
+	etest_assert_error(&c, 400, "DATABASE", msg);
+	etest_call_free(&c);
+	free(msg);
+	free(want);
+	free(tail);
+	free(all);
+	free(id);
+}
+
+static void
+test_error_logs_and_events(void **state)
+{
+	struct etest *t = *state;
+	static const char spec[] = "workflow:\n"
+	                           "  name: boom\n"
+	                           "  tasks:\n"
+	                           "  - name: boom\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"echo warming up; echo 'fatal: "
+	                           "disk on fire' >&2; exit 2\"]\n";
+	struct osmo_workflow wf;
+	struct etest_call c;
+	char *id = etest_run(t, spec, &wf);
+	char *events;
+
+	etest_assert_status(id, wf.status, OSMO_FAILED);
+	etest_assert_exit(etest_task(&wf, "boom", 0), 2);
+	osmo_workflow_free(&wf);
+	api_error_logs(t->api, id, "boom", -1, etest_cb(&c));
+	etest_finish(t, &c, true);
+	assert_non_null(c.res.text);
+	if (!strstr(c.res.text, "fatal: disk on fire"))
+		fail_msg("error logs lack the task's last line:\n%s", c.res.text);
+	etest_call_free(&c);
+	/* Without a task: the service's hint, then each retry's error_logs URL. */
+	api_error_logs(t->api, id, NULL, -1, etest_cb(&c));
+	etest_finish(t, &c, true);
+	assert_true(str_starts_with(c.res.text, "Specify task for error logs.\n\n{"));
+	assert_non_null(strstr(c.res.text, "\"boom retry-0\": \"http://127.0.0.1:"));
+	etest_call_free(&c);
+	/* Events: "<ts> [task] Type: STATUS...", the time as Python prints a UTC datetime. */
+	events = etest_stream(t, API_STREAM_EVENTS, id, NULL, -1, 0);
+	etest_assert_line(events, ETEST_EVT_TS "\\[boom\\] [A-Za-z]+: RUNNING$");
+	etest_assert_line(events, ETEST_EVT_TS "\\[boom\\] [A-Za-z]+: FAILED(,.*)?$");
+	free(events);
+	free(id);
+}
+
+/* ------------------------------------------------------------------ 12: spec */
+
+static void
+test_spec_rendered_and_template(void **state)
+{
+	struct etest *t = *state;
+	char *yaml = etest_example(t, "template.yaml");
+	char *plain = etest_example(t, "resources.yaml");
+	char *id = etest_submit(t, yaml, NULL);
+	char *plain_id = etest_submit(t, plain, NULL);
+	char *rendered = etest_spec_text(t, id, false);
+	char *original = etest_spec_text(t, id, true);
+	char *plain_spec = etest_spec_text(t, plain_id, false);
+	char *plain_tmpl = etest_spec_text(t, plain_id, true);
+	struct osmo_workflow wf;
+
+	assert_string_equal(id, "ml-training-1");
+	/* Rendered: loops unrolled, filters applied, OSMO's own tokens left for run time. */
+	assert_null(strstr(rendered, "{%"));
+	assert_null(strstr(rendered, "\ndefault-values:"));
+	assert_non_null(strstr(rendered, "train-model-2"));
+	assert_non_null(strstr(rendered, "RESNET50"));
+	assert_non_null(strstr(rendered, "{{output}}"));
+	assert_string_equal(original, yaml);
+	/* Without a template, use_template gives the spec itself. */
+	assert_non_null(strstr(plain_spec, "name: resource-profiles"));
+	assert_string_equal(plain_tmpl, plain_spec);
+	etest_wait_end(t, id, ETEST_END_MS, &wf);
+	osmo_workflow_free(&wf);
+	etest_wait_end(t, plain_id, ETEST_END_MS, &wf);
+	osmo_workflow_free(&wf);
+	free(plain_tmpl);
+	free(plain_spec);
+	free(original);
+	free(rendered);
+	free(plain_id);
+	free(id);
+	free(plain);
+	free(yaml);
+}
+
+int
+main(void)
+{
+#define ETEST(fn)      cmocka_unit_test_setup_teardown(fn, etest_setup, etest_teardown)
+#define ETEST_SLOT(fn) cmocka_unit_test_setup_teardown(fn, etest_setup_one_slot, etest_teardown)
+	const struct CMUnitTest tests[] = {
+		ETEST(test_examples_complete),
+		ETEST(test_failure_example),
+		ETEST(test_serial_order_and_logs),
+		ETEST(test_group_nonlead_failure_ignored),
+		ETEST(test_group_nonlead_failure_counts),
+		ETEST(test_group_lead_exits_first),
+		ETEST(test_group_lead_fails_at_start),
+		ETEST(test_exit_actions_reschedule),
+		ETEST(test_exit_actions_restart),
+		ETEST(test_exit_actions_fail),
+		ETEST(test_exec_timeout),
+		ETEST_SLOT(test_queue_timeout),
+		ETEST(test_cancel),
+		ETEST(test_restart_failed),
+		ETEST(test_resubmit_by_id),
+		ETEST(test_dataset_round_trip),
+		ETEST(test_url_file_input_and_output),
+		ETEST(test_url_s3_input_fails),
+		ETEST(test_files_base64_and_environment),
+		ETEST(test_state_survives_sigterm),
+		ETEST(test_state_after_crash),
+		ETEST(test_logs_follow_running_task),
+		ETEST(test_logs_tail_and_unknown_task),
+		ETEST(test_error_logs_and_events),
+		ETEST(test_spec_rendered_and_template),
+	};
+#undef ETEST
+#undef ETEST_SLOT
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,331 @@
+/* test_engine.c: osmo-local's scheduling rules, with the engine driven in-process by its loop. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "osmo_time.h"
+#include "server_loop.h"
+#include "util.h"
+
+#define TE_DEADLINE_MS 20000
+
+struct te {
+	char dir[64];
+	struct server_loop *loop;
+	struct engine *engine;
+};
+
+static void
+te_start(struct te *t, unsigned slots)
+{
+	struct engine_config cfg = { 0 };
+	struct engine_error err = { 0 };
+
+	strlcpy_safe(t->dir, "/tmp/osmo-engine-test-XXXXXX", sizeof(t->dir));
+	assert_non_null(mkdtemp(t->dir));
+	t->loop = server_loop_new();
+	cfg.loop = t->loop;
+	cfg.state_dir = t->dir;
+	cfg.pool = "default";
+	cfg.base_url = "http://127.0.0.1:1";
+	cfg.slots = slots;
+	cfg.phase_ms = 0;
+	t->engine = engine_new(&cfg, &err);
+	assert_non_null(t->engine);
+}
+
+static void
+te_stop(struct te *t)
+{
+	char *cmd = xasprintf("rm -rf '%s'", t->dir);
+
+	engine_free(t->engine);
+	server_loop_free(t->loop);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+static char *
+te_submit(struct te *t, const char *yaml)
+{
+	struct engine_submit req = { .user = "alice", .pool = "default", .file = yaml };
+	struct engine_submitted out;
+	struct engine_error err = { 0 };
+	char *id;
+
+	if (engine_submit(t->engine, &req, &out, &err) < 0)
+		fail_msg("submit: %s", err.message);
+	id = xstrdup(out.name);
+	engine_submitted_free(&out);
+	return id;
+}
+
+/* Runs the loop (reaping as SIGCHLD would) until the workflow has ended. */
+static const struct eng_workflow *
+te_wait(struct te *t, const char *id)
+{
+	int64_t deadline = clock_mono_ms() + TE_DEADLINE_MS;
+	const struct eng_workflow *wf;
+
+	while ((wf = engine_find(t->engine, id)) && !osmo_status_is_finished(wf->status)) {
+		if (clock_mono_ms() > deadline)
+			fail_msg("%s still %s after %d ms", id, osmo_status_wire(wf->status),
+			         TE_DEADLINE_MS);
+		server_loop_run_once(t->loop, 20);
+		engine_child(t->engine);
+	}
+	assert_non_null(wf);
+	return wf;
+}
+
+static const struct eng_task *
+te_task(const struct eng_workflow *wf, const char *name, int retry)
+{
+	for (size_t g = 0; g < wf->n_groups; g++)
+		for (size_t i = 0; i < wf->groups[g].n_tasks; i++)
+			if (strcmp(wf->groups[g].tasks[i].name, name) == 0 &&
+			    wf->groups[g].tasks[i].retry_id == retry)
+				return &wf->groups[g].tasks[i];
+	fail_msg("no task %s retry %d", name, retry);
+	return NULL;
+}
+
+static const struct eng_group *
+te_group(const struct eng_workflow *wf, const char *name)
+{
+	for (size_t g = 0; g < wf->n_groups; g++)
+		if (strcmp(wf->groups[g].name, name) == 0)
+			return &wf->groups[g];
+	fail_msg("no group %s", name);
+	return NULL;
+}
+
+/* A two-task group; the non-lead runs other. */
+static char *
+te_group_spec(const char *name, bool ignore_nonlead, const char *lead, const char *other)
+{
+	return xasprintf("workflow:\n"
+	                 "  name: %s\n"
+	                 "  groups:\n"
+	                 "  - name: g\n"
+	                 "    ignoreNonleadStatus: %s\n"
+	                 "    tasks:\n"
+	                 "    - name: lead\n"
+	                 "      lead: true\n"
+	                 "      image: x\n"
+	                 "      command: [sh, -c, \"%s\"]\n"
+	                 "    - name: other\n"
+	                 "      image: x\n"
+	                 "      command: [sh, -c, \"%s\"]\n",
+	                 name, ignore_nonlead ? "true" : "false", lead, other);
+}
+
+static void
+test_nonlead_failure_ignored(void **state)
+{
+	struct te t;
+	char *spec = te_group_spec("ign", true, "sleep 0.3", "exit 4");
+	char *id;
+	const struct eng_workflow *wf;
+
+	(void)state;
+	te_start(&t, 0);
+	id = te_submit(&t, spec);
+	wf = te_wait(&t, id);
+	assert_int_equal(wf->status, OSMO_COMPLETED);
+	assert_int_equal(te_group(wf, "g")->status, OSMO_COMPLETED);
+	assert_int_equal(te_task(wf, "other", 0)->status, OSMO_FAILED);
+	assert_int_equal(te_task(wf, "other", 0)->exit_code, 4);
+	assert_int_equal(te_task(wf, "lead", 0)->status, OSMO_COMPLETED);
+	free(id);
+	free(spec);
+	te_stop(&t);
+}
+
+static void
+test_nonlead_failure_fails_group(void **state)
+{
+	struct te t;
+	char *spec = te_group_spec("strict", false, "sleep 30", "exit 4");
+	char *id;
+	const struct eng_workflow *wf;
+
+	(void)state;
+	te_start(&t, 0);
+	id = te_submit(&t, spec);
+	wf = te_wait(&t, id);
+	assert_int_equal(wf->status, OSMO_FAILED);
+	assert_int_equal(te_group(wf, "g")->status, OSMO_FAILED);
+	assert_int_equal(te_task(wf, "other", 0)->status, OSMO_FAILED);
+	/* The lead was stopped, not left to sleep out its 30 s. */
+	assert_int_equal(te_task(wf, "lead", 0)->status, OSMO_FAILED);
+	assert_string_equal(te_task(wf, "lead", 0)->failure_message,
+	                    "Task other of the group failed");
+	free(id);
+	free(spec);
+	te_stop(&t);
+}
+
+static void
+test_lead_end_stops_nonleads(void **state)
+{
+	struct te t;
+	char *spec = te_group_spec("leadfirst", true, "true", "sleep 30");
+	char *id;
+	const struct eng_workflow *wf;
+
+	(void)state;
+	te_start(&t, 0);
+	id = te_submit(&t, spec);
+	wf = te_wait(&t, id);
+	assert_int_equal(wf->status, OSMO_COMPLETED);
+	assert_int_equal(te_task(wf, "other", 0)->status, OSMO_COMPLETED);
+	assert_false(te_task(wf, "other", 0)->has_exit_code);
+	free(id);
+	free(spec);
+	te_stop(&t);
+}
+
+static void
+test_upstream_failure_and_exit_actions(void **state)
+{
+	static const char spec[] = "workflow:\n"
+	                           "  name: chain\n"
+	                           "  tasks:\n"
+	                           "  - name: flaky\n"
+	                           "    image: x\n"
+	                           "    command: [sh, -c, 'exit 7']\n"
+	                           "    exitActions: {RESTART: '7'}\n"
+	                           "  - name: after\n"
+	                           "    image: x\n"
+	                           "    command: [true]\n"
+	                           "    inputs: [{task: flaky}]\n"
+	                           "  - name: solo\n"
+	                           "    image: x\n"
+	                           "    command: [true]\n";
+	struct te t;
+	char *id;
+	const struct eng_workflow *wf;
+
+	(void)state;
+	te_start(&t, 0);
+	id = te_submit(&t, spec);
+	wf = te_wait(&t, id);
+	assert_int_equal(wf->status, OSMO_FAILED);
+	/* Every RESTART made a new retry until the limit, then the task failed. */
+	assert_int_equal(te_task(wf, "flaky", 0)->status, OSMO_RESCHEDULED);
+	assert_int_equal(te_task(wf, "flaky", 5)->status, OSMO_FAILED);
+	assert_int_equal(te_task(wf, "flaky", 5)->exit_code, 7);
+	assert_int_equal(te_task(wf, "after", 0)->status, OSMO_FAILED_UPSTREAM);
+	assert_int_equal(te_task(wf, "after", 0)->exit_code, 3000);
+	assert_int_equal(te_task(wf, "solo", 0)->status, OSMO_COMPLETED);
+	free(id);
+	te_stop(&t);
+}
+
+static void
+test_queue_timeout_and_cancel(void **state)
+{
+	static const char busy[] = "workflow:\n"
+	                           "  name: busy\n"
+	                           "  tasks:\n"
+	                           "  - name: hold\n"
+	                           "    image: x\n"
+	                           "    command: [sleep, '30']\n";
+	static const char queued[] = "workflow:\n"
+	                             "  name: queued\n"
+	                             "  timeout: {queue_timeout: 1s}\n"
+	                             "  tasks:\n"
+	                             "  - name: wait\n"
+	                             "    image: x\n"
+	                             "    command: [true]\n";
+	struct te t;
+	struct engine_error err = { 0 };
+	char *a, *b;
+	const struct eng_workflow *wf;
+
+	(void)state;
+	te_start(&t, 1);
+	a = te_submit(&t, busy);
+	b = te_submit(&t, queued);
+	wf = te_wait(&t, b);
+	assert_int_equal(wf->status, OSMO_FAILED_QUEUE_TIMEOUT);
+	assert_string_equal(wf->cancelled_by, "osmo");
+	assert_int_equal(engine_cancel(t.engine, a, "bob", false, "done", &err), 0);
+	wf = te_wait(&t, a);
+	assert_int_equal(wf->status, OSMO_FAILED_CANCELED);
+	assert_string_equal(te_task(wf, "hold", 0)->failure_message,
+	                    "Task was canceled by user: bob. done");
+	assert_int_equal(engine_cancel(t.engine, a, "bob", false, NULL, &err), -1);
+	assert_int_equal(err.status, 400);
+	engine_error_free(&err);
+	free(a);
+	free(b);
+	te_stop(&t);
+}
+
+static void
+test_restart_reruns_failed_groups(void **state)
+{
+	static const char spec[] = "workflow:\n"
+	                           "  name: rerun\n"
+	                           "  tasks:\n"
+	                           "  - name: make\n"
+	                           "    image: x\n"
+	                           "    command: [sh, -c, 'echo data > {{output}}/f']\n"
+	                           "  - name: use\n"
+	                           "    image: x\n"
+	                           "    command: [sh, -c, 'grep -q data {{input:0}}/f && exit 5']\n"
+	                           "    inputs: [{task: make}]\n";
+	struct te t;
+	struct engine_submitted out;
+	struct engine_error err = { 0 };
+	char *id;
+	const struct eng_workflow *wf;
+
+	(void)state;
+	te_start(&t, 0);
+	id = te_submit(&t, spec);
+	wf = te_wait(&t, id);
+	assert_int_equal(wf->status, OSMO_FAILED);
+	assert_int_equal(te_task(wf, "use", 0)->exit_code, 5);
+	assert_int_equal(engine_restart(t.engine, id, "default", "alice", &out, &err), 0);
+	assert_string_equal(out.name, "rerun-2");
+	wf = te_wait(&t, out.name);
+	/* Only the failed group ran again; its input still came from the first run. */
+	assert_int_equal(wf->n_groups, 1);
+	assert_string_equal(wf->groups[0].name, "use-group");
+	assert_string_equal(wf->parent_name, "rerun");
+	assert_int_equal(wf->parent_job_id, 1);
+	assert_int_equal(te_task(wf, "use", 0)->exit_code, 5);
+	engine_submitted_free(&out);
+	assert_int_equal(engine_restart(t.engine, "nope-1", NULL, "alice", &out, &err), -1);
+	assert_string_equal(err.code, "DATABASE");
+	engine_error_free(&err);
+	engine_submitted_free(&out);
+	free(id);
+	te_stop(&t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nonlead_failure_ignored),
+		cmocka_unit_test(test_nonlead_failure_fails_group),
+		cmocka_unit_test(test_lead_end_stops_nonleads),
+		cmocka_unit_test(test_upstream_failure_and_exit_actions),
+		cmocka_unit_test(test_queue_timeout_and_cancel),
+		cmocka_unit_test(test_restart_reruns_failed_groups),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
