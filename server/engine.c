@@ -1250,17 +1250,25 @@ static void
 engine_wf_warnings(struct engine_wf *w, struct strv *warnings)
 {
 	static const char *const what[] = {
-		"privileged",   "hostNetwork", "credentials",
-		"volumeMounts", "cacheSize",   "nodesExcluded",
+		"privileged", "hostNetwork",   "credentials", "volumeMounts",
+		"cacheSize",  "nodesExcluded", "platform",
 	};
 	bool said[ARRAY_SIZE(what)] = { 0 };
 
 	for (size_t gi = 0; gi < w->spec.ngroups; gi++) {
 		for (size_t ti = 0; ti < w->spec.groups[gi].ntasks; ti++) {
 			const struct spec_task *t = &w->spec.groups[gi].tasks[ti];
+			const struct spec_resource *res = t->profile < w->spec.nresources
+			                                          ? &w->spec.resources[t->profile]
+			                                          : NULL;
 			bool uses[ARRAY_SIZE(what)] = {
-				t->privileged,          t->host_network,       t->credentials.n > 0,
-				t->volume_mounts.n > 0, t->cache_size != NULL, false
+				t->privileged,
+				t->host_network,
+				t->credentials.n > 0,
+				t->volume_mounts.n > 0,
+				t->cache_size != NULL,
+				res && res->nodes_excluded.n > 0,
+				res && res->platform != NULL,
 			};
 
 			for (size_t k = 0; k < ARRAY_SIZE(what); k++) {

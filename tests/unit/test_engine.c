@@ -315,6 +315,33 @@ test_restart_reruns_failed_groups(void **state)
 	te_stop(&t);
 }
 
+/* Fields that cannot apply here are accepted and said, not dropped silently. */
+static void
+test_local_field_warnings(void **state)
+{
+	struct te t;
+	char *yaml = util_read_file("examples/resources.yaml", NULL);
+	struct engine_submit req = { .user = "alice", .pool = "default", .file = yaml };
+	struct engine_submitted out;
+	struct engine_error err = { 0 };
+	bool nodes = false, platform = false;
+
+	(void)state;
+	assert_non_null(yaml);
+	te_start(&t, 0);
+	assert_int_equal(engine_submit(t.engine, &req, &out, &err), 0);
+	for (size_t i = 0; i < out.warnings.n; i++) {
+		nodes |= strstr(out.warnings.v[i], "nodesExcluded") != NULL;
+		platform |= strstr(out.warnings.v[i], "platform") != NULL;
+	}
+	assert_true(nodes);
+	assert_true(platform);
+	assert_int_equal(te_wait(&t, out.name)->status, OSMO_COMPLETED);
+	engine_submitted_free(&out);
+	free(yaml);
+	te_stop(&t);
+}
+
 int
 main(void)
 {
@@ -325,6 +352,7 @@ main(void)
 		cmocka_unit_test(test_upstream_failure_and_exit_actions),
 		cmocka_unit_test(test_queue_timeout_and_cancel),
 		cmocka_unit_test(test_restart_reruns_failed_groups),
+		cmocka_unit_test(test_local_field_warnings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
