@@ -1,6 +1,8 @@
 /* util.c: allocation that aborts on OOM, byte buffers, string vectors, clocks. */
 #include "util.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,4 +323,16 @@ util_read_file(const char *path, size_t *len)
 		*len = sb.len;
 	strbuf_addstr(&sb, "");
 	return strbuf_detach(&sb);
+}
+
+int
+util_pipe_nonblock(int fds[2])
+{
+	if (pipe(fds) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+	}
+	return 0;
 }

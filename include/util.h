@@ -53,6 +53,9 @@ bool str_starts_with(const char *s, const char *prefix);
 /* A whole file, NUL-terminated (*len excludes the NUL); NULL with errno when unreadable. */
 char *util_read_file(const char *path, size_t *len);
 
+/* A pipe with both ends non-blocking and close-on-exec (self-pipes); 0 or -1 with errno. */
+int util_pipe_nonblock(int fds[2]);
+
 /* Replaces invalid UTF-8 with U+FFFD; returns a new string. */
 char *utf8_sanitize(const char *s, size_t len);
 

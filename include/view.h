@@ -12,6 +12,15 @@ struct render_ctx {
 	int64_t now_ms;     /* wall clock for ages and running durations */
 	bool ascii;         /* --ascii: no Unicode glyphs */
 	const char *server; /* base URL, shown in the title */
+	bool select;        /* interactive: highlight row `selected` (0-based) */
+	int selected;
+	int top; /* the first row shown (the caller keeps selected in view) */
+};
+
+/* One selectable row of the workflow view: a group, or one of its tasks (task -1: the group). */
+struct view_row {
+	size_t group;
+	int task;
 };
 
 /* The workflow list: one row per workflow, newest first as fetched. */
@@ -22,5 +31,11 @@ void view_workflow_render(const struct render_ctx *rc, const struct osmo_workflo
                           struct canvas *c);
 /* Groups in DAG order (upstream first, then by name); returns an array of indices. */
 size_t *view_group_order(const struct osmo_workflow *wf);
+/* The workflow view's rows in order (caller frees); *n gets how many. */
+struct view_row *view_workflow_rows(const struct osmo_workflow *wf, size_t *n);
+/* Rows the list and workflow views have room for in c above their tables. */
+int view_workflows_table_row(void);
+int view_workflow_table_row(const struct render_ctx *rc, const struct osmo_workflow *wf,
+                            const struct canvas *c);
 
 #endif

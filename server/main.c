@@ -231,12 +231,8 @@ main_signal_setup(void)
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	int fds[2];
 
-	if (pipe(fds) < 0)
+	if (util_pipe_nonblock(fds) < 0)
 		return -1;
-	for (int i = 0; i < 2; i++) {
-		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-	}
 	main_signal_fd = fds[1];
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&ign.sa_mask);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "app.h"
 #include "canvas.h"
 #include "osmo_time.h"
 #include "session.h"
@@ -13,7 +14,7 @@
 
 #define SNAPSHOT_DEADLINE_MS 75000
 
-enum main_view { MAIN_VIEW_AUTO, MAIN_VIEW_LIST, MAIN_VIEW_WORKFLOW };
+enum main_view { MAIN_VIEW_AUTO, MAIN_VIEW_LIST, MAIN_VIEW_WORKFLOW, MAIN_VIEW_LOGS };
 
 struct main_opts {
 	struct session_opts session;
@@ -22,6 +23,7 @@ struct main_opts {
 	int rows, cols;
 	enum main_view view;
 	const char *workflow;
+	const char *task; /* --task: the logs view's task */
 	const char *pool;
 	struct strv statuses;
 	bool run, wait;       /* osmotop run SPEC: submit, and with --wait follow to the end */
@@ -35,6 +37,7 @@ static const struct main_view_name {
 	{ "list", MAIN_VIEW_LIST },
 	{ "workflows", MAIN_VIEW_LIST },
 	{ "workflow", MAIN_VIEW_WORKFLOW },
+	{ "logs", MAIN_VIEW_LOGS },
 };
 
 static void
@@ -51,7 +54,8 @@ main_usage(FILE *out)
 	      "  --user NAME        dev login: send x-osmo-user NAME instead of a token\n"
 	      "  --snapshot         fetch once, print the rendered frame as text, exit\n"
 	      "  --size COLSxROWS   frame size for --snapshot (default 120x40)\n"
-	      "  --view NAME        list (default without WORKFLOW_ID) or workflow\n"
+	      "  --view NAME        list (default without WORKFLOW_ID), workflow or logs\n"
+	      "  --task NAME        with --view logs: one task's log\n"
 	      "  --all-users        list every user's workflows, not only yours\n"
 	      "  --pool NAME        list only this pool's workflows\n"
 	      "  --status STATUS    list only this status (repeatable), e.g. RUNNING, FAILED\n"
@@ -107,7 +111,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		OPT_STATUS,
 		OPT_AT,
 		OPT_SET,
-		OPT_WAIT
+		OPT_WAIT,
+		OPT_TASK
 	};
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, OPT_URL },
@@ -122,6 +127,7 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "wait", no_argument, NULL, OPT_WAIT },
+		{ "task", required_argument, NULL, OPT_TASK },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -150,7 +156,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 				if (strcmp(optarg, main_view_names[i].name) == 0)
 					break;
 			if (i == ARRAY_SIZE(main_view_names)) {
-				fprintf(stderr, "osmotop: unknown view '%s' (list, workflow)\n",
+				fprintf(stderr,
+				        "osmotop: unknown view '%s' (list, workflow, logs)\n",
 				        optarg);
 				return 2;
 			}
@@ -179,6 +186,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 				return 2;
 			}
 			strv_push(&o->set_vars, optarg);
+		} else if (ch == OPT_TASK) {
+			o->task = optarg;
 		} else if (ch == OPT_WAIT) {
 			o->wait = true;
 		} else if (ch == OPT_VERSION) {
@@ -204,8 +213,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 	}
 	if (o->view == MAIN_VIEW_AUTO)
 		o->view = o->workflow ? MAIN_VIEW_WORKFLOW : MAIN_VIEW_LIST;
-	if (o->view == MAIN_VIEW_WORKFLOW && !o->workflow) {
-		fprintf(stderr, "osmotop: --view workflow needs a WORKFLOW_ID\n");
+	if ((o->view == MAIN_VIEW_WORKFLOW || o->view == MAIN_VIEW_LOGS) && !o->workflow) {
+		fprintf(stderr, "osmotop: --view workflow and --view logs need a WORKFLOW_ID\n");
 		return 2;
 	}
 	return -1;
@@ -311,6 +320,39 @@ main_snapshot(const struct main_opts *o)
 	return rc;
 }
 
+/* The interactive monitor; network and login errors show in it instead of ending it. */
+static int
+main_monitor(const struct main_opts *o)
+{
+	struct session s;
+	struct api_error err = { 0 };
+	const char *no_color = getenv("NO_COLOR");
+	struct app_opts ao = {
+		.ascii = o->ascii,
+		.color = !(no_color && *no_color),
+		.all_users = o->all_users,
+		.pool = o->pool,
+		.statuses = &o->statuses,
+		.user = o->session.user,
+		.start = o->view == MAIN_VIEW_LOGS       ? APP_START_LOGS
+		         : o->view == MAIN_VIEW_WORKFLOW ? APP_START_WORKFLOW
+		                                         : APP_START_LIST,
+		.workflow = o->workflow,
+		.task = o->task,
+	};
+	int rc;
+
+	if (session_open(&s, &o->session, &err) < 0) {
+		fprintf(stderr, "osmotop: %s\n", err.message);
+		return 2;
+	}
+	if (s.warning)
+		fprintf(stderr, "osmotop: warning: %s\n", s.warning);
+	rc = app_run(&s, &ao);
+	session_close(&s);
+	return rc;
+}
+
 /* One call, waited for; false when it failed (err printed). */
 static bool
 main_call_ok(struct session *s, struct main_wait *w, int *rc)
@@ -407,11 +449,14 @@ main(int argc, char **argv)
 		strv_free(&o.set_vars);
 		return rc;
 	}
-	if (!o.snapshot) {
-		/* The interactive monitor is not built yet; the snapshot is the same canvas. */
-		o.snapshot = true;
+	if (o.snapshot) {
+		if (o.view == MAIN_VIEW_LOGS)
+			o.view =
+			        MAIN_VIEW_WORKFLOW; /* the snapshot of logs is `osmo workflow logs` */
+		rc = main_snapshot(&o);
+	} else {
+		rc = main_monitor(&o);
 	}
-	rc = main_snapshot(&o);
 	strv_free(&o.statuses);
 	return rc;
 }

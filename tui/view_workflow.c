@@ -318,17 +318,56 @@ view_workflow_render(const struct render_ctx *rc, const struct osmo_workflow *wf
 	if (wf->n_groups == 0)
 		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM, "No groups yet.");
 
+	size_t n;
+	struct view_row *rows = view_workflow_rows(wf, &n);
+
+	for (size_t i = rc->top > 0 ? (size_t)rc->top : 0; i < n && row < c->rows; i++, row++) {
+		const struct osmo_group *g = &wf->groups[rows[i].group];
+		int j = rows[i].task;
+
+		if (j < 0)
+			view_workflow_group_row(rc, wf, g, w, c, row);
+		else
+			view_workflow_task_row(
+			        rc, &g->tasks[j],
+			        j > 0 && strcmp(g->tasks[j].name, g->tasks[j - 1].name) == 0, w, c,
+			        row);
+		if (rc->select && (int)i == rc->selected)
+			canvas_style(c, row, 0, c->cols, STYLE_SELECTED);
+	}
+	free(rows);
+}
+
+struct view_row *
+view_workflow_rows(const struct osmo_workflow *wf, size_t *n)
+{
+	size_t total = wf->n_groups, k = 0;
 	size_t *order = view_group_order(wf);
+	struct view_row *rows;
 
-	for (size_t i = 0; i < wf->n_groups && row < c->rows; i++) {
-		const struct osmo_group *g = &wf->groups[order[i]];
-
-		view_workflow_group_row(rc, wf, g, w, c, row++);
-		for (size_t j = 0; j < g->n_tasks && row < c->rows; j++) {
-			bool older = j > 0 && strcmp(g->tasks[j].name, g->tasks[j - 1].name) == 0;
-
-			view_workflow_task_row(rc, &g->tasks[j], older, w, c, row++);
-		}
+	for (size_t i = 0; i < wf->n_groups; i++)
+		total += wf->groups[i].n_tasks;
+	rows = xcalloc(total + 1, sizeof(*rows));
+	for (size_t i = 0; i < wf->n_groups; i++) {
+		rows[k++] = (struct view_row){ order[i], -1 };
+		for (size_t j = 0; j < wf->groups[order[i]].n_tasks; j++)
+			rows[k++] = (struct view_row){ order[i], (int)j };
 	}
 	free(order);
+	*n = k;
+	return rows;
+}
+
+int
+view_workflow_table_row(const struct render_ctx *rc, const struct osmo_workflow *wf,
+                        const struct canvas *c)
+{
+	struct canvas scratch;
+	int row;
+
+	/* The header's height depends on the workflow; measure it on a scratch canvas. */
+	canvas_init(&scratch, c->rows, c->cols);
+	row = view_workflow_header(rc, wf, &scratch) + 2;
+	canvas_free(&scratch);
+	return row;
 }

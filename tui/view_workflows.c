@@ -75,7 +75,8 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 	row++;
 	if (list->n_rows == 0)
 		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM, "No workflows match.");
-	for (size_t i = 0; i < list->n_rows && row < c->rows; i++, row++) {
+	for (size_t i = rc->top > 0 ? (size_t)rc->top : 0; i < list->n_rows && row < c->rows;
+	     i++, row++) {
 		const struct osmo_workflow_row *r = &list->rows[i];
 		enum style st = theme_status_style(r->status);
 		char sub[FORMAT_BUF], dur[FORMAT_BUF];
@@ -97,5 +98,13 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 		                          r->priority ? r->priority : "-");
 		col = view_workflows_cell(c, row, col, w[COL_SUBMITTED], STYLE_NORMAL, sub);
 		view_workflows_cell(c, row, col, w[COL_DURATION], STYLE_NORMAL, dur);
+		if (rc->select && (int)i == rc->selected)
+			canvas_style(c, row, 0, c->cols, STYLE_SELECTED);
 	}
+}
+
+int
+view_workflows_table_row(void)
+{
+	return 2; /* the title and the column header */
 }

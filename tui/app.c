@@ -1,0 +1,1235 @@
+/* app.c: the interactive monitor: views, keys, polling and actions in one poll() loop. */
+#include "app.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "canvas.h"
+#include "dag.h"
+#include "format.h"
+#include "keymap.h"
+#include "log_tail.h"
+#include "osmo_time.h"
+#include "screen.h"
+#include "sync.h"
+#include "text.h"
+#include "view.h"
+#include "view_logs.h"
+
+#define APP_MAX_FDS    64
+#define APP_LOG_RING   20000 /* lines kept per log view; a reconnect asks for fewer */
+#define APP_MSG_MS     6000  /* how long a status message stays */
+#define APP_LIST_LIMIT 200
+
+enum app_view { APP_LIST, APP_WORKFLOW, APP_LOGS, APP_HELP };
+enum app_dialog { APP_DLG_NONE, APP_DLG_CANCEL, APP_DLG_RESUBMIT, APP_DLG_RESTART, APP_DLG_SEARCH };
+enum app_log_kind { APP_LOG_LOGS, APP_LOG_EVENTS, APP_LOG_ERRORS };
+
+static const unsigned app_view_bits[] = {
+	[APP_LIST] = KEYMAP_IN_LIST,
+	[APP_WORKFLOW] = KEYMAP_IN_WORKFLOW,
+	[APP_LOGS] = KEYMAP_IN_LOGS,
+	[APP_HELP] = KEYMAP_IN_HELP,
+};
+
+struct app {
+	struct session *s;
+	const struct app_opts *o;
+	struct screen *scr;
+	struct canvas canvas;
+	bool dirty, quit;
+	enum app_view view;
+	enum app_view back[8];
+	int depth;
+	int help_top;
+
+	struct osmo_workflow_list list;
+	bool have_list, all_users;
+	struct sync_item list_sync;
+	unsigned long list_req;
+	int list_sel, list_top;
+	char *name_filter;
+
+	char *wf_id;
+	struct osmo_workflow wf;
+	bool have_wf;
+	struct sync_item wf_sync;
+	unsigned long wf_req;
+	int wf_sel, wf_top;
+	bool graph; /* the DAG instead of the task table */
+	int pan_row, pan_col;
+
+	struct log_tail tail;
+	struct view_logs lv;
+	enum app_log_kind log_kind;
+	char *log_task;
+	int log_retry;
+	unsigned long log_req;
+	bool log_open, log_ended;
+	struct sync_item log_sync;
+	char *log_state;
+
+	enum app_dialog dlg;
+	struct strbuf input;
+	bool force;
+	unsigned long action_req;
+
+	char *msg;
+	bool msg_error;
+	int64_t msg_until;
+	char *err; /* the last failure of the view's data */
+	int signal_fd;
+};
+
+static void app_poll_list(struct app *a);
+static void app_poll_workflow(struct app *a);
+static void app_log_connect(struct app *a);
+
+/* ------------------------------------------------------------------ status messages */
+
+static void app_say(struct app *a, bool error, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void
+app_say(struct app *a, bool error, const char *fmt, ...)
+{
+	struct strbuf sb = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	free(a->msg);
+	a->msg = strbuf_detach(&sb);
+	a->msg_error = error;
+	a->msg_until = clock_mono_ms() + APP_MSG_MS;
+	a->dirty = true;
+}
+
+static void
+app_set_err(struct app *a, const struct api_error *err)
+{
+	free(a->err);
+	a->err = err ? xstrdup(err->message) : NULL;
+	a->dirty = true;
+}
+
+/* ------------------------------------------------------------------ views */
+
+static void
+app_push(struct app *a, enum app_view v)
+{
+	if (a->depth < (int)ARRAY_SIZE(a->back))
+		a->back[a->depth++] = a->view;
+	a->view = v;
+	a->dirty = true;
+}
+
+static void
+app_log_close(struct app *a)
+{
+	if (a->log_req)
+		api_abort(a->s->api, a->log_req);
+	a->log_req = 0;
+	a->log_open = false;
+	log_tail_free(&a->tail);
+	view_logs_free(&a->lv);
+	free(a->log_task);
+	a->log_task = NULL;
+	free(a->log_state);
+	a->log_state = NULL;
+}
+
+static void
+app_pop(struct app *a)
+{
+	if (a->view == APP_LOGS)
+		app_log_close(a);
+	if (a->depth == 0) {
+		a->quit = a->view == APP_LIST;
+		if (!a->quit) {
+			a->view = APP_LIST;
+			sync_kick(&a->list_sync);
+		}
+	} else {
+		a->view = a->back[--a->depth];
+	}
+	a->dirty = true;
+}
+
+static void
+app_open_workflow(struct app *a, const char *id)
+{
+	if (!a->wf_id || strcmp(a->wf_id, id) != 0) {
+		if (a->wf_req)
+			api_abort(a->s->api, a->wf_req);
+		a->wf_req = 0;
+		free(a->wf_id);
+		a->wf_id = xstrdup(id);
+		if (a->have_wf)
+			osmo_workflow_free(&a->wf);
+		a->have_wf = false;
+		memset(&a->wf_sync, 0, sizeof(a->wf_sync));
+		a->wf_sel = a->wf_top = 0;
+	}
+	sync_kick(&a->wf_sync);
+	app_push(a, APP_WORKFLOW);
+}
+
+static void
+app_open_logs(struct app *a, enum app_log_kind kind, const char *task, int retry)
+{
+	log_tail_init(&a->tail, APP_LOG_RING);
+	view_logs_init(&a->lv);
+	a->log_kind = kind;
+	a->log_task = task ? xstrdup(task) : NULL;
+	a->log_retry = retry;
+	a->log_ended = false;
+	a->log_open = true;
+	memset(&a->log_sync, 0, sizeof(a->log_sync));
+	app_push(a, APP_LOGS);
+	app_log_connect(a);
+}
+
+/* ------------------------------------------------------------------ data */
+
+static void
+app_list_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	int64_t now = clock_mono_ms();
+
+	a->list_req = 0;
+	if (res->err.kind != API_OK) {
+		sync_failed(&a->list_sync, &sync_default_policy, now, (uint32_t)rand());
+		app_set_err(a, &res->err);
+	} else {
+		bool alive = false, changed = !a->have_list || a->list.n_rows != res->list.n_rows;
+
+		for (size_t i = 0; i < res->list.n_rows; i++) {
+			alive |= !osmo_status_is_finished(res->list.rows[i].status);
+			changed |= !changed && res->list.rows[i].status != a->list.rows[i].status;
+		}
+		if (a->have_list)
+			osmo_workflow_list_free(&a->list);
+		a->list = res->list;
+		memset(&res->list, 0, sizeof(res->list));
+		a->have_list = true;
+		/* A list with live workflows refreshes at a live workflow's pace. */
+		sync_succeeded(&a->list_sync, &sync_default_policy, now,
+		               alive ? SYNC_RUNNING : SYNC_LIST, changed);
+		app_set_err(a, NULL);
+		if (a->list_sel >= (int)a->list.n_rows)
+			a->list_sel = a->list.n_rows ? (int)a->list.n_rows - 1 : 0;
+	}
+	api_result_free(res);
+	a->dirty = true;
+}
+
+static void
+app_poll_list(struct app *a)
+{
+	struct api_list_query q = { .all_users = a->all_users, .limit = APP_LIST_LIMIT };
+	struct api_callbacks cb = { .done = app_list_done, .ctx = a };
+
+	if (a->o->pool)
+		strv_push(&q.pools, a->o->pool);
+	for (size_t i = 0; a->o->statuses && i < a->o->statuses->n; i++)
+		strv_push(&q.statuses, a->o->statuses->v[i]);
+	q.name = a->name_filter;
+	sync_begin(&a->list_sync, clock_mono_ms());
+	a->list_req = api_list(a->s->api, &q, cb);
+	strv_free(&q.pools);
+	strv_free(&q.statuses);
+}
+
+static void
+app_workflow_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	int64_t now = clock_mono_ms();
+
+	a->wf_req = 0;
+	if (res->err.kind != API_OK) {
+		sync_failed(&a->wf_sync, &sync_default_policy, now, (uint32_t)rand());
+		app_set_err(a, &res->err);
+	} else {
+		bool changed = !a->have_wf || a->wf.status != res->workflow.status ||
+		               a->wf.n_groups != res->workflow.n_groups;
+
+		for (size_t i = 0; !changed && i < a->wf.n_groups; i++)
+			changed = a->wf.groups[i].status != res->workflow.groups[i].status ||
+			          a->wf.groups[i].n_tasks != res->workflow.groups[i].n_tasks;
+		if (a->have_wf)
+			osmo_workflow_free(&a->wf);
+		a->wf = res->workflow;
+		memset(&res->workflow, 0, sizeof(res->workflow));
+		a->have_wf = true;
+		sync_succeeded(&a->wf_sync, &sync_default_policy, now, sync_state_of(a->wf.status),
+		               changed);
+		app_set_err(a, NULL);
+	}
+	api_result_free(res);
+	a->dirty = true;
+}
+
+static void
+app_poll_workflow(struct app *a)
+{
+	struct api_callbacks cb = { .done = app_workflow_done, .ctx = a };
+
+	sync_begin(&a->wf_sync, clock_mono_ms());
+	a->wf_req = api_query(a->s->api, a->wf_id, true, false, cb);
+}
+
+static void
+app_log_data(void *ctx, const char *bytes, size_t n)
+{
+	struct app *a = ctx;
+
+	log_tail_feed(&a->tail, bytes, n);
+	a->dirty = true;
+}
+
+static bool
+app_workflow_alive(const struct app *a)
+{
+	return !a->have_wf || !osmo_status_is_finished(a->wf.status);
+}
+
+static void
+app_log_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	int64_t now = clock_mono_ms();
+
+	a->log_req = 0;
+	log_tail_finish(&a->tail);
+	if (res->kind == API_TEXT && res->err.kind == API_OK && res->text)
+		log_tail_feed(&a->tail, res->text, res->text_len), log_tail_finish(&a->tail);
+	free(a->log_state);
+	if (res->err.kind != API_OK) {
+		sync_failed(&a->log_sync, &sync_default_policy, now, (uint32_t)rand());
+		a->log_state = xasprintf("stream failed: %s", res->err.message);
+	} else if (a->log_kind != APP_LOG_ERRORS && app_workflow_alive(a)) {
+		/* The server ended the stream while the workflow lives: pick it up again. */
+		sync_succeeded(&a->log_sync, &sync_default_policy, now, SYNC_RUNNING, false);
+		a->log_state = xstrdup("stream ended; reconnecting");
+	} else {
+		a->log_ended = true;
+		a->log_state = xstrdup("end of log");
+	}
+	api_result_free(res);
+	a->dirty = true;
+}
+
+static void
+app_log_connect(struct app *a)
+{
+	struct api_callbacks cb = { .done = app_log_done, .data = app_log_data, .ctx = a };
+
+	sync_begin(&a->log_sync, clock_mono_ms());
+	if (a->log_kind == APP_LOG_ERRORS) {
+		a->log_req = api_error_logs(a->s->api, a->wf_id, a->log_task, a->log_retry, cb);
+		return;
+	}
+	struct api_stream_opts so = {
+		.what = a->log_kind == APP_LOG_EVENTS ? API_STREAM_EVENTS : API_STREAM_LOGS,
+		.workflow_id = a->wf_id,
+		.task = a->log_task,
+		.retry_id = a->log_retry,
+		/* A reconnect replays; ask only for what the ring can match against. */
+		.last_n_lines = a->tail.appended ? APP_LOG_RING / 2 : 0,
+		.idle_timeout_s = 0,
+	};
+
+	if (a->tail.appended)
+		log_tail_reconnect(&a->tail);
+	a->log_req = api_stream(a->s->api, &so, cb);
+}
+
+/* Starts what is due; returns ms until the next thing is due (-1: nothing scheduled). */
+static int64_t
+app_sync(struct app *a, int64_t now)
+{
+	int64_t wait = -1;
+	struct {
+		struct sync_item *it;
+		bool wanted;
+		void (*start)(struct app *a);
+	} items[] = {
+		{ &a->list_sync, a->view == APP_LIST || a->depth == 0, app_poll_list },
+		{ &a->wf_sync, a->wf_id && a->view != APP_LIST, app_poll_workflow },
+		{ &a->log_sync, a->view == APP_LOGS && a->log_open && !a->log_ended && !a->log_req,
+		  app_log_connect },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(items); i++) {
+		int64_t w;
+
+		if (!items[i].wanted || items[i].it->in_flight)
+			continue;
+		if (sync_is_due(items[i].it, now))
+			items[i].start(a);
+		w = sync_wait_ms(items[i].it, now);
+		if (w >= 0 && (wait < 0 || w < wait))
+			wait = w;
+	}
+	return wait;
+}
+
+/* ------------------------------------------------------------------ actions on the server */
+
+static const char *
+app_target(const struct app *a)
+{
+	if (a->view == APP_LIST)
+		return a->have_list && a->list_sel < (int)a->list.n_rows
+		               ? a->list.rows[a->list_sel].name
+		               : NULL;
+	return a->wf_id;
+}
+
+static void
+app_action_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	enum app_dialog what = a->dlg;
+
+	a->action_req = 0;
+	a->dlg = APP_DLG_NONE;
+	if (res->err.kind != API_OK) {
+		app_say(a, true, "%s", res->err.message);
+	} else if (res->kind == API_CANCEL) {
+		app_say(a, false, "cancel of %s submitted; following it to FAILED_CANCELED",
+		        res->name ? res->name : "?");
+		sync_kick(&a->wf_sync);
+		sync_kick(&a->list_sync);
+	} else if (res->submit.name) {
+		char *from = xstrdup(app_target(a) ? app_target(a) : "?");
+
+		app_say(a, false, "%s %s → %s",
+		        what == APP_DLG_RESTART ? "restarted" : "resubmitted", from,
+		        res->submit.name);
+		sync_kick(&a->list_sync);
+		app_open_workflow(a, res->submit.name);
+		free(from);
+	}
+	(void)what;
+	api_result_free(res);
+	a->dirty = true;
+}
+
+static void
+app_confirm(struct app *a)
+{
+	const char *id = app_target(a);
+	struct api_callbacks cb = { .done = app_action_done, .ctx = a };
+	const char *pool = a->view == APP_LIST
+	                           ? (a->have_list ? a->list.rows[a->list_sel].pool : NULL)
+	                           : (a->have_wf ? a->wf.pool : NULL);
+
+	if (!id)
+		return;
+	if (a->dlg == APP_DLG_CANCEL) {
+		a->action_req =
+		        api_cancel(a->s->api, id, a->force, a->input.len ? a->input.buf : NULL, cb);
+	} else if (a->dlg == APP_DLG_RESUBMIT) {
+		struct api_submit_opts so = { .pool = pool ? pool : "default", .workflow_id = id };
+
+		a->action_req = api_submit(a->s->api, &so, cb);
+	} else if (a->dlg == APP_DLG_RESTART) {
+		a->action_req = api_restart(a->s->api, pool ? pool : "default", id, cb);
+	}
+	app_say(a, false, "sending…");
+}
+
+static enum osmo_status
+app_target_status(const struct app *a)
+{
+	if (a->view == APP_LIST)
+		return a->have_list && a->list_sel < (int)a->list.n_rows
+		               ? a->list.rows[a->list_sel].status
+		               : OSMO_UNKNOWN;
+	return a->have_wf ? a->wf.status : OSMO_UNKNOWN;
+}
+
+static void
+app_dialog(struct app *a, enum app_dialog d)
+{
+	enum osmo_status st = app_target_status(a);
+
+	if (!app_target(a))
+		return;
+	if (d == APP_DLG_CANCEL && osmo_status_is_finished(st)) {
+		app_say(a, true, "%s is already %s", app_target(a), osmo_status_wire(st));
+		return;
+	}
+	if (d == APP_DLG_RESTART && !osmo_status_is_failed(st)) {
+		app_say(a, true, "restart reruns the failed groups of a FAILED workflow; %s is %s",
+		        app_target(a), osmo_status_wire(st));
+		return;
+	}
+	a->dlg = d;
+	a->force = false;
+	strbuf_reset(&a->input);
+	a->dirty = true;
+}
+
+/* Copies text to the terminal's clipboard with OSC 52 (tmux and most terminals pass it on). */
+static void
+app_copy(struct app *a, const char *text)
+{
+	static const char b64[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct strbuf sb = { 0 };
+	size_t n = strlen(text);
+
+	strbuf_addstr(&sb, "\033]52;c;");
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)text[i] << 16;
+
+		v |= i + 1 < n ? (unsigned char)text[i + 1] << 8 : 0;
+		v |= i + 2 < n ? (unsigned char)text[i + 2] : 0;
+		strbuf_addch(&sb, b64[(v >> 18) & 63]);
+		strbuf_addch(&sb, b64[(v >> 12) & 63]);
+		strbuf_addch(&sb, i + 1 < n ? b64[(v >> 6) & 63] : '=');
+		strbuf_addch(&sb, i + 2 < n ? b64[v & 63] : '=');
+	}
+	strbuf_addstr(&sb, "\a");
+	if (write(STDOUT_FILENO, sb.buf, sb.len) < 0)
+		app_say(a, true, "could not write to the terminal");
+	else
+		app_say(a, false, "copied %s", text);
+	strbuf_free(&sb);
+}
+
+/* ------------------------------------------------------------------ keys */
+
+static int
+app_page(const struct app *a)
+{
+	return a->canvas.rows > 8 ? a->canvas.rows - 6 : 2;
+}
+
+static void
+app_move(int *sel, int n, int delta)
+{
+	*sel += delta;
+	if (*sel >= n)
+		*sel = n - 1;
+	if (*sel < 0)
+		*sel = 0;
+}
+
+static size_t
+app_wf_rows(const struct app *a, struct view_row **rows)
+{
+	size_t n = 0;
+
+	*rows = a->have_wf ? view_workflow_rows(&a->wf, &n) : NULL;
+	return n;
+}
+
+static void
+app_open(struct app *a)
+{
+	if (a->view == APP_LIST) {
+		if (a->have_list && a->list_sel < (int)a->list.n_rows)
+			app_open_workflow(a, a->list.rows[a->list_sel].name);
+		return;
+	}
+	struct view_row *rows;
+	size_t n = app_wf_rows(a, &rows);
+
+	if ((size_t)a->wf_sel < n) {
+		const struct osmo_group *g = &a->wf.groups[rows[a->wf_sel].group];
+
+		if (rows[a->wf_sel].task >= 0) {
+			const struct osmo_task *t = &g->tasks[rows[a->wf_sel].task];
+
+			app_open_logs(a, APP_LOG_LOGS, t->name, t->retry_id);
+		} else {
+			const struct osmo_task *lead = osmo_group_lead(g);
+
+			if (lead)
+				app_open_logs(a, APP_LOG_LOGS, lead->name, -1);
+		}
+	}
+	free(rows);
+}
+
+static void
+app_error_logs(struct app *a)
+{
+	struct view_row *rows;
+	size_t n = app_wf_rows(a, &rows);
+	const char *task = a->log_task;
+	int retry = a->log_retry;
+
+	if (a->view == APP_WORKFLOW && (size_t)a->wf_sel < n && rows[a->wf_sel].task >= 0) {
+		const struct osmo_task *t =
+		        &a->wf.groups[rows[a->wf_sel].group].tasks[rows[a->wf_sel].task];
+
+		task = t->name;
+		retry = t->retry_id;
+	}
+	if (!task) {
+		app_say(a, true, "select a task first: error logs belong to one task");
+	} else {
+		char *name = xstrdup(task);
+
+		if (a->view == APP_LOGS)
+			app_pop(a);
+		app_open_logs(a, APP_LOG_ERRORS, name, retry);
+		free(name);
+	}
+	free(rows);
+}
+
+static void
+app_vertical(struct app *a, int delta, bool absolute)
+{
+	if (a->view == APP_LIST) {
+		int n = a->have_list ? (int)a->list.n_rows : 0;
+
+		if (absolute)
+			a->list_sel = delta < 0 ? 0 : n - 1;
+		else
+			app_move(&a->list_sel, n, delta);
+		if (a->list_sel < 0)
+			a->list_sel = 0;
+	} else if (a->view == APP_WORKFLOW) {
+		struct view_row *rows;
+		int n = (int)app_wf_rows(a, &rows);
+
+		free(rows);
+		if (absolute)
+			a->wf_sel = delta < 0 ? 0 : n - 1;
+		else
+			app_move(&a->wf_sel, n, delta);
+		if (a->wf_sel < 0)
+			a->wf_sel = 0;
+	} else if (a->view == APP_LOGS) {
+		if (absolute)
+			view_logs_jump(&a->lv, &a->tail, delta > 0);
+		else
+			view_logs_scroll(&a->lv, &a->tail, delta);
+	} else {
+		a->help_top = absolute ? (delta < 0 ? 0 : 1000) : a->help_top + delta;
+		if (a->help_top < 0)
+			a->help_top = 0;
+	}
+	a->dirty = true;
+}
+
+static void
+app_act_quit(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	a->quit = true;
+}
+
+static void
+app_act_back(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	app_pop(a);
+}
+
+static void
+app_act_move(struct app *a, enum keymap_action act)
+{
+	int page = app_page(a);
+
+	if (act == KEYMAP_TOP || act == KEYMAP_BOTTOM)
+		app_vertical(a, act == KEYMAP_TOP ? -1 : 1, true);
+	else if (act == KEYMAP_PAGE_UP || act == KEYMAP_PAGE_DOWN)
+		app_vertical(a, act == KEYMAP_PAGE_UP ? -page : page, false);
+	else
+		app_vertical(a, act == KEYMAP_UP ? -1 : 1, false);
+}
+
+static void
+app_act_hscroll(struct app *a, enum keymap_action act)
+{
+	view_logs_hscroll(&a->lv, act == KEYMAP_LEFT ? -8 : 8);
+}
+
+static void
+app_act_open(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	app_open(a);
+}
+
+static void
+app_act_logs(struct app *a, enum keymap_action act)
+{
+	app_open_logs(a, act == KEYMAP_EVENTS ? APP_LOG_EVENTS : APP_LOG_LOGS, NULL, -1);
+}
+
+static void
+app_act_error_logs(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	app_error_logs(a);
+}
+
+static void
+app_act_refresh(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	sync_kick(&a->list_sync);
+	sync_kick(&a->wf_sync);
+	app_say(a, false, "refreshing");
+}
+
+static void
+app_act_dialog(struct app *a, enum keymap_action act)
+{
+	app_dialog(a, act == KEYMAP_CANCEL     ? APP_DLG_CANCEL
+	              : act == KEYMAP_RESUBMIT ? APP_DLG_RESUBMIT
+	                                       : APP_DLG_RESTART);
+}
+
+static void
+app_act_all_users(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	a->all_users = !a->all_users;
+	sync_kick(&a->list_sync);
+	app_say(a, false, "%s", a->all_users ? "everyone's workflows" : "your workflows");
+}
+
+static void
+app_act_copy(struct app *a, enum keymap_action act)
+{
+	const char *id = app_target(a);
+	char *url = id ? xasprintf("%s/api/workflow/%s", a->s->shown_url, id) : NULL;
+
+	(void)act;
+	if (url)
+		app_copy(a, url);
+	free(url);
+}
+
+static void
+app_act_toggle(struct app *a, enum keymap_action act)
+{
+	view_logs_toggle(&a->lv, &a->tail,
+	                 act == KEYMAP_FOLLOW       ? VIEW_LOGS_FOLLOW
+	                 : act == KEYMAP_WRAP       ? VIEW_LOGS_WRAP
+	                 : act == KEYMAP_TIMESTAMPS ? VIEW_LOGS_TIMESTAMPS
+	                                            : VIEW_LOGS_FILTER);
+}
+
+static void
+app_act_search(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	a->dlg = APP_DLG_SEARCH;
+	strbuf_reset(&a->input);
+}
+
+static void
+app_act_next(struct app *a, enum keymap_action act)
+{
+	if (!view_logs_next(&a->lv, &a->tail, act == KEYMAP_NEXT))
+		app_say(a, true, "no match");
+}
+
+static void
+app_act_graph(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	a->graph = !a->graph;
+	a->pan_row = a->pan_col = 0;
+}
+
+static void
+app_act_help(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	if (a->view != APP_HELP)
+		app_push(a, APP_HELP);
+}
+
+/* What each action does; the keymap says which keys run it where. */
+static void (*const app_actions[KEYMAP_COUNT])(struct app *a, enum keymap_action act) = {
+	[KEYMAP_QUIT] = app_act_quit,
+	[KEYMAP_BACK] = app_act_back,
+	[KEYMAP_UP] = app_act_move,
+	[KEYMAP_DOWN] = app_act_move,
+	[KEYMAP_PAGE_UP] = app_act_move,
+	[KEYMAP_PAGE_DOWN] = app_act_move,
+	[KEYMAP_TOP] = app_act_move,
+	[KEYMAP_BOTTOM] = app_act_move,
+	[KEYMAP_LEFT] = app_act_hscroll,
+	[KEYMAP_RIGHT] = app_act_hscroll,
+	[KEYMAP_OPEN] = app_act_open,
+	[KEYMAP_LOGS] = app_act_logs,
+	[KEYMAP_EVENTS] = app_act_logs,
+	[KEYMAP_ERROR_LOGS] = app_act_error_logs,
+	[KEYMAP_REFRESH] = app_act_refresh,
+	[KEYMAP_CANCEL] = app_act_dialog,
+	[KEYMAP_RESUBMIT] = app_act_dialog,
+	[KEYMAP_RESTART] = app_act_dialog,
+	[KEYMAP_ALL_USERS] = app_act_all_users,
+	[KEYMAP_COPY_URL] = app_act_copy,
+	[KEYMAP_FOLLOW] = app_act_toggle,
+	[KEYMAP_WRAP] = app_act_toggle,
+	[KEYMAP_TIMESTAMPS] = app_act_toggle,
+	[KEYMAP_FILTER] = app_act_toggle,
+	[KEYMAP_SEARCH] = app_act_search,
+	[KEYMAP_NEXT] = app_act_next,
+	[KEYMAP_PREV] = app_act_next,
+	[KEYMAP_HELP] = app_act_help,
+	[KEYMAP_GRAPH] = app_act_graph,
+};
+
+static void
+app_action(struct app *a, enum keymap_action act)
+{
+	if (act >= 0 && act < KEYMAP_COUNT && app_actions[act])
+		app_actions[act](a, act);
+	a->dirty = true;
+}
+
+/* Keys while a dialog is open: text goes to the input line. */
+static void
+app_dialog_key(struct app *a, int key)
+{
+	if (key == SCREEN_KEY_ESC || key == SCREEN_CTRL('c')) {
+		a->dlg = APP_DLG_NONE;
+	} else if (key == SCREEN_KEY_ENTER) {
+		if (a->dlg == APP_DLG_SEARCH) {
+			char *pattern = a->input.len ? xstrdup(a->input.buf) : NULL;
+
+			if (a->view == APP_LOGS) {
+				view_logs_search(&a->lv, &a->tail, pattern);
+			} else {
+				free(a->name_filter);
+				a->name_filter = pattern ? xstrdup(pattern) : NULL;
+				a->list_sel = 0;
+				sync_kick(&a->list_sync);
+			}
+			free(pattern);
+			a->dlg = APP_DLG_NONE;
+		} else if (!a->action_req) {
+			app_confirm(a);
+		}
+	} else if (key == '\t' && a->dlg == APP_DLG_CANCEL) {
+		a->force = !a->force;
+	} else if (key == SCREEN_KEY_BACKSPACE) {
+		while (a->input.len && (a->input.buf[a->input.len - 1] & 0xc0) == 0x80)
+			a->input.len--;
+		if (a->input.len)
+			a->input.buf[--a->input.len] = '\0';
+	} else if (key >= 0x20 && key < SCREEN_KEY_BASE && key != 0x7f && a->input.len < 200) {
+		char utf8[4];
+		size_t n = text_encode((uint32_t)key, utf8);
+
+		strbuf_add(&a->input, utf8, n);
+	}
+	a->dirty = true;
+}
+
+/* ------------------------------------------------------------------ drawing */
+
+static void
+app_status_bar(struct app *a, int64_t now)
+{
+	struct canvas *c = &a->canvas;
+	int row = c->rows - 1;
+	struct sync_item *it = a->view == APP_LIST ? &a->list_sync : &a->wf_sync;
+	struct strbuf sb = { 0 };
+	enum style st = STYLE_TITLE;
+
+	canvas_fill(c, row, 0, c->cols, ' ', STYLE_TITLE);
+	if (a->msg && now < a->msg_until) {
+		strbuf_addstr(&sb, a->msg);
+		st = a->msg_error ? STYLE_ERROR : STYLE_TITLE;
+	} else if (it->failures && a->err) {
+		char age[FORMAT_BUF], wait[FORMAT_BUF];
+
+		format_duration((double)(now - it->stale_since_ms) / 1000.0, age);
+		format_duration((double)sync_wait_ms(it, now) / 1000.0, wait);
+		strbuf_addf(&sb, "stale %s · retrying in %s: %s", age, wait, a->err);
+		st = STYLE_WARN;
+	} else {
+		char age[FORMAT_BUF];
+
+		strbuf_addf(&sb, "%s", a->s->shown_url);
+		if (a->o->user)
+			strbuf_addf(&sb, " · %s", a->o->user);
+		if (it->last_ok_ms) {
+			format_duration((double)(now - it->last_ok_ms) / 1000.0, age);
+			strbuf_addf(&sb, " · data %s old", age);
+		} else {
+			strbuf_addstr(&sb, " · loading…");
+		}
+		strbuf_addstr(&sb, " · ? help");
+	}
+	canvas_text_ellipsis(c, row, 0, c->cols, st, sb.buf ? sb.buf : "");
+	strbuf_free(&sb);
+}
+
+static void
+app_dialog_draw(struct app *a)
+{
+	struct canvas *c = &a->canvas;
+	const char *id = app_target(a) ? app_target(a) : "?";
+	char *title = NULL, *line2 = NULL;
+	int w = c->cols > 72 ? 70 : c->cols - 2, row = c->rows / 2 - 3, col;
+
+	if (a->dlg == APP_DLG_SEARCH) {
+		char *prompt = xasprintf("/%s", a->input.buf ? a->input.buf : "");
+
+		canvas_fill(c, c->rows - 2, 0, c->cols, ' ', STYLE_SELECTED);
+		canvas_text(c, c->rows - 2, 0, c->cols, STYLE_SELECTED, prompt);
+		free(prompt);
+		return;
+	}
+	if (a->dlg == APP_DLG_CANCEL) {
+		title = xasprintf("Cancel workflow %s?", id);
+		line2 = xasprintf("message: %s_   force (Tab): %s",
+		                  a->input.buf ? a->input.buf : "", a->force ? "yes" : "no");
+	} else if (a->dlg == APP_DLG_RESUBMIT) {
+		title = xasprintf("Resubmit %s's spec as a new workflow?", id);
+		line2 = xstrdup("the new workflow opens once it is submitted");
+	} else {
+		struct strbuf sb = { 0 };
+
+		strbuf_addstr(&sb, "reruns:");
+		for (size_t i = 0; a->have_wf && i < a->wf.n_groups; i++)
+			if (a->wf.groups[i].status != OSMO_COMPLETED)
+				strbuf_addf(&sb, " %s", a->wf.groups[i].name);
+		if (!a->have_wf || a->view == APP_LIST)
+			strbuf_addstr(&sb, " the groups that did not complete");
+		title = xasprintf("Restart failed workflow %s?", id);
+		line2 = strbuf_detach(&sb);
+	}
+	if (w < 10 || row < 0)
+		row = 0;
+	col = (c->cols - w) / 2;
+	for (int r = 0; r < 5; r++)
+		canvas_fill(c, row + r, col, w, ' ', STYLE_SELECTED);
+	canvas_text_ellipsis(c, row, col + 1, w - 2, STYLE_SELECTED, title);
+	canvas_text_ellipsis(c, row + 2, col + 1, w - 2, STYLE_SELECTED, line2);
+	canvas_text_ellipsis(c, row + 4, col + 1, w - 2, STYLE_SELECTED,
+	                     a->action_req ? "sending…" : "Enter: confirm   Esc: keep it");
+	free(title);
+	free(line2);
+}
+
+static void
+app_help_draw(struct app *a)
+{
+	struct canvas *c = &a->canvas;
+	size_t n;
+	const struct keymap_binding *b = keymap_bindings(&n);
+	int row = 1;
+
+	canvas_fill(c, 0, 0, c->cols, ' ', STYLE_TITLE);
+	canvas_text(c, 0, 0, c->cols, STYLE_TITLE, "osmotop · keys (Esc: back)");
+	for (int act = 0, skip = a->help_top; act < KEYMAP_COUNT && row < c->rows - 1; act++) {
+		struct strbuf keys = { 0 };
+
+		for (size_t i = 0; i < n; i++)
+			if ((int)b[i].action == act)
+				strbuf_addf(&keys, "%s%s", keys.len ? " " : "", b[i].name);
+		if (skip-- > 0) {
+			strbuf_free(&keys);
+			continue;
+		}
+		canvas_text(c, row, 1, 18, STYLE_LABEL, keys.buf ? keys.buf : "");
+		canvas_text_ellipsis(c, row++, 20, c->cols - 20, STYLE_NORMAL,
+		                     keymap_help((enum keymap_action)act));
+		strbuf_free(&keys);
+	}
+}
+
+static void
+app_keep_visible(int sel, int *top, int rows)
+{
+	if (rows < 1)
+		rows = 1;
+	if (sel < *top)
+		*top = sel;
+	if (sel >= *top + rows)
+		*top = sel - rows + 1;
+	if (*top < 0)
+		*top = 0;
+}
+
+/* The DAG of groups over the table's place; the selected row's group is highlighted. */
+static void
+app_graph_draw(struct app *a, const struct render_ctx *rc, struct canvas *body, int room)
+{
+	struct dag_layout l;
+	struct dag_extent ext;
+	struct view_row *rows;
+	size_t n = app_wf_rows(a, &rows);
+	int top = body->rows - room;
+	struct dag_rect area = { top - 1, 0, room, body->cols };
+
+	for (int r = top - 1; r < body->rows; r++)
+		canvas_fill(body, r, 0, body->cols, ' ', STYLE_NORMAL);
+	dag_layout(&a->wf, &l);
+	dag_render(rc, &a->wf, &l, (size_t)a->wf_sel < n ? (int)rows[a->wf_sel].group : -1,
+	           a->pan_row, a->pan_col, body, area, &ext);
+	/* Keep the selected group on screen. */
+	if (ext.selected.rows && (ext.selected.col < ext.pan_col ||
+	                          ext.selected.col + ext.selected.cols > ext.pan_col + area.cols ||
+	                          ext.selected.row < ext.pan_row ||
+	                          ext.selected.row + ext.selected.rows > ext.pan_row + area.rows)) {
+		a->pan_col = ext.selected.col > 2 ? ext.selected.col - 2 : 0;
+		a->pan_row = ext.selected.row > 1 ? ext.selected.row - 1 : 0;
+		dag_render(rc, &a->wf, &l, (int)rows[a->wf_sel].group, a->pan_row, a->pan_col, body,
+		           area, &ext);
+	}
+	dag_layout_free(&l);
+	free(rows);
+}
+
+/* The selected row's whole failure message on the last row: tables cut it short. */
+static void
+app_detail_draw(struct app *a, struct canvas *body)
+{
+	struct view_row *rows;
+	size_t n = app_wf_rows(a, &rows);
+	const char *name = NULL, *msg = NULL;
+
+	if ((size_t)a->wf_sel < n) {
+		const struct osmo_group *g = &a->wf.groups[rows[a->wf_sel].group];
+
+		name = g->name;
+		msg = g->failure_message;
+		if (rows[a->wf_sel].task >= 0) {
+			name = g->tasks[rows[a->wf_sel].task].name;
+			msg = g->tasks[rows[a->wf_sel].task].failure_message;
+		}
+	}
+	if (msg && *msg) {
+		char *line = xasprintf("%s: %s", name, msg);
+
+		for (char *p = line; *p; p++)
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
+		canvas_fill(body, body->rows - 1, 0, body->cols, ' ', STYLE_NORMAL);
+		canvas_text_ellipsis(body, body->rows - 1, 0, body->cols, STYLE_ERROR, line);
+		free(line);
+	}
+	free(rows);
+}
+
+static void
+app_draw(struct app *a)
+{
+	int64_t wall = clock_wall_ms(), now = clock_mono_ms();
+	int rows, cols;
+	struct render_ctx rc = {
+		.now_ms = wall, .ascii = a->o->ascii, .server = a->s->shown_url, .select = true
+	};
+	struct canvas body;
+
+	screen_size(a->scr, &rows, &cols);
+	if (rows != a->canvas.rows || cols != a->canvas.cols) {
+		canvas_free(&a->canvas);
+		canvas_init(&a->canvas, rows, cols);
+	}
+	canvas_clear(&a->canvas);
+	/* The views draw into all rows but the status bar. */
+	canvas_init(&body, rows > 1 ? rows - 1 : 1, cols);
+	if (a->view == APP_LIST) {
+		static const struct osmo_workflow_list none = { 0 };
+		int room = body.rows - view_workflows_table_row();
+
+		app_keep_visible(a->list_sel, &a->list_top, room);
+		rc.selected = a->list_sel;
+		rc.top = a->list_top;
+		view_workflows_render(&rc, a->have_list ? &a->list : &none, &body);
+		if (!a->have_list)
+			canvas_text(&body, 2, 1, cols - 1, STYLE_DIM,
+			            a->err ? a->err : "loading the workflow list…");
+	} else if (a->view == APP_WORKFLOW) {
+		if (a->have_wf) {
+			int room = body.rows - view_workflow_table_row(&rc, &a->wf, &body);
+
+			app_keep_visible(a->wf_sel, &a->wf_top, room - 1);
+			rc.selected = a->wf_sel;
+			rc.top = a->wf_top;
+			view_workflow_render(&rc, &a->wf, &body);
+			if (a->graph)
+				app_graph_draw(a, &rc, &body, room);
+			app_detail_draw(a, &body);
+		} else {
+			char *m = xasprintf("loading %s…", a->wf_id);
+
+			canvas_text(&body, 0, 0, cols, STYLE_TITLE, m);
+			if (a->err)
+				canvas_text(&body, 2, 1, cols - 1, STYLE_ERROR, a->err);
+			free(m);
+		}
+	} else if (a->view == APP_LOGS) {
+		static const char *const kinds[] = { "logs", "events", "error logs" };
+		char *title = a->log_task ? xasprintf("%s · %s · %s%s", a->wf_id, a->log_task,
+		                                      kinds[a->log_kind],
+		                                      a->log_retry > 0 ? " (retry)" : "")
+		                          : xasprintf("%s · %s", a->wf_id, kinds[a->log_kind]);
+
+		view_logs_render(&rc, &a->tail, &a->lv, title, a->log_state, &body, 0, 0, body.rows,
+		                 body.cols);
+		free(title);
+	}
+	for (int r = 0; r < body.rows; r++)
+		for (int c = 0; c < body.cols; c++)
+			a->canvas.cells[r * cols + c] = *canvas_at(&body, r, c);
+	canvas_free(&body);
+	if (a->view == APP_HELP)
+		app_help_draw(a);
+	if (a->dlg != APP_DLG_NONE)
+		app_dialog_draw(a);
+	app_status_bar(a, now);
+	screen_draw(a->scr, &a->canvas);
+	a->dirty = false;
+}
+
+/* ------------------------------------------------------------------ the loop */
+
+static void
+app_keys(struct app *a)
+{
+	int key;
+
+	while ((key = screen_key(a->scr)) != SCREEN_KEY_NONE) {
+		enum keymap_action act;
+
+		a->dirty = true;
+		if (key == SCREEN_KEY_RESIZE)
+			continue;
+		if (a->dlg != APP_DLG_NONE) {
+			app_dialog_key(a, key);
+			continue;
+		}
+		act = keymap_lookup((enum keymap_view)app_view_bits[a->view], key);
+		if (act != KEYMAP_NONE)
+			app_action(a, act);
+		if (a->quit)
+			return;
+	}
+}
+
+/* The self-pipe's write end for the signal handler (the one global of the program). */
+static int app_signal_write = -1;
+
+static void
+app_on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+
+	if (write(app_signal_write, &c, 1) < 0)
+		(void)0;
+	errno = saved;
+}
+
+static int
+app_signals(void)
+{
+	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
+	struct sigaction sa = { .sa_handler = app_on_signal };
+	int fds[2];
+
+	if (util_pipe_nonblock(fds) < 0)
+		return -1;
+	app_signal_write = fds[1];
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return fds[0];
+}
+
+static void
+app_loop(struct app *a)
+{
+	struct pollfd fds[APP_MAX_FDS];
+
+	while (!a->quit) {
+		int64_t now = clock_mono_ms();
+		int64_t wait = app_sync(a, now);
+		int n = 2, timeout;
+		int http_wait = http_timeout_ms(a->s->http, now);
+
+		if (a->dirty)
+			app_draw(a);
+		fds[0] = (struct pollfd){ .fd = screen_fd(a->scr), .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = a->signal_fd, .events = POLLIN };
+		n += http_pollfds(a->s->http, fds + 2, APP_MAX_FDS - 2);
+		/* Ages in the status bar tick once a second. */
+		timeout = 1000 - (int)(clock_wall_ms() % 1000);
+		if (wait >= 0 && wait < timeout)
+			timeout = (int)wait;
+		if (http_wait >= 0 && http_wait < timeout)
+			timeout = http_wait;
+		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
+			break;
+		http_dispatch(a->s->http, fds + 2, n - 2, clock_mono_ms());
+		if (fds[1].revents & POLLIN) {
+			unsigned char buf[16];
+
+			while (read(a->signal_fd, buf, sizeof(buf)) > 0)
+				a->quit = true;
+		}
+		app_keys(a); /* also after EINTR: a resize arrives as a key */
+		if (timeout >= 0 && !a->dirty)
+			a->dirty = true; /* a tick: ages and countdowns move */
+	}
+}
+
+int
+app_run(struct session *s, const struct app_opts *o)
+{
+	struct app a = { .s = s, .o = o, .all_users = o->all_users, .dirty = true };
+
+	a.scr = screen_open(o->color);
+	if (!a.scr) {
+		fprintf(stderr,
+		        "osmotop: the monitor needs a terminal; use --snapshot in scripts\n");
+		return 1;
+	}
+	a.signal_fd = app_signals();
+	a.view = APP_LIST;
+	if (o->start != APP_START_LIST && o->workflow) {
+		app_open_workflow(&a, o->workflow);
+		if (o->start == APP_START_LOGS)
+			app_open_logs(&a, APP_LOG_LOGS, o->task, -1);
+	}
+	app_loop(&a);
+	screen_close(a.scr);
+	if (a.log_open)
+		app_log_close(&a);
+	if (a.have_list)
+		osmo_workflow_list_free(&a.list);
+	if (a.have_wf)
+		osmo_workflow_free(&a.wf);
+	canvas_free(&a.canvas);
+	strbuf_free(&a.input);
+	free(a.wf_id);
+	free(a.name_filter);
+	free(a.msg);
+	free(a.err);
+	if (a.signal_fd >= 0)
+		close(a.signal_fd);
+	close(app_signal_write);
+	return 0;
+}

@@ -1,0 +1,1233 @@
+/* dag.c: the group DAG: layers, crossing-reduced order, boxes and edges, or an indented tree. */
+#include "dag.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "theme.h"
+#include "util.h"
+
+enum {
+	DAG_SWEEPS = 4,   /* barycentre and placement passes each way; more rarely changes much */
+	DAG_W_MIN = 10,   /* text columns inside a box */
+	DAG_W_MAX = 20,   /* three layers of the widest boxes still fit 80 columns */
+	DAG_BOX_PAD = 4,  /* a border and a space on each side */
+	DAG_BOX_H = 4,    /* border, name, counts, border; one more for the failures marker */
+	DAG_VGAP = 1,     /* rows between the slots of a layer */
+	DAG_GAP_BASE = 2, /* between layers: a lead-out and the arrow, plus the channels */
+	/* Fixed, not from the names, so graph or tree does not flip as counts change width. */
+	DAG_MIN_COLS = 2 * (DAG_W_MAX + DAG_BOX_PAD) + DAG_GAP_BASE + 1,
+	DAG_MIN_ROWS = DAG_BOX_H + 2,
+	DAG_TREE_STEP = 4,  /* columns per tree level */
+	DAG_TREE_LABEL = 16 /* deeper levels stop indenting before labels get narrower */
+};
+
+static const char dag_marker[] = "running w/ failures";
+
+/* Directions through an edge cell index its character; round bends never read as boxes. */
+enum { DAG_U = 1, DAG_D = 2, DAG_L = 4, DAG_R = 8, DAG_CROSS = 16, DAG_ARROW = 17 };
+
+static const struct dag_glyph {
+	uint32_t uni;
+	char ascii;
+} dag_glyphs[] = {
+	[0] = { ' ', ' ' },
+	[DAG_U] = { 0x2502, '|' },
+	[DAG_D] = { 0x2502, '|' },
+	[DAG_U | DAG_D] = { 0x2502, '|' },
+	[DAG_L] = { 0x2500, '-' },
+	[DAG_R] = { 0x2500, '-' },
+	[DAG_L | DAG_R] = { 0x2500, '-' },
+	[DAG_D | DAG_R] = { 0x256d, '+' },
+	[DAG_D | DAG_L] = { 0x256e, '+' },
+	[DAG_U | DAG_R] = { 0x2570, '+' },
+	[DAG_U | DAG_L] = { 0x256f, '+' },
+	[DAG_U | DAG_D | DAG_R] = { 0x251c, '+' },
+	[DAG_U | DAG_D | DAG_L] = { 0x2524, '+' },
+	[DAG_D | DAG_L | DAG_R] = { 0x252c, '+' },
+	[DAG_U | DAG_L | DAG_R] = { 0x2534, '+' },
+	[DAG_U | DAG_D | DAG_L | DAG_R] = { 0x253c, '+' },
+	/* Lines that cross without joining: the vertical wins, so no false junction shows. */
+	[DAG_CROSS] = { 0x2502, '|' },
+	[DAG_ARROW] = { 0x2192, '>' },
+};
+
+enum dag_box_piece { DAG_TL, DAG_TR, DAG_BL, DAG_BR, DAG_HORIZ, DAG_VERT, DAG_PIECES };
+
+static const struct dag_glyph dag_box[DAG_PIECES] = {
+	[DAG_TL] = { 0x250c, '+' }, [DAG_TR] = { 0x2510, '+' },    [DAG_BL] = { 0x2514, '+' },
+	[DAG_BR] = { 0x2518, '+' }, [DAG_HORIZ] = { 0x2500, '-' }, [DAG_VERT] = { 0x2502, '|' },
+};
+
+/* Task tallies shown in a node, each with the look of a representative status. */
+enum dag_tally { DAG_DONE, DAG_RUNNING, DAG_FAILED, DAG_WAITING, DAG_TALLIES };
+
+static const enum osmo_status dag_tally_look[DAG_TALLIES] = {
+	[DAG_DONE] = OSMO_COMPLETED,
+	[DAG_RUNNING] = OSMO_RUNNING,
+	[DAG_FAILED] = OSMO_FAILED,
+	[DAG_WAITING] = OSMO_WAITING,
+};
+
+/* Tree connectors: child, last child, continuation, none. */
+static const char *const dag_tree_uni[] = { "├─→ ", "└─→ ", "│   ", "    " };
+static const char *const dag_tree_ascii[] = { "+-> ", "+-> ", "|   ", "    " };
+
+/* ---- layout ---- */
+
+static bool
+dag_has_cycle(const struct osmo_workflow *wf)
+{
+	size_t n = wf->n_groups, head = 0, tail = 0;
+	size_t *indeg = xcalloc(n ? n : 1, sizeof(*indeg));
+	size_t *queue = xcalloc(n ? n : 1, sizeof(*queue));
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < wf->groups[i].n_downstream; j++)
+			if (wf->groups[i].downstream[j] < n)
+				indeg[wf->groups[i].downstream[j]]++;
+	for (size_t i = 0; i < n; i++)
+		if (!indeg[i])
+			queue[tail++] = i;
+	while (head < tail) {
+		const struct osmo_group *g = &wf->groups[queue[head++]];
+
+		for (size_t j = 0; j < g->n_downstream; j++)
+			if (g->downstream[j] < n && --indeg[g->downstream[j]] == 0)
+				queue[tail++] = g->downstream[j];
+	}
+	free(indeg);
+	free(queue);
+	return tail < n;
+}
+
+/* An edge counts once, and only forward in view_group_order (which breaks cycles). */
+static bool
+dag_edge_kept(const struct osmo_workflow *wf, const size_t *rank, size_t from, size_t j)
+{
+	const struct osmo_group *g = &wf->groups[from];
+	size_t to = g->downstream[j];
+
+	if (to >= wf->n_groups || rank[to] <= rank[from])
+		return false;
+	for (size_t k = 0; k < j; k++)
+		if (g->downstream[k] == to)
+			return false;
+	return true;
+}
+
+/* Pairs of segments that cross; segs are sorted by layer, so only neighbours are compared. */
+static long long
+dag_crossings(const struct dag_layout *l)
+{
+	long long n = 0;
+
+	for (size_t a = 0; a < l->n_segs; a++)
+		for (size_t b = a + 1; b < l->n_segs; b++) {
+			const struct dag_node *af = &l->nodes[l->segs[a].from];
+			const struct dag_node *bf = &l->nodes[l->segs[b].from];
+
+			if (af->layer != bf->layer)
+				break;
+			long long up = af->pos - bf->pos;
+			long long down = l->nodes[l->segs[a].to].pos - l->nodes[l->segs[b].to].pos;
+
+			n += up * down < 0;
+		}
+	return n;
+}
+
+static void
+dag_layout_positions(struct dag_layout *l)
+{
+	for (int k = 0; k < l->n_layers; k++)
+		for (size_t i = l->layer_start[k]; i < l->layer_start[k + 1]; i++)
+			l->nodes[l->order[i]].pos = (int)(i - l->layer_start[k]);
+}
+
+/* Stable insertion sort of one layer by key[v] / cnt[v]; ties keep the current order. */
+static void
+dag_layout_sort(size_t *o, size_t m, const long long *key, const long long *cnt)
+{
+	for (size_t i = 1; i < m; i++) {
+		size_t v = o[i], j = i;
+
+		while (j > 0 && key[o[j - 1]] * cnt[v] > key[v] * cnt[o[j - 1]]) {
+			o[j] = o[j - 1];
+			j--;
+		}
+		o[j] = v;
+	}
+}
+
+/* Reorders layer k by the mean position of its neighbours in the layer above (down) or below. */
+static void
+dag_layout_sweep(struct dag_layout *l, const size_t *seg_start, int k, bool down, long long *sum,
+                 long long *cnt)
+{
+	size_t *o = l->order + l->layer_start[k];
+	size_t m = l->layer_start[k + 1] - l->layer_start[k];
+	int from = down ? k - 1 : k;
+
+	for (size_t i = 0; i < m; i++)
+		sum[o[i]] = cnt[o[i]] = 0;
+	for (size_t s = seg_start[from]; s < seg_start[from + 1]; s++) {
+		size_t self = down ? l->segs[s].to : l->segs[s].from;
+		size_t other = down ? l->segs[s].from : l->segs[s].to;
+
+		sum[self] += l->nodes[other].pos;
+		cnt[self]++;
+	}
+	/* Nodes with no neighbour on that side hold their place. */
+	for (size_t i = 0; i < m; i++)
+		if (!cnt[o[i]]) {
+			sum[o[i]] = l->nodes[o[i]].pos;
+			cnt[o[i]] = 1;
+		}
+	dag_layout_sort(o, m, sum, cnt);
+	for (size_t i = 0; i < m; i++)
+		l->nodes[o[i]].pos = (int)i;
+}
+
+/* Sorts segments by the layer they leave (stably); returns n_layers + 1 offsets into them. */
+static size_t *
+dag_layout_sort_segs(struct dag_layout *l)
+{
+	size_t *start = xcalloc((size_t)l->n_layers + 1, sizeof(*start));
+	size_t *fill = xcalloc((size_t)l->n_layers + 1, sizeof(*fill));
+	struct dag_seg *sorted = xcalloc(l->n_segs ? l->n_segs : 1, sizeof(*sorted));
+
+	for (size_t s = 0; s < l->n_segs; s++)
+		start[l->nodes[l->segs[s].from].layer + 1]++;
+	for (int k = 0; k < l->n_layers; k++)
+		start[k + 1] += start[k];
+	for (size_t s = 0; s < l->n_segs; s++) {
+		int k = l->nodes[l->segs[s].from].layer;
+
+		sorted[start[k] + fill[k]++] = l->segs[s];
+	}
+	free(l->segs);
+	l->segs = sorted;
+	free(fill);
+	return start;
+}
+
+static void
+dag_layout_order(struct dag_layout *l, const size_t *rank)
+{
+	size_t *seg_start = dag_layout_sort_segs(l);
+	size_t n = l->n_nodes;
+	long long *key = xcalloc(n ? n : 1, sizeof(*key));
+	long long *cnt = xcalloc(n ? n : 1, sizeof(*cnt));
+	size_t *fill = xcalloc((size_t)l->n_layers + 1, sizeof(*fill));
+	size_t *best = xcalloc(n ? n : 1, sizeof(*best));
+	long long best_crossings;
+
+	l->order = xcalloc(n ? n : 1, sizeof(*l->order));
+	l->layer_start = xcalloc((size_t)l->n_layers + 1, sizeof(*l->layer_start));
+	for (size_t v = 0; v < n; v++)
+		l->layer_start[l->nodes[v].layer + 1]++;
+	for (int k = 0; k < l->n_layers; k++)
+		l->layer_start[k + 1] += l->layer_start[k];
+	/* Start from view_group_order; a waypoint sits by its upstream group, then its target. */
+	for (size_t v = 0; v < n; v++) {
+		const struct dag_node *d = &l->nodes[v];
+
+		l->order[l->layer_start[d->layer] + fill[d->layer]++] = v;
+		key[v] = (long long)rank[d->group] * ((long long)l->n_groups + 1) +
+		         (d->target == DAG_NONE ? 0 : (long long)rank[d->target] + 1);
+		cnt[v] = 1;
+	}
+	for (int k = 0; k < l->n_layers; k++)
+		dag_layout_sort(l->order + l->layer_start[k],
+		                l->layer_start[k + 1] - l->layer_start[k], key, cnt);
+	dag_layout_positions(l);
+	best_crossings = dag_crossings(l);
+	memcpy(best, l->order, n * sizeof(*best));
+	for (int s = 0; s < DAG_SWEEPS && best_crossings > 0; s++) {
+		for (int pass = 0; pass < 2; pass++) {
+			bool down = pass == 0;
+			long long now;
+
+			for (int i = 1; i < l->n_layers; i++)
+				dag_layout_sweep(l, seg_start, down ? i : l->n_layers - 1 - i, down,
+				                 key, cnt);
+			now = dag_crossings(l);
+			if (now < best_crossings) {
+				best_crossings = now;
+				memcpy(best, l->order, n * sizeof(*best));
+			}
+		}
+	}
+	memcpy(l->order, best, n * sizeof(*best));
+	dag_layout_positions(l);
+	free(key);
+	free(cnt);
+	free(fill);
+	free(best);
+	free(seg_start);
+}
+
+int
+dag_layout(const struct osmo_workflow *wf, struct dag_layout *out)
+{
+	size_t n = wf->n_groups, n_wp = 0, n_segs = 0;
+	size_t *gorder = view_group_order(wf);
+	size_t *rank = xcalloc(n ? n : 1, sizeof(*rank));
+
+	memset(out, 0, sizeof(*out));
+	out->n_groups = n;
+	out->cycle = dag_has_cycle(wf);
+	for (size_t i = 0; i < n; i++)
+		rank[gorder[i]] = i;
+	out->nodes = xcalloc(n ? n : 1, sizeof(*out->nodes));
+	for (size_t g = 0; g < n; g++)
+		out->nodes[g] = (struct dag_node){ .group = g, .target = DAG_NONE };
+	/* Longest path from a root: every kept edge points forward in gorder, so one pass. */
+	for (size_t i = 0; i < n; i++) {
+		size_t from = gorder[i];
+
+		for (size_t j = 0; j < wf->groups[from].n_downstream; j++) {
+			size_t to = wf->groups[from].downstream[j];
+
+			if (!dag_edge_kept(wf, rank, from, j))
+				continue;
+			if (out->nodes[to].layer < out->nodes[from].layer + 1)
+				out->nodes[to].layer = out->nodes[from].layer + 1;
+		}
+		if (out->nodes[from].layer >= out->n_layers)
+			out->n_layers = out->nodes[from].layer + 1;
+	}
+	for (size_t from = 0; from < n; from++)
+		for (size_t j = 0; j < wf->groups[from].n_downstream; j++)
+			if (dag_edge_kept(wf, rank, from, j)) {
+				int span = out->nodes[wf->groups[from].downstream[j]].layer -
+				           out->nodes[from].layer;
+
+				n_wp += (size_t)span - 1;
+				n_segs += (size_t)span;
+			}
+	/* An edge spanning layers gets a waypoint in each between, so it never crosses a box. */
+	out->nodes = xreallocarray(out->nodes, (n + n_wp) ? n + n_wp : 1, sizeof(*out->nodes));
+	out->segs = xcalloc(n_segs ? n_segs : 1, sizeof(*out->segs));
+	out->n_nodes = n;
+	for (size_t i = 0; i < n; i++) {
+		size_t from = gorder[i];
+
+		for (size_t j = 0; j < wf->groups[from].n_downstream; j++) {
+			size_t to = wf->groups[from].downstream[j], prev = from;
+
+			if (!dag_edge_kept(wf, rank, from, j))
+				continue;
+			for (int k = out->nodes[from].layer + 1; k < out->nodes[to].layer; k++) {
+				out->nodes[out->n_nodes] = (struct dag_node){ .group = from,
+					                                      .target = to,
+					                                      .layer = k };
+				out->segs[out->n_segs++] = (struct dag_seg){ prev, out->n_nodes };
+				prev = out->n_nodes++;
+			}
+			out->segs[out->n_segs++] = (struct dag_seg){ prev, to };
+		}
+	}
+	dag_layout_order(out, rank);
+	free(rank);
+	free(gorder);
+	return out->cycle ? 1 : 0;
+}
+
+void
+dag_layout_free(struct dag_layout *l)
+{
+	if (!l)
+		return;
+	free(l->nodes);
+	free(l->segs);
+	free(l->order);
+	free(l->layer_start);
+	memset(l, 0, sizeof(*l));
+}
+
+/* ---- drawing primitives: drawing coordinates, clipped to the area and panned ---- */
+
+struct dag_draw {
+	struct canvas *c;
+	struct dag_rect area;
+	int pan_row, pan_col;
+	bool ascii;
+};
+
+static void
+dag_put(const struct dag_draw *d, int y, int x, uint32_t cp, enum style st)
+{
+	int w = text_cp_width(cp), r = y - d->pan_row, col = x - d->pan_col;
+	char buf[5];
+
+	if (w < 0)
+		w = 1;
+	if (w == 0 || r < 0 || r >= d->area.rows || col + w <= 0 || col >= d->area.cols)
+		return;
+	if (col < 0 || col + w > d->area.cols) {
+		/* A wide character cut by the edge: its visible half stays blank. */
+		for (int i = 0; i < w; i++)
+			if (col + i >= 0 && col + i < d->area.cols)
+				canvas_fill(d->c, d->area.row + r, d->area.col + col + i, 1, ' ',
+				            st);
+		return;
+	}
+	buf[text_encode(cp, buf)] = '\0';
+	canvas_text(d->c, d->area.row + r, d->area.col + col, w, st, buf);
+}
+
+static void
+dag_put_glyph(const struct dag_draw *d, int y, int x, const struct dag_glyph *g, enum style st)
+{
+	dag_put(d, y, x, d->ascii ? (uint32_t)g->ascii : g->uni, st);
+}
+
+/* Text in at most maxw columns, ending in "…" when cut; d NULL only measures. Returns columns. */
+static int
+dag_text(const struct dag_draw *d, int y, int x, int maxw, enum style st, const char *s)
+{
+	size_t len = strlen(s);
+	bool cut;
+	int limit, used = 0;
+
+	if (maxw <= 0)
+		return 0;
+	cut = text_width(s) > (size_t)maxw;
+	limit = cut ? maxw - 1 : maxw;
+	while (len) {
+		uint32_t cp;
+		size_t k = text_decode(s, len, &cp);
+		int w = text_cp_width(cp) < 0 ? 1 : text_cp_width(cp);
+
+		if (used + w > limit)
+			break;
+		if (d)
+			dag_put(d, y, x + used, cp, st);
+		used += w;
+		s += k;
+		len -= k;
+	}
+	if (cut) {
+		if (d)
+			dag_put(d, y, x + used, 0x2026, st);
+		used++;
+	}
+	return used;
+}
+
+static void
+dag_restyle(const struct dag_draw *d, int y, int x, int rows, int cols, enum style st)
+{
+	for (int r = y - d->pan_row; r < y - d->pan_row + rows; r++) {
+		int from = x - d->pan_col, to = from + cols;
+
+		if (r < 0 || r >= d->area.rows)
+			continue;
+		from = from < 0 ? 0 : from;
+		to = to > d->area.cols ? d->area.cols : to;
+		if (to > from)
+			canvas_style(d->c, d->area.row + r, d->area.col + from, to - from, st);
+	}
+}
+
+/* A cursor along one line; its draw is NULL when only measuring. */
+struct dag_pen {
+	const struct dag_draw *d;
+	int y, x, end;
+};
+
+static void
+dag_pen_text(struct dag_pen *p, enum style st, const char *s)
+{
+	p->x += dag_text(p->d, p->y, p->x, p->end - p->x, st, s);
+}
+
+/* v kept in [0, hi], or 0 when hi < 0. */
+static int
+dag_clamp(int v, int hi)
+{
+	if (v > hi)
+		v = hi;
+	return v < 0 ? 0 : v;
+}
+
+/* ---- a group's label ---- */
+
+/* Tallies each task by its newest retry (rows come name ascending, retry descending). */
+static size_t
+dag_tally(const struct osmo_group *g, size_t *n)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < g->n_tasks; i++) {
+		enum osmo_status s = g->tasks[i].status;
+
+		if (i > 0 && g->tasks[i].name && g->tasks[i - 1].name &&
+		    strcmp(g->tasks[i].name, g->tasks[i - 1].name) == 0)
+			continue;
+		total++;
+		if (osmo_status_is_failed(s))
+			n[DAG_FAILED]++;
+		else if (osmo_status_is_finished(s))
+			n[DAG_DONE]++;
+		else if (s == OSMO_RUNNING)
+			n[DAG_RUNNING]++;
+		else
+			n[DAG_WAITING]++;
+	}
+	return total;
+}
+
+static void
+dag_pen_status(const struct render_ctx *rc, struct dag_pen *p, enum osmo_status s)
+{
+	dag_pen_text(p, theme_status_style(s), theme_status_glyph(s, rc->ascii));
+}
+
+/* "● name", the name ellipsised to name_max columns. */
+static void
+dag_pen_name(const struct render_ctx *rc, const struct osmo_group *g, struct dag_pen *p,
+             int name_max)
+{
+	struct dag_pen name;
+
+	dag_pen_status(rc, p, g->status);
+	dag_pen_text(p, STYLE_NORMAL, " ");
+	name = *p;
+	if (name.end - name.x > name_max)
+		name.end = name.x + name_max;
+	dag_pen_text(&name, STYLE_TITLE, g->name ? g->name : "?");
+	p->x = name.x;
+}
+
+/* "★● 3/4 ✔ 1 ✘": the lead and its status, then done of all, then running and failed. */
+static void
+dag_pen_counts(const struct render_ctx *rc, const struct osmo_group *g, struct dag_pen *p)
+{
+	const struct osmo_task *lead = osmo_group_lead(g);
+	size_t n[DAG_TALLIES] = { 0 }, total = dag_tally(g, n);
+	char buf[48];
+
+	if (lead) {
+		dag_pen_text(p, STYLE_LEAD, theme_lead_mark(rc->ascii));
+		dag_pen_status(rc, p, lead->status);
+		dag_pen_text(p, STYLE_NORMAL, " ");
+	}
+	if (!total) {
+		dag_pen_text(p, STYLE_DIM, "no tasks");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%zu/%zu ", n[DAG_DONE], total);
+	dag_pen_text(p, STYLE_NORMAL, buf);
+	dag_pen_status(rc, p, dag_tally_look[DAG_DONE]);
+	for (int t = DAG_RUNNING; t <= DAG_FAILED; t++) {
+		if (!n[t])
+			continue;
+		snprintf(buf, sizeof(buf), " %zu ", n[t]);
+		dag_pen_text(p, STYLE_NORMAL, buf);
+		dag_pen_status(rc, p, dag_tally_look[t]);
+	}
+}
+
+static int
+dag_label_width(const struct render_ctx *rc, const struct osmo_group *g)
+{
+	struct dag_pen a = { .end = INT_MAX }, b = { .end = INT_MAX };
+
+	dag_pen_name(rc, g, &a, INT_MAX);
+	dag_pen_counts(rc, g, &b);
+	if (osmo_group_running_with_failures(g) && b.x < (int)strlen(dag_marker))
+		b.x = (int)strlen(dag_marker);
+	return a.x > b.x ? a.x : b.x;
+}
+
+/* ---- the tree ---- */
+
+struct dag_tree_line {
+	size_t group; /* DAG_NONE: the cycle note */
+	bool again;   /* shown above already */
+	char *prefix;
+};
+
+struct dag_tree {
+	const struct osmo_workflow *wf;
+	const size_t *rank;
+	bool *shown;
+	int max_prefix;
+	bool ascii;
+	struct dag_tree_line *lines;
+	size_t n, cap;
+};
+
+static void
+dag_tree_add(struct dag_tree *t, size_t group, bool again, const char *prefix)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->lines = xreallocarray(t->lines, t->cap, sizeof(*t->lines));
+	}
+	t->lines[t->n++] = (struct dag_tree_line){ group, again, xstrdup(prefix) };
+}
+
+static void
+dag_tree_visit(struct dag_tree *t, size_t g, const char *indent, int connector)
+{
+	const char *const *conn = t->ascii ? dag_tree_ascii : dag_tree_uni;
+	const struct osmo_group *grp = &t->wf->groups[g];
+	char *line = xasprintf("%s%s", indent, connector < 0 ? "" : conn[connector]);
+	char *next;
+	size_t n_kids = 0, *kids;
+
+	dag_tree_add(t, g, t->shown[g], line);
+	free(line);
+	if (t->shown[g])
+		return;
+	t->shown[g] = true;
+	/* Deep levels stop indenting where the label would get too narrow. */
+	if (connector < 0 || (int)text_width(indent) + 2 * DAG_TREE_STEP > t->max_prefix)
+		next = xstrdup(indent);
+	else
+		next = xasprintf("%s%s", indent, conn[connector == 1 ? 3 : 2]);
+	kids = xcalloc(grp->n_downstream ? grp->n_downstream : 1, sizeof(*kids));
+	for (size_t j = 0; j < grp->n_downstream; j++) {
+		size_t to = grp->downstream[j], at = n_kids;
+		bool dup = to >= t->wf->n_groups;
+
+		for (size_t k = 0; k < n_kids && !dup; k++)
+			dup = kids[k] == to;
+		if (dup)
+			continue;
+		while (at > 0 && t->rank[kids[at - 1]] > t->rank[to]) {
+			kids[at] = kids[at - 1];
+			at--;
+		}
+		kids[at] = to;
+		n_kids++;
+	}
+	for (size_t k = 0; k < n_kids; k++)
+		dag_tree_visit(t, kids[k], next, k + 1 == n_kids ? 1 : 0);
+	free(kids);
+	free(next);
+}
+
+static void
+dag_tree_line_draw(const struct render_ctx *rc, const struct dag_draw *d,
+                   const struct dag_tree_line *tl, const struct osmo_group *g, int y)
+{
+	struct dag_pen p = { d, y, 0, d->area.cols };
+	struct dag_pen rest = { .end = INT_MAX };
+	bool marker = !tl->again && osmo_group_running_with_failures(g);
+	const char *marker_text = dag_marker;
+	int name_max;
+
+	dag_pen_text(&p, STYLE_DIM, tl->prefix);
+	if (tl->again) {
+		name_max = p.end - p.x - 2 - (int)strlen(" (above)");
+		dag_pen_name(rc, g, &p, name_max < 8 ? 8 : name_max);
+		dag_pen_text(&p, STYLE_DIM, " (above)");
+		return;
+	}
+	rest.x = 1;
+	dag_pen_counts(rc, g, &rest);
+	if (marker) {
+		int name_w = 2 + (int)text_width(g->name ? g->name : "?");
+
+		/* Short of room the marker shrinks to "!" before the name gives way. */
+		if (p.x + name_w + rest.x + 1 + (int)strlen(dag_marker) > p.end)
+			marker_text = "!";
+		rest.x += 1 + (int)strlen(marker_text);
+	}
+	name_max = p.end - p.x - 2 - rest.x;
+	if (name_max < 8)
+		name_max = 8;
+	dag_pen_name(rc, g, &p, name_max);
+	dag_pen_text(&p, STYLE_NORMAL, " ");
+	dag_pen_counts(rc, g, &p);
+	if (marker) {
+		dag_pen_text(&p, STYLE_NORMAL, " ");
+		dag_pen_text(&p, STYLE_WARN, marker_text);
+	}
+}
+
+static void
+dag_render_tree(const struct render_ctx *rc, const struct osmo_workflow *wf, bool cycle,
+                int selected, struct dag_draw *d, struct dag_extent *ext)
+{
+	size_t n = wf->n_groups;
+	size_t *order = view_group_order(wf);
+	size_t *rank = xcalloc(n ? n : 1, sizeof(*rank));
+	bool *has_up = xcalloc(n ? n : 1, sizeof(*has_up));
+	struct dag_tree t = { .wf = wf, .rank = rank, .ascii = rc->ascii };
+
+	t.shown = xcalloc(n ? n : 1, sizeof(*t.shown));
+	t.max_prefix = d->area.cols - DAG_TREE_LABEL;
+	for (size_t i = 0; i < n; i++) {
+		rank[order[i]] = i;
+		for (size_t j = 0; j < wf->groups[i].n_downstream; j++)
+			if (wf->groups[i].downstream[j] < n)
+				has_up[wf->groups[i].downstream[j]] = true;
+	}
+	if (cycle)
+		dag_tree_add(&t, DAG_NONE, false, "");
+	for (size_t i = 0; i < n; i++)
+		if (!has_up[order[i]])
+			dag_tree_visit(&t, order[i], "", -1);
+	/* Groups only reachable around a cycle start at the earliest of them. */
+	for (size_t i = 0; i < n; i++)
+		if (!t.shown[order[i]])
+			dag_tree_visit(&t, order[i], "", -1);
+
+	ext->rows = (int)t.n;
+	ext->cols = d->area.cols;
+	ext->pan_row = d->pan_row = dag_clamp(d->pan_row, ext->rows - d->area.rows);
+	ext->pan_col = d->pan_col = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		const struct dag_tree_line *tl = &t.lines[i];
+
+		if (tl->group == DAG_NONE)
+			dag_text(d, (int)i, 0, d->area.cols, STYLE_WARN,
+			         "! the groups' edges form a cycle; shown as a tree");
+		else
+			dag_tree_line_draw(rc, d, tl, &wf->groups[tl->group], (int)i);
+		if (tl->group != DAG_NONE && (int)tl->group == selected && !tl->again) {
+			ext->selected = (struct dag_rect){ (int)i, 0, 1, d->area.cols };
+			dag_restyle(d, (int)i, 0, 1, d->area.cols, STYLE_SELECTED);
+		}
+		free(tl->prefix);
+	}
+	free(t.lines);
+	free(t.shown);
+	free(has_up);
+	free(rank);
+	free(order);
+}
+
+/* ---- the graph ---- */
+
+struct dag_geom {
+	const struct dag_layout *l;
+	int *top, *height, *port;                  /* per node */
+	int *x, *w;                                /* per layer: left column, text width */
+	size_t *up_start, *up, *down_start, *down; /* neighbours per node, by position */
+	int rows, cols;
+};
+
+static long long
+dag_round_div(long long a, long long b)
+{
+	long long num = 2 * a + b, den = 2 * b, q = num / den;
+
+	return (num % den != 0 && num < 0) ? q - 1 : q;
+}
+
+/* Neighbour lists per node from the segments, each sorted by position. */
+static void
+dag_geom_adjacency(struct dag_geom *g, bool down)
+{
+	const struct dag_layout *l = g->l;
+	size_t *start = xcalloc(l->n_nodes + 1, sizeof(*start));
+	size_t *list = xcalloc(l->n_segs ? l->n_segs : 1, sizeof(*list));
+	size_t *fill = xcalloc(l->n_nodes ? l->n_nodes : 1, sizeof(*fill));
+
+	for (size_t s = 0; s < l->n_segs; s++)
+		start[(down ? l->segs[s].from : l->segs[s].to) + 1]++;
+	for (size_t v = 0; v < l->n_nodes; v++)
+		start[v + 1] += start[v];
+	for (size_t s = 0; s < l->n_segs; s++) {
+		size_t self = down ? l->segs[s].from : l->segs[s].to;
+		size_t other = down ? l->segs[s].to : l->segs[s].from;
+		size_t *o = list + start[self], at = fill[self]++;
+
+		while (at > 0 && l->nodes[o[at - 1]].pos > l->nodes[other].pos) {
+			o[at] = o[at - 1];
+			at--;
+		}
+		o[at] = other;
+	}
+	free(fill);
+	*(down ? &g->down_start : &g->up_start) = start;
+	*(down ? &g->down : &g->up) = list;
+}
+
+/*
+ * Tops for layer k as near their neighbours' ports as order and spacing allow: least squares
+ * under "each below the last" (pool adjacent violators), so fans centre on their source.
+ */
+static void
+dag_geom_place(struct dag_geom *g, int k, bool down, long long *want, long long *bsum,
+               long long *bcnt, size_t *bstart)
+{
+	const struct dag_layout *l = g->l;
+	const size_t *o = l->order + l->layer_start[k];
+	size_t m = l->layer_start[k + 1] - l->layer_start[k], nb = 0;
+	const size_t *start = down ? g->up_start : g->down_start;
+	const size_t *nbr = down ? g->up : g->down;
+	long long off = 0;
+
+	for (size_t i = 0; i < m; i++) {
+		size_t v = o[i];
+		long long sum = 0, cnt = (long long)(start[v + 1] - start[v]);
+
+		for (size_t e = start[v]; e < start[v + 1]; e++)
+			sum += g->top[nbr[e]] + g->port[nbr[e]];
+		want[i] = cnt ? dag_round_div(sum - cnt * g->port[v], cnt) : g->top[v];
+	}
+	for (size_t i = 0; i < m; i++) {
+		bsum[nb] = want[i] - off;
+		bcnt[nb] = 1;
+		bstart[nb++] = i;
+		while (nb > 1 && bsum[nb - 2] * bcnt[nb - 1] > bsum[nb - 1] * bcnt[nb - 2]) {
+			bsum[nb - 2] += bsum[nb - 1];
+			bcnt[nb - 2] += bcnt[nb - 1];
+			nb--;
+		}
+		off += g->height[o[i]] + DAG_VGAP;
+	}
+	off = 0;
+	for (size_t b = 0; b < nb; b++) {
+		long long t = dag_round_div(bsum[b], bcnt[b]);
+
+		for (size_t i = bstart[b]; i < (b + 1 < nb ? bstart[b + 1] : m); i++) {
+			g->top[o[i]] = (int)(t + off);
+			off += g->height[o[i]] + DAG_VGAP;
+		}
+	}
+}
+
+static void
+dag_geom_rows(struct dag_geom *g)
+{
+	const struct dag_layout *l = g->l;
+	size_t n = l->n_nodes ? l->n_nodes : 1;
+	long long *want = xcalloc(n, sizeof(*want));
+	long long *bsum = xcalloc(n, sizeof(*bsum));
+	long long *bcnt = xcalloc(n, sizeof(*bcnt));
+	size_t *bstart = xcalloc(n, sizeof(*bstart));
+	int low = INT_MAX;
+
+	for (int k = 0; k < l->n_layers; k++) {
+		int y = 0;
+
+		for (size_t i = l->layer_start[k]; i < l->layer_start[k + 1]; i++) {
+			g->top[l->order[i]] = y;
+			y += g->height[l->order[i]] + DAG_VGAP;
+		}
+	}
+	for (int s = 0; s < DAG_SWEEPS; s++) {
+		for (int k = 1; k < l->n_layers; k++)
+			dag_geom_place(g, k, true, want, bsum, bcnt, bstart);
+		for (int k = l->n_layers - 2; k >= 0; k--)
+			dag_geom_place(g, k, false, want, bsum, bcnt, bstart);
+	}
+	for (size_t v = 0; v < l->n_nodes; v++)
+		low = g->top[v] < low ? g->top[v] : low;
+	g->rows = 0;
+	for (size_t v = 0; v < l->n_nodes; v++) {
+		g->top[v] -= low;
+		if (g->top[v] + g->height[v] > g->rows)
+			g->rows = g->top[v] + g->height[v];
+	}
+	free(want);
+	free(bsum);
+	free(bcnt);
+	free(bstart);
+}
+
+/* A vertical line in a gap: sources with the same targets share one. */
+struct dag_chan {
+	size_t first; /* a source node; its down list is the channel's targets */
+	int lo, hi;   /* rows the vertical spans */
+	int col;      /* column among the gap's channels, -1 until placed */
+};
+
+/* The edges between layer k and k + 1. */
+struct dag_gap {
+	size_t *src;     /* nodes of layer k with edges, in order */
+	size_t *chan_of; /* per source */
+	size_t n_src;
+	struct dag_chan *chans;
+	size_t n_ch;
+	int cols; /* lead-out, channel columns, arrow */
+};
+
+static int
+dag_port_row(const struct dag_geom *g, size_t v)
+{
+	return g->top[v] + g->port[v];
+}
+
+static bool
+dag_same_targets(const struct dag_geom *g, size_t a, size_t b)
+{
+	size_t na = g->down_start[a + 1] - g->down_start[a];
+
+	return na == g->down_start[b + 1] - g->down_start[b] &&
+	       memcmp(g->down + g->down_start[a], g->down + g->down_start[b],
+	              na * sizeof(*g->down)) == 0;
+}
+
+static void
+dag_chan_span(struct dag_chan *ch, int row)
+{
+	ch->lo = row < ch->lo ? row : ch->lo;
+	ch->hi = row > ch->hi ? row : ch->hi;
+}
+
+/* The source on row, or n_src: sources come in layer order, so their rows ascend. */
+static size_t
+dag_gap_source_at(const struct dag_geom *g, const struct dag_gap *gap, int row)
+{
+	size_t lo = 0, hi = gap->n_src;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (dag_port_row(g, gap->src[mid]) < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < gap->n_src && dag_port_row(g, gap->src[lo]) == row ? lo : gap->n_src;
+}
+
+/* Does another placed channel in column col share rows with channel c? */
+static bool
+dag_column_taken(const struct dag_gap *gap, size_t c, int col)
+{
+	for (size_t b = 0; b < gap->n_ch; b++)
+		if (b != c && gap->chans[b].col == col && gap->chans[b].hi >= gap->chans[c].lo &&
+		    gap->chans[c].hi >= gap->chans[b].lo)
+			return true;
+	return false;
+}
+
+/*
+ * Channels to columns: those whose rows do not overlap share one, and one whose source is level
+ * with another's target goes left of it, so a lead-out never runs into an unrelated arrow.
+ */
+static void
+dag_gap_columns(const struct dag_geom *g, struct dag_gap *gap)
+{
+	size_t n = gap->n_ch;
+	bool *before = xcalloc(n ? n * n : 1, sizeof(*before)); /* [a * n + b]: a left of b */
+	size_t *waiting = xcalloc(n ? n : 1, sizeof(*waiting)); /* unplaced channels first */
+	int used = 0;
+
+	for (size_t b = 0; b < n; b++)
+		for (size_t e = g->down_start[gap->chans[b].first];
+		     e < g->down_start[gap->chans[b].first + 1]; e++) {
+			size_t i = dag_gap_source_at(g, gap, dag_port_row(g, g->down[e]));
+			size_t a = i < gap->n_src ? gap->chan_of[i] : b;
+
+			if (a != b && !before[a * n + b]) {
+				before[a * n + b] = true;
+				waiting[b]++;
+			}
+		}
+	for (size_t placed = 0; placed < n; placed++) {
+		size_t pick = n;
+		int col = 0;
+
+		/* The first that waits for none; when they wait in a loop, the first. */
+		for (size_t a = 0; a < n && (pick == n || waiting[pick]); a++)
+			if (gap->chans[a].col < 0 && (pick == n || !waiting[a]))
+				pick = a;
+		for (size_t a = 0; a < n; a++)
+			if (before[a * n + pick] && gap->chans[a].col >= col)
+				col = gap->chans[a].col + 1;
+		while (dag_column_taken(gap, pick, col))
+			col++;
+		gap->chans[pick].col = col;
+		used = col + 1 > used ? col + 1 : used;
+		for (size_t b = 0; b < n; b++)
+			if (before[pick * n + b])
+				waiting[b]--;
+	}
+	gap->cols = used + DAG_GAP_BASE;
+	free(before);
+	free(waiting);
+}
+
+static void
+dag_gap_init(const struct dag_geom *g, int k, struct dag_gap *gap)
+{
+	const struct dag_layout *l = g->l;
+	size_t m = l->layer_start[k + 1] - l->layer_start[k];
+
+	memset(gap, 0, sizeof(*gap));
+	gap->src = xcalloc(m ? m : 1, sizeof(*gap->src));
+	gap->chan_of = xcalloc(m ? m : 1, sizeof(*gap->chan_of));
+	gap->chans = xcalloc(m ? m : 1, sizeof(*gap->chans));
+	for (size_t i = l->layer_start[k]; i < l->layer_start[k + 1]; i++) {
+		size_t v = l->order[i], c = 0;
+
+		if (g->down_start[v] == g->down_start[v + 1])
+			continue;
+		while (c < gap->n_ch && !dag_same_targets(g, gap->chans[c].first, v))
+			c++;
+		if (c == gap->n_ch) {
+			gap->chans[gap->n_ch++] = (struct dag_chan){
+				.first = v, .lo = INT_MAX, .hi = INT_MIN, .col = -1
+			};
+			for (size_t e = g->down_start[v]; e < g->down_start[v + 1]; e++)
+				dag_chan_span(&gap->chans[c], dag_port_row(g, g->down[e]));
+		}
+		dag_chan_span(&gap->chans[c], dag_port_row(g, v));
+		gap->chan_of[gap->n_src] = c;
+		gap->src[gap->n_src++] = v;
+	}
+	dag_gap_columns(g, gap);
+}
+
+static void
+dag_gap_free(struct dag_gap *gap)
+{
+	free(gap->src);
+	free(gap->chan_of);
+	free(gap->chans);
+}
+
+/* A gap's cells: directions through each; where no line bends or ends, lines cross, not join. */
+struct dag_grid {
+	int rows, cols;
+	unsigned char *mask;
+	bool *joined;
+};
+
+static void
+dag_grid_add(struct dag_grid *gr, int y, int x, int mask)
+{
+	size_t i = (size_t)y * (size_t)gr->cols + (size_t)x;
+
+	if (y < 0 || y >= gr->rows || x < 0 || x >= gr->cols)
+		return;
+	if (mask == DAG_ARROW || gr->mask[i] == DAG_ARROW) {
+		gr->mask[i] = DAG_ARROW;
+		return;
+	}
+	gr->mask[i] |= (unsigned char)mask;
+	if (mask != (DAG_U | DAG_D) && mask != (DAG_L | DAG_R))
+		gr->joined[i] = true;
+}
+
+static int
+dag_grid_at(const struct dag_grid *gr, int y, int x)
+{
+	size_t i = (size_t)y * (size_t)gr->cols + (size_t)x;
+	int all = DAG_U | DAG_D | DAG_L | DAG_R;
+
+	return gr->mask[i] == all && !gr->joined[i] ? DAG_CROSS : gr->mask[i];
+}
+
+static void
+dag_grid_hline(struct dag_grid *gr, int y, int from, int to)
+{
+	for (int x = from; x <= to; x++)
+		dag_grid_add(gr, y, x, DAG_L | DAG_R);
+}
+
+/* One channel: its vertical, each source's lead-out into it, a line and arrow to each target. */
+static void
+dag_grid_channel(const struct dag_geom *g, const struct dag_gap *gap, size_t c, struct dag_grid *gr)
+{
+	const struct dag_chan *ch = &gap->chans[c];
+	int cx = 1 + ch->col;
+
+	for (int y = ch->lo; y <= ch->hi; y++)
+		dag_grid_add(gr, y, cx, (y > ch->lo ? DAG_U : 0) | (y < ch->hi ? DAG_D : 0));
+	for (size_t i = 0; i < gap->n_src; i++) {
+		if (gap->chan_of[i] != c)
+			continue;
+		dag_grid_hline(gr, dag_port_row(g, gap->src[i]), 0, cx - 1);
+		dag_grid_add(gr, dag_port_row(g, gap->src[i]), cx, DAG_L);
+	}
+	for (size_t e = g->down_start[ch->first]; e < g->down_start[ch->first + 1]; e++) {
+		size_t to = g->down[e];
+		int y = dag_port_row(g, to);
+		bool waypoint = g->l->nodes[to].target != DAG_NONE;
+
+		dag_grid_add(gr, y, cx, DAG_R);
+		dag_grid_hline(gr, y, cx + 1, gr->cols - 2);
+		dag_grid_add(gr, y, gr->cols - 1, waypoint ? DAG_L | DAG_R : DAG_ARROW);
+	}
+}
+
+/* Draws the edges from layer k to layer k + 1 into the gap right of layer k. */
+static void
+dag_draw_gap(const struct dag_geom *g, const struct dag_draw *d, int k)
+{
+	struct dag_gap gap;
+	struct dag_grid gr = { .rows = g->rows };
+	int x0 = g->x[k] + g->w[k] + DAG_BOX_PAD;
+
+	dag_gap_init(g, k, &gap);
+	gr.cols = gap.cols;
+	gr.mask = xcalloc((size_t)gr.rows * (size_t)gr.cols, sizeof(*gr.mask));
+	gr.joined = xcalloc((size_t)gr.rows * (size_t)gr.cols, sizeof(*gr.joined));
+	for (size_t c = 0; c < gap.n_ch; c++)
+		dag_grid_channel(g, &gap, c, &gr);
+	for (int y = 0; y < gr.rows; y++)
+		for (int x = 0; x < gr.cols; x++) {
+			int mask = dag_grid_at(&gr, y, x);
+
+			if (mask)
+				dag_put_glyph(d, y, x0 + x, &dag_glyphs[mask], STYLE_DIM);
+		}
+	free(gr.mask);
+	free(gr.joined);
+	dag_gap_free(&gap);
+}
+
+static void
+dag_draw_box(const struct render_ctx *rc, const struct dag_draw *d, const struct osmo_group *grp,
+             int y, int x, int w, int h, bool selected)
+{
+	enum style border = theme_status_style(grp->status);
+	struct dag_pen name = { d, y + 1, x + 2, x + 2 + w };
+	struct dag_pen counts = { d, y + 2, x + 2, x + 2 + w };
+
+	dag_put_glyph(d, y, x, &dag_box[DAG_TL], border);
+	dag_put_glyph(d, y, x + w + 3, &dag_box[DAG_TR], border);
+	dag_put_glyph(d, y + h - 1, x, &dag_box[DAG_BL], border);
+	dag_put_glyph(d, y + h - 1, x + w + 3, &dag_box[DAG_BR], border);
+	for (int i = 1; i < w + 3; i++) {
+		dag_put_glyph(d, y, x + i, &dag_box[DAG_HORIZ], border);
+		dag_put_glyph(d, y + h - 1, x + i, &dag_box[DAG_HORIZ], border);
+	}
+	for (int r = 1; r < h - 1; r++) {
+		dag_put_glyph(d, y + r, x, &dag_box[DAG_VERT], border);
+		dag_put_glyph(d, y + r, x + w + 3, &dag_box[DAG_VERT], border);
+	}
+	dag_pen_name(rc, grp, &name, w);
+	dag_pen_counts(rc, grp, &counts);
+	if (h > DAG_BOX_H)
+		dag_text(d, y + 3, x + 2, w, STYLE_WARN, dag_marker);
+	if (selected)
+		dag_restyle(d, y, x, h, w + DAG_BOX_PAD, STYLE_SELECTED);
+}
+
+static void
+dag_geom_free(struct dag_geom *g)
+{
+	free(g->top);
+	free(g->height);
+	free(g->port);
+	free(g->x);
+	free(g->w);
+	free(g->up_start);
+	free(g->up);
+	free(g->down_start);
+	free(g->down);
+}
+
+static void
+dag_geom_init(const struct render_ctx *rc, const struct osmo_workflow *wf,
+              const struct dag_layout *l, struct dag_geom *g)
+{
+	size_t n = l->n_nodes ? l->n_nodes : 1, nl = l->n_layers ? (size_t)l->n_layers : 1;
+
+	memset(g, 0, sizeof(*g));
+	g->l = l;
+	g->top = xcalloc(n, sizeof(*g->top));
+	g->height = xcalloc(n, sizeof(*g->height));
+	g->port = xcalloc(n, sizeof(*g->port));
+	g->x = xcalloc(nl, sizeof(*g->x));
+	g->w = xcalloc(nl, sizeof(*g->w));
+	for (int k = 0; k < l->n_layers; k++)
+		g->w[k] = DAG_W_MIN;
+	for (size_t v = 0; v < l->n_nodes; v++) {
+		bool box = l->nodes[v].target == DAG_NONE;
+
+		/* A box grows a line for the failures marker; ports stay on the name line. */
+		g->height[v] =
+		        box ? DAG_BOX_H + osmo_group_running_with_failures(&wf->groups[v]) : 1;
+		g->port[v] = box ? 1 : 0;
+		if (box) {
+			int w = dag_label_width(rc, &wf->groups[v]);
+			int *lw = &g->w[l->nodes[v].layer];
+
+			*lw = w > *lw ? (w > DAG_W_MAX ? DAG_W_MAX : w) : *lw;
+		}
+	}
+	dag_geom_adjacency(g, false);
+	dag_geom_adjacency(g, true);
+	dag_geom_rows(g);
+	for (int k = 0; k < l->n_layers; k++) {
+		g->x[k] = g->cols;
+		g->cols += g->w[k] + DAG_BOX_PAD;
+		if (k + 1 < l->n_layers) {
+			struct dag_gap gap;
+
+			dag_gap_init(g, k, &gap);
+			g->cols += gap.cols;
+			dag_gap_free(&gap);
+		}
+	}
+}
+
+void
+dag_render(const struct render_ctx *rc, const struct osmo_workflow *wf, const struct dag_layout *l,
+           int selected_group, int pan_row, int pan_col, struct canvas *c, struct dag_rect area,
+           struct dag_extent *ext)
+{
+	struct dag_extent unused;
+	struct dag_draw d = { c, area, 0, 0, rc->ascii };
+	struct dag_geom g;
+
+	if (!ext)
+		ext = &unused;
+	memset(ext, 0, sizeof(*ext));
+	if (area.rows <= 0 || area.cols <= 0)
+		return;
+	for (int r = 0; r < area.rows; r++)
+		canvas_fill(c, area.row + r, area.col, area.cols, ' ', STYLE_NORMAL);
+	if (wf->n_groups == 0) {
+		ext->rows = 1;
+		ext->cols = dag_text(&d, 0, 0, area.cols, STYLE_DIM, "No groups yet.");
+		return;
+	}
+	d.pan_row = pan_row;
+	if (!l || l->n_groups != wf->n_groups || l->cycle) {
+		ext->tree = true;
+		dag_render_tree(rc, wf, !l || l->cycle, selected_group, &d, ext);
+		return;
+	}
+	dag_geom_init(rc, wf, l, &g);
+	/* Panning sideways needs room for two layers, up and down for a box. */
+	if ((g.cols > area.cols && area.cols < DAG_MIN_COLS) ||
+	    (g.rows > area.rows && area.rows < DAG_MIN_ROWS)) {
+		dag_geom_free(&g);
+		ext->tree = true;
+		dag_render_tree(rc, wf, false, selected_group, &d, ext);
+		return;
+	}
+	ext->rows = g.rows;
+	ext->cols = g.cols;
+	ext->pan_row = d.pan_row = dag_clamp(pan_row, g.rows - area.rows);
+	ext->pan_col = d.pan_col = dag_clamp(pan_col, g.cols - area.cols);
+	for (int k = 0; k + 1 < l->n_layers; k++)
+		dag_draw_gap(&g, &d, k);
+	for (size_t v = 0; v < l->n_nodes; v++) {
+		const struct dag_node *nd = &l->nodes[v];
+		int k = nd->layer;
+
+		if (nd->target != DAG_NONE) {
+			/* A waypoint: the edge runs straight through this layer. */
+			for (int x = 0; x < g.w[k] + DAG_BOX_PAD; x++)
+				dag_put_glyph(&d, g.top[v], g.x[k] + x, &dag_glyphs[DAG_L | DAG_R],
+				              STYLE_DIM);
+			continue;
+		}
+		dag_draw_box(rc, &d, &wf->groups[v], g.top[v], g.x[k], g.w[k], g.height[v],
+		             (int)v == selected_group);
+		if ((int)v == selected_group)
+			ext->selected = (struct dag_rect){ g.top[v], g.x[k], g.height[v],
+				                           g.w[k] + DAG_BOX_PAD };
+	}
+	dag_geom_free(&g);
+}

@@ -1,0 +1,86 @@
+/* keymap.c: the keys of the monitor: vim and less movement, k9s-style action letters. */
+#include "keymap.h"
+
+#include "screen.h"
+#include "util.h"
+
+static const char *const keymap_helps[] = {
+#define KEYMAP_HELP_TEXT(id, help) help,
+	KEYMAP_ACTIONS(KEYMAP_HELP_TEXT)
+#undef KEYMAP_HELP_TEXT
+};
+
+#define L  KEYMAP_IN_LIST
+#define W  KEYMAP_IN_WORKFLOW
+#define G  KEYMAP_IN_LOGS
+#define H  KEYMAP_IN_HELP
+#define AL KEYMAP_IN_ALL
+
+/* clang-format off */
+static const struct keymap_binding keymap_table[] = {
+	{ 'q',                   "q",      AL,    KEYMAP_QUIT },
+	{ SCREEN_CTRL('c'),      "Ctrl-c", AL,    KEYMAP_QUIT },
+	{ SCREEN_KEY_ESC,        "Esc",    W|G|H, KEYMAP_BACK },
+	{ SCREEN_KEY_BACKSPACE,  "BkSp",   W|G|H, KEYMAP_BACK },
+	{ 'k',                   "k",      AL,    KEYMAP_UP },
+	{ SCREEN_KEY_UP,         "Up",     AL,    KEYMAP_UP },
+	{ 'j',                   "j",      AL,    KEYMAP_DOWN },
+	{ SCREEN_KEY_DOWN,       "Down",   AL,    KEYMAP_DOWN },
+	{ SCREEN_KEY_PGUP,       "PgUp",   AL,    KEYMAP_PAGE_UP },
+	{ SCREEN_CTRL('b'),      "Ctrl-b", AL,    KEYMAP_PAGE_UP },
+	{ SCREEN_KEY_PGDN,       "PgDn",   AL,    KEYMAP_PAGE_DOWN },
+	{ SCREEN_CTRL('f'),      "Ctrl-f", AL,    KEYMAP_PAGE_DOWN },
+	{ ' ',                   "Space",  G|H,   KEYMAP_PAGE_DOWN },
+	{ 'g',                   "g",      AL,    KEYMAP_TOP },
+	{ SCREEN_KEY_HOME,       "Home",   AL,    KEYMAP_TOP },
+	{ 'G',                   "G",      AL,    KEYMAP_BOTTOM },
+	{ SCREEN_KEY_END,        "End",    AL,    KEYMAP_BOTTOM },
+	{ 'h',                   "h",      G,     KEYMAP_LEFT },
+	{ SCREEN_KEY_LEFT,       "Left",   G,     KEYMAP_LEFT },
+	{ 'l',                   "l",      G,     KEYMAP_RIGHT },
+	{ SCREEN_KEY_RIGHT,      "Right",  G,     KEYMAP_RIGHT },
+	{ SCREEN_KEY_ENTER,      "Enter",  L|W,   KEYMAP_OPEN },
+	{ 'd',                   "d",      W,     KEYMAP_GRAPH },
+	{ 'L',                   "L",      W,     KEYMAP_LOGS },
+	{ 'e',                   "e",      W|G,   KEYMAP_ERROR_LOGS },
+	{ 'E',                   "E",      W,     KEYMAP_EVENTS },
+	{ SCREEN_CTRL('r'),      "Ctrl-r", AL,    KEYMAP_REFRESH },
+	{ SCREEN_KEY_F5,         "F5",     AL,    KEYMAP_REFRESH },
+	{ 'C',                   "C",      L|W|G, KEYMAP_CANCEL },
+	{ SCREEN_CTRL('d'),      "Ctrl-d", L|W|G, KEYMAP_CANCEL },
+	{ 'R',                   "R",      L|W,   KEYMAP_RESUBMIT },
+	{ 'r',                   "r",      L|W,   KEYMAP_RESTART },
+	{ 'a',                   "a",      L,     KEYMAP_ALL_USERS },
+	{ 'y',                   "y",      L|W,   KEYMAP_COPY_URL },
+	{ 'f',                   "f",      G,     KEYMAP_FOLLOW },
+	{ 'w',                   "w",      G,     KEYMAP_WRAP },
+	{ 't',                   "t",      G,     KEYMAP_TIMESTAMPS },
+	{ '/',                   "/",      L|G,   KEYMAP_SEARCH },
+	{ 'n',                   "n",      G,     KEYMAP_NEXT },
+	{ 'N',                   "N",      G,     KEYMAP_PREV },
+	{ '&',                   "&",      G,     KEYMAP_FILTER },
+	{ '?',                   "?",      AL,    KEYMAP_HELP },
+};
+/* clang-format on */
+
+enum keymap_action
+keymap_lookup(enum keymap_view view, int key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keymap_table); i++)
+		if (keymap_table[i].key == key && (keymap_table[i].views & view))
+			return keymap_table[i].action;
+	return KEYMAP_NONE;
+}
+
+const char *
+keymap_help(enum keymap_action a)
+{
+	return a >= 0 && a < KEYMAP_COUNT ? keymap_helps[a] : "";
+}
+
+const struct keymap_binding *
+keymap_bindings(size_t *n)
+{
+	*n = ARRAY_SIZE(keymap_table);
+	return keymap_table;
+}

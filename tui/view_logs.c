@@ -1,0 +1,903 @@
+/* view_logs.c: OSMO log lines cleaned of terminal escapes, then followed, wrapped, searched. */
+#include "view_logs.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+#define VIEW_LOGS_TS_LEN      20  /* "YYYY/MM/DD HH:MM:SS " */
+#define VIEW_LOGS_TAG_MAX     128 /* a longer "[...]" is message text, not a task tag */
+#define VIEW_LOGS_TAB         8
+#define VIEW_LOGS_NO_SGR      (-1) /* no SGR colour: the line's own style */
+#define VIEW_LOGS_PATTERN_MAX 24   /* columns of the pattern the title shows */
+
+/* What an SGR parameter does to the colour we keep; the first row that covers it wins. */
+static const struct view_logs_sgr {
+	unsigned lo, hi;
+	int style;
+} view_logs_sgrs[] = {
+	{ 0, 0, VIEW_LOGS_NO_SGR },   { 31, 31, STYLE_ERROR }, { 91, 91, STYLE_ERROR },
+	{ 33, 33, STYLE_WARN },       { 93, 93, STYLE_WARN },  { 30, 39, VIEW_LOGS_NO_SGR },
+	{ 90, 97, VIEW_LOGS_NO_SGR },
+};
+
+/* The flags view_logs_toggle() flips. */
+static const size_t view_logs_flags[] = {
+	[VIEW_LOGS_FOLLOW] = offsetof(struct view_logs, follow),
+	[VIEW_LOGS_WRAP] = offsetof(struct view_logs, wrap),
+	[VIEW_LOGS_TIMESTAMPS] = offsetof(struct view_logs, timestamps),
+	[VIEW_LOGS_FILTER] = offsetof(struct view_logs, filter),
+};
+
+/* One line being cleaned into v->text. */
+struct view_logs_clean {
+	struct view_logs *v;
+	enum style base; /* the line's own style for message text */
+	int sgr;         /* colour from SGR, or VIEW_LOGS_NO_SGR */
+	size_t col;      /* display column, for tab stops */
+};
+
+void
+view_logs_init(struct view_logs *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->follow = true;
+	v->timestamps = true;
+	v->match = VIEW_LOGS_NONE;
+}
+
+void
+view_logs_free(struct view_logs *v)
+{
+	free(v->search);
+	free(v->hits);
+	free(v->hits_pattern);
+	free(v->styles);
+	strbuf_free(&v->text);
+	memset(v, 0, sizeof(*v));
+}
+
+static uint64_t
+view_logs_first(const struct log_tail *lt)
+{
+	return lt->appended - lt->count;
+}
+
+static const char *
+view_logs_raw(const struct log_tail *lt, uint64_t a)
+{
+	return log_tail_line(lt, (size_t)(a - view_logs_first(lt)));
+}
+
+static bool
+view_logs_in(unsigned char b, unsigned char lo, unsigned char hi)
+{
+	return b >= lo && b <= hi;
+}
+
+static void
+view_logs_put(struct view_logs_clean *cl, const char *s, size_t n, enum style st)
+{
+	struct view_logs *v = cl->v;
+	size_t at = v->text.len;
+
+	strbuf_add(&v->text, s, n);
+	if (v->text.len > v->cap_styles) {
+		v->cap_styles = v->text.len * 2;
+		v->styles = xrealloc(v->styles, v->cap_styles);
+	}
+	memset(v->styles + at, st, n);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		int w;
+
+		i += text_decode(s + i, n - i, &cp);
+		w = text_cp_width(cp);
+		cl->col += w < 0 ? 1 : (size_t)w;
+	}
+}
+
+static void
+view_logs_sgr_code(struct view_logs_clean *cl, unsigned code)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(view_logs_sgrs); k++) {
+		if (code >= view_logs_sgrs[k].lo && code <= view_logs_sgrs[k].hi) {
+			cl->sgr = view_logs_sgrs[k].style;
+			return;
+		}
+	}
+}
+
+/* SGR parameters: red and yellow become a style, other colours the line's own. */
+static void
+view_logs_sgr(struct view_logs_clean *cl, const char *s, size_t n)
+{
+	size_t i = 0;
+	int ext = 0; /* parameters of 38/48 still to skip; -1: the kind (5 or 2) is next */
+
+	/* A private marker (<=>?) makes it some other sequence that happens to end in m. */
+	if (n && s[0] > ';')
+		return;
+	do {
+		unsigned code = 0;
+		bool sub = false;
+
+		for (; i < n && s[i] != ';'; i++) {
+			if (s[i] == ':')
+				sub = true;
+			else if (!sub && s[i] >= '0' && s[i] <= '9' && code < 1000)
+				code = code * 10 + (unsigned)(s[i] - '0');
+		}
+		i++;
+		if (ext < 0) {
+			ext = code == 5 ? 1 : code == 2 ? 3 : 0;
+			continue;
+		}
+		if (ext > 0) {
+			ext--;
+			continue;
+		}
+		if (!sub && (code == 38 || code == 48))
+			ext = -1;
+		view_logs_sgr_code(cl, code);
+	} while (i <= n);
+}
+
+/* The end of an OSC, DCS, SOS, PM or APC string: after BEL or ST, at an ESC, or the end. */
+static size_t
+view_logs_string_end(const char *p, size_t n, size_t i)
+{
+	for (; i < n; i++) {
+		unsigned char b = (unsigned char)p[i];
+
+		if (b == 0x07)
+			return i + 1;
+		if (b == 0x1b)
+			return i + 1 < n && p[i + 1] == '\\' ? i + 2 : i;
+		if (b == 0xc2 && i + 1 < n && (unsigned char)p[i + 1] == 0x9c)
+			return i + 2;
+	}
+	return n;
+}
+
+static size_t
+view_logs_csi(struct view_logs_clean *cl, const char *p, size_t n, size_t i)
+{
+	size_t params = i, end;
+
+	while (i < n && view_logs_in((unsigned char)p[i], 0x30, 0x3f))
+		i++;
+	end = i;
+	while (i < n && view_logs_in((unsigned char)p[i], 0x20, 0x2f))
+		i++;
+	/* Cut short by another byte: drop what was read, as a terminal does. */
+	if (i >= n || !view_logs_in((unsigned char)p[i], 0x40, 0x7e))
+		return i;
+	if (p[i] == 'm' && end == i)
+		view_logs_sgr(cl, p + params, end - params);
+	return i + 1;
+}
+
+/*
+ * Skips the sequence ESC intro (or intro's C1 code point) that resumes at p[i]; returns where
+ * text starts again. Only SGR leaves a mark: the colour it sets.
+ */
+static size_t
+view_logs_sequence(struct view_logs_clean *cl, const char *p, size_t n, size_t i,
+                   unsigned char intro)
+{
+	if (intro == '[')
+		return view_logs_csi(cl, p, n, i);
+	if (strchr("]PX^_", intro))
+		return view_logs_string_end(p, n, i);
+	if (view_logs_in(intro, 0x20, 0x2f)) {
+		while (i < n && view_logs_in((unsigned char)p[i], 0x20, 0x2f))
+			i++;
+		return i < n && view_logs_in((unsigned char)p[i], 0x30, 0x7e) ? i + 1 : i;
+	}
+	return i;
+}
+
+/* Message text: escapes dropped, tabs expanded, invalid UTF-8 shown as U+FFFD. */
+static void
+view_logs_message(struct view_logs_clean *cl, const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char b = (unsigned char)p[i];
+		enum style st = cl->sgr >= 0 ? (enum style)cl->sgr : cl->base;
+		uint32_t cp;
+		size_t len;
+
+		if (b == 0x1b) {
+			if (i + 1 < n && view_logs_in((unsigned char)p[i + 1], 0x20, 0x7e))
+				i = view_logs_sequence(cl, p, n, i + 2, (unsigned char)p[i + 1]);
+			else
+				i++;
+			continue;
+		}
+		if (b == '\t') {
+			do
+				view_logs_put(cl, " ", 1, st);
+			while (cl->col % VIEW_LOGS_TAB);
+			i++;
+			continue;
+		}
+		len = text_decode(p + i, n - i, &cp);
+		if (cp >= 0x80 && cp < 0xa0) {
+			i = view_logs_sequence(cl, p, n, i + len, (unsigned char)(cp - 0x40));
+			continue;
+		}
+		/* BEL, BS and the other controls: a terminal shows nothing for them. */
+		if (cp >= 0x20 && cp != 0x7f)
+			view_logs_put(cl, cp == TEXT_REPLACEMENT ? "\xef\xbf\xbd" : p + i,
+			              cp == TEXT_REPLACEMENT ? 3 : len, st);
+		i += len;
+	}
+}
+
+static bool
+view_logs_has_time(const char *s)
+{
+	static const char shape[] = "0000/00/00 00:00:00 ";
+
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] == '0' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
+			return false;
+	return true;
+}
+
+/* The length of a "[task]" or "[task retry-N]" tag at s, 0 if there is none. */
+static size_t
+view_logs_tag_len(const char *s)
+{
+	if (s[0] != '[')
+		return 0;
+	for (size_t i = 1; i < VIEW_LOGS_TAG_MAX && s[i]; i++) {
+		unsigned char b = (unsigned char)s[i];
+
+		if (b == ']')
+			return i > 1 ? i + 1 : 0;
+		if (b < 0x20 || b >= 0x7f || b == '[')
+			return 0;
+	}
+	return 0;
+}
+
+/* Cleans raw into v->text and v->styles: what a terminal would show, styled by meaning. */
+static void
+view_logs_clean(struct view_logs *v, const char *raw)
+{
+	struct view_logs_clean cl = { .v = v, .base = STYLE_NORMAL, .sgr = VIEW_LOGS_NO_SGR };
+	size_t n = strlen(raw), i = 0;
+	const char *msg;
+
+	strbuf_reset(&v->text);
+	if (strcmp(raw, LOG_TAIL_GAP) == 0) {
+		view_logs_put(&cl, raw, n, STYLE_WARN);
+		return;
+	}
+	if (view_logs_has_time(raw)) {
+		size_t tag;
+
+		if (v->timestamps)
+			view_logs_put(&cl, raw, VIEW_LOGS_TS_LEN, STYLE_DIM);
+		i = VIEW_LOGS_TS_LEN;
+		tag = view_logs_tag_len(raw + i);
+		if (tag) {
+			view_logs_put(&cl, raw + i, tag, STYLE_LABEL);
+			i += tag;
+			if (strncmp(raw + i, "[osmo]", 6) == 0) {
+				cl.base = STYLE_DIM;
+				view_logs_put(&cl, raw + i, 6, cl.base);
+				i += 6;
+			}
+			if (raw[i] == ' ')
+				view_logs_put(&cl, raw + i++, 1, cl.base);
+		}
+	}
+	/* A progress bar redraws the task's text after \r: keep what the terminal is left with. */
+	while (n > i && raw[n - 1] == '\r')
+		n--;
+	for (msg = raw + n; msg > raw + i && msg[-1] != '\r'; msg--)
+		;
+	view_logs_message(&cl, msg, (size_t)(raw + n - msg));
+}
+
+static char
+view_logs_lower(char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+/* Smart case: a pattern without capitals ignores case. */
+static bool
+view_logs_fold(const char *pat)
+{
+	for (; *pat; pat++)
+		if (*pat >= 'A' && *pat <= 'Z')
+			return false;
+	return true;
+}
+
+static bool
+view_logs_find(const char *pat, bool fold, const char *s, size_t n, size_t from, size_t *at)
+{
+	size_t m = strlen(pat);
+
+	for (size_t i = from; m && i + m <= n; i++) {
+		size_t k = 0;
+
+		while (k < m && (fold ? view_logs_lower(s[i + k]) : s[i + k]) == pat[k])
+			k++;
+		if (k == m) {
+			*at = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+view_logs_line_matches(struct view_logs *v, const struct log_tail *lt, uint64_t a)
+{
+	size_t at;
+
+	view_logs_clean(v, view_logs_raw(lt, a));
+	return view_logs_find(v->search, view_logs_fold(v->search), v->text.buf, v->text.len, 0,
+	                      &at);
+}
+
+/* The first hit at or after a. */
+static size_t
+view_logs_hit_at(const struct view_logs *v, uint64_t a)
+{
+	size_t lo = 0, hi = v->n_hits;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v->hits[mid] < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool
+view_logs_is_hit(const struct view_logs *v, uint64_t a)
+{
+	size_t i = view_logs_hit_at(v, a);
+
+	return i < v->n_hits && v->hits[i] == a;
+}
+
+/* Brings hits up to date: forget dropped lines, scan only lines that arrived since. */
+static void
+view_logs_sync(struct view_logs *v, const struct log_tail *lt)
+{
+	uint64_t first = view_logs_first(lt);
+	size_t gone;
+
+	if (!v->search) {
+		v->n_hits = 0;
+		v->match = VIEW_LOGS_NONE;
+		free(v->hits_pattern);
+		v->hits_pattern = NULL;
+		return;
+	}
+	if (v->hits_lt != lt || v->hits_timestamps != v->timestamps || !v->hits_pattern ||
+	    strcmp(v->hits_pattern, v->search) != 0 || lt->appended < v->scanned) {
+		v->n_hits = 0;
+		v->scanned = first;
+		v->hits_lt = lt;
+		v->hits_timestamps = v->timestamps;
+		free(v->hits_pattern);
+		v->hits_pattern = xstrdup(v->search);
+	}
+	gone = view_logs_hit_at(v, first);
+	if (gone) {
+		memmove(v->hits, v->hits + gone, (v->n_hits - gone) * sizeof(*v->hits));
+		v->n_hits -= gone;
+	}
+	if (v->scanned < first)
+		v->scanned = first;
+	for (; v->scanned < lt->appended; v->scanned++) {
+		if (!view_logs_line_matches(v, lt, v->scanned))
+			continue;
+		if (v->n_hits == v->cap_hits) {
+			v->cap_hits = v->cap_hits ? v->cap_hits * 2 : 64;
+			v->hits = xreallocarray(v->hits, v->cap_hits, sizeof(*v->hits));
+		}
+		v->hits[v->n_hits++] = v->scanned;
+	}
+	if (v->match != VIEW_LOGS_NONE && !view_logs_is_hit(v, v->match))
+		v->match = VIEW_LOGS_NONE;
+}
+
+static bool
+view_logs_filtering(const struct view_logs *v)
+{
+	return v->filter && v->search;
+}
+
+/* The first shown line at or after a; lt->appended when there is none. */
+static uint64_t
+view_logs_from(const struct view_logs *v, const struct log_tail *lt, uint64_t a)
+{
+	size_t i;
+
+	if (a < view_logs_first(lt))
+		a = view_logs_first(lt);
+	if (a >= lt->appended || !view_logs_filtering(v))
+		return a < lt->appended ? a : lt->appended;
+	i = view_logs_hit_at(v, a);
+	return i < v->n_hits ? v->hits[i] : lt->appended;
+}
+
+/* The last shown line at or before a; false when there is none. */
+static bool
+view_logs_upto(const struct view_logs *v, const struct log_tail *lt, uint64_t a, uint64_t *out)
+{
+	size_t i;
+
+	if (lt->count == 0 || a < view_logs_first(lt))
+		return false;
+	if (a >= lt->appended)
+		a = lt->appended - 1;
+	if (!view_logs_filtering(v)) {
+		*out = a;
+		return true;
+	}
+	i = view_logs_hit_at(v, a + 1);
+	if (i == 0)
+		return false;
+	*out = v->hits[i - 1];
+	return true;
+}
+
+/* Draws one code point at screen column at, or the visible half of a wide one cut on the left. */
+static void
+view_logs_cell(struct canvas *c, int row, int col, int cols, int at, int w, enum style st,
+               const char *s, size_t len)
+{
+	char buf[8];
+
+	if (at >= 0 && at + w <= cols) {
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		canvas_text(c, row, col + at, w, st, buf);
+	} else if (at < 0 && at + w > 0) {
+		canvas_fill(c, row, col, at + w, ' ', st);
+	}
+}
+
+/*
+ * Lays v->text out in cols columns, wrapped or cut at hscroll. With c, draws its rows
+ * [skip, skip + max) from row. Returns the rows it takes; *width gets its columns.
+ */
+static int
+view_logs_layout(struct view_logs *v, struct canvas *c, int row, int col, int cols, int skip,
+                 int max, int *width)
+{
+	const char *s = v->text.buf;
+	size_t n = v->text.len, i = 0;
+	int r = 0, x = 0, total = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len = text_decode(s + i, n - i, &cp);
+		int w = text_cp_width(cp), at;
+
+		if (w < 0)
+			w = 1;
+		if (v->wrap && x > 0 && x + w > cols) {
+			r++;
+			x = 0;
+		}
+		at = v->wrap ? x : x - v->hscroll;
+		if (c && w > 0 && r >= skip && r - skip < max)
+			view_logs_cell(c, row + r - skip, col, cols, at, w,
+			               (enum style)v->styles[i], s + i, len);
+		x += w;
+		total += w;
+		i += len;
+	}
+	if (width)
+		*width = total;
+	return r + 1;
+}
+
+static int
+view_logs_rows(struct view_logs *v, const struct log_tail *lt, uint64_t a)
+{
+	if (!v->wrap || v->page_cols <= 0)
+		return 1;
+	view_logs_clean(v, view_logs_raw(lt, a));
+	return view_logs_layout(v, NULL, 0, 0, v->page_cols, 0, 0, NULL);
+}
+
+static int
+view_logs_page_rows(const struct view_logs *v)
+{
+	return v->page_rows > 0 ? v->page_rows : 1;
+}
+
+/* Where the top must be for the newest shown line to end on the last row. */
+static void
+view_logs_bottom(struct view_logs *v, const struct log_tail *lt, uint64_t *top, int *top_row)
+{
+	int rows = view_logs_page_rows(v), total = 0;
+	uint64_t a;
+
+	*top = view_logs_from(v, lt, 0);
+	*top_row = 0;
+	if (!view_logs_upto(v, lt, lt->appended, &a))
+		return;
+	for (;;) {
+		total += view_logs_rows(v, lt, a);
+		if (total >= rows) {
+			*top = a;
+			*top_row = total - rows;
+			return;
+		}
+		if (a == 0 || !view_logs_upto(v, lt, a - 1, &a))
+			return;
+	}
+}
+
+static bool
+view_logs_below(uint64_t a, int a_row, uint64_t b, int b_row)
+{
+	return a > b || (a == b && a_row > b_row);
+}
+
+/* Puts top on a shown line in the ring, no further down than the bottom position. */
+static void
+view_logs_settle(struct view_logs *v, const struct log_tail *lt)
+{
+	uint64_t bottom, a;
+	int bottom_row, rows;
+
+	view_logs_sync(v, lt);
+	view_logs_bottom(v, lt, &bottom, &bottom_row);
+	if (v->follow) {
+		v->top = bottom;
+		v->top_row = bottom_row;
+		return;
+	}
+	a = view_logs_from(v, lt, v->top);
+	if (a >= lt->appended && !view_logs_upto(v, lt, v->top, &a)) {
+		v->top = bottom;
+		v->top_row = 0;
+		return;
+	}
+	if (a != v->top || v->top_row < 0)
+		v->top_row = 0;
+	v->top = a;
+	rows = view_logs_rows(v, lt, a);
+	if (v->top_row >= rows)
+		v->top_row = rows - 1;
+	if (view_logs_below(v->top, v->top_row, bottom, bottom_row)) {
+		v->top = bottom;
+		v->top_row = bottom_row;
+	}
+}
+
+void
+view_logs_scroll(struct view_logs *v, const struct log_tail *lt, int n)
+{
+	uint64_t bottom, a;
+	int bottom_row;
+
+	view_logs_settle(v, lt);
+	if (n < 0)
+		v->follow = false;
+	if (v->top >= lt->appended)
+		return;
+	view_logs_bottom(v, lt, &bottom, &bottom_row);
+	while (n < 0) {
+		if (v->top_row > 0) {
+			int take = -n < v->top_row ? -n : v->top_row;
+
+			v->top_row -= take;
+			n += take;
+			continue;
+		}
+		if (v->top == 0 || !view_logs_upto(v, lt, v->top - 1, &a))
+			break;
+		v->top = a;
+		v->top_row = view_logs_rows(v, lt, a) - 1;
+		n++;
+	}
+	while (n > 0 && view_logs_below(bottom, bottom_row, v->top, v->top_row)) {
+		int rest = view_logs_rows(v, lt, v->top) - 1 - v->top_row;
+
+		if (rest > 0) {
+			int take = n < rest ? n : rest;
+
+			v->top_row += take;
+			n -= take;
+			continue;
+		}
+		a = view_logs_from(v, lt, v->top + 1);
+		if (a >= lt->appended)
+			break;
+		v->top = a;
+		v->top_row = 0;
+		n--;
+	}
+	view_logs_settle(v, lt);
+}
+
+void
+view_logs_page(struct view_logs *v, const struct log_tail *lt, int n)
+{
+	int page = view_logs_page_rows(v);
+
+	if (n > INT32_MAX / page)
+		n = INT32_MAX / page;
+	if (n < -(INT32_MAX / page))
+		n = -(INT32_MAX / page);
+	view_logs_scroll(v, lt, n * page);
+}
+
+void
+view_logs_jump(struct view_logs *v, const struct log_tail *lt, bool bottom)
+{
+	v->follow = bottom;
+	v->top = 0;
+	v->top_row = 0;
+	view_logs_settle(v, lt);
+}
+
+void
+view_logs_hscroll(struct view_logs *v, int n)
+{
+	/* Stop where the widest line of the last render ends. */
+	int most = v->page_width > v->page_cols ? v->page_width - v->page_cols : 0;
+	long h = (long)v->hscroll + n;
+
+	if (v->wrap)
+		return;
+	v->hscroll = h < 0 ? 0 : h > most ? most : (int)h;
+}
+
+void
+view_logs_toggle(struct view_logs *v, const struct log_tail *lt, enum view_logs_flag f)
+{
+	bool *flag;
+
+	if ((size_t)f >= ARRAY_SIZE(view_logs_flags))
+		return;
+	/* Freeze where following has put us before anything changes. */
+	view_logs_settle(v, lt);
+	flag = (bool *)((char *)v + view_logs_flags[f]);
+	*flag = !*flag;
+	if (f == VIEW_LOGS_WRAP) {
+		v->top_row = 0;
+		v->hscroll = 0;
+	}
+	view_logs_settle(v, lt);
+}
+
+/* Whether line a starts on the page as it stands. */
+static bool
+view_logs_on_page(struct view_logs *v, const struct log_tail *lt, uint64_t a)
+{
+	int rows = view_logs_page_rows(v), used = -v->top_row;
+	uint64_t b = v->top;
+
+	if (a < v->top)
+		return false;
+	while (b < a) {
+		used += view_logs_rows(v, lt, b);
+		if (used >= rows)
+			return false;
+		b = view_logs_from(v, lt, b + 1);
+	}
+	return b == a;
+}
+
+/* The last line that starts on the page as it stands. */
+static uint64_t
+view_logs_page_last(struct view_logs *v, const struct log_tail *lt)
+{
+	int rows = view_logs_page_rows(v), used = -v->top_row;
+	uint64_t b = v->top, last = v->top;
+
+	while (b < lt->appended && used < rows) {
+		last = b;
+		used += view_logs_rows(v, lt, b);
+		b = view_logs_from(v, lt, b + 1);
+	}
+	return last;
+}
+
+/* Makes a the current match and brings it onto the page, at the top if it was off it. */
+static void
+view_logs_show(struct view_logs *v, const struct log_tail *lt, uint64_t a)
+{
+	v->match = a;
+	v->follow = false;
+	if (!view_logs_on_page(v, lt, a)) {
+		v->top = a;
+		v->top_row = 0;
+	}
+	view_logs_settle(v, lt);
+}
+
+bool
+view_logs_next(struct view_logs *v, const struct log_tail *lt, bool forward)
+{
+	size_t i;
+
+	view_logs_settle(v, lt);
+	if (!v->n_hits)
+		return false;
+	if (v->match != VIEW_LOGS_NONE)
+		i = view_logs_hit_at(v, v->match) + (forward ? 1 : 0);
+	else if (forward)
+		i = view_logs_hit_at(v, v->top);
+	else
+		i = view_logs_hit_at(v, view_logs_page_last(v, lt) + 1);
+	if (forward)
+		i = i < v->n_hits ? i : 0;
+	else
+		i = i > 0 ? i - 1 : v->n_hits - 1;
+	view_logs_show(v, lt, v->hits[i]);
+	return true;
+}
+
+bool
+view_logs_search(struct view_logs *v, const struct log_tail *lt, const char *pattern)
+{
+	free(v->search);
+	v->search = pattern && pattern[0] ? xstrdup(pattern) : NULL;
+	v->match = VIEW_LOGS_NONE;
+	view_logs_settle(v, lt);
+	if (!v->n_hits)
+		return false;
+	if (v->follow) {
+		view_logs_show(v, lt, v->hits[v->n_hits - 1]);
+		return true;
+	}
+	return view_logs_next(v, lt, true);
+}
+
+size_t
+view_logs_matches(struct view_logs *v, const struct log_tail *lt, size_t *rank)
+{
+	view_logs_sync(v, lt);
+	*rank = v->match != VIEW_LOGS_NONE ? view_logs_hit_at(v, v->match) + 1 : 0;
+	return v->n_hits;
+}
+
+static void
+view_logs_highlight(struct view_logs *v, uint64_t a)
+{
+	enum style st = a == v->match ? STYLE_SELECTED : STYLE_WARN;
+	size_t m = strlen(v->search), from = 0, at;
+	bool fold = view_logs_fold(v->search);
+
+	while (view_logs_find(v->search, fold, v->text.buf, v->text.len, from, &at)) {
+		memset(v->styles + at, st, m);
+		from = at + m;
+	}
+}
+
+/* Adds s cut to max columns, ending in "…" when cut. */
+static void
+view_logs_add_clipped(struct strbuf *sb, const char *s, int max)
+{
+	size_t len = strlen(s);
+	int used = 0;
+
+	if (text_width(s) <= (size_t)max) {
+		strbuf_addstr(sb, s);
+		return;
+	}
+	while (len) {
+		uint32_t cp;
+		size_t n = text_decode(s, len, &cp);
+		int w = text_cp_width(cp);
+
+		w = w < 0 ? 1 : w;
+		if (used + w > max - 1)
+			break;
+		strbuf_add(sb, s, n);
+		used += w;
+		s += n;
+		len -= n;
+	}
+	strbuf_addstr(sb, "…");
+}
+
+static void
+view_logs_title(const struct log_tail *lt, struct view_logs *v, const char *title, struct canvas *c,
+                int row, int col, int cols)
+{
+	struct strbuf sb = { 0 };
+	size_t rank, n = view_logs_matches(v, lt, &rank);
+	int room, used;
+
+	strbuf_addf(&sb, " · %zu line%s", lt->count, lt->count == 1 ? "" : "s");
+	if (lt->dropped)
+		strbuf_addf(&sb, " (%" PRIu64 " dropped)", lt->dropped);
+	if (v->follow || !lt->count)
+		strbuf_addstr(&sb, v->follow ? " · follow on" : " · follow off");
+	else
+		strbuf_addf(&sb, " · follow off · line %" PRIu64, v->top + 1);
+	if (v->wrap)
+		strbuf_addstr(&sb, " · wrap");
+	else if (v->hscroll)
+		strbuf_addf(&sb, " · col %d", v->hscroll + 1);
+	if (!v->timestamps)
+		strbuf_addstr(&sb, " · no timestamps");
+	if (v->search) {
+		strbuf_addstr(&sb, " · /");
+		view_logs_add_clipped(&sb, v->search, VIEW_LOGS_PATTERN_MAX);
+		if (!n)
+			strbuf_addstr(&sb, " no match");
+		else if (rank)
+			strbuf_addf(&sb, " match %zu/%zu", rank, n);
+		else
+			strbuf_addf(&sb, " %zu match%s", n, n == 1 ? "" : "es");
+		if (v->filter)
+			strbuf_addstr(&sb, " · filter");
+	}
+	/* The caller's title gives way to the state, down to a readable stub. */
+	room = cols - (int)text_width(sb.buf);
+	if (room < 12)
+		room = cols < 12 ? cols : 12;
+	canvas_fill(c, row, col, cols, ' ', STYLE_TITLE);
+	used = canvas_text_ellipsis(c, row, col, room, STYLE_TITLE, title ? title : "logs");
+	canvas_text_ellipsis(c, row, col + used, cols - used, STYLE_TITLE, sb.buf);
+	strbuf_free(&sb);
+}
+
+void
+view_logs_render(const struct render_ctx *rc, const struct log_tail *lt, struct view_logs *v,
+                 const char *title, const char *state_line, struct canvas *c, int row, int col,
+                 int rows, int cols)
+{
+	int body = rows - 1 - (state_line && rows > 1 ? 1 : 0), r = 0, widest = 0;
+
+	if (rows <= 0 || cols <= 0)
+		return;
+	v->page_rows = body;
+	v->page_cols = cols;
+	view_logs_settle(v, lt);
+	if (body > 0 && lt->count == 0) {
+		canvas_text(c, row + 1, col + 1, cols - 1, STYLE_DIM,
+		            rc && rc->ascii ? "waiting for the first log line..."
+		                            : "waiting for the first log line…");
+	} else if (body > 0 && v->top >= lt->appended) {
+		struct strbuf sb = { 0 };
+
+		strbuf_addstr(&sb, "no line matches /");
+		strbuf_addstr(&sb, v->search ? v->search : "");
+		canvas_text_ellipsis(c, row + 1, col + 1, cols - 1, STYLE_DIM, sb.buf);
+		strbuf_free(&sb);
+	}
+	for (uint64_t a = v->top, skip = (uint64_t)v->top_row; r < body && a < lt->appended;
+	     skip = 0) {
+		int width, n;
+
+		view_logs_clean(v, view_logs_raw(lt, a));
+		if (v->search)
+			view_logs_highlight(v, a);
+		n = view_logs_layout(v, c, row + 1 + r, col, cols, (int)skip, body - r, &width);
+		r += n - (int)skip;
+		widest = width > widest ? width : widest;
+		a = view_logs_from(v, lt, a + 1);
+	}
+	v->page_width = widest;
+	view_logs_title(lt, v, title, c, row, col, cols);
+	if (state_line && rows > 1)
+		canvas_text_ellipsis(c, row + rows - 1, col, cols, STYLE_DIM, state_line);
+}
