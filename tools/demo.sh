@@ -1,6 +1,6 @@
 #!/bin/sh
-# demo.sh: starts osmo-local on a free loopback port, runs a seed pipeline on it with osmotop
-# and shows the result; the interactive monitor replaces the printed frames once it exists.
+# demo.sh: starts osmo-local on a free loopback port, submits seed workflows with osmotop run
+# and opens the monitor on them (in a terminal; elsewhere it prints frames instead).
 set -eu
 build=${BUILD:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +16,15 @@ url=${line##*listening on }
 case "$url" in http://*) ;; *) echo "demo: osmo-local did not start" >&2; exit 1 ;; esac
 echo "osmo-local is serving $url (state in $tmp/state)"
 echo
+if [ -t 0 ] && [ -t 1 ]; then
+	for spec in pipeline failure checkpoint; do
+		"$build/bin/osmotop" run --url "$url" --user demo "$top/examples/$spec.yaml"
+	done
+	echo "Opening osmotop: Enter opens, d shows the DAG, Enter on a task follows its log,"
+	echo "C cancels, ? lists every key, q quits."
+	"$build/bin/osmotop" --url "$url" --user demo
+	exit 0
+fi
 for spec in pipeline failure; do
 	echo "== osmotop run --wait examples/$spec.yaml"
 	"$build/bin/osmotop" run --url "$url" --user demo --wait "$top/examples/$spec.yaml" || true
