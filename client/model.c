@@ -173,9 +173,17 @@ osmo_group_running_with_failures(const struct osmo_group *g)
 {
 	if (osmo_status_is_finished(g->status))
 		return false;
-	for (size_t i = 0; i < g->n_tasks; i++)
-		if (osmo_status_is_failed(g->tasks[i].status))
+	for (size_t i = 0; i < g->n_tasks; i++) {
+		const struct osmo_task *t = &g->tasks[i];
+		bool newest = true;
+
+		/* Only a non-lead's newest retry: an older one was superseded, a failed lead ends the group. */
+		for (size_t k = 0; k < g->n_tasks && newest; k++)
+			newest = strcmp(g->tasks[k].name, t->name) != 0 ||
+			         g->tasks[k].retry_id <= t->retry_id;
+		if (!t->lead && newest && osmo_status_is_failed(t->status))
 			return true;
+	}
 	return false;
 }
 

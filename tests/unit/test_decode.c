@@ -1990,10 +1990,36 @@ test_encode_submit_body(void **state)
 	free(body);
 }
 
+/* "Running with failures": a non-lead's newest retry failed while the group is alive. */
+static void
+test_running_with_failures_rule(void **state)
+{
+	struct osmo_task tasks[] = {
+		{ .name = "lead", .status = OSMO_RUNNING, .lead = true },
+		{ .name = "worker", .retry_id = 0, .status = OSMO_FAILED },
+		{ .name = "worker", .retry_id = 1, .status = OSMO_RUNNING },
+	};
+	struct osmo_group g = { .name = "g", .status = OSMO_RUNNING, .tasks = tasks, .n_tasks = 3 };
+
+	(void)state;
+	/* The failed retry was superseded by a running one. */
+	assert_false(osmo_group_running_with_failures(&g));
+	tasks[2].status = OSMO_FAILED;
+	assert_true(osmo_group_running_with_failures(&g));
+	/* A failed lead is not "running with failures": the group is ending. */
+	tasks[2].status = OSMO_RUNNING;
+	tasks[0].status = OSMO_FAILED;
+	assert_false(osmo_group_running_with_failures(&g));
+	g.status = OSMO_FAILED;
+	tasks[2].status = OSMO_FAILED;
+	assert_false(osmo_group_running_with_failures(&g));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_running_with_failures_rule),
 		cmocka_unit_test(test_fixture_query_small),
 		cmocka_unit_test(test_fixture_query_running),
 		cmocka_unit_test(test_fixture_query_running_verbose),
