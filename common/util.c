@@ -1,12 +1,14 @@
 /* util.c: allocation that aborts on OOM, byte buffers, string vectors, clocks. */
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void
 util_oom(size_t n)
@@ -335,4 +337,44 @@ util_pipe_nonblock(int fds[2])
 		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
 	}
 	return 0;
+}
+
+/* mkdir that accepts an existing directory (EEXIST may lose to EACCES or EROFS). */
+static int
+util_mkdir(const char *path, mode_t mode)
+{
+	struct stat st;
+	int why;
+
+	if (mkdir(path, mode) == 0)
+		return 0;
+	why = errno;
+	if (stat(path, &st) < 0) {
+		errno = why;
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+int
+util_mkdirs(const char *dir, mode_t mode)
+{
+	char *path = xstrdup(dir);
+	int rc = 0;
+
+	for (char *p = path + 1; *p && rc == 0; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		rc = util_mkdir(path, mode);
+		*p = '/';
+	}
+	if (rc == 0)
+		rc = util_mkdir(path, mode);
+	free(path);
+	return rc;
 }

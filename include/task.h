@@ -11,9 +11,6 @@
 
 struct task_run;
 
-/* Where a run stands; the engine maps these to OSMO's statuses and timestamps. */
-enum task_step { TASK_DOWNLOAD, TASK_EXEC, TASK_UPLOAD, TASK_DONE };
-
 struct task_events {
 	/* One line of output; osmo: a line of OSMO's own (data movement, checkpoints). */
 	void (*line)(void *ctx, bool osmo, const char *s, size_t n);
@@ -38,9 +35,8 @@ struct task_run_config {
 	const char *workflow_id;
 	const char *task_uuid;
 	int retry_id;
-	const char *run_dir;     /* this retry's directory: created, holds root/, input/, output/ */
-	const char *outputs_dir; /* <workflow>/outputs: each task's published output by name */
-	const char *state_dir;   /* for other workflows' outputs and the dataset store */
+	const char *run_dir;   /* this retry's directory: created, holds root/, input/, output/ */
+	const char *state_dir; /* for other workflows' outputs and the dataset store */
 	const struct strv *env_vars; /* "K=V" from the submission */
 	struct task_events ev;
 };
@@ -53,7 +49,6 @@ void task_run_finish(struct task_run *r, bool publish);
 void task_run_kill(struct task_run *r, bool force);
 /* SIGCHLD: collects this run's processes. */
 void task_run_reap(struct task_run *r);
-enum task_step task_run_step(const struct task_run *r);
 /* Kills the process group a crashed osmo-local left running in run_dir, if it is still there. */
 void task_stop_leftover(const char *run_dir);
 /* Kills whatever still runs (SIGKILL, waited for) and frees r. */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -52,6 +53,9 @@ bool str_starts_with(const char *s, const char *prefix);
 
 /* A whole file, NUL-terminated (*len excludes the NUL); NULL with errno when unreadable. */
 char *util_read_file(const char *path, size_t *len);
+
+/* mkdir -p: dir and its missing parents with mode; 0, or -1 with errno. */
+int util_mkdirs(const char *dir, mode_t mode);
 
 /* A pipe with both ends non-blocking and close-on-exec (self-pipes); 0 or -1 with errno. */
 int util_pipe_nonblock(int fds[2]);

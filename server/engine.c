@@ -27,6 +27,7 @@
 /* The live side of one task of a workflow (the record lives in rec.groups[].tasks). */
 struct engine_task {
 	struct engine_wf *wf;
+	size_t rgi;    /* its group in rec.groups */
 	size_t gi, ti; /* spec group, spec task */
 	struct task_run *run;
 	struct channel *log; /* this retry's log */
@@ -49,9 +50,11 @@ struct engine_wf {
 	struct engine_task *tasks; /* spec order: group by group */
 	size_t ntasks;
 	size_t *group_of;        /* rec group index → spec group index */
+	size_t *first;           /* rec group index → its first task in tasks */
 	enum osmo_status forced; /* a cancel or timeout decides the end; OSMO_UNKNOWN: none */
 	char *forced_message;
 	char *reuse_from; /* restart: the workflow whose outputs dropped groups left */
+	bool spec_loaded; /* spec holds rec.spec parsed (engine_wf_spec) */
 	bool dirty;
 };
 
@@ -62,7 +65,7 @@ struct engine {
 	int64_t phase_ms;
 	struct engine_wf **wfs;
 	size_t n, cap;
-	const struct eng_workflow **recs; /* engine_workflows' answer */
+	const struct eng_workflow **recs; /* &wfs[i]->rec: engine_workflows' answer */
 	unsigned long timer;
 	bool stepping, again;
 };
@@ -114,26 +117,6 @@ engine_uuid(char out[33])
 	out[32] = '\0';
 }
 
-static int
-engine_mkdirs(const char *dir)
-{
-	char *path = xstrdup(dir);
-	int rc = 0;
-
-	for (char *p = path + 1; *p && rc == 0; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			rc = -1;
-		*p = '/';
-	}
-	if (rc == 0 && mkdir(path, 0700) < 0 && errno != EEXIST)
-		rc = -1;
-	free(path);
-	return rc;
-}
-
 /* Writes data to path through a temporary file and rename, so a crash leaves old or new. */
 static int
 engine_write_file(const char *path, const char *data, size_t n)
@@ -179,10 +162,7 @@ engine_spec_group(const struct engine_wf *w, size_t rgi)
 static struct engine_task *
 engine_rt(struct engine_wf *w, size_t rgi, size_t ti)
 {
-	for (size_t i = 0; i < w->ntasks; i++)
-		if (w->tasks[i].gi == w->group_of[rgi] && w->tasks[i].ti == ti)
-			return &w->tasks[i];
-	return NULL;
+	return &w->tasks[w->first[rgi] + ti];
 }
 
 static const struct spec_task *
@@ -191,21 +171,11 @@ engine_spec_task(const struct engine_task *t)
 	return &t->wf->spec.groups[t->gi].tasks[t->ti];
 }
 
-/* The rec group index of the group holding t. */
-static size_t
-engine_rgi(const struct engine_task *t)
-{
-	for (size_t i = 0; i < t->wf->rec.n_groups; i++)
-		if (t->wf->group_of[i] == t->gi)
-			return i;
-	return 0;
-}
-
 /* The newest retry of t in its group's record (re-fetch after adding retries). */
 static struct eng_task *
 engine_rec(struct engine_task *t)
 {
-	struct eng_group *g = engine_group(t->wf, engine_rgi(t));
+	struct eng_group *g = engine_group(t->wf, t->rgi);
 	const char *name = engine_spec_task(t)->name;
 	struct eng_task *best = NULL;
 
@@ -299,7 +269,7 @@ engine_write_error_log(struct engine_task *t)
 
 	for (size_t i = 0; i < t->tail.n; i++)
 		strbuf_addstr(&sb, t->tail.v[(t->tail_next + i) % t->tail.n]);
-	engine_mkdirs(dir);
+	util_mkdirs(dir, 0700);
 	engine_write_file(path, sb.buf ? sb.buf : "", sb.len);
 	strbuf_free(&sb);
 	free(path);
@@ -312,7 +282,7 @@ static void
 engine_task_status(struct engine_task *t, enum osmo_status s, const char *message)
 {
 	struct eng_task *rec = engine_rec(t);
-	int64_t now = clock_wall_ms();
+	bool over = engine_done(s) || s == OSMO_RESCHEDULED;
 
 	if (rec->status == s)
 		return;
@@ -321,17 +291,13 @@ engine_task_status(struct engine_task *t, enum osmo_status s, const char *messag
 		free(rec->failure_message);
 		rec->failure_message = xstrdup(message);
 	}
-	if (engine_done(s) || s == OSMO_RESCHEDULED) {
-		if (!rec->end_ms)
-			rec->end_ms = now;
-		if (rec->start_ms == 0 && s != OSMO_COMPLETED)
-			rec->start_ms = 0;
-	}
-	engine_event(t->wf, rec->name, rec->retry_id, "%s: %s%s%s", "Status", osmo_status_wire(s),
+	if (over && !rec->end_ms)
+		rec->end_ms = clock_wall_ms();
+	engine_event(t->wf, rec->name, rec->retry_id, "Status: %s%s%s", osmo_status_wire(s),
 	             message ? ", Message: " : "", message ? message : "");
 	if (osmo_status_has_error_logs(s) && s != OSMO_RESCHEDULED)
 		engine_write_error_log(t);
-	if ((engine_done(s) || s == OSMO_RESCHEDULED) && t->log) {
+	if (over && t->log) {
 		channel_free(t->log);
 		t->log = NULL;
 	}
@@ -476,7 +442,7 @@ static void
 engine_new_retry(struct engine_task *t)
 {
 	struct eng_task *old = engine_rec(t);
-	struct eng_group *g = engine_group(t->wf, engine_rgi(t));
+	struct eng_group *g = engine_group(t->wf, t->rgi);
 	struct eng_task nt = { 0 };
 	int64_t now = clock_wall_ms();
 
@@ -530,7 +496,7 @@ engine_ev_done(void *ctx, bool ok, const char *message)
 	t->kill_status = OSMO_UNKNOWN;
 	if (s == OSMO_RESCHEDULED && w->forced == OSMO_UNKNOWN)
 		engine_new_retry(t);
-	engine_check_group(w, engine_rgi(t));
+	engine_check_group(w, t->rgi);
 	engine_schedule(w->e);
 }
 
@@ -553,7 +519,6 @@ engine_task_start(struct engine_task *t)
 	struct eng_task *rec = engine_rec(t);
 	char *run_dir = engine_task_dir(w, rec->name, rec->retry_id);
 	char *log_path = xasprintf("%s/log.txt", run_dir);
-	char *outputs = xasprintf("%s/outputs", w->dir);
 	struct task_run_config cfg = {
 		.loop = w->e->loop,
 		.task = st,
@@ -561,7 +526,6 @@ engine_task_start(struct engine_task *t)
 		.task_uuid = rec->uuid,
 		.retry_id = rec->retry_id,
 		.run_dir = run_dir,
-		.outputs_dir = outputs,
 		.state_dir = w->e->state_dir,
 		.env_vars = &w->rec.env_vars,
 		.ev = { engine_ev_line, engine_ev_started, engine_ev_exited, engine_ev_done,
@@ -569,7 +533,7 @@ engine_task_start(struct engine_task *t)
 	};
 	int64_t now = clock_wall_ms();
 
-	engine_mkdirs(run_dir);
+	util_mkdirs(run_dir, 0700);
 	if (t->log)
 		channel_free(t->log);
 	t->log = channel_open(w->e->loop, log_path);
@@ -588,7 +552,6 @@ engine_task_start(struct engine_task *t)
 	if (!w->rec.start_ms)
 		w->rec.start_ms = now;
 	t->run = task_run_start(&cfg);
-	free(outputs);
 	free(log_path);
 	free(run_dir);
 }
@@ -988,6 +951,15 @@ engine_save(struct engine_wf *w)
 	w->dirty = false;
 }
 
+/* When the exec_timeout ends a started workflow; INT64_MAX when it cannot. */
+static int64_t
+engine_exec_due(const struct engine_wf *w)
+{
+	if (w->rec.exec_timeout_s <= 0 || !w->rec.start_ms || w->forced != OSMO_UNKNOWN)
+		return INT64_MAX;
+	return w->rec.start_ms + (int64_t)(w->rec.exec_timeout_s * 1000);
+}
+
 /* One workflow as far as it can go; returns when it next wants a look. */
 static int64_t
 engine_wf_step(struct engine_wf *w, int64_t now)
@@ -997,24 +969,16 @@ engine_wf_step(struct engine_wf *w, int64_t now)
 
 	if (engine_done(w->rec.status))
 		return next;
-	if (w->rec.exec_timeout_s > 0 && w->rec.start_ms && w->forced == OSMO_UNKNOWN) {
-		int64_t due = w->rec.start_ms + (int64_t)(w->rec.exec_timeout_s * 1000);
+	if (now >= engine_exec_due(w)) {
+		char *msg = xasprintf("Workflow ran longer than its exec_timeout (%.0fs).",
+		                      w->rec.exec_timeout_s);
 
-		if (now >= due) {
-			char *msg = xasprintf("Workflow ran longer than its exec_timeout (%.0fs).",
-			                      w->rec.exec_timeout_s);
-
-			engine_wf_abort(w, OSMO_FAILED_EXEC_TIMEOUT, msg, false);
-			free(msg);
-		} else {
-			next = due;
-		}
+		engine_wf_abort(w, OSMO_FAILED_EXEC_TIMEOUT, msg, false);
+		free(msg);
 	}
 	for (int rounds = 0; changed && rounds < 64; rounds++) {
 		changed = false;
-		next = w->rec.exec_timeout_s > 0 && w->rec.start_ms && w->forced == OSMO_UNKNOWN
-		               ? w->rec.start_ms + (int64_t)(w->rec.exec_timeout_s * 1000)
-		               : INT64_MAX;
+		next = INT64_MAX;
 		for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
 			int64_t due;
 
@@ -1037,6 +1001,8 @@ engine_wf_step(struct engine_wf *w, int64_t now)
 				next = due;
 		}
 	}
+	if (engine_exec_due(w) < next)
+		next = engine_exec_due(w);
 	engine_wf_update(w);
 	return next;
 }
@@ -1107,6 +1073,7 @@ engine_wf_free(struct engine_wf *w)
 	eng_workflow_free(&w->rec);
 	spec_free(&w->spec);
 	free(w->group_of);
+	free(w->first);
 	free(w->dir);
 	free(w->forced_message);
 	free(w->reuse_from);
@@ -1125,14 +1092,17 @@ engine_wf_wire(struct engine_wf *w)
 		w->ntasks += w->spec.groups[w->group_of[rgi]].ntasks;
 	}
 	w->tasks = xcalloc(w->ntasks + 1, sizeof(*w->tasks));
+	w->first = xcalloc(w->rec.n_groups + 1, sizeof(*w->first));
 	w->ntasks = 0;
 	for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
 		const struct spec_group *sg = &w->spec.groups[w->group_of[rgi]];
 
+		w->first[rgi] = w->ntasks;
 		for (size_t ti = 0; ti < sg->ntasks; ti++) {
 			struct engine_task *t = &w->tasks[w->ntasks++];
 
 			t->wf = w;
+			t->rgi = rgi;
 			t->gi = w->group_of[rgi];
 			t->ti = ti;
 			t->kill_status = OSMO_UNKNOWN;
@@ -1181,7 +1151,9 @@ engine_add(struct engine *e, struct engine_wf *w)
 	if (e->n == e->cap) {
 		e->cap = e->cap ? e->cap * 2 : 64;
 		e->wfs = xreallocarray(e->wfs, e->cap, sizeof(*e->wfs));
+		e->recs = xreallocarray(e->recs, e->cap, sizeof(*e->recs));
 	}
+	e->recs[e->n] = &w->rec;
 	e->wfs[e->n++] = w;
 }
 
@@ -1229,7 +1201,7 @@ engine_wf_new(struct engine *e, const char *name, const struct engine_submit *re
 		w->rec.n_labels++;
 	}
 	w->dir = xasprintf("%s/workflows/%s", e->state_dir, w->rec.id);
-	engine_mkdirs(w->dir);
+	util_mkdirs(w->dir, 0700);
 	return w;
 }
 
@@ -1328,13 +1300,8 @@ engine_find(const struct engine *e, const char *name)
 const struct eng_workflow *const *
 engine_workflows(const struct engine *e, size_t *n)
 {
-	struct engine *me = (struct engine *)e; /* the table is a cache of e->wfs */
-
-	me->recs = xreallocarray(me->recs, e->n + 1, sizeof(*me->recs));
-	for (size_t i = 0; i < e->n; i++)
-		me->recs[i] = &e->wfs[i]->rec;
 	*n = e->n;
-	return me->recs;
+	return e->recs;
 }
 
 static void
@@ -1443,6 +1410,7 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	}
 	w = engine_wf_new(e, spec.name, req);
 	w->spec = spec;
+	w->spec_loaded = true;
 	w->rec.spec = rendered;
 	if (req->template_spec)
 		w->rec.template_spec = xstrdup(req->template_spec);
@@ -1504,6 +1472,26 @@ engine_cancel(struct engine *e, const char *name, const char *user, bool force, 
 	return 0;
 }
 
+/* The parsed spec, parsed on first use: finished workflows need it only to be restarted. */
+static const struct spec *
+engine_wf_spec(struct engine_wf *w)
+{
+	struct strv errors = { 0 };
+	const char *text = w->rec.spec ? w->rec.spec : "";
+
+	if (w->spec_loaded)
+		return &w->spec;
+	w->spec_loaded = true;
+	if (*text && w->rec.status != OSMO_FAILED_SUBMISSION &&
+	    spec_load(text, strlen(text), "workflow.yaml", NULL, NULL, &w->spec, NULL, &errors) <
+	            0) {
+		spec_free(&w->spec);
+		memset(&w->spec, 0, sizeof(w->spec));
+	}
+	strv_free(&errors);
+	return &w->spec;
+}
+
 /* The workflow that holds task's output, following restart lineage. */
 static const char *
 engine_output_owner(const struct engine *e, const struct engine_wf *w, const char *task)
@@ -1537,7 +1525,7 @@ engine_restart(struct engine *e, const char *name, const char *pool, const char 
 		return -1;
 	}
 	if (!osmo_status_is_failed(old->rec.status) || old->rec.status == OSMO_FAILED_SUBMISSION ||
-	    !old->spec.ngroups) {
+	    !engine_wf_spec(old)->ngroups) {
 		engine_set_error(
 		        err, 400, "SUBMISSION",
 		        xasprintf("Restart can only be used on FAILED workflows: %s is %s.",
@@ -1558,6 +1546,7 @@ engine_restart(struct engine *e, const char *name, const char *pool, const char 
 	w->rec.spec = xstrdup(old->rec.spec);
 	if (old->rec.template_spec)
 		w->rec.template_spec = xstrdup(old->rec.template_spec);
+	w->spec_loaded = true;
 	if (spec_load(w->rec.spec, strlen(w->rec.spec), "workflow.yaml", NULL, NULL, &w->spec, NULL,
 	              &errors) < 0) {
 		engine_set_error(err, 500, NULL, engine_join(&errors));
@@ -1778,7 +1767,6 @@ static struct engine_wf *
 engine_load_one(struct engine *e, const char *dir)
 {
 	char *json_path = xasprintf("%s/workflow.json", dir);
-	char *spec_path = xasprintf("%s/spec.yaml", dir);
 	size_t len = 0;
 	char *json = util_read_file(json_path, &len);
 	struct engine_wf *w = NULL;
@@ -1796,24 +1784,11 @@ engine_load_one(struct engine *e, const char *dir)
 			w = NULL;
 		}
 	}
-	if (w) {
-		struct strv errors = { 0 };
-		const char *text = w->rec.spec ? w->rec.spec : "";
-
-		if (*text && w->rec.status != OSMO_FAILED_SUBMISSION &&
-		    spec_load(text, strlen(text), "workflow.yaml", NULL, NULL, &w->spec, NULL,
-		              &errors) < 0) {
-			spec_free(&w->spec);
-			memset(&w->spec, 0, sizeof(w->spec));
-		}
-		strv_free(&errors);
-		if (w->rec.parent_name && w->spec.ngroups > w->rec.n_groups)
-			w->reuse_from =
-			        xasprintf("%s-%d", w->rec.parent_name, w->rec.parent_job_id);
-	}
+	/* Outputs a run lacks are its parent's (a restart dropped their groups). */
+	if (w && w->rec.parent_name)
+		w->reuse_from = xasprintf("%s-%d", w->rec.parent_name, w->rec.parent_job_id);
 	free(json);
 	free(json_path);
-	free(spec_path);
 	return w;
 }
 
@@ -1823,7 +1798,7 @@ engine_resume(struct engine_wf *w)
 {
 	static const char lost[] = "osmo-local stopped while this task was running; the task "
 	                           "was lost and is not resumed.";
-	bool usable = w->spec.ngroups > 0;
+	bool usable = engine_wf_spec(w)->ngroups > 0;
 
 	for (size_t rgi = 0; usable && rgi < w->rec.n_groups; rgi++)
 		usable = engine_find_group(w, w->rec.groups[rgi].name, NULL) &&
@@ -1883,7 +1858,7 @@ engine_load(struct engine *e, struct engine_error *err)
 	DIR *d;
 	struct dirent *de;
 
-	if (engine_mkdirs(root) < 0 || !(d = opendir(root))) {
+	if (util_mkdirs(root, 0700) < 0 || !(d = opendir(root))) {
 		engine_set_error(err, 500, NULL, xasprintf("%s: %s", root, strerror(errno)));
 		free(root);
 		return -1;
@@ -1904,6 +1879,8 @@ engine_load(struct engine *e, struct engine_error *err)
 	free(root);
 	if (e->n)
 		qsort(e->wfs, e->n, sizeof(*e->wfs), engine_cmp_submit);
+	for (size_t i = 0; i < e->n; i++)
+		e->recs[i] = &e->wfs[i]->rec;
 	for (size_t i = 0; i < e->n; i++) {
 		struct engine_wf *w = e->wfs[i];
 

@@ -152,48 +152,6 @@ main_parse_listen(const char *s, struct main_server *srv)
 	return ok ? 0 : -1;
 }
 
-/* mkdir that accepts an existing directory (EEXIST may lose to EACCES or EROFS). */
-static int
-main_mkdir(const char *path)
-{
-	struct stat st;
-
-	int why;
-
-	if (mkdir(path, 0700) == 0)
-		return 0;
-	why = errno;
-	if (stat(path, &st) < 0) {
-		errno = why;
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
-/* Creates dir and its parents, new ones with mode 0700; returns 0 or -1 with errno. */
-static int
-main_mkdirs(const char *dir)
-{
-	char *path = xstrdup(dir);
-	int rc = 0;
-
-	for (char *p = path + 1; *p && rc == 0; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		rc = main_mkdir(path);
-		*p = '/';
-	}
-	if (rc == 0)
-		rc = main_mkdir(path);
-	free(path);
-	return rc;
-}
-
 /* --state, else $XDG_STATE_HOME/osmo-local (absolute only, as XDG says), else ~/.local/state. */
 static char *
 main_state_dir(const char *opt)
@@ -491,7 +449,7 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 		fprintf(stderr, "osmo-local: no --state, $XDG_STATE_HOME or $HOME\n");
 		return 1;
 	}
-	if (main_mkdirs(srv->state_dir) < 0) {
+	if (util_mkdirs(srv->state_dir, 0700) < 0) {
 		fprintf(stderr, "osmo-local: %s: %s\n", srv->state_dir, strerror(errno));
 		return 1;
 	}

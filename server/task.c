@@ -30,6 +30,9 @@ struct task_proc {
 	void (*ended)(struct task_run *r, int code);
 };
 
+/* Where a run stands. */
+enum task_step { TASK_DOWNLOAD, TASK_EXEC, TASK_UPLOAD, TASK_DONE };
+
 struct task_run {
 	struct task_run_config cfg;
 	enum task_step step;
@@ -40,7 +43,7 @@ struct task_run {
 	unsigned long start_timer, done_timer;
 	bool done_ok;
 	char *done_message;
-	char *own[5];
+	char *own[4];
 	bool killing, finishing, publish, exited_sent, exec_started, last_ckpt;
 	int exit_code;
 };
@@ -61,24 +64,17 @@ task_sh_quote(struct strbuf *sb, const char *s)
 	strbuf_addch(sb, '\'');
 }
 
-static int
-task_mkdirs(const char *dir)
+/* Appends "mkdir -p DST && cp -R SRC/. DST/": the contents of src into dst. */
+static void
+task_sh_copy(struct strbuf *sb, const char *src, const char *dst)
 {
-	char *path = xstrdup(dir);
-	int rc = 0;
-
-	for (char *p = path + 1; *p && rc == 0; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			rc = -1;
-		*p = '/';
-	}
-	if (rc == 0 && mkdir(path, 0755) < 0 && errno != EEXIST)
-		rc = -1;
-	free(path);
-	return rc;
+	strbuf_addstr(sb, "mkdir -p ");
+	task_sh_quote(sb, dst);
+	strbuf_addstr(sb, " && cp -R ");
+	task_sh_quote(sb, src);
+	strbuf_addstr(sb, "/. ");
+	task_sh_quote(sb, dst);
+	strbuf_addstr(sb, "/");
 }
 
 char *
@@ -523,16 +519,12 @@ task_download_one(struct task_run *r, const struct spec_io *in, size_t i, struct
 	if (!err && src) {
 		char *msg = xasprintf("Downloading input %zu from %s", i, what);
 
-		strbuf_addstr(script, "mkdir -p ");
-		task_sh_quote(script, dst);
-		strbuf_addstr(script, " && echo ");
+		strbuf_addstr(script, "echo ");
 		task_sh_quote(script, msg);
+		strbuf_addstr(script, " && ");
+		task_sh_copy(script, src, dst);
+		strbuf_addch(script, '\n');
 		free(msg);
-		strbuf_addstr(script, " && cp -R ");
-		task_sh_quote(script, src);
-		strbuf_addstr(script, "/. ");
-		task_sh_quote(script, dst);
-		strbuf_addstr(script, "/\n");
 	}
 	free(src);
 	free(what);
@@ -616,7 +608,7 @@ task_write_files(struct task_run *r)
 			strbuf_addstr(&body, s);
 			free(s);
 		}
-		if (!err && task_mkdirs(dir) < 0)
+		if (!err && util_mkdirs(dir, 0755) < 0)
 			err = xasprintf("cannot create %s: %s", dir, strerror(errno));
 		if (!err) {
 			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
@@ -736,13 +728,9 @@ task_checkpoint_script(struct task_run *r)
 		if (dst) {
 			strbuf_addstr(&sb, "if [ -e ");
 			task_sh_quote(&sb, src);
-			strbuf_addstr(&sb, " ]; then mkdir -p ");
-			task_sh_quote(&sb, dst);
-			strbuf_addstr(&sb, " && cp -R ");
-			task_sh_quote(&sb, src);
-			strbuf_addstr(&sb, "/. ");
-			task_sh_quote(&sb, dst);
-			strbuf_addstr(&sb, "/ && printf 'Checkpoint: copied %s to %s\\n' ");
+			strbuf_addstr(&sb, " ]; then ");
+			task_sh_copy(&sb, src, dst);
+			strbuf_addstr(&sb, " && printf 'Checkpoint: copied %s to %s\\n' ");
 			task_sh_quote(&sb, t->checkpoints[i].path);
 			strbuf_addch(&sb, ' ');
 			task_sh_quote(&sb, url);
@@ -807,13 +795,8 @@ task_upload_ended(struct task_run *r, int code)
 static void
 task_upload_copy(struct strbuf *sb, const char *src, const char *dst, const char *what)
 {
-	strbuf_addstr(sb, "mkdir -p ");
-	task_sh_quote(sb, dst);
-	strbuf_addstr(sb, " && cp -R ");
-	task_sh_quote(sb, src);
-	strbuf_addstr(sb, "/. ");
-	task_sh_quote(sb, dst);
-	strbuf_addstr(sb, "/ && echo ");
+	task_sh_copy(sb, src, dst);
+	strbuf_addstr(sb, " && echo ");
 	task_sh_quote(sb, what);
 	strbuf_addch(sb, '\n');
 }
@@ -964,12 +947,6 @@ task_run_reap(struct task_run *r)
 	}
 }
 
-enum task_step
-task_run_step(const struct task_run *r)
-{
-	return r->step;
-}
-
 void
 task_stop_leftover(const char *run_dir)
 {
@@ -1020,10 +997,9 @@ task_run_start(const struct task_run_config *cfg)
 	r->cfg = *cfg;
 	/* The owner's strings may move (retries grow its arrays); keep copies. */
 	r->cfg.run_dir = r->own[0] = xstrdup(cfg->run_dir);
-	r->cfg.outputs_dir = r->own[1] = xstrdup(cfg->outputs_dir);
-	r->cfg.workflow_id = r->own[2] = xstrdup(cfg->workflow_id);
-	r->cfg.task_uuid = r->own[3] = xstrdup(cfg->task_uuid);
-	r->cfg.state_dir = r->own[4] = xstrdup(cfg->state_dir);
+	r->cfg.workflow_id = r->own[1] = xstrdup(cfg->workflow_id);
+	r->cfg.task_uuid = r->own[2] = xstrdup(cfg->task_uuid);
+	r->cfg.state_dir = r->own[3] = xstrdup(cfg->state_dir);
 	r->root = xasprintf("%s/root", cfg->run_dir);
 	r->input = xasprintf("%s/input", cfg->run_dir);
 	r->output = xasprintf("%s/output", cfg->run_dir);
@@ -1031,16 +1007,16 @@ task_run_start(const struct task_run_config *cfg)
 		task_add_path(r, t->files[i].path);
 	for (size_t i = 0; i < t->ncheckpoints; i++)
 		task_add_path(r, t->checkpoints[i].path);
-	task_mkdirs(r->root);
-	task_mkdirs(r->input);
-	task_mkdirs(r->output);
+	util_mkdirs(r->root, 0755);
+	util_mkdirs(r->input, 0755);
+	util_mkdirs(r->output, 0755);
 	for (size_t i = 0; i < r->to.n; i++) {
 		bool is_file = false;
 
 		for (size_t k = 0; k < t->nfiles && !is_file; k++)
 			is_file = strcmp(t->files[k].path, r->from.v[i]) == 0;
 		if (!is_file)
-			task_mkdirs(r->to.v[i]);
+			util_mkdirs(r->to.v[i], 0755);
 	}
 	/* Start from the loop, so the owner's bookkeeping is in place before any callback. */
 	r->start_timer = server_loop_add_timer(cfg->loop, 0, task_setup_later, r);

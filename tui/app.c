@@ -311,9 +311,10 @@ app_log_done(void *ctx, struct api_result *res)
 	int64_t now = clock_mono_ms();
 
 	a->log_req = 0;
-	log_tail_finish(&a->tail);
+	/* Error logs come as one finite body, streams byte by byte through app_log_data. */
 	if (res->kind == API_TEXT && res->err.kind == API_OK && res->text)
-		log_tail_feed(&a->tail, res->text, res->text_len), log_tail_finish(&a->tail);
+		log_tail_feed(&a->tail, res->text, res->text_len);
+	log_tail_finish(&a->tail);
 	free(a->log_state);
 	if (res->err.kind != API_OK) {
 		sync_failed(&a->log_sync, &sync_default_policy, now, (uint32_t)rand());
@@ -422,7 +423,6 @@ app_action_done(void *ctx, struct api_result *res)
 		app_open_workflow(a, res->submit.name);
 		free(from);
 	}
-	(void)what;
 	api_result_free(res);
 	a->dirty = true;
 }

@@ -254,17 +254,44 @@ main_done(void *ctx, struct api_result *res)
 	w->done = true;
 }
 
+/* Renders a workflow (or, with list, the list) at --size and prints it as text. */
 static void
-main_print(struct canvas *c)
+main_print(const struct main_opts *o, const struct session *s, const struct api_result *res,
+           bool list)
 {
-	char *text = canvas_to_text(c);
-	size_t n = strlen(text);
+	struct render_ctx rctx = { .now_ms = o->at_ms ? o->at_ms : clock_wall_ms(),
+		                   .ascii = o->ascii,
+		                   .server = s->shown_url };
+	struct canvas c;
+	char *text;
+	size_t n;
 
+	canvas_init(&c, o->rows, o->cols);
+	if (list)
+		view_workflows_render(&rctx, &res->list, &c);
+	else
+		view_workflow_render(&rctx, &res->workflow, &c);
+	text = canvas_to_text(&c);
+	n = strlen(text);
 	/* Trailing blank rows say nothing in a pipe. */
 	while (n >= 2 && text[n - 1] == '\n' && text[n - 2] == '\n')
 		n--;
 	fwrite(text, 1, n, stdout);
 	free(text);
+	canvas_free(&c);
+}
+
+/* One call, waited for; false when it failed (err printed). */
+static bool
+main_call_ok(struct session *s, struct main_wait *w, int *rc)
+{
+	if (session_wait(s, &w->done, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) < 0)
+		api_error_set(&w->res.err, API_ERR_TIMEOUT, "no answer within %d s",
+		              SNAPSHOT_DEADLINE_MS / 1000);
+	if (w->res.err.kind == API_OK)
+		return true;
+	*rc = main_fail(s, &w->res.err);
+	return false;
 }
 
 static int
@@ -295,26 +322,8 @@ main_snapshot(const struct main_opts *o)
 		strv_free(&q.pools);
 		strv_free(&q.statuses);
 	}
-	if (session_wait(&s, &w.done, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) < 0) {
-		api_error_set(&w.res.err, API_ERR_TIMEOUT, "no answer within %d s",
-		              SNAPSHOT_DEADLINE_MS / 1000);
-	}
-	if (w.res.err.kind != API_OK) {
-		rc = main_fail(&s, &w.res.err);
-	} else {
-		struct canvas c;
-		struct render_ctx rctx = { .now_ms = o->at_ms ? o->at_ms : clock_wall_ms(),
-			                   .ascii = o->ascii,
-			                   .server = s.shown_url };
-
-		canvas_init(&c, o->rows, o->cols);
-		if (o->view == MAIN_VIEW_WORKFLOW)
-			view_workflow_render(&rctx, &w.res.workflow, &c);
-		else
-			view_workflows_render(&rctx, &w.res.list, &c);
-		main_print(&c);
-		canvas_free(&c);
-	}
+	if (main_call_ok(&s, &w, &rc))
+		main_print(o, &s, &w.res, o->view != MAIN_VIEW_WORKFLOW);
 	api_result_free(&w.res);
 	session_close(&s);
 	return rc;
@@ -351,19 +360,6 @@ main_monitor(const struct main_opts *o)
 	rc = app_run(&s, &ao);
 	session_close(&s);
 	return rc;
-}
-
-/* One call, waited for; false when it failed (err printed). */
-static bool
-main_call_ok(struct session *s, struct main_wait *w, int *rc)
-{
-	if (session_wait(s, &w->done, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) < 0)
-		api_error_set(&w->res.err, API_ERR_TIMEOUT, "no answer within %d s",
-		              SNAPSHOT_DEADLINE_MS / 1000);
-	if (w->res.err.kind == API_OK)
-		return true;
-	*rc = main_fail(s, &w->res.err);
-	return false;
 }
 
 /* osmotop run SPEC: submit the file as the CLI does; --wait polls until the workflow ends. */
@@ -405,15 +401,7 @@ main_run(struct main_opts *o)
 			if (!main_call_ok(&s, &w, &rc))
 				break;
 			if (osmo_status_is_finished(w.res.workflow.status)) {
-				struct canvas c;
-				struct render_ctx rctx = { .now_ms = clock_wall_ms(),
-					                   .ascii = o->ascii,
-					                   .server = s.shown_url };
-
-				canvas_init(&c, o->rows, o->cols);
-				view_workflow_render(&rctx, &w.res.workflow, &c);
-				main_print(&c);
-				canvas_free(&c);
+				main_print(o, &s, &w.res, false);
 				rc = w.res.workflow.status == OSMO_COMPLETED ? 0 : 1;
 				break;
 			}

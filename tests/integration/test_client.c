@@ -30,13 +30,6 @@ struct itest {
 	const char *login_token; /* set before itest_start: log in with this expired JWT */
 };
 
-struct itest_wait {
-	struct api_result res;
-	bool done;
-	struct strbuf data; /* stream bytes */
-	struct log_tail *tail;
-};
-
 static char *
 itest_fixture(const char *name)
 {
@@ -115,16 +108,12 @@ static int
 itest_teardown(void **state)
 {
 	struct itest *t = *state;
-	char *cmd = xasprintf("rm -rf '%s'", t->dir);
-
 	api_free(t->api);
 	http_free(t->http);
 	auth_free(&t->auth);
 	if (t->server.pid > 0)
 		proc_stop(&t->server, 5000);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", t->dir);
-	free(cmd);
+	proc_remove_tree(t->dir);
 	free(t->routes);
 	free(t->log);
 	free(t);
@@ -132,41 +121,9 @@ itest_teardown(void **state)
 }
 
 static void
-itest_done(void *ctx, struct api_result *res)
-{
-	struct itest_wait *w = ctx;
-
-	w->res = *res;
-	w->done = true;
-}
-
-static void
-itest_data(void *ctx, const char *data, size_t n)
-{
-	struct itest_wait *w = ctx;
-
-	strbuf_add(&w->data, data, n);
-	if (w->tail)
-		log_tail_feed(w->tail, data, n);
-}
-
-static struct api_callbacks
-itest_cb(struct itest_wait *w)
-{
-	return (struct api_callbacks){ .done = itest_done, .data = itest_data, .ctx = w };
-}
-
-static void
-itest_wait_for(struct itest *t, struct itest_wait *w, int timeout_ms)
+itest_wait_for(struct itest *t, struct wait_call *w, int timeout_ms)
 {
 	wait_http_until(t->http, &w->done, timeout_ms);
-}
-
-static void
-itest_wait_free(struct itest_wait *w)
-{
-	api_result_free(&w->res);
-	strbuf_free(&w->data);
 }
 
 static char *
@@ -189,30 +146,30 @@ test_list_and_query(void **state)
 		"@workflow_query_running.json",
 		"GET /api/workflow 200 application/json @workflow_list_page.json",
 	};
-	struct itest_wait w = { 0 };
+	struct wait_call w = { 0 };
 	struct api_list_query q = { .limit = 50, .all_users = true };
 
 	itest_start(t, routes, 3);
 	strv_push(&q.statuses, "RUNNING");
 	strv_push(&q.statuses, "FAILED");
 	strv_push(&q.pools, "gb200 prod");
-	api_list(t->api, &q, itest_cb(&w));
+	api_list(t->api, &q, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_OK);
 	assert_int_equal(w.res.list.n_rows, 3);
 	assert_true(w.res.list.more_entries);
-	itest_wait_free(&w);
+	wait_call_free(&w);
 	strv_free(&q.statuses);
 	strv_free(&q.pools);
 
 	memset(&w, 0, sizeof(w));
-	api_query(t->api, "llm-finetune-17", true, false, itest_cb(&w));
+	api_query(t->api, "llm-finetune-17", true, false, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_OK);
 	assert_string_equal(w.res.workflow.name, "llm-finetune-17");
 	assert_int_equal(w.res.workflow.status, OSMO_RUNNING);
 	assert_int_equal(w.res.workflow.n_groups, 3);
-	itest_wait_free(&w);
+	wait_call_free(&w);
 
 	char *log = itest_requests(t);
 
@@ -238,60 +195,60 @@ test_actions(void **state)
 		"GET /api/workflow/wf-1/spec 200 text/plain inline:version:2",
 		"GET /api/workflow/wf-1/error_logs 200 text/plain inline:OOM",
 	};
-	struct itest_wait w = { 0 };
+	struct wait_call w = { 0 };
 	struct strv vars = { 0 };
 
 	itest_start(t, routes, 6);
-	api_cancel(t->api, "wf-1", true, "wrong lr & restart", itest_cb(&w));
+	api_cancel(t->api, "wf-1", true, "wrong lr & restart", wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_OK);
 	assert_string_equal(w.res.name, "llm-finetune-17");
-	itest_wait_free(&w);
+	wait_call_free(&w);
 
 	memset(&w, 0, sizeof(w));
-	api_restart(t->api, "p1", "wf-1", itest_cb(&w));
+	api_restart(t->api, "p1", "wf-1", wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_OK);
 	assert_string_equal(w.res.submit.name, "llm-finetune-18");
-	itest_wait_free(&w);
+	wait_call_free(&w);
 
 	memset(&w, 0, sizeof(w));
 	api_submit(
 	        t->api,
 	        &(struct api_submit_opts){ .pool = "p1", .workflow_id = "wf-1", .priority = "LOW" },
-	        itest_cb(&w));
+	        wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_OK);
-	itest_wait_free(&w);
+	wait_call_free(&w);
 
 	memset(&w, 0, sizeof(w));
 	strv_push(&vars, "epochs=3");
 	api_submit(t->api,
 	           &(struct api_submit_opts){
 	                   .pool = "p1", .yaml = "workflow:\n  name: x\n", .set_variables = &vars },
-	           itest_cb(&w));
+	           wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_OK);
-	itest_wait_free(&w);
+	wait_call_free(&w);
 	strv_free(&vars);
 
 	memset(&w, 0, sizeof(w));
-	api_version(t->api, itest_cb(&w));
+	api_version(t->api, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_string_equal(w.res.version.major, "6");
-	itest_wait_free(&w);
+	wait_call_free(&w);
 
 	memset(&w, 0, sizeof(w));
-	api_spec(t->api, "wf-1", false, itest_cb(&w));
+	api_spec(t->api, "wf-1", false, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_string_equal(w.res.text, "version:2");
-	itest_wait_free(&w);
+	wait_call_free(&w);
 
 	memset(&w, 0, sizeof(w));
-	api_error_logs(t->api, "wf-1", "trainer", 1, itest_cb(&w));
+	api_error_logs(t->api, "wf-1", "trainer", 1, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_string_equal(w.res.text, "OOM");
-	itest_wait_free(&w);
+	wait_call_free(&w);
 
 	char *log = itest_requests(t);
 
@@ -350,9 +307,9 @@ test_errors(void **state)
 
 	itest_start(t, routes, sizeof(routes) / sizeof(routes[0]));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct itest_wait w = { 0 };
+		struct wait_call w = { 0 };
 
-		api_query(t->api, cases[i].wf, false, false, itest_cb(&w));
+		api_query(t->api, cases[i].wf, false, false, wait_call_cb(&w));
 		itest_wait_for(t, &w, 10000);
 		if (w.res.err.kind != cases[i].kind)
 			fail_msg("%s: kind %d, message '%s'", cases[i].wf, w.res.err.kind,
@@ -365,7 +322,7 @@ test_errors(void **state)
 			         cases[i].text);
 		for (const char *p = w.res.err.message; *p; p++)
 			assert_true((unsigned char)*p >= 0x20);
-		itest_wait_free(&w);
+		wait_call_free(&w);
 	}
 }
 
@@ -373,18 +330,18 @@ static void
 test_unreachable(void **state)
 {
 	struct itest *t = *state;
-	struct itest_wait w = { 0 };
+	struct wait_call w = { 0 };
 
 	(void)state;
 	t->http = http_new(API_USER_AGENT);
 	auth_init_dev(&t->auth, NULL);
 	/* Port 1 on loopback: nothing listens there, so the connection is refused at once. */
 	t->api = api_new("http://127.0.0.1:1", &t->auth, t->http);
-	api_query(t->api, "wf-1", false, false, itest_cb(&w));
+	api_query(t->api, "wf-1", false, false, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_ERR_TRANSPORT);
 	assert_non_null(strstr(w.res.err.message, "GET /api/workflow/wf-1"));
-	itest_wait_free(&w);
+	wait_call_free(&w);
 }
 
 /* A JWT whose payload is {"exp": exp} (signature not checked by clients). */
@@ -450,17 +407,17 @@ test_token_refresh(void **state)
 		"GET /api/workflow/wf-1 401 text/plain inline:Jwt_is_expired times=1",
 		"GET /api/workflow/wf-1 200 application/json @workflow_query_small.json",
 	};
-	struct itest_wait w = { 0 };
+	struct wait_call w = { 0 };
 
 	t->login_token = expired;
 	itest_start(t, routes, 3);
 
 	/* Expired: refreshed before the call; then a 401 triggers one more refresh and a retry. */
-	api_query(t->api, "wf-1", false, false, itest_cb(&w));
+	api_query(t->api, "wf-1", false, false, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_OK);
 	assert_string_equal(w.res.workflow.name, "ddp-smoke-3");
-	itest_wait_free(&w);
+	wait_call_free(&w);
 
 	char *log = itest_requests(t);
 	char *bearer = xasprintf("authorization=Bearer %s", fresh);
@@ -499,13 +456,13 @@ test_refresh_failure(void **state)
 	static const char *const routes[] = {
 		"POST /api/auth/jwt/access_token 403 text/plain inline:access_denied",
 	};
-	struct itest_wait w1 = { 0 }, w2 = { 0 };
+	struct wait_call w1 = { 0 }, w2 = { 0 };
 
 	t->login_token = expired;
 	itest_start(t, routes, 1);
 	/* Two calls wait behind one refresh; both fail with its error, and no token leaks. */
-	api_query(t->api, "wf-1", false, false, itest_cb(&w1));
-	api_query(t->api, "wf-2", false, false, itest_cb(&w2));
+	api_query(t->api, "wf-1", false, false, wait_call_cb(&w1));
+	api_query(t->api, "wf-2", false, false, wait_call_cb(&w2));
 	itest_wait_for(t, &w1, 10000);
 	itest_wait_for(t, &w2, 10000);
 	assert_int_equal(w1.res.err.kind, API_ERR_AUTH);
@@ -522,8 +479,8 @@ test_refresh_failure(void **state)
 	assert_int_equal(refreshes, 1);
 	assert_null(strstr(log, "GET /api/workflow"));
 	free(log);
-	itest_wait_free(&w1);
-	itest_wait_free(&w2);
+	wait_call_free(&w1);
+	wait_call_free(&w2);
 	free(expired);
 }
 
@@ -538,7 +495,7 @@ test_log_stream_reconnect(void **state)
 		"stream=5",
 	};
 	struct log_tail tail;
-	struct itest_wait w = { 0 };
+	struct wait_call w = { 0 };
 	struct api_stream_opts o = { .what = API_STREAM_LOGS,
 		                     .workflow_id = "llm-finetune-17",
 		                     .retry_id = -1,
@@ -549,7 +506,7 @@ test_log_stream_reconnect(void **state)
 	itest_start(t, routes, 2);
 	log_tail_init(&tail, 100);
 	w.tail = &tail;
-	api_stream(t->api, &o, itest_cb(&w));
+	api_stream(t->api, &o, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	/* The first connection is cut mid-body: a transport error, some lines kept. */
 	assert_int_equal(w.res.err.kind, API_ERR_TRANSPORT);
@@ -559,7 +516,7 @@ test_log_stream_reconnect(void **state)
 	api_result_free(&w.res);
 	w.done = false;
 	log_tail_reconnect(&tail);
-	api_stream(t->api, &o, itest_cb(&w));
+	api_stream(t->api, &o, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_OK);
 	log_tail_finish(&tail);
@@ -573,7 +530,7 @@ test_log_stream_reconnect(void **state)
 	assert_int_equal(tail.gaps, 0);
 	strbuf_free(&got);
 	log_tail_free(&tail);
-	itest_wait_free(&w);
+	wait_call_free(&w);
 	free(want);
 	free(want_path);
 }
@@ -585,7 +542,7 @@ test_stream_idle_cut(void **state)
 	static const char *const routes[] = {
 		"GET /api/workflow/wf-1/events 200 text/plain - hold",
 	};
-	struct itest_wait w = { 0 };
+	struct wait_call w = { 0 };
 	struct api_stream_opts o = { .what = API_STREAM_EVENTS,
 		                     .workflow_id = "wf-1",
 		                     .task = "trainer",
@@ -593,10 +550,10 @@ test_stream_idle_cut(void **state)
 		                     .idle_timeout_s = 1 };
 
 	itest_start(t, routes, 1);
-	api_stream(t->api, &o, itest_cb(&w));
+	api_stream(t->api, &o, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_ERR_TIMEOUT);
-	itest_wait_free(&w);
+	wait_call_free(&w);
 
 	char *log = itest_requests(t);
 
@@ -613,28 +570,28 @@ test_concurrent_requests(void **state)
 		"delay=200",
 		"GET /api/workflow/fast-1 200 application/json @workflow_query_failed_evicted.json",
 	};
-	struct itest_wait w[8] = { 0 };
+	struct wait_call w[8] = { 0 };
 
 	itest_start(t, routes, 2);
 	for (int i = 0; i < 8; i++)
-		api_query(t->api, i % 2 ? "fast-1" : "slow-1", false, false, itest_cb(&w[i]));
+		api_query(t->api, i % 2 ? "fast-1" : "slow-1", false, false, wait_call_cb(&w[i]));
 	for (int i = 0; i < 8; i++) {
 		itest_wait_for(t, &w[i], 10000);
 		assert_int_equal(w[i].res.err.kind, API_OK);
 		assert_string_equal(w[i].res.workflow.name,
 		                    i % 2 ? "llm-finetune-16" : "ddp-smoke-3");
-		itest_wait_free(&w[i]);
+		wait_call_free(&w[i]);
 	}
 	/* An aborted call never reports back. */
-	struct itest_wait gone = { 0 }, last = { 0 };
-	unsigned long id = api_query(t->api, "slow-1", false, false, itest_cb(&gone));
+	struct wait_call gone = { 0 }, last = { 0 };
+	unsigned long id = api_query(t->api, "slow-1", false, false, wait_call_cb(&gone));
 
 	api_abort(t->api, id);
-	api_query(t->api, "slow-1", false, false, itest_cb(&last));
+	api_query(t->api, "slow-1", false, false, wait_call_cb(&last));
 	itest_wait_for(t, &last, 10000);
 	assert_false(gone.done);
 	assert_int_equal(api_pending(t->api), 0);
-	itest_wait_free(&last);
+	wait_call_free(&last);
 }
 
 int

@@ -39,12 +39,6 @@ struct etest {
 };
 
 /* One call's outcome, copied out of the client's callbacks. */
-struct etest_call {
-	struct api_result res;
-	bool done;
-	struct strbuf data; /* stream bytes */
-};
-
 /* An example that must end COMPLETED, with its workflow name and task count. */
 struct etest_example {
 	const char *file;
@@ -188,17 +182,13 @@ static int
 etest_teardown(void **state)
 {
 	struct etest *t = *state;
-	char *cmd = xasprintf("rm -rf '%s'", t->dir);
-
 	api_free(t->api);
 	http_free(t->http);
 	auth_free(&t->auth);
 	if (t->server.pid > 0)
 		proc_stop(&t->server, 5000);
 	etest_kill_leftovers(t);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", t->dir);
-	free(cmd);
+	proc_remove_tree(t->dir);
 	free(t->state);
 	free(t);
 	return 0;
@@ -265,41 +255,17 @@ etest_write(const struct etest *t, const char *name, const char *text)
 
 /* ------------------------------------------------------------------ the client's loop */
 
-static void
-etest_done(void *ctx, struct api_result *res)
-{
-	struct etest_call *c = ctx;
-
-	c->res = *res;
-	c->done = true;
-}
-
-static void
-etest_data(void *ctx, const char *bytes, size_t n)
-{
-	struct etest_call *c = ctx;
-
-	strbuf_add(&c->data, bytes, n);
-}
-
 /* Clears c and hands its callbacks to one api call. */
 static struct api_callbacks
-etest_cb(struct etest_call *c)
+etest_cb(struct wait_call *c)
 {
 	memset(c, 0, sizeof(*c));
-	return (struct api_callbacks){ .done = etest_done, .data = etest_data, .ctx = c };
-}
-
-static void
-etest_call_free(struct etest_call *c)
-{
-	api_result_free(&c->res);
-	strbuf_free(&c->data);
+	return wait_call_cb(c);
 }
 
 /* Runs the client's loop until c is done and fails with the call's own message unless ok. */
 static void
-etest_finish(struct etest *t, struct etest_call *c, bool want_ok)
+etest_finish(struct etest *t, struct wait_call *c, bool want_ok)
 {
 	wait_http_until(t->http, &c->done, ETEST_CALL_MS);
 	if (want_ok && c->res.err.kind != API_OK)
@@ -332,14 +298,14 @@ static char *
 etest_submit(struct etest *t, const char *yaml, const char *workflow_id)
 {
 	struct api_submit_opts o = { .pool = "default", .yaml = yaml, .workflow_id = workflow_id };
-	struct etest_call c;
+	struct wait_call c;
 	char *id;
 
 	api_submit(t->api, &o, etest_cb(&c));
 	etest_finish(t, &c, true);
 	assert_non_null(c.res.submit.name);
 	id = xstrdup(c.res.submit.name);
-	etest_call_free(&c);
+	wait_call_free(&c);
 	return id;
 }
 
@@ -347,13 +313,13 @@ etest_submit(struct etest *t, const char *yaml, const char *workflow_id)
 static void
 etest_query(struct etest *t, const char *id, bool verbose, struct osmo_workflow *out)
 {
-	struct etest_call c;
+	struct wait_call c;
 
 	api_query(t->api, id, verbose, false, etest_cb(&c));
 	etest_finish(t, &c, true);
 	*out = c.res.workflow;
 	memset(&c.res.workflow, 0, sizeof(c.res.workflow));
-	etest_call_free(&c);
+	wait_call_free(&c);
 }
 
 /* Polls the workflow (verbose: every retry) until it is no longer alive. */
@@ -426,13 +392,13 @@ etest_stream(struct etest *t, enum api_stream_kind what, const char *id, const c
 		                     .retry_id = retry,
 		                     .last_n_lines = last_n,
 		                     .idle_timeout_s = 10 };
-	struct etest_call c;
+	struct wait_call c;
 	char *text;
 
 	api_stream(t->api, &o, etest_cb(&c));
 	etest_finish(t, &c, true);
 	text = strbuf_detach(&c.data);
-	etest_call_free(&c);
+	wait_call_free(&c);
 	return text;
 }
 
@@ -459,13 +425,13 @@ etest_logs(struct etest *t, const char *id, const char *task)
 static char *
 etest_spec_text(struct etest *t, const char *id, bool use_template)
 {
-	struct etest_call c;
+	struct wait_call c;
 	char *text;
 
 	api_spec(t->api, id, use_template, etest_cb(&c));
 	etest_finish(t, &c, true);
 	text = xstrdup(c.res.text ? c.res.text : "");
-	etest_call_free(&c);
+	wait_call_free(&c);
 	return text;
 }
 
@@ -585,7 +551,7 @@ etest_assert_all_completed(const struct osmo_workflow *wf, size_t ntasks)
 
 /* The error a failed call carried: HTTP status, OSMO code, and a piece of the message. */
 static void
-etest_assert_error(const struct etest_call *c, long status, const char *code, const char *text)
+etest_assert_error(const struct wait_call *c, long status, const char *code, const char *text)
 {
 	assert_int_equal(c->res.err.kind, API_ERR_HTTP);
 	assert_int_equal(c->res.err.http_status, status);
@@ -1017,7 +983,7 @@ test_queue_timeout(void **state)
 	                              "    image: ubuntu:24.04\n"
 	                              "    command: [\"sh\", \"-c\", \"echo should not run\"]\n";
 	struct osmo_workflow wf;
-	struct etest_call c;
+	struct wait_call c;
 	char *hog_id = etest_submit(t, hog, NULL);
 	char *id;
 
@@ -1037,7 +1003,7 @@ test_queue_timeout(void **state)
 	osmo_workflow_free(&wf);
 	api_cancel(t->api, hog_id, false, NULL, etest_cb(&c));
 	etest_finish(t, &c, true);
-	etest_call_free(&c);
+	wait_call_free(&c);
 	etest_wait_end(t, hog_id, ETEST_END_MS, &wf);
 	etest_assert_gone(t, "hog");
 	osmo_workflow_free(&wf);
@@ -1065,14 +1031,14 @@ test_cancel(void **state)
 	                           "      wait\n");
 	char *id = etest_submit(t, spec, NULL);
 	struct osmo_workflow wf;
-	struct etest_call c;
+	struct wait_call c;
 	const struct osmo_task *tk;
 
 	etest_wait_pid(t, "cancel");
 	api_cancel(t->api, id, false, "wrong lr", etest_cb(&c));
 	etest_finish(t, &c, true);
 	assert_string_equal(c.res.name, id);
-	etest_call_free(&c);
+	wait_call_free(&c);
 	etest_wait_end(t, id, ETEST_END_MS, &wf);
 	etest_assert_status(id, wf.status, OSMO_FAILED_CANCELED);
 	assert_non_null(wf.cancelled_by);
@@ -1088,7 +1054,7 @@ test_cancel(void **state)
 	api_cancel(t->api, id, false, NULL, etest_cb(&c));
 	etest_finish(t, &c, false);
 	etest_assert_error(&c, 400, "USER", "already finished");
-	etest_call_free(&c);
+	wait_call_free(&c);
 	free(id);
 	free(spec);
 }
@@ -1125,7 +1091,7 @@ test_restart_failed(void **state)
 	                           "    image: ubuntu:24.04\n"
 	                           "    command: [\"sh\", \"-c\", \"echo side ran\"]\n");
 	struct osmo_workflow wf;
-	struct etest_call c;
+	struct wait_call c;
 	char *id = etest_run(t, spec, &wf);
 	char *log;
 
@@ -1140,7 +1106,7 @@ test_restart_failed(void **state)
 	api_restart(t->api, "default", id, etest_cb(&c));
 	etest_finish(t, &c, true);
 	assert_string_equal(c.res.submit.name, "rerun-2");
-	etest_call_free(&c);
+	wait_call_free(&c);
 	etest_wait_end(t, "rerun-2", ETEST_END_MS, &wf);
 	etest_assert_status("rerun-2", wf.status, OSMO_COMPLETED);
 	assert_non_null(wf.parent_name);
@@ -1164,7 +1130,7 @@ test_restart_failed(void **state)
 	api_restart(t->api, "default", "rerun-2", etest_cb(&c));
 	etest_finish(t, &c, false);
 	etest_assert_error(&c, 400, "SUBMISSION", "FAILED");
-	etest_call_free(&c);
+	wait_call_free(&c);
 	free(id);
 	free(spec);
 }
@@ -1386,7 +1352,7 @@ test_state_survives_sigterm(void **state)
 	                           "      sleep 20\n");
 	struct api_list_query q = { .all_users = true };
 	struct osmo_workflow wf;
-	struct etest_call c;
+	struct wait_call c;
 	char *id = etest_run(t, keep, &wf);
 	char *busy_id = etest_submit(t, busy, NULL);
 	char *log, *spec;
@@ -1403,7 +1369,7 @@ test_state_survives_sigterm(void **state)
 	etest_finish(t, &c, true);
 	assert_true(etest_listed(&c.res.list, id));
 	assert_true(etest_listed(&c.res.list, busy_id));
-	etest_call_free(&c);
+	wait_call_free(&c);
 	etest_query(t, id, true, &wf);
 	etest_assert_all_completed(&wf, 1);
 	osmo_workflow_free(&wf);
@@ -1492,7 +1458,7 @@ test_logs_follow_running_task(void **state)
 	int64_t deadline = clock_mono_ms() + ETEST_END_MS;
 	int64_t first = 0, last = 0, end;
 	struct osmo_workflow wf;
-	struct etest_call c;
+	struct wait_call c;
 
 	api_stream(t->api, &o, etest_cb(&c));
 	while (!c.done) {
@@ -1515,7 +1481,7 @@ test_logs_follow_running_task(void **state)
 		etest_assert_log(c.data.buf, re);
 		free(re);
 	}
-	etest_call_free(&c);
+	wait_call_free(&c);
 	/* The stream ended because the workflow did. */
 	etest_query(t, id, false, &wf);
 	etest_assert_status(id, wf.status, OSMO_COMPLETED);
@@ -1533,7 +1499,7 @@ test_logs_tail_and_unknown_task(void **state)
 	char *all = etest_logs(t, id, "tick");
 	char *tail = etest_stream(t, API_STREAM_LOGS, id, "tick", -1, 2);
 	char *want, *msg;
-	struct etest_call c;
+	struct wait_call c;
 
 	etest_assert_all_completed(&wf, 1);
 	osmo_workflow_free(&wf);
@@ -1545,7 +1511,7 @@ test_logs_tail_and_unknown_task(void **state)
 	etest_finish(t, &c, false);
 	msg = xasprintf("Task nope of workflow %s is not found.", id);
 	etest_assert_error(&c, 400, "DATABASE", msg);
-	etest_call_free(&c);
+	wait_call_free(&c);
 	free(msg);
 	free(want);
 	free(tail);
@@ -1565,7 +1531,7 @@ test_error_logs_and_events(void **state)
 	                           "    command: [\"sh\", \"-c\", \"echo warming up; echo 'fatal: "
 	                           "disk on fire' >&2; exit 2\"]\n";
 	struct osmo_workflow wf;
-	struct etest_call c;
+	struct wait_call c;
 	char *id = etest_run(t, spec, &wf);
 	char *events;
 
@@ -1577,13 +1543,13 @@ test_error_logs_and_events(void **state)
 	assert_non_null(c.res.text);
 	if (!strstr(c.res.text, "fatal: disk on fire"))
 		fail_msg("error logs lack the task's last line:\n%s", c.res.text);
-	etest_call_free(&c);
+	wait_call_free(&c);
 	/* Without a task: the service's hint, then each retry's error_logs URL. */
 	api_error_logs(t->api, id, NULL, -1, etest_cb(&c));
 	etest_finish(t, &c, true);
 	assert_true(str_starts_with(c.res.text, "Specify task for error logs.\n\n{"));
 	assert_non_null(strstr(c.res.text, "\"boom retry-0\": \"http://127.0.0.1:"));
-	etest_call_free(&c);
+	wait_call_free(&c);
 	/* Events: "<ts> [task] Type: STATUS...", the time as Python prints a UTC datetime. */
 	events = etest_stream(t, API_STREAM_EVENTS, id, NULL, -1, 0);
 	etest_assert_line(events, ETEST_EVT_TS "\\[boom\\] [A-Za-z]+: RUNNING$");

@@ -44,11 +44,6 @@ struct ftest_reply {
 	struct api_error err;
 };
 
-struct ftest_wait {
-	struct api_result res;
-	bool done;
-};
-
 /* A spec the server must refuse, and a word its message must hold. */
 struct ftest_bad_spec {
 	const char *name; /* the workflow name in the spec, NULL when it has none */
@@ -58,7 +53,7 @@ struct ftest_bad_spec {
 
 /* One slot of the burst's window of submissions in flight. */
 struct ftest_burst_slot {
-	struct ftest_wait w;
+	struct wait_call w;
 	bool busy;
 };
 
@@ -109,7 +104,6 @@ static int
 ftest_teardown(void **state)
 {
 	struct ftest *t = *state;
-	char *cmd = xasprintf("rm -rf '%s'", t->dir);
 	int rc = 0;
 
 	if (t->server.pid > 0)
@@ -117,9 +111,7 @@ ftest_teardown(void **state)
 	api_free(t->api);
 	http_free(t->http);
 	auth_free(&t->auth);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", t->dir);
-	free(cmd);
+	proc_remove_tree(t->dir);
 	free(t->state);
 	free(t);
 	assert_int_equal(rc, 0);
@@ -290,16 +282,7 @@ ftest_expect_refused(struct ftest *t, const struct ftest_bad_spec *bad)
 }
 
 static void
-ftest_wait_done_cb(void *ctx, struct api_result *res)
-{
-	struct ftest_wait *w = ctx;
-
-	w->res = *res;
-	w->done = true;
-}
-
-static void
-ftest_api_wait(struct ftest *t, struct ftest_wait *w)
+ftest_api_wait(struct ftest *t, struct wait_call *w)
 {
 	wait_http_until(t->http, &w->done, FTEST_TIMEOUT_MS + 2000);
 	if (w->res.err.kind != API_OK)
@@ -312,10 +295,10 @@ static char *
 ftest_submit(struct ftest *t, const char *yaml)
 {
 	struct api_submit_opts o = { .pool = "default", .yaml = yaml };
-	struct ftest_wait w = { 0 };
+	struct wait_call w = { 0 };
 	char *id;
 
-	api_submit(t->api, &o, (struct api_callbacks){ .done = ftest_wait_done_cb, .ctx = &w });
+	api_submit(t->api, &o, wait_call_cb(&w));
 	ftest_api_wait(t, &w);
 	assert_non_null(w.res.submit.name);
 	id = xstrdup(w.res.submit.name);
@@ -327,10 +310,9 @@ ftest_submit(struct ftest *t, const char *yaml)
 static void
 ftest_query(struct ftest *t, const char *id, bool verbose, struct osmo_workflow *wf)
 {
-	struct ftest_wait w = { 0 };
+	struct wait_call w = { 0 };
 
-	api_query(t->api, id, verbose, false,
-	          (struct api_callbacks){ .done = ftest_wait_done_cb, .ctx = &w });
+	api_query(t->api, id, verbose, false, wait_call_cb(&w));
 	ftest_api_wait(t, &w);
 	*wf = w.res.workflow;
 	memset(&w.res.workflow, 0, sizeof(w.res.workflow));
@@ -449,11 +431,11 @@ ftest_list(struct ftest *t, const char *name, const char *const *statuses, int o
 	struct api_list_query q = {
 		.all_pools = true, .name = name, .offset = offset, .limit = limit
 	};
-	struct ftest_wait w = { 0 };
+	struct wait_call w = { 0 };
 
 	for (size_t i = 0; statuses && statuses[i]; i++)
 		strv_push(&q.statuses, statuses[i]);
-	api_list(t->api, &q, (struct api_callbacks){ .done = ftest_wait_done_cb, .ctx = &w });
+	api_list(t->api, &q, wait_call_cb(&w));
 	ftest_api_wait(t, &w);
 	*out = w.res.list;
 	memset(&w.res.list, 0, sizeof(w.res.list));
@@ -633,7 +615,7 @@ test_bad_specs(void **state)
 	                           "  greeting: hi-there\n";
 	struct api_submit_opts o = { .pool = "default", .yaml = good };
 	struct osmo_workflow_list l;
-	struct ftest_wait w = { 0 };
+	struct wait_call w = { 0 };
 
 	for (size_t i = 0; i < ARRAY_SIZE(ftest_bad_specs); i++)
 		ftest_expect_refused(t, &ftest_bad_specs[i]);
@@ -656,7 +638,7 @@ test_bad_specs(void **state)
 	osmo_workflow_list_free(&l);
 
 	o.validation_only = true;
-	api_submit(t->api, &o, (struct api_callbacks){ .done = ftest_wait_done_cb, .ctx = &w });
+	api_submit(t->api, &o, wait_call_cb(&w));
 	ftest_api_wait(t, &w);
 	assert_string_equal(w.res.submit.name, "good");
 	assert_string_equal(w.res.submit.logs, "Workflow validation succeeded.");
@@ -666,7 +648,7 @@ test_bad_specs(void **state)
 	o.validation_only = false;
 	o.dry_run = true;
 	memset(&w, 0, sizeof(w));
-	api_submit(t->api, &o, (struct api_callbacks){ .done = ftest_wait_done_cb, .ctx = &w });
+	api_submit(t->api, &o, wait_call_cb(&w));
 	ftest_api_wait(t, &w);
 	assert_string_equal(w.res.submit.name, "good");
 	assert_null(w.res.submit.logs);
@@ -780,7 +762,7 @@ test_malformed_requests(void **state)
 
 /* What the burst learns about the server halfway through. */
 struct ftest_burst_probe {
-	struct ftest_wait version, running;
+	struct wait_call version, running;
 	int64_t sent_ms;
 	int64_t version_ms; /* how long GET /api/version took */
 	size_t running_rows;
@@ -795,11 +777,9 @@ ftest_burst_probe(struct ftest *t, struct ftest_burst_probe *p)
 
 	p->sent = true;
 	p->sent_ms = clock_mono_ms();
-	api_version(t->api,
-	            (struct api_callbacks){ .done = ftest_wait_done_cb, .ctx = &p->version });
+	api_version(t->api, wait_call_cb(&p->version));
 	strv_push(&q.statuses, "RUNNING");
-	api_list(t->api, &q,
-	         (struct api_callbacks){ .done = ftest_wait_done_cb, .ctx = &p->running });
+	api_list(t->api, &q, wait_call_cb(&p->running));
 	strv_free(&q.statuses);
 }
 
@@ -848,9 +828,7 @@ ftest_burst_submit(struct ftest *t, const char *yaml, char **ids, int64_t deadli
 				memset(&s->w, 0, sizeof(s->w));
 				s->busy = true;
 				sent++;
-				api_submit(t->api, &o,
-				           (struct api_callbacks){ .done = ftest_wait_done_cb,
-				                                   .ctx = &s->w });
+				api_submit(t->api, &o, wait_call_cb(&s->w));
 			}
 		}
 		if (!probe->sent && answered >= FTEST_BURST / 2)

@@ -40,11 +40,6 @@ struct stest_reply {
 	int64_t first_ms, last_ms;
 };
 
-struct stest_version_wait {
-	struct api_result res;
-	bool done;
-};
-
 static char *
 stest_bin(void)
 {
@@ -84,16 +79,12 @@ static int
 stest_teardown(void **state)
 {
 	struct stest *t = *state;
-	char *cmd = xasprintf("rm -rf '%s'", t->dir);
-
 	api_free(t->api);
 	http_free(t->http);
 	auth_free(&t->auth);
 	if (t->server.pid > 0)
 		assert_int_equal(proc_stop(&t->server, 5000), 0);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", t->dir);
-	free(cmd);
+	proc_remove_tree(t->dir);
 	free(t->state);
 	free(t);
 	return 0;
@@ -231,22 +222,13 @@ stest_wait_streams_gone(struct stest *t, int timeout_ms)
 }
 
 static void
-stest_version_done(void *ctx, struct api_result *res)
-{
-	struct stest_version_wait *w = ctx;
-
-	w->res = *res;
-	w->done = true;
-}
-
-static void
 test_version_through_api(void **state)
 {
 	struct stest *t = *state;
-	struct stest_version_wait w = { 0 };
+	struct wait_call w = { 0 };
 	struct stat st;
 
-	api_version(t->api, (struct api_callbacks){ .done = stest_version_done, .ctx = &w });
+	api_version(t->api, wait_call_cb(&w));
 	stest_wait_for(t, &w.done, STEST_TIMEOUT_MS);
 	assert_int_equal(w.res.err.kind, API_OK);
 	assert_string_equal(w.res.version.major, "6");

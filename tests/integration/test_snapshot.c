@@ -79,12 +79,8 @@ static int
 snap_teardown(void **state)
 {
 	struct snap *s = *state;
-	char *cmd = xasprintf("rm -rf '%s'", s->dir);
-
 	proc_stop(&s->server, 5000);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", s->dir);
-	free(cmd);
+	proc_remove_tree(s->dir);
 	free(s);
 	return 0;
 }

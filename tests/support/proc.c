@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -292,4 +293,15 @@ proc_build_dir(void)
 	const char *b = getenv("BUILD");
 
 	return b && *b ? b : "build";
+}
+
+int
+proc_remove_tree(const char *dir)
+{
+	char *const argv[] = { "/bin/rm", "-rf", "--", (char *)dir, NULL };
+
+	if (proc_run(argv, 30000, NULL, NULL) == 0)
+		return 0;
+	fprintf(stderr, "could not remove %s\n", dir);
+	return -1;
 }

@@ -33,6 +33,9 @@ int proc_stop(struct proc *p, int timeout_ms);
  */
 int proc_run(char *const argv[], int timeout_ms, char **out, char **err_out);
 
+/* rm -rf dir (a test's scratch directory); 0, or -1 after saying on stderr what was left. */
+int proc_remove_tree(const char *dir);
+
 /* $BUILD, or "build" when unset or empty. */
 const char *proc_build_dir(void);
 

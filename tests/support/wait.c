@@ -36,3 +36,35 @@ wait_http_until(struct http *h, const bool *done, int timeout_ms)
 	while (!*done)
 		wait_http_step(h, deadline);
 }
+
+static void
+wait_call_done(void *ctx, struct api_result *res)
+{
+	struct wait_call *c = ctx;
+
+	c->res = *res;
+	c->done = true;
+}
+
+static void
+wait_call_data(void *ctx, const char *bytes, size_t n)
+{
+	struct wait_call *c = ctx;
+
+	strbuf_add(&c->data, bytes, n);
+	if (c->tail)
+		log_tail_feed(c->tail, bytes, n);
+}
+
+struct api_callbacks
+wait_call_cb(struct wait_call *c)
+{
+	return (struct api_callbacks){ .done = wait_call_done, .data = wait_call_data, .ctx = c };
+}
+
+void
+wait_call_free(struct wait_call *c)
+{
+	api_result_free(&c->res);
+	strbuf_free(&c->data);
+}

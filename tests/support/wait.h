@@ -5,11 +5,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "api.h"
 #include "http.h"
+#include "log_tail.h"
+#include "util.h"
+
+/* One api call's outcome, filled in by the callbacks wait_call_cb() returns. */
+struct wait_call {
+	struct api_result res;
+	bool done;
+	struct strbuf data;    /* stream bytes */
+	struct log_tail *tail; /* fed the stream too, when set */
+};
 
 /* One round of the client's poll loop; fails the test once deadline (monotonic ms) passes. */
 void wait_http_step(struct http *h, int64_t deadline);
 /* Runs rounds until *done; fails the test after timeout_ms. */
 void wait_http_until(struct http *h, const bool *done, int timeout_ms);
+/* Callbacks that fill c (which the caller cleared, tail set if wanted). */
+struct api_callbacks wait_call_cb(struct wait_call *c);
+void wait_call_free(struct wait_call *c);
 
 #endif

@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "osmo_time.h"
 #include "server_loop.h"
+#include "proc.h"
 #include "util.h"
 
 #define TE_DEADLINE_MS 20000
@@ -23,14 +24,13 @@ struct te {
 	struct engine *engine;
 };
 
+/* An engine over t->dir's state (what a restarted osmo-local would load). */
 static void
-te_start(struct te *t, unsigned slots)
+te_open(struct te *t, unsigned slots)
 {
 	struct engine_config cfg = { 0 };
 	struct engine_error err = { 0 };
 
-	strlcpy_safe(t->dir, "/tmp/osmo-engine-test-XXXXXX", sizeof(t->dir));
-	assert_non_null(mkdtemp(t->dir));
 	t->loop = server_loop_new();
 	cfg.loop = t->loop;
 	cfg.state_dir = t->dir;
@@ -43,14 +43,19 @@ te_start(struct te *t, unsigned slots)
 }
 
 static void
+te_start(struct te *t, unsigned slots)
+{
+	strlcpy_safe(t->dir, "/tmp/osmo-engine-test-XXXXXX", sizeof(t->dir));
+	assert_non_null(mkdtemp(t->dir));
+	te_open(t, slots);
+}
+
+static void
 te_stop(struct te *t)
 {
-	char *cmd = xasprintf("rm -rf '%s'", t->dir);
-
 	engine_free(t->engine);
 	server_loop_free(t->loop);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(proc_remove_tree(t->dir), 0);
 }
 
 static char *
@@ -315,6 +320,43 @@ test_restart_reruns_failed_groups(void **state)
 	te_stop(&t);
 }
 
+/* A finished workflow loaded from the state can still be restarted (its spec is read then). */
+static void
+test_restart_after_reload(void **state)
+{
+	static const char spec[] = "workflow:\n"
+	                           "  name: later\n"
+	                           "  tasks:\n"
+	                           "  - name: ok\n"
+	                           "    image: x\n"
+	                           "    command: [true]\n"
+	                           "  - name: bad\n"
+	                           "    image: x\n"
+	                           "    command: [false]\n";
+	struct te t;
+	struct engine_submitted out;
+	struct engine_error err = { 0 };
+	char *id;
+	const struct eng_workflow *wf;
+
+	(void)state;
+	te_start(&t, 0);
+	id = te_submit(&t, spec);
+	assert_int_equal(te_wait(&t, id)->status, OSMO_FAILED);
+	engine_free(t.engine);
+	server_loop_free(t.loop);
+	te_open(&t, 0);
+	assert_int_equal(engine_find(t.engine, id)->status, OSMO_FAILED);
+	assert_int_equal(engine_restart(t.engine, id, NULL, "alice", &out, &err), 0);
+	wf = te_wait(&t, out.name);
+	assert_int_equal(wf->n_groups, 1);
+	assert_string_equal(wf->groups[0].name, "bad-group");
+	assert_int_equal(wf->status, OSMO_FAILED);
+	engine_submitted_free(&out);
+	free(id);
+	te_stop(&t);
+}
+
 /* Fields that cannot apply here are accepted and said, not dropped silently. */
 static void
 test_local_field_warnings(void **state)
@@ -353,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_queue_timeout_and_cancel),
 		cmocka_unit_test(test_restart_reruns_failed_groups),
 		cmocka_unit_test(test_local_field_warnings),
+		cmocka_unit_test(test_restart_after_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
