@@ -26,11 +26,22 @@
 	_(RESUBMIT, "resubmit the workflow's spec as a new workflow (asks first)") \
 	_(RESTART, "restart a failed workflow's failed groups (asks first)")       \
 	_(ALL_USERS, "list: your workflows / everyone's")                          \
+	_(SORT_NAME, "list: sort by name (again: reverse)")                        \
+	_(SORT_STATUS, "list: sort by status (again: reverse)")                    \
+	_(SORT_AGE, "list: sort by submit time (again: reverse)")                  \
+	_(SORT_DURATION, "list: sort by duration (again: reverse)")                \
+	_(SORT_USER, "list: sort by user (again: reverse)")                        \
+	_(SORT_POOL, "list: sort by pool (again: reverse)")                        \
+	_(SHOW_ALL, "list: every status")                                          \
+	_(SHOW_RUNNING, "list: only running workflows")                            \
+	_(SHOW_WAITING, "list: only pending and waiting workflows")                \
+	_(SHOW_FAILED, "list: only failed workflows (every FAILED_*)")             \
+	_(SHOW_COMPLETED, "list: only completed workflows")                        \
 	_(COPY_URL, "copy the workflow's overview URL (OSC 52)")                   \
 	_(FOLLOW, "logs: follow on/off")                                           \
 	_(WRAP, "logs: wrap long lines")                                           \
 	_(TIMESTAMPS, "logs: show/hide timestamps")                                \
-	_(SEARCH, "search (list: by name; logs: text)")                            \
+	_(SEARCH, "list: filter (name, status:S, pool:P, user:U); logs: search")   \
 	_(NEXT, "next match")                                                      \
 	_(PREV, "previous match")                                                  \
 	_(FILTER, "logs: only matching lines")                                     \

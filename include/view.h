@@ -15,6 +15,7 @@ struct render_ctx {
 	bool select;        /* interactive: highlight row `selected` (0-based) */
 	int selected;
 	int top; /* the first row shown (the caller keeps selected in view) */
+	const char *note; /* the list's filter and order, shown in its title; NULL or "" for none */
 };
 
 /* One selectable row of the workflow view: a group, or one of its tasks (task -1: the group). */
@@ -29,6 +30,9 @@ void view_workflows_render(const struct render_ctx *rc, const struct osmo_workfl
 /* One workflow: header, then each group (in DAG order) with its tasks. */
 void view_workflow_render(const struct render_ctx *rc, const struct osmo_workflow *wf,
                           struct canvas *c);
+/* The table's header and one group's rows (its group row, then its tasks) in rows rows at row. */
+void view_workflow_group_tasks(const struct render_ctx *rc, const struct osmo_workflow *wf,
+                               size_t group, struct canvas *c, int row, int rows);
 /* Groups in DAG order (upstream first, then by name); returns an array of indices. */
 size_t *view_group_order(const struct osmo_workflow *wf);
 /* The workflow view's rows in order (caller frees); *n gets how many. */

@@ -13,6 +13,7 @@
 #include "api.h"
 #include "canvas.h"
 #include "dag.h"
+#include "filter.h"
 #include "format.h"
 #include "keymap.h"
 #include "log_tail.h"
@@ -26,11 +27,15 @@
 #define APP_MAX_FDS    64
 #define APP_LOG_RING   20000 /* lines kept per log view; a reconnect asks for fewer */
 #define APP_MSG_MS     6000  /* how long a status message stays */
-#define APP_LIST_LIMIT 200
+#define APP_LIST_PAGE  200  /* rows asked for at first and added per page */
+#define APP_LIST_MAX   1000 /* the service refuses larger pages */
 
 enum app_view { APP_LIST, APP_WORKFLOW, APP_LOGS, APP_HELP };
 enum app_dialog { APP_DLG_NONE, APP_DLG_CANCEL, APP_DLG_RESUBMIT, APP_DLG_RESTART, APP_DLG_SEARCH };
 enum app_log_kind { APP_LOG_LOGS, APP_LOG_EVENTS, APP_LOG_ERRORS };
+
+/* What resubmit offers; the service's names. */
+static const char *const app_priorities[] = { "NORMAL", "HIGH", "LOW" };
 
 static const unsigned app_view_bits[] = {
 	[APP_LIST] = KEYMAP_IN_LIST,
@@ -55,7 +60,9 @@ struct app {
 	struct sync_item list_sync;
 	unsigned long list_req;
 	int list_sel, list_top;
-	char *name_filter;
+	int list_limit;
+	bool list_growing; /* a bigger page is on its way */
+	struct filter filter;
 
 	char *wf_id;
 	struct osmo_workflow wf;
@@ -79,6 +86,7 @@ struct app {
 	enum app_dialog dlg;
 	struct strbuf input;
 	bool force;
+	int priority; /* resubmit: index into app_priorities */
 	unsigned long action_req;
 
 	char *msg;
@@ -118,6 +126,23 @@ app_set_err(struct app *a, const struct api_error *err)
 {
 	free(a->err);
 	a->err = err ? xstrdup(err->message) : NULL;
+	a->dirty = true;
+}
+
+/* The wall clock views show ages against. */
+static int64_t
+app_now(const struct app *a)
+{
+	return a->o->at_ms ? a->o->at_ms : clock_wall_ms();
+}
+
+/* The list's terms changed: start over from the first page. */
+static void
+app_list_changed(struct app *a)
+{
+	a->list_sel = a->list_top = 0;
+	a->list_limit = APP_LIST_PAGE;
+	sync_kick(&a->list_sync);
 	a->dirty = true;
 }
 
@@ -207,6 +232,7 @@ app_list_done(void *ctx, struct api_result *res)
 	int64_t now = clock_mono_ms();
 
 	a->list_req = 0;
+	a->list_growing = false;
 	if (res->err.kind != API_OK) {
 		sync_failed(&a->list_sync, &sync_default_policy, now, (uint32_t)rand());
 		app_set_err(a, &res->err);
@@ -222,6 +248,7 @@ app_list_done(void *ctx, struct api_result *res)
 		a->list = res->list;
 		memset(&res->list, 0, sizeof(res->list));
 		a->have_list = true;
+		filter_apply(&a->filter, &a->list, app_now(a));
 		/* A list with live workflows refreshes at a live workflow's pace. */
 		sync_succeeded(&a->list_sync, &sync_default_policy, now,
 		               alive ? SYNC_RUNNING : SYNC_LIST, changed);
@@ -236,18 +263,15 @@ app_list_done(void *ctx, struct api_result *res)
 static void
 app_poll_list(struct app *a)
 {
-	struct api_list_query q = { .all_users = a->all_users, .limit = APP_LIST_LIMIT };
+	struct api_list_query q = { .all_users = a->all_users, .limit = a->list_limit };
 	struct api_callbacks cb = { .done = app_list_done, .ctx = a };
 
-	if (a->o->pool)
-		strv_push(&q.pools, a->o->pool);
-	for (size_t i = 0; a->o->statuses && i < a->o->statuses->n; i++)
-		strv_push(&q.statuses, a->o->statuses->v[i]);
-	q.name = a->name_filter;
+	filter_query(&a->filter, &q);
 	sync_begin(&a->list_sync, clock_mono_ms());
 	a->list_req = api_list(a->s->api, &q, cb);
 	strv_free(&q.pools);
 	strv_free(&q.statuses);
+	strv_free(&q.users);
 }
 
 static void
@@ -398,6 +422,20 @@ app_target(const struct app *a)
 	return a->wf_id;
 }
 
+/* The selected workflow's pool (or priority), wherever it is selected. */
+static const char *
+app_target_field(const struct app *a, bool pool)
+{
+	if (a->view == APP_LIST) {
+		if (!a->have_list || a->list_sel >= (int)a->list.n_rows)
+			return NULL;
+		return pool ? a->list.rows[a->list_sel].pool : a->list.rows[a->list_sel].priority;
+	}
+	if (!a->have_wf)
+		return NULL;
+	return pool ? a->wf.pool : a->wf.priority;
+}
+
 static void
 app_action_done(void *ctx, struct api_result *res)
 {
@@ -432,9 +470,7 @@ app_confirm(struct app *a)
 {
 	const char *id = app_target(a);
 	struct api_callbacks cb = { .done = app_action_done, .ctx = a };
-	const char *pool = a->view == APP_LIST
-	                           ? (a->have_list ? a->list.rows[a->list_sel].pool : NULL)
-	                           : (a->have_wf ? a->wf.pool : NULL);
+	const char *pool = app_target_field(a, true);
 
 	if (!id)
 		return;
@@ -442,7 +478,11 @@ app_confirm(struct app *a)
 		a->action_req =
 		        api_cancel(a->s->api, id, a->force, a->input.len ? a->input.buf : NULL, cb);
 	} else if (a->dlg == APP_DLG_RESUBMIT) {
-		struct api_submit_opts so = { .pool = pool ? pool : "default", .workflow_id = id };
+		struct api_submit_opts so = {
+			.pool = a->input.len ? a->input.buf : pool ? pool : "default",
+			.workflow_id = id,
+			.priority = app_priorities[a->priority],
+		};
 
 		a->action_req = api_submit(a->s->api, &so, cb);
 	} else if (a->dlg == APP_DLG_RESTART) {
@@ -480,6 +520,15 @@ app_dialog(struct app *a, enum app_dialog d)
 	a->dlg = d;
 	a->force = false;
 	strbuf_reset(&a->input);
+	if (d == APP_DLG_RESUBMIT) {
+		const char *pool = app_target_field(a, true), *pri = app_target_field(a, false);
+
+		strbuf_addstr(&a->input, pool ? pool : "default");
+		a->priority = 0;
+		for (size_t i = 0; pri && i < ARRAY_SIZE(app_priorities); i++)
+			if (strcmp(pri, app_priorities[i]) == 0)
+				a->priority = (int)i;
+	}
 	a->dirty = true;
 }
 
@@ -504,7 +553,8 @@ app_copy(struct app *a, const char *text)
 		strbuf_addch(&sb, i + 2 < n ? b64[v & 63] : '=');
 	}
 	strbuf_addstr(&sb, "\a");
-	if (write(STDOUT_FILENO, sb.buf, sb.len) < 0)
+	/* Without a terminal (tests) there is nothing to write to. */
+	if (a->scr && write(STDOUT_FILENO, sb.buf, sb.len) < 0)
 		app_say(a, true, "could not write to the terminal");
 	else
 		app_say(a, false, "copied %s", text);
@@ -606,6 +656,16 @@ app_vertical(struct app *a, int delta, bool absolute)
 			app_move(&a->list_sel, n, delta);
 		if (a->list_sel < 0)
 			a->list_sel = 0;
+		/* Reaching the last row asks the server for the next page. */
+		if (delta > 0 && n && a->list_sel == n - 1 && a->list.more_entries &&
+		    a->list_limit < APP_LIST_MAX && !a->list_growing) {
+			a->list_growing = true;
+			a->list_limit += APP_LIST_PAGE;
+			if (a->list_limit > APP_LIST_MAX)
+				a->list_limit = APP_LIST_MAX;
+			sync_kick(&a->list_sync);
+			app_say(a, false, "loading up to %d workflows…", a->list_limit);
+		}
 	} else if (a->view == APP_WORKFLOW) {
 		struct view_row *rows;
 		int n = (int)app_wf_rows(a, &rows);
@@ -705,8 +765,36 @@ app_act_all_users(struct app *a, enum keymap_action act)
 {
 	(void)act;
 	a->all_users = !a->all_users;
-	sync_kick(&a->list_sync);
+	app_list_changed(a);
 	app_say(a, false, "%s", a->all_users ? "everyone's workflows" : "your workflows");
+}
+
+static void
+app_act_sort(struct app *a, enum keymap_action act)
+{
+	static const enum filter_sort sorts[KEYMAP_COUNT] = {
+		[KEYMAP_SORT_NAME] = FILTER_SORT_NAME,   [KEYMAP_SORT_STATUS] = FILTER_SORT_STATUS,
+		[KEYMAP_SORT_AGE] = FILTER_SORT_AGE,     [KEYMAP_SORT_DURATION] = FILTER_SORT_DURATION,
+		[KEYMAP_SORT_USER] = FILTER_SORT_USER,   [KEYMAP_SORT_POOL] = FILTER_SORT_POOL,
+	};
+
+	filter_set_sort(&a->filter, sorts[act]);
+	if (a->have_list)
+		filter_apply(&a->filter, &a->list, app_now(a));
+	a->list_sel = a->list_top = 0;
+}
+
+static void
+app_act_show(struct app *a, enum keymap_action act)
+{
+	static const enum filter_preset presets[KEYMAP_COUNT] = {
+		[KEYMAP_SHOW_ALL] = FILTER_ALL,         [KEYMAP_SHOW_RUNNING] = FILTER_RUNNING,
+		[KEYMAP_SHOW_WAITING] = FILTER_WAITING, [KEYMAP_SHOW_FAILED] = FILTER_FAILED,
+		[KEYMAP_SHOW_COMPLETED] = FILTER_COMPLETED,
+	};
+
+	filter_set_preset(&a->filter, presets[act]);
+	app_list_changed(a);
 }
 
 static void
@@ -783,6 +871,17 @@ static void (*const app_actions[KEYMAP_COUNT])(struct app *a, enum keymap_action
 	[KEYMAP_RESUBMIT] = app_act_dialog,
 	[KEYMAP_RESTART] = app_act_dialog,
 	[KEYMAP_ALL_USERS] = app_act_all_users,
+	[KEYMAP_SORT_NAME] = app_act_sort,
+	[KEYMAP_SORT_STATUS] = app_act_sort,
+	[KEYMAP_SORT_AGE] = app_act_sort,
+	[KEYMAP_SORT_DURATION] = app_act_sort,
+	[KEYMAP_SORT_USER] = app_act_sort,
+	[KEYMAP_SORT_POOL] = app_act_sort,
+	[KEYMAP_SHOW_ALL] = app_act_show,
+	[KEYMAP_SHOW_RUNNING] = app_act_show,
+	[KEYMAP_SHOW_WAITING] = app_act_show,
+	[KEYMAP_SHOW_FAILED] = app_act_show,
+	[KEYMAP_SHOW_COMPLETED] = app_act_show,
 	[KEYMAP_COPY_URL] = app_act_copy,
 	[KEYMAP_FOLLOW] = app_act_toggle,
 	[KEYMAP_WRAP] = app_act_toggle,
@@ -816,10 +915,13 @@ app_dialog_key(struct app *a, int key)
 			if (a->view == APP_LOGS) {
 				view_logs_search(&a->lv, &a->tail, pattern);
 			} else {
-				free(a->name_filter);
-				a->name_filter = pattern ? xstrdup(pattern) : NULL;
-				a->list_sel = 0;
-				sync_kick(&a->list_sync);
+				char *err;
+
+				if (filter_parse(&a->filter, pattern, &err) < 0) {
+					app_say(a, true, "%s", err);
+					free(err);
+				}
+				app_list_changed(a);
 			}
 			free(pattern);
 			a->dlg = APP_DLG_NONE;
@@ -828,6 +930,8 @@ app_dialog_key(struct app *a, int key)
 		}
 	} else if (key == '\t' && a->dlg == APP_DLG_CANCEL) {
 		a->force = !a->force;
+	} else if (key == '\t' && a->dlg == APP_DLG_RESUBMIT) {
+		a->priority = (a->priority + 1) % (int)ARRAY_SIZE(app_priorities);
 	} else if (key == SCREEN_KEY_BACKSPACE) {
 		while (a->input.len && (a->input.buf[a->input.len - 1] & 0xc0) == 0x80)
 			a->input.len--;
@@ -904,7 +1008,8 @@ app_dialog_draw(struct app *a)
 		                  a->input.buf ? a->input.buf : "", a->force ? "yes" : "no");
 	} else if (a->dlg == APP_DLG_RESUBMIT) {
 		title = xasprintf("Resubmit %s's spec as a new workflow?", id);
-		line2 = xstrdup("the new workflow opens once it is submitted");
+		line2 = xasprintf("pool: %s_   priority (Tab): %s", a->input.buf ? a->input.buf : "",
+		                  app_priorities[a->priority]);
 	} else {
 		struct strbuf sb = { 0 };
 
@@ -979,8 +1084,14 @@ app_graph_draw(struct app *a, const struct render_ctx *rc, struct canvas *body, 
 	struct view_row *rows;
 	size_t n = app_wf_rows(a, &rows);
 	int top = body->rows - room;
-	struct dag_rect area = { top - 1, 0, room, body->cols };
+	int sel_group = (size_t)a->wf_sel < n ? (int)rows[a->wf_sel].group : -1;
+	/* The selected group's tasks below the graph: its header, group row and tasks. */
+	int tasks = sel_group >= 0 && room >= 12 ? (int)a->wf.groups[sel_group].n_tasks + 2 : 0;
+	struct dag_rect area;
 
+	if (tasks > room / 2)
+		tasks = room / 2;
+	area = (struct dag_rect){ top - 1, 0, room - tasks, body->cols };
 	for (int r = top - 1; r < body->rows; r++)
 		canvas_fill(body, r, 0, body->cols, ' ', STYLE_NORMAL);
 	dag_layout(&a->wf, &l);
@@ -995,6 +1106,13 @@ app_graph_draw(struct app *a, const struct render_ctx *rc, struct canvas *body, 
 		a->pan_row = ext.selected.row > 1 ? ext.selected.row - 1 : 0;
 		dag_render(rc, &a->wf, &l, (int)rows[a->wf_sel].group, a->pan_row, a->pan_col, body,
 		           area, &ext);
+	}
+	/* The tasks follow the drawing right under it, taking whatever room it leaves. */
+	if (tasks) {
+		int used = ext.rows - ext.pan_row < area.rows ? ext.rows - ext.pan_row : area.rows;
+
+		view_workflow_group_tasks(rc, &a->wf, (size_t)sel_group, body, area.row + used + 1,
+		                          room - used - 1);
 	}
 	dag_layout_free(&l);
 	free(rows);
@@ -1032,16 +1150,14 @@ app_detail_draw(struct app *a, struct canvas *body)
 }
 
 static void
-app_draw(struct app *a)
+app_compose(struct app *a, int rows, int cols)
 {
-	int64_t wall = clock_wall_ms(), now = clock_mono_ms();
-	int rows, cols;
+	int64_t wall = app_now(a), now = clock_mono_ms();
 	struct render_ctx rc = {
 		.now_ms = wall, .ascii = a->o->ascii, .server = a->s->shown_url, .select = true
 	};
 	struct canvas body;
 
-	screen_size(a->scr, &rows, &cols);
 	if (rows != a->canvas.rows || cols != a->canvas.cols) {
 		canvas_free(&a->canvas);
 		canvas_init(&a->canvas, rows, cols);
@@ -1053,10 +1169,14 @@ app_draw(struct app *a)
 		static const struct osmo_workflow_list none = { 0 };
 		int room = body.rows - view_workflows_table_row();
 
+		char *note = filter_describe(&a->filter, a->o->ascii);
+
 		app_keep_visible(a->list_sel, &a->list_top, room);
 		rc.selected = a->list_sel;
 		rc.top = a->list_top;
+		rc.note = note;
 		view_workflows_render(&rc, a->have_list ? &a->list : &none, &body);
+		free(note);
 		if (!a->have_list)
 			canvas_text(&body, 2, 1, cols - 1, STYLE_DIM,
 			            a->err ? a->err : "loading the workflow list…");
@@ -1099,33 +1219,58 @@ app_draw(struct app *a)
 	if (a->dlg != APP_DLG_NONE)
 		app_dialog_draw(a);
 	app_status_bar(a, now);
-	screen_draw(a->scr, &a->canvas);
 	a->dirty = false;
 }
 
+static void
+app_draw(struct app *a)
+{
+	int rows, cols;
+
+	screen_size(a->scr, &rows, &cols);
+	app_compose(a, rows, cols);
+	screen_draw(a->scr, &a->canvas);
+}
+
+const struct canvas *
+app_frame(struct app *a, int rows, int cols)
+{
+	app_compose(a, rows, cols);
+	return &a->canvas;
+}
+
 /* ------------------------------------------------------------------ the loop */
+
+void
+app_key(struct app *a, int key)
+{
+	enum keymap_action act;
+
+	a->dirty = true;
+	if (key == SCREEN_KEY_RESIZE)
+		return;
+	if (a->dlg != APP_DLG_NONE) {
+		app_dialog_key(a, key);
+		return;
+	}
+	act = keymap_lookup((enum keymap_view)app_view_bits[a->view], key);
+	if (act != KEYMAP_NONE)
+		app_action(a, act);
+}
+
+bool
+app_running(const struct app *a)
+{
+	return !a->quit;
+}
 
 static void
 app_keys(struct app *a)
 {
 	int key;
 
-	while ((key = screen_key(a->scr)) != SCREEN_KEY_NONE) {
-		enum keymap_action act;
-
-		a->dirty = true;
-		if (key == SCREEN_KEY_RESIZE)
-			continue;
-		if (a->dlg != APP_DLG_NONE) {
-			app_dialog_key(a, key);
-			continue;
-		}
-		act = keymap_lookup((enum keymap_view)app_view_bits[a->view], key);
-		if (act != KEYMAP_NONE)
-			app_action(a, act);
-		if (a->quit)
-			return;
-	}
+	while (!a->quit && (key = screen_key(a->scr)) != SCREEN_KEY_NONE)
+		app_key(a, key);
 }
 
 /* The self-pipe's write end for the signal handler (the one global of the program). */
@@ -1196,40 +1341,104 @@ app_loop(struct app *a)
 	}
 }
 
+struct app *
+app_new(struct session *s, const struct app_opts *o)
+{
+	struct app *a = xcalloc(1, sizeof(*a));
+
+	a->s = s;
+	a->o = o;
+	a->all_users = o->all_users;
+	a->dirty = true;
+	a->signal_fd = -1;
+	a->view = APP_LIST;
+	a->list_limit = APP_LIST_PAGE;
+	if (o->pool)
+		strv_push(&a->filter.pools, o->pool);
+	for (size_t i = 0; o->statuses && i < o->statuses->n; i++)
+		strv_push(&a->filter.statuses, o->statuses->v[i]);
+	if (o->start != APP_START_LIST && o->workflow) {
+		app_open_workflow(a, o->workflow);
+		if (o->start == APP_START_LOGS)
+			app_open_logs(a, APP_LOG_LOGS, o->task, -1);
+	}
+	return a;
+}
+
+void
+app_free(struct app *a)
+{
+	if (!a)
+		return;
+	if (a->log_open)
+		app_log_close(a);
+	if (a->have_list)
+		osmo_workflow_list_free(&a->list);
+	if (a->have_wf)
+		osmo_workflow_free(&a->wf);
+	canvas_free(&a->canvas);
+	strbuf_free(&a->input);
+	free(a->wf_id);
+	filter_free(&a->filter);
+	free(a->msg);
+	free(a->err);
+	free(a);
+}
+
+void
+app_step(struct app *a, int max_ms)
+{
+	struct pollfd fds[APP_MAX_FDS];
+	int64_t now = clock_mono_ms();
+	int64_t wait = app_sync(a, now);
+	int n = http_pollfds(a->s->http, fds, APP_MAX_FDS);
+	int http_wait = http_timeout_ms(a->s->http, now);
+	int timeout = max_ms;
+
+	if (wait >= 0 && wait < timeout)
+		timeout = (int)wait;
+	if (http_wait >= 0 && http_wait < timeout)
+		timeout = http_wait;
+	if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
+		return;
+	http_dispatch(a->s->http, fds, n, clock_mono_ms());
+}
+
+int
+app_settle(struct app *a, int64_t deadline_ms)
+{
+	for (;;) {
+		int64_t now = clock_mono_ms();
+
+		/* What an answer makes due (a new workflow to load) starts before we stop. */
+		app_sync(a, now);
+		if (api_pending(a->s->api) == 0)
+			return 0;
+		if (now >= deadline_ms)
+			return -1;
+		app_step(a, (int)(deadline_ms - now));
+	}
+}
+
 int
 app_run(struct session *s, const struct app_opts *o)
 {
-	struct app a = { .s = s, .o = o, .all_users = o->all_users, .dirty = true };
+	struct app *a;
+	struct screen *scr = screen_open(o->color);
 
-	a.scr = screen_open(o->color);
-	if (!a.scr) {
+	if (!scr) {
 		fprintf(stderr,
 		        "osmotop: the monitor needs a terminal; use --snapshot in scripts\n");
 		return 1;
 	}
-	a.signal_fd = app_signals();
-	a.view = APP_LIST;
-	if (o->start != APP_START_LIST && o->workflow) {
-		app_open_workflow(&a, o->workflow);
-		if (o->start == APP_START_LOGS)
-			app_open_logs(&a, APP_LOG_LOGS, o->task, -1);
-	}
-	app_loop(&a);
-	screen_close(a.scr);
-	if (a.log_open)
-		app_log_close(&a);
-	if (a.have_list)
-		osmo_workflow_list_free(&a.list);
-	if (a.have_wf)
-		osmo_workflow_free(&a.wf);
-	canvas_free(&a.canvas);
-	strbuf_free(&a.input);
-	free(a.wf_id);
-	free(a.name_filter);
-	free(a.msg);
-	free(a.err);
-	if (a.signal_fd >= 0)
-		close(a.signal_fd);
+	a = app_new(s, o);
+	a->scr = scr;
+	a->signal_fd = app_signals();
+	app_loop(a);
+	screen_close(a->scr);
+	if (a->signal_fd >= 0)
+		close(a->signal_fd);
 	close(app_signal_write);
+	app_free(a);
 	return 0;
 }

@@ -300,14 +300,17 @@ view_workflow_task_row(const struct render_ctx *rc, const struct osmo_task *t, b
 	}
 }
 
-void
-view_workflow_render(const struct render_ctx *rc, const struct osmo_workflow *wf, struct canvas *c)
+/* The column titles at row, then rows[first..] of one group (group >= 0) or all, up to end. */
+static void
+view_workflow_table(const struct render_ctx *rc, const struct osmo_workflow *wf, long group,
+                    struct canvas *c, int row, int end)
 {
 	int w[TC_COUNT];
-	int row = view_workflow_header(rc, wf, c) + 1;
 	int col = 0;
+	size_t n, first = rc->top > 0 ? (size_t)rc->top : 0;
+	struct view_row *rows;
 
-	if (row >= c->rows)
+	if (row >= end)
 		return;
 	view_workflow_widths(wf, c->cols, w);
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_HEADER);
@@ -317,11 +320,22 @@ view_workflow_render(const struct render_ctx *rc, const struct osmo_workflow *wf
 	row++;
 	if (wf->n_groups == 0)
 		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM, "No groups yet.");
+	rows = view_workflow_rows(wf, &n);
+	if (group >= 0) {
+		/* Scroll within the group only as far as the selection needs. */
+		size_t start = 0, count = 0;
 
-	size_t n;
-	struct view_row *rows = view_workflow_rows(wf, &n);
-
-	for (size_t i = rc->top > 0 ? (size_t)rc->top : 0; i < n && row < c->rows; i++, row++) {
+		while (start < n && (long)rows[start].group != group)
+			start++;
+		while (start + count < n && (long)rows[start + count].group == group)
+			count++;
+		first = start;
+		if (rc->selected >= (int)start && rc->selected < (int)(start + count) &&
+		    rc->selected - (int)start >= end - row)
+			first = (size_t)rc->selected - (size_t)(end - row) + 1;
+		n = start + count;
+	}
+	for (size_t i = first; i < n && row < end; i++, row++) {
 		const struct osmo_group *g = &wf->groups[rows[i].group];
 		int j = rows[i].task;
 
@@ -336,6 +350,21 @@ view_workflow_render(const struct render_ctx *rc, const struct osmo_workflow *wf
 			canvas_style(c, row, 0, c->cols, STYLE_SELECTED);
 	}
 	free(rows);
+}
+
+void
+view_workflow_render(const struct render_ctx *rc, const struct osmo_workflow *wf, struct canvas *c)
+{
+	view_workflow_table(rc, wf, -1, c, view_workflow_header(rc, wf, c) + 1, c->rows);
+}
+
+void
+view_workflow_group_tasks(const struct render_ctx *rc, const struct osmo_workflow *wf,
+                          size_t group, struct canvas *c, int row, int rows)
+{
+	for (int r = row; r < row + rows && r < c->rows; r++)
+		canvas_fill(c, r, 0, c->cols, ' ', STYLE_NORMAL);
+	view_workflow_table(rc, wf, (long)group, c, row, row + rows < c->rows ? row + rows : c->rows);
 }
 
 struct view_row *

@@ -64,9 +64,10 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 
 	view_workflows_widths(c->cols, w);
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_TITLE);
-	snprintf(buf, sizeof(buf), "osmotop · workflows · %zu shown%s%s%s", list->n_rows,
-	         list->more_entries ? " · more on the server" : "", rc->server ? " · " : "",
-	         rc->server ? rc->server : "");
+	snprintf(buf, sizeof(buf), "osmotop · workflows · %zu shown%s%s%s%s%s", list->n_rows,
+	         list->more_entries ? " · more on the server" : "",
+	         rc->note && *rc->note ? " · " : "", rc->note ? rc->note : "",
+	         rc->server ? " · " : "", rc->server ? rc->server : "");
 	canvas_text_ellipsis(c, row++, 0, c->cols, STYLE_TITLE, buf);
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_HEADER);
 	for (size_t i = 0; i < ARRAY_SIZE(view_workflows_cols); i++)

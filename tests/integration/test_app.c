@@ -1,0 +1,418 @@
+/* test_app.c: the monitor without a terminal: keys in, real HTTP to 127.0.0.1, frames compared with goldens. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "golden.h"
+#include "osmo_time.h"
+#include "proc.h"
+#include "screen.h"
+#include "session.h"
+#include "util.h"
+
+#define APPT_AT "2026-08-18T16:30:00"
+
+struct appt {
+	char dir[64];
+	char *log;
+	struct proc server;
+	struct session s;
+	struct app_opts o;
+	struct app *a;
+};
+
+static const char *const appt_routes[] = {
+	"GET /api/workflow/llm-finetune-17/logs 200 text/plain @workflow_logs_running.txt stream=5",
+	"GET /api/workflow/llm-finetune-17 200 application/json @workflow_query_running_verbose.json",
+	"GET /api/workflow/llm-finetune-16 200 application/json @workflow_query_failed_evicted.json",
+	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_small.json",
+	"GET /api/workflow/broken-1 500 application/json @error_internal_500.json",
+	"POST /api/workflow/llm-finetune-17/cancel 200 application/json @cancel_response.json",
+	"POST /api/pool/gb200-prod/workflow/llm-finetune-16/restart 200 application/json "
+	"@submit_response.json",
+	"POST /api/pool/gb200-prod/workflow 200 application/json @submit_response.json",
+	"GET /api/workflow 200 application/json @workflow_list_page.json",
+};
+
+static int
+appt_setup(void **state)
+{
+	struct appt *t = xcalloc(1, sizeof(*t));
+	char *routes, *bin;
+	FILE *f;
+
+	strlcpy_safe(t->dir, "/tmp/osmotop-app-XXXXXX", sizeof(t->dir));
+	assert_non_null(mkdtemp(t->dir));
+	routes = xasprintf("%s/routes", t->dir);
+	t->log = xasprintf("%s/requests", t->dir);
+	f = fopen(routes, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < sizeof(appt_routes) / sizeof(appt_routes[0]); i++) {
+		const char *at = strchr(appt_routes[i], '@');
+		size_t len = strcspn(at + 1, " ");
+		char *rel = xasprintf("%s/%.*s", golden_fixtures_dir(), (int)len, at + 1);
+		char *abs = realpath(rel, NULL);
+
+		assert_non_null(abs);
+		fprintf(f, "%.*s%s%s\n", (int)(at - appt_routes[i]), appt_routes[i], abs,
+		        at + 1 + len);
+		free(rel);
+		free(abs);
+	}
+	fclose(f);
+	bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
+	char *argv[] = { bin, "--routes", routes, "--log", t->log, "--lifetime", "120", NULL };
+
+	assert_int_equal(proc_start_server(&t->server, argv, 10000), 0);
+	/* No login.yaml of the developer's may leak into these runs. */
+	setenv("OSMO_CONFIG_FILE_DIR", t->dir, 1);
+	free(bin);
+	free(routes);
+	*state = t;
+	return 0;
+}
+
+static int
+appt_teardown(void **state)
+{
+	struct appt *t = *state;
+
+	app_free(t->a);
+	if (t->s.api)
+		session_close(&t->s);
+	proc_stop(&t->server, 5000);
+	proc_remove_tree(t->dir);
+	free(t->log);
+	free(t);
+	return 0;
+}
+
+/* Opens the monitor on view/workflow as user jdoe with the clock fixed, and loads its data. */
+static void
+appt_open(struct appt *t, enum app_start start, const char *workflow)
+{
+	struct session_opts so = { .url = t->server.url, .user = "jdoe" };
+	struct api_error err = { 0 };
+
+	assert_int_equal(session_open(&t->s, &so, &err), 0);
+	/* The port changes every run; frames show a fixed name. */
+	free(t->s.shown_url);
+	t->s.shown_url = xstrdup("http://osmo.test");
+	t->o = (struct app_opts){ .user = "jdoe", .start = start, .workflow = workflow };
+	assert_int_equal(osmo_time_parse(APPT_AT, &t->o.at_ms), 0);
+	t->a = app_new(&t->s, &t->o);
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+}
+
+static void
+appt_keys(struct appt *t, const char *keys)
+{
+	for (const char *k = keys; *k; k++)
+		app_key(t->a, *k == '\r' ? SCREEN_KEY_ENTER : (unsigned char)*k);
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+}
+
+/* The frame as text without its last row: the status bar shows data ages that vary. */
+static char *
+appt_frame(struct appt *t, int rows, int cols, bool status_bar)
+{
+	char *text = canvas_to_text(app_frame(t->a, rows, cols));
+	char *end = text + strlen(text);
+
+	if (!status_bar) {
+		if (end > text && end[-1] == '\n')
+			end--;
+		while (end > text && end[-1] != '\n')
+			end--;
+		*end = '\0';
+	}
+	return text;
+}
+
+/* The status bar: the last row. */
+static char *
+appt_status(struct appt *t)
+{
+	char *text = appt_frame(t, 24, 120, true);
+	char *end = text + strlen(text);
+	char *line;
+
+	if (end > text && end[-1] == '\n')
+		*--end = '\0';
+	line = strrchr(text, '\n');
+	line = xstrdup(line ? line + 1 : text);
+	free(text);
+	return line;
+}
+
+static bool
+appt_logged(struct appt *t, const char *needle)
+{
+	char *log = golden_read_file(t->log, NULL);
+	bool found = log && strstr(log, needle);
+
+	if (!found)
+		fprintf(stderr, "request log lacks \"%s\":\n%s\n", needle, log ? log : "(none)");
+	free(log);
+	return found;
+}
+
+static void
+appt_golden(struct appt *t, const char *name, int rows, int cols)
+{
+	char *text = appt_frame(t, rows, cols, false);
+
+	assert_true(golden_check(name, text));
+	free(text);
+}
+
+static void
+test_list_frames(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_LIST, NULL);
+	assert_true(appt_logged(t, "GET /api/workflow?"));
+	assert_true(appt_logged(t, "limit=200"));
+	appt_golden(t, "app_list_100x16.txt", 16, 100);
+	appt_golden(t, "app_list_40x12.txt", 12, 40);
+	/* Down to the last row with more_entries: the next page is asked for. */
+	appt_keys(t, "jjj");
+	assert_true(appt_logged(t, "limit=400"));
+}
+
+static void
+test_list_sort_and_filters(void **state)
+{
+	struct appt *t = *state;
+	char *text, *bar;
+
+	appt_open(t, APP_START_LIST, NULL);
+	appt_keys(t, "N");
+	text = appt_frame(t, 16, 100, false);
+	/* By name: llm-finetune-16 < llm-finetune-17 < sim-sweep-4. */
+	assert_true(strstr(text, "llm-finetune-16") < strstr(text, "llm-finetune-17"));
+	assert_true(strstr(text, "llm-finetune-17") < strstr(text, "sim-sweep-4"));
+	assert_non_null(strstr(text, "by name ↑"));
+	free(text);
+	appt_keys(t, "N");
+	text = appt_frame(t, 16, 100, false);
+	assert_true(strstr(text, "sim-sweep-4") < strstr(text, "llm-finetune-16"));
+	assert_non_null(strstr(text, "by name ↓"));
+	free(text);
+	/* The sort survives a refresh from the server. */
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	text = appt_frame(t, 16, 100, false);
+	assert_true(strstr(text, "sim-sweep-4") < strstr(text, "llm-finetune-16"));
+	free(text);
+	/* A preset is a server-side status filter. */
+	appt_keys(t, "3");
+	assert_true(appt_logged(t, "statuses=FAILED&"));
+	assert_true(appt_logged(t, "statuses=FAILED_PREEMPTED"));
+	text = appt_frame(t, 16, 100, false);
+	assert_non_null(strstr(text, "· failed ·"));
+	free(text);
+	/* Typed terms. */
+	appt_keys(t, "/status:run pool:gb200-prod llm\r");
+	assert_true(appt_logged(t, "statuses=RUNNING"));
+	assert_true(appt_logged(t, "pools=gb200-prod"));
+	assert_true(appt_logged(t, "name=llm"));
+	text = appt_frame(t, 16, 100, false);
+	assert_non_null(strstr(text, "status:RUNNING · pool:gb200-prod · \"llm\""));
+	free(text);
+	appt_keys(t, "/status:nope\r");
+	bar = appt_status(t);
+	assert_non_null(strstr(bar, "no workflow status starts with 'nope'"));
+	free(bar);
+}
+
+static void
+test_workflow_table_and_dag(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
+	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-17?verbose=true"));
+	appt_golden(t, "app_workflow_120x30.txt", 30, 120);
+	/* The DAG with the selected group's tasks under it. */
+	appt_keys(t, "djjj");
+	appt_golden(t, "app_dag_120x30.txt", 30, 120);
+	appt_golden(t, "app_dag_80x24.txt", 24, 80);
+	appt_golden(t, "app_dag_40x12.txt", 12, 40);
+}
+
+static void
+test_cancel_through_dialog(void **state)
+{
+	struct appt *t = *state;
+	char *bar;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
+	appt_keys(t, "Cwrong lr\t");
+	appt_golden(t, "app_cancel_80x24.txt", 24, 80);
+	app_key(t->a, SCREEN_KEY_ENTER);
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	assert_true(appt_logged(t, "POST /api/workflow/llm-finetune-17/cancel?force=true&message=wrong%20lr"));
+	bar = appt_status(t);
+	assert_non_null(strstr(bar, "cancel of llm-finetune-17 submitted"));
+	free(bar);
+	/* Esc leaves a dialog without sending anything. */
+	appt_keys(t, "C");
+	app_key(t->a, SCREEN_KEY_ESC);
+	appt_keys(t, "");
+	char *log = golden_read_file(t->log, NULL);
+	const char *first = strstr(log, "/cancel");
+
+	assert_null(strstr(first + 1, "/cancel"));
+	free(log);
+}
+
+static void
+test_resubmit_and_restart(void **state)
+{
+	struct appt *t = *state;
+	char *text, *bar;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
+	/* Restart is for failed workflows only. */
+	appt_keys(t, "r");
+	bar = appt_status(t);
+	assert_non_null(strstr(bar, "restart reruns the failed groups"));
+	free(bar);
+	app_free(t->a);
+	session_close(&t->s);
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
+	appt_keys(t, "r");
+	text = appt_frame(t, 24, 100, false);
+	assert_non_null(strstr(text, "Restart failed workflow llm-finetune-16?"));
+	assert_non_null(strstr(text, "reruns: train eval-group"));
+	free(text);
+	app_key(t->a, SCREEN_KEY_ENTER);
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	assert_true(appt_logged(t, "POST /api/pool/gb200-prod/workflow/llm-finetune-16/restart"));
+	bar = appt_status(t);
+	assert_non_null(strstr(bar, "restarted llm-finetune-16 → llm-finetune-18"));
+	free(bar);
+	/* It follows the new workflow. */
+	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-18?"));
+	app_free(t->a);
+	session_close(&t->s);
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
+
+	/* Resubmit: pool and priority asked, then the new workflow opens. */
+	appt_keys(t, "R");
+	text = appt_frame(t, 24, 100, false);
+	assert_non_null(strstr(text, "Resubmit llm-finetune-16's spec as a new workflow?"));
+	assert_non_null(strstr(text, "pool: gb200-prod_   priority (Tab): NORMAL"));
+	free(text);
+	appt_keys(t, "\t");
+	text = appt_frame(t, 24, 100, false);
+	assert_non_null(strstr(text, "priority (Tab): HIGH"));
+	free(text);
+	app_key(t->a, SCREEN_KEY_ENTER);
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	assert_true(appt_logged(t, "POST /api/pool/gb200-prod/workflow?workflow_id=llm-finetune-16&priority=HIGH"));
+	bar = appt_status(t);
+	assert_non_null(strstr(bar, "resubmitted llm-finetune-16 → llm-finetune-18"));
+	free(bar);
+}
+
+static void
+test_logs_of_a_task(void **state)
+{
+	struct appt *t = *state;
+	int64_t deadline = clock_mono_ms() + 10000;
+	char *text = NULL;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
+	/* Rows: prep-group, prep, train, trainer: Enter on trainer follows its log. */
+	appt_keys(t, "jjj");
+	app_key(t->a, SCREEN_KEY_ENTER);
+	do {
+		free(text);
+		app_step(t->a, 100);
+		text = appt_frame(t, 24, 100, false);
+	} while (!strstr(text, "world_size=16") && clock_mono_ms() < deadline);
+	assert_non_null(strstr(text, "llm-finetune-17 · trainer · logs"));
+	assert_non_null(strstr(text, "world_size=16"));
+	free(text);
+	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-17/logs?task_name=trainer"));
+	/* Back to the table. */
+	app_key(t->a, SCREEN_KEY_ESC);
+	text = appt_frame(t, 24, 100, false);
+	assert_non_null(strstr(text, "trainer"));
+	assert_null(strstr(text, "· logs"));
+	free(text);
+}
+
+static void
+test_help_and_quit(void **state)
+{
+	struct appt *t = *state;
+	char *text;
+
+	appt_open(t, APP_START_LIST, NULL);
+	appt_keys(t, "?");
+	text = appt_frame(t, 60, 100, false);
+	assert_non_null(strstr(text, "osmotop · keys"));
+	assert_non_null(strstr(text, "list: sort by duration (again: reverse)"));
+	assert_non_null(strstr(text, "Ctrl-d"));
+	free(text);
+	app_key(t->a, SCREEN_KEY_ESC);
+	text = appt_frame(t, 16, 100, false);
+	assert_non_null(strstr(text, "osmotop · workflows"));
+	free(text);
+	assert_true(app_running(t->a));
+	app_key(t->a, 'q');
+	assert_false(app_running(t->a));
+}
+
+static void
+test_server_error_keeps_view(void **state)
+{
+	struct appt *t = *state;
+	char *bar, *text;
+
+	appt_open(t, APP_START_WORKFLOW, "broken-1");
+	text = appt_frame(t, 24, 100, false);
+	assert_non_null(strstr(text, "loading broken-1"));
+	free(text);
+	bar = appt_status(t);
+	assert_non_null(strstr(bar, "stale"));
+	assert_non_null(strstr(bar, "retrying in"));
+	free(bar);
+	assert_true(app_running(t->a));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_list_frames, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_list_sort_and_filters, appt_setup,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_workflow_table_and_dag, appt_setup,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_through_dialog, appt_setup,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_resubmit_and_restart, appt_setup,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_logs_of_a_task, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_help_and_quit, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_server_error_keeps_view, appt_setup,
+		                                appt_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

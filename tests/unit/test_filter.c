@@ -1,0 +1,139 @@
+/* test_filter.c: the workflow list's typed filter terms, presets and stable sorting. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "filter.h"
+
+static void
+test_parse_terms(void **state)
+{
+	struct filter f = { 0 };
+	char *err;
+
+	(void)state;
+	assert_int_equal(filter_parse(&f, "  status:running,FAILED_CAN pool:gpu user:jdoe llm 7b", &err),
+	                 0);
+	assert_null(err);
+	assert_int_equal(f.statuses.n, 2);
+	assert_string_equal(f.statuses.v[0], "RUNNING");
+	assert_string_equal(f.statuses.v[1], "FAILED_CANCELED");
+	assert_string_equal(f.pools.v[0], "gpu");
+	assert_string_equal(f.users.v[0], "jdoe");
+	assert_string_equal(f.name, "llm 7b");
+	/* "failed" names the preset: every FAILED* a workflow can have, no task-only one. */
+	assert_int_equal(filter_parse(&f, "status:failed", &err), 0);
+	assert_true(strv_contains(&f.statuses, "FAILED_SUBMISSION"));
+	assert_true(strv_contains(&f.statuses, "FAILED_PREEMPTED"));
+	assert_false(strv_contains(&f.statuses, "FAILED_UPSTREAM"));
+	assert_null(f.name);
+	/* "waiting" is the preset: PENDING and WAITING. */
+	assert_int_equal(filter_parse(&f, "status:waiting", &err), 0);
+	assert_int_equal(f.statuses.n, 2);
+	assert_true(strv_contains(&f.statuses, "PENDING"));
+	filter_free(&f);
+}
+
+static void
+test_parse_error_keeps_filter(void **state)
+{
+	struct filter f = { 0 };
+	char *err;
+
+	(void)state;
+	assert_int_equal(filter_parse(&f, "pool:a x", &err), 0);
+	assert_int_equal(filter_parse(&f, "status:bogus pool:b", &err), -1);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "bogus"));
+	free(err);
+	assert_string_equal(f.pools.v[0], "a");
+	assert_string_equal(f.name, "x");
+	/* An empty prompt clears everything. */
+	assert_int_equal(filter_parse(&f, "", &err), 0);
+	assert_int_equal(f.pools.n, 0);
+	assert_null(f.name);
+	filter_free(&f);
+}
+
+static void
+test_preset_and_query(void **state)
+{
+	struct filter f = { 0 };
+	struct api_list_query q = { 0 };
+	char *d;
+
+	(void)state;
+	filter_set_preset(&f, FILTER_FAILED);
+	assert_true(strv_contains(&f.statuses, "FAILED"));
+	assert_false(strv_contains(&f.statuses, "RUNNING"));
+	strv_push(&f.pools, "p1");
+	filter_query(&f, &q);
+	assert_int_equal(q.statuses.n, f.statuses.n);
+	assert_string_equal(q.pools.v[0], "p1");
+	d = filter_describe(&f, false);
+	assert_string_equal(d, "failed · pool:p1");
+	free(d);
+	filter_set_preset(&f, FILTER_ALL);
+	assert_int_equal(f.statuses.n, 0);
+	strv_free(&q.statuses);
+	strv_free(&q.pools);
+	filter_free(&f);
+}
+
+static void
+test_sort_stable_and_reverse(void **state)
+{
+	struct osmo_workflow_row rows[4] = {
+		{ .name = "b", .status = OSMO_RUNNING, .duration_s = -1, .start_ms = 1000 },
+		{ .name = "a", .status = OSMO_FAILED, .duration_s = 50 },
+		{ .name = "c", .status = OSMO_FAILED, .duration_s = 10 },
+		{ .name = "d", .status = OSMO_COMPLETED, .duration_s = 50 },
+	};
+	struct osmo_workflow_list list = { rows, 4, false };
+	struct filter f = { 0 };
+	char *d;
+
+	(void)state;
+	filter_set_sort(&f, FILTER_SORT_STATUS);
+	filter_apply(&f, &list, 0);
+	/* Equal statuses keep the server's order: a before c. */
+	assert_string_equal(rows[0].name, "d");
+	assert_string_equal(rows[1].name, "a");
+	assert_string_equal(rows[2].name, "c");
+	assert_string_equal(rows[3].name, "b");
+	/* Duration starts longest first; a running row counts up to now (100 s). */
+	filter_set_sort(&f, FILTER_SORT_DURATION);
+	filter_apply(&f, &list, 101000);
+	assert_string_equal(rows[0].name, "b");
+	assert_string_equal(rows[1].name, "d");
+	assert_string_equal(rows[2].name, "a");
+	assert_string_equal(rows[3].name, "c");
+	d = filter_describe(&f, true);
+	assert_string_equal(d, "by duration v");
+	free(d);
+	filter_set_sort(&f, FILTER_SORT_DURATION);
+	assert_false(f.descending);
+	filter_set_sort(&f, FILTER_SORT_NAME);
+	filter_apply(&f, &list, 0);
+	assert_string_equal(rows[0].name, "a");
+	assert_string_equal(rows[3].name, "d");
+	filter_free(&f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_terms),
+		cmocka_unit_test(test_parse_error_keeps_filter),
+		cmocka_unit_test(test_preset_and_query),
+		cmocka_unit_test(test_sort_stable_and_reverse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

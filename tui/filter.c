@@ -1,0 +1,299 @@
+/* filter.c: the workflow list's filter (status presets, typed key:value terms) and sort order. */
+#include "filter.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "osmo_time.h"
+
+static const struct filter_preset_info {
+	const char *name;
+	enum osmo_phase phase;
+} filter_presets[] = {
+#define FILTER_PRESET_ROW(id, name, phase) { name, phase },
+	FILTER_PRESETS(FILTER_PRESET_ROW)
+#undef FILTER_PRESET_ROW
+};
+
+static const struct filter_sort_info {
+	const char *name;
+	bool descending;
+} filter_sorts[] = {
+#define FILTER_SORT_ROW(id, name, desc) { name, desc },
+	FILTER_SORTS(FILTER_SORT_ROW)
+#undef FILTER_SORT_ROW
+};
+
+void
+filter_free(struct filter *f)
+{
+	strv_free(&f->statuses);
+	strv_free(&f->pools);
+	strv_free(&f->users);
+	free(f->name);
+	memset(f, 0, sizeof(*f));
+}
+
+static void
+filter_add_phase(struct strv *sv, enum osmo_phase phase)
+{
+	for (int s = 0; s < OSMO_STATUS_COUNT; s++)
+		if (osmo_status_in_workflow_enum((enum osmo_status)s) &&
+		    osmo_status_phase((enum osmo_status)s) == phase &&
+		    !strv_contains(sv, osmo_status_wire((enum osmo_status)s)))
+			strv_push(sv, osmo_status_wire((enum osmo_status)s));
+}
+
+/* A preset name, else every workflow status the word is a prefix of; false if none. */
+static bool
+filter_add_status_word(struct strv *sv, const char *word, size_t len)
+{
+	bool found = false;
+
+	for (int p = 1; p < FILTER_PRESET_COUNT; p++)
+		if (strlen(filter_presets[p].name) == len &&
+		    strncasecmp(filter_presets[p].name, word, len) == 0) {
+			filter_add_phase(sv, filter_presets[p].phase);
+			return true;
+		}
+	for (int s = 0; len && s < OSMO_STATUS_COUNT; s++) {
+		const char *wire = osmo_status_wire((enum osmo_status)s);
+
+		if (!osmo_status_in_workflow_enum((enum osmo_status)s) ||
+		    strncasecmp(wire, word, len) != 0)
+			continue;
+		found = true;
+		if (!strv_contains(sv, wire))
+			strv_push(sv, wire);
+	}
+	return found;
+}
+
+int
+filter_parse(struct filter *f, const char *text, char **err)
+{
+	struct strv statuses = { 0 }, pools = { 0 }, users = { 0 };
+	struct strbuf name = { 0 };
+	const char *p = text ? text : "";
+
+	*err = NULL;
+	while (*p) {
+		size_t len;
+
+		while (*p == ' ')
+			p++;
+		len = strcspn(p, " ");
+		if (!len)
+			break;
+		if (len > 7 && strncasecmp(p, "status:", 7) == 0) {
+			for (const char *w = p + 7; w < p + len;) {
+				size_t wl = strcspn(w, ", ");
+
+				if (wl > (size_t)(p + len - w))
+					wl = (size_t)(p + len - w);
+				if (wl && !filter_add_status_word(&statuses, w, wl) && !*err)
+					*err = xasprintf("no workflow status starts with '%.*s'",
+					                 (int)wl, w);
+				w += wl + 1;
+			}
+		} else if (len > 5 && strncasecmp(p, "pool:", 5) == 0) {
+			strv_push_owned(&pools, xstrndup(p + 5, len - 5));
+		} else if (len > 5 && strncasecmp(p, "user:", 5) == 0) {
+			strv_push_owned(&users, xstrndup(p + 5, len - 5));
+		} else {
+			if (name.len)
+				strbuf_addch(&name, ' ');
+			strbuf_add(&name, p, len);
+		}
+		p += len;
+	}
+	if (*err) {
+		strv_free(&statuses);
+		strv_free(&pools);
+		strv_free(&users);
+		strbuf_free(&name);
+		return -1;
+	}
+	strv_free(&f->statuses);
+	strv_free(&f->pools);
+	strv_free(&f->users);
+	free(f->name);
+	f->statuses = statuses;
+	f->pools = pools;
+	f->users = users;
+	f->name = name.len ? strbuf_detach(&name) : NULL;
+	strbuf_free(&name);
+	f->preset = FILTER_ALL;
+	return 0;
+}
+
+void
+filter_set_preset(struct filter *f, enum filter_preset p)
+{
+	strv_free(&f->statuses);
+	f->preset = p;
+	if (p != FILTER_ALL)
+		filter_add_phase(&f->statuses, filter_presets[p].phase);
+}
+
+void
+filter_set_sort(struct filter *f, enum filter_sort s)
+{
+	if (f->sort == s && s != FILTER_SORT_SERVER) {
+		f->descending = !f->descending;
+		return;
+	}
+	f->sort = s;
+	f->descending = filter_sorts[s].descending;
+}
+
+void
+filter_query(const struct filter *f, struct api_list_query *q)
+{
+	for (size_t i = 0; i < f->statuses.n; i++)
+		if (!strv_contains(&q->statuses, f->statuses.v[i]))
+			strv_push(&q->statuses, f->statuses.v[i]);
+	for (size_t i = 0; i < f->pools.n; i++)
+		strv_push(&q->pools, f->pools.v[i]);
+	for (size_t i = 0; i < f->users.n; i++)
+		strv_push(&q->users, f->users.v[i]);
+	if (f->name)
+		q->name = f->name;
+}
+
+struct filter_cmp {
+	enum filter_sort sort;
+	bool descending;
+	int64_t now_ms;
+};
+
+static int
+filter_strcmp(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static double
+filter_duration(const struct osmo_workflow_row *r, int64_t now_ms)
+{
+	if (r->duration_s >= 0)
+		return r->duration_s;
+	return osmo_time_span_s(r->start_ms, r->end_ms, now_ms);
+}
+
+static int
+filter_by_name(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, int64_t now)
+{
+	(void)now;
+	return filter_strcmp(a->name, b->name);
+}
+
+static int
+filter_by_status(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, int64_t now)
+{
+	(void)now;
+	return filter_strcmp(osmo_status_wire(a->status), osmo_status_wire(b->status));
+}
+
+static int
+filter_by_age(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, int64_t now)
+{
+	(void)now;
+	return (a->submit_ms > b->submit_ms) - (a->submit_ms < b->submit_ms);
+}
+
+static int
+filter_by_duration(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b,
+                   int64_t now)
+{
+	double da = filter_duration(a, now), db = filter_duration(b, now);
+
+	return (da > db) - (da < db);
+}
+
+static int
+filter_by_user(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, int64_t now)
+{
+	(void)now;
+	return filter_strcmp(a->user, b->user);
+}
+
+static int
+filter_by_pool(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, int64_t now)
+{
+	(void)now;
+	return filter_strcmp(a->pool, b->pool);
+}
+
+static int (*const filter_comparators[FILTER_SORT_COUNT])(const struct osmo_workflow_row *a,
+                                                          const struct osmo_workflow_row *b,
+                                                          int64_t now) = {
+	[FILTER_SORT_NAME] = filter_by_name,     [FILTER_SORT_STATUS] = filter_by_status,
+	[FILTER_SORT_AGE] = filter_by_age,       [FILTER_SORT_DURATION] = filter_by_duration,
+	[FILTER_SORT_USER] = filter_by_user,     [FILTER_SORT_POOL] = filter_by_pool,
+};
+
+static int
+filter_compare(const struct filter_cmp *c, const struct osmo_workflow_row *a,
+               const struct osmo_workflow_row *b)
+{
+	int r = filter_comparators[c->sort](a, b, c->now_ms);
+
+	return c->descending ? -r : r;
+}
+
+/* Merge sort: stable, and it takes a context, which qsort cannot. */
+static void
+filter_merge_sort(const struct filter_cmp *c, struct osmo_workflow_row *rows,
+                  struct osmo_workflow_row *tmp, size_t n)
+{
+	size_t mid = n / 2, i = 0, j = mid, k = 0;
+
+	if (n < 2)
+		return;
+	filter_merge_sort(c, rows, tmp, mid);
+	filter_merge_sort(c, rows + mid, tmp, n - mid);
+	while (i < mid && j < n)
+		tmp[k++] = filter_compare(c, &rows[j], &rows[i]) < 0 ? rows[j++] : rows[i++];
+	while (i < mid)
+		tmp[k++] = rows[i++];
+	while (j < n)
+		tmp[k++] = rows[j++];
+	memcpy(rows, tmp, n * sizeof(*rows));
+}
+
+void
+filter_apply(const struct filter *f, struct osmo_workflow_list *list, int64_t now_ms)
+{
+	struct filter_cmp c = { f->sort, f->descending, now_ms };
+	struct osmo_workflow_row *tmp;
+
+	if (!filter_comparators[f->sort] || list->n_rows < 2)
+		return;
+	tmp = xcalloc(list->n_rows, sizeof(*tmp));
+	filter_merge_sort(&c, list->rows, tmp, list->n_rows);
+	free(tmp);
+}
+
+char *
+filter_describe(const struct filter *f, bool ascii)
+{
+	struct strbuf sb = { 0 };
+
+	if (f->preset != FILTER_ALL)
+		strbuf_addstr(&sb, filter_presets[f->preset].name);
+	else if (f->statuses.n)
+		for (size_t i = 0; i < f->statuses.n; i++)
+			strbuf_addf(&sb, "%s%s", i ? "," : "status:", f->statuses.v[i]);
+	for (size_t i = 0; i < f->pools.n; i++)
+		strbuf_addf(&sb, "%spool:%s", sb.len ? " · " : "", f->pools.v[i]);
+	for (size_t i = 0; i < f->users.n; i++)
+		strbuf_addf(&sb, "%suser:%s", sb.len ? " · " : "", f->users.v[i]);
+	if (f->name)
+		strbuf_addf(&sb, "%s\"%s\"", sb.len ? " · " : "", f->name);
+	if (f->sort != FILTER_SORT_SERVER)
+		strbuf_addf(&sb, "%sby %s %s", sb.len ? " · " : "", filter_sorts[f->sort].name,
+		            f->descending ? (ascii ? "v" : "↓") : (ascii ? "^" : "↑"));
+	return sb.len ? strbuf_detach(&sb) : xstrdup("");
+}
