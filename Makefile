@@ -26,7 +26,7 @@ CPPFLAGS += -Iinclude -MMD -MP
 CFLAGS   += $(WARN) $(OPT) $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lwslay -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka libmicrohttpd 2>/dev/null) -lm
-SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd yaml-0.1 libcjson 2>/dev/null) -lutil -lm
+SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd yaml-0.1 libcjson 2>/dev/null) -lwslay -lutil -lm
 
 COMMON_SRC := $(wildcard common/*.c)
 CLIENT_SRC := $(wildcard client/*.c)
@@ -48,7 +48,7 @@ SUPPORT_OBJ := $(call obj,$(filter-out tests/support/tool_%.c,$(SUPPORT_SRC)))
 PROGRAMS := $(BUILD)/bin/osmotop $(if $(wildcard server/main.c),$(BUILD)/bin/osmo-local)
 
 .PHONY: all deps deps-lint test test-unit test-integration test-e2e check lint format demo \
-        bench clean help ensure-deps
+        bench clean help ensure-deps screenshots
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -60,6 +60,7 @@ help:
 	@echo "make check      unit and integration tests under ASan+UBSan"
 	@echo "make lint       clang-format check and cppcheck"
 	@echo "make demo       start osmo-local and show osmotop on an example workflow"
+	@echo "make screenshots  render screenshots/*.png from osmotop in tmux (aha, chromium)"
 	@echo "make clean      remove $(BUILD)/"
 
 deps:
@@ -142,6 +143,9 @@ format:
 
 demo: all $(TEST_TOOLS)
 	$(Q)BUILD=$(BUILD) tools/demo.sh
+
+screenshots: $(PROGRAMS)
+	$(Q)BUILD=$(BUILD) tools/screenshots.sh
 
 clean:
 	rm -rf $(BUILD)

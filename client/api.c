@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "decode.h"
 #include "osmo_time.h"
@@ -53,6 +54,24 @@ api_decode_text(struct api_result *res, const char *body, size_t len)
 	return 0;
 }
 
+static int
+api_decode_exec(struct api_result *res, const char *body, size_t len)
+{
+	return decode_router_target(body, len, &res->targets, &res->n_targets, &res->err);
+}
+
+static int
+api_decode_exec_group(struct api_result *res, const char *body, size_t len)
+{
+	return decode_router_target_map(body, len, &res->targets, &res->n_targets, &res->err);
+}
+
+static int
+api_decode_port_forward(struct api_result *res, const char *body, size_t len)
+{
+	return decode_router_target_list(body, len, &res->targets, &res->n_targets, &res->err);
+}
+
 static const struct api_kind_info {
 	api_decode_fn decode;
 	size_t max_bytes;
@@ -66,6 +85,12 @@ static const struct api_kind_info {
 	[API_VERSION] = { api_decode_version, API_MAX_JSON, API_TIMEOUT_MS },
 	[API_TEXT] = { api_decode_text, API_MAX_TEXT, API_TIMEOUT_MS },
 	[API_STREAM] = { NULL, 0, 0 },
+	[API_EXEC] = { api_decode_exec, API_MAX_JSON, API_TIMEOUT_MS },
+	[API_EXEC_GROUP] = { api_decode_exec_group, API_MAX_JSON, API_TIMEOUT_MS },
+	[API_PORT_FORWARD] = { api_decode_port_forward, API_MAX_JSON, API_TIMEOUT_MS },
+	/* These two never pass through api_send's request: see api_router_cookie and below. */
+	[API_ROUTER_COOKIE] = { NULL, 1u << 20, API_TIMEOUT_MS },
+	[API_UPGRADE_HEADERS] = { NULL, 0, 0 },
 };
 
 struct api_call {
@@ -95,6 +120,7 @@ struct api {
 };
 
 static void api_send(struct api_call *c);
+static void api_upgrade_ready(struct api_call *c);
 
 struct api *
 api_new(const char *base_url, struct auth *auth, struct http *http)
@@ -164,6 +190,9 @@ api_result_free(struct api_result *res)
 	osmo_version_free(&res->version);
 	free(res->name);
 	free(res->text);
+	api_router_targets_free(res->targets, res->n_targets);
+	free(res->cookie);
+	strv_free(&res->headers);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -298,6 +327,11 @@ api_send(struct api_call *c)
 	if (auth_needs_refresh(api->auth, clock_wall_ms() / 1000)) {
 		c->http_id = 0;
 		api_start_refresh(api);
+		return;
+	}
+	/* An upgrade's headers need no request, only the fresh token checked for above. */
+	if (c->kind == API_UPGRADE_HEADERS) {
+		api_upgrade_ready(c);
 		return;
 	}
 	auth_add_headers(api->auth, &headers);
@@ -577,4 +611,339 @@ api_pending(const struct api *api)
 	for (const struct api_call *c = api->calls; c; c = c->next)
 		n++;
 	return n;
+}
+
+void
+api_router_targets_free(struct api_router_target *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++) {
+		free(t[i].task);
+		free(t[i].router_address);
+		free(t[i].key);
+		free(t[i].cookie);
+	}
+	free(t);
+}
+
+/* Ends a call that cannot be made with a usage error, through its callback. */
+static unsigned long
+api_usage(enum api_kind kind, struct api_callbacks cb, const char *what)
+{
+	struct api_result res = { .kind = kind };
+
+	api_error_set(&res.err, API_ERR_USAGE, "%s", what);
+	if (cb.done)
+		cb.done(cb.ctx, &res);
+	else
+		api_result_free(&res);
+	return 0;
+}
+
+unsigned long
+api_exec_task(struct api *api, const char *workflow, const char *task, const char *entry_command,
+              struct api_callbacks cb)
+{
+	struct strbuf q = { 0 };
+
+	/* The CLI's default; the task side splits it shell-like and runs it under a pty. */
+	api_q_str(&q, "entry_command", entry_command ? entry_command : "/bin/bash");
+	return api_call(api, API_EXEC, "POST",
+	                api_path("/api/workflow/", workflow, "/exec/task/", task, NULL),
+	                strbuf_detach(&q), NULL, 0, cb);
+}
+
+unsigned long
+api_exec_group(struct api *api, const char *workflow, const char *group, const char *entry_command,
+               struct api_callbacks cb)
+{
+	struct strbuf q = { 0 };
+
+	if (!entry_command || !entry_command[0])
+		return api_usage(API_EXEC_GROUP, cb, "exec on a group needs a command");
+	api_q_str(&q, "entry_command", entry_command);
+	return api_call(api, API_EXEC_GROUP, "POST",
+	                api_path("/api/workflow/", workflow, "/exec/group/", group, NULL),
+	                strbuf_detach(&q), NULL, 0, cb);
+}
+
+unsigned long
+api_port_forward(struct api *api, const char *workflow, const char *task, const int *ports,
+                 size_t n, bool udp, struct api_callbacks cb)
+{
+	struct strbuf q = { 0 };
+
+	if (n == 0)
+		return api_usage(API_PORT_FORWARD, cb, "port-forward needs at least one port");
+	for (size_t i = 0; i < n; i++) {
+		if (ports[i] < 1 || ports[i] > 65535) {
+			strbuf_free(&q);
+			return api_usage(API_PORT_FORWARD, cb, "port-forward ports are 1 to 65535");
+		}
+		api_q_int(&q, "task_ports", ports[i]);
+	}
+	api_q_bool(&q, "use_udp", udp);
+	return api_call(api, API_PORT_FORWARD, "POST",
+	                api_path("/api/workflow/", workflow, "/portforward/", task, NULL),
+	                strbuf_detach(&q), NULL, 0, cb);
+}
+
+/* The router's HTTP origin for a ws(s):// router address (no trailing slash); NULL if none. */
+static char *
+api_router_origin(const char *router_address)
+{
+	static const struct {
+		const char *ws, *http;
+	} schemes[] = {
+		{ "ws://", "http://" },
+		{ "wss://", "https://" },
+	};
+	size_t n = strlen(router_address);
+
+	while (n && router_address[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i < ARRAY_SIZE(schemes); i++) {
+		size_t k = strlen(schemes[i].ws);
+
+		if (n > k && strncasecmp(router_address, schemes[i].ws, k) == 0)
+			return xasprintf("%s%.*s", schemes[i].http, (int)(n - k),
+			                 router_address + k);
+	}
+	return NULL;
+}
+
+#define API_ROUTER_VERSION "/api/router/version"
+
+static void
+api_cookie_done(void *ctx, const struct http_result *hr)
+{
+	struct api_call *c = ctx;
+	struct api_result res = { .kind = API_ROUTER_COOKIE };
+
+	c->http_id = 0;
+	/* As the CLI: the cookies matter, not the status; only no answer at all fails. */
+	if (hr->status == 0 && hr->err.kind != API_OK)
+		api_error_set(&res.err, hr->err.kind, "GET %s: %s", c->path, hr->err.message);
+	else
+		res.cookie = api_cookie_header(hr->set_cookies, API_ROUTER_VERSION);
+	api_complete(c, &res);
+}
+
+unsigned long
+api_router_cookie(struct api *api, const char *router_address, struct api_callbacks cb)
+{
+	char *origin = router_address ? api_router_origin(router_address) : NULL;
+	struct api_call *c;
+	unsigned long id;
+
+	if (!origin)
+		return api_usage(API_ROUTER_COOKIE, cb,
+		                 "the router address is not ws:// or wss://");
+	c = xcalloc(1, sizeof(*c));
+	id = c->id = api->next_id++;
+	c->kind = API_ROUTER_COOKIE;
+	c->method = "GET";
+	c->url = xasprintf("%s%s", origin, API_ROUTER_VERSION);
+	c->path = xstrdup(c->url); /* the router's origin and path: no secret in either */
+	c->cb = cb;
+	c->api = api;
+	c->next = api->calls;
+	api->calls = c;
+	free(origin);
+	/* Unauthenticated: the load balancer's affinity cookie is all it hands out. */
+	struct http_spec spec = {
+		.method = "GET",
+		.url = c->url,
+		.timeout_ms = api_kinds[API_ROUTER_COOKIE].timeout_ms,
+		.max_bytes = api_kinds[API_ROUTER_COOKIE].max_bytes,
+		.on_done = api_cookie_done,
+		.ctx = c,
+		.collect_cookies = true,
+	};
+	c->http_id = http_start(api->http, &spec);
+	return id;
+}
+
+/* Completes an API_UPGRADE_HEADERS call (its cookie waits in c->body). */
+static void
+api_upgrade_ready(struct api_call *c)
+{
+	struct api_result res = { .kind = API_UPGRADE_HEADERS };
+
+	auth_add_headers(c->api->auth, &res.headers);
+	if (c->body && c->body[0])
+		strv_push_owned(&res.headers, xasprintf("Cookie: %s", c->body));
+	strv_push(&res.headers, "User-Agent: " API_USER_AGENT);
+	api_complete(c, &res);
+}
+
+unsigned long
+api_upgrade_headers(struct api *api, const char *cookie, struct api_callbacks cb)
+{
+	struct api_call *c = xcalloc(1, sizeof(*c));
+	unsigned long id = c->id = api->next_id++;
+
+	c->kind = API_UPGRADE_HEADERS;
+	c->method = "GET";
+	c->path = xstrdup("WebSocket upgrade");
+	c->body = xstrdup(cookie ? cookie : "");
+	c->cb = cb;
+	c->api = api;
+	c->next = api->calls;
+	api->calls = c;
+	/* Without a refresh to wait for, this completes (and frees c) at once. */
+	api_send(c);
+	return id;
+}
+
+char *
+api_router_url(const char *router_address, enum api_router_kind kind, const char *workflow,
+               const char *key)
+{
+	static const char *const kinds[] = {
+		[API_ROUTER_EXEC] = "exec",
+		[API_ROUTER_PORTFORWARD] = "portforward",
+	};
+	size_t n = strlen(router_address);
+	char *wf = http_escape(workflow), *k = http_escape(key);
+	char *url;
+
+	while (n && router_address[n - 1] == '/')
+		n--;
+	url = xasprintf("%.*s/api/router/%s/%s/client/%s", (int)n, router_address, kinds[kind], wf,
+	                k);
+	free(wf);
+	free(k);
+	return url;
+}
+
+/* One cookie of a Set-Cookie value: name=value and the attributes the CLI keeps. */
+struct api_cookie {
+	char *pair; /* "name=value" */
+	size_t name_len;
+	char *path, *samesite;
+	bool secure;
+};
+
+static char *
+api_trimmed(const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return xstrndup(s, n);
+}
+
+/* Parses one Set-Cookie value; false when it deletes one; ck->pair NULL: not a cookie. */
+static bool
+api_cookie_parse(const char *v, const char *default_path, struct api_cookie *ck)
+{
+	size_t n = strcspn(v, ";");
+	const char *eq = memchr(v, '=', n);
+	bool keep = true;
+
+	memset(ck, 0, sizeof(*ck));
+	if (!eq)
+		return false;
+	ck->pair = api_trimmed(v, n);
+	ck->name_len = strcspn(ck->pair, "=");
+	while (ck->name_len && (ck->pair[ck->name_len - 1] == ' '))
+		ck->name_len--;
+	if (!ck->name_len) {
+		free(ck->pair);
+		ck->pair = NULL;
+		return false;
+	}
+	for (v += n; *v == ';';) {
+		char *attr, *val;
+
+		v++;
+		n = strcspn(v, ";");
+		attr = api_trimmed(v, n);
+		val = strchr(attr, '=');
+		if (val) {
+			*val++ = '\0';
+			val = api_trimmed(val, strlen(val));
+			attr[strcspn(attr, " \t")] = '\0';
+		}
+		if (strcasecmp(attr, "Path") == 0 && val && val[0]) {
+			free(ck->path);
+			ck->path = val, val = NULL;
+		} else if (strcasecmp(attr, "SameSite") == 0 && val && val[0]) {
+			free(ck->samesite);
+			ck->samesite = val, val = NULL;
+		} else if (strcasecmp(attr, "Secure") == 0) {
+			ck->secure = true;
+		} else if (strcasecmp(attr, "Max-Age") == 0 && val && atol(val) <= 0) {
+			keep = false; /* an instruction to forget the cookie */
+		}
+		free(val);
+		free(attr);
+		v += n;
+	}
+	if (!ck->path)
+		ck->path = xstrdup(default_path);
+	return keep;
+}
+
+static void
+api_cookie_free(struct api_cookie *ck)
+{
+	free(ck->pair);
+	free(ck->path);
+	free(ck->samesite);
+}
+
+char *
+api_cookie_header(const struct strv *set_cookies, const char *request_path)
+{
+	struct api_cookie *jar = NULL;
+	size_t n = 0;
+	struct strbuf out = { 0 };
+	/* RFC 6265 §5.1.4 as Python's cookiejar does it: the request path up to its last '/'. */
+	const char *slash = strrchr(request_path, '/');
+	char *default_path = slash && slash != request_path
+	                             ? xstrndup(request_path, (size_t)(slash - request_path))
+	                             : xstrdup("/");
+
+	for (size_t i = 0; set_cookies && i < set_cookies->n; i++) {
+		struct api_cookie ck;
+		bool keep = api_cookie_parse(set_cookies->v[i], default_path, &ck);
+		size_t j;
+
+		if (!ck.pair)
+			continue;
+		/* A cookie of the same name and path replaces the earlier one in its place. */
+		for (j = 0; j < n; j++)
+			if (jar[j].name_len == ck.name_len &&
+			    memcmp(jar[j].pair, ck.pair, ck.name_len) == 0 &&
+			    strcmp(jar[j].path, ck.path) == 0)
+				break;
+		if (j < n) {
+			api_cookie_free(&jar[j]);
+			if (keep) {
+				jar[j] = ck;
+				continue;
+			}
+			memmove(&jar[j], &jar[j + 1], (n - j - 1) * sizeof(*jar));
+			n--;
+		}
+		if (!keep) {
+			api_cookie_free(&ck);
+			continue;
+		}
+		jar = xreallocarray(jar, n + 1, sizeof(*jar));
+		jar[n++] = ck;
+	}
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addf(&out, "%s%s; Path=%s", i ? ", " : "", jar[i].pair, jar[i].path);
+		if (jar[i].samesite)
+			strbuf_addf(&out, "; SameSite=%s", jar[i].samesite);
+		if (jar[i].secure)
+			strbuf_addstr(&out, "; Secure");
+		api_cookie_free(&jar[i]);
+	}
+	free(jar);
+	free(default_path);
+	return strbuf_detach(&out);
 }

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "api.h"
 #include "osmo_time.h"
 
 /* Bodies larger than this are refused before parsing (http.c caps transfers too). */
@@ -796,4 +798,152 @@ encode_token_request(const char *token)
 
 	cJSON_AddItemToObject(root, "token", cJSON_CreateString(token));
 	return decode_print(root);
+}
+
+/* ---------------------------------------------------- router targets (exec, port-forward) */
+
+
+/* Sets err to "path: what" with the path's server-sent bytes made printable. */
+static int
+decode_router_fail(struct api_error *err, const char *path, const char *what)
+{
+	char clean[128];
+	size_t i = 0;
+
+	for (; path[i] && i + 1 < sizeof(clean); i++)
+		clean[i] = path[i] >= 0x20 && path[i] < 0x7f ? path[i] : '?';
+	clean[i] = '\0';
+	api_error_set(err, API_ERR_DECODE, "%s: %s", clean[0] ? clean : "(top level)", what);
+	return -1;
+}
+
+/* A string with no control bytes (it goes into a URL or a header as it is). */
+static const char *
+decode_router_plain(const cJSON *obj, const char *key)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!cJSON_IsString(item))
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)item->valuestring; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return NULL;
+	return item->valuestring;
+}
+
+static int
+decode_router_one(const cJSON *obj, const char *path, struct api_router_target *t,
+                  struct api_error *err)
+{
+	const cJSON *cookie = cJSON_GetObjectItemCaseSensitive(obj, "cookie");
+	const char *addr = decode_router_plain(obj, "router_address");
+	const char *key = decode_router_plain(obj, "key");
+	char sub[160];
+	size_t n;
+
+	if (!cJSON_IsObject(obj))
+		return decode_router_fail(err, path, "expected an object");
+	snprintf(sub, sizeof(sub), "%s%srouter_address", path, path[0] ? "." : "");
+	if (!addr || (strncasecmp(addr, "ws://", 5) != 0 && strncasecmp(addr, "wss://", 6) != 0))
+		return decode_router_fail(err, sub, "expected a ws:// or wss:// address");
+	snprintf(sub, sizeof(sub), "%s%skey", path, path[0] ? "." : "");
+	if (!key || !key[0])
+		return decode_router_fail(err, sub, "expected a key");
+	snprintf(sub, sizeof(sub), "%s%scookie", path, path[0] ? "." : "");
+	if (cookie && !cJSON_IsNull(cookie) && !decode_router_plain(obj, "cookie"))
+		return decode_router_fail(err, sub, "expected a string without control characters");
+	n = strlen(addr);
+	while (n && addr[n - 1] == '/')
+		n--;
+	t->router_address = xstrndup(addr, n);
+	t->key = xstrdup(key);
+	t->cookie = xstrdup(cJSON_IsString(cookie) ? cookie->valuestring : "");
+	return 0;
+}
+
+/* Decodes every element of a list or map (map: names kept in .task). */
+static int
+decode_router_each(const cJSON *root, bool map, struct api_router_target **out, size_t *n,
+                   struct api_error *err)
+{
+	const cJSON *el;
+	size_t count = (size_t)cJSON_GetArraySize(root), i = 0;
+	struct api_router_target *t = xcalloc(count ? count : 1, sizeof(*t));
+
+	cJSON_ArrayForEach(el, root)
+	{
+		char path[96];
+
+		if (map)
+			snprintf(path, sizeof(path), "%s", el->string);
+		else
+			snprintf(path, sizeof(path), "[%zu]", i);
+		if (decode_router_one(el, path, &t[i], err) < 0) {
+			api_router_targets_free(t, i + 1);
+			return -1;
+		}
+		if (map)
+			t[i].task = utf8_sanitize(el->string, strlen(el->string));
+		i++;
+	}
+	*out = t;
+	*n = i;
+	return 0;
+}
+
+int
+decode_router_target(const char *body, size_t len, struct api_router_target **out, size_t *n,
+                     struct api_error *err)
+{
+	cJSON *root = decode_parse(body, len, err);
+	struct api_router_target *t;
+
+	*out = NULL;
+	*n = 0;
+	if (!root)
+		return -1;
+	t = xcalloc(1, sizeof(*t));
+	if (decode_router_one(root, "", t, err) < 0) {
+		api_router_targets_free(t, 1);
+		cJSON_Delete(root);
+		return -1;
+	}
+	cJSON_Delete(root);
+	*out = t;
+	*n = 1;
+	return 0;
+}
+
+static int
+decode_router_many(const char *body, size_t len, bool map, struct api_router_target **out,
+                   size_t *n, struct api_error *err)
+{
+	cJSON *root = decode_parse(body, len, err);
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!root)
+		return -1;
+	if (map ? !cJSON_IsObject(root) : !cJSON_IsArray(root))
+		rc = decode_router_fail(err, "",
+		                        map ? "expected an object of tasks" : "expected a list");
+	else
+		rc = decode_router_each(root, map, out, n, err);
+	cJSON_Delete(root);
+	return rc;
+}
+
+int
+decode_router_target_map(const char *body, size_t len, struct api_router_target **out, size_t *n,
+                         struct api_error *err)
+{
+	return decode_router_many(body, len, true, out, n, err);
+}
+
+int
+decode_router_target_list(const char *body, size_t len, struct api_router_target **out, size_t *n,
+                          struct api_error *err)
+{
+	return decode_router_many(body, len, false, out, n, err);
 }

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define HTTP_CONNECT_TIMEOUT_MS 15000L
 
@@ -22,6 +23,8 @@ struct http_req {
 	size_t max_bytes;
 	bool stream;
 	bool too_large;
+	bool collect_cookies;
+	struct strv set_cookies;
 	void (*on_data)(void *ctx, const char *data, size_t n);
 	void (*on_done)(void *ctx, const struct http_result *res);
 	void *ctx;
@@ -37,6 +40,19 @@ struct http {
 	int64_t deadline_ms; /* -1: curl wants no timeout call */
 	unsigned long next_id;
 	struct http_req *reqs;
+	struct http_conn *conns;
+};
+
+struct http_conn {
+	struct http *h;
+	CURL *easy;
+	char *host; /* for messages: never the path, which may carry a key */
+	curl_socket_t fd;
+	bool connecting;
+	void (*on_connect)(void *ctx, struct http_conn *conn, const struct api_error *err);
+	void *ctx;
+	char errbuf[CURL_ERROR_SIZE];
+	struct http_conn *next;
 };
 
 static int
@@ -94,6 +110,29 @@ http_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* Keeps Set-Cookie values; a new status line (1xx, then the final answer) starts over. */
+static size_t
+http_header_cb(char *line, size_t size, size_t nmemb, void *userp)
+{
+	struct http_req *r = userp;
+	size_t n = size * nmemb;
+	static const char name[] = "Set-Cookie:";
+	const size_t nl = sizeof(name) - 1;
+
+	if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
+		strv_free(&r->set_cookies);
+	} else if (n > nl && strncasecmp(line, name, nl) == 0) {
+		size_t b = nl, e = n;
+
+		while (b < e && (line[b] == ' ' || line[b] == '\t'))
+			b++;
+		while (e > b && strchr(" \t\r\n", line[e - 1]))
+			e--;
+		strv_push_owned(&r->set_cookies, xstrndup(line + b, e - b));
+	}
+	return n;
+}
+
 struct http *
 http_new(const char *user_agent)
 {
@@ -121,6 +160,7 @@ http_req_free(struct http *h, struct http_req *r)
 	curl_slist_free_all(r->headers);
 	free(r->body);
 	strbuf_free(&r->buf);
+	strv_free(&r->set_cookies);
 	free(r);
 }
 
@@ -145,6 +185,8 @@ http_free(struct http *h)
 		return;
 	while (h->reqs)
 		http_req_free(h, http_unlink(h, h->reqs->id));
+	while (h->conns)
+		http_conn_free(h->conns);
 	curl_multi_cleanup(h->multi);
 	free(h->socks);
 	free(h->user_agent);
@@ -189,6 +231,13 @@ http_start(struct http *h, const struct http_spec *spec)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (spec->collect_cookies) {
+		r->collect_cookies = true;
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+		/* A proxy's CONNECT answer is not the server's: keep its headers out. */
+		curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+	}
 	if (spec->timeout_ms > 0)
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, spec->timeout_ms);
 	if (spec->idle_timeout_s > 0) {
@@ -279,6 +328,7 @@ http_finish(struct http *h, CURL *easy, CURLcode rc)
 	res.content_type = ct;
 	res.body = r->buf.buf ? r->buf.buf : "";
 	res.len = r->buf.len;
+	res.set_cookies = r->collect_cookies ? &r->set_cookies : NULL;
 	if (rc != CURLE_OK) {
 		enum api_error_kind kind = r->too_large ? API_ERR_TOO_LARGE : http_error_kind(rc);
 		const char *why = r->too_large   ? "response too large"
@@ -291,6 +341,8 @@ http_finish(struct http *h, CURL *easy, CURLcode rc)
 		r->on_done(r->ctx, &res);
 	http_req_free(h, r);
 }
+
+static bool http_conn_done(struct http *h, CURL *easy, CURLcode rc);
 
 void
 http_dispatch(struct http *h, const struct pollfd *fds, int n, int64_t now_ms)
@@ -318,7 +370,8 @@ http_dispatch(struct http *h, const struct pollfd *fds, int n, int64_t now_ms)
 	int left;
 
 	while ((msg = curl_multi_info_read(h->multi, &left)))
-		if (msg->msg == CURLMSG_DONE)
+		if (msg->msg == CURLMSG_DONE &&
+		    !http_conn_done(h, msg->easy_handle, msg->data.result))
 			http_finish(h, msg->easy_handle, msg->data.result);
 }
 
@@ -343,4 +396,222 @@ http_escape(const char *s)
 	out = xstrdup(e);
 	curl_free(e);
 	return out;
+}
+
+/* The URL with a scheme curl 7.88 knows (it has no WebSocket of its own); NULL if none. */
+static char *
+http_url_for_curl(const char *url)
+{
+	static const struct {
+		const char *from, *to;
+	} schemes[] = {
+		{ "ws://", "http://" },
+		{ "wss://", "https://" },
+		{ "http://", "http://" },
+		{ "https://", "https://" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(schemes); i++) {
+		size_t n = strlen(schemes[i].from);
+
+		if (strncasecmp(url, schemes[i].from, n) == 0)
+			return xasprintf("%s%s", schemes[i].to, url + n);
+	}
+	return NULL;
+}
+
+/* Copies a CURLU part into a malloc'd string; NULL when the URL has none. */
+static char *
+http_url_part(CURLU *u, CURLUPart part)
+{
+	char *v = NULL, *out;
+
+	if (curl_url_get(u, part, &v, 0) != CURLUE_OK || !v)
+		return NULL;
+	out = xstrdup(v);
+	curl_free(v);
+	return out;
+}
+
+int
+http_url_split(const char *url, char **host, char **target, struct api_error *err)
+{
+	char *curl_url_s = http_url_for_curl(url);
+	CURLU *u = curl_url();
+	char *name, *port, *path, *query;
+
+	*host = *target = NULL;
+	if (!u)
+		abort();
+	/* The URL itself stays out of messages: its path may hold a session key. */
+	if (!curl_url_s || curl_url_set(u, CURLUPART_URL, curl_url_s, 0) != CURLUE_OK) {
+		api_error_set(err, API_ERR_USAGE, "not a ws://, wss://, http:// or https:// URL");
+		free(curl_url_s);
+		curl_url_cleanup(u);
+		return -1;
+	}
+	name = http_url_part(u, CURLUPART_HOST);
+	port = http_url_part(u, CURLUPART_PORT);
+	path = http_url_part(u, CURLUPART_PATH);
+	query = http_url_part(u, CURLUPART_QUERY);
+	*host = port ? xasprintf("%s:%s", name ? name : "", port) : xstrdup(name ? name : "");
+	*target = xasprintf("%s%s%s", path && path[0] ? path : "/", query ? "?" : "",
+	                    query ? query : "");
+	free(name);
+	free(port);
+	free(path);
+	free(query);
+	free(curl_url_s);
+	curl_url_cleanup(u);
+	return 0;
+}
+
+struct http_conn *
+http_conn_start(struct http *h, const struct http_conn_spec *spec, struct api_error *err)
+{
+	char *host = NULL, *target = NULL, *url;
+	struct http_conn *c;
+	CURL *e;
+
+	if (http_url_split(spec->url, &host, &target, err) < 0)
+		return NULL;
+	free(target);
+	url = http_url_for_curl(spec->url);
+	c = xcalloc(1, sizeof(*c));
+	c->host = host;
+	e = curl_easy_init();
+	if (!e)
+		abort();
+	c->h = h;
+	c->easy = e;
+	c->fd = CURL_SOCKET_BAD;
+	c->connecting = true;
+	c->on_connect = spec->on_connect;
+	c->ctx = spec->ctx;
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+	curl_easy_setopt(e, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	                 spec->connect_timeout_ms > 0 ? spec->connect_timeout_ms
+	                                              : HTTP_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* We write HTTP/1.1 ourselves: ALPN must not pick h2, or curl rewrites our bytes. */
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	/* Through an HTTP proxy, a plain http:// target would get our bytes unwrapped. */
+	curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
+	free(url);
+	c->next = h->conns;
+	h->conns = c;
+	curl_multi_add_handle(h->multi, e);
+	return c;
+}
+
+void
+http_conn_free(struct http_conn *c)
+{
+	if (!c)
+		return;
+	for (struct http_conn **pp = &c->h->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	/* Removed only now: curl_easy_send/recv need the handle in its multi. */
+	curl_multi_remove_handle(c->h->multi, c->easy);
+	curl_easy_cleanup(c->easy);
+	free(c->host);
+	free(c);
+}
+
+/* A finished connect of one of our raw connections; false when easy is a request's. */
+static bool
+http_conn_done(struct http *h, CURL *easy, CURLcode rc)
+{
+	struct http_conn *c = h->conns;
+	struct api_error err = { 0 };
+
+	while (c && c->easy != easy)
+		c = c->next;
+	if (!c)
+		return false;
+	if (!c->connecting)
+		return true;
+	c->connecting = false;
+	if (rc == CURLE_OK) {
+		curl_socket_t fd = CURL_SOCKET_BAD;
+
+		if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK)
+			c->fd = fd;
+		if (c->fd == CURL_SOCKET_BAD)
+			api_error_set(&err, API_ERR_TRANSPORT, "connect to %s: no socket", c->host);
+	} else {
+		api_error_set(&err, http_error_kind(rc), "connect to %s: %s", c->host,
+		              c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+	}
+	if (c->on_connect)
+		c->on_connect(c->ctx, c, &err);
+	return true;
+}
+
+int
+http_conn_fd(const struct http_conn *c)
+{
+	return c->fd == CURL_SOCKET_BAD ? -1 : (int)c->fd;
+}
+
+const char *
+http_conn_host(const struct http_conn *c)
+{
+	return c->host;
+}
+
+static ssize_t
+http_conn_fail(struct http_conn *c, const char *what, CURLcode rc, struct api_error *err)
+{
+	api_error_set(err, API_ERR_TRANSPORT, "%s %s: %s", what, c->host,
+	              c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+	return HTTP_IO_ERROR;
+}
+
+ssize_t
+http_conn_send(struct http_conn *c, const void *buf, size_t n, struct api_error *err)
+{
+	size_t sent = 0;
+	CURLcode rc;
+
+	if (c->fd == CURL_SOCKET_BAD) {
+		api_error_set(err, API_ERR_USAGE, "send to %s: not connected", c->host);
+		return HTTP_IO_ERROR;
+	}
+	c->errbuf[0] = '\0';
+	rc = curl_easy_send(c->easy, buf, n, &sent);
+	if (rc == CURLE_AGAIN || (rc == CURLE_OK && sent == 0 && n > 0))
+		return HTTP_IO_AGAIN;
+	if (rc != CURLE_OK)
+		return http_conn_fail(c, "send to", rc, err);
+	return (ssize_t)sent;
+}
+
+ssize_t
+http_conn_recv(struct http_conn *c, void *buf, size_t n, struct api_error *err)
+{
+	size_t got = 0;
+	CURLcode rc;
+
+	if (c->fd == CURL_SOCKET_BAD) {
+		api_error_set(err, API_ERR_USAGE, "receive from %s: not connected", c->host);
+		return HTTP_IO_ERROR;
+	}
+	c->errbuf[0] = '\0';
+	rc = curl_easy_recv(c->easy, buf, n, &got);
+	if (rc == CURLE_AGAIN)
+		return HTTP_IO_AGAIN;
+	if (rc != CURLE_OK)
+		return http_conn_fail(c, "receive from", rc, err);
+	return got ? (ssize_t)got : HTTP_IO_EOF;
 }

@@ -15,14 +15,27 @@
 #define API_USER_AGENT     "osmotop/" API_CLIENT_VERSION
 
 enum api_kind {
-	API_LIST,    /* GET /api/workflow */
-	API_QUERY,   /* GET /api/workflow/{id} */
-	API_CANCEL,  /* POST /api/workflow/{id}/cancel */
-	API_SUBMIT,  /* POST /api/pool/{pool}/workflow, also resubmit by workflow_id */
-	API_RESTART, /* POST /api/pool/{pool}/workflow/{id}/restart */
-	API_VERSION, /* GET /api/version */
-	API_TEXT,    /* spec, error_logs: a finite text body */
-	API_STREAM,  /* logs, events: bytes as they arrive, then done */
+	API_LIST,            /* GET /api/workflow */
+	API_QUERY,           /* GET /api/workflow/{id} */
+	API_CANCEL,          /* POST /api/workflow/{id}/cancel */
+	API_SUBMIT,          /* POST /api/pool/{pool}/workflow, also resubmit by workflow_id */
+	API_RESTART,         /* POST /api/pool/{pool}/workflow/{id}/restart */
+	API_VERSION,         /* GET /api/version */
+	API_TEXT,            /* spec, error_logs: a finite text body */
+	API_STREAM,          /* logs, events: bytes as they arrive, then done */
+	API_EXEC,            /* POST /api/workflow/{id}/exec/task/{task} */
+	API_EXEC_GROUP,      /* POST /api/workflow/{id}/exec/group/{group} */
+	API_PORT_FORWARD,    /* POST /api/workflow/{id}/portforward/{task} */
+	API_ROUTER_COOKIE,   /* GET {router}/api/router/version, unauthenticated */
+	API_UPGRADE_HEADERS, /* no request: the headers of a WebSocket upgrade, token fresh */
+};
+
+/* Where one exec or port-forward leg meets its task: a router and a single-use key. */
+struct api_router_target {
+	char *task;           /* API_EXEC_GROUP: the task's name; otherwise NULL */
+	char *router_address; /* ws:// or wss://, no trailing slash */
+	char *key;            /* EXEC-... or PORTFORWARD-...; dies with its first connection */
+	char *cookie;         /* for the upgrade's Cookie header, verbatim; "" when none */
 };
 
 struct api_result {
@@ -35,6 +48,10 @@ struct api_result {
 	char *name;                       /* API_CANCEL */
 	char *text;                       /* API_TEXT */
 	size_t text_len;
+	struct api_router_target *targets; /* API_EXEC (1), API_EXEC_GROUP, API_PORT_FORWARD */
+	size_t n_targets;
+	char *cookie;        /* API_ROUTER_COOKIE: the Cookie value for a data connection */
+	struct strv headers; /* API_UPGRADE_HEADERS: "Name: value" lines for wsconn_spec */
 };
 
 /* The callback owns res's contents: it moves what it keeps and calls api_result_free. */
@@ -99,7 +116,44 @@ void api_abort(struct api *api, unsigned long id);
 size_t api_pending(const struct api *api);
 
 void api_result_free(struct api_result *res);
+void api_router_targets_free(struct api_router_target *t, size_t n);
 /* Builds the query string of a list call (without '?'); exposed for tests. */
 char *api_list_query_string(const struct api_list_query *q);
+
+/*
+ * Exec and port-forward (osmo-api/PROTOCOLS.md §1, §2, §4). The start calls POST with an
+ * empty body and their parameters in the query; errors keep their HTTP status (404 task not
+ * running, 410 workflow finished, 425 not running yet, 422 no router, 5xx) for the caller's
+ * retry policy. Each key is good for one WebSocket: reconnecting needs a new call.
+ */
+unsigned long api_exec_task(struct api *api, const char *workflow, const char *task,
+                            const char *entry_command, struct api_callbacks cb);
+/* One target per running task of the group, each with .task set. */
+unsigned long api_exec_group(struct api *api, const char *workflow, const char *group,
+                             const char *entry_command, struct api_callbacks cb);
+/* One target per port, in the order of ports (the caller checks n_targets == n). */
+unsigned long api_port_forward(struct api *api, const char *workflow, const char *task,
+                               const int *ports, size_t n, bool udp, struct api_callbacks cb);
+/*
+ * A fresh affinity cookie for a port-forward data connection: the Set-Cookie values of
+ * GET {router as http(s)}/api/router/version as "name=value; Path=p[; SameSite=s][; Secure]",
+ * joined by ", " ("" when none). Sent without credentials; any HTTP status will do.
+ */
+unsigned long api_router_cookie(struct api *api, const char *router_address,
+                                struct api_callbacks cb);
+/*
+ * The headers for a WebSocket upgrade: the login's Authorization (or x-osmo-user),
+ * "Cookie: cookie" when cookie is not empty, User-Agent. A token near expiry is refreshed
+ * first, as for REST; without a refresh the callback may run before this returns.
+ */
+unsigned long api_upgrade_headers(struct api *api, const char *cookie, struct api_callbacks cb);
+
+enum api_router_kind { API_ROUTER_EXEC, API_ROUTER_PORTFORWARD };
+
+/* {router_address}/api/router/{exec|portforward}/{workflow}/client/{key}, segments escaped. */
+char *api_router_url(const char *router_address, enum api_router_kind kind, const char *workflow,
+                     const char *key);
+/* Formats Set-Cookie values as api_router_cookie does; request_path gives the default Path. */
+char *api_cookie_header(const struct strv *set_cookies, const char *request_path);
 
 #endif

@@ -54,4 +54,12 @@ int encode_template_spec_parse(const char *json, size_t len, struct encode_templ
                                char **err_json);
 void encode_template_spec_free(struct encode_template_spec *ts);
 
+/* Router messages (router_forward.c) */
+
+/*
+ * A port-forward control message, {"key": "...", "cookie": "..."}: 0 with *key (caller frees;
+ * NULL when there is no string "key"), or -1 when it is not a JSON object at all.
+ */
+int encode_forward_request(const char *json, size_t len, char **key);
+
 #endif

@@ -98,6 +98,18 @@ int engine_tag(struct engine *e, const char *name, const struct strv *add,
 void engine_serve_log(struct engine *e, const struct engine_log_request *req,
                       struct server_http_response *res);
 
+/*
+ * A running task's working directory and environment (NULL-terminated "K=V"), which exec
+ * gives its command. Returns 0, or -1 when that retry of the task is not running (any more).
+ */
+int engine_task_context(struct engine *e, const char *workflow, const char *task, int retry,
+                        char **cwd, struct strv *env);
+/* Who hears that a task's retry left RUNNING (ended, rescheduled, stopped); NULL: nobody. */
+void engine_set_task_ended(struct engine *e,
+                           void (*ended)(void *ctx, const char *workflow, const char *task,
+                                         int retry),
+                           void *ctx);
+
 void engine_error_free(struct engine_error *err);
 void engine_submitted_free(struct engine_submitted *s);
 

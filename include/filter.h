@@ -9,11 +9,11 @@
 #include "model.h"
 
 /* id, what a preset shows, the phase it selects (PHASE_UNKNOWN: every status) */
-#define FILTER_PRESETS(_)                        \
-	_(ALL, "all", PHASE_UNKNOWN)             \
-	_(RUNNING, "running", PHASE_RUNNING)     \
-	_(WAITING, "waiting", PHASE_QUEUED)      \
-	_(FAILED, "failed", PHASE_FAILED)        \
+#define FILTER_PRESETS(_)                    \
+	_(ALL, "all", PHASE_UNKNOWN)         \
+	_(RUNNING, "running", PHASE_RUNNING) \
+	_(WAITING, "waiting", PHASE_QUEUED)  \
+	_(FAILED, "failed", PHASE_FAILED)    \
 	_(COMPLETED, "completed", PHASE_DONE)
 
 enum filter_preset {

@@ -20,7 +20,7 @@
 	_(GRAPH, "workflow: the DAG of groups / the task table")                   \
 	_(LOGS, "the workflow's logs (all tasks)")                                 \
 	_(ERROR_LOGS, "the selected task's error logs")                            \
-	_(EVENTS, "the workflow's events")                                         \
+	_(EVENTS, "events of the selected task, else of the workflow")             \
 	_(REFRESH, "refresh now")                                                  \
 	_(CANCEL, "cancel the workflow (asks first)")                              \
 	_(RESUBMIT, "resubmit the workflow's spec as a new workflow (asks first)") \

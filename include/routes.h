@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "engine_model.h"
+#include "router.h"
 #include "server_http.h"
 #include "util.h"
 
@@ -41,7 +42,10 @@ size_t routes_list_select(const struct eng_workflow *const *wfs, size_t n,
                           const struct routes_list_query *q, const struct eng_workflow **out,
                           bool *more_entries);
 
-/* Registers every route of CONTRACT.md §2 that the engine answers; e is their context. */
-void routes_add(struct server_http *h, struct engine *e);
+/*
+ * Registers every route of CONTRACT.md §2 that the engine answers (e is their context) and,
+ * with a router, the exec and port-forward start calls of PROTOCOLS.md (r is theirs).
+ */
+void routes_add(struct server_http *h, struct engine *e, struct router *r);
 
 #endif

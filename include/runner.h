@@ -39,6 +39,13 @@ int runner_start(struct runner_proc *p, const struct runner_spec *s, char *errbu
 void runner_read(struct runner_proc *p, int fd,
                  void (*line)(void *ctx, enum runner_stream stream, const char *s, size_t n),
                  void *ctx);
+/* In a child forked with every signal blocked: default dispositions, nothing blocked. */
+void runner_child_signals(void);
+/*
+ * In a child: runs argv (argv[0] looked up in envp's PATH when it has no '/'), or reports
+ * the failure on stderr as a shell does and exits 127 (not found) or 126.
+ */
+_Noreturn void runner_exec(char *const *argv, char *const *envp);
 /* Collects the exit status if the process has ended (non-blocking); true once it has. */
 bool runner_reap(struct runner_proc *p);
 /* Signals the whole process group, so children of the task die with it. */

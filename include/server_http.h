@@ -18,6 +18,7 @@
 
 struct server_http;
 struct server_http_stream;
+struct server_http_upgrade;
 
 struct server_http_kv {
 	char *key;
@@ -45,9 +46,10 @@ struct server_http_response {
 	int status; /* 0 after the handler: 500 */
 	const char *content_type;
 	struct strbuf body;
-	struct strv headers;               /* name, value, name, value, ... */
-	struct server_http_stream *stream; /* set by server_http_reply_stream */
-	struct server_http *http;          /* set before the handler runs; NULL in unit tests */
+	struct strv headers;                 /* name, value, name, value, ... */
+	struct server_http_stream *stream;   /* set by server_http_reply_stream */
+	struct server_http_upgrade *upgrade; /* set by server_http_reply_upgrade */
+	struct server_http *http;            /* set before the handler runs; NULL in unit tests */
 };
 
 struct server_http_route {
@@ -61,6 +63,7 @@ struct server_http_stats {
 	unsigned long connections_total; /* accepted since start */
 	unsigned long connections_open;
 	unsigned long streams_open;
+	unsigned long upgrades_open; /* sockets handed to their owners */
 };
 
 /*
@@ -154,5 +157,19 @@ void server_http_stream_printf(struct server_http_stream *s, const char *fmt, ..
 size_t server_http_stream_pending(const struct server_http_stream *s);
 /* Sends what is pending, then ends the chunked body; the pointer is invalid afterwards. */
 void server_http_stream_close(struct server_http_stream *s);
+
+/*
+ * Answers 101 Switching Protocols with "Upgrade: protocol" (plus res's headers). Once the
+ * answer is out, on_open gets the raw socket (non-blocking; the owner polls it) and the bytes
+ * the client sent past the request, which the owner must treat as read from fd. If the client
+ * goes away first, or the server stops while the owner holds the socket, on_gone(ctx) runs
+ * instead (from inside server_http_dispatch or server_http_free) and u must be forgotten.
+ */
+void server_http_reply_upgrade(struct server_http_response *res, const char *protocol,
+                               void (*on_open)(void *ctx, struct server_http_upgrade *u, int fd,
+                                               const char *extra, size_t n),
+                               void (*on_gone)(void *ctx), void *ctx);
+/* Hands the socket back to libmicrohttpd, which closes it; the owner must not close fd itself. */
+void server_http_upgrade_close(struct server_http_upgrade *u);
 
 #endif

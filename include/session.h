@@ -1,4 +1,4 @@
-/* session.h: which service to talk to and as whom, from options and the CLI's login.yaml. */
+/* session.h: which service to talk to and as whom: options, the CLI's login.yaml, osmo-local. */
 #ifndef OSMO_SESSION_H
 #define OSMO_SESSION_H
 
@@ -11,6 +11,7 @@
 struct session_opts {
 	const char *url;  /* --url */
 	const char *user; /* --user: dev login, sent as x-osmo-user */
+	bool local;       /* --local: only the osmo-local osmotop started, never login.yaml */
 };
 
 struct session {
@@ -20,10 +21,16 @@ struct session {
 	struct http *http;
 	struct api *api;
 	char *warning; /* something to tell the user once (loose login.yaml mode) */
+	bool local;    /* the osmo-local osmotop started (client/local.c), as a dev user */
 };
 
-/* Resolves the service and credentials; on failure err says what to do. */
+/*
+ * Resolves the service and credentials: --url, else login.yaml, else a running osmo-local
+ * that osmotop started (local_find); on failure err says what to do.
+ */
 int session_open(struct session *s, const struct session_opts *o, struct api_error *err);
+/* True when --url or a login.yaml names a service, so osmotop run needs no osmo-local. */
+bool session_configured(const struct session_opts *o);
 void session_close(struct session *s);
 /* A URL safe to print: scheme://host[:port]/path without userinfo; caller frees. */
 char *session_safe_url(const char *url);

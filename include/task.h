@@ -54,6 +54,11 @@ void task_stop_leftover(const char *run_dir);
 /* Kills whatever still runs (SIGKILL, waited for) and frees r. */
 void task_run_free(struct task_run *r);
 
+/* The command's working directory (the run's root/), for exec into a running task. */
+const char *task_run_root(const struct task_run *r);
+/* The command's whole environment ("K=V", NULL-terminated), as the command got it. */
+void task_run_env(const struct task_run *r, struct strv *env);
+
 /* Replaces OSMO's run-time tokens and the task's declared paths in s (exposed for tests). */
 char *task_substitute(const struct task_run *r, const char *s);
 /* The directory a task's output is published to (the caller frees). */

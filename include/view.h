@@ -14,7 +14,7 @@ struct render_ctx {
 	const char *server; /* base URL, shown in the title */
 	bool select;        /* interactive: highlight row `selected` (0-based) */
 	int selected;
-	int top; /* the first row shown (the caller keeps selected in view) */
+	int top;          /* the first row shown (the caller keeps selected in view) */
 	const char *note; /* the list's filter and order, shown in its title; NULL or "" for none */
 };
 

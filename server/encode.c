@@ -893,3 +893,21 @@ encode_template_spec_free(struct encode_template_spec *ts)
 	strv_free(&ts->set_string_variables);
 	memset(ts, 0, sizeof(*ts));
 }
+
+int
+encode_forward_request(const char *json, size_t len, char **key)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	/* Go matches struct fields without case, as osmo-ctrl reads this message. */
+	cJSON *k = cJSON_GetObjectItem(root, "key");
+
+	*key = NULL;
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return -1;
+	}
+	if (cJSON_IsString(k))
+		*key = xstrdup(k->valuestring);
+	cJSON_Delete(root);
+	return 0;
+}

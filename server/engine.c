@@ -68,6 +68,8 @@ struct engine {
 	const struct eng_workflow **recs; /* &wfs[i]->rec: engine_workflows' answer */
 	unsigned long timer;
 	bool stepping, again;
+	void (*task_ended)(void *ctx, const char *workflow, const char *task, int retry);
+	void *task_ended_ctx;
 };
 
 static void engine_schedule(struct engine *e);
@@ -283,9 +285,13 @@ engine_task_status(struct engine_task *t, enum osmo_status s, const char *messag
 {
 	struct eng_task *rec = engine_rec(t);
 	bool over = engine_done(s) || s == OSMO_RESCHEDULED;
+	struct engine *e = t->wf->e;
 
 	if (rec->status == s)
 		return;
+	/* Exec and port-forward sessions into this retry end with it, as its pod would. */
+	if (rec->status == OSMO_RUNNING && e->task_ended)
+		e->task_ended(e->task_ended_ctx, t->wf->rec.id, rec->name, rec->retry_id);
 	rec->status = s;
 	if (message) {
 		free(rec->failure_message);
@@ -1910,6 +1916,37 @@ engine_new(const struct engine_config *cfg, struct engine_error *err)
 	}
 	engine_schedule(e);
 	return e;
+}
+
+int
+engine_task_context(struct engine *e, const char *workflow, const char *task, int retry, char **cwd,
+                    struct strv *env)
+{
+	struct engine_wf *w = engine_lookup(e, workflow);
+
+	for (size_t i = 0; w && i < w->ntasks; i++) {
+		struct engine_task *t = &w->tasks[i];
+		const struct eng_task *rec;
+
+		if (!t->run || strcmp(engine_spec_task(t)->name, task) != 0)
+			continue;
+		rec = engine_rec(t);
+		if (rec->retry_id != retry || rec->status != OSMO_RUNNING)
+			return -1;
+		*cwd = xstrdup(task_run_root(t->run));
+		task_run_env(t->run, env);
+		return 0;
+	}
+	return -1;
+}
+
+void
+engine_set_task_ended(struct engine *e,
+                      void (*ended)(void *ctx, const char *workflow, const char *task, int retry),
+                      void *ctx)
+{
+	e->task_ended = ended;
+	e->task_ended_ctx = ctx;
 }
 
 void

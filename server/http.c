@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <microhttpd.h>
@@ -35,7 +36,20 @@ struct server_http {
 	struct server_http_route_entry *routes;
 	size_t n_routes;
 	struct server_http_stream *streams; /* every live stream, for shutdown and hang-up watch */
+	struct server_http_upgrade *upgrades; /* every upgrade not yet closed, for shutdown */
 	struct server_http_stats stats;
+};
+
+/* An upgrade answer: pending until MHD hands over the socket, then the owner's until closed. */
+struct server_http_upgrade {
+	struct server_http *h;
+	struct MHD_UpgradeResponseHandle *urh; /* set once open */
+	void (*on_open)(void *ctx, struct server_http_upgrade *u, int fd, const char *extra,
+	                size_t n);
+	void (*on_gone)(void *ctx);
+	void *ctx;
+	bool gone; /* on_gone ran: nobody owns it any more */
+	struct server_http_upgrade *prev, *next;
 };
 
 struct server_http_stream {
@@ -59,6 +73,7 @@ struct server_http_exchange {
 	char *path;
 	struct strbuf body;
 	bool too_large;
+	struct server_http_upgrade *upgrade; /* queued, not yet handed over */
 };
 
 static const char *const server_http_json_escapes[] = {
@@ -115,11 +130,16 @@ server_http_collect(void *cls, enum MHD_ValueKind kind, const char *key, const c
 	return MHD_YES;
 }
 
+static void server_http_upgrade_drop(struct server_http_upgrade *u);
+
 static void
 server_http_exchange_free(struct server_http_exchange *x)
 {
 	if (!x)
 		return;
+	/* The request ended without the socket being handed over: its owner hears on_gone. */
+	if (x->upgrade)
+		server_http_upgrade_drop(x->upgrade);
 	server_http_kvs_free(&x->req.params);
 	server_http_kvs_free(&x->req.query);
 	server_http_kvs_free(&x->req.headers);
@@ -260,14 +280,73 @@ server_http_stream_probe(struct server_http_stream *s, short revents)
 	server_http_stream_wake(s);
 }
 
+static void
+server_http_upgrade_unlink(struct server_http_upgrade *u)
+{
+	if (u->prev)
+		u->prev->next = u->next;
+	else if (u->h)
+		u->h->upgrades = u->next;
+	if (u->next)
+		u->next->prev = u->prev;
+	u->prev = u->next = NULL;
+}
+
+/* Ends an upgrade its owner no longer holds (on_gone runs) and frees it. */
+static void
+server_http_upgrade_drop(struct server_http_upgrade *u)
+{
+	if (!u->gone) {
+		u->gone = true;
+		if (u->on_gone)
+			u->on_gone(u->ctx);
+	}
+	server_http_upgrade_close(u);
+}
+
+/* MHD sent the 101: the socket is the owner's from here (MHD keeps the connection suspended). */
+static void
+server_http_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra,
+                     size_t n, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	struct server_http_upgrade *u = cls;
+	struct server_http_exchange *x = con_cls;
+	struct server_http *h = u->h;
+
+	(void)conn;
+	if (x && x->upgrade == u)
+		x->upgrade = NULL;
+	u->urh = urh;
+	if (h) {
+		u->next = h->upgrades;
+		if (u->next)
+			u->next->prev = u;
+		h->upgrades = u;
+		h->stats.upgrades_open++;
+	}
+	fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK);
+	u->on_open(u->ctx, u, sock, extra, n);
+}
+
 static enum MHD_Result
-server_http_queue(struct MHD_Connection *conn, struct server_http_response *res)
+server_http_queue(struct MHD_Connection *conn, struct server_http_exchange *x,
+                  struct server_http_response *res)
 {
 	struct server_http_stream *s = res->stream;
+	struct server_http_upgrade *u = res->upgrade;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if (s) {
+	if (u) {
+		res->upgrade = NULL;
+		r = MHD_create_response_for_upgrade(server_http_upgraded, u);
+		if (!r) {
+			server_http_upgrade_drop(u);
+			return MHD_NO;
+		}
+		/* Until MHD hands the socket over, the exchange holds the upgrade. */
+		x->upgrade = u;
+	} else if (s) {
 		res->stream = NULL;
 		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SERVER_HTTP_BLOCK_SZ,
 		                                      server_http_stream_read, s,
@@ -316,7 +395,7 @@ server_http_answer(struct server_http *h, struct MHD_Connection *conn,
 		server_http_reply_detail(&res, 413, "Request Entity Too Large");
 	else
 		server_http_route_request(h, x, &res);
-	ret = server_http_queue(conn, &res);
+	ret = server_http_queue(conn, x, &res);
 	server_http_response_free(&res);
 	return ret;
 }
@@ -412,12 +491,12 @@ server_http_new(const char *host, unsigned port, char **err)
 	}
 	h = xcalloc(1, sizeof(*h));
 	/* No internal threads: MHD's epoll descriptor joins our poll() and MHD_run does the work. */
-	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)port, NULL,
-	                             NULL, server_http_access, h, MHD_OPTION_SOCK_ADDR,
-	                             (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED,
-	                             server_http_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
-	                             server_http_connection, h, MHD_OPTION_CONNECTION_TIMEOUT,
-	                             SERVER_HTTP_IDLE_S, MHD_OPTION_END);
+	h->daemon = MHD_start_daemon(
+	        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE, (uint16_t)port, NULL,
+	        NULL, server_http_access, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	        MHD_OPTION_NOTIFY_COMPLETED, server_http_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
+	        server_http_connection, h, MHD_OPTION_CONNECTION_TIMEOUT, SERVER_HTTP_IDLE_S,
+	        MHD_OPTION_END);
 	if (!h->daemon) {
 		*err = xasprintf("cannot listen on %s:%u: %s", host, port,
 		                 errno ? strerror(errno) : "libmicrohttpd failed");
@@ -446,6 +525,9 @@ server_http_free(struct server_http *h)
 	h->stopping = true;
 	for (struct server_http_stream *s = h->streams; s; s = s->next)
 		server_http_stream_wake(s);
+	/* Upgraded sockets are suspended connections too: take them from their owners first. */
+	while (h->upgrades)
+		server_http_upgrade_drop(h->upgrades);
 	MHD_stop_daemon(h->daemon);
 	free(h->routes);
 	free(h);
@@ -670,10 +752,14 @@ static void
 server_http_response_clear(struct server_http_response *res)
 {
 	struct server_http_stream *s = res->stream;
+	struct server_http_upgrade *u = res->upgrade;
 
 	res->stream = NULL;
+	res->upgrade = NULL;
 	if (s)
 		server_http_stream_release(s);
+	if (u)
+		server_http_upgrade_drop(u);
 	strbuf_reset(&res->body);
 }
 
@@ -820,4 +906,41 @@ server_http_stream_close(struct server_http_stream *s)
 {
 	s->closed = true;
 	server_http_stream_wake(s);
+}
+
+void
+server_http_reply_upgrade(struct server_http_response *res, const char *protocol,
+                          void (*on_open)(void *ctx, struct server_http_upgrade *u, int fd,
+                                          const char *extra, size_t n),
+                          void (*on_gone)(void *ctx), void *ctx)
+{
+	struct server_http_upgrade *u;
+
+	server_http_response_clear(res);
+	u = xcalloc(1, sizeof(*u));
+	u->h = res->http;
+	u->on_open = on_open;
+	u->on_gone = on_gone;
+	u->ctx = ctx;
+	res->status = MHD_HTTP_SWITCHING_PROTOCOLS;
+	res->content_type = NULL;
+	res->upgrade = u;
+	server_http_reply_header(res, MHD_HTTP_HEADER_UPGRADE, protocol);
+}
+
+void
+server_http_upgrade_close(struct server_http_upgrade *u)
+{
+	if (!u)
+		return;
+	if (u->urh) {
+		server_http_upgrade_unlink(u);
+		if (u->h) {
+			u->h->stats.upgrades_open--;
+			/* MHD resumes the connection to clean it up: run it soon. */
+			u->h->resume_pending = true;
+		}
+		MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE);
+	}
+	free(u);
 }

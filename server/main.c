@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "router.h"
 #include "routes.h"
 #include "server_http.h"
 #include "server_loop.h"
@@ -33,6 +34,7 @@ struct main_server {
 	struct server_loop *loop;
 	struct server_http *http;
 	struct engine *engine;
+	struct router *router;
 	char host[INET_ADDRSTRLEN];
 	unsigned port;
 	char *state_dir;
@@ -219,15 +221,22 @@ main_child(struct main_server *srv)
 }
 
 static void
-main_engine_child(void *ctx)
+main_hook_child(void *ctx)
 {
-	engine_child(ctx);
+	struct main_server *srv = ctx;
+
+	engine_child(srv->engine);
+	router_child(srv->router);
 }
 
+/* Exec sessions first: their processes hang up before the tasks they run in are stopped. */
 static void
-main_engine_shutdown(void *ctx)
+main_hook_shutdown(void *ctx)
 {
-	engine_shutdown(ctx);
+	struct main_server *srv = ctx;
+
+	router_shutdown(srv->router);
+	engine_shutdown(srv->engine);
 }
 
 /* A non-negative decimal option; -1 after printing why when it is not one. */
@@ -399,8 +408,9 @@ main_test_stats(void *ctx, const struct server_http_request *req, struct server_
 	(void)req;
 	server_http_stats(srv->http, &st);
 	json = xasprintf("{\"connections_total\":%lu,\"connections_open\":%lu,"
-	                 "\"streams_open\":%lu}",
-	                 st.connections_total, st.connections_open, st.streams_open);
+	                 "\"streams_open\":%lu,\"upgrades_open\":%lu}",
+	                 st.connections_total, st.connections_open, st.streams_open,
+	                 st.upgrades_open);
 	server_http_reply_json(res, 200, json);
 	free(json);
 }
@@ -429,8 +439,9 @@ static int
 main_serve(struct main_server *srv, const struct main_opts *opts)
 {
 	const char *test_routes = getenv("OSMO_LOCAL_TEST_ROUTES");
-	struct server_loop_hooks hooks = { main_engine_child, main_engine_shutdown, NULL };
+	struct server_loop_hooks hooks = { main_hook_child, main_hook_shutdown, srv };
 	struct engine_config cfg = { 0 };
+	struct router_config rcfg = { 0 };
 	struct engine_error eerr = { 0 };
 	long slots = main_number("--slots", opts->slots, 0);
 	long phase_ms = main_number("--phase-ms", opts->phase_ms, -1);
@@ -490,10 +501,18 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 		server_loop_free(srv->loop);
 		return 1;
 	}
-	hooks.ctx = srv->engine;
+	rcfg.loop = srv->loop;
+	rcfg.engine = srv->engine;
+	rcfg.address = base_url = xasprintf("ws://%s:%u", srv->host, server_http_port(srv->http));
+	/* Tests may shorten how long an unused router key lives. */
+	if (test_routes && strcmp(test_routes, "1") == 0 && getenv("OSMO_LOCAL_KEY_TTL_MS"))
+		rcfg.key_ttl_ms = strtol(getenv("OSMO_LOCAL_KEY_TTL_MS"), NULL, 10);
+	srv->router = router_new(&rcfg);
+	free(base_url);
 	server_loop_set_hooks(srv->loop, &hooks);
 	server_http_add_routes(srv->http, main_routes, ARRAY_SIZE(main_routes), srv);
-	routes_add(srv->http, srv->engine);
+	routes_add(srv->http, srv->engine, srv->router);
+	router_add_routes(srv->http, srv->router);
 	if (test_routes && strcmp(test_routes, "1") == 0)
 		server_http_add_routes(srv->http, main_test_routes, ARRAY_SIZE(main_test_routes),
 		                       srv);
@@ -502,6 +521,8 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	rc = server_loop_run(srv->loop);
 	if (rc < 0)
 		fprintf(stderr, "osmo-local: poll: %s\n", strerror(errno));
+	/* The router hands its sockets back before the HTTP layer stops. */
+	router_free(srv->router);
 	engine_shutdown(srv->engine);
 	server_http_free(srv->http);
 	engine_free(srv->engine);

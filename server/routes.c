@@ -1,12 +1,14 @@
 /* routes.c: the OSMO workflow, pool, task and tag routes of osmo-local, answered by the engine. */
 #include "routes.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "encode.h"
 #include "osmo_time.h"
+#include "router_exec.h"
 #include "status.h"
 
 /* OSMO's WorkflowConfig.max_log_lines: a last_n_lines at least this large asks for everything. */
@@ -748,6 +750,312 @@ routes_task(void *ctx, const struct server_http_request *req, struct server_http
 	strbuf_free(&sb);
 }
 
+/* ------------------------------------------------------------------ exec and port-forward */
+
+static void routes_reply_user(struct server_http_response *res, int status, const char *workflow_id,
+                              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* An OSMOUserError with its own HTTP status (404, 410, 425), naming the workflow. */
+static void
+routes_reply_user(struct server_http_response *res, int status, const char *workflow_id,
+                  const char *fmt, ...)
+{
+	struct strbuf sb = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	server_http_reply_error(res, status, "USER", sb.buf, workflow_id);
+	strbuf_free(&sb);
+}
+
+/* The service's action_request_helper: only a RUNNING workflow takes exec and port-forward. */
+static const struct eng_workflow *
+routes_action_workflow(struct engine *e, const char *name, struct server_http_response *res)
+{
+	const struct eng_workflow *wf = engine_find(e, name);
+	enum osmo_phase phase;
+
+	if (!wf) {
+		routes_reply_not_found(res, name);
+		return NULL;
+	}
+	phase = osmo_status_phase(wf->status);
+	if (phase == PHASE_DONE || phase == PHASE_FAILED) {
+		routes_reply_user(res, 410, wf->id, "Workflow %s is not running!", wf->id);
+		return NULL;
+	}
+	if (wf->status != OSMO_RUNNING) {
+		routes_reply_user(res, 425, wf->id, "Workflow %s is not running yet...", wf->id);
+		return NULL;
+	}
+	return wf;
+}
+
+/* Not yet running, as TaskGroupStatus.prerunning() or a retry on its way. */
+static bool
+routes_task_early(enum osmo_status s)
+{
+	enum osmo_phase phase = osmo_status_phase(s);
+
+	return phase == PHASE_QUEUED || phase == PHASE_STARTING || s == OSMO_RESCHEDULED;
+}
+
+/* helpers.get_running_task: the task's newest retry, which must be RUNNING. */
+static const struct eng_task *
+routes_running_task(const struct eng_workflow *wf, const char *name,
+                    struct server_http_response *res)
+{
+	const struct eng_task *t = routes_find_task(wf, name);
+
+	if (!t)
+		routes_reply_user(res, 404, wf->id, "Task %s does not exist in workflow %s!", name,
+		                  wf->id);
+	else if (t->status == OSMO_RUNNING)
+		return t;
+	else if (routes_task_early(t->status))
+		routes_reply_user(res, 425, wf->id, "Task %s is not yet running in workflow %s!",
+		                  name, wf->id);
+	else
+		routes_reply_user(res, 404, wf->id, "Task %s is not running in workflow %s!", name,
+		                  wf->id);
+	return NULL;
+}
+
+/* RouterResponse: {"router_address", "key", "cookie"}; no load balancer, so no cookie. */
+static void
+routes_router_response(struct router *r, enum router_action a, const struct router_target *t,
+                       struct strbuf *sb)
+{
+	char key[ROUTER_KEY_MAX + 1];
+
+	router_key_new(r, a, t, key);
+	strbuf_addstr(sb, "{\"router_address\":");
+	server_http_json_string(sb, router_address(r));
+	strbuf_addstr(sb, ",\"key\":");
+	server_http_json_string(sb, key);
+	strbuf_addstr(sb, ",\"cookie\":\"\"}");
+}
+
+/* entry_command: required (FastAPI's 422), and it must split into words (ours, 400). */
+static const char *
+routes_entry_command(const struct server_http_request *req, struct server_http_response *res)
+{
+	const char *cmd = server_http_query(req, "entry_command");
+
+	if (!cmd)
+		server_http_reply_invalid(res, "missing", "query", "entry_command",
+		                          "Field required", NULL);
+	return cmd;
+}
+
+static bool
+routes_entry_command_splits(const char *cmd, const char *workflow_id,
+                            struct server_http_response *res)
+{
+	struct strv words = { 0 };
+	const char *why;
+	bool ok = router_exec_split(cmd, &words, &why) == 0;
+
+	/* The task side would fail after the upgrade; say so before any key is made. */
+	if (!ok)
+		routes_reply_user(res, 400, workflow_id, "Entry command cannot be run: %s.", why);
+	strv_free(&words);
+	return ok;
+}
+
+/* POST /api/workflow/{name}/exec/task/{task_name}?entry_command=... */
+static void
+routes_exec_task(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct router *r = ctx;
+	const char *cmd = routes_entry_command(req, res);
+	const struct eng_workflow *wf;
+	const struct eng_task *t;
+	struct strbuf sb = { 0 };
+
+	if (!cmd ||
+	    !(wf = routes_action_workflow(router_engine(r), server_http_param(req, "name"), res)))
+		return;
+	t = routes_running_task(wf, server_http_param(req, "task_name"), res);
+	if (!t || !routes_entry_command_splits(cmd, wf->id, res))
+		return;
+	routes_router_response(r, ROUTER_EXEC,
+	                       &(struct router_target){ .workflow = wf->id,
+	                                                .task = t->name,
+	                                                .retry = t->retry_id,
+	                                                .entry_command = cmd },
+	                       &sb);
+	server_http_reply_json(res, 200, sb.buf);
+	strbuf_free(&sb);
+}
+
+/* POST /api/workflow/{name}/exec/group/{group_name}?entry_command=...: its RUNNING tasks. */
+static void
+routes_exec_group(void *ctx, const struct server_http_request *req,
+                  struct server_http_response *res)
+{
+	struct router *r = ctx;
+	const char *cmd = routes_entry_command(req, res);
+	const char *group = server_http_param(req, "group_name");
+	const struct eng_workflow *wf;
+	const struct eng_group *g = NULL;
+	size_t *latest, n, running = 0, early = 0;
+	struct strbuf sb = { 0 };
+
+	if (!cmd ||
+	    !(wf = routes_action_workflow(router_engine(r), server_http_param(req, "name"), res)))
+		return;
+	for (size_t i = 0; i < wf->n_groups && !g; i++)
+		if (strcmp(wf->groups[i].name, group) == 0)
+			g = &wf->groups[i];
+	if (!g) {
+		routes_reply_user(res, 404, wf->id, "Group %s does not exist in workflow %s!",
+		                  group, wf->id);
+		return;
+	}
+	latest = xcalloc(g->n_tasks + 1, sizeof(*latest));
+	n = eng_group_latest(g, latest, g->n_tasks);
+	/* The service lists a group's tasks by name. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i;
+		     j > 0 && strcmp(g->tasks[latest[j - 1]].name, g->tasks[latest[j]].name) > 0;
+		     j--) {
+			size_t tmp = latest[j];
+
+			latest[j] = latest[j - 1];
+			latest[j - 1] = tmp;
+		}
+	for (size_t i = 0; i < n; i++) {
+		running += g->tasks[latest[i]].status == OSMO_RUNNING;
+		early += routes_task_early(g->tasks[latest[i]].status);
+	}
+	if (!running && early)
+		routes_reply_user(res, 425, wf->id,
+		                  "Tasks in group %s of workflow %s are not running yet...", group,
+		                  wf->id);
+	else if (!running)
+		routes_reply_user(res, 404, wf->id, "No active tasks in group %s of workflow %s!",
+		                  group, wf->id);
+	if (!running || !routes_entry_command_splits(cmd, wf->id, res)) {
+		free(latest);
+		return;
+	}
+	strbuf_addch(&sb, '{');
+	for (size_t i = 0; i < n; i++) {
+		const struct eng_task *t = &g->tasks[latest[i]];
+
+		if (t->status != OSMO_RUNNING)
+			continue;
+		if (sb.len > 1)
+			strbuf_addch(&sb, ',');
+		server_http_json_string(&sb, t->name);
+		strbuf_addch(&sb, ':');
+		routes_router_response(r, ROUTER_EXEC,
+		                       &(struct router_target){ .workflow = wf->id,
+		                                                .task = t->name,
+		                                                .retry = t->retry_id,
+		                                                .entry_command = cmd },
+		                       &sb);
+	}
+	strbuf_addch(&sb, '}');
+	server_http_reply_json(res, 200, sb.buf);
+	strbuf_free(&sb);
+	free(latest);
+}
+
+/* task_ports=P&task_ports=Q: every value an integer (FastAPI's 422 otherwise), in order. */
+static bool
+routes_ports(const struct server_http_request *req, long *ports, size_t n,
+             struct server_http_response *res)
+{
+	struct routes_invalid inv = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		const char *v = server_http_query_nth(req, "task_ports", i);
+
+		if (router_parse_port(v, &ports[i]) == -1)
+			routes_invalid_add(
+			        &inv, "int_parsing", "task_ports", (long)i,
+			        "Input should be a valid integer, unable to parse string "
+			        "as an integer",
+			        v, NULL);
+	}
+	return !routes_invalid_reply(&inv, res);
+}
+
+/* POST /api/workflow/{name}/portforward/{task_name}?task_ports=P...&use_udp=false */
+static void
+routes_portforward(void *ctx, const struct server_http_request *req,
+                   struct server_http_response *res)
+{
+	struct router *r = ctx;
+	size_t n = server_http_query_count(req, "task_ports");
+	long *ports = xcalloc(n + 1, sizeof(*ports));
+	const char *name = server_http_param(req, "name");
+	const struct eng_workflow *wf;
+	const struct eng_task *t = NULL;
+	struct strbuf sb = { 0 };
+	bool udp;
+
+	if (!routes_ports(req, ports, n, res) ||
+	    server_http_query_bool(req, "use_udp", false, &udp, res) < 0)
+		goto out;
+	if (!engine_find(router_engine(r), name)) {
+		routes_reply_not_found(res, name);
+		goto out;
+	}
+	if (!n) {
+		server_http_reply_error(res, 400, "USER", "No port is provided!", NULL);
+		goto out;
+	}
+	if (n > ROUTER_MAX_PORTS) {
+		char *msg = xasprintf("Number of ports to portforward (%zu) exceeds the maximum "
+		                      "number of ports per call(%d)!",
+		                      n, ROUTER_MAX_PORTS);
+
+		server_http_reply_error(res, 400, "USER", msg, NULL);
+		free(msg);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ports[i] < 1 || ports[i] > 65535) {
+			char *msg = xasprintf("Port %ld is not a valid port number (1-65535).",
+			                      ports[i]);
+
+			server_http_reply_error(res, 400, "USER", msg, NULL);
+			free(msg);
+			goto out;
+		}
+	if (!(wf = routes_action_workflow(router_engine(r), name, res)) ||
+	    !(t = routes_running_task(wf, server_http_param(req, "task_name"), res)))
+		goto out;
+	strbuf_addch(&sb, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(&sb, ',');
+		routes_router_response(r, ROUTER_PORTFORWARD,
+		                       &(struct router_target){ .workflow = wf->id,
+		                                                .task = t->name,
+		                                                .retry = t->retry_id,
+		                                                .port = (int)ports[i],
+		                                                .udp = udp },
+		                       &sb);
+	}
+	strbuf_addch(&sb, ']');
+	server_http_reply_json(res, 200, sb.buf);
+out:
+	strbuf_free(&sb);
+	free(ports);
+}
+
+static const struct server_http_route routes_router_table[] = {
+	{ "POST", "/api/workflow/{name}/exec/task/{task_name}", routes_exec_task },
+	{ "POST", "/api/workflow/{name}/exec/group/{group_name}", routes_exec_group },
+	{ "POST", "/api/workflow/{name}/portforward/{task_name}", routes_portforward },
+};
+
 static const struct server_http_route routes_table[] = {
 	{ "GET", "/api/workflow", routes_list },
 	{ "GET", "/api/workflow/{name}", routes_workflow },
@@ -764,7 +1072,9 @@ static const struct server_http_route routes_table[] = {
 };
 
 void
-routes_add(struct server_http *h, struct engine *e)
+routes_add(struct server_http *h, struct engine *e, struct router *r)
 {
 	server_http_add_routes(h, routes_table, ARRAY_SIZE(routes_table), e);
+	if (r)
+		server_http_add_routes(h, routes_router_table, ARRAY_SIZE(routes_router_table), r);
 }

@@ -10,15 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void
-runner_child(const struct runner_spec *s, int out[2], int err[2])
+void
+runner_child_signals(void)
 {
-	int devnull = open("/dev/null", O_RDONLY);
 	sigset_t none;
 
 	/*
 	 * The server's handlers write to its signal pipe; reset them while every signal is still
-	 * blocked (runner_start blocks them), so a kill landing now cannot reach the server.
+	 * blocked (the parent blocks them across fork), so a kill landing now cannot reach it.
 	 */
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
@@ -26,6 +25,44 @@ runner_child(const struct runner_spec *s, int out[2], int err[2])
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void
+runner_exec(char *const *argv, char *const *envp)
+{
+	if (strchr(argv[0], '/')) {
+		execve(argv[0], argv, envp);
+	} else {
+		/* execvpe is a GNU extension; search PATH from the task's own environment. */
+		const char *path = "/usr/local/bin:/usr/bin:/bin";
+
+		for (char *const *e = envp; *e; e++)
+			if (strncmp(*e, "PATH=", 5) == 0)
+				path = *e + 5;
+		while (*path) {
+			size_t n = strcspn(path, ":");
+			char full[4096];
+
+			snprintf(full, sizeof(full), "%.*s/%s", (int)n, n ? path : ".", argv[0]);
+			execve(full, argv, envp);
+			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
+				break;
+			path += n + (path[n] == ':');
+		}
+	}
+	int e = errno;
+
+	dprintf(STDERR_FILENO, "osmo-local: %s: %s\n", argv[0],
+	        e == ENOENT ? "command not found" : strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+static void
+runner_child(const struct runner_spec *s, int out[2], int err[2])
+{
+	int devnull = open("/dev/null", O_RDONLY);
+
+	runner_child_signals();
 	setpgid(0, 0);
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
@@ -36,31 +73,7 @@ runner_child(const struct runner_spec *s, int out[2], int err[2])
 		        strerror(errno));
 		_exit(126);
 	}
-	if (strchr(s->argv[0], '/')) {
-		execve(s->argv[0], s->argv, s->envp);
-	} else {
-		/* execvpe is a GNU extension; search PATH from the task's own environment. */
-		const char *path = "/usr/local/bin:/usr/bin:/bin";
-
-		for (char *const *e = s->envp; *e; e++)
-			if (strncmp(*e, "PATH=", 5) == 0)
-				path = *e + 5;
-		while (*path) {
-			size_t n = strcspn(path, ":");
-			char full[4096];
-
-			snprintf(full, sizeof(full), "%.*s/%s", (int)n, n ? path : ".", s->argv[0]);
-			execve(full, s->argv, s->envp);
-			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
-				break;
-			path += n + (path[n] == ':');
-		}
-	}
-	int e = errno;
-
-	dprintf(STDERR_FILENO, "osmo-local: %s: %s\n", s->argv[0],
-	        e == ENOENT ? "command not found" : strerror(e));
-	_exit(e == ENOENT ? 127 : 126);
+	runner_exec(s->argv, s->envp);
 }
 
 int

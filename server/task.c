@@ -641,7 +641,7 @@ static void task_checkpoint(void *ctx);
 
 /* The environment: ours, then the spec's, then the submission's, then OSMO's names. */
 static void
-task_env(struct task_run *r, struct strv *env)
+task_env(const struct task_run *r, struct strv *env)
 {
 	const struct spec_task *t = r->cfg.task;
 	struct strv add = { 0 };
@@ -710,6 +710,18 @@ task_exec(struct task_run *r)
 	}
 	strv_free(&argv);
 	strv_free(&env);
+}
+
+const char *
+task_run_root(const struct task_run *r)
+{
+	return r->root;
+}
+
+void
+task_run_env(const struct task_run *r, struct strv *env)
+{
+	task_env(r, env);
 }
 
 /* The copy of every checkpoint path to its url, as one script. */

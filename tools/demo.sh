@@ -1,34 +1,41 @@
 #!/bin/sh
-# demo.sh: starts osmo-local on a free loopback port, submits seed workflows with osmotop run
-# and opens the monitor on them (in a terminal; elsewhere it prints frames instead).
+# demo.sh: submits seed workflows with `osmotop run --local`, which starts osmo-local in the
+# background with its state under $BUILD/demo-state (never the user's own), then opens the
+# monitor on them (in a terminal; elsewhere it prints frames and stops the service).
 set -eu
 build=${BUILD:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-mkfifo "$tmp/out"
-"$build/bin/osmo-local" --listen 127.0.0.1:0 --state "$tmp/state" > "$tmp/out" &
-pid=$!
-# The first line names the port; read blocks until it comes (or the server dies: EOF).
-read -r line < "$tmp/out" || true
-url=${line##*listening on }
-case "$url" in http://*) ;; *) echo "demo: osmo-local did not start" >&2; exit 1 ;; esac
-echo "osmo-local is serving $url (state in $tmp/state)"
-echo
+case "$build" in /*) ;; *) build=$top/$build ;; esac
+osmotop=$build/bin/osmotop
+# XDG wants an absolute path; osmotop keeps the service's pid, URL and log under it.
+XDG_STATE_HOME=$build/demo-state
+export XDG_STATE_HOME
+# Each demo starts from empty state, unless a terminal demo's service still runs: reuse that.
+"$osmotop" local status > /dev/null 2>&1 || rm -rf "$XDG_STATE_HOME"
+
 if [ -t 0 ] && [ -t 1 ]; then
-	for spec in pipeline failure checkpoint; do
-		"$build/bin/osmotop" run --url "$url" --user demo "$top/examples/$spec.yaml"
+	for spec in failure checkpoint; do
+		# Through a pipe, run only submits; the last one opens the monitor.
+		"$osmotop" run --local "$top/examples/$spec.yaml" | sed -n 's/^Workflow ID - /submitted /p'
 	done
-	echo "Opening osmotop: Enter opens, d shows the DAG, Enter on a task follows its log,"
-	echo "C cancels, ? lists every key, q quits."
-	"$build/bin/osmotop" --url "$url" --user demo
+	echo "Opening osmotop on examples/pipeline.yaml: Esc goes to the list, Enter opens,"
+	echo "d shows the DAG, Enter on a task follows its log, C cancels, ? lists every key, q quits."
+	"$osmotop" run --local "$top/examples/pipeline.yaml" || true
+	echo
+	echo "osmo-local keeps running, so the workflows do. To watch them again, and to stop it:"
+	echo "    XDG_STATE_HOME=$XDG_STATE_HOME $osmotop --local"
+	echo "    XDG_STATE_HOME=$XDG_STATE_HOME $osmotop local stop"
 	exit 0
 fi
+
+trap '"$osmotop" local stop > /dev/null 2>&1 || true' EXIT
 for spec in pipeline failure; do
-	echo "== osmotop run --wait examples/$spec.yaml"
-	"$build/bin/osmotop" run --url "$url" --user demo --wait "$top/examples/$spec.yaml" || true
+	echo "== osmotop run --local --wait examples/$spec.yaml"
+	"$osmotop" run --local --wait "$top/examples/$spec.yaml" || true
 	echo
 done
-echo "== osmotop --snapshot (the workflow list)"
-"$build/bin/osmotop" --snapshot --url "$url" --user demo
+echo "== osmotop --local --snapshot (the workflow list)"
+"$osmotop" --local --snapshot
+echo
+echo "== osmotop local stop"
+"$osmotop" local stop

@@ -24,11 +24,11 @@
 #include "view.h"
 #include "view_logs.h"
 
-#define APP_MAX_FDS    64
-#define APP_LOG_RING   20000 /* lines kept per log view; a reconnect asks for fewer */
-#define APP_MSG_MS     6000  /* how long a status message stays */
-#define APP_LIST_PAGE  200  /* rows asked for at first and added per page */
-#define APP_LIST_MAX   1000 /* the service refuses larger pages */
+#define APP_MAX_FDS   64
+#define APP_LOG_RING  20000 /* lines kept per log view; a reconnect asks for fewer */
+#define APP_MSG_MS    6000  /* how long a status message stays */
+#define APP_LIST_PAGE 200   /* rows asked for at first and added per page */
+#define APP_LIST_MAX  1000  /* the service refuses larger pages */
 
 enum app_view { APP_LIST, APP_WORKFLOW, APP_LOGS, APP_HELP };
 enum app_dialog { APP_DLG_NONE, APP_DLG_CANCEL, APP_DLG_RESUBMIT, APP_DLG_RESTART, APP_DLG_SEARCH };
@@ -92,13 +92,15 @@ struct app {
 	char *msg;
 	bool msg_error;
 	int64_t msg_until;
-	char *err; /* the last failure of the view's data */
+	int64_t wf_fast_until; /* poll the workflow every second until then (after an action) */
+	char *err;             /* the last failure of the view's data */
 	int signal_fd;
 };
 
 static void app_poll_list(struct app *a);
 static void app_poll_workflow(struct app *a);
 static void app_log_connect(struct app *a);
+static bool app_log_source_alive(const struct app *a);
 
 /* ------------------------------------------------------------------ status messages */
 
@@ -298,7 +300,16 @@ app_workflow_done(void *ctx, struct api_result *res)
 		a->have_wf = true;
 		sync_succeeded(&a->wf_sync, &sync_default_policy, now, sync_state_of(a->wf.status),
 		               changed);
+		/* Right after an action the status moves within seconds: look again soon. */
+		if (now < a->wf_fast_until && a->wf_sync.next_due_ms > now + 1000)
+			a->wf_sync.next_due_ms = now + 1000;
 		app_set_err(a, NULL);
+		if (a->log_open && !a->log_req && !a->log_ended && a->log_kind != APP_LOG_ERRORS &&
+		    !app_log_source_alive(a)) {
+			a->log_ended = true;
+			free(a->log_state);
+			a->log_state = xstrdup("end of log");
+		}
 	}
 	api_result_free(res);
 	a->dirty = true;
@@ -328,6 +339,29 @@ app_workflow_alive(const struct app *a)
 	return !a->have_wf || !osmo_status_is_finished(a->wf.status);
 }
 
+/* Whether the log being shown can still grow: its task's retry, else the whole workflow. */
+static bool
+app_log_source_alive(const struct app *a)
+{
+	const struct osmo_task *found = NULL;
+
+	if (!a->have_wf || !a->log_task)
+		return app_workflow_alive(a);
+	for (size_t g = 0; g < a->wf.n_groups; g++)
+		for (size_t i = 0; i < a->wf.groups[g].n_tasks; i++) {
+			const struct osmo_task *t = &a->wf.groups[g].tasks[i];
+
+			if (strcmp(t->name, a->log_task) != 0)
+				continue;
+			if (a->log_retry >= 0 ? t->retry_id == a->log_retry
+			                      : !found || t->retry_id > found->retry_id)
+				found = t;
+		}
+	/* A rescheduled task goes on in its next retry, which the newest-retry log follows. */
+	return !found || !osmo_status_is_finished(found->status) ||
+	       (a->log_retry < 0 && found->status == OSMO_RESCHEDULED);
+}
+
 static void
 app_log_done(void *ctx, struct api_result *res)
 {
@@ -343,9 +377,10 @@ app_log_done(void *ctx, struct api_result *res)
 	if (res->err.kind != API_OK) {
 		sync_failed(&a->log_sync, &sync_default_policy, now, (uint32_t)rand());
 		a->log_state = xasprintf("stream failed: %s", res->err.message);
-	} else if (a->log_kind != APP_LOG_ERRORS && app_workflow_alive(a)) {
-		/* The server ended the stream while the workflow lives: pick it up again. */
+	} else if (a->log_kind != APP_LOG_ERRORS && app_log_source_alive(a)) {
+		/* The stream ended while our data says it lives: ask the data, then pick it up again. */
 		sync_succeeded(&a->log_sync, &sync_default_policy, now, SYNC_RUNNING, false);
+		sync_kick(&a->wf_sync);
 		a->log_state = xstrdup("stream ended; reconnecting");
 	} else {
 		a->log_ended = true;
@@ -449,6 +484,7 @@ app_action_done(void *ctx, struct api_result *res)
 	} else if (res->kind == API_CANCEL) {
 		app_say(a, false, "cancel of %s submitted; following it to FAILED_CANCELED",
 		        res->name ? res->name : "?");
+		a->wf_fast_until = clock_mono_ms() + 20000;
 		sync_kick(&a->wf_sync);
 		sync_kick(&a->list_sync);
 	} else if (res->submit.name) {
@@ -479,7 +515,9 @@ app_confirm(struct app *a)
 		        api_cancel(a->s->api, id, a->force, a->input.len ? a->input.buf : NULL, cb);
 	} else if (a->dlg == APP_DLG_RESUBMIT) {
 		struct api_submit_opts so = {
-			.pool = a->input.len ? a->input.buf : pool ? pool : "default",
+			.pool = a->input.len ? a->input.buf
+			        : pool       ? pool
+			                     : "default",
 			.workflow_id = id,
 			.priority = app_priorities[a->priority],
 		};
@@ -683,7 +721,12 @@ app_vertical(struct app *a, int delta, bool absolute)
 		else
 			view_logs_scroll(&a->lv, &a->tail, delta);
 	} else {
-		a->help_top = absolute ? (delta < 0 ? 0 : 1000) : a->help_top + delta;
+		/* The last page still shows a screenful, never an empty one. */
+		int last = KEYMAP_COUNT - (a->canvas.rows - 2);
+
+		a->help_top = absolute ? (delta < 0 ? 0 : last) : a->help_top + delta;
+		if (a->help_top > last)
+			a->help_top = last;
 		if (a->help_top < 0)
 			a->help_top = 0;
 	}
@@ -733,7 +776,19 @@ app_act_open(struct app *a, enum keymap_action act)
 static void
 app_act_logs(struct app *a, enum keymap_action act)
 {
-	app_open_logs(a, act == KEYMAP_EVENTS ? APP_LOG_EVENTS : APP_LOG_LOGS, NULL, -1);
+	struct view_row *rows;
+	size_t n = app_wf_rows(a, &rows);
+	const struct osmo_task *t = NULL;
+
+	/* Events narrow to the selected task; logs of one task are what Enter opens. */
+	if (act == KEYMAP_EVENTS && (size_t)a->wf_sel < n && rows[a->wf_sel].task >= 0)
+		t = &a->wf.groups[rows[a->wf_sel].group].tasks[rows[a->wf_sel].task];
+	if (t) {
+		app_open_logs(a, APP_LOG_EVENTS, t->name, t->retry_id);
+	} else {
+		app_open_logs(a, act == KEYMAP_EVENTS ? APP_LOG_EVENTS : APP_LOG_LOGS, NULL, -1);
+	}
+	free(rows);
 }
 
 static void
@@ -749,6 +804,8 @@ app_act_refresh(struct app *a, enum keymap_action act)
 	(void)act;
 	sync_kick(&a->list_sync);
 	sync_kick(&a->wf_sync);
+	if (a->log_open && !a->log_ended)
+		sync_kick(&a->log_sync);
 	app_say(a, false, "refreshing");
 }
 
@@ -773,9 +830,12 @@ static void
 app_act_sort(struct app *a, enum keymap_action act)
 {
 	static const enum filter_sort sorts[KEYMAP_COUNT] = {
-		[KEYMAP_SORT_NAME] = FILTER_SORT_NAME,   [KEYMAP_SORT_STATUS] = FILTER_SORT_STATUS,
-		[KEYMAP_SORT_AGE] = FILTER_SORT_AGE,     [KEYMAP_SORT_DURATION] = FILTER_SORT_DURATION,
-		[KEYMAP_SORT_USER] = FILTER_SORT_USER,   [KEYMAP_SORT_POOL] = FILTER_SORT_POOL,
+		[KEYMAP_SORT_NAME] = FILTER_SORT_NAME,
+		[KEYMAP_SORT_STATUS] = FILTER_SORT_STATUS,
+		[KEYMAP_SORT_AGE] = FILTER_SORT_AGE,
+		[KEYMAP_SORT_DURATION] = FILTER_SORT_DURATION,
+		[KEYMAP_SORT_USER] = FILTER_SORT_USER,
+		[KEYMAP_SORT_POOL] = FILTER_SORT_POOL,
 	};
 
 	filter_set_sort(&a->filter, sorts[act]);
@@ -788,8 +848,10 @@ static void
 app_act_show(struct app *a, enum keymap_action act)
 {
 	static const enum filter_preset presets[KEYMAP_COUNT] = {
-		[KEYMAP_SHOW_ALL] = FILTER_ALL,         [KEYMAP_SHOW_RUNNING] = FILTER_RUNNING,
-		[KEYMAP_SHOW_WAITING] = FILTER_WAITING, [KEYMAP_SHOW_FAILED] = FILTER_FAILED,
+		[KEYMAP_SHOW_ALL] = FILTER_ALL,
+		[KEYMAP_SHOW_RUNNING] = FILTER_RUNNING,
+		[KEYMAP_SHOW_WAITING] = FILTER_WAITING,
+		[KEYMAP_SHOW_FAILED] = FILTER_FAILED,
 		[KEYMAP_SHOW_COMPLETED] = FILTER_COMPLETED,
 	};
 
@@ -953,7 +1015,8 @@ app_status_bar(struct app *a, int64_t now)
 {
 	struct canvas *c = &a->canvas;
 	int row = c->rows - 1;
-	struct sync_item *it = a->view == APP_LIST ? &a->list_sync : &a->wf_sync;
+	enum app_view shown = a->view == APP_HELP && a->depth ? a->back[a->depth - 1] : a->view;
+	struct sync_item *it = shown == APP_LIST ? &a->list_sync : &a->wf_sync;
 	struct strbuf sb = { 0 };
 	enum style st = STYLE_TITLE;
 
@@ -1008,16 +1071,20 @@ app_dialog_draw(struct app *a)
 		                  a->input.buf ? a->input.buf : "", a->force ? "yes" : "no");
 	} else if (a->dlg == APP_DLG_RESUBMIT) {
 		title = xasprintf("Resubmit %s's spec as a new workflow?", id);
-		line2 = xasprintf("pool: %s_   priority (Tab): %s", a->input.buf ? a->input.buf : "",
-		                  app_priorities[a->priority]);
+		line2 = xasprintf("pool: %s_   priority (Tab): %s",
+		                  a->input.buf ? a->input.buf : "", app_priorities[a->priority]);
 	} else {
 		struct strbuf sb = { 0 };
 
 		strbuf_addstr(&sb, "reruns:");
-		for (size_t i = 0; a->have_wf && i < a->wf.n_groups; i++)
+		/* Only the workflow on screen has its groups loaded; the list knows none. */
+		bool known = a->have_wf && a->view != APP_LIST && a->wf.name &&
+		             strcmp(a->wf.name, id) == 0;
+
+		for (size_t i = 0; known && i < a->wf.n_groups; i++)
 			if (a->wf.groups[i].status != OSMO_COMPLETED)
 				strbuf_addf(&sb, " %s", a->wf.groups[i].name);
-		if (!a->have_wf || a->view == APP_LIST)
+		if (!known)
 			strbuf_addstr(&sb, " the groups that did not complete");
 		title = xasprintf("Restart failed workflow %s?", id);
 		line2 = strbuf_detach(&sb);

@@ -229,9 +229,9 @@ filter_by_pool(const struct osmo_workflow_row *a, const struct osmo_workflow_row
 static int (*const filter_comparators[FILTER_SORT_COUNT])(const struct osmo_workflow_row *a,
                                                           const struct osmo_workflow_row *b,
                                                           int64_t now) = {
-	[FILTER_SORT_NAME] = filter_by_name,     [FILTER_SORT_STATUS] = filter_by_status,
-	[FILTER_SORT_AGE] = filter_by_age,       [FILTER_SORT_DURATION] = filter_by_duration,
-	[FILTER_SORT_USER] = filter_by_user,     [FILTER_SORT_POOL] = filter_by_pool,
+	[FILTER_SORT_NAME] = filter_by_name, [FILTER_SORT_STATUS] = filter_by_status,
+	[FILTER_SORT_AGE] = filter_by_age,   [FILTER_SORT_DURATION] = filter_by_duration,
+	[FILTER_SORT_USER] = filter_by_user, [FILTER_SORT_POOL] = filter_by_pool,
 };
 
 static int

@@ -1,13 +1,15 @@
-/* main.c: osmotop's command line: options, the snapshot mode, exit codes. */
+/* main.c: osmotop's command line: options, the snapshot mode, run, local, exit codes. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "app.h"
 #include "canvas.h"
+#include "local.h"
 #include "osmo_time.h"
 #include "session.h"
 #include "view.h"
@@ -45,13 +47,20 @@ main_usage(FILE *out)
 {
 	fputs("usage: osmotop [options] [WORKFLOW_ID]\n"
 	      "       osmotop --snapshot [--size COLSxROWS] [--view list|workflow] [WORKFLOW_ID]\n"
-	      "       osmotop run [--set k=v ...] [--pool NAME] [--wait] SPEC.yaml\n"
+	      "       osmotop run [--set k=v ...] [--pool NAME] [--wait] [--local] SPEC.yaml\n"
+	      "       osmotop local start|stop|status\n"
 	      "\n"
-	      "Watch NVIDIA OSMO workflows in the terminal.\n"
+	      "Watch NVIDIA OSMO workflows in the terminal. 'osmotop run' submits a spec and,\n"
+	      "in a terminal, opens it in the monitor; with no service configured it first starts\n"
+	      "osmo-local on this machine, which keeps running after osmotop quits ('osmotop'\n"
+	      "reattaches, 'osmotop local stop' stops it; its state is in\n"
+	      "$XDG_STATE_HOME/osmotop/local, else ~/.local/state/osmotop/local).\n"
 	      "\n"
 	      "options:\n"
 	      "  --url URL          OSMO service to use (overrides login.yaml's url)\n"
 	      "  --user NAME        dev login: send x-osmo-user NAME instead of a token\n"
+	      "  --local            the osmo-local osmotop started, even with a login.yaml\n"
+	      "                     (run: started first when it is not running)\n"
 	      "  --snapshot         fetch once, print the rendered frame as text, exit\n"
 	      "  --size COLSxROWS   frame size for --snapshot (default 120x40)\n"
 	      "  --view NAME        list (default without WORKFLOW_ID), workflow or logs\n"
@@ -63,7 +72,8 @@ main_usage(FILE *out)
 	      "  --at TIME          render as if it were TIME (UTC, 2026-08-18T14:30:00);\n"
 	      "                     makes snapshots reproducible\n"
 	      "  --set k=v          run: a template variable (repeatable)\n"
-	      "  --wait             run: wait until the workflow ends, then print it\n"
+	      "  --wait             run: wait until the workflow ends, print it, do not open\n"
+	      "                     the monitor\n"
 	      "  --version          print the version and exit\n"
 	      "  -h, --help         print this help and exit\n"
 	      "\n"
@@ -73,9 +83,12 @@ main_usage(FILE *out)
 	      "  2. the osmo CLI's login.yaml: $OSMO_CONFIG_FILE_DIR/login.yaml, else\n"
 	      "     $XDG_CONFIG_HOME/osmo/login.yaml, else ~/.config/osmo/login.yaml\n"
 	      "     (written by 'osmo login'; tokens are refreshed and the file rewritten)\n"
+	      "  3. osmo-local started by 'osmotop run' or 'osmotop local start', if it runs\n"
+	      "     (as the dev user $USER)\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 the service answered with an error, 2 usage,\n"
-	      "3 network or authentication failure.\n",
+	      "3 network or authentication failure (or osmo-local could not be started);\n"
+	      "'osmotop local status': 0 running, 1 not running.\n",
 	      out);
 }
 
@@ -112,7 +125,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		OPT_AT,
 		OPT_SET,
 		OPT_WAIT,
-		OPT_TASK
+		OPT_TASK,
+		OPT_LOCAL
 	};
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, OPT_URL },
@@ -128,6 +142,7 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "task", required_argument, NULL, OPT_TASK },
+		{ "local", no_argument, NULL, OPT_LOCAL },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -190,6 +205,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 			o->task = optarg;
 		} else if (ch == OPT_WAIT) {
 			o->wait = true;
+		} else if (ch == OPT_LOCAL) {
+			o->session.local = true;
 		} else if (ch == OPT_VERSION) {
 			printf("osmotop %s\n", API_CLIENT_VERSION);
 			return 0;
@@ -209,6 +226,10 @@ main_parse(int argc, char **argv, struct main_opts *o)
 	}
 	if (o->run && !o->workflow) {
 		fprintf(stderr, "osmotop: run needs a SPEC.yaml\n");
+		return 2;
+	}
+	if (o->session.local && o->session.url) {
+		fprintf(stderr, "osmotop: --local and --url name different services; pick one\n");
 		return 2;
 	}
 	if (o->view == MAIN_VIEW_AUTO)
@@ -329,25 +350,37 @@ main_snapshot(const struct main_opts *o)
 	return rc;
 }
 
+/* The interactive monitor on an open session, starting at ao's view. */
+static int
+main_app(const struct main_opts *o, struct session *s, struct app_opts *ao)
+{
+	const char *no_color = getenv("NO_COLOR");
+
+	ao->ascii = o->ascii;
+	ao->color = !(no_color && *no_color);
+	ao->all_users = o->all_users;
+	ao->statuses = &o->statuses;
+	ao->user = o->session.user;
+	/* On osmo-local the dev user is implied; the status bar says who "your" is. */
+	if (!ao->user && s->local)
+		ao->user = s->auth.login.dev_username;
+	return app_run(s, ao);
+}
+
 /* The interactive monitor; network and login errors show in it instead of ending it. */
 static int
 main_monitor(const struct main_opts *o)
 {
 	struct session s;
 	struct api_error err = { 0 };
-	const char *no_color = getenv("NO_COLOR");
 	struct app_opts ao = {
-		.ascii = o->ascii,
-		.color = !(no_color && *no_color),
-		.all_users = o->all_users,
 		.pool = o->pool,
-		.statuses = &o->statuses,
-		.user = o->session.user,
 		.start = o->view == MAIN_VIEW_LOGS       ? APP_START_LOGS
 		         : o->view == MAIN_VIEW_WORKFLOW ? APP_START_WORKFLOW
 		                                         : APP_START_LIST,
 		.workflow = o->workflow,
 		.task = o->task,
+		.at_ms = o->at_ms,
 	};
 	int rc;
 
@@ -357,8 +390,38 @@ main_monitor(const struct main_opts *o)
 	}
 	if (s.warning)
 		fprintf(stderr, "osmotop: warning: %s\n", s.warning);
-	rc = app_run(&s, &ao);
+	rc = main_app(o, &s, &ao);
 	session_close(&s);
+	return rc;
+}
+
+/* Exit status for a failure of the local service itself: usage (2) or could not serve (3). */
+static int
+main_local_fail(const struct api_error *err)
+{
+	fprintf(stderr, "osmotop: %s\n", err->message);
+	return err->kind == API_ERR_USAGE ? 2 : 3;
+}
+
+/* Starts osmo-local unless it runs; says so on stderr when it did (stdout is for results). */
+static int
+main_local_ensure(void)
+{
+	struct api_error err = { 0 };
+	struct local_server srv;
+	char *dir = local_dir(&err);
+	int rc = 0;
+
+	if (!dir)
+		return main_local_fail(&err);
+	if (local_start(dir, NULL, &srv, &err) < 0)
+		rc = main_local_fail(&err);
+	else if (srv.started)
+		fprintf(stderr,
+		        "osmotop: started osmo-local at %s (state in %s; 'osmotop local stop' "
+		        "stops it)\n",
+		        srv.url, dir);
+	free(dir);
 	return rc;
 }
 
@@ -381,6 +444,15 @@ main_run(struct main_opts *o)
 		fprintf(stderr, "osmotop: %s: %s\n", o->workflow, strerror(errno));
 		return 2;
 	}
+	/* Nothing configured (or --local): the spec runs on this machine. */
+	if (o->session.local || !session_configured(&o->session)) {
+		rc = main_local_ensure();
+		if (rc != 0) {
+			free(yaml);
+			return rc;
+		}
+		o->session.local = true;
+	}
 	if (session_open(&s, &o->session, &err) < 0) {
 		fprintf(stderr, "osmotop: %s\n", err.message);
 		free(yaml);
@@ -392,6 +464,11 @@ main_run(struct main_opts *o)
 
 		printf("Workflow submit successful.\nWorkflow ID - %s\n", id);
 		fflush(stdout);
+		if (!o->wait && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+			struct app_opts ao = { .start = APP_START_WORKFLOW, .workflow = id };
+
+			rc = main_app(o, &s, &ao);
+		}
 		while (rc == 0 && o->wait) {
 			bool never = false;
 
@@ -416,6 +493,91 @@ main_run(struct main_opts *o)
 	return rc;
 }
 
+static int
+main_local_start(const char *dir)
+{
+	struct api_error err = { 0 };
+	struct local_server srv;
+
+	if (local_start(dir, NULL, &srv, &err) < 0)
+		return main_local_fail(&err);
+	if (srv.started)
+		printf("started osmo-local at %s (PID %ld, state in %s)\n", srv.url, (long)srv.pid,
+		       dir);
+	else
+		printf("osmo-local is already running at %s (PID %ld)\n", srv.url, (long)srv.pid);
+	return 0;
+}
+
+static int
+main_local_stop(const char *dir)
+{
+	struct api_error err = { 0 };
+	struct local_server srv;
+	int rc = local_stop(dir, &srv, &err);
+
+	if (rc < 0)
+		return main_local_fail(&err);
+	if (rc == 0)
+		printf("osmo-local is not running\n");
+	else
+		printf("stopped osmo-local (PID %ld)\n", (long)srv.pid);
+	return 0;
+}
+
+/* 0 when it runs, 1 when it does not: a script's test. */
+static int
+main_local_status(const char *dir)
+{
+	struct api_error err = { 0 };
+	struct local_server srv;
+	int rc = local_find(dir, &srv, &err);
+
+	if (rc < 0)
+		return main_local_fail(&err);
+	if (rc == 0) {
+		printf("osmo-local is not running (state in %s)\n", dir);
+		return 1;
+	}
+	printf("osmo-local is running at %s (PID %ld, state in %s)\n", srv.url, (long)srv.pid, dir);
+	return 0;
+}
+
+static const struct main_local_command {
+	const char *name;
+	int (*run)(const char *dir);
+} main_local_commands[] = {
+	{ "start", main_local_start },
+	{ "stop", main_local_stop },
+	{ "status", main_local_status },
+};
+
+/* osmotop local start|stop|status: the background osmo-local that osmotop run uses. */
+static int
+main_local(int argc, char **argv)
+{
+	struct api_error err = { 0 };
+	char *dir;
+	int rc;
+
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		main_usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; argc == 2 && i < ARRAY_SIZE(main_local_commands); i++) {
+		if (strcmp(argv[1], main_local_commands[i].name) != 0)
+			continue;
+		dir = local_dir(&err);
+		if (!dir)
+			return main_local_fail(&err);
+		rc = main_local_commands[i].run(dir);
+		free(dir);
+		return rc;
+	}
+	fprintf(stderr, "osmotop: usage: osmotop local start|stop|status\n");
+	return 2;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -423,6 +585,8 @@ main(int argc, char **argv)
 	bool run = argc > 1 && strcmp(argv[1], "run") == 0;
 	int rc;
 
+	if (argc > 1 && strcmp(argv[1], "local") == 0)
+		return main_local(argc - 1, argv + 1);
 	o.run = run;
 	rc = run ? main_parse(argc - 1, argv + 1, &o) : main_parse(argc, argv, &o);
 	if (rc < 0 && run) {

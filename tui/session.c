@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "local.h"
 #include "login.h"
 
 #define SESSION_MAX_FDS 64
@@ -36,6 +37,49 @@ session_same_url(const char *a, const char *b)
 	return la == lb && strncmp(a, b, la) == 0;
 }
 
+/* login.yaml's path when it is what would be used: not with --user (dev login) or --local. */
+static bool
+session_login_path(const struct session_opts *o, char *path, size_t size)
+{
+	return !o->user && !o->local && login_default_path(path, size) == 0 &&
+	       access(path, F_OK) == 0;
+}
+
+bool
+session_configured(const struct session_opts *o)
+{
+	char path[4096];
+
+	return o->url || session_login_path(o, path, sizeof(path));
+}
+
+/* The osmo-local osmotop started, if it runs: 1 (s->url set, a dev user), 0 none, -1. */
+static int
+session_local(struct session *s, const struct session_opts *o, struct api_error *err)
+{
+	struct local_server srv;
+	char *dir = local_dir(err);
+	int rc;
+
+	if (!dir)
+		return o->local ? -1 : 0; /* no $HOME: nothing to reattach to */
+	rc = local_find(dir, &srv, err);
+	free(dir);
+	if (rc <= 0)
+		return rc;
+	s->url = xstrdup(srv.url);
+	s->local = true;
+	if (!o->user) {
+		/* The same name osmotop run submitted as, so "your workflows" are these. */
+		char *user = local_user();
+
+		auth_free(&s->auth);
+		auth_init_dev(&s->auth, user);
+		free(user);
+	}
+	return 1;
+}
+
 int
 session_open(struct session *s, const struct session_opts *o, struct api_error *err)
 {
@@ -44,7 +88,7 @@ session_open(struct session *s, const struct session_opts *o, struct api_error *
 	struct api_error lerr = { 0 };
 
 	memset(s, 0, sizeof(*s));
-	if (!o->user && login_default_path(path, sizeof(path)) == 0 && access(path, F_OK) == 0) {
+	if (session_login_path(o, path, sizeof(path))) {
 		if (auth_load(&s->auth, path, &loose, &lerr) < 0) {
 			/* A broken login.yaml matters only when it is what we would use. */
 			if (!o->url) {
@@ -62,13 +106,24 @@ session_open(struct session *s, const struct session_opts *o, struct api_error *
 	}
 	if (!have_login)
 		auth_init_dev(&s->auth, o->user);
-	if (o->url)
+	if (o->url && !o->local) {
 		s->url = xstrdup(o->url);
-	else if (have_login)
+	} else if (have_login) {
 		s->url = xstrdup(auth_url(&s->auth));
+	} else if (session_local(s, o, err) < 0) {
+		auth_free(&s->auth);
+		return -1;
+	}
 	if (!s->url) {
-		api_error_set(err, API_ERR_USAGE,
-		              "no OSMO service configured: run 'osmo login URL' or pass --url URL");
+		if (o->local)
+			api_error_set(err, API_ERR_USAGE,
+			              "osmo-local is not running: 'osmotop local start' starts it, "
+			              "'osmotop run --local SPEC' starts it and submits");
+		else
+			api_error_set(err, API_ERR_USAGE,
+			              "no OSMO service configured: run 'osmo login URL' or pass "
+			              "--url URL; or try osmo-local on this machine with "
+			              "'osmotop run SPEC' or 'osmotop local start'");
 		auth_free(&s->auth);
 		return -1;
 	}

@@ -359,12 +359,13 @@ view_workflow_render(const struct render_ctx *rc, const struct osmo_workflow *wf
 }
 
 void
-view_workflow_group_tasks(const struct render_ctx *rc, const struct osmo_workflow *wf,
-                          size_t group, struct canvas *c, int row, int rows)
+view_workflow_group_tasks(const struct render_ctx *rc, const struct osmo_workflow *wf, size_t group,
+                          struct canvas *c, int row, int rows)
 {
 	for (int r = row; r < row + rows && r < c->rows; r++)
 		canvas_fill(c, r, 0, c->cols, ' ', STYLE_NORMAL);
-	view_workflow_table(rc, wf, (long)group, c, row, row + rows < c->rows ? row + rows : c->rows);
+	view_workflow_table(rc, wf, (long)group, c, row,
+	                    row + rows < c->rows ? row + rows : c->rows);
 }
 
 struct view_row *

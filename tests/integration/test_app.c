@@ -31,8 +31,10 @@ struct appt {
 
 static const char *const appt_routes[] = {
 	"GET /api/workflow/llm-finetune-17/logs 200 text/plain @workflow_logs_running.txt stream=5",
-	"GET /api/workflow/llm-finetune-17 200 application/json @workflow_query_running_verbose.json",
-	"GET /api/workflow/llm-finetune-16 200 application/json @workflow_query_failed_evicted.json",
+	"GET /api/workflow/llm-finetune-17 200 application/json "
+	"@workflow_query_running_verbose.json",
+	"GET /api/workflow/llm-finetune-16 200 application/json "
+	"@workflow_query_failed_evicted.json",
 	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_small.json",
 	"GET /api/workflow/broken-1 500 application/json @error_internal_500.json",
 	"POST /api/workflow/llm-finetune-17/cancel 200 application/json @cancel_response.json",
@@ -261,7 +263,8 @@ test_cancel_through_dialog(void **state)
 	appt_golden(t, "app_cancel_80x24.txt", 24, 80);
 	app_key(t->a, SCREEN_KEY_ENTER);
 	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
-	assert_true(appt_logged(t, "POST /api/workflow/llm-finetune-17/cancel?force=true&message=wrong%20lr"));
+	assert_true(appt_logged(
+	        t, "POST /api/workflow/llm-finetune-17/cancel?force=true&message=wrong%20lr"));
 	bar = appt_status(t);
 	assert_non_null(strstr(bar, "cancel of llm-finetune-17 submitted"));
 	free(bar);
@@ -322,7 +325,8 @@ test_resubmit_and_restart(void **state)
 	free(text);
 	app_key(t->a, SCREEN_KEY_ENTER);
 	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
-	assert_true(appt_logged(t, "POST /api/pool/gb200-prod/workflow?workflow_id=llm-finetune-16&priority=HIGH"));
+	assert_true(appt_logged(
+	        t, "POST /api/pool/gb200-prod/workflow?workflow_id=llm-finetune-16&priority=HIGH"));
 	bar = appt_status(t);
 	assert_non_null(strstr(bar, "resubmitted llm-finetune-16 → llm-finetune-18"));
 	free(bar);
@@ -360,7 +364,7 @@ static void
 test_help_and_quit(void **state)
 {
 	struct appt *t = *state;
-	char *text;
+	char *text, *bar;
 
 	appt_open(t, APP_START_LIST, NULL);
 	appt_keys(t, "?");
@@ -369,10 +373,28 @@ test_help_and_quit(void **state)
 	assert_non_null(strstr(text, "list: sort by duration (again: reverse)"));
 	assert_non_null(strstr(text, "Ctrl-d"));
 	free(text);
+	/* G shows the last screenful of keys, not an empty page (a bug once). */
+	app_frame(t->a, 12, 100);
+	appt_keys(t, "G");
+	text = appt_frame(t, 12, 100, false);
+	assert_non_null(strstr(text, "this help"));
+	free(text);
+	/* Its status bar tells the list's age, not "loading…" (a bug once). */
+	bar = appt_status(t);
+	assert_non_null(strstr(bar, "s old"));
+	free(bar);
 	app_key(t->a, SCREEN_KEY_ESC);
 	text = appt_frame(t, 16, 100, false);
 	assert_non_null(strstr(text, "osmotop · workflows"));
 	free(text);
+	/* From the list, restart cannot know the groups; it must not name another workflow's. */
+	appt_keys(t, "jj");
+	appt_keys(t, "r");
+	text = appt_frame(t, 24, 100, false);
+	assert_non_null(strstr(text, "Restart failed workflow llm-finetune-16?"));
+	assert_non_null(strstr(text, "reruns: the groups that did not complete"));
+	free(text);
+	app_key(t->a, SCREEN_KEY_ESC);
 	assert_true(app_running(t->a));
 	app_key(t->a, 'q');
 	assert_false(app_running(t->a));

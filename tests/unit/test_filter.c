@@ -17,8 +17,8 @@ test_parse_terms(void **state)
 	char *err;
 
 	(void)state;
-	assert_int_equal(filter_parse(&f, "  status:running,FAILED_CAN pool:gpu user:jdoe llm 7b", &err),
-	                 0);
+	assert_int_equal(
+	        filter_parse(&f, "  status:running,FAILED_CAN pool:gpu user:jdoe llm 7b", &err), 0);
 	assert_null(err);
 	assert_int_equal(f.statuses.n, 2);
 	assert_string_equal(f.statuses.v[0], "RUNNING");
