@@ -802,7 +802,6 @@ encode_token_request(const char *token)
 
 /* ---------------------------------------------------- router targets (exec, port-forward) */
 
-
 /* Sets err to "path: what" with the path's server-sent bytes made printable. */
 static int
 decode_router_fail(struct api_error *err, const char *path, const char *what)
