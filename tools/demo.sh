@@ -14,12 +14,13 @@ export XDG_STATE_HOME
 "$osmotop" local status > /dev/null 2>&1 || rm -rf "$XDG_STATE_HOME"
 
 if [ -t 0 ] && [ -t 1 ]; then
-	for spec in failure checkpoint; do
+	for spec in failure checkpoint long_training; do
 		# Through a pipe, run only submits; the last one opens the monitor.
 		"$osmotop" run --local "$top/examples/$spec.yaml" | sed -n 's/^Workflow ID - /submitted /p'
 	done
 	echo "Opening osmotop on examples/pipeline.yaml: Esc goes to the list, Enter opens,"
-	echo "d shows the DAG, Enter on a task follows its log, C cancels, ? lists every key, q quits."
+	echo "d shows the DAG, Enter on a task follows its log, C cancels (try long-training-1),"
+	echo "? lists every key, q quits."
 	"$osmotop" run --local "$top/examples/pipeline.yaml" || true
 	echo
 	echo "osmo-local keeps running, so the workflows do. To watch them again, and to stop it:"
