@@ -19,6 +19,7 @@
 #include "log_tail.h"
 #include "osmo_time.h"
 #include "screen.h"
+#include "spec_rules.h"
 #include "sync.h"
 #include "text.h"
 #include "view.h"
@@ -70,7 +71,9 @@ struct app {
 	struct sync_item wf_sync;
 	unsigned long wf_req;
 	int wf_sel, wf_top;
-	bool graph; /* the DAG instead of the task table */
+	bool graph;                /* the DAG instead of the task table */
+	struct strv strict_groups; /* the spec's ignoreNonleadStatus: false groups */
+	unsigned long spec_req;
 	int pan_row, pan_col;
 
 	struct log_tail tail;
@@ -100,6 +103,7 @@ struct app {
 static void app_poll_list(struct app *a);
 static void app_poll_workflow(struct app *a);
 static void app_log_connect(struct app *a);
+static void app_load_rules(struct app *a);
 static bool app_log_source_alive(const struct app *a);
 
 /* ------------------------------------------------------------------ status messages */
@@ -192,6 +196,31 @@ app_pop(struct app *a)
 }
 
 static void
+app_rules_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+
+	a->spec_req = 0;
+	/* Without the spec every group keeps the default rule: nothing to show wrongly. */
+	if (res->err.kind == API_OK && res->text)
+		spec_rules_strict_groups(res->text, res->text_len, &a->strict_groups);
+	api_result_free(res);
+	a->dirty = true;
+}
+
+/* The spec says which groups any failing task decides; the status API does not. */
+static void
+app_load_rules(struct app *a)
+{
+	struct api_callbacks cb = { .done = app_rules_done, .ctx = a };
+
+	if (a->spec_req)
+		api_abort(a->s->api, a->spec_req);
+	strv_free(&a->strict_groups);
+	a->spec_req = api_spec(a->s->api, a->wf_id, false, cb);
+}
+
+static void
 app_open_workflow(struct app *a, const char *id)
 {
 	if (!a->wf_id || strcmp(a->wf_id, id) != 0) {
@@ -205,6 +234,7 @@ app_open_workflow(struct app *a, const char *id)
 		a->have_wf = false;
 		memset(&a->wf_sync, 0, sizeof(a->wf_sync));
 		a->wf_sel = a->wf_top = 0;
+		app_load_rules(a);
 	}
 	sync_kick(&a->wf_sync);
 	app_push(a, APP_WORKFLOW);
@@ -1203,6 +1233,20 @@ app_detail_draw(struct app *a, struct canvas *body)
 			msg = g->tasks[rows[a->wf_sel].task].failure_message;
 		}
 	}
+	if ((!msg || !*msg) && (size_t)a->wf_sel < n && rows[a->wf_sel].task < 0 &&
+	    a->wf.groups[rows[a->wf_sel].group].n_tasks > 1) {
+		/* A group row: say which rule makes its status. */
+		bool strict = strv_contains(&a->strict_groups, name);
+		char *line = xasprintf("%s: %s", name,
+		                       strict ? "any failing task fails the group "
+		                                "(ignoreNonleadStatus: false)"
+		                              : "status follows the lead task; non-lead failures "
+		                                "do not fail it (ignoreNonleadStatus: true)");
+
+		canvas_fill(body, body->rows - 1, 0, body->cols, ' ', STYLE_NORMAL);
+		canvas_text_ellipsis(body, body->rows - 1, 0, body->cols, STYLE_DIM, line);
+		free(line);
+	}
 	if (msg && *msg) {
 		char *line = xasprintf("%s: %s", name, msg);
 
@@ -1446,6 +1490,7 @@ app_free(struct app *a)
 	canvas_free(&a->canvas);
 	strbuf_free(&a->input);
 	free(a->wf_id);
+	strv_free(&a->strict_groups);
 	filter_free(&a->filter);
 	free(a->msg);
 	free(a->err);

@@ -9,6 +9,8 @@
 #include "api.h"
 #include "app.h"
 #include "canvas.h"
+#include "cmd_exec.h"
+#include "cmd_forward.h"
 #include "local.h"
 #include "osmo_time.h"
 #include "session.h"
@@ -49,6 +51,9 @@ main_usage(FILE *out)
 	      "       osmotop --snapshot [--size COLSxROWS] [--view list|workflow] [WORKFLOW_ID]\n"
 	      "       osmotop run [--set k=v ...] [--pool NAME] [--wait] [--local] SPEC.yaml\n"
 	      "       osmotop local start|stop|status\n"
+	      "       osmotop exec [--url URL|--local] WORKFLOW_ID TASK [-- COMMAND...]\n"
+	      "       osmotop port-forward [--url URL|--local] WORKFLOW_ID TASK --port R[:L] "
+	      "[--udp]\n"
 	      "\n"
 	      "Watch NVIDIA OSMO workflows in the terminal. 'osmotop run' submits a spec and,\n"
 	      "in a terminal, opens it in the monitor; with no service configured it first starts\n"
@@ -587,6 +592,10 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "local") == 0)
 		return main_local(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "exec") == 0)
+		return cmd_exec_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "port-forward") == 0)
+		return cmd_forward_main(argc - 1, argv + 1);
 	o.run = run;
 	rc = run ? main_parse(argc - 1, argv + 1, &o) : main_parse(argc, argv, &o);
 	if (rc < 0 && run) {

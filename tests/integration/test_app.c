@@ -31,6 +31,7 @@ struct appt {
 
 static const char *const appt_routes[] = {
 	"GET /api/workflow/llm-finetune-17/logs 200 text/plain @workflow_logs_running.txt stream=5",
+	"GET /api/workflow/llm-finetune-17/spec 200 text/plain @workflow_spec_strict.yaml",
 	"GET /api/workflow/llm-finetune-17 200 application/json "
 	"@workflow_query_running_verbose.json",
 	"GET /api/workflow/llm-finetune-16 200 application/json "
@@ -241,12 +242,20 @@ static void
 test_workflow_table_and_dag(void **state)
 {
 	struct appt *t = *state;
+	char *text;
 
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
 	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-17?verbose=true"));
 	appt_golden(t, "app_workflow_120x30.txt", 30, 120);
+	/* The train group's rule comes from the spec, which the status API does not carry. */
+	appt_keys(t, "jj");
+	text = appt_frame(t, 30, 120, false);
+	assert_non_null(strstr(
+	        text, "train: any failing task fails the group (ignoreNonleadStatus: false)"));
+	free(text);
+	appt_keys(t, "k");
 	/* The DAG with the selected group's tasks under it. */
-	appt_keys(t, "djjj");
+	appt_keys(t, "djj");
 	appt_golden(t, "app_dag_120x30.txt", 30, 120);
 	appt_golden(t, "app_dag_80x24.txt", 24, 80);
 	appt_golden(t, "app_dag_40x12.txt", 12, 40);
