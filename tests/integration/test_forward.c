@@ -90,10 +90,12 @@ ftest_step(struct ftest *t, struct pollfd *extra, int n_extra, int64_t deadline)
 	if (to > 200)
 		to = 200; /* the callers' own timers (UDP resends) need no more precision */
 	assert_true(n + n_extra <= FTEST_MAX_FDS);
-	memcpy(fds + n, extra, (size_t)n_extra * sizeof(*extra));
+	if (n_extra) /* extra may be NULL then, which memcpy must not see */
+		memcpy(fds + n, extra, (size_t)n_extra * sizeof(*extra));
 	if (poll(fds, (nfds_t)(n + n_extra), to) < 0)
 		assert_int_equal(errno, EINTR);
-	memcpy(extra, fds + n, (size_t)n_extra * sizeof(*extra));
+	if (n_extra)
+		memcpy(extra, fds + n, (size_t)n_extra * sizeof(*extra));
 	now = clock_mono_ms();
 	http_dispatch(t->http, fds, n, now);
 	forward_dispatch(t->fwd, fds, n, now);
