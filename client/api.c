@@ -358,16 +358,30 @@ api_send(struct api_call *c)
 	strv_free(&headers);
 }
 
-/* Creates a call for base + path + ("?" query) and sends it (or queues it behind a refresh). */
-static unsigned long
-api_call(struct api *api, enum api_kind kind, const char *method, char *path, char *query,
-         char *body, long idle_timeout_s, struct api_callbacks cb)
+/* A new call on api's list, with its id; the caller fills in the rest. */
+static struct api_call *
+api_call_new(struct api *api, enum api_kind kind, const char *method, struct api_callbacks cb)
 {
 	struct api_call *c = xcalloc(1, sizeof(*c));
 
 	c->id = api->next_id++;
 	c->kind = kind;
 	c->method = method;
+	c->cb = cb;
+	c->api = api;
+	c->next = api->calls;
+	api->calls = c;
+	return c;
+}
+
+/* Creates a call for base + path + ("?" query) and sends it (or queues it behind a refresh). */
+static unsigned long
+api_call(struct api *api, enum api_kind kind, const char *method, char *path, char *query,
+         char *body, long idle_timeout_s, struct api_callbacks cb)
+{
+	struct api_call *c = api_call_new(api, kind, method, cb);
+	unsigned long id = c->id;
+
 	c->path = path;
 	c->url = query && query[0] ? xasprintf("%s%s?%s", api->base, path, query)
 	                           : xasprintf("%s%s", api->base, path);
@@ -375,12 +389,8 @@ api_call(struct api *api, enum api_kind kind, const char *method, char *path, ch
 	c->body = body;
 	c->body_len = body ? strlen(body) : 0;
 	c->idle_timeout_s = idle_timeout_s;
-	c->cb = cb;
-	c->api = api;
-	c->next = api->calls;
-	api->calls = c;
 	api_send(c);
-	return c->id;
+	return id;
 }
 
 static void
@@ -738,16 +748,10 @@ api_router_cookie(struct api *api, const char *router_address, struct api_callba
 	if (!origin)
 		return api_usage(API_ROUTER_COOKIE, cb,
 		                 "the router address is not ws:// or wss://");
-	c = xcalloc(1, sizeof(*c));
-	id = c->id = api->next_id++;
-	c->kind = API_ROUTER_COOKIE;
-	c->method = "GET";
+	c = api_call_new(api, API_ROUTER_COOKIE, "GET", cb);
+	id = c->id;
 	c->url = xasprintf("%s%s", origin, API_ROUTER_VERSION);
 	c->path = xstrdup(c->url); /* the router's origin and path: no secret in either */
-	c->cb = cb;
-	c->api = api;
-	c->next = api->calls;
-	api->calls = c;
 	free(origin);
 	/* Unauthenticated: the load balancer's affinity cookie is all it hands out. */
 	struct http_spec spec = {
@@ -779,17 +783,11 @@ api_upgrade_ready(struct api_call *c)
 unsigned long
 api_upgrade_headers(struct api *api, const char *cookie, struct api_callbacks cb)
 {
-	struct api_call *c = xcalloc(1, sizeof(*c));
-	unsigned long id = c->id = api->next_id++;
+	struct api_call *c = api_call_new(api, API_UPGRADE_HEADERS, "GET", cb);
+	unsigned long id = c->id;
 
-	c->kind = API_UPGRADE_HEADERS;
-	c->method = "GET";
 	c->path = xstrdup("WebSocket upgrade");
 	c->body = xstrdup(cookie ? cookie : "");
-	c->cb = cb;
-	c->api = api;
-	c->next = api->calls;
-	api->calls = c;
 	/* Without a refresh to wait for, this completes (and frees c) at once. */
 	api_send(c);
 	return id;

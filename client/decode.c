@@ -807,11 +807,8 @@ static int
 decode_router_fail(struct api_error *err, const char *path, const char *what)
 {
 	char clean[128];
-	size_t i = 0;
 
-	for (; path[i] && i + 1 < sizeof(clean); i++)
-		clean[i] = path[i] >= 0x20 && path[i] < 0x7f ? path[i] : '?';
-	clean[i] = '\0';
+	util_printable(clean, sizeof(clean), path, strlen(path));
 	api_error_set(err, API_ERR_DECODE, "%s: %s", clean[0] ? clean : "(top level)", what);
 	return -1;
 }

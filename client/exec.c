@@ -20,7 +20,6 @@ struct exec_session {
 	int sent_rows, sent_cols; /* the size the task side has */
 	struct exec_callbacks cb;
 	unsigned long call; /* the api call in flight, 0 for none */
-	char *cookie;       /* the start call's cookie, for the upgrade headers */
 	char *router_url;
 	struct wsconn *ws;
 	bool output_seen; /* the task side runs the command: input may flow */
@@ -43,7 +42,6 @@ exec_destroy(struct exec_session *e)
 	free(e->workflow);
 	free(e->task);
 	free(e->command);
-	free(e->cookie);
 	free(e->router_url);
 	free(e);
 }
@@ -155,24 +153,15 @@ static void
 exec_on_headers(void *ctx, struct api_result *res)
 {
 	struct exec_session *e = ctx;
-	struct wsconn_spec spec = {
-		.url = e->router_url,
-		.headers = &res->headers,
-		.cb = { .open = exec_ws_open,
-		        .message = exec_ws_message,
-		        .closed = exec_ws_closed,
-		        .ctx = e },
+	struct wsconn_callbacks cb = {
+		.open = exec_ws_open, .message = exec_ws_message, .closed = exec_ws_closed, .ctx = e
 	};
 	struct api_error err = { 0 };
 
 	e->call = 0;
-	if (res->err.kind != API_OK) {
-		exec_finish(e, false, 0, &res->err);
-	} else {
-		e->ws = wsconn_connect(e->http, &spec, clock_mono_ms(), &err);
-		if (!e->ws)
-			exec_finish(e, false, 0, &err);
-	}
+	e->ws = wsconn_connect_headers(e->http, e->router_url, res, cb, &err);
+	if (!e->ws)
+		exec_finish(e, false, 0, &err);
 	api_result_free(res);
 }
 
@@ -195,14 +184,12 @@ exec_on_started(void *ctx, struct api_result *res)
 		api_result_free(res);
 		return;
 	}
-	free(e->cookie);
 	free(e->router_url);
-	e->cookie = xstrdup(res->targets[0].cookie ? res->targets[0].cookie : "");
 	e->router_url = api_router_url(res->targets[0].router_address, API_ROUTER_EXEC, e->workflow,
 	                               res->targets[0].key);
-	api_result_free(res);
-	id = api_upgrade_headers(e->api, e->cookie,
+	id = api_upgrade_headers(e->api, res->targets[0].cookie,
 	                         (struct api_callbacks){ .done = exec_on_headers, .ctx = e });
+	api_result_free(res);
 	/* The headers may have come back already (no token refresh needed). */
 	if (!e->ws && !e->end_pending)
 		e->call = id;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,7 +31,6 @@ struct forward_conn {
 	char *cookie;
 	unsigned long call; /* the cookie or headers call in flight, 0 if none */
 	bool calling;
-	struct strv headers;
 	struct wsconn *ws;
 	bool ws_done;       /* closed() came */
 	struct strbuf down; /* task -> local bytes the socket has not taken yet */
@@ -46,8 +44,7 @@ struct forward {
 	int fd; /* the listener (TCP) or the socket (UDP); -1 once stopped or failed */
 	unsigned long call;
 	bool calling;
-	char *router, *key, *cookie; /* the start call's target */
-	struct strv headers;
+	char *router, *key; /* the start call's target */
 	struct wsconn *ctl; /* control socket (TCP); the one data socket (UDP) */
 	unsigned retry;
 	struct forward_conn *conns;
@@ -60,12 +57,6 @@ struct forward_mgr {
 	size_t n;
 };
 
-static const char *const forward_state_names[] = {
-	[FORWARD_STARTING] = "starting", [FORWARD_LISTENING] = "listening",
-	[FORWARD_RETRYING] = "retrying", [FORWARD_FAILED] = "failed",
-	[FORWARD_STOPPED] = "stopped",
-};
-
 /* Which failures of the start or the control socket are worth another try (§2.4). */
 static const bool forward_kind_retries[] = {
 	[API_ERR_TRANSPORT] = true,  [API_ERR_TIMEOUT] = true, [API_ERR_HTTP] = true,
@@ -73,30 +64,7 @@ static const bool forward_kind_retries[] = {
 	[API_ERR_CANCELLED] = false, [API_ERR_USAGE] = false,
 };
 
-const char *
-forward_state_name(enum forward_state s)
-{
-	return (size_t)s < ARRAY_SIZE(forward_state_names) ? forward_state_names[s] : "?";
-}
-
 static void forward_start(struct forward *f);
-
-/* Bytes from the kernel's CSPRNG; 0, or -1 when it would not give them. */
-static int
-forward_random(void *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = getrandom((char *)buf + got, n - got, 0);
-
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (r > 0)
-			got += (size_t)r;
-	}
-	return 0;
-}
 
 /* The revents poll() gave fd, 0 when fd was not watched. */
 static short
@@ -119,7 +87,6 @@ forward_conn_free(struct forward_conn *c)
 		close(c->fd);
 	wsconn_free(c->ws);
 	free(c->cookie);
-	strv_free(&c->headers);
 	strbuf_free(&c->down);
 	free(c);
 }
@@ -162,9 +129,7 @@ forward_reset(struct forward *f)
 	f->ctl = NULL;
 	free(f->router);
 	free(f->key);
-	free(f->cookie);
-	f->router = f->key = f->cookie = NULL;
-	strv_free(&f->headers);
+	f->router = f->key = NULL;
 	forward_conns_kill(f);
 }
 
@@ -187,7 +152,7 @@ forward_retry_later(struct forward *f)
 	uint32_t jitter = 0;
 
 	forward_reset(f);
-	forward_random(&jitter, sizeof(jitter));
+	util_random(&jitter, sizeof(jitter));
 	f->info.state = FORWARD_RETRYING;
 	f->info.retry_at_ms = clock_mono_ms() + (int64_t)(1000u << exp) +
 	                      (int64_t)(jitter % (FORWARD_JITTER_MS + 1));
@@ -260,30 +225,18 @@ static void
 forward_ctl_headers(void *ctx, struct api_result *res)
 {
 	struct forward *f = ctx;
+	struct wsconn_callbacks cb = { .open = forward_ctl_open,
+		                       .message = forward_ctl_message,
+		                       .closed = forward_ctl_closed,
+		                       .ctx = f };
+	char *url = api_router_url(f->router, API_ROUTER_PORTFORWARD, f->info.workflow, f->key);
 	struct api_error err = { 0 };
-	char *url;
 
 	f->calling = false;
 	f->call = 0;
-	if (res->err.kind != API_OK) {
-		forward_failed(f, &res->err);
-		api_result_free(res);
-		return;
-	}
-	f->headers = res->headers;
-	res->headers = (struct strv){ 0 };
-	api_result_free(res);
-	url = api_router_url(f->router, API_ROUTER_PORTFORWARD, f->info.workflow, f->key);
-	struct wsconn_spec spec = {
-		.url = url,
-		.headers = &f->headers,
-		.cb = { .open = forward_ctl_open,
-		        .message = forward_ctl_message,
-		        .closed = forward_ctl_closed,
-		        .ctx = f },
-	};
-	f->ctl = wsconn_connect(f->m->http, &spec, clock_mono_ms(), &err);
+	f->ctl = wsconn_connect_headers(f->m->http, url, res, cb, &err);
 	free(url);
+	api_result_free(res);
 	if (!f->ctl)
 		forward_failed(f, &err);
 }
@@ -306,12 +259,11 @@ forward_started(void *ctx, struct api_result *res)
 	}
 	f->router = res->targets[0].router_address;
 	f->key = res->targets[0].key;
-	f->cookie = res->targets[0].cookie;
-	res->targets[0].router_address = res->targets[0].key = res->targets[0].cookie = NULL;
-	api_result_free(res);
+	res->targets[0].router_address = res->targets[0].key = NULL;
 	f->calling = true;
-	id = api_upgrade_headers(f->m->api, f->cookie,
+	id = api_upgrade_headers(f->m->api, res->targets[0].cookie,
 	                         (struct api_callbacks){ .done = forward_ctl_headers, .ctx = f });
+	api_result_free(res);
 	if (f->calling)
 		f->call = id;
 }
@@ -401,31 +353,18 @@ forward_conn_headers(void *ctx, struct api_result *res)
 {
 	struct forward_conn *c = ctx;
 	struct forward *f = c->f;
+	struct wsconn_callbacks cb = { .open = forward_conn_open,
+		                       .message = forward_conn_message,
+		                       .closed = forward_conn_closed,
+		                       .ctx = c };
+	char *url = api_router_url(f->router, API_ROUTER_PORTFORWARD, f->info.workflow, c->key);
 	struct api_error err = { 0 };
-	char *url;
 
 	c->calling = false;
 	c->call = 0;
-	if (res->err.kind != API_OK) {
-		f->info.err = res->err;
-		c->dead = true;
-		api_result_free(res);
-		return;
-	}
-	c->headers = res->headers;
-	res->headers = (struct strv){ 0 };
-	api_result_free(res);
-	url = api_router_url(f->router, API_ROUTER_PORTFORWARD, f->info.workflow, c->key);
-	struct wsconn_spec spec = {
-		.url = url,
-		.headers = &c->headers,
-		.cb = { .open = forward_conn_open,
-		        .message = forward_conn_message,
-		        .closed = forward_conn_closed,
-		        .ctx = c },
-	};
-	c->ws = wsconn_connect(f->m->http, &spec, clock_mono_ms(), &err);
+	c->ws = wsconn_connect_headers(f->m->http, url, res, cb, &err);
 	free(url);
+	api_result_free(res);
 	if (!c->ws) {
 		f->info.err = err;
 		c->dead = true;
@@ -498,14 +437,13 @@ forward_conn_new(struct forward *f, int fd)
 	c->next = f->conns;
 	f->conns = c;
 	f->info.conns_open++;
-	if (forward_random(raw, sizeof(raw)) < 0) {
+	if (util_random(raw, sizeof(raw)) < 0) {
 		api_error_set(&f->info.err, API_ERR_USAGE, "no random bytes for a connection key");
 		c->dead = true;
 		return;
 	}
 	n = snprintf(c->key, sizeof(c->key), "%s", FORWARD_KEY_PREFIX);
-	for (size_t i = 0; i < sizeof(raw); i++)
-		n += snprintf(c->key + n, sizeof(c->key) - (size_t)n, "%02x", raw[i]);
+	util_hex(raw, sizeof(raw), c->key + n);
 	c->calling = true;
 	id = api_router_cookie(f->m->api, f->router,
 	                       (struct api_callbacks){ .done = forward_conn_cookie, .ctx = c });
@@ -676,12 +614,6 @@ forward_stop_all(struct forward_mgr *m)
 {
 	for (size_t i = 0; i < m->n; i++)
 		forward_stop(m, (int)i);
-}
-
-size_t
-forward_count(const struct forward_mgr *m)
-{
-	return m->n;
 }
 
 const struct forward_info *

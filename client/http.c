@@ -564,12 +564,6 @@ http_conn_fd(const struct http_conn *c)
 	return c->fd == CURL_SOCKET_BAD ? -1 : (int)c->fd;
 }
 
-const char *
-http_conn_host(const struct http_conn *c)
-{
-	return c->host;
-}
-
 static ssize_t
 http_conn_fail(struct http_conn *c, const char *what, CURLcode rc, struct api_error *err)
 {

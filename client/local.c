@@ -127,20 +127,14 @@ static int
 local_read_record(const char *dir, const char *name, char *buf, size_t size)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	char *text = util_read_file(path, NULL);
 
 	free(path);
-	if (fd < 0)
+	if (!text)
 		return -1;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
+	text[strcspn(text, "\n")] = '\0';
+	strlcpy_safe(buf, text, size);
+	free(text);
 	return 0;
 }
 
@@ -388,19 +382,14 @@ local_announced(const struct strbuf *log, char *url, size_t size)
 static void
 local_last_line(const struct strbuf *log, char *out, size_t size)
 {
-	size_t end = log->len, start, k = 0;
+	size_t end = log->len, start;
 
 	while (end && (log->buf[end - 1] == '\n' || log->buf[end - 1] == '\r'))
 		end--;
 	start = end;
 	while (start && log->buf[start - 1] != '\n')
 		start--;
-	for (size_t i = start; i < end && k + 1 < size; i++) {
-		unsigned char c = (unsigned char)log->buf[i];
-
-		out[k++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	out[k] = '\0';
+	util_printable(out, size, log->buf ? log->buf + start : "", end - start);
 }
 
 /* Waits on pidfd until the process has exited or deadline_ms (monotonic); true when it has. */

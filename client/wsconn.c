@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <wslay/wslay.h>
 
+#include "api.h"
 #include "wsproto.h"
 
 #define WSCONN_MAX_ANSWER (16u << 10) /* an upgrade answer's headers beyond this are not one */
@@ -70,17 +70,6 @@ wsconn_code_name(int code)
 		if (wsconn_codes[i].code == code)
 			return wsconn_codes[i].name;
 	return "application code";
-}
-
-/* Copies untrusted text as printable ASCII, at most cap - 1 bytes. */
-static void
-wsconn_printable(char *dst, size_t cap, const char *src, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 1 < cap; i++)
-		dst[o++] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
-	dst[o] = '\0';
 }
 
 static void
@@ -229,31 +218,12 @@ wsconn_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int
 	return -1;
 }
 
-/* Fills buf from getrandom(2); never waits for the entropy pool (it is long ready). */
-static int
-wsconn_random(void *buf, size_t n)
-{
-	unsigned char *p = buf;
-
-	while (n) {
-		ssize_t r = getrandom(p, n, GRND_NONBLOCK);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static int
 wsconn_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user)
 {
 	struct wsconn *c = user;
 
-	if (wsconn_random(buf, len) == 0)
+	if (util_random(buf, len) == 0)
 		return 0;
 	struct api_error err;
 
@@ -272,8 +242,8 @@ wsconn_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_
 
 	(void)ctx;
 	if (arg->opcode == WSLAY_CONNECTION_CLOSE && arg->msg_length > 2) {
-		wsconn_printable(c->reason, sizeof(c->reason), (const char *)arg->msg + 2,
-		                 arg->msg_length - 2);
+		util_printable(c->reason, sizeof(c->reason), (const char *)arg->msg + 2,
+		               arg->msg_length - 2);
 		return;
 	}
 	/* Pings are answered by wslay; any byte already counts as life, pongs included. */
@@ -344,13 +314,6 @@ wsconn_step_frames(struct wsconn *c, short revents)
 		wsconn_fail(c, &err);
 	}
 	wsconn_settle(c);
-}
-
-/* Ends a connection that never opened. */
-static void
-wsconn_fail_upgrade(struct wsconn *c, const struct api_error *err)
-{
-	wsconn_end(c, err);
 }
 
 /* The header block's length (through its empty line), or 0 while incomplete. */
@@ -432,7 +395,7 @@ wsconn_check_answer(struct wsconn *c, size_t hlen, struct api_error *err)
 
 	if (ll && p[ll - 1] == '\r')
 		ll--;
-	wsconn_printable(line, sizeof(line), p, ll);
+	util_printable(line, sizeof(line), p, ll);
 	/* "HTTP/1.1 101 Switching Protocols": the version, a space, three digits. */
 	if (ll < 12 || strncmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ' ||
 	    sscanf(p + 9, "%3d", &status) != 1 || status < 100 || (ll > 12 && p[12] != ' ')) {
@@ -500,7 +463,7 @@ wsconn_upgraded(struct wsconn *c, size_t hlen)
 	struct api_error err = { 0 };
 
 	if (wsconn_check_answer(c, hlen, &err) < 0) {
-		wsconn_fail_upgrade(c, &err);
+		wsconn_end(c, &err);
 		return;
 	}
 	if (wslay_event_context_client_init(&c->wslay, &wsconn_wslay_callbacks, c) != 0)
@@ -535,7 +498,7 @@ wsconn_step_read(struct wsconn *c, short revents)
 			              "upgrade to %s: the connection closed before an answer",
 			              c->host);
 		if (n <= 0) {
-			wsconn_fail_upgrade(c, &err);
+			wsconn_end(c, &err);
 			return;
 		}
 		strbuf_add(&c->resp, buf, (size_t)n);
@@ -547,7 +510,7 @@ wsconn_step_read(struct wsconn *c, short revents)
 		if (c->resp.len > WSCONN_MAX_ANSWER) {
 			api_error_set(&err, API_ERR_DECODE,
 			              "upgrade to %s: the answer is too large", c->host);
-			wsconn_fail_upgrade(c, &err);
+			wsconn_end(c, &err);
 			return;
 		}
 	}
@@ -564,7 +527,7 @@ wsconn_step_send(struct wsconn *c, short revents)
 		if (n == WSCONN_IO_AGAIN || n == WSCONN_IO_EOF)
 			return;
 		if (n < 0) {
-			wsconn_fail_upgrade(c, &err);
+			wsconn_end(c, &err);
 			return;
 		}
 		c->req_off += (size_t)n;
@@ -599,7 +562,7 @@ wsconn_timers(struct wsconn *c)
 		} else if (c->now >= c->open_deadline) {
 			api_error_set(&err, API_ERR_TIMEOUT, "upgrade to %s: no answer in %ld ms",
 			              c->host, c->open_timeout_ms);
-			wsconn_fail_upgrade(c, &err);
+			wsconn_end(c, &err);
 		}
 		return;
 	}
@@ -707,7 +670,7 @@ wsconn_build_request(struct wsconn *c, const char *target, const struct strv *he
 			return -1;
 		}
 	}
-	if (wsconn_random(nonce, sizeof(nonce)) < 0) {
+	if (util_random(nonce, sizeof(nonce)) < 0) {
 		api_error_set(err, API_ERR_TRANSPORT, "upgrade to %s: getrandom: %s", c->host,
 		              strerror(errno));
 		return -1;
@@ -791,7 +754,7 @@ wsconn_on_connect(void *ctx, struct http_conn *conn, const struct api_error *err
 		return;
 	wsconn_enter(c);
 	if (err->kind != API_OK) {
-		wsconn_fail_upgrade(c, err);
+		wsconn_end(c, err);
 	} else if (c->local_code) {
 		wsconn_end(c, NULL);
 	} else {
@@ -826,6 +789,19 @@ wsconn_connect(struct http *http, const struct wsconn_spec *spec, int64_t now_ms
 	}
 	c->state = WSCONN_CONNECTING;
 	return c;
+}
+
+struct wsconn *
+wsconn_connect_headers(struct http *http, const char *url, const struct api_result *res,
+                       struct wsconn_callbacks cb, struct api_error *err)
+{
+	struct wsconn_spec spec = { .url = url, .headers = &res->headers, .cb = cb };
+
+	if (res->err.kind != API_OK) {
+		*err = res->err;
+		return NULL;
+	}
+	return wsconn_connect(http, &spec, clock_mono_ms(), err);
 }
 
 void

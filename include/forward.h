@@ -57,12 +57,10 @@ int forward_add(struct forward_mgr *m, const char *workflow, const char *task, i
 void forward_stop(struct forward_mgr *m, int id);
 void forward_stop_all(struct forward_mgr *m);
 
-size_t forward_count(const struct forward_mgr *m);
 /* The i-th forward (in order of forward_add); valid until the next call on m. */
 const struct forward_info *forward_info_at(const struct forward_mgr *m, size_t i);
 /* True while some forward is neither FAILED nor STOPPED. */
 bool forward_active(const struct forward_mgr *m);
-const char *forward_state_name(enum forward_state s);
 
 /* Local sockets and WebSockets to watch (http_pollfds has curl's); returns how many. */
 int forward_pollfds(struct forward_mgr *m, struct pollfd *fds, int max);

@@ -88,8 +88,6 @@ struct http_conn *http_conn_start(struct http *h, const struct http_conn_spec *s
 void http_conn_free(struct http_conn *c);
 /* The socket to poll once connected, else -1. */
 int http_conn_fd(const struct http_conn *c);
-/* "host[:port]" of the URL, for messages (no path: it may hold a key). */
-const char *http_conn_host(const struct http_conn *c);
 /* Bytes sent (> 0), HTTP_IO_AGAIN or HTTP_IO_ERROR; TLS may want POLLOUT again before more. */
 ssize_t http_conn_send(struct http_conn *c, const void *buf, size_t n, struct api_error *err);
 /*

@@ -47,7 +47,7 @@ void router_free(struct router *r);
 void router_shutdown(struct router *r);
 /* SIGCHLD: collects exec processes. */
 void router_child(struct router *r);
-/* GET /api/router/version and the client legs /api/router/{exec,portforward}/{wf}/client/{key}. */
+/* The client legs GET /api/router/{exec,portforward}/{wf}/client/{key}. */
 void router_add_routes(struct server_http *h, struct router *r);
 
 const char *router_address(const struct router *r);

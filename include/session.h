@@ -1,8 +1,9 @@
-/* session.h: which service to talk to and as whom: options, the CLI's login.yaml, osmo-local. */
+/* session.h: which service to talk to and as whom (options, login.yaml, osmo-local); signals. */
 #ifndef OSMO_SESSION_H
 #define OSMO_SESSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "api.h"
 #include "auth.h"
@@ -31,10 +32,19 @@ struct session {
 int session_open(struct session *s, const struct session_opts *o, struct api_error *err);
 /* True when --url or a login.yaml names a service, so osmotop run needs no osmo-local. */
 bool session_configured(const struct session_opts *o);
+/* session_open for a command: says on stderr why it failed (exit with 2) or what to warn of. */
+int session_start(struct session *s, const struct session_opts *o);
 void session_close(struct session *s);
 /* A URL safe to print: scheme://host[:port]/path without userinfo; caller frees. */
 char *session_safe_url(const char *url);
 /* Runs the poll loop until *done or deadline_ms passes (monotonic); returns 0 or -1. */
 int session_wait(struct session *s, const bool *done, int64_t deadline_ms);
+/* A command's exit status for a failure of this kind: 1 the service refused, 2 usage, else 3. */
+int session_exit_status(enum api_error_kind kind);
+/*
+ * A self-pipe the handler of these signals writes each signal's number to (SIGPIPE is
+ * ignored); its non-blocking read end for the poll loop, or -1.
+ */
+int session_signals(const int *sigs, size_t n);
 
 #endif

@@ -60,6 +60,14 @@ int util_mkdirs(const char *dir, mode_t mode);
 /* A pipe with both ends non-blocking and close-on-exec (self-pipes); 0 or -1 with errno. */
 int util_pipe_nonblock(int fds[2]);
 
+/* n bytes from the kernel's CSPRNG without waiting for its pool; 0, or -1 with errno. */
+int util_random(void *buf, size_t n);
+
+/* Writes n bytes as 2n lowercase hex digits and a NUL to out. */
+void util_hex(const void *bytes, size_t n, char *out);
+/* Copies n bytes of untrusted text as printable ASCII ('?' for others), at most cap - 1. */
+void util_printable(char *dst, size_t cap, const char *src, size_t n);
+
 /* Replaces invalid UTF-8 with U+FFFD; returns a new string. */
 char *utf8_sanitize(const char *s, size_t len);
 

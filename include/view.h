@@ -37,7 +37,7 @@ void view_workflow_group_tasks(const struct render_ctx *rc, const struct osmo_wo
 size_t *view_group_order(const struct osmo_workflow *wf);
 /* The workflow view's rows in order (caller frees); *n gets how many. */
 struct view_row *view_workflow_rows(const struct osmo_workflow *wf, size_t *n);
-/* Rows the list and workflow views have room for in c above their tables. */
+/* The row in c where the list's and the workflow's table rows start (titles and headers above). */
 int view_workflows_table_row(void);
 int view_workflow_table_row(const struct render_ctx *rc, const struct osmo_workflow *wf,
                             const struct canvas *c);

@@ -104,7 +104,6 @@ static void
 engine_uuid(char out[33])
 {
 	unsigned char b[16];
-	static const char hex[] = "0123456789abcdef";
 
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
 		int64_t t = clock_mono_ms() ^ (int64_t)getpid() << 20;
@@ -112,11 +111,7 @@ engine_uuid(char out[33])
 		for (size_t i = 0; i < sizeof(b); i++)
 			b[i] = (unsigned char)((t >> (i % 8 * 8)) ^ (int64_t)(i * 131));
 	}
-	for (size_t i = 0; i < sizeof(b); i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[32] = '\0';
+	util_hex(b, sizeof(b), out);
 }
 
 /* Writes data to path through a temporary file and rename, so a crash leaves old or new. */

@@ -417,6 +417,8 @@ main_test_stats(void *ctx, const struct server_http_request *req, struct server_
 
 static const struct server_http_route main_routes[] = {
 	{ "GET", "/api/version", main_version },
+	/* The router's Version: the same, unauthenticated (and no affinity cookie). */
+	{ "GET", "/api/router/version", main_version },
 	{ "GET", "/health", main_health },
 	{ "GET", "/api/profile/settings", main_profile_settings },
 	{ "GET", "/api/pool", main_pool },

@@ -37,8 +37,6 @@ static const char *const router_action_names[] = {
 /* A router_target's own copy. */
 struct router_dest {
 	char *workflow, *task, *entry_command;
-	int retry, port;
-	bool udp;
 	struct router_target view; /* points into the strings above */
 };
 
@@ -86,14 +84,11 @@ struct router {
 static void
 router_dest_copy(struct router_dest *d, const struct router_target *t)
 {
-	d->workflow = xstrdup(t->workflow);
-	d->task = xstrdup(t->task);
-	d->entry_command = t->entry_command ? xstrdup(t->entry_command) : NULL;
-	d->retry = t->retry;
-	d->port = t->port;
-	d->udp = t->udp;
-	d->view = (struct router_target){ d->workflow,      d->task, d->retry,
-		                          d->entry_command, d->port, d->udp };
+	d->view = *t;
+	d->view.workflow = d->workflow = xstrdup(t->workflow);
+	d->view.task = d->task = xstrdup(t->task);
+	d->view.entry_command = d->entry_command =
+	        t->entry_command ? xstrdup(t->entry_command) : NULL;
 }
 
 static void
@@ -108,21 +103,16 @@ router_dest_free(struct router_dest *d)
 static bool
 router_dest_is(const struct router_dest *d, const char *workflow, const char *task, int retry)
 {
-	return d->retry == retry && strcmp(d->workflow, workflow) == 0 &&
+	return d->view.retry == retry && strcmp(d->workflow, workflow) == 0 &&
 	       strcmp(d->task, task) == 0;
 }
 
 void
 router_key_format(enum router_action a, const unsigned char random[ROUTER_KEY_HEX / 2], char *key)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t n = (size_t)sprintf(key, "%s-", router_action_names[a]);
 
-	for (size_t i = 0; i < ROUTER_KEY_HEX / 2; i++) {
-		key[n++] = hex[random[i] >> 4];
-		key[n++] = hex[random[i] & 15];
-	}
-	key[n] = '\0';
+	util_hex(random, ROUTER_KEY_HEX / 2, key + n);
 }
 
 /* Keys must not be guessable: they are the only credential a client leg shows. */
@@ -151,12 +141,12 @@ router_key_unlink(struct router *r, struct router_key *k)
 			break;
 		}
 	server_loop_remove(r->loop, k->timer);
-	k->timer = 0;
 }
 
 static void
-router_key_free(struct router_key *k)
+router_key_drop(struct router *r, struct router_key *k)
 {
+	router_key_unlink(r, k);
 	router_dest_free(&k->dest);
 	free(k);
 }
@@ -167,8 +157,7 @@ router_key_expired(void *ctx)
 	struct router_key *k = ctx;
 
 	k->timer = 0;
-	router_key_unlink(k->r, k);
-	router_key_free(k);
+	router_key_drop(k->r, k);
 }
 
 static struct router_key *
@@ -341,10 +330,6 @@ router_conn_lost(void *ctx)
 
 	if (c->ws)
 		ws_disown(c->ws);
-	if (!c->r) {
-		router_conn_free(c);
-		return;
-	}
 	router_conn_end(c);
 }
 
@@ -418,20 +403,7 @@ router_route_portforward(void *ctx, const struct server_http_request *req,
 	router_client(ctx, ROUTER_PORTFORWARD, req, res);
 }
 
-/* GET /api/router/version: the router's Version, unauthenticated (and no affinity cookie). */
-static void
-router_route_version(void *ctx, const struct server_http_request *req,
-                     struct server_http_response *res)
-{
-	(void)ctx;
-	(void)req;
-	server_http_reply_json(res, 200,
-	                       "{\"major\":\"6\",\"minor\":\"4\",\"revision\":\"0\","
-	                       "\"hash\":\"osmo-local\"}");
-}
-
 static const struct server_http_route router_routes[] = {
-	{ "GET", "/api/router/version", router_route_version },
 	{ "GET", "/api/router/exec/{name}/client/{key}", router_route_exec },
 	{ "GET", "/api/router/portforward/{name}/client/{key}", router_route_portforward },
 };
@@ -533,10 +505,8 @@ router_task_ended(void *ctx, const char *workflow, const char *task, int retry)
 
 	for (struct router_key *k = r->keys; k; k = knext) {
 		knext = k->next;
-		if (router_dest_is(&k->dest, workflow, task, retry)) {
-			router_key_unlink(r, k);
-			router_key_free(k);
-		}
+		if (router_dest_is(&k->dest, workflow, task, retry))
+			router_key_drop(r, k);
 	}
 	for (struct router_conn *c = r->conns; c; c = c->next) {
 		void *b = c->b;
@@ -569,12 +539,8 @@ router_new(const struct router_config *cfg)
 void
 router_shutdown(struct router *r)
 {
-	while (r->keys) {
-		struct router_key *k = r->keys;
-
-		router_key_unlink(r, k);
-		router_key_free(k);
-	}
+	while (r->keys)
+		router_key_drop(r, r->keys);
 	/* Legs still waiting for their answer are left to the HTTP layer (router_conn_lost). */
 	struct router_conn *next;
 

@@ -38,6 +38,15 @@ enum router_exec_class {
 };
 enum router_exec_act { SH_SKIP, SH_ADD, SH_EMIT };
 
+/* A state in which every character does the same. */
+#define SH_EVERY(next, act)                                                   \
+	{                                                                     \
+		[SH_C_SPACE] = { next, act }, [SH_C_NEWLINE] = { next, act }, \
+		[SH_C_BACKSLASH] = { next, act }, [SH_C_DQ] = { next, act },  \
+		[SH_C_SQ] = { next, act }, [SH_C_HASH] = { next, act },       \
+		[SH_C_OTHER] = { next, act },                                 \
+	}
+
 /* google/shlex's tokenizer as a table: the next state and what the character does. */
 static const struct {
 	unsigned char next, act;
@@ -60,15 +69,7 @@ static const struct {
 		[SH_C_HASH] = { SH_WORD, SH_ADD },
 		[SH_C_OTHER] = { SH_WORD, SH_ADD },
 	},
-	[SH_ESCAPE] = {
-		[SH_C_SPACE] = { SH_WORD, SH_ADD },
-		[SH_C_NEWLINE] = { SH_WORD, SH_ADD },
-		[SH_C_BACKSLASH] = { SH_WORD, SH_ADD },
-		[SH_C_DQ] = { SH_WORD, SH_ADD },
-		[SH_C_SQ] = { SH_WORD, SH_ADD },
-		[SH_C_HASH] = { SH_WORD, SH_ADD },
-		[SH_C_OTHER] = { SH_WORD, SH_ADD },
-	},
+	[SH_ESCAPE] = SH_EVERY(SH_WORD, SH_ADD),
 	[SH_DQ] = {
 		[SH_C_SPACE] = { SH_DQ, SH_ADD },
 		[SH_C_NEWLINE] = { SH_DQ, SH_ADD },
@@ -78,15 +79,7 @@ static const struct {
 		[SH_C_HASH] = { SH_DQ, SH_ADD },
 		[SH_C_OTHER] = { SH_DQ, SH_ADD },
 	},
-	[SH_DQ_ESCAPE] = {
-		[SH_C_SPACE] = { SH_DQ, SH_ADD },
-		[SH_C_NEWLINE] = { SH_DQ, SH_ADD },
-		[SH_C_BACKSLASH] = { SH_DQ, SH_ADD },
-		[SH_C_DQ] = { SH_DQ, SH_ADD },
-		[SH_C_SQ] = { SH_DQ, SH_ADD },
-		[SH_C_HASH] = { SH_DQ, SH_ADD },
-		[SH_C_OTHER] = { SH_DQ, SH_ADD },
-	},
+	[SH_DQ_ESCAPE] = SH_EVERY(SH_DQ, SH_ADD),
 	[SH_SQ] = {
 		[SH_C_SPACE] = { SH_SQ, SH_ADD },
 		[SH_C_NEWLINE] = { SH_SQ, SH_ADD },
@@ -164,12 +157,6 @@ router_exec_split(const char *s, struct strv *out, const char **err)
 
 /* ------------------------------------------------------------------ the resize scanner */
 
-static bool
-router_exec_scan_prefix_part(const unsigned char *p, size_t n)
-{
-	return n < WSPROTO_RESIZE_LEN && memcmp(p, WSPROTO_RESIZE, n) == 0;
-}
-
 void
 router_exec_scan_feed(struct router_exec_scan *s, const unsigned char *data, size_t n,
                       const struct router_exec_scan_out *out)
@@ -201,7 +188,7 @@ router_exec_scan_feed(struct router_exec_scan *s, const unsigned char *data, siz
 		if (at > i)
 			out->keys(out->ctx, p + i, at - i);
 		rest = len - at;
-		if (rest < WSPROTO_RESIZE_LEN && router_exec_scan_prefix_part(p + at, rest)) {
+		if (rest < WSPROTO_RESIZE_LEN && memcmp(p + at, WSPROTO_RESIZE, rest) == 0) {
 			i = at;
 			break; /* maybe the start of a request: wait for the next message */
 		}
@@ -337,6 +324,17 @@ router_exec_read(struct router_exec *e)
 	return true;
 }
 
+/* The command exited: its output gets ROUTER_EXEC_DRAIN_MS more, again while it moves. */
+static void router_exec_drain_timeout(void *ctx);
+
+static void
+router_exec_drain_arm(struct router_exec *e)
+{
+	e->reads_at_drain = e->reads;
+	e->drain_timer =
+	        server_loop_add_timer(e->loop, ROUTER_EXEC_DRAIN_MS, router_exec_drain_timeout, e);
+}
+
 /* The command is over and its output sent: the leg closes normally, as osmo-ctrl ends it. */
 static void
 router_exec_finish(struct router_exec *e)
@@ -357,9 +355,7 @@ router_exec_drain_timeout(void *ctx)
 	e->drain_timer = 0;
 	/* Output still moving (or waiting for the client) is drained, however long it takes. */
 	if (e->full || e->reads != e->reads_at_drain) {
-		e->reads_at_drain = e->reads;
-		e->drain_timer = server_loop_add_timer(e->loop, ROUTER_EXEC_DRAIN_MS,
-		                                       router_exec_drain_timeout, e);
+		router_exec_drain_arm(e);
 		return;
 	}
 	/* Something the command left behind still holds the terminal: hang it up. */
@@ -399,11 +395,9 @@ router_exec_fd(void *ctx, int fd, short revents)
 	(void)fd;
 	if (revents & POLLOUT)
 		router_exec_flush(e);
-	if ((revents & (POLLIN | POLLHUP | POLLERR)) && !router_exec_read(e)) {
-		if (e->exited) {
-			router_exec_finish(e);
-			return;
-		}
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && !router_exec_read(e) && e->exited) {
+		router_exec_finish(e);
+		return;
 	}
 	router_exec_watch(e);
 }
@@ -447,9 +441,7 @@ router_exec_exited(void *ctx, int status)
 	if (e->eof || e->master < 0) {
 		router_exec_finish(e);
 	} else if (!e->drain_timer) {
-		e->reads_at_drain = e->reads;
-		e->drain_timer = server_loop_add_timer(e->loop, ROUTER_EXEC_DRAIN_MS,
-		                                       router_exec_drain_timeout, e);
+		router_exec_drain_arm(e);
 	}
 }
 

@@ -29,41 +29,35 @@ router_forward_addr(int port)
 
 /* ------------------------------------------------------------------ TCP control legs */
 
-struct router_forward_control {
-	struct router_conn *c;
-};
-
+/* The leg itself is all its state. */
 static void *
 router_forward_control_open(struct router_conn *c)
 {
-	struct router_forward_control *fc = xcalloc(1, sizeof(*fc));
-
-	fc->c = c;
-	return fc;
+	return c;
 }
 
 /* {"key": "...", "cookie": "..."}: the client is about to open a data leg with that key. */
 static void
 router_forward_control_message(void *b, const unsigned char *data, size_t n)
 {
-	struct router_forward_control *fc = b;
+	struct router_conn *c = b;
 	char *key;
 
 	/* osmo-ctrl stops reading its control leg at the first message that is not JSON. */
 	if (encode_forward_request((const char *)data, n, &key) < 0) {
-		router_conn_close(fc->c, WS_CLOSE_ERROR, "port-forward request is not JSON");
+		router_conn_close(c, WS_CLOSE_ERROR, "port-forward request is not JSON");
 		return;
 	}
 	/* A key that cannot be used (missing, odd characters, taken) opens nothing. */
 	if (key)
-		router_conn_add_data_key(fc->c, key);
+		router_conn_add_data_key(c, key);
 	free(key);
 }
 
 static void
 router_forward_control_gone(void *b)
 {
-	free(b);
+	(void)b;
 }
 
 const struct router_backend *
@@ -254,11 +248,9 @@ router_forward_tcp_fd(void *ctx, int fd, short revents)
 		}
 		ft->connected = true;
 	}
-	if ((revents & POLLOUT) || ft->out.len) {
-		if (!router_forward_tcp_flush(ft)) {
-			router_forward_tcp_end(ft, WS_CLOSE_NORMAL, NULL);
-			return;
-		}
+	if (((revents & POLLOUT) || ft->out.len) && !router_forward_tcp_flush(ft)) {
+		router_forward_tcp_end(ft, WS_CLOSE_NORMAL, NULL);
+		return;
 	}
 	if (!ft->c) {
 		/* Lingering: done once the client's last bytes are out, or at a hang-up. */

@@ -755,7 +755,7 @@ routes_task(void *ctx, const struct server_http_request *req, struct server_http
 static void routes_reply_user(struct server_http_response *res, int status, const char *workflow_id,
                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* An OSMOUserError with its own HTTP status (404, 410, 425), naming the workflow. */
+/* An OSMOUserError with its own HTTP status (400, 404, 410, 425), naming the workflow if any. */
 static void
 routes_reply_user(struct server_http_response *res, int status, const char *workflow_id,
                   const char *fmt, ...)
@@ -838,18 +838,34 @@ routes_router_response(struct router *r, enum router_action a, const struct rout
 	strbuf_addstr(sb, ",\"cookie\":\"\"}");
 }
 
-/* entry_command: required (FastAPI's 422), and it must split into words (ours, 400). */
-static const char *
-routes_entry_command(const struct server_http_request *req, struct server_http_response *res)
+/* An exec key for t's retry, as a RouterResponse. */
+static void
+routes_exec_response(struct router *r, const struct eng_workflow *wf, const struct eng_task *t,
+                     const char *cmd, struct strbuf *sb)
 {
-	const char *cmd = server_http_query(req, "entry_command");
-
-	if (!cmd)
-		server_http_reply_invalid(res, "missing", "query", "entry_command",
-		                          "Field required", NULL);
-	return cmd;
+	routes_router_response(r, ROUTER_EXEC,
+	                       &(struct router_target){ .workflow = wf->id,
+	                                                .task = t->name,
+	                                                .retry = t->retry_id,
+	                                                .entry_command = cmd },
+	                       sb);
 }
 
+/* The exec calls' start: entry_command is required (FastAPI's 422), the workflow RUNNING. */
+static const struct eng_workflow *
+routes_exec_workflow(struct router *r, const struct server_http_request *req,
+                     struct server_http_response *res, const char **cmd)
+{
+	*cmd = server_http_query(req, "entry_command");
+	if (!*cmd) {
+		server_http_reply_invalid(res, "missing", "query", "entry_command",
+		                          "Field required", NULL);
+		return NULL;
+	}
+	return routes_action_workflow(router_engine(r), server_http_param(req, "name"), res);
+}
+
+/* The entry command must split into words (ours, 400). */
 static bool
 routes_entry_command_splits(const char *cmd, const char *workflow_id,
                             struct server_http_response *res)
@@ -870,23 +886,17 @@ static void
 routes_exec_task(void *ctx, const struct server_http_request *req, struct server_http_response *res)
 {
 	struct router *r = ctx;
-	const char *cmd = routes_entry_command(req, res);
-	const struct eng_workflow *wf;
+	const char *cmd;
+	const struct eng_workflow *wf = routes_exec_workflow(r, req, res, &cmd);
 	const struct eng_task *t;
 	struct strbuf sb = { 0 };
 
-	if (!cmd ||
-	    !(wf = routes_action_workflow(router_engine(r), server_http_param(req, "name"), res)))
+	if (!wf)
 		return;
 	t = routes_running_task(wf, server_http_param(req, "task_name"), res);
 	if (!t || !routes_entry_command_splits(cmd, wf->id, res))
 		return;
-	routes_router_response(r, ROUTER_EXEC,
-	                       &(struct router_target){ .workflow = wf->id,
-	                                                .task = t->name,
-	                                                .retry = t->retry_id,
-	                                                .entry_command = cmd },
-	                       &sb);
+	routes_exec_response(r, wf, t, cmd, &sb);
 	server_http_reply_json(res, 200, sb.buf);
 	strbuf_free(&sb);
 }
@@ -897,15 +907,14 @@ routes_exec_group(void *ctx, const struct server_http_request *req,
                   struct server_http_response *res)
 {
 	struct router *r = ctx;
-	const char *cmd = routes_entry_command(req, res);
+	const char *cmd;
 	const char *group = server_http_param(req, "group_name");
-	const struct eng_workflow *wf;
+	const struct eng_workflow *wf = routes_exec_workflow(r, req, res, &cmd);
 	const struct eng_group *g = NULL;
 	size_t *latest, n, running = 0, early = 0;
 	struct strbuf sb = { 0 };
 
-	if (!cmd ||
-	    !(wf = routes_action_workflow(router_engine(r), server_http_param(req, "name"), res)))
+	if (!wf)
 		return;
 	for (size_t i = 0; i < wf->n_groups && !g; i++)
 		if (strcmp(wf->groups[i].name, group) == 0)
@@ -952,12 +961,7 @@ routes_exec_group(void *ctx, const struct server_http_request *req,
 			strbuf_addch(&sb, ',');
 		server_http_json_string(&sb, t->name);
 		strbuf_addch(&sb, ':');
-		routes_router_response(r, ROUTER_EXEC,
-		                       &(struct router_target){ .workflow = wf->id,
-		                                                .task = t->name,
-		                                                .retry = t->retry_id,
-		                                                .entry_command = cmd },
-		                       &sb);
+		routes_exec_response(r, wf, t, cmd, &sb);
 	}
 	strbuf_addch(&sb, '}');
 	server_http_reply_json(res, 200, sb.buf);
@@ -1011,21 +1015,17 @@ routes_portforward(void *ctx, const struct server_http_request *req,
 		goto out;
 	}
 	if (n > ROUTER_MAX_PORTS) {
-		char *msg = xasprintf("Number of ports to portforward (%zu) exceeds the maximum "
-		                      "number of ports per call(%d)!",
-		                      n, ROUTER_MAX_PORTS);
-
-		server_http_reply_error(res, 400, "USER", msg, NULL);
-		free(msg);
+		routes_reply_user(res, 400, NULL,
+		                  "Number of ports to portforward (%zu) exceeds the maximum "
+		                  "number of ports per call(%d)!",
+		                  n, ROUTER_MAX_PORTS);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (ports[i] < 1 || ports[i] > 65535) {
-			char *msg = xasprintf("Port %ld is not a valid port number (1-65535).",
-			                      ports[i]);
-
-			server_http_reply_error(res, 400, "USER", msg, NULL);
-			free(msg);
+			routes_reply_user(res, 400, NULL,
+			                  "Port %ld is not a valid port number (1-65535).",
+			                  ports[i]);
 			goto out;
 		}
 	if (!(wf = routes_action_workflow(router_engine(r), name, res)) ||

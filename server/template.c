@@ -291,6 +291,15 @@ template_str_value(const char *s, size_t n)
 	return (struct template_value){ .type = TEMPLATE_STR, .s = xstrndup(s, n), .n = n };
 }
 
+/* sb's text as a string value; sb is left empty. */
+static struct template_value
+template_str_take(struct strbuf *sb)
+{
+	size_t n = sb->len;
+
+	return (struct template_value){ .type = TEMPLATE_STR, .s = strbuf_detach(sb), .n = n };
+}
+
 static struct template_value
 template_int_value(long long i)
 {
@@ -993,6 +1002,17 @@ template_parse_args(struct template_ctx *ctx, struct template_expr *e)
 	return template_next(ctx);
 }
 
+/* One level deeper into an expression; false (and the render stops) past the limit. */
+static bool
+template_deeper(struct template_ctx *ctx, size_t at)
+{
+	if (++ctx->depth <= TEMPLATE_MAX_DEPTH)
+		return true;
+	template_fatal(ctx, at, "expression nested more than %u levels deep", TEMPLATE_MAX_DEPTH);
+	ctx->depth--;
+	return false;
+}
+
 static struct template_expr *
 template_parse_primary(struct template_ctx *ctx)
 {
@@ -1003,12 +1023,8 @@ template_parse_primary(struct template_ctx *ctx)
 		template_fatal(ctx, at, "expression longer than %u terms", TEMPLATE_MAX_EXPR);
 		return NULL;
 	}
-	if (++ctx->depth > TEMPLATE_MAX_DEPTH) {
-		template_fatal(ctx, at, "expression nested more than %u levels deep",
-		               TEMPLATE_MAX_DEPTH);
-		ctx->depth--;
+	if (!template_deeper(ctx, at))
 		return NULL;
-	}
 	switch (ctx->tok.kind) {
 	case TEMPLATE_TOK_INT:
 		e = template_expr_new(TEMPLATE_OP_LIT, at);
@@ -1166,20 +1182,17 @@ template_parse_unary(struct template_ctx *ctx, bool filters)
 	if (template_at_op(ctx, "-") || template_at_op(ctx, "+")) {
 		struct template_expr *e = template_expr_new(
 		        template_at_op(ctx, "-") ? TEMPLATE_OP_NEG : TEMPLATE_OP_POS, at);
-		struct template_expr *sub;
+		struct template_expr *sub = NULL;
 
-		if (++ctx->depth > TEMPLATE_MAX_DEPTH) {
-			template_fatal(ctx, at, "expression nested more than %u levels deep",
-			               TEMPLATE_MAX_DEPTH);
-			template_expr_free(e);
-			return NULL;
-		}
-		if (template_next(ctx) < 0 || !(sub = template_parse_unary(ctx, false))) {
+		if (template_deeper(ctx, at)) {
+			if (template_next(ctx) >= 0)
+				sub = template_parse_unary(ctx, false);
 			ctx->depth--;
+		}
+		if (!sub) {
 			template_expr_free(e);
 			return NULL;
 		}
-		ctx->depth--;
 		template_expr_add(e, sub);
 		return filters ? template_parse_postfix(ctx, e, true) : e;
 	}
@@ -1226,20 +1239,18 @@ template_parse_level(struct template_ctx *ctx, size_t level)
 	if (lv->prefix_not) {
 		if (!template_at_word(ctx, "not"))
 			return template_parse_level(ctx, level + 1);
-		struct template_expr *e = template_expr_new(TEMPLATE_OP_NOT, ctx->tok.at), *sub;
+		struct template_expr *e = template_expr_new(TEMPLATE_OP_NOT, ctx->tok.at);
+		struct template_expr *sub = NULL;
 
-		if (++ctx->depth > TEMPLATE_MAX_DEPTH) {
-			template_fatal(ctx, e->at, "expression nested more than %u levels deep",
-			               TEMPLATE_MAX_DEPTH);
-			template_expr_free(e);
-			return NULL;
-		}
-		if (template_next(ctx) < 0 || !(sub = template_parse_level(ctx, level))) {
+		if (template_deeper(ctx, e->at)) {
+			if (template_next(ctx) >= 0)
+				sub = template_parse_level(ctx, level);
 			ctx->depth--;
+		}
+		if (!sub) {
 			template_expr_free(e);
 			return NULL;
 		}
-		ctx->depth--;
 		template_expr_add(e, sub);
 		return e;
 	}
@@ -1793,9 +1804,7 @@ template_arith(struct template_ctx *ctx, const struct template_expr *e,
 
 		strbuf_add(&sb, a->s, a->n);
 		strbuf_add(&sb, b->s, b->n);
-		out->type = TEMPLATE_STR;
-		out->n = sb.len;
-		out->s = strbuf_detach(&sb);
+		*out = template_str_take(&sb);
 		return 0;
 	}
 	if (e->op == TEMPLATE_OP_ADD && a->type == TEMPLATE_LIST && b->type == TEMPLATE_LIST) {
@@ -1819,10 +1828,7 @@ template_arith(struct template_ctx *ctx, const struct template_expr *e,
 			return template_fatal(ctx, e->at, "string repetition too large");
 		for (long long i = 0; i < times; i++)
 			strbuf_add(&sb, s->s, s->n);
-		strbuf_add(&sb, "", 0);
-		out->type = TEMPLATE_STR;
-		out->n = sb.len;
-		out->s = strbuf_detach(&sb);
+		*out = template_str_take(&sb);
 		return 0;
 	}
 	return template_type_error(ctx, e->at, symbols[e->op], a, b);
@@ -1934,11 +1940,8 @@ template_filter_case(struct template_value *v, bool upper)
 		else if (!upper && c >= 'A' && c <= 'Z')
 			sb.buf[i] = (char)(c - 'A' + 'a');
 	}
-	strbuf_add(&sb, "", 0);
 	template_value_free(v);
-	v->type = TEMPLATE_STR;
-	v->n = sb.len;
-	v->s = strbuf_detach(&sb);
+	*v = template_str_take(&sb);
 	return 0;
 }
 
@@ -2033,11 +2036,8 @@ template_filter_string(struct template_ctx *ctx, size_t at, struct template_valu
 
 	(void)ctx, (void)at, (void)args, (void)nargs;
 	template_value_format(v, &sb);
-	strbuf_add(&sb, "", 0);
 	template_value_free(v);
-	v->type = TEMPLATE_STR;
-	v->n = sb.len;
-	v->s = strbuf_detach(&sb);
+	*v = template_str_take(&sb);
 	return 0;
 }
 
@@ -2104,11 +2104,8 @@ template_filter_replace(struct template_ctx *ctx, size_t at, struct template_val
 			strbuf_addch(&sb, v->s[i++]);
 		}
 	}
-	strbuf_add(&sb, "", 0);
 	template_value_free(v);
-	v->type = TEMPLATE_STR;
-	v->n = sb.len;
-	v->s = strbuf_detach(&sb);
+	*v = template_str_take(&sb);
 	return 0;
 }
 
@@ -2121,16 +2118,13 @@ template_filter_join(struct template_ctx *ctx, size_t at, struct template_value 
 	if (v->type != TEMPLATE_LIST)
 		return template_error(ctx, at, "join() needs a list, not %s",
 		                      template_type_names[v->type]);
-	strbuf_add(&sb, "", 0);
 	for (size_t i = 0; i < v->n; i++) {
 		if (i && nargs)
 			template_value_format(&args[0], &sb);
 		template_value_format(&v->items[i], &sb);
 	}
 	template_value_free(v);
-	v->type = TEMPLATE_STR;
-	v->n = sb.len;
-	v->s = strbuf_detach(&sb);
+	*v = template_str_take(&sb);
 	return 0;
 }
 
@@ -2453,10 +2447,7 @@ template_eval(struct template_ctx *ctx, const struct template_expr *e, struct te
 
 			template_value_format(&a, &sb);
 			template_value_format(&b, &sb);
-			strbuf_add(&sb, "", 0);
-			out->type = TEMPLATE_STR;
-			out->n = sb.len;
-			out->s = strbuf_detach(&sb);
+			*out = template_str_take(&sb);
 		}
 		break;
 	case TEMPLATE_OP_COND:

@@ -346,19 +346,6 @@ ws_close_send(struct ws *w, bool now)
 }
 
 static void
-ws_queue_close(struct ws *w, int code, const char *reason)
-{
-	if (w->closing || w->over)
-		return;
-	w->closing = true;
-	w->close_code = code;
-	strlcpy_safe(w->close_reason, reason ? reason : "", sizeof(w->close_reason));
-	/* A peer that stops reading must not hold the connection open for ever. */
-	w->close_timer = server_loop_add_timer(w->loop, WS_LINGER_MS, ws_close_timeout, w);
-	ws_close_send(w, false);
-}
-
-static void
 ws_ping_cb(void *ctx)
 {
 	struct ws *w = ctx;
@@ -426,7 +413,12 @@ ws_close(struct ws *w, int code, const char *reason)
 {
 	if (w->over || w->closing)
 		return;
-	ws_queue_close(w, code, reason);
+	w->closing = true;
+	w->close_code = code;
+	strlcpy_safe(w->close_reason, reason ? reason : "", sizeof(w->close_reason));
+	/* A peer that stops reading must not hold the connection open for ever. */
+	w->close_timer = server_loop_add_timer(w->loop, WS_LINGER_MS, ws_close_timeout, w);
+	ws_close_send(w, false);
 	ws_kick(w);
 }
 

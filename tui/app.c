@@ -2,7 +2,6 @@
 #include "app.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include "text.h"
 #include "view.h"
 #include "view_logs.h"
+#include "wsproto.h"
 
 #define APP_MAX_FDS   64
 #define APP_LOG_RING  20000 /* lines kept per log view; a reconnect asks for fewer */
@@ -477,13 +477,19 @@ app_sync(struct app *a, int64_t now)
 
 /* ------------------------------------------------------------------ actions on the server */
 
+/* The list's selected row, or NULL. */
+static const struct osmo_workflow_row *
+app_list_row(const struct app *a)
+{
+	return a->have_list && a->list_sel < (int)a->list.n_rows ? &a->list.rows[a->list_sel]
+	                                                         : NULL;
+}
+
 static const char *
 app_target(const struct app *a)
 {
 	if (a->view == APP_LIST)
-		return a->have_list && a->list_sel < (int)a->list.n_rows
-		               ? a->list.rows[a->list_sel].name
-		               : NULL;
+		return app_list_row(a) ? app_list_row(a)->name : NULL;
 	return a->wf_id;
 }
 
@@ -491,11 +497,10 @@ app_target(const struct app *a)
 static const char *
 app_target_field(const struct app *a, bool pool)
 {
-	if (a->view == APP_LIST) {
-		if (!a->have_list || a->list_sel >= (int)a->list.n_rows)
-			return NULL;
-		return pool ? a->list.rows[a->list_sel].pool : a->list.rows[a->list_sel].priority;
-	}
+	const struct osmo_workflow_row *r = app_list_row(a);
+
+	if (a->view == APP_LIST)
+		return !r ? NULL : pool ? r->pool : r->priority;
 	if (!a->have_wf)
 		return NULL;
 	return pool ? a->wf.pool : a->wf.priority;
@@ -563,9 +568,7 @@ static enum osmo_status
 app_target_status(const struct app *a)
 {
 	if (a->view == APP_LIST)
-		return a->have_list && a->list_sel < (int)a->list.n_rows
-		               ? a->list.rows[a->list_sel].status
-		               : OSMO_UNKNOWN;
+		return app_list_row(a) ? app_list_row(a)->status : OSMO_UNKNOWN;
 	return a->have_wf ? a->wf.status : OSMO_UNKNOWN;
 }
 
@@ -604,29 +607,19 @@ app_dialog(struct app *a, enum app_dialog d)
 static void
 app_copy(struct app *a, const char *text)
 {
-	static const char b64[] =
-	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	struct strbuf sb = { 0 };
 	size_t n = strlen(text);
+	char *b64 = xmalloc(4 * ((n + 2) / 3) + 1);
+	char *osc;
 
-	strbuf_addstr(&sb, "\033]52;c;");
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned char)text[i] << 16;
-
-		v |= i + 1 < n ? (unsigned char)text[i + 1] << 8 : 0;
-		v |= i + 2 < n ? (unsigned char)text[i + 2] : 0;
-		strbuf_addch(&sb, b64[(v >> 18) & 63]);
-		strbuf_addch(&sb, b64[(v >> 12) & 63]);
-		strbuf_addch(&sb, i + 1 < n ? b64[(v >> 6) & 63] : '=');
-		strbuf_addch(&sb, i + 2 < n ? b64[v & 63] : '=');
-	}
-	strbuf_addstr(&sb, "\a");
+	wsproto_base64((const unsigned char *)text, n, b64);
+	osc = xasprintf("\033]52;c;%s\a", b64);
 	/* Without a terminal (tests) there is nothing to write to. */
-	if (a->scr && write(STDOUT_FILENO, sb.buf, sb.len) < 0)
+	if (a->scr && write(STDOUT_FILENO, osc, strlen(osc)) < 0)
 		app_say(a, true, "could not write to the terminal");
 	else
 		app_say(a, false, "copied %s", text);
-	strbuf_free(&sb);
+	free(osc);
+	free(b64);
 }
 
 /* ------------------------------------------------------------------ keys */
@@ -656,46 +649,52 @@ app_wf_rows(const struct app *a, struct view_row **rows)
 	return n;
 }
 
+/* The workflow table's selected row: its group (NULL when none) and, on a task row, the task. */
+static const struct osmo_group *
+app_selected(const struct app *a, const struct osmo_task **task)
+{
+	struct view_row *rows;
+	size_t n = app_wf_rows(a, &rows);
+	const struct osmo_group *g = NULL;
+
+	*task = NULL;
+	if ((size_t)a->wf_sel < n) {
+		g = &a->wf.groups[rows[a->wf_sel].group];
+		if (rows[a->wf_sel].task >= 0)
+			*task = &g->tasks[rows[a->wf_sel].task];
+	}
+	free(rows);
+	return g;
+}
+
 static void
 app_open(struct app *a)
 {
 	if (a->view == APP_LIST) {
-		if (a->have_list && a->list_sel < (int)a->list.n_rows)
-			app_open_workflow(a, a->list.rows[a->list_sel].name);
+		if (app_list_row(a))
+			app_open_workflow(a, app_list_row(a)->name);
 		return;
 	}
-	struct view_row *rows;
-	size_t n = app_wf_rows(a, &rows);
+	const struct osmo_task *t;
+	const struct osmo_group *g = app_selected(a, &t);
+	const struct osmo_task *lead = g && !t ? osmo_group_lead(g) : NULL;
 
-	if ((size_t)a->wf_sel < n) {
-		const struct osmo_group *g = &a->wf.groups[rows[a->wf_sel].group];
-
-		if (rows[a->wf_sel].task >= 0) {
-			const struct osmo_task *t = &g->tasks[rows[a->wf_sel].task];
-
-			app_open_logs(a, APP_LOG_LOGS, t->name, t->retry_id);
-		} else {
-			const struct osmo_task *lead = osmo_group_lead(g);
-
-			if (lead)
-				app_open_logs(a, APP_LOG_LOGS, lead->name, -1);
-		}
-	}
-	free(rows);
+	if (t)
+		app_open_logs(a, APP_LOG_LOGS, t->name, t->retry_id);
+	else if (lead) /* a group row: its lead's newest retry */
+		app_open_logs(a, APP_LOG_LOGS, lead->name, -1);
 }
 
 static void
 app_error_logs(struct app *a)
 {
-	struct view_row *rows;
-	size_t n = app_wf_rows(a, &rows);
+	const struct osmo_task *t = NULL;
 	const char *task = a->log_task;
 	int retry = a->log_retry;
 
-	if (a->view == APP_WORKFLOW && (size_t)a->wf_sel < n && rows[a->wf_sel].task >= 0) {
-		const struct osmo_task *t =
-		        &a->wf.groups[rows[a->wf_sel].group].tasks[rows[a->wf_sel].task];
-
+	if (a->view == APP_WORKFLOW)
+		app_selected(a, &t);
+	if (t) {
 		task = t->name;
 		retry = t->retry_id;
 	}
@@ -709,7 +708,6 @@ app_error_logs(struct app *a)
 		app_open_logs(a, APP_LOG_ERRORS, name, retry);
 		free(name);
 	}
-	free(rows);
 }
 
 static void
@@ -806,19 +804,15 @@ app_act_open(struct app *a, enum keymap_action act)
 static void
 app_act_logs(struct app *a, enum keymap_action act)
 {
-	struct view_row *rows;
-	size_t n = app_wf_rows(a, &rows);
 	const struct osmo_task *t = NULL;
 
 	/* Events narrow to the selected task; logs of one task are what Enter opens. */
-	if (act == KEYMAP_EVENTS && (size_t)a->wf_sel < n && rows[a->wf_sel].task >= 0)
-		t = &a->wf.groups[rows[a->wf_sel].group].tasks[rows[a->wf_sel].task];
-	if (t) {
+	if (act == KEYMAP_EVENTS)
+		app_selected(a, &t);
+	if (t)
 		app_open_logs(a, APP_LOG_EVENTS, t->name, t->retry_id);
-	} else {
+	else
 		app_open_logs(a, act == KEYMAP_EVENTS ? APP_LOG_EVENTS : APP_LOG_LOGS, NULL, -1);
-	}
-	free(rows);
 }
 
 static void
@@ -1178,12 +1172,12 @@ app_graph_draw(struct app *a, const struct render_ctx *rc, struct canvas *body, 
 {
 	struct dag_layout l;
 	struct dag_extent ext;
-	struct view_row *rows;
-	size_t n = app_wf_rows(a, &rows);
+	const struct osmo_task *t;
+	const struct osmo_group *g = app_selected(a, &t);
 	int top = body->rows - room;
-	int sel_group = (size_t)a->wf_sel < n ? (int)rows[a->wf_sel].group : -1;
+	int sel_group = g ? (int)(g - a->wf.groups) : -1;
 	/* The selected group's tasks below the graph: its header, group row and tasks. */
-	int tasks = sel_group >= 0 && room >= 12 ? (int)a->wf.groups[sel_group].n_tasks + 2 : 0;
+	int tasks = g && room >= 12 ? (int)g->n_tasks + 2 : 0;
 	struct dag_rect area;
 
 	if (tasks > room / 2)
@@ -1192,8 +1186,7 @@ app_graph_draw(struct app *a, const struct render_ctx *rc, struct canvas *body, 
 	for (int r = top - 1; r < body->rows; r++)
 		canvas_fill(body, r, 0, body->cols, ' ', STYLE_NORMAL);
 	dag_layout(&a->wf, &l);
-	dag_render(rc, &a->wf, &l, (size_t)a->wf_sel < n ? (int)rows[a->wf_sel].group : -1,
-	           a->pan_row, a->pan_col, body, area, &ext);
+	dag_render(rc, &a->wf, &l, sel_group, a->pan_row, a->pan_col, body, area, &ext);
 	/* Keep the selected group on screen. */
 	if (ext.selected.rows && (ext.selected.col < ext.pan_col ||
 	                          ext.selected.col + ext.selected.cols > ext.pan_col + area.cols ||
@@ -1201,8 +1194,7 @@ app_graph_draw(struct app *a, const struct render_ctx *rc, struct canvas *body, 
 	                          ext.selected.row + ext.selected.rows > ext.pan_row + area.rows)) {
 		a->pan_col = ext.selected.col > 2 ? ext.selected.col - 2 : 0;
 		a->pan_row = ext.selected.row > 1 ? ext.selected.row - 1 : 0;
-		dag_render(rc, &a->wf, &l, (int)rows[a->wf_sel].group, a->pan_row, a->pan_col, body,
-		           area, &ext);
+		dag_render(rc, &a->wf, &l, sel_group, a->pan_row, a->pan_col, body, area, &ext);
 	}
 	/* The tasks follow the drawing right under it, taking whatever room it leaves. */
 	if (tasks) {
@@ -1212,29 +1204,21 @@ app_graph_draw(struct app *a, const struct render_ctx *rc, struct canvas *body, 
 		                          room - used - 1);
 	}
 	dag_layout_free(&l);
-	free(rows);
 }
 
 /* The selected row's whole failure message on the last row: tables cut it short. */
 static void
 app_detail_draw(struct app *a, struct canvas *body)
 {
-	struct view_row *rows;
-	size_t n = app_wf_rows(a, &rows);
-	const char *name = NULL, *msg = NULL;
+	const struct osmo_task *t;
+	const struct osmo_group *g = app_selected(a, &t);
+	const char *name, *msg;
 
-	if ((size_t)a->wf_sel < n) {
-		const struct osmo_group *g = &a->wf.groups[rows[a->wf_sel].group];
-
-		name = g->name;
-		msg = g->failure_message;
-		if (rows[a->wf_sel].task >= 0) {
-			name = g->tasks[rows[a->wf_sel].task].name;
-			msg = g->tasks[rows[a->wf_sel].task].failure_message;
-		}
-	}
-	if ((!msg || !*msg) && (size_t)a->wf_sel < n && rows[a->wf_sel].task < 0 &&
-	    a->wf.groups[rows[a->wf_sel].group].n_tasks > 1) {
+	if (!g)
+		return;
+	name = t ? t->name : g->name;
+	msg = t ? t->failure_message : g->failure_message;
+	if ((!msg || !*msg) && !t && g->n_tasks > 1) {
 		/* A group row: say which rule makes its status. */
 		bool strict = strv_contains(&a->strict_groups, name);
 		char *line = xasprintf("%s: %s", name,
@@ -1257,7 +1241,6 @@ app_detail_draw(struct app *a, struct canvas *body)
 		canvas_text_ellipsis(body, body->rows - 1, 0, body->cols, STYLE_ERROR, line);
 		free(line);
 	}
-	free(rows);
 }
 
 static void
@@ -1384,35 +1367,32 @@ app_keys(struct app *a)
 		app_key(a, key);
 }
 
-/* The self-pipe's write end for the signal handler (the one global of the program). */
-static int app_signal_write = -1;
-
-static void
-app_on_signal(int sig)
-{
-	int saved = errno;
-	unsigned char c = (unsigned char)sig;
-
-	if (write(app_signal_write, &c, 1) < 0)
-		(void)0;
-	errno = saved;
-}
-
+/*
+ * One round of the loop: starts what is due, draws a changed frame on a terminal, polls
+ * fds[0..extra) and the client's sockets for at most max_ms and runs the client. Returns how
+ * many descriptors were ready (0: the wait ran out, or a signal came), -1 when poll failed.
+ */
 static int
-app_signals(void)
+app_round(struct app *a, struct pollfd *fds, int extra, int max_ms)
 {
-	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
-	struct sigaction sa = { .sa_handler = app_on_signal };
-	int fds[2];
+	int64_t now = clock_mono_ms();
+	int64_t wait = app_sync(a, now);
+	int n = extra + http_pollfds(a->s->http, fds + extra, APP_MAX_FDS - extra);
+	int http_wait = http_timeout_ms(a->s->http, now);
+	int timeout = max_ms;
 
-	if (util_pipe_nonblock(fds) < 0)
+	if (a->scr && a->dirty)
+		app_draw(a);
+	if (wait >= 0 && wait < timeout)
+		timeout = (int)wait;
+	if (http_wait >= 0 && http_wait < timeout)
+		timeout = http_wait;
+	int ready = poll(fds, (nfds_t)n, timeout);
+
+	if (ready < 0 && errno != EINTR)
 		return -1;
-	app_signal_write = fds[1];
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return fds[0];
+	http_dispatch(a->s->http, fds + extra, n - extra, clock_mono_ms());
+	return ready < 0 ? 0 : ready;
 }
 
 static void
@@ -1421,25 +1401,13 @@ app_loop(struct app *a)
 	struct pollfd fds[APP_MAX_FDS];
 
 	while (!a->quit) {
-		int64_t now = clock_mono_ms();
-		int64_t wait = app_sync(a, now);
-		int n = 2, timeout;
-		int http_wait = http_timeout_ms(a->s->http, now);
-
-		if (a->dirty)
-			app_draw(a);
 		fds[0] = (struct pollfd){ .fd = screen_fd(a->scr), .events = POLLIN };
 		fds[1] = (struct pollfd){ .fd = a->signal_fd, .events = POLLIN };
-		n += http_pollfds(a->s->http, fds + 2, APP_MAX_FDS - 2);
 		/* Ages in the status bar tick once a second. */
-		timeout = 1000 - (int)(clock_wall_ms() % 1000);
-		if (wait >= 0 && wait < timeout)
-			timeout = (int)wait;
-		if (http_wait >= 0 && http_wait < timeout)
-			timeout = http_wait;
-		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
+		int ready = app_round(a, fds, 2, 1000 - (int)(clock_wall_ms() % 1000));
+
+		if (ready < 0)
 			break;
-		http_dispatch(a->s->http, fds + 2, n - 2, clock_mono_ms());
 		if (fds[1].revents & POLLIN) {
 			unsigned char buf[16];
 
@@ -1447,8 +1415,10 @@ app_loop(struct app *a)
 				a->quit = true;
 		}
 		app_keys(a); /* also after EINTR: a resize arrives as a key */
-		if (timeout >= 0 && !a->dirty)
-			a->dirty = true; /* a tick: ages and countdowns move */
+		/* A round that only waited is the tick: ages and countdowns move. Data and keys
+		 * mark the frame dirty themselves, so busy streams do not recompose it per wakeup. */
+		if (ready == 0)
+			a->dirty = true;
 	}
 }
 
@@ -1501,19 +1471,8 @@ void
 app_step(struct app *a, int max_ms)
 {
 	struct pollfd fds[APP_MAX_FDS];
-	int64_t now = clock_mono_ms();
-	int64_t wait = app_sync(a, now);
-	int n = http_pollfds(a->s->http, fds, APP_MAX_FDS);
-	int http_wait = http_timeout_ms(a->s->http, now);
-	int timeout = max_ms;
 
-	if (wait >= 0 && wait < timeout)
-		timeout = (int)wait;
-	if (http_wait >= 0 && http_wait < timeout)
-		timeout = http_wait;
-	if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
-		return;
-	http_dispatch(a->s->http, fds, n, clock_mono_ms());
+	app_round(a, fds, 0, max_ms);
 }
 
 int
@@ -1535,6 +1494,7 @@ app_settle(struct app *a, int64_t deadline_ms)
 int
 app_run(struct session *s, const struct app_opts *o)
 {
+	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
 	struct app *a;
 	struct screen *scr = screen_open(o->color);
 
@@ -1545,12 +1505,11 @@ app_run(struct session *s, const struct app_opts *o)
 	}
 	a = app_new(s, o);
 	a->scr = scr;
-	a->signal_fd = app_signals();
+	a->signal_fd = session_signals(sigs, ARRAY_SIZE(sigs));
 	app_loop(a);
 	screen_close(a->scr);
 	if (a->signal_fd >= 0)
 		close(a->signal_fd);
-	close(app_signal_write);
 	app_free(a);
 	return 0;
 }

@@ -35,16 +35,6 @@ struct cmd_exec {
 	struct exec_end end;
 };
 
-/* The self-pipe's write end for the signal handler (the command's one global). */
-static int cmd_exec_signal_write = -1;
-
-/* Exit status by error kind: 1 the service said no, 2 usage, 3 network and the rest. */
-static const int cmd_exec_status[] = {
-	[API_OK] = 0,
-	[API_ERR_HTTP] = 1,
-	[API_ERR_USAGE] = 2,
-};
-
 static void
 cmd_exec_usage(FILE *out)
 {
@@ -59,36 +49,6 @@ cmd_exec_usage(FILE *out)
 	      "Exit status: 0 when the session closed normally (the remote exit status is not\n"
 	      "carried), 1 the service refused, 2 usage, 3 network or the session broke.\n",
 	      out);
-}
-
-static void
-cmd_exec_on_signal(int sig)
-{
-	int saved = errno;
-	unsigned char c = (unsigned char)sig;
-
-	if (write(cmd_exec_signal_write, &c, 1) < 0)
-		(void)0; /* a full pipe already says a signal is pending */
-	errno = saved;
-}
-
-/* The self-pipe for window changes and termination; its read end, or -1. */
-static int
-cmd_exec_signals(void)
-{
-	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
-	struct sigaction sa = { .sa_handler = cmd_exec_on_signal };
-	int fds[2];
-
-	if (util_pipe_nonblock(fds) < 0)
-		return -1;
-	cmd_exec_signal_write = fds[1];
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return fds[0];
 }
 
 /* The terminal's size, or 0x0 when there is none. */
@@ -336,9 +296,10 @@ cmd_exec_parse(int argc, char **argv, struct session_opts *so, const char **wf, 
 int
 cmd_exec_main(int argc, char **argv)
 {
+	/* Window changes and termination. */
+	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
 	struct cmd_exec c = { .signal_fd = -1, .stdin_open = true };
 	struct session_opts so = { 0 };
-	struct api_error err = { 0 };
 	const char *wf = NULL, *task = NULL;
 	char *command = NULL;
 	struct exec_opts eo = { 0 };
@@ -346,15 +307,12 @@ cmd_exec_main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (session_open(&c.s, &so, &err) < 0) {
-		fprintf(stderr, "osmotop: %s\n", err.message);
+	if (session_start(&c.s, &so) < 0) {
 		free(command);
 		return 2;
 	}
-	if (c.s.warning)
-		fprintf(stderr, "osmotop: warning: %s\n", c.s.warning);
 	c.tty = isatty(STDIN_FILENO);
-	c.signal_fd = cmd_exec_signals();
+	c.signal_fd = session_signals(sigs, ARRAY_SIZE(sigs));
 	eo = (struct exec_opts){
 		.workflow = wf,
 		.task = task,
@@ -374,18 +332,13 @@ cmd_exec_main(int argc, char **argv)
 		              strerror(errno));
 	}
 	if (!c.ended || !c.end.clean) {
-		enum api_error_kind k = c.end.err.kind;
-
-		if (k == API_OK)
+		if (c.end.err.kind == API_OK)
 			api_error_set(&c.end.err, API_ERR_TRANSPORT,
 			              "the session ended abnormally");
-		k = c.end.err.kind;
 		/* The task's output may have left the cursor mid-line. */
 		fprintf(stderr, "%sosmotop: exec %s %s: %s\n", c.tty ? "\r\n" : "", wf, task,
 		        c.end.err.message);
-		rc = (size_t)k < ARRAY_SIZE(cmd_exec_status) && cmd_exec_status[k]
-		             ? cmd_exec_status[k]
-		             : 3;
+		rc = session_exit_status(c.end.err.kind);
 	} else {
 		rc = 0;
 	}

@@ -15,16 +15,6 @@
 
 #define CMD_FORWARD_MAX_FDS 512
 
-/* The self-pipe's write end for the signal handler (the command's one global). */
-static int cmd_forward_signal_write = -1;
-
-/* Exit status by error kind: 1 the service said no, 2 usage, 3 network and the rest. */
-static const int cmd_forward_status[] = {
-	[API_OK] = 0,
-	[API_ERR_HTTP] = 1,
-	[API_ERR_USAGE] = 2,
-};
-
 static void
 cmd_forward_usage(FILE *out)
 {
@@ -37,36 +27,6 @@ cmd_forward_usage(FILE *out)
 	      "Exit status: 0 interrupted (SIGINT, SIGTERM), 1 the service refused, 2 usage\n"
 	      "(or the local port is busy), 3 network.\n",
 	      out);
-}
-
-static void
-cmd_forward_on_signal(int sig)
-{
-	int saved = errno;
-	unsigned char c = (unsigned char)sig;
-
-	if (write(cmd_forward_signal_write, &c, 1) < 0)
-		(void)0; /* a full pipe already says a signal is pending */
-	errno = saved;
-}
-
-/* The self-pipe for termination; its read end, or -1. */
-static int
-cmd_forward_signals(void)
-{
-	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
-	struct sigaction sa = { .sa_handler = cmd_forward_on_signal };
-	int fds[2];
-
-	if (util_pipe_nonblock(fds) < 0)
-		return -1;
-	cmd_forward_signal_write = fds[1];
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return fds[0];
 }
 
 /* A port 1..65535 spelled whole; -1 otherwise. */
@@ -184,6 +144,7 @@ cmd_forward_loop(struct session *s, struct forward_mgr *m, int signal_fd)
 int
 cmd_forward_main(int argc, char **argv)
 {
+	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
 	struct session_opts so = { 0 };
 	struct api_error err = { 0 };
 	const char *wf = NULL, *task = NULL;
@@ -196,13 +157,9 @@ cmd_forward_main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (session_open(&s, &so, &err) < 0) {
-		fprintf(stderr, "osmotop: %s\n", err.message);
+	if (session_start(&s, &so) < 0)
 		return 2;
-	}
-	if (s.warning)
-		fprintf(stderr, "osmotop: warning: %s\n", s.warning);
-	signal_fd = cmd_forward_signals();
+	signal_fd = session_signals(sigs, ARRAY_SIZE(sigs));
 	m = forward_mgr_new(s.api, s.http);
 	id = forward_add(m, wf, task, remote, local, udp, &err);
 	if (id < 0) {
@@ -222,10 +179,7 @@ cmd_forward_main(int argc, char **argv)
 				api_error_set(&err, API_ERR_TRANSPORT, "the poll loop failed: %s",
 				              strerror(errno));
 			fprintf(stderr, "osmotop: port-forward %s %s: %s\n", wf, task, err.message);
-			rc = (size_t)err.kind < ARRAY_SIZE(cmd_forward_status) &&
-			                     cmd_forward_status[err.kind]
-			             ? cmd_forward_status[err.kind]
-			             : 3;
+			rc = session_exit_status(err.kind);
 		}
 	}
 	forward_stop_all(m);

@@ -324,18 +324,15 @@ static int
 main_snapshot(const struct main_opts *o)
 {
 	struct session s;
-	struct api_error err = { 0 };
 	struct main_wait w = { 0 };
 	struct api_callbacks cb = { .done = main_done, .ctx = &w };
+	/* --view logs prints the workflow: its log as text is `osmo workflow logs`. */
+	bool list = o->view == MAIN_VIEW_LIST;
 	int rc = 0;
 
-	if (session_open(&s, &o->session, &err) < 0) {
-		fprintf(stderr, "osmotop: %s\n", err.message);
+	if (session_start(&s, &o->session) < 0)
 		return 2;
-	}
-	if (s.warning)
-		fprintf(stderr, "osmotop: warning: %s\n", s.warning);
-	if (o->view == MAIN_VIEW_WORKFLOW) {
+	if (!list) {
 		api_query(s.api, o->workflow, true, false, cb);
 	} else {
 		struct api_list_query q = { .all_users = o->all_users, .limit = o->rows };
@@ -349,7 +346,7 @@ main_snapshot(const struct main_opts *o)
 		strv_free(&q.statuses);
 	}
 	if (main_call_ok(&s, &w, &rc))
-		main_print(o, &s, &w.res, o->view != MAIN_VIEW_WORKFLOW);
+		main_print(o, &s, &w.res, list);
 	api_result_free(&w.res);
 	session_close(&s);
 	return rc;
@@ -377,7 +374,6 @@ static int
 main_monitor(const struct main_opts *o)
 {
 	struct session s;
-	struct api_error err = { 0 };
 	struct app_opts ao = {
 		.pool = o->pool,
 		.start = o->view == MAIN_VIEW_LOGS       ? APP_START_LOGS
@@ -389,12 +385,8 @@ main_monitor(const struct main_opts *o)
 	};
 	int rc;
 
-	if (session_open(&s, &o->session, &err) < 0) {
-		fprintf(stderr, "osmotop: %s\n", err.message);
+	if (session_start(&s, &o->session) < 0)
 		return 2;
-	}
-	if (s.warning)
-		fprintf(stderr, "osmotop: warning: %s\n", s.warning);
 	rc = main_app(o, &s, &ao);
 	session_close(&s);
 	return rc;
@@ -586,8 +578,7 @@ main_local(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct main_opts o = { 0 };
-	bool run = argc > 1 && strcmp(argv[1], "run") == 0;
+	struct main_opts o = { .run = argc > 1 && strcmp(argv[1], "run") == 0 };
 	int rc;
 
 	if (argc > 1 && strcmp(argv[1], "local") == 0)
@@ -596,28 +587,10 @@ main(int argc, char **argv)
 		return cmd_exec_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "port-forward") == 0)
 		return cmd_forward_main(argc - 1, argv + 1);
-	o.run = run;
-	rc = run ? main_parse(argc - 1, argv + 1, &o) : main_parse(argc, argv, &o);
-	if (rc < 0 && run) {
-		rc = main_run(&o);
-		strv_free(&o.statuses);
-		strv_free(&o.set_vars);
-		return rc;
-	}
-
-	if (rc >= 0) {
-		strv_free(&o.statuses);
-		strv_free(&o.set_vars);
-		return rc;
-	}
-	if (o.snapshot) {
-		if (o.view == MAIN_VIEW_LOGS)
-			o.view =
-			        MAIN_VIEW_WORKFLOW; /* the snapshot of logs is `osmo workflow logs` */
-		rc = main_snapshot(&o);
-	} else {
-		rc = main_monitor(&o);
-	}
+	rc = o.run ? main_parse(argc - 1, argv + 1, &o) : main_parse(argc, argv, &o);
+	if (rc < 0)
+		rc = o.run ? main_run(&o) : o.snapshot ? main_snapshot(&o) : main_monitor(&o);
 	strv_free(&o.statuses);
+	strv_free(&o.set_vars);
 	return rc;
 }

@@ -1,8 +1,10 @@
-/* session.c: choose the service and credentials, and run a bounded poll loop for one-shot use. */
+/* session.c: the service and credentials to use, the signal self-pipe, a bounded poll loop. */
 #include "session.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +13,15 @@
 #include "login.h"
 
 #define SESSION_MAX_FDS 64
+
+/* The self-pipe's write end for the signal handler (the program's one global). */
+static int session_signal_write = -1;
+
+/* Exit status by error kind: 1 the service said no, 2 usage, 3 network and the rest. */
+static const int session_statuses[] = {
+	[API_ERR_HTTP] = 1,
+	[API_ERR_USAGE] = 2,
+};
 
 char *
 session_safe_url(const char *url)
@@ -149,6 +160,20 @@ session_open(struct session *s, const struct session_opts *o, struct api_error *
 	return 0;
 }
 
+int
+session_start(struct session *s, const struct session_opts *o)
+{
+	struct api_error err = { 0 };
+
+	if (session_open(s, o, &err) < 0) {
+		fprintf(stderr, "osmotop: %s\n", err.message);
+		return -1;
+	}
+	if (s->warning)
+		fprintf(stderr, "osmotop: warning: %s\n", s->warning);
+	return 0;
+}
+
 void
 session_close(struct session *s)
 {
@@ -180,4 +205,39 @@ session_wait(struct session *s, const bool *done, int64_t deadline_ms)
 		http_dispatch(s->http, fds, n, clock_mono_ms());
 	}
 	return 0;
+}
+
+int
+session_exit_status(enum api_error_kind kind)
+{
+	return (size_t)kind < ARRAY_SIZE(session_statuses) && session_statuses[kind]
+	               ? session_statuses[kind]
+	               : 3;
+}
+
+static void
+session_on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+
+	if (write(session_signal_write, &c, 1) < 0)
+		(void)0; /* a full pipe already says a signal is pending */
+	errno = saved;
+}
+
+int
+session_signals(const int *sigs, size_t n)
+{
+	struct sigaction sa = { .sa_handler = session_on_signal, .sa_flags = SA_RESTART };
+	int fds[2];
+
+	if (util_pipe_nonblock(fds) < 0)
+		return -1;
+	session_signal_write = fds[1];
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < n; i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return fds[0];
 }

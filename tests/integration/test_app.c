@@ -50,27 +50,12 @@ appt_setup(void **state)
 {
 	struct appt *t = xcalloc(1, sizeof(*t));
 	char *routes, *bin;
-	FILE *f;
 
 	strlcpy_safe(t->dir, "/tmp/osmotop-app-XXXXXX", sizeof(t->dir));
 	assert_non_null(mkdtemp(t->dir));
 	routes = xasprintf("%s/routes", t->dir);
 	t->log = xasprintf("%s/requests", t->dir);
-	f = fopen(routes, "w");
-	assert_non_null(f);
-	for (size_t i = 0; i < sizeof(appt_routes) / sizeof(appt_routes[0]); i++) {
-		const char *at = strchr(appt_routes[i], '@');
-		size_t len = strcspn(at + 1, " ");
-		char *rel = xasprintf("%s/%.*s", golden_fixtures_dir(), (int)len, at + 1);
-		char *abs = realpath(rel, NULL);
-
-		assert_non_null(abs);
-		fprintf(f, "%.*s%s%s\n", (int)(at - appt_routes[i]), appt_routes[i], abs,
-		        at + 1 + len);
-		free(rel);
-		free(abs);
-	}
-	fclose(f);
+	assert_true(golden_write_routes(routes, appt_routes, ARRAY_SIZE(appt_routes)));
 	bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
 	char *argv[] = { bin, "--routes", routes, "--log", t->log, "--lifetime", "120", NULL };
 
@@ -159,13 +144,23 @@ appt_status(struct appt *t)
 static bool
 appt_logged(struct appt *t, const char *needle)
 {
-	char *log = golden_read_file(t->log, NULL);
+	char *log = util_read_file(t->log, NULL);
 	bool found = log && strstr(log, needle);
 
 	if (!found)
 		fprintf(stderr, "request log lacks \"%s\":\n%s\n", needle, log ? log : "(none)");
 	free(log);
 	return found;
+}
+
+/* Fails unless text shows first, and shows it before then. */
+static void
+appt_before(const char *text, const char *first, const char *then)
+{
+	const char *a = strstr(text, first), *b = strstr(text, then);
+
+	if (!a || !b || a > b)
+		fail_msg("'%s' is not above '%s' in:\n%s", first, then, text);
 }
 
 static void
@@ -202,20 +197,20 @@ test_list_sort_and_filters(void **state)
 	appt_keys(t, "N");
 	text = appt_frame(t, 16, 100, false);
 	/* By name: llm-finetune-16 < llm-finetune-17 < sim-sweep-4. */
-	assert_true(strstr(text, "llm-finetune-16") < strstr(text, "llm-finetune-17"));
-	assert_true(strstr(text, "llm-finetune-17") < strstr(text, "sim-sweep-4"));
+	appt_before(text, "llm-finetune-16", "llm-finetune-17");
+	appt_before(text, "llm-finetune-17", "sim-sweep-4");
 	assert_non_null(strstr(text, "by name ↑"));
 	free(text);
 	appt_keys(t, "N");
 	text = appt_frame(t, 16, 100, false);
-	assert_true(strstr(text, "sim-sweep-4") < strstr(text, "llm-finetune-16"));
+	appt_before(text, "sim-sweep-4", "llm-finetune-16");
 	assert_non_null(strstr(text, "by name ↓"));
 	free(text);
 	/* The sort survives a refresh from the server. */
 	app_key(t->a, SCREEN_CTRL('r'));
 	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
 	text = appt_frame(t, 16, 100, false);
-	assert_true(strstr(text, "sim-sweep-4") < strstr(text, "llm-finetune-16"));
+	appt_before(text, "sim-sweep-4", "llm-finetune-16");
 	free(text);
 	/* A preset is a server-side status filter. */
 	appt_keys(t, "3");
@@ -281,9 +276,10 @@ test_cancel_through_dialog(void **state)
 	appt_keys(t, "C");
 	app_key(t->a, SCREEN_KEY_ESC);
 	appt_keys(t, "");
-	char *log = golden_read_file(t->log, NULL);
+	char *log = util_read_file(t->log, NULL);
 	const char *first = strstr(log, "/cancel");
 
+	assert_non_null(first);
 	assert_null(strstr(first + 1, "/cancel"));
 	free(log);
 }

@@ -30,42 +30,6 @@ struct itest {
 	const char *login_token; /* set before itest_start: log in with this expired JWT */
 };
 
-static char *
-itest_fixture(const char *name)
-{
-	char *rel = xasprintf("%s/%s", golden_fixtures_dir(), name);
-	char *abs = realpath(rel, NULL);
-
-	free(rel);
-	assert_non_null(abs);
-	return abs;
-}
-
-/* Writes the routes file: each line may name a fixture as @name, replaced by its absolute path. */
-static void
-itest_routes(struct itest *t, const char *const *lines, size_t n)
-{
-	FILE *f = fopen(t->routes, "w");
-
-	assert_non_null(f);
-	for (size_t i = 0; i < n; i++) {
-		const char *at = strchr(lines[i], '@');
-
-		if (!at) {
-			fprintf(f, "%s\n", lines[i]);
-			continue;
-		}
-		size_t len = strcspn(at + 1, " ");
-		char *name = xstrndup(at + 1, len);
-		char *path = itest_fixture(name);
-
-		fprintf(f, "%.*s%s%s\n", (int)(at - lines[i]), lines[i], path, at + 1 + len);
-		free(name);
-		free(path);
-	}
-	fclose(f);
-}
-
 static void itest_login(struct itest *t, const char *id_token, const char *refresh_url);
 
 /* Starts the server; logs in with t->login_token (refreshed at the server) or as dev jdoe. */
@@ -75,7 +39,7 @@ itest_start(struct itest *t, const char *const *lines, size_t n)
 	char *bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
 	char *argv[] = { bin, "--routes", t->routes, "--log", t->log, "--lifetime", "120", NULL };
 
-	itest_routes(t, lines, n);
+	assert_true(golden_write_routes(t->routes, lines, n));
 	assert_int_equal(proc_start_server(&t->server, argv, 10000), 0);
 	free(bin);
 	t->http = http_new(API_USER_AGENT);
@@ -129,7 +93,7 @@ itest_wait_for(struct itest *t, struct wait_call *w, int timeout_ms)
 static char *
 itest_requests(struct itest *t)
 {
-	char *s = golden_read_file(t->log, NULL);
+	char *s = util_read_file(t->log, NULL);
 
 	assert_non_null(s);
 	return s;
@@ -432,7 +396,7 @@ test_token_refresh(void **state)
 
 	/* login.yaml now holds the new token, still private. */
 	char *path = xasprintf("%s/login.yaml", t->dir);
-	char *yaml = golden_read_file(path, NULL);
+	char *yaml = util_read_file(path, NULL);
 	struct stat st;
 
 	assert_non_null(strstr(yaml, fresh));
@@ -500,9 +464,10 @@ test_log_stream_reconnect(void **state)
 		                     .workflow_id = "llm-finetune-17",
 		                     .retry_id = -1,
 		                     .idle_timeout_s = 60 };
-	char *want_path = itest_fixture("workflow_logs_running.txt");
-	char *want = golden_read_file(want_path, NULL);
+	char *want_path = golden_fixture_path("workflow_logs_running.txt");
+	char *want = want_path ? util_read_file(want_path, NULL) : NULL;
 
+	assert_non_null(want);
 	itest_start(t, routes, 2);
 	log_tail_init(&tail, 100);
 	w.tail = &tail;

@@ -17,28 +17,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "proc.h"
-#include "wait.h"
+#include "lfix.h"
 
-#define ETEST_CALL_MS 10000 /* one request */
+#define ETEST_CALL_MS 10000 /* a task writing its pid, or a workflow ending after a restart */
 #define ETEST_END_MS  15000 /* a workflow from submit to its end */
-#define ETEST_POLL_MS 50    /* between two queries of a workflow */
 #define ETEST_GONE_MS 3000  /* for a stopped task's processes to disappear */
-#define ETEST_MAX_FDS 64
 #define ETEST_LOG_TS  "^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} "
 #define ETEST_EVT_TS  "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?\\+00:00 "
 
-struct etest {
-	char dir[64]; /* scratch: state/, pid files, data; removed at teardown */
-	char *state;
-	struct proc server;
-	struct http *http;
-	struct auth auth;
-	struct api *api;
-};
-
-/* One call's outcome, copied out of the client's callbacks. */
 /* An example that must end COMPLETED, with its workflow name and task count. */
 struct etest_example {
 	const char *file;
@@ -55,27 +41,9 @@ static const struct etest_example etest_examples[] = {
 
 /* ------------------------------------------------------------------ servers and scratch */
 
-/* Starts osmo-local on t->state (slots NULL: its default) and points the client at it. */
-static void
-etest_start(struct etest *t, const char *slots)
-{
-	char *bin = xasprintf("%s/bin/osmo-local", proc_build_dir());
-	char *argv[10] = { bin, "--listen", "127.0.0.1:0", "--state", t->state, "--phase-ms", "0" };
-	size_t n = 7;
-
-	if (slots) {
-		argv[n++] = "--slots";
-		argv[n++] = (char *)slots;
-	}
-	assert_int_equal(proc_start_server(&t->server, argv, ETEST_CALL_MS), 0);
-	free(bin);
-	api_free(t->api);
-	t->api = api_new(t->server.url, &t->auth, t->http);
-}
-
 /* A crash: SIGKILL, so osmo-local cannot stop its tasks or write its state. */
 static void
-etest_crash(struct etest *t)
+etest_crash(struct lfix *t)
 {
 	assert_int_equal(kill(t->server.pid, SIGKILL), 0);
 	while (waitpid(t->server.pid, NULL, 0) < 0 && errno == EINTR)
@@ -85,19 +53,13 @@ etest_crash(struct etest *t)
 	t->server.out_fd = -1;
 }
 
+/* Scratch, osmo-local with extra options (NULL: its defaults) and the client on it. */
 static int
-etest_setup_slots(void **state, const char *slots)
+etest_setup_with(void **state, const char *const *extra)
 {
-	struct etest *t = xcalloc(1, sizeof(*t));
+	struct lfix *t = xmalloc(sizeof(*t));
 
-	strlcpy_safe(t->dir, "/tmp/osmo-engine-itest-XXXXXX", sizeof(t->dir));
-	assert_non_null(mkdtemp(t->dir));
-	t->state = xasprintf("%s/state", t->dir);
-	t->server.pid = -1;
-	t->server.out_fd = -1;
-	t->http = http_new(API_USER_AGENT);
-	auth_init_dev(&t->auth, "jdoe");
-	etest_start(t, slots);
+	lfix_open(t, "engine-itest", extra);
 	*state = t;
 	return 0;
 }
@@ -105,34 +67,20 @@ etest_setup_slots(void **state, const char *slots)
 static int
 etest_setup(void **state)
 {
-	return etest_setup_slots(state, NULL);
+	return etest_setup_with(state, NULL);
 }
 
 static int
 etest_setup_one_slot(void **state)
 {
-	return etest_setup_slots(state, "1");
-}
+	static const char *const one_slot[] = { "--slots", "1", NULL };
 
-/* Whether pid still runs; a zombie has ended, whoever is left to reap it. */
-static bool
-etest_alive(pid_t pid)
-{
-	char *path = xasprintf("/proc/%ld/stat", (long)pid);
-	char *line = util_read_file(path, NULL);
-	const char *paren = line ? strrchr(line, ')') : NULL;
-	bool alive = kill(pid, 0) == 0 || errno == EPERM;
-
-	if (alive && paren && (paren[2] == 'Z' || paren[2] == 'X'))
-		alive = false;
-	free(line);
-	free(path);
-	return alive;
+	return etest_setup_with(state, one_slot);
 }
 
 /* The pid in dir/name.pid once a task has written it whole, or 0. */
 static pid_t
-etest_read_pid(const struct etest *t, const char *name)
+etest_read_pid(const struct lfix *t, const char *name)
 {
 	char *path = xasprintf("%s/%s.pid", t->dir, name);
 	char *s = util_read_file(path, NULL);
@@ -145,7 +93,7 @@ etest_read_pid(const struct etest *t, const char *name)
 
 /* Kills what a failed test left running: pid files' processes still inside our scratch. */
 static void
-etest_kill_leftovers(const struct etest *t)
+etest_kill_leftovers(const struct lfix *t)
 {
 	DIR *d = opendir(t->dir);
 	struct dirent *de;
@@ -181,47 +129,26 @@ etest_kill_leftovers(const struct etest *t)
 static int
 etest_teardown(void **state)
 {
-	struct etest *t = *state;
-	api_free(t->api);
-	http_free(t->http);
-	auth_free(&t->auth);
+	struct lfix *t = *state;
+
 	if (t->server.pid > 0)
-		proc_stop(&t->server, 5000);
+		lfix_stop(t, 5000);
 	etest_kill_leftovers(t);
-	proc_remove_tree(t->dir);
-	free(t->state);
+	lfix_close(t);
 	free(t);
 	return 0;
 }
 
-/* Replaces every from in s with to; a new string. */
-static char *
-etest_replace(const char *s, const char *from, const char *to)
-{
-	struct strbuf sb = { 0 };
-	size_t n = strlen(from);
-	const char *hit;
-
-	strbuf_addstr(&sb, "");
-	while ((hit = strstr(s, from))) {
-		strbuf_add(&sb, s, (size_t)(hit - s));
-		strbuf_addstr(&sb, to);
-		s = hit + n;
-	}
-	strbuf_addstr(&sb, s);
-	return strbuf_detach(&sb);
-}
-
 /* An inline spec with @DIR@ standing for the scratch directory. */
 static char *
-etest_spec(const struct etest *t, const char *text)
+etest_spec(const struct lfix *t, const char *text)
 {
-	return etest_replace(text, "@DIR@", t->dir);
+	return lfix_replace(text, "@DIR@", t->dir);
 }
 
 /* An example as shipped, but for the paths it keeps under /tmp, moved into our scratch. */
 static char *
-etest_example(const struct etest *t, const char *file)
+etest_example(const struct lfix *t, const char *file)
 {
 	char *path = xasprintf("examples/%s", file);
 	char *raw = util_read_file(path, NULL);
@@ -231,8 +158,8 @@ etest_example(const struct etest *t, const char *file)
 
 	if (!raw)
 		fail_msg("cannot read %s (run from the repository root)", path);
-	a = etest_replace(raw, "file:///tmp/osmo-local-checkpoints/", ckpt);
-	b = etest_replace(a, "/tmp/osmo-exit-actions-", marker);
+	a = lfix_replace(raw, "file:///tmp/osmo-local-checkpoints/", ckpt);
+	b = lfix_replace(a, "/tmp/osmo-exit-actions-", marker);
 	free(a);
 	free(raw);
 	free(ckpt);
@@ -242,7 +169,7 @@ etest_example(const struct etest *t, const char *file)
 }
 
 static void
-etest_write(const struct etest *t, const char *name, const char *text)
+etest_write(const struct lfix *t, const char *name, const char *text)
 {
 	char *path = xasprintf("%s/%s", t->dir, name);
 	FILE *f = fopen(path, "w");
@@ -255,104 +182,19 @@ etest_write(const struct etest *t, const char *name, const char *text)
 
 /* ------------------------------------------------------------------ the client's loop */
 
-/* Clears c and hands its callbacks to one api call. */
-static struct api_callbacks
-etest_cb(struct wait_call *c)
-{
-	memset(c, 0, sizeof(*c));
-	return wait_call_cb(c);
-}
-
-/* Runs the client's loop until c is done and fails with the call's own message unless ok. */
-static void
-etest_finish(struct etest *t, struct wait_call *c, bool want_ok)
-{
-	wait_http_until(t->http, &c->done, ETEST_CALL_MS);
-	if (want_ok && c->res.err.kind != API_OK)
-		fail_msg("%s", c->res.err.message);
-	if (!want_ok && c->res.err.kind == API_OK)
-		fail_msg("the call succeeded; an error was expected");
-}
-
-/* Waits ms on the client's descriptors (streams keep flowing), never by sleeping. */
-static void
-etest_pause(struct etest *t, int ms)
-{
-	int64_t until = clock_mono_ms() + ms, now;
-
-	while ((now = clock_mono_ms()) < until) {
-		struct pollfd fds[ETEST_MAX_FDS];
-		int n = http_pollfds(t->http, fds, ETEST_MAX_FDS);
-		int to = http_timeout_ms(t->http, now);
-
-		if (to < 0 || to > until - now)
-			to = (int)(until - now);
-		if (poll(fds, (nfds_t)n, to) < 0)
-			assert_int_equal(errno, EINTR);
-		http_dispatch(t->http, fds, n, clock_mono_ms());
-	}
-}
-
-/* Submits yaml, or resubmits workflow_id's stored spec when yaml is NULL; the new ID. */
-static char *
-etest_submit(struct etest *t, const char *yaml, const char *workflow_id)
-{
-	struct api_submit_opts o = { .pool = "default", .yaml = yaml, .workflow_id = workflow_id };
-	struct wait_call c;
-	char *id;
-
-	api_submit(t->api, &o, etest_cb(&c));
-	etest_finish(t, &c, true);
-	assert_non_null(c.res.submit.name);
-	id = xstrdup(c.res.submit.name);
-	wait_call_free(&c);
-	return id;
-}
-
-/* GET /api/workflow/{id} now; the caller frees *out. */
-static void
-etest_query(struct etest *t, const char *id, bool verbose, struct osmo_workflow *out)
-{
-	struct wait_call c;
-
-	api_query(t->api, id, verbose, false, etest_cb(&c));
-	etest_finish(t, &c, true);
-	*out = c.res.workflow;
-	memset(&c.res.workflow, 0, sizeof(c.res.workflow));
-	wait_call_free(&c);
-}
-
-/* Polls the workflow (verbose: every retry) until it is no longer alive. */
-static void
-etest_wait_end(struct etest *t, const char *id, int timeout_ms, struct osmo_workflow *out)
-{
-	int64_t deadline = clock_mono_ms() + timeout_ms;
-
-	for (;;) {
-		etest_query(t, id, true, out);
-		if (!osmo_status_is_alive(out->status))
-			return;
-		if (clock_mono_ms() >= deadline)
-			fail_msg("workflow %s is still %s after %d ms", id,
-			         osmo_status_wire(out->status), timeout_ms);
-		osmo_workflow_free(out);
-		etest_pause(t, ETEST_POLL_MS);
-	}
-}
-
 /* Submits yaml and waits for the workflow's end; its ID. */
 static char *
-etest_run(struct etest *t, const char *yaml, struct osmo_workflow *out)
+etest_run(struct lfix *t, const char *yaml, struct osmo_workflow *out)
 {
-	char *id = etest_submit(t, yaml, NULL);
+	char *id = lfix_submit(t, yaml, NULL);
 
-	etest_wait_end(t, id, ETEST_END_MS, out);
+	lfix_wait(t, id, ETEST_END_MS, lfix_ended, out);
 	return id;
 }
 
 /* The pid a task wrote to dir/name.pid, waiting for it while the task starts. */
 static pid_t
-etest_wait_pid(struct etest *t, const char *name)
+etest_wait_pid(struct lfix *t, const char *name)
 {
 	int64_t deadline = clock_mono_ms() + ETEST_CALL_MS;
 	pid_t pid;
@@ -360,31 +202,31 @@ etest_wait_pid(struct etest *t, const char *name)
 	while ((pid = etest_read_pid(t, name)) <= 0) {
 		if (clock_mono_ms() >= deadline)
 			fail_msg("no task wrote %s/%s.pid", t->dir, name);
-		etest_pause(t, 20);
+		wait_http_for(t->http, 20);
 	}
 	return pid;
 }
 
 /* Fails unless the process a task wrote to dir/name.pid is gone in time. */
 static void
-etest_assert_gone(struct etest *t, const char *name)
+etest_assert_gone(struct lfix *t, const char *name)
 {
 	int64_t deadline = clock_mono_ms() + ETEST_GONE_MS;
 	pid_t pid = etest_read_pid(t, name);
 
 	assert_true(pid > 1);
-	while (etest_alive(pid)) {
+	while (proc_alive(pid)) {
 		if (clock_mono_ms() >= deadline)
 			fail_msg("process %ld (%s.pid) still runs after its task ended", (long)pid,
 			         name);
-		etest_pause(t, 20);
+		wait_http_for(t->http, 20);
 	}
 }
 
 /* A finished workflow's log or events (task NULL: all tasks; retry < 0: latest). */
 static char *
-etest_stream(struct etest *t, enum api_stream_kind what, const char *id, const char *task,
-             int retry, int last_n)
+etest_stream(struct lfix *t, enum api_stream_kind what, const char *id, const char *task, int retry,
+             int last_n)
 {
 	struct api_stream_opts o = { .what = what,
 		                     .workflow_id = id,
@@ -395,8 +237,8 @@ etest_stream(struct etest *t, enum api_stream_kind what, const char *id, const c
 	struct wait_call c;
 	char *text;
 
-	api_stream(t->api, &o, etest_cb(&c));
-	etest_finish(t, &c, true);
+	api_stream(t->api, &o, wait_call_start(&c));
+	lfix_finish(t, &c, true);
 	text = strbuf_detach(&c.data);
 	wait_call_free(&c);
 	return text;
@@ -416,20 +258,20 @@ etest_last_lines(const char *text, int n)
 }
 
 static char *
-etest_logs(struct etest *t, const char *id, const char *task)
+etest_logs(struct lfix *t, const char *id, const char *task)
 {
 	return etest_stream(t, API_STREAM_LOGS, id, task, -1, 0);
 }
 
 /* GET .../spec, the rendered one or (use_template) the original. */
 static char *
-etest_spec_text(struct etest *t, const char *id, bool use_template)
+etest_spec_text(struct lfix *t, const char *id, bool use_template)
 {
 	struct wait_call c;
 	char *text;
 
-	api_spec(t->api, id, use_template, etest_cb(&c));
-	etest_finish(t, &c, true);
+	api_spec(t->api, id, use_template, wait_call_start(&c));
+	lfix_finish(t, &c, true);
 	text = xstrdup(c.res.text ? c.res.text : "");
 	wait_call_free(&c);
 	return text;
@@ -565,7 +407,7 @@ etest_assert_error(const struct wait_call *c, long status, const char *code, con
 static void
 test_examples_complete(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *ids[ARRAY_SIZE(etest_examples)];
 	struct osmo_workflow wf;
 	char *ckpt;
@@ -575,13 +417,13 @@ test_examples_complete(void **state)
 		char *yaml = etest_example(t, etest_examples[i].file);
 		char *want = xasprintf("%s-1", etest_examples[i].name);
 
-		ids[i] = etest_submit(t, yaml, NULL);
+		ids[i] = lfix_submit(t, yaml, NULL);
 		assert_string_equal(ids[i], want);
 		free(want);
 		free(yaml);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(etest_examples); i++) {
-		etest_wait_end(t, ids[i], ETEST_END_MS, &wf);
+		lfix_wait(t, ids[i], ETEST_END_MS, lfix_ended, &wf);
 		etest_assert_all_completed(&wf, etest_examples[i].ntasks);
 		osmo_workflow_free(&wf);
 	}
@@ -597,7 +439,7 @@ test_examples_complete(void **state)
 static void
 test_failure_example(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *yaml = etest_example(t, "failure.yaml");
 	struct osmo_workflow wf;
 	char *id = etest_run(t, yaml, &wf);
@@ -627,7 +469,7 @@ test_failure_example(void **state)
 static void
 test_serial_order_and_logs(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *yaml = etest_example(t, "serial.yaml");
 	struct osmo_workflow wf;
 	char *id = etest_run(t, yaml, &wf);
@@ -660,7 +502,7 @@ test_serial_order_and_logs(void **state)
 static void
 test_group_nonlead_failure_ignored(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	static const char spec[] =
 	        "workflow:\n"
 	        "  name: nonlead-ignored\n"
@@ -693,7 +535,7 @@ test_group_nonlead_failure_ignored(void **state)
 static void
 test_group_nonlead_failure_counts(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *spec =
 	        etest_spec(t, "workflow:\n"
 	                      "  name: nonlead-strict\n"
@@ -744,7 +586,7 @@ test_group_nonlead_failure_counts(void **state)
 static void
 test_group_lead_exits_first(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *spec = etest_spec(t, "workflow:\n"
 	                           "  name: lead-first\n"
 	                           "  groups:\n"
@@ -793,7 +635,7 @@ test_group_lead_exits_first(void **state)
 static void
 test_group_lead_fails_at_start(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *spec = etest_spec(t, "workflow:\n"
 	                           "  name: lead-broken\n"
 	                           "  groups:\n"
@@ -833,7 +675,7 @@ test_group_lead_fails_at_start(void **state)
 static void
 test_exit_actions_reschedule(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *yaml = etest_example(t, "exit_actions.yaml");
 	struct osmo_workflow wf;
 	char *id = etest_run(t, yaml, &wf);
@@ -847,7 +689,7 @@ test_exit_actions_reschedule(void **state)
 	            etest_task(&wf, "resilient-task", 0)->end_ms);
 	osmo_workflow_free(&wf);
 	/* Without verbose only the latest retry is listed. */
-	etest_query(t, id, false, &wf);
+	lfix_query(t, id, false, &wf);
 	assert_int_equal(wf.n_groups, 1);
 	assert_int_equal(wf.groups[0].n_tasks, 1);
 	assert_int_equal(wf.groups[0].tasks[0].retry_id, 1);
@@ -868,7 +710,7 @@ test_exit_actions_reschedule(void **state)
 static void
 test_exit_actions_restart(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *spec = etest_spec(t, "workflow:\n"
 	                           "  name: restart-action\n"
 	                           "  tasks:\n"
@@ -904,7 +746,7 @@ test_exit_actions_restart(void **state)
 static void
 test_exit_actions_fail(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	static const char spec[] = "workflow:\n"
 	                           "  name: fail-action\n"
 	                           "  tasks:\n"
@@ -933,7 +775,7 @@ test_exit_actions_fail(void **state)
 static void
 test_exec_timeout(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *spec = etest_spec(t, "workflow:\n"
 	                           "  name: too-slow\n"
 	                           "  timeout:\n"
@@ -963,7 +805,7 @@ test_exec_timeout(void **state)
 static void
 test_queue_timeout(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *hog = etest_spec(t, "workflow:\n"
 	                          "  name: hog\n"
 	                          "  tasks:\n"
@@ -984,7 +826,7 @@ test_queue_timeout(void **state)
 	                              "    command: [\"sh\", \"-c\", \"echo should not run\"]\n";
 	struct osmo_workflow wf;
 	struct wait_call c;
-	char *hog_id = etest_submit(t, hog, NULL);
+	char *hog_id = lfix_submit(t, hog, NULL);
 	char *id;
 
 	/* The one slot is taken before the second workflow queues. */
@@ -998,13 +840,13 @@ test_queue_timeout(void **state)
 	assert_true(wf.queue_timeout_s == 1.0);
 	osmo_workflow_free(&wf);
 	/* The hog kept running meanwhile. */
-	etest_query(t, hog_id, false, &wf);
+	lfix_query(t, hog_id, false, &wf);
 	etest_assert_status(hog_id, wf.status, OSMO_RUNNING);
 	osmo_workflow_free(&wf);
-	api_cancel(t->api, hog_id, false, NULL, etest_cb(&c));
-	etest_finish(t, &c, true);
+	api_cancel(t->api, hog_id, false, NULL, wait_call_start(&c));
+	lfix_finish(t, &c, true);
 	wait_call_free(&c);
-	etest_wait_end(t, hog_id, ETEST_END_MS, &wf);
+	lfix_wait(t, hog_id, ETEST_END_MS, lfix_ended, &wf);
 	etest_assert_gone(t, "hog");
 	osmo_workflow_free(&wf);
 	free(id);
@@ -1017,7 +859,7 @@ test_queue_timeout(void **state)
 static void
 test_cancel(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *spec = etest_spec(t, "workflow:\n"
 	                           "  name: cancel-me\n"
 	                           "  tasks:\n"
@@ -1029,17 +871,17 @@ test_cancel(void **state)
 	                           "      sleep 20 & echo $! > @DIR@/cancel-child.pid\n"
 	                           "      echo $$ > @DIR@/cancel.pid\n"
 	                           "      wait\n");
-	char *id = etest_submit(t, spec, NULL);
+	char *id = lfix_submit(t, spec, NULL);
 	struct osmo_workflow wf;
 	struct wait_call c;
 	const struct osmo_task *tk;
 
 	etest_wait_pid(t, "cancel");
-	api_cancel(t->api, id, false, "wrong lr", etest_cb(&c));
-	etest_finish(t, &c, true);
+	api_cancel(t->api, id, false, "wrong lr", wait_call_start(&c));
+	lfix_finish(t, &c, true);
 	assert_string_equal(c.res.name, id);
 	wait_call_free(&c);
-	etest_wait_end(t, id, ETEST_END_MS, &wf);
+	lfix_wait(t, id, ETEST_END_MS, lfix_ended, &wf);
 	etest_assert_status(id, wf.status, OSMO_FAILED_CANCELED);
 	assert_non_null(wf.cancelled_by);
 	assert_string_equal(wf.cancelled_by, "jdoe");
@@ -1051,8 +893,8 @@ test_cancel(void **state)
 	etest_assert_gone(t, "cancel-child");
 	osmo_workflow_free(&wf);
 	/* A finished workflow cannot be canceled again. */
-	api_cancel(t->api, id, false, NULL, etest_cb(&c));
-	etest_finish(t, &c, false);
+	api_cancel(t->api, id, false, NULL, wait_call_start(&c));
+	lfix_finish(t, &c, false);
 	etest_assert_error(&c, 400, "USER", "already finished");
 	wait_call_free(&c);
 	free(id);
@@ -1064,7 +906,7 @@ test_cancel(void **state)
 static void
 test_restart_failed(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *spec = etest_spec(t, "workflow:\n"
 	                           "  name: rerun\n"
 	                           "  tasks:\n"
@@ -1103,11 +945,11 @@ test_restart_failed(void **state)
 	osmo_workflow_free(&wf);
 	etest_write(t, "fixed", "");
 
-	api_restart(t->api, "default", id, etest_cb(&c));
-	etest_finish(t, &c, true);
+	api_restart(t->api, "default", id, wait_call_start(&c));
+	lfix_finish(t, &c, true);
 	assert_string_equal(c.res.submit.name, "rerun-2");
 	wait_call_free(&c);
-	etest_wait_end(t, "rerun-2", ETEST_END_MS, &wf);
+	lfix_wait(t, "rerun-2", ETEST_END_MS, lfix_ended, &wf);
 	etest_assert_status("rerun-2", wf.status, OSMO_COMPLETED);
 	assert_non_null(wf.parent_name);
 	assert_string_equal(wf.parent_name, "rerun");
@@ -1127,8 +969,8 @@ test_restart_failed(void **state)
 	free(log);
 
 	/* A completed workflow cannot be restarted. */
-	api_restart(t->api, "default", "rerun-2", etest_cb(&c));
-	etest_finish(t, &c, false);
+	api_restart(t->api, "default", "rerun-2", wait_call_start(&c));
+	lfix_finish(t, &c, false);
 	etest_assert_error(&c, 400, "SUBMISSION", "FAILED");
 	wait_call_free(&c);
 	free(id);
@@ -1138,7 +980,7 @@ test_restart_failed(void **state)
 static void
 test_resubmit_by_id(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	static const char spec[] = "workflow:\n"
 	                           "  name: again\n"
 	                           "  tasks:\n"
@@ -1151,9 +993,9 @@ test_resubmit_by_id(void **state)
 
 	etest_assert_all_completed(&wf, 1);
 	osmo_workflow_free(&wf);
-	id2 = etest_submit(t, NULL, id);
+	id2 = lfix_submit(t, NULL, id);
 	assert_string_equal(id2, "again-2");
-	etest_wait_end(t, id2, ETEST_END_MS, &wf);
+	lfix_wait(t, id2, ETEST_END_MS, lfix_ended, &wf);
 	etest_assert_all_completed(&wf, 1);
 	osmo_workflow_free(&wf);
 	s1 = etest_spec_text(t, id, false);
@@ -1173,7 +1015,7 @@ test_resubmit_by_id(void **state)
 static void
 test_dataset_round_trip(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	static const char writer[] = "workflow:\n"
 	                             "  name: make-data\n"
 	                             "  tasks:\n"
@@ -1215,7 +1057,7 @@ test_dataset_round_trip(void **state)
 static void
 test_url_file_input_and_output(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *spec = etest_spec(t, "workflow:\n"
 	                           "  name: url-io\n"
 	                           "  tasks:\n"
@@ -1254,7 +1096,7 @@ test_url_file_input_and_output(void **state)
 static void
 test_url_s3_input_fails(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	static const char spec[] = "workflow:\n"
 	                           "  name: s3-input\n"
 	                           "  tasks:\n"
@@ -1285,7 +1127,7 @@ test_url_s3_input_fails(void **state)
 static void
 test_files_base64_and_environment(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	static const char spec[] = "workflow:\n"
 	                           "  name: files-env\n"
 	                           "  tasks:\n"
@@ -1333,7 +1175,7 @@ etest_listed(const struct osmo_workflow_list *list, const char *id)
 static void
 test_state_survives_sigterm(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	static const char keep[] = "workflow:\n"
 	                           "  name: keep-me\n"
 	                           "  tasks:\n"
@@ -1354,7 +1196,7 @@ test_state_survives_sigterm(void **state)
 	struct osmo_workflow wf;
 	struct wait_call c;
 	char *id = etest_run(t, keep, &wf);
-	char *busy_id = etest_submit(t, busy, NULL);
+	char *busy_id = lfix_submit(t, busy, NULL);
 	char *log, *spec;
 	const struct osmo_task *tk;
 
@@ -1363,21 +1205,21 @@ test_state_survives_sigterm(void **state)
 	assert_int_equal(proc_stop(&t->server, 5000), 0);
 	/* Stopping osmo-local stops the tasks it runs. */
 	etest_assert_gone(t, "busy");
-	etest_start(t, NULL);
+	lfix_start(t, NULL);
 
-	api_list(t->api, &q, etest_cb(&c));
-	etest_finish(t, &c, true);
+	api_list(t->api, &q, wait_call_start(&c));
+	lfix_finish(t, &c, true);
 	assert_true(etest_listed(&c.res.list, id));
 	assert_true(etest_listed(&c.res.list, busy_id));
 	wait_call_free(&c);
-	etest_query(t, id, true, &wf);
+	lfix_query(t, id, true, &wf);
 	etest_assert_all_completed(&wf, 1);
 	osmo_workflow_free(&wf);
 	log = etest_logs(t, id, NULL);
 	etest_assert_log(log, "\\[keeper\\] kept line");
 	spec = etest_spec_text(t, id, false);
 	assert_non_null(strstr(spec, "name: keep-me"));
-	etest_wait_end(t, busy_id, ETEST_CALL_MS, &wf);
+	lfix_wait(t, busy_id, ETEST_CALL_MS, lfix_ended, &wf);
 	tk = etest_task(&wf, "busy", -1);
 	etest_assert_status("busy", tk->status, OSMO_FAILED_SERVER_ERROR);
 	assert_non_null(tk->failure_message);
@@ -1394,7 +1236,7 @@ test_state_survives_sigterm(void **state)
 static void
 test_state_after_crash(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *spec = etest_spec(t, "workflow:\n"
 	                           "  name: crashed\n"
 	                           "  tasks:\n"
@@ -1407,15 +1249,15 @@ test_state_after_crash(void **state)
 	                           "      echo $$ > @DIR@/orphan.pid\n"
 	                           "      echo before the crash\n"
 	                           "      wait\n");
-	char *id = etest_submit(t, spec, NULL);
+	char *id = lfix_submit(t, spec, NULL);
 	struct osmo_workflow wf;
 	const struct osmo_task *tk;
 	char *log;
 
 	etest_wait_pid(t, "orphan");
 	etest_crash(t);
-	etest_start(t, NULL);
-	etest_wait_end(t, id, ETEST_CALL_MS, &wf);
+	lfix_start(t, NULL);
+	lfix_wait(t, id, ETEST_CALL_MS, lfix_ended, &wf);
 	tk = etest_task(&wf, "orphan", -1);
 	etest_assert_status("orphan", tk->status, OSMO_FAILED_SERVER_ERROR);
 	assert_non_null(tk->failure_message);
@@ -1448,8 +1290,8 @@ static const char etest_ticker[] =
 static void
 test_logs_follow_running_task(void **state)
 {
-	struct etest *t = *state;
-	char *id = etest_submit(t, etest_ticker, NULL);
+	struct lfix *t = *state;
+	char *id = lfix_submit(t, etest_ticker, NULL);
 	struct api_stream_opts o = { .what = API_STREAM_LOGS,
 		                     .workflow_id = id,
 		                     .task = "tick",
@@ -1460,7 +1302,7 @@ test_logs_follow_running_task(void **state)
 	struct osmo_workflow wf;
 	struct wait_call c;
 
-	api_stream(t->api, &o, etest_cb(&c));
+	api_stream(t->api, &o, wait_call_start(&c));
 	while (!c.done) {
 		wait_http_step(t->http, deadline);
 		if (!first && c.data.len && strstr(c.data.buf, "tick 1\n"))
@@ -1483,7 +1325,7 @@ test_logs_follow_running_task(void **state)
 	}
 	wait_call_free(&c);
 	/* The stream ended because the workflow did. */
-	etest_query(t, id, false, &wf);
+	lfix_query(t, id, false, &wf);
 	etest_assert_status(id, wf.status, OSMO_COMPLETED);
 	osmo_workflow_free(&wf);
 	free(id);
@@ -1492,7 +1334,7 @@ test_logs_follow_running_task(void **state)
 static void
 test_logs_tail_and_unknown_task(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	struct api_stream_opts o = { .what = API_STREAM_LOGS, .task = "nope", .retry_id = -1 };
 	struct osmo_workflow wf;
 	char *id = etest_run(t, etest_ticker, &wf);
@@ -1507,8 +1349,8 @@ test_logs_tail_and_unknown_task(void **state)
 	want = xstrdup(etest_last_lines(all, 2));
 	assert_string_equal(tail, want);
 	o.workflow_id = id;
-	api_stream(t->api, &o, etest_cb(&c));
-	etest_finish(t, &c, false);
+	api_stream(t->api, &o, wait_call_start(&c));
+	lfix_finish(t, &c, false);
 	msg = xasprintf("Task nope of workflow %s is not found.", id);
 	etest_assert_error(&c, 400, "DATABASE", msg);
 	wait_call_free(&c);
@@ -1522,7 +1364,7 @@ test_logs_tail_and_unknown_task(void **state)
 static void
 test_error_logs_and_events(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	static const char spec[] = "workflow:\n"
 	                           "  name: boom\n"
 	                           "  tasks:\n"
@@ -1538,15 +1380,15 @@ test_error_logs_and_events(void **state)
 	etest_assert_status(id, wf.status, OSMO_FAILED);
 	etest_assert_exit(etest_task(&wf, "boom", 0), 2);
 	osmo_workflow_free(&wf);
-	api_error_logs(t->api, id, "boom", -1, etest_cb(&c));
-	etest_finish(t, &c, true);
+	api_error_logs(t->api, id, "boom", -1, wait_call_start(&c));
+	lfix_finish(t, &c, true);
 	assert_non_null(c.res.text);
 	if (!strstr(c.res.text, "fatal: disk on fire"))
 		fail_msg("error logs lack the task's last line:\n%s", c.res.text);
 	wait_call_free(&c);
 	/* Without a task: the service's hint, then each retry's error_logs URL. */
-	api_error_logs(t->api, id, NULL, -1, etest_cb(&c));
-	etest_finish(t, &c, true);
+	api_error_logs(t->api, id, NULL, -1, wait_call_start(&c));
+	lfix_finish(t, &c, true);
 	assert_true(str_starts_with(c.res.text, "Specify task for error logs.\n\n{"));
 	assert_non_null(strstr(c.res.text, "\"boom retry-0\": \"http://127.0.0.1:"));
 	wait_call_free(&c);
@@ -1563,11 +1405,11 @@ test_error_logs_and_events(void **state)
 static void
 test_spec_rendered_and_template(void **state)
 {
-	struct etest *t = *state;
+	struct lfix *t = *state;
 	char *yaml = etest_example(t, "template.yaml");
 	char *plain = etest_example(t, "resources.yaml");
-	char *id = etest_submit(t, yaml, NULL);
-	char *plain_id = etest_submit(t, plain, NULL);
+	char *id = lfix_submit(t, yaml, NULL);
+	char *plain_id = lfix_submit(t, plain, NULL);
 	char *rendered = etest_spec_text(t, id, false);
 	char *original = etest_spec_text(t, id, true);
 	char *plain_spec = etest_spec_text(t, plain_id, false);
@@ -1585,9 +1427,9 @@ test_spec_rendered_and_template(void **state)
 	/* Without a template, use_template gives the spec itself. */
 	assert_non_null(strstr(plain_spec, "name: resource-profiles"));
 	assert_string_equal(plain_tmpl, plain_spec);
-	etest_wait_end(t, id, ETEST_END_MS, &wf);
+	lfix_wait(t, id, ETEST_END_MS, lfix_ended, &wf);
 	osmo_workflow_free(&wf);
-	etest_wait_end(t, plain_id, ETEST_END_MS, &wf);
+	lfix_wait(t, plain_id, ETEST_END_MS, lfix_ended, &wf);
 	osmo_workflow_free(&wf);
 	free(plain_tmpl);
 	free(plain_spec);

@@ -12,15 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "exec.h"
-#include "proc.h"
-#include "wait.h"
+#include "lfix.h"
 
-#define XTEST_CALL_MS 10000 /* one request */
 #define XTEST_RUN_MS  20000 /* one osmotop exec, or waiting for RUNNING or the end */
 #define XTEST_STEP_MS 10000 /* one exec step in-process: output, the end */
-#define XTEST_POLL_MS 50    /* between two queries of a workflow */
 #define XTEST_MAX_FDS 64
 #define XTEST_SPEC                  \
 	"workflow:\n"               \
@@ -39,12 +35,7 @@
 	"    command: [\"true\"]\n"
 
 struct xtest {
-	char dir[64]; /* scratch: the server's state; removed at teardown */
-	char *state;
-	struct proc server;
-	struct http *http;
-	struct auth auth;
-	struct api *api;
+	struct lfix f;
 	char *wf; /* the sleeping workflow, RUNNING */
 };
 
@@ -56,101 +47,16 @@ struct xtest_exec {
 	struct exec_end end;
 };
 
-static struct api_callbacks
-xtest_cb(struct wait_call *c)
-{
-	memset(c, 0, sizeof(*c));
-	return wait_call_cb(c);
-}
-
-static void
-xtest_finish(struct xtest *t, struct wait_call *c)
-{
-	wait_http_until(t->http, &c->done, XTEST_CALL_MS);
-	if (c->res.err.kind != API_OK)
-		fail_msg("%s", c->res.err.message);
-}
-
-static char *
-xtest_submit(struct xtest *t, const char *yaml)
-{
-	struct api_submit_opts o = { .pool = "default", .yaml = yaml };
-	struct wait_call c;
-	char *id;
-
-	api_submit(t->api, &o, xtest_cb(&c));
-	xtest_finish(t, &c);
-	id = xstrdup(c.res.submit.name);
-	wait_call_free(&c);
-	return id;
-}
-
-/* Waits ms on the client's descriptors, never by sleeping. */
-static void
-xtest_pause(struct xtest *t, int ms)
-{
-	int64_t until = clock_mono_ms() + ms, now;
-
-	while ((now = clock_mono_ms()) < until) {
-		struct pollfd fds[XTEST_MAX_FDS];
-		int n = http_pollfds(t->http, fds, XTEST_MAX_FDS);
-		int to = http_timeout_ms(t->http, now);
-
-		if (to < 0 || to > until - now)
-			to = (int)(until - now);
-		if (poll(fds, (nfds_t)n, to) < 0)
-			assert_int_equal(errno, EINTR);
-		http_dispatch(t->http, fds, n, clock_mono_ms());
-	}
-}
-
-/* Polls id until want(status) holds; fails after XTEST_RUN_MS. */
-static void
-xtest_wait_status(struct xtest *t, const char *id, bool finished)
-{
-	int64_t deadline = clock_mono_ms() + XTEST_RUN_MS;
-
-	for (;;) {
-		struct wait_call c;
-		bool hit;
-
-		api_query(t->api, id, false, false, xtest_cb(&c));
-		xtest_finish(t, &c);
-		hit = finished ? osmo_status_is_finished(c.res.workflow.status)
-		               : c.res.workflow.status == OSMO_RUNNING;
-		wait_call_free(&c);
-		if (hit)
-			return;
-		if (clock_mono_ms() > deadline)
-			fail_msg("workflow %s did not reach %s", id,
-			         finished ? "its end" : "RUNNING");
-		xtest_pause(t, XTEST_POLL_MS);
-	}
-}
-
 static int
 xtest_setup(void **state)
 {
-	struct xtest *t = xcalloc(1, sizeof(*t));
-	char *bin = xasprintf("%s/bin/osmo-local", proc_build_dir());
+	struct xtest *t = xmalloc(sizeof(*t));
+	struct osmo_workflow wf;
 
-	strlcpy_safe(t->dir, "/tmp/osmo-exec-itest-XXXXXX", sizeof(t->dir));
-	assert_non_null(mkdtemp(t->dir));
-	t->state = xasprintf("%s/state", t->dir);
-	t->server.pid = -1;
-	t->server.out_fd = -1;
-	{
-		char *argv[] = { bin,      "--listen",   "127.0.0.1:0", "--state",
-			         t->state, "--phase-ms", "0",           NULL };
-
-		assert_int_equal(proc_start_server(&t->server, argv, XTEST_CALL_MS), 0);
-	}
-	free(bin);
-	t->http = http_new(API_USER_AGENT);
-	auth_init_dev(&t->auth, "jdoe");
-	t->api = api_new(t->server.url, &t->auth, t->http);
-	t->wf = xtest_submit(t, XTEST_SPEC);
-	xtest_wait_status(t, t->wf, false);
+	lfix_open(&t->f, "exec-itest", NULL);
+	t->wf = lfix_submit(&t->f, XTEST_SPEC, NULL);
+	lfix_wait(&t->f, t->wf, XTEST_RUN_MS, lfix_running, &wf);
+	osmo_workflow_free(&wf);
 	*state = t;
 	return 0;
 }
@@ -162,16 +68,10 @@ xtest_teardown(void **state)
 	struct wait_call c;
 
 	/* Cancel the sleeper so nothing outlives the test, then stop the server by PID. */
-	api_cancel(t->api, t->wf, true, NULL, xtest_cb(&c));
-	wait_http_until(t->http, &c.done, XTEST_CALL_MS);
+	api_cancel(t->f.api, t->wf, true, NULL, wait_call_start(&c));
+	wait_http_until(t->f.http, &c.done, LFIX_CALL_MS);
 	wait_call_free(&c);
-	api_free(t->api);
-	http_free(t->http);
-	auth_free(&t->auth);
-	if (t->server.pid > 0)
-		proc_stop(&t->server, 5000);
-	proc_remove_tree(t->dir);
-	free(t->state);
+	lfix_close(&t->f);
 	free(t->wf);
 	free(t);
 	return 0;
@@ -182,7 +82,7 @@ static int
 xtest_osmotop(const struct xtest *t, const char *const *args, char **out, char **err)
 {
 	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
-	const char *argv[24] = { bin, "exec", "--url", t->server.url, "--user", "jdoe" };
+	const char *argv[24] = { bin, "exec", "--url", t->f.server.url, "--user", "jdoe" };
 	size_t n = 6;
 	int rc;
 
@@ -219,8 +119,8 @@ xtest_exec_step(struct xtest *t, struct xtest_exec *x, int64_t deadline)
 {
 	struct pollfd fds[XTEST_MAX_FDS];
 	int64_t now = clock_mono_ms();
-	int n = http_pollfds(t->http, fds, XTEST_MAX_FDS - 2);
-	int to = http_timeout_ms(t->http, now), eto = exec_timeout_ms(x->ex, now);
+	int n = http_pollfds(t->f.http, fds, XTEST_MAX_FDS - 2);
+	int to = http_timeout_ms(t->f.http, now), eto = exec_timeout_ms(x->ex, now);
 
 	assert_true(now < deadline);
 	n += exec_pollfds(x->ex, fds + n, 2);
@@ -231,7 +131,7 @@ xtest_exec_step(struct xtest *t, struct xtest_exec *x, int64_t deadline)
 	if (poll(fds, (nfds_t)n, to) < 0)
 		assert_int_equal(errno, EINTR);
 	now = clock_mono_ms();
-	http_dispatch(t->http, fds, n, now);
+	http_dispatch(t->f.http, fds, n, now);
 	exec_dispatch(x->ex, fds, n, now);
 }
 
@@ -272,7 +172,7 @@ xtest_exec_start(struct xtest *t, struct xtest_exec *x, const char *task, const 
 	};
 
 	memset(x, 0, sizeof(*x));
-	x->ex = exec_start(t->api, t->http, &o);
+	x->ex = exec_start(t->f.api, t->f.http, &o);
 }
 
 static void
@@ -378,12 +278,14 @@ static void
 test_finished_workflow(void **state)
 {
 	struct xtest *t = *state;
-	char *done = xtest_submit(t, XTEST_QUICK);
+	char *done = lfix_submit(&t->f, XTEST_QUICK, NULL);
 	const char *args[] = { done, "quick", "--", "true", NULL };
 	char *out = NULL, *err = NULL;
+	struct osmo_workflow wf;
 	int rc;
 
-	xtest_wait_status(t, done, true);
+	lfix_wait(&t->f, done, XTEST_RUN_MS, lfix_ended, &wf);
+	osmo_workflow_free(&wf);
 	rc = xtest_osmotop(t, args, &out, &err);
 	assert_int_equal(rc, 1);
 	assert_non_null(strstr(err, "osmotop: exec "));

@@ -16,25 +16,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "proc.h"
+#include "lfix.h"
 #include "runner.h"
-#include "wait.h"
 
 #define FTEST_TIMEOUT_MS   10000
 #define FTEST_BURST        1000
 #define FTEST_BURST_WINDOW 8
 #define FTEST_BURST_MS     120000
-#define FTEST_POLL_MS      50
-
-struct ftest {
-	char dir[64]; /* scratch: the state directory and the files tasks leave for the test */
-	char *state;
-	struct proc server;
-	struct http *http;
-	struct auth auth;
-	struct api *api;
-};
 
 /* One raw request's outcome, copied out of the client's callback. */
 struct ftest_reply {
@@ -57,45 +45,12 @@ struct ftest_burst_slot {
 	bool busy;
 };
 
-static char *
-ftest_bin(void)
-{
-	return xasprintf("%s/bin/osmo-local", proc_build_dir());
-}
-
-static void
-ftest_start_server(struct ftest *t)
-{
-	char *bin = ftest_bin();
-	char *argv[] = { bin,      "--listen",   "127.0.0.1:0", "--state",
-		         t->state, "--phase-ms", "0",           NULL };
-
-	assert_int_equal(proc_start_server(&t->server, argv, FTEST_TIMEOUT_MS), 0);
-	free(bin);
-	t->api = api_new(t->server.url, &t->auth, t->http);
-}
-
-/* Stops the server by PID; returns its exit code (-1: it had to be killed). */
-static int
-ftest_stop_server(struct ftest *t, int timeout_ms)
-{
-	api_free(t->api);
-	t->api = NULL;
-	return proc_stop(&t->server, timeout_ms);
-}
-
 static int
 ftest_setup(void **state)
 {
-	struct ftest *t = xcalloc(1, sizeof(*t));
+	struct lfix *t = xmalloc(sizeof(*t));
 
-	strlcpy_safe(t->dir, "/tmp/osmo-faults-XXXXXX", sizeof(t->dir));
-	assert_non_null(mkdtemp(t->dir));
-	t->state = xasprintf("%s/state", t->dir);
-	t->server.pid = -1;
-	t->http = http_new(API_USER_AGENT);
-	auth_init_dev(&t->auth, "jdoe");
-	ftest_start_server(t);
+	lfix_open(t, "faults", NULL);
 	*state = t;
 	return 0;
 }
@@ -103,16 +58,9 @@ ftest_setup(void **state)
 static int
 ftest_teardown(void **state)
 {
-	struct ftest *t = *state;
-	int rc = 0;
+	struct lfix *t = *state;
+	int rc = lfix_close(t);
 
-	if (t->server.pid > 0)
-		rc = ftest_stop_server(t, 5000);
-	api_free(t->api);
-	http_free(t->http);
-	auth_free(&t->auth);
-	proc_remove_tree(t->dir);
-	free(t->state);
 	free(t);
 	assert_int_equal(rc, 0);
 	return 0;
@@ -125,7 +73,7 @@ ftest_pause(int64_t deadline)
 	int64_t left = deadline - clock_mono_ms();
 
 	assert_true(left > 0);
-	poll(NULL, 0, left < FTEST_POLL_MS ? (int)left : FTEST_POLL_MS);
+	poll(NULL, 0, left < LFIX_POLL_MS ? (int)left : LFIX_POLL_MS);
 }
 
 static void
@@ -148,7 +96,7 @@ ftest_reply_free(struct ftest_reply *r)
 
 /* One request as sent, bypassing the API layer so malformed bodies reach the server. */
 static void
-ftest_raw(struct ftest *t, const char *method, const char *path, const char *body, size_t len,
+ftest_raw(struct lfix *t, const char *method, const char *path, const char *body, size_t len,
           struct ftest_reply *r)
 {
 	char *url = xasprintf("%s%s", t->server.url, path);
@@ -177,7 +125,7 @@ ftest_raw(struct ftest *t, const char *method, const char *path, const char *bod
 
 /* Asserts the status and that every needle is in the body. */
 static void
-ftest_expect(struct ftest *t, const char *method, const char *path, const char *body, long status,
+ftest_expect(struct lfix *t, const char *method, const char *path, const char *body, long status,
              const char *const *needles)
 {
 	struct ftest_reply r;
@@ -211,7 +159,7 @@ ftest_json_string(struct strbuf *sb, const char *s)
 
 /* POST /api/pool/default/workflow{query} with {"file": yaml}, as the CLI sends it. */
 static void
-ftest_post_spec(struct ftest *t, const char *query, const char *yaml, struct ftest_reply *r)
+ftest_post_spec(struct lfix *t, const char *query, const char *yaml, struct ftest_reply *r)
 {
 	struct strbuf body = { 0 };
 	char *path = xasprintf("/api/pool/default/workflow%s", query);
@@ -258,7 +206,7 @@ ftest_count_lines(const char *s)
 
 /* A refused spec: 400, OSMO's error shape, a line:col inside the spec and the needle. */
 static void
-ftest_expect_refused(struct ftest *t, const struct ftest_bad_spec *bad)
+ftest_expect_refused(struct lfix *t, const struct ftest_bad_spec *bad)
 {
 	struct ftest_reply r;
 	long line = 0;
@@ -279,93 +227,6 @@ ftest_expect_refused(struct ftest *t, const struct ftest_bad_spec *bad)
 	for (size_t i = 0; i < r.body.len; i++)
 		assert_true((unsigned char)r.body.buf[i] >= 0x20);
 	ftest_reply_free(&r);
-}
-
-static void
-ftest_api_wait(struct ftest *t, struct wait_call *w)
-{
-	wait_http_until(t->http, &w->done, FTEST_TIMEOUT_MS + 2000);
-	if (w->res.err.kind != API_OK)
-		fprintf(stderr, "api: %s\n", w->res.err.message);
-	assert_int_equal(w->res.err.kind, API_OK);
-}
-
-/* Submits yaml to the default pool; returns the new workflow ID. */
-static char *
-ftest_submit(struct ftest *t, const char *yaml)
-{
-	struct api_submit_opts o = { .pool = "default", .yaml = yaml };
-	struct wait_call w = { 0 };
-	char *id;
-
-	api_submit(t->api, &o, wait_call_cb(&w));
-	ftest_api_wait(t, &w);
-	assert_non_null(w.res.submit.name);
-	id = xstrdup(w.res.submit.name);
-	api_result_free(&w.res);
-	return id;
-}
-
-/* GET /api/workflow/{id}; the caller frees *wf. */
-static void
-ftest_query(struct ftest *t, const char *id, bool verbose, struct osmo_workflow *wf)
-{
-	struct wait_call w = { 0 };
-
-	api_query(t->api, id, verbose, false, wait_call_cb(&w));
-	ftest_api_wait(t, &w);
-	*wf = w.res.workflow;
-	memset(&w.res.workflow, 0, sizeof(w.res.workflow));
-	api_result_free(&w.res);
-}
-
-/* Prints every task row, so a failed wait says where the workflow stood. */
-static void
-ftest_dump(const struct osmo_workflow *wf)
-{
-	fprintf(stderr, "workflow %s: %s\n", wf->name, osmo_status_wire(wf->status));
-	for (size_t g = 0; g < wf->n_groups; g++)
-		for (size_t i = 0; i < wf->groups[g].n_tasks; i++) {
-			const struct osmo_task *task = &wf->groups[g].tasks[i];
-
-			fprintf(stderr, "  group %s: %s, task %s retry %d: %s exit %d (%s)\n",
-			        wf->groups[g].name, osmo_status_wire(wf->groups[g].status),
-			        task->name, task->retry_id, osmo_status_wire(task->status),
-			        task->has_exit_code ? task->exit_code : -1,
-			        task->failure_message ? task->failure_message : "no message");
-		}
-}
-
-/* Queries (verbose) until done(wf) holds; the caller frees *wf. Fails with a dump at the deadline. */
-static void
-ftest_wait_until(struct ftest *t, const char *id, int timeout_ms,
-                 bool (*done)(const struct osmo_workflow *wf), struct osmo_workflow *wf)
-{
-	int64_t deadline = clock_mono_ms() + timeout_ms;
-
-	for (;;) {
-		ftest_query(t, id, true, wf);
-		if (done(wf))
-			return;
-		if (clock_mono_ms() + FTEST_POLL_MS >= deadline) {
-			ftest_dump(wf);
-			fail_msg("workflow %s: still waiting after %d ms", id, timeout_ms);
-		}
-		osmo_workflow_free(wf);
-		ftest_pause(deadline);
-	}
-}
-
-static bool
-ftest_finished(const struct osmo_workflow *wf)
-{
-	return !osmo_status_is_alive(wf->status);
-}
-
-static void
-ftest_wait_finished(struct ftest *t, const char *id, int timeout_ms, struct osmo_workflow *wf)
-{
-	ftest_wait_until(t, id, timeout_ms, ftest_finished, wf);
 }
 
 /* The row of task name at retry_id, or NULL (needs a verbose query for older retries). */
@@ -399,33 +260,18 @@ ftest_read_pid(const char *path, int timeout_ms)
 	}
 }
 
-/* A process is gone once it no longer exists or only its zombie waits for init. */
-static bool
-ftest_pid_gone(pid_t pid)
-{
-	char *path = xasprintf("/proc/%ld/stat", (long)pid);
-	char *stat = util_read_file(path, NULL);
-	const char *paren = stat ? strrchr(stat, ')') : NULL;
-	bool gone = (kill(pid, 0) < 0 && errno == ESRCH) ||
-	            (paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
-
-	free(stat);
-	free(path);
-	return gone;
-}
-
 static void
 ftest_wait_pid_gone(pid_t pid, int timeout_ms)
 {
 	int64_t deadline = clock_mono_ms() + timeout_ms;
 
-	while (!ftest_pid_gone(pid))
+	while (proc_alive(pid))
 		ftest_pause(deadline);
 }
 
 /* Lists name-filtered workflows of every status in statuses (NULL: the server's default). */
 static void
-ftest_list(struct ftest *t, const char *name, const char *const *statuses, int offset, int limit,
+ftest_list(struct lfix *t, const char *name, const char *const *statuses, int offset, int limit,
            struct osmo_workflow_list *out)
 {
 	struct api_list_query q = {
@@ -436,7 +282,7 @@ ftest_list(struct ftest *t, const char *name, const char *const *statuses, int o
 	for (size_t i = 0; statuses && statuses[i]; i++)
 		strv_push(&q.statuses, statuses[i]);
 	api_list(t->api, &q, wait_call_cb(&w));
-	ftest_api_wait(t, &w);
+	lfix_finish(t, &w, true);
 	*out = w.res.list;
 	memset(&w.res.list, 0, sizeof(w.res.list));
 	api_result_free(&w.res);
@@ -454,7 +300,7 @@ ftest_list_find(const struct osmo_workflow_list *l, const char *id)
 
 /* A task that leaves its PID for the test, then sleeps until killed. */
 static char *
-ftest_sleeper_spec(const struct ftest *t, const char *name, const char *extra)
+ftest_sleeper_spec(const struct lfix *t, const char *name, const char *extra)
 {
 	return xasprintf("workflow:\n"
 	                 "  name: %s\n"
@@ -474,17 +320,17 @@ ftest_sleeper_spec(const struct ftest *t, const char *name, const char *extra)
 static void
 test_kill9_fails_task(void **state)
 {
-	struct ftest *t = *state;
+	struct lfix *t = *state;
 	char *yaml = ftest_sleeper_spec(t, "kill", "");
 	char *pid_path = xasprintf("%s/pid-kill", t->dir);
-	char *id = ftest_submit(t, yaml);
+	char *id = lfix_submit(t, yaml, NULL);
 	pid_t pid = ftest_read_pid(pid_path, FTEST_TIMEOUT_MS);
 	const struct osmo_group *g;
 	const struct osmo_task *task;
 	struct osmo_workflow wf;
 
 	assert_int_equal(kill(pid, SIGKILL), 0);
-	ftest_wait_finished(t, id, FTEST_TIMEOUT_MS, &wf);
+	lfix_wait(t, id, FTEST_TIMEOUT_MS, lfix_ended, &wf);
 	assert_int_equal(wf.status, OSMO_FAILED);
 	task = osmo_workflow_find_task(&wf, "victim", &g);
 	assert_non_null(task);
@@ -513,19 +359,19 @@ ftest_has_retry(const struct osmo_workflow *wf)
 static void
 test_kill9_reschedules(void **state)
 {
-	struct ftest *t = *state;
+	struct lfix *t = *state;
 	char *yaml = ftest_sleeper_spec(t, "resched",
 	                                "    exitActions:\n"
 	                                "      COMPLETE: 0\n"
 	                                "      RESCHEDULE: 137\n");
 	char *pid_path = xasprintf("%s/pid-resched", t->dir);
-	char *id = ftest_submit(t, yaml);
+	char *id = lfix_submit(t, yaml, NULL);
 	pid_t pid = ftest_read_pid(pid_path, FTEST_TIMEOUT_MS);
 	const struct osmo_task *old, *retry;
 	struct osmo_workflow wf;
 
 	assert_int_equal(kill(pid, SIGKILL), 0);
-	ftest_wait_until(t, id, FTEST_TIMEOUT_MS, ftest_has_retry, &wf);
+	lfix_wait(t, id, FTEST_TIMEOUT_MS, ftest_has_retry, &wf);
 	old = ftest_task_retry(&wf, "victim", 0);
 	assert_non_null(old);
 	assert_int_equal(old->status, OSMO_RESCHEDULED);
@@ -534,11 +380,11 @@ test_kill9_reschedules(void **state)
 	assert_non_null(old->failure_message);
 	osmo_workflow_free(&wf);
 	/* The retry sees OSMO_RETRY_ID=1 and exits 0, so the workflow completes. */
-	ftest_wait_finished(t, id, FTEST_TIMEOUT_MS, &wf);
+	lfix_wait(t, id, FTEST_TIMEOUT_MS, lfix_ended, &wf);
 	retry = ftest_task_retry(&wf, "victim", 1);
 	assert_non_null(retry);
 	if (retry->status != OSMO_COMPLETED || wf.status != OSMO_COMPLETED)
-		ftest_dump(&wf);
+		lfix_dump(&wf);
 	assert_int_equal(retry->status, OSMO_COMPLETED);
 	assert_true(retry->has_exit_code);
 	assert_int_equal(retry->exit_code, 0);
@@ -603,7 +449,7 @@ static const struct ftest_bad_spec ftest_bad_specs[] = {
 static void
 test_bad_specs(void **state)
 {
-	struct ftest *t = *state;
+	struct lfix *t = *state;
 	static const char *const failed_submission[] = { "FAILED_SUBMISSION", NULL };
 	static const char good[] = "workflow:\n"
 	                           "  name: good\n"
@@ -639,7 +485,7 @@ test_bad_specs(void **state)
 
 	o.validation_only = true;
 	api_submit(t->api, &o, wait_call_cb(&w));
-	ftest_api_wait(t, &w);
+	lfix_finish(t, &w, true);
 	assert_string_equal(w.res.submit.name, "good");
 	assert_string_equal(w.res.submit.logs, "Workflow validation succeeded.");
 	assert_null(w.res.submit.spec);
@@ -649,7 +495,7 @@ test_bad_specs(void **state)
 	o.dry_run = true;
 	memset(&w, 0, sizeof(w));
 	api_submit(t->api, &o, wait_call_cb(&w));
-	ftest_api_wait(t, &w);
+	lfix_finish(t, &w, true);
 	assert_string_equal(w.res.submit.name, "good");
 	assert_null(w.res.submit.logs);
 	assert_non_null(w.res.submit.spec);
@@ -664,7 +510,7 @@ test_bad_specs(void **state)
 
 /* Sends bytes on a fresh loopback connection and reads until the server closes or time is up. */
 static char *
-ftest_raw_socket(const struct ftest *t, const char *bytes, bool read_reply)
+ftest_raw_socket(const struct lfix *t, const char *bytes, bool read_reply)
 {
 	const char *port = strrchr(t->server.url, ':') + 1;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)) };
@@ -700,7 +546,7 @@ ftest_raw_socket(const struct ftest *t, const char *bytes, bool read_reply)
 static void
 test_malformed_requests(void **state)
 {
-	struct ftest *t = *state;
+	struct lfix *t = *state;
 	static const char submit[] = "/api/pool/default/workflow";
 	static const char not_found[] = "{\"message\":\"Workflow nosuch-7 is not found.\","
 	                                "\"error_code\":\"DATABASE\",\"workflow_id\":null}";
@@ -771,7 +617,7 @@ struct ftest_burst_probe {
 
 /* Halfway through, the server must still answer other callers, and run no more than --slots. */
 static void
-ftest_burst_probe(struct ftest *t, struct ftest_burst_probe *p)
+ftest_burst_probe(struct lfix *t, struct ftest_burst_probe *p)
 {
 	struct api_list_query q = { .all_pools = true, .name = "burst", .limit = 1000 };
 
@@ -805,7 +651,7 @@ ftest_burst_probe_check(struct ftest_burst_probe *p)
 
 /* Keeps up to FTEST_BURST_WINDOW submissions in flight until all were sent and answered. */
 static void
-ftest_burst_submit(struct ftest *t, const char *yaml, char **ids, int64_t deadline,
+ftest_burst_submit(struct lfix *t, const char *yaml, char **ids, int64_t deadline,
                    struct ftest_burst_probe *probe)
 {
 	struct ftest_burst_slot slots[FTEST_BURST_WINDOW] = { 0 };
@@ -843,7 +689,7 @@ ftest_burst_submit(struct ftest *t, const char *yaml, char **ids, int64_t deadli
 static void
 test_burst_submissions(void **state)
 {
-	struct ftest *t = *state;
+	struct lfix *t = *state;
 	static const char yaml[] = "workflow:\n"
 	                           "  name: burst\n"
 	                           "  tasks:\n"
@@ -969,7 +815,7 @@ ftest_escape(const char *s)
 static void
 test_hostile_text(void **state)
 {
-	struct ftest *t = *state;
+	struct lfix *t = *state;
 	static const char yaml[] =
 	        "workflow:\n"
 	        "  name: hostile\n"
@@ -1005,10 +851,10 @@ test_hostile_text(void **state)
 	struct osmo_workflow_list l;
 	struct osmo_workflow wf;
 	struct ftest_reply r;
-	char *id = ftest_submit(t, yaml);
+	char *id = lfix_submit(t, yaml, NULL);
 	char *path;
 
-	ftest_wait_finished(t, id, FTEST_TIMEOUT_MS, &wf);
+	lfix_wait(t, id, FTEST_TIMEOUT_MS, lfix_ended, &wf);
 	assert_int_equal(wf.status, OSMO_COMPLETED);
 	osmo_workflow_free(&wf);
 	path = xasprintf("/api/workflow/%s/logs?task_name=noisy", id);
@@ -1061,7 +907,7 @@ test_hostile_text(void **state)
 static void
 test_sigterm_during_task(void **state)
 {
-	struct ftest *t = *state;
+	struct lfix *t = *state;
 	char *yaml = xasprintf("workflow:\n"
 	                       "  name: term\n"
 	                       "  tasks:\n"
@@ -1077,7 +923,7 @@ test_sigterm_during_task(void **state)
 	                       t->dir, t->dir, t->dir, t->dir, t->dir, t->dir);
 	char *pid_path = xasprintf("%s/pid-term", t->dir);
 	char *child_path = xasprintf("%s/child", t->dir);
-	char *id = ftest_submit(t, yaml);
+	char *id = lfix_submit(t, yaml, NULL);
 	pid_t child = ftest_read_pid(child_path, FTEST_TIMEOUT_MS);
 	pid_t pid = ftest_read_pid(pid_path, FTEST_TIMEOUT_MS);
 	const struct osmo_group *g;
@@ -1085,7 +931,7 @@ test_sigterm_during_task(void **state)
 	struct osmo_workflow wf;
 	int64_t start = clock_mono_ms(), took;
 
-	assert_int_equal(ftest_stop_server(t, 10000), 0);
+	assert_int_equal(lfix_stop(t, 10000), 0);
 	took = clock_mono_ms() - start;
 	printf("# SIGTERM with a running task: osmo-local exited in %lld ms\n", (long long)took);
 	assert_true(took < 10000);
@@ -1093,8 +939,8 @@ test_sigterm_during_task(void **state)
 	ftest_wait_pid_gone(pid, 5000);
 	ftest_wait_pid_gone(child, 5000);
 
-	ftest_start_server(t);
-	ftest_query(t, id, true, &wf);
+	lfix_start(t, NULL);
+	lfix_query(t, id, true, &wf);
 	task = osmo_workflow_find_task(&wf, "sleeper", &g);
 	assert_non_null(task);
 	assert_int_equal(task->status, OSMO_FAILED_SERVER_ERROR);
@@ -1105,7 +951,7 @@ test_sigterm_during_task(void **state)
 	assert_int_equal(g->status, OSMO_FAILED_SERVER_ERROR);
 	/* Any FAILED_SERVER_ERROR group makes the workflow FAILED_SERVER_ERROR (§5.1). */
 	if (wf.status != OSMO_FAILED_SERVER_ERROR)
-		ftest_dump(&wf);
+		lfix_dump(&wf);
 	assert_int_equal(wf.status, OSMO_FAILED_SERVER_ERROR);
 	osmo_workflow_free(&wf);
 	free(id);

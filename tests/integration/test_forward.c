@@ -16,12 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "forward.h"
-#include "proc.h"
-#include "wait.h"
+#include "lfix.h"
 
-#define FTEST_CALL_MS  10000 /* one request */
 #define FTEST_START_MS 20000 /* submit to RUNNING, or a forward to LISTENING */
 #define FTEST_ECHO_MS  60000 /* 8 MiB there and back */
 #define FTEST_BIG      (8u << 20)
@@ -59,12 +56,7 @@ static const char ftest_spec[] =
         "      t.serve_forever()\n";
 
 struct ftest {
-	char dir[64];
-	char *state;
-	struct proc server;
-	struct http *http;
-	struct auth auth;
-	struct api *api;
+	struct lfix f;
 	char *workflow;
 	struct forward_mgr *fwd;
 	int tcp_id, udp_id;
@@ -76,8 +68,8 @@ ftest_step(struct ftest *t, struct pollfd *extra, int n_extra, int64_t deadline)
 {
 	struct pollfd fds[FTEST_MAX_FDS];
 	int64_t now = clock_mono_ms();
-	int n = http_pollfds(t->http, fds, FTEST_MAX_FDS);
-	int to = http_timeout_ms(t->http, now), ft;
+	int n = http_pollfds(t->f.http, fds, FTEST_MAX_FDS);
+	int to = http_timeout_ms(t->f.http, now), ft;
 
 	if (now >= deadline)
 		fail_msg("deadline passed");
@@ -97,16 +89,8 @@ ftest_step(struct ftest *t, struct pollfd *extra, int n_extra, int64_t deadline)
 	if (n_extra)
 		memcpy(extra, fds + n, (size_t)n_extra * sizeof(*extra));
 	now = clock_mono_ms();
-	http_dispatch(t->http, fds, n, now);
+	http_dispatch(t->f.http, fds, n, now);
 	forward_dispatch(t->fwd, fds, n, now);
-}
-
-static void
-ftest_finish(struct ftest *t, struct wait_call *c)
-{
-	wait_http_until(t->http, &c->done, FTEST_CALL_MS);
-	if (c->res.err.kind != API_OK)
-		fail_msg("%s", c->res.err.message);
 }
 
 /* A port nothing on 127.0.0.1 uses now, for the task's echo servers. */
@@ -123,46 +107,6 @@ ftest_free_port(void)
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	close(fd);
 	return ntohs(sa.sin_port);
-}
-
-static char *
-ftest_replace(const char *s, const char *from, const char *to)
-{
-	struct strbuf sb = { 0 };
-	const char *hit;
-
-	strbuf_addstr(&sb, "");
-	while ((hit = strstr(s, from))) {
-		strbuf_add(&sb, s, (size_t)(hit - s));
-		strbuf_addstr(&sb, to);
-		s = hit + strlen(from);
-	}
-	strbuf_addstr(&sb, s);
-	return strbuf_detach(&sb);
-}
-
-static enum osmo_status
-ftest_status(struct ftest *t)
-{
-	struct wait_call c;
-	enum osmo_status s;
-
-	memset(&c, 0, sizeof(c));
-	api_query(t->api, t->workflow, false, false, wait_call_cb(&c));
-	ftest_finish(t, &c);
-	s = c.res.workflow.status;
-	wait_call_free(&c);
-	return s;
-}
-
-/* Runs the loop for ms (no sleeping: on the descriptors). */
-static void
-ftest_pause(struct ftest *t, int ms)
-{
-	int64_t until = clock_mono_ms() + ms;
-
-	while (clock_mono_ms() < until)
-		ftest_step(t, NULL, 0, until + 1000);
 }
 
 static const struct forward_info *
@@ -187,40 +131,18 @@ static int
 ftest_setup(void **state)
 {
 	struct ftest *t = xcalloc(1, sizeof(*t));
-	char *bin = xasprintf("%s/bin/osmo-local", proc_build_dir());
 	char *port, *yaml;
 	struct api_error err = { 0 };
-	struct wait_call c;
-	int64_t deadline;
+	struct osmo_workflow wf;
 
-	strlcpy_safe(t->dir, "/tmp/osmo-forward-itest-XXXXXX", sizeof(t->dir));
-	assert_non_null(mkdtemp(t->dir));
-	t->state = xasprintf("%s/state", t->dir);
-	char *argv[] = { bin,      "--listen",   "127.0.0.1:0", "--state",
-		         t->state, "--phase-ms", "0",           NULL };
-	assert_int_equal(proc_start_server(&t->server, argv, FTEST_CALL_MS), 0);
-	free(bin);
-	t->http = http_new(API_USER_AGENT);
-	auth_init_dev(&t->auth, "jdoe");
-	t->api = api_new(t->server.url, &t->auth, t->http);
-	t->fwd = forward_mgr_new(t->api, t->http);
-
+	lfix_open(&t->f, "forward-itest", NULL);
+	t->fwd = forward_mgr_new(t->f.api, t->f.http);
 	port = xasprintf("%d", ftest_free_port());
-	yaml = ftest_replace(ftest_spec, "@PORT@", port);
-	struct api_submit_opts o = { .pool = "default", .yaml = yaml };
-	memset(&c, 0, sizeof(c));
-	api_submit(t->api, &o, wait_call_cb(&c));
-	ftest_finish(t, &c);
-	t->workflow = xstrdup(c.res.submit.name);
-	wait_call_free(&c);
+	yaml = lfix_replace(ftest_spec, "@PORT@", port);
+	t->workflow = lfix_submit(&t->f, yaml, NULL);
 	free(yaml);
-
-	deadline = clock_mono_ms() + FTEST_START_MS;
-	while (ftest_status(t) != OSMO_RUNNING) {
-		if (clock_mono_ms() > deadline)
-			fail_msg("workflow %s never ran", t->workflow);
-		ftest_pause(t, 50);
-	}
+	lfix_wait(&t->f, t->workflow, FTEST_START_MS, lfix_running, &wf);
+	osmo_workflow_free(&wf);
 	t->tcp_id = forward_add(t->fwd, t->workflow, "echo", atoi(port), 0, false, &err);
 	if (t->tcp_id < 0)
 		fail_msg("%s", err.message);
@@ -238,25 +160,20 @@ static int
 ftest_teardown(void **state)
 {
 	struct ftest *t = *state;
+	struct osmo_workflow wf;
 	struct wait_call c;
-	int64_t deadline = clock_mono_ms() + FTEST_START_MS;
 
 	forward_stop_all(t->fwd);
 	assert_false(forward_active(t->fwd));
-	memset(&c, 0, sizeof(c));
-	api_cancel(t->api, t->workflow, true, "test over", wait_call_cb(&c));
-	ftest_finish(t, &c);
+	api_cancel(t->f.api, t->workflow, true, "test over", wait_call_start(&c));
+	lfix_finish(&t->f, &c, true);
 	wait_call_free(&c);
-	while (osmo_status_is_alive(ftest_status(t)) && clock_mono_ms() < deadline)
-		ftest_pause(t, 50);
+	/* The cancel ends the task (its echo servers with it) before the server stops. */
+	lfix_wait(&t->f, t->workflow, FTEST_START_MS, lfix_ended, &wf);
+	osmo_workflow_free(&wf);
 	forward_mgr_free(t->fwd);
-	api_free(t->api);
-	http_free(t->http);
-	auth_free(&t->auth);
-	proc_stop(&t->server, 5000);
-	proc_remove_tree(t->dir);
+	lfix_close(&t->f);
 	free(t->workflow);
-	free(t->state);
 	free(t);
 	return 0;
 }
@@ -340,7 +257,7 @@ ftest_echo(struct ftest *t, struct ftest_echo *e, int n)
 static void
 ftest_wait_idle(struct ftest *t)
 {
-	int64_t deadline = clock_mono_ms() + FTEST_CALL_MS;
+	int64_t deadline = clock_mono_ms() + LFIX_CALL_MS;
 
 	while (ftest_info(t, t->tcp_id)->conns_open > 0)
 		ftest_step(t, NULL, 0, deadline);

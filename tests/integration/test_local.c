@@ -270,14 +270,16 @@ loc_reap(pid_t pid, int timeout_ms)
 {
 	int fd = loc_pidfd(pid);
 	int st = 0;
+	pid_t r;
 
 	if (fd >= 0 && !loc_exits(fd, timeout_ms))
 		kill(pid, SIGKILL);
 	if (fd >= 0)
 		close(fd);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	/* Not reaped here (not our child): no status, so no success either. */
+	return r == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static char *

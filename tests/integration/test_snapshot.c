@@ -40,29 +40,11 @@ snap_setup(void **state)
 {
 	struct snap *s = xcalloc(1, sizeof(*s));
 	char *routes, *bin;
-	FILE *f;
 
 	strlcpy_safe(s->dir, "/tmp/osmotop-snap-XXXXXX", sizeof(s->dir));
 	assert_non_null(mkdtemp(s->dir));
 	routes = xasprintf("%s/routes", s->dir);
-	f = fopen(routes, "w");
-	assert_non_null(f);
-	for (size_t i = 0; i < sizeof(snap_routes) / sizeof(snap_routes[0]); i++) {
-		const char *at = strchr(snap_routes[i], '@');
-
-		if (!at) {
-			fprintf(f, "%s\n", snap_routes[i]);
-			continue;
-		}
-		char *rel = xasprintf("%s/%s", golden_fixtures_dir(), at + 1);
-		char *abs = realpath(rel, NULL);
-
-		assert_non_null(abs);
-		fprintf(f, "%.*s%s\n", (int)(at - snap_routes[i]), snap_routes[i], abs);
-		free(rel);
-		free(abs);
-	}
-	fclose(f);
+	assert_true(golden_write_routes(routes, snap_routes, ARRAY_SIZE(snap_routes)));
 	bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
 	char *argv[] = { bin, "--routes", routes, "--lifetime", "120", NULL };
 

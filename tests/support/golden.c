@@ -8,18 +8,49 @@
 
 #include "util.h"
 
-char *
-golden_read_file(const char *path, size_t *len)
-{
-	return util_read_file(path, len);
-}
-
 const char *
 golden_fixtures_dir(void)
 {
 	const char *d = getenv("FIXTURES");
 
 	return d && d[0] ? d : "tests/fixtures";
+}
+
+char *
+golden_fixture_path(const char *name)
+{
+	char *rel = xasprintf("%s/%s", golden_fixtures_dir(), name);
+	char *abs = realpath(rel, NULL);
+
+	if (!abs)
+		fprintf(stderr, "golden: no fixture %s\n", rel);
+	free(rel);
+	return abs;
+}
+
+bool
+golden_write_routes(const char *path, const char *const *lines, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f != NULL;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		const char *at = strchr(lines[i], '@');
+		size_t len = at ? strcspn(at + 1, " ") : 0;
+		char *name = at ? xstrndup(at + 1, len) : NULL;
+		char *abs = name ? golden_fixture_path(name) : NULL;
+
+		if (!at)
+			fprintf(f, "%s\n", lines[i]);
+		else if (abs)
+			fprintf(f, "%.*s%s%s\n", (int)(at - lines[i]), lines[i], abs, at + 1 + len);
+		ok = !at || abs;
+		free(name);
+		free(abs);
+	}
+	if (f && fclose(f) != 0)
+		ok = false;
+	return ok;
 }
 
 static void
@@ -44,34 +75,39 @@ golden_first_difference(const char *want, const char *got)
 	        (int)strcspn(wl, "\n"), wl, (int)strcspn(gl, "\n"), gl);
 }
 
+/* UPDATE_GOLDEN=1: writes actual over a golden that differs, saying so; false if it cannot. */
+static bool
+golden_update(const char *path, const char *want, const char *actual)
+{
+	size_t n = strlen(actual);
+	FILE *f;
+	bool ok;
+
+	if (want && strcmp(want, actual) == 0)
+		return true;
+	f = fopen(path, "wb");
+	ok = f && fwrite(actual, 1, n, f) == n;
+	if (f && fclose(f) != 0)
+		ok = false;
+	fprintf(stderr, ok ? "golden: rewrote %s\n" : "golden: cannot write %s\n", path);
+	return ok;
+}
+
 bool
 golden_check(const char *name, const char *actual)
 {
 	const char *dir = getenv("GOLDEN_DIR");
 	char *path = xasprintf("%s/%s", dir && dir[0] ? dir : "tests/golden", name);
 	const char *update = getenv("UPDATE_GOLDEN");
-	char *want;
+	char *want = util_read_file(path, NULL);
 	bool ok;
 
-	if (update && strcmp(update, "1") == 0) {
-		FILE *f = fopen(path, "wb");
-
-		ok = f && fwrite(actual, 1, strlen(actual), f) == strlen(actual);
-		if (f)
-			fclose(f);
-		if (!ok)
-			fprintf(stderr, "golden: cannot write %s\n", path);
-		free(path);
-		return ok;
-	}
-	want = golden_read_file(path, NULL);
-	if (!want) {
+	if (update && strcmp(update, "1") == 0)
+		ok = golden_update(path, want, actual);
+	else if (!want) {
 		fprintf(stderr, "golden: %s is missing; run UPDATE_GOLDEN=1 make test\n", path);
-		free(path);
-		return false;
-	}
-	ok = strcmp(want, actual) == 0;
-	if (!ok) {
+		ok = false;
+	} else if (!(ok = strcmp(want, actual) == 0)) {
 		fprintf(stderr, "golden: %s differs (UPDATE_GOLDEN=1 make test rewrites it)\n",
 		        path);
 		golden_first_difference(want, actual);

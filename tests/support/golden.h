@@ -5,11 +5,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Returns true when actual equals the golden file (or it was rewritten); prints a diff hint. */
+/* True when actual equals the golden file, or (UPDATE_GOLDEN=1) it was rewritten and said so. */
 bool golden_check(const char *name, const char *actual);
-/* Reads a whole file (fixtures, goldens); returns NULL if it cannot. Caller frees. */
-char *golden_read_file(const char *path, size_t *len);
 /* The fixtures directory: $FIXTURES or tests/fixtures. */
 const char *golden_fixtures_dir(void);
+/* The absolute path of fixture name, or NULL (said on stderr) when it is missing. Caller frees. */
+char *golden_fixture_path(const char *name);
+/*
+ * Writes a fixture_server routes file at path: lines[0..n), each "@NAME" (up to a blank) replaced
+ * by fixture NAME's absolute path. False when a fixture is missing or the file cannot be written.
+ */
+bool golden_write_routes(const char *path, const char *const *lines, size_t n);
 
 #endif

@@ -295,6 +295,21 @@ proc_build_dir(void)
 	return b && *b ? b : "build";
 }
 
+bool
+proc_alive(pid_t pid)
+{
+	char *path = xasprintf("/proc/%ld/stat", (long)pid);
+	char *stat = util_read_file(path, NULL);
+	const char *paren = stat ? strrchr(stat, ')') : NULL;
+	bool alive = kill(pid, 0) == 0 || errno == EPERM;
+
+	if (alive && paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'))
+		alive = false;
+	free(stat);
+	free(path);
+	return alive;
+}
+
 int
 proc_remove_tree(const char *dir)
 {

@@ -2,6 +2,7 @@
 #ifndef OSMO_TEST_PROC_H
 #define OSMO_TEST_PROC_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct proc {
@@ -32,6 +33,9 @@ int proc_stop(struct proc *p, int timeout_ms);
  * NUL-terminated copies of what was captured (even on timeout); the caller frees them.
  */
 int proc_run(char *const argv[], int timeout_ms, char **out, char **err_out);
+
+/* Whether pid still runs; a zombie has ended, whoever is left to reap it. */
+bool proc_alive(pid_t pid);
 
 /* rm -rf dir (a test's scratch directory); 0, or -1 after saying on stderr what was left. */
 int proc_remove_tree(const char *dir);

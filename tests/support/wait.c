@@ -7,25 +7,33 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 
 #include "wait.h"
 
 #define WAIT_MAX_FDS 512
 
-void
-wait_http_step(struct http *h, int64_t deadline)
+/* One round: polls the client's descriptors no later than limit (monotonic ms), then dispatches. */
+static void
+wait_http_round(struct http *h, int64_t limit)
 {
 	struct pollfd fds[WAIT_MAX_FDS];
 	int64_t now = clock_mono_ms();
 	int n = http_pollfds(h, fds, WAIT_MAX_FDS);
 	int to = http_timeout_ms(h, now);
 
-	assert_true(now < deadline);
-	if (to < 0 || to > deadline - now)
-		to = (int)(deadline - now);
+	if (to < 0 || to > limit - now)
+		to = limit > now ? (int)(limit - now) : 0;
 	if (poll(fds, (nfds_t)n, to) < 0)
 		assert_int_equal(errno, EINTR);
 	http_dispatch(h, fds, n, clock_mono_ms());
+}
+
+void
+wait_http_step(struct http *h, int64_t deadline)
+{
+	assert_true(clock_mono_ms() < deadline);
+	wait_http_round(h, deadline);
 }
 
 void
@@ -35,6 +43,15 @@ wait_http_until(struct http *h, const bool *done, int timeout_ms)
 
 	while (!*done)
 		wait_http_step(h, deadline);
+}
+
+void
+wait_http_for(struct http *h, int ms)
+{
+	int64_t until = clock_mono_ms() + ms;
+
+	while (clock_mono_ms() < until)
+		wait_http_round(h, until);
 }
 
 static void
@@ -60,6 +77,13 @@ struct api_callbacks
 wait_call_cb(struct wait_call *c)
 {
 	return (struct api_callbacks){ .done = wait_call_done, .data = wait_call_data, .ctx = c };
+}
+
+struct api_callbacks
+wait_call_start(struct wait_call *c)
+{
+	memset(c, 0, sizeof(*c));
+	return wait_call_cb(c);
 }
 
 void

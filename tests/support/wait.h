@@ -22,8 +22,12 @@ struct wait_call {
 void wait_http_step(struct http *h, int64_t deadline);
 /* Runs rounds until *done; fails the test after timeout_ms. */
 void wait_http_until(struct http *h, const bool *done, int timeout_ms);
+/* Runs rounds for ms (streams keep flowing): a pause that never sleeps. */
+void wait_http_for(struct http *h, int ms);
 /* Callbacks that fill c (which the caller cleared, tail set if wanted). */
 struct api_callbacks wait_call_cb(struct wait_call *c);
+/* Clears c and returns wait_call_cb(c). */
+struct api_callbacks wait_call_start(struct wait_call *c);
 void wait_call_free(struct wait_call *c);
 
 #endif

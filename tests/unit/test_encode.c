@@ -87,7 +87,7 @@ static cJSON *
 enc_fixture(const char *name)
 {
 	char *path = xasprintf("%s/%s", golden_fixtures_dir(), name);
-	char *text = golden_read_file(path, NULL);
+	char *text = util_read_file(path, NULL);
 	cJSON *j = cJSON_Parse(text);
 
 	assert_non_null(j);

@@ -42,20 +42,41 @@ te_open(struct te *t, unsigned slots)
 	assert_non_null(t->engine);
 }
 
-static void
-te_start(struct te *t, unsigned slots)
+/* A fresh scratch and an engine over it; teardown frees it, stopping what still runs. */
+static int
+te_setup_slots(void **state, unsigned slots)
 {
+	struct te *t = xmalloc(sizeof(*t));
+
 	strlcpy_safe(t->dir, "/tmp/osmo-engine-test-XXXXXX", sizeof(t->dir));
 	assert_non_null(mkdtemp(t->dir));
 	te_open(t, slots);
+	*state = t;
+	return 0;
 }
 
-static void
-te_stop(struct te *t)
+static int
+te_setup(void **state)
 {
+	return te_setup_slots(state, 0);
+}
+
+static int
+te_setup_one_slot(void **state)
+{
+	return te_setup_slots(state, 1);
+}
+
+static int
+te_teardown(void **state)
+{
+	struct te *t = *state;
+
 	engine_free(t->engine);
 	server_loop_free(t->loop);
 	assert_int_equal(proc_remove_tree(t->dir), 0);
+	free(t);
+	return 0;
 }
 
 static char *
@@ -89,6 +110,14 @@ te_wait(struct te *t, const char *id)
 	}
 	assert_non_null(wf);
 	return wf;
+}
+
+/* Submits yaml and runs the loop until it has ended; *id is its ID (the caller frees it). */
+static const struct eng_workflow *
+te_run(struct te *t, const char *yaml, char **id)
+{
+	*id = te_submit(t, yaml);
+	return te_wait(t, *id);
 }
 
 static const struct eng_task *
@@ -136,15 +165,11 @@ te_group_spec(const char *name, bool ignore_nonlead, const char *lead, const cha
 static void
 test_nonlead_failure_ignored(void **state)
 {
-	struct te t;
+	struct te *t = *state;
 	char *spec = te_group_spec("ign", true, "sleep 0.3", "exit 4");
 	char *id;
-	const struct eng_workflow *wf;
+	const struct eng_workflow *wf = te_run(t, spec, &id);
 
-	(void)state;
-	te_start(&t, 0);
-	id = te_submit(&t, spec);
-	wf = te_wait(&t, id);
 	assert_int_equal(wf->status, OSMO_COMPLETED);
 	assert_int_equal(te_group(wf, "g")->status, OSMO_COMPLETED);
 	assert_int_equal(te_task(wf, "other", 0)->status, OSMO_FAILED);
@@ -152,21 +177,16 @@ test_nonlead_failure_ignored(void **state)
 	assert_int_equal(te_task(wf, "lead", 0)->status, OSMO_COMPLETED);
 	free(id);
 	free(spec);
-	te_stop(&t);
 }
 
 static void
 test_nonlead_failure_fails_group(void **state)
 {
-	struct te t;
+	struct te *t = *state;
 	char *spec = te_group_spec("strict", false, "sleep 30", "exit 4");
 	char *id;
-	const struct eng_workflow *wf;
+	const struct eng_workflow *wf = te_run(t, spec, &id);
 
-	(void)state;
-	te_start(&t, 0);
-	id = te_submit(&t, spec);
-	wf = te_wait(&t, id);
 	assert_int_equal(wf->status, OSMO_FAILED);
 	assert_int_equal(te_group(wf, "g")->status, OSMO_FAILED);
 	assert_int_equal(te_task(wf, "other", 0)->status, OSMO_FAILED);
@@ -176,27 +196,21 @@ test_nonlead_failure_fails_group(void **state)
 	                    "Task other of the group failed");
 	free(id);
 	free(spec);
-	te_stop(&t);
 }
 
 static void
 test_lead_end_stops_nonleads(void **state)
 {
-	struct te t;
+	struct te *t = *state;
 	char *spec = te_group_spec("leadfirst", true, "true", "sleep 30");
 	char *id;
-	const struct eng_workflow *wf;
+	const struct eng_workflow *wf = te_run(t, spec, &id);
 
-	(void)state;
-	te_start(&t, 0);
-	id = te_submit(&t, spec);
-	wf = te_wait(&t, id);
 	assert_int_equal(wf->status, OSMO_COMPLETED);
 	assert_int_equal(te_task(wf, "other", 0)->status, OSMO_COMPLETED);
 	assert_false(te_task(wf, "other", 0)->has_exit_code);
 	free(id);
 	free(spec);
-	te_stop(&t);
 }
 
 static void
@@ -216,14 +230,10 @@ test_upstream_failure_and_exit_actions(void **state)
 	                           "  - name: solo\n"
 	                           "    image: x\n"
 	                           "    command: [true]\n";
-	struct te t;
+	struct te *t = *state;
 	char *id;
-	const struct eng_workflow *wf;
+	const struct eng_workflow *wf = te_run(t, spec, &id);
 
-	(void)state;
-	te_start(&t, 0);
-	id = te_submit(&t, spec);
-	wf = te_wait(&t, id);
 	assert_int_equal(wf->status, OSMO_FAILED);
 	/* Every RESTART made a new retry until the limit, then the task failed. */
 	assert_int_equal(te_task(wf, "flaky", 0)->status, OSMO_RESCHEDULED);
@@ -233,7 +243,6 @@ test_upstream_failure_and_exit_actions(void **state)
 	assert_int_equal(te_task(wf, "after", 0)->exit_code, 3000);
 	assert_int_equal(te_task(wf, "solo", 0)->status, OSMO_COMPLETED);
 	free(id);
-	te_stop(&t);
 }
 
 static void
@@ -252,29 +261,26 @@ test_queue_timeout_and_cancel(void **state)
 	                             "  - name: wait\n"
 	                             "    image: x\n"
 	                             "    command: [true]\n";
-	struct te t;
+	struct te *t = *state;
 	struct engine_error err = { 0 };
 	char *a, *b;
 	const struct eng_workflow *wf;
 
-	(void)state;
-	te_start(&t, 1);
-	a = te_submit(&t, busy);
-	b = te_submit(&t, queued);
-	wf = te_wait(&t, b);
+	a = te_submit(t, busy);
+	b = te_submit(t, queued);
+	wf = te_wait(t, b);
 	assert_int_equal(wf->status, OSMO_FAILED_QUEUE_TIMEOUT);
 	assert_string_equal(wf->cancelled_by, "osmo");
-	assert_int_equal(engine_cancel(t.engine, a, "bob", false, "done", &err), 0);
-	wf = te_wait(&t, a);
+	assert_int_equal(engine_cancel(t->engine, a, "bob", false, "done", &err), 0);
+	wf = te_wait(t, a);
 	assert_int_equal(wf->status, OSMO_FAILED_CANCELED);
 	assert_string_equal(te_task(wf, "hold", 0)->failure_message,
 	                    "Task was canceled by user: bob. done");
-	assert_int_equal(engine_cancel(t.engine, a, "bob", false, NULL, &err), -1);
+	assert_int_equal(engine_cancel(t->engine, a, "bob", false, NULL, &err), -1);
 	assert_int_equal(err.status, 400);
 	engine_error_free(&err);
 	free(a);
 	free(b);
-	te_stop(&t);
 }
 
 static void
@@ -290,21 +296,17 @@ test_restart_reruns_failed_groups(void **state)
 	                           "    image: x\n"
 	                           "    command: [sh, -c, 'grep -q data {{input:0}}/f && exit 5']\n"
 	                           "    inputs: [{task: make}]\n";
-	struct te t;
+	struct te *t = *state;
 	struct engine_submitted out;
 	struct engine_error err = { 0 };
 	char *id;
-	const struct eng_workflow *wf;
+	const struct eng_workflow *wf = te_run(t, spec, &id);
 
-	(void)state;
-	te_start(&t, 0);
-	id = te_submit(&t, spec);
-	wf = te_wait(&t, id);
 	assert_int_equal(wf->status, OSMO_FAILED);
 	assert_int_equal(te_task(wf, "use", 0)->exit_code, 5);
-	assert_int_equal(engine_restart(t.engine, id, "default", "alice", &out, &err), 0);
+	assert_int_equal(engine_restart(t->engine, id, "default", "alice", &out, &err), 0);
 	assert_string_equal(out.name, "rerun-2");
-	wf = te_wait(&t, out.name);
+	wf = te_wait(t, out.name);
 	/* Only the failed group ran again; its input still came from the first run. */
 	assert_int_equal(wf->n_groups, 1);
 	assert_string_equal(wf->groups[0].name, "use-group");
@@ -312,12 +314,11 @@ test_restart_reruns_failed_groups(void **state)
 	assert_int_equal(wf->parent_job_id, 1);
 	assert_int_equal(te_task(wf, "use", 0)->exit_code, 5);
 	engine_submitted_free(&out);
-	assert_int_equal(engine_restart(t.engine, "nope-1", NULL, "alice", &out, &err), -1);
+	assert_int_equal(engine_restart(t->engine, "nope-1", NULL, "alice", &out, &err), -1);
 	assert_string_equal(err.code, "DATABASE");
 	engine_error_free(&err);
 	engine_submitted_free(&out);
 	free(id);
-	te_stop(&t);
 }
 
 /* A finished workflow loaded from the state can still be restarted (its spec is read then). */
@@ -333,70 +334,66 @@ test_restart_after_reload(void **state)
 	                           "  - name: bad\n"
 	                           "    image: x\n"
 	                           "    command: [false]\n";
-	struct te t;
+	struct te *t = *state;
 	struct engine_submitted out;
 	struct engine_error err = { 0 };
 	char *id;
 	const struct eng_workflow *wf;
 
-	(void)state;
-	te_start(&t, 0);
-	id = te_submit(&t, spec);
-	assert_int_equal(te_wait(&t, id)->status, OSMO_FAILED);
-	engine_free(t.engine);
-	server_loop_free(t.loop);
-	te_open(&t, 0);
-	assert_int_equal(engine_find(t.engine, id)->status, OSMO_FAILED);
-	assert_int_equal(engine_restart(t.engine, id, NULL, "alice", &out, &err), 0);
-	wf = te_wait(&t, out.name);
+	assert_int_equal(te_run(t, spec, &id)->status, OSMO_FAILED);
+	engine_free(t->engine);
+	server_loop_free(t->loop);
+	te_open(t, 0);
+	assert_int_equal(engine_find(t->engine, id)->status, OSMO_FAILED);
+	assert_int_equal(engine_restart(t->engine, id, NULL, "alice", &out, &err), 0);
+	wf = te_wait(t, out.name);
 	assert_int_equal(wf->n_groups, 1);
 	assert_string_equal(wf->groups[0].name, "bad-group");
 	assert_int_equal(wf->status, OSMO_FAILED);
 	engine_submitted_free(&out);
 	free(id);
-	te_stop(&t);
 }
 
 /* Fields that cannot apply here are accepted and said, not dropped silently. */
 static void
 test_local_field_warnings(void **state)
 {
-	struct te t;
+	struct te *t = *state;
 	char *yaml = util_read_file("examples/resources.yaml", NULL);
 	struct engine_submit req = { .user = "alice", .pool = "default", .file = yaml };
 	struct engine_submitted out;
 	struct engine_error err = { 0 };
 	bool nodes = false, platform = false;
 
-	(void)state;
 	assert_non_null(yaml);
-	te_start(&t, 0);
-	assert_int_equal(engine_submit(t.engine, &req, &out, &err), 0);
+	assert_int_equal(engine_submit(t->engine, &req, &out, &err), 0);
 	for (size_t i = 0; i < out.warnings.n; i++) {
 		nodes |= strstr(out.warnings.v[i], "nodesExcluded") != NULL;
 		platform |= strstr(out.warnings.v[i], "platform") != NULL;
 	}
 	assert_true(nodes);
 	assert_true(platform);
-	assert_int_equal(te_wait(&t, out.name)->status, OSMO_COMPLETED);
+	assert_int_equal(te_wait(t, out.name)->status, OSMO_COMPLETED);
 	engine_submitted_free(&out);
 	free(yaml);
-	te_stop(&t);
 }
 
 int
 main(void)
 {
+#define TE(fn) cmocka_unit_test_setup_teardown(fn, te_setup, te_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nonlead_failure_ignored),
-		cmocka_unit_test(test_nonlead_failure_fails_group),
-		cmocka_unit_test(test_lead_end_stops_nonleads),
-		cmocka_unit_test(test_upstream_failure_and_exit_actions),
-		cmocka_unit_test(test_queue_timeout_and_cancel),
-		cmocka_unit_test(test_restart_reruns_failed_groups),
-		cmocka_unit_test(test_local_field_warnings),
-		cmocka_unit_test(test_restart_after_reload),
+		TE(test_nonlead_failure_ignored),
+		TE(test_nonlead_failure_fails_group),
+		TE(test_lead_end_stops_nonleads),
+		TE(test_upstream_failure_and_exit_actions),
+		cmocka_unit_test_setup_teardown(test_queue_timeout_and_cancel, te_setup_one_slot,
+		                                te_teardown),
+		TE(test_restart_reruns_failed_groups),
+		TE(test_local_field_warnings),
+		TE(test_restart_after_reload),
 	};
+#undef TE
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

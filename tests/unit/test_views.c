@@ -26,7 +26,7 @@ static char *
 views_fixture(const char *name, size_t *len)
 {
 	char *path = xasprintf("%s/%s", golden_fixtures_dir(), name);
-	char *body = golden_read_file(path, len);
+	char *body = util_read_file(path, len);
 
 	free(path);
 	assert_non_null(body);

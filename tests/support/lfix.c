@@ -1,0 +1,173 @@
+/* lfix.c: the osmo-local fixture: a scratch directory, the server on port 0, a client on it. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lfix.h"
+#include "util.h"
+
+#define LFIX_MAX_ARGS 16
+
+void
+lfix_open(struct lfix *f, const char *name, const char *const *extra)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/osmo-%s-XXXXXX", name);
+	assert_non_null(mkdtemp(f->dir));
+	f->state = xasprintf("%s/state", f->dir);
+	f->server.pid = -1;
+	f->server.out_fd = -1;
+	f->http = http_new(API_USER_AGENT);
+	auth_init_dev(&f->auth, "jdoe");
+	lfix_start(f, extra);
+}
+
+void
+lfix_start(struct lfix *f, const char *const *extra)
+{
+	char *bin = xasprintf("%s/bin/osmo-local", proc_build_dir());
+	const char *argv[LFIX_MAX_ARGS] = { bin,       "--listen", "127.0.0.1:0",
+		                            "--state", f->state,   "--phase-ms",
+		                            "0" };
+	size_t n = 7;
+
+	for (; extra && *extra; extra++) {
+		assert_true(n < LFIX_MAX_ARGS - 1);
+		argv[n++] = *extra;
+	}
+	assert_int_equal(proc_start_server(&f->server, (char *const *)argv, LFIX_CALL_MS), 0);
+	free(bin);
+	api_free(f->api);
+	f->api = api_new(f->server.url, &f->auth, f->http);
+}
+
+int
+lfix_stop(struct lfix *f, int timeout_ms)
+{
+	api_free(f->api);
+	f->api = NULL;
+	return proc_stop(&f->server, timeout_ms);
+}
+
+int
+lfix_close(struct lfix *f)
+{
+	int rc = f->server.pid > 0 ? lfix_stop(f, 5000) : 0;
+
+	api_free(f->api);
+	f->api = NULL;
+	http_free(f->http);
+	auth_free(&f->auth);
+	proc_remove_tree(f->dir);
+	free(f->state);
+	f->state = NULL;
+	return rc;
+}
+
+void
+lfix_finish(struct lfix *f, struct wait_call *c, bool want_ok)
+{
+	wait_http_until(f->http, &c->done, LFIX_CALL_MS);
+	if (want_ok && c->res.err.kind != API_OK)
+		fail_msg("%s", c->res.err.message);
+	if (!want_ok && c->res.err.kind == API_OK)
+		fail_msg("the call succeeded; an error was expected");
+}
+
+char *
+lfix_submit(struct lfix *f, const char *yaml, const char *workflow_id)
+{
+	struct api_submit_opts o = { .pool = "default", .yaml = yaml, .workflow_id = workflow_id };
+	struct wait_call c;
+	char *id;
+
+	api_submit(f->api, &o, wait_call_start(&c));
+	lfix_finish(f, &c, true);
+	assert_non_null(c.res.submit.name);
+	id = xstrdup(c.res.submit.name);
+	wait_call_free(&c);
+	return id;
+}
+
+void
+lfix_query(struct lfix *f, const char *id, bool verbose, struct osmo_workflow *out)
+{
+	struct wait_call c;
+
+	api_query(f->api, id, verbose, false, wait_call_start(&c));
+	lfix_finish(f, &c, true);
+	*out = c.res.workflow;
+	memset(&c.res.workflow, 0, sizeof(c.res.workflow));
+	wait_call_free(&c);
+}
+
+void
+lfix_dump(const struct osmo_workflow *wf)
+{
+	fprintf(stderr, "workflow %s: %s\n", wf->name, osmo_status_wire(wf->status));
+	for (size_t g = 0; g < wf->n_groups; g++)
+		for (size_t i = 0; i < wf->groups[g].n_tasks; i++) {
+			const struct osmo_task *task = &wf->groups[g].tasks[i];
+
+			fprintf(stderr, "  group %s: %s, task %s retry %d: %s exit %d (%s)\n",
+			        wf->groups[g].name, osmo_status_wire(wf->groups[g].status),
+			        task->name, task->retry_id, osmo_status_wire(task->status),
+			        task->has_exit_code ? task->exit_code : -1,
+			        task->failure_message ? task->failure_message : "no message");
+		}
+}
+
+void
+lfix_wait(struct lfix *f, const char *id, int timeout_ms,
+          bool (*done)(const struct osmo_workflow *wf), struct osmo_workflow *out)
+{
+	int64_t deadline = clock_mono_ms() + timeout_ms;
+
+	for (;;) {
+		lfix_query(f, id, true, out);
+		if (done(out))
+			return;
+		if (clock_mono_ms() >= deadline) {
+			lfix_dump(out);
+			fail_msg("workflow %s is still %s after %d ms", id,
+			         osmo_status_wire(out->status), timeout_ms);
+		}
+		osmo_workflow_free(out);
+		wait_http_for(f->http, LFIX_POLL_MS);
+	}
+}
+
+bool
+lfix_running(const struct osmo_workflow *wf)
+{
+	return wf->status == OSMO_RUNNING;
+}
+
+bool
+lfix_ended(const struct osmo_workflow *wf)
+{
+	return !osmo_status_is_alive(wf->status);
+}
+
+char *
+lfix_replace(const char *s, const char *from, const char *to)
+{
+	struct strbuf sb = { 0 };
+	size_t n = strlen(from);
+	const char *hit;
+
+	strbuf_addstr(&sb, "");
+	while ((hit = strstr(s, from))) {
+		strbuf_add(&sb, s, (size_t)(hit - s));
+		strbuf_addstr(&sb, to);
+		s = hit + n;
+	}
+	strbuf_addstr(&sb, s);
+	return strbuf_detach(&sb);
+}

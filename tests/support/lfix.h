@@ -1,0 +1,60 @@
+/* lfix.h: an osmo-local fixture for integration tests: scratch directory, server, client on it. */
+#ifndef OSMO_TEST_LFIX_H
+#define OSMO_TEST_LFIX_H
+
+#include <stdbool.h>
+
+#include "api.h"
+#include "auth.h"
+#include "http.h"
+#include "model.h"
+#include "proc.h"
+#include "wait.h"
+
+#define LFIX_CALL_MS 12000 /* starting the server, or one request */
+#define LFIX_POLL_MS 50    /* between two queries of a workflow */
+
+struct lfix {
+	char dir[64]; /* scratch: state/ and what tasks leave; removed by lfix_close() */
+	char *state;  /* dir/state, osmo-local's --state */
+	struct proc server;
+	struct http *http;
+	struct auth auth; /* the dev user jdoe */
+	struct api *api;  /* on server, NULL while it is stopped */
+};
+
+/* Makes the scratch /tmp/osmo-NAME-XXXXXX and starts osmo-local in it (see lfix_start). */
+void lfix_open(struct lfix *f, const char *name, const char *const *extra);
+/*
+ * Starts osmo-local on 127.0.0.1 port 0 over f->state with --phase-ms 0 and extra (more
+ * options, NULL-terminated; NULL for none) and points f->api at it. Fails the test if it does
+ * not announce itself.
+ */
+void lfix_start(struct lfix *f, const char *const *extra);
+/* Drops f->api and stops the server by PID; proc_stop()'s result. */
+int lfix_stop(struct lfix *f, int timeout_ms);
+/* Stops the server if it runs, frees the client and removes the scratch; proc_stop()'s result. */
+int lfix_close(struct lfix *f);
+
+/* Runs the client's loop until c is done; fails with the call's message unless ok == want_ok. */
+void lfix_finish(struct lfix *f, struct wait_call *c, bool want_ok);
+/* Submits yaml to pool default, or resubmits workflow_id's spec when yaml is NULL; the new ID. */
+char *lfix_submit(struct lfix *f, const char *yaml, const char *workflow_id);
+/* GET /api/workflow/{id} now; the caller frees *out. */
+void lfix_query(struct lfix *f, const char *id, bool verbose, struct osmo_workflow *out);
+/*
+ * Queries id (verbose: every retry) every LFIX_POLL_MS until done(*out) holds; the caller frees
+ * *out. After timeout_ms it prints every task's row and fails the test.
+ */
+void lfix_wait(struct lfix *f, const char *id, int timeout_ms,
+               bool (*done)(const struct osmo_workflow *wf), struct osmo_workflow *out);
+/* Prints every task row of wf on stderr, so a failed wait says where the workflow stood. */
+void lfix_dump(const struct osmo_workflow *wf);
+/* Predicates for lfix_wait: RUNNING; no longer alive. */
+bool lfix_running(const struct osmo_workflow *wf);
+bool lfix_ended(const struct osmo_workflow *wf);
+
+/* s with every from replaced by to; a new string. */
+char *lfix_replace(const char *s, const char *from, const char *to);
+
+#endif
