@@ -134,12 +134,12 @@ check:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=1 test-unit test-integration
 
 lint: deps-lint
-	$(Q)clang-format --dry-run -Werror $(wildcard */*.c */*.h tests/*/*.c)
+	$(Q)clang-format --dry-run -Werror $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -Iinclude common client tui server
 
 format:
-	$(Q)clang-format -i $(wildcard */*.c */*.h tests/*/*.c)
+	$(Q)clang-format -i $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h)
 
 demo: all $(TEST_TOOLS)
 	$(Q)BUILD=$(BUILD) tools/demo.sh
