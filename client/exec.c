@@ -15,16 +15,23 @@ struct exec_session {
 	struct api *api;   /* borrowed */
 	struct http *http; /* borrowed */
 	char *workflow, *task, *command;
-	bool fallback;  /* command is the default: one retry with the fallback may follow */
-	int rows, cols; /* the latest size the caller gave */
+	bool fallback; /* command is the default: one retry with the fallback may follow */
+	bool keep_alive;
+	int keep_alive_ms;
+	int rows, cols;           /* the latest size the caller gave */
 	int sent_rows, sent_cols; /* the size the task side has */
 	struct exec_callbacks cb;
 	unsigned long call; /* the api call in flight, 0 for none */
+	bool headers_wait;  /* api_upgrade_headers has not called back yet */
 	char *router_url;
 	struct wsconn *ws;
 	bool output_seen; /* the task side runs the command: input may flow */
 	bool closing;     /* exec_close asked for the end */
 	struct strbuf held;
+	bool reconnect_pending; /* keep-alive: why is still to be reported */
+	bool waiting;           /* keep-alive: a new session starts at retry_at */
+	int64_t retry_at;
+	struct exec_end why; /* the break keep-alive recovers from */
 	bool end_pending, ended;
 	struct exec_end end;
 	bool busy, freed; /* inside exec_dispatch; exec_free waits for its end */
@@ -59,6 +66,31 @@ exec_finish(struct exec_session *e, bool clean, int code, const struct api_error
 	else
 		api_error_clear(&e->end.err);
 	e->end_pending = true;
+}
+
+/* Keep-alive's rule for a WebSocket that did not open: refused, reset, timed out or a 5xx. */
+static bool
+exec_retryable(const struct api_error *err)
+{
+	return err->kind == API_ERR_TRANSPORT || err->kind == API_ERR_TIMEOUT ||
+	       (err->kind == API_ERR_HTTP && err->http_status >= 500);
+}
+
+/* An attempt broke: with keep-alive and retry, a new session after the wait; else the end. */
+static void
+exec_fail(struct exec_session *e, int code, const struct api_error *err, bool retry)
+{
+	if (!retry || !e->keep_alive || e->closing) {
+		exec_finish(e, false, code, err);
+		return;
+	}
+	e->why = (struct exec_end){ .clean = false, .code = code, .err = *err };
+	e->reconnect_pending = true;
+	e->waiting = true;
+	e->retry_at = clock_mono_ms() + e->keep_alive_ms;
+	e->output_seen = false; /* nothing runs on the task side until the new session's output */
+	/* Typed for the process that is gone: a new shell must not get stale keystrokes. */
+	strbuf_reset(&e->held);
 }
 
 /* After the first output: the latest size, then the held keyboard bytes, in order. */
@@ -123,7 +155,7 @@ exec_ws_closed(void *ctx, const struct wsconn_end *end)
 	wsconn_free(e->ws);
 	e->ws = NULL;
 	if (!end->opened) {
-		exec_finish(e, false, 0, &end->err);
+		exec_fail(e, 0, &end->err, exec_retryable(&end->err));
 		return;
 	}
 	if (end->clean && (e->output_seen || e->closing)) {
@@ -138,15 +170,19 @@ exec_ws_closed(void *ctx, const struct wsconn_end *end)
 		exec_begin(e);
 		return;
 	}
-	if (end->clean)
+	if (end->clean) {
+		/* A normal close: the router gave up waiting for the task; keep-alive stops too. */
 		api_error_set(&err, API_ERR_TRANSPORT,
 		              "task did not connect: the session closed before any output");
-	else if (end->err.kind != API_OK)
+		exec_finish(e, false, end->code, &err);
+		return;
+	}
+	if (end->err.kind != API_OK)
 		err = end->err;
 	else
 		api_error_set(&err, API_ERR_TRANSPORT, "session closed abnormally (code %d%s%s)",
 		              end->code, end->reason[0] ? ": " : "", end->reason);
-	exec_finish(e, false, end->code, &err);
+	exec_fail(e, end->code, &err, true);
 }
 
 static void
@@ -159,10 +195,27 @@ exec_on_headers(void *ctx, struct api_result *res)
 	struct api_error err = { 0 };
 
 	e->call = 0;
+	e->headers_wait = false;
 	e->ws = wsconn_connect_headers(e->http, e->router_url, res, cb, &err);
 	if (!e->ws)
-		exec_finish(e, false, 0, &err);
+		exec_fail(e, 0, &err, res->err.kind == API_OK && exec_retryable(&err));
 	api_result_free(res);
+}
+
+/* The WebSocket to a router target: the upgrade's headers (token fresh), then the connect. */
+static void
+exec_connect(struct exec_session *e, const struct api_router_target *t)
+{
+	unsigned long id;
+
+	free(e->router_url);
+	e->router_url = api_router_url(t->router_address, API_ROUTER_EXEC, e->workflow, t->key);
+	e->headers_wait = true;
+	id = api_upgrade_headers(e->api, t->cookie,
+	                         (struct api_callbacks){ .done = exec_on_headers, .ctx = e });
+	/* Without a token refresh the headers came back already. */
+	if (e->headers_wait)
+		e->call = id;
 }
 
 static void
@@ -170,11 +223,12 @@ exec_on_started(void *ctx, struct api_result *res)
 {
 	struct exec_session *e = ctx;
 	struct api_error err = { 0 };
-	unsigned long id;
 
 	e->call = 0;
 	if (res->err.kind != API_OK) {
-		exec_finish(e, false, 0, &res->err);
+		/* Only a server error is worth a new call; a 4xx is the service's answer. */
+		exec_fail(e, 0, &res->err,
+		          res->err.kind == API_ERR_HTTP && res->err.http_status >= 500);
 		api_result_free(res);
 		return;
 	}
@@ -184,15 +238,8 @@ exec_on_started(void *ctx, struct api_result *res)
 		api_result_free(res);
 		return;
 	}
-	free(e->router_url);
-	e->router_url = api_router_url(res->targets[0].router_address, API_ROUTER_EXEC, e->workflow,
-	                               res->targets[0].key);
-	id = api_upgrade_headers(e->api, res->targets[0].cookie,
-	                         (struct api_callbacks){ .done = exec_on_headers, .ctx = e });
+	exec_connect(e, &res->targets[0]);
 	api_result_free(res);
-	/* The headers may have come back already (no token refresh needed). */
-	if (!e->ws && !e->end_pending)
-		e->call = id;
 }
 
 /* The start call for e->command; every attempt starts here (the fallback too). */
@@ -204,8 +251,9 @@ exec_begin(struct exec_session *e)
 	                        (struct api_callbacks){ .done = exec_on_started, .ctx = e });
 }
 
-struct exec_session *
-exec_start(struct api *api, struct http *http, const struct exec_opts *o)
+/* A session with o's settings that has not started anything yet. */
+static struct exec_session *
+exec_new(struct api *api, struct http *http, const struct exec_opts *o)
 {
 	struct exec_session *e = xcalloc(1, sizeof(*e));
 
@@ -213,12 +261,32 @@ exec_start(struct api *api, struct http *http, const struct exec_opts *o)
 	e->http = http;
 	e->workflow = xstrdup(o->workflow);
 	e->task = xstrdup(o->task);
-	e->fallback = !o->entry_command;
-	e->command = xstrdup(o->entry_command ? o->entry_command : EXEC_DEFAULT_COMMAND);
 	e->rows = o->rows > 0 ? o->rows : EXEC_DEFAULT_ROWS;
 	e->cols = o->cols > 0 ? o->cols : EXEC_DEFAULT_COLS;
 	e->cb = o->cb;
+	return e;
+}
+
+struct exec_session *
+exec_start(struct api *api, struct http *http, const struct exec_opts *o)
+{
+	struct exec_session *e = exec_new(api, http, o);
+
+	e->fallback = !o->entry_command;
+	e->command = xstrdup(o->entry_command ? o->entry_command : EXEC_DEFAULT_COMMAND);
+	e->keep_alive = o->keep_alive;
+	e->keep_alive_ms = o->keep_alive_ms > 0 ? o->keep_alive_ms : EXEC_KEEP_ALIVE_MS;
 	exec_begin(e);
+	return e;
+}
+
+struct exec_session *
+exec_start_target(struct api *api, struct http *http, const struct exec_opts *o,
+                  const struct api_router_target *t)
+{
+	struct exec_session *e = exec_new(api, http, o);
+
+	exec_connect(e, t);
 	return e;
 }
 
@@ -245,8 +313,10 @@ exec_timeout_ms(const struct exec_session *e, int64_t now_ms)
 {
 	if (e->freed)
 		return -1;
-	if (e->end_pending)
+	if (e->end_pending || e->reconnect_pending)
 		return 0;
+	if (e->waiting)
+		return e->retry_at > now_ms ? (int)(e->retry_at - now_ms) : 0;
 	return e->ws ? wsconn_timeout_ms(e->ws, now_ms) : -1;
 }
 
@@ -258,6 +328,15 @@ exec_dispatch(struct exec_session *e, const struct pollfd *fds, int n, int64_t n
 	e->busy = true;
 	if (e->ws)
 		wsconn_dispatch(e->ws, fds, n, now_ms);
+	if (e->reconnect_pending && !e->freed) {
+		e->reconnect_pending = false;
+		if (e->cb.reconnecting)
+			e->cb.reconnecting(e->cb.ctx, &e->why, e->keep_alive_ms);
+	}
+	if (e->waiting && !e->freed && !e->end_pending && now_ms >= e->retry_at) {
+		e->waiting = false;
+		exec_begin(e); /* a new key, so a new process: keep-alive never resumes one */
+	}
 	if (e->end_pending && !e->freed) {
 		e->end_pending = false;
 		e->ended = true;
@@ -272,7 +351,7 @@ exec_dispatch(struct exec_session *e, const struct pollfd *fds, int n, int64_t n
 void
 exec_input(struct exec_session *e, const void *data, size_t n)
 {
-	if (e->ended || e->end_pending || n == 0)
+	if (e->ended || e->end_pending || e->waiting || n == 0)
 		return;
 	strbuf_add(&e->held, data, n);
 	exec_flush(e);
@@ -312,7 +391,12 @@ exec_close(struct exec_session *e)
 	e->call = 0;
 	wsconn_free(e->ws);
 	e->ws = NULL;
-	api_error_set(&err, API_ERR_CANCELLED, "exec cancelled before the task connected");
+	if (e->waiting)
+		api_error_set(&err, API_ERR_CANCELLED,
+		              "exec cancelled while waiting to reconnect (%s)", e->why.err.message);
+	else
+		api_error_set(&err, API_ERR_CANCELLED, "exec cancelled before the task connected");
+	e->waiting = e->reconnect_pending = false;
 	exec_finish(e, false, 0, &err);
 }
 

@@ -34,6 +34,7 @@ struct forward_conn {
 	struct wsconn *ws;
 	bool ws_done;       /* closed() came */
 	struct strbuf down; /* task -> local bytes the socket has not taken yet */
+	bool paused;        /* ws is paused: down is above FORWARD_QUEUE_HIGH, not yet below half */
 	bool dead;          /* swept (freed) by the next forward_pollfds or forward_dispatch */
 	struct forward_conn *next;
 };
@@ -55,6 +56,7 @@ struct forward_mgr {
 	struct http *http;
 	struct forward **v;
 	size_t n;
+	int backoff_ms, jitter_ms; /* §2.4's 1 s and 5 s unless forward_mgr_set_backoff */
 };
 
 /* Which failures of the start or the control socket are worth another try (§2.4). */
@@ -85,13 +87,22 @@ forward_conn_free(struct forward_conn *c)
 		api_abort(c->f->m->api, c->call);
 	if (c->fd >= 0)
 		close(c->fd);
-	wsconn_free(c->ws);
+	wsconn_drop(c->ws, 1000);
 	free(c->cookie);
 	strbuf_free(&c->down);
 	free(c);
 }
 
-/* Frees the connections marked dead; the count in info follows. */
+/* info.pending_down: what every connection holds for its local socket now. */
+static void
+forward_count_pending(struct forward *f)
+{
+	f->info.pending_down = 0;
+	for (const struct forward_conn *c = f->conns; c; c = c->next)
+		f->info.pending_down += c->down.len;
+}
+
+/* Frees the connections marked dead; the counts in info follow. */
 static void
 forward_sweep(struct forward *f)
 {
@@ -108,6 +119,7 @@ forward_sweep(struct forward *f)
 		forward_conn_free(c);
 		f->info.conns_open--;
 	}
+	forward_count_pending(f);
 }
 
 static void
@@ -125,7 +137,7 @@ forward_reset(struct forward *f)
 		api_abort(f->m->api, f->call);
 	f->calling = false;
 	f->call = 0;
-	wsconn_free(f->ctl);
+	wsconn_drop(f->ctl, 1000);
 	f->ctl = NULL;
 	free(f->router);
 	free(f->key);
@@ -144,7 +156,7 @@ forward_end(struct forward *f, enum forward_state s)
 	f->info.state = s;
 }
 
-/* Waits 2^min(retry, 5) s plus 0-5 s, then starts again (§2.4). */
+/* Waits 2^min(retry, 5) s plus 0-5 s (§2.4; other units with forward_mgr_set_backoff). */
 static void
 forward_retry_later(struct forward *f)
 {
@@ -154,8 +166,8 @@ forward_retry_later(struct forward *f)
 	forward_reset(f);
 	util_random(&jitter, sizeof(jitter));
 	f->info.state = FORWARD_RETRYING;
-	f->info.retry_at_ms = clock_mono_ms() + (int64_t)(1000u << exp) +
-	                      (int64_t)(jitter % (FORWARD_JITTER_MS + 1));
+	f->info.retry_at_ms = clock_mono_ms() + ((int64_t)f->m->backoff_ms << exp) +
+	                      (int64_t)(jitter % ((uint32_t)f->m->jitter_ms + 1));
 }
 
 /* A start, headers or control failure: retry on transport trouble, 425 and 5xx; else fail. */
@@ -298,6 +310,19 @@ forward_conn_flush(struct forward_conn *c)
 	return true;
 }
 
+/* Task -> local backpressure: the data socket pauses above FORWARD_QUEUE_HIGH, resumes at half. */
+static void
+forward_conn_pace(struct forward_conn *c)
+{
+	bool paused =
+	        c->paused ? c->down.len > FORWARD_QUEUE_HIGH / 2 : c->down.len > FORWARD_QUEUE_HIGH;
+
+	if (paused == c->paused)
+		return;
+	c->paused = paused;
+	wsconn_pause(c->ws, paused);
+}
+
 /* The local side ended or failed: no half-close, so the data socket closes too. */
 static void
 forward_conn_local_end(struct forward_conn *c)
@@ -325,8 +350,12 @@ forward_conn_message(void *ctx, const unsigned char *data, size_t n)
 		return;
 	strbuf_add(&c->down, data, n);
 	c->f->info.bytes_down += n;
+	if (c->down.len > c->f->info.pending_down_max)
+		c->f->info.pending_down_max = c->down.len;
 	if (!forward_conn_flush(c))
 		forward_conn_local_end(c);
+	else
+		forward_conn_pace(c);
 }
 
 static void
@@ -537,6 +566,136 @@ forward_bind(int port, bool udp, int *bound, struct api_error *err)
 	return fd;
 }
 
+bool
+forward_port_free(int port, bool udp)
+{
+	struct api_error err = { 0 };
+	int bound, fd = forward_bind(port, udp, &bound, &err);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* A port's digits in [s, e): its value (65536 for any larger), or -1 when not all digits. */
+static long
+forward_spec_num(const char *s, const char *e)
+{
+	long v = 0;
+
+	if (s == e)
+		return -1;
+	for (; s < e; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > 65535)
+			v = 65536; /* stays out of range, never overflows */
+	}
+	return v;
+}
+
+/* "A" or "A-B" in [s, e) into lo..hi; a sentence's tail in *why when it is not one. */
+static bool
+forward_spec_range(const char *s, const char *e, long *lo, long *hi, const char **why)
+{
+	const char *dash = memchr(s, '-', (size_t)(e - s));
+
+	*lo = forward_spec_num(s, dash ? dash : e);
+	*hi = dash ? forward_spec_num(dash + 1, e) : *lo;
+	if (*lo < 0 || *hi < 0)
+		*why = "not REMOTE[:LOCAL] or a range A-B[:C-D]";
+	else if (*lo < 1 || *lo > 65535 || *hi < 1 || *hi > 65535)
+		*why = "ports are 1 to 65535";
+	else if (*hi < *lo)
+		*why = "a range goes up";
+	else
+		return true;
+	return false;
+}
+
+/* One item: appends its ports to out[*n]; 0, or -1 with *err naming it. */
+static int
+forward_spec_item(const char *s, const char *e, struct forward_port *out, size_t *n, char **err)
+{
+	const char *colon = memchr(s, ':', (size_t)(e - s));
+	char item[48];
+	const char *why = NULL;
+	long rlo, rhi, llo, lhi;
+
+	util_printable(item, sizeof(item), s, (size_t)(e - s));
+	if (!forward_spec_range(s, colon ? colon : e, &rlo, &rhi, &why) ||
+	    (colon && !forward_spec_range(colon + 1, e, &llo, &lhi, &why))) {
+		*err = xasprintf("%s: %s", item, why);
+		return -1;
+	}
+	if (!colon) {
+		llo = rlo;
+		lhi = rhi;
+	}
+	if (rhi - rlo != lhi - llo) {
+		*err = xasprintf("%s: %ld remote port%s but %ld local", item, rhi - rlo + 1,
+		                 rhi == rlo ? "" : "s", lhi - llo + 1);
+		return -1;
+	}
+	if ((size_t)(rhi - rlo + 1) > FORWARD_MAX_PORTS - *n) {
+		*err = xasprintf("%s: more than %d ports in all (the service's limit per task)",
+		                 item, FORWARD_MAX_PORTS);
+		return -1;
+	}
+	for (long i = 0; i <= rhi - rlo; i++) {
+		for (size_t j = 0; j < *n; j++)
+			if (out[j].local == llo + i) {
+				*err = xasprintf("%s: local port %ld is given twice", item,
+				                 llo + i);
+				return -1;
+			}
+		out[(*n)++] =
+		        (struct forward_port){ .remote = (int)(rlo + i), .local = (int)(llo + i) };
+	}
+	return 0;
+}
+
+int
+forward_ports_parse(const char *spec, struct forward_port **out, size_t *n, char **err)
+{
+	struct forward_port *v = xcalloc(FORWARD_MAX_PORTS, sizeof(*v));
+	const char *all = spec ? spec : "", *p = all;
+
+	*out = NULL;
+	*n = 0;
+	*err = NULL;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		const char *s = p, *e = comma ? comma : p + strlen(p);
+
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (s == e) {
+			char shown[48];
+
+			util_printable(shown, sizeof(shown), all, strlen(all));
+			*err = comma || p != all
+			               ? xasprintf("%s: an empty item between commas", shown)
+			               : xstrdup("no port given");
+			break;
+		}
+		if (forward_spec_item(s, e, v, n, err) < 0)
+			break;
+		if (!comma) {
+			*out = v;
+			return 0;
+		}
+		p = comma + 1;
+	}
+	free(v);
+	*n = 0;
+	return -1;
+}
+
 struct forward_mgr *
 forward_mgr_new(struct api *api, struct http *http)
 {
@@ -544,7 +703,16 @@ forward_mgr_new(struct api *api, struct http *http)
 
 	m->api = api;
 	m->http = http;
+	m->backoff_ms = FORWARD_BACKOFF_MS;
+	m->jitter_ms = FORWARD_JITTER_MS;
 	return m;
+}
+
+void
+forward_mgr_set_backoff(struct forward_mgr *m, int base_ms, int jitter_ms)
+{
+	m->backoff_ms = base_ms > 0 ? base_ms : 1;
+	m->jitter_ms = jitter_ms > 0 ? jitter_ms : 0;
 }
 
 void
@@ -723,6 +891,7 @@ forward_conn_dispatch(struct forward_conn *c, const struct pollfd *fds, int n, i
 		forward_conn_local_end(c);
 		return;
 	}
+	forward_conn_pace(c);
 	if (c->ws_done && c->down.len == 0) {
 		c->dead = true; /* the task side ended and everything it sent was written */
 		return;

@@ -43,12 +43,21 @@ struct wsconn {
 	long open_timeout_ms;
 	int64_t open_deadline, last_rx, last_ping, close_deadline;
 	uint64_t pings;
-	int local_code; /* wsconn_close's code, 0 until called */
-	bool failed;    /* the transport failed or ended: nothing more moves */
+	int local_code;     /* wsconn_close's code, 0 until called */
+	bool close_pending; /* wsconn_close's frame waits for the messages queued before it */
+	bool paused;        /* wsconn_pause: no reads while OPEN */
+	bool resumed;       /* unpaused since the last read: read once without waiting for POLLIN */
+	bool failed;        /* the transport failed or ended: nothing more moves */
 	struct api_error fail_err;
 	char reason[124];
-	int busy;   /* calls into us on the stack: wsconn_free waits for them */
-	bool freed; /* wsconn_free was called while busy */
+	/* The peer's close frame as it arrives: wslay 1.1.1 refuses the codes RFC 6455 did not
+	 * list (1012 service restart, 1013, 1014) with a 1002, so we read it ourselves. */
+	bool in_close;
+	unsigned char close_frame[125];
+	size_t close_len;
+	int peer_code; /* the code of a close frame that arrived whole, 0 until then */
+	int busy;      /* calls into us on the stack: wsconn_free waits for them */
+	bool freed;    /* wsconn_free was called while busy */
 };
 
 /* Close codes as people read them (RFC 6455 §7.4.1 and IANA). */
@@ -104,6 +113,13 @@ wsconn_clean_code(int code)
 	return code == 1000 || code == 1001 || code == 1005;
 }
 
+/* Paused only while open: a close handshake must still read the peer's answer. */
+static bool
+wsconn_holding(const struct wsconn *c)
+{
+	return c->paused && c->state == WSCONN_OPEN;
+}
+
 /* Reports the end once; why is NULL when close frames (or their absence) tell the story. */
 static void
 wsconn_end(struct wsconn *c, const struct api_error *why)
@@ -114,14 +130,19 @@ wsconn_end(struct wsconn *c, const struct api_error *why)
 
 	if (c->state == WSCONN_DONE || c->freed)
 		return;
-	if (received)
+	if (received) {
 		end.code = wslay_event_get_status_code_received(c->wslay);
-	else if (c->local_code)
+	} else if (c->peer_code) {
+		/* A close frame with a code wslay does not know: the peer's word still counts. */
+		received = true;
+		end.code = c->peer_code;
+	} else if (c->local_code) {
 		end.code = c->local_code;
-	else if (sent) /* wslay failed the connection: a bad frame, a message too big */
+	} else if (sent) { /* wslay failed the connection: a bad frame, a message too big */
 		end.code = wslay_event_get_status_code_sent(c->wslay);
-	else
+	} else {
 		end.code = 1006;
+	}
 	end.clean = wsconn_clean_code(end.code);
 	strlcpy_safe(end.reason, c->reason, sizeof(end.reason));
 	if (end.clean)
@@ -162,7 +183,8 @@ wsconn_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 	ssize_t n;
 
 	(void)flags;
-	if (c->freed || c->failed) {
+	/* A pause from a message callback stops wslay's read loop here, mid-recv. */
+	if (c->freed || c->failed || wsconn_holding(c)) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
@@ -241,11 +263,6 @@ wsconn_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_
 	struct wsconn *c = user;
 
 	(void)ctx;
-	if (arg->opcode == WSLAY_CONNECTION_CLOSE && arg->msg_length > 2) {
-		util_printable(c->reason, sizeof(c->reason), (const char *)arg->msg + 2,
-		               arg->msg_length - 2);
-		return;
-	}
 	/* Pings are answered by wslay; any byte already counts as life, pongs included. */
 	if (arg->opcode != WSLAY_BINARY_FRAME && arg->opcode != WSLAY_TEXT_FRAME)
 		return;
@@ -255,10 +272,55 @@ wsconn_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_
 	c->cb.message(c->cb.ctx, arg->msg ? arg->msg : (const uint8_t *)"", arg->msg_length);
 }
 
+/* Every frame passes here first, close frames too, before wslay judges their code. */
+static void
+wsconn_frame_start_cb(wslay_event_context_ptr ctx,
+                      const struct wslay_event_on_frame_recv_start_arg *arg, void *user)
+{
+	struct wsconn *c = user;
+
+	(void)ctx;
+	c->in_close = arg->opcode == WSLAY_CONNECTION_CLOSE;
+	c->close_len = 0;
+}
+
+static void
+wsconn_frame_chunk_cb(wslay_event_context_ptr ctx,
+                      const struct wslay_event_on_frame_recv_chunk_arg *arg, void *user)
+{
+	struct wsconn *c = user;
+	size_t room = sizeof(c->close_frame) - c->close_len;
+	size_t n = arg->data_length < room ? arg->data_length : room;
+
+	(void)ctx;
+	if (!c->in_close)
+		return;
+	memcpy(c->close_frame + c->close_len, arg->data, n);
+	c->close_len += n;
+}
+
+static void
+wsconn_frame_end_cb(wslay_event_context_ptr ctx, void *user)
+{
+	struct wsconn *c = user;
+
+	(void)ctx;
+	if (!c->in_close)
+		return;
+	c->in_close = false;
+	c->peer_code = c->close_len >= 2 ? c->close_frame[0] << 8 | c->close_frame[1] : 1005;
+	if (c->close_len > 2)
+		util_printable(c->reason, sizeof(c->reason), (const char *)c->close_frame + 2,
+		               c->close_len - 2);
+}
+
 static const struct wslay_event_callbacks wsconn_wslay_callbacks = {
 	.recv_callback = wsconn_recv_cb,
 	.send_callback = wsconn_send_cb,
 	.genmask_callback = wsconn_genmask_cb,
+	.on_frame_recv_start_callback = wsconn_frame_start_cb,
+	.on_frame_recv_chunk_callback = wsconn_frame_chunk_cb,
+	.on_frame_recv_end_callback = wsconn_frame_end_cb,
 	.on_msg_recv_callback = wsconn_msg_cb,
 };
 
@@ -287,18 +349,67 @@ wsconn_settle(struct wsconn *c)
 	}
 }
 
+/* Queues wsconn_close's frame once nothing is queued before it; true when it did. */
+static bool
+wsconn_close_due(struct wsconn *c)
+{
+	if (!c->close_pending)
+		return false;
+	/* The peer's close came first: wslay answers it itself, with its code. */
+	if (wslay_event_get_close_sent(c->wslay) || wslay_event_get_close_received(c->wslay)) {
+		c->close_pending = false;
+		return false;
+	}
+	if (wslay_event_get_queued_msg_count(c->wslay) > 0)
+		return false;
+	c->close_pending = false;
+	wslay_event_queue_close(c->wslay, (uint16_t)c->local_code, NULL, 0);
+	return true;
+}
+
+/* Writes what wslay holds, then wsconn_close's frame once the messages before it are out. */
+static void
+wsconn_flush(struct wsconn *c)
+{
+	do {
+		if (!c->failed && !c->freed && wslay_event_want_write(c->wslay) &&
+		    wslay_event_send(c->wslay) != 0 && !c->failed) {
+			struct api_error err;
+
+			api_error_set(&err, API_ERR_TRANSPORT, "connection to %s: sending failed",
+			              c->host);
+			wsconn_fail(c, &err);
+		}
+	} while (!c->failed && !c->freed && wsconn_close_due(c));
+}
+
 /* Reads and writes frames as far as the transport allows. */
 static void
 wsconn_step_frames(struct wsconn *c, short revents)
 {
+	bool resumed = c->resumed && !wsconn_holding(c);
+
 	if (revents & POLLNVAL) {
 		struct api_error err;
 
 		api_error_set(&err, API_ERR_TRANSPORT, "connection to %s: socket closed", c->host);
 		wsconn_fail(c, &err);
 	}
-	if (!c->failed && wslay_event_want_read(c->wslay) &&
-	    ((revents & (POLLIN | POLLHUP | POLLERR)) || c->resp_off < c->resp.len) &&
+	/* A paused reader cannot learn of a hang-up by reading; poll() would repeat it forever. */
+	if ((revents & (POLLHUP | POLLERR)) && wsconn_holding(c)) {
+		struct api_error err;
+
+		api_error_set(&err, API_ERR_TRANSPORT, "connection to %s broke while paused",
+		              c->host);
+		wsconn_fail(c, &err);
+	}
+	if (resumed) {
+		/* Silence while paused was ours: the peer gets a whole WSCONN_DEAD_MS from now. */
+		c->resumed = false;
+		c->last_rx = c->now;
+	}
+	if (!c->failed && !wsconn_holding(c) && wslay_event_want_read(c->wslay) &&
+	    ((revents & (POLLIN | POLLHUP | POLLERR)) || c->resp_off < c->resp.len || resumed) &&
 	    wslay_event_recv(c->wslay) != 0 && !c->failed) {
 		struct api_error err;
 
@@ -306,13 +417,7 @@ wsconn_step_frames(struct wsconn *c, short revents)
 		              c->host);
 		wsconn_fail(c, &err);
 	}
-	if (!c->failed && !c->freed && wslay_event_want_write(c->wslay) &&
-	    wslay_event_send(c->wslay) != 0 && !c->failed) {
-		struct api_error err;
-
-		api_error_set(&err, API_ERR_TRANSPORT, "connection to %s: sending failed", c->host);
-		wsconn_fail(c, &err);
-	}
+	wsconn_flush(c);
 	wsconn_settle(c);
 }
 
@@ -566,14 +671,16 @@ wsconn_timers(struct wsconn *c)
 		}
 		return;
 	}
-	if (c->state == WSCONN_CLOSING) {
+	/* Until our close frame is queued, the data before it moves under the open timers. */
+	if (c->state == WSCONN_CLOSING && !c->close_pending) {
 		if (!c->close_deadline)
 			c->close_deadline = c->now + WSCONN_CLOSE_WAIT_MS;
 		else if (c->now >= c->close_deadline)
 			wsconn_end(c, NULL); /* the peer never answered: over anyway */
 		return;
 	}
-	if (c->now - c->last_rx >= WSCONN_DEAD_MS) {
+	/* Paused, nothing is read, so silence says nothing of the path: pings still go. */
+	if (!wsconn_holding(c) && c->now - c->last_rx >= WSCONN_DEAD_MS) {
 		api_error_set(&err, API_ERR_TIMEOUT, "no data from %s for %ld s: the path is dead",
 		              c->host, WSCONN_DEAD_MS / 1000);
 		wsconn_end(c, &err);
@@ -621,9 +728,11 @@ wsconn_timeout_ms(const struct wsconn *c, int64_t now_ms)
 		return -1;
 	if (c->state < WSCONN_OPEN)
 		due = c->local_code ? now_ms : c->open_deadline;
-	else if (c->state == WSCONN_CLOSING)
+	else if (c->state == WSCONN_CLOSING && !c->close_pending)
 		due = c->close_deadline ? c->close_deadline : now_ms;
-	else if (c->last_rx + WSCONN_DEAD_MS < c->last_ping + WSCONN_PING_MS)
+	else if (c->resumed && !wsconn_holding(c))
+		due = now_ms; /* bytes read before the pause may wait where poll() cannot see them */
+	else if (!wsconn_holding(c) && c->last_rx + WSCONN_DEAD_MS < c->last_ping + WSCONN_PING_MS)
 		due = c->last_rx + WSCONN_DEAD_MS;
 	else
 		due = c->last_ping + WSCONN_PING_MS;
@@ -645,7 +754,8 @@ wsconn_pollfds(const struct wsconn *c, struct pollfd *fds, int max)
 	else if (c->state == WSCONN_AWAITING)
 		events = POLLIN;
 	else
-		events = (short)((wslay_event_want_read(c->wslay) ? POLLIN : 0) |
+		events = (short)((wslay_event_want_read(c->wslay) && !wsconn_holding(c) ? POLLIN
+		                                                                        : 0) |
 		                 (wslay_event_want_write(c->wslay) ? POLLOUT : 0));
 	fds[0] = (struct pollfd){ .fd = c->t.fd, .events = events };
 	return 1;
@@ -844,12 +954,42 @@ wsconn_close(struct wsconn *c, int code)
 	                        : 1000;
 	if (c->state < WSCONN_OPEN)
 		return; /* the next dispatch ends it */
-	/* After the peer's close frame wslay answers it itself: nothing to queue then. */
-	wslay_event_queue_close(c->wslay, (uint16_t)c->local_code, NULL, 0);
+	/* wslay sends control frames before queued messages: ours waits for them (wsconn_flush). */
+	c->close_pending = true;
+	wsconn_close_due(c);
 	if (c->state == WSCONN_OPEN) {
 		c->state = WSCONN_CLOSING;
 		c->close_deadline = 0; /* set by the next dispatch, which knows the time */
 	}
+}
+
+void
+wsconn_pause(struct wsconn *c, bool paused)
+{
+	if (!c || c->paused == paused)
+		return;
+	c->paused = paused;
+	c->resumed = !paused;
+}
+
+bool
+wsconn_paused(const struct wsconn *c)
+{
+	return c && c->paused;
+}
+
+void
+wsconn_drop(struct wsconn *c, int code)
+{
+	if (!c)
+		return;
+	/* Inside its own callbacks the connection is mid-step: a plain drop then. */
+	if (!c->busy && wsconn_is_open(c)) {
+		wsconn_close(c, code);
+		/* One try, no waiting: what the socket takes now (the frame, if little is queued). */
+		wsconn_flush(c);
+	}
+	wsconn_free(c);
 }
 
 bool

@@ -45,6 +45,12 @@
 	_(NEXT, "next match")                                                      \
 	_(PREV, "previous match")                                                  \
 	_(FILTER, "logs: only matching lines")                                     \
+	_(SHELL, "a shell in the selected task (bash, else sh; exit comes back)")  \
+	_(GROUP_EXEC, "run a command on every running task of the group")          \
+	_(FORWARD, "port-forward from the selected task (ports, ranges, UDP)")     \
+	_(FORWARDS, "the port-forwards: state, connections, bytes, reconnects")    \
+	_(STOP_FORWARD, "port-forwards: stop the selected one")                    \
+	_(STOP_FORWARDS, "port-forwards: stop them all")                           \
 	_(HELP, "this help")
 
 enum keymap_action {
@@ -61,7 +67,8 @@ enum keymap_view {
 	KEYMAP_IN_WORKFLOW = 2,
 	KEYMAP_IN_LOGS = 4,
 	KEYMAP_IN_HELP = 8,
-	KEYMAP_IN_ALL = 15,
+	KEYMAP_IN_FORWARDS = 16,
+	KEYMAP_IN_ALL = 31,
 };
 
 struct keymap_binding {

@@ -45,6 +45,8 @@ struct router *router_new(const struct router_config *cfg);
 void router_free(struct router *r);
 /* SIGTERM: closes every client leg with 1001 and stops exec processes. */
 void router_shutdown(struct router *r);
+/* What a restart of OSMO's router looks like to clients: every leg closes with 1012. */
+void router_restart(struct router *r);
 /* SIGCHLD: collects exec processes. */
 void router_child(struct router *r);
 /* The client legs GET /api/router/{exec,portforward}/{wf}/client/{key}. */

@@ -29,6 +29,9 @@ struct screen;
 struct screen *screen_open(bool color);
 /* Gives the terminal back as it was. */
 void screen_close(struct screen *s);
+/* Lends the terminal out (its normal screen and modes) until screen_resume redraws it all. */
+void screen_suspend(struct screen *s);
+void screen_resume(struct screen *s);
 void screen_size(const struct screen *s, int *rows, int *cols);
 /* Writes the cells of c that differ from what the terminal shows, then flushes. */
 void screen_draw(struct screen *s, const struct canvas *c);

@@ -80,6 +80,11 @@ struct wsconn *wsconn_open(const struct wsconn_transport *t, const struct wsconn
                            int64_t now_ms, struct api_error *err);
 /* Drops the connection without a close handshake; safe inside its own callbacks. */
 void wsconn_free(struct wsconn *c);
+/*
+ * Frees as wsconn_free, but an open connection first gets a close frame with code if the
+ * socket takes it at once (never waits, for the socket or the peer's answer; no callbacks).
+ */
+void wsconn_drop(struct wsconn *c, int code);
 
 /* Writes the descriptor to watch (0 or 1; while connecting, http_pollfds has curl's). */
 int wsconn_pollfds(const struct wsconn *c, struct pollfd *fds, int max);
@@ -96,5 +101,16 @@ size_t wsconn_queued(const struct wsconn *c);
 void wsconn_close(struct wsconn *c, int code);
 /* True between open() and closed() until wsconn_close is called. */
 bool wsconn_is_open(const struct wsconn *c);
+/*
+ * Backpressure toward the peer: while paused (and open) nothing is read, so its sends back up
+ * into TCP; messages already read may still arrive in the same dispatch. Sends, our pings and a
+ * close handshake go on. The dead-path timer (WSCONN_DEAD_MS) does not run while paused: the
+ * silence is ours, not the path's; resuming restarts it, so the peer has a whole WSCONN_DEAD_MS
+ * from then. A paused socket that hangs up (POLLHUP, POLLERR) ends the connection. A peer that
+ * pings (uvicorn: every 20 s, 20 s to answer) may close a connection paused for that long.
+ * May be called from the callbacks; pausing before open() takes effect at open.
+ */
+void wsconn_pause(struct wsconn *c, bool paused);
+bool wsconn_paused(const struct wsconn *c);
 
 #endif

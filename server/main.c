@@ -415,6 +415,18 @@ main_test_stats(void *ctx, const struct server_http_request *req, struct server_
 	free(json);
 }
 
+/* Drops every router connection as a restarting router would; tasks keep running. */
+static void
+main_test_router_restart(void *ctx, const struct server_http_request *req,
+                         struct server_http_response *res)
+{
+	struct main_server *srv = ctx;
+
+	(void)req;
+	router_restart(srv->router);
+	server_http_reply_json(res, 200, "{}");
+}
+
 static const struct server_http_route main_routes[] = {
 	{ "GET", "/api/version", main_version },
 	/* The router's Version: the same, unauthenticated (and no affinity cookie). */
@@ -429,6 +441,7 @@ static const struct server_http_route main_routes[] = {
 static const struct server_http_route main_test_routes[] = {
 	{ "GET", "/api/_test/stream", main_test_stream },
 	{ "GET", "/api/_test/stats", main_test_stats },
+	{ "POST", "/api/_test/router/restart", main_test_router_restart },
 };
 
 static int

@@ -555,6 +555,15 @@ router_shutdown(struct router *r)
 }
 
 void
+router_restart(struct router *r)
+{
+	/* A close handshake, not a drop: clients see the code a restarting router sends. */
+	for (struct router_conn *c = r->conns; c; c = c->next)
+		if (c->opened)
+			router_conn_close(c, 1012, "router restart");
+}
+
+void
 router_free(struct router *r)
 {
 	if (!r)

@@ -12,37 +12,49 @@
 #include "api.h"
 #include "canvas.h"
 #include "dag.h"
+#include "exec_group.h"
 #include "filter.h"
 #include "format.h"
+#include "forward.h"
 #include "keymap.h"
 #include "log_tail.h"
 #include "osmo_time.h"
 #include "screen.h"
+#include "shell.h"
 #include "spec_rules.h"
 #include "sync.h"
 #include "text.h"
 #include "view.h"
+#include "view_forwards.h"
 #include "view_logs.h"
 #include "wsproto.h"
 
-#define APP_MAX_FDS   64
+#define APP_MAX_FDS   1024  /* curl, the forwards' sockets and connections, a shell */
 #define APP_LOG_RING  20000 /* lines kept per log view; a reconnect asks for fewer */
 #define APP_MSG_MS    6000  /* how long a status message stays */
 #define APP_LIST_PAGE 200   /* rows asked for at first and added per page */
 #define APP_LIST_MAX  1000  /* the service refuses larger pages */
 
-enum app_view { APP_LIST, APP_WORKFLOW, APP_LOGS, APP_HELP };
-enum app_dialog { APP_DLG_NONE, APP_DLG_CANCEL, APP_DLG_RESUBMIT, APP_DLG_RESTART, APP_DLG_SEARCH };
-enum app_log_kind { APP_LOG_LOGS, APP_LOG_EVENTS, APP_LOG_ERRORS };
+enum app_view { APP_LIST, APP_WORKFLOW, APP_LOGS, APP_HELP, APP_FORWARDS };
+enum app_dialog {
+	APP_DLG_NONE,
+	APP_DLG_CANCEL,
+	APP_DLG_RESUBMIT,
+	APP_DLG_RESTART,
+	APP_DLG_SEARCH,
+	APP_DLG_FORWARD,
+	APP_DLG_GROUP_EXEC,
+};
+/* What a log view shows: a stream, a finished body, or a group exec's [task] lines. */
+enum app_log_kind { APP_LOG_LOGS, APP_LOG_EVENTS, APP_LOG_ERRORS, APP_LOG_EXEC };
 
 /* What resubmit offers; the service's names. */
 static const char *const app_priorities[] = { "NORMAL", "HIGH", "LOW" };
 
 static const unsigned app_view_bits[] = {
-	[APP_LIST] = KEYMAP_IN_LIST,
-	[APP_WORKFLOW] = KEYMAP_IN_WORKFLOW,
-	[APP_LOGS] = KEYMAP_IN_LOGS,
-	[APP_HELP] = KEYMAP_IN_HELP,
+	[APP_LIST] = KEYMAP_IN_LIST,         [APP_WORKFLOW] = KEYMAP_IN_WORKFLOW,
+	[APP_LOGS] = KEYMAP_IN_LOGS,         [APP_HELP] = KEYMAP_IN_HELP,
+	[APP_FORWARDS] = KEYMAP_IN_FORWARDS,
 };
 
 struct app {
@@ -88,7 +100,9 @@ struct app {
 
 	enum app_dialog dlg;
 	struct strbuf input;
+	char *dlg_task; /* the task (forward) or group (group exec) the dialog is for */
 	bool force;
+	bool udp;     /* forward dialog: UDP instead of TCP */
 	int priority; /* resubmit: index into app_priorities */
 	unsigned long action_req;
 
@@ -98,6 +112,14 @@ struct app {
 	int64_t wf_fast_until; /* poll the workflow every second until then (after an action) */
 	char *err;             /* the last failure of the view's data */
 	int signal_fd;
+	int64_t drawn_second; /* the wall-clock second the frame shows ages for */
+
+	struct forward_mgr *fwd; /* made at the first forward; its forwards outlive every view */
+	int fwd_sel, fwd_top;
+	struct shell *shell;    /* while set the terminal belongs to a task's shell */
+	struct exec_group *grp; /* the group exec an APP_LOG_EXEC view shows */
+	char *grp_cmd;
+	unsigned grp_open, grp_failed; /* tasks still running the command; those that broke */
 };
 
 static void app_poll_list(struct app *a);
@@ -170,6 +192,10 @@ app_log_close(struct app *a)
 		api_abort(a->s->api, a->log_req);
 	a->log_req = 0;
 	a->log_open = false;
+	exec_group_free(a->grp);
+	a->grp = NULL;
+	free(a->grp_cmd);
+	a->grp_cmd = NULL;
 	log_tail_free(&a->tail);
 	view_logs_free(&a->lv);
 	free(a->log_task);
@@ -252,7 +278,9 @@ app_open_logs(struct app *a, enum app_log_kind kind, const char *task, int retry
 	a->log_open = true;
 	memset(&a->log_sync, 0, sizeof(a->log_sync));
 	app_push(a, APP_LOGS);
-	app_log_connect(a);
+	/* A group exec's lines come from its sockets, not from a log call. */
+	if (kind != APP_LOG_EXEC)
+		app_log_connect(a);
 }
 
 /* ------------------------------------------------------------------ data */
@@ -334,7 +362,7 @@ app_workflow_done(void *ctx, struct api_result *res)
 		if (now < a->wf_fast_until && a->wf_sync.next_due_ms > now + 1000)
 			a->wf_sync.next_due_ms = now + 1000;
 		app_set_err(a, NULL);
-		if (a->log_open && !a->log_req && !a->log_ended && a->log_kind != APP_LOG_ERRORS &&
+		if (a->log_open && !a->log_req && !a->log_ended && a->log_kind <= APP_LOG_EVENTS &&
 		    !app_log_source_alive(a)) {
 			a->log_ended = true;
 			free(a->log_state);
@@ -457,7 +485,9 @@ app_sync(struct app *a, int64_t now)
 	} items[] = {
 		{ &a->list_sync, a->view == APP_LIST || a->depth == 0, app_poll_list },
 		{ &a->wf_sync, a->wf_id && a->view != APP_LIST, app_poll_workflow },
-		{ &a->log_sync, a->view == APP_LOGS && a->log_open && !a->log_ended && !a->log_req,
+		{ &a->log_sync,
+		  a->view == APP_LOGS && a->log_open && !a->log_ended && !a->log_req &&
+		          a->log_kind != APP_LOG_EXEC,
 		  app_log_connect },
 	};
 
@@ -689,7 +719,8 @@ static void
 app_error_logs(struct app *a)
 {
 	const struct osmo_task *t = NULL;
-	const char *task = a->log_task;
+	/* A group exec's view names a group, not a task. */
+	const char *task = a->log_kind == APP_LOG_EXEC ? NULL : a->log_task;
 	int retry = a->log_retry;
 
 	if (a->view == APP_WORKFLOW)
@@ -743,6 +774,17 @@ app_vertical(struct app *a, int delta, bool absolute)
 			app_move(&a->wf_sel, n, delta);
 		if (a->wf_sel < 0)
 			a->wf_sel = 0;
+	} else if (a->view == APP_FORWARDS) {
+		int n = 0;
+
+		while (a->fwd && forward_info_at(a->fwd, (size_t)n))
+			n++;
+		if (absolute)
+			a->fwd_sel = delta < 0 ? 0 : n - 1;
+		else
+			app_move(&a->fwd_sel, n, delta);
+		if (a->fwd_sel < 0)
+			a->fwd_sel = 0;
 	} else if (a->view == APP_LOGS) {
 		if (absolute)
 			view_logs_jump(&a->lv, &a->tail, delta > 0);
@@ -936,6 +978,104 @@ app_act_help(struct app *a, enum keymap_action act)
 		app_push(a, APP_HELP);
 }
 
+/* The selected task, or a group row's lead; NULL (and said why) when there is none. */
+static const struct osmo_task *
+app_task_target(struct app *a)
+{
+	const struct osmo_task *t = NULL;
+	const struct osmo_group *g = a->view == APP_WORKFLOW ? app_selected(a, &t) : NULL;
+
+	if (g && !t)
+		t = osmo_group_lead(g);
+	if (!t)
+		app_say(a, true, "select a task first");
+	return t;
+}
+
+static void
+app_act_shell(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t = app_task_target(a);
+
+	(void)act;
+	if (!t)
+		return;
+	if (t->status != OSMO_RUNNING) {
+		app_say(a, true, "a shell needs a RUNNING task; %s is %s", t->name,
+		        osmo_status_wire(t->status));
+		return;
+	}
+	if (!a->scr) {
+		app_say(a, true, "a shell needs the terminal");
+		return;
+	}
+	screen_suspend(a->scr);
+	a->shell = shell_start(a->s->api, a->s->http, a->wf_id, t->name);
+}
+
+/* Opens a dialog about name (a task, a group) while the workflow still runs something. */
+static void
+app_task_dialog(struct app *a, enum app_dialog d, const char *name, const char *what)
+{
+	if (a->have_wf && osmo_status_is_finished(a->wf.status)) {
+		app_say(a, true, "%s is %s: no task runs %s", a->wf_id,
+		        osmo_status_wire(a->wf.status), what);
+		return;
+	}
+	free(a->dlg_task);
+	a->dlg_task = xstrdup(name);
+	a->dlg = d;
+	strbuf_reset(&a->input);
+}
+
+static void
+app_act_forward(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t = app_task_target(a);
+
+	(void)act;
+	/* A task not running yet is fine: the forward waits for it (425 is retried). */
+	if (t)
+		app_task_dialog(a, APP_DLG_FORWARD, t->name, "to forward from");
+}
+
+static void
+app_act_group_exec(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t;
+	const struct osmo_group *g = app_selected(a, &t);
+
+	(void)act;
+	if (!g)
+		app_say(a, true, "select a group first");
+	else
+		app_task_dialog(a, APP_DLG_GROUP_EXEC, g->name, "a command");
+}
+
+static void
+app_act_forwards(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	app_push(a, APP_FORWARDS);
+}
+
+static void
+app_act_stop_forward(struct app *a, enum keymap_action act)
+{
+	const struct forward_info *fi = a->fwd ? forward_info_at(a->fwd, (size_t)a->fwd_sel) : NULL;
+
+	if (act == KEYMAP_STOP_FORWARDS && a->fwd) {
+		forward_stop_all(a->fwd);
+		app_say(a, false, "stopped every port-forward");
+	} else if (fi && (fi->state == FORWARD_STOPPED || fi->state == FORWARD_FAILED)) {
+		app_say(a, true, "127.0.0.1:%d is not running", fi->local_port);
+	} else if (fi) {
+		app_say(a, false, "stopped 127.0.0.1:%d → %s:%d", fi->local_port, fi->task,
+		        fi->remote_port);
+		forward_stop(a->fwd, fi->id);
+	}
+}
+
 /* What each action does; the keymap says which keys run it where. */
 static void (*const app_actions[KEYMAP_COUNT])(struct app *a, enum keymap_action act) = {
 	[KEYMAP_QUIT] = app_act_quit,
@@ -978,6 +1118,12 @@ static void (*const app_actions[KEYMAP_COUNT])(struct app *a, enum keymap_action
 	[KEYMAP_PREV] = app_act_next,
 	[KEYMAP_HELP] = app_act_help,
 	[KEYMAP_GRAPH] = app_act_graph,
+	[KEYMAP_SHELL] = app_act_shell,
+	[KEYMAP_FORWARD] = app_act_forward,
+	[KEYMAP_FORWARDS] = app_act_forwards,
+	[KEYMAP_GROUP_EXEC] = app_act_group_exec,
+	[KEYMAP_STOP_FORWARD] = app_act_stop_forward,
+	[KEYMAP_STOP_FORWARDS] = app_act_stop_forward,
 };
 
 static void
@@ -986,6 +1132,183 @@ app_action(struct app *a, enum keymap_action act)
 	if (act >= 0 && act < KEYMAP_COUNT && app_actions[act])
 		app_actions[act](a, act);
 	a->dirty = true;
+}
+
+/* Says how far the group exec is in the view's state line. */
+static void app_group_state(struct app *a, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void
+app_group_state(struct app *a, const char *fmt, ...)
+{
+	struct strbuf sb = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	free(a->log_state);
+	a->log_state = strbuf_detach(&sb);
+	a->dirty = true;
+}
+
+static void
+app_group_line(void *ctx, const char *task, const char *line)
+{
+	struct app *a = ctx;
+	char *l = xasprintf("[%s] %s\n", task, line);
+
+	log_tail_feed(&a->tail, l, strlen(l));
+	free(l);
+	a->dirty = true;
+}
+
+static void
+app_group_task_ended(void *ctx, const char *task, const struct exec_end *end)
+{
+	struct app *a = ctx;
+
+	a->grp_open++;
+	if (!end->clean) {
+		char *l = xasprintf("[%s] osmotop: %s\n", task, end->err.message);
+
+		a->grp_failed++;
+		log_tail_feed(&a->tail, l, strlen(l));
+		free(l);
+	}
+	app_group_state(a, "running · %u task%s finished", a->grp_open,
+	                a->grp_open == 1 ? "" : "s");
+}
+
+static void
+app_group_ended(void *ctx, const struct api_error *err)
+{
+	struct app *a = ctx;
+
+	a->log_ended = true;
+	if (err)
+		app_group_state(a, "not started: %s", err->message);
+	else if (a->grp_failed)
+		app_group_state(a, "done on %u tasks; %u broke off (see their last line)",
+		                a->grp_open, a->grp_failed);
+	else
+		app_group_state(a, "done on %u task%s", a->grp_open, a->grp_open == 1 ? "" : "s");
+	exec_group_free(a->grp);
+	a->grp = NULL;
+}
+
+/* Runs the dialog's command on the group's running tasks, their lines in a log view. */
+static void
+app_group_start(struct app *a)
+{
+	struct exec_group_opts go = {
+		.workflow = a->wf_id,
+		.group = a->dlg_task,
+		.command = a->input.buf,
+		.rows = 24,
+		.cols = 200, /* lines the view wraps or scrolls, rather than the pty folding them */
+		.cb = { .line = app_group_line,
+		        .task_ended = app_group_task_ended,
+		        .ended = app_group_ended,
+		        .ctx = a },
+	};
+	char *group = xstrdup(a->dlg_task);
+
+	if (!a->input.len) {
+		app_say(a, true, "type the command to run, e.g. nvidia-smi");
+		free(group);
+		return;
+	}
+	if (exec_group_interactive(a->input.buf)) {
+		app_say(a, true,
+		        "%s waits for input a group exec never sends; s opens a shell "
+		        "in one task",
+		        a->input.buf);
+		free(group);
+		return;
+	}
+	a->dlg = APP_DLG_NONE;
+	app_open_logs(a, APP_LOG_EXEC, group, -1);
+	a->grp_cmd = xstrdup(go.command);
+	a->grp_open = a->grp_failed = 0;
+	app_group_state(a, "starting on the running tasks of %s", group);
+	a->grp = exec_group_start(a->s->api, a->s->http, &go);
+	free(group);
+}
+
+/* The forward dialog's ports as they would start: "L→R" each, or why they cannot. */
+static char *
+app_forward_preview(const struct app *a, bool *ok)
+{
+	struct forward_port *ports = NULL;
+	struct strbuf sb = { 0 };
+	size_t n = 0;
+	char *err = NULL;
+
+	*ok = false;
+	if (!a->input.len)
+		return xstrdup("e.g. 6006 · 8888:18888 · 8000-8003 · 9000-9001:19000-19001");
+	if (forward_ports_parse(a->input.buf, &ports, &n, &err) < 0)
+		return err;
+	*ok = true;
+	for (size_t i = 0; i < n; i++) {
+		bool taken = !forward_port_free(ports[i].local, a->udp);
+
+		strbuf_addf(&sb, "%s%d→%d%s", i ? " · " : "", ports[i].local, ports[i].remote,
+		            taken ? " (taken)" : "");
+		*ok &= !taken;
+	}
+	free(ports);
+	return strbuf_detach(&sb);
+}
+
+/* Starts the dialog's forwards; the dialog stays open on anything the user must change. */
+static void
+app_forward_start(struct app *a)
+{
+	struct forward_port *ports = NULL;
+	size_t n = 0, started = 0;
+	char *err = NULL;
+	struct api_error aerr = { 0 };
+	int first = -1;
+
+	if (forward_ports_parse(a->input.buf ? a->input.buf : "", &ports, &n, &err) < 0) {
+		app_say(a, true, "%s", err);
+		free(err);
+		return;
+	}
+	/* Binding happens before anything goes out: a busy port is the user's to change. */
+	for (size_t i = 0; i < n; i++) {
+		if (!forward_port_free(ports[i].local, a->udp)) {
+			app_say(a, true, "127.0.0.1:%d is taken; pick a local port with %d:LOCAL",
+			        ports[i].local, ports[i].remote);
+			free(ports);
+			return;
+		}
+	}
+	if (!a->fwd)
+		a->fwd = forward_mgr_new(a->s->api, a->s->http);
+	for (; started < n; started++) {
+		int id = forward_add(a->fwd, a->wf_id, a->dlg_task, ports[started].remote,
+		                     ports[started].local, a->udp, &aerr);
+
+		if (id < 0)
+			break;
+		if (first < 0)
+			first = id;
+	}
+	if (started < n) {
+		/* All or none: half a range is not what was asked for. */
+		for (int id = first; first >= 0 && id < first + (int)started; id++)
+			forward_stop(a->fwd, id);
+		app_say(a, true, "%s", aerr.message);
+	} else {
+		app_say(a, false, "forwarding 127.0.0.1:%d%s → %s:%d%s · p: the port-forwards",
+		        ports[0].local, a->udp ? "/udp" : "", a->dlg_task, ports[0].remote,
+		        n > 1 ? " and more" : "");
+		a->dlg = APP_DLG_NONE;
+	}
+	free(ports);
 }
 
 /* Keys while a dialog is open: text goes to the input line. */
@@ -1011,9 +1334,15 @@ app_dialog_key(struct app *a, int key)
 			}
 			free(pattern);
 			a->dlg = APP_DLG_NONE;
+		} else if (a->dlg == APP_DLG_FORWARD) {
+			app_forward_start(a);
+		} else if (a->dlg == APP_DLG_GROUP_EXEC) {
+			app_group_start(a);
 		} else if (!a->action_req) {
 			app_confirm(a);
 		}
+	} else if (key == '\t' && a->dlg == APP_DLG_FORWARD) {
+		a->udp = !a->udp;
 	} else if (key == '\t' && a->dlg == APP_DLG_CANCEL) {
 		a->force = !a->force;
 	} else if (key == '\t' && a->dlg == APP_DLG_RESUBMIT) {
@@ -1061,6 +1390,8 @@ app_status_bar(struct app *a, int64_t now)
 		strbuf_addf(&sb, "%s", a->s->shown_url);
 		if (a->o->user)
 			strbuf_addf(&sb, " · %s", a->o->user);
+		if (a->fwd && forward_active(a->fwd))
+			strbuf_addstr(&sb, " · forwarding (p)");
 		if (it->last_ok_ms) {
 			format_duration((double)(now - it->last_ok_ms) / 1000.0, age);
 			strbuf_addf(&sb, " · data %s old", age);
@@ -1078,7 +1409,8 @@ app_dialog_draw(struct app *a)
 {
 	struct canvas *c = &a->canvas;
 	const char *id = app_target(a) ? app_target(a) : "?";
-	char *title = NULL, *line2 = NULL;
+	char *title = NULL, *line2 = NULL, *line3 = NULL;
+	bool ok = true;
 	int w = c->cols > 72 ? 70 : c->cols - 2, row = c->rows / 2 - 3, col;
 
 	if (a->dlg == APP_DLG_SEARCH) {
@@ -1089,7 +1421,19 @@ app_dialog_draw(struct app *a)
 		free(prompt);
 		return;
 	}
-	if (a->dlg == APP_DLG_CANCEL) {
+	if (a->dlg == APP_DLG_GROUP_EXEC) {
+		title = xasprintf("Run a command on every running task of %s", a->dlg_task);
+		line2 = xasprintf("command: %s_", a->input.buf ? a->input.buf : "");
+		ok = !a->input.len || !exec_group_interactive(a->input.buf);
+		line3 = xstrdup(ok ? "output as [task] lines · e.g. nvidia-smi, df -h, py-spy dump "
+		                     "--pid 1"
+		                   : "an interactive shell: s opens one in a single task");
+	} else if (a->dlg == APP_DLG_FORWARD) {
+		title = xasprintf("Port-forward from %s to 127.0.0.1", a->dlg_task);
+		line2 = xasprintf("remote port(s)[:local]: %s_   %s (Tab)",
+		                  a->input.buf ? a->input.buf : "", a->udp ? "UDP" : "TCP");
+		line3 = app_forward_preview(a, &ok);
+	} else if (a->dlg == APP_DLG_CANCEL) {
 		title = xasprintf("Cancel workflow %s?", id);
 		line2 = xasprintf("message: %s_   force (Tab): %s",
 		                  a->input.buf ? a->input.buf : "", a->force ? "yes" : "no");
@@ -1120,10 +1464,17 @@ app_dialog_draw(struct app *a)
 		canvas_fill(c, row + r, col, w, ' ', STYLE_SELECTED);
 	canvas_text_ellipsis(c, row, col + 1, w - 2, STYLE_SELECTED, title);
 	canvas_text_ellipsis(c, row + 2, col + 1, w - 2, STYLE_SELECTED, line2);
+	if (line3)
+		canvas_text_ellipsis(c, row + 3, col + 1, w - 2, ok ? STYLE_SELECTED : STYLE_ERROR,
+		                     line3);
 	canvas_text_ellipsis(c, row + 4, col + 1, w - 2, STYLE_SELECTED,
-	                     a->action_req ? "sending…" : "Enter: confirm   Esc: keep it");
+	                     a->action_req ? "sending…"
+	                     : a->dlg == APP_DLG_FORWARD || a->dlg == APP_DLG_GROUP_EXEC
+	                             ? "Enter: start   Esc: close"
+	                             : "Enter: confirm   Esc: keep it");
 	free(title);
 	free(line2);
+	free(line3);
 }
 
 static void
@@ -1293,12 +1644,21 @@ app_compose(struct app *a, int rows, int cols)
 				canvas_text(&body, 2, 1, cols - 1, STYLE_ERROR, a->err);
 			free(m);
 		}
+	} else if (a->view == APP_FORWARDS) {
+		app_keep_visible(a->fwd_sel, &a->fwd_top,
+		                 body.rows - view_forwards_table_row() - 1);
+		rc.selected = a->fwd_sel;
+		rc.top = a->fwd_top;
+		view_forwards_render(&rc, a->fwd, now, &body);
 	} else if (a->view == APP_LOGS) {
-		static const char *const kinds[] = { "logs", "events", "error logs" };
-		char *title = a->log_task ? xasprintf("%s · %s · %s%s", a->wf_id, a->log_task,
-		                                      kinds[a->log_kind],
-		                                      a->log_retry > 0 ? " (retry)" : "")
-		                          : xasprintf("%s · %s", a->wf_id, kinds[a->log_kind]);
+		static const char *const kinds[] = { "logs", "events", "error logs", "exec" };
+		char *title =
+		        a->log_kind == APP_LOG_EXEC
+		                ? xasprintf("%s · %s · $ %s", a->wf_id, a->log_task, a->grp_cmd)
+		        : a->log_task
+		                ? xasprintf("%s · %s · %s%s", a->wf_id, a->log_task,
+		                            kinds[a->log_kind], a->log_retry > 0 ? " (retry)" : "")
+		                : xasprintf("%s · %s", a->wf_id, kinds[a->log_kind]);
 
 		view_logs_render(&rc, &a->tail, &a->lv, title, a->log_state, &body, 0, 0, body.rows,
 		                 body.cols);
@@ -1314,6 +1674,7 @@ app_compose(struct app *a, int rows, int cols)
 		app_dialog_draw(a);
 	app_status_bar(a, now);
 	a->dirty = false;
+	a->drawn_second = clock_wall_ms() / 1000;
 }
 
 static void
@@ -1367,6 +1728,72 @@ app_keys(struct app *a)
 		app_key(a, key);
 }
 
+/* Where app_net_pollfds put each part's descriptors in the poll set. */
+struct app_net {
+	int http, fwd, shell, grp, end;
+};
+
+/* The client's sockets after fds[0..extra): curl's, the forwards', the shell's; wait in *timeout. */
+static int
+app_net_pollfds(struct app *a, struct pollfd *fds, int extra, struct app_net *at, int *timeout)
+{
+	int64_t now = clock_mono_ms();
+	int n = extra, t[4];
+
+	at->http = n;
+	n += http_pollfds(a->s->http, fds + n, APP_MAX_FDS - n);
+	t[0] = http_timeout_ms(a->s->http, now);
+	at->fwd = n;
+	n += a->fwd ? forward_pollfds(a->fwd, fds + n, APP_MAX_FDS - n) : 0;
+	t[1] = a->fwd ? forward_timeout_ms(a->fwd, now) : -1;
+	at->shell = n;
+	n += a->shell ? shell_pollfds(a->shell, fds + n, APP_MAX_FDS - n) : 0;
+	t[2] = a->shell ? shell_timeout_ms(a->shell, now) : -1;
+	at->grp = n;
+	n += a->grp ? exec_group_pollfds(a->grp, fds + n, APP_MAX_FDS - n) : 0;
+	t[3] = a->grp ? exec_group_timeout_ms(a->grp, now) : -1;
+	at->end = n;
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (t[i] >= 0 && t[i] < *timeout)
+			*timeout = t[i];
+	return n;
+}
+
+static void
+app_net_dispatch(struct app *a, const struct pollfd *fds, const struct app_net *at)
+{
+	int64_t now = clock_mono_ms();
+
+	http_dispatch(a->s->http, fds + at->http, at->fwd - at->http, now);
+	if (a->fwd)
+		forward_dispatch(a->fwd, fds + at->fwd, at->shell - at->fwd, now);
+	if (a->shell)
+		shell_dispatch(a->shell, fds + at->shell, at->grp - at->shell, now);
+	if (a->grp)
+		exec_group_dispatch(a->grp, fds + at->grp, at->end - at->grp, now);
+	/* Forwards change their counters without telling: the forwards view shows them live. */
+	if (a->view == APP_FORWARDS && at->shell > at->fwd)
+		a->dirty = true;
+}
+
+/* A shell that ended gives the terminal back, redrawn, with how it ended. */
+static void
+app_shell_check(struct app *a)
+{
+	char *msg;
+	bool error;
+
+	if (!a->shell || !shell_done(a->shell, &msg, &error))
+		return;
+	shell_free(a->shell);
+	a->shell = NULL;
+	if (a->scr)
+		screen_resume(a->scr);
+	app_say(a, error, "%s", msg);
+	free(msg);
+	sync_kick(&a->wf_sync);
+}
+
 /*
  * One round of the loop: starts what is due, draws a changed frame on a terminal, polls
  * fds[0..extra) and the client's sockets for at most max_ms and runs the client. Returns how
@@ -1375,23 +1802,21 @@ app_keys(struct app *a)
 static int
 app_round(struct app *a, struct pollfd *fds, int extra, int max_ms)
 {
-	int64_t now = clock_mono_ms();
-	int64_t wait = app_sync(a, now);
-	int n = extra + http_pollfds(a->s->http, fds + extra, APP_MAX_FDS - extra);
-	int http_wait = http_timeout_ms(a->s->http, now);
+	int64_t wait = app_sync(a, clock_mono_ms());
+	struct app_net at;
 	int timeout = max_ms;
+	int n = app_net_pollfds(a, fds, extra, &at, &timeout);
 
-	if (a->scr && a->dirty)
+	if (a->scr && a->dirty && !a->shell)
 		app_draw(a);
 	if (wait >= 0 && wait < timeout)
 		timeout = (int)wait;
-	if (http_wait >= 0 && http_wait < timeout)
-		timeout = http_wait;
 	int ready = poll(fds, (nfds_t)n, timeout);
 
 	if (ready < 0 && errno != EINTR)
 		return -1;
-	http_dispatch(a->s->http, fds + extra, n - extra, clock_mono_ms());
+	app_net_dispatch(a, fds, &at);
+	app_shell_check(a);
 	return ready < 0 ? 0 : ready;
 }
 
@@ -1401,23 +1826,29 @@ app_loop(struct app *a)
 	struct pollfd fds[APP_MAX_FDS];
 
 	while (!a->quit) {
-		fds[0] = (struct pollfd){ .fd = screen_fd(a->scr), .events = POLLIN };
-		fds[1] = (struct pollfd){ .fd = a->signal_fd, .events = POLLIN };
+		int extra = 0, sig;
+
+		/* While a shell has the terminal its keys are the shell's. */
+		if (!a->shell)
+			fds[extra++] = (struct pollfd){ .fd = screen_fd(a->scr), .events = POLLIN };
+		sig = extra;
+		fds[extra++] = (struct pollfd){ .fd = a->signal_fd, .events = POLLIN };
 		/* Ages in the status bar tick once a second. */
-		int ready = app_round(a, fds, 2, 1000 - (int)(clock_wall_ms() % 1000));
+		int ready = app_round(a, fds, extra, 1000 - (int)(clock_wall_ms() % 1000));
 
 		if (ready < 0)
 			break;
-		if (fds[1].revents & POLLIN) {
+		if (fds[sig].revents & POLLIN) {
 			unsigned char buf[16];
 
 			while (read(a->signal_fd, buf, sizeof(buf)) > 0)
 				a->quit = true;
 		}
-		app_keys(a); /* also after EINTR: a resize arrives as a key */
-		/* A round that only waited is the tick: ages and countdowns move. Data and keys
-		 * mark the frame dirty themselves, so busy streams do not recompose it per wakeup. */
-		if (ready == 0)
+		if (!a->shell)
+			app_keys(a); /* also after EINTR: a resize arrives as a key */
+		/* The tick: ages and countdowns move once a second. Data and keys mark the frame
+		 * dirty themselves, so busy streams do not recompose it per wakeup. */
+		if (ready == 0 || clock_wall_ms() / 1000 != a->drawn_second)
 			a->dirty = true;
 	}
 }
@@ -1453,6 +1884,9 @@ app_free(struct app *a)
 		return;
 	if (a->log_open)
 		app_log_close(a);
+	shell_free(a->shell);
+	forward_mgr_free(a->fwd);
+	free(a->dlg_task);
 	if (a->have_list)
 		osmo_workflow_list_free(&a->list);
 	if (a->have_wf)
@@ -1507,6 +1941,12 @@ app_run(struct session *s, const struct app_opts *o)
 	a->scr = scr;
 	a->signal_fd = session_signals(sigs, ARRAY_SIZE(sigs));
 	app_loop(a);
+	if (a->shell) {
+		/* A signal ended us inside a shell: the terminal's modes come back before curses'. */
+		shell_free(a->shell);
+		a->shell = NULL;
+		screen_resume(a->scr);
+	}
 	screen_close(a->scr);
 	if (a->signal_fd >= 0)
 		close(a->signal_fd);

@@ -1,5 +1,4 @@
-/* cmd_exec.c: `osmotop exec WF TASK [-- CMD...]`: the terminal (or stdin/stdout) on a task's pty. */
-#define _DEFAULT_SOURCE /* TIOCGWINSZ, struct winsize */
+/* cmd_exec.c: `osmotop exec`: the terminal (or stdin/stdout) on a task's pty, or a group's lines. */
 #include "cmd_exec.h"
 
 #include <errno.h>
@@ -9,14 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "exec.h"
+#include "exec_group.h"
 #include "session.h"
+#include "tty.h"
 
-#define CMD_EXEC_MAX_FDS   64
+#define CMD_EXEC_MAX_FDS   1024       /* a group exec polls one socket per task */
 #define CMD_EXEC_QUEUE_MAX (1u << 20) /* stop reading stdin while this much waits to be sent */
 #define CMD_EXEC_WRITE_MAX 4096       /* per POLLOUT: a pipe with room takes it without blocking */
 #define CMD_EXEC_DRAIN_MS  5000       /* output still unwritten when the session ended */
@@ -24,71 +24,61 @@
 
 struct cmd_exec {
 	struct session s;
-	struct exec_session *ex;
-	bool tty; /* stdin is a terminal: raw mode, window changes */
-	bool raw; /* saved holds the mode to restore */
+	struct exec_session *ex;  /* one task, or */
+	struct exec_group *group; /* --group: every running task of a group */
+	bool tty;                 /* stdin is a terminal: raw mode, window changes */
+	bool raw;                 /* saved holds the mode to restore */
 	struct termios saved;
 	int signal_fd;     /* the self-pipe's read end, -1 when none */
 	bool stdin_open;   /* still reading stdin */
 	struct strbuf out; /* output waiting for stdout */
 	bool ended;
-	struct exec_end end;
+	struct exec_end end; /* the session's, or with --group the start's or a failed task's */
+	char *failed_task;   /* --group: the first task whose session did not end cleanly */
+	size_t n_tasks, n_failed;
+};
+
+/* The command line, parsed. */
+struct cmd_exec_args {
+	struct session_opts so;
+	const char *workflow, *task, *group;
+	char *command; /* NULL: the default shell */
+	bool keep_alive;
 };
 
 static void
 cmd_exec_usage(FILE *out)
 {
-	fputs("usage: osmotop exec [--url URL] [--user NAME] [--local] WORKFLOW_ID TASK "
-	      "[-- COMMAND [ARG...]]\n"
+	fputs("usage: osmotop exec [--url URL] [--user NAME] [--local] [--keep-alive]\n"
+	      "                    WORKFLOW_ID TASK [-- COMMAND [ARG...]]\n"
+	      "       osmotop exec [--url URL] [--user NAME] [--local] --group GROUP\n"
+	      "                    WORKFLOW_ID -- COMMAND [ARG...]\n"
 	      "\n"
 	      "Runs COMMAND (default bash, else sh) under a pty in a running task. With a\n"
-	      "terminal on stdin it is put in raw mode and window changes follow; otherwise stdin\n"
-	      "goes to the task (its end as Ctrl-D) and the output to stdout. The task side "
-	      "splits\n"
-	      "the command shell-style and runs it without a shell; use sh -c '...' for pipes.\n"
-	      "Exit status: 0 when the session closed normally (the remote exit status is not\n"
-	      "carried), 1 the service refused, 2 usage, 3 network or the session broke.\n",
+	      "terminal on stdin it is put in raw mode and window changes follow; otherwise\n"
+	      "stdin goes to the task (its end as Ctrl-D) and the output to stdout. The task\n"
+	      "side splits the command shell-style and runs it without a shell; use\n"
+	      "sh -c '...' for pipes.\n"
+	      "\n"
+	      "--keep-alive   when the session breaks (the router restarts or drops it, the\n"
+	      "               connection fails, the service answers 5xx), start a new one 10 s\n"
+	      "               later: COMMAND runs again from the start, and keys typed meanwhile\n"
+	      "               are dropped. A normal end, a 4xx answer or a signal ends it.\n"
+	      "--group GROUP  run COMMAND on every running task of GROUP, without input, and\n"
+	      "               print each output line as \"[task] line\". Interactive shells\n"
+	      "               (bash, sh -l, ...) are refused: they would wait for input.\n"
+	      "\n"
+	      "Exit status: 0 when the session (with --group every task's) closed normally (the\n"
+	      "remote exit status is not carried), 1 the service refused, 2 usage, 3 network or\n"
+	      "the session broke.\n",
 	      out);
-}
-
-/* The terminal's size, or 0x0 when there is none. */
-static void
-cmd_exec_size(int *rows, int *cols)
-{
-	struct winsize ws = { 0 };
-
-	*rows = *cols = 0;
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
-		*rows = ws.ws_row;
-		*cols = ws.ws_col;
-	}
-}
-
-/* Raw mode as cfmakeraw sets it: keys (Ctrl-C too) travel as bytes to the remote pty. */
-static void
-cmd_exec_raw(struct cmd_exec *c)
-{
-	struct termios t;
-
-	if (tcgetattr(STDIN_FILENO, &c->saved) < 0)
-		return;
-	t = c->saved;
-	t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-	t.c_oflag &= ~(tcflag_t)OPOST;
-	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-	t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
-	t.c_cflag |= CS8;
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) /* typeahead is kept for the task */
-		c->raw = true;
 }
 
 static void
 cmd_exec_restore(struct cmd_exec *c)
 {
 	if (c->raw)
-		tcsetattr(STDIN_FILENO, TCSADRAIN, &c->saved);
+		tty_restore(STDIN_FILENO, &c->saved);
 	c->raw = false;
 }
 
@@ -122,12 +112,87 @@ cmd_exec_output(void *ctx, const unsigned char *data, size_t n)
 }
 
 static void
+cmd_exec_reconnecting(void *ctx, const struct exec_end *why, int delay_ms)
+{
+	struct cmd_exec *c = ctx;
+
+	/* The task's output may have left the cursor mid-line, and a raw tty needs "\r\n". */
+	fprintf(stderr, "%sosmotop: %s; reconnecting in %d s (a new session)%s",
+	        c->tty ? "\r\n" : "", why->err.message, delay_ms / 1000, c->raw ? "\r\n" : "\n");
+}
+
+static void
 cmd_exec_ended(void *ctx, const struct exec_end *end)
 {
 	struct cmd_exec *c = ctx;
 
 	c->end = *end;
 	c->ended = true;
+}
+
+static void
+cmd_exec_group_line(void *ctx, const char *task, const char *line)
+{
+	struct cmd_exec *c = ctx;
+
+	strbuf_addf(&c->out, "[%s] %s\n", task, line);
+}
+
+static void
+cmd_exec_group_task_ended(void *ctx, const char *task, const struct exec_end *end)
+{
+	struct cmd_exec *c = ctx;
+
+	c->n_tasks++;
+	if (end->clean)
+		return;
+	if (c->n_failed++ == 0) {
+		c->end = *end;
+		c->failed_task = xstrdup(task);
+	}
+}
+
+static void
+cmd_exec_group_ended(void *ctx, const struct api_error *err)
+{
+	struct cmd_exec *c = ctx;
+
+	if (err) {
+		c->end = (struct exec_end){ .err = *err };
+		c->n_failed = 1;
+	}
+	c->ended = true;
+}
+
+/* The session's or the group's side of the loop: one task, or one socket per task. */
+static int
+cmd_exec_pollfds(const struct cmd_exec *c, struct pollfd *fds, int max)
+{
+	return c->group ? exec_group_pollfds(c->group, fds, max) : exec_pollfds(c->ex, fds, max);
+}
+
+static int
+cmd_exec_timeout_ms(const struct cmd_exec *c, int64_t now)
+{
+	return c->group ? exec_group_timeout_ms(c->group, now) : exec_timeout_ms(c->ex, now);
+}
+
+static void
+cmd_exec_dispatch(struct cmd_exec *c, const struct pollfd *fds, int n, int64_t now)
+{
+	if (c->group)
+		exec_group_dispatch(c->group, fds, n, now);
+	else
+		exec_dispatch(c->ex, fds, n, now);
+}
+
+static void
+cmd_exec_close(struct cmd_exec *c)
+{
+	if (c->group)
+		exec_group_close(c->group);
+	else
+		exec_close(c->ex);
 }
 
 /* Writes what stdout takes now; false when stdout is gone. */
@@ -170,10 +235,12 @@ cmd_exec_read_signals(struct cmd_exec *c)
 			int rows, cols;
 
 			if (buf[i] != SIGWINCH) {
-				exec_close(c->ex);
+				cmd_exec_close(c);
 				continue;
 			}
-			cmd_exec_size(&rows, &cols);
+			if (c->group)
+				continue; /* a group exec sends no resizes */
+			tty_size(STDIN_FILENO, &rows, &cols);
 			exec_resize(c->ex, rows, cols);
 		}
 	}
@@ -187,10 +254,10 @@ cmd_exec_loop(struct cmd_exec *c)
 		struct pollfd fds[CMD_EXEC_MAX_FDS];
 		int64_t now = clock_mono_ms();
 		int n = http_pollfds(c->s.http, fds, CMD_EXEC_MAX_FDS - 4);
-		int net, to = http_timeout_ms(c->s.http, now), eto = exec_timeout_ms(c->ex, now);
+		int net, to = http_timeout_ms(c->s.http, now), eto = cmd_exec_timeout_ms(c, now);
 		int sig = -1, in = -1, out = -1;
 
-		n += exec_pollfds(c->ex, fds + n, CMD_EXEC_MAX_FDS - 3 - n);
+		n += cmd_exec_pollfds(c, fds + n, CMD_EXEC_MAX_FDS - 3 - n);
 		net = n;
 		if (eto >= 0 && (to < 0 || eto < to))
 			to = eto;
@@ -198,7 +265,7 @@ cmd_exec_loop(struct cmd_exec *c)
 			sig = n;
 			fds[n++] = (struct pollfd){ .fd = c->signal_fd, .events = POLLIN };
 		}
-		if (c->stdin_open && exec_queued(c->ex) < CMD_EXEC_QUEUE_MAX) {
+		if (c->stdin_open && !c->group && exec_queued(c->ex) < CMD_EXEC_QUEUE_MAX) {
 			in = n;
 			fds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		}
@@ -210,7 +277,7 @@ cmd_exec_loop(struct cmd_exec *c)
 			break;
 		now = clock_mono_ms();
 		http_dispatch(c->s.http, fds, net, now);
-		exec_dispatch(c->ex, fds, net, now);
+		cmd_exec_dispatch(c, fds, net, now);
 		if (c->ended)
 			break;
 		if (sig >= 0 && fds[sig].revents)
@@ -219,7 +286,7 @@ cmd_exec_loop(struct cmd_exec *c)
 			cmd_exec_read_stdin(c);
 		if (out >= 0 && fds[out].revents && !cmd_exec_write(c)) {
 			strbuf_reset(&c->out);
-			exec_close(c->ex); /* nobody reads the output any more */
+			cmd_exec_close(c); /* nobody reads the output any more */
 		}
 	}
 }
@@ -239,31 +306,36 @@ cmd_exec_drain(struct cmd_exec *c)
 	}
 }
 
-/* Parses options and operands; -1 to go on, else the exit status. */
+/* Parses options and operands into a; -1 to go on, else the exit status. */
 static int
-cmd_exec_parse(int argc, char **argv, struct session_opts *so, const char **wf, const char **task,
-               char **command)
+cmd_exec_parse(int argc, char **argv, struct cmd_exec_args *a)
 {
-	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL };
+	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL, OPT_KEEP_ALIVE, OPT_GROUP };
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, OPT_URL },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "local", no_argument, NULL, OPT_LOCAL },
+		{ "keep-alive", no_argument, NULL, OPT_KEEP_ALIVE },
+		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct strbuf sb = { 0 };
-	int ch;
+	int ch, names, rest;
 
 	optind = 1;
 	/* '+': stop at WORKFLOW_ID, so the command's own options are never ours. */
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (ch == OPT_URL) {
-			so->url = optarg;
+			a->so.url = optarg;
 		} else if (ch == OPT_USER) {
-			so->user = optarg;
+			a->so.user = optarg;
 		} else if (ch == OPT_LOCAL) {
-			so->local = true;
+			a->so.local = true;
+		} else if (ch == OPT_KEEP_ALIVE) {
+			a->keep_alive = true;
+		} else if (ch == OPT_GROUP) {
+			a->group = optarg;
 		} else if (ch == 'h') {
 			cmd_exec_usage(stdout);
 			return 0;
@@ -272,25 +344,111 @@ cmd_exec_parse(int argc, char **argv, struct session_opts *so, const char **wf, 
 			return 2;
 		}
 	}
-	if (argc - optind < 2 || (argc - optind > 2 && strcmp(argv[optind + 2], "--") != 0) ||
-	    argc - optind == 3) {
+	/* WORKFLOW_ID TASK, or WORKFLOW_ID alone with --group; then "--" and a command. */
+	names = a->group ? 1 : 2;
+	rest = argc - optind;
+	if (rest < names || (rest > names && strcmp(argv[optind + names], "--") != 0) ||
+	    rest == names + 1 || (a->group && rest == names)) {
 		fprintf(stderr, "osmotop: usage: osmotop exec [options] WORKFLOW_ID TASK "
-		                "[-- COMMAND [ARG...]]\n");
+		                "[-- COMMAND [ARG...]]\n"
+		                "         or: osmotop exec [options] --group GROUP WORKFLOW_ID "
+		                "-- COMMAND [ARG...]\n");
 		return 2;
 	}
-	if (so->local && so->url) {
+	if (a->so.local && a->so.url) {
 		fprintf(stderr, "osmotop: --local and --url name different services; pick one\n");
 		return 2;
 	}
-	*wf = argv[optind];
-	*task = argv[optind + 1];
-	for (int i = optind + 3; i < argc; i++) {
+	if (a->group && a->keep_alive) {
+		fprintf(stderr,
+		        "osmotop: --keep-alive does not apply to --group (the CLI refuses it "
+		        "too: a new session would run the command again)\n");
+		return 2;
+	}
+	a->workflow = argv[optind];
+	a->task = a->group ? NULL : argv[optind + 1];
+	for (int i = optind + names + 1; i < argc; i++) {
 		if (sb.len)
 			strbuf_addch(&sb, ' ');
 		cmd_exec_quote(&sb, argv[i]);
 	}
-	*command = sb.len ? strbuf_detach(&sb) : NULL;
+	a->command = sb.len ? strbuf_detach(&sb) : NULL;
+	if (a->group && exec_group_interactive(a->command)) {
+		fprintf(stderr,
+		        "osmotop: exec --group sends no input, so an interactive shell would "
+		        "wait for ever; give it a command (sh -c '...')\n");
+		free(a->command);
+		a->command = NULL;
+		return 2;
+	}
 	return -1;
+}
+
+/* Starts the session, or the group's sessions, as the command line asks. */
+static void
+cmd_exec_start(struct cmd_exec *c, const struct cmd_exec_args *a)
+{
+	struct exec_opts eo = {
+		.workflow = a->workflow,
+		.task = a->task,
+		.entry_command = a->command,
+		.keep_alive = a->keep_alive,
+		.cb = { .output = cmd_exec_output,
+		        .reconnecting = cmd_exec_reconnecting,
+		        .ended = cmd_exec_ended,
+		        .ctx = c },
+	};
+	struct exec_group_opts go = {
+		.workflow = a->workflow,
+		.group = a->group,
+		.command = a->command,
+		.cb = { .line = cmd_exec_group_line,
+		        .task_ended = cmd_exec_group_task_ended,
+		        .ended = cmd_exec_group_ended,
+		        .ctx = c },
+	};
+
+	if (c->tty)
+		tty_size(STDIN_FILENO, &eo.rows, &eo.cols);
+	if (a->group) {
+		/* No input and no raw mode; the terminal's width, if any, for the tasks' output. */
+		go.rows = eo.rows;
+		go.cols = eo.cols;
+		c->stdin_open = false;
+		c->group = exec_group_start(c->s.api, c->s.http, &go);
+		return;
+	}
+	/* Keys (Ctrl-C too) travel as bytes to the remote pty. */
+	if (c->tty)
+		c->raw = tty_raw(STDIN_FILENO, &c->saved);
+	c->ex = exec_start(c->s.api, c->s.http, &eo);
+}
+
+/* What the end says, one line on stderr for a failure; the exit status. */
+static int
+cmd_exec_report(const struct cmd_exec *c, const struct cmd_exec_args *a)
+{
+	struct api_error err = c->end.err;
+
+	if (c->ended && c->n_failed == 0 && (a->group || c->end.clean))
+		return 0;
+	if (!c->ended)
+		api_error_set(&err, API_ERR_TRANSPORT, "the poll loop failed: %s", strerror(errno));
+	else if (err.kind == API_OK)
+		api_error_set(&err, API_ERR_TRANSPORT, "the session ended abnormally");
+	/* The task's output may have left the cursor mid-line. */
+	if (!a->group)
+		fprintf(stderr, "%sosmotop: exec %s %s: %s\n", c->tty ? "\r\n" : "", a->workflow,
+		        a->task, err.message);
+	else if (!c->failed_task)
+		fprintf(stderr, "osmotop: exec %s group %s: %s\n", a->workflow, a->group,
+		        err.message);
+	else
+		fprintf(stderr,
+		        "osmotop: exec %s group %s: task %s: %s (%zu of %zu tasks failed)\n",
+		        a->workflow, a->group, c->failed_task, err.message, c->n_failed,
+		        c->n_tasks);
+	return session_exit_status(err.kind);
 }
 
 int
@@ -299,54 +457,29 @@ cmd_exec_main(int argc, char **argv)
 	/* Window changes and termination. */
 	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
 	struct cmd_exec c = { .signal_fd = -1, .stdin_open = true };
-	struct session_opts so = { 0 };
-	const char *wf = NULL, *task = NULL;
-	char *command = NULL;
-	struct exec_opts eo = { 0 };
-	int rc = cmd_exec_parse(argc, argv, &so, &wf, &task, &command);
+	struct cmd_exec_args a = { 0 };
+	int rc = cmd_exec_parse(argc, argv, &a);
 
 	if (rc >= 0)
 		return rc;
-	if (session_start(&c.s, &so) < 0) {
-		free(command);
+	if (session_start(&c.s, &a.so) < 0) {
+		free(a.command);
 		return 2;
 	}
 	c.tty = isatty(STDIN_FILENO);
 	c.signal_fd = session_signals(sigs, ARRAY_SIZE(sigs));
-	eo = (struct exec_opts){
-		.workflow = wf,
-		.task = task,
-		.entry_command = command,
-		.cb = { .output = cmd_exec_output, .ended = cmd_exec_ended, .ctx = &c },
-	};
-	if (c.tty) {
-		cmd_exec_size(&eo.rows, &eo.cols);
-		cmd_exec_raw(&c);
-	}
-	c.ex = exec_start(c.s.api, c.s.http, &eo);
+	cmd_exec_start(&c, &a);
 	cmd_exec_loop(&c);
 	cmd_exec_drain(&c);
 	cmd_exec_restore(&c);
-	if (!c.ended) {
-		api_error_set(&c.end.err, API_ERR_TRANSPORT, "the poll loop failed: %s",
-		              strerror(errno));
-	}
-	if (!c.ended || !c.end.clean) {
-		if (c.end.err.kind == API_OK)
-			api_error_set(&c.end.err, API_ERR_TRANSPORT,
-			              "the session ended abnormally");
-		/* The task's output may have left the cursor mid-line. */
-		fprintf(stderr, "%sosmotop: exec %s %s: %s\n", c.tty ? "\r\n" : "", wf, task,
-		        c.end.err.message);
-		rc = session_exit_status(c.end.err.kind);
-	} else {
-		rc = 0;
-	}
+	rc = cmd_exec_report(&c, &a);
 	exec_free(c.ex);
+	exec_group_free(c.group);
 	strbuf_free(&c.out);
+	free(c.failed_task);
 	session_close(&c.s);
 	if (c.signal_fd >= 0)
 		close(c.signal_fd);
-	free(command);
+	free(a.command);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* cmd_forward.c: `osmotop port-forward WF TASK --port R[:L] [--udp]` until a signal or failure. */
+/* cmd_forward.c: `osmotop port-forward WF TASK --port SPEC... [--udp]` until a signal or failure. */
 #include "cmd_forward.h"
 
 #include <errno.h>
@@ -13,54 +13,34 @@
 #include "forward.h"
 #include "session.h"
 
-#define CMD_FORWARD_MAX_FDS 512
+/* The signal pipe, curl's sockets, and per port a listener, a control socket and connections. */
+#define CMD_FORWARD_FDS_PER_PORT (2 + 2 * FORWARD_MAX_CONNS)
+#define CMD_FORWARD_FDS_OTHER    64
 
 static void
 cmd_forward_usage(FILE *out)
 {
 	fputs("usage: osmotop port-forward [--url URL] [--user NAME] [--local] WORKFLOW_ID TASK\n"
-	      "                            --port REMOTE[:LOCAL] [--udp]\n"
+	      "                            --port SPEC [--port SPEC...] [--udp]\n"
 	      "\n"
-	      "Forwards 127.0.0.1:LOCAL (default: REMOTE) to port REMOTE of a running task, over\n"
-	      "the service's router, until interrupted. Lost control connections are retried\n"
-	      "with backoff; it gives up when the task or workflow is gone.\n"
+	      "Forwards ports on 127.0.0.1 to ports of a running task, over the service's router,\n"
+	      "until interrupted. SPEC is a comma-separated list, remote port first: REMOTE,\n"
+	      "REMOTE:LOCAL, a range A-B (the same local ports) or A-B:C-D; at most 30 ports in "
+	      "all.\n"
+	      "Example: --port 8888 --port 6006:16006,9000-9002. Every local port is bound first: "
+	      "if\n"
+	      "one is busy, nothing starts. Lost control connections are retried with backoff; "
+	      "the\n"
+	      "command ends when one port's task or workflow is gone.\n"
 	      "Exit status: 0 interrupted (SIGINT, SIGTERM), 1 the service refused, 2 usage\n"
-	      "(or the local port is busy), 3 network.\n",
+	      "(or a local port is busy), 3 network.\n",
 	      out);
 }
 
-/* A port 1..65535 spelled whole; -1 otherwise. */
-static int
-cmd_forward_port(const char *s, const char *end)
-{
-	long v = 0;
-
-	if (s == end || end - s > 5)
-		return -1;
-	for (const char *p = s; p < end; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (*p - '0');
-	}
-	return v >= 1 && v <= 65535 ? (int)v : -1;
-}
-
-/* REMOTE[:LOCAL]; 0, or -1 when malformed. */
-static int
-cmd_forward_ports(const char *arg, int *remote, int *local)
-{
-	const char *colon = strchr(arg, ':');
-	const char *end = arg + strlen(arg);
-
-	*remote = cmd_forward_port(arg, colon ? colon : end);
-	*local = colon ? cmd_forward_port(colon + 1, end) : *remote;
-	return *remote > 0 && *local > 0 ? 0 : -1;
-}
-
-/* Parses options and operands; -1 to go on, else the exit status. */
+/* Parses options and operands into the ports; -1 to go on, else the exit status. */
 static int
 cmd_forward_parse(int argc, char **argv, struct session_opts *so, const char **wf,
-                  const char **task, int *remote, int *local, bool *udp)
+                  const char **task, struct forward_port **ports, size_t *n_ports, bool *udp)
 {
 	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL, OPT_PORT, OPT_UDP };
 	static const struct option longopts[] = {
@@ -72,10 +52,12 @@ cmd_forward_parse(int argc, char **argv, struct session_opts *so, const char **w
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int ch;
+	struct strbuf spec = { 0 }; /* every --port, joined: one list, one duplicate check */
+	char *err = NULL;
+	int ch, rc = -1;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while (rc < 0 && (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ch == OPT_URL) {
 			so->url = optarg;
 		} else if (ch == OPT_USER) {
@@ -83,62 +65,107 @@ cmd_forward_parse(int argc, char **argv, struct session_opts *so, const char **w
 		} else if (ch == OPT_LOCAL) {
 			so->local = true;
 		} else if (ch == OPT_PORT) {
-			if (cmd_forward_ports(optarg, remote, local) < 0) {
-				fprintf(stderr, "osmotop: --port wants REMOTE[:LOCAL], ports 1 to "
-				                "65535\n");
-				return 2;
-			}
+			strbuf_addf(&spec, "%s%s", spec.len ? "," : "", optarg);
 		} else if (ch == OPT_UDP) {
 			*udp = true;
 		} else if (ch == 'h') {
 			cmd_forward_usage(stdout);
-			return 0;
+			rc = 0;
 		} else {
 			cmd_forward_usage(stderr);
-			return 2;
+			rc = 2;
 		}
 	}
-	if (argc - optind != 2 || *remote <= 0) {
+	if (rc < 0 && (argc - optind != 2 || !spec.len)) {
 		fprintf(stderr, "osmotop: usage: osmotop port-forward [options] WORKFLOW_ID TASK "
-		                "--port REMOTE[:LOCAL] [--udp]\n");
-		return 2;
-	}
-	if (so->local && so->url) {
+		                "--port SPEC [--udp]\n");
+		rc = 2;
+	} else if (rc < 0 && so->local && so->url) {
 		fprintf(stderr, "osmotop: --local and --url name different services; pick one\n");
-		return 2;
+		rc = 2;
+	} else if (rc < 0 && forward_ports_parse(spec.buf, ports, n_ports, &err) < 0) {
+		fprintf(stderr, "osmotop: --port %s\n", err);
+		rc = 2;
 	}
-	*wf = argv[optind];
-	*task = argv[optind + 1];
-	return -1;
+	free(err);
+	strbuf_free(&spec);
+	if (rc < 0) {
+		*wf = argv[optind];
+		*task = argv[optind + 1];
+	}
+	return rc;
 }
 
-/* Polls until a signal comes or no forward is left; true for a signal. */
-static bool
-cmd_forward_loop(struct session *s, struct forward_mgr *m, int signal_fd)
+/* The first forward that failed for good, or NULL. */
+static const struct forward_info *
+cmd_forward_failed(const struct forward_mgr *m)
 {
-	struct pollfd fds[CMD_FORWARD_MAX_FDS];
+	const struct forward_info *fi;
 
-	while (forward_active(m)) {
+	for (size_t i = 0; (fi = forward_info_at(m, i)); i++)
+		if (fi->state == FORWARD_FAILED)
+			return fi;
+	return NULL;
+}
+
+/* Polls until a signal (1), one forward failing for good (0), or poll() failing (-errno). */
+static int
+cmd_forward_loop(struct session *s, struct forward_mgr *m, int signal_fd, size_t n_ports)
+{
+	int max = CMD_FORWARD_FDS_OTHER + (int)n_ports * CMD_FORWARD_FDS_PER_PORT;
+	struct pollfd *fds = xcalloc((size_t)max, sizeof(*fds));
+	int rc = 0;
+
+	/* As the CLI: when one port's task ends, the whole command ends. */
+	while (!cmd_forward_failed(m) && forward_active(m)) {
 		int64_t now = clock_mono_ms();
 		int n = 0, to, ft;
 
 		if (signal_fd >= 0)
 			fds[n++] = (struct pollfd){ .fd = signal_fd, .events = POLLIN };
-		n += http_pollfds(s->http, fds + n, CMD_FORWARD_MAX_FDS - n);
-		n += forward_pollfds(m, fds + n, CMD_FORWARD_MAX_FDS - n);
+		n += http_pollfds(s->http, fds + n, max - n);
+		n += forward_pollfds(m, fds + n, max - n);
 		to = http_timeout_ms(s->http, now);
 		ft = forward_timeout_ms(m, now);
 		if (to < 0 || (ft >= 0 && ft < to))
 			to = ft;
-		if (poll(fds, (nfds_t)n, to) < 0 && errno != EINTR)
-			return false;
-		if (signal_fd >= 0 && (fds[0].revents & POLLIN))
-			return true;
+		if (poll(fds, (nfds_t)n, to) < 0 && errno != EINTR) {
+			rc = -errno;
+			break;
+		}
+		if (signal_fd >= 0 && (fds[0].revents & POLLIN)) {
+			rc = 1;
+			break;
+		}
 		now = clock_mono_ms();
 		http_dispatch(s->http, fds, n, now);
 		forward_dispatch(m, fds, n, now);
 	}
-	return false;
+	free(fds);
+	return rc;
+}
+
+/* Binds and starts every port; false (after stopping those started) when one cannot be bound. */
+static bool
+cmd_forward_start(struct forward_mgr *m, const char *wf, const char *task,
+                  const struct forward_port *ports, size_t n, bool udp)
+{
+	struct api_error err = { 0 };
+
+	/* Nothing reaches the network before the next dispatch, so a stop here leaves no trace. */
+	for (size_t i = 0; i < n; i++)
+		if (forward_add(m, wf, task, ports[i].remote, ports[i].local, udp, &err) < 0) {
+			forward_stop_all(m);
+			fprintf(stderr, "osmotop: port-forward: %s; nothing started\n",
+			        err.message);
+			return false;
+		}
+	for (size_t i = 0; i < n; i++)
+		printf("forwarding 127.0.0.1:%d%s \u2192 %s/%s:%d\n",
+		       forward_info_at(m, i)->local_port, udp ? "/udp" : "", wf, task,
+		       ports[i].remote);
+	fflush(stdout);
+	return true;
 }
 
 int
@@ -146,46 +173,42 @@ cmd_forward_main(int argc, char **argv)
 {
 	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
 	struct session_opts so = { 0 };
-	struct api_error err = { 0 };
 	const char *wf = NULL, *task = NULL;
-	int remote = 0, local = 0, signal_fd, id;
+	struct forward_port *ports = NULL;
+	size_t n_ports = 0;
+	int signal_fd, loop;
 	bool udp = false;
 	struct session s;
 	struct forward_mgr *m;
 	const struct forward_info *fi;
-	int rc = cmd_forward_parse(argc, argv, &so, &wf, &task, &remote, &local, &udp);
+	int rc = cmd_forward_parse(argc, argv, &so, &wf, &task, &ports, &n_ports, &udp);
 
 	if (rc >= 0)
 		return rc;
-	if (session_start(&s, &so) < 0)
+	if (session_start(&s, &so) < 0) {
+		free(ports);
 		return 2;
+	}
 	signal_fd = session_signals(sigs, ARRAY_SIZE(sigs));
 	m = forward_mgr_new(s.api, s.http);
-	id = forward_add(m, wf, task, remote, local, udp, &err);
-	if (id < 0) {
-		fprintf(stderr, "osmotop: port-forward: %s\n", err.message);
+	if (!cmd_forward_start(m, wf, task, ports, n_ports, udp)) {
 		rc = 2;
+	} else if ((loop = cmd_forward_loop(&s, m, signal_fd, n_ports)) > 0) {
+		rc = 0;
+	} else if ((fi = cmd_forward_failed(m))) {
+		fprintf(stderr, "osmotop: port-forward %s %s:%d: %s\n", wf, task, fi->remote_port,
+		        fi->err.message);
+		rc = session_exit_status(fi->err.kind);
 	} else {
-		printf("forwarding 127.0.0.1:%d%s \u2192 %s/%s:%d\n",
-		       forward_info_at(m, (size_t)id)->local_port, udp ? "/udp" : "", wf, task,
-		       remote);
-		fflush(stdout);
-		if (cmd_forward_loop(&s, m, signal_fd)) {
-			rc = 0;
-		} else {
-			fi = forward_info_at(m, (size_t)id);
-			err = fi->err;
-			if (err.kind == API_OK)
-				api_error_set(&err, API_ERR_TRANSPORT, "the poll loop failed: %s",
-				              strerror(errno));
-			fprintf(stderr, "osmotop: port-forward %s %s: %s\n", wf, task, err.message);
-			rc = session_exit_status(err.kind);
-		}
+		fprintf(stderr, "osmotop: port-forward %s %s: %s\n", wf, task,
+		        loop < 0 ? strerror(-loop) : "no forward is left");
+		rc = 3;
 	}
 	forward_stop_all(m);
 	forward_mgr_free(m);
 	session_close(&s);
 	if (signal_fd >= 0)
 		close(signal_fd);
+	free(ports);
 	return rc;
 }

@@ -28,6 +28,24 @@ format_duration(double secs, char buf[FORMAT_BUF])
 }
 
 void
+format_bytes(uint64_t n, char buf[FORMAT_BUF])
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	/* One decimal while it still says something, none once the number is wide. */
+	if (u == 0 || v >= 100)
+		snprintf(buf, FORMAT_BUF, "%.0f %s", v, units[u]);
+	else
+		snprintf(buf, FORMAT_BUF, "%.1f %s", v, units[u]);
+}
+
+void
 format_time(int64_t ms, char buf[FORMAT_BUF])
 {
 	char iso[OSMO_TIME_BUF];

@@ -14,14 +14,15 @@ static const char *const keymap_helps[] = {
 #define W  KEYMAP_IN_WORKFLOW
 #define G  KEYMAP_IN_LOGS
 #define H  KEYMAP_IN_HELP
+#define P  KEYMAP_IN_FORWARDS
 #define AL KEYMAP_IN_ALL
 
 /* clang-format off */
 static const struct keymap_binding keymap_table[] = {
 	{ 'q',                   "q",      AL,    KEYMAP_QUIT },
 	{ SCREEN_CTRL('c'),      "Ctrl-c", AL,    KEYMAP_QUIT },
-	{ SCREEN_KEY_ESC,        "Esc",    W|G|H, KEYMAP_BACK },
-	{ SCREEN_KEY_BACKSPACE,  "BkSp",   W|G|H, KEYMAP_BACK },
+	{ SCREEN_KEY_ESC,        "Esc",    W|G|H|P, KEYMAP_BACK },
+	{ SCREEN_KEY_BACKSPACE,  "BkSp",   W|G|H|P, KEYMAP_BACK },
 	{ 'k',                   "k",      AL,    KEYMAP_UP },
 	{ SCREEN_KEY_UP,         "Up",     AL,    KEYMAP_UP },
 	{ 'j',                   "j",      AL,    KEYMAP_DOWN },
@@ -70,6 +71,12 @@ static const struct keymap_binding keymap_table[] = {
 	{ 'n',                   "n",      G,     KEYMAP_NEXT },
 	{ 'N',                   "N",      G,     KEYMAP_PREV },
 	{ '&',                   "&",      G,     KEYMAP_FILTER },
+	{ 's',                   "s",      W,     KEYMAP_SHELL },
+	{ 'S',                   "S",      W,     KEYMAP_GROUP_EXEC },
+	{ 'F',                   "F",      W,     KEYMAP_FORWARD },
+	{ 'p',                   "p",      L|W|G, KEYMAP_FORWARDS },
+	{ 'x',                   "x",      P,     KEYMAP_STOP_FORWARD },
+	{ 'X',                   "X",      P,     KEYMAP_STOP_FORWARDS },
 	{ '?',                   "?",      AL,    KEYMAP_HELP },
 };
 /* clang-format on */

@@ -99,6 +99,22 @@ screen_close(struct screen *s)
 }
 
 void
+screen_suspend(struct screen *s)
+{
+	endwin();
+	s->full = true;
+}
+
+void
+screen_resume(struct screen *s)
+{
+	/* Whatever ran meanwhile may have left anything on the terminal: draw every cell. */
+	s->full = true;
+	reset_prog_mode();
+	refresh();
+}
+
+void
 screen_size(const struct screen *s, int *rows, int *cols)
 {
 	(void)s;

@@ -1,4 +1,4 @@
-/* test_exec.c: exec against a real osmo-local: the osmotop command and the client API (exec.h). */
+/* test_exec.c: exec against a real osmo-local: the osmotop command, exec.h and exec_group.h. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,19 +13,39 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "exec_group.h"
 #include "lfix.h"
 
-#define XTEST_RUN_MS  20000 /* one osmotop exec, or waiting for RUNNING or the end */
-#define XTEST_STEP_MS 10000 /* one exec step in-process: output, the end */
-#define XTEST_MAX_FDS 64
-#define XTEST_SPEC                  \
-	"workflow:\n"               \
-	"  name: exec-target\n"     \
-	"  tasks:\n"                \
-	"  - name: sleeper\n"       \
-	"    image: ubuntu:22.04\n" \
-	"    command: [sleep]\n"    \
-	"    args: [\"300\"]\n"
+#define XTEST_RUN_MS   20000 /* one osmotop exec, or waiting for RUNNING or the end */
+#define XTEST_STEP_MS  10000 /* one exec step in-process: output, the end */
+#define XTEST_MAX_FDS  64
+#define XTEST_RETRY_MS 200 /* keep-alive's wait in-process, instead of 10 s */
+/* The router's restart as the client sees it: the peer's 1012, though wslay 1.1.1 refuses it. */
+#define XTEST_RESTART_CODE(code) ((code) == 1012)
+/* Group team runs sleeper and helper; group later waits for sleeper, which never ends. */
+#define XTEST_SPEC                    \
+	"workflow:\n"                 \
+	"  name: exec-target\n"       \
+	"  groups:\n"                 \
+	"  - name: team\n"            \
+	"    tasks:\n"                \
+	"    - name: sleeper\n"       \
+	"      lead: true\n"          \
+	"      image: ubuntu:22.04\n" \
+	"      command: [sleep]\n"    \
+	"      args: [\"300\"]\n"     \
+	"    - name: helper\n"        \
+	"      image: ubuntu:22.04\n" \
+	"      command: [sleep]\n"    \
+	"      args: [\"300\"]\n"     \
+	"  - name: later\n"           \
+	"    tasks:\n"                \
+	"    - name: waiter\n"        \
+	"      image: ubuntu:22.04\n" \
+	"      command: [sleep]\n"    \
+	"      args: [\"300\"]\n"     \
+	"      inputs:\n"             \
+	"      - task: sleeper\n"
 #define XTEST_QUICK                 \
 	"workflow:\n"               \
 	"  name: exec-done\n"       \
@@ -43,9 +63,37 @@ struct xtest {
 struct xtest_exec {
 	struct exec_session *ex;
 	struct strbuf out;
+	int retry_ms;        /* keep-alive's wait; 0: no keep-alive */
+	int reconnects;      /* keep-alive's reconnecting calls */
+	struct exec_end why; /* the last one's reason */
+	const char *stale;   /* typed during the reconnecting call: must reach no shell */
 	bool ended;
 	struct exec_end end;
 };
+
+/* One in-process group exec: every line as "[task] line\n", every task's end. */
+struct xtest_group {
+	struct exec_group *g;
+	struct strbuf lines;
+	int tasks_ended, tasks_clean;
+	bool ended;
+	bool failed; /* ended with a start error, kept in err */
+	struct api_error err;
+};
+
+/* Both team tasks RUNNING (the workflow turns RUNNING with the first). */
+static bool
+xtest_team_running(const struct osmo_workflow *wf)
+{
+	const struct osmo_group *g = osmo_workflow_find_group(wf, "team");
+
+	if (!g || g->n_tasks < 2)
+		return false;
+	for (size_t i = 0; i < g->n_tasks; i++)
+		if (g->tasks[i].status != OSMO_RUNNING)
+			return false;
+	return true;
+}
 
 static int
 xtest_setup(void **state)
@@ -55,7 +103,7 @@ xtest_setup(void **state)
 
 	lfix_open(&t->f, "exec-itest", NULL);
 	t->wf = lfix_submit(&t->f, XTEST_SPEC, NULL);
-	lfix_wait(&t->f, t->wf, XTEST_RUN_MS, lfix_running, &wf);
+	lfix_wait(&t->f, t->wf, XTEST_RUN_MS, xtest_team_running, &wf);
 	osmo_workflow_free(&wf);
 	*state = t;
 	return 0;
@@ -81,17 +129,15 @@ xtest_teardown(void **state)
 static int
 xtest_osmotop(const struct xtest *t, const char *const *args, char **out, char **err)
 {
-	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
-	const char *argv[24] = { bin, "exec", "--url", t->f.server.url, "--user", "jdoe" };
-	size_t n = 6;
-	int rc;
+	return lfix_osmotop(&t->f, "exec", args, XTEST_RUN_MS, out, err);
+}
 
-	for (; *args && n < 23; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	rc = proc_run((char *const *)argv, XTEST_RUN_MS, out, err);
-	free(bin);
-	return rc;
+/* Runs osmotop exec with args; fails unless it exits status saying out_has and err_has. */
+static char *
+xtest_expect(const struct xtest *t, const char *const *args, int status, const char *out_has,
+             const char *err_has)
+{
+	return lfix_osmotop_expect(&t->f, "exec", args, XTEST_RUN_MS, status, out_has, err_has);
 }
 
 /* ------------------------------------------------------------------ in-process sessions */
@@ -113,17 +159,33 @@ xtest_exec_ended(void *ctx, const struct exec_end *end)
 	x->ended = true;
 }
 
-/* One round of the loop over the client's HTTP and the session's socket. */
 static void
-xtest_exec_step(struct xtest *t, struct xtest_exec *x, int64_t deadline)
+xtest_exec_reconnecting(void *ctx, const struct exec_end *why, int delay_ms)
+{
+	struct xtest_exec *x = ctx;
+	struct pollfd fd;
+
+	x->reconnects++;
+	x->why = *why;
+	assert_int_equal(delay_ms, x->retry_ms);
+	assert_int_equal(exec_pollfds(x->ex, &fd, 1), 0); /* nothing to watch while waiting */
+	if (x->stale)
+		exec_input(x->ex, x->stale, strlen(x->stale));
+}
+
+/* One round of the loop over the client's HTTP and a session's (ex) or a group's (g) sockets. */
+static void
+xtest_step(struct xtest *t, struct exec_session *ex, struct exec_group *g, int64_t deadline)
 {
 	struct pollfd fds[XTEST_MAX_FDS];
 	int64_t now = clock_mono_ms();
-	int n = http_pollfds(t->f.http, fds, XTEST_MAX_FDS - 2);
-	int to = http_timeout_ms(t->f.http, now), eto = exec_timeout_ms(x->ex, now);
+	int n = http_pollfds(t->f.http, fds, XTEST_MAX_FDS / 2);
+	int to = http_timeout_ms(t->f.http, now);
+	int eto = ex ? exec_timeout_ms(ex, now) : exec_group_timeout_ms(g, now);
 
 	assert_true(now < deadline);
-	n += exec_pollfds(x->ex, fds + n, 2);
+	n += ex ? exec_pollfds(ex, fds + n, XTEST_MAX_FDS - n)
+	        : exec_group_pollfds(g, fds + n, XTEST_MAX_FDS - n);
 	if (eto >= 0 && (to < 0 || eto < to))
 		to = eto;
 	if (to < 0 || to > deadline - now)
@@ -132,7 +194,16 @@ xtest_exec_step(struct xtest *t, struct xtest_exec *x, int64_t deadline)
 		assert_int_equal(errno, EINTR);
 	now = clock_mono_ms();
 	http_dispatch(t->f.http, fds, n, now);
-	exec_dispatch(x->ex, fds, n, now);
+	if (ex)
+		exec_dispatch(ex, fds, n, now);
+	else
+		exec_group_dispatch(g, fds, n, now);
+}
+
+static void
+xtest_exec_step(struct xtest *t, struct xtest_exec *x, int64_t deadline)
+{
+	xtest_step(t, x->ex, NULL, deadline);
 }
 
 /* Runs the loop until the output holds want (or the session ends, which fails the test). */
@@ -158,9 +229,10 @@ xtest_exec_until_end(struct xtest *t, struct xtest_exec *x)
 		xtest_exec_step(t, x, deadline);
 }
 
+/* Starts a session with a rows x cols pty; retry_ms > 0: keep-alive with that wait. */
 static void
-xtest_exec_start(struct xtest *t, struct xtest_exec *x, const char *task, const char *command,
-                 int rows, int cols)
+xtest_exec_open(struct xtest *t, struct xtest_exec *x, const char *task, const char *command,
+                int rows, int cols, int retry_ms)
 {
 	struct exec_opts o = {
 		.workflow = t->wf,
@@ -168,11 +240,24 @@ xtest_exec_start(struct xtest *t, struct xtest_exec *x, const char *task, const 
 		.entry_command = command,
 		.rows = rows,
 		.cols = cols,
-		.cb = { .output = xtest_exec_output, .ended = xtest_exec_ended, .ctx = x },
+		.keep_alive = retry_ms > 0,
+		.keep_alive_ms = retry_ms,
+		.cb = { .output = xtest_exec_output,
+		        .reconnecting = xtest_exec_reconnecting,
+		        .ended = xtest_exec_ended,
+		        .ctx = x },
 	};
 
 	memset(x, 0, sizeof(*x));
+	x->retry_ms = retry_ms;
 	x->ex = exec_start(t->f.api, t->f.http, &o);
+}
+
+static void
+xtest_exec_start(struct xtest *t, struct xtest_exec *x, const char *task, const char *command,
+                 int rows, int cols)
+{
+	xtest_exec_open(t, x, task, command, rows, cols, 0);
 }
 
 static void
@@ -182,6 +267,89 @@ xtest_exec_free(struct xtest_exec *x)
 	strbuf_free(&x->out);
 }
 
+/* Restarts osmo-local's router (every leg closes with 1012) while x's loop runs. */
+static void
+xtest_router_restart(struct xtest *t, struct xtest_exec *x)
+{
+	struct lfix_reply r;
+	int64_t deadline = clock_mono_ms() + XTEST_STEP_MS;
+
+	lfix_post_start(&t->f, "/api/_test/router/restart", &r);
+	while (!r.done)
+		xtest_exec_step(t, x, deadline);
+	assert_int_equal(r.status, 200);
+}
+
+/*
+ * A shell on sleeper (keep-alive when retry_ms > 0; stale typed when it reconnects) that
+ * answered, then the router's restart.
+ */
+static void
+xtest_exec_restarted(struct xtest *t, struct xtest_exec *x, int retry_ms, const char *stale)
+{
+	xtest_exec_open(t, x, "sleeper", "sh", 24, 80, retry_ms);
+	x->stale = stale;
+	exec_input(x->ex, "echo up-$((1+2))\r", 17);
+	xtest_exec_until(t, x, "up-3");
+	xtest_router_restart(t, x);
+}
+
+/* ------------------------------------------------------------------ in-process group execs */
+
+static void
+xtest_group_line(void *ctx, const char *task, const char *line)
+{
+	struct xtest_group *x = ctx;
+
+	strbuf_addf(&x->lines, "[%s] %s\n", task, line);
+}
+
+static void
+xtest_group_task_ended(void *ctx, const char *task, const struct exec_end *end)
+{
+	struct xtest_group *x = ctx;
+
+	if (!end->clean)
+		print_error("task %s: %s\n", task, end->err.message);
+	x->tasks_ended++;
+	x->tasks_clean += end->clean;
+}
+
+static void
+xtest_group_ended(void *ctx, const struct api_error *err)
+{
+	struct xtest_group *x = ctx;
+
+	x->ended = true;
+	x->failed = err != NULL;
+	if (err)
+		x->err = *err;
+}
+
+/* Runs command on group's running tasks until every socket closed. */
+static void
+xtest_group_run(struct xtest *t, struct xtest_group *x, const char *group, const char *command)
+{
+	struct exec_group_opts o = {
+		.workflow = t->wf,
+		.group = group,
+		.command = command,
+		.cb = { .line = xtest_group_line,
+		        .task_ended = xtest_group_task_ended,
+		        .ended = xtest_group_ended,
+		        .ctx = x },
+	};
+	int64_t deadline = clock_mono_ms() + XTEST_STEP_MS;
+
+	memset(x, 0, sizeof(*x));
+	strbuf_addstr(&x->lines, "");
+	x->g = exec_group_start(t->f.api, t->f.http, &o);
+	while (!x->ended)
+		xtest_step(t, NULL, x->g, deadline);
+	exec_group_free(x->g);
+	x->g = NULL;
+}
+
 /* ------------------------------------------------------------------ tests */
 
 static void
@@ -189,14 +357,8 @@ test_command_echo(void **state)
 {
 	struct xtest *t = *state;
 	const char *args[] = { t->wf, "sleeper", "--", "echo", "hello", NULL };
-	char *out = NULL, *err = NULL;
-	int rc = xtest_osmotop(t, args, &out, &err);
 
-	if (rc != 0)
-		fail_msg("osmotop exec exited %d: %s", rc, err);
-	assert_non_null(strstr(out, "hello"));
-	free(out);
-	free(err);
+	free(xtest_expect(t, args, 0, "hello", NULL));
 }
 
 static void
@@ -204,14 +366,8 @@ test_command_quoting(void **state)
 {
 	struct xtest *t = *state;
 	const char *args[] = { t->wf, "sleeper", "--", "sh", "-c", "echo \"it's $((6*7))\"", NULL };
-	char *out = NULL, *err = NULL;
-	int rc = xtest_osmotop(t, args, &out, &err);
 
-	if (rc != 0)
-		fail_msg("osmotop exec exited %d: %s", rc, err);
-	assert_non_null(strstr(out, "it's 42"));
-	free(out);
-	free(err);
+	free(xtest_expect(t, args, 0, "it's 42", NULL));
 }
 
 /* The first size reaches the pty; a resize after the first output changes it for the next stty. */
@@ -301,12 +457,245 @@ test_usage(void **state)
 {
 	struct xtest *t = *state;
 	const char *args[] = { t->wf, NULL };
-	char *out = NULL, *err = NULL;
 
-	assert_int_equal(xtest_osmotop(t, args, &out, &err), 2);
-	assert_non_null(strstr(err, "usage"));
+	free(xtest_expect(t, args, 2, NULL, "usage"));
+}
+
+/*
+ * Keep-alive: the router restarts (1012), the reconnecting callback comes once, keys typed
+ * while it waits reach no shell, and a new session (a new shell) answers.
+ */
+static void
+test_api_keep_alive(void **state)
+{
+	struct xtest *t = *state;
+	struct xtest_exec x;
+	int64_t deadline;
+
+	xtest_exec_restarted(t, &x, XTEST_RETRY_MS, "echo stale-$((0+1))\r");
+	deadline = clock_mono_ms() + XTEST_STEP_MS;
+	while (x.reconnects == 0 || !exec_connected(x.ex)) {
+		assert_false(x.ended);
+		xtest_exec_step(t, &x, deadline);
+	}
+	assert_int_equal(x.reconnects, 1);
+	assert_true(XTEST_RESTART_CODE(x.why.code));
+	assert_false(x.why.clean);
+	exec_input(x.ex, "echo second-$((2+2))\r", 21);
+	xtest_exec_until(t, &x, "second-4");
+	exec_input(x.ex, "exit\r", 5);
+	xtest_exec_until_end(t, &x);
+	assert_true(x.end.clean);
+	assert_int_equal(x.reconnects, 1);
+	assert_null(strstr(x.out.buf, "stale-1"));
+	xtest_exec_free(&x);
+}
+
+/* Without keep-alive the same restart ends the session, abnormally and with its code. */
+static void
+test_api_no_keep_alive(void **state)
+{
+	struct xtest *t = *state;
+	struct xtest_exec x;
+
+	xtest_exec_restarted(t, &x, 0, NULL);
+	xtest_exec_until_end(t, &x);
+	assert_false(x.end.clean);
+	assert_true(XTEST_RESTART_CODE(x.end.code));
+	assert_int_equal(x.reconnects, 0);
+	xtest_exec_free(&x);
+}
+
+/*
+ * Keep-alive ends at a 4xx (the task does not exist) and at exec_close while it waits, when
+ * there is nothing to poll and the timeout is the wait.
+ */
+static void
+test_api_keep_alive_ends(void **state)
+{
+	struct xtest *t = *state;
+	struct xtest_exec x;
+	int64_t deadline;
+
+	xtest_exec_open(t, &x, "no-such-task", "sh", 24, 80, XTEST_RETRY_MS);
+	xtest_exec_until_end(t, &x);
+	assert_int_equal(x.end.err.http_status, 404);
+	assert_int_equal(x.reconnects, 0);
+	xtest_exec_free(&x);
+
+	/* A wait long enough that the close surely comes inside it. */
+	xtest_exec_restarted(t, &x, 60000, NULL);
+	deadline = clock_mono_ms() + XTEST_STEP_MS;
+	while (x.reconnects == 0)
+		xtest_exec_step(t, &x, deadline);
+	assert_false(exec_connected(x.ex));
+	assert_true(exec_timeout_ms(x.ex, clock_mono_ms()) > 1000);
+	exec_close(x.ex);
+	xtest_exec_until_end(t, &x);
+	assert_false(x.end.clean);
+	assert_int_equal(x.end.err.kind, API_ERR_CANCELLED);
+	assert_int_equal(x.reconnects, 1);
+	xtest_exec_free(&x);
+}
+
+/* Whether lines holds "[task] " followed by line and a newline. */
+static bool
+xtest_has_line(const char *lines, const char *task, const char *line)
+{
+	char *want = xasprintf("[%s] %s\n", task, line);
+	bool has = strstr(lines, want) != NULL;
+
+	free(want);
+	return has;
+}
+
+/* A line of width bytes: spaces, then an x. */
+static char *
+xtest_padded(int width)
+{
+	return xasprintf("%*s", width, "x");
+}
+
+/*
+ * A group exec on both running tasks: each task's lines with its prefix and without '\r';
+ * lines over the cap cut before the UTF-8 sequence the cap would split (2, 3 and 4 bytes), a
+ * line of exactly the cap whole; the partial last line flushed when the socket closes.
+ */
+static void
+test_api_group(void **state)
+{
+	struct xtest *t = *state;
+	struct xtest_group x;
+	static const char *const tasks[] = { "sleeper", "helper" };
+	char *w4093 = xtest_padded(4093), *w4094 = xtest_padded(4094);
+	char *w4095 = xtest_padded(4095), *w4096 = xtest_padded(4096);
+
+	xtest_group_run(t, &x, "team",
+	                "sh -c 'echo one; printf \"%4095s\\303\\251tail\\n\" x; "
+	                "printf \"%4094s\\342\\202\\254end\\n\" x; "
+	                "printf \"%4093s\\360\\237\\230\\200!\\n\" x; "
+	                "printf \"%4096s\\n\" x; printf partial'");
+	if (x.failed)
+		fail_msg("the group exec failed: %s", x.err.message);
+	assert_int_equal(x.tasks_ended, 2);
+	assert_int_equal(x.tasks_clean, 2);
+	assert_null(strchr(x.lines.buf, '\r'));
+	for (size_t i = 0; i < ARRAY_SIZE(tasks); i++) {
+		assert_true(xtest_has_line(x.lines.buf, tasks[i], "one"));
+		assert_true(xtest_has_line(x.lines.buf, tasks[i], w4095));
+		assert_true(xtest_has_line(x.lines.buf, tasks[i], "\303\251tail"));
+		assert_true(xtest_has_line(x.lines.buf, tasks[i], w4094));
+		assert_true(xtest_has_line(x.lines.buf, tasks[i], "\342\202\254end"));
+		assert_true(xtest_has_line(x.lines.buf, tasks[i], w4093));
+		assert_true(xtest_has_line(x.lines.buf, tasks[i], "\360\237\230\200!"));
+		assert_true(xtest_has_line(x.lines.buf, tasks[i], w4096));
+		assert_false(xtest_has_line(x.lines.buf, tasks[i], "")); /* no line of nothing */
+		assert_true(xtest_has_line(x.lines.buf, tasks[i], "partial"));
+	}
+	free(w4093);
+	free(w4094);
+	free(w4095);
+	free(w4096);
+	strbuf_free(&x.lines);
+}
+
+/* Nothing of group later runs yet: the start call's 425 ends it, with no task. */
+static void
+test_api_group_not_running(void **state)
+{
+	struct xtest *t = *state;
+	struct xtest_group x;
+
+	xtest_group_run(t, &x, "later", "echo hi");
+	assert_true(x.failed);
+	assert_int_equal(x.err.kind, API_ERR_HTTP);
+	assert_int_equal(x.err.http_status, 425);
+	assert_int_equal(x.tasks_ended, 0);
+	assert_string_equal(x.lines.buf, "");
+	strbuf_free(&x.lines);
+}
+
+/*
+ * osmotop exec with stdin a pipe: the bytes reach the task (once it printed something: input
+ * waits for the first output), and their end (Ctrl-D) ends cat and the command.
+ */
+static void
+test_command_stdin_pipe(void **state)
+{
+	struct xtest *t = *state;
+	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
+	char *script =
+	        xasprintf("printf 'piped-%%s\\n' $((6*7)) | '%s' exec --url '%s' --user jdoe "
+	                  "'%s' sleeper -- sh -c 'echo ready; exec cat'",
+	                  bin, t->f.server.url, t->wf);
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	char *out = NULL, *err = NULL;
+	int rc = proc_run(argv, XTEST_RUN_MS, &out, &err);
+
+	if (rc != 0)
+		fail_msg("osmotop exec exited %d: %s", rc, err);
+	assert_non_null(strstr(out, "piped-42"));
 	free(out);
 	free(err);
+	free(script);
+	free(bin);
+}
+
+/* osmotop exec --group: "[task] line" for every task, 0; the refusals are usage errors. */
+static void
+test_command_group(void **state)
+{
+	struct xtest *t = *state;
+	const char *args[] = {
+		"--group", "team", t->wf, "--", "sh", "-c", "echo hi-$((1+2))", NULL
+	};
+	const char *shell[] = { "--group", "team", t->wf, "--", "bash", "-l", NULL };
+	const char *keep[] = { "--keep-alive", "--group", "team", t->wf, "--", "true", NULL };
+	const char *none[] = { "--group", "team", t->wf, NULL };
+	const char *early[] = { "--group", "later", t->wf, "--", "true", NULL };
+	char *out = xtest_expect(t, args, 0, "[sleeper] hi-3\n", NULL), *err = NULL;
+
+	assert_non_null(strstr(out, "[helper] hi-3\n"));
+	free(out);
+	free(xtest_expect(t, shell, 2, NULL, "interactive"));
+	free(xtest_expect(t, keep, 2, NULL, "--keep-alive"));
+	free(xtest_expect(t, none, 2, NULL, NULL));
+	assert_int_equal(xtest_osmotop(t, early, &out, &err), 1);
+	assert_non_null(strstr(err, "group later"));
+	assert_non_null(strstr(err, "HTTP 425"));
+	assert_int_equal(strchr(err, '\n') - err + 1, (long)strlen(err)); /* one line */
+	free(out);
+	free(err);
+}
+
+/*
+ * osmotop exec --keep-alive: the command restarts the router itself on its first run, so the
+ * session breaks once; the notice comes, and 10 s later a new run (which finds its marker)
+ * ends normally.
+ */
+static void
+test_command_keep_alive(void **state)
+{
+	struct xtest *t = *state;
+	char *script = xasprintf(
+	        "if [ -e '%s/ran' ]; then echo second-run; exit 0; fi; "
+	        "touch '%s/ran'; echo first-run; "
+	        "curl -s --noproxy '*' -o /dev/null -X POST '%s/api/_test/router/restart'; "
+	        "sleep 30",
+	        t->f.dir, t->f.dir, t->f.server.url);
+	const char *args[] = { "--keep-alive", t->wf, "sleeper", "--", "sh", "-c", script, NULL };
+	char *out = NULL, *err = NULL;
+	int rc = xtest_osmotop(t, args, &out, &err);
+
+	if (rc != 0)
+		fail_msg("osmotop exec --keep-alive exited %d: %s", rc, err);
+	assert_non_null(strstr(out, "first-run"));
+	assert_non_null(strstr(out, "second-run"));
+	assert_non_null(strstr(err, "; reconnecting in 10 s (a new session)\n"));
+	assert_null(strstr(strstr(err, "reconnecting") + 1, "reconnecting")); /* once */
+	free(out);
+	free(err);
+	free(script);
 }
 
 int
@@ -321,8 +710,18 @@ main(void)
 		XTEST(test_unknown_task),
 		XTEST(test_finished_workflow),
 		XTEST(test_usage),
+		XTEST(test_api_keep_alive),
+		XTEST(test_api_no_keep_alive),
+		XTEST(test_api_keep_alive_ends),
+		XTEST(test_api_group),
+		XTEST(test_api_group_not_running),
+		XTEST(test_command_stdin_pipe),
+		XTEST(test_command_group),
+		XTEST(test_command_keep_alive),
 	};
 #undef XTEST
 
+	/* POST /api/_test/router/restart, for the keep-alive tests. */
+	setenv("OSMO_LOCAL_TEST_ROUTES", "1", 1);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

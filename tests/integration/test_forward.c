@@ -5,7 +5,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -19,12 +18,19 @@
 #include "forward.h"
 #include "lfix.h"
 
-#define FTEST_START_MS 20000 /* submit to RUNNING, or a forward to LISTENING */
-#define FTEST_ECHO_MS  60000 /* 8 MiB there and back */
-#define FTEST_BIG      (8u << 20)
-#define FTEST_SMALL    (96u << 10)
-#define FTEST_CONNS    4
-#define FTEST_MAX_FDS  256
+#define FTEST_START_MS    20000 /* submit to RUNNING, or a forward to LISTENING */
+#define FTEST_RUN_MS      30000 /* one osmotop port-forward command that ends by itself */
+#define FTEST_ECHO_MS     60000 /* 8 MiB there and back */
+#define FTEST_BIG         (8u << 20)
+#define FTEST_SMALL       (96u << 10)
+#define FTEST_CONNS       4
+#define FTEST_MAX_FDS     256
+#define FTEST_SLOW_CHUNK  (16 << 10) /* the slow reader's read */
+#define FTEST_SLOW_EVERY  2          /* ms between two of its reads */
+#define FTEST_SLOW_RCVBUF (16 << 10) /* its socket's receive buffer: little room in the kernel */
+#define FTEST_BACKOFF_MS  50         /* retries in tests: 50 ms << retry, plus 0-50 ms */
+/* One message from the task (osmo-ctrl's 32 KiB) and wslay's read buffer past the pause. */
+#define FTEST_PENDING_SLACK (64u << 10)
 
 /* The task: a TCP and a UDP echo server on @PORT@ of 127.0.0.1, UDP bound first. */
 static const char ftest_spec[] =
@@ -60,6 +66,8 @@ struct ftest {
 	char *workflow;
 	struct forward_mgr *fwd;
 	int tcp_id, udp_id;
+	int64_t wake_ms; /* the test's own next timer (clock_mono_ms), 0 for none */
+	bool canceled;   /* the workflow was canceled by a test */
 };
 
 /* One round of the loop an app runs: curl, the forwards, and the test's own sockets. */
@@ -79,6 +87,8 @@ ftest_step(struct ftest *t, struct pollfd *extra, int n_extra, int64_t deadline)
 		to = ft;
 	if (to < 0 || to > deadline - now)
 		to = (int)(deadline - now);
+	if (t->wake_ms && to > t->wake_ms - now)
+		to = t->wake_ms > now ? (int)(t->wake_ms - now) : 0;
 	if (to > 200)
 		to = 200; /* the callers' own timers (UDP resends) need no more precision */
 	assert_true(n + n_extra <= FTEST_MAX_FDS);
@@ -91,22 +101,6 @@ ftest_step(struct ftest *t, struct pollfd *extra, int n_extra, int64_t deadline)
 	now = clock_mono_ms();
 	http_dispatch(t->f.http, fds, n, now);
 	forward_dispatch(t->fwd, fds, n, now);
-}
-
-/* A port nothing on 127.0.0.1 uses now, for the task's echo servers. */
-static int
-ftest_free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
 }
 
 static const struct forward_info *
@@ -135,9 +129,12 @@ ftest_setup(void **state)
 	struct api_error err = { 0 };
 	struct osmo_workflow wf;
 
+	/* POST /api/_test/router/restart, for the reconnect test; the server inherits it. */
+	setenv("OSMO_LOCAL_TEST_ROUTES", "1", 1);
 	lfix_open(&t->f, "forward-itest", NULL);
 	t->fwd = forward_mgr_new(t->f.api, t->f.http);
-	port = xasprintf("%d", ftest_free_port());
+	forward_mgr_set_backoff(t->fwd, FTEST_BACKOFF_MS, FTEST_BACKOFF_MS);
+	port = xasprintf("%d", lfix_free_port()); /* for the task's echo servers */
 	yaml = lfix_replace(ftest_spec, "@PORT@", port);
 	t->workflow = lfix_submit(&t->f, yaml, NULL);
 	free(yaml);
@@ -165,9 +162,11 @@ ftest_teardown(void **state)
 
 	forward_stop_all(t->fwd);
 	assert_false(forward_active(t->fwd));
-	api_cancel(t->f.api, t->workflow, true, "test over", wait_call_start(&c));
-	lfix_finish(&t->f, &c, true);
-	wait_call_free(&c);
+	if (!t->canceled) {
+		api_cancel(t->f.api, t->workflow, true, "test over", wait_call_start(&c));
+		lfix_finish(&t->f, &c, true);
+		wait_call_free(&c);
+	}
 	/* The cancel ends the task (its echo servers with it) before the server stops. */
 	lfix_wait(&t->f, t->workflow, FTEST_START_MS, lfix_ended, &wf);
 	osmo_workflow_free(&wf);
@@ -178,20 +177,26 @@ ftest_teardown(void **state)
 	return 0;
 }
 
-/* A non-blocking TCP client of the forward's local port. */
+/* A non-blocking TCP client of the forward's local port; rcvbuf > 0 sets its receive buffer. */
 static int
-ftest_connect(struct ftest *t)
+ftest_connect_buf(struct ftest *t, int rcvbuf)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-		                  .sin_port =
-		                          htons((uint16_t)ftest_info(t, t->tcp_id)->local_port) };
+	struct sockaddr_in sa = lfix_loopback(ftest_info(t, t->tcp_id)->local_port);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_true(fd >= 0);
+	/* Before connect(), so the window it offers is that small from the start. */
+	if (rcvbuf > 0)
+		assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		assert_int_equal(errno, EINPROGRESS);
 	return fd;
+}
+
+static int
+ftest_connect(struct ftest *t)
+{
+	return ftest_connect_buf(t, 0);
 }
 
 struct ftest_echo {
@@ -300,16 +305,13 @@ static void
 test_udp_round_trip(void **state)
 {
 	struct ftest *t = *state;
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-		                  .sin_port =
-		                          htons((uint16_t)ftest_info(t, t->udp_id)->local_port) };
+	struct sockaddr_in sa = lfix_loopback(ftest_info(t, t->udp_id)->local_port);
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	int64_t deadline = clock_mono_ms() + FTEST_START_MS, next = 0;
 	static const char msg[] = "a datagram through the router";
 	char buf[256];
 	ssize_t r = -1;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_true(fd >= 0);
 	while (r < 0) {
 		struct pollfd extra = { .fd = fd, .events = POLLIN };
@@ -331,6 +333,212 @@ test_udp_round_trip(void **state)
 	close(fd);
 }
 
+/* Backpressure: a local reader slower than the task holds the task's bytes back upstream. */
+static void
+test_tcp_slow_reader(void **state)
+{
+	struct ftest *t = *state;
+	struct ftest_echo e = { .len = FTEST_BIG };
+	int64_t deadline = clock_mono_ms() + FTEST_ECHO_MS;
+
+	e.fd = ftest_connect_buf(t, FTEST_SLOW_RCVBUF);
+	e.data = xmalloc(e.len);
+	e.back = xmalloc(e.len);
+	assert_int_equal(getrandom(e.data, e.len, 0), (ssize_t)e.len);
+	t->wake_ms = clock_mono_ms();
+	while (e.got < e.len) {
+		struct pollfd extra = { .fd = e.fd };
+		bool read_due = clock_mono_ms() >= t->wake_ms;
+		ssize_t r;
+
+		/* Writes as fast as it may; reads one small chunk per FTEST_SLOW_EVERY ms. */
+		extra.events = (short)((e.sent < e.len ? POLLOUT : 0) | (read_due ? POLLIN : 0));
+		ftest_step(t, &extra, 1, deadline);
+		if ((extra.revents & POLLOUT) && e.sent < e.len) {
+			r = send(e.fd, e.data + e.sent, e.len - e.sent, MSG_NOSIGNAL);
+			if (r < 0 && errno != EAGAIN)
+				fail_msg("send: %s", strerror(errno));
+			e.sent += r > 0 ? (size_t)r : 0;
+		}
+		if (read_due && (extra.revents & (POLLIN | POLLHUP | POLLERR))) {
+			size_t want =
+			        e.len - e.got < FTEST_SLOW_CHUNK ? e.len - e.got : FTEST_SLOW_CHUNK;
+
+			r = recv(e.fd, e.back + e.got, want, 0);
+			if (r == 0)
+				fail_msg("closed after %zu of %zu bytes", e.got, e.len);
+			if (r < 0 && errno != EAGAIN)
+				fail_msg("recv: %s", strerror(errno));
+			e.got += r > 0 ? (size_t)r : 0;
+			t->wake_ms = clock_mono_ms() + FTEST_SLOW_EVERY;
+		}
+		/* What the forward holds for this reader never grows past the pause's mark. */
+		assert_true(ftest_info(t, t->tcp_id)->pending_down <=
+		            FORWARD_QUEUE_HIGH + FTEST_PENDING_SLACK);
+	}
+	t->wake_ms = 0;
+	assert_memory_equal(e.data, e.back, e.len);
+	close(e.fd);
+	free(e.data);
+	free(e.back);
+	ftest_wait_idle(t);
+	assert_int_equal(ftest_info(t, t->tcp_id)->pending_down, 0);
+	/* The pause's mark was reached (the pressure was real) and held. */
+	assert_true(ftest_info(t, t->tcp_id)->pending_down_max > FORWARD_QUEUE_HIGH);
+	assert_true(ftest_info(t, t->tcp_id)->pending_down_max <=
+	            FORWARD_QUEUE_HIGH + FTEST_PENDING_SLACK);
+	assert_int_equal(ftest_info(t, t->tcp_id)->state, FORWARD_LISTENING);
+}
+
+/* POST path on osmo-local (a test route), the forwards running meanwhile; its status. */
+static long
+ftest_post(struct ftest *t, const char *path)
+{
+	struct lfix_reply r;
+	int64_t deadline = clock_mono_ms() + LFIX_CALL_MS;
+
+	lfix_post_start(&t->f, path, &r);
+	while (!r.done)
+		ftest_step(t, NULL, 0, deadline);
+	return r.status;
+}
+
+/* A restarting router closes every leg (1012): the forwards retry and come back. */
+static void
+test_router_restart(void **state)
+{
+	struct ftest *t = *state;
+	const int ids[] = { t->tcp_id, t->udp_id };
+	bool retried[2] = { false, false };
+	int64_t deadline;
+	struct ftest_echo e = { .len = FTEST_SMALL };
+
+	assert_int_equal(ftest_info(t, t->tcp_id)->reconnects, 0);
+	assert_int_equal(ftest_post(t, "/api/_test/router/restart"), 200);
+	deadline = clock_mono_ms() + FTEST_START_MS;
+	for (;;) {
+		bool back = true;
+
+		for (int i = 0; i < 2; i++) {
+			const struct forward_info *fi = ftest_info(t, ids[i]);
+
+			if (fi->state == FORWARD_FAILED)
+				fail_msg("forward %d failed: %s", i, fi->err.message);
+			retried[i] |= fi->state == FORWARD_RETRYING;
+			back &= retried[i] && fi->state == FORWARD_LISTENING;
+		}
+		if (back)
+			break;
+		ftest_step(t, NULL, 0, deadline);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(ftest_info(t, ids[i])->reconnects, 1);
+		assert_int_equal(ftest_info(t, ids[i])->err.kind, API_OK);
+	}
+	/* A new local connection goes through the new control socket. */
+	e.data = xmalloc(e.len);
+	ftest_echo(t, &e, 1);
+	free(e.data);
+	ftest_wait_idle(t);
+	assert_int_equal(ftest_info(t, t->tcp_id)->reconnects, 1);
+}
+
+/* Asserts the command exits with want and says needle on stderr. */
+static void
+ftest_command_fails(struct ftest *t, const char *const *args, int want, const char *needle)
+{
+	char *out =
+	        lfix_osmotop_expect(&t->f, "port-forward", args, FTEST_RUN_MS, want, NULL, needle);
+
+	assert_null(strstr(out, "forwarding"));
+	free(out);
+}
+
+/* Bad specs are usage errors that name the item, before anything is bound or sent. */
+static void
+test_command_bad_specs(void **state)
+{
+	struct ftest *t = *state;
+	const char *range[] = { t->workflow, "echo", "--port", "8000-7000", NULL };
+	const char *lengths[] = { t->workflow, "echo", "--port", "9000-9002:100-101", NULL };
+	const char *twice[] = { t->workflow, "echo", "--port", "8000", "--port", "1:8000", NULL };
+	const char *none[] = { t->workflow, "echo", NULL };
+
+	ftest_command_fails(t, range, 2, "8000-7000: a range goes up");
+	ftest_command_fails(t, lengths, 2, "9000-9002:100-101: 3 remote ports but 2 local");
+	/* Repeated --port options make one list: a local port may not come twice across them. */
+	ftest_command_fails(t, twice, 2, "1:8000: local port 8000 is given twice");
+	ftest_command_fails(t, none, 2, "--port SPEC");
+}
+
+/* One busy local port: nothing starts, the port is named, and every port is free again. */
+static void
+test_command_busy_port(void **state)
+{
+	struct ftest *t = *state;
+	int busy_port, busy_fd = lfix_listen(&busy_port);
+	int free_port = lfix_free_port();
+	char *spec = xasprintf("1:%d,2:%d", free_port, busy_port);
+	char *busy_name = xasprintf("127.0.0.1:%d", busy_port);
+	const char *args[] = { t->workflow, "echo", "--port", spec, NULL };
+
+	ftest_command_fails(t, args, 2, busy_name);
+	ftest_command_fails(t, args, 2, "nothing started");
+	assert_false(forward_port_free(busy_port, false));
+	assert_true(forward_port_free(free_port, false));
+	close(busy_fd);
+	free(spec);
+	free(busy_name);
+}
+
+/* Every port gets its line; when the task is gone the command ends with the service's reason. */
+static void
+test_command_task_gone(void **state)
+{
+	struct ftest *t = *state;
+	int a = lfix_free_port(), b = lfix_free_port();
+	char *spec = xasprintf("7000:%d,7001:%d", a, b);
+	const char *args[] = { t->workflow, "nope", "--port", spec, NULL };
+	char *out = lfix_osmotop_expect(&t->f, "port-forward", args, FTEST_RUN_MS, 1, NULL,
+	                                "does not exist");
+	char *line = xasprintf("forwarding 127.0.0.1:%d \u2192 %s/nope:7000\n"
+	                       "forwarding 127.0.0.1:%d \u2192 %s/nope:7001\n",
+	                       a, t->workflow, b, t->workflow);
+	assert_string_equal(out, line);
+	free(line);
+	free(out);
+	free(spec);
+}
+
+/* Last: the workflow ends, so every forward fails for good with the service's reason. */
+static void
+test_cancel_fails_forwards(void **state)
+{
+	struct ftest *t = *state;
+	const int ids[] = { t->tcp_id, t->udp_id };
+	int64_t deadline;
+	struct wait_call c;
+
+	api_cancel(t->f.api, t->workflow, true, "forwards must fail", wait_call_start(&c));
+	lfix_finish(&t->f, &c, true);
+	wait_call_free(&c);
+	t->canceled = true;
+	deadline = clock_mono_ms() + FTEST_START_MS;
+	while (forward_active(t->fwd))
+		ftest_step(t, NULL, 0, deadline);
+	for (int i = 0; i < 2; i++) {
+		const struct forward_info *fi = ftest_info(t, ids[i]);
+
+		assert_int_equal(fi->state, FORWARD_FAILED);
+		assert_int_equal(fi->err.kind, API_ERR_HTTP);
+		if (fi->err.http_status != 410 && fi->err.http_status != 404)
+			fail_msg("forward %d: %d %s", i, fi->err.http_status, fi->err.message);
+		if (!strstr(fi->err.message, "not running"))
+			fail_msg("forward %d: \"%s\" gives no reason", i, fi->err.message);
+		assert_int_equal(fi->conns_open, 0);
+	}
+}
+
 int
 main(void)
 {
@@ -338,6 +546,12 @@ main(void)
 		cmocka_unit_test(test_tcp_big),
 		cmocka_unit_test(test_tcp_concurrent),
 		cmocka_unit_test(test_udp_round_trip),
+		cmocka_unit_test(test_tcp_slow_reader),
+		cmocka_unit_test(test_router_restart),
+		cmocka_unit_test(test_command_bad_specs),
+		cmocka_unit_test(test_command_busy_port),
+		cmocka_unit_test(test_command_task_gone),
+		cmocka_unit_test(test_cancel_fails_forwards), /* last: the workflow ends */
 	};
 
 	return cmocka_run_group_tests(tests, ftest_setup, ftest_teardown);

@@ -5,14 +5,18 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "lfix.h"
 #include "util.h"
 
-#define LFIX_MAX_ARGS 16
+#define LFIX_MAX_ARGS         16
+#define LFIX_MAX_OSMOTOP_ARGS 24
 
 void
 lfix_open(struct lfix *f, const char *name, const char *const *extra)
@@ -170,4 +174,100 @@ lfix_replace(const char *s, const char *from, const char *to)
 	}
 	strbuf_addstr(&sb, s);
 	return strbuf_detach(&sb);
+}
+
+static void
+lfix_reply_done(void *ctx, const struct http_result *res)
+{
+	struct lfix_reply *r = ctx;
+
+	r->status = res->status;
+	r->done = true;
+}
+
+void
+lfix_post_start(struct lfix *f, const char *path, struct lfix_reply *r)
+{
+	char *url = xasprintf("%s%s", f->server.url, path);
+	struct http_spec spec = { .method = "POST",
+		                  .url = url,
+		                  .timeout_ms = LFIX_CALL_MS,
+		                  .on_done = lfix_reply_done,
+		                  .ctx = r };
+
+	*r = (struct lfix_reply){ 0 };
+	http_start(f->http, &spec);
+	free(url);
+}
+
+int
+lfix_osmotop(const struct lfix *f, const char *command, const char *const *args, int timeout_ms,
+             char **out, char **err)
+{
+	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
+	const char *argv[LFIX_MAX_OSMOTOP_ARGS] = { bin,           command,  "--url",
+		                                    f->server.url, "--user", "jdoe" };
+	size_t n = 6;
+	int rc;
+
+	for (; *args; args++) {
+		/* Dropping an argument would quietly run another command than the test meant. */
+		assert_true(n < LFIX_MAX_OSMOTOP_ARGS - 1);
+		argv[n++] = *args;
+	}
+	argv[n] = NULL;
+	rc = proc_run((char *const *)argv, timeout_ms, out, err);
+	free(bin);
+	return rc;
+}
+
+char *
+lfix_osmotop_expect(const struct lfix *f, const char *command, const char *const *args,
+                    int timeout_ms, int status, const char *out_has, const char *err_has)
+{
+	char *out = NULL, *err = NULL;
+	int rc = lfix_osmotop(f, command, args, timeout_ms, &out, &err);
+
+	if (rc != status || (out_has && !strstr(out, out_has)) ||
+	    (err_has && !strstr(err, err_has)))
+		fail_msg("osmotop %s exited %d (want %d, stdout with \"%s\", stderr with \"%s\")\n"
+		         "stdout: %s\nstderr: %s",
+		         command, rc, status, out_has ? out_has : "", err_has ? err_has : "", out,
+		         err);
+	free(err);
+	return out;
+}
+
+struct sockaddr_in
+lfix_loopback(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sa;
+}
+
+int
+lfix_listen(int *port)
+{
+	struct sockaddr_in sa = lfix_loopback(0);
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+int
+lfix_free_port(void)
+{
+	int port;
+
+	/* Closed before anything connects, so the port is free again at once (no TIME_WAIT). */
+	close(lfix_listen(&port));
+	return port;
 }

@@ -2,6 +2,7 @@
 #ifndef OSMO_TEST_LFIX_H
 #define OSMO_TEST_LFIX_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 
 #include "api.h"
@@ -53,6 +54,38 @@ void lfix_dump(const struct osmo_workflow *wf);
 /* Predicates for lfix_wait: RUNNING; no longer alive. */
 bool lfix_running(const struct osmo_workflow *wf);
 bool lfix_ended(const struct osmo_workflow *wf);
+
+/* The answer to a plain HTTP call that lfix_post_start began. */
+struct lfix_reply {
+	bool done;   /* set by f->http's dispatch, so the test's own loop must run until then */
+	long status; /* the HTTP status; 0 when no answer came */
+};
+
+/*
+ * Starts POST path (a test route such as /api/_test/router/restart) on f's server and returns
+ * at once, so the test keeps driving its own poll loop (f->http and its sockets) until r->done.
+ */
+void lfix_post_start(struct lfix *f, const char *path, struct lfix_reply *r);
+/*
+ * Runs $BUILD/bin/osmotop COMMAND --url URL --user jdoe ARGS... (args NULL-terminated) against
+ * f's server; the exit status (proc_run's), stdout in *out and stderr in *err.
+ */
+int lfix_osmotop(const struct lfix *f, const char *command, const char *const *args, int timeout_ms,
+                 char **out, char **err);
+/*
+ * Runs osmotop as lfix_osmotop does and fails the test, showing both streams, unless it exits
+ * with status and out_has is in its stdout and err_has in its stderr (NULL: anything); its
+ * stdout, for more checks (the caller frees it).
+ */
+char *lfix_osmotop_expect(const struct lfix *f, const char *command, const char *const *args,
+                          int timeout_ms, int status, const char *out_has, const char *err_has);
+
+/* 127.0.0.1:port, for bind(), connect() or sendto(); port 0 lets bind() pick one. */
+struct sockaddr_in lfix_loopback(int port);
+/* A TCP socket listening on 127.0.0.1 at a port the kernel picked, put in *port. */
+int lfix_listen(int *port);
+/* A TCP port nothing on 127.0.0.1 uses now. */
+int lfix_free_port(void);
 
 /* s with every from replaced by to; a new string. */
 char *lfix_replace(const char *s, const char *from, const char *to);

@@ -1673,6 +1673,19 @@ test_error_plain_text_auth(void **state)
 	assert_contains(err.message, "rsync is disabled");
 }
 
+/* Whatever a message quotes, it holds no control byte a terminal would obey. */
+static void
+test_error_set_flattens_controls(void **state)
+{
+	struct api_error err = { 0 };
+
+	(void)state;
+	api_error_set(&err, API_ERR_HTTP, "peer said %s",
+	              "a\033[2Jb\r\nc\x7f\xc2\x9b"
+	              "1m é");
+	assert_string_equal(err.message, "peer said a [2Jb  c ??1m é");
+}
+
 static void
 test_error_html_and_odd_bodies(void **state)
 {
@@ -2044,6 +2057,7 @@ main(void)
 		cmocka_unit_test(test_trailing_nul_garbage),
 		cmocka_unit_test(test_empty_bodies),
 		cmocka_unit_test(test_error_plain_text_auth),
+		cmocka_unit_test(test_error_set_flattens_controls),
 		cmocka_unit_test(test_error_html_and_odd_bodies),
 		cmocka_unit_test(test_error_control_characters),
 		cmocka_unit_test(test_error_code_control_characters),

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <wslay/wslay.h>
@@ -63,6 +64,7 @@ struct peer {
 struct sock {
 	int fd;
 	int send_again, recv_again;
+	int recvs; /* every recv call */
 };
 
 /* What the client's callbacks saw. */
@@ -73,6 +75,7 @@ struct seen {
 	int closed;
 	struct wsconn_end end;
 	bool free_on_close, free_on_message;
+	bool pause_on_message; /* wsconn_pause from inside the callback */
 };
 
 struct fixture {
@@ -119,6 +122,7 @@ sock_recv(void *ctx, void *buf, size_t n, struct api_error *err)
 	struct sock *s = ctx;
 	ssize_t r = recv(s->fd, buf, n, MSG_DONTWAIT);
 
+	s->recvs++;
 	if (r >= 0)
 		return r;
 	if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -145,6 +149,8 @@ seen_message(void *ctx, const unsigned char *data, size_t n)
 	assert_non_null(data);
 	assert_true(f->seen.n < MAX_MSGS);
 	msg_set(&f->seen.msgs[f->seen.n++], WSLAY_BINARY_FRAME, data, n, 0);
+	if (f->seen.pause_on_message)
+		wsconn_pause(f->c, true);
 	if (f->seen.free_on_message) {
 		wsconn_free(f->c);
 		f->c = NULL;
@@ -805,6 +811,24 @@ test_server_close_1011_abnormal(void **state)
 	fixture_free(f);
 }
 
+/* 1012 "service restart" (a restarting router) is what the peer said, not a 1002 of wslay's. */
+static void
+test_server_close_1012_reported(void **state)
+{
+	struct fixture *f = fixture_open(0);
+
+	(void)state;
+	assert_int_equal(
+	        wslay_event_queue_close(f->peer.ctx, 1012, (const uint8_t *)"router restart", 14),
+	        0);
+	assert_true(pump(f, until_closed, 0));
+	assert_false(f->seen.end.clean);
+	assert_int_equal(f->seen.end.code, 1012);
+	assert_string_equal(f->seen.end.reason, "router restart");
+	assert_non_null(strstr(f->seen.end.err.message, "1012 service restart: router restart"));
+	fixture_free(f);
+}
+
 static void
 test_eof_without_close_1006(void **state)
 {
@@ -873,6 +897,29 @@ test_local_close(void **state)
 	assert_int_equal(f->peer.n, 1);
 	assert_int_equal(f->peer.msgs[0].opcode, WSLAY_CONNECTION_CLOSE);
 	assert_int_equal(f->peer.msgs[0].code, 1000);
+	fixture_free(f);
+}
+
+static void
+test_local_close_after_queued_data(void **state)
+{
+	/* Small buffers: the message is still going out when the close is asked for. */
+	struct fixture *f = fixture_open(4096);
+	unsigned char *big = xmalloc(BIG);
+
+	(void)state;
+	memset(big, 'z', BIG);
+	assert_int_equal(wsconn_send(f->c, big, BIG), 0);
+	wsconn_close(f->c, 1000);
+	/* wslay would send a control frame first; the data queued before it goes first. */
+	assert_true(pump(f, until_closed, 0));
+	assert_true(f->seen.end.clean);
+	assert_int_equal(f->peer.n, 2);
+	assert_int_equal(f->peer.msgs[0].opcode, WSLAY_BINARY_FRAME);
+	assert_int_equal(f->peer.msgs[0].n, BIG);
+	assert_int_equal(f->peer.msgs[1].opcode, WSLAY_CONNECTION_CLOSE);
+	assert_int_equal(f->peer.msgs[1].code, 1000);
+	free(big);
 	fixture_free(f);
 }
 
@@ -961,6 +1008,186 @@ test_ping_timer_and_dead_path(void **state)
 	assert_int_equal(f->seen.end.code, 1006);
 	assert_int_equal(f->seen.end.err.kind, API_ERR_TIMEOUT);
 	assert_non_null(strstr(f->seen.end.err.message, "no data from router.test:8080"));
+	fixture_free(f);
+}
+
+/* Bytes waiting in the client's socket, unread. */
+static int
+unread(struct fixture *f)
+{
+	int n = 0;
+
+	assert_int_equal(ioctl(f->cs.fd, FIONREAD, &n), 0);
+	return n;
+}
+
+static void
+test_pause_holds_reads(void **state)
+{
+	struct fixture *f = fixture_open(0);
+	struct pollfd fd;
+	int recvs;
+
+	(void)state;
+	wsconn_pause(f->c, true);
+	assert_true(wsconn_paused(f->c));
+	assert_int_equal(wsconn_pollfds(f->c, &fd, 1), 1);
+	assert_false(fd.events & POLLIN);
+	peer_queue(&f->peer, WSLAY_BINARY_FRAME, "held", 4);
+	peer_service(&f->peer, 0);
+	assert_true(unread(f) > 0);
+	recvs = f->cs.recvs;
+	/* Readable or not, nothing is read: the bytes stay in the socket. */
+	for (int i = 0; i < 3; i++)
+		wsconn_dispatch(f->c, &(struct pollfd){ .fd = f->cs.fd, .revents = POLLIN }, 1,
+		                f->now);
+	spin(f);
+	assert_int_equal(f->cs.recvs, recvs);
+	assert_int_equal(f->seen.n, 0);
+	assert_true(unread(f) > 0);
+	/* Sends go on while paused. */
+	assert_int_equal(wsconn_send(f->c, "up", 2), 0);
+	assert_true(pump(f, until_peer_has, 1));
+	assert_string_equal((char *)f->peer.msgs[0].data, "up");
+	assert_int_equal(f->seen.n, 0);
+	/* Resumed: the next dispatch reads at once, without waiting for poll(). */
+	wsconn_pause(f->c, false);
+	assert_false(wsconn_paused(f->c));
+	assert_int_equal(wsconn_timeout_ms(f->c, f->now), 0);
+	wsconn_dispatch(f->c, NULL, 0, f->now);
+	assert_int_equal(f->seen.n, 1);
+	assert_string_equal((char *)f->seen.msgs[0].data, "held");
+	assert_int_equal(unread(f), 0);
+	assert_true(wsconn_timeout_ms(f->c, f->now) > 0);
+	assert_int_equal(f->seen.closed, 0);
+	fixture_free(f);
+}
+
+static void
+test_pause_inside_message(void **state)
+{
+	struct fixture *f = fixture_open(0);
+	enum { N = 3, SIZE = 64 << 10 };
+	unsigned char *big = xmalloc(SIZE);
+
+	(void)state;
+	/* Three messages far larger than a read: a pause in the first stops the rest. */
+	for (int i = 0; i < N; i++) {
+		memset(big, 'a' + i, SIZE);
+		peer_queue(&f->peer, WSLAY_BINARY_FRAME, big, SIZE);
+	}
+	f->seen.pause_on_message = true;
+	assert_true(pump(f, until_seen, 1));
+	for (int i = 0; i < 10; i++)
+		spin(f);
+	assert_int_equal(f->seen.n, 1);
+	assert_true(wsconn_paused(f->c));
+	/* Resumed, the rest arrives whole and in order. */
+	f->seen.pause_on_message = false;
+	wsconn_pause(f->c, false);
+	assert_true(pump(f, until_seen, N));
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(f->seen.msgs[i].n, SIZE);
+		assert_int_equal(f->seen.msgs[i].data[0], 'a' + i);
+		assert_int_equal(f->seen.msgs[i].data[SIZE - 1], 'a' + i);
+	}
+	assert_int_equal(f->seen.closed, 0);
+	free(big);
+	fixture_free(f);
+}
+
+static void
+test_pause_stops_dead_timer(void **state)
+{
+	struct fixture *f = fixture_open(0);
+	int pings = 0;
+
+	(void)state;
+	wsconn_pause(f->c, true);
+	/* Paused, only pings are due: silence is ours, not the path's. */
+	for (int i = 1; i <= 4; i++) {
+		f->now = T0 + i * WSCONN_PING_MS;
+		spin(f);
+		assert_int_equal(f->seen.closed, 0);
+		assert_int_equal(wsconn_timeout_ms(f->c, f->now), WSCONN_PING_MS);
+	}
+	for (int i = 0; i < f->peer.n; i++)
+		pings += f->peer.msgs[i].opcode == WSLAY_PING;
+	assert_int_equal(pings, 4);
+	/* Resumed, the peer has a whole WSCONN_DEAD_MS from now; the pongs come with it. */
+	wsconn_pause(f->c, false);
+	f->peer.paused = true;
+	spin(f);
+	assert_int_equal(f->seen.closed, 0);
+	assert_int_equal(wsconn_timeout_ms(f->c, f->now), WSCONN_PING_MS);
+	f->now += WSCONN_DEAD_MS - 1;
+	spin(f);
+	assert_int_equal(f->seen.closed, 0);
+	f->now += 1;
+	spin(f);
+	assert_int_equal(f->seen.closed, 1);
+	assert_int_equal(f->seen.end.err.kind, API_ERR_TIMEOUT);
+	fixture_free(f);
+}
+
+static void
+test_pause_then_hangup(void **state)
+{
+	struct fixture *f = fixture_open(0);
+
+	(void)state;
+	wsconn_pause(f->c, true);
+	close(f->peer.fd);
+	f->peer.fd = -1;
+	/* poll() reports the hang-up whatever was asked: it ends the connection, no spinning. */
+	assert_true(pump(f, until_closed, 0));
+	assert_int_equal(f->seen.end.code, 1006);
+	assert_int_equal(f->seen.end.err.kind, API_ERR_TRANSPORT);
+	assert_non_null(strstr(f->seen.end.err.message, "broke while paused"));
+	fixture_free(f);
+}
+
+static void
+test_pause_lets_close_finish(void **state)
+{
+	struct fixture *f = fixture_open(0);
+
+	(void)state;
+	wsconn_pause(f->c, true);
+	/* Closing reads the peer's answer although the caller paused. */
+	wsconn_close(f->c, 1000);
+	assert_true(pump(f, until_closed, 0));
+	assert_true(f->seen.end.clean);
+	assert_true(f->seen.end.local);
+	assert_true(wslay_event_get_close_received(f->peer.ctx));
+	fixture_free(f);
+}
+
+static void
+test_drop_sends_close(void **state)
+{
+	struct fixture *f = fixture_open(0);
+
+	(void)state;
+	assert_int_equal(wsconn_send(f->c, "last", 4), 0);
+	wsconn_drop(f->c, 1000);
+	f->c = NULL;
+	/* Queued data, then the close frame, already in the socket: no dispatch after the drop. */
+	assert_true(pump(f, until_peer_has, 2));
+	assert_string_equal((char *)f->peer.msgs[0].data, "last");
+	assert_int_equal(f->peer.msgs[1].opcode, WSLAY_CONNECTION_CLOSE);
+	assert_int_equal(f->peer.msgs[1].code, 1000);
+	/* And no callback: the owner asked for the drop. */
+	assert_int_equal(f->seen.closed, 0);
+	fixture_free(f);
+	/* Not yet open: nothing but the request was ever sent. */
+	f = fixture_pair(ANSWER_NONE, 0);
+	spin(f);
+	wsconn_drop(f->c, 1000);
+	f->c = NULL;
+	spin(f);
+	assert_int_equal(f->peer.n, 0);
+	assert_int_equal(f->seen.closed, 0);
 	fixture_free(f);
 }
 
@@ -1214,12 +1441,20 @@ main(void)
 		cmocka_unit_test(test_server_close_clean),
 		cmocka_unit_test(test_server_close_1001_and_no_code_clean),
 		cmocka_unit_test(test_server_close_1011_abnormal),
+		cmocka_unit_test(test_server_close_1012_reported),
 		cmocka_unit_test(test_eof_without_close_1006),
 		cmocka_unit_test(test_text_frame_delivered),
 		cmocka_unit_test(test_empty_message_is_eof_both_ways),
 		cmocka_unit_test(test_local_close),
 		cmocka_unit_test(test_local_close_unanswered),
+		cmocka_unit_test(test_local_close_after_queued_data),
 		cmocka_unit_test(test_ping_timer_and_dead_path),
+		cmocka_unit_test(test_pause_holds_reads),
+		cmocka_unit_test(test_pause_inside_message),
+		cmocka_unit_test(test_pause_stops_dead_timer),
+		cmocka_unit_test(test_pause_then_hangup),
+		cmocka_unit_test(test_pause_lets_close_finish),
+		cmocka_unit_test(test_drop_sends_close),
 		cmocka_unit_test(test_upgrade_timeout),
 		cmocka_unit_test(test_message_too_big),
 		cmocka_unit_test(test_masked_server_frame_is_protocol_error),

@@ -1,0 +1,155 @@
+/* view_forwards.c: the port-forwards manager: each forward's state, connections, bytes, retries. */
+#include "view_forwards.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "format.h"
+
+struct view_forwards_col {
+	const char *title;
+	int width; /* 0: takes what is left */
+};
+
+enum { COL_LOCAL, COL_TARGET, COL_STATE, COL_CONNS, COL_UP, COL_DOWN, COL_RETRIES };
+static const struct view_forwards_col view_forwards_cols[] = {
+	[COL_LOCAL] = { "LOCAL", 21 },   [COL_TARGET] = { "TASK:PORT", 0 },
+	[COL_STATE] = { "STATE", 16 },   [COL_CONNS] = { "CONNS", 5 },
+	[COL_UP] = { "SENT", 9 },        [COL_DOWN] = { "RECEIVED", 9 },
+	[COL_RETRIES] = { "RECONN", 6 },
+};
+
+/* How each state reads and looks. */
+static const struct view_forwards_state {
+	const char *name;
+	enum style style;
+} view_forwards_states[] = {
+	[FORWARD_STARTING] = { "starting", STYLE_STATUS_STARTING },
+	[FORWARD_LISTENING] = { "listening", STYLE_STATUS_DONE },
+	[FORWARD_RETRYING] = { "retrying", STYLE_WARN },
+	[FORWARD_FAILED] = { "failed", STYLE_STATUS_FAILED },
+	[FORWARD_STOPPED] = { "stopped", STYLE_DIM },
+};
+
+int
+view_forwards_table_row(void)
+{
+	return 2;
+}
+
+static void
+view_forwards_widths(int cols, int *w)
+{
+	int fixed = 0, n = (int)ARRAY_SIZE(view_forwards_cols);
+
+	for (int i = 0; i < n; i++) {
+		w[i] = view_forwards_cols[i].width;
+		fixed += w[i] + 1;
+	}
+	w[COL_TARGET] = cols - fixed - 1;
+	/* Narrow terminals keep where, what and how; the counters go first. */
+	static const int drop[] = { COL_RETRIES, COL_UP, COL_CONNS, COL_DOWN };
+	for (size_t i = 0; i < ARRAY_SIZE(drop) && w[COL_TARGET] < 12; i++) {
+		w[COL_TARGET] += w[drop[i]] + 1;
+		w[drop[i]] = -1;
+	}
+	if (w[COL_TARGET] < 6)
+		w[COL_TARGET] = 6;
+}
+
+static int
+view_forwards_cell(struct canvas *c, int row, int col, int width, enum style st, const char *s)
+{
+	if (width < 0)
+		return col;
+	canvas_text_ellipsis(c, row, col, width, st, s);
+	return col + width + 1;
+}
+
+static void
+view_forwards_row(const struct forward_info *fi, int64_t now, const int *w, bool selected,
+                  struct canvas *c, int row)
+{
+	char local[FORMAT_BUF], state[2 * FORMAT_BUF], conns[FORMAT_BUF], up[FORMAT_BUF],
+	        down[FORMAT_BUF], retries[FORMAT_BUF];
+	char *target = xasprintf("%s/%s:%d", fi->workflow, fi->task, fi->remote_port);
+	const struct view_forwards_state *st = &view_forwards_states[fi->state];
+	int col = 0;
+
+	snprintf(local, sizeof(local), "127.0.0.1:%d%s", fi->local_port, fi->udp ? "/udp" : "");
+	if (fi->state == FORWARD_RETRYING) {
+		char in[FORMAT_BUF];
+
+		format_duration(
+		        fi->retry_at_ms > now ? (double)(fi->retry_at_ms - now) / 1000.0 : 0, in);
+		snprintf(state, sizeof(state), "retry in %s", in);
+	} else {
+		snprintf(state, sizeof(state), "%s", st->name);
+	}
+	snprintf(conns, sizeof(conns), fi->udp ? "-" : "%zu", fi->conns_open);
+	format_bytes(fi->bytes_up, up);
+	format_bytes(fi->bytes_down, down);
+	snprintf(retries, sizeof(retries), "%u", fi->reconnects);
+	if (selected)
+		canvas_fill(c, row, 0, c->cols, ' ', STYLE_SELECTED);
+	col = view_forwards_cell(c, row, col, w[COL_LOCAL],
+	                         selected ? STYLE_SELECTED : STYLE_NORMAL, local);
+	col = view_forwards_cell(c, row, col, w[COL_TARGET],
+	                         selected ? STYLE_SELECTED : STYLE_NORMAL, target);
+	col = view_forwards_cell(c, row, col, w[COL_STATE], selected ? STYLE_SELECTED : st->style,
+	                         state);
+	col = view_forwards_cell(c, row, col, w[COL_CONNS],
+	                         selected ? STYLE_SELECTED : STYLE_NORMAL, conns);
+	col = view_forwards_cell(c, row, col, w[COL_UP], selected ? STYLE_SELECTED : STYLE_NORMAL,
+	                         up);
+	col = view_forwards_cell(c, row, col, w[COL_DOWN], selected ? STYLE_SELECTED : STYLE_NORMAL,
+	                         down);
+	view_forwards_cell(c, row, col, w[COL_RETRIES], selected ? STYLE_SELECTED : STYLE_NORMAL,
+	                   retries);
+	free(target);
+}
+
+void
+view_forwards_render(const struct render_ctx *rc, const struct forward_mgr *m, int64_t mono_now_ms,
+                     struct canvas *c)
+{
+	int w[ARRAY_SIZE(view_forwards_cols)];
+	const struct forward_info *fi, *sel = NULL;
+	size_t n = 0, live = 0;
+	int col = 0, row = 0;
+	char *title;
+
+	while (m && (fi = forward_info_at(m, n)) != NULL) {
+		live += fi->state != FORWARD_FAILED && fi->state != FORWARD_STOPPED;
+		n++;
+	}
+	view_forwards_widths(c->cols, w);
+	canvas_fill(c, row, 0, c->cols, ' ', STYLE_TITLE);
+	title = xasprintf("osmotop · port-forwards · %zu running, %zu in all · x stop · X stop all",
+	                  live, n);
+	canvas_text_ellipsis(c, row++, 0, c->cols, STYLE_TITLE, title);
+	free(title);
+	canvas_fill(c, row, 0, c->cols, ' ', STYLE_HEADER);
+	for (size_t i = 0; i < ARRAY_SIZE(view_forwards_cols); i++)
+		col = view_forwards_cell(c, row, col, w[i], STYLE_HEADER,
+		                         view_forwards_cols[i].title);
+	row++;
+	if (n == 0)
+		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM,
+		            "No port-forwards. F on a task in a workflow starts one.");
+	for (size_t i = rc->top > 0 ? (size_t)rc->top : 0; i < n && row < c->rows - 1; i++, row++) {
+		fi = forward_info_at(m, i);
+		if ((int)i == rc->selected)
+			sel = fi;
+		view_forwards_row(fi, mono_now_ms, w, rc->select && (int)i == rc->selected, c, row);
+	}
+	/* Why the selected forward failed or retries: the table has no room for it. */
+	if (sel && sel->err.kind != API_OK && sel->state != FORWARD_LISTENING) {
+		char *line = xasprintf("%s:%d: %s", sel->task, sel->remote_port, sel->err.message);
+
+		canvas_fill(c, c->rows - 1, 0, c->cols, ' ', STYLE_NORMAL);
+		canvas_text_ellipsis(c, c->rows - 1, 0, c->cols,
+		                     sel->state == FORWARD_FAILED ? STYLE_ERROR : STYLE_WARN, line);
+		free(line);
+	}
+}
