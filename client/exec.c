@@ -27,6 +27,7 @@ struct exec_session {
 	struct wsconn *ws;
 	bool output_seen; /* the task side runs the command: input may flow */
 	bool closing;     /* exec_close asked for the end */
+	bool paused;      /* exec_pause: the caller takes no output now */
 	struct strbuf held;
 	bool reconnect_pending; /* keep-alive: why is still to be reported */
 	bool waiting;           /* keep-alive: a new session starts at retry_at */
@@ -44,7 +45,8 @@ exec_destroy(struct exec_session *e)
 {
 	if (e->call)
 		api_abort(e->api, e->call);
-	wsconn_free(e->ws);
+	/* The task side learns at once that nobody reads any more (PROTOCOLS.md §1.4). */
+	wsconn_drop(e->ws, 1000);
 	strbuf_free(&e->held);
 	free(e->workflow);
 	free(e->task);
@@ -199,6 +201,8 @@ exec_on_headers(void *ctx, struct api_result *res)
 	e->ws = wsconn_connect_headers(e->http, e->router_url, res, cb, &err);
 	if (!e->ws)
 		exec_fail(e, 0, &err, res->err.kind == API_OK && exec_retryable(&err));
+	else if (e->paused) /* a new session (keep-alive) starts as the caller left the last */
+		wsconn_pause(e->ws, true);
 	api_result_free(res);
 }
 
@@ -346,6 +350,14 @@ exec_dispatch(struct exec_session *e, const struct pollfd *fds, int n, int64_t n
 	e->busy = false;
 	if (e->freed)
 		exec_destroy(e);
+}
+
+void
+exec_pause(struct exec_session *e, bool paused)
+{
+	e->paused = paused;
+	if (e->ws)
+		wsconn_pause(e->ws, paused);
 }
 
 void

@@ -553,7 +553,8 @@ forward_bind(int port, bool udp, int *bound, struct api_error *err)
 	        socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	/* TCP only: on UDP, SO_REUSEADDR lets a second socket bind the same port unnoticed. */
+	if (fd < 0 || (!udp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 128) < 0) ||
 	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
 		api_error_set(err, API_ERR_USAGE, "cannot bind 127.0.0.1:%d (%s): %s", port,

@@ -90,6 +90,8 @@ void exec_dispatch(struct exec_session *e, const struct pollfd *fds, int n, int6
 void exec_input(struct exec_session *e, const void *data, size_t n);
 /* A new terminal size: "\0RESIZE:{...}" once the first output arrived (the latest one wins). */
 void exec_resize(struct exec_session *e, int rows, int cols);
+/* Stops (or resumes) reading the task's output, for a caller whose own output is full. */
+void exec_pause(struct exec_session *e, bool paused);
 /* Bytes held or queued on the socket, for the caller's backpressure on its input. */
 size_t exec_queued(const struct exec_session *e);
 /* Ends the session from this side (close 1000); ended follows. */

@@ -998,7 +998,7 @@ app_act_shell(struct app *a, enum keymap_action act)
 	const struct osmo_task *t = app_task_target(a);
 
 	(void)act;
-	if (!t)
+	if (!t || a->shell)
 		return;
 	if (t->status != OSMO_RUNNING) {
 		app_say(a, true, "a shell needs a RUNNING task; %s is %s", t->name,
@@ -1724,13 +1724,14 @@ app_keys(struct app *a)
 {
 	int key;
 
-	while (!a->quit && (key = screen_key(a->scr)) != SCREEN_KEY_NONE)
+	/* Keys typed after s are the shell's: they stay in the terminal for it to read. */
+	while (!a->quit && !a->shell && (key = screen_key(a->scr)) != SCREEN_KEY_NONE)
 		app_key(a, key);
 }
 
 /* Where app_net_pollfds put each part's descriptors in the poll set. */
 struct app_net {
-	int http, fwd, shell, grp, end;
+	int http, shell, grp, fwd, end;
 };
 
 /* The client's sockets after fds[0..extra): curl's, the forwards', the shell's; wait in *timeout. */
@@ -1743,15 +1744,16 @@ app_net_pollfds(struct app *a, struct pollfd *fds, int extra, struct app_net *at
 	at->http = n;
 	n += http_pollfds(a->s->http, fds + n, APP_MAX_FDS - n);
 	t[0] = http_timeout_ms(a->s->http, now);
-	at->fwd = n;
-	n += a->fwd ? forward_pollfds(a->fwd, fds + n, APP_MAX_FDS - n) : 0;
-	t[1] = a->fwd ? forward_timeout_ms(a->fwd, now) : -1;
+	/* The shell's keys before the forwards' connections, which may fill whatever is left. */
 	at->shell = n;
 	n += a->shell ? shell_pollfds(a->shell, fds + n, APP_MAX_FDS - n) : 0;
-	t[2] = a->shell ? shell_timeout_ms(a->shell, now) : -1;
+	t[1] = a->shell ? shell_timeout_ms(a->shell, now) : -1;
 	at->grp = n;
 	n += a->grp ? exec_group_pollfds(a->grp, fds + n, APP_MAX_FDS - n) : 0;
-	t[3] = a->grp ? exec_group_timeout_ms(a->grp, now) : -1;
+	t[2] = a->grp ? exec_group_timeout_ms(a->grp, now) : -1;
+	at->fwd = n;
+	n += a->fwd ? forward_pollfds(a->fwd, fds + n, APP_MAX_FDS - n) : 0;
+	t[3] = a->fwd ? forward_timeout_ms(a->fwd, now) : -1;
 	at->end = n;
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
 		if (t[i] >= 0 && t[i] < *timeout)
@@ -1764,16 +1766,14 @@ app_net_dispatch(struct app *a, const struct pollfd *fds, const struct app_net *
 {
 	int64_t now = clock_mono_ms();
 
-	http_dispatch(a->s->http, fds + at->http, at->fwd - at->http, now);
-	if (a->fwd)
-		forward_dispatch(a->fwd, fds + at->fwd, at->shell - at->fwd, now);
+	http_dispatch(a->s->http, fds + at->http, at->shell - at->http, now);
 	if (a->shell)
 		shell_dispatch(a->shell, fds + at->shell, at->grp - at->shell, now);
 	if (a->grp)
-		exec_group_dispatch(a->grp, fds + at->grp, at->end - at->grp, now);
-	/* Forwards change their counters without telling: the forwards view shows them live. */
-	if (a->view == APP_FORWARDS && at->shell > at->fwd)
-		a->dirty = true;
+		exec_group_dispatch(a->grp, fds + at->grp, at->fwd - at->grp, now);
+	/* Forwards change counters without telling; the forwards view shows them at the tick. */
+	if (a->fwd)
+		forward_dispatch(a->fwd, fds + at->fwd, at->end - at->fwd, now);
 }
 
 /* A shell that ended gives the terminal back, redrawn, with how it ended. */

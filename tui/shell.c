@@ -13,6 +13,10 @@
 #define SHELL_QUEUE_MAX (1u << 20) /* stop reading keys while this much waits to be sent */
 #define SHELL_WRITE_MAX 4096 /* per POLLOUT, so one slow terminal never blocks the loop long */
 #define SHELL_DRAIN_MS  2000 /* output still unwritten when the session ended */
+#define SHELL_OUT_HIGH  (256u << 10) /* stop reading the task above this much unwritten */
+/* Modes a remote program may leave on (bracketed paste, mouse reports, its alternate screen,
+ * colours) that would turn the monitor's keys into sequences once it has the terminal back. */
+#define SHELL_RESET "\033[?2004l\033[?1000l\033[?1002l\033[?1003l\033[?1006l\033[?1049l\033[0m"
 
 struct shell {
 	struct exec_session *ex;
@@ -22,6 +26,8 @@ struct shell {
 	int rows, cols;
 	struct strbuf out;          /* for the terminal */
 	int key_fd, out_fd, ws_fds; /* where shell_pollfds put them (-1: not asked) */
+	bool keys_gone;             /* the terminal hung up: nothing more to read */
+	bool paused;                /* the task's output waits for the terminal to drain */
 	bool ended;
 	struct exec_end end;
 	int64_t drain_until;
@@ -33,6 +39,11 @@ shell_output(void *ctx, const unsigned char *data, size_t n)
 	struct shell *sh = ctx;
 
 	strbuf_add(&sh->out, data, n);
+	/* A terminal slower than the task (cat of a big file over SSH): read no further ahead. */
+	if (!sh->paused && sh->out.len > SHELL_OUT_HIGH) {
+		sh->paused = true;
+		exec_pause(sh->ex, true);
+	}
 }
 
 static void
@@ -96,8 +107,13 @@ shell_free(struct shell *sh)
 	if (!sh)
 		return;
 	exec_free(sh->ex);
-	if (sh->raw)
+	if (sh->raw) {
+		/* Best effort: a terminal that takes nothing now has nothing to reset either. */
+		ssize_t w = write(STDOUT_FILENO, SHELL_RESET, sizeof(SHELL_RESET) - 1);
+
+		(void)w;
 		tty_restore(STDIN_FILENO, &sh->saved);
+	}
 	strbuf_free(&sh->out);
 	free(sh->workflow);
 	free(sh->task);
@@ -111,7 +127,7 @@ shell_pollfds(struct shell *sh, struct pollfd *fds, int max)
 
 	sh->ws_fds = n;
 	sh->key_fd = sh->out_fd = -1;
-	if (!sh->ended && exec_queued(sh->ex) < SHELL_QUEUE_MAX && n < max) {
+	if (!sh->ended && !sh->keys_gone && exec_queued(sh->ex) < SHELL_QUEUE_MAX && n < max) {
 		sh->key_fd = n;
 		fds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	}
@@ -139,7 +155,13 @@ shell_keys(struct shell *sh)
 	unsigned char buf[EXEC_INPUT_MAX];
 	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 
-	if (n <= 0)
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+		/* The terminal hung up: polling it again would only spin. */
+		sh->keys_gone = true;
+		exec_close(sh->ex);
+		return;
+	}
+	if (n < 0)
 		return;
 	/* Until the task answers keys are only held, so Ctrl-C can mean "never mind". */
 	if (!exec_connected(sh->ex) && memchr(buf, SHELL_ABORT_KEY, (size_t)n)) {
@@ -159,6 +181,10 @@ shell_write(struct shell *sh)
 		strbuf_consume(&sh->out, (size_t)w);
 	else if (w < 0 && errno != EINTR && errno != EAGAIN)
 		strbuf_reset(&sh->out); /* the terminal is gone; nothing to keep it for */
+	if (sh->paused && sh->out.len <= SHELL_OUT_HIGH / 2) {
+		sh->paused = false;
+		exec_pause(sh->ex, false);
+	}
 }
 
 void

@@ -1,6 +1,7 @@
 # exec_forward.sh: the keyboard's ways into a running task. `s` lends the terminal to a shell in
-# the task: a command typed there prints its output, a window change reaches the task's pty, and
-# `exit` brings the same view back, redrawn at the new size. `F` forwards a local port to the
+# the task: keys typed right after `s` are the shell's, a command typed there prints its output,
+# a window change reaches the task's pty, and `exit` brings the same view back, redrawn at the
+# new size, with the modes the shell left (mouse reporting) turned off. `F` forwards a local port to the
 # task's HTTP server, which curl then fetches a page through; `p` lists the forward, `x` stops it.
 . "$(dirname "$0")/lib.sh"
 
@@ -28,22 +29,27 @@ e2e_run "$tmp/web.yaml"
 e2e_start --view workflow "$wf"
 e2e_wait_kick "web +. +RUNNING" 30
 
-# s: the terminal goes to the task's shell; what we type runs there.
-e2e_keys s
+# s: the terminal goes to the task's shell; what we type runs there. A key typed right behind
+# the s (here q, which would quit the monitor) is the shell's, held until the shell answers.
+e2e_keys sq
 e2e_wait "opening a shell in $wf/web"
-e2e_wait '[$#] ?$' 20
+e2e_wait '[$#] q$' 20
+e2e_keys BSpace
 e2e_keys 'echo e2e-$((6 * 7)) "$PWD"' Enter
 e2e_wait "^e2e-42 /"
 # A window change reaches the task's pty while the shell has the terminal.
 tmux -L "$sock" resize-window -t e2e -x 90 -y 28
 e2e_keys 'echo "size=$(stty size)"' Enter
 e2e_wait "^size=28 90"
-e2e_keys exit Enter
+# The shell leaves mouse reporting on as it exits; the monitor turns it off again.
+e2e_keys "printf '\\033[?1000h'; exit" Enter
 # Back in the monitor, on the same view, redrawn at the new size, with how the shell ended.
 e2e_wait "the shell in web closed"
 e2e_wait "osmotop · $wf"
 e2e_absent "e2e-42"
 e2e_fits 90
+[ "$(tmux -L "$sock" display -p -t e2e '#{mouse_standard_flag}')" = 0 ] ||
+	e2e_fail "the shell's mouse reporting is still on"
 
 # F: a dialog for the ports; Enter starts the forward; curl reaches the task through it.
 e2e_keys F

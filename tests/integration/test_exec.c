@@ -67,6 +67,7 @@ struct xtest_exec {
 	int reconnects;      /* keep-alive's reconnecting calls */
 	struct exec_end why; /* the last one's reason */
 	const char *stale;   /* typed during the reconnecting call: must reach no shell */
+	size_t paused_at;    /* the output's length when the test paused it; 0: not paused */
 	bool ended;
 	struct exec_end end;
 };
@@ -390,6 +391,50 @@ test_api_size_and_resize(void **state)
 	xtest_exec_free(&x);
 }
 
+static void
+xtest_pause_output(void *ctx, const unsigned char *data, size_t n)
+{
+	struct xtest_exec *x = ctx;
+
+	xtest_exec_output(ctx, data, n);
+	/* Paused from the first output on, inside the callback, as a full terminal does. */
+	if (!x->paused_at) {
+		x->paused_at = x->out.len;
+		exec_pause(x->ex, true);
+	}
+}
+
+/* A paused session reads nothing more of a chatty task; resumed, everything arrives. */
+static void
+test_api_pause(void **state)
+{
+	struct xtest *t = *state;
+	struct xtest_exec x;
+	int64_t until;
+
+	memset(&x, 0, sizeof(x));
+	x.ex = exec_start(t->f.api, t->f.http,
+	                  &(struct exec_opts){ .workflow = t->wf,
+	                                       .task = "sleeper",
+	                                       .entry_command = "sh -c 'yes 0123456789 | head -c "
+	                                                        "3000000; echo END-$((1+1))'",
+	                                       .cb = { .output = xtest_pause_output,
+	                                               .ended = xtest_exec_ended,
+	                                               .ctx = &x } });
+	until = clock_mono_ms() + XTEST_STEP_MS;
+	while (!x.paused_at)
+		xtest_exec_step(t, &x, until);
+	until = clock_mono_ms() + 500;
+	while (clock_mono_ms() + 5 < until)
+		xtest_exec_step(t, &x, until);
+	assert_int_equal(x.out.len, x.paused_at);
+	assert_false(x.ended);
+	exec_pause(x.ex, false);
+	xtest_exec_until(t, &x, "END-2");
+	assert_true(x.out.len > 3000000);
+	xtest_exec_free(&x);
+}
+
 /* Input typed before the task side connected is held, then delivered in order. */
 static void
 test_api_early_input(void **state)
@@ -703,21 +748,14 @@ main(void)
 {
 #define XTEST(fn) cmocka_unit_test_setup_teardown(fn, xtest_setup, xtest_teardown)
 	const struct CMUnitTest tests[] = {
-		XTEST(test_command_echo),
-		XTEST(test_command_quoting),
-		XTEST(test_api_size_and_resize),
-		XTEST(test_api_early_input),
-		XTEST(test_unknown_task),
-		XTEST(test_finished_workflow),
-		XTEST(test_usage),
-		XTEST(test_api_keep_alive),
-		XTEST(test_api_no_keep_alive),
-		XTEST(test_api_keep_alive_ends),
-		XTEST(test_api_group),
-		XTEST(test_api_group_not_running),
-		XTEST(test_command_stdin_pipe),
-		XTEST(test_command_group),
-		XTEST(test_command_keep_alive),
+		XTEST(test_command_echo),          XTEST(test_command_quoting),
+		XTEST(test_api_size_and_resize),   XTEST(test_api_pause),
+		XTEST(test_api_early_input),       XTEST(test_unknown_task),
+		XTEST(test_finished_workflow),     XTEST(test_usage),
+		XTEST(test_api_keep_alive),        XTEST(test_api_no_keep_alive),
+		XTEST(test_api_keep_alive_ends),   XTEST(test_api_group),
+		XTEST(test_api_group_not_running), XTEST(test_command_stdin_pipe),
+		XTEST(test_command_group),         XTEST(test_command_keep_alive),
 	};
 #undef XTEST
 

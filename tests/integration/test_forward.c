@@ -301,6 +301,21 @@ test_tcp_concurrent(void **state)
 	assert_int_equal(ftest_info(t, t->tcp_id)->reconnects, 0);
 }
 
+/* A UDP port in use, even by a forward of ours, is refused: never two sockets on one port. */
+static void
+test_udp_port_taken(void **state)
+{
+	struct ftest *t = *state;
+	const struct forward_info *udp = ftest_info(t, t->udp_id);
+	struct api_error err = { 0 };
+	int port = udp->local_port;
+
+	assert_false(forward_port_free(port, true));
+	assert_int_equal(
+	        forward_add(t->fwd, t->workflow, "echo", udp->remote_port, port, true, &err), -1);
+	assert_non_null(strstr(err.message, "cannot bind"));
+}
+
 static void
 test_udp_round_trip(void **state)
 {
@@ -546,6 +561,7 @@ main(void)
 		cmocka_unit_test(test_tcp_big),
 		cmocka_unit_test(test_tcp_concurrent),
 		cmocka_unit_test(test_udp_round_trip),
+		cmocka_unit_test(test_udp_port_taken),
 		cmocka_unit_test(test_tcp_slow_reader),
 		cmocka_unit_test(test_router_restart),
 		cmocka_unit_test(test_command_bad_specs),
