@@ -431,7 +431,6 @@ static int
 main_run(struct main_opts *o)
 {
 	struct session s;
-	struct api_error err = { 0 };
 	struct main_wait w = { 0 };
 	struct api_callbacks cb = { .done = main_done, .ctx = &w };
 	size_t len;
@@ -454,8 +453,7 @@ main_run(struct main_opts *o)
 		}
 		o->session.local = true;
 	}
-	if (session_open(&s, &o->session, &err) < 0) {
-		fprintf(stderr, "osmotop: %s\n", err.message);
+	if (session_start(&s, &o->session) < 0) {
 		free(yaml);
 		return 2;
 	}

@@ -235,6 +235,22 @@ test_token_never_printed(void **state)
 	assert_non_null(strstr(err, "readable by other users"));
 	free(out);
 	free(err);
+	/* osmotop run warns the same way (it used to open its session without a word). */
+	char *spec = xasprintf("%s/spec.yaml", s->dir);
+	const char *run[] = { "run", "--wait", spec, NULL };
+
+	f = fopen(spec, "w");
+	assert_non_null(f);
+	fputs("workflow:\n  name: w\n  tasks:\n  - name: t\n    image: x\n    command: [true]\n",
+	      f);
+	fclose(f);
+	assert_int_not_equal(snap_run(run, &out, &err), 0);
+	assert_null(strstr(out, "c2VjcmV0"));
+	assert_null(strstr(err, "c2VjcmV0"));
+	assert_non_null(strstr(err, "readable by other users"));
+	free(out);
+	free(err);
+	free(spec);
 	unlink(path);
 	free(path);
 }
