@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -498,6 +500,49 @@ test_command_line(void **state)
 	free(taken);
 }
 
+/* A test process that dies without its teardown leaves no osmo-local behind. */
+static void
+test_server_dies_with_its_test(void **state)
+{
+	struct stest *t = *state;
+	char *bin = stest_bin();
+	char *state_dir = xasprintf("%s/orphan", t->dir);
+	char *argv[] = { bin, "--listen", "127.0.0.1:0", "--state", state_dir, NULL };
+	int fds[2], status = 0;
+	pid_t server = -1, child;
+	int64_t deadline;
+
+	assert_int_equal(pipe(fds), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* The "test": starts a server, reports its PID, then dies as a failed setup would. */
+		struct proc p = { .pid = -1 };
+
+		if (proc_start_server(&p, argv, STEST_TIMEOUT_MS) == 0 &&
+		    write(fds[1], &p.pid, sizeof(p.pid)) == (ssize_t)sizeof(p.pid))
+			_exit(0);
+		_exit(1);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &server, sizeof(server)), (ssize_t)sizeof(server));
+	close(fds[0]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	deadline = clock_mono_ms() + STEST_TIMEOUT_MS;
+	while (proc_alive(server) && clock_mono_ms() < deadline) {
+		struct pollfd none = { .fd = -1 };
+
+		poll(&none, 1, 20); /* nothing to wait on but another process's end */
+	}
+	if (proc_alive(server)) {
+		kill(server, SIGKILL);
+		fail_msg("osmo-local %d outlived the process that started it", (int)server);
+	}
+	free(state_dir);
+	free(bin);
+}
+
 int
 main(void)
 {
@@ -519,6 +564,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sigterm_with_open_stream, stest_setup,
 		                                stest_teardown),
 		cmocka_unit_test_setup_teardown(test_command_line, stest_setup, stest_teardown),
+		cmocka_unit_test_setup_teardown(test_server_dies_with_its_test, stest_setup,
+		                                stest_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +53,8 @@ proc_child_exec(char *const argv[])
 	sigaction(SIGPIPE, &dfl, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* A test that dies (a failed setup skips its teardown) takes its servers with it. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	execv(argv[0], argv);
 	ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 
