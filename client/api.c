@@ -101,7 +101,6 @@ struct api_call {
 	char *path; /* for messages: method + path, never the query or a token */
 	char *body;
 	size_t body_len;
-	const char *content_type;
 	long idle_timeout_s;
 	struct api_callbacks cb;
 	unsigned long http_id; /* 0 while waiting for a token refresh */
@@ -335,9 +334,7 @@ api_send(struct api_call *c)
 		return;
 	}
 	auth_add_headers(api->auth, &headers);
-	strv_push_owned(&headers,
-	                xasprintf("Content-Type: %s",
-	                          c->content_type ? c->content_type : "application/json"));
+	strv_push(&headers, "Content-Type: application/json");
 	if (c->kind == API_STREAM || c->kind == API_TEXT)
 		strv_push(&headers, "Accept: text/plain");
 	struct http_spec spec = {
@@ -374,6 +371,16 @@ api_call_new(struct api *api, enum api_kind kind, const char *method, struct api
 	return c;
 }
 
+/* id while its call is under way; 0 once it completed (and called back) before returning. */
+static unsigned long
+api_under_way(const struct api *api, unsigned long id)
+{
+	for (const struct api_call *c = api->calls; c; c = c->next)
+		if (c->id == id)
+			return id;
+	return 0;
+}
+
 /* Creates a call for base + path + ("?" query) and sends it (or queues it behind a refresh). */
 static unsigned long
 api_call(struct api *api, enum api_kind kind, const char *method, char *path, char *query,
@@ -389,8 +396,23 @@ api_call(struct api *api, enum api_kind kind, const char *method, char *path, ch
 	c->body = body;
 	c->body_len = body ? strlen(body) : 0;
 	c->idle_timeout_s = idle_timeout_s;
+	/* A token refresh that cannot even start fails the call at once. */
 	api_send(c);
-	return id;
+	return api_under_way(api, id);
+}
+
+/* Ends a call that cannot be made with a usage error, through its callback. */
+static unsigned long
+api_usage(enum api_kind kind, struct api_callbacks cb, const char *what)
+{
+	struct api_result res = { .kind = kind };
+
+	api_error_set(&res.err, API_ERR_USAGE, "%s", what);
+	if (cb.done)
+		cb.done(cb.ctx, &res);
+	else
+		api_result_free(&res);
+	return 0;
 }
 
 static void
@@ -546,16 +568,10 @@ api_submit(struct api *api, const struct api_submit_opts *o, struct api_callback
 	struct strbuf q = { 0 };
 	char *body = NULL;
 
-	if (!o->pool || (!o->yaml == !o->workflow_id)) {
-		struct api_result res = { .kind = API_SUBMIT };
-
-		api_error_set(&res.err, API_ERR_USAGE,
-		              "submit needs a pool and either a spec or a "
-		              "workflow ID to resubmit");
-		if (cb.done)
-			cb.done(cb.ctx, &res);
-		return 0;
-	}
+	if (!o->pool || (!o->yaml == !o->workflow_id))
+		return api_usage(
+		        API_SUBMIT, cb,
+		        "submit needs a pool and either a spec or a workflow ID to resubmit");
 	api_q_str(&q, "workflow_id", o->workflow_id);
 	if (o->dry_run)
 		api_q_bool(&q, "dry_run", true);
@@ -633,20 +649,6 @@ api_router_targets_free(struct api_router_target *t, size_t n)
 		free(t[i].cookie);
 	}
 	free(t);
-}
-
-/* Ends a call that cannot be made with a usage error, through its callback. */
-static unsigned long
-api_usage(enum api_kind kind, struct api_callbacks cb, const char *what)
-{
-	struct api_result res = { .kind = kind };
-
-	api_error_set(&res.err, API_ERR_USAGE, "%s", what);
-	if (cb.done)
-		cb.done(cb.ctx, &res);
-	else
-		api_result_free(&res);
-	return 0;
 }
 
 unsigned long
@@ -790,7 +792,7 @@ api_upgrade_headers(struct api *api, const char *cookie, struct api_callbacks cb
 	c->body = xstrdup(cookie ? cookie : "");
 	/* Without a refresh to wait for, this completes (and frees c) at once. */
 	api_send(c);
-	return id;
+	return api_under_way(api, id);
 }
 
 char *

@@ -97,6 +97,11 @@ struct api *api_new(const char *base_url, struct auth *auth, struct http *http);
 void api_free(struct api *api);
 const char *api_base_url(const struct api *api);
 
+/*
+ * Every call returns its id for api_abort while it is under way, or 0 when it completed before
+ * returning (an unusable argument, a token refresh that failed at once, an upgrade's headers):
+ * its done callback ran already, so "x->id = api_...()" stays right when done clears x->id.
+ */
 unsigned long api_list(struct api *api, const struct api_list_query *q, struct api_callbacks cb);
 unsigned long api_query(struct api *api, const char *workflow, bool verbose, bool skip_groups,
                         struct api_callbacks cb);
@@ -144,7 +149,7 @@ unsigned long api_router_cookie(struct api *api, const char *router_address,
 /*
  * The headers for a WebSocket upgrade: the login's Authorization (or x-osmo-user),
  * "Cookie: cookie" when cookie is not empty, User-Agent. A token near expiry is refreshed
- * first, as for REST; without a refresh the callback may run before this returns.
+ * first, as for REST; without a refresh the callback runs before this returns (0).
  */
 unsigned long api_upgrade_headers(struct api *api, const char *cookie, struct api_callbacks cb);
 

@@ -5,9 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +17,7 @@
 #include "decode.h"
 #include "auth.h"
 #include "http.h"
+#include "lfix.h"
 #include "util.h"
 
 static void
@@ -221,18 +220,10 @@ struct responder {
 static void
 responder_start(struct responder *r, const char *answer)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	r->answer = answer;
-	r->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(r->listen_fd >= 0);
-	assert_int_equal(bind(r->listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(r->listen_fd, 4), 0);
-	assert_int_equal(getsockname(r->listen_fd, (struct sockaddr *)&a, &len), 0);
-	r->port = ntohs(a.sin_port);
+	r->listen_fd = lfix_listen(&r->port);
 }
 
 static void
@@ -278,6 +269,14 @@ outcome_done(void *ctx, struct api_result *res)
 
 	o->res = *res;
 	o->done = true;
+}
+
+/* Clears o and returns the callbacks that fill it. */
+static struct api_callbacks
+outcome_cb(struct outcome *o)
+{
+	memset(o, 0, sizeof(*o));
+	return (struct api_callbacks){ .done = outcome_done, .ctx = o };
 }
 
 static void
@@ -337,6 +336,43 @@ setup_stop(struct setup *s)
 	responder_stop(&s->r);
 }
 
+/* A call that is over before it returns (its done already ran) hands back 0, never a dead id. */
+static void
+test_call_done_at_once_returns_zero(void **state)
+{
+	struct http *http = http_new(API_USER_AGENT);
+	struct auth auth = { 0 };
+	struct api *api;
+	struct api_list_query q = { .limit = 10 };
+	struct outcome o;
+
+	(void)state;
+	/* An expired token whose refresh cannot even start (plain http): every call fails at once. */
+	auth.login.kind = LOGIN_TOKEN;
+	auth.login.url = xstrdup("http://127.0.0.1:9");
+	auth.login.id_token = xstrdup("x.eyJleHAiOjF9.y");
+	auth.login.refresh_token = xstrdup("r");
+	auth.login.refresh_url = xstrdup("http://127.0.0.1:9/refresh");
+	auth.exp_s = 1;
+	api = api_new("http://127.0.0.1:9", &auth, http);
+	assert_int_equal(api_list(api, &q, outcome_cb(&o)), 0);
+	assert_true(o.done);
+	assert_int_not_equal(o.res.err.kind, API_OK);
+	api_result_free(&o.res);
+	api_free(api);
+	auth_free(&auth);
+	/* A dev login needs no refresh: an upgrade's headers are ready before the call returns. */
+	auth_init_dev(&auth, "alice");
+	api = api_new("http://127.0.0.1:9", &auth, http);
+	assert_int_equal(api_upgrade_headers(api, "c=1", outcome_cb(&o)), 0);
+	assert_true(o.done);
+	assert_int_equal(o.res.err.kind, API_OK);
+	api_result_free(&o.res);
+	api_free(api);
+	auth_free(&auth);
+	http_free(http);
+}
+
 static void
 test_exec_task_call(void **state)
 {
@@ -344,13 +380,12 @@ test_exec_task_call(void **state)
 	        "{\"router_address\": \"ws://127.0.0.1:9\", \"key\": \"EXEC-1\", \"cookie\": \"\"}";
 	char answer[512];
 	struct setup s;
-	struct outcome o = { 0 };
+	struct outcome o;
 
 	(void)state;
 	answer_of(answer, sizeof(answer), "200 OK", body);
 	setup_start(&s, answer);
-	api_exec_task(s.api, "wf 1", "task/a", "bash -c 'ls | wc'",
-	              (struct api_callbacks){ .done = outcome_done, .ctx = &o });
+	api_exec_task(s.api, "wf 1", "task/a", "bash -c 'ls | wc'", outcome_cb(&o));
 	drive(s.http, &s.r, &o);
 	assert_int_equal(o.res.err.kind, API_OK);
 	assert_int_equal(o.res.kind, API_EXEC);
@@ -374,13 +409,12 @@ test_port_forward_call(void **state)
 	static const int ports[] = { 8000, 9000 };
 	char answer[512];
 	struct setup s;
-	struct outcome o = { 0 };
+	struct outcome o;
 
 	(void)state;
 	answer_of(answer, sizeof(answer), "200 OK", body);
 	setup_start(&s, answer);
-	api_port_forward(s.api, "wf-1", "t", ports, 2, true,
-	                 (struct api_callbacks){ .done = outcome_done, .ctx = &o });
+	api_port_forward(s.api, "wf-1", "t", ports, 2, true, outcome_cb(&o));
 	drive(s.http, &s.r, &o);
 	assert_int_equal(o.res.err.kind, API_OK);
 	assert_int_equal(o.res.n_targets, 2);
@@ -413,13 +447,12 @@ test_start_call_errors_keep_status(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct setup s;
-		struct outcome o = { 0 };
+		struct outcome o;
 		char answer[512];
 
 		answer_of(answer, sizeof(answer), cases[i].status, cases[i].body);
 		setup_start(&s, answer);
-		api_exec_task(s.api, "wf-1", "t", NULL,
-		              (struct api_callbacks){ .done = outcome_done, .ctx = &o });
+		api_exec_task(s.api, "wf-1", "t", NULL, outcome_cb(&o));
 		drive(s.http, &s.r, &o);
 		assert_int_equal(o.res.err.kind, cases[i].kind);
 		assert_int_equal(o.res.err.http_status, cases[i].code);
@@ -440,13 +473,13 @@ test_router_cookie_call(void **state)
 	        "set-cookie: AWSALBCORS=cors; Path=/; SameSite=None; Secure\r\n"
 	        "Connection: close\r\n\r\n1.2.3";
 	struct setup s;
-	struct outcome o = { 0 };
+	struct outcome o;
 	char router[64];
 
 	(void)state;
 	setup_start(&s, answer);
 	snprintf(router, sizeof(router), "ws://127.0.0.1:%d/", s.r.port);
-	api_router_cookie(s.api, router, (struct api_callbacks){ .done = outcome_done, .ctx = &o });
+	api_router_cookie(s.api, router, outcome_cb(&o));
 	drive(s.http, &s.r, &o);
 	assert_int_equal(o.res.err.kind, API_OK);
 	assert_string_equal(
@@ -464,14 +497,11 @@ static void
 test_router_cookie_refused_address(void **state)
 {
 	struct setup s;
-	struct outcome o = { 0 };
+	struct outcome o;
 
 	(void)state;
 	setup_start(&s, "");
-	assert_int_equal(
-	        api_router_cookie(s.api, "https://r",
-	                          (struct api_callbacks){ .done = outcome_done, .ctx = &o }),
-	        0);
+	assert_int_equal(api_router_cookie(s.api, "https://r", outcome_cb(&o)), 0);
 	assert_true(o.done);
 	assert_int_equal(o.res.err.kind, API_ERR_USAGE);
 	api_result_free(&o.res);
@@ -482,12 +512,11 @@ static void
 test_upgrade_headers(void **state)
 {
 	struct setup s;
-	struct outcome o = { 0 };
+	struct outcome o;
 
 	(void)state;
 	setup_start(&s, "");
-	api_upgrade_headers(s.api, "AWSALB=primary; Path=/",
-	                    (struct api_callbacks){ .done = outcome_done, .ctx = &o });
+	api_upgrade_headers(s.api, "AWSALB=primary; Path=/", outcome_cb(&o));
 	/* No token to refresh: ready at once. */
 	assert_true(o.done);
 	assert_int_equal(o.res.err.kind, API_OK);
@@ -497,9 +526,8 @@ test_upgrade_headers(void **state)
 	assert_string_equal(o.res.headers.v[2], "User-Agent: " API_USER_AGENT);
 	assert_int_equal(api_pending(s.api), 0);
 	api_result_free(&o.res);
-	memset(&o, 0, sizeof(o));
 	/* An empty cookie sends no Cookie header. */
-	api_upgrade_headers(s.api, "", (struct api_callbacks){ .done = outcome_done, .ctx = &o });
+	api_upgrade_headers(s.api, "", outcome_cb(&o));
 	assert_int_equal(o.res.headers.n, 2);
 	api_result_free(&o.res);
 	setup_stop(&s);
@@ -510,22 +538,17 @@ test_usage_errors(void **state)
 {
 	static const int bad_ports[] = { 0 };
 	struct setup s;
-	struct outcome o = { 0 };
+	struct outcome o;
 
 	(void)state;
 	setup_start(&s, "");
-	api_port_forward(s.api, "w", "t", bad_ports, 1, false,
-	                 (struct api_callbacks){ .done = outcome_done, .ctx = &o });
+	api_port_forward(s.api, "w", "t", bad_ports, 1, false, outcome_cb(&o));
 	assert_int_equal(o.res.err.kind, API_ERR_USAGE);
 	api_result_free(&o.res);
-	memset(&o, 0, sizeof(o));
-	api_port_forward(s.api, "w", "t", NULL, 0, false,
-	                 (struct api_callbacks){ .done = outcome_done, .ctx = &o });
+	api_port_forward(s.api, "w", "t", NULL, 0, false, outcome_cb(&o));
 	assert_int_equal(o.res.err.kind, API_ERR_USAGE);
 	api_result_free(&o.res);
-	memset(&o, 0, sizeof(o));
-	api_exec_group(s.api, "w", "g", "",
-	               (struct api_callbacks){ .done = outcome_done, .ctx = &o });
+	api_exec_group(s.api, "w", "g", "", outcome_cb(&o));
 	assert_int_equal(o.res.err.kind, API_ERR_USAGE);
 	api_result_free(&o.res);
 	assert_int_equal(api_pending(s.api), 0);
@@ -542,6 +565,7 @@ main(void)
 		cmocka_unit_test(test_decode_group_and_list),
 		cmocka_unit_test(test_router_url),
 		cmocka_unit_test(test_cookie_header),
+		cmocka_unit_test(test_call_done_at_once_returns_zero),
 		cmocka_unit_test(test_exec_task_call),
 		cmocka_unit_test(test_port_forward_call),
 		cmocka_unit_test(test_start_call_errors_keep_status),
