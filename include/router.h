@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "server_http.h"
 #include "server_loop.h"
+#include "util.h"
 
 #define ROUTER_KEY_TTL_MS 60000 /* the router's default wait for the other leg */
 #define ROUTER_KEY_HEX    32    /* uuid4().hex after the action's name */
@@ -67,6 +68,8 @@ int router_parse_port(const char *text, long *port);
 
 /* ---- the backend side: what exec and port-forward use of their client leg ---- */
 
+#define ROUTER_HOLD_MAX ((size_t)1 << 20) /* client bytes a backend holds before pausing it */
+
 /* A backend: its state lives from open until gone. */
 struct router_backend {
 	/* The client leg is open. */
@@ -85,8 +88,21 @@ struct router *router_conn_router(const struct router_conn *c);
 bool router_conn_send(struct router_conn *c, const void *data, size_t n);
 /* Closes the leg with code; gone follows later, never from inside this call. */
 void router_conn_close(struct router_conn *c, int code, const char *reason);
-/* Stops or resumes reading the client, so a slow task pushes back. */
-void router_conn_pause(struct router_conn *c, bool paused);
+/*
+ * Reads fd into messages to the client, one per read of at most size bytes (buf), until fd
+ * would block, max_reads are done or the client's queue is full (*full, as router_conn_send).
+ * Returns how many reads gave bytes, or -1 once fd has nothing more (end of file, an error).
+ */
+int router_conn_relay(struct router_conn *c, int fd, void *buf, size_t size, int max_reads,
+                      bool *full);
+/*
+ * The backend holds n of the client's bytes that its descriptor has not taken: above
+ * ROUTER_HOLD_MAX the client is no longer read, so a slow task pushes back, until less than a
+ * quarter of that is left.
+ */
+void router_conn_hold(struct router_conn *c, size_t n);
+/* Writes held to fd until fd would block; 0, or -1 when fd takes no more (held keeps the rest). */
+int router_write_held(int fd, struct strbuf *held);
 /* A connection key from a TCP control leg: a data leg for the same port; false if taken. */
 bool router_conn_add_data_key(struct router_conn *c, const char *key);
 /* Calls exited(ctx, wait status) once pid has been collected (router_child). */

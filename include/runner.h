@@ -39,8 +39,12 @@ int runner_start(struct runner_proc *p, const struct runner_spec *s, char *errbu
 void runner_read(struct runner_proc *p, int fd,
                  void (*line)(void *ctx, enum runner_stream stream, const char *s, size_t n),
                  void *ctx);
-/* In a child forked with every signal blocked: default dispositions, nothing blocked. */
-void runner_child_signals(void);
+/*
+ * fork(2) with every signal blocked across it, so the server's handlers (which write to its
+ * signal pipe) never run in the child: it starts with default dispositions and nothing
+ * blocked, the parent with its mask back. The child's 0, its pid, or -1 with errno.
+ */
+pid_t runner_fork(void);
 /*
  * In a child: runs argv (argv[0] looked up in envp's PATH when it has no '/'), or reports
  * the failure on stderr as a shell does and exits 127 (not found) or 126.

@@ -33,6 +33,12 @@ void server_loop_free(struct server_loop *l);
 unsigned long server_loop_add_fd(struct server_loop *l, int fd, short events,
                                  void (*cb)(void *ctx, int fd, short revents), void *ctx);
 void server_loop_set_events(struct server_loop *l, unsigned long id, short events);
+/*
+ * Keeps *id watching fd for events: added, changed, or removed (*id 0) while events is 0,
+ * since poll() reports a hang-up or an error even then, again and again.
+ */
+void server_loop_watch(struct server_loop *l, unsigned long *id, int fd, short events,
+                       void (*cb)(void *ctx, int fd, short revents), void *ctx);
 /* Calls cb once at due_ms (clock_mono_ms); returns an id (never 0). */
 unsigned long server_loop_add_deadline(struct server_loop *l, int64_t due_ms, void (*cb)(void *ctx),
                                        void *ctx);

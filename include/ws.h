@@ -8,13 +8,16 @@
 #include "server_http.h"
 #include "server_loop.h"
 
-#define WS_PING_MS      20000 /* uvicorn's ping interval; a ping unanswered by the next fails */
-#define WS_MAX_MESSAGE  (16u << 20)  /* larger messages close the connection (1009), as uvicorn */
-#define WS_HIGH_WATER   (1u << 20)   /* ws_send says "no room" above this many queued bytes */
-#define WS_LOW_WATER    (256u << 10) /* drained() fires once the queue is back below this */
-#define WS_CLOSE_NORMAL 1000
-#define WS_CLOSE_GONE   1006 /* no close frame: the peer vanished or never answered ours */
-#define WS_CLOSE_ERROR  1011
+#define WS_PING_MS     20000 /* uvicorn's ping interval; a ping unanswered by the next fails */
+#define WS_MAX_MESSAGE (16u << 20)  /* larger messages close the connection (1009), as uvicorn */
+#define WS_HIGH_WATER  (1u << 20)   /* ws_send says "no room" above this many queued bytes */
+#define WS_LOW_WATER   (256u << 10) /* drained() fires once the queue is back below this */
+
+#define WS_CLOSE_NORMAL     1000
+#define WS_CLOSE_GOING_AWAY 1001 /* the server is stopping */
+#define WS_CLOSE_GONE       1006 /* no close frame: the peer vanished or never answered ours */
+#define WS_CLOSE_ERROR      1011
+#define WS_CLOSE_RESTART    1012 /* Service Restart: what a restarting router sends */
 
 struct ws;
 

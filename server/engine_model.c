@@ -48,16 +48,19 @@ eng_group_latest(const struct eng_group *g, size_t *out, size_t max)
 	size_t n = 0;
 
 	for (size_t i = 0; i < g->n_tasks; i++) {
-		size_t j;
+		size_t j = 0;
+		int cmp = 1;
 
-		for (j = 0; j < n; j++)
-			if (strcmp(g->tasks[out[j]].name, g->tasks[i].name) == 0)
-				break;
-		if (j < n) {
+		/* out stays in name order: find the task's name, or where it goes. */
+		while (j < n && (cmp = strcmp(g->tasks[out[j]].name, g->tasks[i].name)) < 0)
+			j++;
+		if (j < n && cmp == 0) {
 			if (g->tasks[i].retry_id > g->tasks[out[j]].retry_id)
 				out[j] = i;
 		} else if (n < max) {
-			out[n++] = i;
+			memmove(out + j + 1, out + j, (n - j) * sizeof(*out));
+			out[j] = i;
+			n++;
 		}
 	}
 	return n;

@@ -48,7 +48,6 @@ struct server_http_upgrade {
 	                size_t n);
 	void (*on_gone)(void *ctx);
 	void *ctx;
-	bool gone; /* on_gone ran: nobody owns it any more */
 	struct server_http_upgrade *prev, *next;
 };
 
@@ -292,15 +291,12 @@ server_http_upgrade_unlink(struct server_http_upgrade *u)
 	u->prev = u->next = NULL;
 }
 
-/* Ends an upgrade its owner no longer holds (on_gone runs) and frees it. */
+/* Ends an upgrade its owner no longer holds: on_gone runs, then u is freed. */
 static void
 server_http_upgrade_drop(struct server_http_upgrade *u)
 {
-	if (!u->gone) {
-		u->gone = true;
-		if (u->on_gone)
-			u->on_gone(u->ctx);
-	}
+	if (u->on_gone)
+		u->on_gone(u->ctx);
 	server_http_upgrade_close(u);
 }
 

@@ -205,6 +205,20 @@ server_loop_set_events(struct server_loop *l, unsigned long id, short events)
 		w->events = events;
 }
 
+void
+server_loop_watch(struct server_loop *l, unsigned long *id, int fd, short events,
+                  void (*cb)(void *ctx, int fd, short revents), void *ctx)
+{
+	if (!events) {
+		server_loop_remove(l, *id);
+		*id = 0;
+	} else if (!*id) {
+		*id = server_loop_add_fd(l, fd, events, cb, ctx);
+	} else {
+		server_loop_set_events(l, *id, events);
+	}
+}
+
 unsigned long
 server_loop_add_deadline(struct server_loop *l, int64_t due_ms, void (*cb)(void *ctx), void *ctx)
 {

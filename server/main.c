@@ -453,7 +453,9 @@ main_validate(int argc, char **argv)
 static int
 main_serve(struct main_server *srv, const struct main_opts *opts)
 {
-	const char *test_routes = getenv("OSMO_LOCAL_TEST_ROUTES");
+	const char *test_env = getenv("OSMO_LOCAL_TEST_ROUTES");
+	bool test_routes = test_env && strcmp(test_env, "1") == 0;
+	const char *key_ttl = getenv("OSMO_LOCAL_KEY_TTL_MS");
 	struct server_loop_hooks hooks = { main_hook_child, main_hook_shutdown, srv };
 	struct engine_config cfg = { 0 };
 	struct router_config rcfg = { 0 };
@@ -520,15 +522,15 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	rcfg.engine = srv->engine;
 	rcfg.address = base_url = xasprintf("ws://%s:%u", srv->host, server_http_port(srv->http));
 	/* Tests may shorten how long an unused router key lives. */
-	if (test_routes && strcmp(test_routes, "1") == 0 && getenv("OSMO_LOCAL_KEY_TTL_MS"))
-		rcfg.key_ttl_ms = strtol(getenv("OSMO_LOCAL_KEY_TTL_MS"), NULL, 10);
+	if (test_routes && key_ttl)
+		rcfg.key_ttl_ms = strtol(key_ttl, NULL, 10);
 	srv->router = router_new(&rcfg);
 	free(base_url);
 	server_loop_set_hooks(srv->loop, &hooks);
 	server_http_add_routes(srv->http, main_routes, ARRAY_SIZE(main_routes), srv);
 	routes_add(srv->http, srv->engine, srv->router);
 	router_add_routes(srv->http, srv->router);
-	if (test_routes && strcmp(test_routes, "1") == 0)
+	if (test_routes)
 		server_http_add_routes(srv->http, main_test_routes, ARRAY_SIZE(main_test_routes),
 		                       srv);
 	printf("osmo-local listening on http://%s:%u\n", srv->host, server_http_port(srv->http));

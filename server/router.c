@@ -55,10 +55,10 @@ struct router_conn {
 	struct router_dest dest;
 	const struct router_backend *be;
 	void *b;
-	struct ws *ws;
-	bool opened;
+	struct ws *ws;  /* set once the leg is open */
 	bool closing;   /* a close frame is on its way (or will be, once open) */
 	int close_code; /* for a leg closed before it opened */
+	bool paused;    /* router_conn_hold stopped reading the client */
 	struct router_conn *prev, *next;
 };
 
@@ -246,15 +246,22 @@ router_conn_free(struct router_conn *c)
 	free(c);
 }
 
-/* The leg is over: the backend lets go, the socket goes back, the record goes. */
+/* The backend lets go of the leg (once). */
 static void
-router_conn_end(struct router_conn *c)
+router_conn_release(struct router_conn *c)
 {
 	void *b = c->b;
 
 	c->b = NULL;
 	if (b)
 		c->be->gone(b);
+}
+
+/* The leg is over: the backend lets go, the socket goes back, the record goes. */
+static void
+router_conn_end(struct router_conn *c)
+{
+	router_conn_release(c);
 	if (c->ws)
 		ws_free(c->ws);
 	c->ws = NULL;
@@ -313,7 +320,6 @@ router_conn_open(void *ctx, struct server_http_upgrade *u, int fd, const char *e
 		return;
 	}
 	c->ws = ws_open(c->r->loop, u, fd, extra, n, &ev);
-	c->opened = true;
 	if (c->closing) {
 		/* Its task ended in the meantime: close as the router does when the pod is gone. */
 		ws_close(c->ws, c->close_code, NULL);
@@ -447,11 +453,52 @@ router_conn_close(struct router_conn *c, int code, const char *reason)
 		ws_close(c->ws, code, reason);
 }
 
-void
-router_conn_pause(struct router_conn *c, bool paused)
+int
+router_conn_relay(struct router_conn *c, int fd, void *buf, size_t size, int max_reads, bool *full)
 {
-	if (c->ws)
-		ws_pause(c->ws, paused);
+	int got = 0;
+
+	for (int i = 0; i < max_reads && !*full; i++) {
+		ssize_t n = read(fd, buf, size);
+
+		if (n > 0) {
+			got++;
+			*full = !router_conn_send(c, buf, (size_t)n);
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			break;
+		} else if (n == 0 || errno != EINTR) {
+			return -1; /* end of file, a reset, or a pty's EIO (its other side is closed) */
+		}
+	}
+	return got;
+}
+
+void
+router_conn_hold(struct router_conn *c, size_t n)
+{
+	bool paused = c->paused ? n >= ROUTER_HOLD_MAX / 4 : n > ROUTER_HOLD_MAX;
+
+	if (paused == c->paused || !c->ws)
+		return;
+	c->paused = paused;
+	ws_pause(c->ws, paused);
+}
+
+/* SIGPIPE is ignored (main.c), so a socket reset is EPIPE here and write serves both kinds. */
+int
+router_write_held(int fd, struct strbuf *held)
+{
+	while (held->len) {
+		ssize_t n = write(fd, held->buf, held->len);
+
+		if (n > 0)
+			strbuf_consume(held, (size_t)n);
+		else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		else if (n == 0 || errno != EINTR)
+			return -1;
+	}
+	return 0;
 }
 
 bool
@@ -509,15 +556,11 @@ router_task_ended(void *ctx, const char *workflow, const char *task, int retry)
 			router_key_drop(r, k);
 	}
 	for (struct router_conn *c = r->conns; c; c = c->next) {
-		void *b = c->b;
-
 		if (!router_dest_is(&c->dest, workflow, task, retry))
 			continue;
 		router_conn_close(c, WS_CLOSE_NORMAL, NULL);
 		/* What ran in the pod goes with it now, not when the client answers the close. */
-		c->b = NULL;
-		if (b)
-			c->be->gone(b);
+		router_conn_release(c);
 	}
 }
 
@@ -536,31 +579,39 @@ router_new(const struct router_config *cfg)
 	return r;
 }
 
+/*
+ * Closes every open leg with code; now ends each at once (its close frame goes out as its
+ * socket goes back), else the close handshake runs. Legs still waiting for their answer are
+ * left to the HTTP layer (router_conn_lost).
+ */
+static void
+router_close_legs(struct router *r, int code, const char *reason, bool now)
+{
+	struct router_conn *next;
+
+	for (struct router_conn *c = r->conns; c; c = next) {
+		next = c->next;
+		if (!c->ws)
+			continue;
+		router_conn_close(c, code, reason);
+		if (now)
+			router_conn_end(c);
+	}
+}
+
 void
 router_shutdown(struct router *r)
 {
 	while (r->keys)
 		router_key_drop(r, r->keys);
-	/* Legs still waiting for their answer are left to the HTTP layer (router_conn_lost). */
-	struct router_conn *next;
-
-	for (struct router_conn *c = r->conns; c; c = next) {
-		next = c->next;
-		if (!c->opened)
-			continue;
-		if (c->ws)
-			ws_close(c->ws, 1001, "osmo-local is stopping");
-		router_conn_end(c);
-	}
+	router_close_legs(r, WS_CLOSE_GOING_AWAY, "osmo-local is stopping", true);
 }
 
 void
 router_restart(struct router *r)
 {
 	/* A close handshake, not a drop: clients see the code a restarting router sends. */
-	for (struct router_conn *c = r->conns; c; c = c->next)
-		if (c->opened)
-			router_conn_close(c, 1012, "router restart");
+	router_close_legs(r, WS_CLOSE_RESTART, "router restart", false);
 }
 
 void

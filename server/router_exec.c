@@ -18,10 +18,9 @@
 #include "ws.h"
 #include "wsproto.h"
 
-#define ROUTER_EXEC_INPUT_MAX ((size_t)1 << 20) /* keyboard bytes held before pausing the leg */
-#define ROUTER_EXEC_READS     64   /* pty reads per wake-up, so one session cannot hog the loop */
-#define ROUTER_EXEC_DRAIN_MS  1000 /* output still due after the command exited */
-#define ROUTER_EXEC_KILL_MS   3000 /* SIGHUP's grace before SIGKILL when the client left */
+#define ROUTER_EXEC_READS    64   /* pty reads per wake-up, so one session cannot hog the loop */
+#define ROUTER_EXEC_DRAIN_MS 1000 /* output still due after the command exited */
+#define ROUTER_EXEC_KILL_MS  3000 /* SIGHUP's grace before SIGKILL when the client left */
 
 /* ------------------------------------------------------------------ splitting (shlex) */
 
@@ -236,17 +235,16 @@ struct router_exec {
 	pid_t pid;  /* the command, leader of its own session; 0 before it starts */
 	int master; /* -1 when closed */
 	unsigned long watch, drain_timer, kill_timer;
-	short events;
 	struct router_exec_scan scan;
 	struct strbuf to_pty; /* keyboard bytes the pty has not taken yet */
 	unsigned long reads;  /* pty reads that gave bytes, to tell a drain that still moves */
 	unsigned long reads_at_drain;
-	bool started, exited, eof, full, paused;
+	bool started, exited, eof, full;
 };
 
 static void router_exec_fd(void *ctx, int fd, short revents);
 
-/* Polls the master for what is wanted; no watch at all while nothing is (no POLLHUP spin). */
+/* Polls the master for what is wanted. */
 static void
 router_exec_watch(struct router_exec *e)
 {
@@ -256,15 +254,7 @@ router_exec_watch(struct router_exec *e)
 		ev |= POLLIN;
 	if (e->master >= 0 && e->to_pty.len)
 		ev |= POLLOUT;
-	if (!ev) {
-		server_loop_remove(e->loop, e->watch);
-		e->watch = 0;
-	} else if (!e->watch) {
-		e->watch = server_loop_add_fd(e->loop, e->master, ev, router_exec_fd, e);
-	} else if (ev != e->events) {
-		server_loop_set_events(e->loop, e->watch, ev);
-	}
-	e->events = ev;
+	server_loop_watch(e->loop, &e->watch, e->master, ev, router_exec_fd, e);
 }
 
 static void
@@ -304,23 +294,13 @@ static bool
 router_exec_read(struct router_exec *e)
 {
 	char buf[ROUTER_EXEC_CHUNK];
+	int got = router_conn_relay(e->c, e->master, buf, sizeof(buf), ROUTER_EXEC_READS, &e->full);
 
-	for (int i = 0; i < ROUTER_EXEC_READS && !e->full; i++) {
-		ssize_t n = read(e->master, buf, sizeof(buf));
-
-		if (n > 0) {
-			e->reads++;
-			e->full = !router_conn_send(e->c, buf, (size_t)n);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return true;
-		/* EIO: every holder of the terminal's other side has gone. */
+	if (got < 0) {
 		e->eof = true;
 		return false;
 	}
+	e->reads += (unsigned long)got;
 	return true;
 }
 
@@ -362,29 +342,13 @@ router_exec_drain_timeout(void *ctx)
 	router_exec_finish(e);
 }
 
+/* Called with the master open (and so the leg there). */
 static void
 router_exec_flush(struct router_exec *e)
 {
-	while (e->master >= 0 && e->to_pty.len) {
-		ssize_t n = write(e->master, e->to_pty.buf, e->to_pty.len);
-
-		if (n > 0) {
-			strbuf_consume(&e->to_pty, (size_t)n);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
+	if (router_write_held(e->master, &e->to_pty) < 0)
 		strbuf_reset(&e->to_pty); /* the terminal is gone: nobody will read it */
-	}
-	if (e->paused && e->to_pty.len == 0) {
-		e->paused = false;
-		router_conn_pause(e->c, false);
-	} else if (!e->paused && e->to_pty.len > ROUTER_EXEC_INPUT_MAX) {
-		e->paused = true;
-		router_conn_pause(e->c, true);
-	}
+	router_conn_hold(e->c, e->to_pty.len);
 }
 
 static void
@@ -460,7 +424,6 @@ router_exec_env(struct strv *task_env, struct strv *env)
 static void
 router_exec_child(int slave, const char *cwd, char *const *argv, char *const *envp)
 {
-	runner_child_signals();
 	setsid();
 	ioctl(slave, TIOCSCTTY, 0);
 	dup2(slave, STDIN_FILENO);
@@ -481,18 +444,14 @@ router_exec_spawn(struct router_exec *e, const struct winsize *size, const char 
                   char *const *argv, char *const *envp)
 {
 	int master, slave, saved;
-	sigset_t all, old;
 	pid_t pid;
 
 	if (openpty(&master, &slave, NULL, NULL, size) < 0)
 		return -1;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
+	pid = runner_fork();
 	if (pid == 0)
 		router_exec_child(slave, cwd, argv, envp);
 	saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(slave);
 	if (pid < 0) {
 		close(master);

@@ -15,8 +15,9 @@
 #include "ws.h"
 #include "wsproto.h"
 
-#define ROUTER_FORWARD_OUT_MAX   ((size_t)1 << 20) /* bytes held for the task before pausing */
 #define ROUTER_FORWARD_LINGER_MS 5000 /* what the client sent before leaving may still go */
+#define ROUTER_FORWARD_TCP_READS 16   /* reads per wake-up, so one connection cannot hog the loop */
+#define ROUTER_FORWARD_UDP_READS 64   /* datagrams per wake-up, likewise */
 
 static struct sockaddr_in
 router_forward_addr(int port)
@@ -81,7 +82,7 @@ struct router_forward_tcp {
 	int fd; /* -1 when not connected */
 	unsigned long watch, retry_timer, linger_timer;
 	int tries;
-	bool connected, full, paused;
+	bool connected, full;
 	struct strbuf out; /* from the client, not yet taken by the task */
 };
 
@@ -109,6 +110,7 @@ router_forward_tcp_free(struct router_forward_tcp *ft)
 	free(ft);
 }
 
+/* No watch while nothing is wanted: a reset task port must not spin while the client is full. */
 static void
 router_forward_tcp_events(struct router_forward_tcp *ft)
 {
@@ -120,7 +122,7 @@ router_forward_tcp_events(struct router_forward_tcp *ft)
 		ev |= POLLOUT;
 	if (ft->connected && ft->c && !ft->full)
 		ev |= POLLIN;
-	server_loop_set_events(ft->loop, ft->watch, ev);
+	server_loop_watch(ft->loop, &ft->watch, ft->fd, ev, router_forward_tcp_fd, ft);
 }
 
 /* The task side ended (EOF, reset) or never answered: no half-close, both sides end. */
@@ -173,7 +175,7 @@ router_forward_tcp_connect(struct router_forward_tcp *ft)
 		return;
 	}
 	ft->fd = fd;
-	ft->watch = server_loop_add_fd(ft->loop, fd, POLLOUT, router_forward_tcp_fd, ft);
+	router_forward_tcp_events(ft); /* POLLOUT: the connect's end */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		ft->connected = true;
 		router_forward_tcp_events(ft);
@@ -182,27 +184,17 @@ router_forward_tcp_connect(struct router_forward_tcp *ft)
 	}
 }
 
-/* Writes what the client sent; false when the task side is gone. */
+/*
+ * Writes what the client sent; bytes sent before the task port answers wait, within bounds.
+ * False when the task side is gone.
+ */
 static bool
 router_forward_tcp_flush(struct router_forward_tcp *ft)
 {
-	while (ft->connected && ft->out.len) {
-		ssize_t n = send(ft->fd, ft->out.buf, ft->out.len, MSG_NOSIGNAL);
-
-		if (n > 0) {
-			strbuf_consume(&ft->out, (size_t)n);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
+	if (ft->connected && router_write_held(ft->fd, &ft->out) < 0)
 		return false;
-	}
-	if (ft->c && ft->paused && ft->out.len < ROUTER_FORWARD_OUT_MAX / 4) {
-		ft->paused = false;
-		router_conn_pause(ft->c, false);
-	}
+	if (ft->c)
+		router_conn_hold(ft->c, ft->out.len);
 	return true;
 }
 
@@ -210,25 +202,10 @@ router_forward_tcp_flush(struct router_forward_tcp *ft)
 static bool
 router_forward_tcp_read(struct router_forward_tcp *ft)
 {
-	char *buf = xmalloc(ROUTER_FORWARD_CHUNK);
-	bool alive = true;
+	char buf[ROUTER_FORWARD_CHUNK];
 
-	for (int i = 0; i < 16 && !ft->full; i++) {
-		ssize_t n = recv(ft->fd, buf, ROUTER_FORWARD_CHUNK, 0);
-
-		if (n > 0) {
-			ft->full = !router_conn_send(ft->c, buf, (size_t)n);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		alive = false;
-		break;
-	}
-	free(buf);
-	return alive;
+	return router_conn_relay(ft->c, ft->fd, buf, sizeof(buf), ROUTER_FORWARD_TCP_READS,
+	                         &ft->full) >= 0;
 }
 
 static void
@@ -289,11 +266,6 @@ router_forward_tcp_message(void *b, const unsigned char *data, size_t n)
 	if (!router_forward_tcp_flush(ft)) {
 		router_forward_tcp_end(ft, WS_CLOSE_NORMAL, NULL);
 		return;
-	}
-	/* Bytes sent before the task port answers wait here, within bounds. */
-	if (!ft->paused && ft->out.len > ROUTER_FORWARD_OUT_MAX) {
-		ft->paused = true;
-		router_conn_pause(ft->c, true);
 	}
 	router_forward_tcp_events(ft);
 }
@@ -368,11 +340,23 @@ struct router_forward_udp {
 	bool full;
 };
 
+static void router_forward_flow_fd(void *ctx, int fd, short revents);
+
+/* No watches while the client is full: a pending ICMP error is reported until read. */
+static void
+router_forward_flow_events(struct router_forward_flow *fl)
+{
+	struct router_forward_udp *fu = fl->fu;
+
+	server_loop_watch(fu->loop, &fl->watch, fl->fd, fu->full ? 0 : POLLIN,
+	                  router_forward_flow_fd, fl);
+}
+
 static void
 router_forward_udp_events(struct router_forward_udp *fu)
 {
 	for (size_t i = 0; i < fu->n_flows; i++)
-		server_loop_set_events(fu->loop, fu->flows[i]->watch, fu->full ? 0 : POLLIN);
+		router_forward_flow_events(fu->flows[i]);
 }
 
 static void
@@ -380,17 +364,11 @@ router_forward_flow_fd(void *ctx, int fd, short revents)
 {
 	struct router_forward_flow *fl = ctx;
 	struct router_forward_udp *fu = fl->fu;
-	unsigned char *buf = xmalloc(ROUTER_FORWARD_CHUNK);
+	unsigned char buf[ROUTER_FORWARD_CHUNK];
 
-	/* A pending ICMP error would be reported again and again while we do not read. */
-	if ((revents & POLLERR) && fu->full) {
-		int err;
-		socklen_t len = sizeof(err);
-
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-	}
+	(void)revents;
 	memcpy(buf, fl->hdr, WSPROTO_UDP_HDR);
-	for (int i = 0; i < 64 && !fu->full; i++) {
+	for (int i = 0; i < ROUTER_FORWARD_UDP_READS && !fu->full; i++) {
 		/* Each reply goes back behind its peer's header, within osmo-ctrl's buffer. */
 		ssize_t n =
 		        recv(fd, buf + WSPROTO_UDP_HDR, ROUTER_FORWARD_CHUNK - WSPROTO_UDP_HDR, 0);
@@ -404,7 +382,6 @@ router_forward_flow_fd(void *ctx, int fd, short revents)
 			continue;
 		break;
 	}
-	free(buf);
 	if (fu->full)
 		router_forward_udp_events(fu);
 }
@@ -432,8 +409,7 @@ router_forward_udp_flow(struct router_forward_udp *fu, const unsigned char *hdr)
 	fl->fu = fu;
 	memcpy(fl->hdr, hdr, WSPROTO_UDP_HDR);
 	fl->fd = fd;
-	fl->watch =
-	        server_loop_add_fd(fu->loop, fd, fu->full ? 0 : POLLIN, router_forward_flow_fd, fl);
+	router_forward_flow_events(fl);
 	fu->flows = xreallocarray(fu->flows, fu->n_flows + 1, sizeof(*fu->flows));
 	fu->flows[fu->n_flows++] = fl;
 	return fl;

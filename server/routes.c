@@ -925,17 +925,8 @@ routes_exec_group(void *ctx, const struct server_http_request *req,
 		return;
 	}
 	latest = xcalloc(g->n_tasks + 1, sizeof(*latest));
-	n = eng_group_latest(g, latest, g->n_tasks);
 	/* The service lists a group's tasks by name. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i;
-		     j > 0 && strcmp(g->tasks[latest[j - 1]].name, g->tasks[latest[j]].name) > 0;
-		     j--) {
-			size_t tmp = latest[j];
-
-			latest[j] = latest[j - 1];
-			latest[j - 1] = tmp;
-		}
+	n = eng_group_latest(g, latest, g->n_tasks);
 	for (size_t i = 0; i < n; i++) {
 		running += g->tasks[latest[i]].status == OSMO_RUNNING;
 		early += routes_task_early(g->tasks[latest[i]].status);

@@ -10,21 +10,32 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-void
-runner_child_signals(void)
+pid_t
+runner_fork(void)
 {
-	sigset_t none;
+	sigset_t all, old;
+	pid_t pid;
+	int saved;
 
-	/*
-	 * The server's handlers write to its signal pipe; reset them while every signal is still
-	 * blocked (the parent blocks them across fork), so a kill landing now cannot reach it.
-	 */
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+
+		/* Reset while every signal is still blocked, so a kill landing now cannot reach us. */
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		return 0;
+	}
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return pid;
 }
 
 void
@@ -62,7 +73,6 @@ runner_child(const struct runner_spec *s, int out[2], int err[2])
 {
 	int devnull = open("/dev/null", O_RDONLY);
 
-	runner_child_signals();
 	setpgid(0, 0);
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
@@ -97,14 +107,8 @@ runner_start(struct runner_proc *p, const struct runner_spec *s, char *errbuf, s
 		close(out[1]);
 		return -1;
 	}
-	sigset_t all, old;
+	pid_t pid = runner_fork();
 
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid_t pid = fork();
-
-	if (pid != 0)
-		sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		snprintf(errbuf, errlen, "fork: %s", strerror(errno));
 		close(out[0]);
