@@ -802,15 +802,14 @@ encode_token_request(const char *token)
 
 /* ---------------------------------------------------- router targets (exec, port-forward) */
 
-/* Sets err to "path: what" with the path's server-sent bytes made printable. */
+/* decode_fail for the member key of the object at path. */
 static int
-decode_router_fail(struct api_error *err, const char *path, const char *what)
+decode_router_fail(struct api_error *err, const char *path, const char *key, const char *what)
 {
-	char clean[128];
+	char sub[DECODE_PATH];
 
-	util_printable(clean, sizeof(clean), path, strlen(path));
-	api_error_set(err, API_ERR_DECODE, "%s: %s", clean[0] ? clean : "(top level)", what);
-	return -1;
+	decode_subpath(sub, path, key, 0);
+	return decode_fail(err, sub, what);
 }
 
 /* A string with no control bytes (it goes into a URL or a header as it is). */
@@ -834,20 +833,18 @@ decode_router_one(const cJSON *obj, const char *path, struct api_router_target *
 	const cJSON *cookie = cJSON_GetObjectItemCaseSensitive(obj, "cookie");
 	const char *addr = decode_router_plain(obj, "router_address");
 	const char *key = decode_router_plain(obj, "key");
-	char sub[160];
 	size_t n;
 
 	if (!cJSON_IsObject(obj))
-		return decode_router_fail(err, path, "expected an object");
-	snprintf(sub, sizeof(sub), "%s%srouter_address", path, path[0] ? "." : "");
+		return decode_fail(err, path, "expected an object");
 	if (!addr || (strncasecmp(addr, "ws://", 5) != 0 && strncasecmp(addr, "wss://", 6) != 0))
-		return decode_router_fail(err, sub, "expected a ws:// or wss:// address");
-	snprintf(sub, sizeof(sub), "%s%skey", path, path[0] ? "." : "");
+		return decode_router_fail(err, path, "router_address",
+		                          "expected a ws:// or wss:// address");
 	if (!key || !key[0])
-		return decode_router_fail(err, sub, "expected a key");
-	snprintf(sub, sizeof(sub), "%s%scookie", path, path[0] ? "." : "");
+		return decode_router_fail(err, path, "key", "expected a key");
 	if (cookie && !cJSON_IsNull(cookie) && !decode_router_plain(obj, "cookie"))
-		return decode_router_fail(err, sub, "expected a string without control characters");
+		return decode_router_fail(err, path, "cookie",
+		                          "expected a string without control characters");
 	n = strlen(addr);
 	while (n && addr[n - 1] == '/')
 		n--;
@@ -868,12 +865,9 @@ decode_router_each(const cJSON *root, bool map, struct api_router_target **out, 
 
 	cJSON_ArrayForEach(el, root)
 	{
-		char path[96];
+		char path[DECODE_PATH];
 
-		if (map)
-			snprintf(path, sizeof(path), "%s", el->string);
-		else
-			snprintf(path, sizeof(path), "[%zu]", i);
+		decode_subpath(path, "", map ? el->string : NULL, i);
 		if (decode_router_one(el, path, &t[i], err) < 0) {
 			api_router_targets_free(t, i + 1);
 			return -1;
@@ -922,8 +916,7 @@ decode_router_many(const char *body, size_t len, bool map, struct api_router_tar
 	if (!root)
 		return -1;
 	if (map ? !cJSON_IsObject(root) : !cJSON_IsArray(root))
-		rc = decode_router_fail(err, "",
-		                        map ? "expected an object of tasks" : "expected a list");
+		rc = decode_fail(err, "", map ? "expected an object of tasks" : "expected a list");
 	else
 		rc = decode_router_each(root, map, out, n, err);
 	cJSON_Delete(root);

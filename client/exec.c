@@ -22,7 +22,6 @@ struct exec_session {
 	int sent_rows, sent_cols; /* the size the task side has */
 	struct exec_callbacks cb;
 	unsigned long call; /* the api call in flight, 0 for none */
-	bool headers_wait;  /* api_upgrade_headers has not called back yet */
 	char *router_url;
 	struct wsconn *ws;
 	bool output_seen; /* the task side runs the command: input may flow */
@@ -197,7 +196,6 @@ exec_on_headers(void *ctx, struct api_result *res)
 	struct api_error err = { 0 };
 
 	e->call = 0;
-	e->headers_wait = false;
 	e->ws = wsconn_connect_headers(e->http, e->router_url, res, cb, &err);
 	if (!e->ws)
 		exec_fail(e, 0, &err, res->err.kind == API_OK && exec_retryable(&err));
@@ -210,16 +208,11 @@ exec_on_headers(void *ctx, struct api_result *res)
 static void
 exec_connect(struct exec_session *e, const struct api_router_target *t)
 {
-	unsigned long id;
-
 	free(e->router_url);
 	e->router_url = api_router_url(t->router_address, API_ROUTER_EXEC, e->workflow, t->key);
-	e->headers_wait = true;
-	id = api_upgrade_headers(e->api, t->cookie,
-	                         (struct api_callbacks){ .done = exec_on_headers, .ctx = e });
-	/* Without a token refresh the headers came back already. */
-	if (e->headers_wait)
-		e->call = id;
+	/* 0 without a token refresh: the headers came back already. */
+	e->call = api_upgrade_headers(e->api, t->cookie,
+	                              (struct api_callbacks){ .done = exec_on_headers, .ctx = e });
 }
 
 static void
@@ -320,7 +313,7 @@ exec_timeout_ms(const struct exec_session *e, int64_t now_ms)
 	if (e->end_pending || e->reconnect_pending)
 		return 0;
 	if (e->waiting)
-		return e->retry_at > now_ms ? (int)(e->retry_at - now_ms) : 0;
+		return util_timeout_until(e->retry_at, now_ms);
 	return e->ws ? wsconn_timeout_ms(e->ws, now_ms) : -1;
 }
 

@@ -169,7 +169,6 @@ struct exec_group *
 exec_group_start(struct api *api, struct http *http, const struct exec_group_opts *o)
 {
 	struct exec_group *g = xcalloc(1, sizeof(*g));
-	unsigned long id;
 
 	g->api = api;
 	g->http = http;
@@ -178,11 +177,9 @@ exec_group_start(struct api *api, struct http *http, const struct exec_group_opt
 	g->rows = o->rows;
 	g->cols = o->cols;
 	g->cb = o->cb;
-	id = api_exec_group(api, o->workflow, o->group, o->command,
-	                    (struct api_callbacks){ .done = exec_group_on_started, .ctx = g });
-	/* A command the call refuses (none) has failed already. */
-	if (!g->end_pending)
-		g->call = id;
+	/* 0 for a command the call refuses (none): it has failed already. */
+	g->call = api_exec_group(api, o->workflow, o->group, o->command,
+	                         (struct api_callbacks){ .done = exec_group_on_started, .ctx = g });
 	return g;
 }
 
@@ -218,12 +215,9 @@ exec_group_timeout_ms(const struct exec_group *g, int64_t now_ms)
 		return -1;
 	if (g->end_pending)
 		return 0;
-	for (size_t i = 0; i < g->n_tasks; i++) {
-		int t = g->tasks[i].ended ? -1 : exec_timeout_ms(g->tasks[i].ex, now_ms);
-
-		if (t >= 0 && (to < 0 || t < to))
-			to = t;
-	}
+	for (size_t i = 0; i < g->n_tasks; i++)
+		if (!g->tasks[i].ended)
+			to = util_timeout_min(to, exec_timeout_ms(g->tasks[i].ex, now_ms));
 	return to;
 }
 

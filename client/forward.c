@@ -28,13 +28,10 @@ struct forward_conn {
 	struct forward *f;
 	int fd; /* -1 once the local side ended */
 	char key[FORWARD_KEY_LEN + 1];
-	char *cookie;
 	unsigned long call; /* the cookie or headers call in flight, 0 if none */
-	bool calling;
 	struct wsconn *ws;
 	bool ws_done;       /* closed() came */
 	struct strbuf down; /* task -> local bytes the socket has not taken yet */
-	bool paused;        /* ws is paused: down is above FORWARD_QUEUE_HIGH, not yet below half */
 	bool dead;          /* swept (freed) by the next forward_pollfds or forward_dispatch */
 	struct forward_conn *next;
 };
@@ -42,9 +39,8 @@ struct forward_conn {
 struct forward {
 	struct forward_info info;
 	struct forward_mgr *m;
-	int fd; /* the listener (TCP) or the socket (UDP); -1 once stopped or failed */
-	unsigned long call;
-	bool calling;
+	int fd;             /* the listener (TCP) or the socket (UDP); -1 once stopped or failed */
+	unsigned long call; /* the start or headers call in flight, 0 if none */
 	char *router, *key; /* the start call's target */
 	struct wsconn *ctl; /* control socket (TCP); the one data socket (UDP) */
 	unsigned retry;
@@ -83,12 +79,11 @@ forward_revents(const struct pollfd *fds, int n, int fd)
 static void
 forward_conn_free(struct forward_conn *c)
 {
-	if (c->calling)
+	if (c->call)
 		api_abort(c->f->m->api, c->call);
 	if (c->fd >= 0)
 		close(c->fd);
 	wsconn_drop(c->ws, 1000);
-	free(c->cookie);
 	strbuf_free(&c->down);
 	free(c);
 }
@@ -133,9 +128,8 @@ forward_conns_kill(struct forward *f)
 static void
 forward_reset(struct forward *f)
 {
-	if (f->calling)
+	if (f->call)
 		api_abort(f->m->api, f->call);
-	f->calling = false;
 	f->call = 0;
 	wsconn_drop(f->ctl, 1000);
 	f->ctl = NULL;
@@ -233,6 +227,19 @@ forward_ctl_closed(void *ctx, const struct wsconn_end *end)
 	forward_retry_later(f);
 }
 
+/* The control or a data WebSocket for key, with the headers res holds (freed); NULL with err. */
+static struct wsconn *
+forward_connect(struct forward *f, const char *key, struct api_result *res,
+                struct wsconn_callbacks cb, struct api_error *err)
+{
+	char *url = api_router_url(f->router, API_ROUTER_PORTFORWARD, f->info.workflow, key);
+	struct wsconn *ws = wsconn_connect_headers(f->m->http, url, res, cb, err);
+
+	free(url);
+	api_result_free(res);
+	return ws;
+}
+
 static void
 forward_ctl_headers(void *ctx, struct api_result *res)
 {
@@ -241,14 +248,10 @@ forward_ctl_headers(void *ctx, struct api_result *res)
 		                       .message = forward_ctl_message,
 		                       .closed = forward_ctl_closed,
 		                       .ctx = f };
-	char *url = api_router_url(f->router, API_ROUTER_PORTFORWARD, f->info.workflow, f->key);
 	struct api_error err = { 0 };
 
-	f->calling = false;
 	f->call = 0;
-	f->ctl = wsconn_connect_headers(f->m->http, url, res, cb, &err);
-	free(url);
-	api_result_free(res);
+	f->ctl = forward_connect(f, f->key, res, cb, &err);
 	if (!f->ctl)
 		forward_failed(f, &err);
 }
@@ -257,9 +260,7 @@ static void
 forward_started(void *ctx, struct api_result *res)
 {
 	struct forward *f = ctx;
-	unsigned long id;
 
-	f->calling = false;
 	f->call = 0;
 	if (res->err.kind == API_OK && res->n_targets != 1)
 		api_error_set(&res->err, API_ERR_DECODE,
@@ -272,26 +273,19 @@ forward_started(void *ctx, struct api_result *res)
 	f->router = res->targets[0].router_address;
 	f->key = res->targets[0].key;
 	res->targets[0].router_address = res->targets[0].key = NULL;
-	f->calling = true;
-	id = api_upgrade_headers(f->m->api, res->targets[0].cookie,
-	                         (struct api_callbacks){ .done = forward_ctl_headers, .ctx = f });
+	f->call = api_upgrade_headers(
+	        f->m->api, res->targets[0].cookie,
+	        (struct api_callbacks){ .done = forward_ctl_headers, .ctx = f });
 	api_result_free(res);
-	if (f->calling)
-		f->call = id;
 }
 
 static void
 forward_start(struct forward *f)
 {
-	unsigned long id;
-
 	f->info.state = FORWARD_STARTING;
-	f->calling = true;
-	id = api_port_forward(f->m->api, f->info.workflow, f->info.task, &f->info.remote_port, 1,
-	                      f->info.udp,
-	                      (struct api_callbacks){ .done = forward_started, .ctx = f });
-	if (f->calling)
-		f->call = id;
+	f->call = api_port_forward(f->m->api, f->info.workflow, f->info.task, &f->info.remote_port,
+	                           1, f->info.udp,
+	                           (struct api_callbacks){ .done = forward_started, .ctx = f });
 }
 
 /* Writes what the local socket takes of c->down; false when the socket failed. */
@@ -314,13 +308,8 @@ forward_conn_flush(struct forward_conn *c)
 static void
 forward_conn_pace(struct forward_conn *c)
 {
-	bool paused =
-	        c->paused ? c->down.len > FORWARD_QUEUE_HIGH / 2 : c->down.len > FORWARD_QUEUE_HIGH;
-
-	if (paused == c->paused)
-		return;
-	c->paused = paused;
-	wsconn_pause(c->ws, paused);
+	wsconn_pause(c->ws, wsconn_paused(c->ws) ? c->down.len > FORWARD_QUEUE_HIGH / 2
+	                                         : c->down.len > FORWARD_QUEUE_HIGH);
 }
 
 /* The local side ended or failed: no half-close, so the data socket closes too. */
@@ -381,21 +370,16 @@ static void
 forward_conn_headers(void *ctx, struct api_result *res)
 {
 	struct forward_conn *c = ctx;
-	struct forward *f = c->f;
 	struct wsconn_callbacks cb = { .open = forward_conn_open,
 		                       .message = forward_conn_message,
 		                       .closed = forward_conn_closed,
 		                       .ctx = c };
-	char *url = api_router_url(f->router, API_ROUTER_PORTFORWARD, f->info.workflow, c->key);
 	struct api_error err = { 0 };
 
-	c->calling = false;
 	c->call = 0;
-	c->ws = wsconn_connect_headers(f->m->http, url, res, cb, &err);
-	free(url);
-	api_result_free(res);
+	c->ws = forward_connect(c->f, c->key, res, cb, &err);
 	if (!c->ws) {
-		f->info.err = err;
+		c->f->info.err = err;
 		c->dead = true;
 	}
 }
@@ -425,11 +409,10 @@ forward_conn_cookie(void *ctx, struct api_result *res)
 {
 	struct forward_conn *c = ctx;
 	struct forward *f = c->f;
-	unsigned long id;
+	const char *cookie = res->cookie ? res->cookie : "";
 	size_t len;
 	char *msg;
 
-	c->calling = false;
 	c->call = 0;
 	if (res->err.kind != API_OK || !wsconn_is_open(f->ctl)) {
 		if (res->err.kind != API_OK)
@@ -438,18 +421,14 @@ forward_conn_cookie(void *ctx, struct api_result *res)
 		api_result_free(res);
 		return;
 	}
-	c->cookie = res->cookie ? res->cookie : xstrdup("");
-	res->cookie = NULL;
-	api_result_free(res);
 	/* The same cookie goes in the announcement and the data socket's upgrade (§4). */
-	msg = forward_announce(c->key, c->cookie, &len);
+	msg = forward_announce(c->key, cookie, &len);
 	wsconn_send(f->ctl, msg, len);
 	free(msg);
-	c->calling = true;
-	id = api_upgrade_headers(f->m->api, c->cookie,
-	                         (struct api_callbacks){ .done = forward_conn_headers, .ctx = c });
-	if (c->calling)
-		c->call = id;
+	c->call = api_upgrade_headers(
+	        f->m->api, cookie,
+	        (struct api_callbacks){ .done = forward_conn_headers, .ctx = c });
+	api_result_free(res);
 }
 
 /* Takes one accepted socket: a fresh key, then its cookie, announcement and data socket. */
@@ -458,7 +437,6 @@ forward_conn_new(struct forward *f, int fd)
 {
 	struct forward_conn *c = xcalloc(1, sizeof(*c));
 	unsigned char raw[16];
-	unsigned long id;
 	int n;
 
 	c->f = f;
@@ -473,11 +451,9 @@ forward_conn_new(struct forward *f, int fd)
 	}
 	n = snprintf(c->key, sizeof(c->key), "%s", FORWARD_KEY_PREFIX);
 	util_hex(raw, sizeof(raw), c->key + n);
-	c->calling = true;
-	id = api_router_cookie(f->m->api, f->router,
-	                       (struct api_callbacks){ .done = forward_conn_cookie, .ctx = c });
-	if (c->calling)
-		c->call = id;
+	c->call =
+	        api_router_cookie(f->m->api, f->router,
+	                          (struct api_callbacks){ .done = forward_conn_cookie, .ctx = c });
 }
 
 static void
@@ -845,16 +821,6 @@ forward_pollfds(struct forward_mgr *m, struct pollfd *fds, int max)
 	return n;
 }
 
-static int
-forward_min_timeout(int a, int b)
-{
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	return a < b ? a : b;
-}
-
 int
 forward_timeout_ms(const struct forward_mgr *m, int64_t now_ms)
 {
@@ -863,14 +829,11 @@ forward_timeout_ms(const struct forward_mgr *m, int64_t now_ms)
 	for (size_t i = 0; i < m->n; i++) {
 		const struct forward *f = m->v[i];
 
-		if (f->info.state == FORWARD_RETRYING) {
-			int64_t d = f->info.retry_at_ms - now_ms;
-
-			t = forward_min_timeout(t, d <= 0 ? 0 : d > INT32_MAX ? INT32_MAX : (int)d);
-		}
-		t = forward_min_timeout(t, wsconn_timeout_ms(f->ctl, now_ms));
+		if (f->info.state == FORWARD_RETRYING)
+			t = util_timeout_min(t, util_timeout_until(f->info.retry_at_ms, now_ms));
+		t = util_timeout_min(t, wsconn_timeout_ms(f->ctl, now_ms));
 		for (const struct forward_conn *c = f->conns; c; c = c->next)
-			t = forward_min_timeout(t, c->dead ? 0 : wsconn_timeout_ms(c->ws, now_ms));
+			t = util_timeout_min(t, c->dead ? 0 : wsconn_timeout_ms(c->ws, now_ms));
 	}
 	return t;
 }

@@ -194,14 +194,33 @@ http_free(struct http *h)
 	curl_global_cleanup();
 }
 
-unsigned long
-http_start(struct http *h, const struct http_spec *spec)
+/* A handle for url with the settings requests and raw connections share; errors in errbuf. */
+static CURL *
+http_easy_new(const struct http *h, const char *url, char *errbuf, long connect_timeout_ms)
 {
-	struct http_req *r = xcalloc(1, sizeof(*r));
 	CURL *e = curl_easy_init();
 
 	if (!e)
 		abort();
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+	/* The official CLI forces IPv4: IPv6 does not work in some deployments. */
+	curl_easy_setopt(e, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	return e;
+}
+
+unsigned long
+http_start(struct http *h, const struct http_spec *spec)
+{
+	struct http_req *r = xcalloc(1, sizeof(*r));
+	CURL *e = http_easy_new(h, spec->url, r->errbuf, HTTP_CONNECT_TIMEOUT_MS);
+
 	r->id = h->next_id++;
 	r->easy = e;
 	r->max_bytes = spec->max_bytes;
@@ -214,23 +233,13 @@ http_start(struct http *h, const struct http_spec *spec)
 	/* curl would add "Expect: 100-continue" to larger POSTs; OSMO's gateway does not need it. */
 	r->headers = curl_slist_append(r->headers, "Expect:");
 
-	curl_easy_setopt(e, CURLOPT_URL, spec->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	/* The official CLI forces IPv4: IPv6 does not work in some deployments. */
-	curl_easy_setopt(e, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, HTTP_CONNECT_TIMEOUT_MS);
 	/* A 3xx from the API means a login page: report it, never follow it with our token. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (spec->collect_cookies) {
 		r->collect_cookies = true;
 		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
@@ -286,13 +295,7 @@ http_pollfds(const struct http *h, struct pollfd *fds, int max)
 int
 http_timeout_ms(const struct http *h, int64_t now_ms)
 {
-	if (h->deadline_ms < 0)
-		return -1;
-	if (h->deadline_ms <= now_ms)
-		return 0;
-	int64_t d = h->deadline_ms - now_ms;
-
-	return d > INT32_MAX ? INT32_MAX : (int)d;
+	return h->deadline_ms < 0 ? -1 : util_timeout_until(h->deadline_ms, now_ms);
 }
 
 static enum api_error_kind
@@ -479,27 +482,16 @@ http_conn_start(struct http *h, const struct http_conn_spec *spec, struct api_er
 	url = http_url_for_curl(spec->url);
 	c = xcalloc(1, sizeof(*c));
 	c->host = host;
-	e = curl_easy_init();
-	if (!e)
-		abort();
+	e = http_easy_new(h, url, c->errbuf,
+	                  spec->connect_timeout_ms > 0 ? spec->connect_timeout_ms
+	                                               : HTTP_CONNECT_TIMEOUT_MS);
 	c->h = h;
 	c->easy = e;
 	c->fd = CURL_SOCKET_BAD;
 	c->connecting = true;
 	c->on_connect = spec->on_connect;
 	c->ctx = spec->ctx;
-	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
-	curl_easy_setopt(e, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	                 spec->connect_timeout_ms > 0 ? spec->connect_timeout_ms
-	                                              : HTTP_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	/* We write HTTP/1.1 ourselves: ALPN must not pick h2, or curl rewrites our bytes. */
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	/* Through an HTTP proxy, a plain http:// target would get our bytes unwrapped. */

@@ -77,7 +77,8 @@ local_dir(struct api_error *err)
 	return NULL;
 }
 
-char *
+/* The osmo-local to start: $OSMO_LOCAL_BIN, beside this program, else in $PATH; NULL: none. */
+static char *
 local_server_bin(void)
 {
 	const char *env = getenv("OSMO_LOCAL_BIN");

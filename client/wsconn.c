@@ -736,9 +736,7 @@ wsconn_timeout_ms(const struct wsconn *c, int64_t now_ms)
 		due = c->last_rx + WSCONN_DEAD_MS;
 	else
 		due = c->last_ping + WSCONN_PING_MS;
-	if (due <= now_ms)
-		return 0;
-	return due - now_ms > INT32_MAX ? INT32_MAX : (int)(due - now_ms);
+	return util_timeout_until(due, now_ms);
 }
 
 int

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,6 +308,24 @@ int64_t
 clock_wall_ms(void)
 {
 	return util_clock_ms(CLOCK_REALTIME);
+}
+
+int
+util_timeout_until(int64_t due_ms, int64_t now_ms)
+{
+	int64_t d = due_ms - now_ms;
+
+	return d <= 0 ? 0 : d > INT_MAX ? INT_MAX : (int)d;
+}
+
+int
+util_timeout_min(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
 }
 
 char *

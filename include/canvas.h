@@ -60,6 +60,27 @@ int canvas_text_ellipsis(struct canvas *c, int row, int col, int max_cols, enum 
 void canvas_fill(struct canvas *c, int row, int col, int n, uint32_t ch, enum style style);
 /* Sets the style of n cells without changing their characters. */
 void canvas_style(struct canvas *c, int row, int col, int n, enum style style);
+/* A table's column. */
+struct canvas_col {
+	const char *title;
+	int width; /* 0: computed by the view, or (canvas_fit) what the others leave */
+	int drop;  /* canvas_fit: narrow rows give this column up, 1 first, then 2...; 0 never */
+};
+
+/*
+ * Text (NULL: none) in a column width wide at col, with an ellipsis when cut; nothing when
+ * width < 0 (a dropped column). Returns where the next column starts.
+ */
+int canvas_column(struct canvas *c, int row, int col, int width, enum style style, const char *s);
+/* The titles of n columns (widths w) as a STYLE_HEADER row. */
+void canvas_header(struct canvas *c, int row, const struct canvas_col *cols, size_t n,
+                   const int *w);
+/*
+ * Widths of n columns in a row of total cells: each its own, the width-0 one what the others
+ * leave; while that is under want the drop columns give theirs up (-1); it gets at least min.
+ */
+void canvas_fit(const struct canvas_col *cols, size_t n, int total, int want, int min, int *w);
+
 /* The canvas as text, one line per row, trailing spaces trimmed; caller frees. */
 char *canvas_to_text(const struct canvas *c);
 /* The styles as one letter per cell (STYLE_LIST), one line per row; caller frees. */

@@ -12,7 +12,7 @@
 #include "http.h"
 
 #define FORWARD_CHUNK      4096         /* bytes per message up, as the CLI */
-#define FORWARD_QUEUE_HIGH (256u << 10) /* stop reading the local side above this */
+#define FORWARD_QUEUE_HIGH (256u << 10) /* either direction: stop reading its source above this */
 #define FORWARD_RETRY_MAX  5            /* the delay's exponent stops growing here */
 #define FORWARD_BACKOFF_MS 1000         /* retry r waits this << min(r, FORWARD_RETRY_MAX) */
 #define FORWARD_JITTER_MS  5000         /* plus uniform 0..this on every retry */

@@ -29,15 +29,13 @@ int local_find(const char *dir, struct local_server *srv, struct api_error *err)
 /*
  * Starts osmo-local in the background on 127.0.0.1 with its state in dir/state, unless one
  * runs already; an flock on dir/lock keeps concurrent callers to one server. bin NULL means
- * local_server_bin(). Returns 0 with srv filled, or -1 with err.
+ * $OSMO_LOCAL_BIN, else osmo-local beside this program, else in $PATH. Returns 0 with srv
+ * filled, or -1 with err.
  */
 int local_start(const char *dir, const char *bin, struct local_server *srv, struct api_error *err);
 
 /* SIGTERM to the recorded osmo-local, waited for: 1 stopped (srv says which), 0 none ran, -1. */
 int local_stop(const char *dir, struct local_server *srv, struct api_error *err);
-
-/* The osmo-local to start: $OSMO_LOCAL_BIN, beside this program, else in $PATH; NULL: none. */
-char *local_server_bin(void);
 
 /* Who submits to the local service (x-osmo-user): $USER, else the passwd entry. */
 char *local_user(void);

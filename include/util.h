@@ -75,5 +75,9 @@ char *utf8_sanitize(const char *s, size_t len);
 int64_t clock_mono_ms(void);
 /* Milliseconds since the Unix epoch, for comparing with server times. */
 int64_t clock_wall_ms(void);
+/* poll()'s timeout for a deadline: ms from now_ms to due_ms, 0 once due, at most INT_MAX. */
+int util_timeout_until(int64_t due_ms, int64_t now_ms);
+/* The sooner of two poll() timeouts, where a negative one means none. */
+int util_timeout_min(int a, int b);
 
 #endif

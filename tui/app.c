@@ -71,7 +71,6 @@ struct app {
 	struct osmo_workflow_list list;
 	bool have_list, all_users;
 	struct sync_item list_sync;
-	unsigned long list_req;
 	int list_sel, list_top;
 	int list_limit;
 	bool list_growing; /* a bigger page is on its way */
@@ -119,7 +118,7 @@ struct app {
 	struct shell *shell;    /* while set the terminal belongs to a task's shell */
 	struct exec_group *grp; /* the group exec an APP_LOG_EXEC view shows */
 	char *grp_cmd;
-	unsigned grp_open, grp_failed; /* tasks still running the command; those that broke */
+	unsigned grp_done, grp_failed; /* tasks whose session ended; those that broke off */
 };
 
 static void app_poll_list(struct app *a);
@@ -130,22 +129,46 @@ static bool app_log_source_alive(const struct app *a);
 
 /* ------------------------------------------------------------------ status messages */
 
+static void app_vset(char **slot, const char *fmt, va_list ap)
+        __attribute__((format(printf, 2, 0)));
 static void app_say(struct app *a, bool error, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+static void app_log_state(struct app *a, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+/* Replaces the string *slot with a formatted one. */
+static void
+app_vset(char **slot, const char *fmt, va_list ap)
+{
+	struct strbuf sb = { 0 };
+
+	strbuf_vaddf(&sb, fmt, ap);
+	free(*slot);
+	*slot = strbuf_detach(&sb);
+}
 
 static void
 app_say(struct app *a, bool error, const char *fmt, ...)
 {
-	struct strbuf sb = { 0 };
 	va_list ap;
 
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	app_vset(&a->msg, fmt, ap);
 	va_end(ap);
-	free(a->msg);
-	a->msg = strbuf_detach(&sb);
 	a->msg_error = error;
 	a->msg_until = clock_mono_ms() + APP_MSG_MS;
+	a->dirty = true;
+}
+
+/* The log view's state line: how its stream, or the group exec, is doing. */
+static void
+app_log_state(struct app *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	app_vset(&a->log_state, fmt, ap);
+	va_end(ap);
 	a->dirty = true;
 }
 
@@ -291,7 +314,6 @@ app_list_done(void *ctx, struct api_result *res)
 	struct app *a = ctx;
 	int64_t now = clock_mono_ms();
 
-	a->list_req = 0;
 	a->list_growing = false;
 	if (res->err.kind != API_OK) {
 		sync_failed(&a->list_sync, &sync_default_policy, now, (uint32_t)rand());
@@ -328,7 +350,7 @@ app_poll_list(struct app *a)
 
 	filter_query(&a->filter, &q);
 	sync_begin(&a->list_sync, clock_mono_ms());
-	a->list_req = api_list(a->s->api, &q, cb);
+	api_list(a->s->api, &q, cb);
 	strv_free(&q.pools);
 	strv_free(&q.statuses);
 	strv_free(&q.users);
@@ -365,8 +387,7 @@ app_workflow_done(void *ctx, struct api_result *res)
 		if (a->log_open && !a->log_req && !a->log_ended && a->log_kind <= APP_LOG_EVENTS &&
 		    !app_log_source_alive(a)) {
 			a->log_ended = true;
-			free(a->log_state);
-			a->log_state = xstrdup("end of log");
+			app_log_state(a, "end of log");
 		}
 	}
 	api_result_free(res);
@@ -431,18 +452,17 @@ app_log_done(void *ctx, struct api_result *res)
 	if (res->kind == API_TEXT && res->err.kind == API_OK && res->text)
 		log_tail_feed(&a->tail, res->text, res->text_len);
 	log_tail_finish(&a->tail);
-	free(a->log_state);
 	if (res->err.kind != API_OK) {
 		sync_failed(&a->log_sync, &sync_default_policy, now, (uint32_t)rand());
-		a->log_state = xasprintf("stream failed: %s", res->err.message);
+		app_log_state(a, "stream failed: %s", res->err.message);
 	} else if (a->log_kind != APP_LOG_ERRORS && app_log_source_alive(a)) {
 		/* The stream ended while our data says it lives: ask the data, then pick it up again. */
 		sync_succeeded(&a->log_sync, &sync_default_policy, now, SYNC_RUNNING, false);
 		sync_kick(&a->wf_sync);
-		a->log_state = xstrdup("stream ended; reconnecting");
+		app_log_state(a, "stream ended; reconnecting");
 	} else {
 		a->log_ended = true;
-		a->log_state = xstrdup("end of log");
+		app_log_state(a, "end of log");
 	}
 	api_result_free(res);
 	a->dirty = true;
@@ -660,10 +680,11 @@ app_page(const struct app *a)
 	return a->canvas.rows > 8 ? a->canvas.rows - 6 : 2;
 }
 
+/* Moves *sel by delta, or with absolute to the first (delta < 0) or last of n; kept in 0..n-1. */
 static void
-app_move(int *sel, int n, int delta)
+app_move(int *sel, int n, int delta, bool absolute)
 {
-	*sel += delta;
+	*sel = !absolute ? *sel + delta : delta < 0 ? 0 : n - 1;
 	if (*sel >= n)
 		*sel = n - 1;
 	if (*sel < 0)
@@ -747,12 +768,7 @@ app_vertical(struct app *a, int delta, bool absolute)
 	if (a->view == APP_LIST) {
 		int n = a->have_list ? (int)a->list.n_rows : 0;
 
-		if (absolute)
-			a->list_sel = delta < 0 ? 0 : n - 1;
-		else
-			app_move(&a->list_sel, n, delta);
-		if (a->list_sel < 0)
-			a->list_sel = 0;
+		app_move(&a->list_sel, n, delta, absolute);
 		/* Reaching the last row asks the server for the next page. */
 		if (delta > 0 && n && a->list_sel == n - 1 && a->list.more_entries &&
 		    a->list_limit < APP_LIST_MAX && !a->list_growing) {
@@ -768,23 +784,13 @@ app_vertical(struct app *a, int delta, bool absolute)
 		int n = (int)app_wf_rows(a, &rows);
 
 		free(rows);
-		if (absolute)
-			a->wf_sel = delta < 0 ? 0 : n - 1;
-		else
-			app_move(&a->wf_sel, n, delta);
-		if (a->wf_sel < 0)
-			a->wf_sel = 0;
+		app_move(&a->wf_sel, n, delta, absolute);
 	} else if (a->view == APP_FORWARDS) {
 		int n = 0;
 
 		while (a->fwd && forward_info_at(a->fwd, (size_t)n))
 			n++;
-		if (absolute)
-			a->fwd_sel = delta < 0 ? 0 : n - 1;
-		else
-			app_move(&a->fwd_sel, n, delta);
-		if (a->fwd_sel < 0)
-			a->fwd_sel = 0;
+		app_move(&a->fwd_sel, n, delta, absolute);
 	} else if (a->view == APP_LOGS) {
 		if (absolute)
 			view_logs_jump(&a->lv, &a->tail, delta > 0);
@@ -792,13 +798,7 @@ app_vertical(struct app *a, int delta, bool absolute)
 			view_logs_scroll(&a->lv, &a->tail, delta);
 	} else {
 		/* The last page still shows a screenful, never an empty one. */
-		int last = KEYMAP_COUNT - (a->canvas.rows - 2);
-
-		a->help_top = absolute ? (delta < 0 ? 0 : last) : a->help_top + delta;
-		if (a->help_top > last)
-			a->help_top = last;
-		if (a->help_top < 0)
-			a->help_top = 0;
+		app_move(&a->help_top, KEYMAP_COUNT - (a->canvas.rows - 2) + 1, delta, absolute);
 	}
 	a->dirty = true;
 }
@@ -1134,24 +1134,6 @@ app_action(struct app *a, enum keymap_action act)
 	a->dirty = true;
 }
 
-/* Says how far the group exec is in the view's state line. */
-static void app_group_state(struct app *a, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-
-static void
-app_group_state(struct app *a, const char *fmt, ...)
-{
-	struct strbuf sb = { 0 };
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	free(a->log_state);
-	a->log_state = strbuf_detach(&sb);
-	a->dirty = true;
-}
-
 static void
 app_group_line(void *ctx, const char *task, const char *line)
 {
@@ -1168,7 +1150,7 @@ app_group_task_ended(void *ctx, const char *task, const struct exec_end *end)
 {
 	struct app *a = ctx;
 
-	a->grp_open++;
+	a->grp_done++;
 	if (!end->clean) {
 		char *l = xasprintf("[%s] osmotop: %s\n", task, end->err.message);
 
@@ -1176,8 +1158,7 @@ app_group_task_ended(void *ctx, const char *task, const struct exec_end *end)
 		log_tail_feed(&a->tail, l, strlen(l));
 		free(l);
 	}
-	app_group_state(a, "running · %u task%s finished", a->grp_open,
-	                a->grp_open == 1 ? "" : "s");
+	app_log_state(a, "running · %u task%s finished", a->grp_done, a->grp_done == 1 ? "" : "s");
 }
 
 static void
@@ -1187,12 +1168,12 @@ app_group_ended(void *ctx, const struct api_error *err)
 
 	a->log_ended = true;
 	if (err)
-		app_group_state(a, "not started: %s", err->message);
+		app_log_state(a, "not started: %s", err->message);
 	else if (a->grp_failed)
-		app_group_state(a, "done on %u tasks; %u broke off (see their last line)",
-		                a->grp_open, a->grp_failed);
+		app_log_state(a, "done on %u tasks; %u broke off (see their last line)",
+		              a->grp_done, a->grp_failed);
 	else
-		app_group_state(a, "done on %u task%s", a->grp_open, a->grp_open == 1 ? "" : "s");
+		app_log_state(a, "done on %u task%s", a->grp_done, a->grp_done == 1 ? "" : "s");
 	exec_group_free(a->grp);
 	a->grp = NULL;
 }
@@ -1230,8 +1211,8 @@ app_group_start(struct app *a)
 	a->dlg = APP_DLG_NONE;
 	app_open_logs(a, APP_LOG_EXEC, group, -1);
 	a->grp_cmd = xstrdup(go.command);
-	a->grp_open = a->grp_failed = 0;
-	app_group_state(a, "starting on the running tasks of %s", group);
+	a->grp_done = a->grp_failed = 0;
+	app_log_state(a, "starting on the running tasks of %s", group);
 	a->grp = exec_group_start(a->s->api, a->s->http, &go);
 	free(group);
 }
@@ -1387,7 +1368,7 @@ app_status_bar(struct app *a, int64_t now)
 	} else {
 		char age[FORMAT_BUF];
 
-		strbuf_addf(&sb, "%s", a->s->shown_url);
+		strbuf_addstr(&sb, a->s->shown_url);
 		if (a->o->user)
 			strbuf_addf(&sb, " · %s", a->o->user);
 		if (a->fwd && forward_active(a->fwd))
@@ -1409,12 +1390,13 @@ app_dialog_draw(struct app *a)
 {
 	struct canvas *c = &a->canvas;
 	const char *id = app_target(a) ? app_target(a) : "?";
+	const char *input = a->input.buf ? a->input.buf : "";
 	char *title = NULL, *line2 = NULL, *line3 = NULL;
 	bool ok = true;
 	int w = c->cols > 72 ? 70 : c->cols - 2, row = c->rows / 2 - 3, col;
 
 	if (a->dlg == APP_DLG_SEARCH) {
-		char *prompt = xasprintf("/%s", a->input.buf ? a->input.buf : "");
+		char *prompt = xasprintf("/%s", input);
 
 		canvas_fill(c, c->rows - 2, 0, c->cols, ' ', STYLE_SELECTED);
 		canvas_text(c, c->rows - 2, 0, c->cols, STYLE_SELECTED, prompt);
@@ -1423,24 +1405,23 @@ app_dialog_draw(struct app *a)
 	}
 	if (a->dlg == APP_DLG_GROUP_EXEC) {
 		title = xasprintf("Run a command on every running task of %s", a->dlg_task);
-		line2 = xasprintf("command: %s_", a->input.buf ? a->input.buf : "");
+		line2 = xasprintf("command: %s_", input);
 		ok = !a->input.len || !exec_group_interactive(a->input.buf);
 		line3 = xstrdup(ok ? "output as [task] lines · e.g. nvidia-smi, df -h, py-spy dump "
 		                     "--pid 1"
 		                   : "an interactive shell: s opens one in a single task");
 	} else if (a->dlg == APP_DLG_FORWARD) {
 		title = xasprintf("Port-forward from %s to 127.0.0.1", a->dlg_task);
-		line2 = xasprintf("remote port(s)[:local]: %s_   %s (Tab)",
-		                  a->input.buf ? a->input.buf : "", a->udp ? "UDP" : "TCP");
+		line2 = xasprintf("remote port(s)[:local]: %s_   %s (Tab)", input,
+		                  a->udp ? "UDP" : "TCP");
 		line3 = app_forward_preview(a, &ok);
 	} else if (a->dlg == APP_DLG_CANCEL) {
 		title = xasprintf("Cancel workflow %s?", id);
-		line2 = xasprintf("message: %s_   force (Tab): %s",
-		                  a->input.buf ? a->input.buf : "", a->force ? "yes" : "no");
+		line2 = xasprintf("message: %s_   force (Tab): %s", input, a->force ? "yes" : "no");
 	} else if (a->dlg == APP_DLG_RESUBMIT) {
 		title = xasprintf("Resubmit %s's spec as a new workflow?", id);
-		line2 = xasprintf("pool: %s_   priority (Tab): %s",
-		                  a->input.buf ? a->input.buf : "", app_priorities[a->priority]);
+		line2 = xasprintf("pool: %s_   priority (Tab): %s", input,
+		                  app_priorities[a->priority]);
 	} else {
 		struct strbuf sb = { 0 };
 
@@ -1608,8 +1589,9 @@ app_compose(struct app *a, int rows, int cols)
 		canvas_init(&a->canvas, rows, cols);
 	}
 	canvas_clear(&a->canvas);
-	/* The views draw into all rows but the status bar. */
-	canvas_init(&body, rows > 1 ? rows - 1 : 1, cols);
+	/* The views draw into the frame's own cells, all rows but the status bar (not freed). */
+	body = (struct canvas){ a->canvas.rows > 1 ? a->canvas.rows - 1 : 1, a->canvas.cols,
+		                a->canvas.cells };
 	if (a->view == APP_LIST) {
 		static const struct osmo_workflow_list none = { 0 };
 		int room = body.rows - view_workflows_table_row();
@@ -1664,10 +1646,6 @@ app_compose(struct app *a, int rows, int cols)
 		                 body.cols);
 		free(title);
 	}
-	for (int r = 0; r < body.rows; r++)
-		for (int c = 0; c < body.cols; c++)
-			a->canvas.cells[r * cols + c] = *canvas_at(&body, r, c);
-	canvas_free(&body);
 	if (a->view == APP_HELP)
 		app_help_draw(a);
 	if (a->dlg != APP_DLG_NONE)

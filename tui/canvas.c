@@ -1,4 +1,4 @@
-/* canvas.c: the cell grid views render into; text, fills and dumps for golden tests. */
+/* canvas.c: the cell grid views render into: text, fills, table columns, dumps for goldens. */
 #include "canvas.h"
 
 #include <stdlib.h>
@@ -158,6 +158,52 @@ canvas_style(struct canvas *c, int row, int col, int n, enum style style)
 		if (cell)
 			cell->style = (uint8_t)style;
 	}
+}
+
+int
+canvas_column(struct canvas *c, int row, int col, int width, enum style style, const char *s)
+{
+	if (width < 0)
+		return col;
+	canvas_text_ellipsis(c, row, col, width, style, s ? s : "");
+	return col + width + 1;
+}
+
+void
+canvas_header(struct canvas *c, int row, const struct canvas_col *cols, size_t n, const int *w)
+{
+	int col = 0;
+
+	canvas_fill(c, row, 0, c->cols, ' ', STYLE_HEADER);
+	for (size_t i = 0; i < n; i++)
+		col = canvas_column(c, row, col, w[i], STYLE_HEADER, cols[i].title);
+}
+
+void
+canvas_fit(const struct canvas_col *cols, size_t n, int total, int want, int min, int *w)
+{
+	size_t flex = 0;
+	int fixed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		w[i] = cols[i].width;
+		fixed += w[i] + 1;
+		if (!cols[i].width)
+			flex = i;
+	}
+	w[flex] = total - fixed - 1;
+	for (int rank = 1; w[flex] < want; rank++) {
+		size_t i = 0;
+
+		while (i < n && cols[i].drop != rank)
+			i++;
+		if (i == n)
+			break;
+		w[flex] += w[i] + 1;
+		w[i] = -1;
+	}
+	if (w[flex] < min)
+		w[flex] = min;
 }
 
 char *

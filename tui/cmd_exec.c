@@ -18,7 +18,6 @@
 
 #define CMD_EXEC_MAX_FDS   1024       /* a group exec polls one socket per task */
 #define CMD_EXEC_QUEUE_MAX (1u << 20) /* stop reading stdin while this much waits to be sent */
-#define CMD_EXEC_WRITE_MAX 4096       /* per POLLOUT: a pipe with room takes it without blocking */
 #define CMD_EXEC_DRAIN_MS  5000       /* output still unwritten when the session ended */
 #define CMD_EXEC_EOT       0x04       /* Ctrl-D: a pipe's EOF, as the remote pty understands it */
 
@@ -195,18 +194,6 @@ cmd_exec_close(struct cmd_exec *c)
 		exec_close(c->ex);
 }
 
-/* Writes what stdout takes now; false when stdout is gone. */
-static bool
-cmd_exec_write(struct cmd_exec *c)
-{
-	size_t n = c->out.len < CMD_EXEC_WRITE_MAX ? c->out.len : CMD_EXEC_WRITE_MAX;
-	ssize_t w = write(STDOUT_FILENO, c->out.buf, n);
-
-	if (w > 0)
-		strbuf_consume(&c->out, (size_t)w);
-	return w >= 0 || errno == EINTR || errno == EAGAIN;
-}
-
 static void
 cmd_exec_read_stdin(struct cmd_exec *c)
 {
@@ -284,7 +271,7 @@ cmd_exec_loop(struct cmd_exec *c)
 			cmd_exec_read_signals(c);
 		if (in >= 0 && fds[in].revents)
 			cmd_exec_read_stdin(c);
-		if (out >= 0 && fds[out].revents && !cmd_exec_write(c)) {
+		if (out >= 0 && fds[out].revents && !tty_write(STDOUT_FILENO, &c->out)) {
 			strbuf_reset(&c->out);
 			cmd_exec_close(c); /* nobody reads the output any more */
 		}
@@ -301,7 +288,8 @@ cmd_exec_drain(struct cmd_exec *c)
 		struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
 		int64_t left = deadline - clock_mono_ms();
 
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 || !cmd_exec_write(c))
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 ||
+		    !tty_write(STDOUT_FILENO, &c->out))
 			break;
 	}
 }

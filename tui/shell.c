@@ -10,9 +10,8 @@
 #include "exec.h"
 #include "tty.h"
 
-#define SHELL_QUEUE_MAX (1u << 20) /* stop reading keys while this much waits to be sent */
-#define SHELL_WRITE_MAX 4096 /* per POLLOUT, so one slow terminal never blocks the loop long */
-#define SHELL_DRAIN_MS  2000 /* output still unwritten when the session ended */
+#define SHELL_QUEUE_MAX (1u << 20)   /* stop reading keys while this much waits to be sent */
+#define SHELL_DRAIN_MS  2000         /* output still unwritten when the session ended */
 #define SHELL_OUT_HIGH  (256u << 10) /* stop reading the task above this much unwritten */
 /* Modes a remote program may leave on (bracketed paste, mouse reports, its alternate screen,
  * colours) that would turn the monitor's keys into sequences once it has the terminal back. */
@@ -20,7 +19,7 @@
 
 struct shell {
 	struct exec_session *ex;
-	char *workflow, *task;
+	char *task; /* for the message shell_done gives */
 	struct termios saved;
 	bool raw;
 	int rows, cols;
@@ -50,13 +49,11 @@ static void
 shell_reconnecting(void *ctx, const struct exec_end *why, int delay_ms)
 {
 	struct shell *sh = ctx;
-	char reason[256];
 
-	/* The reason may quote the server: nothing of it reaches the terminal live. */
-	util_printable(reason, sizeof(reason), why->err.message, strlen(why->err.message));
+	/* The reason may quote the server, but api_error_set left no control byte in it. */
 	strbuf_addf(&sh->out,
-	            "\r\nosmotop: %s; a new session in %d s (Ctrl-C: back to osmotop)\r\n", reason,
-	            delay_ms / 1000);
+	            "\r\nosmotop: %s; a new session in %d s (Ctrl-C: back to osmotop)\r\n",
+	            why->err.message, delay_ms / 1000);
 }
 
 static void
@@ -83,7 +80,6 @@ shell_start(struct api *api, struct http *http, const char *workflow, const char
 		        .ctx = sh },
 	};
 
-	sh->workflow = xstrdup(workflow);
 	sh->task = xstrdup(task);
 	sh->key_fd = sh->out_fd = -1;
 	sh->raw = tty_raw(STDIN_FILENO, &sh->saved);
@@ -115,7 +111,6 @@ shell_free(struct shell *sh)
 		tty_restore(STDIN_FILENO, &sh->saved);
 	}
 	strbuf_free(&sh->out);
-	free(sh->workflow);
 	free(sh->task);
 	free(sh);
 }
@@ -174,12 +169,7 @@ shell_keys(struct shell *sh)
 static void
 shell_write(struct shell *sh)
 {
-	size_t n = sh->out.len < SHELL_WRITE_MAX ? sh->out.len : SHELL_WRITE_MAX;
-	ssize_t w = write(STDOUT_FILENO, sh->out.buf, n);
-
-	if (w > 0)
-		strbuf_consume(&sh->out, (size_t)w);
-	else if (w < 0 && errno != EINTR && errno != EAGAIN)
+	if (!tty_write(STDOUT_FILENO, &sh->out))
 		strbuf_reset(&sh->out); /* the terminal is gone; nothing to keep it for */
 	if (sh->paused && sh->out.len <= SHELL_OUT_HIGH / 2) {
 		sh->paused = false;

@@ -1,7 +1,8 @@
-/* tty.c: the controlling terminal without curses: raw mode for passthrough, and its size. */
+/* tty.c: the terminal without curses: raw mode for passthrough, its size, paced writes. */
 #define _DEFAULT_SOURCE /* TIOCGWINSZ, struct winsize */
 #include "tty.h"
 
+#include <errno.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -41,4 +42,14 @@ tty_size(int fd, int *rows, int *cols)
 	*rows = ws.ws_row;
 	*cols = ws.ws_col;
 	return true;
+}
+
+bool
+tty_write(int fd, struct strbuf *out)
+{
+	ssize_t w = write(fd, out->buf, out->len < TTY_WRITE_MAX ? out->len : TTY_WRITE_MAX);
+
+	if (w > 0)
+		strbuf_consume(out, (size_t)w);
+	return w >= 0 || errno == EINTR || errno == EAGAIN;
 }

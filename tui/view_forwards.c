@@ -6,17 +6,13 @@
 
 #include "format.h"
 
-struct view_forwards_col {
-	const char *title;
-	int width; /* 0: takes what is left */
-};
-
+/* The target takes what is left; narrow terminals keep where, what and how: the counters go. */
 enum { COL_LOCAL, COL_TARGET, COL_STATE, COL_CONNS, COL_UP, COL_DOWN, COL_RETRIES };
-static const struct view_forwards_col view_forwards_cols[] = {
-	[COL_LOCAL] = { "LOCAL", 21 },   [COL_TARGET] = { "TASK:PORT", 0 },
-	[COL_STATE] = { "STATE", 16 },   [COL_CONNS] = { "CONNS", 5 },
-	[COL_UP] = { "SENT", 9 },        [COL_DOWN] = { "RECEIVED", 9 },
-	[COL_RETRIES] = { "RECONN", 6 },
+static const struct canvas_col view_forwards_cols[] = {
+	[COL_LOCAL] = { "LOCAL", 21, 0 },   [COL_TARGET] = { "TASK:PORT", 0, 0 },
+	[COL_STATE] = { "STATE", 16, 0 },   [COL_CONNS] = { "CONNS", 5, 3 },
+	[COL_UP] = { "SENT", 9, 2 },        [COL_DOWN] = { "RECEIVED", 9, 4 },
+	[COL_RETRIES] = { "RECONN", 6, 1 },
 };
 
 /* How each state reads and looks. */
@@ -38,35 +34,6 @@ view_forwards_table_row(void)
 }
 
 static void
-view_forwards_widths(int cols, int *w)
-{
-	int fixed = 0, n = (int)ARRAY_SIZE(view_forwards_cols);
-
-	for (int i = 0; i < n; i++) {
-		w[i] = view_forwards_cols[i].width;
-		fixed += w[i] + 1;
-	}
-	w[COL_TARGET] = cols - fixed - 1;
-	/* Narrow terminals keep where, what and how; the counters go first. */
-	static const int drop[] = { COL_RETRIES, COL_UP, COL_CONNS, COL_DOWN };
-	for (size_t i = 0; i < ARRAY_SIZE(drop) && w[COL_TARGET] < 12; i++) {
-		w[COL_TARGET] += w[drop[i]] + 1;
-		w[drop[i]] = -1;
-	}
-	if (w[COL_TARGET] < 6)
-		w[COL_TARGET] = 6;
-}
-
-static int
-view_forwards_cell(struct canvas *c, int row, int col, int width, enum style st, const char *s)
-{
-	if (width < 0)
-		return col;
-	canvas_text_ellipsis(c, row, col, width, st, s);
-	return col + width + 1;
-}
-
-static void
 view_forwards_row(const struct forward_info *fi, int64_t now, const int *w, bool selected,
                   struct canvas *c, int row)
 {
@@ -74,6 +41,7 @@ view_forwards_row(const struct forward_info *fi, int64_t now, const int *w, bool
 	        down[FORMAT_BUF], retries[FORMAT_BUF];
 	char *target = xasprintf("%s/%s:%d", fi->workflow, fi->task, fi->remote_port);
 	const struct view_forwards_state *st = &view_forwards_states[fi->state];
+	enum style base = selected ? STYLE_SELECTED : STYLE_NORMAL;
 	int col = 0;
 
 	snprintf(local, sizeof(local), "127.0.0.1:%d%s", fi->local_port, fi->udp ? "/udp" : "");
@@ -92,20 +60,13 @@ view_forwards_row(const struct forward_info *fi, int64_t now, const int *w, bool
 	snprintf(retries, sizeof(retries), "%u", fi->reconnects);
 	if (selected)
 		canvas_fill(c, row, 0, c->cols, ' ', STYLE_SELECTED);
-	col = view_forwards_cell(c, row, col, w[COL_LOCAL],
-	                         selected ? STYLE_SELECTED : STYLE_NORMAL, local);
-	col = view_forwards_cell(c, row, col, w[COL_TARGET],
-	                         selected ? STYLE_SELECTED : STYLE_NORMAL, target);
-	col = view_forwards_cell(c, row, col, w[COL_STATE], selected ? STYLE_SELECTED : st->style,
-	                         state);
-	col = view_forwards_cell(c, row, col, w[COL_CONNS],
-	                         selected ? STYLE_SELECTED : STYLE_NORMAL, conns);
-	col = view_forwards_cell(c, row, col, w[COL_UP], selected ? STYLE_SELECTED : STYLE_NORMAL,
-	                         up);
-	col = view_forwards_cell(c, row, col, w[COL_DOWN], selected ? STYLE_SELECTED : STYLE_NORMAL,
-	                         down);
-	view_forwards_cell(c, row, col, w[COL_RETRIES], selected ? STYLE_SELECTED : STYLE_NORMAL,
-	                   retries);
+	col = canvas_column(c, row, col, w[COL_LOCAL], base, local);
+	col = canvas_column(c, row, col, w[COL_TARGET], base, target);
+	col = canvas_column(c, row, col, w[COL_STATE], selected ? base : st->style, state);
+	col = canvas_column(c, row, col, w[COL_CONNS], base, conns);
+	col = canvas_column(c, row, col, w[COL_UP], base, up);
+	col = canvas_column(c, row, col, w[COL_DOWN], base, down);
+	canvas_column(c, row, col, w[COL_RETRIES], base, retries);
 	free(target);
 }
 
@@ -116,24 +77,20 @@ view_forwards_render(const struct render_ctx *rc, const struct forward_mgr *m, i
 	int w[ARRAY_SIZE(view_forwards_cols)];
 	const struct forward_info *fi, *sel = NULL;
 	size_t n = 0, live = 0;
-	int col = 0, row = 0;
+	int row = 0;
 	char *title;
 
 	while (m && (fi = forward_info_at(m, n)) != NULL) {
 		live += fi->state != FORWARD_FAILED && fi->state != FORWARD_STOPPED;
 		n++;
 	}
-	view_forwards_widths(c->cols, w);
+	canvas_fit(view_forwards_cols, ARRAY_SIZE(view_forwards_cols), c->cols, 12, 6, w);
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_TITLE);
 	title = xasprintf("osmotop · port-forwards · %zu running, %zu in all · x stop · X stop all",
 	                  live, n);
 	canvas_text_ellipsis(c, row++, 0, c->cols, STYLE_TITLE, title);
 	free(title);
-	canvas_fill(c, row, 0, c->cols, ' ', STYLE_HEADER);
-	for (size_t i = 0; i < ARRAY_SIZE(view_forwards_cols); i++)
-		col = view_forwards_cell(c, row, col, w[i], STYLE_HEADER,
-		                         view_forwards_cols[i].title);
-	row++;
+	canvas_header(c, row++, view_forwards_cols, ARRAY_SIZE(view_forwards_cols), w);
 	if (n == 0)
 		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM,
 		            "No port-forwards. F on a task in a workflow starts one.");

@@ -12,14 +12,12 @@
 
 enum { TC_NAME, TC_ST, TC_STATUS, TC_RETRY, TC_EXIT, TC_DURATION, TC_NODE, TC_FAILURE, TC_COUNT };
 
-static const struct view_workflow_col {
-	const char *title;
-	int width; /* 0: computed (name) or the rest (failure) */
-} view_workflow_cols[TC_COUNT] = {
-	[TC_NAME] = { "GROUP / TASK", 0 }, [TC_ST] = { "", 2 },
-	[TC_STATUS] = { "STATUS", 20 },    [TC_RETRY] = { "RETRY", 5 },
-	[TC_EXIT] = { "EXIT", 22 },        [TC_DURATION] = { "DURATION", 9 },
-	[TC_NODE] = { "NODE", 16 },        [TC_FAILURE] = { "FAILURE", 0 },
+/* Width 0: computed (name) or the rest (failure). */
+static const struct canvas_col view_workflow_cols[TC_COUNT] = {
+	[TC_NAME] = { "GROUP / TASK", 0, 0 }, [TC_ST] = { "", 2, 0 },
+	[TC_STATUS] = { "STATUS", 20, 0 },    [TC_RETRY] = { "RETRY", 5, 0 },
+	[TC_EXIT] = { "EXIT", 22, 0 },        [TC_DURATION] = { "DURATION", 9, 0 },
+	[TC_NODE] = { "NODE", 16, 0 },        [TC_FAILURE] = { "FAILURE", 0, 0 },
 };
 
 size_t *
@@ -191,15 +189,6 @@ view_workflow_widths(const struct osmo_workflow *wf, int cols, int *w)
 		w[TC_FAILURE] = -1;
 }
 
-static int
-view_workflow_cell(struct canvas *c, int row, int col, int width, enum style st, const char *s)
-{
-	if (width < 0)
-		return col;
-	canvas_text_ellipsis(c, row, col, width, st, s ? s : "");
-	return col + width + 1;
-}
-
 static void
 view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow *wf,
                         const struct osmo_group *g, const int *w, struct canvas *c, int row)
@@ -228,27 +217,26 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 			counts[3]++;
 	}
 	format_duration(osmo_time_span_s(g->start_ms, g->end_ms, rc->now_ms), dur);
-	col = view_workflow_cell(c, row, col, w[TC_NAME], STYLE_HEADER, g->name);
-	col = view_workflow_cell(c, row, col, w[TC_ST], st,
-	                         theme_status_glyph(g->status, rc->ascii));
-	col = view_workflow_cell(c, row, col, w[TC_STATUS], st, osmo_status_wire(g->status));
-	col = view_workflow_cell(c, row, col, w[TC_RETRY], STYLE_NORMAL, "");
+	col = canvas_column(c, row, col, w[TC_NAME], STYLE_HEADER, g->name);
+	col = canvas_column(c, row, col, w[TC_ST], st, theme_status_glyph(g->status, rc->ascii));
+	col = canvas_column(c, row, col, w[TC_STATUS], st, osmo_status_wire(g->status));
+	col = canvas_column(c, row, col, w[TC_RETRY], STYLE_NORMAL, "");
 	info[0] = '\0';
 	for (size_t i = 0, n = 0; i < ARRAY_SIZE(counts); i++)
 		if (counts[i])
 			n += (size_t)snprintf(info + n, sizeof(info) - n, "%zu %s ", counts[i],
 			                      count_names[i]);
 	snprintf(info + strlen(info), sizeof(info) - strlen(info), "of %zu", latest);
-	col = view_workflow_cell(c, row, col, w[TC_EXIT], STYLE_DIM, info);
-	col = view_workflow_cell(c, row, col, w[TC_DURATION], STYLE_NORMAL, dur);
-	col = view_workflow_cell(c, row, col, w[TC_NODE], STYLE_NORMAL, "");
+	col = canvas_column(c, row, col, w[TC_EXIT], STYLE_DIM, info);
+	col = canvas_column(c, row, col, w[TC_DURATION], STYLE_NORMAL, dur);
+	col = canvas_column(c, row, col, w[TC_NODE], STYLE_NORMAL, "");
 	if (osmo_group_running_with_failures(g)) {
-		view_workflow_cell(c, row, col, w[TC_FAILURE], STYLE_WARN,
-		                   "running with failures (status follows the lead)");
+		canvas_column(c, row, col, w[TC_FAILURE], STYLE_WARN,
+		              "running with failures (status follows the lead)");
 	} else if (g->failure_message) {
 		char *msg = format_oneline(g->failure_message);
 
-		view_workflow_cell(c, row, col, w[TC_FAILURE], STYLE_ERROR, msg);
+		canvas_column(c, row, col, w[TC_FAILURE], STYLE_ERROR, msg);
 		free(msg);
 	} else if (g->remaining_upstream_names.n && !osmo_status_is_finished(g->status)) {
 		struct strbuf sb = { 0 };
@@ -256,7 +244,7 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 		strbuf_addstr(&sb, "waits for ");
 		for (size_t i = 0; i < g->remaining_upstream_names.n; i++)
 			strbuf_addf(&sb, "%s%s", i ? ", " : "", g->remaining_upstream_names.v[i]);
-		view_workflow_cell(c, row, col, w[TC_FAILURE], STYLE_DIM, sb.buf);
+		canvas_column(c, row, col, w[TC_FAILURE], STYLE_DIM, sb.buf);
 		strbuf_free(&sb);
 	}
 }
@@ -279,23 +267,22 @@ view_workflow_task_row(const struct render_ctx *rc, const struct osmo_task *t, b
 	else
 		snprintf(exitbuf, sizeof(exitbuf), "-");
 	format_duration(osmo_time_span_s(t->start_ms, t->end_ms, rc->now_ms), dur);
-	col = view_workflow_cell(c, row, col, w[TC_NAME], base, name);
+	col = canvas_column(c, row, col, w[TC_NAME], base, name);
 	if (t->lead)
 		canvas_style(c, row, 2, 1, STYLE_LEAD);
-	col = view_workflow_cell(c, row, col, w[TC_ST], st,
-	                         theme_status_glyph(t->status, rc->ascii));
-	col = view_workflow_cell(c, row, col, w[TC_STATUS], older_retry ? base : st,
-	                         osmo_status_wire(t->status));
-	col = view_workflow_cell(c, row, col, w[TC_RETRY], base, retry);
-	col = view_workflow_cell(c, row, col, w[TC_EXIT],
-	                         t->has_exit_code && t->exit_code ? STYLE_ERROR : base, exitbuf);
-	col = view_workflow_cell(c, row, col, w[TC_DURATION], base, dur);
-	col = view_workflow_cell(c, row, col, w[TC_NODE], base, t->node_name ? t->node_name : "-");
+	col = canvas_column(c, row, col, w[TC_ST], st, theme_status_glyph(t->status, rc->ascii));
+	col = canvas_column(c, row, col, w[TC_STATUS], older_retry ? base : st,
+	                    osmo_status_wire(t->status));
+	col = canvas_column(c, row, col, w[TC_RETRY], base, retry);
+	col = canvas_column(c, row, col, w[TC_EXIT],
+	                    t->has_exit_code && t->exit_code ? STYLE_ERROR : base, exitbuf);
+	col = canvas_column(c, row, col, w[TC_DURATION], base, dur);
+	col = canvas_column(c, row, col, w[TC_NODE], base, t->node_name ? t->node_name : "-");
 	if (t->failure_message) {
 		char *msg = format_oneline(t->failure_message);
 
-		view_workflow_cell(c, row, col, w[TC_FAILURE],
-		                   osmo_status_is_failed(t->status) ? STYLE_ERROR : STYLE_DIM, msg);
+		canvas_column(c, row, col, w[TC_FAILURE],
+		              osmo_status_is_failed(t->status) ? STYLE_ERROR : STYLE_DIM, msg);
 		free(msg);
 	}
 }
@@ -306,18 +293,13 @@ view_workflow_table(const struct render_ctx *rc, const struct osmo_workflow *wf,
                     struct canvas *c, int row, int end)
 {
 	int w[TC_COUNT];
-	int col = 0;
 	size_t n, first = rc->top > 0 ? (size_t)rc->top : 0;
 	struct view_row *rows;
 
 	if (row >= end)
 		return;
 	view_workflow_widths(wf, c->cols, w);
-	canvas_fill(c, row, 0, c->cols, ' ', STYLE_HEADER);
-	for (int i = 0; i < TC_COUNT; i++)
-		col = view_workflow_cell(c, row, col, w[i], STYLE_HEADER,
-		                         view_workflow_cols[i].title);
-	row++;
+	canvas_header(c, row++, view_workflow_cols, TC_COUNT, w);
 	if (wf->n_groups == 0)
 		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM, "No groups yet.");
 	rows = view_workflow_rows(wf, &n);

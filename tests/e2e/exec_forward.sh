@@ -1,8 +1,9 @@
 # exec_forward.sh: the keyboard's ways into a running task. `s` lends the terminal to a shell in
 # the task: keys typed right after `s` are the shell's, a command typed there prints its output,
 # a window change reaches the task's pty, and `exit` brings the same view back, redrawn at the
-# new size, with the modes the shell left (mouse reporting) turned off. `F` forwards a local port to the
-# task's HTTP server, which curl then fetches a page through; `p` lists the forward, `x` stops it.
+# new size, with the modes the shell left (mouse reporting) turned off. `F` forwards a local
+# port to the task's HTTP server, which curl then fetches a page through; `p` lists the
+# forward, `x` stops it.
 . "$(dirname "$0")/lib.sh"
 
 # Two ports nothing listens on now: the task's and ours.
@@ -58,7 +59,8 @@ e2e_keys "$remote:$local"
 e2e_wait "$local→$remote"
 e2e_keys Enter
 e2e_wait "forwarding 127.0.0.1:$local → web:$remote"
-page=$(curl -s --max-time 20 "http://127.0.0.1:$local/index.html") ||
+# --noproxy: a proxy in the environment would answer instead of the forward.
+page=$(curl -s --noproxy '*' --max-time 20 "http://127.0.0.1:$local/index.html") ||
 	e2e_fail "curl through the forward failed"
 [ "$page" = osmotop-forward-ok ] || e2e_fail "curl got: $page"
 
@@ -67,6 +69,8 @@ e2e_keys p
 e2e_wait "127.0.0.1:$local +$wf/web:$remote +listening"
 e2e_keys x
 e2e_wait "127.0.0.1:$local +$wf/web:$remote +stopped"
-! curl -s --max-time 5 "http://127.0.0.1:$local/" > /dev/null || e2e_fail "the port still answers"
+! curl -s --noproxy '*' --max-time 5 "http://127.0.0.1:$local/" > /dev/null ||
+	e2e_fail "the port still answers"
 e2e_keys q
 e2e_wait OSMOTOP-EXITED
+echo "exec_forward: ok"

@@ -49,20 +49,17 @@ static int
 appt_setup(void **state)
 {
 	struct appt *t = xcalloc(1, sizeof(*t));
-	char *routes, *bin;
+	char *routes;
 
 	strlcpy_safe(t->dir, "/tmp/osmotop-app-XXXXXX", sizeof(t->dir));
 	assert_non_null(mkdtemp(t->dir));
 	routes = xasprintf("%s/routes", t->dir);
 	t->log = xasprintf("%s/requests", t->dir);
-	assert_true(golden_write_routes(routes, appt_routes, ARRAY_SIZE(appt_routes)));
-	bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
-	char *argv[] = { bin, "--routes", routes, "--log", t->log, "--lifetime", "120", NULL };
-
-	assert_int_equal(proc_start_server(&t->server, argv, 10000), 0);
+	assert_int_equal(golden_fixture_server(&t->server, routes, appt_routes,
+	                                       ARRAY_SIZE(appt_routes), t->log),
+	                 0);
 	/* No login.yaml of the developer's may leak into these runs. */
 	setenv("OSMO_CONFIG_FILE_DIR", t->dir, 1);
-	free(bin);
 	free(routes);
 	*state = t;
 	return 0;
@@ -104,7 +101,9 @@ static void
 appt_keys(struct appt *t, const char *keys)
 {
 	for (const char *k = keys; *k; k++)
-		app_key(t->a, *k == '\r' ? SCREEN_KEY_ENTER : (unsigned char)*k);
+		app_key(t->a, *k == '\r'  ? SCREEN_KEY_ENTER
+		              : *k == 033 ? SCREEN_KEY_ESC
+		                          : (unsigned char)*k);
 	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
 }
 
@@ -139,6 +138,28 @@ appt_status(struct appt *t)
 	line = xstrdup(line ? line + 1 : text);
 	free(text);
 	return line;
+}
+
+/* Fails, showing the frame, unless rows x cols without the status bar shows needle. */
+static void
+appt_shows(struct appt *t, int rows, int cols, const char *needle)
+{
+	char *text = appt_frame(t, rows, cols, false);
+
+	if (!strstr(text, needle))
+		fail_msg("no \"%s\" in:\n%s", needle, text);
+	free(text);
+}
+
+/* Fails unless the status bar says needle. */
+static void
+appt_says(struct appt *t, const char *needle)
+{
+	char *bar = appt_status(t);
+
+	if (!strstr(bar, needle))
+		fail_msg("the status bar \"%s\" lacks \"%s\"", bar, needle);
+	free(bar);
 }
 
 static bool
@@ -191,7 +212,7 @@ static void
 test_list_sort_and_filters(void **state)
 {
 	struct appt *t = *state;
-	char *text, *bar;
+	char *text;
 
 	appt_open(t, APP_START_LIST, NULL);
 	appt_keys(t, "N");
@@ -216,38 +237,29 @@ test_list_sort_and_filters(void **state)
 	appt_keys(t, "3");
 	assert_true(appt_logged(t, "statuses=FAILED&"));
 	assert_true(appt_logged(t, "statuses=FAILED_PREEMPTED"));
-	text = appt_frame(t, 16, 100, false);
-	assert_non_null(strstr(text, "· failed ·"));
-	free(text);
+	appt_shows(t, 16, 100, "· failed ·");
 	/* Typed terms. */
 	appt_keys(t, "/status:run pool:gb200-prod llm\r");
 	assert_true(appt_logged(t, "statuses=RUNNING"));
 	assert_true(appt_logged(t, "pools=gb200-prod"));
 	assert_true(appt_logged(t, "name=llm"));
-	text = appt_frame(t, 16, 100, false);
-	assert_non_null(strstr(text, "status:RUNNING · pool:gb200-prod · \"llm\""));
-	free(text);
+	appt_shows(t, 16, 100, "status:RUNNING · pool:gb200-prod · \"llm\"");
 	appt_keys(t, "/status:nope\r");
-	bar = appt_status(t);
-	assert_non_null(strstr(bar, "no workflow status starts with 'nope'"));
-	free(bar);
+	appt_says(t, "no workflow status starts with 'nope'");
 }
 
 static void
 test_workflow_table_and_dag(void **state)
 {
 	struct appt *t = *state;
-	char *text;
 
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
 	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-17?verbose=true"));
 	appt_golden(t, "app_workflow_120x30.txt", 30, 120);
 	/* The train group's rule comes from the spec, which the status API does not carry. */
 	appt_keys(t, "jj");
-	text = appt_frame(t, 30, 120, false);
-	assert_non_null(strstr(
-	        text, "train: any failing task fails the group (ignoreNonleadStatus: false)"));
-	free(text);
+	appt_shows(t, 30, 120,
+	           "train: any failing task fails the group (ignoreNonleadStatus: false)");
 	appt_keys(t, "k");
 	/* The DAG with the selected group's tasks under it. */
 	appt_keys(t, "djj");
@@ -260,22 +272,16 @@ static void
 test_cancel_through_dialog(void **state)
 {
 	struct appt *t = *state;
-	char *bar;
 
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
 	appt_keys(t, "Cwrong lr\t");
 	appt_golden(t, "app_cancel_80x24.txt", 24, 80);
-	app_key(t->a, SCREEN_KEY_ENTER);
-	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	appt_keys(t, "\r");
 	assert_true(appt_logged(
 	        t, "POST /api/workflow/llm-finetune-17/cancel?force=true&message=wrong%20lr"));
-	bar = appt_status(t);
-	assert_non_null(strstr(bar, "cancel of llm-finetune-17 submitted"));
-	free(bar);
+	appt_says(t, "cancel of llm-finetune-17 submitted");
 	/* Esc leaves a dialog without sending anything. */
-	appt_keys(t, "C");
-	app_key(t->a, SCREEN_KEY_ESC);
-	appt_keys(t, "");
+	appt_keys(t, "C\033");
 	char *log = util_read_file(t->log, NULL);
 	const char *first = strstr(log, "/cancel");
 
@@ -288,29 +294,21 @@ static void
 test_resubmit_and_restart(void **state)
 {
 	struct appt *t = *state;
-	char *text, *bar;
 
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
 	/* Restart is for failed workflows only. */
 	appt_keys(t, "r");
-	bar = appt_status(t);
-	assert_non_null(strstr(bar, "restart reruns the failed groups"));
-	free(bar);
+	appt_says(t, "restart reruns the failed groups");
 	app_free(t->a);
 	session_close(&t->s);
 
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
 	appt_keys(t, "r");
-	text = appt_frame(t, 24, 100, false);
-	assert_non_null(strstr(text, "Restart failed workflow llm-finetune-16?"));
-	assert_non_null(strstr(text, "reruns: train eval-group"));
-	free(text);
-	app_key(t->a, SCREEN_KEY_ENTER);
-	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	appt_shows(t, 24, 100, "Restart failed workflow llm-finetune-16?");
+	appt_shows(t, 24, 100, "reruns: train eval-group");
+	appt_keys(t, "\r");
 	assert_true(appt_logged(t, "POST /api/pool/gb200-prod/workflow/llm-finetune-16/restart"));
-	bar = appt_status(t);
-	assert_non_null(strstr(bar, "restarted llm-finetune-16 → llm-finetune-18"));
-	free(bar);
+	appt_says(t, "restarted llm-finetune-16 → llm-finetune-18");
 	/* It follows the new workflow. */
 	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-18?"));
 	app_free(t->a);
@@ -320,21 +318,14 @@ test_resubmit_and_restart(void **state)
 
 	/* Resubmit: pool and priority asked, then the new workflow opens. */
 	appt_keys(t, "R");
-	text = appt_frame(t, 24, 100, false);
-	assert_non_null(strstr(text, "Resubmit llm-finetune-16's spec as a new workflow?"));
-	assert_non_null(strstr(text, "pool: gb200-prod_   priority (Tab): NORMAL"));
-	free(text);
+	appt_shows(t, 24, 100, "Resubmit llm-finetune-16's spec as a new workflow?");
+	appt_shows(t, 24, 100, "pool: gb200-prod_   priority (Tab): NORMAL");
 	appt_keys(t, "\t");
-	text = appt_frame(t, 24, 100, false);
-	assert_non_null(strstr(text, "priority (Tab): HIGH"));
-	free(text);
-	app_key(t->a, SCREEN_KEY_ENTER);
-	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	appt_shows(t, 24, 100, "priority (Tab): HIGH");
+	appt_keys(t, "\r");
 	assert_true(appt_logged(
 	        t, "POST /api/pool/gb200-prod/workflow?workflow_id=llm-finetune-16&priority=HIGH"));
-	bar = appt_status(t);
-	assert_non_null(strstr(bar, "resubmitted llm-finetune-16 → llm-finetune-18"));
-	free(bar);
+	appt_says(t, "resubmitted llm-finetune-16 → llm-finetune-18");
 }
 
 static void
@@ -369,36 +360,25 @@ static void
 test_help_and_quit(void **state)
 {
 	struct appt *t = *state;
-	char *text, *bar;
 
 	appt_open(t, APP_START_LIST, NULL);
 	appt_keys(t, "?");
-	text = appt_frame(t, 60, 100, false);
-	assert_non_null(strstr(text, "osmotop · keys"));
-	assert_non_null(strstr(text, "list: sort by duration (again: reverse)"));
-	assert_non_null(strstr(text, "Ctrl-d"));
-	free(text);
+	appt_shows(t, 60, 100, "osmotop · keys");
+	appt_shows(t, 60, 100, "list: sort by duration (again: reverse)");
+	appt_shows(t, 60, 100, "Ctrl-d");
 	/* G shows the last screenful of keys, not an empty page (a bug once). */
 	app_frame(t->a, 12, 100);
 	appt_keys(t, "G");
-	text = appt_frame(t, 12, 100, false);
-	assert_non_null(strstr(text, "this help"));
-	free(text);
+	appt_shows(t, 12, 100, "this help");
 	/* Its status bar tells the list's age, not "loading…" (a bug once). */
-	bar = appt_status(t);
-	assert_non_null(strstr(bar, "s old"));
-	free(bar);
+	appt_says(t, "s old");
 	app_key(t->a, SCREEN_KEY_ESC);
-	text = appt_frame(t, 16, 100, false);
-	assert_non_null(strstr(text, "osmotop · workflows"));
-	free(text);
+	appt_shows(t, 16, 100, "osmotop · workflows");
 	/* From the list, restart cannot know the groups; it must not name another workflow's. */
 	appt_keys(t, "jj");
 	appt_keys(t, "r");
-	text = appt_frame(t, 24, 100, false);
-	assert_non_null(strstr(text, "Restart failed workflow llm-finetune-16?"));
-	assert_non_null(strstr(text, "reruns: the groups that did not complete"));
-	free(text);
+	appt_shows(t, 24, 100, "Restart failed workflow llm-finetune-16?");
+	appt_shows(t, 24, 100, "reruns: the groups that did not complete");
 	app_key(t->a, SCREEN_KEY_ESC);
 	assert_true(app_running(t->a));
 	app_key(t->a, 'q');
@@ -409,16 +389,11 @@ static void
 test_server_error_keeps_view(void **state)
 {
 	struct appt *t = *state;
-	char *bar, *text;
 
 	appt_open(t, APP_START_WORKFLOW, "broken-1");
-	text = appt_frame(t, 24, 100, false);
-	assert_non_null(strstr(text, "loading broken-1"));
-	free(text);
-	bar = appt_status(t);
-	assert_non_null(strstr(bar, "stale"));
-	assert_non_null(strstr(bar, "retrying in"));
-	free(bar);
+	appt_shows(t, 24, 100, "loading broken-1");
+	appt_says(t, "stale");
+	appt_says(t, "retrying in");
 	assert_true(app_running(t->a));
 }
 

@@ -36,12 +36,7 @@ static void itest_login(struct itest *t, const char *id_token, const char *refre
 static void
 itest_start(struct itest *t, const char *const *lines, size_t n)
 {
-	char *bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
-	char *argv[] = { bin, "--routes", t->routes, "--log", t->log, "--lifetime", "120", NULL };
-
-	assert_true(golden_write_routes(t->routes, lines, n));
-	assert_int_equal(proc_start_server(&t->server, argv, 10000), 0);
-	free(bin);
+	assert_int_equal(golden_fixture_server(&t->server, t->routes, lines, n, t->log), 0);
 	t->http = http_new(API_USER_AGENT);
 	if (t->login_token) {
 		char *refresh_url = xasprintf("%s/api/auth/jwt/access_token", t->server.url);

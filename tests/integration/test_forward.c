@@ -206,7 +206,7 @@ struct ftest_echo {
 	unsigned char *back;
 };
 
-/* Sends every echo's data and reads it back on its own connection, all at once. */
+/* Sends len random bytes per echo and reads them back on its own connection, all at once. */
 static void
 ftest_echo(struct ftest *t, struct ftest_echo *e, int n)
 {
@@ -215,6 +215,7 @@ ftest_echo(struct ftest *t, struct ftest_echo *e, int n)
 
 	for (int i = 0; i < n; i++) {
 		e[i].fd = ftest_connect(t);
+		e[i].data = xmalloc(e[i].len);
 		e[i].back = xmalloc(e[i].len);
 		assert_int_equal(getrandom(e[i].data, e[i].len, 0), (ssize_t)e[i].len);
 	}
@@ -254,6 +255,7 @@ ftest_echo(struct ftest *t, struct ftest_echo *e, int n)
 	for (int i = 0; i < n; i++) {
 		assert_memory_equal(e[i].data, e[i].back, e[i].len);
 		close(e[i].fd);
+		free(e[i].data);
 		free(e[i].back);
 	}
 }
@@ -275,9 +277,7 @@ test_tcp_big(void **state)
 	uint64_t up = ftest_info(t, t->tcp_id)->bytes_up;
 	struct ftest_echo e = { .len = FTEST_BIG };
 
-	e.data = xmalloc(e.len);
 	ftest_echo(t, &e, 1);
-	free(e.data);
 	ftest_wait_idle(t);
 	assert_true(ftest_info(t, t->tcp_id)->bytes_up - up == FTEST_BIG);
 	assert_true(ftest_info(t, t->tcp_id)->bytes_down >= FTEST_BIG);
@@ -290,13 +290,9 @@ test_tcp_concurrent(void **state)
 	struct ftest *t = *state;
 	struct ftest_echo e[FTEST_CONNS] = { 0 };
 
-	for (int i = 0; i < FTEST_CONNS; i++) {
-		e[i].len = FTEST_SMALL + (size_t)i * 1000;
-		e[i].data = xmalloc(e[i].len);
-	}
-	ftest_echo(t, e, FTEST_CONNS);
 	for (int i = 0; i < FTEST_CONNS; i++)
-		free(e[i].data);
+		e[i].len = FTEST_SMALL + (size_t)i * 1000;
+	ftest_echo(t, e, FTEST_CONNS);
 	ftest_wait_idle(t);
 	assert_int_equal(ftest_info(t, t->tcp_id)->reconnects, 0);
 }
@@ -451,9 +447,7 @@ test_router_restart(void **state)
 		assert_int_equal(ftest_info(t, ids[i])->err.kind, API_OK);
 	}
 	/* A new local connection goes through the new control socket. */
-	e.data = xmalloc(e.len);
 	ftest_echo(t, &e, 1);
-	free(e.data);
 	ftest_wait_idle(t);
 	assert_int_equal(ftest_info(t, t->tcp_id)->reconnects, 1);
 }

@@ -27,6 +27,9 @@
 #define LOC_RUN_MS  30000
 #define LOC_STOP_MS 10000
 
+/* The records osmotop keeps of its osmo-local, under $XDG_STATE_HOME/osmotop/local. */
+static const char *const loc_records[] = { "server.pid", "server.url" };
+
 struct loc {
 	char *dir;         /* HOME, and every XDG directory under it: nothing of the developer's */
 	char *local;       /* $XDG_STATE_HOME/osmotop/local */
@@ -65,18 +68,6 @@ loc_exits(int pidfd, int timeout_ms)
 		if (r == 0 || errno != EINTR)
 			return false;
 	}
-}
-
-/* True when pid runs (not a zombie): its pidfd is not readable. */
-static bool
-loc_alive(pid_t pid)
-{
-	int fd = loc_pidfd(pid);
-	bool alive = fd >= 0 && !loc_exits(fd, 0);
-
-	if (fd >= 0)
-		close(fd);
-	return alive;
 }
 
 /* The test's own check that pid is osmo-local serving l->state. */
@@ -118,7 +109,7 @@ loc_servers(const struct loc *l, pid_t *pids, size_t max)
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
-		if (*end || pid <= 0 || !loc_is_server(l, (pid_t)pid) || !loc_alive((pid_t)pid))
+		if (*end || pid <= 0 || !loc_is_server(l, (pid_t)pid) || !proc_alive((pid_t)pid))
 			continue;
 		if (n < max)
 			pids[n] = (pid_t)pid;
@@ -148,18 +139,10 @@ loc_kill(pid_t pid)
 static void
 loc_osmotop(const char *const *args, int want, char **out, char **err)
 {
-	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
-	const char *argv[16] = { bin };
-	size_t n = 1;
-	int rc;
+	int rc = proc_run_osmotop(args, LOC_RUN_MS, out, err);
 
-	for (; *args && n < 15; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	rc = proc_run((char *const *)argv, LOC_RUN_MS, out, err);
-	free(bin);
 	if (rc != want)
-		fail_msg("osmotop %s %s exited %d, not %d: %s%s", argv[1], argv[2] ? argv[2] : "",
+		fail_msg("osmotop %s %s exited %d, not %d: %s%s", args[0], args[1] ? args[1] : "",
 		         rc, want, *out, *err);
 }
 
@@ -213,12 +196,11 @@ loc_exists(const struct loc *l, const char *name)
 static void
 loc_write_records(const struct loc *l, pid_t pid, const char *url)
 {
-	static const char *const names[] = { "server.pid", "server.url" };
 	char *values[] = { xasprintf("%ld\n", (long)pid), xasprintf("%s\n", url) };
 
 	assert_int_equal(util_mkdirs(l->local, 0700), 0);
-	for (size_t i = 0; i < 2; i++) {
-		char *path = loc_path(l, names[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(loc_records); i++) {
+		char *path = loc_path(l, loc_records[i]);
 		FILE *f = fopen(path, "w");
 
 		assert_non_null(f);
@@ -354,9 +336,8 @@ loc_teardown(void **state)
 		l->cat_in = -1;
 	}
 	proc_stop(&l->other, LOC_STOP_MS);
-	for (const char *const *name = (const char *const[]){ "server.pid", "server.url", NULL };
-	     *name; name++) {
-		char *path = loc_path(l, *name);
+	for (size_t i = 0; i < ARRAY_SIZE(loc_records); i++) {
+		char *path = loc_path(l, loc_records[i]);
 
 		unlink(path);
 		free(path);
@@ -399,16 +380,15 @@ test_run_starts_reattach_and_stop(void **state)
 	free(want);
 	free(out);
 	free(err);
-	for (const char *const *name = (const char *const[]){ "server.pid", "server.url", NULL };
-	     *name; name++) {
-		char *path = loc_path(l, *name);
+	for (size_t i = 0; i < ARRAY_SIZE(loc_records); i++) {
+		char *path = loc_path(l, loc_records[i]);
 
 		assert_int_equal(stat(path, &st), 0);
 		assert_int_equal(st.st_mode & 0777, 0600);
 		free(path);
 	}
 	pid = loc_record_pid(l);
-	assert_true(loc_alive(pid));
+	assert_true(proc_alive(pid));
 	assert_true(loc_is_server(l, pid));
 
 	/* osmotop quit; a later one with no --url and no login reattaches to it. */
@@ -542,7 +522,7 @@ test_foreign_pid_is_never_signalled(void **state)
 		assert_non_null(strstr(out, "not running"));
 		free(out);
 		free(err);
-		assert_true(loc_alive(foreign[i]));
+		assert_true(proc_alive(foreign[i]));
 		assert_false(loc_exists(l, "server.pid"));
 
 		loc_write_records(l, foreign[i], "http://127.0.0.1:1");
@@ -550,7 +530,7 @@ test_foreign_pid_is_never_signalled(void **state)
 		assert_non_null(strstr(err, "no OSMO service configured"));
 		free(out);
 		free(err);
-		assert_true(loc_alive(foreign[i]));
+		assert_true(proc_alive(foreign[i]));
 	}
 
 	loc_write_records(l, l->cat, "http://127.0.0.1:1");
@@ -558,8 +538,8 @@ test_foreign_pid_is_never_signalled(void **state)
 	assert_non_null(strstr(err, "started osmo-local"));
 	assert_true(loc_record_pid(l) != l->cat);
 	assert_true(loc_is_server(l, loc_record_pid(l)));
-	assert_true(loc_alive(l->cat));
-	assert_true(loc_alive(l->other.pid));
+	assert_true(proc_alive(l->cat));
+	assert_true(proc_alive(l->other.pid));
 	free(out);
 	free(err);
 	free(bin);

@@ -39,19 +39,16 @@ static int
 snap_setup(void **state)
 {
 	struct snap *s = xcalloc(1, sizeof(*s));
-	char *routes, *bin;
+	char *routes;
 
 	strlcpy_safe(s->dir, "/tmp/osmotop-snap-XXXXXX", sizeof(s->dir));
 	assert_non_null(mkdtemp(s->dir));
 	routes = xasprintf("%s/routes", s->dir);
-	assert_true(golden_write_routes(routes, snap_routes, ARRAY_SIZE(snap_routes)));
-	bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
-	char *argv[] = { bin, "--routes", routes, "--lifetime", "120", NULL };
-
-	assert_int_equal(proc_start_server(&s->server, argv, 10000), 0);
+	assert_int_equal(golden_fixture_server(&s->server, routes, snap_routes,
+	                                       ARRAY_SIZE(snap_routes), NULL),
+	                 0);
 	/* No login.yaml of the developer's may leak into these runs. */
 	setenv("OSMO_CONFIG_FILE_DIR", s->dir, 1);
-	free(bin);
 	free(routes);
 	*state = s;
 	return 0;
@@ -71,17 +68,7 @@ snap_teardown(void **state)
 static int
 snap_run(const char *const *args, char **out, char **err)
 {
-	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
-	const char *argv[32] = { bin };
-	size_t n = 1;
-
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	int rc = proc_run((char *const *)argv, 30000, out, err);
-
-	free(bin);
-	return rc;
+	return proc_run_osmotop(args, 30000, out, err);
 }
 
 /* The server's port changes every run: mask it before comparing with a golden. */

@@ -53,6 +53,24 @@ golden_write_routes(const char *path, const char *const *lines, size_t n)
 	return ok;
 }
 
+int
+golden_fixture_server(struct proc *p, const char *routes, const char *const *lines, size_t n,
+                      const char *log)
+{
+	char *bin = xasprintf("%s/tests/fixture_server", proc_build_dir());
+	char *argv[] = { bin, "--routes", (char *)routes, "--lifetime", "120", NULL, NULL, NULL };
+	int rc = -1;
+
+	if (log) {
+		argv[5] = "--log";
+		argv[6] = (char *)log;
+	}
+	if (golden_write_routes(routes, lines, n))
+		rc = proc_start_server(p, argv, 10000);
+	free(bin);
+	return rc;
+}
+
 static void
 golden_first_difference(const char *want, const char *got)
 {

@@ -15,8 +15,7 @@
 #include "lfix.h"
 #include "util.h"
 
-#define LFIX_MAX_ARGS         16
-#define LFIX_MAX_OSMOTOP_ARGS 24
+#define LFIX_MAX_ARGS 16
 
 void
 lfix_open(struct lfix *f, const char *name, const char *const *extra)
@@ -204,21 +203,15 @@ int
 lfix_osmotop(const struct lfix *f, const char *command, const char *const *args, int timeout_ms,
              char **out, char **err)
 {
-	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
-	const char *argv[LFIX_MAX_OSMOTOP_ARGS] = { bin,           command,  "--url",
-		                                    f->server.url, "--user", "jdoe" };
-	size_t n = 6;
-	int rc;
+	const char *argv[PROC_MAX_ARGS] = { command, "--url", f->server.url, "--user", "jdoe" };
+	size_t n = 5;
 
 	for (; *args; args++) {
 		/* Dropping an argument would quietly run another command than the test meant. */
-		assert_true(n < LFIX_MAX_OSMOTOP_ARGS - 1);
+		assert_true(n < PROC_MAX_ARGS - 2);
 		argv[n++] = *args;
 	}
-	argv[n] = NULL;
-	rc = proc_run((char *const *)argv, timeout_ms, out, err);
-	free(bin);
-	return rc;
+	return proc_run_osmotop(argv, timeout_ms, out, err);
 }
 
 char *

@@ -80,6 +80,7 @@ int lfix_osmotop(const struct lfix *f, const char *command, const char *const *a
 char *lfix_osmotop_expect(const struct lfix *f, const char *command, const char *const *args,
                           int timeout_ms, int status, const char *out_has, const char *err_has);
 
+/* Loopback sockets (unit tests use these too). */
 /* 127.0.0.1:port, for bind(), connect() or sendto(); port 0 lets bind() pick one. */
 struct sockaddr_in lfix_loopback(int port);
 /* A TCP socket listening on 127.0.0.1 at a port the kernel picked, put in *port. */

@@ -290,6 +290,30 @@ done:
 	return status;
 }
 
+int
+proc_run_osmotop(const char *const *args, int timeout_ms, char **out, char **err_out)
+{
+	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
+	const char *argv[PROC_MAX_ARGS] = { bin };
+	size_t n = 1;
+	int rc = -1;
+
+	while (*args && n < PROC_MAX_ARGS - 1)
+		argv[n++] = *args++;
+	if (!*args) {
+		rc = proc_run((char *const *)argv, timeout_ms, out, err_out);
+	} else {
+		/* Dropping an argument would quietly run another command than the test meant. */
+		fprintf(stderr, "proc: more than %d arguments for osmotop\n", PROC_MAX_ARGS - 2);
+		if (out)
+			*out = xstrdup("");
+		if (err_out)
+			*err_out = xstrdup("");
+	}
+	free(bin);
+	return rc;
+}
+
 const char *
 proc_build_dir(void)
 {

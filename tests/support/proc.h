@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#define PROC_MAX_ARGS 32 /* proc_run_osmotop's argv, the binary and the NULL included */
+
 struct proc {
 	pid_t pid;     /* -1 when not running */
 	int out_fd;    /* read end of the child's stdout, -1 when closed */
@@ -33,6 +35,12 @@ int proc_stop(struct proc *p, int timeout_ms);
  * NUL-terminated copies of what was captured (even on timeout); the caller frees them.
  */
 int proc_run(char *const argv[], int timeout_ms, char **out, char **err_out);
+
+/*
+ * Runs $BUILD/bin/osmotop with args (NULL-terminated, after the binary) as proc_run() does;
+ * -1, saying so on stderr, with more than PROC_MAX_ARGS - 2 of them.
+ */
+int proc_run_osmotop(const char *const *args, int timeout_ms, char **out, char **err_out);
 
 /* Whether pid still runs; a zombie has ended, whoever is left to reap it. */
 bool proc_alive(pid_t pid);

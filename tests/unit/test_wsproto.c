@@ -6,19 +6,11 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 #include "wsproto.h"
-
-static void
-hex(const unsigned char md[20], char out[41])
-{
-	for (int i = 0; i < 20; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
 
 static void
 assert_sha1(const void *data, size_t n, const char *want)
@@ -27,7 +19,7 @@ assert_sha1(const void *data, size_t n, const char *want)
 	char got[41];
 
 	wsproto_sha1(data, n, md);
-	hex(md, got);
+	util_hex(md, sizeof(md), got);
 	assert_string_equal(got, want);
 }
 
