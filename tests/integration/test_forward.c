@@ -548,6 +548,99 @@ test_cancel_fails_forwards(void **state)
 	}
 }
 
+/* A task that floods its one connection for two seconds, then resets it (SO_LINGER 0). */
+static const char ftest_reset_spec[] =
+        "workflow:\n"
+        "  name: reset\n"
+        "  tasks:\n"
+        "  - name: reset\n"
+        "    image: python:3.11-slim\n"
+        "    command: [\"python3\", \"-c\"]\n"
+        "    args:\n"
+        "    - |\n"
+        "      import select, socket, struct, time\n"
+        "      s = socket.socket()\n"
+        "      s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        "      s.bind((\"127.0.0.1\", @PORT@))\n"
+        "      s.listen(1)\n"
+        "      c, _ = s.accept()\n"
+        "      c.setblocking(False)\n"
+        "      end = time.time() + 2\n"
+        "      while time.time() < end:\n"
+        "          try:\n"
+        "              c.send(b\"x\" * 65536)\n"
+        "          except BlockingIOError:\n"
+        "              select.select([], [c], [], 0.05)\n"
+        "      c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack(\"ii\", 1, 0))\n"
+        "      c.close()\n"
+        "      select.select([], [], [], 600)\n";
+
+/* osmo-local's CPU time so far (user + system), in clock ticks. */
+static long
+ftest_server_ticks(const struct ftest *t)
+{
+	char *path = xasprintf("/proc/%ld/stat", (long)t->f.server.pid);
+	char *stat = util_read_file(path, NULL);
+	const char *p = stat ? strrchr(stat, ')') : NULL;
+	long utime = 0, stime = 0;
+
+	assert_non_null(p);
+	/* After ")": state and 10 more fields, then utime and stime (proc(5) fields 14, 15). */
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld",
+	                        &utime, &stime),
+	                 2);
+	free(stat);
+	free(path);
+	return utime + stime;
+}
+
+/*
+ * A local reader that reads nothing holds the router's sending leg; the task's port then resets.
+ * osmo-local must stay idle (it once polled the reset socket it no longer wanted, in a loop).
+ */
+static void
+test_reset_while_held_no_spin(void **state)
+{
+	struct ftest *t = *state;
+	struct api_error err = { 0 };
+	struct osmo_workflow wf;
+	int port = lfix_free_port(), rcvbuf = 4096, id, fd;
+	char *p = xasprintf("%d", port), *yaml = lfix_replace(ftest_reset_spec, "@PORT@", p);
+	char *reset = lfix_submit(&t->f, yaml, NULL);
+	int64_t until;
+	long ticks, hz = sysconf(_SC_CLK_TCK);
+
+	lfix_wait(&t->f, reset, FTEST_START_MS, lfix_running, &wf);
+	osmo_workflow_free(&wf);
+	id = forward_add(t->fwd, reset, "reset", port, 0, false, &err);
+	if (id < 0)
+		fail_msg("%s", err.message);
+	ftest_wait_listening(t, id);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+	struct sockaddr_in sa = lfix_loopback(ftest_info(t, id)->local_port);
+
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* The flood (2 s) fills every buffer on the way, then the reset comes; nothing is read. */
+	until = clock_mono_ms() + 3500;
+	while (clock_mono_ms() + 5 < until)
+		ftest_step(t, NULL, 0, until);
+	ticks = ftest_server_ticks(t);
+	until = clock_mono_ms() + 2000;
+	while (clock_mono_ms() + 5 < until)
+		ftest_step(t, NULL, 0, until);
+	ticks = ftest_server_ticks(t) - ticks;
+	/* Idle is ~0; a spin burns most of the 2 s. A quarter leaves room for a busy machine. */
+	if (ticks * 4 > hz * 2)
+		fail_msg("osmo-local used %ld ticks (%ld a second) in 2 s after the reset", ticks,
+		         hz);
+	close(fd);
+	forward_stop(t->fwd, id);
+	free(reset);
+	free(yaml);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -558,6 +651,7 @@ main(void)
 		cmocka_unit_test(test_udp_port_taken),
 		cmocka_unit_test(test_tcp_slow_reader),
 		cmocka_unit_test(test_router_restart),
+		cmocka_unit_test(test_reset_while_held_no_spin),
 		cmocka_unit_test(test_command_bad_specs),
 		cmocka_unit_test(test_command_busy_port),
 		cmocka_unit_test(test_command_task_gone),
