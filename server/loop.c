@@ -2,7 +2,6 @@
 #include "server_loop.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -58,25 +57,6 @@ server_loop_reserve(struct server_loop *l, size_t n)
 	l->cap_fds = cap;
 }
 
-/* The smaller of two poll timeouts where -1 means "none". */
-static int
-server_loop_min_timeout(int a, int b)
-{
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	return a < b ? a : b;
-}
-
-static int
-server_loop_until(int64_t due_ms, int64_t now_ms)
-{
-	int64_t d = due_ms - now_ms;
-
-	return d <= 0 ? 0 : d > INT_MAX ? INT_MAX : (int)d;
-}
-
 static struct server_loop_watch *
 server_loop_find_watch(struct server_loop *l, unsigned long id)
 {
@@ -112,12 +92,12 @@ server_loop_collect(struct server_loop *l, int64_t now_ms, int *timeout)
 		s->first = n;
 		s->n = want > 0 ? (size_t)want : 0;
 		n += s->n;
-		*timeout = server_loop_min_timeout(*timeout, s->ops->timeout_ms(s->ctx, now_ms));
+		*timeout = util_timeout_min(*timeout, s->ops->timeout_ms(s->ctx, now_ms));
 	}
 	for (size_t i = 0; i < l->n_deadlines; i++)
 		if (l->deadlines[i].id)
-			*timeout = server_loop_min_timeout(
-			        *timeout, server_loop_until(l->deadlines[i].due_ms, now_ms));
+			*timeout = util_timeout_min(
+			        *timeout, util_timeout_until(l->deadlines[i].due_ms, now_ms));
 	return n;
 }
 
