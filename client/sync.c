@@ -61,7 +61,8 @@ sync_succeeded(struct sync_item *it, const struct sync_policy *p, int64_t now_ms
 	it->failures = 0;
 	it->backoff_ms = 0;
 	it->unchanged = changed ? 0 : it->unchanged + 1;
-	it->next_due_ms = now_ms + sync_interval(p, state, it->unchanged);
+	it->next_due_ms = it->kicked ? now_ms : now_ms + sync_interval(p, state, it->unchanged);
+	it->kicked = false;
 }
 
 void
@@ -82,7 +83,8 @@ sync_failed(struct sync_item *it, const struct sync_policy *p, int64_t now_ms, u
 	int64_t jitter = span ? (int64_t)(rnd % (uint32_t)(2 * span + 1)) - span : 0;
 
 	it->backoff_ms = base + jitter;
-	it->next_due_ms = now_ms + it->backoff_ms;
+	it->next_due_ms = it->kicked ? now_ms : now_ms + it->backoff_ms;
+	it->kicked = false;
 }
 
 void
@@ -90,6 +92,8 @@ sync_kick(struct sync_item *it)
 {
 	it->next_due_ms = 0;
 	it->unchanged = 0;
+	/* The answer on its way was asked before the kick: ask again as soon as it is in. */
+	it->kicked = it->in_flight;
 }
 
 int64_t

@@ -35,6 +35,7 @@ struct sync_item {
 	unsigned failures;      /* consecutive */
 	unsigned unchanged;     /* consecutive successful polls that changed nothing */
 	bool in_flight;
+	bool kicked; /* kicked while in flight: the answer under way predates what was asked */
 };
 
 /* OSMO's guidance: 10-30 s for a live workflow, 60 s when idle; UI backoff 1 s doubling to 30 s. */
@@ -48,7 +49,7 @@ void sync_succeeded(struct sync_item *it, const struct sync_policy *p, int64_t n
                     enum sync_state state, bool changed);
 /* Records a failure; rnd is any random number (the caller owns randomness, tests fix it). */
 void sync_failed(struct sync_item *it, const struct sync_policy *p, int64_t now_ms, uint32_t rnd);
-/* Makes the item due at once (a user's refresh, a new subscription). */
+/* Makes the item due at once (a user's refresh, a new filter); in flight, once the answer is in. */
 void sync_kick(struct sync_item *it);
 /* Milliseconds until due (0: now), or -1 while a request is in flight. */
 int64_t sync_wait_ms(const struct sync_item *it, int64_t now_ms);

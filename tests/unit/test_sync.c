@@ -83,6 +83,33 @@ test_begin_in_flight_dedupe(void **state)
 	assert_int_equal(sync_wait_ms(&it, T0 + 30000), 1000);
 }
 
+/* A kick during a request is not lost: the answer in flight predates it, so ask again at once. */
+static void
+test_kick_in_flight_due_after_answer(void **state)
+{
+	struct sync_item it = { 0 };
+
+	(void)state;
+	sync_begin(&it, T0);
+	sync_kick(&it);
+	sync_succeeded(&it, &sync_default_policy, T0 + 100, SYNC_LIST, false);
+	assert_true(sync_is_due(&it, T0 + 100));
+	/* The next answer, asked after the kick, brings the usual cadence back. */
+	sync_begin(&it, T0 + 100);
+	sync_succeeded(&it, &sync_default_policy, T0 + 200, SYNC_LIST, false);
+	assert_false(sync_is_due(&it, T0 + 200));
+	/* A kick during a request that fails skips the backoff too: the user asked now. */
+	sync_begin(&it, T0 + 300);
+	sync_kick(&it);
+	sync_failed(&it, &sync_default_policy, T0 + 400, 250);
+	assert_true(sync_is_due(&it, T0 + 400));
+	/* A kick with nothing in flight leaves nothing behind for the next answer. */
+	sync_kick(&it);
+	sync_begin(&it, T0 + 400);
+	sync_succeeded(&it, &sync_default_policy, T0 + 500, SYNC_LIST, false);
+	assert_false(sync_is_due(&it, T0 + 500));
+}
+
 static void
 test_cadence_list(void **state)
 {
@@ -400,6 +427,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_item_due_at_once),
 		cmocka_unit_test(test_begin_in_flight_dedupe),
+		cmocka_unit_test(test_kick_in_flight_due_after_answer),
 		cmocka_unit_test(test_cadence_list),
 		cmocka_unit_test(test_cadence_queued),
 		cmocka_unit_test(test_cadence_running_idle_and_reset),
