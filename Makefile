@@ -25,8 +25,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS += -Iinclude -MMD -MP
 CFLAGS   += $(WARN) $(OPT) $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lwslay -lm
-TEST_LIBS = $(shell pkg-config --libs cmocka libmicrohttpd 2>/dev/null) -lm
-SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd yaml-0.1 libcjson 2>/dev/null) -lwslay -lutil -lm
+TEST_LIBS = $(shell pkg-config --libs cmocka libmicrohttpd nettle 2>/dev/null) -lm
+SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd yaml-0.1 libcjson nettle 2>/dev/null) -lwslay -lutil -lm
 
 COMMON_SRC := $(wildcard common/*.c)
 CLIENT_SRC := $(wildcard client/*.c)

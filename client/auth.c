@@ -1,8 +1,11 @@
 /* auth.c: bearer tokens, their refresh (OSMO JWT exchange or IdP), and the dev user header. */
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include "auth.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "decode.h"
 
@@ -22,6 +25,57 @@ auth_init_dev(struct auth *a, const char *user)
 		a->login.kind = LOGIN_DEV;
 		a->login.dev_username = xstrdup(user);
 	}
+}
+
+/* OSMO's token lengths: token_urlsafe(32), or the legacy 64 hexadecimal digits. */
+static bool
+auth_token_ok(const char *t, size_t n)
+{
+	if (n == 64)
+		return strspn(t, "0123456789abcdefABCDEF") == n;
+	return n == 43 &&
+	       strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+}
+
+int
+auth_load_token(struct auth *a, const char *url, const char *path, bool *loose_perms,
+                struct api_error *err)
+{
+	struct stat st;
+	size_t len = 0;
+	char *text;
+	int rc = -1;
+
+	memset(a, 0, sizeof(*a));
+	*loose_perms = false;
+	text = util_read_file(path, &len);
+	if (!text) {
+		api_error_set(err, API_ERR_USAGE, "access token file %s: %s", path,
+		              strerror(errno));
+		return -1;
+	}
+	/* As `osmo login --token-file` reads it: surrounding white space is not the token. */
+	while (len && strchr(" \t\r\n", text[len - 1]))
+		text[--len] = '\0';
+	size_t start = strspn(text, " \t\r\n");
+
+	if (!auth_token_ok(text + start, len - start)) {
+		api_error_set(err, API_ERR_USAGE,
+		              "access token file %s does not hold an OSMO access token (43 "
+		              "url-safe characters or 64 hex digits)",
+		              path);
+	} else {
+		a->login.kind = LOGIN_TOKEN;
+		a->login.url = xstrdup(url);
+		a->login.refresh_token = xstrdup(text + start);
+		a->login.refresh_url = xasprintf("%s/api/auth/jwt/access_token", url);
+		a->login.osmo_token = true;
+		*loose_perms = stat(path, &st) == 0 && (st.st_mode & 077);
+		rc = 0;
+	}
+	explicit_bzero(text, len);
+	free(text);
+	return rc;
 }
 
 int
@@ -58,6 +112,9 @@ auth_can_refresh(const struct auth *a)
 bool
 auth_needs_refresh(const struct auth *a, int64_t now_s)
 {
+	/* A token file gives no JWT yet: the first call trades the access token for one. */
+	if (auth_can_refresh(a) && !a->login.id_token)
+		return true;
 	return auth_can_refresh(a) && a->exp_s && a->exp_s - AUTH_EXPIRE_WINDOW_S < now_s;
 }
 

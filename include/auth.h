@@ -22,7 +22,15 @@ struct auth {
 void auth_init_dev(struct auth *a, const char *user);
 /* Loads login.yaml; see login_load(). */
 int auth_load(struct auth *a, const char *path, bool *loose_perms, struct api_error *err);
+/*
+ * An OSMO access token read from path (`osmo login --method token --token-file` reads the
+ * same file) for the service at url: the first request trades it for a JWT, as the CLI does.
+ * Sets *loose_perms when others may read the file. Returns 0, or -1 with err (never the token).
+ */
+int auth_load_token(struct auth *a, const char *url, const char *path, bool *loose_perms,
+                    struct api_error *err);
 void auth_free(struct auth *a);
+
 /* The service URL the login belongs to, or NULL. */
 const char *auth_url(const struct auth *a);
 

@@ -62,4 +62,16 @@ void encode_template_spec_free(struct encode_template_spec *ts);
  */
 int encode_forward_request(const char *json, size_t len, char **key);
 
+/* Access control (access.c) */
+
+/* POST /api/auth/jwt/access_token's body, {"token": "..."}: 0 with *token, or -1. */
+int encode_access_token_parse(const char *json, size_t len, char **token);
+/* The claims of an OSMO-issued JWT, in the service's key order. */
+char *encode_jwt_claims(const char *iss, const char *aud, int64_t iat, int64_t exp,
+                        const char *user, const char *token_name);
+/* nbf and exp of a JWT's claims: 0, or -1 when either is missing or not a number. */
+int encode_jwt_times(const char *json, size_t len, int64_t *nbf, int64_t *exp);
+/* JwtTokenResponse: {"token": ..., "expires_at": ...}. */
+char *encode_jwt_response(const char *jwt, int64_t expires_at);
+
 #endif

@@ -7,6 +7,9 @@
 
 #include "error.h"
 
+/* osmo-local's access token, in its state directory (dir/state). */
+#define LOCAL_TOKEN_FILE "access_token"
+
 /* What dir/server.pid and dir/server.url say about a running service. */
 struct local_server {
 	pid_t pid;

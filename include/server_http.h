@@ -85,6 +85,15 @@ void server_http_stats(const struct server_http *h, struct server_http_stats *ou
 void server_http_add_routes(struct server_http *h, const struct server_http_route *routes, size_t n,
                             void *ctx);
 
+/*
+ * Runs gate before every route (and before 404/405): it returns true to let the request on,
+ * or false with res filled. It may rewrite the request's headers.
+ */
+void server_http_set_gate(struct server_http *h,
+                          bool (*gate)(void *ctx, struct server_http_request *req,
+                                       struct server_http_response *res),
+                          void *ctx);
+
 /* Writes at most max descriptors; returns how many it needs (more than max: ask again). */
 int server_http_pollfds(struct server_http *h, struct pollfd *fds, int max);
 /* Milliseconds until server_http_dispatch must run without I/O; -1: none. */
@@ -98,6 +107,9 @@ void server_http_attach(struct server_http *h, struct server_loop *loop);
 const char *server_http_param(const struct server_http_request *req, const char *name);
 const char *server_http_header(const struct server_http_request *req, const char *name);
 const char *server_http_query(const struct server_http_request *req, const char *key);
+/* Replaces every header of that name (any case) with one holding value. */
+void server_http_request_set_header(struct server_http_request *req, const char *name,
+                                    const char *value);
 size_t server_http_query_count(const struct server_http_request *req, const char *key);
 /* The i-th value of a repeated key, or NULL. */
 const char *server_http_query_nth(const struct server_http_request *req, const char *key, size_t i);

@@ -10,9 +10,10 @@
 #include "http.h"
 
 struct session_opts {
-	const char *url;  /* --url */
-	const char *user; /* --user: dev login, sent as x-osmo-user */
-	bool local;       /* --local: only the osmo-local osmotop started, never login.yaml */
+	const char *url;        /* --url */
+	const char *user;       /* --user: dev login, sent as x-osmo-user */
+	bool local;             /* --local: only the osmo-local osmotop started, never login.yaml */
+	const char *token_file; /* --token-file or $OSMO_TOKEN_FILE: an OSMO access token */
 };
 
 struct session {
@@ -22,7 +23,8 @@ struct session {
 	struct http *http;
 	struct api *api;
 	char *warning; /* something to tell the user once (loose login.yaml mode) */
-	bool local;    /* the osmo-local osmotop started (client/local.c), as a dev user */
+	bool local;    /* the osmo-local osmotop started (client/local.c), with its token */
+	char *user;    /* on osmo-local: the owner its tokens name; NULL elsewhere */
 };
 
 /*

@@ -894,20 +894,80 @@ encode_template_spec_free(struct encode_template_spec *ts)
 	memset(ts, 0, sizeof(*ts));
 }
 
-int
-encode_forward_request(const char *json, size_t len, char **key)
+/* An object's string member (names matched without case): 0 (*out NULL if absent), or -1. */
+static int
+encode_object_string(const char *json, size_t len, const char *name, char **out)
 {
 	cJSON *root = cJSON_ParseWithLength(json, len);
-	/* Go matches struct fields without case, as osmo-ctrl reads this message. */
-	cJSON *k = cJSON_GetObjectItem(root, "key");
+	cJSON *k = cJSON_GetObjectItem(root, name);
 
-	*key = NULL;
+	*out = NULL;
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return -1;
 	}
 	if (cJSON_IsString(k))
-		*key = xstrdup(k->valuestring);
+		*out = xstrdup(k->valuestring);
 	cJSON_Delete(root);
 	return 0;
+}
+
+int
+encode_forward_request(const char *json, size_t len, char **key)
+{
+	/* Go matches struct fields without case, as osmo-ctrl reads this message. */
+	return encode_object_string(json, len, "key", key);
+}
+
+int
+encode_access_token_parse(const char *json, size_t len, char **token)
+{
+	if (encode_object_string(json, len, "token", token) < 0)
+		return -1;
+	return *token ? 0 : -1;
+}
+
+char *
+encode_jwt_claims(const char *iss, const char *aud, int64_t iat, int64_t exp, const char *user,
+                  const char *token_name)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *roles = cJSON_CreateArray();
+
+	encode_add_str(o, "iss", iss);
+	encode_add_str(o, "aud", aud);
+	cJSON_AddNumberToObject(o, "iat", (double)iat);
+	cJSON_AddNumberToObject(o, "nbf", (double)iat);
+	cJSON_AddNumberToObject(o, "exp", (double)exp);
+	encode_add_str(o, "unique_name", user);
+	cJSON_AddItemToArray(roles, cJSON_CreateString("osmo-user"));
+	cJSON_AddItemToObject(o, "roles", roles);
+	encode_add_str(o, "osmo_token_name", token_name);
+	return encode_print(o);
+}
+
+int
+encode_jwt_times(const char *json, size_t len, int64_t *nbf, int64_t *exp)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "nbf");
+	cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "exp");
+	int rc = cJSON_IsNumber(n) && cJSON_IsNumber(e) ? 0 : -1;
+
+	if (rc == 0) {
+		*nbf = (int64_t)n->valuedouble;
+		*exp = (int64_t)e->valuedouble;
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
+char *
+encode_jwt_response(const char *jwt, int64_t expires_at)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	encode_add_str(o, "token", jwt);
+	cJSON_AddNumberToObject(o, "expires_at", (double)expires_at);
+	return encode_print(o);
 }

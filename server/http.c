@@ -35,6 +35,8 @@ struct server_http {
 	bool resume_pending; /* a stream was resumed since the last MHD_run */
 	struct server_http_route_entry *routes;
 	size_t n_routes;
+	bool (*gate)(void *ctx, struct server_http_request *req, struct server_http_response *res);
+	void *gate_ctx;
 	struct server_http_stream *streams; /* every live stream, for shutdown and hang-up watch */
 	struct server_http_upgrade *upgrades; /* every upgrade not yet closed, for shutdown */
 	struct server_http_stats stats;
@@ -389,7 +391,7 @@ server_http_answer(struct server_http *h, struct MHD_Connection *conn,
 	x->req.body_len = x->body.len;
 	if (x->too_large)
 		server_http_reply_detail(&res, 413, "Request Entity Too Large");
-	else
+	else if (!h->gate || h->gate(h->gate_ctx, &x->req, &res))
 		server_http_route_request(h, x, &res);
 	ret = server_http_queue(conn, x, &res);
 	server_http_response_free(&res);
@@ -563,6 +565,16 @@ server_http_add_routes(struct server_http *h, const struct server_http_route *ro
 		h->routes[h->n_routes++] = (struct server_http_route_entry){ &routes[i], ctx };
 }
 
+void
+server_http_set_gate(struct server_http *h,
+                     bool (*gate)(void *ctx, struct server_http_request *req,
+                                  struct server_http_response *res),
+                     void *ctx)
+{
+	h->gate = gate;
+	h->gate_ctx = ctx;
+}
+
 int
 server_http_pollfds(struct server_http *h, struct pollfd *fds, int max)
 {
@@ -651,6 +663,23 @@ const char *
 server_http_header(const struct server_http_request *req, const char *name)
 {
 	return server_http_kvs_nth(&req->headers, name, 0, strcasecmp);
+}
+
+void
+server_http_request_set_header(struct server_http_request *req, const char *name, const char *value)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < req->headers.n; i++) {
+		if (strcasecmp(req->headers.v[i].key, name) == 0) {
+			free(req->headers.v[i].key);
+			free(req->headers.v[i].value);
+			continue;
+		}
+		req->headers.v[keep++] = req->headers.v[i];
+	}
+	req->headers.n = keep;
+	server_http_kvs_push(&req->headers, name, strlen(name), value, strlen(value));
 }
 
 const char *

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "engine.h"
 #include "router.h"
 #include "routes.h"
@@ -28,6 +30,7 @@ struct main_opts {
 	const char *pool;
 	const char *slots;
 	const char *phase_ms;
+	const char *dev_auth; /* a flag: non-NULL when given */
 };
 
 struct main_server {
@@ -35,6 +38,7 @@ struct main_server {
 	struct server_http *http;
 	struct engine *engine;
 	struct router *router;
+	struct access *access;
 	char host[INET_ADDRSTRLEN];
 	unsigned port;
 	char *state_dir;
@@ -66,6 +70,8 @@ static const struct main_option {
 	  "tasks that may run at once; the rest wait in SCHEDULING (64)" },
 	{ "--phase-ms", offsetof(struct main_opts, phase_ms), "MS",
 	  "time each phase before RUNNING takes, so it can be watched (200)" },
+	{ "--dev-auth", offsetof(struct main_opts, dev_auth), NULL,
+	  "also take x-osmo-user without a token: any local user may act as anyone" },
 };
 
 /* The self-pipe's write end, for the signal handler: the one global. */
@@ -76,7 +82,8 @@ main_usage(FILE *f)
 {
 	fprintf(f, "usage: osmo-local [options]\n       osmo-local validate ...\n\noptions:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(main_options); i++) {
-		char *both = xasprintf("%s %s", main_options[i].name, main_options[i].arg);
+		char *both = xasprintf("%s %s", main_options[i].name,
+		                       main_options[i].arg ? main_options[i].arg : "");
 
 		fprintf(f, "  %-20s %s\n", both, main_options[i].help);
 		free(both);
@@ -100,7 +107,11 @@ main_parse(int argc, char **argv, struct main_opts *opts)
 
 			if (strncmp(argv[i], main_options[k].name, len) != 0)
 				continue;
-			if (argv[i][len] == '=')
+			if (!main_options[k].arg && argv[i][len] == '\0')
+				value = "1";
+			else if (!main_options[k].arg)
+				continue;
+			else if (argv[i][len] == '=')
 				value = argv[i] + len + 1;
 			else if (argv[i][len] == '\0' && i + 1 < argc)
 				value = argv[++i];
@@ -256,6 +267,53 @@ main_number(const char *name, const char *value, long dflt)
 		return -1;
 	}
 	return v;
+}
+
+/* The owner, named in every JWT: $USER as osmotop submits under it, else the passwd entry. */
+static char *
+main_owner(void)
+{
+	const char *user = getenv("USER");
+	struct passwd *pw;
+
+	if (user && *user)
+		return xstrdup(user);
+	pw = getpwuid(geteuid());
+	return xstrdup(pw && pw->pw_name ? pw->pw_name : "osmo-local");
+}
+
+/* Loads or makes the access token; 0, or -1 after saying why. */
+static int
+main_access(struct main_server *srv, bool dev_auth, bool test_routes)
+{
+	const char *ttl = getenv("OSMO_LOCAL_JWT_TTL_S");
+	char *owner = main_owner();
+	struct access_config acfg = {
+		.state_dir = srv->state_dir,
+		.user = owner,
+		.host = srv->host,
+		.port = server_http_port(srv->http),
+		.dev_auth = dev_auth,
+		/* Tests may shorten the JWTs' life to see clients refresh them. */
+		.jwt_ttl_s = test_routes && ttl ? strtol(ttl, NULL, 10) : 0,
+	};
+	char *err = NULL, *warning = NULL;
+
+	srv->access = access_new(&acfg, &err, &warning);
+	free(owner);
+	if (!srv->access) {
+		fprintf(stderr, "osmo-local: %s\n", err);
+		free(err);
+		return -1;
+	}
+	if (warning)
+		fprintf(stderr, "osmo-local: warning: %s\n", warning);
+	free(warning);
+	if (dev_auth)
+		fprintf(stderr, "osmo-local: warning: --dev-auth: requests naming a user in "
+		                "x-osmo-user need no token, so anyone on this machine can act "
+		                "as anyone here\n");
+	return 0;
 }
 
 static const struct {
@@ -499,6 +557,10 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 		free(err);
 		return 1;
 	}
+	if (main_access(srv, opts->dev_auth != NULL, test_routes) < 0) {
+		server_http_free(srv->http);
+		return 1;
+	}
 	srv->loop = server_loop_new();
 	server_loop_add_fd(srv->loop, sig_fd, POLLIN, main_on_signal_pipe, srv);
 	server_http_attach(srv->http, srv->loop);
@@ -514,6 +576,7 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	if (!srv->engine) {
 		fprintf(stderr, "osmo-local: cannot load the state: %s\n", eerr.message);
 		engine_error_free(&eerr);
+		access_free(srv->access);
 		server_http_free(srv->http);
 		server_loop_free(srv->loop);
 		return 1;
@@ -528,6 +591,7 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	free(base_url);
 	server_loop_set_hooks(srv->loop, &hooks);
 	server_http_add_routes(srv->http, main_routes, ARRAY_SIZE(main_routes), srv);
+	access_add_routes(srv->http, srv->access);
 	routes_add(srv->http, srv->engine, srv->router);
 	router_add_routes(srv->http, srv->router);
 	if (test_routes)
@@ -543,6 +607,7 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	engine_shutdown(srv->engine);
 	server_http_free(srv->http);
 	engine_free(srv->engine);
+	access_free(srv->access);
 	server_loop_free(srv->loop);
 	close(sig_fd);
 	close(main_signal_fd);

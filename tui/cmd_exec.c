@@ -48,10 +48,10 @@ struct cmd_exec_args {
 static void
 cmd_exec_usage(FILE *out)
 {
-	fputs("usage: osmotop exec [--url URL] [--user NAME] [--local] [--keep-alive]\n"
-	      "                    WORKFLOW_ID TASK [-- COMMAND [ARG...]]\n"
-	      "       osmotop exec [--url URL] [--user NAME] [--local] --group GROUP\n"
-	      "                    WORKFLOW_ID -- COMMAND [ARG...]\n"
+	fputs("usage: osmotop exec [--url URL] [--user NAME|--token-file FILE] [--local]\n"
+	      "                    [--keep-alive] WORKFLOW_ID TASK [-- COMMAND [ARG...]]\n"
+	      "       osmotop exec [--url URL] [--user NAME|--token-file FILE] [--local]\n"
+	      "                    --group GROUP WORKFLOW_ID -- COMMAND [ARG...]\n"
 	      "\n"
 	      "Runs COMMAND (default bash, else sh) under a pty in a running task. With a\n"
 	      "terminal on stdin it is put in raw mode and window changes follow; otherwise\n"
@@ -298,11 +298,12 @@ cmd_exec_drain(struct cmd_exec *c)
 static int
 cmd_exec_parse(int argc, char **argv, struct cmd_exec_args *a)
 {
-	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL, OPT_KEEP_ALIVE, OPT_GROUP };
+	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL, OPT_TOKEN_FILE, OPT_KEEP_ALIVE, OPT_GROUP };
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, OPT_URL },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "local", no_argument, NULL, OPT_LOCAL },
+		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 		{ "keep-alive", no_argument, NULL, OPT_KEEP_ALIVE },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "help", no_argument, NULL, 'h' },
@@ -318,6 +319,8 @@ cmd_exec_parse(int argc, char **argv, struct cmd_exec_args *a)
 			a->so.url = optarg;
 		} else if (ch == OPT_USER) {
 			a->so.user = optarg;
+		} else if (ch == OPT_TOKEN_FILE) {
+			a->so.token_file = optarg;
 		} else if (ch == OPT_LOCAL) {
 			a->so.local = true;
 		} else if (ch == OPT_KEEP_ALIVE) {

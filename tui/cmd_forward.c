@@ -20,8 +20,8 @@
 static void
 cmd_forward_usage(FILE *out)
 {
-	fputs("usage: osmotop port-forward [--url URL] [--user NAME] [--local] WORKFLOW_ID TASK\n"
-	      "                            --port SPEC [--port SPEC...] [--udp]\n"
+	fputs("usage: osmotop port-forward [--url URL] [--user NAME|--token-file FILE] [--local]\n"
+	      "                            WORKFLOW_ID TASK --port SPEC [--port SPEC...] [--udp]\n"
 	      "\n"
 	      "Forwards ports on 127.0.0.1 to ports of a running task, over the service's router,\n"
 	      "until interrupted. SPEC is a comma-separated list, remote port first: REMOTE,\n"
@@ -42,11 +42,12 @@ static int
 cmd_forward_parse(int argc, char **argv, struct session_opts *so, const char **wf,
                   const char **task, struct forward_port **ports, size_t *n_ports, bool *udp)
 {
-	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL, OPT_PORT, OPT_UDP };
+	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL, OPT_TOKEN_FILE, OPT_PORT, OPT_UDP };
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, OPT_URL },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "local", no_argument, NULL, OPT_LOCAL },
+		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "udp", no_argument, NULL, OPT_UDP },
 		{ "help", no_argument, NULL, 'h' },
@@ -62,6 +63,8 @@ cmd_forward_parse(int argc, char **argv, struct session_opts *so, const char **w
 			so->url = optarg;
 		} else if (ch == OPT_USER) {
 			so->user = optarg;
+		} else if (ch == OPT_TOKEN_FILE) {
+			so->token_file = optarg;
 		} else if (ch == OPT_LOCAL) {
 			so->local = true;
 		} else if (ch == OPT_PORT) {

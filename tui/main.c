@@ -68,6 +68,8 @@ main_usage(FILE *out)
 	      "options:\n"
 	      "  --url URL          OSMO service to use (overrides login.yaml's url)\n"
 	      "  --user NAME        dev login: send x-osmo-user NAME instead of a token\n"
+	      "  --token-file FILE  log in with the OSMO access token in FILE (as 'osmo login\n"
+	      "                     --method token' does); also $OSMO_TOKEN_FILE\n"
 	      "  --local            the osmo-local osmotop started, even with a login.yaml\n"
 	      "                     (run: started first when it is not running)\n"
 	      "  --snapshot         fetch once, print the rendered frame as text, exit\n"
@@ -87,13 +89,14 @@ main_usage(FILE *out)
 	      "  -h, --help         print this help and exit\n"
 	      "\n"
 	      "Service and credentials are looked up in this order:\n"
-	      "  1. --url URL, with --user NAME for a dev login (a token from login.yaml is\n"
-	      "     sent only if login.yaml's url is the same URL)\n"
+	      "  1. --url URL, with --token-file FILE or --user NAME for a dev login (a token\n"
+	      "     from login.yaml is sent only if login.yaml's url is the same URL)\n"
 	      "  2. the osmo CLI's login.yaml: $OSMO_CONFIG_FILE_DIR/login.yaml, else\n"
 	      "     $XDG_CONFIG_HOME/osmo/login.yaml, else ~/.config/osmo/login.yaml\n"
 	      "     (written by 'osmo login'; tokens are refreshed and the file rewritten)\n"
-	      "  3. osmo-local started by 'osmotop run' or 'osmotop local start', if it runs\n"
-	      "     (as the dev user $USER)\n"
+	      "  3. osmo-local started by 'osmotop run' or 'osmotop local start', if it runs,\n"
+	      "     with the access token it keeps in its state directory\n"
+	      "  --token-file FILE (or $OSMO_TOKEN_FILE) replaces the credentials of 2 and 3.\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 the service answered with an error, 2 usage,\n"
 	      "3 network or authentication failure (or osmo-local could not be started);\n"
@@ -135,7 +138,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		OPT_SET,
 		OPT_WAIT,
 		OPT_TASK,
-		OPT_LOCAL
+		OPT_LOCAL,
+		OPT_TOKEN_FILE
 	};
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, OPT_URL },
@@ -152,6 +156,7 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "task", required_argument, NULL, OPT_TASK },
 		{ "local", no_argument, NULL, OPT_LOCAL },
+		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -216,6 +221,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 			o->wait = true;
 		} else if (ch == OPT_LOCAL) {
 			o->session.local = true;
+		} else if (ch == OPT_TOKEN_FILE) {
+			o->session.token_file = optarg;
 		} else if (ch == OPT_VERSION) {
 			printf("osmotop %s\n", API_CLIENT_VERSION);
 			return 0;
@@ -367,9 +374,9 @@ main_app(const struct main_opts *o, struct session *s, struct app_opts *ao)
 	ao->all_users = o->all_users;
 	ao->statuses = &o->statuses;
 	ao->user = o->session.user;
-	/* On osmo-local the dev user is implied; the status bar says who "your" is. */
+	/* On osmo-local the owner is implied; the status bar says who "your" is. */
 	if (!ao->user && s->local)
-		ao->user = s->auth.login.dev_username;
+		ao->user = s->user;
 	return app_run(s, ao);
 }
 

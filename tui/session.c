@@ -70,25 +70,55 @@ session_local(struct session *s, const struct session_opts *o, struct api_error 
 {
 	struct local_server srv;
 	char *dir = local_dir(err);
+	char *token;
+	bool loose;
 	int rc;
 
 	if (!dir)
 		return o->local ? -1 : 0; /* no $HOME: nothing to reattach to */
 	rc = local_find(dir, &srv, err);
+	token = xasprintf("%s/state/" LOCAL_TOKEN_FILE, dir);
 	free(dir);
-	if (rc <= 0)
-		return rc;
-	s->url = xstrdup(srv.url);
-	s->local = true;
-	if (!o->user) {
-		/* The same name osmotop run submitted as, so "your workflows" are these. */
-		char *user = local_user();
-
-		auth_free(&s->auth);
-		auth_init_dev(&s->auth, user);
-		free(user);
+	if (rc > 0) {
+		s->url = xstrdup(srv.url);
+		s->local = true;
+		/* The name osmo-local puts in its tokens, so "your workflows" are these. */
+		s->user = local_user();
 	}
-	return 1;
+	/* The token osmo-local made for its owner: no login step for the one who started it. */
+	if (rc > 0 && !o->user && !o->token_file) {
+		auth_free(&s->auth);
+		if (auth_load_token(&s->auth, s->url, token, &loose, err) < 0) {
+			free(s->url);
+			free(s->user);
+			s->url = s->user = NULL;
+			rc = -1;
+		}
+	}
+	free(token);
+	return rc;
+}
+
+/* --token-file: an access token for whichever service was chosen; 0, or -1 with err. */
+static int
+session_token_file(struct session *s, const struct session_opts *o, struct api_error *err)
+{
+	bool loose = false;
+
+	if (!o->token_file)
+		return 0;
+	auth_free(&s->auth);
+	if (auth_load_token(&s->auth, s->url, o->token_file, &loose, err) < 0) {
+		free(s->url);
+		s->url = NULL;
+		free(s->user);
+		s->user = NULL;
+		return -1;
+	}
+	if (loose)
+		s->warning = xasprintf("%s is readable by other users; run: chmod 600 %s",
+		                       o->token_file, o->token_file);
+	return 0;
 }
 
 int
@@ -97,8 +127,19 @@ session_open(struct session *s, const struct session_opts *o, struct api_error *
 	char path[4096];
 	bool loose = false, have_login = false;
 	struct api_error lerr = { 0 };
+	struct session_opts with_env = *o;
+	const char *env_token = getenv("OSMO_TOKEN_FILE");
 
 	memset(s, 0, sizeof(*s));
+	if (!with_env.token_file && env_token && *env_token)
+		with_env.token_file = env_token;
+	o = &with_env;
+	if (o->user && o->token_file) {
+		api_error_set(err, API_ERR_USAGE,
+		              "--user (a dev login) and an access token file are two logins; "
+		              "pick one");
+		return -1;
+	}
 	if (session_login_path(o, path, sizeof(path))) {
 		if (auth_load(&s->auth, path, &loose, &lerr) < 0) {
 			/* A broken login.yaml matters only when it is what we would use. */
@@ -125,6 +166,8 @@ session_open(struct session *s, const struct session_opts *o, struct api_error *
 		auth_free(&s->auth);
 		return -1;
 	}
+	if (s->url && session_token_file(s, o, err) < 0)
+		return -1;
 	if (!s->url) {
 		if (o->local)
 			api_error_set(err, API_ERR_USAGE,
@@ -151,7 +194,7 @@ session_open(struct session *s, const struct session_opts *o, struct api_error *
 		auth_free(&s->auth);
 		return -1;
 	}
-	if (have_login && loose)
+	if (have_login && loose && !s->warning)
 		s->warning =
 		        xasprintf("%s is readable by other users; run: chmod 600 %s", path, path);
 	s->shown_url = session_safe_url(s->url);
@@ -183,6 +226,7 @@ session_close(struct session *s)
 	free(s->url);
 	free(s->shown_url);
 	free(s->warning);
+	free(s->user);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -9,7 +9,6 @@ server_pid=""
 e2e_target=e2e # the tmux session e2e_keys, e2e_wait and e2e_fail talk to (e2e_use)
 e2e_cols=${e2e_cols:-100}
 e2e_rows=${e2e_rows:-30}
-e2e_user=${e2e_user:-e2e} # the dev login osmotop uses (--user)
 e2e_t0=$(date +%s%N)
 
 e2e_cleanup() {
@@ -52,7 +51,7 @@ e2e_server_stop() {
 
 # e2e_run SPEC: submits SPEC with osmotop run; sets wf to the new workflow ID.
 e2e_run() {
-	wf=$("$top/$build/bin/osmotop" run --url "$url" --user "$e2e_user" "$1" | sed -n 's/^Workflow ID - //p')
+	wf=$("$top/$build/bin/osmotop" run --url "$url" --token-file "$tmp/state/access_token" "$1" | sed -n 's/^Workflow ID - //p')
 	[ -n "$wf" ] || e2e_fail "could not submit $1"
 }
 
@@ -77,7 +76,7 @@ e2e_restart() {
 }
 
 e2e_command() {
-	echo "TERM=xterm-256color $top/$build/bin/osmotop --url $url --user $e2e_user $*; echo OSMOTOP-EXITED; sleep 60"
+	echo "TERM=xterm-256color $top/$build/bin/osmotop --url $url --token-file $tmp/state/access_token $*; echo OSMOTOP-EXITED; sleep 60"
 }
 
 e2e_use() {
@@ -131,7 +130,7 @@ e2e_wait_service() {
 	deadline=$(($(date +%s) + ${2:-15}))
 	[ $# -gt 1 ] && shift
 	shift
-	until "$top/$build/bin/osmotop" --snapshot --url "$url" --user "$e2e_user" "$@" |
+	until "$top/$build/bin/osmotop" --snapshot --url "$url" --token-file "$tmp/state/access_token" "$@" |
 		grep -Eq -- "$e2e_what"; do
 		[ "$(date +%s)" -lt "$deadline" ] || e2e_fail "the service never showed: $e2e_what"
 		sleep 0.1

@@ -17,10 +17,11 @@
 
 #define LFIX_MAX_ARGS 16
 
-void
-lfix_open(struct lfix *f, const char *name, const char *const *extra)
+static void
+lfix_open_as(struct lfix *f, const char *name, const char *const *extra, bool owner)
 {
 	memset(f, 0, sizeof(*f));
+	f->owner = owner;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/osmo-%s-XXXXXX", name);
 	assert_non_null(mkdtemp(f->dir));
 	f->state = xasprintf("%s/state", f->dir);
@@ -32,21 +33,43 @@ lfix_open(struct lfix *f, const char *name, const char *const *extra)
 }
 
 void
+lfix_open(struct lfix *f, const char *name, const char *const *extra)
+{
+	lfix_open_as(f, name, extra, false);
+}
+
+void
+lfix_open_owner(struct lfix *f, const char *name, const char *const *extra)
+{
+	lfix_open_as(f, name, extra, true);
+}
+
+void
 lfix_start(struct lfix *f, const char *const *extra)
 {
 	char *bin = xasprintf("%s/bin/osmo-local", proc_build_dir());
-	const char *argv[LFIX_MAX_ARGS] = { bin,       "--listen", "127.0.0.1:0",
-		                            "--state", f->state,   "--phase-ms",
-		                            "0" };
-	size_t n = 7;
+	const char *argv[LFIX_MAX_ARGS] = { bin,      "--listen",   "127.0.0.1:0", "--state",
+		                            f->state, "--phase-ms", "0",           "--dev-auth" };
+	size_t n = f->owner ? 7 : 8;
 
 	for (; extra && *extra; extra++) {
 		assert_true(n < LFIX_MAX_ARGS - 1);
 		argv[n++] = *extra;
 	}
+	argv[n] = NULL;
 	assert_int_equal(proc_start_server(&f->server, (char *const *)argv, LFIX_CALL_MS), 0);
 	free(bin);
 	api_free(f->api);
+	if (f->owner) {
+		char *token = xasprintf("%s/access_token", f->state);
+		struct api_error err = { 0 };
+		bool loose;
+
+		auth_free(&f->auth);
+		if (auth_load_token(&f->auth, f->server.url, token, &loose, &err) < 0)
+			fail_msg("%s", err.message);
+		free(token);
+	}
 	f->api = api_new(f->server.url, &f->auth, f->http);
 }
 

@@ -20,14 +20,18 @@ struct lfix {
 	char *state;  /* dir/state, osmo-local's --state */
 	struct proc server;
 	struct http *http;
-	struct auth auth; /* the dev user jdoe */
+	struct auth auth; /* the dev user jdoe, or (owner) the server's access token */
+	bool owner;       /* no --dev-auth: the client logs in with the token, as its owner */
 	struct api *api;  /* on server, NULL while it is stopped */
 };
 
 /* Makes the scratch /tmp/osmo-NAME-XXXXXX and starts osmo-local in it (see lfix_start). */
 void lfix_open(struct lfix *f, const char *name, const char *const *extra);
+/* The same without --dev-auth: the client logs in with state/access_token as its owner. */
+void lfix_open_owner(struct lfix *f, const char *name, const char *const *extra);
 /*
- * Starts osmo-local on 127.0.0.1 port 0 over f->state with --phase-ms 0 and extra (more
+ * Starts osmo-local on 127.0.0.1 port 0 over f->state with --phase-ms 0, --dev-auth unless
+ * f->owner, and extra (more
  * options, NULL-terminated; NULL for none) and points f->api at it. Fails the test if it does
  * not announce itself.
  */

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -167,6 +168,70 @@ test_refresh_apply(void **state)
 	auth_free(&a);
 }
 
+/* Writes text to a fresh file under /tmp with mode; the caller unlinks and frees the path. */
+static char *
+auth_tmp_file(const char *text, mode_t mode)
+{
+	char *path = xstrdup("/tmp/osmo-auth-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+/* --token-file: OSMO's two token shapes, trimmed as the CLI trims; anything else refused. */
+static void
+test_token_file(void **state)
+{
+	static const char tok43[] = "q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ";
+	static const char tok64[] =
+	        "0123456789abcdef0123456789abcdef0123456789ABCDEF0123456789abcdef";
+	static const char *const bad[] = { "", "\n", "q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVy",
+		                           "q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVy+",
+		                           "q3Zr8Xb0vJmN5kT2 wL9pYcF7hD4sA1eG6uI0oR3tVyQ" };
+	struct api_error err = { 0 };
+	struct strv h = { 0 };
+	struct auth a;
+	bool loose;
+	char *path;
+
+	(void)state;
+	path = auth_tmp_file("  q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ\r\n", 0600);
+	assert_int_equal(auth_load_token(&a, "http://127.0.0.1:9", path, &loose, &err), 0);
+	assert_false(loose);
+	assert_string_equal(a.login.refresh_token, tok43);
+	assert_string_equal(a.login.refresh_url, "http://127.0.0.1:9/api/auth/jwt/access_token");
+	assert_true(a.login.osmo_token);
+	/* No JWT yet: the first request trades the token, and sends none of it before. */
+	assert_true(auth_needs_refresh(&a, 0));
+	auth_add_headers(&a, &h);
+	assert_int_equal(h.n, 0);
+	auth_free(&a);
+	unlink(path);
+	free(path);
+	path = auth_tmp_file(tok64, 0644);
+	assert_int_equal(auth_load_token(&a, "https://osmo.example.com", path, &loose, &err), 0);
+	assert_true(loose);
+	auth_free(&a);
+	unlink(path);
+	free(path);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		path = auth_tmp_file(bad[i], 0600);
+		assert_int_equal(auth_load_token(&a, "https://o", path, &loose, &err), -1);
+		assert_int_equal(err.kind, API_ERR_USAGE);
+		assert_non_null(strstr(err.message, "does not hold an OSMO access token"));
+		if (strlen(bad[i]) > 8)
+			assert_null(strstr(err.message, "q3Zr8Xb0"));
+		unlink(path);
+		free(path);
+	}
+	assert_int_equal(auth_load_token(&a, "https://o", "/nonexistent/tok", &loose, &err), -1);
+	assert_non_null(strstr(err.message, "/nonexistent/tok"));
+}
+
 int
 main(void)
 {
@@ -176,6 +241,7 @@ main(void)
 		cmocka_unit_test(test_refresh_request_osmo),
 		cmocka_unit_test(test_refresh_request_idp),
 		cmocka_unit_test(test_refresh_apply),
+		cmocka_unit_test(test_token_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
