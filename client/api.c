@@ -201,6 +201,8 @@ api_complete(struct api_call *c, struct api_result *res)
 {
 	struct api_callbacks cb = c->cb;
 
+	/* A server may echo what it was sent, a token included. */
+	auth_scrub(c->api->auth, res->err.message);
 	api_unlink(c->api, c);
 	api_call_free(c);
 	if (cb.done)

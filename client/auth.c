@@ -200,3 +200,33 @@ auth_refresh_apply(struct auth *a, const struct http_result *res, struct api_err
 		login_save(a->path, &a->login, err);
 	return 0;
 }
+
+/* Replaces every copy of secret in msg with a marker, in place. */
+static void
+auth_scrub_one(char *msg, const char *secret)
+{
+	static const char mark[] = "[token]";
+	size_t n = secret ? strlen(secret) : 0;
+	char *p;
+
+	/* Too short to be a token: replacing it would mangle ordinary words. */
+	if (n < 16)
+		return;
+	while ((p = strstr(msg, secret))) {
+		memcpy(p, mark, sizeof(mark) - 1);
+		memmove(p + sizeof(mark) - 1, p + n, strlen(p + n) + 1);
+	}
+	/* A message cut to its buffer may end in the first part of a token. */
+	for (size_t len = strlen(msg), k = len < n ? len : n - 1; k >= 8; k--)
+		if (memcmp(msg + len - k, secret, k) == 0) {
+			memcpy(msg + len - k, mark, sizeof(mark)); /* k >= 8: the mark fits */
+			break;
+		}
+}
+
+void
+auth_scrub(const struct auth *a, char *msg)
+{
+	auth_scrub_one(msg, a->login.id_token);
+	auth_scrub_one(msg, a->login.refresh_token);
+}

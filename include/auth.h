@@ -30,7 +30,8 @@ int auth_load(struct auth *a, const char *path, bool *loose_perms, struct api_er
 int auth_load_token(struct auth *a, const char *url, const char *path, bool *loose_perms,
                     struct api_error *err);
 void auth_free(struct auth *a);
-
+/* Blanks out any token of ours that a server echoed into msg (an error body). */
+void auth_scrub(const struct auth *a, char *msg);
 /* The service URL the login belongs to, or NULL. */
 const char *auth_url(const struct auth *a);
 

@@ -319,6 +319,75 @@ test_osmotop_token_file(void **state)
 	free(token);
 }
 
+/* A token the server echoes in an error never reaches stderr, from login.yaml or a token file. */
+static void
+test_echoed_tokens_scrubbed(void **state)
+{
+	static const char pat[] = "q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ";
+	/* {"alg":"HS256"} . {"exp":4102444800} . "sig" */
+	static const char jwt[] = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2ln";
+	char dir[] = "/tmp/osmo-echo-XXXXXX";
+	char *routes, *login, *tokfile, *yaml, *line1, *line2;
+	struct proc srv;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	routes = xasprintf("%s/routes", dir);
+	line1 = xasprintf("POST /api/auth/jwt/access_token 200 application/json "
+	                  "inline:{\"token\":\"%s\",\"expires_at\":4102444800}",
+	                  jwt);
+	line2 = xasprintf("GET /api/workflow/echo-1 400 application/json "
+	                  "inline:{\"message\":\"bad_token_%s_for_Bearer_%s_%s\"}",
+	                  pat, jwt, pat);
+	const char *lines[] = { line1, line2 };
+
+	assert_int_equal(golden_fixture_server(&srv, routes, lines, 2, NULL), 0);
+	login = xasprintf("%s/login.yaml", dir);
+	yaml = xasprintf("dev_login: null\nname: ''\nosmo_token: true\ntoken_login:\n"
+	                 "  client_id: null\n  id_token: %s\n  refresh_token: %s\n"
+	                 "  refresh_url: %s/api/auth/jwt/access_token\n  username: null\n"
+	                 "url: %s\n",
+	                 jwt, pat, srv.url, srv.url);
+	f = fopen(login, "w");
+	assert_non_null(f);
+	fputs(yaml, f);
+	fclose(f);
+	chmod(login, 0600);
+	tokfile = xasprintf("%s/token", dir);
+	f = fopen(tokfile, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", pat);
+	fclose(f);
+	chmod(tokfile, 0600);
+	setenv("OSMO_CONFIG_FILE_DIR", dir, 1);
+	const char *from_login[] = { "--snapshot", "echo-1", NULL };
+	const char *from_file[] = { "--snapshot", "--url",  srv.url, "--token-file",
+		                    tokfile,      "echo-1", NULL };
+	const char *const *runs[] = { from_login, from_file };
+
+	for (size_t i = 0; i < ARRAY_SIZE(runs); i++) {
+		char *out = NULL, *err = NULL;
+
+		assert_int_equal(proc_run_osmotop(runs[i], TA_WAIT_MS, &out, &err), 1);
+		if (strstr(err, pat) || strstr(err, jwt) || strstr(err, "q3Zr8Xb0") ||
+		    strstr(out, pat) || strstr(out, jwt))
+			fail_msg("a token reached the output: %s", err);
+		assert_non_null(strstr(err, "bad_token_[token]_for_Bearer_[token]"));
+		free(out);
+		free(err);
+	}
+	assert_int_equal(proc_stop(&srv, 5000), 0);
+	unsetenv("OSMO_CONFIG_FILE_DIR");
+	proc_remove_tree(dir);
+	free(routes);
+	free(login);
+	free(tokfile);
+	free(yaml);
+	free(line1);
+	free(line2);
+}
+
 int
 main(void)
 {
@@ -326,6 +395,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_owner_token_login, ta_setup, ta_teardown),
 		cmocka_unit_test_setup_teardown(test_second_user_refused, ta_setup, ta_teardown),
 		cmocka_unit_test_setup_teardown(test_osmotop_token_file, ta_setup, ta_teardown),
+		cmocka_unit_test(test_echoed_tokens_scrubbed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

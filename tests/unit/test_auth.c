@@ -232,6 +232,36 @@ test_token_file(void **state)
 	assert_non_null(strstr(err.message, "/nonexistent/tok"));
 }
 
+/* A token a server echoes into an error is blanked, whole or cut off at the message's end. */
+static void
+test_scrub(void **state)
+{
+	struct auth a;
+	char msg[512];
+
+	(void)state;
+	auth_token_login(&a, true, "https://osmo.example.com/api/auth/jwt/access_token", NULL);
+	free(a.login.refresh_token);
+	a.login.refresh_token = xstrdup("q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ");
+	snprintf(msg, sizeof(msg),
+	         "400: bad token q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ, "
+	         "again q3Zr8Xb0vJmN5kT2wL9pYcF7hD4sA1eG6uI0oR3tVyQ!");
+	auth_scrub(&a, msg);
+	assert_string_equal(msg, "400: bad token [token], again [token]!");
+	snprintf(msg, sizeof(msg), "401: Bearer %s rejected", a.login.id_token);
+	auth_scrub(&a, msg);
+	assert_string_equal(msg, "401: Bearer [token] rejected");
+	/* Cut where the message buffer ended. */
+	snprintf(msg, sizeof(msg), "400: token was q3Zr8Xb0vJmN5kT2w");
+	auth_scrub(&a, msg);
+	assert_string_equal(msg, "400: token was [token]");
+	/* Ordinary text stays as it is. */
+	snprintf(msg, sizeof(msg), "400: workflow q3 not found");
+	auth_scrub(&a, msg);
+	assert_string_equal(msg, "400: workflow q3 not found");
+	auth_free(&a);
+}
+
 int
 main(void)
 {
@@ -242,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_refresh_request_idp),
 		cmocka_unit_test(test_refresh_apply),
 		cmocka_unit_test(test_token_file),
+		cmocka_unit_test(test_scrub),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
