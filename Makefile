@@ -48,7 +48,7 @@ SUPPORT_OBJ := $(call obj,$(filter-out tests/support/tool_%.c,$(SUPPORT_SRC)))
 PROGRAMS := $(BUILD)/bin/osmotop $(if $(wildcard server/main.c),$(BUILD)/bin/osmo-local)
 
 .PHONY: all deps deps-lint test test-unit test-integration test-e2e check lint format demo \
-        bench clean help ensure-deps screenshots
+        bench clean help ensure-deps screenshots interop
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -58,6 +58,7 @@ help:
 	@echo "make deps       install the Debian packages (idempotent)"
 	@echo "make test       unit, integration and end-to-end tests (what CI runs)"
 	@echo "make check      unit and integration tests under ASan+UBSan"
+	@echo "make interop    NVIDIA's osmo CLI against osmo-local (tests/interop)"
 	@echo "make lint       clang-format check and cppcheck"
 	@echo "make demo       start osmo-local and show osmotop on an example workflow"
 	@echo "make screenshots  render screenshots/*.png from osmotop in tmux (aha, chromium)"
@@ -129,6 +130,14 @@ test-e2e: $(PROGRAMS) $(TEST_TOOLS)
 
 test: all
 	$(Q)$(MAKE) --no-print-directory test-unit test-integration test-e2e
+
+# NVIDIA's own CLI, made runnable from the copy beside the checkout (a test client only).
+OSMO_CLI_SETUP ?= ../shared/osmo-cli/setup.sh
+$(BUILD)/osmo-cli/bin/osmo:
+	$(Q)$(OSMO_CLI_SETUP) --target $(BUILD)/osmo-cli
+
+interop: $(PROGRAMS) $(BUILD)/osmo-cli/bin/osmo
+	$(Q)for t in tests/interop/*.sh; do echo "== interop: $$t"; BUILD=$(BUILD) $$t || exit 1; done
 
 check:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=1 test-unit test-integration
