@@ -556,7 +556,7 @@ decode_version(const char *body, size_t len, struct osmo_version *out, struct ap
 }
 
 /*
- * Appends text to sb as one printable line: control characters become spaces, runs of
+ * Appends text to sb as one printable line: unsafe characters become spaces, runs of
  * spaces collapse, and sb stops before max bytes at a character boundary.
  */
 static void
@@ -570,8 +570,7 @@ decode_append_clean(struct strbuf *sb, const char *text, size_t len, size_t max)
 
 		while ((p[n] & 0xc0) == 0x80)
 			n++;
-		/* C1 controls (U+0080..U+009F) are two bytes: C2 80..C2 9F. */
-		bool ctl = *p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0);
+		bool ctl = utf8_unsafe_len((const char *)p, n) > 0;
 
 		if (ctl || *p == ' ') {
 			if (!space && sb->len && sb->len + 1 < max)

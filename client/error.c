@@ -17,13 +17,17 @@ api_error_set(struct api_error *err, enum api_error_kind kind, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
-	/* Messages quote servers and peers and end up on terminals: no control byte survives,
-	 * C0, DEL, nor C1 (U+0080..U+009F as UTF-8, which some terminals obey too). */
-	for (unsigned char *p = (unsigned char *)err->message; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			p[0] = p[1] = '?';
+	/* Messages quote servers and peers and end up on terminals: no control byte survives
+	 * (C0, DEL, C1), nor a bidi control or separator that would show other text. */
+	for (size_t i = 0, n = strlen(err->message); i < n;) {
+		size_t k = utf8_unsafe_len(err->message + i, n - i);
+
+		if (!k) {
+			i++;
+			continue;
+		}
+		memset(err->message + i, k == 1 ? ' ' : '?', k);
+		i += k;
 	}
 }
 

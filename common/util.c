@@ -232,16 +232,18 @@ str_starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
+/* Length of the valid UTF-8 sequence at s (1..4) with its code point in *out, or 0. */
 static size_t
-utf8_valid_len(const unsigned char *s, size_t avail)
+utf8_valid_len(const unsigned char *s, size_t avail, uint32_t *out)
 {
 	unsigned char c = s[0];
 	size_t n;
 	uint32_t cp;
 
-	if (c < 0x80)
+	if (c < 0x80) {
+		*out = c;
 		return 1;
+	}
 	if (c >= 0xc2 && c <= 0xdf) {
 		n = 2;
 		cp = c & 0x1f;
@@ -264,7 +266,38 @@ utf8_valid_len(const unsigned char *s, size_t avail)
 	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	*out = cp;
 	return n;
+}
+
+bool
+utf8_cp_unsafe(uint32_t cp)
+{
+	/* Controls, and the format characters that reorder or split a line when shown. */
+	static const struct {
+		uint32_t lo, hi;
+	} unsafe[] = {
+		{ 0x0000, 0x001f }, /* C0 */
+		{ 0x007f, 0x009f }, /* DEL, C1 */
+		{ 0x061c, 0x061c }, /* ARABIC LETTER MARK */
+		{ 0x200e, 0x200f }, /* LEFT-TO-RIGHT and RIGHT-TO-LEFT MARK */
+		{ 0x2028, 0x202e }, /* line and paragraph separators, embeddings, overrides */
+		{ 0x2066, 0x2069 }, /* isolates */
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(unsafe); i++)
+		if (cp >= unsafe[i].lo && cp <= unsafe[i].hi)
+			return true;
+	return false;
+}
+
+size_t
+utf8_unsafe_len(const char *s, size_t len)
+{
+	uint32_t cp = 0;
+	size_t n = len ? utf8_valid_len((const unsigned char *)s, len, &cp) : 0;
+
+	return n && utf8_cp_unsafe(cp) ? n : 0;
 }
 
 char *
@@ -276,7 +309,8 @@ utf8_sanitize(const char *s, size_t len)
 
 	strbuf_grow(&sb, len);
 	while (i < len) {
-		size_t n = utf8_valid_len(p + i, len - i);
+		uint32_t cp;
+		size_t n = utf8_valid_len(p + i, len - i, &cp);
 
 		if (n == 0) {
 			strbuf_add(&sb, "\xef\xbf\xbd", 3);

@@ -51,7 +51,8 @@ void canvas_clear(struct canvas *c);
 const struct cell *canvas_at(const struct canvas *c, int row, int col);
 /*
  * Writes UTF-8 text at row/col in at most max_cols columns. Control characters are shown
- * as U+FFFD, never stored. With ellipsis, text that does not fit ends in "…".
+ * as U+FFFD, never stored; zero-width ones (combining marks, bidi controls) take no cell.
+ * With ellipsis, text that does not fit ends in "…".
  * Returns the columns used; never writes outside the canvas.
  */
 int canvas_text(struct canvas *c, int row, int col, int max_cols, enum style style, const char *s);

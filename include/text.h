@@ -12,7 +12,10 @@
  * Invalid sequences yield TEXT_REPLACEMENT and consume one byte.
  */
 size_t text_decode(const char *s, size_t len, uint32_t *cp);
-/* Columns a code point takes: 0 (combining), 1, or 2 (East Asian wide); -1 for controls. */
+/*
+ * Columns a code point takes: 0 (combining, bidi controls, separators), 1, or 2 (East Asian
+ * wide); -1 for controls.
+ */
 int text_cp_width(uint32_t cp);
 /* Columns of a UTF-8 string, controls counted as one column (they are shown replaced). */
 size_t text_width(const char *s);

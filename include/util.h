@@ -68,6 +68,13 @@ void util_hex(const void *bytes, size_t n, char *out);
 /* Copies n bytes of untrusted text as printable ASCII ('?' for others), at most cap - 1. */
 void util_printable(char *dst, size_t cap, const char *src, size_t n);
 
+/*
+ * Whether a code point must not reach a terminal although it is valid text: C0, DEL, C1,
+ * and the bidi controls and line/paragraph separators that would make it show other text.
+ */
+bool utf8_cp_unsafe(uint32_t cp);
+/* The bytes of the valid code point at s (len available) if it is unsafe, else 0. */
+size_t utf8_unsafe_len(const char *s, size_t len);
 /* Replaces invalid UTF-8 with U+FFFD; returns a new string. */
 char *utf8_sanitize(const char *s, size_t len);
 

@@ -75,6 +75,9 @@ text_cp_width(uint32_t cp)
 		return -1;
 	if (cp < 0x300)
 		return 1;
+	/* Bidi controls and separators would reorder or split the row: they take no cell. */
+	if (utf8_cp_unsafe(cp))
+		return 0;
 	if (text_in(text_zero, ARRAY_SIZE(text_zero), cp))
 		return 0;
 	if (text_in(text_wide, ARRAY_SIZE(text_wide), cp))

@@ -32,6 +32,8 @@ static const char *const snap_routes[] = {
 	"inline:{\"name\":\"x\",\"status\":[],\"submit_time\":\"2026-08-18T14:00:00\"}",
 	"GET /api/workflow/evil-1 400 application/json "
 	"inline:{\"message\":\"\\u001b]52;c;AAAA\\u0007gotcha\\u001b[2J\"}",
+	"GET /api/workflow/bidi-1 400 application/json "
+	"inline:{\"message\":\"run\\u202eexe.sh\\u2066x\\u2069\\u2028y\"}",
 	"GET /api/workflow 200 application/json @workflow_list_page.json",
 };
 
@@ -139,7 +141,11 @@ test_snapshot_errors(void **state)
 		  "HTTP 401: Jwt_verification_fails; log in again with 'osmo login URL'" },
 		{ "garbage-1", 3, "status: expected a status string" },
 		{ "evil-1", 1, "gotcha" },
+		{ "bidi-1", 1, "exe.sh" },
 	};
+	/* U+202E, U+2066, U+2069, U+2028 as UTF-8 */
+	static const char *const bidi[] = { "\xe2\x80\xae", "\xe2\x81\xa6", "\xe2\x81\xa9",
+		                            "\xe2\x80\xa8" };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *args[] = { "--snapshot", "--url", s->server.url, cases[i].workflow,
@@ -154,6 +160,10 @@ test_snapshot_errors(void **state)
 		assert_int_equal(strchr(err, '\n') - err + 1, (long)strlen(err));
 		for (const char *p = err; *p != '\n'; p++)
 			assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+		/* Nor a bidi control or separator that would make it read as other text. */
+		for (size_t k = 0; k < ARRAY_SIZE(bidi); k++)
+			if (strstr(err, bidi[k]))
+				fail_msg("stderr '%s' holds bidi control %zu", err, k);
 		free(out);
 		free(err);
 	}

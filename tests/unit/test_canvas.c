@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -315,6 +316,35 @@ test_canvas_controls_never_stored(void **state)
 	canvas_free(&c);
 }
 
+/* Bidi controls and separators would make a row show other text: no cell holds one. */
+static void
+test_canvas_bidi_never_stored(void **state)
+{
+	static const uint32_t bidi[] = { 0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b,
+		                         0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069 };
+	struct canvas c;
+
+	(void)state;
+	canvas_init(&c, 2, 40);
+	for (size_t i = 0; i < ARRAY_SIZE(bidi); i++) {
+		char s[64], cp[4];
+		size_t n = text_encode(bidi[i], cp);
+
+		assert_int_equal(text_cp_width(bidi[i]), 0);
+		snprintf(s, sizeof(s), "user %.*sgnp.exe", (int)n, cp);
+		assert_int_equal(text_width(s), 12);
+		canvas_clear(&c);
+		assert_int_equal(canvas_text(&c, 0, 0, 40, STYLE_NORMAL, s), 12);
+		assert_int_equal(canvas_text_ellipsis(&c, 1, 0, 6, STYLE_NORMAL, s), 6);
+		canvas_fill(&c, 0, 20, 3, bidi[i], STYLE_NORMAL);
+		for (int k = 0; k < c.rows * c.cols; k++)
+			if (c.cells[k].ch == bidi[i])
+				fail_msg("U+%04X stored in cell %d", (unsigned)bidi[i], k);
+		expect_row(&c, 0, "user gnp.exe");
+	}
+	canvas_free(&c);
+}
+
 static void
 test_canvas_overwrite_wide_half(void **state)
 {
@@ -432,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_canvas_wide_not_half_drawn),
 		cmocka_unit_test(test_canvas_ellipsis),
 		cmocka_unit_test(test_canvas_controls_never_stored),
+		cmocka_unit_test(test_canvas_bidi_never_stored),
 		cmocka_unit_test(test_canvas_overwrite_wide_half),
 		cmocka_unit_test(test_canvas_to_text_trims),
 		cmocka_unit_test(test_canvas_to_styles),

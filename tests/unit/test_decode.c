@@ -1686,6 +1686,52 @@ test_error_set_flattens_controls(void **state)
 	assert_string_equal(err.message, "peer said a [2Jb  c ??1m é");
 }
 
+/* The bidi controls and separators a message must not carry, as UTF-8. */
+static const char *const bidi_bytes[] = {
+	"\xd8\x9c",     "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xa8", "\xe2\x80\xa9",
+	"\xe2\x80\xaa", "\xe2\x80\xab", "\xe2\x80\xac", "\xe2\x80\xad", "\xe2\x80\xae",
+	"\xe2\x81\xa6", "\xe2\x81\xa7", "\xe2\x81\xa8", "\xe2\x81\xa9",
+};
+
+static void
+assert_no_bidi(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(bidi_bytes); i++)
+		if (strstr(s, bidi_bytes[i]))
+			fail_msg("bidi control %zu survives in '%s'", i, s);
+}
+
+/* A message cannot reorder or split the line it is shown on. */
+static void
+test_error_bidi_neutralised(void **state)
+{
+	struct strbuf all = { 0 };
+	struct api_error err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bidi_bytes); i++) {
+		strbuf_addstr(&all, bidi_bytes[i]);
+		strbuf_addch(&all, 'a');
+	}
+	api_error_set(&err, API_ERR_HTTP, "peer said %s", all.buf);
+	assert_string_equal(err.message, "peer said ??a???a???a???a???a???a???a???a???a???a"
+	                                 "???a???a???a???a");
+	api_error_set(&err, API_ERR_HTTP, "%s", "exe.\xe2\x80\xaegnp \xc3\xa9\xe2\x80\x8d");
+	assert_string_equal(err.message, "exe.???gnp \xc3\xa9\xe2\x80\x8d");
+	strbuf_free(&all);
+
+	error_from(400,
+	           "{\"message\": \"file \\u202egnp.exe \\u2066x\\u2069 \\u2028y\", "
+	           "\"error_code\": \"US\\u202eER\"}",
+	           &err);
+	assert_no_bidi(err.message);
+	assert_no_bidi(err.error_code);
+	assert_contains(err.message, "file gnp.exe x y");
+	error_from(503, "busy \xe2\x80\xae\xd8\x9c now", &err);
+	assert_no_bidi(err.message);
+	assert_contains(err.message, "busy now");
+}
+
 static void
 test_error_html_and_odd_bodies(void **state)
 {
@@ -2058,6 +2104,7 @@ main(void)
 		cmocka_unit_test(test_empty_bodies),
 		cmocka_unit_test(test_error_plain_text_auth),
 		cmocka_unit_test(test_error_set_flattens_controls),
+		cmocka_unit_test(test_error_bidi_neutralised),
 		cmocka_unit_test(test_error_html_and_odd_bodies),
 		cmocka_unit_test(test_error_control_characters),
 		cmocka_unit_test(test_error_code_control_characters),
