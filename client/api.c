@@ -316,6 +316,8 @@ api_http_done(void *ctx, const struct http_result *hr)
 		strlcpy_safe(res.err.message, msg, sizeof(res.err.message));
 		free(msg);
 	}
+	if (res.err.kind != API_OK)
+		res.err.retry_after_s = hr->retry_after_s;
 	api_complete(c, &res);
 }
 

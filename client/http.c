@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <curl/curl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -322,6 +323,7 @@ http_finish(struct http *h, CURL *easy, CURLcode rc)
 	struct http_req *r = NULL;
 	struct http_result res = { 0 };
 	char *ct = NULL;
+	curl_off_t wait = 0;
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&r);
 	if (!r || !http_unlink(h, r->id))
@@ -329,6 +331,9 @@ http_finish(struct http *h, CURL *easy, CURLcode rc)
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &res.status);
 	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &ct);
 	res.content_type = ct;
+	/* curl reads both forms of Retry-After: delay-seconds and an HTTP-date. */
+	if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &wait) == CURLE_OK && wait > 0)
+		res.retry_after_s = wait > LONG_MAX ? LONG_MAX : (long)wait;
 	res.body = r->buf.buf ? r->buf.buf : "";
 	res.len = r->buf.len;
 	res.set_cookies = r->collect_cookies ? &r->set_cookies : NULL;

@@ -13,6 +13,8 @@ const struct sync_policy sync_default_policy = {
 	.backoff_first_ms = 1000,
 	.backoff_max_ms = 30000,
 	.jitter_pct = 25,
+	/* Long enough for any real overload; a hostile server cannot stall the monitor longer. */
+	.retry_after_max_ms = 300000,
 };
 
 enum sync_state
@@ -26,7 +28,7 @@ sync_state_of(enum osmo_status workflow_status)
 bool
 sync_is_due(const struct sync_item *it, int64_t now_ms)
 {
-	return !it->in_flight && now_ms >= it->next_due_ms;
+	return !it->in_flight && now_ms >= it->next_due_ms && now_ms >= it->not_before_ms;
 }
 
 void
@@ -60,6 +62,7 @@ sync_succeeded(struct sync_item *it, const struct sync_policy *p, int64_t now_ms
 	it->stale_since_ms = 0;
 	it->failures = 0;
 	it->backoff_ms = 0;
+	it->not_before_ms = 0;
 	it->unchanged = changed ? 0 : it->unchanged + 1;
 	it->next_due_ms = it->kicked ? now_ms : now_ms + sync_interval(p, state, it->unchanged);
 	it->kicked = false;
@@ -88,6 +91,18 @@ sync_failed(struct sync_item *it, const struct sync_policy *p, int64_t now_ms, u
 }
 
 void
+sync_retry_after(struct sync_item *it, const struct sync_policy *p, int64_t now_ms, long wait_s)
+{
+	if (wait_s <= 0)
+		return;
+	it->not_before_ms =
+	        now_ms + (wait_s > p->retry_after_max_ms / 1000 ? p->retry_after_max_ms
+	                                                        : (int64_t)wait_s * 1000);
+	if (it->next_due_ms < it->not_before_ms)
+		it->next_due_ms = it->not_before_ms;
+}
+
+void
 sync_kick(struct sync_item *it)
 {
 	it->next_due_ms = 0;
@@ -99,7 +114,9 @@ sync_kick(struct sync_item *it)
 int64_t
 sync_wait_ms(const struct sync_item *it, int64_t now_ms)
 {
+	int64_t due = it->next_due_ms > it->not_before_ms ? it->next_due_ms : it->not_before_ms;
+
 	if (it->in_flight)
 		return -1;
-	return it->next_due_ms > now_ms ? it->next_due_ms - now_ms : 0;
+	return due > now_ms ? due - now_ms : 0;
 }

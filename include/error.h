@@ -21,6 +21,7 @@ struct api_error {
 	long http_status;
 	char error_code[24]; /* OSMO's error_code ("DATABASE", "USER", ...) when sent */
 	char message[512];   /* one line for people; never holds a token */
+	long retry_after_s;  /* the answer's Retry-After (seconds or a date, from now); 0: none */
 };
 
 void api_error_set(struct api_error *err, enum api_error_kind kind, const char *fmt, ...)

@@ -19,6 +19,7 @@ struct http_result {
 	const char *body; /* buffered body: the whole body, or an error body of a stream */
 	size_t len;
 	struct api_error err;           /* kind API_OK when a response arrived complete */
+	long retry_after_s;             /* Retry-After in seconds from now; 0: none or past */
 	const struct strv *set_cookies; /* with spec.collect_cookies: the Set-Cookie values */
 };
 

@@ -24,7 +24,8 @@ struct sync_policy {
 	int64_t finished_ms;      /* finished workflow: slow, in case it is restarted */
 	int64_t backoff_first_ms; /* first retry after an error */
 	int64_t backoff_max_ms;
-	unsigned jitter_pct; /* ± this percent on every backoff */
+	unsigned jitter_pct;        /* ± this percent on every backoff */
+	int64_t retry_after_max_ms; /* a server's Retry-After counts up to this */
 };
 
 struct sync_item {
@@ -32,6 +33,7 @@ struct sync_item {
 	int64_t last_ok_ms;     /* 0: never succeeded */
 	int64_t stale_since_ms; /* first failure since the last success; 0: fresh */
 	int64_t backoff_ms;     /* the last backoff chosen; 0 after a success */
+	int64_t not_before_ms;  /* the server's Retry-After: not due before this, kicked or not */
 	unsigned failures;      /* consecutive */
 	unsigned unchanged;     /* consecutive successful polls that changed nothing */
 	bool in_flight;
@@ -49,6 +51,12 @@ void sync_succeeded(struct sync_item *it, const struct sync_policy *p, int64_t n
                     enum sync_state state, bool changed);
 /* Records a failure; rnd is any random number (the caller owns randomness, tests fix it). */
 void sync_failed(struct sync_item *it, const struct sync_policy *p, int64_t now_ms, uint32_t rnd);
+/*
+ * After sync_failed: the server asked for no retry within wait_s seconds (Retry-After;
+ * <= 0: no wish). The item is not due before then, even kicked; p caps the wait.
+ */
+void sync_retry_after(struct sync_item *it, const struct sync_policy *p, int64_t now_ms,
+                      long wait_s);
 /* Makes the item due at once (a user's refresh, a new filter); in flight, once the answer is in. */
 void sync_kick(struct sync_item *it);
 /* Milliseconds until due (0: now), or -1 while a request is in flight. */

@@ -180,6 +180,14 @@ app_set_err(struct app *a, const struct api_error *err)
 	a->dirty = true;
 }
 
+/* A failed poll backs off, and never retries sooner than the server's Retry-After. */
+static void
+app_sync_failed(struct sync_item *it, const struct api_error *err, int64_t now)
+{
+	sync_failed(it, &sync_default_policy, now, (uint32_t)rand());
+	sync_retry_after(it, &sync_default_policy, now, err->retry_after_s);
+}
+
 /* The wall clock views show ages against. */
 static int64_t
 app_now(const struct app *a)
@@ -316,7 +324,7 @@ app_list_done(void *ctx, struct api_result *res)
 
 	a->list_growing = false;
 	if (res->err.kind != API_OK) {
-		sync_failed(&a->list_sync, &sync_default_policy, now, (uint32_t)rand());
+		app_sync_failed(&a->list_sync, &res->err, now);
 		app_set_err(a, &res->err);
 	} else {
 		bool alive = false, changed = !a->have_list || a->list.n_rows != res->list.n_rows;
@@ -364,7 +372,7 @@ app_workflow_done(void *ctx, struct api_result *res)
 
 	a->wf_req = 0;
 	if (res->err.kind != API_OK) {
-		sync_failed(&a->wf_sync, &sync_default_policy, now, (uint32_t)rand());
+		app_sync_failed(&a->wf_sync, &res->err, now);
 		app_set_err(a, &res->err);
 	} else {
 		bool changed = !a->have_wf || a->wf.status != res->workflow.status ||
@@ -453,7 +461,7 @@ app_log_done(void *ctx, struct api_result *res)
 		log_tail_feed(&a->tail, res->text, res->text_len);
 	log_tail_finish(&a->tail);
 	if (res->err.kind != API_OK) {
-		sync_failed(&a->log_sync, &sync_default_policy, now, (uint32_t)rand());
+		app_sync_failed(&a->log_sync, &res->err, now);
 		app_log_state(a, "stream failed: %s", res->err.message);
 	} else if (a->log_kind != APP_LOG_ERRORS && app_log_source_alive(a)) {
 		/* The stream ended while our data says it lives: ask the data, then pick it up again. */

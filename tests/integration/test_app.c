@@ -38,6 +38,10 @@ static const char *const appt_routes[] = {
 	"@workflow_query_failed_evicted.json",
 	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_small.json",
 	"GET /api/workflow/broken-1 500 application/json @error_internal_500.json",
+	"GET /api/workflow/busy-1 503 application/json inline:{\"message\":\"busy\"} "
+	"header=Retry-After:120",
+	"GET /api/workflow/busy-2 429 application/json inline:{\"message\":\"slow\"} "
+	"header=Retry-After:Thu,%2001%20Jan%202099%2000:00:00%20GMT",
 	"POST /api/workflow/llm-finetune-17/cancel 200 application/json @cancel_response.json",
 	"POST /api/pool/gb200-prod/workflow/llm-finetune-16/restart 200 application/json "
 	"@submit_response.json",
@@ -397,6 +401,47 @@ test_server_error_keeps_view(void **state)
 	assert_true(app_running(t->a));
 }
 
+/* A 503 or 429 with Retry-After: the status bar waits what the server asked (capped at 5 min). */
+static void
+test_retry_after_holds_polls(void **state)
+{
+	static const struct {
+		const char *workflow, *wait1, *wait2;
+	} cases[] = {
+		{ "busy-1", "retrying in 1m59s: ", "retrying in 2m00s: " },
+		{ "busy-2", "retrying in 4m59s: ", "retrying in 5m00s: " },
+	};
+	struct appt *t = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *bar;
+
+		appt_open(t, APP_START_WORKFLOW, cases[i].workflow);
+		bar = appt_status(t);
+		if (!strstr(bar, cases[i].wait1) && !strstr(bar, cases[i].wait2))
+			fail_msg("the status bar \"%s\" lacks \"%s\"", bar, cases[i].wait1);
+		free(bar);
+		/* A refresh does not ask before the server said either. */
+		app_key(t->a, SCREEN_CTRL('r'));
+		assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+		app_free(t->a);
+		t->a = NULL;
+		session_close(&t->s);
+		t->s.api = NULL;
+	}
+	static const char busy[] = "/api/workflow/busy-";
+	char *log = util_read_file(t->log, NULL);
+	size_t hits[2] = { 0 };
+
+	/* The workflows' queries ("busy-N?verbose=true"); their specs are asked once too. */
+	for (const char *p = log; p && (p = strstr(p, busy)); p++)
+		if (p[strlen(busy) + 1] == '?')
+			hits[p[strlen(busy)] - '1']++;
+	free(log);
+	assert_int_equal(hits[0], 1);
+	assert_int_equal(hits[1], 1);
+}
+
 int
 main(void)
 {
@@ -413,6 +458,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_logs_of_a_task, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_help_and_quit, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_server_error_keeps_view, appt_setup,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after_holds_polls, appt_setup,
 		                                appt_teardown),
 	};
 

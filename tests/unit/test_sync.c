@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "status.h"
@@ -388,6 +389,62 @@ test_kick(void **state)
 	assert_int_equal(poll_ok(&it, p, now += 1, SYNC_RUNNING, false), 10000);
 }
 
+/* A server's Retry-After holds the next try back, kicks included, up to the policy's cap. */
+static void
+test_retry_after(void **state)
+{
+	const struct sync_policy *p = &sync_default_policy;
+	struct sync_item it = { 0 };
+	int64_t now = T0;
+
+	(void)state;
+	sync_begin(&it, now);
+	sync_failed(&it, p, now, zero_jitter_rnd(1000, p->jitter_pct));
+	sync_retry_after(&it, p, now, 120);
+	assert_int_equal(sync_wait_ms(&it, now), 120000);
+	assert_false(sync_is_due(&it, now + 119999));
+	/* The user's refresh does not go before it either. */
+	sync_kick(&it);
+	assert_false(sync_is_due(&it, now + 1000));
+	assert_int_equal(sync_wait_ms(&it, now + 1000), 119000);
+	assert_true(sync_is_due(&it, now + 120000));
+
+	/* A wait shorter than the backoff leaves the backoff. */
+	now += 120000;
+	sync_begin(&it, now);
+	sync_failed(&it, p, now, zero_jitter_rnd(2000, p->jitter_pct));
+	sync_retry_after(&it, p, now, 1);
+	assert_int_equal(sync_wait_ms(&it, now), 2000);
+	/* None, zero or negative: the backoff alone. */
+	sync_retry_after(&it, p, now, 0);
+	sync_retry_after(&it, p, now, -5);
+	assert_int_equal(sync_wait_ms(&it, now), 2000);
+
+	/* Kicked while in flight: the answer's Retry-After still holds. */
+	now += 2000;
+	sync_begin(&it, now);
+	sync_kick(&it);
+	sync_failed(&it, p, now, 0);
+	sync_retry_after(&it, p, now, 30);
+	assert_false(sync_is_due(&it, now));
+	assert_int_equal(sync_wait_ms(&it, now), 30000);
+
+	/* A hostile server cannot stall the monitor past the cap. */
+	now += 30000;
+	sync_begin(&it, now);
+	sync_failed(&it, p, now, 0);
+	sync_retry_after(&it, p, now, LONG_MAX);
+	assert_int_equal(sync_wait_ms(&it, now), p->retry_after_max_ms);
+	assert_int_equal(p->retry_after_max_ms, 300000);
+	assert_true(sync_is_due(&it, now + 300000));
+
+	/* A success forgets it. */
+	now += 300000;
+	assert_int_equal(poll_ok(&it, p, now, SYNC_RUNNING, true), p->running_ms);
+	sync_kick(&it);
+	assert_true(sync_is_due(&it, now));
+}
+
 static void
 test_custom_policy(void **state)
 {
@@ -438,6 +495,7 @@ main(void)
 		cmocka_unit_test(test_staleness),
 		cmocka_unit_test(test_failure_before_any_success),
 		cmocka_unit_test(test_kick),
+		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_custom_policy),
 	};
 
