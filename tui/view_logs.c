@@ -239,6 +239,20 @@ view_logs_message(struct view_logs_clean *cl, const char *p, size_t n)
 	}
 }
 
+/* Whether cleaned text shows anything but blanks. */
+static bool
+view_logs_visible(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+
+		i += text_decode(s + i, n - i, &cp);
+		if (cp != ' ' && text_cp_width(cp) != 0)
+			return true;
+	}
+	return false;
+}
+
 static bool
 view_logs_has_time(const char *s)
 {
@@ -272,8 +286,9 @@ static void
 view_logs_clean(struct view_logs *v, const char *raw)
 {
 	struct view_logs_clean cl = { .v = v, .base = STYLE_NORMAL, .sgr = VIEW_LOGS_NO_SGR };
-	size_t n = strlen(raw), i = 0;
-	const char *msg;
+	struct view_logs_clean start;
+	size_t n = strlen(raw), i = 0, mark;
+	const char *msg, *end;
 
 	strbuf_reset(&v->text);
 	if (strcmp(raw, LOG_TAIL_GAP) == 0) {
@@ -299,12 +314,24 @@ view_logs_clean(struct view_logs *v, const char *raw)
 				view_logs_put(&cl, raw + i++, 1, cl.base);
 		}
 	}
-	/* A progress bar redraws the task's text after \r: keep what the terminal is left with. */
+	/* Progress bars redraw after \r: the last part that shows something wins, so no control
+	 * or blank after a \r hides the text before it. */
 	while (n > i && raw[n - 1] == '\r')
 		n--;
-	for (msg = raw + n; msg > raw + i && msg[-1] != '\r'; msg--)
-		;
-	view_logs_message(&cl, msg, (size_t)(raw + n - msg));
+	start = cl;
+	mark = v->text.len;
+	for (end = raw + n;; end = msg - 1) {
+		for (msg = end; msg > raw + i && msg[-1] != '\r'; msg--)
+			;
+		cl = start;
+		v->text.len = mark;
+		view_logs_message(&cl, msg, (size_t)(end - msg));
+		if (msg == raw + i || (v->text.len > mark &&
+		                       view_logs_visible(v->text.buf + mark, v->text.len - mark)))
+			break;
+	}
+	if (v->text.buf)
+		v->text.buf[v->text.len] = '\0';
 }
 
 static char

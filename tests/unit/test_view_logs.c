@@ -387,6 +387,56 @@ test_progress_collapse(void **state)
 	log_tail_free(&lt);
 }
 
+/* What follows a \r replaces the text only when it shows something: controls hide nothing. */
+static void
+test_cr_hides_nothing(void **state)
+{
+	static const struct {
+		const char *line, *shown;
+	} cases[] = {
+		{ "2026/08/18 14:06:01 [evil] secret-text\r\x01", "[evil] secret-text" },
+		{ "2026/08/18 14:06:02 [evil] real text\r\x1b[K", "[evil] real text" },
+		{ "2026/08/18 14:06:03 [evil] kept\r\x1b[2K\r\x07\x08\r\x1b]0;t\x07\r",
+		  "[evil] kept" },
+		{ "2026/08/18 14:06:04 [evil] blanked?\r      \t ", "[evil] blanked?" },
+		{ "2026/08/18 14:06:05 [evil] isolated\r\xe2\x81\xa6\xe2\x80\xae",
+		  "[evil] isolated" },
+		{ "2026/08/18 14:06:06 [evil] one\rtwo\r\x1b[0m", "[evil] two" },
+		{ "2026/08/18 14:06:07 [evil] old 10%\r\x1b[32mnew 100%\x1b[0m",
+		  "[evil] new 100%" },
+		{ "2026/08/18 14:06:08 [evil] crlf\r", "[evil] crlf" },
+		{ "only controls\r\x01\r\x1b[K", "only controls" },
+		{ "\r\x01", NULL },
+	};
+	static const char crlf[] = "2026/08/18 14:06:09 [evil] windows\r\r\n";
+	struct log_tail lt;
+	struct view_logs v;
+	struct canvas c;
+	char *text;
+
+	(void)state;
+	log_tail_init(&lt, 100);
+	view_logs_init(&v);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		logs_feed(&lt, cases[i].line);
+	/* A CRLF log keeps its text too. */
+	log_tail_feed(&lt, crlf, strlen(crlf));
+	canvas_init(&c, 24, 80);
+	logs_render(&v, &lt, NULL, &c);
+	text = canvas_to_text(&c);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		if (cases[i].shown && !strstr(text, cases[i].shown))
+			fail_msg("'%s' not shown in:\n%s", cases[i].shown, text);
+	assert_non_null(strstr(text, "[evil] windows\n"));
+	assert_null(strstr(text, "one"));
+	assert_null(strstr(text, "old 10%"));
+	free(text);
+	assert_true(view_logs_search(&v, &lt, "secret-text"));
+	canvas_free(&c);
+	view_logs_free(&v);
+	log_tail_free(&lt);
+}
+
 /* A cell holds no control character (the right half of a wide one holds nothing). */
 static void
 logs_cell_safe(const struct cell *cell)
@@ -689,6 +739,7 @@ main(void)
 		cmocka_unit_test(test_search),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_progress_collapse),
+		cmocka_unit_test(test_cr_hides_nothing),
 		cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_waiting),
 		cmocka_unit_test(test_top_stable_while_dropping),
