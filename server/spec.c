@@ -2065,6 +2065,24 @@ spec_check_leads(struct spec *spec, struct strv *errors)
 	}
 }
 
+/*
+ * Whether a path has a ".." component. OSMO's container resolves "/.." to "/", but osmo-local
+ * places these paths under a task's directory, which ".." would leave.
+ */
+static bool
+spec_path_climbs(const char *path)
+{
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n;
+		p += strspn(p, "/");
+	}
+	return false;
+}
+
 static void
 spec_check_task(struct spec *spec, const struct spec_group *gr, struct spec_task *task,
                 struct strv *errors)
@@ -2099,6 +2117,11 @@ spec_check_task(struct spec *spec, const struct spec_group *gr, struct spec_task
 			spec_report(errors, spec->filename, f->pos,
 			            "file path '%s' is empty or under /osmo, which OSMO reserves",
 			            f->path);
+		if (spec_path_climbs(f->path))
+			spec_report(errors, spec->filename, f->pos,
+			            "file path '%s' has a '..' component, which would leave the "
+			            "task's directory",
+			            f->path);
 		for (size_t j = 0; j < i; j++)
 			if (task->files[j].path && strcmp(task->files[j].path, f->path) == 0)
 				spec_report(
@@ -2106,6 +2129,13 @@ spec_check_task(struct spec *spec, const struct spec_group *gr, struct spec_task
 				        "task '%s' has two files at '%s' (the other at line %u)",
 				        task->name, f->path, task->files[j].pos.line);
 	}
+	for (size_t i = 0; i < task->ncheckpoints; i++)
+		if (task->checkpoints[i].path && spec_path_climbs(task->checkpoints[i].path))
+			spec_report(
+			        errors, spec->filename, task->checkpoints[i].pos,
+			        "checkpoint path '%s' has a '..' component, which would leave the "
+			        "task's directory",
+			        task->checkpoints[i].path);
 	for (size_t i = 0; i < task->ntokens; i++) {
 		const struct spec_token *tok = &task->tokens[i];
 		bool found = false;

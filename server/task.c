@@ -578,6 +578,65 @@ task_download(struct task_run *r)
 	strbuf_free(&script);
 }
 
+/*
+ * Creates rel under the directory dir, making missing directories, and opens it for writing;
+ * -1 with errno. No symlink and no ".." is followed, so nothing lands outside dir.
+ */
+static int
+task_create_beneath(const char *dir, const char *rel)
+{
+	char *copy = xstrdup(rel), *save = NULL;
+	char *part = strtok_r(copy, "/", &save);
+	int at = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+
+	if (at >= 0 && !part)
+		errno = EINVAL;
+	while (at >= 0 && part) {
+		char *next = strtok_r(NULL, "/", &save);
+		int sub;
+
+		if (strcmp(part, "..") == 0) {
+			errno = EPERM;
+			break;
+		}
+		if (!next) {
+			/* A new file: whatever an earlier step left here is replaced, never written
+			 * through (a symlink, a hard link, a FIFO). */
+			unlinkat(at, part, 0);
+			fd = openat(at, part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			            0755);
+			break;
+		}
+		if (mkdirat(at, part, 0755) < 0 && errno != EEXIST)
+			break;
+		sub = openat(at, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(at);
+		at = sub;
+		part = next;
+	}
+	if (at >= 0)
+		close(at);
+	free(copy);
+	return fd;
+}
+
+/*
+ * A substituted file path relative to the run's directory, NULL if it is not under it:
+ * declared paths and tokens lead there, and a relative path starts in root/, the command's
+ * working directory.
+ */
+static char *
+task_file_place(const struct task_run *r, const char *path)
+{
+	size_t n = strlen(r->cfg.run_dir);
+	char *full = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", r->root, path);
+	char *rel = strncmp(full, r->cfg.run_dir, n) == 0 && full[n] == '/' ? xstrdup(full + n + 1)
+	                                                                    : NULL;
+
+	free(full);
+	return rel;
+}
+
 /* Writes the task's files under root/, tokens substituted; an error message or NULL. */
 static char *
 task_write_files(struct task_run *r)
@@ -587,15 +646,15 @@ task_write_files(struct task_run *r)
 	for (size_t i = 0; i < t->nfiles; i++) {
 		const struct spec_file *f = &t->files[i];
 		char *path = task_substitute(r, f->path);
-		char *dir = xstrdup(path);
-		char *slash = strrchr(dir, '/');
+		char *rel = task_file_place(r, path);
 		struct strbuf body = { 0 };
 		char *err = NULL;
 		int fd;
 
-		if (slash && slash != dir)
-			*slash = '\0';
-		if (!f->contents) {
+		if (!rel) {
+			err = xasprintf("file %s would be written outside the task's directory",
+			                f->path);
+		} else if (!f->contents) {
 			err = xasprintf(
 			        "file %s has no contents (localpath %s is read by the client)",
 			        f->path, f->localpath ? f->localpath : "?");
@@ -608,10 +667,8 @@ task_write_files(struct task_run *r)
 			strbuf_addstr(&body, s);
 			free(s);
 		}
-		if (!err && util_mkdirs(dir, 0755) < 0)
-			err = xasprintf("cannot create %s: %s", dir, strerror(errno));
 		if (!err) {
-			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+			fd = task_create_beneath(r->cfg.run_dir, rel);
 			if (fd < 0 ||
 			    (body.len && write(fd, body.buf, body.len) != (ssize_t)body.len))
 				err = xasprintf("cannot write %s: %s", path, strerror(errno));
@@ -619,7 +676,7 @@ task_write_files(struct task_run *r)
 				close(fd);
 		}
 		strbuf_free(&body);
-		free(dir);
+		free(rel);
 		free(path);
 		if (err)
 			return err;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -378,6 +379,86 @@ test_local_field_warnings(void **state)
 	free(yaml);
 }
 
+/* Whether path exists, a dangling symlink included. */
+static bool
+te_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * A task's files land in its own directory: a relative path under root/ (not osmo-local's
+ * working directory), and never through a symlink an upstream task left in its output.
+ */
+static void
+test_files_stay_in_task_dir(void **state)
+{
+	struct te *t = *state;
+	char *cwd = getcwd(NULL, 0), *outside = xasprintf("%s/outside", t->dir);
+	char *id, *yaml, *path;
+	const struct eng_workflow *wf;
+	const struct eng_task *task;
+	struct stat st;
+
+	assert_non_null(cwd);
+	assert_int_equal(mkdir(outside, 0700), 0);
+	assert_int_equal(chdir(outside), 0);
+	wf = te_run(t,
+	            "workflow:\n"
+	            "  name: files-relative\n"
+	            "  tasks:\n"
+	            "  - name: a\n"
+	            "    image: x\n"
+	            "    command: [sh, -c, 'test \"$(cat sub/rel.txt)\" = hi']\n"
+	            "    files:\n"
+	            "    - {path: sub/rel.txt, contents: hi}\n",
+	            &id);
+	assert_int_equal(chdir(cwd), 0);
+	assert_false(te_exists("sub"));
+	path = xasprintf("%s/sub", outside);
+	assert_false(te_exists(path));
+	free(path);
+	path = xasprintf("%s/workflows/%s/tasks/a/0/root/sub/rel.txt", t->dir, id);
+	assert_true(te_exists(path));
+	assert_int_equal(wf->status, OSMO_COMPLETED);
+	free(path);
+	free(id);
+
+	yaml = xasprintf("workflow:\n"
+	                 "  name: files-symlink\n"
+	                 "  tasks:\n"
+	                 "  - name: plant\n"
+	                 "    image: x\n"
+	                 "    command: [ln, -s, %s, '{{output}}/link']\n"
+	                 "  - name: write\n"
+	                 "    image: x\n"
+	                 "    command: ['true']\n"
+	                 "    inputs:\n"
+	                 "    - task: plant\n"
+	                 "    files:\n"
+	                 "    - {path: '{{input:0}}/link/pwned', contents: x}\n",
+	                 outside);
+	wf = te_run(t, yaml, &id);
+	/* The trap was laid: the input holds the symlink. */
+	path = xasprintf("%s/workflows/%s/tasks/write/0/input/0/link", t->dir, id);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	free(path);
+	path = xasprintf("%s/pwned", outside);
+	assert_false(te_exists(path));
+	free(path);
+	task = te_task(wf, "write", 0);
+	assert_int_not_equal(task->status, OSMO_COMPLETED);
+	assert_non_null(task->failure_message);
+	assert_non_null(strstr(task->failure_message, "cannot write"));
+	free(id);
+	free(yaml);
+	free(outside);
+	free(cwd);
+}
+
 int
 main(void)
 {
@@ -392,6 +473,7 @@ main(void)
 		TE(test_restart_reruns_failed_groups),
 		TE(test_local_field_warnings),
 		TE(test_restart_after_reload),
+		TE(test_files_stay_in_task_dir),
 	};
 #undef TE
 

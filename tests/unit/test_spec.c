@@ -598,25 +598,63 @@ test_spec_unknown_fields(void **state)
 	        "s.yaml:12:5: duplicate key 'image' in task 'a'\n");
 }
 
+/* A workflow whose one task "a" takes the files: list that follows. */
+#define TEST_SPEC_FILES         \
+	"workflow:\n"           \
+	"  name: files\n"       \
+	"  tasks:\n"            \
+	"  - name: a\n"         \
+	"    image: x\n"        \
+	"    command: [true]\n" \
+	"    files:\n"
+
 static void
 test_spec_files(void **state)
 {
 	(void)state;
-	test_spec_expect("workflow:\n"
-	                 "  name: files\n"
-	                 "  tasks:\n"
-	                 "  - name: a\n"
-	                 "    image: x\n"
-	                 "    command: [true]\n"
-	                 "    files:\n"
-	                 "    - {path: /tmp/x, contents: a}\n"
-	                 "    - {path: /tmp/x, contents: b}\n"
-	                 "    - {path: /osmo/bin/x, contents: c}\n"
-	                 "    - {path: /tmp/y}\n",
+	test_spec_expect(TEST_SPEC_FILES "    - {path: /tmp/x, contents: a}\n"
+	                                 "    - {path: /tmp/x, contents: b}\n"
+	                                 "    - {path: /osmo/bin/x, contents: c}\n"
+	                                 "    - {path: /tmp/y}\n",
 	                 "s.yaml:9:7: task 'a' has two files at '/tmp/x' (the other at line 8)\n"
 	                 "s.yaml:10:7: file path '/osmo/bin/x' is empty or under /osmo, which OSMO "
 	                 "reserves\n"
 	                 "s.yaml:11:7: files[3] of task 'a' needs 'contents'\n");
+}
+
+/* Paths osmo-local places under a task's directory cannot climb out of it. */
+static void
+test_spec_paths_stay_inside(void **state)
+{
+	struct spec spec;
+
+	(void)state;
+	test_spec_expect(TEST_SPEC_FILES
+	                 "    - {path: ../../../../home/user/.bashrc, contents: a}\n"
+	                 "    - {path: /tmp/../../etc/x, contents: b}\n"
+	                 "    - {path: '{{output}}/..', contents: c}\n"
+	                 "    - {path: /tmp/x/.., contents: d}\n"
+	                 "    - {path: '', contents: e}\n"
+	                 "    checkpoint:\n"
+	                 "    - {path: /ckpt/../../../x, url: /tmp/c, frequency: 5s}\n",
+	                 "s.yaml:8:7: file path '../../../../home/user/.bashrc' has a '..' "
+	                 "component, which would leave the task's directory\n"
+	                 "s.yaml:9:7: file path '/tmp/../../etc/x' has a '..' component, which "
+	                 "would leave the task's directory\n"
+	                 "s.yaml:10:7: file path '{{output}}/..' has a '..' component, which would "
+	                 "leave the task's directory\n"
+	                 "s.yaml:11:7: file path '/tmp/x/..' has a '..' component, which would "
+	                 "leave the task's directory\n"
+	                 "s.yaml:12:7: file path '' is empty or under /osmo, which OSMO reserves\n"
+	                 "s.yaml:14:7: checkpoint path '/ckpt/../../../x' has a '..' component, "
+	                 "which would leave the task's directory\n");
+	/* Absolute paths are the container's (OSMO mounts files there); names with dots are fine. */
+	test_spec_ok(TEST_SPEC_FILES "    - {path: /tmp/run.sh, contents: a}\n"
+	                             "    - {path: run..sh, contents: b}\n"
+	                             "    - {path: ./.config/..x/a, contents: c}\n"
+	                             "    - {path: '{{output}}/meta.yaml', contents: d}\n",
+	             NULL, &spec);
+	spec_free(&spec);
 }
 
 /* The template: defaults typed by YAML, --set overriding, positions in the source. */
@@ -972,6 +1010,7 @@ main(void)
 		cmocka_unit_test(test_spec_fields),
 		cmocka_unit_test(test_spec_unknown_fields),
 		cmocka_unit_test(test_spec_files),
+		cmocka_unit_test(test_spec_paths_stay_inside),
 		cmocka_unit_test(test_spec_template),
 		cmocka_unit_test(test_spec_template_errors),
 		cmocka_unit_test(test_spec_yaml_errors),
