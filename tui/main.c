@@ -499,6 +499,15 @@ main_run(struct main_opts *o)
 	return rc;
 }
 
+/* How NVIDIA's CLI (or a script) gets in: the same token osmotop uses by itself. */
+static void
+main_local_login_hint(const char *dir, const char *url)
+{
+	printf("log in with the osmo CLI: osmo login %s --method token --token-file "
+	       "%s/state/" LOCAL_TOKEN_FILE "\n",
+	       url, dir);
+}
+
 static int
 main_local_start(const char *dir)
 {
@@ -512,6 +521,7 @@ main_local_start(const char *dir)
 		       dir);
 	else
 		printf("osmo-local is already running at %s (PID %ld)\n", srv.url, (long)srv.pid);
+	main_local_login_hint(dir, srv.url);
 	return 0;
 }
 
@@ -546,6 +556,7 @@ main_local_status(const char *dir)
 		return 1;
 	}
 	printf("osmo-local is running at %s (PID %ld, state in %s)\n", srv.url, (long)srv.pid, dir);
+	main_local_login_hint(dir, srv.url);
 	return 0;
 }
 

@@ -402,6 +402,14 @@ test_run_starts_reattach_and_stop(void **state)
 	if (!strstr(out, want))
 		fail_msg("status '%s' lacks '%s'", out, want);
 	free(want);
+	/* It says how the osmo CLI logs in, with the token file the server made (0600). */
+	want = xasprintf("osmo login %s --method token --token-file %s/access_token", url,
+	                 l->state);
+	if (!strstr(out, want))
+		fail_msg("status '%s' lacks '%s'", out, want);
+	assert_int_equal(stat(strstr(want, "--token-file ") + 13, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	free(want);
 	free(out);
 	free(err);
 
