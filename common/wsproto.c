@@ -1,6 +1,8 @@
-/* wsproto.c: the handshake digest (SHA-1, base64) and OSMO's size, resize and UDP messages. */
+/* wsproto.c: the handshake digest (SHA-1 and base64 from nettle) and OSMO's size/UDP messages. */
 #include "wsproto.h"
 
+#include <nettle/base64.h>
+#include <nettle/sha1.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,156 +14,36 @@
 /* Longest key worth decoding: "rows" and "cols" are 4 bytes; longer keys never match. */
 #define WSPROTO_KEY_MAX 8
 
-struct wsproto_sha1_ctx {
-	uint32_t h[5];
-	unsigned char block[64];
-	size_t fill;    /* bytes waiting in block */
-	uint64_t total; /* message length in bytes */
-};
-
-static uint32_t
-wsproto_rol(uint32_t x, unsigned n)
-{
-	return (x << n) | (x >> (32 - n));
-}
-
-static void
-wsproto_sha1_init(struct wsproto_sha1_ctx *c)
-{
-	static const uint32_t h0[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
-		                        0xC3D2E1F0 };
-
-	memcpy(c->h, h0, sizeof(h0));
-	c->fill = 0;
-	c->total = 0;
-}
-
-/* One 512-bit block (RFC 3174 §6.1, method 1). */
-static void
-wsproto_sha1_block(struct wsproto_sha1_ctx *c, const unsigned char *p)
-{
-	static const uint32_t k[4] = { 0x5A827999, 0x6ED9EBA1, 0x8F1BBCDC, 0xCA62C1D6 };
-	uint32_t w[80], a, b, cc, d, e;
-
-	for (int t = 0; t < 16; t++)
-		w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
-		       (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
-	for (int t = 16; t < 80; t++)
-		w[t] = wsproto_rol(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
-	a = c->h[0];
-	b = c->h[1];
-	cc = c->h[2];
-	d = c->h[3];
-	e = c->h[4];
-	for (int t = 0; t < 80; t++) {
-		uint32_t f;
-
-		if (t < 20)
-			f = (b & cc) | (~b & d);
-		else if (t < 40 || t >= 60)
-			f = b ^ cc ^ d;
-		else
-			f = (b & cc) | (b & d) | (cc & d);
-		uint32_t tmp = wsproto_rol(a, 5) + f + e + w[t] + k[t / 20];
-
-		e = d;
-		d = cc;
-		cc = wsproto_rol(b, 30);
-		b = a;
-		a = tmp;
-	}
-	c->h[0] += a;
-	c->h[1] += b;
-	c->h[2] += cc;
-	c->h[3] += d;
-	c->h[4] += e;
-}
-
-static void
-wsproto_sha1_update(struct wsproto_sha1_ctx *c, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	c->total += n;
-	while (n) {
-		size_t take = 64 - c->fill < n ? 64 - c->fill : n;
-
-		memcpy(c->block + c->fill, p, take);
-		c->fill += take;
-		p += take;
-		n -= take;
-		if (c->fill == 64) {
-			wsproto_sha1_block(c, c->block);
-			c->fill = 0;
-		}
-	}
-}
-
-static void
-wsproto_sha1_final(struct wsproto_sha1_ctx *c, unsigned char out[20])
-{
-	uint64_t bits = c->total * 8;
-	unsigned char len[8];
-
-	c->block[c->fill++] = 0x80;
-	if (c->fill > 56) {
-		memset(c->block + c->fill, 0, 64 - c->fill);
-		wsproto_sha1_block(c, c->block);
-		c->fill = 0;
-	}
-	memset(c->block + c->fill, 0, 56 - c->fill);
-	for (int i = 0; i < 8; i++)
-		len[i] = (unsigned char)(bits >> (56 - 8 * i));
-	memcpy(c->block + 56, len, 8);
-	wsproto_sha1_block(c, c->block);
-	for (int i = 0; i < 20; i++)
-		out[i] = (unsigned char)(c->h[i / 4] >> (24 - 8 * (i % 4)));
-}
-
 void
 wsproto_sha1(const void *data, size_t n, unsigned char out[20])
 {
-	struct wsproto_sha1_ctx c;
+	struct sha1_ctx c;
 
-	wsproto_sha1_init(&c);
-	wsproto_sha1_update(&c, data, n);
-	wsproto_sha1_final(&c, out);
+	sha1_init(&c);
+	sha1_update(&c, n, data);
+	sha1_digest(&c, SHA1_DIGEST_SIZE, out);
 }
 
 size_t
 wsproto_base64(const unsigned char *in, size_t n, char *out)
 {
-	static const char abc[] =
-	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
+	size_t len = BASE64_ENCODE_RAW_LENGTH(n);
 
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		size_t left = n - i;
-
-		if (left > 1)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (left > 2)
-			v |= in[i + 2];
-		out[o++] = abc[v >> 18 & 63];
-		out[o++] = abc[v >> 12 & 63];
-		out[o++] = left > 1 ? abc[v >> 6 & 63] : '=';
-		out[o++] = left > 2 ? abc[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return o;
+	base64_encode_raw(out, n, in);
+	out[len] = '\0';
+	return len;
 }
 
 void
 wsproto_accept(const char *key, char out[WSPROTO_ACCEPT_LEN + 1])
 {
-	struct wsproto_sha1_ctx c;
-	unsigned char md[20];
+	struct sha1_ctx c;
+	unsigned char md[SHA1_DIGEST_SIZE];
 
-	wsproto_sha1_init(&c);
-	wsproto_sha1_update(&c, key, strlen(key));
-	wsproto_sha1_update(&c, WSPROTO_GUID, sizeof(WSPROTO_GUID) - 1);
-	wsproto_sha1_final(&c, md);
+	sha1_init(&c);
+	sha1_update(&c, strlen(key), (const uint8_t *)key);
+	sha1_update(&c, sizeof(WSPROTO_GUID) - 1, (const uint8_t *)WSPROTO_GUID);
+	sha1_digest(&c, sizeof(md), md);
 	wsproto_base64(md, sizeof(md), out);
 }
 
