@@ -3,9 +3,11 @@
 #include "auth.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "decode.h"
 
@@ -37,23 +39,56 @@ auth_token_ok(const char *t, size_t n)
 	       strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
+/*
+ * Reads a small regular file: a FIFO, a device or a directory named by mistake must neither
+ * block nor fill memory. 0 with buf NUL-terminated, or -1 with err.
+ */
+static int
+auth_read_small(const char *path, char *buf, size_t cap, size_t *len, bool *loose,
+                struct api_error *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	ssize_t n = -1;
+
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		if (!S_ISREG(st.st_mode) || (size_t)st.st_size >= cap) {
+			api_error_set(err, API_ERR_USAGE,
+			              "access token file %s is %s, not an access token", path,
+			              S_ISDIR(st.st_mode)    ? "a directory"
+			              : !S_ISREG(st.st_mode) ? "not a regular file"
+			                                     : "too large");
+			close(fd);
+			return -1;
+		}
+		*loose = st.st_mode & 077;
+		n = read(fd, buf, cap - 1);
+	}
+	if (n < 0) {
+		api_error_set(err, API_ERR_USAGE, "access token file %s: %s", path,
+		              strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return 0;
+}
+
 int
 auth_load_token(struct auth *a, const char *url, const char *path, bool *loose_perms,
                 struct api_error *err)
 {
-	struct stat st;
-	size_t len = 0;
-	char *text;
+	char text[AUTH_TOKEN_FILE_MAX + 1];
+	size_t len;
 	int rc = -1;
 
 	memset(a, 0, sizeof(*a));
 	*loose_perms = false;
-	text = util_read_file(path, &len);
-	if (!text) {
-		api_error_set(err, API_ERR_USAGE, "access token file %s: %s", path,
-		              strerror(errno));
+	if (auth_read_small(path, text, sizeof(text), &len, loose_perms, err) < 0)
 		return -1;
-	}
 	/* As `osmo login --token-file` reads it: surrounding white space is not the token. */
 	while (len && strchr(" \t\r\n", text[len - 1]))
 		text[--len] = '\0';
@@ -70,11 +105,9 @@ auth_load_token(struct auth *a, const char *url, const char *path, bool *loose_p
 		a->login.refresh_token = xstrdup(text + start);
 		a->login.refresh_url = xasprintf("%s/api/auth/jwt/access_token", url);
 		a->login.osmo_token = true;
-		*loose_perms = stat(path, &st) == 0 && (st.st_mode & 077);
 		rc = 0;
 	}
-	explicit_bzero(text, len);
-	free(text);
+	explicit_bzero(text, sizeof(text));
 	return rc;
 }
 
@@ -171,15 +204,16 @@ int
 auth_refresh_apply(struct auth *a, const struct http_result *res, struct api_error *err)
 {
 	char *id = NULL, *refresh = NULL;
+	/* Without a JWT yet this was the first trade of an access token, not a refresh. */
+	const char *what = a->login.id_token ? "unable to refresh login token"
+	                                     : "the access token was not accepted";
 
 	if (res->err.kind != API_OK) {
-		api_error_set(err, res->err.kind, "unable to refresh login token: %s",
-		              res->err.message);
+		api_error_set(err, res->err.kind, "%s: %s", what, res->err.message);
 		return -1;
 	}
 	if (res->status < 200 || res->status >= 300) {
-		decode_error_body(res->status, res->body, res->len, "unable to refresh login token",
-		                  err);
+		decode_error_body(res->status, res->body, res->len, what, err);
 		err->kind = API_ERR_AUTH;
 		return -1;
 	}

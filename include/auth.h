@@ -9,6 +9,9 @@
 #include "http.h"
 #include "login.h"
 
+/* An access token file is one line; anything larger is not one. */
+#define AUTH_TOKEN_FILE_MAX 4096
+
 /* Refresh this many seconds before the token expires (the CLI uses 3; we allow for latency). */
 #define AUTH_EXPIRE_WINDOW_S 30
 

@@ -22,9 +22,11 @@ struct session {
 	struct auth auth;
 	struct http *http;
 	struct api *api;
-	char *warning; /* something to tell the user once (loose login.yaml mode) */
-	bool local;    /* the osmo-local osmotop started (client/local.c), with its token */
-	char *user;    /* on osmo-local: the owner its tokens name; NULL elsewhere */
+	char *warning;    /* something to tell the user once (loose login.yaml mode) */
+	bool local;       /* the osmo-local osmotop started (client/local.c), with its token */
+	char *user;       /* on osmo-local: the owner its tokens name; NULL elsewhere */
+	char *token_file; /* the access token file logged in with, if any */
+	char *auth_hint;  /* what to do when the service refuses the credentials */
 };
 
 /*
@@ -37,6 +39,8 @@ bool session_configured(const struct session_opts *o);
 /* session_open for a command: says on stderr why it failed (exit with 2) or what to warn of. */
 int session_start(struct session *s, const struct session_opts *o);
 void session_close(struct session *s);
+/* Adds to an authentication failure's message what to do about it, given how we logged in. */
+void session_explain(const struct session *s, struct api_error *err);
 /* A URL safe to print: scheme://host[:port]/path without userinfo; caller frees. */
 char *session_safe_url(const char *url);
 /* Runs the poll loop until *done or deadline_ms passes (monotonic); returns 0 or -1. */

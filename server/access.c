@@ -461,12 +461,13 @@ access_exchange(void *ctx, const struct server_http_request *req, struct server_
 		return;
 	}
 	n = strlen(token);
-	if (n != ACCESS_TOKEN_LEN) {
+	/* OSMO's lengths: token_urlsafe(32), or the legacy 64 hex digits, which ours never are. */
+	if (n != ACCESS_TOKEN_LEN && n != 64) {
 		char *msg = xasprintf("Access token has invalid length %zu", n);
 
 		server_http_reply_error(res, 400, "USER", msg, NULL);
 		free(msg);
-	} else if (!memeql_sec(token, a->token, ACCESS_TOKEN_LEN)) {
+	} else if (n != ACCESS_TOKEN_LEN || !memeql_sec(token, a->token, ACCESS_TOKEN_LEN)) {
 		server_http_reply_error(res, 400, "USER", "Access Token is invalid", NULL);
 	} else {
 		jwt = access_jwt_new(a);

@@ -176,7 +176,14 @@ static void
 app_set_err(struct app *a, const struct api_error *err)
 {
 	free(a->err);
-	a->err = err ? xstrdup(err->message) : NULL;
+	if (err) {
+		struct api_error e = *err;
+
+		session_explain(a->s, &e);
+		a->err = xstrdup(e.message);
+	} else {
+		a->err = NULL;
+	}
 	a->dirty = true;
 }
 

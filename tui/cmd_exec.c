@@ -427,6 +427,7 @@ cmd_exec_report(const struct cmd_exec *c, const struct cmd_exec_args *a)
 		api_error_set(&err, API_ERR_TRANSPORT, "the poll loop failed: %s", strerror(errno));
 	else if (err.kind == API_OK)
 		api_error_set(&err, API_ERR_TRANSPORT, "the session ended abnormally");
+	session_explain(&c->s, &err);
 	/* The task's output may have left the cursor mid-line. */
 	if (!a->group)
 		fprintf(stderr, "%sosmotop: exec %s %s: %s\n", c->tty ? "\r\n" : "", a->workflow,

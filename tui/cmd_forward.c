@@ -199,8 +199,11 @@ cmd_forward_main(int argc, char **argv)
 	} else if ((loop = cmd_forward_loop(&s, m, signal_fd, n_ports)) > 0) {
 		rc = 0;
 	} else if ((fi = cmd_forward_failed(m))) {
+		struct api_error e = fi->err;
+
+		session_explain(&s, &e);
 		fprintf(stderr, "osmotop: port-forward %s %s:%d: %s\n", wf, task, fi->remote_port,
-		        fi->err.message);
+		        e.message);
 		rc = session_exit_status(fi->err.kind);
 	} else {
 		fprintf(stderr, "osmotop: port-forward %s %s: %s\n", wf, task,

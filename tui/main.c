@@ -261,7 +261,6 @@ main_parse(int argc, char **argv, struct main_opts *o)
 static const char *const main_hints[] = {
 	[API_ERR_TRANSPORT] = "is the service running and the URL right?",
 	[API_ERR_TIMEOUT] = "the service did not answer in time; try again",
-	[API_ERR_AUTH] = "log in again with 'osmo login URL'",
 	[API_ERR_DECODE] = "the service sent something osmotop does not understand",
 	[API_ERR_TOO_LARGE] = "the answer was larger than osmotop accepts",
 };
@@ -271,8 +270,10 @@ main_fail(const struct session *s, const struct api_error *err)
 {
 	const char *hint =
 	        (size_t)err->kind < ARRAY_SIZE(main_hints) ? main_hints[err->kind] : NULL;
+	struct api_error e = *err;
 
-	fprintf(stderr, "osmotop: %s: %s%s%s\n", s->shown_url, err->message, hint ? "; " : "",
+	session_explain(s, &e);
+	fprintf(stderr, "osmotop: %s: %s%s%s\n", s->shown_url, e.message, hint ? "; " : "",
 	        hint ? hint : "");
 	return err->kind == API_ERR_HTTP ? 1 : 3;
 }

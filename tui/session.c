@@ -93,10 +93,37 @@ session_local(struct session *s, const struct session_opts *o, struct api_error 
 			free(s->user);
 			s->url = s->user = NULL;
 			rc = -1;
+		} else {
+			s->token_file = xstrdup(token);
 		}
 	}
 	free(token);
 	return rc;
+}
+
+/* What to do when the service refuses these credentials: it depends on where they came from. */
+static char *
+session_auth_hint(const struct session *s)
+{
+	if (s->token_file)
+		return xasprintf("check the access token in %s%s", s->token_file,
+		                 s->local ? " (osmo-local's own; restarting it with 'osmotop local "
+		                            "stop' and 'osmotop local start' keeps it)"
+		                          : "");
+	if (s->auth.login.kind == LOGIN_TOKEN)
+		return xstrdup("log in again with 'osmo login URL'");
+	return xstrdup("this service wants a login: run 'osmo login URL', or pass "
+	               "--token-file FILE (for osmo-local, 'osmotop local status' names its "
+	               "token file)");
+}
+
+void
+session_explain(const struct session *s, struct api_error *err)
+{
+	size_t n = strlen(err->message);
+
+	if (err->kind == API_ERR_AUTH && s->auth_hint && !strstr(err->message, s->auth_hint))
+		snprintf(err->message + n, sizeof(err->message) - n, "; %s", s->auth_hint);
 }
 
 /* --token-file: an access token for whichever service was chosen; 0, or -1 with err. */
@@ -118,6 +145,8 @@ session_token_file(struct session *s, const struct session_opts *o, struct api_e
 	if (loose)
 		s->warning = xasprintf("%s is readable by other users; run: chmod 600 %s",
 		                       o->token_file, o->token_file);
+	free(s->token_file);
+	s->token_file = xstrdup(o->token_file);
 	return 0;
 }
 
@@ -198,6 +227,7 @@ session_open(struct session *s, const struct session_opts *o, struct api_error *
 		s->warning =
 		        xasprintf("%s is readable by other users; run: chmod 600 %s", path, path);
 	s->shown_url = session_safe_url(s->url);
+	s->auth_hint = session_auth_hint(s);
 	s->http = http_new(API_USER_AGENT);
 	s->api = api_new(s->url, &s->auth, s->http);
 	return 0;
@@ -227,6 +257,8 @@ session_close(struct session *s)
 	free(s->shown_url);
 	free(s->warning);
 	free(s->user);
+	free(s->token_file);
+	free(s->auth_hint);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -303,11 +303,36 @@ test_osmotop_token_file(void **state)
 	free(err);
 	assert_int_equal(proc_run_osmotop(without, TA_WAIT_MS, &out, &err), 3);
 	assert_non_null(strstr(err, "Jwt is missing"));
+	/* Someone who never logged in is told how, not to log in "again". */
+	assert_non_null(strstr(err, "--token-file FILE"));
+	assert_null(strstr(err, "again"));
 	free(out);
 	free(err);
 	assert_int_equal(proc_run_osmotop(dev, TA_WAIT_MS, &out, &err), 3);
+	assert_non_null(strstr(err, "--token-file FILE"));
 	free(out);
 	free(err);
+	/* A well-formed token that is not this server's: the file is named, no "refresh". */
+	char *wrong = xasprintf("%s/wrong", t->f.dir);
+	FILE *f = fopen(wrong, "w");
+
+	assert_non_null(f);
+	fputs("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n", f);
+	fclose(f);
+	chmod(wrong, 0600);
+	const char *bad[] = { "--snapshot", "--url", t->f.server.url, "--token-file", wrong,
+		              t->id,        NULL };
+
+	assert_int_equal(proc_run_osmotop(bad, TA_WAIT_MS, &out, &err), 3);
+	assert_non_null(strstr(err, "the access token was not accepted"));
+	assert_non_null(strstr(err, "Access Token is invalid"));
+	assert_non_null(strstr(err, "check the access token in"));
+	assert_non_null(strstr(err, wrong));
+	assert_null(strstr(err, "refresh"));
+	assert_null(strstr(err, "AAAAAAAAAAAAAAAA"));
+	free(out);
+	free(err);
+	free(wrong);
 	assert_int_equal(proc_run_osmotop(both, TA_WAIT_MS, &out, &err), 2);
 	free(out);
 	free(err);

@@ -138,7 +138,8 @@ test_snapshot_errors(void **state)
 		{ "llm-finetune-99", 1,
 		  "HTTP 400 DATABASE: Workflow llm-finetune-99 is not found." },
 		{ "secret-1", 3,
-		  "HTTP 401: Jwt_verification_fails; log in again with 'osmo login URL'" },
+		  "HTTP 401: Jwt_verification_fails; this service wants a login: run 'osmo login "
+		  "URL'" },
 		{ "garbage-1", 3, "status: expected a status string" },
 		{ "evil-1", 1, "gotcha" },
 		{ "bidi-1", 1, "exe.sh" },

@@ -480,6 +480,11 @@ test_exchange(void **state)
 	assert_null(strstr(res.body.buf, tok));
 	server_http_response_free(&res);
 	free(body);
+	body = xasprintf("{\"token\": \"%064d\"}", 0);
+	assert_int_equal(ta_exchange(t, body, &res), 400);
+	assert_non_null(strstr(res.body.buf, "Access Token is invalid"));
+	server_http_response_free(&res);
+	free(body);
 	assert_int_equal(ta_exchange(t, "{\"token\": \"abc\"}", &res), 400);
 	assert_non_null(strstr(res.body.buf, "invalid length 3"));
 	server_http_response_free(&res);

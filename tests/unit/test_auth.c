@@ -230,6 +230,37 @@ test_token_file(void **state)
 	}
 	assert_int_equal(auth_load_token(&a, "https://o", "/nonexistent/tok", &loose, &err), -1);
 	assert_non_null(strstr(err.message, "/nonexistent/tok"));
+	/* Named by mistake: none of these may block or fill memory. */
+	char fifo[] = "/tmp/osmo-auth-fifo-XXXXXX";
+
+	assert_non_null(mkdtemp(fifo));
+	path = xasprintf("%s/f", fifo);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	static const struct {
+		const char *path, *says;
+	} odd[] = {
+		{ "/dev/zero", "not a regular file" },
+		{ "/tmp", "a directory" },
+		{ NULL, "not a regular file" },
+	};
+
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		const char *p = odd[i].path ? odd[i].path : path;
+
+		assert_int_equal(auth_load_token(&a, "https://o", p, &loose, &err), -1);
+		assert_int_equal(err.kind, API_ERR_USAGE);
+		if (!strstr(err.message, odd[i].says))
+			fail_msg("%s: %s", p, err.message);
+	}
+	unlink(path);
+	rmdir(fifo);
+	free(path);
+	path = auth_tmp_file("", 0600);
+	assert_int_equal(truncate(path, 1 << 20), 0);
+	assert_int_equal(auth_load_token(&a, "https://o", path, &loose, &err), -1);
+	assert_non_null(strstr(err.message, "too large"));
+	unlink(path);
+	free(path);
 }
 
 /* A token a server echoes into an error is blanked, whole or cut off at the message's end. */
