@@ -16,8 +16,14 @@ struct channel_filter {
 	const char *header; /* written before the first line, or NULL */
 };
 
-/* Opens path for appending (created 0600 if missing); followers see every append. */
+/*
+ * A channel on path (created 0600 if missing); followers see every append. The file is opened
+ * for each append and closed after it unless the channel is held.
+ */
 struct channel *channel_open(struct server_loop *loop, const char *path);
+/* A writer that appends often (a running task): the file stays open until the last release. */
+void channel_hold(struct channel *c);
+void channel_release(struct channel *c);
 /* Appends whole lines (the caller ends each with '\n'). */
 void channel_append(struct channel *c, const char *data, size_t n);
 /* No more lines: followers send what is left and end their streams. */

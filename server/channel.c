@@ -28,19 +28,50 @@ struct channel_follower {
 
 struct channel {
 	struct server_loop *loop;
-	int fd;
+	char *path;
+	int fd;         /* open only while held: a quiet channel costs no descriptor */
+	unsigned holds; /* writers that append often (a running task) */
 	bool ended;
 	struct channel_follower *followers;
 };
+
+static int
+channel_open_file(const struct channel *c)
+{
+	return open(c->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
 
 struct channel *
 channel_open(struct server_loop *loop, const char *path)
 {
 	struct channel *c = xcalloc(1, sizeof(*c));
+	int fd;
 
 	c->loop = loop;
-	c->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	c->path = xstrdup(path);
+	c->fd = -1;
+	/* The file exists from the start, so a stream that begins before any line finds it. */
+	fd = channel_open_file(c);
+	if (fd >= 0)
+		close(fd);
 	return c;
+}
+
+void
+channel_hold(struct channel *c)
+{
+	if (c)
+		c->holds++;
+}
+
+void
+channel_release(struct channel *c)
+{
+	if (!c || !c->holds || --c->holds)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
 }
 
 static void channel_pump(struct channel_follower *f);
@@ -67,8 +98,10 @@ channel_poke(struct channel *c)
 void
 channel_append(struct channel *c, const char *data, size_t n)
 {
-	while (c->fd >= 0 && n > 0) {
-		ssize_t w = write(c->fd, data, n);
+	int fd = c->fd >= 0 ? c->fd : channel_open_file(c);
+
+	while (fd >= 0 && n > 0) {
+		ssize_t w = write(fd, data, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -77,6 +110,10 @@ channel_append(struct channel *c, const char *data, size_t n)
 		data += w;
 		n -= (size_t)w;
 	}
+	if (c->holds && fd >= 0)
+		c->fd = fd;
+	else if (fd >= 0)
+		close(fd);
 	channel_poke(c);
 }
 
@@ -117,6 +154,7 @@ channel_free(struct channel *c)
 		channel_unlink(c->followers);
 	if (c->fd >= 0)
 		close(c->fd);
+	free(c->path);
 	free(c);
 }
 

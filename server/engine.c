@@ -197,6 +197,28 @@ engine_task_dir(const struct engine_wf *w, const char *task, int retry)
 
 /* ------------------------------------------------------------------ logs and events */
 
+/*
+ * A running retry writes its own log and the workflow's on every line, so both stay open
+ * while it runs (at most two per slot); other appends open and close their file.
+ */
+static void
+engine_task_log_open(struct engine_task *t, const char *path)
+{
+	t->log = channel_open(t->wf->e->loop, path);
+	channel_hold(t->log);
+	channel_hold(t->wf->logs);
+}
+
+static void
+engine_task_log_close(struct engine_task *t)
+{
+	if (!t->log)
+		return;
+	channel_free(t->log);
+	t->log = NULL;
+	channel_release(t->wf->logs);
+}
+
 static void
 engine_log(struct engine_task *t, bool osmo, const char *text, size_t n)
 {
@@ -298,10 +320,8 @@ engine_task_status(struct engine_task *t, enum osmo_status s, const char *messag
 	             message ? ", Message: " : "", message ? message : "");
 	if (osmo_status_has_error_logs(s) && s != OSMO_RESCHEDULED)
 		engine_write_error_log(t);
-	if (over && t->log) {
-		channel_free(t->log);
-		t->log = NULL;
-	}
+	if (over)
+		engine_task_log_close(t);
 	t->wf->dirty = true;
 }
 
@@ -535,9 +555,8 @@ engine_task_start(struct engine_task *t)
 	int64_t now = clock_wall_ms();
 
 	util_mkdirs(run_dir, 0700);
-	if (t->log)
-		channel_free(t->log);
-	t->log = channel_open(w->e->loop, log_path);
+	engine_task_log_close(t);
+	engine_task_log_open(t, log_path);
 	for (size_t i = 0; i < t->tail.n; i++)
 		free(t->tail.v[i]);
 	t->tail.n = 0;
@@ -1061,7 +1080,7 @@ engine_wf_free(struct engine_wf *w)
 		struct engine_task *t = &w->tasks[i];
 
 		task_run_free(t->run);
-		channel_free(t->log);
+		engine_task_log_close(t);
 		strv_free(&t->tail);
 		free(t->kill_message);
 		free(t->final_message);
