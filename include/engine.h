@@ -74,6 +74,12 @@ void engine_shutdown(struct engine *e);
 /* SIGCHLD: reaps finished task processes. */
 void engine_child(struct engine *e);
 
+/*
+ * GET /health's body: {"status":"OK"}, or {"status":"DEGRADED","reason":...} while workflow
+ * records could not be saved (they are retried; memory is ahead of the disk until then).
+ */
+char *engine_health(const struct engine *e);
+
 const char *engine_pool(const struct engine *e);
 const char *engine_base_url(const struct engine *e);
 /* By workflow ID or 32-hex UUID; NULL when unknown. */

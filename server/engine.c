@@ -23,6 +23,8 @@
 #define ENGINE_MAX_RETRIES   5   /* per task, as an admin's max retries would */
 #define ENGINE_ERROR_TAIL    100 /* lines kept for a failed task's error log */
 #define ENGINE_MAX_LAST_N    10000
+#define ENGINE_SAVE_RETRY_MS 100  /* the first retry of a failed save; doubles from there */
+#define ENGINE_SAVE_MAX_MS   5000 /* the longest wait between retries */
 
 /* The live side of one task of a workflow (the record lives in rec.groups[].tasks). */
 struct engine_task {
@@ -55,7 +57,8 @@ struct engine_wf {
 	char *forced_message;
 	char *reuse_from; /* restart: the workflow whose outputs dropped groups left */
 	bool spec_loaded; /* spec holds rec.spec parsed (engine_wf_spec) */
-	bool dirty;
+	bool dirty;       /* memory is ahead of workflow.json */
+	bool save_failed; /* the last save failed: tried again when e->save_due comes */
 };
 
 struct engine {
@@ -68,6 +71,10 @@ struct engine {
 	const struct eng_workflow **recs; /* &wfs[i]->rec: engine_workflows' answer */
 	unsigned long timer;
 	bool stepping, again;
+	size_t unsaved;          /* records whose last save failed */
+	char *save_error;        /* the last failure, "PATH: reason" */
+	int64_t save_due;        /* wall ms of the next retry of failed saves; 0: none */
+	int64_t save_backoff_ms; /* the wait before that retry */
 	void (*task_ended)(void *ctx, const char *workflow, const char *task, int retry);
 	void *task_ended_ctx;
 };
@@ -114,33 +121,76 @@ engine_uuid(char out[33])
 	util_hex(b, sizeof(b), out);
 }
 
-/* Writes data to path through a temporary file and rename, so a crash leaves old or new. */
+/* Flushes the directory that holds path, so a rename in it survives a crash. */
 static int
-engine_write_file(const char *path, const char *data, size_t n)
+engine_sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = fd < 0 || fsync(fd) < 0 ? -1 : 0;
+	int saved = errno;
+
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Writes data to path through a temporary file and rename, so a crash leaves old or new;
+ * durable: the file and the rename are on disk before it returns. 0, or -1 with errno set.
+ */
+static int
+engine_write_file(const char *path, const char *data, size_t n, bool durable)
 {
 	char *tmp = xasprintf("%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int rc = -1;
+	int rc = fd < 0 ? -1 : 0, saved;
+	size_t off = 0;
 
-	if (fd >= 0) {
-		size_t off = 0;
+	while (rc == 0 && off < n) {
+		ssize_t w = write(fd, data + off, n - off);
 
-		while (off < n) {
-			ssize_t w = write(fd, data + off, n - off);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			off += (size_t)w;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			errno = w < 0 ? errno : EIO;
+			rc = -1;
+			break;
 		}
-		if (close(fd) == 0 && off == n && rename(tmp, path) == 0)
-			rc = 0;
+		off += (size_t)w;
 	}
-	if (rc < 0)
+	if (rc == 0 && durable && fsync(fd) < 0)
+		rc = -1;
+	saved = errno;
+	/* close() reports write errors some file systems hold back until then. */
+	if (fd >= 0 && close(fd) < 0 && rc == 0) {
+		saved = errno;
+		rc = -1;
+	}
+	if (rc == 0 && rename(tmp, path) < 0) {
+		saved = errno;
+		rc = -1;
+	}
+	if (rc == 0 && durable && engine_sync_dir(path) < 0) {
+		saved = errno;
+		rc = -1;
+	}
+	if (rc < 0 && fd >= 0)
 		unlink(tmp);
 	free(tmp);
+	errno = saved;
 	return rc;
+}
+
+/* A file beside the record (a spec copy, an error log): a failure is said, not retried. */
+static void
+engine_write_aside(const char *path, const char *data, size_t n)
+{
+	if (engine_write_file(path, data, n, false) < 0)
+		fprintf(stderr, "osmo-local: cannot write %s: %s\n", path, strerror(errno));
 }
 
 static struct eng_group *
@@ -289,7 +339,7 @@ engine_write_error_log(struct engine_task *t)
 	for (size_t i = 0; i < t->tail.n; i++)
 		strbuf_addstr(&sb, t->tail.v[(t->tail_next + i) % t->tail.n]);
 	util_mkdirs(dir, 0700);
-	engine_write_file(path, sb.buf ? sb.buf : "", sb.len);
+	engine_write_aside(path, sb.buf ? sb.buf : "", sb.len);
 	strbuf_free(&sb);
 	free(path);
 	free(dir);
@@ -959,16 +1009,78 @@ engine_wf_abort(struct engine_wf *w, enum osmo_status status, const char *messag
 	w->dirty = true;
 }
 
-static void
+/*
+ * Writes w's record; a finished one is flushed to disk, as it will not change again. Returns
+ * 0, or -1 with w still dirty, the failure said once on stderr and kept for engine_health.
+ */
+static int
 engine_save(struct engine_wf *w)
 {
+	struct engine *e = w->e;
 	char *json = encode_state(&w->rec);
 	char *path = xasprintf("%s/workflow.json", w->dir);
+	int rc = engine_write_file(path, json, strlen(json), engine_done(w->rec.status));
 
-	engine_write_file(path, json, strlen(json));
+	if (rc < 0) {
+		free(e->save_error);
+		e->save_error = xasprintf("%s: %s", path, strerror(errno));
+		if (!w->save_failed)
+			fprintf(stderr, "osmo-local: cannot save workflow %s: %s; retrying\n",
+			        w->rec.id, e->save_error);
+		w->save_failed = true;
+	} else {
+		if (w->save_failed)
+			fprintf(stderr, "osmo-local: saved workflow %s after a failure\n",
+			        w->rec.id);
+		w->save_failed = false;
+		w->dirty = false;
+	}
 	free(path);
 	free(json);
-	w->dirty = false;
+	return rc;
+}
+
+/*
+ * Saves the dirty records. Ones that failed before wait for e->save_due, which backs off
+ * from ENGINE_SAVE_RETRY_MS to ENGINE_SAVE_MAX_MS while saves keep failing.
+ */
+static void
+engine_save_dirty(struct engine *e, int64_t now)
+{
+	bool retry = e->save_due && now >= e->save_due;
+	size_t failed = 0;
+
+	for (size_t i = 0; i < e->n; i++) {
+		struct engine_wf *w = e->wfs[i];
+
+		if (w->dirty && (!w->save_failed || retry))
+			engine_save(w);
+		failed += w->dirty && w->save_failed;
+	}
+	e->unsaved = failed;
+	if (!failed) {
+		e->save_due = 0;
+		e->save_backoff_ms = 0;
+		free(e->save_error);
+		e->save_error = NULL;
+	} else if (retry || !e->save_due) {
+		e->save_backoff_ms =
+		        e->save_backoff_ms ? e->save_backoff_ms * 2 : ENGINE_SAVE_RETRY_MS;
+		if (e->save_backoff_ms > ENGINE_SAVE_MAX_MS)
+			e->save_backoff_ms = ENGINE_SAVE_MAX_MS;
+		e->save_due = now + e->save_backoff_ms;
+	}
+}
+
+/* The last chance to save w (osmo-local is stopping): a failure leaves the older record. */
+static void
+engine_save_last(struct engine_wf *w)
+{
+	if (!w->dirty || engine_save(w) == 0)
+		return;
+	fprintf(stderr, "osmo-local: workflow %s stays as last saved: %s\n", w->rec.id,
+	        w->e->save_error);
+	w->dirty = false; /* said once: nothing will try again */
 }
 
 /* When the exec_timeout ends a started workflow; INT64_MAX when it cannot. */
@@ -1058,9 +1170,9 @@ engine_schedule(struct engine *e)
 				next = due;
 		}
 	} while (e->again);
-	for (size_t i = 0; i < e->n; i++)
-		if (e->wfs[i]->dirty)
-			engine_save(e->wfs[i]);
+	engine_save_dirty(e, now);
+	if (e->save_due && e->save_due < next)
+		next = e->save_due;
 	e->stepping = false;
 	server_loop_remove(e->loop, e->timer);
 	e->timer = 0;
@@ -1360,10 +1472,11 @@ engine_record_refused(struct engine *e, const char *name, const struct engine_su
 	w->rec.status = OSMO_FAILED_SUBMISSION;
 	w->rec.end_ms = w->rec.submit_ms;
 	w->rec.spec = xstrdup(raw);
-	engine_write_file(path, raw, strlen(raw));
+	engine_write_aside(path, raw, strlen(raw));
 	free(path);
 	engine_add(e, w);
-	engine_save(w);
+	w->dirty = true;
+	engine_schedule(e);
 }
 
 int
@@ -1446,11 +1559,11 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	}
 	engine_wf_build(w, NULL);
 	path = xasprintf("%s/spec.yaml", w->dir);
-	engine_write_file(path, w->rec.spec, strlen(w->rec.spec));
+	engine_write_aside(path, w->rec.spec, strlen(w->rec.spec));
 	free(path);
 	if (w->rec.template_spec) {
 		path = xasprintf("%s/template.yaml", w->dir);
-		engine_write_file(path, w->rec.template_spec, strlen(w->rec.template_spec));
+		engine_write_aside(path, w->rec.template_spec, strlen(w->rec.template_spec));
 		free(path);
 	}
 	engine_wf_open_channels(w);
@@ -1589,7 +1702,7 @@ engine_restart(struct engine *e, const char *name, const char *pool, const char 
 	engine_wf_build(w, &drop);
 	strv_free(&drop);
 	path = xasprintf("%s/spec.yaml", w->dir);
-	engine_write_file(path, w->rec.spec, strlen(w->rec.spec));
+	engine_write_aside(path, w->rec.spec, strlen(w->rec.spec));
 	free(path);
 	engine_wf_open_channels(w);
 	engine_event(w, NULL, 0, "Restarted from %s by %s: %zu group(s) rerun", old->rec.id,
@@ -1628,7 +1741,8 @@ engine_tag(struct engine *e, const char *name, const struct strv *add, const str
 			break;
 		}
 	}
-	engine_save(w);
+	w->dirty = true;
+	engine_schedule(e); /* saves it, and arms the retry should that fail */
 	return 0;
 }
 
@@ -1932,6 +2046,23 @@ engine_new(const struct engine_config *cfg, struct engine_error *err)
 	return e;
 }
 
+char *
+engine_health(const struct engine *e)
+{
+	struct strbuf sb = { 0 };
+	char *reason;
+
+	if (!e->unsaved)
+		return xstrdup("{\"status\":\"OK\"}");
+	reason = xasprintf("%zu workflow record(s) not saved, retrying: %s", e->unsaved,
+	                   e->save_error ? e->save_error : "unknown error");
+	strbuf_addstr(&sb, "{\"status\":\"DEGRADED\",\"reason\":");
+	server_http_json_string(&sb, reason);
+	strbuf_addch(&sb, '}');
+	free(reason);
+	return strbuf_detach(&sb);
+}
+
 int
 engine_task_context(struct engine *e, const char *workflow, const char *task, int retry, char **cwd,
                     struct strv *env)
@@ -2002,8 +2133,7 @@ engine_shutdown(struct engine *e)
 				engine_check_group(w, rgi);
 			engine_wf_update(w);
 		}
-		if (w->dirty)
-			engine_save(w);
+		engine_save_last(w);
 	}
 }
 
@@ -2014,12 +2144,12 @@ engine_free(struct engine *e)
 		return;
 	server_loop_remove(e->loop, e->timer);
 	for (size_t i = 0; i < e->n; i++) {
-		if (e->wfs[i]->dirty)
-			engine_save(e->wfs[i]);
+		engine_save_last(e->wfs[i]);
 		engine_wf_free(e->wfs[i]);
 	}
 	free(e->wfs);
 	free(e->recs);
+	free(e->save_error);
 	free(e->state_dir);
 	free(e->pool);
 	free(e->base_url);

@@ -352,9 +352,12 @@ main_version(void *ctx, const struct server_http_request *req, struct server_htt
 static void
 main_health(void *ctx, const struct server_http_request *req, struct server_http_response *res)
 {
-	(void)ctx;
+	struct main_server *srv = ctx;
+	char *body = engine_health(srv->engine);
+
 	(void)req;
-	server_http_reply_json(res, 200, "{\"status\":\"OK\"}");
+	server_http_reply_json(res, 200, body);
+	free(body);
 }
 
 static void

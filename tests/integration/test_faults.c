@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lfix.h"
@@ -687,21 +689,38 @@ ftest_burst_submit(struct lfix *t, const char *yaml, char **ids, int64_t deadlin
 	}
 }
 
-/* (Re)starts osmo-local with its descriptor limit (soft RLIMIT_NOFILE) lowered to nofile. */
+/*
+ * (Re)starts osmo-local with its descriptor limit (soft RLIMIT_NOFILE) lowered to nofile (0:
+ * as ours) and its stderr appended to log (NULL: ours).
+ */
 static void
-ftest_start_nofile(struct lfix *t, rlim_t nofile)
+ftest_restart(struct lfix *t, rlim_t nofile, const char *log)
 {
 	struct rlimit old, low;
+	int saved_err = -1, fd;
 
 	if (t->server.pid > 0)
 		assert_int_equal(lfix_stop(t, 10000), 0);
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
 	low = old;
-	low.rlim_cur = nofile < old.rlim_max ? nofile : old.rlim_max;
-	/* The server inherits the limit at fork; this process gets its own back at once. */
+	if (nofile)
+		low.rlim_cur = nofile < old.rlim_max ? nofile : old.rlim_max;
+	if (log) {
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		assert_true(fd >= 0);
+		saved_err = dup(STDERR_FILENO);
+		assert_true(saved_err >= 0);
+		assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+		close(fd);
+	}
+	/* The server inherits both at fork; this process gets its own back at once. */
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
 	lfix_start(t, NULL);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (saved_err >= 0) {
+		assert_int_equal(dup2(saved_err, STDERR_FILENO), STDERR_FILENO);
+		close(saved_err);
+	}
 }
 
 /*
@@ -729,7 +748,7 @@ test_burst_submissions(void **state)
 	struct ftest_burst_probe probe = { 0 };
 	int64_t submitted_ms, done_ms;
 
-	ftest_start_nofile(t, 1024);
+	ftest_restart(t, 1024, NULL);
 	ftest_burst_submit(t, yaml, ids, deadline, &probe);
 	submitted_ms = clock_mono_ms() - start;
 	for (size_t i = 0; i < FTEST_BURST; i++) {
@@ -777,7 +796,7 @@ test_burst_submissions(void **state)
 		}
 		osmo_workflow_list_free(&page);
 	}
-	ftest_start_nofile(t, 1024);
+	ftest_restart(t, 1024, NULL);
 	ftest_list(t, "burst", completed, 0, 1000, &l);
 	if (l.n_rows != FTEST_BURST)
 		fail_msg("after a restart %zu of %d workflows are listed COMPLETED", l.n_rows,
@@ -939,6 +958,131 @@ test_hostile_text(void **state)
 	assert_int_equal(invalid, 0);
 }
 
+/* The first "status" value in a state file (the workflow's own), or "" when unreadable. */
+static char *
+ftest_disk_status(const char *path)
+{
+	char *text = util_read_file(path, NULL);
+	const char *at = text ? strstr(text, "\"status\"") : NULL;
+	char *status = xstrdup("");
+
+	if (at && (at = strchr(at + 8, '"'))) {
+		free(status);
+		status = xstrndup(at + 1, strcspn(at + 1, "\""));
+	}
+	free(text);
+	return status;
+}
+
+/* Opens the fifo for writing once its reader (a task) has it open, and writes a line. */
+static void
+ftest_release_fifo(const char *fifo, int timeout_ms)
+{
+	int64_t deadline = clock_mono_ms() + timeout_ms;
+	int fd;
+
+	/* Without a reader yet, a non-blocking open for writing fails with ENXIO. */
+	while ((fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		assert_int_equal(errno, ENXIO);
+		ftest_pause(deadline);
+	}
+	assert_int_equal(write(fd, "go\n", 3), 3);
+	close(fd);
+}
+
+/* GET /health's body. */
+static char *
+ftest_health(struct lfix *t)
+{
+	struct ftest_reply r;
+	char *body;
+
+	ftest_raw(t, "GET", "/health", NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	body = strbuf_detach(&r.body);
+	ftest_reply_free(&r);
+	return body;
+}
+
+/*
+ * A record that cannot be saved stays dirty: osmo-local says so on stderr and in /health,
+ * retries, writes it once the cause is gone, and a restart finds what memory had.
+ */
+static void
+test_save_failures(void **state)
+{
+	struct lfix *t = *state;
+	char *log = xasprintf("%s/server.log", t->dir);
+	char *fifo = xasprintf("%s/go", t->dir);
+	char *yaml = xasprintf("workflow:\n"
+	                       "  name: saves\n"
+	                       "  tasks:\n"
+	                       "  - name: wait\n"
+	                       "    image: ubuntu:24.04\n"
+	                       "    command: [sh, -c, \"read line < %s\"]\n",
+	                       fifo);
+	int64_t deadline;
+	char *id, *json, *blocker, *health, *status, *text;
+	struct osmo_workflow wf;
+
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	ftest_restart(t, 0, log);
+	id = lfix_submit(t, yaml, NULL);
+	lfix_wait(t, id, FTEST_TIMEOUT_MS, lfix_running, &wf);
+	osmo_workflow_free(&wf);
+	json = xasprintf("%s/workflows/%s/workflow.json", t->state, id);
+	/* A directory where the temporary file goes fails every save, even as root. */
+	blocker = xasprintf("%s.tmp", json);
+	assert_int_equal(mkdir(blocker, 0700), 0);
+	ftest_release_fifo(fifo, FTEST_TIMEOUT_MS);
+	lfix_wait(t, id, FTEST_TIMEOUT_MS, lfix_ended, &wf);
+	assert_int_equal(wf.status, OSMO_COMPLETED);
+	osmo_workflow_free(&wf);
+
+	health = ftest_health(t);
+	if (!strstr(health, "\"status\":\"DEGRADED\"") || !strstr(health, "workflow.json"))
+		fail_msg("/health during failed saves: %s", health);
+	free(health);
+	text = util_read_file(log, NULL);
+	assert_non_null(text);
+	if (!strstr(text, "cannot save workflow") || !strstr(text, id))
+		fail_msg("no failed save in osmo-local's log: %s", text);
+	free(text);
+	/* The disk still holds the record from before the failures. */
+	status = ftest_disk_status(json);
+	assert_string_equal(status, "RUNNING");
+	free(status);
+
+	assert_int_equal(rmdir(blocker), 0);
+	deadline = clock_mono_ms() + FTEST_TIMEOUT_MS;
+	for (;;) {
+		health = ftest_health(t);
+		if (strcmp(health, "{\"status\":\"OK\"}") == 0)
+			break;
+		free(health);
+		ftest_pause(deadline);
+	}
+	free(health);
+	status = ftest_disk_status(json);
+	assert_string_equal(status, "COMPLETED");
+	free(status);
+	text = util_read_file(log, NULL);
+	assert_non_null(strstr(text, "saved workflow"));
+	free(text);
+
+	ftest_restart(t, 0, NULL);
+	lfix_query(t, id, true, &wf);
+	assert_int_equal(wf.status, OSMO_COMPLETED);
+	assert_int_equal(wf.groups[0].tasks[0].status, OSMO_COMPLETED);
+	osmo_workflow_free(&wf);
+	free(blocker);
+	free(json);
+	free(id);
+	free(yaml);
+	free(fifo);
+	free(log);
+}
+
 static void
 test_sigterm_during_task(void **state)
 {
@@ -1008,6 +1152,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_burst_submissions, ftest_setup,
 		                                ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_text, ftest_setup, ftest_teardown),
+		cmocka_unit_test_setup_teardown(test_save_failures, ftest_setup, ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_during_task, ftest_setup,
 		                                ftest_teardown),
 	};
