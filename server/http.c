@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +21,10 @@
 /* Idle keep-alive connections close after this; suspended streams are exempt. */
 #define SERVER_HTTP_IDLE_S   300u
 #define SERVER_HTTP_BLOCK_SZ (32u * 1024u)
+/* Descriptors kept from connections: task pipes and logs for the slots, state files, legs. */
+#define SERVER_HTTP_FD_RESERVE 256u
+#define SERVER_HTTP_MIN_CONNS  8u
+#define SERVER_HTTP_MAX_CONNS  1020u /* libmicrohttpd's own default, FD_SETSIZE - 4 */
 
 struct server_http_route_entry {
 	const struct server_http_route *route;
@@ -475,6 +480,26 @@ server_http_connection(void *cls, struct MHD_Connection *conn, void **socket_con
 	}
 }
 
+/*
+ * How many connections to accept: idle ones must never take the descriptors a task start
+ * needs, and each may hold a second one (a log it streams, a router leg's pty or socket).
+ */
+static unsigned
+server_http_connection_limit(void)
+{
+	struct rlimit rl;
+	rlim_t reserve, n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return SERVER_HTTP_MAX_CONNS;
+	reserve =
+	        rl.rlim_cur / 2 < SERVER_HTTP_FD_RESERVE ? rl.rlim_cur / 2 : SERVER_HTTP_FD_RESERVE;
+	n = (rl.rlim_cur - reserve) / 2;
+	if (n < SERVER_HTTP_MIN_CONNS)
+		return SERVER_HTTP_MIN_CONNS;
+	return n > SERVER_HTTP_MAX_CONNS ? SERVER_HTTP_MAX_CONNS : (unsigned)n;
+}
+
 struct server_http *
 server_http_new(const char *host, unsigned port, char **err)
 {
@@ -494,7 +519,7 @@ server_http_new(const char *host, unsigned port, char **err)
 	        NULL, server_http_access, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	        MHD_OPTION_NOTIFY_COMPLETED, server_http_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
 	        server_http_connection, h, MHD_OPTION_CONNECTION_TIMEOUT, SERVER_HTTP_IDLE_S,
-	        MHD_OPTION_END);
+	        MHD_OPTION_CONNECTION_LIMIT, server_http_connection_limit(), MHD_OPTION_END);
 	if (!h->daemon) {
 		*err = xasprintf("cannot listen on %s:%u: %s", host, port,
 		                 errno ? strerror(errno) : "libmicrohttpd failed");

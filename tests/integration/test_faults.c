@@ -26,6 +26,9 @@
 #define FTEST_BURST        1000
 #define FTEST_BURST_WINDOW 8
 #define FTEST_BURST_MS     120000
+#define FTEST_FLOOD        600 /* idle connections, more than osmo-local's descriptors */
+#define FTEST_FLOOD_NOFILE 512 /* the descriptor limit osmo-local gets for the flood */
+#define FTEST_SETTLE_MS    500 /* no new answer for this long: the server took all it will */
 
 /* One raw request's outcome, copied out of the client's callback. */
 struct ftest_reply {
@@ -990,6 +993,20 @@ ftest_release_fifo(const char *fifo, int timeout_ms)
 	close(fd);
 }
 
+/* A spec whose task hold waits until ftest_release_fifo(fifo); more (tasks) follows it. */
+static char *
+ftest_fifo_spec(const char *name, const char *fifo, const char *more)
+{
+	return xasprintf("workflow:\n"
+	                 "  name: %s\n"
+	                 "  tasks:\n"
+	                 "  - name: hold\n"
+	                 "    image: ubuntu:24.04\n"
+	                 "    command: [sh, -c, \"read line < %s\"]\n"
+	                 "%s",
+	                 name, fifo, more);
+}
+
 /* GET /health's body. */
 static char *
 ftest_health(struct lfix *t)
@@ -1014,13 +1031,7 @@ test_save_failures(void **state)
 	struct lfix *t = *state;
 	char *log = xasprintf("%s/server.log", t->dir);
 	char *fifo = xasprintf("%s/go", t->dir);
-	char *yaml = xasprintf("workflow:\n"
-	                       "  name: saves\n"
-	                       "  tasks:\n"
-	                       "  - name: wait\n"
-	                       "    image: ubuntu:24.04\n"
-	                       "    command: [sh, -c, \"read line < %s\"]\n",
-	                       fifo);
+	char *yaml = ftest_fifo_spec("saves", fifo, "");
 	int64_t deadline;
 	char *id, *json, *blocker, *health, *status, *text;
 	struct osmo_workflow wf;
@@ -1081,6 +1092,137 @@ test_save_failures(void **state)
 	free(yaml);
 	free(fifo);
 	free(log);
+}
+
+/* Loopback connections that each asked for /api/version once and then stay idle. */
+struct ftest_flood {
+	int fds[FTEST_FLOOD];
+	bool answered[FTEST_FLOOD];
+	size_t n_answered;
+};
+
+/* Opens every connection and sends its request; none waits for the server. */
+static void
+ftest_flood_open(const struct lfix *t, struct ftest_flood *fl)
+{
+	static const char req[] = "GET /api/version HTTP/1.1\r\nHost: x\r\n\r\n";
+	const char *port = strrchr(t->server.url, ':') + 1;
+	struct sockaddr_in sa = lfix_loopback(atoi(port));
+
+	memset(fl, 0, sizeof(*fl));
+	for (size_t i = 0; i < FTEST_FLOOD; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		assert_true(fd >= 0);
+		/* Loopback connects complete in the kernel's backlog whether or not we are accepted. */
+		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL),
+		                 (ssize_t)sizeof(req) - 1);
+		fl->fds[i] = fd;
+	}
+}
+
+/* Reads answers until none came for FTEST_SETTLE_MS: the server holds what it accepted. */
+static void
+ftest_flood_settle(struct ftest_flood *fl, int timeout_ms)
+{
+	int64_t deadline = clock_mono_ms() + timeout_ms;
+	int64_t quiet_until = clock_mono_ms() + FTEST_SETTLE_MS;
+	struct pollfd *pfd = xcalloc(FTEST_FLOOD, sizeof(*pfd));
+
+	while (clock_mono_ms() < quiet_until) {
+		int64_t left = quiet_until - clock_mono_ms();
+
+		assert_true(clock_mono_ms() < deadline);
+		for (size_t i = 0; i < FTEST_FLOOD; i++)
+			pfd[i] = (struct pollfd){ .fd = fl->answered[i] ? -1 : fl->fds[i],
+				                  .events = POLLIN };
+		if (poll(pfd, FTEST_FLOOD, left > 0 ? (int)left : 0) <= 0)
+			continue;
+		for (size_t i = 0; i < FTEST_FLOOD; i++) {
+			char buf[4096];
+
+			if (!pfd[i].revents)
+				continue;
+			/* An answer, or a hang-up: either way the server saw this one. */
+			(void)recv(fl->fds[i], buf, sizeof(buf), MSG_DONTWAIT);
+			fl->answered[i] = true;
+			fl->n_answered++;
+			quiet_until = clock_mono_ms() + FTEST_SETTLE_MS;
+		}
+	}
+	free(pfd);
+}
+
+static void
+ftest_flood_close(struct ftest_flood *fl)
+{
+	for (size_t i = 0; i < FTEST_FLOOD; i++)
+		close(fl->fds[i]);
+}
+
+/* Waits for a file a task writes (by rename); false when the deadline passes first. */
+static bool
+ftest_file_appears(const char *path, int timeout_ms)
+{
+	int64_t deadline = clock_mono_ms() + timeout_ms;
+
+	while (access(path, F_OK) != 0) {
+		if (clock_mono_ms() + LFIX_POLL_MS >= deadline)
+			return false;
+		ftest_pause(deadline);
+	}
+	return true;
+}
+
+/*
+ * More idle connections than osmo-local has descriptors: the ones past its connection cap
+ * wait in the kernel's backlog, so a task still starts (pipes, its log) and completes, and
+ * the server answers again once the idle ones go.
+ */
+static void
+test_idle_connections_leave_room(void **state)
+{
+	struct lfix *t = *state;
+	char *fifo = xasprintf("%s/go", t->dir);
+	char *mark = xasprintf("%s/after-started", t->dir);
+	char *after = xasprintf("  - name: after\n"
+	                        "    image: ubuntu:24.04\n"
+	                        "    command: [sh, -c, \"touch %s.tmp && mv %s.tmp %s\"]\n"
+	                        "    inputs: [{task: hold}]\n",
+	                        mark, mark, mark);
+	char *yaml = ftest_fifo_spec("flood", fifo, after);
+	struct ftest_flood *fl = xmalloc(sizeof(*fl));
+	struct osmo_workflow wf;
+	bool started;
+	char *id;
+
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	ftest_restart(t, FTEST_FLOOD_NOFILE, NULL);
+	id = lfix_submit(t, yaml, NULL);
+	lfix_wait(t, id, FTEST_TIMEOUT_MS, lfix_running, &wf);
+	osmo_workflow_free(&wf);
+	ftest_flood_open(t, fl);
+	ftest_flood_settle(fl, FTEST_TIMEOUT_MS);
+	printf("# %d idle connections: osmo-local under ulimit -n %d took %zu\n", FTEST_FLOOD,
+	       FTEST_FLOOD_NOFILE, fl->n_answered);
+	/* The downstream task starts while every idle connection is still open. */
+	ftest_release_fifo(fifo, FTEST_TIMEOUT_MS);
+	started = ftest_file_appears(mark, FTEST_TIMEOUT_MS);
+	ftest_flood_close(fl);
+	free(fl);
+	lfix_wait(t, id, FTEST_TIMEOUT_MS, lfix_ended, &wf);
+	if (!started || wf.status != OSMO_COMPLETED)
+		lfix_dump(&wf);
+	assert_true(started);
+	assert_int_equal(wf.status, OSMO_COMPLETED);
+	osmo_workflow_free(&wf);
+	ftest_expect(t, "GET", "/api/version", NULL, 200, FTEST_NEEDLES("\"major\":\"6\""));
+	free(id);
+	free(yaml);
+	free(after);
+	free(mark);
+	free(fifo);
 }
 
 static void
@@ -1153,6 +1295,8 @@ main(void)
 		                                ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_text, ftest_setup, ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_save_failures, ftest_setup, ftest_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_connections_leave_room, ftest_setup,
+		                                ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_during_task, ftest_setup,
 		                                ftest_teardown),
 	};
