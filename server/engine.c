@@ -1300,16 +1300,45 @@ engine_next_job(const struct engine *e, const char *name)
 	return job + 1;
 }
 
-/* A new workflow record named after spec's name, with its directory. */
-static struct engine_wf *
-engine_wf_new(struct engine *e, const char *name, const struct engine_submit *req)
+/*
+ * Creates the directory of name's next job; one already there (a record set aside as corrupt,
+ * or never saved) keeps its ID, so its logs are never appended to. NULL with err filled.
+ */
+static char *
+engine_claim_dir(const struct engine *e, const char *name, int *job, struct engine_error *err)
 {
-	struct engine_wf *w = xcalloc(1, sizeof(*w));
+	for (*job = engine_next_job(e, name);; (*job)++) {
+		char *dir = xasprintf("%s/workflows/%s-%d", e->state_dir, name, *job);
 
+		if (mkdir(dir, 0700) == 0)
+			return dir;
+		if (errno != EEXIST) {
+			engine_set_error(err, 500, NULL,
+			                 xasprintf("cannot create %s: %s", dir, strerror(errno)));
+			free(dir);
+			return NULL;
+		}
+		free(dir);
+	}
+}
+
+/* A new workflow record named after spec's name, with its directory; NULL with err filled. */
+static struct engine_wf *
+engine_wf_new(struct engine *e, const char *name, const struct engine_submit *req,
+              struct engine_error *err)
+{
+	int job;
+	char *dir = engine_claim_dir(e, name, &job, err);
+	struct engine_wf *w;
+
+	if (!dir)
+		return NULL;
+	w = xcalloc(1, sizeof(*w));
 	w->e = e;
 	w->forced = OSMO_UNKNOWN;
+	w->dir = dir;
 	w->rec.name = xstrdup(name);
-	w->rec.job = engine_next_job(e, name);
+	w->rec.job = job;
 	w->rec.id = xasprintf("%s-%d", name, w->rec.job);
 	engine_uuid(w->rec.uuid);
 	w->rec.user = xstrdup(req->user && *req->user ? req->user : "osmo-local");
@@ -1332,8 +1361,6 @@ engine_wf_new(struct engine *e, const char *name, const struct engine_submit *re
 		w->rec.labels[w->rec.n_labels].value = xstrdup(eq ? eq + 1 : "");
 		w->rec.n_labels++;
 	}
-	w->dir = xasprintf("%s/workflows/%s", e->state_dir, w->rec.id);
-	util_mkdirs(w->dir, 0700);
 	return w;
 }
 
@@ -1466,8 +1493,17 @@ static void
 engine_record_refused(struct engine *e, const char *name, const struct engine_submit *req,
                       const char *raw)
 {
-	struct engine_wf *w = engine_wf_new(e, name, req);
-	char *path = xasprintf("%s/spec.yaml", w->dir);
+	struct engine_error err = { 0 };
+	struct engine_wf *w = engine_wf_new(e, name, req, &err);
+	char *path;
+
+	if (!w) {
+		/* The refusal itself still reaches the caller; only its row is missing. */
+		fprintf(stderr, "osmo-local: %s\n", err.message);
+		engine_error_free(&err);
+		return;
+	}
+	path = xasprintf("%s/spec.yaml", w->dir);
 
 	w->rec.status = OSMO_FAILED_SUBMISSION;
 	w->rec.end_ms = w->rec.submit_ms;
@@ -1541,7 +1577,12 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 		free(rendered);
 		return 0;
 	}
-	w = engine_wf_new(e, spec.name, req);
+	w = engine_wf_new(e, spec.name, req, err);
+	if (!w) {
+		spec_free(&spec);
+		free(rendered);
+		return -1;
+	}
 	w->spec = spec;
 	w->spec_loaded = true;
 	w->rec.spec = rendered;
@@ -1666,7 +1707,9 @@ engine_restart(struct engine *e, const char *name, const char *pool, const char 
 		return -1;
 	}
 	req.priority = old->rec.priority;
-	w = engine_wf_new(e, old->rec.name, &req);
+	w = engine_wf_new(e, old->rec.name, &req, err);
+	if (!w)
+		return -1;
 	for (size_t i = 0; i < old->rec.n_labels; i++) {
 		w->rec.labels =
 		        xreallocarray(w->rec.labels, w->rec.n_labels + 1, sizeof(*w->rec.labels));
@@ -1896,6 +1939,24 @@ engine_serve_log(struct engine *e, const struct engine_log_request *req,
 
 /* ------------------------------------------------------------------ state on disk */
 
+/*
+ * Sets a record that cannot be read aside as workflow.json.corrupt and says so; its directory
+ * and logs stay, so its ID is never given again (engine_claim_dir).
+ */
+static void
+engine_quarantine(const char *json_path, const char *why)
+{
+	char *aside = xasprintf("%s.corrupt", json_path);
+
+	if (rename(json_path, aside) == 0)
+		fprintf(stderr, "osmo-local: %s: %s; set aside as %s, its ID is not reused\n",
+		        json_path, why ? why : "unreadable", aside);
+	else
+		fprintf(stderr, "osmo-local: %s: %s; not loaded (cannot set it aside: %s)\n",
+		        json_path, why ? why : "unreadable", strerror(errno));
+	free(aside);
+}
+
 /* Loads one workflow directory; NULL when it holds nothing usable. */
 static struct engine_wf *
 engine_load_one(struct engine *e, const char *dir)
@@ -1906,12 +1967,16 @@ engine_load_one(struct engine *e, const char *dir)
 	struct engine_wf *w = NULL;
 	char *perr = NULL;
 
+	if (!json && errno != ENOENT)
+		fprintf(stderr, "osmo-local: %s: %s; not loaded, its ID stays taken\n", json_path,
+		        strerror(errno));
 	if (json) {
 		w = xcalloc(1, sizeof(*w));
 		w->e = e;
 		w->forced = OSMO_UNKNOWN;
 		w->dir = xstrdup(dir);
 		if (encode_state_parse(json, len, &w->rec, &perr) < 0) {
+			engine_quarantine(json_path, perr);
 			free(perr);
 			free(w->dir);
 			free(w);

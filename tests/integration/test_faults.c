@@ -1225,6 +1225,68 @@ test_idle_connections_leave_room(void **state)
 	free(fifo);
 }
 
+/*
+ * A workflow.json that cannot be read is said on stderr and set aside with its logs; its ID
+ * is not given to the next workflow of that name, whose log starts empty.
+ */
+static void
+test_corrupt_record(void **state)
+{
+	static const char yaml[] = "workflow:\n  name: corrupt\n  tasks:\n  - name: a\n"
+	                           "    image: x\n    command: [echo, first-run]\n";
+	struct lfix *t = *state;
+	char *log = xasprintf("%s/server.log", t->dir);
+	char *id = lfix_submit(t, yaml, NULL), *id2;
+	char *dir = xasprintf("%s/workflows/%s", t->state, id);
+	char *json = xasprintf("%s/workflow.json", dir);
+	char *aside = xasprintf("%s.corrupt", json);
+	char *logs = xasprintf("%s/logs.txt", dir);
+	char *before, *after, *text;
+	struct osmo_workflow wf;
+	FILE *f;
+
+	lfix_wait(t, id, FTEST_TIMEOUT_MS, lfix_ended, &wf);
+	osmo_workflow_free(&wf);
+	assert_int_equal(lfix_stop(t, 10000), 0);
+	before = util_read_file(logs, NULL);
+	assert_non_null(strstr(before, "first-run"));
+	f = fopen(json, "w");
+	assert_non_null(f);
+	fputs("{\"version\":1,\"id\":", f);
+	fclose(f);
+
+	ftest_restart(t, 0, log);
+	id2 = lfix_submit(t, yaml, NULL);
+	if (strcmp(id2, id) == 0)
+		fail_msg("the corrupt record's ID %s was given again", id);
+	assert_string_equal(id2, "corrupt-2");
+	text = util_read_file(log, NULL);
+	if (!text || !strstr(text, json) || !strstr(text, "workflow.json.corrupt"))
+		fail_msg("no word of the corrupt record on stderr: %s", text ? text : "(none)");
+	free(text);
+	text = util_read_file(aside, NULL);
+	assert_non_null(text);
+	assert_string_equal(text, "{\"version\":1,\"id\":");
+	free(text);
+	ftest_expect(t, "GET", "/api/workflow/corrupt-1", NULL, 400,
+	             FTEST_NEEDLES("\"error_code\":\"DATABASE\""));
+
+	lfix_wait(t, id2, FTEST_TIMEOUT_MS, lfix_ended, &wf);
+	assert_int_equal(wf.status, OSMO_COMPLETED);
+	osmo_workflow_free(&wf);
+	after = util_read_file(logs, NULL);
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+	free(id2);
+	free(logs);
+	free(aside);
+	free(json);
+	free(dir);
+	free(id);
+	free(log);
+}
+
 static void
 test_sigterm_during_task(void **state)
 {
@@ -1295,6 +1357,7 @@ main(void)
 		                                ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_text, ftest_setup, ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_save_failures, ftest_setup, ftest_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_record, ftest_setup, ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_connections_leave_room, ftest_setup,
 		                                ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_during_task, ftest_setup,
