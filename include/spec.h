@@ -208,7 +208,10 @@ int spec_parse_quantity(const char *s, double *bytes);
 int spec_exit_action_for(const struct spec_task *task, int code);
 const char *spec_exit_action_name(enum spec_exit_action action);
 size_t spec_task_count(const struct spec *spec);
-/* OSMO's NAMEREGEX [a-zA-Z]([a-zA-Z0-9_-]*[a-zA-Z0-9])?: names that are safe in IDs and URLs. */
+/*
+ * OSMO's NAMEREGEX [a-zA-Z]([a-zA-Z0-9_-]*[a-zA-Z0-9])? within its 64-character limit: names
+ * that are safe in IDs, URLs and file names.
+ */
 bool spec_name_ok(const char *s);
 const struct spec_group *spec_find_group(const struct spec *spec, const char *name);
 /* The task called name and, if group is not NULL, the group holding it. */

@@ -20,6 +20,8 @@
 /* Flattened values for display are cut here. */
 #define SPEC_MAX_FLAT 2048u
 
+/* OSMO's workflow_info.max_name_length (64 by default), for workflow, group and task names. */
+#define SPEC_MAX_NAME 64u
 #define SPEC_NAME_RULE                                                                            \
 	"names start with a letter and hold letters, digits, '-' and '_', ending in a letter or " \
 	"digit"
@@ -1872,7 +1874,8 @@ spec_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+	if (n == 0 || n > SPEC_MAX_NAME ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
 		return false;
 	for (size_t i = 1; i < n; i++) {
 		char c = s[i];
@@ -1979,30 +1982,43 @@ spec_names_find(const struct spec_name *v, size_t n, const char *name)
 	return lo < n && strcmp(v[lo].key, name) == 0 ? &v[lo] : NULL;
 }
 
+/* Reports a name OSMO refuses: too long (its words), or not its pattern; whether it is fine. */
+static bool
+spec_check_name(const struct spec *spec, struct strv *errors, struct spec_pos pos, const char *what,
+                const char *name)
+{
+	/* OSMO's words; the name is cut at the limit so the message keeps its end. */
+	if (strlen(name) > SPEC_MAX_NAME)
+		spec_report(errors, spec->filename, pos,
+		            "Name %.*s... is too long. It must be %u characters or less.",
+		            (int)SPEC_MAX_NAME, name, SPEC_MAX_NAME);
+	else if (!spec_name_ok(name))
+		spec_report(errors, spec->filename, pos, "invalid %s name '%s': %s", what, name,
+		            SPEC_NAME_RULE);
+	else
+		return true;
+	return false;
+}
+
 static void
 spec_check_names(struct spec *spec, struct strv *errors)
 {
 	struct spec_name *v;
 	size_t n;
 
-	if (spec->name && !spec_name_ok(spec->name))
-		spec_report(errors, spec->filename, spec->name_pos,
-		            "invalid workflow name '%s': %s", spec->name, SPEC_NAME_RULE);
+	if (spec->name)
+		spec_check_name(spec, errors, spec->name_pos, "workflow", spec->name);
 	for (size_t g = 0; g < spec->ngroups; g++) {
 		const struct spec_group *gr = &spec->groups[g];
 
-		if (!gr->implicit && !spec_name_ok(gr->name))
-			spec_report(errors, spec->filename, gr->pos, "invalid group name '%s': %s",
-			            gr->name, SPEC_NAME_RULE);
+		if (!gr->implicit)
+			spec_check_name(spec, errors, gr->pos, "group", gr->name);
 		for (size_t t = 0; t < gr->ntasks; t++) {
 			const struct spec_task *task = &gr->tasks[t];
 			char *k = spec_k8s_name(task->name);
 
-			if (!spec_name_ok(task->name))
-				spec_report(errors, spec->filename, task->pos,
-				            "invalid task name '%s': %s", task->name,
-				            SPEC_NAME_RULE);
-			else if (strcmp(k, "osmo-ctrl") == 0)
+			if (spec_check_name(spec, errors, task->pos, "task", task->name) &&
+			    strcmp(k, "osmo-ctrl") == 0)
 				spec_report(errors, spec->filename, task->pos,
 				            "task name '%s' is reserved by OSMO", task->name);
 			free(k);

@@ -1225,6 +1225,90 @@ test_idle_connections_leave_room(void **state)
 	free(fifo);
 }
 
+/* A one-task spec with these names (group NULL: the tasks form). */
+static char *
+ftest_named_spec(const char *workflow, const char *group, const char *task)
+{
+	if (!group)
+		return xasprintf("workflow:\n  name: %s\n  tasks:\n  - name: %s\n"
+		                 "    image: x\n    command: [true]\n",
+		                 workflow, task);
+	return xasprintf("workflow:\n  name: %s\n  groups:\n  - name: %s\n    tasks:\n"
+	                 "    - name: %s\n      image: x\n      command: [true]\n",
+	                 workflow, group, task);
+}
+
+/* n copies of c after a leading 'n', a valid name of length n + 1. */
+static char *
+ftest_long_name(size_t n)
+{
+	char *s = xmalloc(n + 2);
+
+	s[0] = 'n';
+	memset(s + 1, 'x', n);
+	s[n + 1] = '\0';
+	return s;
+}
+
+/* Submits yaml and expects OSMO's answer to a name longer than its 64-character limit. */
+static void
+ftest_expect_too_long(struct lfix *t, const char *yaml, const char *name)
+{
+	struct ftest_reply r;
+	char *needle = xasprintf("Name %.40s", name);
+
+	ftest_post_spec(t, "", yaml, &r);
+	if (r.status != 400 ||
+	    !strstr(r.body.buf, "is too long. It must be 64 characters or less."))
+		fail_msg("a %zu-character name: %ld %.300s", strlen(name), r.status, r.body.buf);
+	assert_non_null(strstr(r.body.buf, "\"error_code\":\"USER\""));
+	assert_non_null(strstr(r.body.buf, needle));
+	ftest_reply_free(&r);
+	free(needle);
+}
+
+/*
+ * Workflow, group and task names longer than OSMO's 64 characters are refused at submit
+ * (OSMOUserError, 400 USER); one of 64 is taken. Nothing of the refused ones is kept.
+ */
+static void
+test_name_limits(void **state)
+{
+	struct lfix *t = *state;
+	char *max = ftest_long_name(63), *over = ftest_long_name(64), *huge = ftest_long_name(5000);
+	char *yaml = ftest_named_spec(max, "g", max);
+	char *id = lfix_submit(t, yaml, NULL);
+	struct osmo_workflow_list l;
+	struct osmo_workflow wf;
+
+	lfix_wait(t, id, FTEST_TIMEOUT_MS, lfix_ended, &wf);
+	assert_int_equal(wf.status, OSMO_COMPLETED);
+	osmo_workflow_free(&wf);
+	free(yaml);
+	yaml = ftest_named_spec(huge, NULL, "a");
+	ftest_expect_too_long(t, yaml, huge);
+	free(yaml);
+	yaml = ftest_named_spec(over, NULL, "a");
+	ftest_expect_too_long(t, yaml, over);
+	free(yaml);
+	yaml = ftest_named_spec("short", over, "a");
+	ftest_expect_too_long(t, yaml, over);
+	free(yaml);
+	yaml = ftest_named_spec("short", NULL, over);
+	ftest_expect_too_long(t, yaml, over);
+	free(yaml);
+	/* Only the 64-character workflow exists, also after a restart. */
+	ftest_restart(t, 0, NULL);
+	ftest_list(t, NULL, NULL, 0, 100, &l);
+	assert_int_equal(l.n_rows, 1);
+	assert_string_equal(l.rows[0].name, id);
+	osmo_workflow_list_free(&l);
+	free(id);
+	free(max);
+	free(over);
+	free(huge);
+}
+
 /*
  * A workflow.json that cannot be read is said on stderr and set aside with its logs; its ID
  * is not given to the next workflow of that name, whose log starts empty.
@@ -1357,6 +1441,7 @@ main(void)
 		                                ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_text, ftest_setup, ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_save_failures, ftest_setup, ftest_teardown),
+		cmocka_unit_test_setup_teardown(test_name_limits, ftest_setup, ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_record, ftest_setup, ftest_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_connections_leave_room, ftest_setup,
 		                                ftest_teardown),
