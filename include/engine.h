@@ -76,9 +76,10 @@ void engine_child(struct engine *e);
 
 /*
  * GET /health's body: {"status":"OK"}, or {"status":"DEGRADED","reason":...} while workflow
- * records could not be saved (they are retried; memory is ahead of the disk until then).
+ * records could not be saved (they are retried; memory is ahead of the disk until then). The
+ * reason names the file and the error only with detail.
  */
-char *engine_health(const struct engine *e);
+char *engine_health(const struct engine *e, bool detail);
 
 const char *engine_pool(const struct engine *e);
 const char *engine_base_url(const struct engine *e);

@@ -107,7 +107,7 @@ void server_http_attach(struct server_http *h, struct server_loop *loop);
 const char *server_http_param(const struct server_http_request *req, const char *name);
 const char *server_http_header(const struct server_http_request *req, const char *name);
 const char *server_http_query(const struct server_http_request *req, const char *key);
-/* Replaces every header of that name (any case) with one holding value. */
+/* Replaces every header of that name (any case) with one holding value; NULL drops them. */
 void server_http_request_set_header(struct server_http_request *req, const char *name,
                                     const char *value);
 size_t server_http_query_count(const struct server_http_request *req, const char *key);

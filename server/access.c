@@ -431,9 +431,15 @@ access_gate(void *ctx, struct server_http_request *req, struct server_http_respo
 		server_http_reply_detail(res, 415, "Unsupported Media Type: send application/json");
 		return false;
 	}
-	if (access_is_public(req))
-		return true;
 	jwt = access_bearer(req);
+	if (access_is_public(req)) {
+		/* Open to all, but only a valid token (or dev mode) may say who is asking. */
+		if (jwt && !access_jwt_check(a, jwt))
+			server_http_request_set_header(req, "x-osmo-user", a->user);
+		else if (!a->dev_auth)
+			server_http_request_set_header(req, "x-osmo-user", NULL);
+		return true;
+	}
 	if (!jwt && a->dev_auth)
 		return true;
 	why = jwt ? access_jwt_check(a, jwt) : "Jwt is missing";

@@ -2112,15 +2112,19 @@ engine_new(const struct engine_config *cfg, struct engine_error *err)
 }
 
 char *
-engine_health(const struct engine *e)
+engine_health(const struct engine *e, bool detail)
 {
 	struct strbuf sb = { 0 };
 	char *reason;
 
 	if (!e->unsaved)
 		return xstrdup("{\"status\":\"OK\"}");
-	reason = xasprintf("%zu workflow record(s) not saved, retrying: %s", e->unsaved,
-	                   e->save_error ? e->save_error : "unknown error");
+	/* The path and error name the owner's files: for the owner only. */
+	reason = xasprintf("%zu workflow record(s) not saved, retrying%s%s", e->unsaved,
+	                   detail ? ": " : "",
+	                   !detail         ? ""
+	                   : e->save_error ? e->save_error
+	                                   : "unknown error");
 	strbuf_addstr(&sb, "{\"status\":\"DEGRADED\",\"reason\":");
 	server_http_json_string(&sb, reason);
 	strbuf_addch(&sb, '}');

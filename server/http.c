@@ -704,7 +704,8 @@ server_http_request_set_header(struct server_http_request *req, const char *name
 		req->headers.v[keep++] = req->headers.v[i];
 	}
 	req->headers.n = keep;
-	server_http_kvs_push(&req->headers, name, strlen(name), value, strlen(value));
+	if (value)
+		server_http_kvs_push(&req->headers, name, strlen(name), value, strlen(value));
 }
 
 const char *
