@@ -24,9 +24,10 @@ struct exec_session {
 	unsigned long call; /* the api call in flight, 0 for none */
 	char *router_url;
 	struct wsconn *ws;
-	bool output_seen; /* the task side runs the command: input may flow */
-	bool closing;     /* exec_close asked for the end */
-	bool paused;      /* exec_pause: the caller takes no output now */
+	bool output_seen;     /* the task side runs the command: input may flow */
+	bool closing;         /* exec_close asked for the end */
+	bool paused;          /* exec_pause: the caller takes no output now */
+	struct strbuf unread; /* output read with the frame that paused it: given at resume */
 	struct strbuf held;
 	bool reconnect_pending; /* keep-alive: why is still to be reported */
 	bool waiting;           /* keep-alive: a new session starts at retry_at */
@@ -47,6 +48,7 @@ exec_destroy(struct exec_session *e)
 	/* The task side learns at once that nobody reads any more (PROTOCOLS.md §1.4). */
 	wsconn_drop(e->ws, 1000);
 	strbuf_free(&e->held);
+	strbuf_free(&e->unread);
 	free(e->workflow);
 	free(e->task);
 	free(e->command);
@@ -143,7 +145,10 @@ exec_ws_message(void *ctx, const unsigned char *data, size_t n)
 		e->output_seen = true;
 		exec_flush(e);
 	}
-	if (e->cb.output)
+	/* Frames already read when the caller paused wait; nothing more is read meanwhile. */
+	if (e->paused || e->unread.len)
+		strbuf_add(&e->unread, data, n);
+	else if (e->cb.output)
 		e->cb.output(e->cb.ctx, data, n);
 }
 
@@ -310,7 +315,7 @@ exec_timeout_ms(const struct exec_session *e, int64_t now_ms)
 {
 	if (e->freed)
 		return -1;
-	if (e->end_pending || e->reconnect_pending)
+	if (e->end_pending || e->reconnect_pending || (!e->paused && e->unread.len))
 		return 0;
 	if (e->waiting)
 		return util_timeout_until(e->retry_at, now_ms);
@@ -323,7 +328,15 @@ exec_dispatch(struct exec_session *e, const struct pollfd *fds, int n, int64_t n
 	if (e->freed)
 		return;
 	e->busy = true;
-	if (e->ws)
+	if (!e->paused && e->unread.len) {
+		struct strbuf out = e->unread;
+
+		e->unread = (struct strbuf){ 0 };
+		if (e->cb.output)
+			e->cb.output(e->cb.ctx, (const unsigned char *)out.buf, out.len);
+		strbuf_free(&out);
+	}
+	if (e->ws && !e->freed)
 		wsconn_dispatch(e->ws, fds, n, now_ms);
 	if (e->reconnect_pending && !e->freed) {
 		e->reconnect_pending = false;
@@ -334,7 +347,8 @@ exec_dispatch(struct exec_session *e, const struct pollfd *fds, int n, int64_t n
 		e->waiting = false;
 		exec_begin(e); /* a new key, so a new process: keep-alive never resumes one */
 	}
-	if (e->end_pending && !e->freed) {
+	/* The end comes after every byte of output, so not while some waits for a resume. */
+	if (e->end_pending && !e->freed && !e->unread.len) {
 		e->end_pending = false;
 		e->ended = true;
 		if (e->cb.ended)
