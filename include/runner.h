@@ -1,4 +1,4 @@
-/* runner.h: one task process (its own process group), its output as lines, its exit and kill. */
+/* runner.h: a task process and its tree under a supervisor: output lines, exit and kill. */
 #ifndef OSMO_RUNNER_H
 #define OSMO_RUNNER_H
 
@@ -19,17 +19,21 @@ struct runner_spec {
 };
 
 struct runner_proc {
-	pid_t pid;  /* also the process group id; 0 when not started */
+	pid_t pid; /* the supervisor; 0 when not started */
+	int ctl;   /* a socket to it: signals out, the main process's status back; -1 when closed */
 	int fds[3]; /* [RUNNER_STDOUT], [RUNNER_STDERR]: read ends, -1 when closed */
 	struct strbuf partial[3];
-	bool exited;
-	int wait_status;
+	bool exited;     /* the main process has ended and its tree is gone */
+	int wait_status; /* the main process's */
 };
 
 /*
- * Starts the process in a new process group with stdin on /dev/null. An exec failure is
- * reported like a shell does: a line on stderr and exit status 127 (126 if not executable).
- * Returns 0, or -1 with errbuf filled when no process could be created.
+ * Starts a supervisor that runs the command in a new process group with stdin on /dev/null and
+ * none of the server's descriptors. The supervisor is a subreaper, so everything the command
+ * starts stays under it, whatever session or directory it moves to; when the main process ends,
+ * what is left of its tree is killed, and the supervisor exits once none of it is left. An exec
+ * failure is reported like a shell does: a line on stderr and exit status 127 (126 if not
+ * executable). Returns 0, or -1 with errbuf filled when no process could be created.
  */
 int runner_start(struct runner_proc *p, const struct runner_spec *s, char *errbuf, size_t errlen);
 /*
@@ -50,14 +54,20 @@ pid_t runner_fork(void);
  * the failure on stderr as a shell does and exits 127 (not found) or 126.
  */
 _Noreturn void runner_exec(char *const *argv, char *const *envp);
-/* Collects the exit status if the process has ended (non-blocking); true once it has. */
+/*
+ * Collects the main process's status once the supervisor has ended (non-blocking): the main
+ * process has ended and its tree is gone. True once it has.
+ */
 bool runner_reap(struct runner_proc *p);
-/* Signals the whole process group, so children of the task die with it. */
+/* Signals every process of the tree; after SIGKILL, also those it starts until none is left. */
 void runner_kill(const struct runner_proc *p, int sig);
-/* True when the process has exited and both output pipes are drained and closed. */
+/* Makes a supervisor that an earlier osmo-local left running kill its tree at once. */
+void runner_stop_orphan(pid_t pid);
+/* True when the tree is gone and both output pipes are drained and closed. */
 bool runner_done(const struct runner_proc *p);
 /* 0..255 for an exit, 128 + signal for a signal death (as a shell reports it). */
 int runner_exit_code(const struct runner_proc *p);
+/* Frees p; a supervisor still running kills its tree at once (it sees its socket close). */
 void runner_free(struct runner_proc *p);
 
 #endif

@@ -49,7 +49,7 @@ void task_run_finish(struct task_run *r, bool publish);
 void task_run_kill(struct task_run *r, bool force);
 /* SIGCHLD: collects this run's processes. */
 void task_run_reap(struct task_run *r);
-/* Kills the process group a crashed osmo-local left running in run_dir, if it is still there. */
+/* Kills the tree a crashed osmo-local left running in run_dir, if its supervisor is still there. */
 void task_stop_leftover(const char *run_dir);
 /* Kills whatever still runs (SIGKILL, waited for) and frees r. */
 void task_run_free(struct task_run *r);

@@ -26,7 +26,6 @@ struct task_proc {
 	unsigned long watch[3];
 	bool osmo; /* its output is OSMO's, not the user's */
 	bool live;
-	bool swept; /* its process group was killed once its main process ended */
 	void (*ended)(struct task_run *r, int code);
 };
 
@@ -275,11 +274,6 @@ task_proc_line(void *ctx, enum runner_stream stream, const char *s, size_t n)
 static void
 task_proc_check(struct task_proc *tp)
 {
-	if (tp->live && tp->p.exited && !tp->swept && !runner_done(&tp->p)) {
-		/* A container ends with its main process: background children go with it. */
-		tp->swept = true;
-		runner_kill(&tp->p, SIGKILL);
-	}
 	if (!tp->live || !runner_done(&tp->p))
 		return;
 	int code = runner_exit_code(&tp->p);
@@ -316,7 +310,6 @@ task_proc_start(struct task_run *r, struct task_proc *tp, char *const *argv, cha
 	char err[256];
 
 	tp->run = r;
-	tp->swept = false;
 	tp->osmo = osmo;
 	tp->ended = ended;
 	if (runner_start(&tp->p, &spec, err, sizeof(err)) < 0) {
@@ -325,7 +318,7 @@ task_proc_start(struct task_run *r, struct task_proc *tp, char *const *argv, cha
 	}
 	tp->live = true;
 	if (tp == &r->main) {
-		/* So a restarted osmo-local can stop what a crashed one left running. */
+		/* The supervisor's: so a restarted osmo-local can stop what a crashed one left running. */
 		char *path = xasprintf("%s/pid", r->cfg.run_dir);
 		char pid[24];
 		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -1042,7 +1035,7 @@ task_stop_leftover(const char *run_dir)
 	if (n > 0) {
 		cwd[n] = '\0';
 		if (strcmp(cwd, root) == 0)
-			kill(-(pid_t)pid, SIGKILL);
+			runner_stop_orphan((pid_t)pid);
 	}
 	free(proc_cwd);
 	free(root);

@@ -91,6 +91,24 @@ etest_read_pid(const struct lfix *t, const char *name)
 	return (pid_t)pid;
 }
 
+/* Whether pid runs with a task's environment of ours (OSMO_OUTPUT_DIR in our scratch). */
+static bool
+etest_in_scratch_env(const struct lfix *t, pid_t pid)
+{
+	char *path = xasprintf("/proc/%ld/environ", (long)pid);
+	char *want = xasprintf("OSMO_OUTPUT_DIR=%s/", t->dir);
+	size_t len = 0;
+	char *env = util_read_file(path, &len);
+	bool ours = false;
+
+	for (size_t i = 0; env && i < len && !ours; i += strlen(env + i) + 1)
+		ours = str_starts_with(env + i, want);
+	free(env);
+	free(want);
+	free(path);
+	return ours;
+}
+
 /* Kills what a failed test left running: pid files' processes still inside our scratch. */
 static void
 etest_kill_leftovers(const struct lfix *t)
@@ -118,7 +136,7 @@ etest_kill_leftovers(const struct lfix *t)
 		free(link);
 		if (len > 0) {
 			cwd[len] = '\0';
-			if (str_starts_with(cwd, t->dir))
+			if (str_starts_with(cwd, t->dir) || etest_in_scratch_env(t, pid))
 				kill(pid, SIGKILL);
 		}
 	}
@@ -901,6 +919,179 @@ test_cancel(void **state)
 	free(spec);
 }
 
+/* ------------------------------------------------------------------ a task's whole tree */
+
+/*
+ * What a task's main process leaves: processes in new sessions (setsid, setsid -f, and one that
+ * changes directory and ignores SIGTERM) that keep its stdout, each writing dir/NAME-KIND.pid.
+ */
+static const char *const etest_escapes[] = { "setsid", "fork", "daemon" };
+
+/*
+ * A task that moves to / and starts etest_escapes, waits for their pid files, writes its own to
+ * dir/NAME.pid, then runs tail (and exec_timeout, when set).
+ */
+static char *
+etest_tree_spec(const struct lfix *t, const char *name, const char *timeout, const char *tail)
+{
+	char *text = xasprintf(
+	        "workflow:\n"
+	        "  name: %s\n"
+	        "%s%s%s"
+	        "  tasks:\n"
+	        "  - name: %s\n"
+	        "    image: ubuntu:24.04\n"
+	        "    command: [\"sh\", \"-c\"]\n"
+	        "    args:\n"
+	        "    - |\n"
+	        "      cd /\n"
+	        "      setsid sh -c 'echo $$ > @DIR@/%s-setsid.pid; exec sleep 1000' &\n"
+	        "      setsid -f sh -c 'echo $$ > @DIR@/%s-fork.pid; exec sleep 1000'\n"
+	        "      (cd /tmp && setsid sh -c 'trap \"\" TERM; echo $$ > @DIR@/%s-daemon.pid; "
+	        "exec sleep 1000' &)\n"
+	        "      until [ -s @DIR@/%s-setsid.pid ] && [ -s @DIR@/%s-fork.pid ] &&\n"
+	        "            [ -s @DIR@/%s-daemon.pid ]; do sleep 0.02; done\n"
+	        "      echo $$ > @DIR@/%s.pid\n"
+	        "      %s\n",
+	        name, timeout ? "  timeout:\n    exec_timeout: " : "", timeout ? timeout : "",
+	        timeout ? "\n" : "", name, name, name, name, name, name, name, name, tail);
+	char *spec = etest_spec(t, text);
+
+	free(text);
+	return spec;
+}
+
+/* Fails unless the task's main process and every process of etest_escapes are gone in time. */
+static void
+etest_assert_tree_gone(struct lfix *t, const char *name)
+{
+	etest_assert_gone(t, name);
+	for (size_t i = 0; i < ARRAY_SIZE(etest_escapes); i++) {
+		char *file = xasprintf("%s-%s", name, etest_escapes[i]);
+
+		etest_assert_gone(t, file);
+		free(file);
+	}
+}
+
+/* How a tree test stops its task, and what the workflow must then say. */
+struct etest_tree_case {
+	const char *name, *timeout, *tail;            /* as etest_tree_spec takes them */
+	void (*stop)(struct lfix *t, const char *id); /* NULL: the task ends by itself */
+	int end_ms;                                   /* 0: the workflow's end is not awaited */
+	enum osmo_status status;
+	int exit_code; /* 0: not checked */
+};
+
+static void
+etest_tree_cancel(struct lfix *t, const char *id)
+{
+	struct wait_call c;
+
+	api_cancel(t->api, id, false, NULL, wait_call_start(&c));
+	lfix_finish(t, &c, true);
+	wait_call_free(&c);
+}
+
+static void
+etest_tree_shutdown(struct lfix *t, const char *id)
+{
+	(void)id;
+	assert_int_equal(lfix_stop(t, 5000), 0);
+}
+
+static void
+etest_tree_crash(struct lfix *t, const char *id)
+{
+	(void)id;
+	etest_crash(t);
+	lfix_start(t, NULL);
+}
+
+/* Runs c's task until its processes are all up, stops it as c says, and checks its end. */
+static void
+etest_tree_run(struct lfix *t, const struct etest_tree_case *c)
+{
+	char *spec = etest_tree_spec(t, c->name, c->timeout, c->tail);
+	char *id = lfix_submit(t, spec, NULL);
+	struct osmo_workflow wf;
+
+	etest_wait_pid(t, c->name);
+	if (c->stop)
+		c->stop(t, id);
+	if (c->end_ms) {
+		lfix_wait(t, id, c->end_ms, lfix_ended, &wf);
+		etest_assert_status(id, wf.status, c->status);
+		if (c->exit_code)
+			etest_assert_exit(etest_task(&wf, c->name, -1), c->exit_code);
+		osmo_workflow_free(&wf);
+	}
+	etest_assert_tree_gone(t, c->name);
+	free(id);
+	free(spec);
+}
+
+static void
+test_cancel_stops_setsid_descendants(void **state)
+{
+	/* Well inside the 5 s grace: SIGTERM ends the main process, the rest is killed at once. */
+	static const struct etest_tree_case c = { .name = "tree-cancel",
+		                                  .tail = "exec sleep 1000",
+		                                  .stop = etest_tree_cancel,
+		                                  .end_ms = 4000,
+		                                  .status = OSMO_FAILED_CANCELED };
+
+	etest_tree_run(*state, &c);
+}
+
+static void
+test_exec_timeout_stops_setsid_descendants(void **state)
+{
+	static const struct etest_tree_case c = { .name = "tree-timeout",
+		                                  .timeout = "2s",
+		                                  .tail = "exec sleep 1000",
+		                                  .end_ms = 6000,
+		                                  .status = OSMO_FAILED_EXEC_TIMEOUT };
+
+	etest_tree_run(*state, &c);
+}
+
+static void
+test_main_exit_stops_setsid_descendants(void **state)
+{
+	/* The escaped processes hold the task's stdout; the task ends with its main process. */
+	static const struct etest_tree_case c = { .name = "tree-exit",
+		                                  .tail = "exit 7",
+		                                  .end_ms = 4000,
+		                                  .status = OSMO_FAILED,
+		                                  .exit_code = 7 };
+
+	etest_tree_run(*state, &c);
+}
+
+static void
+test_shutdown_stops_setsid_descendants(void **state)
+{
+	static const struct etest_tree_case c = { .name = "tree-stop",
+		                                  .tail = "exec sleep 1000",
+		                                  .stop = etest_tree_shutdown };
+
+	etest_tree_run(*state, &c);
+}
+
+static void
+test_crash_leaves_no_setsid_descendants(void **state)
+{
+	/* The main process moved to /, so its directory cannot tell the restart it is ours. */
+	static const struct etest_tree_case c = { .name = "tree-crash",
+		                                  .tail = "exec sleep 1000",
+		                                  .stop = etest_tree_crash,
+		                                  .end_ms = ETEST_CALL_MS,
+		                                  .status = OSMO_FAILED_SERVER_ERROR };
+
+	etest_tree_run(*state, &c);
+}
+
 /* ------------------------------------------------------------------ 7, 8: restart, resubmit */
 
 static void
@@ -1460,6 +1651,11 @@ main(void)
 		ETEST(test_exec_timeout),
 		ETEST_SLOT(test_queue_timeout),
 		ETEST(test_cancel),
+		ETEST(test_cancel_stops_setsid_descendants),
+		ETEST(test_exec_timeout_stops_setsid_descendants),
+		ETEST(test_main_exit_stops_setsid_descendants),
+		ETEST(test_shutdown_stops_setsid_descendants),
+		ETEST(test_crash_leaves_no_setsid_descendants),
 		ETEST(test_restart_failed),
 		ETEST(test_resubmit_by_id),
 		ETEST(test_dataset_round_trip),
