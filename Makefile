@@ -22,7 +22,7 @@ endif
 # ncursesw.pc adds -D_XOPEN_SOURCE=600 -D_DEFAULT_SOURCE; we choose our own feature macros.
 PKG_CFLAGS = $(filter-out -D%,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS += -Iinclude -MMD -MP
+CPPFLAGS += -MMD -MP
 CFLAGS   += $(WARN) $(OPT) $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lwslay -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka libmicrohttpd nettle 2>/dev/null) -lm
@@ -35,6 +35,22 @@ SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+# Layers: each sees only its own headers and those of the layers under it, through a root of
+# links made for it, so an include that crosses the architecture does not compile.
+LAYERS          := common client tui server
+LAYER_SEES_common := common
+LAYER_SEES_client := common client
+LAYER_SEES_tui    := common client tui
+LAYER_SEES_server := common server
+LAYER_ROOTS     := $(foreach l,$(LAYERS),$(BUILD)/inc/$(l)/.made)
+$(BUILD)/inc/%/.made: Makefile
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(Q)for d in $(LAYER_SEES_$*); do ln -s $(CURDIR)/include/$$d $(dir $@)$$d; done
+	@touch $@
+$(foreach l,$(LAYERS),$(eval $(BUILD)/obj/$(l)/%.o: CPPFLAGS += -I$(BUILD)/inc/$(l)))
+# Tests reach into every layer (server and client side by side).
+$(BUILD)/obj/tests/%.o: CPPFLAGS += -Iinclude
 LIB_COMMON := $(BUILD)/lib/libcommon.a
 LIB_CLIENT := $(BUILD)/lib/libclient.a
 LIB_TUI    := $(BUILD)/lib/libtui.a
@@ -47,7 +63,7 @@ SUPPORT_OBJ := $(call obj,$(filter-out tests/support/tool_%.c,$(SUPPORT_SRC)))
 
 PROGRAMS := $(BUILD)/bin/osmotop $(if $(wildcard server/main.c),$(BUILD)/bin/osmo-local)
 
-.PHONY: all deps deps-lint test test-unit test-integration test-e2e check lint format demo \
+.PHONY: all deps deps-lint test test-unit test-integration test-e2e test-layers check lint format demo \
         bench clean help ensure-deps screenshots interop
 .DEFAULT_GOAL := all
 
@@ -74,7 +90,7 @@ deps-lint:
 ensure-deps:
 	$(Q)tools/deps.sh --check 2>/dev/null || tools/deps.sh
 
-$(BUILD)/obj/%.o: %.c | ensure-deps
+$(BUILD)/obj/%.o: %.c | ensure-deps $(LAYER_ROOTS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -112,7 +128,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/support/tool_%.o $(LIB_COMMON)
 	$(Q)$(CC) $(LDSAN) -o $@ $^
 
 # Integration binaries live in tests/integration/test_*.c but link as itest_* to keep names apart.
-$(BUILD)/obj/tests/integration/itest_%.o: tests/integration/test_%.c | ensure-deps
+$(BUILD)/obj/tests/integration/itest_%.o: tests/integration/test_%.c | ensure-deps $(LAYER_ROOTS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -128,8 +144,12 @@ test-integration: $(INTEG_BINS) $(TEST_TOOLS) $(PROGRAMS)
 test-e2e: $(PROGRAMS) $(TEST_TOOLS)
 	$(Q)BUILD=$(BUILD) tools/run-e2e.sh
 
+# Deliberate layer violations in tests/layers must fail to compile; the controls must not.
+test-layers: $(LAYER_ROOTS)
+	$(Q)CC="$(CC)" tools/check-layers.sh $(BUILD) $(wildcard tests/layers/*.c)
+
 test: all
-	$(Q)$(MAKE) --no-print-directory test-unit test-integration test-e2e
+	$(Q)$(MAKE) --no-print-directory test-layers test-unit test-integration test-e2e
 
 # NVIDIA's own CLI, made runnable from the copy beside the checkout (a test client only).
 OSMO_CLI_SETUP ?= ../shared/osmo-cli/setup.sh

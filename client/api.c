@@ -1,13 +1,13 @@
 /* api.c: URLs, query strings and decoding for each OSMO endpoint; token refresh gating. */
-#include "api.h"
+#include "client/api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "decode.h"
-#include "osmo_time.h"
+#include "client/decode.h"
+#include "common/osmo_time.h"
 
 /* The CLI's 60 s for normal requests; streams have none but an idle cut. */
 #define API_TIMEOUT_MS 60000L

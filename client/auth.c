@@ -1,6 +1,6 @@
 /* auth.c: bearer tokens, their refresh (OSMO JWT exchange or IdP), and the dev user header. */
 #define _DEFAULT_SOURCE /* explicit_bzero */
-#include "auth.h"
+#include "client/auth.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "decode.h"
+#include "client/decode.h"
 
 static void
 auth_update_exp(struct auth *a)

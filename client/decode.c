@@ -1,5 +1,5 @@
 /* decode.c: cJSON → model, table-driven; the only file in client/ that includes cJSON. */
-#include "decode.h"
+#include "client/decode.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api.h"
-#include "osmo_time.h"
+#include "client/api.h"
+#include "common/osmo_time.h"
 
 /* Bodies larger than this are refused before parsing (http.c caps transfers too). */
 #define DECODE_MAX_BODY (256u << 20)

@@ -1,11 +1,11 @@
 /* exec.c: one interactive exec session: the start call, the upgrade, the size-first byte stream. */
-#include "exec.h"
+#include "client/exec.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "wsconn.h"
-#include "wsproto.h"
+#include "client/wsconn.h"
+#include "common/wsproto.h"
 
 #define EXEC_DEFAULT_ROWS 24
 #define EXEC_DEFAULT_COLS 80

@@ -1,10 +1,10 @@
 /* exec_group.c: a command on a group's running tasks: the group call, a read-only exec each, lines. */
-#include "exec_group.h"
+#include "client/exec_group.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "common/util.h"
 
 /* The CLI's INTERACTIVE_COMMANDS (all end in "sh"; kept as its list to compare with it). */
 static const char *const exec_group_shells[] = {

@@ -1,6 +1,6 @@
 /* forward.c: port-forwards (osmo-api/PROTOCOLS.md §2, §4): listeners, control and data WebSockets. */
 #define _GNU_SOURCE /* accept4 */
-#include "forward.h"
+#include "client/forward.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,9 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "wsconn.h"
-#include "wsproto.h"
+#include "common/util.h"
+#include "client/wsconn.h"
+#include "common/wsproto.h"
 
 #define FORWARD_KEY_PREFIX "PORTFORWARD-"
 #define FORWARD_KEY_LEN    (sizeof(FORWARD_KEY_PREFIX) - 1 + 32)

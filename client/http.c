@@ -1,5 +1,5 @@
 /* http.c: libcurl multi socket transport; the only file in client/ that includes curl. */
-#include "http.h"
+#include "client/http.h"
 
 #include <curl/curl.h>
 #include <limits.h>

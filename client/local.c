@@ -1,7 +1,7 @@
 /* local.c: osmo-local as osmotop's background service: its records, starting and stopping it. */
 #define _DEFAULT_SOURCE /* syscall(2): pidfd_open, pidfd_send_signal, close_range */
 
-#include "local.h"
+#include "client/local.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "common/util.h"
 
 #define LOCAL_BIN      "osmo-local"
 #define LOCAL_MARKER   "osmo-local listening on "

@@ -1,5 +1,5 @@
 /* log_tail.c: log lines in a ring, with de-duplication of history a reconnect replays. */
-#include "log_tail.h"
+#include "client/log_tail.h"
 
 #include <stdlib.h>
 #include <string.h>

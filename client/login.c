@@ -1,5 +1,5 @@
 /* login.c: the osmo CLI's login.yaml: finding it, loading and checking it, rewriting it atomically. */
-#include "login.h"
+#include "client/login.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "util.h"
+#include "common/util.h"
 
 /* The CLI writes a few hundred bytes; anything this large is not a login file. */
 #define LOGIN_MAX_BYTES (1024 * 1024)

@@ -1,5 +1,5 @@
 /* model.c: freeing, finding and linking workflow snapshots. */
-#include "model.h"
+#include "client/model.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* spec_rules.c: what a workflow's spec says about its groups that the status API does not. */
-#include "spec_rules.h"
+#include "client/spec_rules.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* sync.c: polling cadence and error backoff as pure functions of an injected clock. */
-#include "sync.h"
+#include "client/sync.h"
 
 #include <stddef.h>
 

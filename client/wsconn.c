@@ -1,5 +1,5 @@
 /* wsconn.c: WebSocket client connections: the upgrade by hand, frames by wslay (its only file). */
-#include "wsconn.h"
+#include "client/wsconn.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 #include <strings.h>
 #include <wslay/wslay.h>
 
-#include "api.h"
-#include "wsproto.h"
+#include "client/api.h"
+#include "common/wsproto.h"
 
 #define WSCONN_MAX_ANSWER (16u << 10) /* an upgrade answer's headers beyond this are not one */
 #define WSCONN_READ_CHUNK 4096

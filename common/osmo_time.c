@@ -1,5 +1,5 @@
 /* osmo_time.c: parse and format OSMO timestamps without the C library's time zone state. */
-#include "osmo_time.h"
+#include "common/osmo_time.h"
 
 #include <stdbool.h>
 #include <stdio.h>

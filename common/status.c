@@ -1,5 +1,5 @@
 /* status.c: the status table's wire names and predicates. */
-#include "status.h"
+#include "common/status.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* util.c: allocation that aborts on OOM, byte buffers, string vectors, clocks. */
-#include "util.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

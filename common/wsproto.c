@@ -1,5 +1,5 @@
 /* wsproto.c: the handshake digest (SHA-1 and base64 from nettle) and OSMO's size/UDP messages. */
-#include "wsproto.h"
+#include "common/wsproto.h"
 
 #include <nettle/base64.h>
 #include <nettle/sha1.h>

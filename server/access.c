@@ -1,6 +1,6 @@
 /* access.c: who may use osmo-local: its personal access token, the JWTs it trades for, the gate. */
 #define _DEFAULT_SOURCE /* explicit_bzero */
-#include "access.h"
+#include "server/access.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "encode.h"
-#include "util.h"
+#include "server/encode.h"
+#include "common/util.h"
 
 #define ACCESS_KEY_LEN 32
 /* The one header we sign with; a token naming another alg (or none) is not ours. */

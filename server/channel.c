@@ -1,5 +1,5 @@
 /* channel.c: append-only text files (logs, events) that HTTP streams follow while they grow. */
-#include "channel.h"
+#include "server/channel.h"
 
 #include <errno.h>
 #include <fcntl.h>

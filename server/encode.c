@@ -1,5 +1,5 @@
 /* encode.c: osmo-local's JSON with cJSON (the only server file that includes it). */
-#include "encode.h"
+#include "server/encode.h"
 
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "osmo_time.h"
+#include "common/osmo_time.h"
 
 void
 encode_time(int64_t ms, char buf[40])

@@ -1,5 +1,5 @@
 /* engine.c: osmo-local's workflows: submission, the group and task lifecycle, cancel, restart, state. */
-#include "engine.h"
+#include "server/engine.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "channel.h"
-#include "encode.h"
-#include "osmo_time.h"
-#include "spec.h"
-#include "task.h"
+#include "server/channel.h"
+#include "server/encode.h"
+#include "common/osmo_time.h"
+#include "server/spec.h"
+#include "server/task.h"
 
 #define ENGINE_DEFAULT_SLOTS 64
 #define ENGINE_DEFAULT_PHASE 200

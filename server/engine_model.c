@@ -1,5 +1,5 @@
 /* engine_model.c: freeing and querying osmo-local's workflow records. */
-#include "engine_model.h"
+#include "server/engine_model.h"
 
 #include <stdlib.h>
 #include <string.h>

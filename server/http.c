@@ -1,5 +1,5 @@
 /* http.c: libmicrohttpd driven from our poll loop; the only file in server/ that includes it. */
-#include "server_http.h"
+#include "server/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,11 +1,11 @@
 /* loop.c: osmo-local's poll() loop: descriptor watches, one-shot deadlines, sources and hooks. */
-#include "server_loop.h"
+#include "server/loop.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "util.h"
+#include "common/util.h"
 
 struct server_loop_watch {
 	unsigned long id; /* 0: removed, dropped at the end of the round */

@@ -11,15 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "access.h"
-#include "engine.h"
-#include "router.h"
-#include "routes.h"
-#include "server_http.h"
-#include "server_loop.h"
-#include "util.h"
+#include "server/access.h"
+#include "server/engine.h"
+#include "server/router.h"
+#include "server/routes.h"
+#include "server/http.h"
+#include "server/loop.h"
+#include "common/util.h"
 
-#include "validate.h"
+#include "server/validate.h"
 
 #define MAIN_DEFAULT_LISTEN "127.0.0.1:8080"
 #define MAIN_DEFAULT_POOL   "default"

@@ -1,5 +1,5 @@
 /* router.c: osmo-local's router: single-use keys, the client-leg WebSockets and their backends. */
-#include "router.h"
+#include "server/router.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -10,10 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "router_exec.h"
-#include "router_forward.h"
-#include "util.h"
-#include "ws.h"
+#include "server/router_exec.h"
+#include "server/router_forward.h"
+#include "common/util.h"
+#include "server/ws.h"
 
 /* What a key opens: the start call's three kinds and the connection keys of TCP control legs. */
 enum router_kind { ROUTER_KIND_EXEC, ROUTER_KIND_CONTROL, ROUTER_KIND_UDP, ROUTER_KIND_DATA };

@@ -1,7 +1,7 @@
 /* router_exec.c: exec's task side: the entry command under a pty in the task's directory. */
 #define _DEFAULT_SOURCE /* syscall(2): close_range */
 
-#include "router_exec.h"
+#include "server/router_exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,9 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "runner.h"
-#include "ws.h"
-#include "wsproto.h"
+#include "server/runner.h"
+#include "server/ws.h"
+#include "common/wsproto.h"
 
 #define ROUTER_EXEC_READS    64   /* pty reads per wake-up, so one session cannot hog the loop */
 #define ROUTER_EXEC_DRAIN_MS 1000 /* output still due after the command exited */

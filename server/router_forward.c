@@ -1,5 +1,5 @@
 /* router_forward.c: port-forward's task side: control and data legs to 127.0.0.1, UDP flows. */
-#include "router_forward.h"
+#include "server/router_forward.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,10 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "encode.h"
-#include "util.h"
-#include "ws.h"
-#include "wsproto.h"
+#include "server/encode.h"
+#include "common/util.h"
+#include "server/ws.h"
+#include "common/wsproto.h"
 
 #define ROUTER_FORWARD_LINGER_MS 5000 /* what the client sent before leaving may still go */
 #define ROUTER_FORWARD_TCP_READS 16   /* reads per wake-up, so one connection cannot hog the loop */

@@ -1,15 +1,15 @@
 /* routes.c: the OSMO workflow, pool, task and tag routes of osmo-local, answered by the engine. */
-#include "routes.h"
+#include "server/routes.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "encode.h"
-#include "osmo_time.h"
-#include "router_exec.h"
-#include "status.h"
+#include "server/encode.h"
+#include "common/osmo_time.h"
+#include "server/router_exec.h"
+#include "common/status.h"
 
 /* OSMO's WorkflowConfig.max_log_lines: a last_n_lines at least this large asks for everything. */
 #define ROUTES_MAX_LOG_LINES 10000

@@ -1,6 +1,6 @@
 /* runner.c: task processes under a supervisor that owns their whole tree, line capture, reaping. */
 #define _DEFAULT_SOURCE /* syscall(2): close_range */
-#include "runner.h"
+#include "server/runner.h"
 
 #include <dirent.h>
 #include <errno.h>

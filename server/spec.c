@@ -1,5 +1,5 @@
 /* spec.c: OSMO workflow specs: sections and defaults, YAML into plain structs, OSMO's rules. */
-#include "spec.h"
+#include "server/spec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "template.h"
+#include "server/template.h"
 
 /* Byte offsets to line and column and back, in O(log n) with a count every SPEC_BLOCK bytes. */
 #define SPEC_BLOCK 256u

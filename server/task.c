@@ -1,5 +1,5 @@
 /* task.c: one retry of one task on this machine: inputs in, the command, outputs and checkpoints out. */
-#include "task.h"
+#include "server/task.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runner.h"
+#include "server/runner.h"
 
 #define TASK_KILL_GRACE_MS 5000
 #define TASK_SETUP_CODE    3003 /* OSMO's FAILED_START_ERROR exit code */

@@ -1,5 +1,5 @@
 /* template.c: renders the Jinja subset OSMO specs use, with a map from output to source. */
-#include "template.h"
+#include "server/template.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,13 +1,13 @@
 /* validate.c: "osmo-local validate": render, parse and check a spec, printing every error. */
-#include "validate.h"
+#include "server/validate.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec.h"
-#include "util.h"
+#include "server/spec.h"
+#include "common/util.h"
 
 static const char validate_usage[] =
         "usage: osmo-local validate SPEC.yaml [--set NAME=VALUE ...] "

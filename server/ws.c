@@ -1,5 +1,5 @@
 /* ws.c: WebSocket server connections over wslay in the poll loop; the only file that includes it. */
-#include "ws.h"
+#include "server/ws.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -10,8 +10,8 @@
 #include <sys/types.h>
 #include <wslay/wslay.h>
 
-#include "util.h"
-#include "wsproto.h"
+#include "common/util.h"
+#include "common/wsproto.h"
 
 #define WS_CLOSE_GRACE_MS 2000  /* how long a close frame waits for the peer's answer */
 #define WS_LINGER_MS      30000 /* how long queued messages may take to leave before a close */

@@ -1,5 +1,5 @@
 /* app.c: the interactive monitor: views, keys, polling and actions in one poll() loop. */
-#include "app.h"
+#include "tui/app.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -9,25 +9,25 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "canvas.h"
-#include "dag.h"
-#include "exec_group.h"
-#include "filter.h"
-#include "format.h"
-#include "forward.h"
-#include "keymap.h"
-#include "log_tail.h"
-#include "osmo_time.h"
-#include "screen.h"
-#include "shell.h"
-#include "spec_rules.h"
-#include "sync.h"
-#include "text.h"
-#include "view.h"
-#include "view_forwards.h"
-#include "view_logs.h"
-#include "wsproto.h"
+#include "client/api.h"
+#include "tui/canvas.h"
+#include "tui/dag.h"
+#include "client/exec_group.h"
+#include "tui/filter.h"
+#include "tui/format.h"
+#include "client/forward.h"
+#include "tui/keymap.h"
+#include "client/log_tail.h"
+#include "common/osmo_time.h"
+#include "tui/screen.h"
+#include "tui/shell.h"
+#include "client/spec_rules.h"
+#include "client/sync.h"
+#include "tui/text.h"
+#include "tui/view.h"
+#include "tui/view_forwards.h"
+#include "tui/view_logs.h"
+#include "common/wsproto.h"
 
 #define APP_MAX_FDS   1024  /* curl, the forwards' sockets and connections, a shell */
 #define APP_LOG_RING  20000 /* lines kept per log view; a reconnect asks for fewer */

@@ -1,11 +1,11 @@
 /* canvas.c: the cell grid views render into: text, fills, table columns, dumps for goldens. */
-#include "canvas.h"
+#include "tui/canvas.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
-#include "util.h"
+#include "tui/text.h"
+#include "common/util.h"
 
 void
 canvas_init(struct canvas *c, int rows, int cols)

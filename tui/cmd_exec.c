@@ -1,5 +1,5 @@
 /* cmd_exec.c: `osmotop exec`: the terminal (or stdin/stdout) on a task's pty, or a group's lines. */
-#include "cmd_exec.h"
+#include "tui/cmd_exec.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,10 +11,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "exec.h"
-#include "exec_group.h"
-#include "session.h"
-#include "tty.h"
+#include "client/exec.h"
+#include "client/exec_group.h"
+#include "tui/session.h"
+#include "tui/tty.h"
 
 #define CMD_EXEC_MAX_FDS   1024       /* a group exec polls one socket per task */
 #define CMD_EXEC_QUEUE_MAX (1u << 20) /* stop reading stdin while this much waits to be sent */

@@ -1,5 +1,5 @@
 /* cmd_forward.c: `osmotop port-forward WF TASK --port SPEC... [--udp]` until a signal or failure. */
-#include "cmd_forward.h"
+#include "tui/cmd_forward.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "forward.h"
-#include "session.h"
+#include "client/forward.h"
+#include "tui/session.h"
 
 /* The signal pipe, curl's sockets, and per port a listener, a control socket and connections. */
 #define CMD_FORWARD_FDS_PER_PORT (2 + 2 * FORWARD_MAX_CONNS)

@@ -1,14 +1,14 @@
 /* dag.c: the group DAG: layers, crossing-reduced order, boxes and edges, or an indented tree. */
-#include "dag.h"
+#include "tui/dag.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
-#include "theme.h"
-#include "util.h"
+#include "tui/text.h"
+#include "tui/theme.h"
+#include "common/util.h"
 
 enum {
 	DAG_SWEEPS = 4,   /* barycentre and placement passes each way; more rarely changes much */

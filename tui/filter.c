@@ -1,11 +1,11 @@
 /* filter.c: the workflow list's filter (status presets, typed key:value terms) and sort order. */
-#include "filter.h"
+#include "tui/filter.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "osmo_time.h"
+#include "common/osmo_time.h"
 
 static const struct filter_preset_info {
 	const char *name;

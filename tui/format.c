@@ -1,12 +1,12 @@
 /* format.c: short text for durations, UTC times, exit codes and one-line messages. */
-#include "format.h"
+#include "tui/format.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "osmo_time.h"
-#include "util.h"
+#include "common/osmo_time.h"
+#include "common/util.h"
 
 void
 format_duration(double secs, char buf[FORMAT_BUF])

@@ -1,8 +1,8 @@
 /* keymap.c: the keys of the monitor: vim and less movement, k9s-style action letters. */
-#include "keymap.h"
+#include "tui/keymap.h"
 
-#include "screen.h"
-#include "util.h"
+#include "tui/screen.h"
+#include "common/util.h"
 
 static const char *const keymap_helps[] = {
 #define KEYMAP_HELP_TEXT(id, help) help,

@@ -6,15 +6,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "app.h"
-#include "canvas.h"
-#include "cmd_exec.h"
-#include "cmd_forward.h"
-#include "local.h"
-#include "osmo_time.h"
-#include "session.h"
-#include "view.h"
+#include "client/api.h"
+#include "tui/app.h"
+#include "tui/canvas.h"
+#include "tui/cmd_exec.h"
+#include "tui/cmd_forward.h"
+#include "client/local.h"
+#include "common/osmo_time.h"
+#include "tui/session.h"
+#include "tui/view.h"
 
 #define SNAPSHOT_DEADLINE_MS 75000
 

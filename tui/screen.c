@@ -1,5 +1,5 @@
 /* screen.c: the terminal (the only curses user): open, draw a canvas's changed cells, read keys. */
-#include "screen.h"
+#include "tui/screen.h"
 
 #include <curses.h>
 #include <locale.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "util.h"
+#include "common/util.h"
 
 struct screen {
 	SCREEN *term;

@@ -1,5 +1,5 @@
 /* session.c: the service and credentials to use, the signal self-pipe, a bounded poll loop. */
-#include "session.h"
+#include "tui/session.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "local.h"
-#include "login.h"
+#include "client/local.h"
+#include "client/login.h"
 
 #define SESSION_MAX_FDS 64
 

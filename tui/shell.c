@@ -1,5 +1,5 @@
 /* shell.c: the monitor's terminal lent to an exec session in a task (raw keys and output through). */
-#include "shell.h"
+#include "tui/shell.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -7,8 +7,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "exec.h"
-#include "tty.h"
+#include "client/exec.h"
+#include "tui/tty.h"
 
 #define SHELL_QUEUE_MAX (1u << 20)   /* stop reading keys while this much waits to be sent */
 #define SHELL_DRAIN_MS  2000         /* output still unwritten when the session ended */

@@ -1,10 +1,10 @@
 /* text.c: UTF-8 decoding and column widths from a compact table, not the C locale. */
-#include "text.h"
+#include "tui/text.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "util.h"
+#include "common/util.h"
 
 struct text_range {
 	uint32_t lo, hi;

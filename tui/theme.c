@@ -1,7 +1,7 @@
 /* theme.c: status glyphs, ASCII fallbacks and style roles, one row per status. */
-#include "theme.h"
+#include "tui/theme.h"
 
-#include "util.h"
+#include "common/util.h"
 
 static const struct theme_look {
 	const char *glyph;

@@ -1,6 +1,6 @@
 /* tty.c: the terminal without curses: raw mode for passthrough, its size, paced writes. */
 #define _DEFAULT_SOURCE /* TIOCGWINSZ, struct winsize */
-#include "tty.h"
+#include "tui/tty.h"
 
 #include <errno.h>
 #include <sys/ioctl.h>

@@ -1,10 +1,10 @@
 /* view_forwards.c: the port-forwards manager: each forward's state, connections, bytes, retries. */
-#include "view_forwards.h"
+#include "tui/view_forwards.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "format.h"
+#include "tui/format.h"
 
 /* The target takes what is left; narrow terminals keep where, what and how: the counters go. */
 enum { COL_LOCAL, COL_TARGET, COL_STATE, COL_CONNS, COL_UP, COL_DOWN, COL_RETRIES };

@@ -1,11 +1,11 @@
 /* view_logs.c: OSMO log lines cleaned of terminal escapes, then followed, wrapped, searched. */
-#include "view_logs.h"
+#include "tui/view_logs.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "tui/text.h"
 
 #define VIEW_LOGS_TS_LEN      20  /* "YYYY/MM/DD HH:MM:SS " */
 #define VIEW_LOGS_TAG_MAX     128 /* a longer "[...]" is message text, not a task tag */

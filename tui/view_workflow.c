@@ -1,14 +1,14 @@
 /* view_workflow.c: one workflow: header with times and lineage, then groups and their tasks. */
-#include "view.h"
+#include "tui/view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
-#include "osmo_time.h"
-#include "text.h"
-#include "theme.h"
+#include "tui/format.h"
+#include "common/osmo_time.h"
+#include "tui/text.h"
+#include "tui/theme.h"
 
 enum { TC_NAME, TC_ST, TC_STATUS, TC_RETRY, TC_EXIT, TC_DURATION, TC_NODE, TC_FAILURE, TC_COUNT };
 

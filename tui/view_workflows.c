@@ -1,11 +1,11 @@
 /* view_workflows.c: the workflow list, one row per workflow. */
-#include "view.h"
+#include "tui/view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "format.h"
-#include "theme.h"
+#include "tui/format.h"
+#include "tui/theme.h"
 
 /* Column order is the draw order; the ID column absorbs spare width, and narrow terminals
  * drop the least useful columns first. */

@@ -1,8 +1,8 @@
-# help.sh: `?` lists every action of the keymap (each help text of include/keymap.h, next to
+# help.sh: `?` lists every action of the keymap (each help text of include/tui/keymap.h, next to
 # its keys), from the list and from a workflow; Esc and Backspace close it where it was
 # opened, `?` in the help changes nothing, the list's keys work again after it, q quits.
 # Room for every action on one page: the title, a row per action, the status bar.
-actions=$(grep -c '^[[:space:]]*_([A-Z_]*, "' "$(dirname "$0")/../../include/keymap.h")
+actions=$(grep -c '^[[:space:]]*_([A-Z_]*, "' "$(dirname "$0")/../../include/tui/keymap.h")
 e2e_rows=$((actions + 4))
 . "$(dirname "$0")/lib.sh"
 
@@ -30,13 +30,13 @@ e2e_wait "Ctrl-r F5 +refresh now"
 e2e_wait "\\? +this help"
 # Every action the keymap declares is listed.
 n=0
-sed -n 's/^[[:space:]]*_([A-Z_]*, "\(.*\)")[[:space:]]*\\*$/\1/p' "$top/include/keymap.h" > "$tmp/helps"
+sed -n 's/^[[:space:]]*_([A-Z_]*, "\(.*\)")[[:space:]]*\\*$/\1/p' "$top/include/tui/keymap.h" > "$tmp/helps"
 while IFS= read -r help; do
 	e2e_screen | grep -Eq -- "[^ ] +$(literal "$help")" || e2e_fail "the help does not list: $help"
 	n=$((n + 1))
 done < "$tmp/helps"
 if [ "$n" -lt 20 ] || [ "$n" -ne "$actions" ]; then
-	e2e_fail "read $n of $actions actions from include/keymap.h"
+	e2e_fail "read $n of $actions actions from include/tui/keymap.h"
 fi
 # Its status bar is the list's: how old the list's data is.
 e2e_wait "data [0-9]+s old · \\? help"

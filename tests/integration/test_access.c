@@ -23,8 +23,8 @@
 
 #include "golden.h"
 #include "lfix.h"
-#include "local.h"
-#include "util.h"
+#include "client/local.h"
+#include "common/util.h"
 
 #define TA_WAIT_MS 15000
 

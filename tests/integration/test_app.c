@@ -10,13 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "tui/app.h"
 #include "golden.h"
-#include "osmo_time.h"
+#include "common/osmo_time.h"
 #include "proc.h"
-#include "screen.h"
-#include "session.h"
-#include "util.h"
+#include "tui/screen.h"
+#include "tui/session.h"
+#include "common/util.h"
 
 #define APPT_AT "2026-08-18T16:30:00"
 

@@ -13,10 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "tui/app.h"
 #include "lfix.h"
-#include "screen.h"
-#include "session.h"
+#include "tui/screen.h"
+#include "tui/session.h"
 
 #define AXT_START_MS 20000 /* submit to RUNNING, a forward to listening, an echo */
 

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "client/api.h"
 #include "golden.h"
-#include "log_tail.h"
+#include "client/log_tail.h"
 #include "proc.h"
 #include "wait.h"
 

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exec.h"
-#include "exec_group.h"
+#include "client/exec.h"
+#include "client/exec_group.h"
 #include "lfix.h"
 
 #define XTEST_RUN_MS   20000 /* one osmotop exec, or waiting for RUNNING or the end */

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "lfix.h"
-#include "runner.h"
+#include "server/runner.h"
 
 #define FTEST_TIMEOUT_MS   10000
 #define FTEST_BURST        1000

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "forward.h"
+#include "client/forward.h"
 #include "lfix.h"
 
 #define FTEST_START_MS    20000 /* submit to RUNNING, or a forward to LISTENING */

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "proc.h"
-#include "util.h"
+#include "common/util.h"
 
 /* Every osmotop run is bounded; run --wait of serial.yaml takes a few seconds. */
 #define LOC_RUN_MS  30000

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "client/api.h"
 #include "proc.h"
 #include "wait.h"
 

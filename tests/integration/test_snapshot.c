@@ -13,7 +13,7 @@
 
 #include "golden.h"
 #include "proc.h"
-#include "util.h"
+#include "common/util.h"
 
 struct snap {
 	char dir[64];

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "lfix.h"
-#include "util.h"
+#include "common/util.h"
 
 #define LFIX_MAX_ARGS 16
 

@@ -5,10 +5,10 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
-#include "api.h"
-#include "auth.h"
-#include "http.h"
-#include "model.h"
+#include "client/api.h"
+#include "client/auth.h"
+#include "client/http.h"
+#include "client/model.h"
 #include "proc.h"
 #include "wait.h"
 

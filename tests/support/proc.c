@@ -1,7 +1,7 @@
 /* proc.c: starting, stopping and running child processes for tests, bounded by deadlines. */
 #include "proc.h"
 
-#include "util.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

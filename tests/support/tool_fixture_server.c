@@ -1,5 +1,5 @@
 /* tool_fixture_server.c: a one-poll()-loop HTTP/1.1 server on 127.0.0.1 that replays recorded responses by route. */
-#include "util.h"
+#include "common/util.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

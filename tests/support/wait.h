@@ -5,10 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "api.h"
-#include "http.h"
-#include "log_tail.h"
-#include "util.h"
+#include "client/api.h"
+#include "client/http.h"
+#include "client/log_tail.h"
+#include "common/util.h"
 
 /* One api call's outcome, filled in by the callbacks wait_call_cb() returns. */
 struct wait_call {

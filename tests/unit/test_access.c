@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "access.h"
+#include "server/access.h"
 #include "proc.h"
-#include "util.h"
+#include "common/util.h"
 
 #define TA_PORT 40123
 #define TA_T0   1787140800 /* 2026-08-19T12:00:00 */

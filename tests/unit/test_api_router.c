@@ -13,12 +13,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "decode.h"
-#include "auth.h"
-#include "http.h"
+#include "client/api.h"
+#include "client/decode.h"
+#include "client/auth.h"
+#include "client/http.h"
 #include "lfix.h"
-#include "util.h"
+#include "common/util.h"
 
 static void
 test_decode_target(void **state)

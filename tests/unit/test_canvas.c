@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "canvas.h"
-#include "text.h"
-#include "util.h"
+#include "tui/canvas.h"
+#include "tui/text.h"
+#include "common/util.h"
 
 #define ELLIPSIS "\xe2\x80\xa6"
 #define R        "\xef\xbf\xbd" /* U+FFFD */

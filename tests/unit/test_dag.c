@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dag.h"
+#include "tui/dag.h"
 #include "golden.h"
-#include "model.h"
+#include "client/model.h"
 
 /* ---- building workflows in code ---- */
 

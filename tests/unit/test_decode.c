@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
-#include "error.h"
-#include "model.h"
-#include "status.h"
-#include "util.h"
+#include "client/decode.h"
+#include "client/api_error.h"
+#include "client/model.h"
+#include "common/status.h"
+#include "common/util.h"
 
 #define assert_near(a, b)            assert_true(fabs((double)(a) - (double)(b)) < 1e-6)
 #define assert_contains(hay, needle) assert_contains_at(hay, needle, __FILE__, __LINE__)

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
-#include "encode.h"
+#include "client/decode.h"
+#include "server/encode.h"
 #include "golden.h"
-#include "osmo_time.h"
+#include "common/osmo_time.h"
 
 static int64_t
 enc_ms(const char *iso)

@@ -11,11 +11,11 @@
 
 #include <cmocka.h>
 
-#include "engine.h"
-#include "osmo_time.h"
-#include "server_loop.h"
+#include "server/engine.h"
+#include "common/osmo_time.h"
+#include "server/loop.h"
 #include "proc.h"
-#include "util.h"
+#include "common/util.h"
 
 #define TE_DEADLINE_MS 20000
 

@@ -7,8 +7,8 @@
 
 #include <stdbool.h>
 
-#include "exec_group.h"
-#include "util.h"
+#include "client/exec_group.h"
+#include "common/util.h"
 
 static void
 test_interactive(void **state)

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "filter.h"
-#include "util.h"
+#include "tui/filter.h"
+#include "common/util.h"
 
 /* Fails unless rows[0..n) carry the names of want (space-separated), in that order. */
 static void

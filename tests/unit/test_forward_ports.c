@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "forward.h"
+#include "client/forward.h"
 
 /* Parses spec, which must be good, and checks the ports against want (remote, local pairs). */
 static void

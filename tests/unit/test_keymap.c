@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "keymap.h"
-#include "screen.h"
+#include "tui/keymap.h"
+#include "tui/screen.h"
 
 static void
 test_every_action_has_a_key_and_help(void **state)

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log_tail.h"
-#include "util.h"
+#include "client/log_tail.h"
+#include "common/util.h"
 
 static void
 feed_str(struct log_tail *lt, const char *s)

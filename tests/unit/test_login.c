@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "login.h"
-#include "util.h"
+#include "client/login.h"
+#include "common/util.h"
 
 /* Tokens from the fixtures; no error message may contain any part of them. */
 #define TOKEN_JWT_OSMO                                                                             \

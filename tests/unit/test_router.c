@@ -10,13 +10,13 @@
 
 #include <cmocka.h>
 
-#include "encode.h"
-#include "engine.h"
+#include "server/encode.h"
+#include "server/engine.h"
 #include "proc.h"
-#include "router.h"
-#include "router_exec.h"
-#include "server_loop.h"
-#include "util.h"
+#include "server/router.h"
+#include "server/router_exec.h"
+#include "server/loop.h"
+#include "common/util.h"
 
 /* ------------------------------------------------------------------ splitting */
 

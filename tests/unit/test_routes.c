@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encode.h"
-#include "osmo_time.h"
-#include "routes.h"
+#include "server/encode.h"
+#include "common/osmo_time.h"
+#include "server/routes.h"
 
 #define RT_T0 ((int64_t)1787140800000) /* 2026-08-19T12:00:00 */
 

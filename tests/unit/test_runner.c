@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runner.h"
+#include "server/runner.h"
 
 #define RUN_MAX_PIDS 8
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec.h"
-#include "util.h"
+#include "server/spec.h"
+#include "common/util.h"
 
 /* Loads text as "s.yaml" with --set values; returns the errors joined, one per line. */
 static char *

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "spec_rules.h"
+#include "client/spec_rules.h"
 
 static void
 test_strict_groups(void **state)

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "status.h"
-#include "util.h"
+#include "common/status.h"
+#include "common/util.h"
 
 /* CONTRACT.md §5.1, exact spelling and order. */
 static const char *const workflow_statuses[] = {

@@ -8,9 +8,9 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "status.h"
-#include "sync.h"
-#include "util.h"
+#include "common/status.h"
+#include "client/sync.h"
+#include "common/util.h"
 
 /* An arbitrary non-zero start for the injected clock (0 is the "never" sentinel). */
 #define T0 1000000

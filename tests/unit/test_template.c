@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "template.h"
-#include "util.h"
+#include "server/template.h"
+#include "common/util.h"
 
 /* A render's result: the text, or every error joined by newlines. */
 struct test_template_result {

@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-#include "osmo_time.h"
-#include "util.h"
+#include "common/osmo_time.h"
+#include "common/util.h"
 
 /* Epoch seconds below were computed with `date -u -d <time> +%s`. */
 #define T_2026_08_18_140211 INT64_C(1787061731)

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "golden.h"
-#include "log_tail.h"
-#include "view_logs.h"
+#include "client/log_tail.h"
+#include "tui/view_logs.h"
 
 #define LOGS_TITLE "train-42 · trainer · logs"
 

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
+#include "client/decode.h"
 #include "golden.h"
-#include "osmo_time.h"
-#include "view.h"
+#include "common/osmo_time.h"
+#include "tui/view.h"
 
 struct views_case {
 	const char *fixture;

@@ -16,11 +16,11 @@
 #include <unistd.h>
 #include <wslay/wslay.h>
 
-#include "http.h"
+#include "client/http.h"
 #include "lfix.h"
-#include "util.h"
-#include "wsconn.h"
-#include "wsproto.h"
+#include "common/util.h"
+#include "client/wsconn.h"
+#include "common/wsproto.h"
 
 /* An arbitrary start for the injected clock. */
 #define T0       1000000

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
-#include "wsproto.h"
+#include "common/util.h"
+#include "common/wsproto.h"
 
 static void
 assert_sha1(const void *data, size_t n, const char *want)

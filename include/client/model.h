@@ -1,0 +1,134 @@
+/* model.h: OSMO workflows, groups, tasks and small responses as plain structs. */
+#ifndef OSMO_CLIENT_MODEL_H
+#define OSMO_CLIENT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+#include "common/util.h"
+
+/*
+ * Conventions: strings are NULL when the server sent null or nothing; times are Unix
+ * milliseconds with 0 for "not reached"; durations are seconds with a negative value
+ * for null. Edges are indices, so a snapshot can be freed and swapped whole.
+ */
+
+struct osmo_label {
+	char *key;
+	char *value;
+};
+
+struct osmo_task {
+	char *name;
+	int retry_id;
+	enum osmo_status status;
+	bool lead;
+	bool has_exit_code;
+	int exit_code;
+	char *failure_message;
+	char *node_name;
+	char *pod_name;
+	char *pod_ip;
+	char *task_uuid;
+	char *logs_url;
+	char *error_logs_url;
+	char *events_url;
+	char *dashboard_url;
+	int64_t processing_ms, scheduling_ms, initializing_ms, start_ms, end_ms;
+	int64_t input_download_start_ms, input_download_end_ms, output_upload_start_ms;
+};
+
+struct osmo_group {
+	char *name;
+	enum osmo_status status;
+	char *failure_message;
+	int64_t processing_ms, scheduling_ms, initializing_ms, start_ms, end_ms;
+	struct strv downstream_names; /* as sent; a set, order not significant */
+	struct strv remaining_upstream_names;
+	size_t *downstream; /* indices into workflow.groups: the DAG edges */
+	size_t n_downstream;
+	struct osmo_task *tasks; /* by name, then retry_id descending */
+	size_t n_tasks;
+};
+
+struct osmo_workflow {
+	char *name; /* the workflow ID, e.g. "llm-finetune-17" */
+	char *uuid;
+	char *submitted_by;
+	char *cancelled_by;
+	char *spec_url, *template_spec_url, *logs_url, *events_url, *overview_url;
+	char *parent_name;
+	bool has_parent_job_id;
+	int parent_job_id;
+	char *dashboard_url, *grafana_url;
+	struct strv tags;
+	int64_t submit_ms, start_ms, end_ms;
+	double exec_timeout_s, queue_timeout_s, duration_s, queued_s;
+	enum osmo_status status;
+	char *outputs;
+	struct osmo_group *groups; /* empty when fetched with skip_groups */
+	size_t n_groups;
+	char *pool, *backend, *app_owner, *app_name;
+	bool has_app_version;
+	int app_version;
+	bool plugin_rsync;
+	char *priority;
+	struct osmo_label *labels;
+	size_t n_labels;
+	struct strv warnings;
+	size_t n_dangling_edges; /* downstream names that matched no group */
+};
+
+struct osmo_workflow_row { /* one entry of GET /api/workflow */
+	char *user;
+	char *name;
+	char *uuid;
+	int64_t submit_ms, start_ms, end_ms;
+	double queued_s, duration_s;
+	enum osmo_status status;
+	char *overview_url, *logs_url, *error_logs_url, *grafana_url, *dashboard_url;
+	char *pool, *app_owner, *app_name;
+	bool has_app_version;
+	int app_version;
+	char *priority;
+	struct osmo_label *labels;
+	size_t n_labels;
+};
+
+struct osmo_workflow_list {
+	struct osmo_workflow_row *rows;
+	size_t n_rows;
+	bool more_entries;
+};
+
+struct osmo_submit_result { /* submit, dry run, validate, restart */
+	char *name;
+	char *overview_url;
+	char *logs;
+	char *spec;
+	char *dashboard_url;
+	struct strv warnings;
+};
+
+struct osmo_version {
+	char *major, *minor, *revision, *hash;
+};
+
+void osmo_workflow_free(struct osmo_workflow *wf);
+void osmo_workflow_list_free(struct osmo_workflow_list *list);
+void osmo_submit_result_free(struct osmo_submit_result *res);
+void osmo_version_free(struct osmo_version *v);
+
+const struct osmo_group *osmo_workflow_find_group(const struct osmo_workflow *wf, const char *name);
+/* The newest retry of the named task anywhere in the workflow, or NULL. */
+const struct osmo_task *osmo_workflow_find_task(const struct osmo_workflow *wf, const char *name,
+                                                const struct osmo_group **group_out);
+const struct osmo_task *osmo_group_lead(const struct osmo_group *g);
+/* Alive group whose non-lead task failed: the web UI's "running with failures". */
+bool osmo_group_running_with_failures(const struct osmo_group *g);
+/* Resolves downstream_names into indices; counts names that match no group. */
+void osmo_workflow_link(struct osmo_workflow *wf);
+
+#endif

@@ -1,0 +1,51 @@
+/* routes.h: osmo-local's workflow, pool, task and tag routes over the engine, and the list's selection. */
+#ifndef OSMO_SERVER_ROUTES_H
+#define OSMO_SERVER_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/engine.h"
+#include "server/engine_model.h"
+#include "server/router.h"
+#include "server/http.h"
+#include "common/util.h"
+
+/* The caller of a request without x-osmo-user, as GET /api/profile/settings names it. */
+#define ROUTES_DEFAULT_USER "osmo-local"
+
+/* A status as a bit of routes_list_query.statuses. */
+#define ROUTES_STATUS_BIT(s) (UINT32_C(1) << (s))
+
+/* What GET /api/workflow selects; an empty list does not filter. */
+struct routes_list_query {
+	struct strv users; /* submitters, whole or the part before '@' */
+	struct strv pools;
+	uint32_t statuses; /* ROUTES_STATUS_BIT()s; 0: all but FAILED_SUBMISSION */
+	const char *name;  /* a substring of the workflow ID, or NULL */
+	bool has_after, has_before;
+	int64_t submitted_after_ms;  /* inclusive */
+	int64_t submitted_before_ms; /* exclusive */
+	struct strv tags;            /* any of them */
+	struct strv priorities;      /* HIGH, NORMAL, LOW; a workflow without one is NORMAL */
+	size_t offset;               /* counted from the newest match, as OSMO's query does */
+	size_t limit;
+	bool descending; /* the page newest first; else oldest first */
+};
+
+/*
+ * Writes the page q selects from wfs (any order; sorted here by submit time) into out, which
+ * has room for n, and returns its length; *more_entries says whether older matches remain.
+ */
+size_t routes_list_select(const struct eng_workflow *const *wfs, size_t n,
+                          const struct routes_list_query *q, const struct eng_workflow **out,
+                          bool *more_entries);
+
+/*
+ * Registers every route of CONTRACT.md §2 that the engine answers (e is their context) and,
+ * with a router, the exec and port-forward start calls of PROTOCOLS.md (r is theirs).
+ */
+void routes_add(struct server_http *h, struct engine *e, struct router *r);
+
+#endif

@@ -1,0 +1,8 @@
+/* cmd_exec.h: `osmotop exec`: a shell or a command in a running task, without the monitor. */
+#ifndef OSMO_TUI_CMD_EXEC_H
+#define OSMO_TUI_CMD_EXEC_H
+
+/* argv[0] is "exec"; returns the process's exit status. */
+int cmd_exec_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,65 @@
+/* dag.h: a workflow's groups as a layered graph in a canvas, or a tree when that can't fit. */
+#ifndef OSMO_TUI_DAG_H
+#define OSMO_TUI_DAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tui/canvas.h"
+#include "client/model.h"
+#include "tui/view.h"
+
+#define DAG_NONE ((size_t)-1)
+
+/* A slot in a layer: a group, or a waypoint of an edge that spans more than one layer. */
+struct dag_node {
+	size_t group;  /* index into wf->groups; a waypoint's is its edge's upstream group */
+	size_t target; /* a waypoint's downstream group; DAG_NONE for a group */
+	int layer;     /* longest path from a root; roots are 0 */
+	int pos;       /* order within the layer, 0 first */
+};
+
+struct dag_seg { /* an edge piece from a node in layer k to one in layer k + 1 */
+	size_t from, to;
+};
+
+/* Layers: longest path from a root; order in a layer cuts crossings (barycentre, a few sweeps). */
+struct dag_layout {
+	size_t n_groups;        /* nodes[g] is group g for g < n_groups */
+	struct dag_node *nodes; /* then the waypoints */
+	size_t n_nodes;
+	struct dag_seg *segs; /* by the layer they leave */
+	size_t n_segs;
+	size_t *order;       /* node indices by layer, then position */
+	size_t *layer_start; /* n_layers + 1 offsets into order */
+	int n_layers;
+	bool cycle; /* edges loop: those going back in view_group_order() were left out */
+};
+
+/* Returns 0, or 1 when the groups form a cycle (flagged; the layout still covers every group). */
+int dag_layout(const struct osmo_workflow *wf, struct dag_layout *out);
+void dag_layout_free(struct dag_layout *l);
+
+struct dag_rect {
+	int row, col, rows, cols;
+};
+
+struct dag_extent {
+	int rows, cols;           /* the whole drawing, for the caller's panning */
+	int pan_row, pan_col;     /* the pan used: the one asked for, kept inside the drawing */
+	struct dag_rect selected; /* the selected group in drawing coordinates; rows 0 if none */
+	bool tree;                /* drawn as the indented tree */
+};
+
+/*
+ * Draws the groups as boxes in layers left to right with edges between them into area of c,
+ * panned by (pan_row, pan_col) when the drawing is larger; selected_group (-1: none) is
+ * highlighted. A cycle, a layout that does not match wf, or an area too small for two layers
+ * side by side gives an indented tree (upstream → downstream) instead, which fits any width.
+ * ext (may be NULL) gets the drawing's size and where the selected group is.
+ */
+void dag_render(const struct render_ctx *rc, const struct osmo_workflow *wf,
+                const struct dag_layout *l, int selected_group, int pan_row, int pan_col,
+                struct canvas *c, struct dag_rect area, struct dag_extent *ext);
+
+#endif

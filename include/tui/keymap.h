@@ -1,0 +1,86 @@
+/* keymap.h: every action of the monitor, and which keys run it in which view (help is made from it). */
+#ifndef OSMO_TUI_KEYMAP_H
+#define OSMO_TUI_KEYMAP_H
+
+#include <stddef.h>
+
+/* id, what the help says */
+#define KEYMAP_ACTIONS(_)                                                          \
+	_(QUIT, "quit osmotop")                                                    \
+	_(BACK, "back to the previous view")                                       \
+	_(UP, "move up")                                                           \
+	_(DOWN, "move down")                                                       \
+	_(PAGE_UP, "page up")                                                      \
+	_(PAGE_DOWN, "page down")                                                  \
+	_(TOP, "go to the top")                                                    \
+	_(BOTTOM, "go to the bottom (logs: follow again)")                         \
+	_(LEFT, "scroll left")                                                     \
+	_(RIGHT, "scroll right")                                                   \
+	_(OPEN, "open: a workflow, a task's logs")                                 \
+	_(GRAPH, "workflow: the DAG of groups / the task table")                   \
+	_(LOGS, "the workflow's logs (all tasks)")                                 \
+	_(ERROR_LOGS, "the selected task's error logs")                            \
+	_(EVENTS, "events of the selected task, else of the workflow")             \
+	_(REFRESH, "refresh now")                                                  \
+	_(CANCEL, "cancel the workflow (asks first)")                              \
+	_(RESUBMIT, "resubmit the workflow's spec as a new workflow (asks first)") \
+	_(RESTART, "restart a failed workflow's failed groups (asks first)")       \
+	_(ALL_USERS, "list: your workflows / everyone's")                          \
+	_(SORT_NAME, "list: sort by name (again: reverse)")                        \
+	_(SORT_STATUS, "list: sort by status (again: reverse)")                    \
+	_(SORT_AGE, "list: sort by submit time (again: reverse)")                  \
+	_(SORT_DURATION, "list: sort by duration (again: reverse)")                \
+	_(SORT_USER, "list: sort by user (again: reverse)")                        \
+	_(SORT_POOL, "list: sort by pool (again: reverse)")                        \
+	_(SHOW_ALL, "list: every status")                                          \
+	_(SHOW_RUNNING, "list: only running workflows")                            \
+	_(SHOW_WAITING, "list: only pending and waiting workflows")                \
+	_(SHOW_FAILED, "list: only failed workflows (every FAILED_*)")             \
+	_(SHOW_COMPLETED, "list: only completed workflows")                        \
+	_(COPY_URL, "copy the workflow's overview URL (OSC 52)")                   \
+	_(FOLLOW, "logs: follow on/off")                                           \
+	_(WRAP, "logs: wrap long lines")                                           \
+	_(TIMESTAMPS, "logs: show/hide timestamps")                                \
+	_(SEARCH, "list: filter (name, status:S, pool:P, user:U); logs: search")   \
+	_(NEXT, "next match")                                                      \
+	_(PREV, "previous match")                                                  \
+	_(FILTER, "logs: only matching lines")                                     \
+	_(SHELL, "a shell in the selected task (bash, else sh; exit comes back)")  \
+	_(GROUP_EXEC, "run a command on every running task of the group")          \
+	_(FORWARD, "port-forward from the selected task (ports, ranges, UDP)")     \
+	_(FORWARDS, "the port-forwards: state, connections, bytes, reconnects")    \
+	_(STOP_FORWARD, "port-forwards: stop the selected one")                    \
+	_(STOP_FORWARDS, "port-forwards: stop them all")                           \
+	_(HELP, "this help")
+
+enum keymap_action {
+	KEYMAP_NONE = -1,
+#define KEYMAP_ENUM(id, help) KEYMAP_##id,
+	KEYMAP_ACTIONS(KEYMAP_ENUM)
+#undef KEYMAP_ENUM
+	        KEYMAP_COUNT
+};
+
+/* Views as bits, so one binding can serve several. */
+enum keymap_view {
+	KEYMAP_IN_LIST = 1,
+	KEYMAP_IN_WORKFLOW = 2,
+	KEYMAP_IN_LOGS = 4,
+	KEYMAP_IN_HELP = 8,
+	KEYMAP_IN_FORWARDS = 16,
+	KEYMAP_IN_ALL = 31,
+};
+
+struct keymap_binding {
+	int key; /* a character or a SCREEN_KEY_* */
+	const char *name;
+	unsigned views;
+	enum keymap_action action;
+};
+
+/* The action key runs in view, or KEYMAP_NONE. */
+enum keymap_action keymap_lookup(enum keymap_view view, int key);
+const char *keymap_help(enum keymap_action a);
+const struct keymap_binding *keymap_bindings(size_t *n);
+
+#endif

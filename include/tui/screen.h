@@ -1,0 +1,43 @@
+/* screen.h: the terminal (the only curses user): open, draw a canvas's changed cells, read keys. */
+#ifndef OSMO_TUI_SCREEN_H
+#define OSMO_TUI_SCREEN_H
+
+#include <stdbool.h>
+
+#include "tui/canvas.h"
+
+/* Keys beyond bytes, as screen_key() returns them (curses codes stay inside screen.c). */
+/* clang-format off */
+#define SCREEN_KEYS(_) \
+	_(UP) _(DOWN) _(LEFT) _(RIGHT) _(PGUP) _(PGDN) _(HOME) _(END) \
+	_(ENTER) _(BACKSPACE) _(ESC) _(RESIZE) _(F5)
+/* clang-format on */
+
+enum screen_key {
+	SCREEN_KEY_NONE = -1,
+	SCREEN_KEY_BASE = 0x110000, /* above every Unicode code point */
+#define SCREEN_KEY_ENUM(name) SCREEN_KEY_##name,
+	SCREEN_KEYS(SCREEN_KEY_ENUM)
+#undef SCREEN_KEY_ENUM
+};
+
+#define SCREEN_CTRL(c) ((c)&0x1f)
+
+struct screen;
+
+/* Takes over the terminal (alternate screen, raw keys, no echo); NULL if it is not one. */
+struct screen *screen_open(bool color);
+/* Gives the terminal back as it was. */
+void screen_close(struct screen *s);
+/* Lends the terminal out (its normal screen and modes) until screen_resume redraws it all. */
+void screen_suspend(struct screen *s);
+void screen_resume(struct screen *s);
+void screen_size(const struct screen *s, int *rows, int *cols);
+/* Writes the cells of c that differ from what the terminal shows, then flushes. */
+void screen_draw(struct screen *s, const struct canvas *c);
+/* The next key if one is waiting (never blocks), else SCREEN_KEY_NONE. */
+int screen_key(struct screen *s);
+/* The descriptor to poll for keys. */
+int screen_fd(const struct screen *s);
+
+#endif

@@ -1,0 +1,25 @@
+/* text.h: UTF-8 decoding and terminal column widths, independent of the C locale. */
+#ifndef OSMO_TUI_TEXT_H
+#define OSMO_TUI_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TEXT_REPLACEMENT 0xfffd
+
+/*
+ * Decodes one code point at s (len bytes available); returns the bytes consumed (>= 1).
+ * Invalid sequences yield TEXT_REPLACEMENT and consume one byte.
+ */
+size_t text_decode(const char *s, size_t len, uint32_t *cp);
+/*
+ * Columns a code point takes: 0 (combining, bidi controls, separators), 1, or 2 (East Asian
+ * wide); -1 for controls.
+ */
+int text_cp_width(uint32_t cp);
+/* Columns of a UTF-8 string, controls counted as one column (they are shown replaced). */
+size_t text_width(const char *s);
+/* Encodes cp as UTF-8 into out (4 bytes); returns the length. */
+size_t text_encode(uint32_t cp, char out[4]);
+
+#endif

@@ -1,0 +1,45 @@
+/* view.h: views render model snapshots into a canvas; no curses, no I/O. */
+#ifndef OSMO_TUI_VIEW_H
+#define OSMO_TUI_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tui/canvas.h"
+#include "client/model.h"
+
+struct render_ctx {
+	int64_t now_ms;     /* wall clock for ages and running durations */
+	bool ascii;         /* --ascii: no Unicode glyphs */
+	const char *server; /* base URL, shown in the title */
+	bool select;        /* interactive: highlight row `selected` (0-based) */
+	int selected;
+	int top;          /* the first row shown (the caller keeps selected in view) */
+	const char *note; /* the list's filter and order, shown in its title; NULL or "" for none */
+};
+
+/* One selectable row of the workflow view: a group, or one of its tasks (task -1: the group). */
+struct view_row {
+	size_t group;
+	int task;
+};
+
+/* The workflow list: one row per workflow, newest first as fetched. */
+void view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_list *list,
+                           struct canvas *c);
+/* One workflow: header, then each group (in DAG order) with its tasks. */
+void view_workflow_render(const struct render_ctx *rc, const struct osmo_workflow *wf,
+                          struct canvas *c);
+/* The table's header and one group's rows (its group row, then its tasks) in rows rows at row. */
+void view_workflow_group_tasks(const struct render_ctx *rc, const struct osmo_workflow *wf,
+                               size_t group, struct canvas *c, int row, int rows);
+/* Groups in DAG order (upstream first, then by name); returns an array of indices. */
+size_t *view_group_order(const struct osmo_workflow *wf);
+/* The workflow view's rows in order (caller frees); *n gets how many. */
+struct view_row *view_workflow_rows(const struct osmo_workflow *wf, size_t *n);
+/* The row in c where the list's and the workflow's table rows start (titles and headers above). */
+int view_workflows_table_row(void);
+int view_workflow_table_row(const struct render_ctx *rc, const struct osmo_workflow *wf,
+                            const struct canvas *c);
+
+#endif
