@@ -15,7 +15,7 @@
 
 struct channel_follower {
 	struct channel *ch; /* NULL once the channel is gone or was never there */
-	struct server_loop *loop;
+	struct loop *loop;
 	struct server_http_stream *stream;
 	int fd;
 	off_t offset;
@@ -27,7 +27,7 @@ struct channel_follower {
 };
 
 struct channel {
-	struct server_loop *loop;
+	struct loop *loop;
 	char *path;
 	int fd;         /* open only while held: a quiet channel costs no descriptor */
 	unsigned holds; /* writers that append often (a running task) */
@@ -42,7 +42,7 @@ channel_open_file(const struct channel *c)
 }
 
 struct channel *
-channel_open(struct server_loop *loop, const char *path)
+channel_open(struct loop *loop, const char *path)
 {
 	struct channel *c = xcalloc(1, sizeof(*c));
 	int fd;
@@ -91,7 +91,7 @@ channel_poke(struct channel *c)
 	for (struct channel_follower *f = c->followers, *next; f; f = next) {
 		next = f->next;
 		if (!f->timer)
-			f->timer = server_loop_add_timer(f->loop, 0, channel_pump_later, f);
+			f->timer = loop_add_timer(f->loop, 0, channel_pump_later, f);
 	}
 }
 
@@ -162,7 +162,7 @@ static void
 channel_follower_free(struct channel_follower *f)
 {
 	channel_unlink(f);
-	server_loop_remove(f->loop, f->timer);
+	loop_remove(f->loop, f->timer);
 	if (f->fd >= 0)
 		close(f->fd);
 	if (f->has_re)
@@ -222,7 +222,7 @@ channel_pump(struct channel_follower *f)
 		strbuf_consume(&f->partial, start);
 	}
 	if (!eof) {
-		f->timer = server_loop_add_timer(f->loop, CHANNEL_RETRY_MS, channel_pump_later, f);
+		f->timer = loop_add_timer(f->loop, CHANNEL_RETRY_MS, channel_pump_later, f);
 		return;
 	}
 	if (f->ch && !f->ch->ended)
@@ -264,7 +264,7 @@ channel_tail_offset(int fd, long n)
 }
 
 void
-channel_follow(struct server_loop *loop, struct channel *c, const char *path,
+channel_follow(struct loop *loop, struct channel *c, const char *path,
                const struct channel_filter *f, struct server_http_response *res)
 {
 	struct channel_follower *fl = xcalloc(1, sizeof(*fl));
@@ -293,5 +293,5 @@ channel_follow(struct server_loop *loop, struct channel *c, const char *path,
 		fl->next = c->followers;
 		c->followers = fl;
 	}
-	fl->timer = server_loop_add_timer(loop, 0, channel_pump_later, fl);
+	fl->timer = loop_add_timer(loop, 0, channel_pump_later, fl);
 }

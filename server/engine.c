@@ -62,7 +62,7 @@ struct engine_wf {
 };
 
 struct engine {
-	struct server_loop *loop;
+	struct loop *loop;
 	char *state_dir, *pool, *base_url;
 	unsigned slots, slots_used;
 	int64_t phase_ms;
@@ -1174,11 +1174,10 @@ engine_schedule(struct engine *e)
 	if (e->save_due && e->save_due < next)
 		next = e->save_due;
 	e->stepping = false;
-	server_loop_remove(e->loop, e->timer);
+	loop_remove(e->loop, e->timer);
 	e->timer = 0;
 	if (next != INT64_MAX)
-		e->timer =
-		        server_loop_add_timer(e->loop, next > now ? next - now : 0, engine_tick, e);
+		e->timer = loop_add_timer(e->loop, next > now ? next - now : 0, engine_tick, e);
 }
 
 /* ------------------------------------------------------------------ building workflows */
@@ -2211,7 +2210,7 @@ engine_free(struct engine *e)
 {
 	if (!e)
 		return;
-	server_loop_remove(e->loop, e->timer);
+	loop_remove(e->loop, e->timer);
 	for (size_t i = 0; i < e->n; i++) {
 		engine_save_last(e->wfs[i]);
 		engine_wf_free(e->wfs[i]);

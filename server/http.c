@@ -667,15 +667,15 @@ server_http_src_dispatch(void *ctx, const struct pollfd *fds, int n, int64_t now
 }
 
 void
-server_http_attach(struct server_http *h, struct server_loop *loop)
+server_http_attach(struct server_http *h, struct loop *loop)
 {
-	static const struct server_loop_source ops = {
+	static const struct loop_source ops = {
 		.pollfds = server_http_src_pollfds,
 		.timeout_ms = server_http_src_timeout_ms,
 		.dispatch = server_http_src_dispatch,
 	};
 
-	server_loop_add_source(loop, &ops, h);
+	loop_add_source(loop, &ops, h);
 }
 
 const char *

@@ -16,7 +16,7 @@
 #include "server/router.h"
 #include "server/routes.h"
 #include "server/http.h"
-#include "server/loop.h"
+#include "common/loop.h"
 #include "common/util.h"
 
 #include "server/validate.h"
@@ -34,7 +34,7 @@ struct main_opts {
 };
 
 struct main_server {
-	struct server_loop *loop;
+	struct loop *loop;
 	struct server_http *http;
 	struct engine *engine;
 	struct router *router;
@@ -48,7 +48,7 @@ struct main_server {
 
 /* The test-only stream: count lines every interval_ms, then close. */
 struct main_test_stream {
-	struct server_loop *loop;
+	struct loop *loop;
 	struct server_http_stream *stream;
 	unsigned long timer;
 	long sent, lines, interval_ms;
@@ -221,14 +221,14 @@ main_shutdown(struct main_server *srv)
 		return;
 	srv->stopping = true;
 	server_http_quiesce(srv->http);
-	server_loop_notify_shutdown(srv->loop);
-	server_loop_stop(srv->loop);
+	loop_notify_shutdown(srv->loop);
+	loop_stop(srv->loop);
 }
 
 static void
 main_child(struct main_server *srv)
 {
-	server_loop_notify_child(srv->loop);
+	loop_notify_child(srv->loop);
 }
 
 static void
@@ -424,7 +424,7 @@ main_test_stream_tick(void *ctx)
 
 	server_http_stream_printf(t->stream, "line %ld\n", ++t->sent);
 	if (t->sent < t->lines) {
-		t->timer = server_loop_add_timer(t->loop, t->interval_ms, main_test_stream_tick, t);
+		t->timer = loop_add_timer(t->loop, t->interval_ms, main_test_stream_tick, t);
 		return;
 	}
 	server_http_stream_close(t->stream);
@@ -436,7 +436,7 @@ main_test_stream_gone(void *ctx)
 {
 	struct main_test_stream *t = ctx;
 
-	server_loop_remove(t->loop, t->timer);
+	loop_remove(t->loop, t->timer);
 	free(t);
 }
 
@@ -456,7 +456,7 @@ main_test_stream(void *ctx, const struct server_http_request *req, struct server
 	t->lines = lines < 1 ? 1 : lines;
 	t->interval_ms = interval_ms < 0 ? 0 : interval_ms;
 	t->stream = server_http_reply_stream(res, 200, SERVER_HTTP_TEXT, main_test_stream_gone, t);
-	t->timer = server_loop_add_timer(t->loop, 0, main_test_stream_tick, t);
+	t->timer = loop_add_timer(t->loop, 0, main_test_stream_tick, t);
 }
 
 static void
@@ -517,7 +517,7 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	const char *test_env = getenv("OSMO_LOCAL_TEST_ROUTES");
 	bool test_routes = test_env && strcmp(test_env, "1") == 0;
 	const char *key_ttl = getenv("OSMO_LOCAL_KEY_TTL_MS");
-	struct server_loop_hooks hooks = { main_hook_child, main_hook_shutdown, srv };
+	struct loop_hooks hooks = { main_hook_child, main_hook_shutdown, srv };
 	struct engine_config cfg = { 0 };
 	struct router_config rcfg = { 0 };
 	struct engine_error eerr = { 0 };
@@ -564,8 +564,8 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 		server_http_free(srv->http);
 		return 1;
 	}
-	srv->loop = server_loop_new();
-	server_loop_add_fd(srv->loop, sig_fd, POLLIN, main_on_signal_pipe, srv);
+	srv->loop = loop_new();
+	loop_add_fd(srv->loop, sig_fd, POLLIN, main_on_signal_pipe, srv);
 	server_http_attach(srv->http, srv->loop);
 	base_url = xasprintf("http://%s:%u", srv->host, server_http_port(srv->http));
 	cfg.loop = srv->loop;
@@ -581,7 +581,7 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 		engine_error_free(&eerr);
 		access_free(srv->access);
 		server_http_free(srv->http);
-		server_loop_free(srv->loop);
+		loop_free(srv->loop);
 		return 1;
 	}
 	rcfg.loop = srv->loop;
@@ -592,7 +592,7 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 		rcfg.key_ttl_ms = strtol(key_ttl, NULL, 10);
 	srv->router = router_new(&rcfg);
 	free(base_url);
-	server_loop_set_hooks(srv->loop, &hooks);
+	loop_set_hooks(srv->loop, &hooks);
 	server_http_add_routes(srv->http, main_routes, ARRAY_SIZE(main_routes), srv);
 	access_add_routes(srv->http, srv->access);
 	routes_add(srv->http, srv->engine, srv->router);
@@ -602,7 +602,7 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 		                       srv);
 	printf("osmo-local listening on http://%s:%u\n", srv->host, server_http_port(srv->http));
 	fflush(stdout);
-	rc = server_loop_run(srv->loop);
+	rc = loop_run(srv->loop);
 	if (rc < 0)
 		fprintf(stderr, "osmo-local: poll: %s\n", strerror(errno));
 	/* The router hands its sockets back before the HTTP layer stops. */
@@ -611,7 +611,7 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	server_http_free(srv->http);
 	engine_free(srv->engine);
 	access_free(srv->access);
-	server_loop_free(srv->loop);
+	loop_free(srv->loop);
 	close(sig_fd);
 	close(main_signal_fd);
 	return rc < 0 ? 1 : 0;

@@ -69,7 +69,7 @@ struct router_child {
 };
 
 struct router {
-	struct server_loop *loop;
+	struct loop *loop;
 	struct engine *engine;
 	char *address;
 	int64_t key_ttl_ms;
@@ -140,7 +140,7 @@ router_key_unlink(struct router *r, struct router_key *k)
 			*p = k->next;
 			break;
 		}
-	server_loop_remove(r->loop, k->timer);
+	loop_remove(r->loop, k->timer);
 }
 
 static void
@@ -179,7 +179,7 @@ router_key_add(struct router *r, const char *key, enum router_kind kind,
 	strlcpy_safe(k->key, key, sizeof(k->key));
 	k->kind = kind;
 	router_dest_copy(&k->dest, t);
-	k->timer = server_loop_add_timer(r->loop, r->key_ttl_ms, router_key_expired, k);
+	k->timer = loop_add_timer(r->loop, r->key_ttl_ms, router_key_expired, k);
 	k->next = r->keys;
 	r->keys = k;
 	return k;
@@ -653,7 +653,7 @@ router_engine(const struct router *r)
 	return r->engine;
 }
 
-struct server_loop *
+struct loop *
 router_loop(const struct router *r)
 {
 	return r->loop;

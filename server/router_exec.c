@@ -231,7 +231,7 @@ router_exec_scan_free(struct router_exec_scan *s)
 struct router_exec {
 	struct router *r;
 	struct router_conn *c; /* NULL once the client leg is gone */
-	struct server_loop *loop;
+	struct loop *loop;
 	pid_t pid;  /* the command, leader of its own session; 0 before it starts */
 	int master; /* -1 when closed */
 	unsigned long watch, drain_timer, kill_timer;
@@ -254,13 +254,13 @@ router_exec_watch(struct router_exec *e)
 		ev |= POLLIN;
 	if (e->master >= 0 && e->to_pty.len)
 		ev |= POLLOUT;
-	server_loop_watch(e->loop, &e->watch, e->master, ev, router_exec_fd, e);
+	loop_watch(e->loop, &e->watch, e->master, ev, router_exec_fd, e);
 }
 
 static void
 router_exec_close_master(struct router_exec *e)
 {
-	server_loop_remove(e->loop, e->watch);
+	loop_remove(e->loop, e->watch);
 	e->watch = 0;
 	if (e->master >= 0)
 		close(e->master);
@@ -272,8 +272,8 @@ static void
 router_exec_free(struct router_exec *e)
 {
 	router_exec_close_master(e);
-	server_loop_remove(e->loop, e->drain_timer);
-	server_loop_remove(e->loop, e->kill_timer);
+	loop_remove(e->loop, e->drain_timer);
+	loop_remove(e->loop, e->kill_timer);
 	router_exec_scan_free(&e->scan);
 	free(e);
 }
@@ -312,14 +312,14 @@ router_exec_drain_arm(struct router_exec *e)
 {
 	e->reads_at_drain = e->reads;
 	e->drain_timer =
-	        server_loop_add_timer(e->loop, ROUTER_EXEC_DRAIN_MS, router_exec_drain_timeout, e);
+	        loop_add_timer(e->loop, ROUTER_EXEC_DRAIN_MS, router_exec_drain_timeout, e);
 }
 
 /* The command is over and its output sent: the leg closes normally, as osmo-ctrl ends it. */
 static void
 router_exec_finish(struct router_exec *e)
 {
-	server_loop_remove(e->loop, e->drain_timer);
+	loop_remove(e->loop, e->drain_timer);
 	e->drain_timer = 0;
 	if (e->master >= 0 && !e->eof && !e->full)
 		router_exec_read(e);
@@ -396,7 +396,7 @@ router_exec_exited(void *ctx, int status)
 
 	(void)status;
 	e->exited = true;
-	server_loop_remove(e->loop, e->kill_timer);
+	loop_remove(e->loop, e->kill_timer);
 	e->kill_timer = 0;
 	if (!e->c) {
 		router_exec_free(e);
@@ -563,7 +563,7 @@ router_exec_gone(void *b)
 	struct router_exec *e = b;
 
 	e->c = NULL;
-	server_loop_remove(e->loop, e->drain_timer);
+	loop_remove(e->loop, e->drain_timer);
 	e->drain_timer = 0;
 	/* Closing the master hangs the terminal up; SIGHUP reaches the command's group too. */
 	router_exec_close_master(e);
@@ -572,8 +572,7 @@ router_exec_gone(void *b)
 		return;
 	}
 	kill(-e->pid, SIGHUP);
-	e->kill_timer =
-	        server_loop_add_timer(e->loop, ROUTER_EXEC_KILL_MS, router_exec_kill_timeout, e);
+	e->kill_timer = loop_add_timer(e->loop, ROUTER_EXEC_KILL_MS, router_exec_kill_timeout, e);
 }
 
 const struct router_backend *

@@ -77,7 +77,7 @@ router_forward_control_backend(void)
 
 struct router_forward_tcp {
 	struct router_conn *c; /* NULL once the leg is gone (lingering) */
-	struct server_loop *loop;
+	struct loop *loop;
 	int port;
 	int fd; /* -1 when not connected */
 	unsigned long watch, retry_timer, linger_timer;
@@ -92,7 +92,7 @@ static void router_forward_tcp_connect(struct router_forward_tcp *ft);
 static void
 router_forward_tcp_close_fd(struct router_forward_tcp *ft)
 {
-	server_loop_remove(ft->loop, ft->watch);
+	loop_remove(ft->loop, ft->watch);
 	ft->watch = 0;
 	if (ft->fd >= 0)
 		close(ft->fd);
@@ -104,8 +104,8 @@ static void
 router_forward_tcp_free(struct router_forward_tcp *ft)
 {
 	router_forward_tcp_close_fd(ft);
-	server_loop_remove(ft->loop, ft->retry_timer);
-	server_loop_remove(ft->loop, ft->linger_timer);
+	loop_remove(ft->loop, ft->retry_timer);
+	loop_remove(ft->loop, ft->linger_timer);
 	strbuf_free(&ft->out);
 	free(ft);
 }
@@ -122,7 +122,7 @@ router_forward_tcp_events(struct router_forward_tcp *ft)
 		ev |= POLLOUT;
 	if (ft->connected && ft->c && !ft->full)
 		ev |= POLLIN;
-	server_loop_watch(ft->loop, &ft->watch, ft->fd, ev, router_forward_tcp_fd, ft);
+	loop_watch(ft->loop, &ft->watch, ft->fd, ev, router_forward_tcp_fd, ft);
 }
 
 /* The task side ended (EOF, reset) or never answered: no half-close, both sides end. */
@@ -155,8 +155,8 @@ router_forward_tcp_failed(struct router_forward_tcp *ft, int err)
 
 	router_forward_tcp_close_fd(ft);
 	if (ft->c && ++ft->tries < ROUTER_FORWARD_TRIES) {
-		ft->retry_timer = server_loop_add_timer(ft->loop, ROUTER_FORWARD_RETRY_MS,
-		                                        router_forward_tcp_retry, ft);
+		ft->retry_timer = loop_add_timer(ft->loop, ROUTER_FORWARD_RETRY_MS,
+		                                 router_forward_tcp_retry, ft);
 		return;
 	}
 	snprintf(reason, sizeof(reason), "cannot connect to 127.0.0.1:%d: %s", ft->port,
@@ -294,12 +294,12 @@ router_forward_tcp_gone(void *b)
 	struct router_forward_tcp *ft = b;
 
 	ft->c = NULL;
-	server_loop_remove(ft->loop, ft->retry_timer);
+	loop_remove(ft->loop, ft->retry_timer);
 	ft->retry_timer = 0;
 	/* The client's last bytes still reach the task, as osmo-ctrl writes each before reading on. */
 	if (ft->connected && ft->out.len && router_forward_tcp_flush(ft) && ft->out.len) {
-		ft->linger_timer = server_loop_add_timer(ft->loop, ROUTER_FORWARD_LINGER_MS,
-		                                         router_forward_tcp_linger_timeout, ft);
+		ft->linger_timer = loop_add_timer(ft->loop, ROUTER_FORWARD_LINGER_MS,
+		                                  router_forward_tcp_linger_timeout, ft);
 		router_forward_tcp_events(ft);
 		return;
 	}
@@ -333,7 +333,7 @@ struct router_forward_flow {
 
 struct router_forward_udp {
 	struct router_conn *c;
-	struct server_loop *loop;
+	struct loop *loop;
 	int port;
 	struct router_forward_flow **flows;
 	size_t n_flows;
@@ -348,8 +348,7 @@ router_forward_flow_events(struct router_forward_flow *fl)
 {
 	struct router_forward_udp *fu = fl->fu;
 
-	server_loop_watch(fu->loop, &fl->watch, fl->fd, fu->full ? 0 : POLLIN,
-	                  router_forward_flow_fd, fl);
+	loop_watch(fu->loop, &fl->watch, fl->fd, fu->full ? 0 : POLLIN, router_forward_flow_fd, fl);
 }
 
 static void
@@ -457,7 +456,7 @@ router_forward_udp_gone(void *b)
 	struct router_forward_udp *fu = b;
 
 	for (size_t i = 0; i < fu->n_flows; i++) {
-		server_loop_remove(fu->loop, fu->flows[i]->watch);
+		loop_remove(fu->loop, fu->flows[i]->watch);
 		close(fu->flows[i]->fd);
 		free(fu->flows[i]);
 	}

@@ -279,7 +279,7 @@ task_proc_check(struct task_proc *tp)
 	int code = runner_exit_code(&tp->p);
 
 	for (int i = 1; i < 3; i++)
-		server_loop_remove(tp->run->cfg.loop, tp->watch[i]);
+		loop_remove(tp->run->cfg.loop, tp->watch[i]);
 	runner_free(&tp->p);
 	tp->live = false;
 	tp->ended(tp->run, code);
@@ -294,7 +294,7 @@ task_proc_fd(void *ctx, int fd, short revents)
 	runner_read(&tp->p, fd, task_proc_line, tp);
 	for (int i = 1; i < 3; i++)
 		if (tp->p.fds[i] < 0 && tp->watch[i]) {
-			server_loop_remove(tp->run->cfg.loop, tp->watch[i]);
+			loop_remove(tp->run->cfg.loop, tp->watch[i]);
 			tp->watch[i] = 0;
 		}
 	runner_reap(&tp->p);
@@ -332,8 +332,7 @@ task_proc_start(struct task_run *r, struct task_proc *tp, char *const *argv, cha
 		free(path);
 	}
 	for (int i = 1; i < 3; i++)
-		tp->watch[i] =
-		        server_loop_add_fd(r->cfg.loop, tp->p.fds[i], POLLIN, task_proc_fd, tp);
+		tp->watch[i] = loop_add_fd(r->cfg.loop, tp->p.fds[i], POLLIN, task_proc_fd, tp);
 	return 0;
 }
 
@@ -442,7 +441,7 @@ task_done(struct task_run *r, bool ok, const char *message)
 	free(r->done_message);
 	r->done_message = message ? xstrdup(message) : NULL;
 	if (!r->done_timer)
-		r->done_timer = server_loop_add_timer(r->cfg.loop, 0, task_done_later, r);
+		r->done_timer = loop_add_timer(r->cfg.loop, 0, task_done_later, r);
 }
 
 static void
@@ -680,7 +679,7 @@ task_write_files(struct task_run *r)
 static void
 task_exec_ended(struct task_run *r, int code)
 {
-	server_loop_remove(r->cfg.loop, r->ckpt_timer);
+	loop_remove(r->cfg.loop, r->ckpt_timer);
 	r->ckpt_timer = 0;
 	r->exit_code = code;
 	r->exited_sent = true;
@@ -754,9 +753,9 @@ task_exec(struct task_run *r)
 		r->exec_started = true;
 		r->cfg.ev.started(r->cfg.ev.ctx);
 		if (t->ncheckpoints)
-			r->ckpt_timer = server_loop_add_timer(r->cfg.loop,
-			                                      t->checkpoints[0].frequency * 1000,
-			                                      task_checkpoint, r);
+			r->ckpt_timer =
+			        loop_add_timer(r->cfg.loop, t->checkpoints[0].frequency * 1000,
+			                       task_checkpoint, r);
 	}
 	strv_free(&argv);
 	strv_free(&env);
@@ -817,9 +816,9 @@ task_checkpoint_ended(struct task_run *r, int code)
 		return;
 	}
 	if (r->step == TASK_EXEC && !r->killing)
-		r->ckpt_timer = server_loop_add_timer(r->cfg.loop,
-		                                      r->cfg.task->checkpoints[0].frequency * 1000,
-		                                      task_checkpoint, r);
+		r->ckpt_timer =
+		        loop_add_timer(r->cfg.loop, r->cfg.task->checkpoints[0].frequency * 1000,
+		                       task_checkpoint, r);
 }
 
 /* Starts a checkpoint copy; false when there is nothing to copy. */
@@ -960,7 +959,7 @@ task_run_finish(struct task_run *r, bool publish)
 {
 	r->finishing = true;
 	r->publish = publish;
-	server_loop_remove(r->cfg.loop, r->ckpt_timer);
+	loop_remove(r->cfg.loop, r->ckpt_timer);
 	r->ckpt_timer = 0;
 	task_finish_step(r);
 }
@@ -981,7 +980,7 @@ void
 task_run_kill(struct task_run *r, bool force)
 {
 	r->killing = true;
-	server_loop_remove(r->cfg.loop, r->ckpt_timer);
+	loop_remove(r->cfg.loop, r->ckpt_timer);
 	r->ckpt_timer = 0;
 	if (force) {
 		task_kill_hard(r);
@@ -992,8 +991,7 @@ task_run_kill(struct task_run *r, bool force)
 	if (r->ckpt.live)
 		runner_kill(&r->ckpt.p, SIGTERM);
 	if (!r->kill_timer)
-		r->kill_timer =
-		        server_loop_add_timer(r->cfg.loop, TASK_KILL_GRACE_MS, task_kill_hard, r);
+		r->kill_timer = loop_add_timer(r->cfg.loop, TASK_KILL_GRACE_MS, task_kill_hard, r);
 }
 
 void
@@ -1081,7 +1079,7 @@ task_run_start(const struct task_run_config *cfg)
 			util_mkdirs(r->to.v[i], 0755);
 	}
 	/* Start from the loop, so the owner's bookkeeping is in place before any callback. */
-	r->start_timer = server_loop_add_timer(cfg->loop, 0, task_setup_later, r);
+	r->start_timer = loop_add_timer(cfg->loop, 0, task_setup_later, r);
 	return r;
 }
 
@@ -1099,14 +1097,14 @@ task_run_free(struct task_run *r)
 		if (procs[i]->p.pid > 0 && !procs[i]->p.exited)
 			waitpid(procs[i]->p.pid, NULL, 0);
 		for (int k = 1; k < 3; k++)
-			server_loop_remove(r->cfg.loop, procs[i]->watch[k]);
+			loop_remove(r->cfg.loop, procs[i]->watch[k]);
 		runner_free(&procs[i]->p);
 	}
-	server_loop_remove(r->cfg.loop, r->start_timer);
-	server_loop_remove(r->cfg.loop, r->done_timer);
+	loop_remove(r->cfg.loop, r->start_timer);
+	loop_remove(r->cfg.loop, r->done_timer);
 	free(r->done_message);
-	server_loop_remove(r->cfg.loop, r->ckpt_timer);
-	server_loop_remove(r->cfg.loop, r->kill_timer);
+	loop_remove(r->cfg.loop, r->ckpt_timer);
+	loop_remove(r->cfg.loop, r->kill_timer);
 	strv_free(&r->from);
 	strv_free(&r->to);
 	for (size_t i = 0; i < ARRAY_SIZE(r->own); i++)

@@ -18,7 +18,7 @@
 #define WS_REASON_MAX     120   /* a close frame is a control frame: 125 bytes with its code */
 
 struct ws {
-	struct server_loop *loop;
+	struct loop *loop;
 	struct server_http_upgrade *up;
 	int fd;
 	wslay_event_context_ptr ctx;
@@ -182,10 +182,10 @@ static const struct wslay_event_callbacks ws_callbacks = {
 static void
 ws_release(struct ws *w)
 {
-	server_loop_remove(w->loop, w->watch);
-	server_loop_remove(w->loop, w->ping_timer);
-	server_loop_remove(w->loop, w->close_timer);
-	server_loop_remove(w->loop, w->kick_timer);
+	loop_remove(w->loop, w->watch);
+	loop_remove(w->loop, w->ping_timer);
+	loop_remove(w->loop, w->close_timer);
+	loop_remove(w->loop, w->kick_timer);
 	w->watch = w->ping_timer = w->close_timer = w->kick_timer = 0;
 }
 
@@ -230,7 +230,7 @@ ws_update(struct ws *w)
 		events |= POLLIN;
 	if (wr)
 		events |= POLLOUT;
-	server_loop_set_events(w->loop, w->watch, events);
+	loop_set_events(w->loop, w->watch, events);
 	return false;
 }
 
@@ -256,7 +256,7 @@ static void
 ws_kick(struct ws *w)
 {
 	if (!w->kick_timer && !w->over)
-		w->kick_timer = server_loop_add_timer(w->loop, 0, ws_kick_cb, w);
+		w->kick_timer = loop_add_timer(w->loop, 0, ws_kick_cb, w);
 }
 
 static void ws_close_send(struct ws *w, bool now);
@@ -341,8 +341,8 @@ ws_close_send(struct ws *w, bool now)
 	w->close_queued = true;
 	wslay_event_queue_close(w->ctx, (uint16_t)w->close_code, (const uint8_t *)w->close_reason,
 	                        strlen(w->close_reason));
-	server_loop_remove(w->loop, w->close_timer);
-	w->close_timer = server_loop_add_timer(w->loop, WS_CLOSE_GRACE_MS, ws_close_timeout, w);
+	loop_remove(w->loop, w->close_timer);
+	w->close_timer = loop_add_timer(w->loop, WS_CLOSE_GRACE_MS, ws_close_timeout, w);
 }
 
 static void
@@ -360,14 +360,14 @@ ws_ping_cb(void *ctx)
 	} else if (!w->closing) {
 		wslay_event_queue_msg(w->ctx, &ping);
 		w->pong_due = true;
-		w->ping_timer = server_loop_add_timer(w->loop, WS_PING_MS, ws_ping_cb, w);
+		w->ping_timer = loop_add_timer(w->loop, WS_PING_MS, ws_ping_cb, w);
 	}
 	ws_io(w, 0);
 }
 
 struct ws *
-ws_open(struct server_loop *loop, struct server_http_upgrade *u, int fd, const char *extra,
-        size_t n, const struct ws_events *ev)
+ws_open(struct loop *loop, struct server_http_upgrade *u, int fd, const char *extra, size_t n,
+        const struct ws_events *ev)
 {
 	struct ws *w = xcalloc(1, sizeof(*w));
 
@@ -380,8 +380,8 @@ ws_open(struct server_loop *loop, struct server_http_upgrade *u, int fd, const c
 	wslay_event_config_set_max_recv_msg_length(w->ctx, WS_MAX_MESSAGE);
 	if (n)
 		strbuf_add(&w->early, extra, n);
-	w->watch = server_loop_add_fd(loop, fd, POLLIN, ws_fd_cb, w);
-	w->ping_timer = server_loop_add_timer(loop, WS_PING_MS, ws_ping_cb, w);
+	w->watch = loop_add_fd(loop, fd, POLLIN, ws_fd_cb, w);
+	w->ping_timer = loop_add_timer(loop, WS_PING_MS, ws_ping_cb, w);
 	/* Frames that came with the request will not show on the socket again. */
 	if (n)
 		ws_kick(w);
@@ -417,7 +417,7 @@ ws_close(struct ws *w, int code, const char *reason)
 	w->close_code = code;
 	strlcpy_safe(w->close_reason, reason ? reason : "", sizeof(w->close_reason));
 	/* A peer that stops reading must not hold the connection open for ever. */
-	w->close_timer = server_loop_add_timer(w->loop, WS_LINGER_MS, ws_close_timeout, w);
+	w->close_timer = loop_add_timer(w->loop, WS_LINGER_MS, ws_close_timeout, w);
 	ws_close_send(w, false);
 	ws_kick(w);
 }

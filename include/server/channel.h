@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "server/http.h"
-#include "server/loop.h"
+#include "common/loop.h"
 
 struct channel;
 
@@ -20,7 +20,7 @@ struct channel_filter {
  * A channel on path (created 0600 if missing); followers see every append. The file is opened
  * for each append and closed after it unless the channel is held.
  */
-struct channel *channel_open(struct server_loop *loop, const char *path);
+struct channel *channel_open(struct loop *loop, const char *path);
 /* A writer that appends often (a running task): the file stays open until the last release. */
 void channel_hold(struct channel *c);
 void channel_release(struct channel *c);
@@ -36,7 +36,7 @@ void channel_free(struct channel *c);
  * Makes res a chunked text stream of path's lines through f, following c's appends while c
  * is open (c NULL: the file as it is, then the end). A bad regex gives 400 in res.
  */
-void channel_follow(struct server_loop *loop, struct channel *c, const char *path,
+void channel_follow(struct loop *loop, struct channel *c, const char *path,
                     const struct channel_filter *f, struct server_http_response *res);
 
 #endif

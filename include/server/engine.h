@@ -8,13 +8,13 @@
 
 #include "server/engine_model.h"
 #include "server/http.h"
-#include "server/loop.h"
+#include "common/loop.h"
 #include "common/util.h"
 
 struct engine;
 
 struct engine_config {
-	struct server_loop *loop;
+	struct loop *loop;
 	const char *state_dir; /* exists; the engine keeps workflows/ and datasets/ under it */
 	const char *pool;      /* the one pool offered */
 	const char *base_url;  /* "http://127.0.0.1:PORT", for URLs in responses and logs */

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/loop.h"
+#include "common/loop.h"
 #include "common/util.h"
 
 /* Larger request bodies get 413 {"detail":"Request Entity Too Large"}. */
@@ -101,7 +101,7 @@ int server_http_timeout_ms(struct server_http *h, int64_t now_ms);
 /* Takes the descriptors back from poll() and runs libmicrohttpd (MHD_run). */
 void server_http_dispatch(struct server_http *h, const struct pollfd *fds, int n, int64_t now_ms);
 /* Registers the three functions above as a source of loop. */
-void server_http_attach(struct server_http *h, struct server_loop *loop);
+void server_http_attach(struct server_http *h, struct loop *loop);
 
 /* Request accessors: NULL when absent; header names are case-insensitive. */
 const char *server_http_param(const struct server_http_request *req, const char *name);

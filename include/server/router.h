@@ -9,7 +9,7 @@
 
 #include "server/engine.h"
 #include "server/http.h"
-#include "server/loop.h"
+#include "common/loop.h"
 #include "common/util.h"
 
 #define ROUTER_KEY_TTL_MS 60000 /* the router's default wait for the other leg */
@@ -24,7 +24,7 @@ struct router;
 struct router_conn;
 
 struct router_config {
-	struct server_loop *loop;
+	struct loop *loop;
 	struct engine *engine;
 	const char *address; /* "ws://127.0.0.1:PORT", as start calls return it */
 	int64_t key_ttl_ms;  /* an unused key expires after this; 0: ROUTER_KEY_TTL_MS */
@@ -55,7 +55,7 @@ void router_add_routes(struct server_http *h, struct router *r);
 
 const char *router_address(const struct router *r);
 struct engine *router_engine(const struct router *r);
-struct server_loop *router_loop(const struct router *r);
+struct loop *router_loop(const struct router *r);
 
 /* A new single-use key for t (copied); key needs ROUTER_KEY_MAX + 1 bytes. */
 void router_key_new(struct router *r, enum router_action a, const struct router_target *t,

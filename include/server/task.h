@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "server/loop.h"
+#include "common/loop.h"
 #include "server/spec.h"
 #include "common/util.h"
 
@@ -30,7 +30,7 @@ struct task_events {
 };
 
 struct task_run_config {
-	struct server_loop *loop;
+	struct loop *loop;
 	const struct spec_task *task;
 	const char *workflow_id;
 	const char *task_uuid;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "server/http.h"
-#include "server/loop.h"
+#include "common/loop.h"
 
 #define WS_PING_MS     20000 /* uvicorn's ping interval; a ping unanswered by the next fails */
 #define WS_MAX_MESSAGE (16u << 20)  /* larger messages close the connection (1009), as uvicorn */
@@ -40,8 +40,8 @@ int ws_accept(const struct server_http_request *req, struct server_http_response
                               size_t n),
               void (*on_gone)(void *ctx), void *ctx);
 /* Takes over an upgraded connection; extra holds frame bytes that came with the request. */
-struct ws *ws_open(struct server_loop *loop, struct server_http_upgrade *u, int fd,
-                   const char *extra, size_t n, const struct ws_events *ev);
+struct ws *ws_open(struct loop *loop, struct server_http_upgrade *u, int fd, const char *extra,
+                   size_t n, const struct ws_events *ev);
 /* Queues one binary message; false when the queue is above WS_HIGH_WATER (wait for drained). */
 bool ws_send(struct ws *w, const void *data, size_t n);
 /* Starts the close handshake; closed() follows. */

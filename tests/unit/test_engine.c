@@ -13,7 +13,7 @@
 
 #include "server/engine.h"
 #include "common/osmo_time.h"
-#include "server/loop.h"
+#include "common/loop.h"
 #include "proc.h"
 #include "common/util.h"
 
@@ -21,7 +21,7 @@
 
 struct te {
 	char dir[64];
-	struct server_loop *loop;
+	struct loop *loop;
 	struct engine *engine;
 };
 
@@ -32,7 +32,7 @@ te_open(struct te *t, unsigned slots)
 	struct engine_config cfg = { 0 };
 	struct engine_error err = { 0 };
 
-	t->loop = server_loop_new();
+	t->loop = loop_new();
 	cfg.loop = t->loop;
 	cfg.state_dir = t->dir;
 	cfg.pool = "default";
@@ -74,7 +74,7 @@ te_teardown(void **state)
 	struct te *t = *state;
 
 	engine_free(t->engine);
-	server_loop_free(t->loop);
+	loop_free(t->loop);
 	assert_int_equal(proc_remove_tree(t->dir), 0);
 	free(t);
 	return 0;
@@ -106,7 +106,7 @@ te_wait(struct te *t, const char *id)
 		if (clock_mono_ms() > deadline)
 			fail_msg("%s still %s after %d ms", id, osmo_status_wire(wf->status),
 			         TE_DEADLINE_MS);
-		server_loop_run_once(t->loop, 20);
+		loop_run_once(t->loop, 20);
 		engine_child(t->engine);
 	}
 	assert_non_null(wf);
@@ -343,7 +343,7 @@ test_restart_after_reload(void **state)
 
 	assert_int_equal(te_run(t, spec, &id)->status, OSMO_FAILED);
 	engine_free(t->engine);
-	server_loop_free(t->loop);
+	loop_free(t->loop);
 	te_open(t, 0);
 	assert_int_equal(engine_find(t->engine, id)->status, OSMO_FAILED);
 	assert_int_equal(engine_restart(t->engine, id, NULL, "alice", &out, &err), 0);

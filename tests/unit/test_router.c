@@ -15,7 +15,7 @@
 #include "proc.h"
 #include "server/router.h"
 #include "server/router_exec.h"
-#include "server/loop.h"
+#include "common/loop.h"
 #include "common/util.h"
 
 /* ------------------------------------------------------------------ splitting */
@@ -273,7 +273,7 @@ test_key_new(void **state)
 	struct engine_error err = { 0 };
 	const struct router_target t = { .workflow = "wf-1", .task = "t", .port = 8000 };
 	char a[ROUTER_KEY_MAX + 1], b[ROUTER_KEY_MAX + 1], c[ROUTER_KEY_MAX + 1];
-	struct server_loop *loop = server_loop_new();
+	struct loop *loop = loop_new();
 	struct engine *e;
 	struct router *r;
 
@@ -297,7 +297,7 @@ test_key_new(void **state)
 	assert_string_not_equal(a, b);
 	router_free(r);
 	engine_free(e);
-	server_loop_free(loop);
+	loop_free(loop);
 	assert_int_equal(proc_remove_tree(dir), 0);
 }
 

@@ -1,5 +1,5 @@
-/* loop.c: osmo-local's poll() loop: descriptor watches, one-shot deadlines, sources and hooks. */
-#include "server/loop.h"
+/* loop.c: one poll() loop: descriptor watches, one-shot deadlines, sources and hooks. */
+#include "common/loop.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -7,7 +7,7 @@
 
 #include "common/util.h"
 
-struct server_loop_watch {
+struct loop_watch {
 	unsigned long id; /* 0: removed, dropped at the end of the round */
 	int fd;
 	short events;
@@ -15,36 +15,36 @@ struct server_loop_watch {
 	void *ctx;
 };
 
-struct server_loop_deadline {
+struct loop_deadline {
 	unsigned long id; /* 0: fired or removed */
 	int64_t due_ms;
 	void (*cb)(void *ctx);
 	void *ctx;
 };
 
-struct server_loop_src {
-	const struct server_loop_source *ops;
+struct loop_src {
+	const struct loop_source *ops;
 	void *ctx;
 	size_t first, n; /* its slice of the pollfd array in the current round */
 };
 
-struct server_loop {
-	struct server_loop_watch *watches;
+struct loop {
+	struct loop_watch *watches;
 	size_t n_watches;
-	struct server_loop_deadline *deadlines;
+	struct loop_deadline *deadlines;
 	size_t n_deadlines;
-	struct server_loop_src *srcs;
+	struct loop_src *srcs;
 	size_t n_srcs;
 	struct pollfd *fds;
 	unsigned long *fd_ids; /* the watch behind each of the first descriptors */
 	size_t cap_fds;
-	struct server_loop_hooks hooks;
+	struct loop_hooks hooks;
 	unsigned long next_id;
 	bool stopped;
 };
 
 static void
-server_loop_reserve(struct server_loop *l, size_t n)
+loop_reserve(struct loop *l, size_t n)
 {
 	if (n <= l->cap_fds)
 		return;
@@ -57,8 +57,8 @@ server_loop_reserve(struct server_loop *l, size_t n)
 	l->cap_fds = cap;
 }
 
-static struct server_loop_watch *
-server_loop_find_watch(struct server_loop *l, unsigned long id)
+static struct loop_watch *
+loop_find_watch(struct loop *l, unsigned long id)
 {
 	for (size_t i = 0; id && i < l->n_watches; i++)
 		if (l->watches[i].id == id)
@@ -68,27 +68,27 @@ server_loop_find_watch(struct server_loop *l, unsigned long id)
 
 /* Collects every descriptor of the round; returns how many and lowers *timeout for sources. */
 static size_t
-server_loop_collect(struct server_loop *l, int64_t now_ms, int *timeout)
+loop_collect(struct loop *l, int64_t now_ms, int *timeout)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < l->n_watches; i++) {
 		if (!l->watches[i].id)
 			continue;
-		server_loop_reserve(l, n + 1);
+		loop_reserve(l, n + 1);
 		l->fds[n] =
 		        (struct pollfd){ .fd = l->watches[i].fd, .events = l->watches[i].events };
 		l->fd_ids[n++] = l->watches[i].id;
 	}
 	for (size_t i = 0; i < l->n_srcs; i++) {
-		struct server_loop_src *s = &l->srcs[i];
+		struct loop_src *s = &l->srcs[i];
 		int want;
 
-		server_loop_reserve(l, n + 4);
+		loop_reserve(l, n + 4);
 		/* A source that needs more room than it got is asked again with enough. */
 		while ((want = s->ops->pollfds(s->ctx, l->fds + n, (int)(l->cap_fds - n))) >
 		       (int)(l->cap_fds - n))
-			server_loop_reserve(l, n + (size_t)want);
+			loop_reserve(l, n + (size_t)want);
 		s->first = n;
 		s->n = want > 0 ? (size_t)want : 0;
 		n += s->n;
@@ -103,15 +103,15 @@ server_loop_collect(struct server_loop *l, int64_t now_ms, int *timeout)
 
 /* Fires due deadlines in due order; ones added meanwhile wait for the next round. */
 static void
-server_loop_fire_deadlines(struct server_loop *l, int64_t now_ms)
+loop_fire_deadlines(struct loop *l, int64_t now_ms)
 {
 	unsigned long limit = l->next_id;
 
 	for (;;) {
-		struct server_loop_deadline *best = NULL;
+		struct loop_deadline *best = NULL;
 
 		for (size_t i = 0; i < l->n_deadlines; i++) {
-			struct server_loop_deadline *d = &l->deadlines[i];
+			struct loop_deadline *d = &l->deadlines[i];
 
 			if (d->id && d->id < limit && d->due_ms <= now_ms &&
 			    (!best || d->due_ms < best->due_ms))
@@ -128,7 +128,7 @@ server_loop_fire_deadlines(struct server_loop *l, int64_t now_ms)
 }
 
 static void
-server_loop_compact(struct server_loop *l)
+loop_compact(struct loop *l)
 {
 	size_t w = 0;
 
@@ -143,17 +143,17 @@ server_loop_compact(struct server_loop *l)
 	l->n_deadlines = w;
 }
 
-struct server_loop *
-server_loop_new(void)
+struct loop *
+loop_new(void)
 {
-	struct server_loop *l = xcalloc(1, sizeof(*l));
+	struct loop *l = xcalloc(1, sizeof(*l));
 
 	l->next_id = 1;
 	return l;
 }
 
 void
-server_loop_free(struct server_loop *l)
+loop_free(struct loop *l)
 {
 	if (!l)
 		return;
@@ -166,59 +166,58 @@ server_loop_free(struct server_loop *l)
 }
 
 unsigned long
-server_loop_add_fd(struct server_loop *l, int fd, short events,
-                   void (*cb)(void *ctx, int fd, short revents), void *ctx)
+loop_add_fd(struct loop *l, int fd, short events, void (*cb)(void *ctx, int fd, short revents),
+            void *ctx)
 {
 	l->watches = xreallocarray(l->watches, l->n_watches + 1, sizeof(*l->watches));
-	l->watches[l->n_watches++] = (struct server_loop_watch){
+	l->watches[l->n_watches++] = (struct loop_watch){
 		.id = l->next_id, .fd = fd, .events = events, .cb = cb, .ctx = ctx
 	};
 	return l->next_id++;
 }
 
 void
-server_loop_set_events(struct server_loop *l, unsigned long id, short events)
+loop_set_events(struct loop *l, unsigned long id, short events)
 {
-	struct server_loop_watch *w = server_loop_find_watch(l, id);
+	struct loop_watch *w = loop_find_watch(l, id);
 
 	if (w)
 		w->events = events;
 }
 
 void
-server_loop_watch(struct server_loop *l, unsigned long *id, int fd, short events,
-                  void (*cb)(void *ctx, int fd, short revents), void *ctx)
+loop_watch(struct loop *l, unsigned long *id, int fd, short events,
+           void (*cb)(void *ctx, int fd, short revents), void *ctx)
 {
 	if (!events) {
-		server_loop_remove(l, *id);
+		loop_remove(l, *id);
 		*id = 0;
 	} else if (!*id) {
-		*id = server_loop_add_fd(l, fd, events, cb, ctx);
+		*id = loop_add_fd(l, fd, events, cb, ctx);
 	} else {
-		server_loop_set_events(l, *id, events);
+		loop_set_events(l, *id, events);
 	}
 }
 
 unsigned long
-server_loop_add_deadline(struct server_loop *l, int64_t due_ms, void (*cb)(void *ctx), void *ctx)
+loop_add_deadline(struct loop *l, int64_t due_ms, void (*cb)(void *ctx), void *ctx)
 {
 	l->deadlines = xreallocarray(l->deadlines, l->n_deadlines + 1, sizeof(*l->deadlines));
-	l->deadlines[l->n_deadlines++] = (struct server_loop_deadline){
-		.id = l->next_id, .due_ms = due_ms, .cb = cb, .ctx = ctx
-	};
+	l->deadlines[l->n_deadlines++] =
+	        (struct loop_deadline){ .id = l->next_id, .due_ms = due_ms, .cb = cb, .ctx = ctx };
 	return l->next_id++;
 }
 
 unsigned long
-server_loop_add_timer(struct server_loop *l, int64_t after_ms, void (*cb)(void *ctx), void *ctx)
+loop_add_timer(struct loop *l, int64_t after_ms, void (*cb)(void *ctx), void *ctx)
 {
-	return server_loop_add_deadline(l, clock_mono_ms() + after_ms, cb, ctx);
+	return loop_add_deadline(l, clock_mono_ms() + after_ms, cb, ctx);
 }
 
 void
-server_loop_remove(struct server_loop *l, unsigned long id)
+loop_remove(struct loop *l, unsigned long id)
 {
-	struct server_loop_watch *w = server_loop_find_watch(l, id);
+	struct loop_watch *w = loop_find_watch(l, id);
 
 	if (w) {
 		w->id = 0;
@@ -230,34 +229,34 @@ server_loop_remove(struct server_loop *l, unsigned long id)
 }
 
 void
-server_loop_add_source(struct server_loop *l, const struct server_loop_source *src, void *ctx)
+loop_add_source(struct loop *l, const struct loop_source *src, void *ctx)
 {
 	l->srcs = xreallocarray(l->srcs, l->n_srcs + 1, sizeof(*l->srcs));
-	l->srcs[l->n_srcs++] = (struct server_loop_src){ .ops = src, .ctx = ctx };
+	l->srcs[l->n_srcs++] = (struct loop_src){ .ops = src, .ctx = ctx };
 }
 
 void
-server_loop_set_hooks(struct server_loop *l, const struct server_loop_hooks *hooks)
+loop_set_hooks(struct loop *l, const struct loop_hooks *hooks)
 {
 	l->hooks = *hooks;
 }
 
 void
-server_loop_notify_child(struct server_loop *l)
+loop_notify_child(struct loop *l)
 {
 	if (l->hooks.child)
 		l->hooks.child(l->hooks.ctx);
 }
 
 void
-server_loop_notify_shutdown(struct server_loop *l)
+loop_notify_shutdown(struct loop *l)
 {
 	if (l->hooks.shutdown)
 		l->hooks.shutdown(l->hooks.ctx);
 }
 
 int
-server_loop_run_once(struct server_loop *l, int max_wait_ms)
+loop_run_once(struct loop *l, int max_wait_ms)
 {
 	int timeout = max_wait_ms;
 	size_t n_watch_fds = 0;
@@ -266,7 +265,7 @@ server_loop_run_once(struct server_loop *l, int max_wait_ms)
 
 	for (size_t i = 0; i < l->n_watches; i++)
 		n_watch_fds += l->watches[i].id != 0;
-	n = server_loop_collect(l, clock_mono_ms(), &timeout);
+	n = loop_collect(l, clock_mono_ms(), &timeout);
 	if (poll(l->fds, (nfds_t)n, timeout) < 0) {
 		if (errno != EINTR)
 			return -1;
@@ -277,34 +276,34 @@ server_loop_run_once(struct server_loop *l, int max_wait_ms)
 	int64_t now = clock_mono_ms();
 
 	for (size_t i = 0; i < n_watch_fds; i++) {
-		struct server_loop_watch *w;
+		struct loop_watch *w;
 
-		if (!l->fds[i].revents || !(w = server_loop_find_watch(l, l->fd_ids[i])))
+		if (!l->fds[i].revents || !(w = loop_find_watch(l, l->fd_ids[i])))
 			continue;
 		w->cb(w->ctx, l->fds[i].fd, l->fds[i].revents);
 	}
 	for (size_t i = 0; i < n_srcs; i++) {
-		struct server_loop_src s = l->srcs[i];
+		struct loop_src s = l->srcs[i];
 
 		s.ops->dispatch(s.ctx, l->fds + s.first, (int)s.n, now);
 	}
-	server_loop_fire_deadlines(l, now);
-	server_loop_compact(l);
+	loop_fire_deadlines(l, now);
+	loop_compact(l);
 	return 0;
 }
 
 int
-server_loop_run(struct server_loop *l)
+loop_run(struct loop *l)
 {
 	l->stopped = false;
 	while (!l->stopped)
-		if (server_loop_run_once(l, -1) < 0)
+		if (loop_run_once(l, -1) < 0)
 			return -1;
 	return 0;
 }
 
 void
-server_loop_stop(struct server_loop *l)
+loop_stop(struct loop *l)
 {
 	l->stopped = true;
 }
