@@ -14,6 +14,7 @@
 #include "client/local.h"
 #include "common/osmo_time.h"
 #include "tui/session.h"
+#include "tui/text.h"
 #include "tui/view.h"
 
 #define SNAPSHOT_DEADLINE_MS 75000
@@ -602,6 +603,7 @@ main(int argc, char **argv)
 	struct main_opts o = { .run = argc > 1 && strcmp(argv[1], "run") == 0 };
 	int rc;
 
+	text_locale();
 	if (argc > 1 && strcmp(argv[1], "local") == 0)
 		return main_local(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "exec") == 0)

@@ -2,13 +2,13 @@
 #include "tui/screen.h"
 
 #include <curses.h>
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <wchar.h>
 
 #include "common/util.h"
+#include "tui/text.h"
 
 struct screen {
 	SCREEN *term;
@@ -60,7 +60,7 @@ screen_open(bool color)
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return NULL;
-	setlocale(LC_ALL, "");
+	text_locale();
 	s = xcalloc(1, sizeof(*s));
 	s->term = newterm(NULL, stdout, stdin);
 	if (!s->term) {

@@ -2,6 +2,7 @@
 #ifndef OSMO_TUI_TEXT_H
 #define OSMO_TUI_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,8 +14,13 @@
  */
 size_t text_decode(const char *s, size_t len, uint32_t *cp);
 /*
- * Columns a code point takes: 0 (combining, bidi controls, separators), 1, or 2 (East Asian
- * wide); -1 for controls.
+ * Takes the user's locale and, when its LC_CTYPE is not UTF-8, C.UTF-8's, so widths are known
+ * for every character in any locale. Returns whether the user's own locale was UTF-8.
+ */
+bool text_locale(void);
+/*
+ * Columns a code point takes, as glibc's wcwidth counts them (text_locale first): 0
+ * (combining, bidi controls, separators), 1, or 2 (East Asian wide); -1 for controls.
  */
 int text_cp_width(uint32_t cp);
 /* Columns of a UTF-8 string, controls counted as one column (they are shown replaced). */

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "common/util.h"
+#include "tui/text.h"
 
 const char *
 golden_fixtures_dir(void)
@@ -133,4 +134,11 @@ golden_check(const char *name, const char *actual)
 	free(want);
 	free(path);
 	return ok;
+}
+
+/* Every test binary measures text as osmotop does, whatever the developer's locale. */
+__attribute__((constructor)) static void
+golden_locale(void)
+{
+	text_locale();
 }

@@ -450,6 +450,28 @@ test_canvas_to_styles(void **state)
 	canvas_free(&c);
 }
 
+/* Widths as curses and the terminal count them (glibc), not as a hand-kept table did. */
+static void
+test_cp_widths_follow_wcwidth(void **state)
+{
+	static const struct {
+		uint32_t cp;
+		int width;
+	} cases[] = {
+		{ 'a', 1 },     { 0x1b, -1 },    { 0x9b, -1 },   { 0x0301, 0 }, { 0x0981, 0 },
+		{ 0x0a01, 0 },  { 0x0b01, 0 },   { 0x0c00, 0 },  { 0x1160, 0 }, { 0x11a8, 0 },
+		{ 0x200b, 0 },  { 0x202e, 0 },   { 0x2028, 0 },  { 0x4e00, 2 }, { 0xac00, 2 },
+		{ 0x1f600, 2 }, { 0x231a, 2 },   { 0x2605, 1 },  { 0x25cf, 1 }, { 0x2714, 1 },
+		{ 0x2026, 1 },  { 0x10ffff, 1 }, { 0xe0001, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		if (text_cp_width(cases[i].cp) != cases[i].width)
+			fail_msg("U+%04X: width %d, want %d", (unsigned)cases[i].cp,
+			         text_cp_width(cases[i].cp), cases[i].width);
+}
+
 int
 main(void)
 {
@@ -466,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_canvas_overwrite_wide_half),
 		cmocka_unit_test(test_canvas_to_text_trims),
 		cmocka_unit_test(test_canvas_to_styles),
+		cmocka_unit_test(test_cp_widths_follow_wcwidth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
