@@ -63,7 +63,8 @@ SUPPORT_OBJ := $(call obj,$(filter-out tests/support/tool_%.c,$(SUPPORT_SRC)))
 
 PROGRAMS := $(BUILD)/bin/osmotop $(if $(wildcard server/main.c),$(BUILD)/bin/osmo-local)
 
-.PHONY: all deps deps-lint test test-unit test-integration test-e2e test-layers check lint format demo \
+.PHONY: all deps deps-lint test test-unit test-integration test-e2e test-layers test-docs check \
+        lint format demo install uninstall \
         bench clean help ensure-deps screenshots interop
 .DEFAULT_GOAL := all
 
@@ -75,6 +76,8 @@ help:
 	@echo "make test       unit, integration and end-to-end tests (what CI runs)"
 	@echo "make check      unit and integration tests under ASan+UBSan"
 	@echo "make interop    NVIDIA's osmo CLI against osmo-local (tests/interop)"
+	@echo "make install    install in PREFIX (/usr/local; DESTDIR for a staging root)"
+	@echo "make uninstall  remove what make install put there"
 	@echo "make lint       clang-format check and cppcheck"
 	@echo "make demo       start osmo-local and show osmotop on an example workflow"
 	@echo "make screenshots  render screenshots/*.png from osmotop in tmux (aha, chromium)"
@@ -148,8 +151,33 @@ test-e2e: $(PROGRAMS) $(TEST_TOOLS)
 test-layers: $(LAYER_ROOTS)
 	$(Q)CC="$(CC)" tools/check-layers.sh $(BUILD) $(wildcard tests/layers/*.c)
 
+# The man pages against --help and the keymap; an install into a scratch root, used.
+test-docs: $(PROGRAMS)
+	$(Q)BUILD=$(BUILD) sh tests/docs/man.sh
+	$(Q)BUILD=$(BUILD) bash tests/docs/install.sh
+
 test: all
-	$(Q)$(MAKE) --no-print-directory test-layers test-unit test-integration test-e2e
+	$(Q)$(MAKE) --no-print-directory test-layers test-docs test-unit test-integration test-e2e
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/osmotop
+INSTALLED := $(addprefix $(BINDIR)/,$(notdir $(PROGRAMS))) \
+             $(addprefix $(MANDIR)/man1/,$(notdir $(wildcard man/*.1))) \
+             $(addprefix $(DATADIR)/examples/,$(notdir $(wildcard examples/*.yaml)))
+
+# osmotop starts the osmo-local beside it, so both go to BINDIR.
+install: all
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/examples
+	$(Q)install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	$(Q)install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	$(Q)install -m 644 examples/*.yaml $(DESTDIR)$(DATADIR)/examples/
+	@echo "installed osmotop and osmo-local in $(DESTDIR)$(BINDIR)"
+
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 # NVIDIA's own CLI, made runnable from the copy beside the checkout (a test client only).
 OSMO_CLI_SETUP ?= ../shared/osmo-cli/setup.sh
