@@ -155,6 +155,7 @@ test-layers: $(LAYER_ROOTS)
 test-docs: $(PROGRAMS)
 	$(Q)BUILD=$(BUILD) sh tests/docs/man.sh
 	$(Q)BUILD=$(BUILD) bash tests/docs/install.sh
+	$(Q)BUILD=$(BUILD) bash tests/docs/completion.sh
 
 test: all
 	$(Q)$(MAKE) --no-print-directory test-layers test-docs test-unit test-integration test-e2e
@@ -165,7 +166,9 @@ MANDIR  ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/osmotop
 INSTALLED := $(addprefix $(BINDIR)/,$(notdir $(PROGRAMS))) \
              $(addprefix $(MANDIR)/man1/,$(notdir $(wildcard man/*.1))) \
-             $(addprefix $(DATADIR)/examples/,$(notdir $(wildcard examples/*.yaml)))
+             $(addprefix $(DATADIR)/examples/,$(notdir $(wildcard examples/*.yaml))) \
+             $(PREFIX)/share/bash-completion/completions/osmotop \
+             $(PREFIX)/share/zsh/site-functions/_osmotop
 
 # osmotop starts the osmo-local beside it, so both go to BINDIR.
 install: all
@@ -173,6 +176,9 @@ install: all
 	$(Q)install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	$(Q)install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	$(Q)install -m 644 examples/*.yaml $(DESTDIR)$(DATADIR)/examples/
+	$(Q)install -D -m 644 completions/osmotop.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/osmotop
+	$(Q)install -D -m 644 completions/_osmotop $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_osmotop
 	@echo "installed osmotop and osmo-local in $(DESTDIR)$(BINDIR)"
 
 uninstall:

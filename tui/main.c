@@ -9,6 +9,7 @@
 #include "client/api.h"
 #include "tui/app.h"
 #include "tui/canvas.h"
+#include "tui/cmd_complete.h"
 #include "tui/cmd_exec.h"
 #include "tui/cmd_forward.h"
 #include "client/local.h"
@@ -610,6 +611,8 @@ main(int argc, char **argv)
 		return cmd_exec_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "port-forward") == 0)
 		return cmd_forward_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "complete") == 0)
+		return cmd_complete_main(argc - 1, argv + 1);
 	rc = o.run ? main_parse(argc - 1, argv + 1, &o) : main_parse(argc, argv, &o);
 	if (rc < 0)
 		rc = o.run ? main_run(&o) : o.snapshot ? main_snapshot(&o) : main_monitor(&o);

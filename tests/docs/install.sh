@@ -26,6 +26,7 @@ check "the installed osmotop runs" "$bin/osmotop" --version
 check "the installed osmo-local runs" "$bin/osmo-local" --help
 check "man pages installed" test -f "$root/usr/share/man/man1/osmotop.1" -a -f "$root/usr/share/man/man1/osmo-local.1"
 check "the installed page renders" sh -c "MANWIDTH=80 man -l '$root/usr/share/man/man1/osmotop.1' | grep -q 'osmotop - watch'"
+check "completions installed" test -f "$root/usr/share/bash-completion/completions/osmotop" -a -f "$root/usr/share/zsh/site-functions/_osmotop"
 check "examples installed" test -f "$root/usr/share/osmotop/examples/pipeline.yaml"
 # The installed osmotop starts the installed osmo-local (not build/'s) and stops it.
 local_runs() {

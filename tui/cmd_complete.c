@@ -1,0 +1,123 @@
+/* cmd_complete.c: `osmotop complete`: workflow, group and task names for shell completion. */
+#include "tui/cmd_complete.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client/api.h"
+#include "common/status.h"
+#include "common/util.h"
+#include "tui/session.h"
+
+/* A completion that waits longer than this is worse than none. */
+#define CMD_COMPLETE_DEADLINE_MS 2000
+/* Enough names to pick from; the list comes newest first. */
+#define CMD_COMPLETE_LIMIT 200
+
+struct cmd_complete_wait {
+	struct api_result res;
+	bool done;
+};
+
+static void
+cmd_complete_done(void *ctx, struct api_result *res)
+{
+	struct cmd_complete_wait *w = ctx;
+
+	w->res = *res;
+	w->done = true;
+}
+
+/* Names of the workflow's groups (tasks false) or of their tasks, each once. */
+static void
+cmd_complete_print_workflow(const struct osmo_workflow *wf, bool tasks)
+{
+	struct strv seen = { 0 };
+
+	for (size_t g = 0; g < wf->n_groups; g++) {
+		const struct osmo_group *grp = &wf->groups[g];
+
+		if (!tasks) {
+			printf("%s\n", grp->name);
+			continue;
+		}
+		for (size_t t = 0; t < grp->n_tasks; t++)
+			if (!strv_contains(&seen, grp->tasks[t].name)) {
+				strv_push(&seen, grp->tasks[t].name);
+				printf("%s\n", grp->tasks[t].name);
+			}
+	}
+	strv_free(&seen);
+}
+
+int
+cmd_complete_main(int argc, char **argv)
+{
+	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL, OPT_TOKEN_FILE };
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, OPT_URL },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "local", no_argument, NULL, OPT_LOCAL },
+		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+		{ 0 },
+	};
+	struct session_opts so = { 0 };
+	struct cmd_complete_wait w = { 0 };
+	struct api_callbacks cb = { .done = cmd_complete_done, .ctx = &w };
+	struct api_error err = { 0 };
+	struct session s;
+	const char *what;
+	int ch, rc = 1;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch == OPT_URL)
+			so.url = optarg;
+		else if (ch == OPT_USER)
+			so.user = optarg;
+		else if (ch == OPT_LOCAL)
+			so.local = true;
+		else if (ch == OPT_TOKEN_FILE)
+			so.token_file = optarg;
+		else
+			return 1;
+	}
+	what = optind < argc ? argv[optind] : "";
+	/* From the status table, so the shells never offer a stale list. */
+	if (strcmp(what, "statuses") == 0) {
+		for (int i = 0; i < OSMO_STATUS_COUNT; i++)
+			if (osmo_status_in_workflow_enum((enum osmo_status)i))
+				printf("%s\n", osmo_status_wire((enum osmo_status)i));
+		return 0;
+	}
+	bool list = strcmp(what, "workflows") == 0;
+	bool tasks = strcmp(what, "tasks") == 0;
+
+	if (!list && !tasks && strcmp(what, "groups") != 0)
+		return 1;
+	if (!list && optind + 1 >= argc)
+		return 1;
+	/* Quiet: a shell is drawing a prompt; no warning, no error line. */
+	if (session_open(&s, &so, &err) < 0)
+		return 1;
+	if (list) {
+		struct api_list_query q = { .limit = CMD_COMPLETE_LIMIT };
+
+		api_list(s.api, &q, cb);
+	} else {
+		api_query(s.api, argv[optind + 1], false, false, cb);
+	}
+	if (session_wait(&s, &w.done, clock_mono_ms() + CMD_COMPLETE_DEADLINE_MS) == 0 &&
+	    w.res.err.kind == API_OK) {
+		for (size_t i = 0; list && i < w.res.list.n_rows; i++)
+			printf("%s\n", w.res.list.rows[i].name);
+		if (!list)
+			cmd_complete_print_workflow(&w.res.workflow, tasks);
+		rc = 0;
+	}
+	api_result_free(&w.res);
+	session_close(&s);
+	return rc;
+}
