@@ -64,7 +64,7 @@ SUPPORT_OBJ := $(call obj,$(filter-out tests/support/tool_%.c,$(SUPPORT_SRC)))
 PROGRAMS := $(BUILD)/bin/osmotop $(if $(wildcard server/main.c),$(BUILD)/bin/osmo-local)
 
 .PHONY: all deps deps-lint test test-unit test-integration test-e2e test-layers test-docs check \
-        lint format demo install uninstall \
+        lint format demo install uninstall deb test-deb \
         bench clean help ensure-deps screenshots interop
 .DEFAULT_GOAL := all
 
@@ -78,6 +78,7 @@ help:
 	@echo "make interop    NVIDIA's osmo CLI against osmo-local (tests/interop)"
 	@echo "make install    install in PREFIX (/usr/local; DESTDIR for a staging root)"
 	@echo "make uninstall  remove what make install put there"
+	@echo "make deb        build/pkg/osmotop_VERSION_ARCH.deb from debian/ (lintian-checked)"
 	@echo "make lint       clang-format check and cppcheck"
 	@echo "make demo       start osmo-local and show osmotop on an example workflow"
 	@echo "make screenshots  render screenshots/*.png from osmotop in tmux (aha, chromium)"
@@ -111,24 +112,24 @@ $(BUILD)/lib/%.a:
 $(BUILD)/bin/osmotop: $(call obj,tui/main.c) $(LIB_TUI) $(LIB_CLIENT) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $(LDSAN) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/osmo-local: $(call obj,server/main.c $(SERVER_SRC)) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDSAN) -o $@ $^ $(SERVER_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $(LDSAN) -o $@ $^ $(SERVER_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB_TUI) $(LIB_CLIENT) $(LIB_SERVER) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $(LDSAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
 $(BUILD)/tests/itest_%: $(BUILD)/obj/tests/integration/itest_%.o $(SUPPORT_OBJ) $(LIB_TUI) $(LIB_CLIENT) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $(LDSAN) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/support/tool_%.o $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDSAN) -o $@ $^
+	$(Q)$(CC) $(LDFLAGS) $(LDSAN) -o $@ $^
 
 # Integration binaries live in tests/integration/test_*.c but link as itest_* to keep names apart.
 $(BUILD)/obj/tests/integration/itest_%.o: tests/integration/test_%.c | ensure-deps $(LAYER_ROOTS)
@@ -180,6 +181,19 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/osmotop
 	$(Q)install -D -m 644 completions/_osmotop $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_osmotop
 	@echo "installed osmotop and osmo-local in $(DESTDIR)$(BINDIR)"
+
+# A Debian package from debian/, built in a copy of the tree so its files land in $(BUILD)/pkg.
+deb:
+	$(Q)tools/deps.sh debhelper dpkg-dev lintian
+	$(Q)rm -rf $(BUILD)/pkg && mkdir -p $(BUILD)/pkg/src
+	$(Q)tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C $(BUILD)/pkg/src
+	$(Q)cd $(BUILD)/pkg/src && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+		{ tail -30 ../build.log; exit 1; }
+	$(Q)lintian $(BUILD)/pkg/*.deb
+	@ls $(BUILD)/pkg/*.deb
+
+test-deb: deb
+	$(Q)BUILD=$(BUILD) bash tests/docs/deb.sh
 
 uninstall:
 	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
