@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
 
+#include "common/yaml.h"
 #include "server/template.h"
 
 /* Byte offsets to line and column and back, in O(log n) with a count every SPEC_BLOCK bytes. */
@@ -56,7 +56,7 @@ static const char *const spec_kind_names[] = {
 struct spec_ctx {
 	const char *filename;
 	struct strv *errors;
-	yaml_document_t *doc;
+	struct yaml_node *root;            /* of the document being read */
 	struct spec_text rendered;         /* what libyaml read */
 	size_t base;                       /* rendered byte 0 is source byte base (no map) */
 	const struct template_output *map; /* rendered to source; NULL when they are the same */
@@ -66,7 +66,7 @@ struct spec_ctx {
 /* One field of a mapping: how to read it and where it goes. */
 struct spec_field {
 	const char *key;
-	int (*parse)(struct spec_ctx *ctx, yaml_node_t *value, void *obj,
+	int (*parse)(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
 	             const struct spec_field *f);
 	size_t off;  /* where the value goes in obj */
 	size_t pos1; /* offsetof + 1 of where the value's position goes; 0 for nowhere */
@@ -139,12 +139,6 @@ static const char *const spec_exit_names[] = {
 };
 
 static const char *const spec_priorities[] = { "HIGH", "NORMAL", "LOW" };
-
-static const char *const spec_bool_true[] = { "y",    "Y",    "yes", "Yes", "YES", "true",
-	                                      "True", "TRUE", "on",  "On",  "ON" };
-static const char *const spec_bool_false[] = { "n",     "N",     "no",  "No",  "NO", "false",
-	                                       "False", "FALSE", "off", "Off", "OFF" };
-static const char *const spec_nulls[] = { "", "~", "null", "Null", "NULL" };
 
 /* ---- Text positions ---- */
 
@@ -270,15 +264,15 @@ spec_pos_at(const struct spec_ctx *ctx, size_t rendered_off)
 }
 
 static struct spec_pos
-spec_pos_mark(const struct spec_ctx *ctx, const yaml_mark_t *mark)
+spec_pos_mark(const struct spec_ctx *ctx, const struct yaml_mark *mark)
 {
 	return spec_pos_at(ctx, spec_text_byte(&ctx->rendered, mark->index));
 }
 
 static struct spec_pos
-spec_pos_of(const struct spec_ctx *ctx, const yaml_node_t *node)
+spec_pos_of(const struct spec_ctx *ctx, const struct yaml_node *node)
 {
-	return spec_pos_mark(ctx, &node->start_mark);
+	return spec_pos_mark(ctx, &node->start);
 }
 
 /* ---- Errors ---- */
@@ -326,7 +320,7 @@ spec_report(struct strv *errors, const char *filename, struct spec_pos pos, cons
 }
 
 __attribute__((format(printf, 3, 4))) static int
-spec_error(struct spec_ctx *ctx, const yaml_node_t *node, const char *fmt, ...)
+spec_error(struct spec_ctx *ctx, const struct yaml_node *node, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -348,410 +342,119 @@ spec_error_at(struct spec_ctx *ctx, struct spec_pos pos, const char *fmt, ...)
 	return -1;
 }
 
-/* "PATH:LINE:COL: problem (context at LINE:COL)", with a word about tabs when one is the cause. */
+/* "PATH:LINE:COL: problem context at LINE:COL", with a word about tabs when one is the cause. */
 static int
-spec_yaml_error(struct spec_ctx *ctx, const yaml_parser_t *parser)
+spec_yaml_error(struct spec_ctx *ctx, const struct yaml_error *e)
 {
-	const char *problem = parser->problem ? parser->problem : "invalid YAML";
 	struct spec_pos pos;
 	size_t off;
 
-	if (parser->error == YAML_MEMORY_ERROR)
+	switch (e->kind) {
+	case YAML_ERR_MEMORY:
 		return spec_error_at(ctx, (struct spec_pos){ 0 }, "out of memory reading YAML");
+	case YAML_ERR_DEPTH:
+		return spec_error_at(ctx, spec_pos_mark(ctx, &e->mark),
+		                     "nested more than %u levels deep", SPEC_MAX_DEPTH);
+	case YAML_ERR_SECOND:
+		/* OSMO reads specs with safe_load, which refuses a second document. */
+		return spec_error_at(ctx, spec_pos_mark(ctx, &e->context_mark),
+		                     "expected one YAML document, found another ('---')");
+	case YAML_ERR_RECURSIVE:
+		return spec_error_at(ctx, spec_pos_mark(ctx, &e->mark),
+		                     "an alias refers to its own anchor (infinite document)");
+	case YAML_ERR_EXPANSION:
+		return spec_error_at(ctx, (struct spec_pos){ 1, 1 },
+		                     "the spec expands to more than %u YAML nodes through aliases",
+		                     SPEC_MAX_NODES);
+	default:
+		break;
+	}
 	/* The reader records a byte offset; the others a character index. */
-	if (parser->error == YAML_READER_ERROR)
-		off = parser->problem_offset;
+	if (e->kind == YAML_ERR_READER)
+		off = e->offset;
 	else
-		off = spec_text_byte(&ctx->rendered, parser->problem_mark.index);
+		off = spec_text_byte(&ctx->rendered, e->mark.index);
 	pos = spec_pos_at(ctx, off);
 	const char *hint = off < ctx->rendered.len && ctx->rendered.text[off] == '\t'
 	                           ? "; tabs cannot indent YAML, use spaces"
 	                           : "";
-	if (parser->error == YAML_READER_ERROR)
-		return spec_error_at(ctx, pos, "%s (byte 0x%02x)%s", problem,
-		                     (unsigned)parser->problem_value & 0xffu, hint);
-	if (parser->context) {
-		struct spec_pos cpos = spec_pos_mark(ctx, &parser->context_mark);
+	if (e->kind == YAML_ERR_READER)
+		return spec_error_at(ctx, pos, "%s (byte 0x%02x)%s", e->problem, e->value, hint);
+	if (e->context) {
+		struct spec_pos cpos = spec_pos_mark(ctx, &e->context_mark);
 
-		return spec_error_at(ctx, pos, "%s %s at %u:%u%s", problem, parser->context,
+		return spec_error_at(ctx, pos, "%s %s at %u:%u%s", e->problem, e->context,
 		                     cpos.line, cpos.col, hint);
 	}
-	return spec_error_at(ctx, pos, "%s%s", problem, hint);
-}
-
-/* ---- Loading YAML ---- */
-
-/* Streams the events once: syntax errors and deep nesting are refused before loading. */
-static int
-spec_yaml_check(struct spec_ctx *ctx)
-{
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	unsigned depth = 0;
-	int rc = 0;
-	bool done = false;
-
-	if (!yaml_parser_initialize(&parser))
-		return spec_error_at(ctx, (struct spec_pos){ 0 }, "out of memory reading YAML");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)ctx->rendered.text,
-	                             ctx->rendered.len);
-	while (!done && rc == 0) {
-		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = spec_yaml_error(ctx, &parser);
-			break;
-		}
-		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
-			if (++depth > SPEC_MAX_DEPTH)
-				rc = spec_error_at(ctx, spec_pos_mark(ctx, &ev.start_mark),
-				                   "nested more than %u levels deep",
-				                   SPEC_MAX_DEPTH);
-		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
-		           ev.type == YAML_MAPPING_END_EVENT) {
-			depth--;
-		} else if (ev.type == YAML_STREAM_END_EVENT) {
-			done = true;
-		}
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&parser);
-	return rc;
-}
-
-/*
- * Aliases share nodes, so a small document can stand for a huge one ("billion laughs") or
- * for an infinite one (an alias inside its own anchor). Counts the expanded size without
- * recursion and refuses both.
- */
-struct spec_frame {
-	int node;
-	size_t child; /* next child to visit */
-};
-
-static int
-spec_yaml_expansion(struct spec_ctx *ctx)
-{
-	yaml_document_t *doc = ctx->doc;
-	size_t n = (size_t)(doc->nodes.top - doc->nodes.start);
-	size_t *size = xcalloc(n + 1, sizeof(*size));
-	unsigned char *state = xcalloc(n + 1, 1); /* 0 new, 1 on the stack, 2 done */
-	struct spec_frame *stack = xcalloc(n + 1, sizeof(*stack));
-	size_t sp = 0;
-	int rc = 0;
-
-	if (n == 0)
-		goto out;
-	stack[sp++].node = 1;
-	state[1] = 1;
-	while (sp && rc == 0) {
-		yaml_node_t *node = yaml_document_get_node(doc, stack[sp - 1].node);
-		size_t nkids = 0;
-		int kid = 0;
-
-		if (node->type == YAML_SEQUENCE_NODE)
-			nkids = (size_t)(node->data.sequence.items.top -
-			                 node->data.sequence.items.start);
-		else if (node->type == YAML_MAPPING_NODE)
-			nkids = 2 * (size_t)(node->data.mapping.pairs.top -
-			                     node->data.mapping.pairs.start);
-		if (stack[sp - 1].child < nkids) {
-			size_t c = stack[sp - 1].child++;
-
-			if (node->type == YAML_SEQUENCE_NODE)
-				kid = node->data.sequence.items.start[c];
-			else
-				kid = c % 2 ? node->data.mapping.pairs.start[c / 2].value
-				            : node->data.mapping.pairs.start[c / 2].key;
-			if (kid < 1 || (size_t)kid > n)
-				continue;
-			if (state[kid] == 1) {
-				rc = spec_error(
-				        ctx, yaml_document_get_node(doc, kid),
-				        "an alias refers to its own anchor (infinite document)");
-			} else if (state[kid] == 0) {
-				state[kid] = 1;
-				stack[sp++] = (struct spec_frame){ kid, 0 };
-			}
-			continue;
-		}
-		/* All children done: add them up, saturating past the limit. */
-		int self = stack[--sp].node;
-		size_t total = 1;
-		for (size_t c = 0; c < nkids; c++) {
-			if (node->type == YAML_SEQUENCE_NODE)
-				kid = node->data.sequence.items.start[c];
-			else
-				kid = c % 2 ? node->data.mapping.pairs.start[c / 2].value
-				            : node->data.mapping.pairs.start[c / 2].key;
-			if (kid >= 1 && (size_t)kid <= n)
-				total += size[kid];
-			if (total > SPEC_MAX_NODES)
-				total = SPEC_MAX_NODES + 1;
-		}
-		size[self] = total;
-		state[self] = 2;
-	}
-	if (rc == 0 && size[1] > SPEC_MAX_NODES)
-		rc = spec_error_at(ctx, (struct spec_pos){ 1, 1 },
-		                   "the spec expands to more than %u YAML nodes through aliases",
-		                   SPEC_MAX_NODES);
-out:
-	free(size);
-	free(state);
-	free(stack);
-	return rc;
+	return spec_error_at(ctx, pos, "%s%s", e->problem, hint);
 }
 
 /* Loads the one document of ctx->rendered into doc; the root is NULL for an empty text. */
 static int
-spec_yaml_load(struct spec_ctx *ctx, yaml_document_t *doc)
+spec_yaml_load(struct spec_ctx *ctx, struct yaml_doc *doc)
 {
-	yaml_parser_t parser;
-	yaml_document_t extra;
-	int rc = 0;
+	static const struct yaml_limits limits = { SPEC_MAX_DEPTH, SPEC_MAX_NODES };
+	struct yaml_error e;
 
-	if (spec_yaml_check(ctx) < 0)
-		return -1;
-	if (!yaml_parser_initialize(&parser))
-		return spec_error_at(ctx, (struct spec_pos){ 0 }, "out of memory reading YAML");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)ctx->rendered.text,
-	                             ctx->rendered.len);
-	if (!yaml_parser_load(&parser, doc)) {
-		rc = spec_yaml_error(ctx, &parser);
-		yaml_parser_delete(&parser);
-		return rc;
-	}
-	ctx->doc = doc;
-	if (!yaml_parser_load(&parser, &extra)) {
-		rc = spec_yaml_error(ctx, &parser);
-	} else {
-		yaml_node_t *second = yaml_document_get_root_node(&extra);
-
-		/* OSMO reads specs with safe_load, which refuses a second document. */
-		if (second)
-			rc = spec_error_at(ctx, spec_pos_mark(ctx, &extra.start_mark),
-			                   "expected one YAML document, found another ('---')");
-		yaml_document_delete(&extra);
-	}
-	yaml_parser_delete(&parser);
-	if (rc == 0)
-		rc = spec_yaml_expansion(ctx);
-	if (rc < 0) {
-		yaml_document_delete(doc);
-		ctx->doc = NULL;
-	}
-	return rc;
+	if (yaml_load(ctx->rendered.text, ctx->rendered.len, &limits, doc, &e) < 0)
+		return spec_yaml_error(ctx, &e);
+	ctx->root = doc->root;
+	return 0;
 }
 
 /* ---- Scalars ---- */
 
-static bool
-spec_in(const char *s, const char *const *words, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(s, words[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Digits of a base with single underscores allowed between them, as YAML 1.1 writes ints. */
-static bool
-spec_digits(const char *s, const char *digits)
-{
-	if (!*s || !strchr(digits, *s))
-		return false;
-	for (; *s; s++)
-		if (!strchr(digits, *s) && *s != '_')
-			return false;
-	return true;
-}
-
-static bool
-spec_is_int(const char *s)
-{
-	if (*s == '-' || *s == '+')
-		s++;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		return spec_digits(s + 2, "0123456789abcdefABCDEF");
-	if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
-		return spec_digits(s + 2, "01");
-	if (s[0] == '0' && s[1])
-		return spec_digits(s + 1, "01234567");
-	return spec_digits(s, "0123456789");
-}
-
-static bool
-spec_is_float(const char *s)
-{
-	static const char *const special[] = { ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN" };
-	const char *p = s;
-	bool digits = false;
-
-	if (*p == '-' || *p == '+')
-		p++;
-	if (spec_in(p, special, ARRAY_SIZE(special)))
-		return p == s || p[1] == 'i' || p[1] == 'I';
-	for (; (*p >= '0' && *p <= '9') || (*p == '_' && digits); p++)
-		digits = true;
-	if (*p != '.')
-		return false;
-	for (p++; (*p >= '0' && *p <= '9') || *p == '_'; p++)
-		digits = true;
-	if (!digits)
-		return false;
-	if (*p == 'e' || *p == 'E') {
-		/* YAML 1.1 wants the exponent's sign: 1.0e3 is a string to PyYAML. */
-		if (p[1] != '+' && p[1] != '-')
-			return false;
-		p += 2;
-		if (*p < '0' || *p > '9')
-			return false;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	return *p == '\0';
-}
-
 static enum spec_kind
-spec_kind_of(const yaml_node_t *node)
+spec_kind_of(const struct yaml_node *node)
 {
-	const char *tag, *s;
+	/* pydantic sees timestamps, "<<" and "=" in specs as text, and so does osmo-local. */
+	static const enum spec_kind kinds[] = {
+		[YAML_TYPE_NULL] = SPEC_KIND_NULL,     [YAML_TYPE_BOOL] = SPEC_KIND_BOOL,
+		[YAML_TYPE_INT] = SPEC_KIND_INT,       [YAML_TYPE_FLOAT] = SPEC_KIND_FLOAT,
+		[YAML_TYPE_TIMESTAMP] = SPEC_KIND_STR, [YAML_TYPE_MERGE] = SPEC_KIND_STR,
+		[YAML_TYPE_VALUE] = SPEC_KIND_STR,     [YAML_TYPE_STR] = SPEC_KIND_STR,
+		[YAML_TYPE_OTHER] = SPEC_KIND_STR,     [YAML_TYPE_SEQ] = SPEC_KIND_SEQ,
+		[YAML_TYPE_MAP] = SPEC_KIND_MAP,
+	};
 
-	if (!node || node->type == YAML_NO_NODE)
-		return SPEC_KIND_NULL;
-	tag = (const char *)node->tag;
-	if (node->type == YAML_SEQUENCE_NODE)
-		return SPEC_KIND_SEQ;
-	if (node->type == YAML_MAPPING_NODE)
-		return SPEC_KIND_MAP;
-	s = (const char *)node->data.scalar.value;
-	/* The loader tags untagged scalars str, so another tag was written explicitly. */
-	if (tag && strcmp(tag, YAML_STR_TAG) != 0) {
-		static const struct {
-			const char *tag;
-			enum spec_kind kind;
-		} tags[] = {
-			{ YAML_NULL_TAG, SPEC_KIND_NULL },
-			{ YAML_BOOL_TAG, SPEC_KIND_BOOL },
-			{ YAML_INT_TAG, SPEC_KIND_INT },
-			{ YAML_FLOAT_TAG, SPEC_KIND_FLOAT },
-		};
-		for (size_t i = 0; i < ARRAY_SIZE(tags); i++)
-			if (strcmp(tag, tags[i].tag) == 0)
-				return tags[i].kind;
-		return SPEC_KIND_STR;
-	}
-	if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return SPEC_KIND_STR;
-	if (spec_in(s, spec_nulls, ARRAY_SIZE(spec_nulls)))
-		return SPEC_KIND_NULL;
-	if (spec_in(s, spec_bool_true, ARRAY_SIZE(spec_bool_true)) ||
-	    spec_in(s, spec_bool_false, ARRAY_SIZE(spec_bool_false)))
-		return s[1] ? SPEC_KIND_BOOL : SPEC_KIND_STR; /* PyYAML reads lone y/n as strings */
-	if (spec_is_int(s))
-		return SPEC_KIND_INT;
-	if (spec_is_float(s))
-		return SPEC_KIND_FLOAT;
-	return SPEC_KIND_STR;
+	return node ? kinds[node->type] : SPEC_KIND_NULL;
 }
 
 static const char *
-spec_scalar(const yaml_node_t *node)
+spec_scalar(const struct yaml_node *node)
 {
-	return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value
-	                                              : NULL;
-}
-
-/* An int scalar's value: YAML 1.1 bases and underscores. */
-static bool
-spec_int_value(const char *s, long long *out)
-{
-	char buf[80];
-	size_t n = 0;
-	int base = 10;
-	bool neg = false;
-	char *end;
-
-	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	} else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-		base = 2;
-		s += 2;
-	} else if (s[0] == '0' && s[1]) {
-		base = 8;
-		s++;
-	}
-	for (; *s && n < sizeof(buf) - 1; s++)
-		if (*s != '_')
-			buf[n++] = *s;
-	buf[n] = '\0';
-	if (*s || n == 0)
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(buf, &end, base);
-	if (errno || *end || v > (unsigned long long)LLONG_MAX)
-		return false;
-	*out = neg ? -(long long)v : (long long)v;
-	return true;
-}
-
-static double
-spec_float_value(const char *s)
-{
-	struct strbuf sb = { 0 };
-	double f;
-
-	for (; *s; s++)
-		if (*s != '_')
-			strbuf_addch(&sb, *s);
-	if (!sb.buf)
-		return 0;
-	if (strstr(sb.buf, "inf") || strstr(sb.buf, "Inf") || strstr(sb.buf, "INF"))
-		f = sb.buf[0] == '-' ? -INFINITY : INFINITY;
-	else if (strstr(sb.buf, "nan") || strstr(sb.buf, "NaN") || strstr(sb.buf, "NAN"))
-		f = NAN;
-	else
-		f = strtod(sb.buf, NULL);
-	strbuf_free(&sb);
-	return f;
-}
-
-static yaml_node_t *
-spec_node(const struct spec_ctx *ctx, int idx)
-{
-	return yaml_document_get_node(ctx->doc, idx);
+	return yaml_scalar(node);
 }
 
 /* Flow-style text of any node, for display; cut at SPEC_MAX_FLAT. */
 static void
-spec_flatten(const struct spec_ctx *ctx, const yaml_node_t *node, struct strbuf *sb, unsigned depth)
+spec_flatten(const struct spec_ctx *ctx, const struct yaml_node *node, struct strbuf *sb,
+             unsigned depth)
 {
 	if (!node || sb->len > SPEC_MAX_FLAT || depth > SPEC_MAX_DEPTH * 2) {
 		strbuf_addstr(sb, "...");
 		return;
 	}
-	if (node->type == YAML_SCALAR_NODE) {
-		strbuf_add(sb, node->data.scalar.value, node->data.scalar.length);
-	} else if (node->type == YAML_SEQUENCE_NODE) {
+	if (yaml_scalar(node)) {
+		strbuf_add(sb, node->value, node->len);
+	} else if (node->type == YAML_TYPE_SEQ) {
 		strbuf_addch(sb, '[');
-		for (yaml_node_item_t *i = node->data.sequence.items.start;
-		     i < node->data.sequence.items.top && sb->len <= SPEC_MAX_FLAT; i++) {
-			if (i != node->data.sequence.items.start)
+		for (struct yaml_node **i = node->items;
+		     i < node->items + node->n && sb->len <= SPEC_MAX_FLAT; i++) {
+			if (i != node->items)
 				strbuf_addstr(sb, ", ");
-			spec_flatten(ctx, spec_node(ctx, *i), sb, depth + 1);
+			spec_flatten(ctx, *i, sb, depth + 1);
 		}
 		strbuf_addch(sb, ']');
-	} else if (node->type == YAML_MAPPING_NODE) {
+	} else if (node->type == YAML_TYPE_MAP) {
 		strbuf_addch(sb, '{');
-		for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-		     p < node->data.mapping.pairs.top && sb->len <= SPEC_MAX_FLAT; p++) {
-			if (p != node->data.mapping.pairs.start)
+		for (struct yaml_pair *p = node->pairs;
+		     p < node->pairs + node->n && sb->len <= SPEC_MAX_FLAT; p++) {
+			if (p != node->pairs)
 				strbuf_addstr(sb, ", ");
-			spec_flatten(ctx, spec_node(ctx, p->key), sb, depth + 1);
+			spec_flatten(ctx, p->key, sb, depth + 1);
 			strbuf_addstr(sb, ": ");
-			spec_flatten(ctx, spec_node(ctx, p->value), sb, depth + 1);
+			spec_flatten(ctx, p->value, sb, depth + 1);
 		}
 		strbuf_addch(sb, '}');
 	}
@@ -765,7 +468,7 @@ spec_flatten(const struct spec_ctx *ctx, const yaml_node_t *node, struct strbuf 
 }
 
 static char *
-spec_flat(const struct spec_ctx *ctx, const yaml_node_t *node)
+spec_flat(const struct spec_ctx *ctx, const struct yaml_node *node)
 {
 	struct strbuf sb = { 0 };
 
@@ -794,7 +497,7 @@ spec_map_free(struct spec_map *m)
 /* ---- Generic field readers ---- */
 
 static int
-spec_want(struct spec_ctx *ctx, yaml_node_t *node, enum spec_kind want, const char *key)
+spec_want(struct spec_ctx *ctx, struct yaml_node *node, enum spec_kind want, const char *key)
 {
 	enum spec_kind got = spec_kind_of(node);
 
@@ -806,7 +509,7 @@ spec_want(struct spec_ctx *ctx, yaml_node_t *node, enum spec_kind want, const ch
 
 /* Any scalar but null: pydantic's str fields take what YAML gives as text. */
 static int
-spec_string_of(struct spec_ctx *ctx, yaml_node_t *node, const char *key, char **out)
+spec_string_of(struct spec_ctx *ctx, struct yaml_node *node, const char *key, char **out)
 {
 	enum spec_kind k = spec_kind_of(node);
 
@@ -821,14 +524,14 @@ spec_string_of(struct spec_ctx *ctx, yaml_node_t *node, const char *key, char **
 }
 
 static int
-spec_f_str(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_str(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	return spec_string_of(ctx, value, f->key, (char **)((char *)obj + f->off));
 }
 
 /* pydantic's lax bool: YAML booleans, 0 and 1, and the same words as strings. */
 static int
-spec_f_bool(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_bool(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1", "t", "y" };
 	static const char *const no[] = { "false", "no", "off", "0", "f", "n" };
@@ -845,12 +548,12 @@ spec_f_bool(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct sp
 }
 
 static int
-spec_f_count(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_count(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	const char *s = spec_scalar(value);
 	long long v;
 
-	if (!s || spec_kind_of(value) == SPEC_KIND_BOOL || !spec_int_value(s, &v) || v < 0 ||
+	if (!s || spec_kind_of(value) == SPEC_KIND_BOOL || !yaml_int_value(s, &v) || v < 0 ||
 	    v > INT_MAX)
 		return spec_error(ctx, value, "'%s' must be a whole number, not '%s'", f->key,
 		                  s ? s : "a collection");
@@ -859,18 +562,17 @@ spec_f_count(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct s
 }
 
 static int
-spec_f_strv(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_strv(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	struct strv *out = (struct strv *)((char *)obj + f->off);
 	int rc = 0;
 
 	if (spec_want(ctx, value, SPEC_KIND_SEQ, f->key) < 0)
 		return -1;
-	for (yaml_node_item_t *i = value->data.sequence.items.start;
-	     i < value->data.sequence.items.top; i++) {
+	for (struct yaml_node **i = value->items; i < value->items + value->n; i++) {
 		char *s = NULL;
 
-		if (spec_string_of(ctx, spec_node(ctx, *i), f->key, &s) < 0)
+		if (spec_string_of(ctx, *i, f->key, &s) < 0)
 			rc = -1;
 		else
 			strv_push_owned(out, s);
@@ -880,7 +582,7 @@ spec_f_strv(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct sp
 
 /* Documented fields osmo-local does not act on: kept flattened so they can be shown. */
 static int
-spec_f_extra(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_extra(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	spec_map_add((struct spec_map *)((char *)obj + f->off), f->key, spec_flat(ctx, value),
 	             spec_pos_of(ctx, value));
@@ -888,19 +590,20 @@ spec_f_extra(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct s
 }
 
 static int
-spec_f_duration(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_duration(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                const struct spec_field *f)
 {
 	enum spec_kind k = spec_kind_of(value);
 	const char *s = spec_scalar(value);
 	int64_t *out = (int64_t *)((char *)obj + f->off);
 	long long i;
 
-	if (k == SPEC_KIND_INT && spec_int_value(s, &i) && i >= 0) {
+	if (k == SPEC_KIND_INT && yaml_int_value(s, &i) && i >= 0) {
 		*out = i;
 		return 0;
 	}
-	if (k == SPEC_KIND_FLOAT && spec_float_value(s) >= 0 && spec_float_value(s) < 1e15) {
-		*out = (int64_t)spec_float_value(s);
+	if (k == SPEC_KIND_FLOAT && yaml_float_value(s) >= 0 && yaml_float_value(s) < 1e15) {
+		*out = (int64_t)yaml_float_value(s);
 		return 0;
 	}
 	if (k == SPEC_KIND_STR && spec_parse_duration(s, out) == 0)
@@ -913,16 +616,15 @@ spec_f_duration(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struc
 
 /* The value of a "name:" key in map, if it is a scalar, for naming the thing in messages. */
 static const char *
-spec_peek(const struct spec_ctx *ctx, const yaml_node_t *map, const char *key)
+spec_peek(const struct yaml_node *map, const char *key)
 {
-	if (!map || map->type != YAML_MAPPING_NODE)
+	if (!map || map->type != YAML_TYPE_MAP)
 		return NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
-		const char *k = spec_scalar(spec_node(ctx, p->key));
+	for (struct yaml_pair *p = map->pairs; p < map->pairs + map->n; p++) {
+		const char *k = spec_scalar(p->key);
 
 		if (k && strcmp(k, key) == 0)
-			return spec_scalar(spec_node(ctx, p->value));
+			return spec_scalar(p->value);
 	}
 	return NULL;
 }
@@ -932,8 +634,8 @@ spec_peek(const struct spec_ctx *ctx, const yaml_node_t *map, const char *key)
  * fields are errors (OSMO's models forbid extra keys). Returns -1 if anything was wrong.
  */
 static int
-spec_walk(struct spec_ctx *ctx, yaml_node_t *node, const struct spec_field *fields, size_t nfields,
-          void *obj, const char *what)
+spec_walk(struct spec_ctx *ctx, struct yaml_node *node, const struct spec_field *fields,
+          size_t nfields, void *obj, const char *what)
 {
 	bool seen[32] = { false };
 	int rc = 0;
@@ -941,9 +643,8 @@ spec_walk(struct spec_ctx *ctx, yaml_node_t *node, const struct spec_field *fiel
 	if (spec_kind_of(node) != SPEC_KIND_MAP)
 		return spec_error(ctx, node, "%s must be a mapping, not %s", what,
 		                  spec_kind_names[spec_kind_of(node)]);
-	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *key = spec_node(ctx, p->key), *value = spec_node(ctx, p->value);
+	for (struct yaml_pair *p = node->pairs; p < node->pairs + node->n; p++) {
+		struct yaml_node *key = p->key, *value = p->value;
 		const char *k = spec_scalar(key);
 		size_t i = 0;
 
@@ -977,8 +678,8 @@ spec_walk(struct spec_ctx *ctx, yaml_node_t *node, const struct spec_field *fiel
 		/* A scalar is reported where it is; a list or mapping at its key. */
 		if (fields[i].pos1)
 			*(struct spec_pos *)((char *)obj + fields[i].pos1 - 1) =
-			        value->type == YAML_SCALAR_NODE ? spec_pos_of(ctx, value)
-			                                        : spec_pos_of(ctx, key);
+			        yaml_scalar(value) ? spec_pos_of(ctx, value)
+			                           : spec_pos_of(ctx, key);
 	}
 	for (size_t i = 0; i < nfields; i++)
 		if (fields[i].required && !seen[i])
@@ -989,7 +690,8 @@ spec_walk(struct spec_ctx *ctx, yaml_node_t *node, const struct spec_field *fiel
 /* ---- Schema readers ---- */
 
 static int
-spec_f_quantity(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_quantity(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                const struct spec_field *f)
 {
 	char **out = (char **)((char *)obj + f->off);
 	const char *s = spec_scalar(value);
@@ -1026,7 +728,8 @@ static const struct spec_field spec_resource_fields[] = {
 };
 
 static int
-spec_f_resources(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_resources(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                 const struct spec_field *f)
 {
 	struct spec *spec = obj;
 	size_t n;
@@ -1035,12 +738,11 @@ spec_f_resources(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const stru
 	(void)f;
 	if (spec_want(ctx, value, SPEC_KIND_MAP, "resources") < 0)
 		return -1;
-	n = (size_t)(value->data.mapping.pairs.top - value->data.mapping.pairs.start);
+	n = value->n;
 	spec->resources = xcalloc(n ? n : 1, sizeof(*spec->resources));
 	spec->resources_given = true;
-	for (yaml_node_pair_t *p = value->data.mapping.pairs.start;
-	     p < value->data.mapping.pairs.top; p++) {
-		yaml_node_t *key = spec_node(ctx, p->key);
+	for (struct yaml_pair *p = value->pairs; p < value->pairs + value->n; p++) {
+		struct yaml_node *key = p->key;
 		struct spec_resource *r = &spec->resources[spec->nresources];
 		const char *name = spec_scalar(key);
 		char *what;
@@ -1057,9 +759,9 @@ spec_f_resources(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const stru
 			.name = xstrdup(name), .pos = spec_pos_of(ctx, key), .cpu = -1, .gpu = -1
 		};
 		what = xasprintf("resource profile '%s'", name);
-		if (spec_kind_of(spec_node(ctx, p->value)) != SPEC_KIND_NULL &&
-		    spec_walk(ctx, spec_node(ctx, p->value), spec_resource_fields,
-		              ARRAY_SIZE(spec_resource_fields), r, what) < 0)
+		if (spec_kind_of(p->value) != SPEC_KIND_NULL &&
+		    spec_walk(ctx, p->value, spec_resource_fields, ARRAY_SIZE(spec_resource_fields),
+		              r, what) < 0)
 			rc = -1;
 		free(what);
 	}
@@ -1072,7 +774,7 @@ static const struct spec_field spec_timeout_fields[] = {
 };
 
 static int
-spec_f_timeout(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_timeout(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	(void)f;
 	return spec_walk(ctx, value, spec_timeout_fields, ARRAY_SIZE(spec_timeout_fields), obj,
@@ -1080,7 +782,8 @@ spec_f_timeout(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct
 }
 
 static int
-spec_f_priority(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_priority(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                const struct spec_field *f)
 {
 	struct spec *spec = obj;
 
@@ -1094,9 +797,9 @@ spec_f_priority(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struc
 
 /* A list whose items are mappings read by item(); the array grows by size bytes an item. */
 static int
-spec_f_list(struct spec_ctx *ctx, yaml_node_t *value, const char *key, void **array, size_t *count,
-            size_t size,
-            int (*item)(struct spec_ctx *, yaml_node_t *, void *, size_t, const void *),
+spec_f_list(struct spec_ctx *ctx, struct yaml_node *value, const char *key, void **array,
+            size_t *count, size_t size,
+            int (*item)(struct spec_ctx *, struct yaml_node *, void *, size_t, const void *),
             const void *arg)
 {
 	size_t n;
@@ -1104,13 +807,12 @@ spec_f_list(struct spec_ctx *ctx, yaml_node_t *value, const char *key, void **ar
 
 	if (spec_want(ctx, value, SPEC_KIND_SEQ, key) < 0)
 		return -1;
-	n = (size_t)(value->data.sequence.items.top - value->data.sequence.items.start);
+	n = value->n;
 	*array = xcalloc(n ? n : 1, size);
 	for (size_t i = 0; i < n; i++) {
 		void *slot = (char *)*array + i * size;
 
-		if (item(ctx, spec_node(ctx, value->data.sequence.items.start[i]), slot, i, arg) <
-		    0)
+		if (item(ctx, value->items[i], slot, i, arg) < 0)
 			rc = -1;
 		(*count)++;
 	}
@@ -1125,7 +827,7 @@ static const struct spec_field spec_file_fields[] = {
 };
 
 static int
-spec_file_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, const void *arg)
+spec_file_item(struct spec_ctx *ctx, struct yaml_node *node, void *slot, size_t i, const void *arg)
 {
 	struct spec_file *file = slot;
 	char *what = xasprintf("files[%zu] of %s", i, (const char *)arg);
@@ -1140,7 +842,7 @@ spec_file_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, co
 }
 
 static int
-spec_f_files(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_files(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	struct spec_task *task = obj;
 	char *what = xasprintf("task '%s'", task->name ? task->name : "?");
@@ -1170,7 +872,7 @@ static const struct spec_field spec_update_dataset_fields[] = {
 };
 
 static int
-spec_f_dataset(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_dataset(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	struct spec_io *io = obj;
 	bool update = io->kind == SPEC_IO_UPDATE_DATASET;
@@ -1183,7 +885,8 @@ spec_f_dataset(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct
 
 /* "task" or "workflow_id:task", as OSMO's TASKNAMEREGEX allows. */
 static int
-spec_f_input_task(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_input_task(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                  const struct spec_field *f)
 {
 	struct spec_io *io = obj;
 	char *colon;
@@ -1239,7 +942,7 @@ struct spec_io_arg {
 };
 
 static int
-spec_io_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, const void *arg)
+spec_io_item(struct spec_ctx *ctx, struct yaml_node *node, void *slot, size_t i, const void *arg)
 {
 	const struct spec_io_arg *a = arg;
 	struct spec_io *io = slot;
@@ -1251,16 +954,15 @@ spec_io_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, cons
 	io->pos = spec_pos_of(ctx, node);
 	for (size_t s = 0; s < ARRAY_SIZE(spec_io_shapes) && !shape; s++)
 		if ((a->input ? spec_io_shapes[s].input : spec_io_shapes[s].output) &&
-		    spec_peek(ctx, node, spec_io_shapes[s].key) != NULL)
+		    spec_peek(node, spec_io_shapes[s].key) != NULL)
 			shape = &spec_io_shapes[s];
 	/* A dataset's value is a mapping, which spec_peek does not return: look for the key. */
 	for (size_t s = 0; s < ARRAY_SIZE(spec_io_shapes) && !shape; s++) {
 		if (!(a->input ? spec_io_shapes[s].input : spec_io_shapes[s].output) ||
-		    node->type != YAML_MAPPING_NODE)
+		    node->type != YAML_TYPE_MAP)
 			continue;
-		for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-		     p < node->data.mapping.pairs.top; p++) {
-			const char *k = spec_scalar(spec_node(ctx, p->key));
+		for (struct yaml_pair *p = node->pairs; p < node->pairs + node->n; p++) {
+			const char *k = spec_scalar(p->key);
 
 			if (k && strcmp(k, spec_io_shapes[s].key) == 0)
 				shape = &spec_io_shapes[s];
@@ -1279,7 +981,7 @@ spec_io_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, cons
 }
 
 static int
-spec_f_io(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_io(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	struct spec_task *task = obj;
 	struct spec_io_arg arg = { task->name ? task->name : "?", strcmp(f->key, "inputs") == 0 };
@@ -1292,16 +994,16 @@ spec_f_io(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec
 }
 
 static int
-spec_f_environment(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_environment(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                   const struct spec_field *f)
 {
 	struct spec_map *env = (struct spec_map *)((char *)obj + f->off);
 	int rc = 0;
 
 	if (spec_want(ctx, value, SPEC_KIND_MAP, f->key) < 0)
 		return -1;
-	for (yaml_node_pair_t *p = value->data.mapping.pairs.start;
-	     p < value->data.mapping.pairs.top; p++) {
-		yaml_node_t *key = spec_node(ctx, p->key), *v = spec_node(ctx, p->value);
+	for (struct yaml_pair *p = value->pairs; p < value->pairs + value->n; p++) {
+		struct yaml_node *key = p->key, *v = p->value;
 		const char *k = spec_scalar(key);
 		char *s = NULL;
 
@@ -1323,16 +1025,16 @@ spec_f_environment(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const st
 
 /* A credential is a mount path, or a mapping of environment variables to secret keys. */
 static int
-spec_f_credentials(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_credentials(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                   const struct spec_field *f)
 {
 	struct spec_map *creds = (struct spec_map *)((char *)obj + f->off);
 	int rc = 0;
 
 	if (spec_want(ctx, value, SPEC_KIND_MAP, f->key) < 0)
 		return -1;
-	for (yaml_node_pair_t *p = value->data.mapping.pairs.start;
-	     p < value->data.mapping.pairs.top; p++) {
-		yaml_node_t *key = spec_node(ctx, p->key), *v = spec_node(ctx, p->value);
+	for (struct yaml_pair *p = value->pairs; p < value->pairs + value->n; p++) {
+		struct yaml_node *key = p->key, *v = p->value;
 		enum spec_kind k = spec_kind_of(v);
 
 		if (!spec_scalar(key) || k == SPEC_KIND_NULL || k == SPEC_KIND_SEQ) {
@@ -1382,7 +1084,8 @@ spec_parse_codes(const char *s, struct spec_code_range **out, size_t *n)
 }
 
 static int
-spec_f_exit_actions(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_exit_actions(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                    const struct spec_field *f)
 {
 	struct spec_task *task = obj;
 	size_t n;
@@ -1390,11 +1093,10 @@ spec_f_exit_actions(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const s
 
 	if (spec_want(ctx, value, SPEC_KIND_MAP, f->key) < 0)
 		return -1;
-	n = (size_t)(value->data.mapping.pairs.top - value->data.mapping.pairs.start);
+	n = value->n;
 	task->exit_actions = xcalloc(n ? n : 1, sizeof(*task->exit_actions));
-	for (yaml_node_pair_t *p = value->data.mapping.pairs.start;
-	     p < value->data.mapping.pairs.top; p++) {
-		yaml_node_t *key = spec_node(ctx, p->key), *v = spec_node(ctx, p->value);
+	for (struct yaml_pair *p = value->pairs; p < value->pairs + value->n; p++) {
+		struct yaml_node *key = p->key, *v = p->value;
 		const char *k = spec_scalar(key), *codes = spec_scalar(v);
 		struct spec_exit_rule *rule = &task->exit_actions[task->nexit_actions];
 		size_t a = 0;
@@ -1438,7 +1140,8 @@ static const struct spec_field spec_checkpoint_fields[] = {
 };
 
 static int
-spec_checkpoint_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, const void *arg)
+spec_checkpoint_item(struct spec_ctx *ctx, struct yaml_node *node, void *slot, size_t i,
+                     const void *arg)
 {
 	struct spec_checkpoint *c = slot;
 	char *what = xasprintf("checkpoint[%zu] of task '%s'", i, (const char *)arg);
@@ -1452,7 +1155,8 @@ spec_checkpoint_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t
 }
 
 static int
-spec_f_checkpoint(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_checkpoint(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                  const struct spec_field *f)
 {
 	struct spec_task *task = obj;
 
@@ -1462,7 +1166,7 @@ spec_f_checkpoint(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const str
 }
 
 static int
-spec_f_lead(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_lead(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	struct spec_task *task = obj;
 
@@ -1471,7 +1175,8 @@ spec_f_lead(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct sp
 }
 
 static int
-spec_f_cache_size(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_cache_size(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                  const struct spec_field *f)
 {
 	struct spec_task *task = obj;
 	const char *s = spec_scalar(value);
@@ -1513,12 +1218,12 @@ spec_task_token(struct spec_task *task, enum spec_token_kind kind, const char *a
  * scalar's source (escapes aside, tokens are written as they read); else at the scalar.
  */
 static void
-spec_scan_scalar(struct spec_ctx *ctx, const yaml_node_t *node, struct spec_task *task)
+spec_scan_scalar(struct spec_ctx *ctx, const struct yaml_node *node, struct spec_task *task)
 {
-	const char *s = (const char *)node->data.scalar.value;
-	size_t len = node->data.scalar.length;
-	size_t a = spec_text_byte(&ctx->rendered, node->start_mark.index);
-	size_t b = spec_text_byte(&ctx->rendered, node->end_mark.index);
+	const char *s = node->value;
+	size_t len = node->len;
+	size_t a = spec_text_byte(&ctx->rendered, node->start.index);
+	size_t b = spec_text_byte(&ctx->rendered, node->end.index);
 	size_t from = a;
 
 	for (const char *p = s; (p = strstr(p, "{{")); p += 2) {
@@ -1574,23 +1279,20 @@ spec_scan_scalar(struct spec_ctx *ctx, const yaml_node_t *node, struct spec_task
 
 /* OSMO substitutes tokens anywhere in a task's values; so every scalar value is scanned. */
 static void
-spec_scan_tokens(struct spec_ctx *ctx, const yaml_node_t *node, struct spec_task *task,
+spec_scan_tokens(struct spec_ctx *ctx, const struct yaml_node *node, struct spec_task *task,
                  unsigned depth)
 {
 	if (!node || depth > SPEC_MAX_DEPTH * 2)
 		return;
-	if (node->type == YAML_SCALAR_NODE) {
-		if (node->data.scalar.length >= 4 &&
-		    strstr((const char *)node->data.scalar.value, "{{"))
+	if (yaml_scalar(node)) {
+		if (node->len >= 4 && strstr(node->value, "{{"))
 			spec_scan_scalar(ctx, node, task);
-	} else if (node->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *i = node->data.sequence.items.start;
-		     i < node->data.sequence.items.top; i++)
-			spec_scan_tokens(ctx, spec_node(ctx, *i), task, depth + 1);
-	} else if (node->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-		     p < node->data.mapping.pairs.top; p++)
-			spec_scan_tokens(ctx, spec_node(ctx, p->value), task, depth + 1);
+	} else if (node->type == YAML_TYPE_SEQ) {
+		for (struct yaml_node **i = node->items; i < node->items + node->n; i++)
+			spec_scan_tokens(ctx, *i, task, depth + 1);
+	} else if (node->type == YAML_TYPE_MAP) {
+		for (struct yaml_pair *p = node->pairs; p < node->pairs + node->n; p++)
+			spec_scan_tokens(ctx, p->value, task, depth + 1);
 	}
 }
 
@@ -1623,10 +1325,10 @@ static const struct spec_field spec_task_fields[] = {
 };
 
 static int
-spec_task_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, const void *arg)
+spec_task_item(struct spec_ctx *ctx, struct yaml_node *node, void *slot, size_t i, const void *arg)
 {
 	struct spec_task *task = slot;
-	const char *name = spec_peek(ctx, node, "name");
+	const char *name = spec_peek(node, "name");
 	char *what = name ? xasprintf("task '%s'", name) : xasprintf("task %zu", i);
 	int rc;
 
@@ -1643,7 +1345,8 @@ spec_task_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, co
 }
 
 static int
-spec_f_group_tasks(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_group_tasks(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                   const struct spec_field *f)
 {
 	struct spec_group *g = obj;
 
@@ -1661,10 +1364,10 @@ static const struct spec_field spec_group_fields[] = {
 };
 
 static int
-spec_group_item(struct spec_ctx *ctx, yaml_node_t *node, void *slot, size_t i, const void *arg)
+spec_group_item(struct spec_ctx *ctx, struct yaml_node *node, void *slot, size_t i, const void *arg)
 {
 	struct spec_group *g = slot;
-	const char *name = spec_peek(ctx, node, "name");
+	const char *name = spec_peek(node, "name");
 	char *what = name ? xasprintf("group '%s'", name) : xasprintf("group %zu", i);
 	int rc;
 
@@ -1691,7 +1394,8 @@ struct spec_workflow {
 };
 
 static int
-spec_f_wf_tasks(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_wf_tasks(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                const struct spec_field *f)
 {
 	struct spec_workflow *wf = obj;
 
@@ -1700,7 +1404,8 @@ spec_f_wf_tasks(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struc
 }
 
 static int
-spec_f_wf_groups(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_wf_groups(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
+                 const struct spec_field *f)
 {
 	struct spec_workflow *wf = obj;
 
@@ -1710,11 +1415,12 @@ spec_f_wf_groups(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const stru
 
 /* The fields that land in struct spec itself are read through this shim. */
 static int
-spec_f_wf_spec(struct spec_ctx *ctx, yaml_node_t *value, void *obj, const struct spec_field *f)
+spec_f_wf_spec(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
 {
 	static const struct {
 		const char *key;
-		int (*parse)(struct spec_ctx *, yaml_node_t *, void *, const struct spec_field *);
+		int (*parse)(struct spec_ctx *, struct yaml_node *, void *,
+		             const struct spec_field *);
 		size_t off;
 	} inner[] = {
 		{ "name", spec_f_str, offsetof(struct spec, name) },
@@ -1774,7 +1480,7 @@ spec_merge_groups(struct spec *spec, struct spec_workflow *wf)
 }
 
 static int
-spec_parse_workflow(struct spec_ctx *ctx, yaml_node_t *node, struct spec *spec)
+spec_parse_workflow(struct spec_ctx *ctx, struct yaml_node *node, struct spec *spec)
 {
 	struct spec_workflow wf = { .spec = spec };
 	int rc;
@@ -1803,16 +1509,16 @@ spec_parse_workflow(struct spec_ctx *ctx, yaml_node_t *node, struct spec *spec)
 }
 
 static int
-spec_parse_version(struct spec_ctx *ctx, yaml_node_t *node, struct spec *spec)
+spec_parse_version(struct spec_ctx *ctx, struct yaml_node *node, struct spec *spec)
 {
 	const char *s = spec_scalar(node);
 	enum spec_kind k = spec_kind_of(node);
 	long long v = 0;
 
 	/* OSMO coerces: 2, "2" and 2.0 are all version 2. */
-	if ((k == SPEC_KIND_INT || k == SPEC_KIND_STR) && s && spec_int_value(s, &v) && v == 2)
+	if ((k == SPEC_KIND_INT || k == SPEC_KIND_STR) && s && yaml_int_value(s, &v) && v == 2)
 		spec->version = 2;
-	else if (k == SPEC_KIND_FLOAT && spec_float_value(s) == 2.0)
+	else if (k == SPEC_KIND_FLOAT && yaml_float_value(s) == 2.0)
 		spec->version = 2;
 	else
 		return spec_error(ctx, node, "unsupported workflow version '%s' (must be 2)",
@@ -1823,8 +1529,8 @@ spec_parse_version(struct spec_ctx *ctx, yaml_node_t *node, struct spec *spec)
 static int
 spec_parse_root(struct spec_ctx *ctx, struct spec *spec)
 {
-	yaml_node_t *root = yaml_document_get_root_node(ctx->doc), *workflow = NULL;
-	yaml_node_t *seen[3] = { NULL, NULL, NULL };
+	struct yaml_node *root = ctx->root, *workflow = NULL;
+	struct yaml_node *seen[3] = { NULL, NULL, NULL };
 	static const char *const keys[] = { "version", "workflow", "default-values" };
 	int rc = 0;
 
@@ -1832,12 +1538,11 @@ spec_parse_root(struct spec_ctx *ctx, struct spec *spec)
 	if (!root || spec_kind_of(root) == SPEC_KIND_NULL)
 		return spec_error_at(ctx, (struct spec_pos){ 1, 1 },
 		                     "the spec is empty: expected a mapping with 'workflow:'");
-	if (root->type != YAML_MAPPING_NODE)
+	if (root->type != YAML_TYPE_MAP)
 		return spec_error(ctx, root, "the spec must be a mapping with 'workflow:', not %s",
 		                  spec_kind_names[spec_kind_of(root)]);
-	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *key = spec_node(ctx, p->key), *value = spec_node(ctx, p->value);
+	for (struct yaml_pair *p = root->pairs; p < root->pairs + root->n; p++) {
+		struct yaml_node *key = p->key, *value = p->value;
 		const char *k = spec_scalar(key);
 		size_t i = 0;
 
@@ -2573,7 +2278,7 @@ spec_find_defaults(struct spec_ctx *ctx, const char *raw, size_t len, size_t *st
 
 /* A YAML value as the Python value Jinja would see. */
 static int
-spec_default_value(struct spec_ctx *ctx, yaml_node_t *node, const char *name,
+spec_default_value(struct spec_ctx *ctx, struct yaml_node *node, const char *name,
                    struct template_value *out, unsigned depth)
 {
 	const char *s = spec_scalar(node);
@@ -2584,32 +2289,26 @@ spec_default_value(struct spec_ctx *ctx, yaml_node_t *node, const char *name,
 		*out = (struct template_value){ .type = TEMPLATE_NONE };
 		return 0;
 	case SPEC_KIND_BOOL:
-		*out = (struct template_value){ .type = TEMPLATE_BOOL,
-			                        .b = spec_in(s, spec_bool_true,
-			                                     ARRAY_SIZE(spec_bool_true)) };
+		*out = (struct template_value){ .type = TEMPLATE_BOOL, .b = yaml_bool_value(s) };
 		return 0;
 	case SPEC_KIND_INT:
-		if (spec_int_value(s, &i)) {
+		if (yaml_int_value(s, &i)) {
 			*out = (struct template_value){ .type = TEMPLATE_INT, .i = i };
 			return 0;
 		}
 		break;
 	case SPEC_KIND_FLOAT:
-		*out = (struct template_value){ .type = TEMPLATE_FLOAT, .f = spec_float_value(s) };
+		*out = (struct template_value){ .type = TEMPLATE_FLOAT, .f = yaml_float_value(s) };
 		return 0;
 	case SPEC_KIND_SEQ:
 		if (depth > SPEC_MAX_DEPTH)
 			return spec_error(ctx, node, "default-values '%s' is nested too deeply",
 			                  name);
 		*out = (struct template_value){ .type = TEMPLATE_LIST };
-		out->items = xcalloc(
-		        (size_t)(node->data.sequence.items.top - node->data.sequence.items.start) +
-		                1,
-		        sizeof(*out->items));
-		for (yaml_node_item_t *it = node->data.sequence.items.start;
-		     it < node->data.sequence.items.top; it++) {
-			if (spec_default_value(ctx, spec_node(ctx, *it), name, &out->items[out->n],
-			                       depth + 1) < 0) {
+		out->items = xcalloc(node->n + 1, sizeof(*out->items));
+		for (struct yaml_node **it = node->items; it < node->items + node->n; it++) {
+			if (spec_default_value(ctx, *it, name, &out->items[out->n], depth + 1) <
+			    0) {
 				template_value_free(out);
 				return -1;
 			}
@@ -2624,9 +2323,7 @@ spec_default_value(struct spec_ctx *ctx, yaml_node_t *node, const char *name,
 	case SPEC_KIND_STR:
 		break;
 	}
-	*out = (struct template_value){ .type = TEMPLATE_STR,
-		                        .s = xstrdup(s),
-		                        .n = node->data.scalar.length };
+	*out = (struct template_value){ .type = TEMPLATE_STR, .s = xstrdup(s), .n = node->len };
 	return 0;
 }
 
@@ -2635,8 +2332,8 @@ static int
 spec_read_defaults(struct spec_ctx *ctx, const char *raw, size_t start, size_t end,
                    struct template_vars *vars)
 {
-	yaml_document_t doc;
-	yaml_node_t *root, *map = NULL;
+	struct yaml_doc doc;
+	struct yaml_node *root, *map = NULL;
 	int rc = 0;
 
 	spec_text_init(&ctx->rendered, raw + start, end - start);
@@ -2645,32 +2342,30 @@ spec_read_defaults(struct spec_ctx *ctx, const char *raw, size_t start, size_t e
 		spec_text_free(&ctx->rendered);
 		return -1;
 	}
-	root = yaml_document_get_root_node(&doc);
-	if (root && root->type == YAML_MAPPING_NODE &&
-	    root->data.mapping.pairs.start < root->data.mapping.pairs.top)
-		map = spec_node(ctx, root->data.mapping.pairs.start->value);
-	if (map && spec_kind_of(map) != SPEC_KIND_NULL && map->type != YAML_MAPPING_NODE)
+	root = doc.root;
+	if (root && root->type == YAML_TYPE_MAP && root->n > 0)
+		map = root->pairs[0].value;
+	if (map && spec_kind_of(map) != SPEC_KIND_NULL && map->type != YAML_TYPE_MAP)
 		rc = spec_error(ctx, map, "default-values must be a mapping of names to values");
-	else if (map && map->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-		     p < map->data.mapping.pairs.top; p++) {
-			const char *name = spec_scalar(spec_node(ctx, p->key));
+	else if (map && map->type == YAML_TYPE_MAP) {
+		for (struct yaml_pair *p = map->pairs; p < map->pairs + map->n; p++) {
+			const char *name = spec_scalar(p->key);
 			struct template_value v;
 
 			if (!name) {
-				rc = spec_error(ctx, spec_node(ctx, p->key),
+				rc = spec_error(ctx, p->key,
 				                "default-values names must be plain names");
 				continue;
 			}
-			if (spec_default_value(ctx, spec_node(ctx, p->value), name, &v, 0) < 0) {
+			if (spec_default_value(ctx, p->value, name, &v, 0) < 0) {
 				rc = -1;
 				continue;
 			}
 			template_vars_set(vars, name, v);
 		}
 	}
-	yaml_document_delete(&doc);
-	ctx->doc = NULL;
+	yaml_doc_free(&doc);
+	ctx->root = NULL;
 	spec_text_free(&ctx->rendered);
 	ctx->base = 0;
 	return rc;
@@ -2720,14 +2415,14 @@ spec_render(struct spec_ctx *ctx, const char *raw, size_t len, const struct strv
 static int
 spec_parse_ctx(struct spec_ctx *ctx, struct spec *spec)
 {
-	yaml_document_t doc;
+	struct yaml_doc doc;
 	int rc;
 
 	if (spec_yaml_load(ctx, &doc) < 0)
 		return -1;
 	rc = spec_parse_root(ctx, spec);
-	yaml_document_delete(&doc);
-	ctx->doc = NULL;
+	yaml_doc_free(&doc);
+	ctx->root = NULL;
 	return rc;
 }
 
@@ -2921,12 +2616,12 @@ spec_load(const char *raw, size_t len, const char *filename, const struct strv *
 		ctx.map = &map;
 		spec_text_init(&ctx.rendered, map.text, map.len);
 		/* Once the YAML loads, every rule runs, so one pass reports every error. */
-		yaml_document_t doc;
+		struct yaml_doc doc;
 		rc = spec_yaml_load(&ctx, &doc);
 		if (rc == 0) {
 			rc = spec_parse_root(&ctx, out);
-			yaml_document_delete(&doc);
-			ctx.doc = NULL;
+			yaml_doc_free(&doc);
+			ctx.root = NULL;
 			if (spec_validate(out, errors) < 0)
 				rc = -1;
 		}
