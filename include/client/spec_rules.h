@@ -9,8 +9,8 @@
 /*
  * Adds to strict the names of the groups whose spec sets ignoreNonleadStatus to false (any
  * failing task fails them); every other group's status follows its lead, the default. Reads
- * block-style YAML as `osmo workflow spec` prints it, line by line; a value it cannot place
- * is left out, so an unsure answer is the default.
+ * the spec as YAML (block or flow style, tags); a spec that does not load adds nothing, so an
+ * unsure answer is the default.
  */
 void spec_rules_strict_groups(const char *yaml, size_t len, struct strv *strict);
 

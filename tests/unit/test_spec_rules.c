@@ -42,6 +42,52 @@ test_strict_groups(void **state)
 	strv_free(&strict);
 }
 
+/* Flow style and explicit tags read as PyYAML reads them. */
+static void
+test_flow_and_tags(void **state)
+{
+	static const char *const specs[] = {
+		"workflow:\n  groups: [{name: g1, ignoreNonleadStatus: false}, {name: g2}]\n",
+		"workflow:\n  groups:\n  - {name: g1, ignoreNonleadStatus: false}\n  - {name: "
+		"g2}\n",
+		"workflow:\n  groups:\n  - name: g1\n    ignoreNonleadStatus: !!bool false\n"
+		"  - name: g2\n    ignoreNonleadStatus: !!bool true\n",
+		"{workflow: {groups: [{ignoreNonleadStatus: 'no', name: g1}]}}\n",
+		"workflow:\n  groups:\n  - &g {name: g1, ignoreNonleadStatus: OFF}\n  - *g\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct strv strict = { 0 };
+
+		spec_rules_strict_groups(specs[i], strlen(specs[i]), &strict);
+		assert_int_equal(strict.n, 1);
+		assert_string_equal(strict.v[0], "g1");
+		strv_free(&strict);
+	}
+}
+
+/* Null or a list is no false, and a spec that does not load adds nothing. */
+static void
+test_not_false(void **state)
+{
+	static const char *const specs[] = {
+		"groups: [{name: g, ignoreNonleadStatus: }]\n",
+		"groups: [{name: g, ignoreNonleadStatus: [false]}]\n",
+		"groups: [{name: g, ignoreNonleadStatus: false}\n",
+		"groups: [{name: g, ignoreNonleadStatus: false}]\n---\nx: 1\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct strv strict = { 0 };
+
+		spec_rules_strict_groups(specs[i], strlen(specs[i]), &strict);
+		assert_int_equal(strict.n, 0);
+		strv_free(&strict);
+	}
+}
+
 static void
 test_hostile_input(void **state)
 {
@@ -60,6 +106,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strict_groups),
+		cmocka_unit_test(test_flow_and_tags),
+		cmocka_unit_test(test_not_false),
 		cmocka_unit_test(test_hostile_input),
 	};
 
