@@ -13,6 +13,8 @@
 #define SPEC_MAX_DEPTH  64u         /* YAML nesting; OSMO's schema needs about ten */
 #define SPEC_MAX_NODES  1000000u    /* YAML nodes after expanding aliases */
 #define SPEC_MAX_ERRORS 200u
+/* OSMO's workflow_info.max_name_length (64 by default), for workflow, group and task names. */
+#define SPEC_MAX_NAME 64u
 
 /* A place in the file as the user wrote it (before rendering): 1-based, 0 when unknown. */
 struct spec_pos {
@@ -189,8 +191,8 @@ int spec_prepare(const char *raw, size_t len, const char *filename, const struct
 /* Parses already-rendered YAML into out; positions are in text. Checks shapes and types only. */
 int spec_parse(const char *text, size_t len, const char *filename, struct spec *out,
                struct strv *errors);
-/* OSMO's rules across the whole spec; fills leads, profiles and the group graph. */
-int spec_validate(struct spec *spec, struct strv *errors);
+/* OSMO's rules across the whole spec (spec_check.c); fills leads, profiles and the graph. */
+int spec_check(struct spec *spec, struct strv *errors);
 /*
  * prepare + parse + validate, with every position mapped back to raw. rendered may be NULL.
  * Returns 0, or -1 with every error found; out is valid (maybe partial) either way.
@@ -199,6 +201,9 @@ int spec_load(const char *raw, size_t len, const char *filename, const struct st
               const struct strv *set_string_vars, struct spec *out, char **rendered,
               struct strv *errors);
 void spec_free(struct spec *spec);
+/* Appends "file:line:col: message" (no place when pos.line is 0) as one printable line. */
+void spec_report(struct strv *errors, const char *filename, struct spec_pos pos, const char *fmt,
+                 ...) __attribute__((format(printf, 4, 5)));
 
 /* "2h", "30m", "1d", "45s", "500ms" (OSMO's to_timedelta) to seconds, rounded down. */
 int spec_parse_duration(const char *s, int64_t *seconds);
