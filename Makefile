@@ -26,7 +26,9 @@ CPPFLAGS += -MMD -MP
 CFLAGS   += $(WARN) $(OPT) $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lwslay -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka libmicrohttpd nettle 2>/dev/null) -lm
-SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd yaml-0.1 libcjson nettle 2>/dev/null) -lwslay -lutil -lm
+# common/yaml.c is the one libyaml file; both programs link it through libcommon.a.
+COMMON_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null)
+SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd libcjson nettle 2>/dev/null) $(COMMON_LIBS) -lwslay -lutil -lm
 
 COMMON_SRC := $(wildcard common/*.c)
 CLIENT_SRC := $(wildcard client/*.c)
