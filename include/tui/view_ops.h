@@ -1,0 +1,244 @@
+/* view_ops.h: the monitor's views and dialogs as ops tables, their state, and what app.c lends them. */
+#ifndef OSMO_TUI_VIEW_OPS_H
+#define OSMO_TUI_VIEW_OPS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/api.h"
+#include "client/log_tail.h"
+#include "client/model.h"
+#include "client/sync.h"
+#include "common/util.h"
+#include "tui/app.h"
+#include "tui/canvas.h"
+#include "tui/dag.h"
+#include "tui/filter.h"
+#include "tui/keymap.h"
+#include "tui/view.h"
+#include "tui/view_logs.h"
+
+#define APP_LOG_RING  20000 /* lines kept per log view; a reconnect asks for fewer */
+#define APP_LIST_PAGE 200   /* rows asked for at first and added per page */
+#define APP_LIST_MAX  1000  /* the service refuses larger pages */
+
+struct app;
+struct exec_group;
+struct forward_mgr;
+struct screen;
+struct shell;
+
+/* The workflow an action is about: the list's selected row, else the open workflow. */
+struct view_target {
+	const char *id; /* NULL: none */
+	enum osmo_status status;
+	const char *pool, *priority; /* NULL: not known */
+};
+
+/* An action as a view or app.c runs it. */
+struct view_act {
+	void (*run)(struct app *a, enum keymap_action act);
+};
+
+/* One view of the monitor. The keymap's bindings for .keys reach it; NULL hooks do nothing. */
+struct view_ops {
+	unsigned keys;  /* enum keymap_view bits */
+	bool list_data; /* polls the workflow list and its status bar tells of it */
+	bool overlay;   /* drawn over everything; the status bar tells of the view under it */
+	void (*enter)(
+	        struct app *a); /* pushed, switched to, or the list the last Esc falls back to */
+	void (*leave)(struct app *a); /* popped: lets go of what it holds */
+	/* The view's own actions, KEYMAP_COUNT of them; a NULL run falls back to app.c's. */
+	const struct view_act *acts;
+	void (*move)(struct app *a, int delta, bool absolute);
+	void (*draw)(struct app *a, struct render_ctx *rc, struct canvas *body);
+	void (*target)(const struct app *a, struct view_target *t); /* NULL: the open workflow */
+};
+
+/* One dialog over the view. dialog.c routes Esc, Enter, editing and text; the rest is here. */
+struct dialog_ops {
+	const char *hint; /* the box's last line */
+	/* dialog_open_action: whether the target allows it (else says why), then the form. */
+	bool (*open)(struct app *a, const struct view_target *t);
+	void (*fill)(struct app *a, const struct view_target *t);
+	void (*tab)(struct app *a);    /* Tab: the dialog's switch (NULL: none) */
+	void (*submit)(struct app *a); /* Enter; closes the dialog itself when done */
+	void (*draw)(struct app *a, struct canvas *c);
+};
+
+/* What one open dialog holds; only the fields its ops use mean anything. */
+struct dialog {
+	const struct dialog_ops *ops; /* NULL: no dialog */
+	struct strbuf input;          /* the text line */
+	char *task;                   /* forward: the task; group exec: the group */
+	bool force;                   /* cancel: force */
+	bool udp;                     /* forward: UDP instead of TCP (kept between dialogs) */
+	int priority;                 /* resubmit: index into dialog_priorities */
+	unsigned long action_req;     /* cancel, resubmit, restart: the request in flight */
+	void (*apply)(struct app *a, const char *pattern); /* search: what Enter does with it */
+};
+
+/* The workflow list: its data, terms, and the selection by workflow name. */
+struct view_list {
+	struct osmo_workflow_list data;
+	bool have, all_users;
+	struct sync_item sync;
+	int limit;
+	bool growing; /* a bigger page is on its way */
+	struct filter filter;
+	int sel, top;
+	char *sel_name; /* the selected workflow, found again in each new page */
+};
+
+/* The open workflow: its data and rules, and the task table's selection by name. */
+struct view_table {
+	char *id;
+	struct osmo_workflow data;
+	bool have;
+	struct sync_item sync;
+	unsigned long req;
+	struct strv strict_groups; /* the spec's ignoreNonleadStatus: false groups */
+	unsigned long spec_req;
+	int64_t fast_until;    /* poll every second until then (after an action) */
+	struct view_row *rows; /* the table's rows, made once per update */
+	size_t n_rows;
+	int sel, top;
+	char *sel_group, *sel_task; /* the selected row, found again in each update */
+	int sel_retry;
+	bool graph; /* the DAG is the way this workflow is shown */
+};
+
+/* The DAG: one layout per update of the workflow, and where it is panned to. */
+struct view_dag {
+	struct dag_layout layout;
+	bool have_layout;
+	unsigned long layouts; /* how many were made (tests count them) */
+	int pan_row, pan_col;
+};
+
+/* What a log view shows: a stream, a finished body, or a group exec's [task] lines. */
+enum view_stream_kind {
+	VIEW_STREAM_LOGS,
+	VIEW_STREAM_EVENTS,
+	VIEW_STREAM_ERRORS,
+	VIEW_STREAM_EXEC
+};
+
+/* The logs view: its lines, where they come from and how that goes. */
+struct view_stream {
+	struct log_tail tail;
+	struct view_logs lv;
+	enum view_stream_kind kind;
+	char *task;
+	int retry;
+	unsigned long req;
+	bool open, ended;
+	struct sync_item sync;
+	char *state;
+	char *grp_cmd;
+	unsigned grp_done, grp_failed; /* tasks whose session ended; those that broke off */
+};
+
+struct view_ports {
+	int sel, top;
+};
+
+struct view_help {
+	int top;
+};
+
+struct app {
+	struct session *s;
+	const struct app_opts *o;
+	struct screen *scr;
+	struct canvas canvas;
+	bool dirty, quit;
+	const struct view_ops *view;
+	const struct view_ops *back[8];
+	int depth;
+
+	struct view_list list;
+	struct view_table wf;
+	struct view_dag dag;
+	struct view_stream log;
+	struct view_ports ports;
+	struct view_help help;
+	struct dialog dlg;
+
+	char *msg;
+	bool msg_error;
+	int64_t msg_until;
+	char *err; /* the last failure of the view's data */
+	int signal_fd;
+	int64_t drawn_second; /* the wall-clock second the frame shows ages for */
+
+	struct forward_mgr *fwd; /* made at the first forward; its forwards outlive every view */
+	struct shell *shell;     /* while set the terminal belongs to a task's shell */
+	struct exec_group *grp;  /* the group exec a VIEW_STREAM_EXEC view shows */
+};
+
+extern const struct view_ops view_list_ops, view_table_ops, view_dag_ops, view_stream_ops,
+        view_ports_ops, view_help_ops;
+extern const struct dialog_ops dialog_cancel_ops, dialog_resubmit_ops, dialog_restart_ops,
+        dialog_search_ops, dialog_forward_ops, dialog_group_exec_ops;
+
+/* app.c: what every view and dialog may use. */
+void app_vset(char **slot, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void app_say(struct app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void app_set_err(struct app *a, const struct api_error *err);
+void app_sync_failed(struct sync_item *it, const struct api_error *err, int64_t now);
+int64_t app_now(const struct app *a);
+void app_push(struct app *a, const struct view_ops *v);
+void app_pop(struct app *a);
+/* Puts v in the top view's place: another way of showing the same thing. */
+void app_switch(struct app *a, const struct view_ops *v);
+void app_target(const struct app *a, struct view_target *t);
+void app_move(int *sel, int n, int delta, bool absolute);
+void app_keep_visible(int sel, int *top, int rows);
+
+/* view_list.c */
+void view_list_poll(struct app *a);
+void view_list_changed(struct app *a);
+void view_list_free(struct view_list *l);
+
+/* view_table.c */
+void view_table_open(struct app *a, const char *id);
+void view_table_poll(struct app *a);
+void view_table_free(struct view_table *t);
+void view_table_target(const struct app *a, struct view_target *t);
+void view_table_move(struct app *a, int delta, bool absolute);
+/* The selected row's group (NULL when none) and, on a task row, the task. */
+const struct osmo_group *view_table_selected(const struct app *a, const struct osmo_task **task);
+/* Draws the header and table; returns the table's rows, or -1 while loading. */
+int view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *body);
+void view_table_draw_detail(struct app *a, struct canvas *body);
+extern const struct view_act view_table_acts[KEYMAP_COUNT];
+
+/* view_dag.c */
+void view_dag_invalidate(struct app *a);
+
+/* view_stream.c */
+void view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, int retry);
+void view_stream_open_exec(struct app *a, const char *group, const char *command);
+void view_stream_connect(struct app *a);
+bool view_stream_wanted(const struct app *a);
+void view_stream_close(struct app *a);
+/* The workflow's data changed: a log whose source ended says so. */
+void view_stream_workflow_changed(struct app *a);
+
+/* dialog.c */
+void dialog_open(struct app *a, const struct dialog_ops *d);
+void dialog_key(struct app *a, int key);
+void dialog_draw(struct app *a);
+void dialog_free(struct dialog *d);
+/* Opens the '/' line; Enter gives apply its text (NULL when empty). */
+void dialog_open_search(struct app *a, void (*apply)(struct app *a, const char *pattern));
+/* A dialog about a task or group of the open workflow, while the workflow runs something. */
+void dialog_open_task(struct app *a, const struct dialog_ops *d, const char *name,
+                      const char *what);
+/* Cancel, resubmit, restart: asks about the target when the action makes sense for it. */
+void dialog_open_action(struct app *a, const struct dialog_ops *d);
+
+#endif

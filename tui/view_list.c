@@ -1,0 +1,251 @@
+/* view_list.c: the monitor's workflow list: its polling, terms, selection by name and keys. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/osmo_time.h"
+#include "tui/view_ops.h"
+
+/* The selected row, or NULL. */
+static const struct osmo_workflow_row *
+view_list_row(const struct app *a)
+{
+	return a->list.have && a->list.sel < (int)a->list.data.n_rows
+	               ? &a->list.data.rows[a->list.sel]
+	               : NULL;
+}
+
+/* Remembers which workflow is selected, so a new page finds it wherever it went. */
+static void
+view_list_remember(struct view_list *l)
+{
+	free(l->sel_name);
+	l->sel_name =
+	        l->have && l->sel < (int)l->data.n_rows ? xstrdup(l->data.rows[l->sel].name) : NULL;
+}
+
+/* A new page or order: the selection follows its workflow, else stays in place. */
+static void
+view_list_resolve(struct view_list *l)
+{
+	for (size_t i = 0; l->sel_name && i < l->data.n_rows; i++)
+		if (strcmp(l->data.rows[i].name, l->sel_name) == 0) {
+			l->sel = (int)i;
+			break;
+		}
+	if (l->sel >= (int)l->data.n_rows)
+		l->sel = l->data.n_rows ? (int)l->data.n_rows - 1 : 0;
+	view_list_remember(l);
+}
+
+/* The list's terms changed: start over from the first page. */
+void
+view_list_changed(struct app *a)
+{
+	a->list.sel = a->list.top = 0;
+	view_list_remember(&a->list);
+	a->list.limit = APP_LIST_PAGE;
+	sync_kick(&a->list.sync);
+	a->dirty = true;
+}
+
+static void
+view_list_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_list *l = &a->list;
+	int64_t now = clock_mono_ms();
+
+	l->growing = false;
+	if (res->err.kind != API_OK) {
+		app_sync_failed(&l->sync, &res->err, now);
+		app_set_err(a, &res->err);
+	} else {
+		bool alive = false, changed = !l->have || l->data.n_rows != res->list.n_rows;
+
+		for (size_t i = 0; i < res->list.n_rows; i++) {
+			alive |= !osmo_status_is_finished(res->list.rows[i].status);
+			changed |= !changed && res->list.rows[i].status != l->data.rows[i].status;
+		}
+		if (l->have)
+			osmo_workflow_list_free(&l->data);
+		l->data = res->list;
+		memset(&res->list, 0, sizeof(res->list));
+		l->have = true;
+		filter_apply(&l->filter, &l->data, app_now(a));
+		/* A list with live workflows refreshes at a live workflow's pace. */
+		sync_succeeded(&l->sync, &sync_default_policy, now,
+		               alive ? SYNC_RUNNING : SYNC_LIST, changed);
+		app_set_err(a, NULL);
+		view_list_resolve(l);
+	}
+	api_result_free(res);
+	a->dirty = true;
+}
+
+void
+view_list_poll(struct app *a)
+{
+	struct api_list_query q = { .all_users = a->list.all_users, .limit = a->list.limit };
+	struct api_callbacks cb = { .done = view_list_done, .ctx = a };
+
+	filter_query(&a->list.filter, &q);
+	sync_begin(&a->list.sync, clock_mono_ms());
+	api_list(a->s->api, &q, cb);
+	strv_free(&q.pools);
+	strv_free(&q.statuses);
+	strv_free(&q.users);
+}
+
+void
+view_list_free(struct view_list *l)
+{
+	if (l->have)
+		osmo_workflow_list_free(&l->data);
+	filter_free(&l->filter);
+	free(l->sel_name);
+}
+
+static void
+view_list_target(const struct app *a, struct view_target *t)
+{
+	const struct osmo_workflow_row *r = view_list_row(a);
+
+	*t = (struct view_target){ .status = OSMO_UNKNOWN };
+	if (r)
+		*t = (struct view_target){ r->name, r->status, r->pool, r->priority };
+}
+
+static void
+view_list_move(struct app *a, int delta, bool absolute)
+{
+	struct view_list *l = &a->list;
+	int n = l->have ? (int)l->data.n_rows : 0;
+
+	app_move(&l->sel, n, delta, absolute);
+	view_list_remember(l);
+	/* Reaching the last row asks the server for the next page. */
+	if (delta > 0 && n && l->sel == n - 1 && l->data.more_entries && l->limit < APP_LIST_MAX &&
+	    !l->growing) {
+		l->growing = true;
+		l->limit += APP_LIST_PAGE;
+		if (l->limit > APP_LIST_MAX)
+			l->limit = APP_LIST_MAX;
+		sync_kick(&l->sync);
+		app_say(a, false, "loading up to %d workflows…", l->limit);
+	}
+}
+
+static void
+view_list_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
+{
+	static const struct osmo_workflow_list none = { 0 };
+	int room = body->rows - view_workflows_table_row();
+	char *note = filter_describe(&a->list.filter, a->o->ascii);
+
+	app_keep_visible(a->list.sel, &a->list.top, room);
+	rc->selected = a->list.sel;
+	rc->top = a->list.top;
+	rc->note = note;
+	view_workflows_render(rc, a->list.have ? &a->list.data : &none, body);
+	free(note);
+	if (!a->list.have)
+		canvas_text(body, 2, 1, body->cols - 1, STYLE_DIM,
+		            a->err ? a->err : "loading the workflow list…");
+}
+
+static void
+view_list_act_open(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	if (view_list_row(a))
+		view_table_open(a, view_list_row(a)->name);
+}
+
+static void
+view_list_act_all_users(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	a->list.all_users = !a->list.all_users;
+	view_list_changed(a);
+	app_say(a, false, "%s", a->list.all_users ? "everyone's workflows" : "your workflows");
+}
+
+static void
+view_list_act_sort(struct app *a, enum keymap_action act)
+{
+	static const enum filter_sort sorts[KEYMAP_COUNT] = {
+		[KEYMAP_SORT_NAME] = FILTER_SORT_NAME,
+		[KEYMAP_SORT_STATUS] = FILTER_SORT_STATUS,
+		[KEYMAP_SORT_AGE] = FILTER_SORT_AGE,
+		[KEYMAP_SORT_DURATION] = FILTER_SORT_DURATION,
+		[KEYMAP_SORT_USER] = FILTER_SORT_USER,
+		[KEYMAP_SORT_POOL] = FILTER_SORT_POOL,
+	};
+
+	filter_set_sort(&a->list.filter, sorts[act]);
+	if (a->list.have)
+		filter_apply(&a->list.filter, &a->list.data, app_now(a));
+	a->list.sel = a->list.top = 0;
+	view_list_remember(&a->list);
+}
+
+static void
+view_list_act_show(struct app *a, enum keymap_action act)
+{
+	static const enum filter_preset presets[KEYMAP_COUNT] = {
+		[KEYMAP_SHOW_ALL] = FILTER_ALL,
+		[KEYMAP_SHOW_RUNNING] = FILTER_RUNNING,
+		[KEYMAP_SHOW_WAITING] = FILTER_WAITING,
+		[KEYMAP_SHOW_FAILED] = FILTER_FAILED,
+		[KEYMAP_SHOW_COMPLETED] = FILTER_COMPLETED,
+	};
+
+	filter_set_preset(&a->list.filter, presets[act]);
+	view_list_changed(a);
+}
+
+/* The '/' line's terms replace the list's. */
+static void
+view_list_filter(struct app *a, const char *pattern)
+{
+	char *err;
+
+	if (filter_parse(&a->list.filter, pattern, &err) < 0) {
+		app_say(a, true, "%s", err);
+		free(err);
+	}
+	view_list_changed(a);
+}
+
+static void
+view_list_act_search(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	dialog_open_search(a, view_list_filter);
+}
+
+static const struct view_act view_list_acts[KEYMAP_COUNT] = {
+	[KEYMAP_OPEN] = { view_list_act_open },
+	[KEYMAP_ALL_USERS] = { view_list_act_all_users },
+	[KEYMAP_SORT_NAME] = { view_list_act_sort },
+	[KEYMAP_SORT_STATUS] = { view_list_act_sort },
+	[KEYMAP_SORT_AGE] = { view_list_act_sort },
+	[KEYMAP_SORT_DURATION] = { view_list_act_sort },
+	[KEYMAP_SORT_USER] = { view_list_act_sort },
+	[KEYMAP_SORT_POOL] = { view_list_act_sort },
+	[KEYMAP_SHOW_ALL] = { view_list_act_show },
+	[KEYMAP_SHOW_RUNNING] = { view_list_act_show },
+	[KEYMAP_SHOW_WAITING] = { view_list_act_show },
+	[KEYMAP_SHOW_FAILED] = { view_list_act_show },
+	[KEYMAP_SHOW_COMPLETED] = { view_list_act_show },
+	[KEYMAP_SEARCH] = { view_list_act_search },
+};
+
+const struct view_ops view_list_ops = {
+	.keys = KEYMAP_IN_LIST,
+	.list_data = true,
+	.acts = view_list_acts,
+	.move = view_list_move,
+	.draw = view_list_draw,
+	.target = view_list_target,
+};

@@ -1,0 +1,343 @@
+/* view_stream.c: the monitor's logs view: a log or event stream, error logs or a group exec's lines. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/exec_group.h"
+#include "common/osmo_time.h"
+#include "tui/view_ops.h"
+
+static void view_stream_state(struct app *a, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+/* The view's state line: how its stream, or the group exec, is doing. */
+static void
+view_stream_state(struct app *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	app_vset(&a->log.state, fmt, ap);
+	va_end(ap);
+	a->dirty = true;
+}
+
+void
+view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, int retry)
+{
+	struct view_stream *v = &a->log;
+
+	log_tail_init(&v->tail, APP_LOG_RING);
+	view_logs_init(&v->lv);
+	v->kind = kind;
+	v->task = task ? xstrdup(task) : NULL;
+	v->retry = retry;
+	v->ended = false;
+	v->open = true;
+	memset(&v->sync, 0, sizeof(v->sync));
+	app_push(a, &view_stream_ops);
+	/* A group exec's lines come from its sockets, not from a log call. */
+	if (kind != VIEW_STREAM_EXEC)
+		view_stream_connect(a);
+}
+
+void
+view_stream_close(struct app *a)
+{
+	struct view_stream *v = &a->log;
+
+	if (v->req)
+		api_abort(a->s->api, v->req);
+	v->req = 0;
+	v->open = false;
+	exec_group_free(a->grp);
+	a->grp = NULL;
+	free(v->grp_cmd);
+	v->grp_cmd = NULL;
+	log_tail_free(&v->tail);
+	view_logs_free(&v->lv);
+	free(v->task);
+	v->task = NULL;
+	free(v->state);
+	v->state = NULL;
+}
+
+static void
+view_stream_data(void *ctx, const char *bytes, size_t n)
+{
+	struct app *a = ctx;
+
+	log_tail_feed(&a->log.tail, bytes, n);
+	a->dirty = true;
+}
+
+/* Whether the log being shown can still grow: its task's retry, else the whole workflow. */
+static bool
+view_stream_source_alive(const struct app *a)
+{
+	const struct osmo_workflow *wf = &a->wf.data;
+	const struct osmo_task *found = NULL;
+
+	if (!a->wf.have || !a->log.task)
+		return !a->wf.have || !osmo_status_is_finished(wf->status);
+	for (size_t g = 0; g < wf->n_groups; g++)
+		for (size_t i = 0; i < wf->groups[g].n_tasks; i++) {
+			const struct osmo_task *t = &wf->groups[g].tasks[i];
+
+			if (strcmp(t->name, a->log.task) != 0)
+				continue;
+			if (a->log.retry >= 0 ? t->retry_id == a->log.retry
+			                      : !found || t->retry_id > found->retry_id)
+				found = t;
+		}
+	/* A rescheduled task goes on in its next retry, which the newest-retry log follows. */
+	return !found || !osmo_status_is_finished(found->status) ||
+	       (a->log.retry < 0 && found->status == OSMO_RESCHEDULED);
+}
+
+void
+view_stream_workflow_changed(struct app *a)
+{
+	struct view_stream *v = &a->log;
+
+	if (v->open && !v->req && !v->ended && v->kind <= VIEW_STREAM_EVENTS &&
+	    !view_stream_source_alive(a)) {
+		v->ended = true;
+		view_stream_state(a, "end of log");
+	}
+}
+
+static void
+view_stream_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_stream *v = &a->log;
+	int64_t now = clock_mono_ms();
+
+	v->req = 0;
+	/* Error logs come as one finite body, streams byte by byte through view_stream_data. */
+	if (res->kind == API_TEXT && res->err.kind == API_OK && res->text)
+		log_tail_feed(&v->tail, res->text, res->text_len);
+	log_tail_finish(&v->tail);
+	if (res->err.kind != API_OK) {
+		app_sync_failed(&v->sync, &res->err, now);
+		view_stream_state(a, "stream failed: %s", res->err.message);
+	} else if (v->kind != VIEW_STREAM_ERRORS && view_stream_source_alive(a)) {
+		/* The stream ended while our data says it lives: ask the data, then pick it up again. */
+		sync_succeeded(&v->sync, &sync_default_policy, now, SYNC_RUNNING, false);
+		sync_kick(&a->wf.sync);
+		view_stream_state(a, "stream ended; reconnecting");
+	} else {
+		v->ended = true;
+		view_stream_state(a, "end of log");
+	}
+	api_result_free(res);
+	a->dirty = true;
+}
+
+void
+view_stream_connect(struct app *a)
+{
+	struct view_stream *v = &a->log;
+	struct api_callbacks cb = { .done = view_stream_done, .data = view_stream_data, .ctx = a };
+
+	sync_begin(&v->sync, clock_mono_ms());
+	if (v->kind == VIEW_STREAM_ERRORS) {
+		v->req = api_error_logs(a->s->api, a->wf.id, v->task, v->retry, cb);
+		return;
+	}
+	struct api_stream_opts so = {
+		.what = v->kind == VIEW_STREAM_EVENTS ? API_STREAM_EVENTS : API_STREAM_LOGS,
+		.workflow_id = a->wf.id,
+		.task = v->task,
+		.retry_id = v->retry,
+		/* A reconnect replays; ask only for what the ring can match against. */
+		.last_n_lines = v->tail.appended ? APP_LOG_RING / 2 : 0,
+		.idle_timeout_s = 0,
+	};
+
+	if (v->tail.appended)
+		log_tail_reconnect(&v->tail);
+	v->req = api_stream(a->s->api, &so, cb);
+}
+
+/* Whether the stream is to be (re)connected when its sync item is due. */
+bool
+view_stream_wanted(const struct app *a)
+{
+	const struct view_stream *v = &a->log;
+
+	return a->view == &view_stream_ops && v->open && !v->ended && !v->req &&
+	       v->kind != VIEW_STREAM_EXEC;
+}
+
+static void
+view_stream_group_line(void *ctx, const char *task, const char *line)
+{
+	struct app *a = ctx;
+	char *l = xasprintf("[%s] %s\n", task, line);
+
+	log_tail_feed(&a->log.tail, l, strlen(l));
+	free(l);
+	a->dirty = true;
+}
+
+static void
+view_stream_group_task_ended(void *ctx, const char *task, const struct exec_end *end)
+{
+	struct app *a = ctx;
+	struct view_stream *v = &a->log;
+
+	v->grp_done++;
+	if (!end->clean) {
+		char *l = xasprintf("[%s] osmotop: %s\n", task, end->err.message);
+
+		v->grp_failed++;
+		log_tail_feed(&v->tail, l, strlen(l));
+		free(l);
+	}
+	view_stream_state(a, "running · %u task%s finished", v->grp_done,
+	                  v->grp_done == 1 ? "" : "s");
+}
+
+static void
+view_stream_group_ended(void *ctx, const struct api_error *err)
+{
+	struct app *a = ctx;
+	struct view_stream *v = &a->log;
+
+	v->ended = true;
+	if (err)
+		view_stream_state(a, "not started: %s", err->message);
+	else if (v->grp_failed)
+		view_stream_state(a, "done on %u tasks; %u broke off (see their last line)",
+		                  v->grp_done, v->grp_failed);
+	else
+		view_stream_state(a, "done on %u task%s", v->grp_done, v->grp_done == 1 ? "" : "s");
+	exec_group_free(a->grp);
+	a->grp = NULL;
+}
+
+/* Runs command on the group's running tasks, their lines in a new log view. */
+void
+view_stream_open_exec(struct app *a, const char *group, const char *command)
+{
+	struct exec_group_opts go = {
+		.workflow = a->wf.id,
+		.group = group,
+		.command = command,
+		.rows = 24,
+		.cols = 200, /* lines the view wraps or scrolls, rather than the pty folding them */
+		.cb = { .line = view_stream_group_line,
+		        .task_ended = view_stream_group_task_ended,
+		        .ended = view_stream_group_ended,
+		        .ctx = a },
+	};
+
+	view_stream_open(a, VIEW_STREAM_EXEC, group, -1);
+	a->log.grp_cmd = xstrdup(command);
+	a->log.grp_done = a->log.grp_failed = 0;
+	view_stream_state(a, "starting on the running tasks of %s", group);
+	a->grp = exec_group_start(a->s->api, a->s->http, &go);
+}
+
+static void
+view_stream_move(struct app *a, int delta, bool absolute)
+{
+	if (absolute)
+		view_logs_jump(&a->log.lv, &a->log.tail, delta > 0);
+	else
+		view_logs_scroll(&a->log.lv, &a->log.tail, delta);
+}
+
+static void
+view_stream_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
+{
+	static const char *const kinds[] = { "logs", "events", "error logs", "exec" };
+	const struct view_stream *v = &a->log;
+	char *title = v->kind == VIEW_STREAM_EXEC
+	                      ? xasprintf("%s · %s · $ %s", a->wf.id, v->task, v->grp_cmd)
+	              : v->task ? xasprintf("%s · %s · %s%s", a->wf.id, v->task, kinds[v->kind],
+	                                    v->retry > 0 ? " (retry)" : "")
+	                        : xasprintf("%s · %s", a->wf.id, kinds[v->kind]);
+
+	view_logs_render(rc, &a->log.tail, &a->log.lv, title, v->state, body, 0, 0, body->rows,
+	                 body->cols);
+	free(title);
+}
+
+static void
+view_stream_act_hscroll(struct app *a, enum keymap_action act)
+{
+	view_logs_hscroll(&a->log.lv, act == KEYMAP_LEFT ? -8 : 8);
+}
+
+/* e: this task's error logs in this view's place; a group exec's view names no task. */
+static void
+view_stream_act_error_logs(struct app *a, enum keymap_action act)
+{
+	const char *task = a->log.kind == VIEW_STREAM_EXEC ? NULL : a->log.task;
+	int retry = a->log.retry;
+	char *name;
+
+	(void)act;
+	if (!task) {
+		app_say(a, true, "select a task first: error logs belong to one task");
+		return;
+	}
+	name = xstrdup(task);
+	app_pop(a);
+	view_stream_open(a, VIEW_STREAM_ERRORS, name, retry);
+	free(name);
+}
+
+static void
+view_stream_act_toggle(struct app *a, enum keymap_action act)
+{
+	view_logs_toggle(&a->log.lv, &a->log.tail,
+	                 act == KEYMAP_FOLLOW       ? VIEW_LOGS_FOLLOW
+	                 : act == KEYMAP_WRAP       ? VIEW_LOGS_WRAP
+	                 : act == KEYMAP_TIMESTAMPS ? VIEW_LOGS_TIMESTAMPS
+	                                            : VIEW_LOGS_FILTER);
+}
+
+static void
+view_stream_search(struct app *a, const char *pattern)
+{
+	view_logs_search(&a->log.lv, &a->log.tail, pattern);
+}
+
+static void
+view_stream_act_search(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	dialog_open_search(a, view_stream_search);
+}
+
+static void
+view_stream_act_next(struct app *a, enum keymap_action act)
+{
+	if (!view_logs_next(&a->log.lv, &a->log.tail, act == KEYMAP_NEXT))
+		app_say(a, true, "no match");
+}
+
+static const struct view_act view_stream_acts[KEYMAP_COUNT] = {
+	[KEYMAP_LEFT] = { view_stream_act_hscroll },
+	[KEYMAP_RIGHT] = { view_stream_act_hscroll },
+	[KEYMAP_ERROR_LOGS] = { view_stream_act_error_logs },
+	[KEYMAP_FOLLOW] = { view_stream_act_toggle },
+	[KEYMAP_WRAP] = { view_stream_act_toggle },
+	[KEYMAP_TIMESTAMPS] = { view_stream_act_toggle },
+	[KEYMAP_FILTER] = { view_stream_act_toggle },
+	[KEYMAP_SEARCH] = { view_stream_act_search },
+	[KEYMAP_NEXT] = { view_stream_act_next },
+	[KEYMAP_PREV] = { view_stream_act_next },
+};
+
+const struct view_ops view_stream_ops = {
+	.keys = KEYMAP_IN_LOGS,
+	.leave = view_stream_close,
+	.acts = view_stream_acts,
+	.move = view_stream_move,
+	.draw = view_stream_draw,
+	.target = view_table_target,
+};

@@ -1,0 +1,381 @@
+/* view_table.c: the monitor's workflow view: the open workflow's polling, its task table, selection by name and keys. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/spec_rules.h"
+#include "common/osmo_time.h"
+#include "tui/screen.h"
+#include "tui/shell.h"
+#include "tui/view_ops.h"
+
+/* Remembers the selected row by name, so an update finds it wherever it went. */
+static void
+view_table_remember(struct view_table *t)
+{
+	free(t->sel_group);
+	free(t->sel_task);
+	t->sel_group = t->sel_task = NULL;
+	if ((size_t)t->sel < t->n_rows) {
+		const struct osmo_group *g = &t->data.groups[t->rows[t->sel].group];
+		int task = t->rows[t->sel].task;
+
+		t->sel_group = xstrdup(g->name);
+		t->sel_task = task >= 0 ? xstrdup(g->tasks[task].name) : NULL;
+		t->sel_retry = task >= 0 ? g->tasks[task].retry_id : 0;
+	}
+}
+
+/* A new update: the rows once, and the selection follows its row, else stays in place. */
+static void
+view_table_resolve(struct view_table *t)
+{
+	free(t->rows);
+	t->n_rows = 0;
+	t->rows = t->have ? view_workflow_rows(&t->data, &t->n_rows) : NULL;
+	for (size_t i = 0; t->sel_group && i < t->n_rows; i++) {
+		const struct osmo_group *g = &t->data.groups[t->rows[i].group];
+		int task = t->rows[i].task;
+
+		if (strcmp(g->name, t->sel_group) != 0 || (task < 0) != !t->sel_task)
+			continue;
+		if (task >= 0 && (strcmp(g->tasks[task].name, t->sel_task) != 0 ||
+		                  g->tasks[task].retry_id != t->sel_retry))
+			continue;
+		t->sel = (int)i;
+		break;
+	}
+	view_table_remember(t);
+}
+
+const struct osmo_group *
+view_table_selected(const struct app *a, const struct osmo_task **task)
+{
+	const struct view_table *t = &a->wf;
+	const struct osmo_group *g = NULL;
+
+	*task = NULL;
+	if ((size_t)t->sel < t->n_rows) {
+		g = &t->data.groups[t->rows[t->sel].group];
+		if (t->rows[t->sel].task >= 0)
+			*task = &g->tasks[t->rows[t->sel].task];
+	}
+	return g;
+}
+
+static void
+view_table_rules_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+
+	a->wf.spec_req = 0;
+	/* Without the spec every group keeps the default rule: nothing to show wrongly. */
+	if (res->err.kind == API_OK && res->text)
+		spec_rules_strict_groups(res->text, res->text_len, &a->wf.strict_groups);
+	api_result_free(res);
+	a->dirty = true;
+}
+
+/* The spec says which groups any failing task decides; the status API does not. */
+static void
+view_table_load_rules(struct app *a)
+{
+	struct api_callbacks cb = { .done = view_table_rules_done, .ctx = a };
+
+	if (a->wf.spec_req)
+		api_abort(a->s->api, a->wf.spec_req);
+	strv_free(&a->wf.strict_groups);
+	a->wf.spec_req = api_spec(a->s->api, a->wf.id, false, cb);
+}
+
+void
+view_table_open(struct app *a, const char *id)
+{
+	struct view_table *t = &a->wf;
+
+	if (!t->id || strcmp(t->id, id) != 0) {
+		if (t->req)
+			api_abort(a->s->api, t->req);
+		t->req = 0;
+		free(t->id);
+		t->id = xstrdup(id);
+		if (t->have)
+			osmo_workflow_free(&t->data);
+		t->have = false;
+		memset(&t->sync, 0, sizeof(t->sync));
+		t->sel = t->top = 0;
+		view_table_resolve(t);
+		view_dag_invalidate(a);
+		view_table_load_rules(a);
+	}
+	sync_kick(&t->sync);
+	app_push(a, t->graph ? &view_dag_ops : &view_table_ops);
+}
+
+static void
+view_table_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_table *t = &a->wf;
+	int64_t now = clock_mono_ms();
+
+	t->req = 0;
+	if (res->err.kind != API_OK) {
+		app_sync_failed(&t->sync, &res->err, now);
+		app_set_err(a, &res->err);
+	} else {
+		bool changed = !t->have || t->data.status != res->workflow.status ||
+		               t->data.n_groups != res->workflow.n_groups;
+
+		for (size_t i = 0; !changed && i < t->data.n_groups; i++)
+			changed = t->data.groups[i].status != res->workflow.groups[i].status ||
+			          t->data.groups[i].n_tasks != res->workflow.groups[i].n_tasks;
+		if (t->have)
+			osmo_workflow_free(&t->data);
+		t->data = res->workflow;
+		memset(&res->workflow, 0, sizeof(res->workflow));
+		t->have = true;
+		view_table_resolve(t);
+		view_dag_invalidate(a);
+		sync_succeeded(&t->sync, &sync_default_policy, now, sync_state_of(t->data.status),
+		               changed);
+		/* Right after an action the status moves within seconds: look again soon. */
+		if (now < t->fast_until && t->sync.next_due_ms > now + 1000)
+			t->sync.next_due_ms = now + 1000;
+		app_set_err(a, NULL);
+		view_stream_workflow_changed(a);
+	}
+	api_result_free(res);
+	a->dirty = true;
+}
+
+void
+view_table_poll(struct app *a)
+{
+	struct api_callbacks cb = { .done = view_table_done, .ctx = a };
+
+	sync_begin(&a->wf.sync, clock_mono_ms());
+	a->wf.req = api_query(a->s->api, a->wf.id, true, false, cb);
+}
+
+void
+view_table_free(struct view_table *t)
+{
+	if (t->have)
+		osmo_workflow_free(&t->data);
+	free(t->id);
+	free(t->rows);
+	free(t->sel_group);
+	free(t->sel_task);
+	strv_free(&t->strict_groups);
+}
+
+void
+view_table_target(const struct app *a, struct view_target *t)
+{
+	*t = (struct view_target){ a->wf.id, a->wf.have ? a->wf.data.status : OSMO_UNKNOWN,
+		                   a->wf.have ? a->wf.data.pool : NULL,
+		                   a->wf.have ? a->wf.data.priority : NULL };
+}
+
+void
+view_table_move(struct app *a, int delta, bool absolute)
+{
+	app_move(&a->wf.sel, (int)a->wf.n_rows, delta, absolute);
+	view_table_remember(&a->wf);
+}
+
+int
+view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *body)
+{
+	int room;
+
+	if (!a->wf.have) {
+		char *m = xasprintf("loading %s…", a->wf.id);
+
+		canvas_text(body, 0, 0, body->cols, STYLE_TITLE, m);
+		if (a->err)
+			canvas_text(body, 2, 1, body->cols - 1, STYLE_ERROR, a->err);
+		free(m);
+		return -1;
+	}
+	room = body->rows - view_workflow_table_row(rc, &a->wf.data, body);
+	app_keep_visible(a->wf.sel, &a->wf.top, room - 1);
+	rc->selected = a->wf.sel;
+	rc->top = a->wf.top;
+	view_workflow_render(rc, &a->wf.data, body);
+	return room;
+}
+
+/* The selected row's whole failure message on the last row: tables cut it short. */
+void
+view_table_draw_detail(struct app *a, struct canvas *body)
+{
+	const struct osmo_task *t;
+	const struct osmo_group *g = view_table_selected(a, &t);
+	const char *name, *msg;
+
+	if (!g)
+		return;
+	name = t ? t->name : g->name;
+	msg = t ? t->failure_message : g->failure_message;
+	if ((!msg || !*msg) && !t && g->n_tasks > 1) {
+		/* A group row: say which rule makes its status. */
+		bool strict = strv_contains(&a->wf.strict_groups, name);
+		char *line = xasprintf("%s: %s", name,
+		                       strict ? "any failing task fails the group "
+		                                "(ignoreNonleadStatus: false)"
+		                              : "status follows the lead task; non-lead failures "
+		                                "do not fail it (ignoreNonleadStatus: true)");
+
+		canvas_fill(body, body->rows - 1, 0, body->cols, ' ', STYLE_NORMAL);
+		canvas_text_ellipsis(body, body->rows - 1, 0, body->cols, STYLE_DIM, line);
+		free(line);
+	}
+	if (msg && *msg) {
+		char *line = xasprintf("%s: %s", name, msg);
+
+		for (char *p = line; *p; p++)
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
+		canvas_fill(body, body->rows - 1, 0, body->cols, ' ', STYLE_NORMAL);
+		canvas_text_ellipsis(body, body->rows - 1, 0, body->cols, STYLE_ERROR, line);
+		free(line);
+	}
+}
+
+static void
+view_table_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
+{
+	if (view_table_draw_table(a, rc, body) >= 0)
+		view_table_draw_detail(a, body);
+}
+
+static void
+view_table_act_open(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t;
+	const struct osmo_group *g = view_table_selected(a, &t);
+	const struct osmo_task *lead = g && !t ? osmo_group_lead(g) : NULL;
+
+	(void)act;
+	if (t)
+		view_stream_open(a, VIEW_STREAM_LOGS, t->name, t->retry_id);
+	else if (lead) /* a group row: its lead's newest retry */
+		view_stream_open(a, VIEW_STREAM_LOGS, lead->name, -1);
+}
+
+static void
+view_table_act_logs(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t = NULL;
+
+	/* Events narrow to the selected task; logs of one task are what Enter opens. */
+	if (act == KEYMAP_EVENTS)
+		view_table_selected(a, &t);
+	if (t)
+		view_stream_open(a, VIEW_STREAM_EVENTS, t->name, t->retry_id);
+	else
+		view_stream_open(a, act == KEYMAP_EVENTS ? VIEW_STREAM_EVENTS : VIEW_STREAM_LOGS,
+		                 NULL, -1);
+}
+
+static void
+view_table_act_error_logs(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t = NULL;
+
+	(void)act;
+	view_table_selected(a, &t);
+	if (!t)
+		app_say(a, true, "select a task first: error logs belong to one task");
+	else
+		view_stream_open(a, VIEW_STREAM_ERRORS, t->name, t->retry_id);
+}
+
+/* d: the same workflow as the DAG, or back to the table. */
+static void
+view_table_act_graph(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	a->wf.graph = !a->wf.graph;
+	a->dag.pan_row = a->dag.pan_col = 0;
+	app_switch(a, a->wf.graph ? &view_dag_ops : &view_table_ops);
+}
+
+/* The selected task, or a group row's lead; NULL (and said why) when there is none. */
+static const struct osmo_task *
+view_table_task_target(struct app *a)
+{
+	const struct osmo_task *t = NULL;
+	const struct osmo_group *g = view_table_selected(a, &t);
+
+	if (g && !t)
+		t = osmo_group_lead(g);
+	if (!t)
+		app_say(a, true, "select a task first");
+	return t;
+}
+
+static void
+view_table_act_shell(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t = view_table_task_target(a);
+
+	(void)act;
+	if (!t || a->shell)
+		return;
+	if (t->status != OSMO_RUNNING) {
+		app_say(a, true, "a shell needs a RUNNING task; %s is %s", t->name,
+		        osmo_status_wire(t->status));
+		return;
+	}
+	if (!a->scr) {
+		app_say(a, true, "a shell needs the terminal");
+		return;
+	}
+	screen_suspend(a->scr);
+	a->shell = shell_start(a->s->api, a->s->http, a->wf.id, t->name);
+}
+
+static void
+view_table_act_forward(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t = view_table_task_target(a);
+
+	(void)act;
+	/* A task not running yet is fine: the forward waits for it (425 is retried). */
+	if (t)
+		dialog_open_task(a, &dialog_forward_ops, t->name, "to forward from");
+}
+
+static void
+view_table_act_group_exec(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t;
+	const struct osmo_group *g = view_table_selected(a, &t);
+
+	(void)act;
+	if (!g)
+		app_say(a, true, "select a group first");
+	else
+		dialog_open_task(a, &dialog_group_exec_ops, g->name, "a command");
+}
+
+const struct view_act view_table_acts[KEYMAP_COUNT] = {
+	[KEYMAP_OPEN] = { view_table_act_open },
+	[KEYMAP_LOGS] = { view_table_act_logs },
+	[KEYMAP_EVENTS] = { view_table_act_logs },
+	[KEYMAP_ERROR_LOGS] = { view_table_act_error_logs },
+	[KEYMAP_GRAPH] = { view_table_act_graph },
+	[KEYMAP_SHELL] = { view_table_act_shell },
+	[KEYMAP_FORWARD] = { view_table_act_forward },
+	[KEYMAP_GROUP_EXEC] = { view_table_act_group_exec },
+};
+
+const struct view_ops view_table_ops = {
+	.keys = KEYMAP_IN_WORKFLOW,
+	.acts = view_table_acts,
+	.move = view_table_move,
+	.draw = view_table_draw,
+	.target = view_table_target,
+};
