@@ -24,7 +24,7 @@ view_list_remember(struct view_list *l)
 }
 
 /* A new page or order: the selection follows its workflow, else stays in place. */
-static void
+void
 view_list_resolve(struct view_list *l)
 {
 	for (size_t i = 0; l->sel_name && i < l->data.n_rows; i++)

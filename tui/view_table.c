@@ -26,7 +26,7 @@ view_table_remember(struct view_table *t)
 }
 
 /* A new update: the rows once, and the selection follows its row, else stays in place. */
-static void
+void
 view_table_resolve(struct view_table *t)
 {
 	free(t->rows);

@@ -202,11 +202,15 @@ void app_keep_visible(int sel, int *top, int rows);
 void view_list_poll(struct app *a);
 void view_list_changed(struct app *a);
 void view_list_free(struct view_list *l);
+/* New data or order: the selection moves to its workflow's row (if still there), remembered. */
+void view_list_resolve(struct view_list *l);
 
 /* view_table.c */
 void view_table_open(struct app *a, const char *id);
 void view_table_poll(struct app *a);
 void view_table_free(struct view_table *t);
+/* New data: the rows are made, the selection moves to its row (if still there), remembered. */
+void view_table_resolve(struct view_table *t);
 void view_table_target(const struct app *a, struct view_target *t);
 void view_table_move(struct app *a, int delta, bool absolute);
 /* The selected row's group (NULL when none) and, on a task row, the task. */

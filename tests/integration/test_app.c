@@ -17,6 +17,7 @@
 #include "tui/screen.h"
 #include "tui/session.h"
 #include "common/util.h"
+#include "tui/view_ops.h"
 
 #define APPT_AT "2026-08-18T16:30:00"
 
@@ -256,6 +257,7 @@ static void
 test_workflow_table_and_dag(void **state)
 {
 	struct appt *t = *state;
+	unsigned long layouts;
 
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
 	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-17?verbose=true"));
@@ -267,9 +269,16 @@ test_workflow_table_and_dag(void **state)
 	appt_keys(t, "k");
 	/* The DAG with the selected group's tasks under it. */
 	appt_keys(t, "djj");
+	layouts = t->a->dag.layouts;
 	appt_golden(t, "app_dag_120x30.txt", 30, 120);
 	appt_golden(t, "app_dag_80x24.txt", 24, 80);
 	appt_golden(t, "app_dag_40x12.txt", 12, 40);
+	/* One layout for the workflow as it is, whatever the frames and their sizes. */
+	assert_int_equal(t->a->dag.layouts, layouts + 1);
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	appt_golden(t, "app_dag_120x30.txt", 30, 120);
+	assert_int_equal(t->a->dag.layouts, layouts + 2);
 }
 
 static void
