@@ -105,6 +105,13 @@ view_list_free(struct view_list *l)
 	free(l->sel_name);
 }
 
+/* Back to the list from a view opened on its own (--workflow): it may be old. */
+static void
+view_list_enter(struct app *a)
+{
+	sync_kick(&a->list.sync);
+}
+
 static void
 view_list_target(const struct app *a, struct view_target *t)
 {
@@ -244,6 +251,7 @@ static const struct view_act view_list_acts[KEYMAP_COUNT] = {
 const struct view_ops view_list_ops = {
 	.keys = KEYMAP_IN_LIST,
 	.list_data = true,
+	.enter = view_list_enter,
 	.acts = view_list_acts,
 	.move = view_list_move,
 	.draw = view_list_draw,

@@ -47,8 +47,8 @@ struct view_ops {
 	unsigned keys;  /* enum keymap_view bits */
 	bool list_data; /* polls the workflow list and its status bar tells of it */
 	bool overlay;   /* drawn over everything; the status bar tells of the view under it */
-	void (*enter)(
-	        struct app *a); /* pushed, switched to, or the list the last Esc falls back to */
+	/* Pushed, switched to, or (the list) what the last Esc falls back to. */
+	void (*enter)(struct app *a);
 	void (*leave)(struct app *a); /* popped: lets go of what it holds */
 	/* The view's own actions, KEYMAP_COUNT of them; a NULL run falls back to app.c's. */
 	const struct view_act *acts;
