@@ -189,7 +189,7 @@ api_result_free(struct api_result *res)
 	osmo_version_free(&res->version);
 	free(res->name);
 	free(res->text);
-	api_router_targets_free(res->targets, res->n_targets);
+	osmo_router_targets_free(res->targets, res->n_targets);
 	free(res->cookie);
 	strv_free(&res->headers);
 	memset(res, 0, sizeof(*res));
@@ -643,18 +643,6 @@ api_pending(const struct api *api)
 	return n;
 }
 
-void
-api_router_targets_free(struct api_router_target *t, size_t n)
-{
-	for (size_t i = 0; t && i < n; i++) {
-		free(t[i].task);
-		free(t[i].router_address);
-		free(t[i].key);
-		free(t[i].cookie);
-	}
-	free(t);
-}
-
 unsigned long
 api_exec_task(struct api *api, const char *workflow, const char *task, const char *entry_command,
               struct api_callbacks cb)
@@ -950,4 +938,17 @@ api_cookie_header(const struct strv *set_cookies, const char *request_path)
 	free(jar);
 	free(default_path);
 	return strbuf_detach(&out);
+}
+
+struct wsconn *
+api_wsconn_connect(struct http *http, const char *url, const struct api_result *res,
+                   struct wsconn_callbacks cb, struct api_error *err)
+{
+	struct wsconn_spec spec = { .url = url, .headers = &res->headers, .cb = cb };
+
+	if (res->err.kind != API_OK) {
+		*err = res->err;
+		return NULL;
+	}
+	return wsconn_connect(http, &spec, clock_mono_ms(), err);
 }

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "client/api.h"
 #include "common/osmo_time.h"
 
 /* Bodies larger than this are refused before parsing (http.c caps transfers too). */
@@ -826,7 +825,7 @@ decode_router_plain(const cJSON *obj, const char *key)
 }
 
 static int
-decode_router_one(const cJSON *obj, const char *path, struct api_router_target *t,
+decode_router_one(const cJSON *obj, const char *path, struct osmo_router_target *t,
                   struct api_error *err)
 {
 	const cJSON *cookie = cJSON_GetObjectItemCaseSensitive(obj, "cookie");
@@ -855,12 +854,12 @@ decode_router_one(const cJSON *obj, const char *path, struct api_router_target *
 
 /* Decodes every element of a list or map (map: names kept in .task). */
 static int
-decode_router_each(const cJSON *root, bool map, struct api_router_target **out, size_t *n,
+decode_router_each(const cJSON *root, bool map, struct osmo_router_target **out, size_t *n,
                    struct api_error *err)
 {
 	const cJSON *el;
 	size_t count = (size_t)cJSON_GetArraySize(root), i = 0;
-	struct api_router_target *t = xcalloc(count ? count : 1, sizeof(*t));
+	struct osmo_router_target *t = xcalloc(count ? count : 1, sizeof(*t));
 
 	cJSON_ArrayForEach(el, root)
 	{
@@ -868,7 +867,7 @@ decode_router_each(const cJSON *root, bool map, struct api_router_target **out, 
 
 		decode_subpath(path, "", map ? el->string : NULL, i);
 		if (decode_router_one(el, path, &t[i], err) < 0) {
-			api_router_targets_free(t, i + 1);
+			osmo_router_targets_free(t, i + 1);
 			return -1;
 		}
 		if (map)
@@ -881,11 +880,11 @@ decode_router_each(const cJSON *root, bool map, struct api_router_target **out, 
 }
 
 int
-decode_router_target(const char *body, size_t len, struct api_router_target **out, size_t *n,
+decode_router_target(const char *body, size_t len, struct osmo_router_target **out, size_t *n,
                      struct api_error *err)
 {
 	cJSON *root = decode_parse(body, len, err);
-	struct api_router_target *t;
+	struct osmo_router_target *t;
 
 	*out = NULL;
 	*n = 0;
@@ -893,7 +892,7 @@ decode_router_target(const char *body, size_t len, struct api_router_target **ou
 		return -1;
 	t = xcalloc(1, sizeof(*t));
 	if (decode_router_one(root, "", t, err) < 0) {
-		api_router_targets_free(t, 1);
+		osmo_router_targets_free(t, 1);
 		cJSON_Delete(root);
 		return -1;
 	}
@@ -904,7 +903,7 @@ decode_router_target(const char *body, size_t len, struct api_router_target **ou
 }
 
 static int
-decode_router_many(const char *body, size_t len, bool map, struct api_router_target **out,
+decode_router_many(const char *body, size_t len, bool map, struct osmo_router_target **out,
                    size_t *n, struct api_error *err)
 {
 	cJSON *root = decode_parse(body, len, err);
@@ -923,14 +922,14 @@ decode_router_many(const char *body, size_t len, bool map, struct api_router_tar
 }
 
 int
-decode_router_target_map(const char *body, size_t len, struct api_router_target **out, size_t *n,
+decode_router_target_map(const char *body, size_t len, struct osmo_router_target **out, size_t *n,
                          struct api_error *err)
 {
 	return decode_router_many(body, len, true, out, n, err);
 }
 
 int
-decode_router_target_list(const char *body, size_t len, struct api_router_target **out, size_t *n,
+decode_router_target_list(const char *body, size_t len, struct osmo_router_target **out, size_t *n,
                           struct api_error *err)
 {
 	return decode_router_many(body, len, false, out, n, err);

@@ -201,7 +201,7 @@ exec_on_headers(void *ctx, struct api_result *res)
 	struct api_error err = { 0 };
 
 	e->call = 0;
-	e->ws = wsconn_connect_headers(e->http, e->router_url, res, cb, &err);
+	e->ws = api_wsconn_connect(e->http, e->router_url, res, cb, &err);
 	if (!e->ws)
 		exec_fail(e, 0, &err, res->err.kind == API_OK && exec_retryable(&err));
 	else if (e->paused) /* a new session (keep-alive) starts as the caller left the last */
@@ -211,7 +211,7 @@ exec_on_headers(void *ctx, struct api_result *res)
 
 /* The WebSocket to a router target: the upgrade's headers (token fresh), then the connect. */
 static void
-exec_connect(struct exec_session *e, const struct api_router_target *t)
+exec_connect(struct exec_session *e, const struct osmo_router_target *t)
 {
 	free(e->router_url);
 	e->router_url = api_router_url(t->router_address, API_ROUTER_EXEC, e->workflow, t->key);
@@ -284,7 +284,7 @@ exec_start(struct api *api, struct http *http, const struct exec_opts *o)
 
 struct exec_session *
 exec_start_target(struct api *api, struct http *http, const struct exec_opts *o,
-                  const struct api_router_target *t)
+                  const struct osmo_router_target *t)
 {
 	struct exec_session *e = exec_new(api, http, o);
 

@@ -233,7 +233,7 @@ forward_connect(struct forward *f, const char *key, struct api_result *res,
                 struct wsconn_callbacks cb, struct api_error *err)
 {
 	char *url = api_router_url(f->router, API_ROUTER_PORTFORWARD, f->info.workflow, key);
-	struct wsconn *ws = wsconn_connect_headers(f->m->http, url, res, cb, err);
+	struct wsconn *ws = api_wsconn_connect(f->m->http, url, res, cb, err);
 
 	free(url);
 	api_result_free(res);

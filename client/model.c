@@ -209,3 +209,15 @@ osmo_workflow_link(struct osmo_workflow *wf)
 		}
 	}
 }
+
+void
+osmo_router_targets_free(struct osmo_router_target *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++) {
+		free(t[i].task);
+		free(t[i].router_address);
+		free(t[i].key);
+		free(t[i].cookie);
+	}
+	free(t);
+}

@@ -8,7 +8,6 @@
 #include <strings.h>
 #include <wslay/wslay.h>
 
-#include "client/api.h"
 #include "common/wsproto.h"
 
 #define WSCONN_MAX_ANSWER (16u << 10) /* an upgrade answer's headers beyond this are not one */
@@ -897,19 +896,6 @@ wsconn_connect(struct http *http, const struct wsconn_spec *spec, int64_t now_ms
 	}
 	c->state = WSCONN_CONNECTING;
 	return c;
-}
-
-struct wsconn *
-wsconn_connect_headers(struct http *http, const char *url, const struct api_result *res,
-                       struct wsconn_callbacks cb, struct api_error *err)
-{
-	struct wsconn_spec spec = { .url = url, .headers = &res->headers, .cb = cb };
-
-	if (res->err.kind != API_OK) {
-		*err = res->err;
-		return NULL;
-	}
-	return wsconn_connect(http, &spec, clock_mono_ms(), err);
 }
 
 void

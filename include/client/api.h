@@ -10,6 +10,7 @@
 #include "client/api_error.h"
 #include "client/http.h"
 #include "client/model.h"
+#include "client/wsconn.h"
 
 #define API_CLIENT_VERSION "0.1.0"
 #define API_USER_AGENT     "osmotop/" API_CLIENT_VERSION
@@ -30,14 +31,6 @@ enum api_kind {
 	API_UPGRADE_HEADERS, /* no request: the headers of a WebSocket upgrade, token fresh */
 };
 
-/* Where one exec or port-forward leg meets its task: a router and a single-use key. */
-struct api_router_target {
-	char *task;           /* API_EXEC_GROUP: the task's name; otherwise NULL */
-	char *router_address; /* ws:// or wss://, no trailing slash */
-	char *key;            /* EXEC-... or PORTFORWARD-...; dies with its first connection */
-	char *cookie;         /* for the upgrade's Cookie header, verbatim; "" when none */
-};
-
 struct api_result {
 	enum api_kind kind;
 	struct api_error err;             /* kind API_OK on success */
@@ -48,7 +41,7 @@ struct api_result {
 	char *name;                       /* API_CANCEL */
 	char *text;                       /* API_TEXT */
 	size_t text_len;
-	struct api_router_target *targets; /* API_EXEC (1), API_EXEC_GROUP, API_PORT_FORWARD */
+	struct osmo_router_target *targets; /* API_EXEC (1), API_EXEC_GROUP, API_PORT_FORWARD */
 	size_t n_targets;
 	char *cookie;        /* API_ROUTER_COOKIE: the Cookie value for a data connection */
 	struct strv headers; /* API_UPGRADE_HEADERS: "Name: value" lines for wsconn_spec */
@@ -121,7 +114,6 @@ void api_abort(struct api *api, unsigned long id);
 size_t api_pending(const struct api *api);
 
 void api_result_free(struct api_result *res);
-void api_router_targets_free(struct api_router_target *t, size_t n);
 /* Builds the query string of a list call (without '?'); exposed for tests. */
 char *api_list_query_string(const struct api_list_query *q);
 
@@ -152,6 +144,12 @@ unsigned long api_router_cookie(struct api *api, const char *router_address,
  * first, as for REST; without a refresh the callback runs before this returns (0).
  */
 unsigned long api_upgrade_headers(struct api *api, const char *cookie, struct api_callbacks cb);
+/*
+ * wsconn_connect, now, with the headers of an api_upgrade_headers result; NULL with err, which
+ * is res's own when that call failed.
+ */
+struct wsconn *api_wsconn_connect(struct http *http, const char *url, const struct api_result *res,
+                                  struct wsconn_callbacks cb, struct api_error *err);
 
 enum api_router_kind { API_ROUTER_EXEC, API_ROUTER_PORTFORWARD };
 

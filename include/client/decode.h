@@ -8,8 +8,6 @@
 #include "client/api_error.h"
 #include "client/model.h"
 
-struct api_router_target; /* api.h */
-
 /*
  * Every decoder takes the body as bytes (not NUL-terminated), returns 0 or -1, and on -1
  * leaves out zeroed and err->kind == API_ERR_DECODE with a message such as
@@ -54,13 +52,13 @@ char *encode_token_request(const char *token);
  * null (""); none may hold control bytes, since they go into a URL and headers verbatim.
  */
 /* {"router_address","key","cookie"}: exec on a task; one target. */
-int decode_router_target(const char *body, size_t len, struct api_router_target **out, size_t *n,
+int decode_router_target(const char *body, size_t len, struct osmo_router_target **out, size_t *n,
                          struct api_error *err);
 /* {"task": {...}, ...}: exec on a group; one target per task, .task set, in the body's order. */
-int decode_router_target_map(const char *body, size_t len, struct api_router_target **out,
+int decode_router_target_map(const char *body, size_t len, struct osmo_router_target **out,
                              size_t *n, struct api_error *err);
 /* [{...}, ...]: port-forward; one target per port, in order. */
-int decode_router_target_list(const char *body, size_t len, struct api_router_target **out,
+int decode_router_target_list(const char *body, size_t len, struct osmo_router_target **out,
                               size_t *n, struct api_error *err);
 
 #endif

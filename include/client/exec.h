@@ -69,7 +69,7 @@ struct exec_session *exec_start(struct api *api, struct http *http, const struct
  */
 struct exec_session *exec_start_target(struct api *api, struct http *http,
                                        const struct exec_opts *o,
-                                       const struct api_router_target *t);
+                                       const struct osmo_router_target *t);
 /* Aborts whatever is in flight without calling ended; safe inside the callbacks. */
 void exec_free(struct exec_session *e);
 

@@ -131,4 +131,14 @@ bool osmo_group_running_with_failures(const struct osmo_group *g);
 /* Resolves downstream_names into indices; counts names that match no group. */
 void osmo_workflow_link(struct osmo_workflow *wf);
 
+/* Where one exec or port-forward leg meets its task: a router and a single-use key. */
+struct osmo_router_target {
+	char *task;           /* an exec on a group: the task's name; otherwise NULL */
+	char *router_address; /* ws:// or wss://, no trailing slash */
+	char *key;            /* EXEC-... or PORTFORWARD-...; dies with its first connection */
+	char *cookie;         /* for the upgrade's Cookie header, verbatim; "" when none */
+};
+
+void osmo_router_targets_free(struct osmo_router_target *t, size_t n);
+
 #endif

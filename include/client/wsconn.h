@@ -67,14 +67,6 @@ struct wsconn;
 /* Connects through http's curl (proxy, TLS) and upgrades; NULL with err if spec is unusable. */
 struct wsconn *wsconn_connect(struct http *http, const struct wsconn_spec *spec, int64_t now_ms,
                               struct api_error *err);
-struct api_result; /* api.h */
-/*
- * wsconn_connect, now, with the headers of an api_upgrade_headers result; NULL with err, which
- * is res's own when that call failed.
- */
-struct wsconn *wsconn_connect_headers(struct http *http, const char *url,
-                                      const struct api_result *res, struct wsconn_callbacks cb,
-                                      struct api_error *err);
 /* Upgrades over a transport that is already connected (copied, not owned); as wsconn_connect. */
 struct wsconn *wsconn_open(const struct wsconn_transport *t, const struct wsconn_spec *spec,
                            int64_t now_ms, struct api_error *err);

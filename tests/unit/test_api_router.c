@@ -25,7 +25,7 @@ test_decode_target(void **state)
 {
 	static const char body[] = "{\"router_address\": \"wss://gw.example.com/\", \"key\": "
 	                           "\"EXEC-0123\", \"cookie\": \"AWSALB=x; Path=/\"}";
-	struct api_router_target *t = NULL;
+	struct osmo_router_target *t = NULL;
 	size_t n = 0;
 	struct api_error err = { 0 };
 
@@ -37,7 +37,7 @@ test_decode_target(void **state)
 	assert_string_equal(t[0].router_address, "wss://gw.example.com");
 	assert_string_equal(t[0].key, "EXEC-0123");
 	assert_string_equal(t[0].cookie, "AWSALB=x; Path=/");
-	api_router_targets_free(t, n);
+	osmo_router_targets_free(t, n);
 }
 
 static void
@@ -51,14 +51,14 @@ test_decode_target_cookie_optional(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bodies); i++) {
-		struct api_router_target *t = NULL;
+		struct osmo_router_target *t = NULL;
 		size_t n = 0;
 		struct api_error err = { 0 };
 
 		assert_int_equal(decode_router_target(bodies[i], strlen(bodies[i]), &t, &n, &err),
 		                 0);
 		assert_string_equal(t[0].cookie, "");
-		api_router_targets_free(t, n);
+		osmo_router_targets_free(t, n);
 	}
 }
 
@@ -85,7 +85,7 @@ test_decode_target_bad(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct api_router_target *t = (void *)1;
+		struct osmo_router_target *t = (void *)1;
 		size_t n = 9;
 		struct api_error err = { 0 };
 
@@ -112,7 +112,7 @@ test_decode_group_and_list(void **state)
 	        " {\"router_address\": \"wss://r\", \"key\": \"PORTFORWARD-2\"}]";
 	static const char bad[] =
 	        "[{\"router_address\": \"wss://r\", \"key\": \"P1\"}, {\"key\": 1}]";
-	struct api_router_target *t = NULL;
+	struct osmo_router_target *t = NULL;
 	size_t n = 0;
 	struct api_error err = { 0 };
 
@@ -124,20 +124,20 @@ test_decode_group_and_list(void **state)
 	assert_string_equal(t[0].key, "EXEC-b");
 	assert_string_equal(t[1].task, "task-a");
 	assert_string_equal(t[1].cookie, "c");
-	api_router_targets_free(t, n);
+	osmo_router_targets_free(t, n);
 	assert_int_equal(decode_router_target_list(list, strlen(list), &t, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_null(t[0].task);
 	assert_string_equal(t[0].key, "PORTFORWARD-1");
 	assert_string_equal(t[1].key, "PORTFORWARD-2");
-	api_router_targets_free(t, n);
+	osmo_router_targets_free(t, n);
 	assert_int_equal(decode_router_target_list(bad, strlen(bad), &t, &n, &err), -1);
 	assert_non_null(strstr(err.message, "[1].router_address"));
 	assert_int_equal(decode_router_target_list(map, strlen(map), &t, &n, &err), -1);
 	assert_int_equal(decode_router_target_map(list, strlen(list), &t, &n, &err), -1);
 	assert_int_equal(decode_router_target_map("{}", 2, &t, &n, &err), 0);
 	assert_int_equal(n, 0);
-	api_router_targets_free(t, n);
+	osmo_router_targets_free(t, n);
 }
 
 static void
