@@ -322,6 +322,8 @@ exec_timeout_ms(const struct exec_session *e, int64_t now_ms)
 	return e->ws ? wsconn_timeout_ms(e->ws, now_ms) : -1;
 }
 
+LOOP_SOURCE_DEFINE(exec_source, struct exec_session, exec);
+
 void
 exec_dispatch(struct exec_session *e, const struct pollfd *fds, int n, int64_t now_ms)
 {

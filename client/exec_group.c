@@ -221,6 +221,8 @@ exec_group_timeout_ms(const struct exec_group *g, int64_t now_ms)
 	return to;
 }
 
+LOOP_SOURCE_DEFINE(exec_group_source, struct exec_group, exec_group);
+
 void
 exec_group_dispatch(struct exec_group *g, const struct pollfd *fds, int n, int64_t now_ms)
 {

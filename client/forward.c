@@ -864,6 +864,8 @@ forward_conn_dispatch(struct forward_conn *c, const struct pollfd *fds, int n, i
 		forward_conn_read(c);
 }
 
+LOOP_SOURCE_DEFINE(forward_source, struct forward_mgr, forward);
+
 void
 forward_dispatch(struct forward_mgr *m, const struct pollfd *fds, int n, int64_t now_ms)
 {

@@ -383,6 +383,8 @@ http_dispatch(struct http *h, const struct pollfd *fds, int n, int64_t now_ms)
 			http_finish(h, msg->easy_handle, msg->data.result);
 }
 
+LOOP_SOURCE_DEFINE(http_source, struct http, http);
+
 size_t
 http_in_flight(const struct http *h)
 {

@@ -23,7 +23,7 @@ struct loop_deadline {
 };
 
 struct loop_src {
-	const struct loop_source *ops;
+	const struct loop_source *ops; /* NULL: removed, dropped at the end of the round */
 	void *ctx;
 	size_t first, n; /* its slice of the pollfd array in the current round */
 };
@@ -84,6 +84,8 @@ loop_collect(struct loop *l, int64_t now_ms, int *timeout)
 		struct loop_src *s = &l->srcs[i];
 		int want;
 
+		if (!s->ops)
+			continue;
 		loop_reserve(l, n + 4);
 		/* A source that needs more room than it got is asked again with enough. */
 		while ((want = s->ops->pollfds(s->ctx, l->fds + n, (int)(l->cap_fds - n))) >
@@ -141,6 +143,11 @@ loop_compact(struct loop *l)
 		if (l->deadlines[i].id)
 			l->deadlines[w++] = l->deadlines[i];
 	l->n_deadlines = w;
+	w = 0;
+	for (size_t i = 0; i < l->n_srcs; i++)
+		if (l->srcs[i].ops)
+			l->srcs[w++] = l->srcs[i];
+	l->n_srcs = w;
 }
 
 struct loop *
@@ -236,6 +243,14 @@ loop_add_source(struct loop *l, const struct loop_source *src, void *ctx)
 }
 
 void
+loop_remove_source(struct loop *l, const struct loop_source *src, void *ctx)
+{
+	for (size_t i = 0; i < l->n_srcs; i++)
+		if (l->srcs[i].ops == src && l->srcs[i].ctx == ctx)
+			l->srcs[i].ops = NULL;
+}
+
+void
 loop_set_hooks(struct loop *l, const struct loop_hooks *hooks)
 {
 	l->hooks = *hooks;
@@ -285,7 +300,8 @@ loop_run_once(struct loop *l, int max_wait_ms)
 	for (size_t i = 0; i < n_srcs; i++) {
 		struct loop_src s = l->srcs[i];
 
-		s.ops->dispatch(s.ctx, l->fds + s.first, (int)s.n, now);
+		if (s.ops)
+			s.ops->dispatch(s.ctx, l->fds + s.first, (int)s.n, now);
 	}
 	loop_fire_deadlines(l, now);
 	loop_compact(l);

@@ -177,6 +177,8 @@ shell_write(struct shell *sh)
 	}
 }
 
+LOOP_SOURCE_DEFINE(shell_source, struct shell, shell);
+
 void
 shell_dispatch(struct shell *sh, const struct pollfd *fds, int n, int64_t now_ms)
 {

@@ -82,6 +82,8 @@ int exec_pollfds(const struct exec_session *e, struct pollfd *fds, int max);
 int exec_timeout_ms(const struct exec_session *e, int64_t now_ms);
 /* Does the socket I/O fds allow and reports output and the end; callbacks run from here. */
 void exec_dispatch(struct exec_session *e, const struct pollfd *fds, int n, int64_t now_ms);
+/* The three above as a loop source: loop_add_source(loop, &exec_source, e). */
+extern const struct loop_source exec_source;
 
 /*
  * Keyboard bytes (copied): held until the first output, then sent in <= 4096-byte messages;

@@ -53,6 +53,8 @@ int exec_group_pollfds(const struct exec_group *g, struct pollfd *fds, int max);
 int exec_group_timeout_ms(const struct exec_group *g, int64_t now_ms);
 /* Does the sockets' I/O and reports lines and ends; callbacks run from here. */
 void exec_group_dispatch(struct exec_group *g, const struct pollfd *fds, int n, int64_t now_ms);
+/* The three above as a loop source: loop_add_source(loop, &exec_group_source, g). */
+extern const struct loop_source exec_group_source;
 /* Ends every task's session from this side (close 1000); the ends follow. */
 void exec_group_close(struct exec_group *g);
 

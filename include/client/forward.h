@@ -95,5 +95,7 @@ int forward_pollfds(struct forward_mgr *m, struct pollfd *fds, int max);
 int forward_timeout_ms(const struct forward_mgr *m, int64_t now_ms);
 /* Does what fds' revents allow and the retries due at now_ms. */
 void forward_dispatch(struct forward_mgr *m, const struct pollfd *fds, int n, int64_t now_ms);
+/* The three above as a loop source: loop_add_source(loop, &forward_source, m). */
+extern const struct loop_source forward_source;
 
 #endif

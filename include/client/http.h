@@ -1,4 +1,4 @@
-/* http.h: non-blocking HTTP over libcurl's multi socket API, driven by the caller's poll(). */
+/* http.h: non-blocking HTTP over libcurl's multi socket API, a source of the caller's loop. */
 #ifndef OSMO_CLIENT_HTTP_H
 #define OSMO_CLIENT_HTTP_H
 
@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "client/api_error.h"
+#include "common/loop.h"
 #include "common/util.h"
 
 struct http;
@@ -53,6 +54,8 @@ int http_pollfds(const struct http *h, struct pollfd *fds, int max);
 int http_timeout_ms(const struct http *h, int64_t now_ms);
 /* Hands ready descriptors and due timers to curl, then completes finished requests. */
 void http_dispatch(struct http *h, const struct pollfd *fds, int n, int64_t now_ms);
+/* The three above as a loop source: loop_add_source(loop, &http_source, h). */
+extern const struct loop_source http_source;
 size_t http_in_flight(const struct http *h);
 /* Percent-encodes s for a URL query value or path segment. */
 char *http_escape(const char *s);

@@ -8,8 +8,9 @@
 struct loop;
 
 /*
- * Something with its own descriptors and timers (the HTTP layer): asked for descriptors before
- * every poll() and dispatched after it with the same descriptors, revents filled.
+ * Something with its own descriptors and timers (curl, a WebSocket, the forwards' listeners):
+ * asked for descriptors before every poll() and dispatched after it with the same
+ * descriptors, revents filled.
  */
 struct loop_source {
 	/* Writes at most max descriptors; returns how many it needs (more than max: asked again). */
@@ -19,7 +20,30 @@ struct loop_source {
 	void (*dispatch)(void *ctx, const struct pollfd *fds, int n, int64_t now_ms);
 };
 
-/* What main.c's signal handling calls; NULL members are skipped. The engine fills these in. */
+/*
+ * Defines the loop_source `name` over prefix_pollfds, prefix_timeout_ms and prefix_dispatch,
+ * whose first argument is a type *, so a component needs no wrappers of its own.
+ */
+#define LOOP_SOURCE_DEFINE(name, type, prefix)                                                  \
+	static int name##_pollfds(void *ctx, struct pollfd *fds, int max)                       \
+	{                                                                                       \
+		return prefix##_pollfds((type *)ctx, fds, max);                                 \
+	}                                                                                       \
+	static int name##_timeout_ms(void *ctx, int64_t now_ms)                                 \
+	{                                                                                       \
+		return prefix##_timeout_ms((type *)ctx, now_ms);                                \
+	}                                                                                       \
+	static void name##_dispatch(void *ctx, const struct pollfd *fds, int n, int64_t now_ms) \
+	{                                                                                       \
+		prefix##_dispatch((type *)ctx, fds, n, now_ms);                                 \
+	}                                                                                       \
+	const struct loop_source name = {                                                       \
+		.pollfds = name##_pollfds,                                                      \
+		.timeout_ms = name##_timeout_ms,                                                \
+		.dispatch = name##_dispatch,                                                    \
+	}
+
+/* What osmo-local's signal handling calls; NULL members are skipped. The engine fills these in. */
 struct loop_hooks {
 	void (*child)(void *ctx);    /* SIGCHLD arrived: reap with waitpid(WNOHANG) until none */
 	void (*shutdown)(void *ctx); /* SIGTERM or SIGINT: stop work before the HTTP layer goes */
@@ -41,12 +65,18 @@ void loop_watch(struct loop *l, unsigned long *id, int fd, short events,
                 void (*cb)(void *ctx, int fd, short revents), void *ctx);
 /* Calls cb once at due_ms (clock_mono_ms); returns an id (never 0). */
 unsigned long loop_add_deadline(struct loop *l, int64_t due_ms, void (*cb)(void *ctx), void *ctx);
-/* Calls cb once after_ms from now. */
+/*
+ * Calls cb once after_ms from now. With 0 it runs in this round's deadline pass (after the
+ * descriptors and sources) or the next round's, never inside the call that added it: how
+ * a completion that is known at once is still delivered from the loop.
+ */
 unsigned long loop_add_timer(struct loop *l, int64_t after_ms, void (*cb)(void *ctx), void *ctx);
 /* Drops a descriptor watch or a deadline; safe inside callbacks; unknown ids are ignored. */
 void loop_remove(struct loop *l, unsigned long id);
-/* src is borrowed and must outlive the loop. */
+/* src and ctx are borrowed until loop_remove_source (or loop_free). */
 void loop_add_source(struct loop *l, const struct loop_source *src, void *ctx);
+/* Drops the source src with ctx; safe inside callbacks: it is not dispatched again. */
+void loop_remove_source(struct loop *l, const struct loop_source *src, void *ctx);
 
 void loop_set_hooks(struct loop *l, const struct loop_hooks *hooks);
 void loop_notify_child(struct loop *l);

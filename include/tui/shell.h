@@ -27,6 +27,8 @@ int shell_pollfds(struct shell *sh, struct pollfd *fds, int max);
 int shell_timeout_ms(const struct shell *sh, int64_t now_ms);
 /* Moves keys, output and window size; fds as shell_pollfds filled them. */
 void shell_dispatch(struct shell *sh, const struct pollfd *fds, int n, int64_t now_ms);
+/* The three above as a loop source: loop_add_source(loop, &shell_source, sh). */
+extern const struct loop_source shell_source;
 /*
  * True once the session ended and its output is written: the terminal can go back. Then
  * *message says how it ended (the caller frees it) and *error whether that was a failure.
