@@ -104,6 +104,8 @@ struct api_call {
 	long idle_timeout_s;
 	struct api_callbacks cb;
 	unsigned long http_id; /* 0 while waiting for a token refresh */
+	unsigned long due_id;  /* the loop timer that delivers res */
+	struct api_result res; /* the outcome, until the loop delivers it */
 	bool retried_auth;
 	struct api *api;
 	struct api_call *next;
@@ -113,6 +115,7 @@ struct api {
 	char *base;
 	struct auth *auth;
 	struct http *http;
+	struct loop *loop;
 	unsigned long next_id;
 	struct api_call *calls;
 	unsigned long refresh_id; /* the refresh request in flight, 0 if none */
@@ -122,7 +125,7 @@ static void api_send(struct api_call *c);
 static void api_upgrade_ready(struct api_call *c);
 
 struct api *
-api_new(const char *base_url, struct auth *auth, struct http *http)
+api_new(const char *base_url, struct auth *auth, struct http *http, struct loop *loop)
 {
 	struct api *api = xcalloc(1, sizeof(*api));
 	size_t n = strlen(base_url);
@@ -132,6 +135,7 @@ api_new(const char *base_url, struct auth *auth, struct http *http)
 	api->base = xstrndup(base_url, n);
 	api->auth = auth;
 	api->http = http;
+	api->loop = loop;
 	api->next_id = 1;
 	return api;
 }
@@ -139,6 +143,12 @@ api_new(const char *base_url, struct auth *auth, struct http *http)
 static void
 api_call_free(struct api_call *c)
 {
+	if (c->http_id)
+		http_cancel(c->api->http, c->http_id);
+	if (c->due_id) {
+		loop_remove(c->api->loop, c->due_id);
+		api_result_free(&c->res);
+	}
 	free(c->url);
 	free(c->path);
 	free(c->body);
@@ -166,8 +176,6 @@ api_free(struct api *api)
 		struct api_call *c = api->calls;
 
 		api->calls = c->next;
-		if (c->http_id)
-			http_cancel(api->http, c->http_id);
 		api_call_free(c);
 	}
 	free(api->base);
@@ -195,20 +203,31 @@ api_result_free(struct api_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* Completes a call: unlinks it, then hands res to its callback. */
+/* The loop's delivery of a completed call: unlinks it, then hands its result to the callback. */
 static void
-api_complete(struct api_call *c, struct api_result *res)
+api_deliver(void *ctx)
 {
+	struct api_call *c = ctx;
 	struct api_callbacks cb = c->cb;
+	struct api_result res = c->res;
 
-	/* A server may echo what it was sent, a token included. */
-	auth_scrub(c->api->auth, res->err.message);
+	c->due_id = 0;
 	api_unlink(c->api, c);
 	api_call_free(c);
 	if (cb.done)
-		cb.done(cb.ctx, res);
+		cb.done(cb.ctx, &res);
 	else
-		api_result_free(res);
+		api_result_free(&res);
+}
+
+/* Completes a call with res (moved): the loop delivers it, never the caller's stack. */
+static void
+api_complete(struct api_call *c, struct api_result *res)
+{
+	/* A server may echo what it was sent, a token included. */
+	auth_scrub(c->api->auth, res->err.message);
+	c->res = *res;
+	c->due_id = loop_add_timer(c->api->loop, 0, api_deliver, c);
 }
 
 static void
@@ -231,7 +250,7 @@ api_refresh_done(void *ctx, const struct http_result *hr)
 	/* Every call that waited for the token goes now, or fails with the refresh's error. */
 	for (struct api_call *c = api->calls, *next; c; c = next) {
 		next = c->next;
-		if (c->http_id)
+		if (c->http_id || c->due_id)
 			continue;
 		if (rc == 0)
 			api_send(c);
@@ -375,23 +394,12 @@ api_call_new(struct api *api, enum api_kind kind, const char *method, struct api
 	return c;
 }
 
-/* id while its call is under way; 0 once it completed (and called back) before returning. */
-static unsigned long
-api_under_way(const struct api *api, unsigned long id)
-{
-	for (const struct api_call *c = api->calls; c; c = c->next)
-		if (c->id == id)
-			return id;
-	return 0;
-}
-
 /* Creates a call for base + path + ("?" query) and sends it (or queues it behind a refresh). */
 static unsigned long
 api_call(struct api *api, enum api_kind kind, const char *method, char *path, char *query,
          char *body, long idle_timeout_s, struct api_callbacks cb)
 {
 	struct api_call *c = api_call_new(api, kind, method, cb);
-	unsigned long id = c->id;
 
 	c->path = path;
 	c->url = query && query[0] ? xasprintf("%s%s?%s", api->base, path, query)
@@ -400,23 +408,20 @@ api_call(struct api *api, enum api_kind kind, const char *method, char *path, ch
 	c->body = body;
 	c->body_len = body ? strlen(body) : 0;
 	c->idle_timeout_s = idle_timeout_s;
-	/* A token refresh that cannot even start fails the call at once. */
 	api_send(c);
-	return api_under_way(api, id);
+	return c->id;
 }
 
-/* Ends a call that cannot be made with a usage error, through its callback. */
+/* A call that cannot be made: it fails with a usage error, delivered by the loop. */
 static unsigned long
-api_usage(enum api_kind kind, struct api_callbacks cb, const char *what)
+api_usage(struct api *api, enum api_kind kind, struct api_callbacks cb, const char *what)
 {
-	struct api_result res = { .kind = kind };
+	struct api_call *c = api_call_new(api, kind, "", cb);
+	struct api_error err = { 0 };
 
-	api_error_set(&res.err, API_ERR_USAGE, "%s", what);
-	if (cb.done)
-		cb.done(cb.ctx, &res);
-	else
-		api_result_free(&res);
-	return 0;
+	api_error_set(&err, API_ERR_USAGE, "%s", what);
+	api_fail(c, &err);
+	return c->id;
 }
 
 static void
@@ -574,7 +579,7 @@ api_submit(struct api *api, const struct api_submit_opts *o, struct api_callback
 
 	if (!o->pool || (!o->yaml == !o->workflow_id))
 		return api_usage(
-		        API_SUBMIT, cb,
+		        api, API_SUBMIT, cb,
 		        "submit needs a pool and either a spec or a workflow ID to resubmit");
 	api_q_str(&q, "workflow_id", o->workflow_id);
 	if (o->dry_run)
@@ -625,8 +630,6 @@ api_abort(struct api *api, unsigned long id)
 	for (struct api_call *c = api->calls; c; c = c->next) {
 		if (c->id != id)
 			continue;
-		if (c->http_id)
-			http_cancel(api->http, c->http_id);
 		api_unlink(api, c);
 		api_call_free(c);
 		return;
@@ -663,7 +666,7 @@ api_exec_group(struct api *api, const char *workflow, const char *group, const c
 	struct strbuf q = { 0 };
 
 	if (!entry_command || !entry_command[0])
-		return api_usage(API_EXEC_GROUP, cb, "exec on a group needs a command");
+		return api_usage(api, API_EXEC_GROUP, cb, "exec on a group needs a command");
 	api_q_str(&q, "entry_command", entry_command);
 	return api_call(api, API_EXEC_GROUP, "POST",
 	                api_path("/api/workflow/", workflow, "/exec/group/", group, NULL),
@@ -677,11 +680,12 @@ api_port_forward(struct api *api, const char *workflow, const char *task, const 
 	struct strbuf q = { 0 };
 
 	if (n == 0)
-		return api_usage(API_PORT_FORWARD, cb, "port-forward needs at least one port");
+		return api_usage(api, API_PORT_FORWARD, cb, "port-forward needs at least one port");
 	for (size_t i = 0; i < n; i++) {
 		if (ports[i] < 1 || ports[i] > 65535) {
 			strbuf_free(&q);
-			return api_usage(API_PORT_FORWARD, cb, "port-forward ports are 1 to 65535");
+			return api_usage(api, API_PORT_FORWARD, cb,
+			                 "port-forward ports are 1 to 65535");
 		}
 		api_q_int(&q, "task_ports", ports[i]);
 	}
@@ -737,13 +741,11 @@ api_router_cookie(struct api *api, const char *router_address, struct api_callba
 {
 	char *origin = router_address ? api_router_origin(router_address) : NULL;
 	struct api_call *c;
-	unsigned long id;
 
 	if (!origin)
-		return api_usage(API_ROUTER_COOKIE, cb,
+		return api_usage(api, API_ROUTER_COOKIE, cb,
 		                 "the router address is not ws:// or wss://");
 	c = api_call_new(api, API_ROUTER_COOKIE, "GET", cb);
-	id = c->id;
 	c->url = xasprintf("%s%s", origin, API_ROUTER_VERSION);
 	c->path = xstrdup(c->url); /* the router's origin and path: no secret in either */
 	free(origin);
@@ -758,7 +760,7 @@ api_router_cookie(struct api *api, const char *router_address, struct api_callba
 		.collect_cookies = true,
 	};
 	c->http_id = http_start(api->http, &spec);
-	return id;
+	return c->id;
 }
 
 /* Completes an API_UPGRADE_HEADERS call (its cookie waits in c->body). */
@@ -778,13 +780,11 @@ unsigned long
 api_upgrade_headers(struct api *api, const char *cookie, struct api_callbacks cb)
 {
 	struct api_call *c = api_call_new(api, API_UPGRADE_HEADERS, "GET", cb);
-	unsigned long id = c->id;
 
 	c->path = xstrdup("WebSocket upgrade");
 	c->body = xstrdup(cookie ? cookie : "");
-	/* Without a refresh to wait for, this completes (and frees c) at once. */
 	api_send(c);
-	return api_under_way(api, id);
+	return c->id;
 }
 
 char *

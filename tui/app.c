@@ -1,4 +1,4 @@
-/* app.c: the interactive monitor: the view stack, key dispatch, polling and the one poll() loop. */
+/* app.c: the interactive monitor: the view stack, key dispatch and polling on the session's loop. */
 #include "tui/app.h"
 
 #include <errno.h>
@@ -22,8 +22,7 @@
 #include "tui/view_ops.h"
 #include "common/wsproto.h"
 
-#define APP_MAX_FDS 1024 /* curl, the forwards' sockets and connections, a shell */
-#define APP_MSG_MS  6000 /* how long a status message stays */
+#define APP_MSG_MS 6000 /* how long a status message stays */
 
 /* ------------------------------------------------------------------ status messages */
 
@@ -425,44 +424,41 @@ app_keys(struct app *a)
 		app_key(a, key);
 }
 
-/* Where app_net_pollfds put each part's descriptors in the poll set. */
-struct app_net {
-	int http, shell, grp, fwd, end;
-};
-
-/* The client's sockets after fds[0..extra): curl's, the forwards', the shell's; wait in *timeout. */
+/*
+ * The loop source of what the app drives besides curl (the session's source): the shell's
+ * keys first, then the group exec's and the forwards' sockets, which may fill what is left.
+ * Looked up at every step, since a callback may end one and start another within a round.
+ */
 static int
-app_net_pollfds(struct app *a, struct pollfd *fds, int extra, struct app_net *at, int *timeout)
+app_net_pollfds(struct app *a, struct pollfd *fds, int max)
 {
-	int64_t now = clock_mono_ms();
-	int n = extra, t[4];
+	int n = 0;
 
-	at->http = n;
-	n += http_pollfds(a->s->http, fds + n, APP_MAX_FDS - n);
-	t[0] = http_timeout_ms(a->s->http, now);
-	/* The shell's keys before the forwards' connections, which may fill whatever is left. */
-	at->shell = n;
-	n += a->shell ? shell_pollfds(a->shell, fds + n, APP_MAX_FDS - n) : 0;
-	t[1] = a->shell ? shell_timeout_ms(a->shell, now) : -1;
-	at->grp = n;
-	n += a->grp ? exec_group_pollfds(a->grp, fds + n, APP_MAX_FDS - n) : 0;
-	t[2] = a->grp ? exec_group_timeout_ms(a->grp, now) : -1;
-	at->fwd = n;
-	n += a->fwd ? forward_pollfds(a->fwd, fds + n, APP_MAX_FDS - n) : 0;
-	t[3] = a->fwd ? forward_timeout_ms(a->fwd, now) : -1;
-	at->end = n;
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-		if (t[i] >= 0 && t[i] < *timeout)
-			*timeout = t[i];
+	a->net.shell = n;
+	n += a->shell ? shell_pollfds(a->shell, fds + n, max - n) : 0;
+	a->net.grp = n;
+	n += a->grp ? exec_group_pollfds(a->grp, fds + n, max - n) : 0;
+	a->net.fwd = n;
+	n += a->fwd ? forward_pollfds(a->fwd, fds + n, max - n) : 0;
+	a->net.end = n;
 	return n;
 }
 
-static void
-app_net_dispatch(struct app *a, const struct pollfd *fds, const struct app_net *at)
+static int
+app_net_timeout_ms(struct app *a, int64_t now)
 {
-	int64_t now = clock_mono_ms();
+	int t = a->shell ? shell_timeout_ms(a->shell, now) : -1;
 
-	http_dispatch(a->s->http, fds + at->http, at->shell - at->http, now);
+	t = util_timeout_min(t, a->grp ? exec_group_timeout_ms(a->grp, now) : -1);
+	return util_timeout_min(t, a->fwd ? forward_timeout_ms(a->fwd, now) : -1);
+}
+
+static void
+app_net_dispatch(struct app *a, const struct pollfd *fds, int n, int64_t now)
+{
+	const struct app_net *at = &a->net;
+
+	(void)n;
 	if (a->shell)
 		shell_dispatch(a->shell, fds + at->shell, at->grp - at->shell, now);
 	if (a->grp)
@@ -471,6 +467,8 @@ app_net_dispatch(struct app *a, const struct pollfd *fds, const struct app_net *
 	if (a->fwd)
 		forward_dispatch(a->fwd, fds + at->fwd, at->end - at->fwd, now);
 }
+
+LOOP_SOURCE_DEFINE(app_net_source, struct app, app_net);
 
 /* A shell that ended gives the terminal back, redrawn, with how it ended. */
 static void
@@ -491,62 +489,85 @@ app_shell_check(struct app *a)
 }
 
 /*
- * One round of the loop: starts what is due, draws a changed frame on a terminal, polls
- * fds[0..extra) and the client's sockets for at most max_ms and runs the client. Returns how
- * many descriptors were ready (0: the wait ran out, or a signal came), -1 when poll failed.
+ * One round of the loop: starts what is due, draws a changed frame on a terminal, waits for
+ * at most max_ms (less when a poll is due sooner) and runs what is ready. 0, or -1 when
+ * poll() failed.
  */
 static int
-app_round(struct app *a, struct pollfd *fds, int extra, int max_ms)
+app_round(struct app *a, int max_ms)
 {
 	int64_t wait = app_sync(a, clock_mono_ms());
-	struct app_net at;
-	int timeout = max_ms;
-	int n = app_net_pollfds(a, fds, extra, &at, &timeout);
 
 	if (a->scr && a->dirty && !a->shell)
 		app_draw(a);
-	if (wait >= 0 && wait < timeout)
-		timeout = (int)wait;
-	int ready = poll(fds, (nfds_t)n, timeout);
+	/* app_sync's wait as a poll() timeout: clamped to an int. */
+	int timeout = util_timeout_min(max_ms, wait < 0 ? -1 : util_timeout_until(wait, 0));
 
-	if (ready < 0 && errno != EINTR)
+	if (loop_run_once(a->s->loop, timeout) < 0)
 		return -1;
-	app_net_dispatch(a, fds, &at);
 	app_shell_check(a);
-	return ready < 0 ? 0 : ready;
+	return 0;
+}
+
+static void
+app_on_keys(void *ctx, int fd, short revents)
+{
+	(void)fd;
+	(void)revents;
+	app_keys(ctx);
+}
+
+static void
+app_on_signal(void *ctx, int fd, short revents)
+{
+	struct app *a = ctx;
+	unsigned char buf[16];
+
+	(void)revents;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		a->quit = true;
+}
+
+/* The tick: ages and countdowns move once a second, on the wall clock's second. */
+struct app_tick {
+	struct app *a;
+	unsigned long id;
+};
+
+static void
+app_on_tick(void *ctx)
+{
+	struct app_tick *t = ctx;
+
+	t->a->dirty = true;
+	t->id = loop_add_timer(t->a->s->loop, 1000 - clock_wall_ms() % 1000, app_on_tick, t);
 }
 
 static void
 app_loop(struct app *a)
 {
-	struct pollfd fds[APP_MAX_FDS];
+	struct loop *l = a->s->loop;
+	unsigned long key_watch = 0, sig_watch = 0;
+	struct app_tick tick = { .a = a };
 
+	if (a->signal_fd >= 0)
+		sig_watch = loop_add_fd(l, a->signal_fd, POLLIN, app_on_signal, a);
+	tick.id = loop_add_timer(l, 1000 - clock_wall_ms() % 1000, app_on_tick, &tick);
 	while (!a->quit) {
-		int extra = 0, sig;
-
 		/* While a shell has the terminal its keys are the shell's. */
-		if (!a->shell)
-			fds[extra++] = (struct pollfd){ .fd = screen_fd(a->scr), .events = POLLIN };
-		sig = extra;
-		fds[extra++] = (struct pollfd){ .fd = a->signal_fd, .events = POLLIN };
-		/* Ages in the status bar tick once a second. */
-		int ready = app_round(a, fds, extra, 1000 - (int)(clock_wall_ms() % 1000));
-
-		if (ready < 0)
+		loop_watch(l, &key_watch, screen_fd(a->scr), a->shell ? 0 : POLLIN, app_on_keys, a);
+		if (app_round(a, -1) < 0)
 			break;
-		if (fds[sig].revents & POLLIN) {
-			unsigned char buf[16];
-
-			while (read(a->signal_fd, buf, sizeof(buf)) > 0)
-				a->quit = true;
-		}
 		if (!a->shell)
 			app_keys(a); /* also after EINTR: a resize arrives as a key */
-		/* The tick: ages and countdowns move once a second. Data and keys mark the frame
-		 * dirty themselves, so busy streams do not recompose it per wakeup. */
-		if (ready == 0 || clock_wall_ms() / 1000 != a->drawn_second)
+		/* Data and keys mark the frame dirty themselves, so busy streams do not recompose
+		 * it per wakeup; a new second does, should the tick be late. */
+		if (clock_wall_ms() / 1000 != a->drawn_second)
 			a->dirty = true;
 	}
+	loop_remove(l, key_watch);
+	loop_remove(l, sig_watch);
+	loop_remove(l, tick.id);
 }
 
 struct app *
@@ -559,6 +580,7 @@ app_new(struct session *s, const struct app_opts *o)
 	a->list.all_users = o->all_users;
 	a->dirty = true;
 	a->signal_fd = -1;
+	loop_add_source(s->loop, &app_net_source, a);
 	a->view = &view_list_ops;
 	a->list.limit = APP_LIST_PAGE;
 	if (o->pool)
@@ -580,6 +602,7 @@ app_free(struct app *a)
 		return;
 	if (a->log.open)
 		view_stream_close(a);
+	loop_remove_source(a->s->loop, &app_net_source, a);
 	shell_free(a->shell);
 	forward_mgr_free(a->fwd);
 	dialog_free(&a->dlg);
@@ -595,9 +618,7 @@ app_free(struct app *a)
 void
 app_step(struct app *a, int max_ms)
 {
-	struct pollfd fds[APP_MAX_FDS];
-
-	app_round(a, fds, 0, max_ms);
+	app_round(a, max_ms);
 }
 
 int

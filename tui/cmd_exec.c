@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,6 @@
 #include "tui/session.h"
 #include "tui/tty.h"
 
-#define CMD_EXEC_MAX_FDS   1024       /* a group exec polls one socket per task */
 #define CMD_EXEC_QUEUE_MAX (1u << 20) /* stop reading stdin while this much waits to be sent */
 #define CMD_EXEC_DRAIN_MS  5000       /* output still unwritten when the session ended */
 #define CMD_EXEC_EOT       0x04       /* Ctrl-D: a pipe's EOF, as the remote pty understands it */
@@ -28,9 +26,11 @@ struct cmd_exec {
 	bool tty;                 /* stdin is a terminal: raw mode, window changes */
 	bool raw;                 /* saved holds the mode to restore */
 	struct termios saved;
-	int signal_fd;     /* the self-pipe's read end, -1 when none */
-	bool stdin_open;   /* still reading stdin */
-	struct strbuf out; /* output waiting for stdout */
+	int signal_fd;                                /* the self-pipe's read end, -1 when none */
+	unsigned long sig_watch, in_watch, out_watch; /* s.loop's watches of them */
+	bool stdin_open;                              /* still reading stdin */
+	struct strbuf out;                            /* output waiting for stdout */
+	bool out_failed;                              /* stdout refused a write */
 	bool ended;
 	struct exec_end end; /* the session's, or with --group the start's or a failed task's */
 	char *failed_task;   /* --group: the first task whose session did not end cleanly */
@@ -163,26 +163,17 @@ cmd_exec_group_ended(void *ctx, const struct api_error *err)
 	c->ended = true;
 }
 
-/* The session's or the group's side of the loop: one task, or one socket per task. */
-static int
-cmd_exec_pollfds(const struct cmd_exec *c, struct pollfd *fds, int max)
-{
-	return c->group ? exec_group_pollfds(c->group, fds, max) : exec_pollfds(c->ex, fds, max);
-}
-
-static int
-cmd_exec_timeout_ms(const struct cmd_exec *c, int64_t now)
-{
-	return c->group ? exec_group_timeout_ms(c->group, now) : exec_timeout_ms(c->ex, now);
-}
-
+/* The session's or the group's loop source: one task, or one socket per task. */
 static void
-cmd_exec_dispatch(struct cmd_exec *c, const struct pollfd *fds, int n, int64_t now)
+cmd_exec_source(struct cmd_exec *c, bool add)
 {
-	if (c->group)
-		exec_group_dispatch(c->group, fds, n, now);
+	const struct loop_source *src = c->group ? &exec_group_source : &exec_source;
+	void *ctx = c->group ? (void *)c->group : (void *)c->ex;
+
+	if (add)
+		loop_add_source(c->s.loop, src, ctx);
 	else
-		exec_dispatch(c->ex, fds, n, now);
+		loop_remove_source(c->s.loop, src, ctx);
 }
 
 static void
@@ -195,11 +186,13 @@ cmd_exec_close(struct cmd_exec *c)
 }
 
 static void
-cmd_exec_read_stdin(struct cmd_exec *c)
+cmd_exec_read_stdin(void *ctx, int fd, short revents)
 {
+	struct cmd_exec *c = ctx;
 	unsigned char buf[EXEC_INPUT_MAX];
-	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	ssize_t n = read(fd, buf, sizeof(buf));
 
+	(void)revents;
 	if (n > 0) {
 		exec_input(c->ex, buf, (size_t)n);
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
@@ -212,12 +205,14 @@ cmd_exec_read_stdin(struct cmd_exec *c)
 }
 
 static void
-cmd_exec_read_signals(struct cmd_exec *c)
+cmd_exec_read_signals(void *ctx, int fd, short revents)
 {
+	struct cmd_exec *c = ctx;
 	unsigned char buf[16];
 	ssize_t n;
 
-	while ((n = read(c->signal_fd, buf, sizeof(buf))) > 0) {
+	(void)revents;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			int rows, cols;
 
@@ -233,49 +228,49 @@ cmd_exec_read_signals(struct cmd_exec *c)
 	}
 }
 
-/* The one poll loop: the client's HTTP, the session's socket, signals, stdin and stdout. */
+static void
+cmd_exec_write_stdout(void *ctx, int fd, short revents)
+{
+	struct cmd_exec *c = ctx;
+
+	(void)revents;
+	if (!tty_write(fd, &c->out)) {
+		strbuf_reset(&c->out);
+		c->out_failed = true;
+		if (!c->ended)
+			cmd_exec_close(c); /* nobody reads the output any more */
+	}
+}
+
+/* stdin while it is open and the session takes more; stdout while output waits. */
+static void
+cmd_exec_watch(struct cmd_exec *c)
+{
+	bool in = c->stdin_open && !c->group && exec_queued(c->ex) < CMD_EXEC_QUEUE_MAX;
+
+	loop_watch(c->s.loop, &c->in_watch, STDIN_FILENO, in ? POLLIN : 0, cmd_exec_read_stdin, c);
+	loop_watch(c->s.loop, &c->out_watch, STDOUT_FILENO, c->out.len ? POLLOUT : 0,
+	           cmd_exec_write_stdout, c);
+}
+
+/* The session's loop: the client's HTTP, the session's sockets, signals, stdin and stdout. */
 static void
 cmd_exec_loop(struct cmd_exec *c)
 {
+	if (c->signal_fd >= 0)
+		c->sig_watch =
+		        loop_add_fd(c->s.loop, c->signal_fd, POLLIN, cmd_exec_read_signals, c);
+	cmd_exec_source(c, true);
 	while (!c->ended) {
-		struct pollfd fds[CMD_EXEC_MAX_FDS];
-		int64_t now = clock_mono_ms();
-		int n = http_pollfds(c->s.http, fds, CMD_EXEC_MAX_FDS - 4);
-		int net, to = http_timeout_ms(c->s.http, now), eto = cmd_exec_timeout_ms(c, now);
-		int sig = -1, in = -1, out = -1;
-
-		n += cmd_exec_pollfds(c, fds + n, CMD_EXEC_MAX_FDS - 3 - n);
-		net = n;
-		if (eto >= 0 && (to < 0 || eto < to))
-			to = eto;
-		if (c->signal_fd >= 0) {
-			sig = n;
-			fds[n++] = (struct pollfd){ .fd = c->signal_fd, .events = POLLIN };
-		}
-		if (c->stdin_open && !c->group && exec_queued(c->ex) < CMD_EXEC_QUEUE_MAX) {
-			in = n;
-			fds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-		}
-		if (c->out.len > 0) {
-			out = n;
-			fds[n++] = (struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT };
-		}
-		if (poll(fds, (nfds_t)n, to) < 0 && errno != EINTR)
+		cmd_exec_watch(c);
+		if (loop_run_once(c->s.loop, -1) < 0)
 			break;
-		now = clock_mono_ms();
-		http_dispatch(c->s.http, fds, net, now);
-		cmd_exec_dispatch(c, fds, net, now);
-		if (c->ended)
-			break;
-		if (sig >= 0 && fds[sig].revents)
-			cmd_exec_read_signals(c);
-		if (in >= 0 && fds[in].revents)
-			cmd_exec_read_stdin(c);
-		if (out >= 0 && fds[out].revents && !tty_write(STDOUT_FILENO, &c->out)) {
-			strbuf_reset(&c->out);
-			cmd_exec_close(c); /* nobody reads the output any more */
-		}
 	}
+	/* Ended: what is left is writing the output, without the session or signals. */
+	cmd_exec_source(c, false);
+	loop_remove(c->s.loop, c->sig_watch);
+	loop_remove(c->s.loop, c->in_watch);
+	c->sig_watch = c->in_watch = 0;
 }
 
 /* What is left of the output, bounded: stdout may be a pipe nobody drains. */
@@ -284,14 +279,16 @@ cmd_exec_drain(struct cmd_exec *c)
 {
 	int64_t deadline = clock_mono_ms() + CMD_EXEC_DRAIN_MS;
 
-	while (c->out.len > 0) {
-		struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
-		int64_t left = deadline - clock_mono_ms();
+	while (c->out.len > 0 && !c->out_failed) {
+		int64_t now = clock_mono_ms();
 
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 ||
-		    !tty_write(STDOUT_FILENO, &c->out))
+		cmd_exec_watch(c);
+		if (now >= deadline ||
+		    loop_run_once(c->s.loop, util_timeout_until(deadline, now)) < 0)
 			break;
 	}
+	loop_remove(c->s.loop, c->out_watch);
+	c->out_watch = 0;
 }
 
 /* Parses options and operands into a; -1 to go on, else the exit status. */

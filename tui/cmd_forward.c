@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +11,6 @@
 
 #include "client/forward.h"
 #include "tui/session.h"
-
-/* The signal pipe, curl's sockets, and per port a listener, a control socket and connections. */
-#define CMD_FORWARD_FDS_PER_PORT (2 + 2 * FORWARD_MAX_CONNS)
-#define CMD_FORWARD_FDS_OTHER    64
 
 static void
 cmd_forward_usage(FILE *out)
@@ -111,41 +106,35 @@ cmd_forward_failed(const struct forward_mgr *m)
 	return NULL;
 }
 
-/* Polls until a signal (1), one forward failing for good (0), or poll() failing (-errno). */
-static int
-cmd_forward_loop(struct session *s, struct forward_mgr *m, int signal_fd, size_t n_ports)
+static void
+cmd_forward_signal(void *ctx, int fd, short revents)
 {
-	int max = CMD_FORWARD_FDS_OTHER + (int)n_ports * CMD_FORWARD_FDS_PER_PORT;
-	struct pollfd *fds = xcalloc((size_t)max, sizeof(*fds));
+	(void)fd;
+	if (revents & POLLIN)
+		*(bool *)ctx = true;
+}
+
+/* Runs the loop until a signal (1), one forward failing for good (0), or poll() failing (-errno). */
+static int
+cmd_forward_loop(struct session *s, struct forward_mgr *m, int signal_fd)
+{
+	bool signalled = false;
+	unsigned long watch = 0;
 	int rc = 0;
 
+	if (signal_fd >= 0)
+		watch = loop_add_fd(s->loop, signal_fd, POLLIN, cmd_forward_signal, &signalled);
+	loop_add_source(s->loop, &forward_source, m);
 	/* As the CLI: when one port's task ends, the whole command ends. */
-	while (!cmd_forward_failed(m) && forward_active(m)) {
-		int64_t now = clock_mono_ms();
-		int n = 0, to, ft;
-
-		if (signal_fd >= 0)
-			fds[n++] = (struct pollfd){ .fd = signal_fd, .events = POLLIN };
-		n += http_pollfds(s->http, fds + n, max - n);
-		n += forward_pollfds(m, fds + n, max - n);
-		to = http_timeout_ms(s->http, now);
-		ft = forward_timeout_ms(m, now);
-		if (to < 0 || (ft >= 0 && ft < to))
-			to = ft;
-		if (poll(fds, (nfds_t)n, to) < 0 && errno != EINTR) {
+	while (!signalled && !cmd_forward_failed(m) && forward_active(m)) {
+		if (loop_run_once(s->loop, -1) < 0) {
 			rc = -errno;
 			break;
 		}
-		if (signal_fd >= 0 && (fds[0].revents & POLLIN)) {
-			rc = 1;
-			break;
-		}
-		now = clock_mono_ms();
-		http_dispatch(s->http, fds, n, now);
-		forward_dispatch(m, fds, n, now);
 	}
-	free(fds);
-	return rc;
+	loop_remove_source(s->loop, &forward_source, m);
+	loop_remove(s->loop, watch);
+	return signalled ? 1 : rc;
 }
 
 /* Binds and starts every port; false (after stopping those started) when one cannot be bound. */
@@ -196,7 +185,7 @@ cmd_forward_main(int argc, char **argv)
 	m = forward_mgr_new(s.api, s.http);
 	if (!cmd_forward_start(m, wf, task, ports, n_ports, udp)) {
 		rc = 2;
-	} else if ((loop = cmd_forward_loop(&s, m, signal_fd, n_ports)) > 0) {
+	} else if ((loop = cmd_forward_loop(&s, m, signal_fd)) > 0) {
 		rc = 0;
 	} else if ((fi = cmd_forward_failed(m))) {
 		struct api_error e = fi->err;

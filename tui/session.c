@@ -1,8 +1,7 @@
-/* session.c: the service and credentials to use, the signal self-pipe, a bounded poll loop. */
+/* session.c: the service and credentials to use, the client and its loop, the signal self-pipe. */
 #include "tui/session.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +10,6 @@
 
 #include "client/local.h"
 #include "client/login.h"
-
-#define SESSION_MAX_FDS 64
 
 /* The self-pipe's write end for the signal handler (the program's one global). */
 static int session_signal_write = -1;
@@ -228,8 +225,10 @@ session_open(struct session *s, const struct session_opts *o, struct api_error *
 		        xasprintf("%s is readable by other users; run: chmod 600 %s", path, path);
 	s->shown_url = session_safe_url(s->url);
 	s->auth_hint = session_auth_hint(s);
+	s->loop = loop_new();
 	s->http = http_new(API_USER_AGENT);
-	s->api = api_new(s->url, &s->auth, s->http);
+	loop_add_source(s->loop, &http_source, s->http);
+	s->api = api_new(s->url, &s->auth, s->http, s->loop);
 	return 0;
 }
 
@@ -252,6 +251,7 @@ session_close(struct session *s)
 {
 	api_free(s->api);
 	http_free(s->http);
+	loop_free(s->loop);
 	auth_free(&s->auth);
 	free(s->url);
 	free(s->shown_url);
@@ -265,20 +265,12 @@ session_close(struct session *s)
 int
 session_wait(struct session *s, const bool *done, int64_t deadline_ms)
 {
-	struct pollfd fds[SESSION_MAX_FDS];
-
 	while (!*done) {
 		int64_t now = clock_mono_ms();
-		int n = http_pollfds(s->http, fds, SESSION_MAX_FDS);
-		int timeout = http_timeout_ms(s->http, now);
 
-		if (now >= deadline_ms)
+		if (now >= deadline_ms ||
+		    loop_run_once(s->loop, util_timeout_until(deadline_ms, now)) < 0)
 			return -1;
-		if (timeout < 0 || timeout > deadline_ms - now)
-			timeout = (int)(deadline_ms - now);
-		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
-			return -1;
-		http_dispatch(s->http, fds, n, clock_mono_ms());
 	}
 	return 0;
 }

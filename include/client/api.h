@@ -11,6 +11,7 @@
 #include "client/http.h"
 #include "client/model.h"
 #include "client/wsconn.h"
+#include "common/loop.h"
 
 #define API_CLIENT_VERSION "0.1.0"
 #define API_USER_AGENT     "osmotop/" API_CLIENT_VERSION
@@ -47,7 +48,10 @@ struct api_result {
 	struct strv headers; /* API_UPGRADE_HEADERS: "Name: value" lines for wsconn_spec */
 };
 
-/* The callback owns res's contents: it moves what it keeps and calls api_result_free. */
+/*
+ * The callback owns res's contents: it moves what it keeps and calls api_result_free. done
+ * always runs from the loop (api_new's), never inside the call that started the request.
+ */
 struct api_callbacks {
 	void (*done)(void *ctx, struct api_result *res);
 	void (*data)(void *ctx, const char *bytes, size_t n); /* API_STREAM only */
@@ -85,15 +89,19 @@ struct api_stream_opts {
 
 struct api;
 
-/* base_url without a trailing slash; auth and http are borrowed and must outlive api. */
-struct api *api_new(const char *base_url, struct auth *auth, struct http *http);
+/*
+ * base_url without a trailing slash; auth, http and loop are borrowed and must outlive api.
+ * Completions are delivered by loop's timers, so the loop must run for done to be called.
+ */
+struct api *api_new(const char *base_url, struct auth *auth, struct http *http, struct loop *loop);
 void api_free(struct api *api);
 const char *api_base_url(const struct api *api);
 
 /*
- * Every call returns its id for api_abort while it is under way, or 0 when it completed before
- * returning (an unusable argument, a token refresh that failed at once, an upgrade's headers):
- * its done callback ran already, so "x->id = api_...()" stays right when done clears x->id.
+ * Every call returns its id (never 0) for api_abort until its done callback runs. done runs
+ * exactly once, from a later loop round, even when the outcome is known at once (an unusable
+ * argument, a token refresh that fails to start, an upgrade's headers): so "x->id =
+ * api_...()" may be followed by anything, and done may clear x->id.
  */
 unsigned long api_list(struct api *api, const struct api_list_query *q, struct api_callbacks cb);
 unsigned long api_query(struct api *api, const char *workflow, bool verbose, bool skip_groups,
@@ -109,7 +117,7 @@ unsigned long api_restart(struct api *api, const char *pool, const char *workflo
                           struct api_callbacks cb);
 unsigned long api_version(struct api *api, struct api_callbacks cb);
 unsigned long api_stream(struct api *api, const struct api_stream_opts *o, struct api_callbacks cb);
-/* Drops a call; its done callback is not called. */
+/* Drops a call; its done callback is not called (not even when the loop was about to). */
 void api_abort(struct api *api, unsigned long id);
 size_t api_pending(const struct api *api);
 
@@ -141,7 +149,7 @@ unsigned long api_router_cookie(struct api *api, const char *router_address,
 /*
  * The headers for a WebSocket upgrade: the login's Authorization (or x-osmo-user),
  * "Cookie: cookie" when cookie is not empty, User-Agent. A token near expiry is refreshed
- * first, as for REST; without a refresh the callback runs before this returns (0).
+ * first, as for REST; done comes from the loop either way.
  */
 unsigned long api_upgrade_headers(struct api *api, const char *cookie, struct api_callbacks cb);
 /*

@@ -8,6 +8,7 @@
 #include "client/api.h"
 #include "client/auth.h"
 #include "client/http.h"
+#include "common/loop.h"
 
 struct session_opts {
 	const char *url;        /* --url */
@@ -20,6 +21,7 @@ struct session {
 	char *url;       /* base URL, no trailing slash */
 	char *shown_url; /* the same without any user:password@ part */
 	struct auth auth;
+	struct loop *loop; /* the one loop: http is its source, api completes through it */
 	struct http *http;
 	struct api *api;
 	char *warning;    /* something to tell the user once (loose login.yaml mode) */
@@ -43,7 +45,7 @@ void session_close(struct session *s);
 void session_explain(const struct session *s, struct api_error *err);
 /* A URL safe to print: scheme://host[:port]/path without userinfo; caller frees. */
 char *session_safe_url(const char *url);
-/* Runs the poll loop until *done or deadline_ms passes (monotonic); returns 0 or -1. */
+/* Runs loop rounds until *done or deadline_ms passes (monotonic); returns 0 or -1. */
 int session_wait(struct session *s, const bool *done, int64_t deadline_ms);
 /* A command's exit status for a failure of this kind: 1 the service refused, 2 usage, else 3. */
 int session_exit_status(enum api_error_kind kind);

@@ -149,6 +149,11 @@ struct view_help {
 	int top;
 };
 
+/* Where the app's network source put each part's descriptors in its slice of the round. */
+struct app_net {
+	int shell, grp, fwd, end;
+};
+
 struct app {
 	struct session *s;
 	const struct app_opts *o;
@@ -173,6 +178,7 @@ struct app {
 	char *err; /* the last failure of the view's data */
 	int signal_fd;
 	int64_t drawn_second; /* the wall-clock second the frame shows ages for */
+	struct app_net net;
 
 	struct forward_mgr *fwd; /* made at the first forward; its forwards outlive every view */
 	struct shell *shell;     /* while set the terminal belongs to a task's shell */

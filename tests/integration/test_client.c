@@ -24,6 +24,7 @@ struct itest {
 	char *routes;
 	char *log;
 	struct proc server;
+	struct loop *loop; /* http is its source */
 	struct http *http;
 	struct auth auth;
 	struct api *api;
@@ -37,7 +38,6 @@ static void
 itest_start(struct itest *t, const char *const *lines, size_t n)
 {
 	assert_int_equal(golden_fixture_server(&t->server, t->routes, lines, n, t->log), 0);
-	t->http = http_new(API_USER_AGENT);
 	if (t->login_token) {
 		char *refresh_url = xasprintf("%s/api/auth/jwt/access_token", t->server.url);
 
@@ -46,7 +46,7 @@ itest_start(struct itest *t, const char *const *lines, size_t n)
 	} else {
 		auth_init_dev(&t->auth, "jdoe");
 	}
-	t->api = api_new(t->server.url, &t->auth, t->http);
+	t->api = api_new(t->server.url, &t->auth, t->http, t->loop);
 }
 
 static int
@@ -59,6 +59,9 @@ itest_setup(void **state)
 	t->routes = xasprintf("%s/routes", t->dir);
 	t->log = xasprintf("%s/requests.log", t->dir);
 	t->server.pid = -1;
+	t->loop = loop_new();
+	t->http = http_new(API_USER_AGENT);
+	loop_add_source(t->loop, &http_source, t->http);
 	*state = t;
 	return 0;
 }
@@ -69,6 +72,7 @@ itest_teardown(void **state)
 	struct itest *t = *state;
 	api_free(t->api);
 	http_free(t->http);
+	loop_free(t->loop);
 	auth_free(&t->auth);
 	if (t->server.pid > 0)
 		proc_stop(&t->server, 5000);
@@ -82,7 +86,7 @@ itest_teardown(void **state)
 static void
 itest_wait_for(struct itest *t, struct wait_call *w, int timeout_ms)
 {
-	wait_http_until(t->http, &w->done, timeout_ms);
+	wait_loop_until(t->loop, &w->done, timeout_ms);
 }
 
 static char *
@@ -292,10 +296,9 @@ test_unreachable(void **state)
 	struct wait_call w = { 0 };
 
 	(void)state;
-	t->http = http_new(API_USER_AGENT);
 	auth_init_dev(&t->auth, NULL);
 	/* Port 1 on loopback: nothing listens there, so the connection is refused at once. */
-	t->api = api_new("http://127.0.0.1:1", &t->auth, t->http);
+	t->api = api_new("http://127.0.0.1:1", &t->auth, t->http, t->loop);
 	api_query(t->api, "wf-1", false, false, wait_call_cb(&w));
 	itest_wait_for(t, &w, 10000);
 	assert_int_equal(w.res.err.kind, API_ERR_TRANSPORT);

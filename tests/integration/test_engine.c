@@ -220,7 +220,7 @@ etest_wait_pid(struct lfix *t, const char *name)
 	while ((pid = etest_read_pid(t, name)) <= 0) {
 		if (clock_mono_ms() >= deadline)
 			fail_msg("no task wrote %s/%s.pid", t->dir, name);
-		wait_http_for(t->http, 20);
+		wait_loop_for(t->loop, 20);
 	}
 	return pid;
 }
@@ -237,7 +237,7 @@ etest_assert_gone(struct lfix *t, const char *name)
 		if (clock_mono_ms() >= deadline)
 			fail_msg("process %ld (%s.pid) still runs after its task ended", (long)pid,
 			         name);
-		wait_http_for(t->http, 20);
+		wait_loop_for(t->loop, 20);
 	}
 }
 
@@ -1495,7 +1495,7 @@ test_logs_follow_running_task(void **state)
 
 	api_stream(t->api, &o, wait_call_start(&c));
 	while (!c.done) {
-		wait_http_step(t->http, deadline);
+		wait_loop_step(t->loop, deadline);
 		if (!first && c.data.len && strstr(c.data.buf, "tick 1\n"))
 			first = clock_mono_ms();
 		if (!last && c.data.len && strstr(c.data.buf, "tick 6\n"))

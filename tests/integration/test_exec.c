@@ -118,7 +118,7 @@ xtest_teardown(void **state)
 
 	/* Cancel the sleeper so nothing outlives the test, then stop the server by PID. */
 	api_cancel(t->f.api, t->wf, true, NULL, wait_call_start(&c));
-	wait_http_until(t->f.http, &c.done, LFIX_CALL_MS);
+	wait_loop_until(t->f.loop, &c.done, LFIX_CALL_MS);
 	wait_call_free(&c);
 	lfix_close(&t->f);
 	free(t->wf);
@@ -178,27 +178,12 @@ xtest_exec_reconnecting(void *ctx, const struct exec_end *why, int delay_ms)
 static void
 xtest_step(struct xtest *t, struct exec_session *ex, struct exec_group *g, int64_t deadline)
 {
-	struct pollfd fds[XTEST_MAX_FDS];
-	int64_t now = clock_mono_ms();
-	int n = http_pollfds(t->f.http, fds, XTEST_MAX_FDS / 2);
-	int to = http_timeout_ms(t->f.http, now);
-	int eto = ex ? exec_timeout_ms(ex, now) : exec_group_timeout_ms(g, now);
+	const struct loop_source *src = ex ? &exec_source : &exec_group_source;
+	void *ctx = ex ? (void *)ex : (void *)g;
 
-	assert_true(now < deadline);
-	n += ex ? exec_pollfds(ex, fds + n, XTEST_MAX_FDS - n)
-	        : exec_group_pollfds(g, fds + n, XTEST_MAX_FDS - n);
-	if (eto >= 0 && (to < 0 || eto < to))
-		to = eto;
-	if (to < 0 || to > deadline - now)
-		to = (int)(deadline - now);
-	if (poll(fds, (nfds_t)n, to) < 0)
-		assert_int_equal(errno, EINTR);
-	now = clock_mono_ms();
-	http_dispatch(t->f.http, fds, n, now);
-	if (ex)
-		exec_dispatch(ex, fds, n, now);
-	else
-		exec_group_dispatch(g, fds, n, now);
+	loop_add_source(t->f.loop, src, ctx);
+	wait_loop_step(t->f.loop, deadline);
+	loop_remove_source(t->f.loop, src, ctx);
 }
 
 static void

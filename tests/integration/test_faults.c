@@ -120,7 +120,7 @@ ftest_raw(struct lfix *t, const char *method, const char *path, const char *body
 	strv_push(&headers, "x-osmo-user: jdoe");
 	strv_push(&headers, "Content-Type: application/json");
 	http_start(t->http, &spec);
-	wait_http_until(t->http, &r->done, FTEST_TIMEOUT_MS + 2000);
+	wait_loop_until(t->loop, &r->done, FTEST_TIMEOUT_MS + 2000);
 	assert_int_equal(r->err.kind, API_OK);
 	strv_free(&headers);
 	free(url);
@@ -688,7 +688,7 @@ ftest_burst_submit(struct lfix *t, const char *yaml, char **ids, int64_t deadlin
 		ftest_burst_probe_check(probe);
 		if (answered == FTEST_BURST && probe->version_seen && probe->running_seen)
 			return;
-		wait_http_step(t->http, deadline);
+		wait_loop_step(t->loop, deadline);
 	}
 }
 

@@ -70,37 +70,39 @@ struct ftest {
 	bool canceled;   /* the workflow was canceled by a test */
 };
 
+static void
+ftest_revents(void *ctx, int fd, short revents)
+{
+	struct pollfd *p = ctx;
+
+	(void)fd;
+	p->revents = revents;
+}
+
 /* One round of the loop an app runs: curl, the forwards, and the test's own sockets. */
 static void
 ftest_step(struct ftest *t, struct pollfd *extra, int n_extra, int64_t deadline)
 {
-	struct pollfd fds[FTEST_MAX_FDS];
+	unsigned long ids[FTEST_MAX_FDS];
 	int64_t now = clock_mono_ms();
-	int n = http_pollfds(t->f.http, fds, FTEST_MAX_FDS);
-	int to = http_timeout_ms(t->f.http, now), ft;
+	int64_t limit = deadline;
 
 	if (now >= deadline)
 		fail_msg("deadline passed");
-	n += forward_pollfds(t->fwd, fds + n, FTEST_MAX_FDS - n);
-	ft = forward_timeout_ms(t->fwd, now);
-	if (to < 0 || (ft >= 0 && ft < to))
-		to = ft;
-	if (to < 0 || to > deadline - now)
-		to = (int)(deadline - now);
-	if (t->wake_ms && to > t->wake_ms - now)
-		to = t->wake_ms > now ? (int)(t->wake_ms - now) : 0;
-	if (to > 200)
-		to = 200; /* the callers' own timers (UDP resends) need no more precision */
-	assert_true(n + n_extra <= FTEST_MAX_FDS);
-	if (n_extra) /* extra may be NULL then, which memcpy must not see */
-		memcpy(fds + n, extra, (size_t)n_extra * sizeof(*extra));
-	if (poll(fds, (nfds_t)(n + n_extra), to) < 0)
-		assert_int_equal(errno, EINTR);
-	if (n_extra)
-		memcpy(extra, fds + n, (size_t)n_extra * sizeof(*extra));
-	now = clock_mono_ms();
-	http_dispatch(t->f.http, fds, n, now);
-	forward_dispatch(t->fwd, fds, n, now);
+	if (t->wake_ms && t->wake_ms < limit)
+		limit = t->wake_ms;
+	/* The callers' own timers (UDP resends) need no more precision. */
+	if (limit > now + 200)
+		limit = now + 200;
+	assert_true(n_extra <= FTEST_MAX_FDS);
+	for (int i = 0; i < n_extra; i++) {
+		extra[i].revents = 0;
+		ids[i] = loop_add_fd(t->f.loop, extra[i].fd, extra[i].events, ftest_revents,
+		                     &extra[i]);
+	}
+	assert_int_equal(loop_run_once(t->f.loop, util_timeout_until(limit, now)), 0);
+	for (int i = 0; i < n_extra; i++)
+		loop_remove(t->f.loop, ids[i]);
 }
 
 static const struct forward_info *
@@ -133,6 +135,7 @@ ftest_setup(void **state)
 	setenv("OSMO_LOCAL_TEST_ROUTES", "1", 1);
 	lfix_open(&t->f, "forward-itest", NULL);
 	t->fwd = forward_mgr_new(t->f.api, t->f.http);
+	loop_add_source(t->f.loop, &forward_source, t->fwd);
 	forward_mgr_set_backoff(t->fwd, FTEST_BACKOFF_MS, FTEST_BACKOFF_MS);
 	port = xasprintf("%d", lfix_free_port()); /* for the task's echo servers */
 	yaml = lfix_replace(ftest_spec, "@PORT@", port);
@@ -170,6 +173,7 @@ ftest_teardown(void **state)
 	/* The cancel ends the task (its echo servers with it) before the server stops. */
 	lfix_wait(&t->f, t->workflow, FTEST_START_MS, lfix_ended, &wf);
 	osmo_workflow_free(&wf);
+	loop_remove_source(t->f.loop, &forward_source, t->fwd);
 	forward_mgr_free(t->fwd);
 	lfix_close(&t->f);
 	free(t->workflow);

@@ -25,6 +25,7 @@ struct stest {
 	char dir[64]; /* scratch: the server's state directory lives inside */
 	char *state;
 	struct proc server;
+	struct loop *loop;
 	struct http *http;
 	struct auth auth;
 	struct api *api;
@@ -56,7 +57,7 @@ stest_start_server(struct stest *t)
 
 	assert_int_equal(proc_start_server(&t->server, argv, STEST_TIMEOUT_MS), 0);
 	free(bin);
-	t->api = api_new(t->server.url, &t->auth, t->http);
+	t->api = api_new(t->server.url, &t->auth, t->http, t->loop);
 }
 
 static int
@@ -69,7 +70,9 @@ stest_setup(void **state)
 	/* A directory that does not exist yet: the server creates it. */
 	t->state = xasprintf("%s/state/osmo-local", t->dir);
 	t->server.pid = -1;
+	t->loop = loop_new();
 	t->http = http_new(API_USER_AGENT);
+	loop_add_source(t->loop, &http_source, t->http);
 	auth_init_dev(&t->auth, "jdoe");
 	setenv("OSMO_LOCAL_TEST_ROUTES", "1", 1);
 	stest_start_server(t);
@@ -83,6 +86,7 @@ stest_teardown(void **state)
 	struct stest *t = *state;
 	api_free(t->api);
 	http_free(t->http);
+	loop_free(t->loop);
 	auth_free(&t->auth);
 	if (t->server.pid > 0)
 		assert_int_equal(proc_stop(&t->server, 5000), 0);
@@ -95,7 +99,7 @@ stest_teardown(void **state)
 static void
 stest_wait_for(struct stest *t, const bool *done, int timeout_ms)
 {
-	wait_http_until(t->http, done, timeout_ms);
+	wait_loop_until(t->loop, done, timeout_ms);
 }
 
 /* Drives the loop until a stream has delivered its first line. */
@@ -106,7 +110,7 @@ stest_wait_first_line(struct stest *t, const struct stest_reply *r)
 
 	while (!r->data.len || !strstr(r->data.buf, "line 1\n")) {
 		assert_false(r->done);
-		wait_http_step(t->http, deadline);
+		wait_loop_step(t->loop, deadline);
 	}
 }
 

@@ -27,7 +27,9 @@ lfix_open_as(struct lfix *f, const char *name, const char *const *extra, bool ow
 	f->state = xasprintf("%s/state", f->dir);
 	f->server.pid = -1;
 	f->server.out_fd = -1;
+	f->loop = loop_new();
 	f->http = http_new(API_USER_AGENT);
+	loop_add_source(f->loop, &http_source, f->http);
 	auth_init_dev(&f->auth, "jdoe");
 	lfix_start(f, extra);
 }
@@ -70,7 +72,7 @@ lfix_start(struct lfix *f, const char *const *extra)
 			fail_msg("%s", err.message);
 		free(token);
 	}
-	f->api = api_new(f->server.url, &f->auth, f->http);
+	f->api = api_new(f->server.url, &f->auth, f->http, f->loop);
 }
 
 int
@@ -89,6 +91,7 @@ lfix_close(struct lfix *f)
 	api_free(f->api);
 	f->api = NULL;
 	http_free(f->http);
+	loop_free(f->loop);
 	auth_free(&f->auth);
 	proc_remove_tree(f->dir);
 	free(f->state);
@@ -99,7 +102,7 @@ lfix_close(struct lfix *f)
 void
 lfix_finish(struct lfix *f, struct wait_call *c, bool want_ok)
 {
-	wait_http_until(f->http, &c->done, LFIX_CALL_MS);
+	wait_loop_until(f->loop, &c->done, LFIX_CALL_MS);
 	if (want_ok && c->res.err.kind != API_OK)
 		fail_msg("%s", c->res.err.message);
 	if (!want_ok && c->res.err.kind == API_OK)
@@ -165,7 +168,7 @@ lfix_wait(struct lfix *f, const char *id, int timeout_ms,
 			         osmo_status_wire(out->status), timeout_ms);
 		}
 		osmo_workflow_free(out);
-		wait_http_for(f->http, LFIX_POLL_MS);
+		wait_loop_for(f->loop, LFIX_POLL_MS);
 	}
 }
 

@@ -19,6 +19,7 @@ struct lfix {
 	char dir[64]; /* scratch: state/ and what tasks leave; removed by lfix_close() */
 	char *state;  /* dir/state, osmo-local's --state */
 	struct proc server;
+	struct loop *loop; /* http is its source; api completes through it */
 	struct http *http;
 	struct auth auth; /* the dev user jdoe, or (owner) the server's access token */
 	bool owner;       /* no --dev-auth: the client logs in with the token, as its owner */
@@ -61,13 +62,13 @@ bool lfix_ended(const struct osmo_workflow *wf);
 
 /* The answer to a plain HTTP call that lfix_post_start began. */
 struct lfix_reply {
-	bool done;   /* set by f->http's dispatch, so the test's own loop must run until then */
+	bool done;   /* set from f->loop, so the test's own rounds must run until then */
 	long status; /* the HTTP status; 0 when no answer came */
 };
 
 /*
  * Starts POST path (a test route such as /api/_test/router/restart) on f's server and returns
- * at once, so the test keeps driving its own poll loop (f->http and its sockets) until r->done.
+ * at once, so the test keeps running f->loop until r->done.
  */
 void lfix_post_start(struct lfix *f, const char *path, struct lfix_reply *r);
 /*

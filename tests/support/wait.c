@@ -1,57 +1,44 @@
-/* wait.c: bounded rounds of the client's poll loop for integration tests. */
+/* wait.c: bounded rounds of the client's loop (common/loop.c) for integration tests. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <poll.h>
 #include <string.h>
 
 #include "wait.h"
 
-#define WAIT_MAX_FDS 512
-
-/* One round: polls the client's descriptors no later than limit (monotonic ms), then dispatches. */
+/* One round: the loop waits no later than limit (monotonic ms), then runs what is ready. */
 static void
-wait_http_round(struct http *h, int64_t limit)
+wait_loop_round(struct loop *l, int64_t limit)
 {
-	struct pollfd fds[WAIT_MAX_FDS];
-	int64_t now = clock_mono_ms();
-	int n = http_pollfds(h, fds, WAIT_MAX_FDS);
-	int to = http_timeout_ms(h, now);
-
-	if (to < 0 || to > limit - now)
-		to = limit > now ? (int)(limit - now) : 0;
-	if (poll(fds, (nfds_t)n, to) < 0)
-		assert_int_equal(errno, EINTR);
-	http_dispatch(h, fds, n, clock_mono_ms());
+	assert_int_equal(loop_run_once(l, util_timeout_until(limit, clock_mono_ms())), 0);
 }
 
 void
-wait_http_step(struct http *h, int64_t deadline)
+wait_loop_step(struct loop *l, int64_t deadline)
 {
 	assert_true(clock_mono_ms() < deadline);
-	wait_http_round(h, deadline);
+	wait_loop_round(l, deadline);
 }
 
 void
-wait_http_until(struct http *h, const bool *done, int timeout_ms)
+wait_loop_until(struct loop *l, const bool *done, int timeout_ms)
 {
 	int64_t deadline = clock_mono_ms() + timeout_ms;
 
 	while (!*done)
-		wait_http_step(h, deadline);
+		wait_loop_step(l, deadline);
 }
 
 void
-wait_http_for(struct http *h, int ms)
+wait_loop_for(struct loop *l, int ms)
 {
 	int64_t until = clock_mono_ms() + ms;
 
 	while (clock_mono_ms() < until)
-		wait_http_round(h, until);
+		wait_loop_round(l, until);
 }
 
 static void

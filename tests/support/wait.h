@@ -1,4 +1,4 @@
-/* wait.h: drive osmotop's HTTP client poll loop in tests, always against a deadline. */
+/* wait.h: drive osmotop's client loop in tests, always against a deadline. */
 #ifndef OSMO_TEST_WAIT_H
 #define OSMO_TEST_WAIT_H
 
@@ -8,6 +8,7 @@
 #include "client/api.h"
 #include "client/http.h"
 #include "client/log_tail.h"
+#include "common/loop.h"
 #include "common/util.h"
 
 /* One api call's outcome, filled in by the callbacks wait_call_cb() returns. */
@@ -18,12 +19,12 @@ struct wait_call {
 	struct log_tail *tail; /* fed the stream too, when set */
 };
 
-/* One round of the client's poll loop; fails the test once deadline (monotonic ms) passes. */
-void wait_http_step(struct http *h, int64_t deadline);
+/* One round of the loop; fails the test once deadline (monotonic ms) passes. */
+void wait_loop_step(struct loop *l, int64_t deadline);
 /* Runs rounds until *done; fails the test after timeout_ms. */
-void wait_http_until(struct http *h, const bool *done, int timeout_ms);
+void wait_loop_until(struct loop *l, const bool *done, int timeout_ms);
 /* Runs rounds for ms (streams keep flowing): a pause that never sleeps. */
-void wait_http_for(struct http *h, int ms);
+void wait_loop_for(struct loop *l, int ms);
 /* Callbacks that fill c (which the caller cleared, tail set if wanted). */
 struct api_callbacks wait_call_cb(struct wait_call *c);
 /* Clears c and returns wait_call_cb(c). */

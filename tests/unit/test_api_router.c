@@ -280,22 +280,28 @@ outcome_cb(struct outcome *o)
 }
 
 static void
-drive(struct http *h, struct responder *r, struct outcome *o)
+drive_revents(void *ctx, int fd, short revents)
+{
+	(void)fd;
+	*(short *)ctx = revents;
+}
+
+/* Runs loop rounds of at most 20 ms, serving the responder after each, until o is done. */
+static void
+drive(struct loop *l, struct responder *r, struct outcome *o)
 {
 	int64_t deadline = clock_mono_ms() + 5000;
 
 	while (!o->done) {
-		struct pollfd fds[10];
-		int nh = http_pollfds(h, fds, 8);
-		int t = http_timeout_ms(h, clock_mono_ms());
+		short revents = 0;
+		unsigned long id = loop_add_fd(l, r->fd >= 0 ? r->fd : r->listen_fd, POLLIN,
+		                               drive_revents, &revents);
 
-		fds[nh] = (struct pollfd){ .fd = r->fd >= 0 ? r->fd : r->listen_fd,
-			                   .events = POLLIN };
 		if (clock_mono_ms() > deadline)
 			fail_msg("no answer within 5 s");
-		poll(fds, (nfds_t)nh + 1, t < 0 || t > 20 ? 20 : t);
-		http_dispatch(h, fds, nh, clock_mono_ms());
-		responder_service(r, fds[nh].revents);
+		assert_int_equal(loop_run_once(l, 20), 0);
+		loop_remove(l, id);
+		responder_service(r, revents);
 	}
 }
 
@@ -310,6 +316,7 @@ answer_of(char *out, size_t cap, const char *status, const char *body)
 }
 
 struct setup {
+	struct loop *loop;
 	struct http *http;
 	struct auth auth;
 	struct api *api;
@@ -322,9 +329,11 @@ setup_start(struct setup *s, const char *answer)
 {
 	responder_start(&s->r, answer);
 	snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->r.port);
+	s->loop = loop_new();
 	s->http = http_new(API_USER_AGENT);
+	loop_add_source(s->loop, &http_source, s->http);
 	auth_init_dev(&s->auth, "alice");
-	s->api = api_new(s->base, &s->auth, s->http);
+	s->api = api_new(s->base, &s->auth, s->http, s->loop);
 }
 
 static void
@@ -333,18 +342,24 @@ setup_stop(struct setup *s)
 	api_free(s->api);
 	auth_free(&s->auth);
 	http_free(s->http);
+	loop_free(s->loop);
 	responder_stop(&s->r);
 }
 
-/* A call that is over before it returns (its done already ran) hands back 0, never a dead id. */
+/*
+ * A call whose outcome is known at once still hands back a live id and completes from the
+ * loop: done has not run when the call returns, and runs in the next round.
+ */
 static void
-test_call_done_at_once_returns_zero(void **state)
+test_call_done_at_once_completes_from_loop(void **state)
 {
+	struct loop *loop = loop_new();
 	struct http *http = http_new(API_USER_AGENT);
 	struct auth auth = { 0 };
 	struct api *api;
 	struct api_list_query q = { .limit = 10 };
 	struct outcome o;
+	unsigned long id;
 
 	(void)state;
 	/* An expired token whose refresh cannot even start (plain http): every call fails at once. */
@@ -354,23 +369,37 @@ test_call_done_at_once_returns_zero(void **state)
 	auth.login.refresh_token = xstrdup("r");
 	auth.login.refresh_url = xstrdup("http://127.0.0.1:9/refresh");
 	auth.exp_s = 1;
-	api = api_new("http://127.0.0.1:9", &auth, http);
-	assert_int_equal(api_list(api, &q, outcome_cb(&o)), 0);
+	api = api_new("http://127.0.0.1:9", &auth, http, loop);
+	id = api_list(api, &q, outcome_cb(&o));
+	assert_int_not_equal(id, 0);
+	assert_false(o.done);
+	assert_int_equal(api_pending(api), 1);
+	assert_int_equal(loop_run_once(loop, 1000), 0);
 	assert_true(o.done);
+	assert_int_equal(api_pending(api), 0);
 	assert_int_not_equal(o.res.err.kind, API_OK);
 	api_result_free(&o.res);
 	api_free(api);
 	auth_free(&auth);
-	/* A dev login needs no refresh: an upgrade's headers are ready before the call returns. */
+	/* A dev login needs no refresh: an upgrade's headers are ready, yet come from the loop. */
 	auth_init_dev(&auth, "alice");
-	api = api_new("http://127.0.0.1:9", &auth, http);
-	assert_int_equal(api_upgrade_headers(api, "c=1", outcome_cb(&o)), 0);
+	api = api_new("http://127.0.0.1:9", &auth, http, loop);
+	assert_int_not_equal(api_upgrade_headers(api, "c=1", outcome_cb(&o)), 0);
+	assert_false(o.done);
+	assert_int_equal(loop_run_once(loop, 1000), 0);
 	assert_true(o.done);
 	assert_int_equal(o.res.err.kind, API_OK);
 	api_result_free(&o.res);
+	/* Aborted before the loop delivers it: done never runs. */
+	id = api_upgrade_headers(api, "c=1", outcome_cb(&o));
+	api_abort(api, id);
+	assert_int_equal(loop_run_once(loop, 0), 0);
+	assert_false(o.done);
+	assert_int_equal(api_pending(api), 0);
 	api_free(api);
 	auth_free(&auth);
 	http_free(http);
+	loop_free(loop);
 }
 
 static void
@@ -386,7 +415,7 @@ test_exec_task_call(void **state)
 	answer_of(answer, sizeof(answer), "200 OK", body);
 	setup_start(&s, answer);
 	api_exec_task(s.api, "wf 1", "task/a", "bash -c 'ls | wc'", outcome_cb(&o));
-	drive(s.http, &s.r, &o);
+	drive(s.loop, &s.r, &o);
 	assert_int_equal(o.res.err.kind, API_OK);
 	assert_int_equal(o.res.kind, API_EXEC);
 	assert_int_equal(o.res.n_targets, 1);
@@ -415,7 +444,7 @@ test_port_forward_call(void **state)
 	answer_of(answer, sizeof(answer), "200 OK", body);
 	setup_start(&s, answer);
 	api_port_forward(s.api, "wf-1", "t", ports, 2, true, outcome_cb(&o));
-	drive(s.http, &s.r, &o);
+	drive(s.loop, &s.r, &o);
 	assert_int_equal(o.res.err.kind, API_OK);
 	assert_int_equal(o.res.n_targets, 2);
 	assert_string_equal(o.res.targets[1].key, "PORTFORWARD-2");
@@ -453,7 +482,7 @@ test_start_call_errors_keep_status(void **state)
 		answer_of(answer, sizeof(answer), cases[i].status, cases[i].body);
 		setup_start(&s, answer);
 		api_exec_task(s.api, "wf-1", "t", NULL, outcome_cb(&o));
-		drive(s.http, &s.r, &o);
+		drive(s.loop, &s.r, &o);
 		assert_int_equal(o.res.err.kind, cases[i].kind);
 		assert_int_equal(o.res.err.http_status, cases[i].code);
 		assert_int_equal(o.res.n_targets, 0);
@@ -480,7 +509,7 @@ test_router_cookie_call(void **state)
 	setup_start(&s, answer);
 	snprintf(router, sizeof(router), "ws://127.0.0.1:%d/", s.r.port);
 	api_router_cookie(s.api, router, outcome_cb(&o));
-	drive(s.http, &s.r, &o);
+	drive(s.loop, &s.r, &o);
 	assert_int_equal(o.res.err.kind, API_OK);
 	assert_string_equal(
 	        o.res.cookie,
@@ -501,8 +530,9 @@ test_router_cookie_refused_address(void **state)
 
 	(void)state;
 	setup_start(&s, "");
-	assert_int_equal(api_router_cookie(s.api, "https://r", outcome_cb(&o)), 0);
-	assert_true(o.done);
+	assert_int_not_equal(api_router_cookie(s.api, "https://r", outcome_cb(&o)), 0);
+	assert_false(o.done); /* refused, but told from the loop */
+	drive(s.loop, &s.r, &o);
 	assert_int_equal(o.res.err.kind, API_ERR_USAGE);
 	api_result_free(&o.res);
 	setup_stop(&s);
@@ -517,8 +547,10 @@ test_upgrade_headers(void **state)
 	(void)state;
 	setup_start(&s, "");
 	api_upgrade_headers(s.api, "AWSALB=primary; Path=/", outcome_cb(&o));
-	/* No token to refresh: ready at once. */
-	assert_true(o.done);
+	/* No token to refresh: ready in the next round, without a request. */
+	assert_false(o.done);
+	drive(s.loop, &s.r, &o);
+	assert_null(s.r.req.buf);
 	assert_int_equal(o.res.err.kind, API_OK);
 	assert_int_equal(o.res.headers.n, 3);
 	assert_string_equal(o.res.headers.v[0], "x-osmo-user: alice");
@@ -528,6 +560,7 @@ test_upgrade_headers(void **state)
 	api_result_free(&o.res);
 	/* An empty cookie sends no Cookie header. */
 	api_upgrade_headers(s.api, "", outcome_cb(&o));
+	drive(s.loop, &s.r, &o);
 	assert_int_equal(o.res.headers.n, 2);
 	api_result_free(&o.res);
 	setup_stop(&s);
@@ -543,12 +576,18 @@ test_usage_errors(void **state)
 	(void)state;
 	setup_start(&s, "");
 	api_port_forward(s.api, "w", "t", bad_ports, 1, false, outcome_cb(&o));
+	assert_false(o.done);
+	drive(s.loop, &s.r, &o);
 	assert_int_equal(o.res.err.kind, API_ERR_USAGE);
 	api_result_free(&o.res);
 	api_port_forward(s.api, "w", "t", NULL, 0, false, outcome_cb(&o));
+	assert_false(o.done);
+	drive(s.loop, &s.r, &o);
 	assert_int_equal(o.res.err.kind, API_ERR_USAGE);
 	api_result_free(&o.res);
 	api_exec_group(s.api, "w", "g", "", outcome_cb(&o));
+	assert_false(o.done);
+	drive(s.loop, &s.r, &o);
 	assert_int_equal(o.res.err.kind, API_ERR_USAGE);
 	api_result_free(&o.res);
 	assert_int_equal(api_pending(s.api), 0);
@@ -565,7 +604,7 @@ main(void)
 		cmocka_unit_test(test_decode_group_and_list),
 		cmocka_unit_test(test_router_url),
 		cmocka_unit_test(test_cookie_header),
-		cmocka_unit_test(test_call_done_at_once_returns_zero),
+		cmocka_unit_test(test_call_done_at_once_completes_from_loop),
 		cmocka_unit_test(test_exec_task_call),
 		cmocka_unit_test(test_port_forward_call),
 		cmocka_unit_test(test_start_call_errors_keep_status),
