@@ -1,4 +1,4 @@
-/* exec.h: one interactive exec session on a task (PROTOCOLS.md §1) in the caller's poll(). */
+/* exec.h: one interactive exec session on a task (PROTOCOLS.md §1), a loop source. */
 #ifndef OSMO_CLIENT_EXEC_H
 #define OSMO_CLIENT_EXEC_H
 
@@ -60,7 +60,7 @@ struct exec_opts {
 
 struct exec_session;
 
-/* Starts the POST; api and http are borrowed, and the caller drives http's poll as well. */
+/* Starts the POST; api and http are borrowed, and http_source must be on the caller's loop. */
 struct exec_session *exec_start(struct api *api, struct http *http, const struct exec_opts *o);
 /*
  * A session on a target an earlier start call returned (a group's task: client/exec_group.c):

@@ -1,4 +1,4 @@
-/* forward.h: port-forwards (TCP and UDP) to a workflow's task, driven by the caller's poll(). */
+/* forward.h: port-forwards (TCP and UDP) to a workflow's task, a source of the caller's loop. */
 #ifndef OSMO_CLIENT_FORWARD_H
 #define OSMO_CLIENT_FORWARD_H
 

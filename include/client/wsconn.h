@@ -1,4 +1,4 @@
-/* wsconn.h: WebSocket client connections (RFC 6455, binary messages) in the caller's poll(). */
+/* wsconn.h: WebSocket client connections (RFC 6455, binary messages) in the caller's loop. */
 #ifndef OSMO_CLIENT_WSCONN_H
 #define OSMO_CLIENT_WSCONN_H
 

@@ -1,4 +1,4 @@
-/* app.h: the interactive monitor: views, keys, polling and actions in one poll() loop. */
+/* app.h: the interactive monitor: views, keys, polling and actions on the session's loop. */
 #ifndef OSMO_TUI_APP_H
 #define OSMO_TUI_APP_H
 
