@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/loop.h"
 #include "common/util.h"
 
 #define LOCAL_BIN      "osmo-local"
@@ -393,21 +393,30 @@ local_last_line(const struct strbuf *log, char *out, size_t size)
 	util_printable(out, size, log->buf ? log->buf + start : "", end - start);
 }
 
+/* A watched descriptor became ready: sets the bool at ctx. */
+static void
+local_on_ready(void *ctx, int fd, short revents)
+{
+	(void)fd;
+	(void)revents;
+	*(bool *)ctx = true;
+}
+
 /* Waits on pidfd until the process has exited or deadline_ms (monotonic); true when it has. */
 static bool
 local_wait_exit(int pidfd, int64_t deadline_ms)
 {
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	struct loop *l = loop_new();
+	bool exited = false;
 
-	for (;;) {
-		int64_t left = deadline_ms - clock_mono_ms();
-		int r = poll(&pfd, 1, left > 0 ? (int)left : 0);
-
-		if (r > 0)
-			return true;
-		if (r == 0 || errno != EINTR)
-			return false;
-	}
+	loop_add_fd(l, pidfd, POLLIN, local_on_ready, &exited);
+	/* One look even past the deadline, then rounds (a signal ends one early) until it. */
+	do {
+		if (loop_run_once(l, util_timeout_until(deadline_ms, clock_mono_ms())) < 0)
+			break;
+	} while (!exited && clock_mono_ms() < deadline_ms);
+	loop_free(l);
+	return exited;
 }
 
 /* Ends a child that failed to start: SIGTERM, a bounded wait, then SIGKILL; reaped. */
@@ -443,23 +452,28 @@ local_child_await(struct local_child *c, const char *log, struct local_server *s
                   struct api_error *err)
 {
 	int64_t deadline = clock_mono_ms() + LOCAL_START_MS;
-	bool exited = false;
+	bool exited = false, changed = false;
+	struct loop *l = loop_new();
+	int rc = -1;
 
+	/* The directory's events only say "look again"; the pidfd says the child exited. */
+	loop_add_fd(l, c->watch, POLLIN, local_on_ready, &changed);
+	if (c->pidfd >= 0)
+		loop_add_fd(l, c->pidfd, POLLIN, local_on_ready, &exited);
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = c->watch, .events = POLLIN },
-			                 { .fd = c->pidfd, .events = POLLIN } };
 		char buf[4096];
 		ssize_t n;
 		int64_t left;
-		int r;
 
 		while ((n = read(c->log_rd, buf, sizeof(buf))) > 0)
 			strbuf_add(&c->log, buf, (size_t)n);
-		if (local_announced(&c->log, srv->url, sizeof(srv->url)))
-			return 0;
+		if (local_announced(&c->log, srv->url, sizeof(srv->url))) {
+			rc = 0;
+			break;
+		}
 		if (exited) {
 			local_child_died(c, log, err);
-			return -1;
+			break;
 		}
 		left = deadline - clock_mono_ms();
 		if (left <= 0) {
@@ -470,21 +484,21 @@ local_child_await(struct local_child *c, const char *log, struct local_server *s
 			              "osmo-local did not start within %d s%s%s; see %s",
 			              LOCAL_START_MS / 1000, last[0] ? ": " : "", last, log);
 			local_child_end(c);
-			return -1;
+			break;
 		}
-		r = poll(pfd, c->pidfd >= 0 ? 2 : 1, (int)left);
-		if (r < 0 && errno != EINTR) {
+		if (loop_run_once(l, util_timeout_until(deadline, clock_mono_ms())) < 0) {
 			local_fail(err, API_ERR_TRANSPORT, "poll", errno);
 			local_child_end(c);
-			return -1;
+			break;
 		}
-		if (r > 0 && pfd[0].revents) {
+		if (changed) {
+			changed = false;
 			while (read(c->watch, buf, sizeof(buf)) > 0)
-				; /* the events only say "look again" */
+				;
 		}
-		if (r > 0 && c->pidfd >= 0 && pfd[1].revents)
-			exited = true;
 	}
+	loop_free(l);
+	return rc;
 }
 
 /* Starts osmo-local for dir (canonical) with exe, waits for its URL, records it; 0 or -1. */
