@@ -1,5 +1,5 @@
-/* engine.c: osmo-local's workflows: submission, the group and task lifecycle, cancel, restart, state. */
-#include "server/engine.h"
+/* engine.c: osmo-local's workflows: submission, the group and task lifecycle, cancel, restart. */
+#include "server/engine_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,67 +23,12 @@
 #define ENGINE_MAX_RETRIES   5   /* per task, as an admin's max retries would */
 #define ENGINE_ERROR_TAIL    100 /* lines kept for a failed task's error log */
 #define ENGINE_MAX_LAST_N    10000
-#define ENGINE_SAVE_RETRY_MS 100  /* the first retry of a failed save; doubles from there */
-#define ENGINE_SAVE_MAX_MS   5000 /* the longest wait between retries */
-
-/* The live side of one task of a workflow (the record lives in rec.groups[].tasks). */
-struct engine_task {
-	struct engine_wf *wf;
-	size_t rgi;    /* its group in rec.groups */
-	size_t gi, ti; /* spec group, spec task */
-	struct task_run *run;
-	struct channel *log; /* this retry's log */
-	struct strv tail;    /* its last lines, for the error log */
-	size_t tail_next;
-	enum osmo_status kill_status; /* why it is being stopped; OSMO_UNKNOWN: not stopping */
-	char *kill_message;
-	enum osmo_status final_status; /* decided at exit, applied once outputs are done */
-	char *final_message;
-	bool restart; /* the next retry runs at once (RESTART), not through scheduling */
-	bool slot;
-};
-
-struct engine_wf {
-	struct engine *e;
-	struct eng_workflow rec;
-	struct spec spec;
-	char *dir;
-	struct channel *logs, *events;
-	struct engine_task *tasks; /* spec order: group by group */
-	size_t ntasks;
-	size_t *group_of;        /* rec group index → spec group index */
-	size_t *first;           /* rec group index → its first task in tasks */
-	enum osmo_status forced; /* a cancel or timeout decides the end; OSMO_UNKNOWN: none */
-	char *forced_message;
-	char *reuse_from; /* restart: the workflow whose outputs dropped groups left */
-	bool spec_loaded; /* spec holds rec.spec parsed (engine_wf_spec) */
-	bool dirty;       /* memory is ahead of workflow.json */
-	bool save_failed; /* the last save failed: tried again when e->save_due comes */
-};
-
-struct engine {
-	struct loop *loop;
-	char *state_dir, *pool, *base_url;
-	unsigned slots, slots_used;
-	int64_t phase_ms;
-	struct engine_wf **wfs;
-	size_t n, cap;
-	const struct eng_workflow **recs; /* &wfs[i]->rec: engine_workflows' answer */
-	unsigned long timer;
-	bool stepping, again;
-	size_t unsaved;          /* records whose last save failed */
-	char *save_error;        /* the last failure, "PATH: reason" */
-	int64_t save_due;        /* wall ms of the next retry of failed saves; 0: none */
-	int64_t save_backoff_ms; /* the wait before that retry */
-	void (*task_ended)(void *ctx, const char *workflow, const char *task, int retry);
-	void *task_ended_ctx;
-};
 
 static void engine_schedule(struct engine *e);
 
 /* ------------------------------------------------------------------ small helpers */
 
-static void
+void
 engine_set_error(struct engine_error *err, int status, const char *code, char *message)
 {
 	err->status = status;
@@ -119,78 +64,6 @@ engine_uuid(char out[33])
 			b[i] = (unsigned char)((t >> (i % 8 * 8)) ^ (int64_t)(i * 131));
 	}
 	util_hex(b, sizeof(b), out);
-}
-
-/* Flushes the directory that holds path, so a rename in it survives a crash. */
-static int
-engine_sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = fd < 0 || fsync(fd) < 0 ? -1 : 0;
-	int saved = errno;
-
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	errno = saved;
-	return rc;
-}
-
-/*
- * Writes data to path through a temporary file and rename, so a crash leaves old or new;
- * durable: the file and the rename are on disk before it returns. 0, or -1 with errno set.
- */
-static int
-engine_write_file(const char *path, const char *data, size_t n, bool durable)
-{
-	char *tmp = xasprintf("%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int rc = fd < 0 ? -1 : 0, saved;
-	size_t off = 0;
-
-	while (rc == 0 && off < n) {
-		ssize_t w = write(fd, data + off, n - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			errno = w < 0 ? errno : EIO;
-			rc = -1;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (rc == 0 && durable && fsync(fd) < 0)
-		rc = -1;
-	saved = errno;
-	/* close() reports write errors some file systems hold back until then. */
-	if (fd >= 0 && close(fd) < 0 && rc == 0) {
-		saved = errno;
-		rc = -1;
-	}
-	if (rc == 0 && rename(tmp, path) < 0) {
-		saved = errno;
-		rc = -1;
-	}
-	if (rc == 0 && durable && engine_sync_dir(path) < 0) {
-		saved = errno;
-		rc = -1;
-	}
-	if (rc < 0 && fd >= 0)
-		unlink(tmp);
-	free(tmp);
-	errno = saved;
-	return rc;
-}
-
-/* A file beside the record (a spec copy, an error log): a failure is said, not retried. */
-static void
-engine_write_aside(const char *path, const char *data, size_t n)
-{
-	if (engine_write_file(path, data, n, false) < 0)
-		fprintf(stderr, "osmo-local: cannot write %s: %s\n", path, strerror(errno));
 }
 
 static struct eng_group *
@@ -233,7 +106,7 @@ engine_rec(struct engine_task *t)
 	return best;
 }
 
-static bool
+bool
 engine_done(enum osmo_status s)
 {
 	return osmo_status_phase(s) == PHASE_DONE || osmo_status_phase(s) == PHASE_FAILED;
@@ -339,7 +212,7 @@ engine_write_error_log(struct engine_task *t)
 	for (size_t i = 0; i < t->tail.n; i++)
 		strbuf_addstr(&sb, t->tail.v[(t->tail_next + i) % t->tail.n]);
 	util_mkdirs(dir, 0700);
-	engine_write_aside(path, sb.buf ? sb.buf : "", sb.len);
+	engine_state_write_aside(path, sb.buf ? sb.buf : "", sb.len);
 	strbuf_free(&sb);
 	free(path);
 	free(dir);
@@ -1009,80 +882,6 @@ engine_wf_abort(struct engine_wf *w, enum osmo_status status, const char *messag
 	w->dirty = true;
 }
 
-/*
- * Writes w's record; a finished one is flushed to disk, as it will not change again. Returns
- * 0, or -1 with w still dirty, the failure said once on stderr and kept for engine_health.
- */
-static int
-engine_save(struct engine_wf *w)
-{
-	struct engine *e = w->e;
-	char *json = encode_state(&w->rec);
-	char *path = xasprintf("%s/workflow.json", w->dir);
-	int rc = engine_write_file(path, json, strlen(json), engine_done(w->rec.status));
-
-	if (rc < 0) {
-		free(e->save_error);
-		e->save_error = xasprintf("%s: %s", path, strerror(errno));
-		if (!w->save_failed)
-			fprintf(stderr, "osmo-local: cannot save workflow %s: %s; retrying\n",
-			        w->rec.id, e->save_error);
-		w->save_failed = true;
-	} else {
-		if (w->save_failed)
-			fprintf(stderr, "osmo-local: saved workflow %s after a failure\n",
-			        w->rec.id);
-		w->save_failed = false;
-		w->dirty = false;
-	}
-	free(path);
-	free(json);
-	return rc;
-}
-
-/*
- * Saves the dirty records. Ones that failed before wait for e->save_due, which backs off
- * from ENGINE_SAVE_RETRY_MS to ENGINE_SAVE_MAX_MS while saves keep failing.
- */
-static void
-engine_save_dirty(struct engine *e, int64_t now)
-{
-	bool retry = e->save_due && now >= e->save_due;
-	size_t failed = 0;
-
-	for (size_t i = 0; i < e->n; i++) {
-		struct engine_wf *w = e->wfs[i];
-
-		if (w->dirty && (!w->save_failed || retry))
-			engine_save(w);
-		failed += w->dirty && w->save_failed;
-	}
-	e->unsaved = failed;
-	if (!failed) {
-		e->save_due = 0;
-		e->save_backoff_ms = 0;
-		free(e->save_error);
-		e->save_error = NULL;
-	} else if (retry || !e->save_due) {
-		e->save_backoff_ms =
-		        e->save_backoff_ms ? e->save_backoff_ms * 2 : ENGINE_SAVE_RETRY_MS;
-		if (e->save_backoff_ms > ENGINE_SAVE_MAX_MS)
-			e->save_backoff_ms = ENGINE_SAVE_MAX_MS;
-		e->save_due = now + e->save_backoff_ms;
-	}
-}
-
-/* The last chance to save w (osmo-local is stopping): a failure leaves the older record. */
-static void
-engine_save_last(struct engine_wf *w)
-{
-	if (!w->dirty || engine_save(w) == 0)
-		return;
-	fprintf(stderr, "osmo-local: workflow %s stays as last saved: %s\n", w->rec.id,
-	        w->e->save_error);
-	w->dirty = false; /* said once: nothing will try again */
-}
-
 /* When the exec_timeout ends a started workflow; INT64_MAX when it cannot. */
 static int64_t
 engine_exec_due(const struct engine_wf *w)
@@ -1170,7 +969,7 @@ engine_schedule(struct engine *e)
 				next = due;
 		}
 	} while (e->again);
-	engine_save_dirty(e, now);
+	engine_state_save_dirty(e, now);
 	if (e->save_due && e->save_due < next)
 		next = e->save_due;
 	e->stepping = false;
@@ -1276,7 +1075,7 @@ engine_wf_build(struct engine_wf *w, const struct strv *drop)
 	engine_wf_wire(w);
 }
 
-static void
+void
 engine_add(struct engine *e, struct engine_wf *w)
 {
 	if (e->n == e->cap) {
@@ -1288,46 +1087,13 @@ engine_add(struct engine *e, struct engine_wf *w)
 	e->wfs[e->n++] = w;
 }
 
-static int
-engine_next_job(const struct engine *e, const char *name)
-{
-	int job = 0;
-
-	for (size_t i = 0; i < e->n; i++)
-		if (strcmp(e->wfs[i]->rec.name, name) == 0 && e->wfs[i]->rec.job > job)
-			job = e->wfs[i]->rec.job;
-	return job + 1;
-}
-
-/*
- * Creates the directory of name's next job; one already there (a record set aside as corrupt,
- * or never saved) keeps its ID, so its logs are never appended to. NULL with err filled.
- */
-static char *
-engine_claim_dir(const struct engine *e, const char *name, int *job, struct engine_error *err)
-{
-	for (*job = engine_next_job(e, name);; (*job)++) {
-		char *dir = xasprintf("%s/workflows/%s-%d", e->state_dir, name, *job);
-
-		if (mkdir(dir, 0700) == 0)
-			return dir;
-		if (errno != EEXIST) {
-			engine_set_error(err, 500, NULL,
-			                 xasprintf("cannot create %s: %s", dir, strerror(errno)));
-			free(dir);
-			return NULL;
-		}
-		free(dir);
-	}
-}
-
 /* A new workflow record named after spec's name, with its directory; NULL with err filled. */
 static struct engine_wf *
 engine_wf_new(struct engine *e, const char *name, const struct engine_submit *req,
               struct engine_error *err)
 {
 	int job;
-	char *dir = engine_claim_dir(e, name, &job, err);
+	char *dir = engine_state_claim_dir(e, name, &job, err);
 	struct engine_wf *w;
 
 	if (!dir)
@@ -1507,7 +1273,7 @@ engine_record_refused(struct engine *e, const char *name, const struct engine_su
 	w->rec.status = OSMO_FAILED_SUBMISSION;
 	w->rec.end_ms = w->rec.submit_ms;
 	w->rec.spec = xstrdup(raw);
-	engine_write_aside(path, raw, strlen(raw));
+	engine_state_write_aside(path, raw, strlen(raw));
 	free(path);
 	engine_add(e, w);
 	w->dirty = true;
@@ -1599,11 +1365,11 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	}
 	engine_wf_build(w, NULL);
 	path = xasprintf("%s/spec.yaml", w->dir);
-	engine_write_aside(path, w->rec.spec, strlen(w->rec.spec));
+	engine_state_write_aside(path, w->rec.spec, strlen(w->rec.spec));
 	free(path);
 	if (w->rec.template_spec) {
 		path = xasprintf("%s/template.yaml", w->dir);
-		engine_write_aside(path, w->rec.template_spec, strlen(w->rec.template_spec));
+		engine_state_write_aside(path, w->rec.template_spec, strlen(w->rec.template_spec));
 		free(path);
 	}
 	engine_wf_open_channels(w);
@@ -1744,7 +1510,7 @@ engine_restart(struct engine *e, const char *name, const char *pool, const char 
 	engine_wf_build(w, &drop);
 	strv_free(&drop);
 	path = xasprintf("%s/spec.yaml", w->dir);
-	engine_write_aside(path, w->rec.spec, strlen(w->rec.spec));
+	engine_state_write_aside(path, w->rec.spec, strlen(w->rec.spec));
 	free(path);
 	engine_wf_open_channels(w);
 	engine_event(w, NULL, 0, "Restarted from %s by %s: %zu group(s) rerun", old->rec.id,
@@ -1936,59 +1702,7 @@ engine_serve_log(struct engine *e, const struct engine_log_request *req,
 	free(path);
 }
 
-/* ------------------------------------------------------------------ state on disk */
-
-/*
- * Sets a record that cannot be read aside as workflow.json.corrupt and says so; its directory
- * and logs stay, so its ID is never given again (engine_claim_dir).
- */
-static void
-engine_quarantine(const char *json_path, const char *why)
-{
-	char *aside = xasprintf("%s.corrupt", json_path);
-
-	if (rename(json_path, aside) == 0)
-		fprintf(stderr, "osmo-local: %s: %s; set aside as %s, its ID is not reused\n",
-		        json_path, why ? why : "unreadable", aside);
-	else
-		fprintf(stderr, "osmo-local: %s: %s; not loaded (cannot set it aside: %s)\n",
-		        json_path, why ? why : "unreadable", strerror(errno));
-	free(aside);
-}
-
-/* Loads one workflow directory; NULL when it holds nothing usable. */
-static struct engine_wf *
-engine_load_one(struct engine *e, const char *dir)
-{
-	char *json_path = xasprintf("%s/workflow.json", dir);
-	size_t len = 0;
-	char *json = util_read_file(json_path, &len);
-	struct engine_wf *w = NULL;
-	char *perr = NULL;
-
-	if (!json && errno != ENOENT)
-		fprintf(stderr, "osmo-local: %s: %s; not loaded, its ID stays taken\n", json_path,
-		        strerror(errno));
-	if (json) {
-		w = xcalloc(1, sizeof(*w));
-		w->e = e;
-		w->forced = OSMO_UNKNOWN;
-		w->dir = xstrdup(dir);
-		if (encode_state_parse(json, len, &w->rec, &perr) < 0) {
-			engine_quarantine(json_path, perr);
-			free(perr);
-			free(w->dir);
-			free(w);
-			w = NULL;
-		}
-	}
-	/* Outputs a run lacks are its parent's (a restart dropped their groups). */
-	if (w && w->rec.parent_name)
-		w->reuse_from = xasprintf("%s-%d", w->rec.parent_name, w->rec.parent_job_id);
-	free(json);
-	free(json_path);
-	return w;
-}
+/* ------------------------------------------------------------------ resuming */
 
 /* A workflow that was alive when the last osmo-local ended: its running tasks are lost. */
 static void
@@ -2038,59 +1752,6 @@ engine_resume(struct engine_wf *w)
 	w->dirty = true;
 }
 
-static int
-engine_cmp_submit(const void *a, const void *b)
-{
-	const struct engine_wf *x = *(struct engine_wf *const *)a;
-	const struct engine_wf *y = *(struct engine_wf *const *)b;
-
-	if (x->rec.submit_ms != y->rec.submit_ms)
-		return x->rec.submit_ms < y->rec.submit_ms ? -1 : 1;
-	return strcmp(x->rec.id, y->rec.id);
-}
-
-static int
-engine_load(struct engine *e, struct engine_error *err)
-{
-	char *root = xasprintf("%s/workflows", e->state_dir);
-	DIR *d;
-	struct dirent *de;
-
-	if (util_mkdirs(root, 0700) < 0 || !(d = opendir(root))) {
-		engine_set_error(err, 500, NULL, xasprintf("%s: %s", root, strerror(errno)));
-		free(root);
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		char *dir;
-		struct engine_wf *w;
-
-		if (de->d_name[0] == '.')
-			continue;
-		dir = xasprintf("%s/%s", root, de->d_name);
-		w = engine_load_one(e, dir);
-		if (w)
-			engine_add(e, w);
-		free(dir);
-	}
-	closedir(d);
-	free(root);
-	if (e->n)
-		qsort(e->wfs, e->n, sizeof(*e->wfs), engine_cmp_submit);
-	for (size_t i = 0; i < e->n; i++)
-		e->recs[i] = &e->wfs[i]->rec;
-	for (size_t i = 0; i < e->n; i++) {
-		struct engine_wf *w = e->wfs[i];
-
-		if (engine_done(w->rec.status)) {
-			w->group_of = xcalloc(w->rec.n_groups + 1, sizeof(*w->group_of));
-			continue;
-		}
-		engine_resume(w);
-	}
-	return 0;
-}
-
 struct engine *
 engine_new(const struct engine_config *cfg, struct engine_error *err)
 {
@@ -2102,9 +1763,18 @@ engine_new(const struct engine_config *cfg, struct engine_error *err)
 	e->base_url = xstrdup(cfg->base_url);
 	e->slots = cfg->slots ? cfg->slots : ENGINE_DEFAULT_SLOTS;
 	e->phase_ms = cfg->phase_ms < 0 ? ENGINE_DEFAULT_PHASE : cfg->phase_ms;
-	if (engine_load(e, err) < 0) {
+	if (engine_state_load(e, err) < 0) {
 		engine_free(e);
 		return NULL;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		struct engine_wf *w = e->wfs[i];
+
+		if (engine_done(w->rec.status)) {
+			w->group_of = xcalloc(w->rec.n_groups + 1, sizeof(*w->group_of));
+			continue;
+		}
+		engine_resume(w);
 	}
 	engine_schedule(e);
 	return e;
@@ -2201,7 +1871,7 @@ engine_shutdown(struct engine *e)
 				engine_check_group(w, rgi);
 			engine_wf_update(w);
 		}
-		engine_save_last(w);
+		engine_state_save_last(w);
 	}
 }
 
@@ -2212,7 +1882,7 @@ engine_free(struct engine *e)
 		return;
 	loop_remove(e->loop, e->timer);
 	for (size_t i = 0; i < e->n; i++) {
-		engine_save_last(e->wfs[i]);
+		engine_state_save_last(e->wfs[i]);
 		engine_wf_free(e->wfs[i]);
 	}
 	free(e->wfs);
