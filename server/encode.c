@@ -337,6 +337,219 @@ encode_validation_error(const char *where, const char *param, const char *msg, c
 	return encode_print(o);
 }
 
+/*
+ * Bodies built from strings the service does not vouch for (a header, a path, a task name):
+ * invalid UTF-8 becomes U+FFFD and DEL is escaped, as server/http.c's error bodies spell them.
+ */
+static cJSON *
+encode_text(const char *s)
+{
+	char *clean;
+	cJSON *item;
+
+	if (!s)
+		return cJSON_CreateNull();
+	clean = utf8_sanitize(s, strlen(s));
+	item = cJSON_CreateString(clean);
+	free(clean);
+	return item;
+}
+
+/* encode_print, with DEL as \u007f: cJSON leaves it raw, and only strings can hold it. */
+static char *
+encode_print_text(cJSON *root)
+{
+	char *s = encode_print(root);
+	struct strbuf sb = { 0 };
+
+	if (!strchr(s, 0x7f))
+		return s;
+	for (const char *p = s; *p; p++) {
+		if (*p == 0x7f)
+			strbuf_addstr(&sb, "\\u007f");
+		else
+			strbuf_addch(&sb, *p);
+	}
+	free(s);
+	return strbuf_detach(&sb);
+}
+
+/* A number as written, where cJSON would print 0.0 as 0 or round a large count. */
+static void
+encode_add_raw(cJSON *o, const char *key, const char *text)
+{
+	cJSON_AddItemToObject(o, key, cJSON_CreateRaw(text));
+}
+
+char *
+encode_version(void)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	encode_add_str(o, "major", "6");
+	encode_add_str(o, "minor", "4");
+	encode_add_str(o, "revision", "0");
+	encode_add_str(o, "hash", "osmo-local");
+	return encode_print(o);
+}
+
+char *
+encode_health(const char *reason)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	encode_add_str(o, "status", reason ? "DEGRADED" : "OK");
+	if (reason)
+		cJSON_AddItemToObject(o, "reason", encode_text(reason));
+	return encode_print_text(o);
+}
+
+char *
+encode_profile_settings(const char *user, const char *pool)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *profile = cJSON_CreateObject();
+	cJSON *roles = cJSON_CreateArray();
+	cJSON *pools = cJSON_CreateArray();
+
+	cJSON_AddItemToObject(profile, "username", encode_text(user));
+	cJSON_AddFalseToObject(profile, "email_notification");
+	cJSON_AddFalseToObject(profile, "slack_notification");
+	cJSON_AddItemToObject(profile, "pool", encode_text(pool));
+	cJSON_AddItemToObject(o, "profile", profile);
+	cJSON_AddItemToArray(roles, cJSON_CreateString("osmo-user"));
+	cJSON_AddItemToObject(o, "roles", roles);
+	cJSON_AddItemToArray(pools, encode_text(pool));
+	cJSON_AddItemToObject(o, "pools", pools);
+	cJSON_AddNullToObject(o, "token");
+	return encode_print_text(o);
+}
+
+char *
+encode_pool_list(const char *pool)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *node_sets = cJSON_CreateArray();
+
+	if (pool) {
+		cJSON *set = cJSON_CreateObject();
+		cJSON *pools = cJSON_CreateArray();
+		cJSON *p = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(p, "name", encode_text(pool));
+		encode_add_str(p, "description", "osmo-local: this machine");
+		encode_add_str(p, "status", "ONLINE");
+		cJSON_AddItemToArray(pools, p);
+		cJSON_AddItemToObject(set, "pools", pools);
+		cJSON_AddItemToArray(node_sets, set);
+	}
+	cJSON_AddItemToObject(o, "node_sets", node_sets);
+	return encode_print_text(o);
+}
+
+char *
+encode_login_info(void)
+{
+	static const char *const keys[] = {
+		"device_endpoint",   "device_client_id", "browser_endpoint",
+		"browser_client_id", "token_endpoint",   "logout_endpoint",
+	};
+	cJSON *o = cJSON_CreateObject();
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		cJSON_AddNullToObject(o, keys[i]);
+	return encode_print(o);
+}
+
+char *
+encode_tag_list(const char *const *tags, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, encode_text(tags[i]));
+	cJSON_AddItemToObject(o, "tags", a);
+	return encode_print_text(o);
+}
+
+char *
+encode_task_entry(const struct eng_workflow *wf, const struct eng_task *t)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, "workflow_id", encode_text(wf->id));
+	cJSON_AddItemToObject(o, "task_name", encode_text(t->name));
+	encode_add_str(o, "node", t->start_ms ? "localhost" : NULL);
+	encode_add_time(o, "start_time", t->start_ms);
+	encode_add_time(o, "end_time", t->end_ms);
+	encode_add_str(o, "status", osmo_status_wire(t->status));
+	encode_add_raw(o, "storage", "0.0");
+	encode_add_raw(o, "cpu", "0");
+	encode_add_raw(o, "memory", "0.0");
+	encode_add_raw(o, "gpu", "0");
+	return encode_print_text(o);
+}
+
+char *
+encode_error_log_index(const struct eng_workflow *wf, const char *base_url)
+{
+	struct strbuf sb = { 0 };
+	bool first = true;
+
+	/* The service prints a dict here: Python's separators, not compact JSON's. */
+	strbuf_addstr(&sb, "Specify task for error logs.\n\n{");
+	for (size_t rgi = 0; rgi < wf->n_groups; rgi++) {
+		const struct eng_group *g = &wf->groups[rgi];
+
+		for (size_t i = 0; i < g->n_tasks; i++) {
+			const struct eng_task *t = &g->tasks[i];
+			char *key = xasprintf("%s retry-%d", t->name, t->retry_id);
+			char *url =
+			        osmo_status_has_error_logs(t->status)
+			                ? xasprintf("%s/api/workflow/%s/error_logs?task_name=%s&"
+			                            "retry_id=%d",
+			                            base_url, wf->id, t->name, t->retry_id)
+			                : NULL;
+			char *k = encode_print_text(encode_text(key));
+			char *v = encode_print_text(encode_text(url));
+
+			strbuf_addf(&sb, "%s%s: %s", first ? "" : ", ", k, v);
+			first = false;
+			free(k);
+			free(v);
+			free(url);
+			free(key);
+		}
+	}
+	strbuf_addstr(&sb, "}");
+	return strbuf_detach(&sb);
+}
+
+char *
+encode_http_stats(unsigned long connections_total, unsigned long connections_open,
+                  unsigned long streams_open, unsigned long upgrades_open)
+{
+	const struct {
+		const char *key;
+		unsigned long value;
+	} fields[] = {
+		{ "connections_total", connections_total },
+		{ "connections_open", connections_open },
+		{ "streams_open", streams_open },
+		{ "upgrades_open", upgrades_open },
+	};
+	cJSON *o = cJSON_CreateObject();
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		char num[24];
+
+		snprintf(num, sizeof(num), "%lu", fields[i].value);
+		encode_add_raw(o, fields[i].key, num);
+	}
+	return encode_print(o);
+}
+
 /* The state file: every member of the record under its own name, tables shared by both ways. */
 enum state_kind {
 	SK_STR,    /* char *, null for NULL */

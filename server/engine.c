@@ -40,7 +40,9 @@ void
 engine_error_free(struct engine_error *err)
 {
 	free(err->message);
+	free(err->workflow_id);
 	err->message = NULL;
+	err->workflow_id = NULL;
 }
 
 void
@@ -1590,116 +1592,84 @@ engine_task_channel(struct engine_wf *w, const struct eng_task *rec)
 	return NULL;
 }
 
-/* Error logs without a task: the service's hint and a map of every retry's URL. */
-static void
-engine_error_log_index(struct engine_wf *w, struct server_http_response *res)
+/* The regex that picks task name at retry out of a workflow-wide file. */
+static char *
+engine_task_regex(const struct eng_task *rec)
 {
-	struct strbuf sb = { 0 };
-	bool first = true;
-
-	strbuf_addstr(&sb, "Specify task for error logs.\n\n{");
-	for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
-		const struct eng_group *g = &w->rec.groups[rgi];
-
-		for (size_t i = 0; i < g->n_tasks; i++) {
-			const struct eng_task *t = &g->tasks[i];
-			char *key = xasprintf("%s retry-%d", t->name, t->retry_id);
-
-			strbuf_addstr(&sb, first ? "" : ", ");
-			first = false;
-			server_http_json_string(&sb, key);
-			strbuf_addstr(&sb, ": ");
-			if (osmo_status_has_error_logs(t->status)) {
-				char *url =
-				        xasprintf("%s/api/workflow/%s/error_logs?task_name=%s&"
-				                  "retry_id=%d",
-				                  w->e->base_url, w->rec.id, t->name, t->retry_id);
-
-				server_http_json_string(&sb, url);
-				free(url);
-			} else {
-				strbuf_addstr(&sb, "null");
-			}
-			free(key);
-		}
-	}
-	strbuf_addstr(&sb, "}");
-	server_http_reply(res, 200, SERVER_HTTP_TEXT, sb.buf, sb.len);
-	strbuf_free(&sb);
+	return rec->retry_id ? xasprintf("\\[%s retry-%d\\]", rec->name, rec->retry_id)
+	                     : xasprintf("\\[%s\\]", rec->name);
 }
 
-void
-engine_serve_log(struct engine *e, const struct engine_log_request *req,
-                 struct server_http_response *res)
+int
+engine_log_source(struct engine *e, const struct engine_log_request *req,
+                  struct engine_log_source *out, struct engine_error *err)
 {
 	struct engine_wf *w = engine_lookup(e, req->workflow);
-	struct channel_filter f = { .regex = req->query };
 	const struct eng_task *rec = NULL;
-	char *path = NULL, *dir, *re = NULL;
-	struct channel *ch = NULL;
+	char *dir;
 
+	*out = (struct engine_log_source){ .loop = e->loop };
 	if (!w) {
-		char *msg = xasprintf("Workflow %s is not found.", req->workflow);
-
-		server_http_reply_error(res, 400, "DATABASE", msg, NULL);
-		free(msg);
-		return;
+		engine_set_error(err, 400, "DATABASE",
+		                 xasprintf("Workflow %s is not found.", req->workflow));
+		return -1;
 	}
 	if (req->last_n_lines > 0 && req->last_n_lines < ENGINE_MAX_LAST_N)
-		f.last_n_lines = req->last_n_lines;
+		out->last_n_lines = req->last_n_lines;
 	if (req->task_name) {
 		rec = engine_find_task(w, req->task_name, req->retry_id);
 		if (!rec) {
-			char *msg = xasprintf("Task %s of workflow %s is not found.",
-			                      req->task_name, w->rec.id);
-
-			server_http_reply_error(res, 400, "DATABASE", msg, w->rec.id);
-			free(msg);
-			return;
+			engine_set_error(err, 400, "DATABASE",
+			                 xasprintf("Task %s of workflow %s is not found.",
+			                           req->task_name, w->rec.id));
+			err->workflow_id = xstrdup(w->rec.id);
+			return -1;
 		}
 	}
 	if (req->kind == ENGINE_ERROR_LOGS) {
 		if (!rec) {
-			engine_error_log_index(w, res);
-			return;
+			out->text = encode_error_log_index(&w->rec, e->base_url);
+			return 0;
 		}
 		dir = engine_task_dir(w, rec->name, rec->retry_id);
-		path = xasprintf("%s/error_logs.txt", dir);
+		out->path = xasprintf("%s/error_logs.txt", dir);
 		free(dir);
 	} else if (req->kind == ENGINE_EVENTS) {
-		path = xasprintf("%s/events.txt", w->dir);
-		ch = w->events;
-		if (rec) {
-			re = rec->retry_id
-			             ? xasprintf("\\[%s retry-%d\\]", rec->name, rec->retry_id)
-			             : xasprintf("\\[%s\\]", rec->name);
-			f.regex = re;
-		}
+		out->path = xasprintf("%s/events.txt", w->dir);
+		out->follow = w->events;
+		if (rec)
+			out->regex = engine_task_regex(rec);
 	} else if (rec) {
 		dir = engine_task_dir(w, rec->name, rec->retry_id);
-		path = xasprintf("%s/log.txt", dir);
+		out->path = xasprintf("%s/log.txt", dir);
 		free(dir);
-		ch = engine_task_channel(w, rec);
+		out->follow = engine_task_channel(w, rec);
 		/* A retry that has not started yet is followed through the workflow log. */
-		if (!ch && !engine_done(rec->status) && rec->status != OSMO_RESCHEDULED &&
+		if (!out->follow && !engine_done(rec->status) && rec->status != OSMO_RESCHEDULED &&
 		    w->logs && !channel_ended(w->logs)) {
-			free(path);
-			path = xasprintf("%s/logs.txt", w->dir);
-			ch = w->logs;
-			re = rec->retry_id
-			             ? xasprintf("\\[%s retry-%d\\]", rec->name, rec->retry_id)
-			             : xasprintf("\\[%s\\]", rec->name);
-			f.regex = re;
+			free(out->path);
+			out->path = xasprintf("%s/logs.txt", w->dir);
+			out->follow = w->logs;
+			out->regex = engine_task_regex(rec);
 		}
 	} else {
-		path = xasprintf("%s/logs.txt", w->dir);
-		ch = w->logs;
+		out->path = xasprintf("%s/logs.txt", w->dir);
+		out->follow = w->logs;
 	}
-	if (ch && channel_ended(ch))
-		ch = NULL;
-	channel_follow(e->loop, ch, path, &f, res);
-	free(re);
-	free(path);
+	if (!out->regex && req->query)
+		out->regex = xstrdup(req->query);
+	if (out->follow && channel_ended(out->follow))
+		out->follow = NULL;
+	return 0;
+}
+
+void
+engine_log_source_free(struct engine_log_source *src)
+{
+	free(src->text);
+	free(src->path);
+	free(src->regex);
+	*src = (struct engine_log_source){ 0 };
 }
 
 /* ------------------------------------------------------------------ resuming */
@@ -1783,22 +1753,14 @@ engine_new(const struct engine_config *cfg, struct engine_error *err)
 char *
 engine_health(const struct engine *e, bool detail)
 {
-	struct strbuf sb = { 0 };
-	char *reason;
-
 	if (!e->unsaved)
-		return xstrdup("{\"status\":\"OK\"}");
+		return NULL;
 	/* The path and error name the owner's files: for the owner only. */
-	reason = xasprintf("%zu workflow record(s) not saved, retrying%s%s", e->unsaved,
-	                   detail ? ": " : "",
-	                   !detail         ? ""
-	                   : e->save_error ? e->save_error
-	                                   : "unknown error");
-	strbuf_addstr(&sb, "{\"status\":\"DEGRADED\",\"reason\":");
-	server_http_json_string(&sb, reason);
-	strbuf_addch(&sb, '}');
-	free(reason);
-	return strbuf_detach(&sb);
+	return xasprintf("%zu workflow record(s) not saved, retrying%s%s", e->unsaved,
+	                 detail ? ": " : "",
+	                 !detail         ? ""
+	                 : e->save_error ? e->save_error
+	                                 : "unknown error");
 }
 
 int

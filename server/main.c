@@ -1,4 +1,4 @@
-/* main.c: osmo-local's entry: options, state directory, signals, the loop and the first routes. */
+/* main.c: osmo-local's entry: options, state directory, signals, the loop and startup. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,15 +43,8 @@ struct main_server {
 	unsigned port;
 	char *state_dir;
 	const char *pool;
+	struct routes_config routes; /* the routes' context while the server runs */
 	bool stopping;
-};
-
-/* The test-only stream: count lines every interval_ms, then close. */
-struct main_test_stream {
-	struct loop *loop;
-	struct server_http_stream *stream;
-	unsigned long timer;
-	long sent, lines, interval_ms;
 };
 
 static const struct main_option {
@@ -339,172 +332,6 @@ main_on_signal_pipe(void *ctx, int fd, short revents)
 					main_signal_actions[k].action(ctx);
 }
 
-static void
-main_version(void *ctx, const struct server_http_request *req, struct server_http_response *res)
-{
-	(void)ctx;
-	(void)req;
-	server_http_reply_json(res, 200,
-	                       "{\"major\":\"6\",\"minor\":\"4\",\"revision\":\"0\","
-	                       "\"hash\":\"osmo-local\"}");
-}
-
-static void
-main_health(void *ctx, const struct server_http_request *req, struct server_http_response *res)
-{
-	struct main_server *srv = ctx;
-	/* Anyone may ask; only the owner (or a dev user) hears which file failed and why. */
-	char *body = engine_health(srv->engine, server_http_header(req, "x-osmo-user") != NULL);
-
-	server_http_reply_json(res, 200, body);
-	free(body);
-}
-
-static void
-main_profile_settings(void *ctx, const struct server_http_request *req,
-                      struct server_http_response *res)
-{
-	struct main_server *srv = ctx;
-	const char *user = server_http_header(req, "x-osmo-user");
-	struct strbuf sb = { 0 };
-
-	strbuf_addstr(&sb, "{\"profile\":{\"username\":");
-	server_http_json_string(&sb, user && *user ? user : "osmo-local");
-	strbuf_addstr(&sb, ",\"email_notification\":false,\"slack_notification\":false,\"pool\":");
-	server_http_json_string(&sb, srv->pool);
-	strbuf_addstr(&sb, "},\"roles\":[\"osmo-user\"],\"pools\":[");
-	server_http_json_string(&sb, srv->pool);
-	strbuf_addstr(&sb, "],\"token\":null}");
-	server_http_reply_json(res, 200, sb.buf);
-	strbuf_free(&sb);
-}
-
-/* The shape `osmo` reads: node_sets[].pools[].name; `pools` (repeated) filters by name. */
-static void
-main_pool(void *ctx, const struct server_http_request *req, struct server_http_response *res)
-{
-	struct main_server *srv = ctx;
-	size_t n = server_http_query_count(req, "pools");
-	bool all_pools;
-	bool listed = n == 0;
-	struct strbuf sb = { 0 };
-
-	if (server_http_query_bool(req, "all_pools", true, &all_pools, res) < 0)
-		return;
-	for (size_t i = 0; i < n; i++)
-		listed |= strcmp(server_http_query_nth(req, "pools", i), srv->pool) == 0;
-	strbuf_addstr(&sb, "{\"node_sets\":[");
-	if (listed) {
-		strbuf_addstr(&sb, "{\"pools\":[{\"name\":");
-		server_http_json_string(&sb, srv->pool);
-		strbuf_addstr(&sb, ",\"description\":\"osmo-local: this machine\","
-		                   "\"status\":\"ONLINE\"}]}");
-	}
-	strbuf_addstr(&sb, "]}");
-	server_http_reply_json(res, 200, sb.buf);
-	strbuf_free(&sb);
-}
-
-/* Dev mode: no identity provider, so every endpoint is null. */
-static void
-main_login_info(void *ctx, const struct server_http_request *req, struct server_http_response *res)
-{
-	(void)ctx;
-	(void)req;
-	server_http_reply_json(res, 200,
-	                       "{\"device_endpoint\":null,\"device_client_id\":null,"
-	                       "\"browser_endpoint\":null,\"browser_client_id\":null,"
-	                       "\"token_endpoint\":null,\"logout_endpoint\":null}");
-}
-
-static void
-main_test_stream_tick(void *ctx)
-{
-	struct main_test_stream *t = ctx;
-
-	server_http_stream_printf(t->stream, "line %ld\n", ++t->sent);
-	if (t->sent < t->lines) {
-		t->timer = loop_add_timer(t->loop, t->interval_ms, main_test_stream_tick, t);
-		return;
-	}
-	server_http_stream_close(t->stream);
-	free(t);
-}
-
-static void
-main_test_stream_gone(void *ctx)
-{
-	struct main_test_stream *t = ctx;
-
-	loop_remove(t->loop, t->timer);
-	free(t);
-}
-
-/* GET /api/_test/stream?lines=5&interval_ms=50: the first line now, the rest on a timer. */
-static void
-main_test_stream(void *ctx, const struct server_http_request *req, struct server_http_response *res)
-{
-	struct main_server *srv = ctx;
-	long lines, interval_ms;
-	struct main_test_stream *t;
-
-	if (server_http_query_int(req, "lines", 5, &lines, res) < 0 ||
-	    server_http_query_int(req, "interval_ms", 50, &interval_ms, res) < 0)
-		return;
-	t = xcalloc(1, sizeof(*t));
-	t->loop = srv->loop;
-	t->lines = lines < 1 ? 1 : lines;
-	t->interval_ms = interval_ms < 0 ? 0 : interval_ms;
-	t->stream = server_http_reply_stream(res, 200, SERVER_HTTP_TEXT, main_test_stream_gone, t);
-	t->timer = loop_add_timer(t->loop, 0, main_test_stream_tick, t);
-}
-
-static void
-main_test_stats(void *ctx, const struct server_http_request *req, struct server_http_response *res)
-{
-	struct main_server *srv = ctx;
-	struct server_http_stats st;
-	char *json;
-
-	(void)req;
-	server_http_stats(srv->http, &st);
-	json = xasprintf("{\"connections_total\":%lu,\"connections_open\":%lu,"
-	                 "\"streams_open\":%lu,\"upgrades_open\":%lu}",
-	                 st.connections_total, st.connections_open, st.streams_open,
-	                 st.upgrades_open);
-	server_http_reply_json(res, 200, json);
-	free(json);
-}
-
-/* Drops every router connection as a restarting router would; tasks keep running. */
-static void
-main_test_router_restart(void *ctx, const struct server_http_request *req,
-                         struct server_http_response *res)
-{
-	struct main_server *srv = ctx;
-
-	(void)req;
-	router_restart(srv->router);
-	server_http_reply_json(res, 200, "{}");
-}
-
-static const struct server_http_route main_routes[] = {
-	{ "GET", "/api/version", main_version },
-	/* The router's Version: the same, unauthenticated (and no affinity cookie). */
-	{ "GET", "/api/router/version", main_version },
-	{ "GET", "/health", main_health },
-	{ "GET", "/api/profile/settings", main_profile_settings },
-	{ "GET", "/api/pool", main_pool },
-	{ "GET", "/api/auth/login", main_login_info },
-};
-
-/* Only with OSMO_LOCAL_TEST_ROUTES=1: hooks for the integration tests. */
-static const struct server_http_route main_test_routes[] = {
-	{ "GET", "/api/_test/stream", main_test_stream },
-	{ "GET", "/api/_test/stats", main_test_stats },
-	{ "POST", "/api/_test/router/restart", main_test_router_restart },
-};
-
 static int
 main_validate(int argc, char **argv)
 {
@@ -593,13 +420,14 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	srv->router = router_new(&rcfg);
 	free(base_url);
 	loop_set_hooks(srv->loop, &hooks);
-	server_http_add_routes(srv->http, main_routes, ARRAY_SIZE(main_routes), srv);
+	srv->routes = (struct routes_config){ .http = srv->http,
+		                              .loop = srv->loop,
+		                              .engine = srv->engine,
+		                              .router = srv->router,
+		                              .test_routes = test_routes };
 	access_add_routes(srv->http, srv->access);
-	routes_add(srv->http, srv->engine, srv->router);
+	routes_add(&srv->routes);
 	router_add_routes(srv->http, srv->router);
-	if (test_routes)
-		server_http_add_routes(srv->http, main_test_routes, ARRAY_SIZE(main_test_routes),
-		                       srv);
 	printf("osmo-local listening on http://%s:%u\n", srv->host, server_http_port(srv->http));
 	fflush(stdout);
 	rc = loop_run(srv->loop);

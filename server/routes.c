@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/channel.h"
 #include "server/encode.h"
 #include "common/osmo_time.h"
 #include "server/router_exec.h"
@@ -216,7 +217,8 @@ routes_reply_engine_error(struct server_http_response *res, struct engine_error 
 	char *msg;
 
 	if (err->code) {
-		server_http_reply_error(res, err->status ? err->status : 400, err->code, m, NULL);
+		server_http_reply_error(res, err->status ? err->status : 400, err->code, m,
+		                        err->workflow_id);
 	} else {
 		msg = str_starts_with(m, prefix) ? xstrdup(m) : xasprintf("%s%s", prefix, m);
 		server_http_reply_error(res, err->status >= 500 ? err->status : 500, NULL, msg,
@@ -442,6 +444,8 @@ routes_serve_log(struct engine *e, const struct server_http_request *req,
 		.workflow = server_http_param(req, "name"),
 		.task_name = routes_nonempty(server_http_query(req, "task_name")),
 	};
+	struct engine_log_source src;
+	struct engine_error err = { 0 };
 	long lines = 0;
 
 	if ((lines_and_query && server_http_query_int(req, "last_n_lines", 0, &lines, res) < 0) ||
@@ -455,7 +459,18 @@ routes_serve_log(struct engine *e, const struct server_http_request *req,
 	}
 	lr.last_n_lines = lines >= ROUTES_MAX_LOG_LINES ? 0 : lines;
 	lr.query = lines_and_query ? routes_nonempty(server_http_query(req, "query")) : NULL;
-	engine_serve_log(e, &lr, res);
+	if (engine_log_source(e, &lr, &src, &err) < 0) {
+		routes_reply_engine_error(res, &err);
+		return;
+	}
+	if (src.text) {
+		server_http_reply(res, 200, SERVER_HTTP_TEXT, src.text, strlen(src.text));
+	} else {
+		struct channel_filter f = { .last_n_lines = src.last_n_lines, .regex = src.regex };
+
+		channel_follow(src.loop, src.follow, src.path, &f, res);
+	}
+	engine_log_source_free(&src);
 }
 
 /* GET /api/workflow/{name}/logs */
@@ -667,32 +682,12 @@ routes_tag(void *ctx, const struct server_http_request *req, struct server_http_
 static void
 routes_tag_list(void *ctx, const struct server_http_request *req, struct server_http_response *res)
 {
-	struct strbuf sb = { 0 };
+	char *json = encode_tag_list(routes_tags, ARRAY_SIZE(routes_tags));
 
 	(void)ctx;
 	(void)req;
-	strbuf_addstr(&sb, "{\"tags\":[");
-	for (size_t i = 0; i < ARRAY_SIZE(routes_tags); i++) {
-		if (i)
-			strbuf_addch(&sb, ',');
-		server_http_json_string(&sb, routes_tags[i]);
-	}
-	strbuf_addstr(&sb, "]}");
-	server_http_reply_json(res, 200, sb.buf);
-	strbuf_free(&sb);
-}
-
-static void
-routes_json_time(struct strbuf *sb, int64_t ms)
-{
-	char buf[OSMO_TIME_BUF];
-
-	if (!ms) {
-		strbuf_addstr(sb, "null");
-		return;
-	}
-	osmo_time_format_iso(ms, buf);
-	server_http_json_string(sb, buf);
+	server_http_reply_json(res, 200, json);
+	free(json);
 }
 
 /* The newest retry of the task named name in any group, or NULL. */
@@ -724,8 +719,7 @@ routes_task(void *ctx, const struct server_http_request *req, struct server_http
 	const char *task_name = server_http_param(req, "task_name");
 	const struct eng_workflow *wf = engine_find(e, name);
 	const struct eng_task *t = routes_find_task(wf, task_name);
-	struct strbuf sb = { 0 };
-	char *msg;
+	char *msg, *json;
 
 	if (!t) {
 		msg = xasprintf("Task %s of workflow %s is not found.", task_name, name);
@@ -733,21 +727,9 @@ routes_task(void *ctx, const struct server_http_request *req, struct server_http
 		free(msg);
 		return;
 	}
-	strbuf_addstr(&sb, "{\"workflow_id\":");
-	server_http_json_string(&sb, wf->id);
-	strbuf_addstr(&sb, ",\"task_name\":");
-	server_http_json_string(&sb, t->name);
-	strbuf_addstr(&sb, ",\"node\":");
-	server_http_json_string(&sb, t->start_ms ? "localhost" : NULL);
-	strbuf_addstr(&sb, ",\"start_time\":");
-	routes_json_time(&sb, t->start_ms);
-	strbuf_addstr(&sb, ",\"end_time\":");
-	routes_json_time(&sb, t->end_ms);
-	strbuf_addstr(&sb, ",\"status\":");
-	server_http_json_string(&sb, osmo_status_wire(t->status));
-	strbuf_addstr(&sb, ",\"storage\":0.0,\"cpu\":0,\"memory\":0.0,\"gpu\":0}");
-	server_http_reply_json(res, 200, sb.buf);
-	strbuf_free(&sb);
+	json = encode_task_entry(wf, t);
+	server_http_reply_json(res, 200, json);
+	free(json);
 }
 
 /* ------------------------------------------------------------------ exec and port-forward */
@@ -1062,10 +1044,192 @@ static const struct server_http_route routes_table[] = {
 	{ "GET", "/api/tag", routes_tag_list },
 };
 
-void
-routes_add(struct server_http *h, struct engine *e, struct router *r)
+/* ------------------------------------------------------------------ the service */
+
+/* GET /api/version, and the router's */
+static void
+routes_version(void *ctx, const struct server_http_request *req, struct server_http_response *res)
 {
-	server_http_add_routes(h, routes_table, ARRAY_SIZE(routes_table), e);
-	if (r)
-		server_http_add_routes(h, routes_router_table, ARRAY_SIZE(routes_router_table), r);
+	char *json = encode_version();
+
+	(void)ctx;
+	(void)req;
+	server_http_reply_json(res, 200, json);
+	free(json);
+}
+
+/* GET /health */
+static void
+routes_health(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	const struct routes_config *cfg = ctx;
+	/* Anyone may ask; only the owner (or a dev user) hears which file failed and why. */
+	char *reason = engine_health(cfg->engine, server_http_header(req, "x-osmo-user") != NULL);
+	char *json = encode_health(reason);
+
+	server_http_reply_json(res, 200, json);
+	free(json);
+	free(reason);
+}
+
+/* GET /api/profile/settings */
+static void
+routes_profile_settings(void *ctx, const struct server_http_request *req,
+                        struct server_http_response *res)
+{
+	const struct routes_config *cfg = ctx;
+	const char *user = server_http_header(req, "x-osmo-user");
+	char *json = encode_profile_settings(user && *user ? user : ROUTES_DEFAULT_USER,
+	                                     engine_pool(cfg->engine));
+
+	server_http_reply_json(res, 200, json);
+	free(json);
+}
+
+/* GET /api/pool: the shape `osmo` reads, node_sets[].pools[].name; `pools` filters by name. */
+static void
+routes_pool(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	const struct routes_config *cfg = ctx;
+	const char *pool = engine_pool(cfg->engine);
+	size_t n = server_http_query_count(req, "pools");
+	bool all_pools;
+	bool listed = n == 0;
+	char *json;
+
+	if (server_http_query_bool(req, "all_pools", true, &all_pools, res) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		listed |= strcmp(server_http_query_nth(req, "pools", i), pool) == 0;
+	json = encode_pool_list(listed ? pool : NULL);
+	server_http_reply_json(res, 200, json);
+	free(json);
+}
+
+/* GET /api/auth/login: dev mode, no identity provider. */
+static void
+routes_login_info(void *ctx, const struct server_http_request *req,
+                  struct server_http_response *res)
+{
+	char *json = encode_login_info();
+
+	(void)ctx;
+	(void)req;
+	server_http_reply_json(res, 200, json);
+	free(json);
+}
+
+/* ------------------------------------------------------------------ test hooks */
+
+/* The test-only stream: count lines every interval_ms, then close. */
+struct routes_test_stream {
+	struct loop *loop;
+	struct server_http_stream *stream;
+	unsigned long timer;
+	long sent, lines, interval_ms;
+};
+
+static void
+routes_test_stream_tick(void *ctx)
+{
+	struct routes_test_stream *t = ctx;
+
+	server_http_stream_printf(t->stream, "line %ld\n", ++t->sent);
+	if (t->sent < t->lines) {
+		t->timer = loop_add_timer(t->loop, t->interval_ms, routes_test_stream_tick, t);
+		return;
+	}
+	server_http_stream_close(t->stream);
+	free(t);
+}
+
+static void
+routes_test_stream_gone(void *ctx)
+{
+	struct routes_test_stream *t = ctx;
+
+	loop_remove(t->loop, t->timer);
+	free(t);
+}
+
+/* GET /api/_test/stream?lines=5&interval_ms=50: the first line now, the rest on a timer. */
+static void
+routes_test_stream(void *ctx, const struct server_http_request *req,
+                   struct server_http_response *res)
+{
+	const struct routes_config *cfg = ctx;
+	long lines, interval_ms;
+	struct routes_test_stream *t;
+
+	if (server_http_query_int(req, "lines", 5, &lines, res) < 0 ||
+	    server_http_query_int(req, "interval_ms", 50, &interval_ms, res) < 0)
+		return;
+	t = xcalloc(1, sizeof(*t));
+	t->loop = cfg->loop;
+	t->lines = lines < 1 ? 1 : lines;
+	t->interval_ms = interval_ms < 0 ? 0 : interval_ms;
+	t->stream =
+	        server_http_reply_stream(res, 200, SERVER_HTTP_TEXT, routes_test_stream_gone, t);
+	t->timer = loop_add_timer(t->loop, 0, routes_test_stream_tick, t);
+}
+
+/* GET /api/_test/stats */
+static void
+routes_test_stats(void *ctx, const struct server_http_request *req,
+                  struct server_http_response *res)
+{
+	const struct routes_config *cfg = ctx;
+	struct server_http_stats st;
+	char *json;
+
+	(void)req;
+	server_http_stats(cfg->http, &st);
+	json = encode_http_stats(st.connections_total, st.connections_open, st.streams_open,
+	                         st.upgrades_open);
+	server_http_reply_json(res, 200, json);
+	free(json);
+}
+
+/* POST /api/_test/router/restart: drops every router connection as a restarting router
+ * would; tasks keep running. */
+static void
+routes_test_router_restart(void *ctx, const struct server_http_request *req,
+                           struct server_http_response *res)
+{
+	const struct routes_config *cfg = ctx;
+
+	(void)req;
+	router_restart(cfg->router);
+	server_http_reply_json(res, 200, "{}");
+}
+
+static const struct server_http_route routes_service_table[] = {
+	{ "GET", "/api/version", routes_version },
+	/* The router's Version: the same, unauthenticated (and no affinity cookie). */
+	{ "GET", "/api/router/version", routes_version },
+	{ "GET", "/health", routes_health },
+	{ "GET", "/api/profile/settings", routes_profile_settings },
+	{ "GET", "/api/pool", routes_pool },
+	{ "GET", "/api/auth/login", routes_login_info },
+};
+
+/* Only with OSMO_LOCAL_TEST_ROUTES=1: hooks for the integration tests. */
+static const struct server_http_route routes_test_table[] = {
+	{ "GET", "/api/_test/stream", routes_test_stream },
+	{ "GET", "/api/_test/stats", routes_test_stats },
+	{ "POST", "/api/_test/router/restart", routes_test_router_restart },
+};
+
+void
+routes_add(const struct routes_config *cfg)
+{
+	server_http_add_routes(cfg->http, routes_service_table, ARRAY_SIZE(routes_service_table),
+	                       (void *)cfg);
+	server_http_add_routes(cfg->http, routes_table, ARRAY_SIZE(routes_table), cfg->engine);
+	if (cfg->router)
+		server_http_add_routes(cfg->http, routes_router_table,
+		                       ARRAY_SIZE(routes_router_table), cfg->router);
+	if (cfg->test_routes)
+		server_http_add_routes(cfg->http, routes_test_table, ARRAY_SIZE(routes_test_table),
+		                       (void *)cfg);
 }

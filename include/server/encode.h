@@ -23,6 +23,26 @@ char *encode_error(const char *message, const char *error_code, const char *work
 /* FastAPI's 422: {"detail": [{"type","loc","msg","input"}]}; loc is "query.<param>". */
 char *encode_validation_error(const char *where, const char *param, const char *msg,
                               const char *input);
+/* GET /api/version (and the router's): the OSMO release osmo-local answers as. */
+char *encode_version(void);
+/* GET /health: {"status":"OK"}, or DEGRADED with the reason when there is one. */
+char *encode_health(const char *reason);
+/* GET /api/profile/settings: the caller, the one pool, the osmo-user role, no token. */
+char *encode_profile_settings(const char *user, const char *pool);
+/* GET /api/pool: node_sets[].pools[] with pool (NULL: none listed). */
+char *encode_pool_list(const char *pool);
+/* GET /api/auth/login: no identity provider, so every endpoint is null. */
+char *encode_login_info(void);
+/* GET /api/tag: {"tags": [...]}. */
+char *encode_tag_list(const char *const *tags, size_t n);
+/* GET /api/workflow/{name}/task/{task_name}: TaskEntry (no reservations, so all 0). */
+char *encode_task_entry(const struct eng_workflow *wf, const struct eng_task *t);
+/* error_logs without a task: the service's hint, then every retry's URL (null: none) as a
+ * Python dict prints. Text, not JSON. */
+char *encode_error_log_index(const struct eng_workflow *wf, const char *base_url);
+/* GET /api/_test/stats: the HTTP layer's counters. */
+char *encode_http_stats(unsigned long connections_total, unsigned long connections_open,
+                        unsigned long streams_open, unsigned long upgrades_open);
 /* Pydantic's naive UTC form, or JSON null for 0. */
 void encode_time(int64_t ms, char buf[40]);
 

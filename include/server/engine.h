@@ -7,11 +7,11 @@
 #include <stdint.h>
 
 #include "server/engine_model.h"
-#include "server/http.h"
 #include "common/loop.h"
 #include "common/util.h"
 
 struct engine;
+struct channel;
 
 struct engine_config {
 	struct loop *loop;
@@ -28,6 +28,7 @@ struct engine_error {
 	const char
 	        *code; /* OSMO error_code ("DATABASE", "USER", "USAGE", "SUBMISSION"); NULL: 500 */
 	char *message; /* owned; one line, or several "file:line:col: message" lines */
+	char *workflow_id; /* owned; the workflow the error names in its body, or NULL */
 };
 
 struct engine_submit {
@@ -75,9 +76,9 @@ void engine_shutdown(struct engine *e);
 void engine_child(struct engine *e);
 
 /*
- * GET /health's body: {"status":"OK"}, or {"status":"DEGRADED","reason":...} while workflow
- * records could not be saved (they are retried; memory is ahead of the disk until then). The
- * reason names the file and the error only with detail.
+ * Why GET /health is DEGRADED (a new string), or NULL when it is OK: workflow records could
+ * not be saved (they are retried; memory is ahead of the disk until then). The reason names
+ * the file and the error only with detail.
  */
 char *engine_health(const struct engine *e, bool detail);
 
@@ -98,12 +99,21 @@ int engine_restart(struct engine *e, const char *name, const char *pool, const c
                    struct engine_submitted *out, struct engine_error *err);
 int engine_tag(struct engine *e, const char *name, const struct strv *add,
                const struct strv *remove, struct engine_error *err);
-/*
- * Answers a logs/events/error_logs request: a chunked text stream that follows the workflow
- * while it is alive, or an OSMO error in res.
- */
-void engine_serve_log(struct engine *e, const struct engine_log_request *req,
-                      struct server_http_response *res);
+/* What a logs/events/error_logs request is answered with. */
+struct engine_log_source {
+	char *text; /* error logs without a task: this index, sent as it is */
+	char *path; /* else the file to send */
+	struct channel
+	        *follow;   /* its appends while the workflow lives, or NULL: the file as it is */
+	struct loop *loop; /* the loop the channel runs on */
+	long last_n_lines; /* start this many lines before the end; 0: everything */
+	char *regex;       /* POSIX extended, every line must match, or NULL */
+};
+
+/* Says what answers req: 0 with out filled (engine_log_source_free), or -1 with *err. */
+int engine_log_source(struct engine *e, const struct engine_log_request *req,
+                      struct engine_log_source *out, struct engine_error *err);
+void engine_log_source_free(struct engine_log_source *src);
 
 /*
  * A running task's working directory and environment (NULL-terminated "K=V"), which exec

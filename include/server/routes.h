@@ -1,4 +1,4 @@
-/* routes.h: osmo-local's workflow, pool, task and tag routes over the engine, and the list's selection. */
+/* routes.h: osmo-local's REST routes (service, workflows, tasks, tags) and the list's selection. */
 #ifndef OSMO_SERVER_ROUTES_H
 #define OSMO_SERVER_ROUTES_H
 
@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "server/engine.h"
+#include "common/loop.h"
 #include "server/engine_model.h"
 #include "server/router.h"
 #include "server/http.h"
@@ -42,10 +43,20 @@ size_t routes_list_select(const struct eng_workflow *const *wfs, size_t n,
                           const struct routes_list_query *q, const struct eng_workflow **out,
                           bool *more_entries);
 
+/* What the routes answer from; it outlives the server (main.c keeps it). */
+struct routes_config {
+	struct server_http *http;
+	struct loop *loop;
+	struct engine *engine;
+	struct router *router; /* NULL: no exec and port-forward routes */
+	bool test_routes;      /* OSMO_LOCAL_TEST_ROUTES=1: the /api/_test/ hooks too */
+};
+
 /*
- * Registers every route of CONTRACT.md §2 that the engine answers (e is their context) and,
- * with a router, the exec and port-forward start calls of PROTOCOLS.md (r is theirs).
+ * Registers every REST route of CONTRACT.md §2: version, health, profile, pool and login
+ * info, the workflow, task and tag routes the engine answers, and, with a router, the exec
+ * and port-forward start calls of PROTOCOLS.md.
  */
-void routes_add(struct server_http *h, struct engine *e, struct router *r);
+void routes_add(const struct routes_config *cfg);
 
 #endif
