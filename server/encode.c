@@ -374,22 +374,19 @@ encode_print_text(cJSON *root)
 	return strbuf_detach(&sb);
 }
 
-/* A number as written, where cJSON would print 0.0 as 0 or round a large count. */
-static void
-encode_add_raw(cJSON *o, const char *key, const char *text)
-{
-	cJSON_AddItemToObject(o, key, cJSON_CreateRaw(text));
-}
-
 char *
 encode_version(void)
 {
+	static const char *const fields[][2] = {
+		{ "major", "6" },
+		{ "minor", "4" },
+		{ "revision", "0" },
+		{ "hash", "osmo-local" },
+	};
 	cJSON *o = cJSON_CreateObject();
 
-	encode_add_str(o, "major", "6");
-	encode_add_str(o, "minor", "4");
-	encode_add_str(o, "revision", "0");
-	encode_add_str(o, "hash", "osmo-local");
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		encode_add_str(o, fields[i][0], fields[i][1]);
 	return encode_print(o);
 }
 
@@ -476,6 +473,13 @@ encode_tag_list(const char *const *tags, size_t n)
 char *
 encode_task_entry(const struct eng_workflow *wf, const struct eng_task *t)
 {
+	/* Nothing is reserved here; the service's floats keep their ".0". */
+	static const char *const reserved[][2] = {
+		{ "storage", "0.0" },
+		{ "cpu", "0" },
+		{ "memory", "0.0" },
+		{ "gpu", "0" },
+	};
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(o, "workflow_id", encode_text(wf->id));
@@ -484,10 +488,8 @@ encode_task_entry(const struct eng_workflow *wf, const struct eng_task *t)
 	encode_add_time(o, "start_time", t->start_ms);
 	encode_add_time(o, "end_time", t->end_ms);
 	encode_add_str(o, "status", osmo_status_wire(t->status));
-	encode_add_raw(o, "storage", "0.0");
-	encode_add_raw(o, "cpu", "0");
-	encode_add_raw(o, "memory", "0.0");
-	encode_add_raw(o, "gpu", "0");
+	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++)
+		cJSON_AddItemToObject(o, reserved[i][0], cJSON_CreateRaw(reserved[i][1]));
 	return encode_print_text(o);
 }
 
@@ -544,8 +546,9 @@ encode_http_stats(unsigned long connections_total, unsigned long connections_ope
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		char num[24];
 
+		/* As written: cJSON's doubles would round a count past 2^53. */
 		snprintf(num, sizeof(num), "%lu", fields[i].value);
-		encode_add_raw(o, fields[i].key, num);
+		cJSON_AddItemToObject(o, fields[i].key, cJSON_CreateRaw(num));
 	}
 	return encode_print(o);
 }
