@@ -1556,28 +1556,6 @@ engine_tag(struct engine *e, const char *name, const struct strv *add, const str
 	return 0;
 }
 
-/* The record of task_name at retry (-1: newest) in w, or NULL. */
-static const struct eng_task *
-engine_find_task(const struct engine_wf *w, const char *task_name, long retry)
-{
-	const struct eng_task *best = NULL;
-
-	for (size_t rgi = 0; rgi < w->rec.n_groups; rgi++) {
-		const struct eng_group *g = &w->rec.groups[rgi];
-
-		for (size_t i = 0; i < g->n_tasks; i++) {
-			const struct eng_task *t = &g->tasks[i];
-
-			if (strcmp(t->name, task_name) != 0)
-				continue;
-			if (retry >= 0 ? t->retry_id == retry
-			               : !best || t->retry_id > best->retry_id)
-				best = t;
-		}
-	}
-	return best;
-}
-
 /* The channel following the live log of w's task at retry, or NULL when it is not live. */
 static struct channel *
 engine_task_channel(struct engine_wf *w, const struct eng_task *rec)
@@ -1617,7 +1595,7 @@ engine_log_source(struct engine *e, const struct engine_log_request *req,
 	if (req->last_n_lines > 0 && req->last_n_lines < ENGINE_MAX_LAST_N)
 		out->last_n_lines = req->last_n_lines;
 	if (req->task_name) {
-		rec = engine_find_task(w, req->task_name, req->retry_id);
+		rec = eng_workflow_find_task(&w->rec, req->task_name, req->retry_id);
 		if (!rec) {
 			engine_set_error(err, 400, "DATABASE",
 			                 xasprintf("Task %s of workflow %s is not found.",

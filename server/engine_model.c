@@ -65,3 +65,22 @@ eng_group_latest(const struct eng_group *g, size_t *out, size_t max)
 	}
 	return n;
 }
+
+const struct eng_task *
+eng_workflow_find_task(const struct eng_workflow *wf, const char *name, long retry)
+{
+	const struct eng_task *best = NULL;
+
+	for (size_t g = 0; wf && g < wf->n_groups; g++) {
+		for (size_t i = 0; i < wf->groups[g].n_tasks; i++) {
+			const struct eng_task *t = &wf->groups[g].tasks[i];
+
+			if (strcmp(t->name, name) != 0)
+				continue;
+			if (retry >= 0 ? t->retry_id == retry
+			               : !best || t->retry_id > best->retry_id)
+				best = t;
+		}
+	}
+	return best;
+}

@@ -690,23 +690,6 @@ routes_tag_list(void *ctx, const struct server_http_request *req, struct server_
 	free(json);
 }
 
-/* The newest retry of the task named name in any group, or NULL. */
-static const struct eng_task *
-routes_find_task(const struct eng_workflow *wf, const char *name)
-{
-	const struct eng_task *best = NULL;
-
-	for (size_t g = 0; wf && g < wf->n_groups; g++)
-		for (size_t t = 0; t < wf->groups[g].n_tasks; t++) {
-			const struct eng_task *task = &wf->groups[g].tasks[t];
-
-			if (strcmp(task->name, name) == 0 &&
-			    (!best || task->retry_id > best->retry_id))
-				best = task;
-		}
-	return best;
-}
-
 /*
  * GET /api/workflow/{name}/task/{task_name}: TaskEntry. Tasks here reserve nothing, so storage,
  * cpu, memory and gpu are 0; the node is this machine once the task started, as in queries.
@@ -718,7 +701,7 @@ routes_task(void *ctx, const struct server_http_request *req, struct server_http
 	const char *name = server_http_param(req, "name");
 	const char *task_name = server_http_param(req, "task_name");
 	const struct eng_workflow *wf = engine_find(e, name);
-	const struct eng_task *t = routes_find_task(wf, task_name);
+	const struct eng_task *t = eng_workflow_find_task(wf, task_name, -1);
 	char *msg, *json;
 
 	if (!t) {
@@ -789,7 +772,7 @@ static const struct eng_task *
 routes_running_task(const struct eng_workflow *wf, const char *name,
                     struct server_http_response *res)
 {
-	const struct eng_task *t = routes_find_task(wf, name);
+	const struct eng_task *t = eng_workflow_find_task(wf, name, -1);
 
 	if (!t)
 		routes_reply_user(res, 404, wf->id, "Task %s does not exist in workflow %s!", name,

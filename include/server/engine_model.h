@@ -66,5 +66,8 @@ struct eng_workflow {
 void eng_workflow_free(struct eng_workflow *wf);
 /* The newest retry of each task, in name order; returns how many (indices into g->tasks). */
 size_t eng_group_latest(const struct eng_group *g, size_t *out, size_t max);
+/* Task name at retry (-1: its newest) in any group of wf (NULL: none), or NULL. */
+const struct eng_task *eng_workflow_find_task(const struct eng_workflow *wf, const char *name,
+                                              long retry);
 
 #endif
