@@ -529,6 +529,76 @@ encode_error_log_index(const struct eng_workflow *wf, const char *base_url)
 }
 
 char *
+encode_query_errors(const struct encode_query_error *errs, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *detail = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct encode_query_error *e = &errs[i];
+		cJSON *d = cJSON_CreateObject();
+		cJSON *loc = cJSON_CreateArray();
+
+		cJSON_AddItemToObject(d, "type", encode_text(e->type));
+		cJSON_AddItemToArray(loc, cJSON_CreateString("query"));
+		cJSON_AddItemToArray(loc, encode_text(e->name));
+		if (e->index >= 0)
+			cJSON_AddItemToArray(loc, cJSON_CreateNumber((double)e->index));
+		cJSON_AddItemToObject(d, "loc", loc);
+		cJSON_AddItemToObject(d, "msg", encode_text(e->msg));
+		cJSON_AddItemToObject(d, "input", encode_text(e->input));
+		if (e->expected) {
+			cJSON *ctx = cJSON_CreateObject();
+
+			cJSON_AddItemToObject(ctx, "expected", encode_text(e->expected));
+			cJSON_AddItemToObject(d, "ctx", ctx);
+		}
+		cJSON_AddItemToArray(detail, d);
+	}
+	cJSON_AddItemToObject(o, "detail", detail);
+	return encode_print_text(o);
+}
+
+/* RouterResponse; no load balancer, so no cookie. */
+static cJSON *
+encode_router_item(const char *address, const char *key)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, "router_address", encode_text(address));
+	cJSON_AddItemToObject(o, "key", encode_text(key));
+	encode_add_str(o, "cookie", "");
+	return o;
+}
+
+char *
+encode_router_response(const char *address, const char *key)
+{
+	return encode_print_text(encode_router_item(address, key));
+}
+
+char *
+encode_router_responses(const char *address, const char *const *names, const char *const *keys,
+                        size_t n)
+{
+	cJSON *all = names ? cJSON_CreateObject() : cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++) {
+		cJSON *item = encode_router_item(address, keys[i]);
+		char *name;
+
+		if (!names) {
+			cJSON_AddItemToArray(all, item);
+			continue;
+		}
+		name = utf8_sanitize(names[i], strlen(names[i]));
+		cJSON_AddItemToObject(all, name, item);
+		free(name);
+	}
+	return encode_print_text(all);
+}
+
+char *
 encode_http_stats(unsigned long connections_total, unsigned long connections_open,
                   unsigned long streams_open, unsigned long upgrades_open)
 {

@@ -70,7 +70,7 @@ static const struct {
 
 /* FastAPI's 422 body, one detail per bad query input. */
 struct routes_invalid {
-	struct strbuf sb;
+	struct encode_query_error *v;
 	size_t n;
 };
 
@@ -98,27 +98,26 @@ routes_strv_from_query(const struct server_http_request *req, const char *key, s
 		strv_push(out, server_http_query_nth(req, key, i));
 }
 
+static char *
+routes_strdup(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
 /* index < 0: a single-valued parameter, whose loc has no position. */
 static void
 routes_invalid_add(struct routes_invalid *inv, const char *type, const char *name, long index,
                    const char *msg, const char *input, const char *expected)
 {
-	strbuf_addstr(&inv->sb, inv->n++ ? ",{\"type\":" : "{\"detail\":[{\"type\":");
-	server_http_json_string(&inv->sb, type);
-	strbuf_addstr(&inv->sb, ",\"loc\":[\"query\",");
-	server_http_json_string(&inv->sb, name);
-	if (index >= 0)
-		strbuf_addf(&inv->sb, ",%ld", index);
-	strbuf_addstr(&inv->sb, "],\"msg\":");
-	server_http_json_string(&inv->sb, msg);
-	strbuf_addstr(&inv->sb, ",\"input\":");
-	server_http_json_string(&inv->sb, input);
-	if (expected) {
-		strbuf_addstr(&inv->sb, ",\"ctx\":{\"expected\":");
-		server_http_json_string(&inv->sb, expected);
-		strbuf_addch(&inv->sb, '}');
-	}
-	strbuf_addch(&inv->sb, '}');
+	inv->v = xreallocarray(inv->v, inv->n + 1, sizeof(*inv->v));
+	inv->v[inv->n++] = (struct encode_query_error){
+		.type = routes_strdup(type),
+		.name = routes_strdup(name),
+		.msg = routes_strdup(msg),
+		.input = routes_strdup(input),
+		.expected = routes_strdup(expected),
+		.index = index,
+	};
 }
 
 /* Sends the 422 if anything was bad; returns whether it did. Frees inv either way. */
@@ -128,11 +127,22 @@ routes_invalid_reply(struct routes_invalid *inv, struct server_http_response *re
 	bool bad = inv->n > 0;
 
 	if (bad) {
-		strbuf_addstr(&inv->sb, "]}");
-		server_http_reply_json(res, 422, inv->sb.buf);
+		char *json = encode_query_errors(inv->v, inv->n);
+
+		server_http_reply_json(res, 422, json);
+		free(json);
 	}
-	strbuf_free(&inv->sb);
-	inv->n = 0;
+	for (size_t i = 0; i < inv->n; i++) {
+		struct encode_query_error *e = &inv->v[i];
+
+		free(e->type);
+		free(e->name);
+		free(e->msg);
+		free(e->input);
+		free(e->expected);
+	}
+	free(inv->v);
+	*inv = (struct routes_invalid){ 0 };
 	return bad;
 }
 
@@ -788,32 +798,33 @@ routes_running_task(const struct eng_workflow *wf, const char *name,
 	return NULL;
 }
 
-/* RouterResponse: {"router_address", "key", "cookie"}; no load balancer, so no cookie. */
+/* A new exec key for t's retry, pushed to keys. */
 static void
-routes_router_response(struct router *r, enum router_action a, const struct router_target *t,
-                       struct strbuf *sb)
+routes_exec_key(struct router *r, const struct eng_workflow *wf, const struct eng_task *t,
+                const char *cmd, struct strv *keys)
 {
 	char key[ROUTER_KEY_MAX + 1];
 
-	router_key_new(r, a, t, key);
-	strbuf_addstr(sb, "{\"router_address\":");
-	server_http_json_string(sb, router_address(r));
-	strbuf_addstr(sb, ",\"key\":");
-	server_http_json_string(sb, key);
-	strbuf_addstr(sb, ",\"cookie\":\"\"}");
+	router_key_new(r, ROUTER_EXEC,
+	               &(struct router_target){ .workflow = wf->id,
+	                                        .task = t->name,
+	                                        .retry = t->retry_id,
+	                                        .entry_command = cmd },
+	               key);
+	strv_push(keys, key);
 }
 
-/* An exec key for t's retry, as a RouterResponse. */
+/* Replies with the RouterResponses of keys: under names (NULL: a list). */
 static void
-routes_exec_response(struct router *r, const struct eng_workflow *wf, const struct eng_task *t,
-                     const char *cmd, struct strbuf *sb)
+routes_reply_router(struct router *r, const struct strv *names, const struct strv *keys,
+                    struct server_http_response *res)
 {
-	routes_router_response(r, ROUTER_EXEC,
-	                       &(struct router_target){ .workflow = wf->id,
-	                                                .task = t->name,
-	                                                .retry = t->retry_id,
-	                                                .entry_command = cmd },
-	                       sb);
+	char *json = encode_router_responses(router_address(r),
+	                                     names ? (const char *const *)names->v : NULL,
+	                                     (const char *const *)keys->v, keys->n);
+
+	server_http_reply_json(res, 200, json);
+	free(json);
 }
 
 /* The exec calls' start: entry_command is required (FastAPI's 422), the workflow RUNNING. */
@@ -854,16 +865,19 @@ routes_exec_task(void *ctx, const struct server_http_request *req, struct server
 	const char *cmd;
 	const struct eng_workflow *wf = routes_exec_workflow(r, req, res, &cmd);
 	const struct eng_task *t;
-	struct strbuf sb = { 0 };
+	struct strv keys = { 0 };
+	char *json;
 
 	if (!wf)
 		return;
 	t = routes_running_task(wf, server_http_param(req, "task_name"), res);
 	if (!t || !routes_entry_command_splits(cmd, wf->id, res))
 		return;
-	routes_exec_response(r, wf, t, cmd, &sb);
-	server_http_reply_json(res, 200, sb.buf);
-	strbuf_free(&sb);
+	routes_exec_key(r, wf, t, cmd, &keys);
+	json = encode_router_response(router_address(r), keys.v[0]);
+	server_http_reply_json(res, 200, json);
+	free(json);
+	strv_free(&keys);
 }
 
 /* POST /api/workflow/{name}/exec/group/{group_name}?entry_command=...: its RUNNING tasks. */
@@ -877,7 +891,7 @@ routes_exec_group(void *ctx, const struct server_http_request *req,
 	const struct eng_workflow *wf = routes_exec_workflow(r, req, res, &cmd);
 	const struct eng_group *g = NULL;
 	size_t *latest, n, running = 0, early = 0;
-	struct strbuf sb = { 0 };
+	struct strv names = { 0 }, keys = { 0 };
 
 	if (!wf)
 		return;
@@ -907,21 +921,17 @@ routes_exec_group(void *ctx, const struct server_http_request *req,
 		free(latest);
 		return;
 	}
-	strbuf_addch(&sb, '{');
 	for (size_t i = 0; i < n; i++) {
 		const struct eng_task *t = &g->tasks[latest[i]];
 
 		if (t->status != OSMO_RUNNING)
 			continue;
-		if (sb.len > 1)
-			strbuf_addch(&sb, ',');
-		server_http_json_string(&sb, t->name);
-		strbuf_addch(&sb, ':');
-		routes_exec_response(r, wf, t, cmd, &sb);
+		strv_push(&names, t->name);
+		routes_exec_key(r, wf, t, cmd, &keys);
 	}
-	strbuf_addch(&sb, '}');
-	server_http_reply_json(res, 200, sb.buf);
-	strbuf_free(&sb);
+	routes_reply_router(r, &names, &keys, res);
+	strv_free(&names);
+	strv_free(&keys);
 	free(latest);
 }
 
@@ -956,7 +966,7 @@ routes_portforward(void *ctx, const struct server_http_request *req,
 	const char *name = server_http_param(req, "name");
 	const struct eng_workflow *wf;
 	const struct eng_task *t = NULL;
-	struct strbuf sb = { 0 };
+	struct strv keys = { 0 };
 	bool udp;
 
 	if (!routes_ports(req, ports, n, res) ||
@@ -987,22 +997,21 @@ routes_portforward(void *ctx, const struct server_http_request *req,
 	if (!(wf = routes_action_workflow(router_engine(r), name, res)) ||
 	    !(t = routes_running_task(wf, server_http_param(req, "task_name"), res)))
 		goto out;
-	strbuf_addch(&sb, '[');
 	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strbuf_addch(&sb, ',');
-		routes_router_response(r, ROUTER_PORTFORWARD,
-		                       &(struct router_target){ .workflow = wf->id,
-		                                                .task = t->name,
-		                                                .retry = t->retry_id,
-		                                                .port = (int)ports[i],
-		                                                .udp = udp },
-		                       &sb);
+		char key[ROUTER_KEY_MAX + 1];
+
+		router_key_new(r, ROUTER_PORTFORWARD,
+		               &(struct router_target){ .workflow = wf->id,
+		                                        .task = t->name,
+		                                        .retry = t->retry_id,
+		                                        .port = (int)ports[i],
+		                                        .udp = udp },
+		               key);
+		strv_push(&keys, key);
 	}
-	strbuf_addch(&sb, ']');
-	server_http_reply_json(res, 200, sb.buf);
+	routes_reply_router(r, NULL, &keys, res);
 out:
-	strbuf_free(&sb);
+	strv_free(&keys);
 	free(ports);
 }
 

@@ -40,6 +40,20 @@ char *encode_task_entry(const struct eng_workflow *wf, const struct eng_task *t)
 /* error_logs without a task: the service's hint, then every retry's URL (null: none) as a
  * Python dict prints. Text, not JSON. */
 char *encode_error_log_index(const struct eng_workflow *wf, const char *base_url);
+/* One bad query input of FastAPI's 422; index < 0: a single-valued parameter (no position). */
+struct encode_query_error {
+	char *type, *name, *msg, *input;
+	char *expected; /* ctx.expected, or NULL */
+	long index;
+};
+
+/* FastAPI's 422 body: {"detail": [...]}, one detail per bad query input, in order. */
+char *encode_query_errors(const struct encode_query_error *errs, size_t n);
+/* RouterResponse: {"router_address", "key", "cookie": ""}. */
+char *encode_router_response(const char *address, const char *key);
+/* n RouterResponses: an object keyed by names (the exec group call) or, names NULL, a list. */
+char *encode_router_responses(const char *address, const char *const *names,
+                              const char *const *keys, size_t n);
 /* GET /api/_test/stats: the HTTP layer's counters. */
 char *encode_http_stats(unsigned long connections_total, unsigned long connections_open,
                         unsigned long streams_open, unsigned long upgrades_open);
