@@ -374,6 +374,15 @@ encode_print_text(cJSON *root)
 	return strbuf_detach(&sb);
 }
 
+/* Adds fixed key/value pairs, each value made by make (a string, or raw JSON); returns o. */
+static cJSON *
+encode_add_fixed(cJSON *o, const char *const (*pairs)[2], size_t n, cJSON *(*make)(const char *))
+{
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToObject(o, pairs[i][0], make(pairs[i][1]));
+	return o;
+}
+
 char *
 encode_version(void)
 {
@@ -488,9 +497,8 @@ encode_task_entry(const struct eng_workflow *wf, const struct eng_task *t)
 	encode_add_time(o, "start_time", t->start_ms);
 	encode_add_time(o, "end_time", t->end_ms);
 	encode_add_str(o, "status", osmo_status_wire(t->status));
-	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++)
-		cJSON_AddItemToObject(o, reserved[i][0], cJSON_CreateRaw(reserved[i][1]));
-	return encode_print_text(o);
+	return encode_print_text(
+	        encode_add_fixed(o, reserved, ARRAY_SIZE(reserved), cJSON_CreateRaw));
 }
 
 char *

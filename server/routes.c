@@ -72,6 +72,7 @@ static const struct {
 struct routes_invalid {
 	struct encode_query_error *v;
 	size_t n;
+	struct strv strings; /* what v points at */
 };
 
 static const char *
@@ -98,10 +99,14 @@ routes_strv_from_query(const struct server_http_request *req, const char *key, s
 		strv_push(out, server_http_query_nth(req, key, i));
 }
 
-static char *
-routes_strdup(const char *s)
+/* A copy of s that lives as long as inv, or NULL. */
+static const char *
+routes_invalid_keep(struct routes_invalid *inv, const char *s)
 {
-	return s ? xstrdup(s) : NULL;
+	if (!s)
+		return NULL;
+	strv_push(&inv->strings, s);
+	return inv->strings.v[inv->strings.n - 1];
 }
 
 /* index < 0: a single-valued parameter, whose loc has no position. */
@@ -111,11 +116,11 @@ routes_invalid_add(struct routes_invalid *inv, const char *type, const char *nam
 {
 	inv->v = xreallocarray(inv->v, inv->n + 1, sizeof(*inv->v));
 	inv->v[inv->n++] = (struct encode_query_error){
-		.type = routes_strdup(type),
-		.name = routes_strdup(name),
-		.msg = routes_strdup(msg),
-		.input = routes_strdup(input),
-		.expected = routes_strdup(expected),
+		.type = routes_invalid_keep(inv, type),
+		.name = routes_invalid_keep(inv, name),
+		.msg = routes_invalid_keep(inv, msg),
+		.input = routes_invalid_keep(inv, input),
+		.expected = routes_invalid_keep(inv, expected),
 		.index = index,
 	};
 }
@@ -132,15 +137,7 @@ routes_invalid_reply(struct routes_invalid *inv, struct server_http_response *re
 		server_http_reply_json(res, 422, json);
 		free(json);
 	}
-	for (size_t i = 0; i < inv->n; i++) {
-		struct encode_query_error *e = &inv->v[i];
-
-		free(e->type);
-		free(e->name);
-		free(e->msg);
-		free(e->input);
-		free(e->expected);
-	}
+	strv_free(&inv->strings);
 	free(inv->v);
 	*inv = (struct routes_invalid){ 0 };
 	return bad;

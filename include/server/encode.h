@@ -42,8 +42,8 @@ char *encode_task_entry(const struct eng_workflow *wf, const struct eng_task *t)
 char *encode_error_log_index(const struct eng_workflow *wf, const char *base_url);
 /* One bad query input of FastAPI's 422; index < 0: a single-valued parameter (no position). */
 struct encode_query_error {
-	char *type, *name, *msg, *input;
-	char *expected; /* ctx.expected, or NULL */
+	const char *type, *name, *msg, *input;
+	const char *expected; /* ctx.expected, or NULL */
 	long index;
 };
 
