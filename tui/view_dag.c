@@ -74,10 +74,5 @@ view_dag_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 }
 
 /* The same keys and selection as the table: the DAG is another way of showing it. */
-const struct view_ops view_dag_ops = {
-	.keys = KEYMAP_IN_WORKFLOW,
-	.acts = view_table_acts,
-	.move = view_table_move,
-	.draw = view_dag_draw,
-	.target = view_table_target,
-};
+VIEW_OPS(view_dag, KEYMAP_IN_WORKFLOW, VIEW_PLAIN, NULL, NULL, view_table_acts, view_table_move,
+         view_dag_draw, view_table_target);

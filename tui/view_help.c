@@ -47,10 +47,5 @@ static const struct view_act view_help_acts[KEYMAP_COUNT] = {
 	[KEYMAP_HELP] = { view_help_act_stay },
 };
 
-const struct view_ops view_help_ops = {
-	.keys = KEYMAP_IN_HELP,
-	.overlay = true,
-	.acts = view_help_acts,
-	.move = view_help_move,
-	.draw = view_help_draw,
-};
+VIEW_OPS(view_help, KEYMAP_IN_HELP, VIEW_OVERLAY, NULL, NULL, view_help_acts, view_help_move,
+         view_help_draw, NULL);

@@ -248,12 +248,5 @@ static const struct view_act view_list_acts[KEYMAP_COUNT] = {
 	[KEYMAP_SEARCH] = { view_list_act_search },
 };
 
-const struct view_ops view_list_ops = {
-	.keys = KEYMAP_IN_LIST,
-	.list_data = true,
-	.enter = view_list_enter,
-	.acts = view_list_acts,
-	.move = view_list_move,
-	.draw = view_list_draw,
-	.target = view_list_target,
-};
+VIEW_OPS(view_list, KEYMAP_IN_LIST, VIEW_LIST_DATA, view_list_enter, NULL, view_list_acts,
+         view_list_move, view_list_draw, view_list_target);

@@ -46,10 +46,5 @@ static const struct view_act view_ports_acts[KEYMAP_COUNT] = {
 	[KEYMAP_STOP_FORWARDS] = { view_ports_act_stop },
 };
 
-const struct view_ops view_ports_ops = {
-	.keys = KEYMAP_IN_FORWARDS,
-	.acts = view_ports_acts,
-	.move = view_ports_move,
-	.draw = view_ports_draw,
-	.target = view_table_target,
-};
+VIEW_OPS(view_ports, KEYMAP_IN_FORWARDS, VIEW_PLAIN, NULL, NULL, view_ports_acts, view_ports_move,
+         view_ports_draw, view_table_target);

@@ -333,11 +333,5 @@ static const struct view_act view_stream_acts[KEYMAP_COUNT] = {
 	[KEYMAP_PREV] = { view_stream_act_next },
 };
 
-const struct view_ops view_stream_ops = {
-	.keys = KEYMAP_IN_LOGS,
-	.leave = view_stream_close,
-	.acts = view_stream_acts,
-	.move = view_stream_move,
-	.draw = view_stream_draw,
-	.target = view_table_target,
-};
+VIEW_OPS(view_stream, KEYMAP_IN_LOGS, VIEW_PLAIN, NULL, view_stream_close, view_stream_acts,
+         view_stream_move, view_stream_draw, view_table_target);

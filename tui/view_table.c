@@ -372,10 +372,5 @@ const struct view_act view_table_acts[KEYMAP_COUNT] = {
 	[KEYMAP_GROUP_EXEC] = { view_table_act_group_exec },
 };
 
-const struct view_ops view_table_ops = {
-	.keys = KEYMAP_IN_WORKFLOW,
-	.acts = view_table_acts,
-	.move = view_table_move,
-	.draw = view_table_draw,
-	.target = view_table_target,
-};
+VIEW_OPS(view_table, KEYMAP_IN_WORKFLOW, VIEW_PLAIN, NULL, NULL, view_table_acts, view_table_move,
+         view_table_draw, view_table_target);

@@ -57,6 +57,21 @@ struct view_ops {
 	void (*target)(const struct app *a, struct view_target *t); /* NULL: the open workflow */
 };
 
+/* What a view is besides its hooks, for VIEW_OPS. */
+enum view_flags { VIEW_PLAIN = 0, VIEW_LIST_DATA = 1, VIEW_OVERLAY = 2 };
+
+/* Defines NAME_ops in one line: keymap bits, view_flags, then the hooks (NULL: none). */
+#define VIEW_OPS(name, keys_, flags, enter_, leave_, acts_, move_, draw_, target_)       \
+	const struct view_ops name##_ops = { .keys = (keys_),                            \
+		                             .list_data = ((flags)&VIEW_LIST_DATA) != 0, \
+		                             .overlay = ((flags)&VIEW_OVERLAY) != 0,     \
+		                             .enter = (enter_),                          \
+		                             .leave = (leave_),                          \
+		                             .acts = (acts_),                            \
+		                             .move = (move_),                            \
+		                             .draw = (draw_),                            \
+		                             .target = (target_) }
+
 /* One dialog over the view. dialog.c routes Esc, Enter, editing and text; the rest is here. */
 struct dialog_ops {
 	const char *hint; /* the box's last line */
