@@ -16,20 +16,6 @@
 /* Enough names to pick from; the list comes newest first. */
 #define CMD_COMPLETE_LIMIT 200
 
-struct cmd_complete_wait {
-	struct api_result res;
-	bool done;
-};
-
-static void
-cmd_complete_done(void *ctx, struct api_result *res)
-{
-	struct cmd_complete_wait *w = ctx;
-
-	w->res = *res;
-	w->done = true;
-}
-
 /* Names of the workflow's groups (tasks false) or of their tasks, each once. */
 static void
 cmd_complete_print_workflow(const struct osmo_workflow *wf, bool tasks)
@@ -55,35 +41,22 @@ cmd_complete_print_workflow(const struct osmo_workflow *wf, bool tasks)
 int
 cmd_complete_main(int argc, char **argv)
 {
-	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL, OPT_TOKEN_FILE };
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, OPT_URL },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "local", no_argument, NULL, OPT_LOCAL },
-		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+		SESSION_LONGOPTS,
 		{ 0 },
 	};
 	struct session_opts so = { 0 };
-	struct cmd_complete_wait w = { 0 };
-	struct api_callbacks cb = { .done = cmd_complete_done, .ctx = &w };
+	struct session_call w = { 0 };
+	struct api_callbacks cb = session_call_callbacks(&w);
 	struct api_error err = { 0 };
 	struct session s;
 	const char *what;
 	int ch, rc = 1;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch == OPT_URL)
-			so.url = optarg;
-		else if (ch == OPT_USER)
-			so.user = optarg;
-		else if (ch == OPT_LOCAL)
-			so.local = true;
-		else if (ch == OPT_TOKEN_FILE)
-			so.token_file = optarg;
-		else
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+		if (!session_option(ch, optarg, &so))
 			return 1;
-	}
 	what = optind < argc ? argv[optind] : "";
 	/* From the status table, so the shells never offer a stale list. */
 	if (strcmp(what, "statuses") == 0) {

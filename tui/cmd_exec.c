@@ -295,12 +295,9 @@ cmd_exec_drain(struct cmd_exec *c)
 static int
 cmd_exec_parse(int argc, char **argv, struct cmd_exec_args *a)
 {
-	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL, OPT_TOKEN_FILE, OPT_KEEP_ALIVE, OPT_GROUP };
+	enum { OPT_KEEP_ALIVE = SESSION_OPT_END, OPT_GROUP };
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, OPT_URL },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "local", no_argument, NULL, OPT_LOCAL },
-		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+		SESSION_LONGOPTS,
 		{ "keep-alive", no_argument, NULL, OPT_KEEP_ALIVE },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "help", no_argument, NULL, 'h' },
@@ -312,14 +309,8 @@ cmd_exec_parse(int argc, char **argv, struct cmd_exec_args *a)
 	optind = 1;
 	/* '+': stop at WORKFLOW_ID, so the command's own options are never ours. */
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		if (ch == OPT_URL) {
-			a->so.url = optarg;
-		} else if (ch == OPT_USER) {
-			a->so.user = optarg;
-		} else if (ch == OPT_TOKEN_FILE) {
-			a->so.token_file = optarg;
-		} else if (ch == OPT_LOCAL) {
-			a->so.local = true;
+		if (session_option(ch, optarg, &a->so)) {
+			continue;
 		} else if (ch == OPT_KEEP_ALIVE) {
 			a->keep_alive = true;
 		} else if (ch == OPT_GROUP) {

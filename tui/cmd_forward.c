@@ -37,12 +37,9 @@ static int
 cmd_forward_parse(int argc, char **argv, struct session_opts *so, const char **wf,
                   const char **task, struct forward_port **ports, size_t *n_ports, bool *udp)
 {
-	enum { OPT_URL = 256, OPT_USER, OPT_LOCAL, OPT_TOKEN_FILE, OPT_PORT, OPT_UDP };
+	enum { OPT_PORT = SESSION_OPT_END, OPT_UDP };
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, OPT_URL },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "local", no_argument, NULL, OPT_LOCAL },
-		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+		SESSION_LONGOPTS,
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "udp", no_argument, NULL, OPT_UDP },
 		{ "help", no_argument, NULL, 'h' },
@@ -54,14 +51,8 @@ cmd_forward_parse(int argc, char **argv, struct session_opts *so, const char **w
 
 	optind = 1;
 	while (rc < 0 && (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (ch == OPT_URL) {
-			so->url = optarg;
-		} else if (ch == OPT_USER) {
-			so->user = optarg;
-		} else if (ch == OPT_TOKEN_FILE) {
-			so->token_file = optarg;
-		} else if (ch == OPT_LOCAL) {
-			so->local = true;
+		if (session_option(ch, optarg, so)) {
+			continue;
 		} else if (ch == OPT_PORT) {
 			strbuf_addf(&spec, "%s%s", spec.len ? "," : "", optarg);
 		} else if (ch == OPT_UDP) {

@@ -126,9 +126,7 @@ static int
 main_parse(int argc, char **argv, struct main_opts *o)
 {
 	enum {
-		OPT_URL = 256,
-		OPT_USER,
-		OPT_SNAPSHOT,
+		OPT_SNAPSHOT = SESSION_OPT_END,
 		OPT_SIZE,
 		OPT_VIEW,
 		OPT_ASCII,
@@ -140,12 +138,9 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		OPT_SET,
 		OPT_WAIT,
 		OPT_TASK,
-		OPT_LOCAL,
-		OPT_TOKEN_FILE
 	};
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, OPT_URL },
-		{ "user", required_argument, NULL, OPT_USER },
+		SESSION_LONGOPTS,
 		{ "snapshot", no_argument, NULL, OPT_SNAPSHOT },
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "view", required_argument, NULL, OPT_VIEW },
@@ -157,8 +152,6 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "task", required_argument, NULL, OPT_TASK },
-		{ "local", no_argument, NULL, OPT_LOCAL },
-		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -168,10 +161,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 	o->cols = 120;
 	o->rows = 40;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (ch == OPT_URL) {
-			o->session.url = optarg;
-		} else if (ch == OPT_USER) {
-			o->session.user = optarg;
+		if (session_option(ch, optarg, &o->session)) {
+			continue;
 		} else if (ch == OPT_SNAPSHOT) {
 			o->snapshot = true;
 		} else if (ch == OPT_SIZE) {
@@ -221,10 +212,6 @@ main_parse(int argc, char **argv, struct main_opts *o)
 			o->task = optarg;
 		} else if (ch == OPT_WAIT) {
 			o->wait = true;
-		} else if (ch == OPT_LOCAL) {
-			o->session.local = true;
-		} else if (ch == OPT_TOKEN_FILE) {
-			o->session.token_file = optarg;
 		} else if (ch == OPT_VERSION) {
 			printf("osmotop %s\n", API_CLIENT_VERSION);
 			return 0;
@@ -280,20 +267,6 @@ main_fail(const struct session *s, const struct api_error *err)
 	return err->kind == API_ERR_HTTP ? 1 : 3;
 }
 
-struct main_wait {
-	struct api_result res;
-	bool done;
-};
-
-static void
-main_done(void *ctx, struct api_result *res)
-{
-	struct main_wait *w = ctx;
-
-	w->res = *res;
-	w->done = true;
-}
-
 /* Renders a workflow (or, with list, the list) at --size and prints it as text. */
 static void
 main_print(const struct main_opts *o, const struct session *s, const struct api_result *res,
@@ -323,7 +296,7 @@ main_print(const struct main_opts *o, const struct session *s, const struct api_
 
 /* One call, waited for; false when it failed (err printed). */
 static bool
-main_call_ok(struct session *s, struct main_wait *w, int *rc)
+main_call_ok(struct session *s, struct session_call *w, int *rc)
 {
 	if (session_wait(s, &w->done, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) < 0)
 		api_error_set(&w->res.err, API_ERR_TIMEOUT, "no answer within %d s",
@@ -338,8 +311,8 @@ static int
 main_snapshot(const struct main_opts *o)
 {
 	struct session s;
-	struct main_wait w = { 0 };
-	struct api_callbacks cb = { .done = main_done, .ctx = &w };
+	struct session_call w = { 0 };
+	struct api_callbacks cb = session_call_callbacks(&w);
 	/* --view logs prints the workflow: its log as text is `osmo workflow logs`. */
 	bool list = o->view == MAIN_VIEW_LIST;
 	int rc = 0;
@@ -441,8 +414,8 @@ static int
 main_run(struct main_opts *o)
 {
 	struct session s;
-	struct main_wait w = { 0 };
-	struct api_callbacks cb = { .done = main_done, .ctx = &w };
+	struct session_call w = { 0 };
+	struct api_callbacks cb = session_call_callbacks(&w);
 	size_t len;
 	char *yaml = util_read_file(o->workflow, &len);
 	struct api_submit_opts so = { .pool = o->pool ? o->pool : "default",

@@ -53,6 +53,35 @@ session_login_path(const struct session_opts *o, char *path, size_t size)
 	       access(path, F_OK) == 0;
 }
 
+static void
+session_call_done(void *ctx, struct api_result *res)
+{
+	struct session_call *c = ctx;
+
+	c->res = *res;
+	c->done = true;
+}
+
+struct api_callbacks
+session_call_callbacks(struct session_call *c)
+{
+	return (struct api_callbacks){ .done = session_call_done, .ctx = c };
+}
+
+bool
+session_option(int ch, const char *arg, struct session_opts *o)
+{
+	if (ch == SESSION_OPT_URL)
+		o->url = arg;
+	else if (ch == SESSION_OPT_USER)
+		o->user = arg;
+	else if (ch == SESSION_OPT_LOCAL)
+		o->local = true;
+	else if (ch == SESSION_OPT_TOKEN_FILE)
+		o->token_file = arg;
+	return ch >= SESSION_OPT_URL && ch < SESSION_OPT_END;
+}
+
 bool
 session_configured(const struct session_opts *o)
 {

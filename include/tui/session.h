@@ -17,6 +17,36 @@ struct session_opts {
 	const char *token_file; /* --token-file or $OSMO_TOKEN_FILE: an OSMO access token */
 };
 
+/* getopt_long values of the options every command takes; a command's own follow OPT_END. */
+enum session_opt {
+	SESSION_OPT_URL = 256,
+	SESSION_OPT_USER,
+	SESSION_OPT_LOCAL,
+	SESSION_OPT_TOKEN_FILE,
+	SESSION_OPT_END,
+};
+
+/* Their rows of a struct option table, which a command's table starts with. */
+/* clang-format off */
+#define SESSION_LONGOPTS                                                  \
+	{ "url", required_argument, NULL, SESSION_OPT_URL },               \
+	{ "user", required_argument, NULL, SESSION_OPT_USER },             \
+	{ "local", no_argument, NULL, SESSION_OPT_LOCAL },                 \
+	{ "token-file", required_argument, NULL, SESSION_OPT_TOKEN_FILE }
+/* clang-format on */
+
+/* One API call a command waits for: its result, once done. */
+struct session_call {
+	struct api_result res;
+	bool done;
+};
+
+/* Callbacks that fill c when the call completes. */
+struct api_callbacks session_call_callbacks(struct session_call *c);
+
+/* Takes getopt_long's ch when it is one of SESSION_LONGOPTS (true), filling o. */
+bool session_option(int ch, const char *arg, struct session_opts *o);
+
 struct session {
 	char *url;       /* base URL, no trailing slash */
 	char *shown_url; /* the same without any user:password@ part */
