@@ -35,7 +35,7 @@ struct exec_session {
 	struct exec_end why; /* the break keep-alive recovers from */
 	bool end_pending, ended;
 	struct exec_end end;
-	bool busy, freed; /* inside exec_dispatch; exec_free waits for its end */
+	struct util_guard guard; /* exec_free inside exec_dispatch waits for its end */
 };
 
 static void exec_begin(struct exec_session *e);
@@ -295,25 +295,20 @@ exec_start_target(struct api *api, struct http *http, const struct exec_opts *o,
 void
 exec_free(struct exec_session *e)
 {
-	if (!e)
-		return;
-	if (e->busy) {
-		e->freed = true;
-		return;
-	}
-	exec_destroy(e);
+	if (e && util_guard_free(&e->guard))
+		exec_destroy(e);
 }
 
 int
 exec_pollfds(const struct exec_session *e, struct pollfd *fds, int max)
 {
-	return e->ws && !e->freed ? wsconn_pollfds(e->ws, fds, max) : 0;
+	return e->ws && !e->guard.freed ? wsconn_pollfds(e->ws, fds, max) : 0;
 }
 
 int
 exec_timeout_ms(const struct exec_session *e, int64_t now_ms)
 {
-	if (e->freed)
+	if (e->guard.freed)
 		return -1;
 	if (e->end_pending || e->reconnect_pending || (!e->paused && e->unread.len))
 		return 0;
@@ -327,9 +322,9 @@ LOOP_SOURCE_DEFINE(exec_source, struct exec_session, exec);
 void
 exec_dispatch(struct exec_session *e, const struct pollfd *fds, int n, int64_t now_ms)
 {
-	if (e->freed)
+	if (e->guard.freed)
 		return;
-	e->busy = true;
+	util_guard_enter(&e->guard);
 	if (!e->paused && e->unread.len) {
 		struct strbuf out = e->unread;
 
@@ -338,26 +333,25 @@ exec_dispatch(struct exec_session *e, const struct pollfd *fds, int n, int64_t n
 			e->cb.output(e->cb.ctx, (const unsigned char *)out.buf, out.len);
 		strbuf_free(&out);
 	}
-	if (e->ws && !e->freed)
+	if (e->ws && !e->guard.freed)
 		wsconn_dispatch(e->ws, fds, n, now_ms);
-	if (e->reconnect_pending && !e->freed) {
+	if (e->reconnect_pending && !e->guard.freed) {
 		e->reconnect_pending = false;
 		if (e->cb.reconnecting)
 			e->cb.reconnecting(e->cb.ctx, &e->why, e->keep_alive_ms);
 	}
-	if (e->waiting && !e->freed && !e->end_pending && now_ms >= e->retry_at) {
+	if (e->waiting && !e->guard.freed && !e->end_pending && now_ms >= e->retry_at) {
 		e->waiting = false;
 		exec_begin(e); /* a new key, so a new process: keep-alive never resumes one */
 	}
 	/* The end comes after every byte of output, so not while some waits for a resume. */
-	if (e->end_pending && !e->freed && !e->unread.len) {
+	if (e->end_pending && !e->guard.freed && !e->unread.len) {
 		e->end_pending = false;
 		e->ended = true;
 		if (e->cb.ended)
 			e->cb.ended(e->cb.ctx, &e->end);
 	}
-	e->busy = false;
-	if (e->freed)
+	if (util_guard_leave(&e->guard))
 		exec_destroy(e);
 }
 

@@ -30,7 +30,7 @@ struct exec_group {
 	size_t n_tasks, n_ended;
 	struct api_error err; /* the group call's failure; API_OK once it returned targets */
 	bool end_pending, ended;
-	bool busy, freed; /* inside exec_group_dispatch; exec_group_free waits for its end */
+	struct util_guard guard; /* exec_group_free inside its dispatch waits for its end */
 };
 
 static void
@@ -87,7 +87,7 @@ exec_group_emit(struct exec_group_task *t, size_t n)
 	strbuf_addstr(&t->line, ""); /* an empty line has a buffer too */
 	keep = t->line.buf[n];
 	t->line.buf[n] = '\0';
-	if (g->cb.line && !g->freed)
+	if (g->cb.line && !g->guard.freed)
 		g->cb.line(g->cb.ctx, t->name, t->line.buf);
 	t->line.buf[n] = keep;
 	strbuf_consume(&t->line, n);
@@ -99,7 +99,7 @@ exec_group_output(void *ctx, const unsigned char *data, size_t n)
 	struct exec_group_task *t = ctx;
 
 	/* Message boundaries mean nothing (PROTOCOLS.md §1.2): lines are cut at '\n' only. */
-	for (size_t i = 0; i < n && !t->g->freed; i++) {
+	for (size_t i = 0; i < n && !t->g->guard.freed; i++) {
 		if (data[i] == '\n') {
 			exec_group_emit(t, t->line.len);
 		} else if (data[i] != '\r') {
@@ -122,7 +122,7 @@ exec_group_task_ended(void *ctx, const struct exec_end *end)
 	if (t->line.len > 0)
 		exec_group_emit(t, t->line.len); /* the last line had no '\n' */
 	t->ended = true;
-	if (g->cb.task_ended && !g->freed)
+	if (g->cb.task_ended && !g->guard.freed)
 		g->cb.task_ended(g->cb.ctx, t->name, end);
 	if (++g->n_ended == g->n_tasks)
 		g->end_pending = true;
@@ -186,13 +186,8 @@ exec_group_start(struct api *api, struct http *http, const struct exec_group_opt
 void
 exec_group_free(struct exec_group *g)
 {
-	if (!g)
-		return;
-	if (g->busy) {
-		g->freed = true;
-		return;
-	}
-	exec_group_destroy(g);
+	if (g && util_guard_free(&g->guard))
+		exec_group_destroy(g);
 }
 
 int
@@ -200,7 +195,7 @@ exec_group_pollfds(const struct exec_group *g, struct pollfd *fds, int max)
 {
 	int n = 0;
 
-	for (size_t i = 0; i < g->n_tasks && !g->freed && n < max; i++)
+	for (size_t i = 0; i < g->n_tasks && !g->guard.freed && n < max; i++)
 		if (!g->tasks[i].ended)
 			n += exec_pollfds(g->tasks[i].ex, fds + n, max - n);
 	return n;
@@ -211,7 +206,7 @@ exec_group_timeout_ms(const struct exec_group *g, int64_t now_ms)
 {
 	int to = -1;
 
-	if (g->freed)
+	if (g->guard.freed)
 		return -1;
 	if (g->end_pending)
 		return 0;
@@ -226,20 +221,19 @@ LOOP_SOURCE_DEFINE(exec_group_source, struct exec_group, exec_group);
 void
 exec_group_dispatch(struct exec_group *g, const struct pollfd *fds, int n, int64_t now_ms)
 {
-	if (g->freed)
+	if (g->guard.freed)
 		return;
-	g->busy = true;
-	for (size_t i = 0; i < g->n_tasks && !g->freed; i++)
+	util_guard_enter(&g->guard);
+	for (size_t i = 0; i < g->n_tasks && !g->guard.freed; i++)
 		if (!g->tasks[i].ended)
 			exec_dispatch(g->tasks[i].ex, fds, n, now_ms);
-	if (g->end_pending && !g->freed) {
+	if (g->end_pending && !g->guard.freed) {
 		g->end_pending = false;
 		g->ended = true;
 		if (g->cb.ended)
 			g->cb.ended(g->cb.ctx, g->err.kind == API_OK ? NULL : &g->err);
 	}
-	g->busy = false;
-	if (g->freed)
+	if (util_guard_leave(&g->guard))
 		exec_group_destroy(g);
 }
 

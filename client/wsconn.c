@@ -54,9 +54,8 @@ struct wsconn {
 	bool in_close;
 	unsigned char close_frame[125];
 	size_t close_len;
-	int peer_code; /* the code of a close frame that arrived whole, 0 until then */
-	int busy;      /* calls into us on the stack: wsconn_free waits for them */
-	bool freed;    /* wsconn_free was called while busy */
+	int peer_code;           /* the code of a close frame that arrived whole, 0 until then */
+	struct util_guard guard; /* wsconn_free inside a call into us waits for its end */
 };
 
 /* Close codes as people read them (RFC 6455 §7.4.1 and IANA). */
@@ -83,7 +82,7 @@ wsconn_code_name(int code)
 static void
 wsconn_enter(struct wsconn *c)
 {
-	c->busy++;
+	util_guard_enter(&c->guard);
 }
 
 static void
@@ -102,7 +101,7 @@ wsconn_destroy(struct wsconn *c)
 static void
 wsconn_leave(struct wsconn *c)
 {
-	if (--c->busy == 0 && c->freed)
+	if (util_guard_leave(&c->guard))
 		wsconn_destroy(c);
 }
 
@@ -127,7 +126,7 @@ wsconn_end(struct wsconn *c, const struct api_error *why)
 	bool received = c->wslay && wslay_event_get_close_received(c->wslay);
 	bool sent = c->wslay && wslay_event_get_close_sent(c->wslay);
 
-	if (c->state == WSCONN_DONE || c->freed)
+	if (c->state == WSCONN_DONE || c->guard.freed)
 		return;
 	if (received) {
 		end.code = wslay_event_get_status_code_received(c->wslay);
@@ -183,7 +182,7 @@ wsconn_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 
 	(void)flags;
 	/* A pause from a message callback stops wslay's read loop here, mid-recv. */
-	if (c->freed || c->failed || wsconn_holding(c)) {
+	if (c->guard.freed || c->failed || wsconn_holding(c)) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
@@ -223,7 +222,7 @@ wsconn_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int
 	ssize_t n;
 
 	(void)flags;
-	if (c->freed || c->failed) {
+	if (c->guard.freed || c->failed) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
@@ -266,7 +265,7 @@ wsconn_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_
 	if (arg->opcode != WSLAY_BINARY_FRAME && arg->opcode != WSLAY_TEXT_FRAME)
 		return;
 	/* Whoever closed or dropped the connection wants no more data. */
-	if (c->freed || c->local_code || c->state == WSCONN_DONE || !c->cb.message)
+	if (c->guard.freed || c->local_code || c->state == WSCONN_DONE || !c->cb.message)
 		return;
 	c->cb.message(c->cb.ctx, arg->msg ? arg->msg : (const uint8_t *)"", arg->msg_length);
 }
@@ -329,7 +328,7 @@ wsconn_settle(struct wsconn *c)
 {
 	bool rd, wr;
 
-	if (c->freed || c->state == WSCONN_DONE)
+	if (c->guard.freed || c->state == WSCONN_DONE)
 		return;
 	if (c->failed) {
 		wsconn_end(c, &c->fail_err);
@@ -371,7 +370,7 @@ static void
 wsconn_flush(struct wsconn *c)
 {
 	do {
-		if (!c->failed && !c->freed && wslay_event_want_write(c->wslay) &&
+		if (!c->failed && !c->guard.freed && wslay_event_want_write(c->wslay) &&
 		    wslay_event_send(c->wslay) != 0 && !c->failed) {
 			struct api_error err;
 
@@ -379,7 +378,7 @@ wsconn_flush(struct wsconn *c)
 			              c->host);
 			wsconn_fail(c, &err);
 		}
-	} while (!c->failed && !c->freed && wsconn_close_due(c));
+	} while (!c->failed && !c->guard.freed && wsconn_close_due(c));
 }
 
 /* Reads and writes frames as far as the transport allows. */
@@ -578,7 +577,7 @@ wsconn_upgraded(struct wsconn *c, size_t hlen)
 	c->last_rx = c->last_ping = c->now;
 	if (c->cb.open)
 		c->cb.open(c->cb.ctx);
-	if (c->freed || c->state != WSCONN_OPEN)
+	if (c->guard.freed || c->state != WSCONN_OPEN)
 		return;
 	/* Frames that came with the headers will not show on the socket again. */
 	wsconn_step_frames(c, POLLIN);
@@ -658,7 +657,7 @@ wsconn_timers(struct wsconn *c)
 {
 	struct api_error err = { 0 };
 
-	if (c->freed || c->state == WSCONN_DONE)
+	if (c->guard.freed || c->state == WSCONN_DONE)
 		return;
 	if (c->state < WSCONN_OPEN) {
 		if (c->local_code) {
@@ -704,7 +703,7 @@ wsconn_dispatch(struct wsconn *c, const struct pollfd *fds, int n, int64_t now_m
 {
 	short revents = 0;
 
-	if (!c || c->freed || c->state == WSCONN_DONE)
+	if (!c || c->guard.freed || c->state == WSCONN_DONE)
 		return;
 	wsconn_enter(c);
 	c->now = now_ms;
@@ -723,7 +722,7 @@ wsconn_timeout_ms(const struct wsconn *c, int64_t now_ms)
 {
 	int64_t due;
 
-	if (!c || c->freed || c->state == WSCONN_DONE)
+	if (!c || c->guard.freed || c->state == WSCONN_DONE)
 		return -1;
 	if (c->state < WSCONN_OPEN)
 		due = c->local_code ? now_ms : c->open_deadline;
@@ -743,7 +742,7 @@ wsconn_pollfds(const struct wsconn *c, struct pollfd *fds, int max)
 {
 	short events = 0;
 
-	if (!c || max < 1 || c->freed || c->t.fd < 0 || c->state == WSCONN_CONNECTING ||
+	if (!c || max < 1 || c->guard.freed || c->t.fd < 0 || c->state == WSCONN_CONNECTING ||
 	    c->state == WSCONN_DONE)
 		return 0;
 	if (c->state == WSCONN_UPGRADING)
@@ -857,7 +856,7 @@ wsconn_on_connect(void *ctx, struct http_conn *conn, const struct api_error *err
 {
 	struct wsconn *c = ctx;
 
-	if (c->freed || c->state != WSCONN_CONNECTING)
+	if (c->guard.freed || c->state != WSCONN_CONNECTING)
 		return;
 	wsconn_enter(c);
 	if (err->kind != API_OK) {
@@ -901,13 +900,8 @@ wsconn_connect(struct http *http, const struct wsconn_spec *spec, int64_t now_ms
 void
 wsconn_free(struct wsconn *c)
 {
-	if (!c)
-		return;
-	if (c->busy) {
-		c->freed = true;
-		return;
-	}
-	wsconn_destroy(c);
+	if (c && util_guard_free(&c->guard))
+		wsconn_destroy(c);
 }
 
 int
@@ -929,7 +923,7 @@ wsconn_queued(const struct wsconn *c)
 void
 wsconn_close(struct wsconn *c, int code)
 {
-	if (!c || c->freed || c->local_code || c->state == WSCONN_DONE)
+	if (!c || c->guard.freed || c->local_code || c->state == WSCONN_DONE)
 		return;
 	/* wslay refuses codes a peer may not send (1005, 1006, ...): say "normal" instead. */
 	c->local_code = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
@@ -968,7 +962,7 @@ wsconn_drop(struct wsconn *c, int code)
 	if (!c)
 		return;
 	/* Inside its own callbacks the connection is mid-step: a plain drop then. */
-	if (!c->busy && wsconn_is_open(c)) {
+	if (!c->guard.busy && wsconn_is_open(c)) {
 		wsconn_close(c, code);
 		/* One try, no waiting: what the socket takes now (the frame, if little is queued). */
 		wsconn_flush(c);
@@ -979,5 +973,5 @@ wsconn_drop(struct wsconn *c, int code)
 bool
 wsconn_is_open(const struct wsconn *c)
 {
-	return c && !c->freed && c->state == WSCONN_OPEN && !c->local_code && !c->failed;
+	return c && !c->guard.freed && c->state == WSCONN_OPEN && !c->local_code && !c->failed;
 }

@@ -473,3 +473,22 @@ util_mkdirs(const char *dir, mode_t mode)
 	free(path);
 	return rc;
 }
+
+void
+util_guard_enter(struct util_guard *g)
+{
+	g->busy++;
+}
+
+bool
+util_guard_leave(struct util_guard *g)
+{
+	return --g->busy == 0 && g->freed;
+}
+
+bool
+util_guard_free(struct util_guard *g)
+{
+	g->freed = true;
+	return g->busy == 0;
+}

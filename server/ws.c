@@ -35,8 +35,7 @@ struct ws {
 	bool over;     /* closed() was reported */
 	bool pong_due; /* our last ping is unanswered */
 	bool want_drain;
-	int busy; /* inside our own handler: ws_free waits for its end */
-	bool freed;
+	struct util_guard guard; /* ws_free inside our own handler waits for its end */
 };
 
 static void ws_io(struct ws *w, short revents);
@@ -112,7 +111,7 @@ ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, voi
 	ssize_t n;
 
 	(void)flags;
-	if (w->freed || w->paused) {
+	if (w->guard.freed || w->paused) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
@@ -168,7 +167,7 @@ ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg 
 	if (arg->opcode != WSLAY_BINARY_FRAME && arg->opcode != WSLAY_TEXT_FRAME)
 		return; /* wslay answers pings and close frames itself */
 	/* Once closing (or dropped by the owner) nobody wants more data. */
-	if (w->freed || w->closing || w->failed || !w->ev.message)
+	if (w->guard.freed || w->closing || w->failed || !w->ev.message)
 		return;
 	w->ev.message(w->ev.ctx, arg->opcode == WSLAY_BINARY_FRAME, arg->msg, arg->msg_length);
 }
@@ -220,7 +219,7 @@ ws_update(struct ws *w)
 	bool rd, wr;
 	short events = 0;
 
-	if (w->over || w->freed)
+	if (w->over || w->guard.freed)
 		return false;
 	rd = !w->failed && wslay_event_want_read(w->ctx);
 	wr = !w->failed && wslay_event_want_write(w->ctx);
@@ -281,7 +280,7 @@ ws_io(struct ws *w, short revents)
 {
 	if (w->over)
 		return;
-	w->busy++;
+	util_guard_enter(&w->guard);
 	/* A paused reader cannot learn of a hang-up by reading; poll() would repeat it forever. */
 	if ((revents & POLLNVAL) || ((revents & (POLLHUP | POLLERR)) && w->paused))
 		w->failed = true;
@@ -289,13 +288,12 @@ ws_io(struct ws *w, short revents)
 	    ((revents & (POLLIN | POLLHUP | POLLERR)) || w->early_off < w->early.len) &&
 	    wslay_event_recv(w->ctx) < 0)
 		w->failed = true;
-	if (!w->freed) {
+	if (!w->guard.freed) {
 		ws_flush(w);
 		ws_close_send(w, false);
 		ws_flush(w);
 	}
-	w->busy--;
-	if (w->freed) {
+	if (util_guard_leave(&w->guard)) {
 		ws_really_free(w);
 		return;
 	}
@@ -398,12 +396,12 @@ ws_send(struct ws *w, const void *data, size_t n)
 		return true;
 	if (wslay_event_queue_msg(w->ctx, &msg) != 0)
 		return true;
-	if (!w->busy)
+	if (!w->guard.busy)
 		ws_flush(w);
 	room = wslay_event_get_queued_msg_length(w->ctx) < WS_HIGH_WATER;
 	if (!room)
 		w->want_drain = true;
-	if (!w->busy && (w->failed || ws_update(w)))
+	if (!w->guard.busy && (w->failed || ws_update(w)))
 		ws_kick(w);
 	return room;
 }
@@ -429,7 +427,7 @@ ws_pause(struct ws *w, bool paused)
 		return;
 	w->paused = paused;
 	/* Unpausing: bytes read before the pause may hold frames that poll() will not announce. */
-	if (!w->busy && !w->over && (ws_update(w) || !paused))
+	if (!w->guard.busy && !w->over && (ws_update(w) || !paused))
 		ws_kick(w);
 }
 
@@ -442,13 +440,8 @@ ws_pump(struct ws *w)
 void
 ws_free(struct ws *w)
 {
-	if (!w)
-		return;
-	if (w->busy) {
-		w->freed = true;
-		return;
-	}
-	ws_really_free(w);
+	if (w && util_guard_free(&w->guard))
+		ws_really_free(w);
 }
 
 void

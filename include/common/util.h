@@ -79,6 +79,20 @@ size_t utf8_unsafe_len(const char *s, size_t len);
 char *utf8_sanitize(const char *s, size_t len);
 
 /* Milliseconds on the monotonic clock, for deadlines and ages. */
+/*
+ * A re-entrancy guard: an object that its user frees from inside one of its own callbacks
+ * is destroyed when the dispatch that ran the callback returns, not under its feet.
+ */
+struct util_guard {
+	int busy;   /* dispatches of the object on the stack */
+	bool freed; /* freed while busy */
+};
+void util_guard_enter(struct util_guard *g);
+/* Leaves a dispatch: true when the object was freed inside and must be destroyed now. */
+bool util_guard_leave(struct util_guard *g);
+/* The object's free: true to destroy it now, false when the running dispatch will. */
+bool util_guard_free(struct util_guard *g);
+
 int64_t clock_mono_ms(void);
 /* Milliseconds since the Unix epoch, for comparing with server times. */
 int64_t clock_wall_ms(void);
