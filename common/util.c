@@ -492,3 +492,20 @@ util_guard_free(struct util_guard *g)
 	g->freed = true;
 	return g->busy == 0;
 }
+
+size_t
+util_lower_bound(const void *base, size_t n, size_t size, const void *key,
+                 int (*cmp)(const void *, const void *))
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp((const char *)base + mid * size, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}

@@ -90,16 +90,8 @@ static const struct spec_check_named *
 spec_check_named_find(const struct spec_check_named *v, size_t n, const char *name)
 {
 	struct spec_check_named key = { .key = (char *)name, .order = 0 };
-	size_t lo = 0, hi = n;
+	size_t lo = util_lower_bound(v, n, sizeof(*v), &key, spec_check_named_cmp);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (spec_check_named_cmp(&v[mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < n && strcmp(v[lo].key, name) == 0 ? &v[lo] : NULL;
 }
 
@@ -439,17 +431,10 @@ spec_check_edges(struct spec *spec, struct spec_check_graph *graph, struct strv 
 					struct spec_check_producer key = {
 						in->name, spec_check_dataset_key_len(in->name), 0
 					};
-					size_t lo = 0, hi = np;
-
 					/* Produced in this workflow by another group: wait for it. */
-					while (lo < hi) {
-						size_t mid = lo + (hi - lo) / 2;
+					size_t lo = util_lower_bound(prod, np, sizeof(*prod), &key,
+					                             spec_check_producer_cmp);
 
-						if (spec_check_producer_cmp(&prod[mid], &key) < 0)
-							lo = mid + 1;
-						else
-							hi = mid;
-					}
 					for (size_t k = lo;
 					     k < np && prod[k].len == key.len &&
 					     memcmp(prod[k].name, key.name, key.len) == 0;

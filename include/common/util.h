@@ -79,6 +79,10 @@ size_t utf8_unsafe_len(const char *s, size_t len);
 char *utf8_sanitize(const char *s, size_t len);
 
 /* Milliseconds on the monotonic clock, for deadlines and ages. */
+/* The first index of sorted base[0..n) whose element is not below key (bsearch's lower bound). */
+size_t util_lower_bound(const void *base, size_t n, size_t size, const void *key,
+                        int (*cmp)(const void *, const void *));
+
 /*
  * A re-entrancy guard: an object that its user frees from inside one of its own callbacks
  * is destroyed when the dispatch that ran the callback returns, not under its feet.
