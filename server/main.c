@@ -62,7 +62,8 @@ static const struct main_option {
 	{ "--slots", offsetof(struct main_opts, slots), "N",
 	  "tasks that may run at once; the rest wait in SCHEDULING (64)" },
 	{ "--phase-ms", offsetof(struct main_opts, phase_ms), "MS",
-	  "time each phase before RUNNING takes, so it can be watched (200)" },
+	  "time each phase before RUNNING takes, so it can be watched (200; also "
+	  "$OSMO_LOCAL_PHASE_MS)" },
 	{ "--dev-auth", offsetof(struct main_opts, dev_auth), NULL,
 	  "also take x-osmo-user without a token: any local user may act as anyone" },
 };
@@ -349,13 +350,19 @@ main_serve(struct main_server *srv, const struct main_opts *opts)
 	struct router_config rcfg = { 0 };
 	struct engine_error eerr = { 0 };
 	long slots = main_number("--slots", opts->slots, 0);
-	long phase_ms = main_number("--phase-ms", opts->phase_ms, -1);
+	/* The environment's phase time reaches an osmo-local that osmotop starts (the demo). */
+	const char *phase_env = getenv("OSMO_LOCAL_PHASE_MS");
+	const char *phase = opts->phase_ms            ? opts->phase_ms
+	                    : phase_env && *phase_env ? phase_env
+	                                              : NULL;
+	long phase_ms =
+	        main_number(opts->phase_ms ? "--phase-ms" : "OSMO_LOCAL_PHASE_MS", phase, -1);
 	char *base_url;
 	char *err = NULL;
 	int sig_fd;
 	int rc;
 
-	if (slots < 0 || (opts->phase_ms && phase_ms < 0))
+	if (slots < 0 || (phase && phase_ms < 0))
 		return 2;
 	if (main_parse_listen(opts->listen ? opts->listen : MAIN_DEFAULT_LISTEN, srv) < 0)
 		return 2;
