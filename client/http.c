@@ -571,17 +571,26 @@ http_conn_fail(struct http_conn *c, const char *what, CURLcode rc, struct api_er
 	return HTTP_IO_ERROR;
 }
 
+/* Before a send or receive: whether there is a connection (else err says so). */
+static bool
+http_conn_ready(struct http_conn *c, const char *what, struct api_error *err)
+{
+	if (c->fd == CURL_SOCKET_BAD) {
+		api_error_set(err, API_ERR_USAGE, "%s %s: not connected", what, c->host);
+		return false;
+	}
+	c->errbuf[0] = '\0';
+	return true;
+}
+
 ssize_t
 http_conn_send(struct http_conn *c, const void *buf, size_t n, struct api_error *err)
 {
 	size_t sent = 0;
 	CURLcode rc;
 
-	if (c->fd == CURL_SOCKET_BAD) {
-		api_error_set(err, API_ERR_USAGE, "send to %s: not connected", c->host);
+	if (!http_conn_ready(c, "send to", err))
 		return HTTP_IO_ERROR;
-	}
-	c->errbuf[0] = '\0';
 	rc = curl_easy_send(c->easy, buf, n, &sent);
 	if (rc == CURLE_AGAIN || (rc == CURLE_OK && sent == 0 && n > 0))
 		return HTTP_IO_AGAIN;
@@ -596,11 +605,8 @@ http_conn_recv(struct http_conn *c, void *buf, size_t n, struct api_error *err)
 	size_t got = 0;
 	CURLcode rc;
 
-	if (c->fd == CURL_SOCKET_BAD) {
-		api_error_set(err, API_ERR_USAGE, "receive from %s: not connected", c->host);
+	if (!http_conn_ready(c, "receive from", err))
 		return HTTP_IO_ERROR;
-	}
-	c->errbuf[0] = '\0';
 	rc = curl_easy_recv(c->easy, buf, n, &got);
 	if (rc == CURLE_AGAIN)
 		return HTTP_IO_AGAIN;

@@ -730,6 +730,16 @@ server_http_query_nth(const struct server_http_request *req, const char *key, si
 	return server_http_kvs_nth(&req->query, key, i, strcmp);
 }
 
+/* FastAPI's 422 for a query input that is not of its type; -1 for the parsers to return. */
+static int
+server_http_query_refuse(struct server_http_response *res, const char *type, const char *key,
+                         const char *msg, const char *v)
+{
+	if (res)
+		server_http_reply_invalid(res, type, "query", key, msg, v);
+	return -1;
+}
+
 int
 server_http_query_bool(const struct server_http_request *req, const char *key, bool dflt, bool *out,
                        struct server_http_response *res)
@@ -744,11 +754,9 @@ server_http_query_bool(const struct server_http_request *req, const char *key, b
 			*out = server_http_bools[i].value;
 			return 0;
 		}
-	if (res)
-		server_http_reply_invalid(
-		        res, "bool_parsing", "query", key,
-		        "Input should be a valid boolean, unable to interpret input", v);
-	return -1;
+	return server_http_query_refuse(
+	        res, "bool_parsing", key,
+	        "Input should be a valid boolean, unable to interpret input", v);
 }
 
 int
@@ -768,11 +776,9 @@ server_http_query_int(const struct server_http_request *req, const char *key, lo
 		*out = n;
 		return 0;
 	}
-	if (res)
-		server_http_reply_invalid(
-		        res, "int_parsing", "query", key,
-		        "Input should be a valid integer, unable to parse string as an integer", v);
-	return -1;
+	return server_http_query_refuse(
+	        res, "int_parsing", key,
+	        "Input should be a valid integer, unable to parse string as an integer", v);
 }
 
 void

@@ -1,6 +1,7 @@
 /* filter.c: the workflow list's filter (status presets, typed key:value terms) and sort order. */
 #include "tui/filter.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -182,63 +183,46 @@ filter_duration(const struct osmo_workflow_row *r, int64_t now_ms)
 	return osmo_time_span_s(r->start_ms, r->end_ms, now_ms);
 }
 
+/* A sort by one of the row's text fields. */
 static int
-filter_by_name(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, int64_t now)
+filter_by_text(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, size_t field)
 {
-	(void)now;
-	return filter_strcmp(a->name, b->name);
+	return filter_strcmp(*(char *const *)((const char *)a + field),
+	                     *(char *const *)((const char *)b + field));
 }
 
 static int
-filter_by_status(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, int64_t now)
+filter_by_other(enum filter_sort sort, const struct osmo_workflow_row *a,
+                const struct osmo_workflow_row *b, int64_t now)
 {
-	(void)now;
-	return filter_strcmp(osmo_status_wire(a->status), osmo_status_wire(b->status));
-}
+	double da, db;
 
-static int
-filter_by_age(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, int64_t now)
-{
-	(void)now;
-	return (a->submit_ms > b->submit_ms) - (a->submit_ms < b->submit_ms);
-}
-
-static int
-filter_by_duration(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b,
-                   int64_t now)
-{
-	double da = filter_duration(a, now), db = filter_duration(b, now);
-
+	if (sort == FILTER_SORT_STATUS)
+		return filter_strcmp(osmo_status_wire(a->status), osmo_status_wire(b->status));
+	if (sort == FILTER_SORT_AGE)
+		return (a->submit_ms > b->submit_ms) - (a->submit_ms < b->submit_ms);
+	da = filter_duration(a, now);
+	db = filter_duration(b, now);
 	return (da > db) - (da < db);
 }
 
-static int
-filter_by_user(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, int64_t now)
-{
-	(void)now;
-	return filter_strcmp(a->user, b->user);
-}
-
-static int
-filter_by_pool(const struct osmo_workflow_row *a, const struct osmo_workflow_row *b, int64_t now)
-{
-	(void)now;
-	return filter_strcmp(a->pool, b->pool);
-}
-
-static int (*const filter_comparators[FILTER_SORT_COUNT])(const struct osmo_workflow_row *a,
-                                                          const struct osmo_workflow_row *b,
-                                                          int64_t now) = {
-	[FILTER_SORT_NAME] = filter_by_name, [FILTER_SORT_STATUS] = filter_by_status,
-	[FILTER_SORT_AGE] = filter_by_age,   [FILTER_SORT_DURATION] = filter_by_duration,
-	[FILTER_SORT_USER] = filter_by_user, [FILTER_SORT_POOL] = filter_by_pool,
+/* The text field each text sort compares; the other sorts are filter_by_other's. */
+static const struct {
+	bool text;
+	size_t field;
+} filter_text_fields[FILTER_SORT_COUNT] = {
+	[FILTER_SORT_NAME] = { true, offsetof(struct osmo_workflow_row, name) },
+	[FILTER_SORT_USER] = { true, offsetof(struct osmo_workflow_row, user) },
+	[FILTER_SORT_POOL] = { true, offsetof(struct osmo_workflow_row, pool) },
 };
 
 static int
 filter_compare(const struct filter_cmp *c, const struct osmo_workflow_row *a,
                const struct osmo_workflow_row *b)
 {
-	int r = filter_comparators[c->sort](a, b, c->now_ms);
+	int r = filter_text_fields[c->sort].text
+	                ? filter_by_text(a, b, filter_text_fields[c->sort].field)
+	                : filter_by_other(c->sort, a, b, c->now_ms);
 
 	return c->descending ? -r : r;
 }
@@ -269,7 +253,8 @@ filter_apply(const struct filter *f, struct osmo_workflow_list *list, int64_t no
 	struct filter_cmp c = { f->sort, f->descending, now_ms };
 	struct osmo_workflow_row *tmp;
 
-	if (!filter_comparators[f->sort] || list->n_rows < 2)
+	/* The server's own order is kept as it came. */
+	if (f->sort == FILTER_SORT_SERVER || list->n_rows < 2)
 		return;
 	tmp = xcalloc(list->n_rows, sizeof(*tmp));
 	filter_merge_sort(&c, list->rows, tmp, list->n_rows);
