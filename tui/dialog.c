@@ -312,28 +312,14 @@ dialog_restart_draw(struct app *a, struct canvas *c)
 	strbuf_free(&sb);
 }
 
-const struct dialog_ops dialog_cancel_ops = {
-	.hint = "Enter: confirm   Esc: keep it",
-	.open = dialog_cancel_open,
-	.tab = dialog_cancel_tab,
-	.submit = dialog_cancel_submit,
-	.draw = dialog_cancel_draw,
-};
+DIALOG_OPS(dialog_cancel, "Enter: confirm   Esc: keep it", dialog_cancel_open, NULL,
+           dialog_cancel_tab, dialog_cancel_submit, dialog_cancel_draw);
 
-const struct dialog_ops dialog_resubmit_ops = {
-	.hint = "Enter: confirm   Esc: keep it",
-	.fill = dialog_resubmit_fill,
-	.tab = dialog_resubmit_tab,
-	.submit = dialog_resubmit_submit,
-	.draw = dialog_resubmit_draw,
-};
+DIALOG_OPS(dialog_resubmit, "Enter: confirm   Esc: keep it", NULL, dialog_resubmit_fill,
+           dialog_resubmit_tab, dialog_resubmit_submit, dialog_resubmit_draw);
 
-const struct dialog_ops dialog_restart_ops = {
-	.hint = "Enter: confirm   Esc: keep it",
-	.open = dialog_restart_open,
-	.submit = dialog_restart_submit,
-	.draw = dialog_restart_draw,
-};
+DIALOG_OPS(dialog_restart, "Enter: confirm   Esc: keep it", dialog_restart_open, NULL, NULL,
+           dialog_restart_submit, dialog_restart_draw);
 
 /* ------------------------------------------------------------------ the '/' line */
 
@@ -357,10 +343,7 @@ dialog_search_draw(struct app *a, struct canvas *c)
 	free(prompt);
 }
 
-const struct dialog_ops dialog_search_ops = {
-	.submit = dialog_search_submit,
-	.draw = dialog_search_draw,
-};
+DIALOG_OPS(dialog_search, NULL, NULL, NULL, NULL, dialog_search_submit, dialog_search_draw);
 
 /* ------------------------------------------------------------------ port-forward */
 
@@ -461,12 +444,8 @@ dialog_forward_draw(struct app *a, struct canvas *c)
 	free(line3);
 }
 
-const struct dialog_ops dialog_forward_ops = {
-	.hint = "Enter: start   Esc: close",
-	.tab = dialog_forward_tab,
-	.submit = dialog_forward_submit,
-	.draw = dialog_forward_draw,
-};
+DIALOG_OPS(dialog_forward, "Enter: start   Esc: close", NULL, NULL, dialog_forward_tab,
+           dialog_forward_submit, dialog_forward_draw);
 
 /* ------------------------------------------------------------------ group exec */
 
@@ -511,8 +490,5 @@ dialog_group_exec_draw(struct app *a, struct canvas *c)
 	free(line2);
 }
 
-const struct dialog_ops dialog_group_exec_ops = {
-	.hint = "Enter: start   Esc: close",
-	.submit = dialog_group_exec_submit,
-	.draw = dialog_group_exec_draw,
-};
+DIALOG_OPS(dialog_group_exec, "Enter: start   Esc: close", NULL, NULL, NULL,
+           dialog_group_exec_submit, dialog_group_exec_draw);

@@ -83,6 +83,10 @@ struct dialog_ops {
 	void (*draw)(struct app *a, struct canvas *c);
 };
 
+/* Defines NAME_ops in one line: the hint, then the hooks in struct dialog_ops's order. */
+#define DIALOG_OPS(name, hint, open, fill, tab, submit, draw) \
+	const struct dialog_ops name##_ops = { hint, open, fill, tab, submit, draw }
+
 /* What one open dialog holds; only the fields its ops use mean anything. */
 struct dialog {
 	const struct dialog_ops *ops; /* NULL: no dialog */
