@@ -58,7 +58,7 @@ _osmotop()
 	esac
 	local opts="--url --user --token-file --local"
 	case $sub in
-	"") opts+=" --snapshot --size --view --task --all-users --pool --status --ascii --at --version --help" ;;
+	"") opts+=" --snapshot --size --view --task --all-users --pool --status --ascii --at --dump-config --version --help" ;;
 	run) opts+=" --set --pool --wait" ;;
 	exec) opts+=" --keep-alive --group" ;;
 	port-forward) opts+=" --port --udp" ;;

@@ -67,10 +67,22 @@ app_set_err(struct app *a, const struct api_error *err)
 
 /* A failed poll backs off, and never retries sooner than the server's Retry-After. */
 void
-app_sync_failed(struct sync_item *it, const struct api_error *err, int64_t now)
+app_sync_failed(const struct app *a, struct sync_item *it, const struct api_error *err, int64_t now)
 {
-	sync_failed(it, &sync_default_policy, now, (uint32_t)rand());
-	sync_retry_after(it, &sync_default_policy, now, err->retry_after_s);
+	sync_failed(it, app_policy(a), now, (uint32_t)rand());
+	sync_retry_after(it, app_policy(a), now, err->retry_after_s);
+}
+
+const struct sync_policy *
+app_policy(const struct app *a)
+{
+	return a->o->config ? &a->o->config->policy : &sync_default_policy;
+}
+
+long
+app_log_ring(const struct app *a)
+{
+	return a->o->config ? a->o->config->log_ring : 20000;
 }
 
 /* The wall clock views show ages against. */
@@ -577,7 +589,9 @@ app_new(struct session *s, const struct app_opts *o)
 
 	a->s = s;
 	a->o = o;
-	a->list.all_users = o->all_users;
+	a->list.all_users = o->all_users || (o->config && o->config->all_users);
+	if (o->config && o->config->sort != FILTER_SORT_SERVER)
+		filter_set_sort(&a->list.filter, o->config->sort);
 	a->dirty = true;
 	a->signal_fd = -1;
 	loop_add_source(s->loop, &app_net_source, a);

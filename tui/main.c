@@ -12,6 +12,7 @@
 #include "tui/cmd_complete.h"
 #include "tui/cmd_exec.h"
 #include "tui/cmd_forward.h"
+#include "tui/config.h"
 #include "client/local.h"
 #include "common/osmo_time.h"
 #include "tui/session.h"
@@ -33,6 +34,8 @@ struct main_opts {
 	const char *pool;
 	struct strv statuses;
 	bool run, wait;       /* osmotop run SPEC: submit, and with --wait follow to the end */
+	bool dump_config;     /* --dump-config */
+	struct config config; /* config.yaml over the defaults */
 	struct strv set_vars; /* --set k=v */
 };
 
@@ -87,6 +90,8 @@ main_usage(FILE *out)
 	      "  --set k=v          run: a template variable (repeatable)\n"
 	      "  --wait             run: wait until the workflow ends, print it, do not open\n"
 	      "                     the monitor\n"
+	      "  --dump-config      print the configuration in effect (config.yaml over the\n"
+	      "                     defaults, each value with where it came from) and exit\n"
 	      "  --version          print the version and exit\n"
 	      "  -h, --help         print this help and exit\n"
 	      "\n"
@@ -138,6 +143,7 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		OPT_SET,
 		OPT_WAIT,
 		OPT_TASK,
+		OPT_DUMP_CONFIG,
 	};
 	static const struct option longopts[] = {
 		SESSION_LONGOPTS,
@@ -152,6 +158,7 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "task", required_argument, NULL, OPT_TASK },
+		{ "dump-config", no_argument, NULL, OPT_DUMP_CONFIG },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -208,6 +215,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 				return 2;
 			}
 			strv_push(&o->set_vars, optarg);
+		} else if (ch == OPT_DUMP_CONFIG) {
+			o->dump_config = true;
 		} else if (ch == OPT_TASK) {
 			o->task = optarg;
 		} else if (ch == OPT_WAIT) {
@@ -349,6 +358,7 @@ main_app(const struct main_opts *o, struct session *s, struct app_opts *ao)
 	ao->color = !(no_color && *no_color);
 	ao->all_users = o->all_users;
 	ao->statuses = &o->statuses;
+	ao->config = &o->config;
 	ao->user = o->session.user;
 	/* On osmo-local the owner is implied; the status bar says who "your" is. */
 	if (!ao->user && s->local)
@@ -571,6 +581,30 @@ main_local(int argc, char **argv)
 	return 2;
 }
 
+/* Reads config.yaml before any screen: -1 to go on, else the exit status (--dump-config). */
+static int
+main_config(struct main_opts *o)
+{
+	char *path = config_default_path();
+	char *err = NULL;
+	int rc = -1;
+
+	config_init(&o->config);
+	if (path && config_load(&o->config, path, &err) < 0) {
+		fprintf(stderr, "osmotop: %s\n", err);
+		rc = 2;
+	} else if (o->dump_config) {
+		char *text = config_dump(&o->config);
+
+		fputs(text, stdout);
+		free(text);
+		rc = 0;
+	}
+	free(err);
+	free(path);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -588,7 +622,10 @@ main(int argc, char **argv)
 		return cmd_complete_main(argc - 1, argv + 1);
 	rc = o.run ? main_parse(argc - 1, argv + 1, &o) : main_parse(argc, argv, &o);
 	if (rc < 0)
+		rc = main_config(&o);
+	if (rc < 0)
 		rc = o.run ? main_run(&o) : o.snapshot ? main_snapshot(&o) : main_monitor(&o);
+	config_free(&o.config);
 	strv_free(&o.statuses);
 	strv_free(&o.set_vars);
 	return rc;

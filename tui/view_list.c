@@ -57,7 +57,7 @@ view_list_done(void *ctx, struct api_result *res)
 
 	l->growing = false;
 	if (res->err.kind != API_OK) {
-		app_sync_failed(&l->sync, &res->err, now);
+		app_sync_failed(a, &l->sync, &res->err, now);
 		app_set_err(a, &res->err);
 	} else {
 		bool alive = false, changed = !l->have || l->data.n_rows != res->list.n_rows;
@@ -73,8 +73,8 @@ view_list_done(void *ctx, struct api_result *res)
 		l->have = true;
 		filter_apply(&l->filter, &l->data, app_now(a));
 		/* A list with live workflows refreshes at a live workflow's pace. */
-		sync_succeeded(&l->sync, &sync_default_policy, now,
-		               alive ? SYNC_RUNNING : SYNC_LIST, changed);
+		sync_succeeded(&l->sync, app_policy(a), now, alive ? SYNC_RUNNING : SYNC_LIST,
+		               changed);
 		app_set_err(a, NULL);
 		view_list_resolve(l);
 	}

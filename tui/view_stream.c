@@ -26,7 +26,7 @@ view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, in
 {
 	struct view_stream *v = &a->log;
 
-	log_tail_init(&v->tail, APP_LOG_RING);
+	log_tail_init(&v->tail, (size_t)app_log_ring(a));
 	view_logs_init(&v->lv);
 	v->kind = kind;
 	v->task = task ? xstrdup(task) : NULL;
@@ -119,11 +119,11 @@ view_stream_done(void *ctx, struct api_result *res)
 		log_tail_feed(&v->tail, res->text, res->text_len);
 	log_tail_finish(&v->tail);
 	if (res->err.kind != API_OK) {
-		app_sync_failed(&v->sync, &res->err, now);
+		app_sync_failed(a, &v->sync, &res->err, now);
 		view_stream_state(a, "stream failed: %s", res->err.message);
 	} else if (v->kind != VIEW_STREAM_ERRORS && view_stream_source_alive(a)) {
 		/* The stream ended while our data says it lives: ask the data, then pick it up again. */
-		sync_succeeded(&v->sync, &sync_default_policy, now, SYNC_RUNNING, false);
+		sync_succeeded(&v->sync, app_policy(a), now, SYNC_RUNNING, false);
 		sync_kick(&a->wf.sync);
 		view_stream_state(a, "stream ended; reconnecting");
 	} else {
@@ -151,7 +151,7 @@ view_stream_connect(struct app *a)
 		.task = v->task,
 		.retry_id = v->retry,
 		/* A reconnect replays; ask only for what the ring can match against. */
-		.last_n_lines = v->tail.appended ? APP_LOG_RING / 2 : 0,
+		.last_n_lines = v->tail.appended ? app_log_ring(a) / 2 : 0,
 		.idle_timeout_s = 0,
 	};
 

@@ -120,7 +120,7 @@ view_table_done(void *ctx, struct api_result *res)
 
 	t->req = 0;
 	if (res->err.kind != API_OK) {
-		app_sync_failed(&t->sync, &res->err, now);
+		app_sync_failed(a, &t->sync, &res->err, now);
 		app_set_err(a, &res->err);
 	} else {
 		bool changed = !t->have || t->data.status != res->workflow.status ||
@@ -136,7 +136,7 @@ view_table_done(void *ctx, struct api_result *res)
 		t->have = true;
 		view_table_resolve(t);
 		view_dag_invalidate(a);
-		sync_succeeded(&t->sync, &sync_default_policy, now, sync_state_of(t->data.status),
+		sync_succeeded(&t->sync, app_policy(a), now, sync_state_of(t->data.status),
 		               changed);
 		/* Right after an action the status moves within seconds: look again soon. */
 		if (now < t->fast_until && t->sync.next_due_ms > now + 1000)

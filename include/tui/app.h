@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "tui/canvas.h"
+#include "tui/config.h"
 #include "tui/session.h"
 #include "common/util.h"
 
@@ -20,6 +21,7 @@ struct app_opts {
 	const char *workflow; /* APP_START_WORKFLOW, APP_START_LOGS */
 	const char *task;     /* APP_START_LOGS: NULL for the whole workflow */
 	int64_t at_ms;        /* the wall clock for ages and durations; 0 = now (tests fix it) */
+	const struct config *config; /* cadences, list defaults, log memory; NULL: the defaults */
 };
 
 struct app;

@@ -20,9 +20,8 @@
 #include "tui/view.h"
 #include "tui/view_logs.h"
 
-#define APP_LOG_RING  20000 /* lines kept per log view; a reconnect asks for fewer */
-#define APP_LIST_PAGE 200   /* rows asked for at first and added per page */
-#define APP_LIST_MAX  1000  /* the service refuses larger pages */
+#define APP_LIST_PAGE 200  /* rows asked for at first and added per page */
+#define APP_LIST_MAX  1000 /* the service refuses larger pages */
 
 struct app;
 struct exec_group;
@@ -213,7 +212,11 @@ extern const struct dialog_ops dialog_cancel_ops, dialog_resubmit_ops, dialog_re
 void app_vset(char **slot, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void app_say(struct app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void app_set_err(struct app *a, const struct api_error *err);
-void app_sync_failed(struct sync_item *it, const struct api_error *err, int64_t now);
+void app_sync_failed(const struct app *a, struct sync_item *it, const struct api_error *err,
+                     int64_t now);
+/* The refresh cadences and the lines a log view keeps: the configuration's. */
+const struct sync_policy *app_policy(const struct app *a);
+long app_log_ring(const struct app *a);
 int64_t app_now(const struct app *a);
 void app_push(struct app *a, const struct view_ops *v);
 void app_pop(struct app *a);

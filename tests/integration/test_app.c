@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tui/app.h"
+#include "tui/config.h"
 #include "golden.h"
 #include "common/osmo_time.h"
 #include "proc.h"
@@ -85,9 +86,10 @@ appt_teardown(void **state)
 	return 0;
 }
 
-/* Opens the monitor on view/workflow as user jdoe with the clock fixed, and loads its data. */
+/* appt_open with a configuration (NULL: the defaults). */
 static void
-appt_open(struct appt *t, enum app_start start, const char *workflow)
+appt_open_config(struct appt *t, enum app_start start, const char *workflow,
+                 const struct config *config)
 {
 	struct session_opts so = { .url = t->server.url, .user = "jdoe" };
 	struct api_error err = { 0 };
@@ -96,10 +98,19 @@ appt_open(struct appt *t, enum app_start start, const char *workflow)
 	/* The port changes every run; frames show a fixed name. */
 	free(t->s.shown_url);
 	t->s.shown_url = xstrdup("http://osmo.test");
-	t->o = (struct app_opts){ .user = "jdoe", .start = start, .workflow = workflow };
+	t->o = (struct app_opts){
+		.user = "jdoe", .start = start, .workflow = workflow, .config = config
+	};
 	assert_int_equal(osmo_time_parse(APPT_AT, &t->o.at_ms), 0);
 	t->a = app_new(&t->s, &t->o);
 	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+}
+
+/* Opens the monitor on view/workflow as user jdoe with the clock fixed, and loads its data. */
+static void
+appt_open(struct appt *t, enum app_start start, const char *workflow)
+{
+	appt_open_config(t, start, workflow, NULL);
 }
 
 static void
@@ -211,6 +222,27 @@ test_list_frames(void **state)
 	/* Down to the last row with more_entries: the next page is asked for. */
 	appt_keys(t, "jjj");
 	assert_true(appt_logged(t, "limit=400"));
+}
+
+/* config.yaml's list.sort and list.all_users are where the list starts. */
+static void
+test_list_from_config(void **state)
+{
+	struct appt *t = *state;
+	struct config c;
+	char *text;
+
+	config_init(&c);
+	c.sort = FILTER_SORT_NAME;
+	c.all_users = true;
+	appt_open_config(t, APP_START_LIST, NULL, &c);
+	assert_true(appt_logged(t, "all_users=true"));
+	text = appt_frame(t, 16, 100, false);
+	appt_before(text, "llm-finetune-16", "llm-finetune-17");
+	appt_before(text, "llm-finetune-17", "sim-sweep-4");
+	assert_non_null(strstr(text, "by name ↑"));
+	free(text);
+	config_free(&c);
 }
 
 static void
@@ -458,6 +490,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_frames, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_list_sort_and_filters, appt_setup,
 		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_list_from_config, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_workflow_table_and_dag, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_through_dialog, appt_setup,

@@ -1,0 +1,38 @@
+/* config.h: osmotop's configuration file: refresh cadences, the list's defaults, log memory. */
+#ifndef OSMO_TUI_CONFIG_H
+#define OSMO_TUI_CONFIG_H
+
+#include <stdbool.h>
+
+#include "client/sync.h"
+#include "common/util.h"
+#include "tui/filter.h"
+
+/* Every setting: its path in the file, then where its value came from ("" for the default). */
+struct config {
+	struct sync_policy policy; /* refresh.*: the cadences, in ms */
+	enum filter_sort sort;     /* list.sort; FILTER_SORT_SERVER: the service's order */
+	bool all_users;            /* list.all_users */
+	long log_ring;             /* logs.ring: lines kept per log view */
+	char *path;                /* the file read, or NULL when there was none */
+	struct strv sources;       /* "key\tFILE:LINE" for each value the file set */
+};
+
+/*
+ * $OSMOTOP_CONFIG, else $XDG_CONFIG_HOME/osmotop/config.yaml (when absolute, as XDG says),
+ * else ~/.config/osmotop/config.yaml; NULL when none can be derived. The caller frees it.
+ */
+char *config_default_path(void);
+
+/* The defaults, with no file. */
+void config_init(struct config *c);
+/*
+ * Reads path over the defaults: 0 when it was read or does not exist, -1 with *err (caller
+ * frees) as "PATH:LINE:COL: what is wrong" for a file that cannot be used.
+ */
+int config_load(struct config *c, const char *path, char **err);
+void config_free(struct config *c);
+/* The effective configuration as YAML, each value commented with where it came from. */
+char *config_dump(const struct config *c);
+
+#endif

@@ -1,0 +1,188 @@
+/* test_config.c: config.yaml over the defaults, its errors with their places, and the dump. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "golden.h"
+#include "proc.h"
+#include "tui/config.h"
+
+struct tc {
+	char dir[64];
+	char *path;
+};
+
+static int
+tc_setup(void **state)
+{
+	struct tc *t = xcalloc(1, sizeof(*t));
+
+	strlcpy_safe(t->dir, "/tmp/osmo-config-XXXXXX", sizeof(t->dir));
+	assert_non_null(mkdtemp(t->dir));
+	t->path = xasprintf("%s/config.yaml", t->dir);
+	*state = t;
+	return 0;
+}
+
+static int
+tc_teardown(void **state)
+{
+	struct tc *t = *state;
+	int rc = proc_remove_tree(t->dir);
+
+	free(t->path);
+	free(t);
+	return rc;
+}
+
+/* Writes text as the config file and loads it over the defaults; config_load's result. */
+static int
+tc_load(struct tc *t, const char *text, struct config *c, char **err)
+{
+	FILE *f = fopen(t->path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	config_init(c);
+	return config_load(c, t->path, err);
+}
+
+static void
+test_defaults_without_a_file(void **state)
+{
+	struct tc *t = *state;
+	struct config c;
+	char *err = NULL, *dump;
+
+	config_init(&c);
+	assert_int_equal(config_load(&c, t->path, &err), 0);
+	assert_null(err);
+	assert_null(c.path);
+	assert_int_equal(c.policy.list_ms, sync_default_policy.list_ms);
+	assert_int_equal(c.sort, FILTER_SORT_SERVER);
+	dump = config_dump(&c);
+	assert_true(golden_check("config_defaults.txt", dump));
+	free(dump);
+	config_free(&c);
+}
+
+static void
+test_values_and_their_places(void **state)
+{
+	struct tc *t = *state;
+	struct config c;
+	char *err = NULL, *dump, *want;
+
+	assert_int_equal(tc_load(t,
+	                         "# mine\n"
+	                         "refresh:\n"
+	                         "  list: 5\n"
+	                         "  running: 0x3\n"
+	                         "list: {sort: status, all_users: yes}\n"
+	                         "logs:\n"
+	                         "  ring: 1_000\n"
+	                         "refresh:\n"
+	                         "  finished: 60\n",
+	                         &c, &err),
+	                 0);
+	assert_int_equal(c.policy.list_ms, 5000);
+	assert_int_equal(c.policy.running_ms, 3000);
+	assert_int_equal(c.policy.finished_ms, 60000);
+	assert_int_equal(c.policy.queued_ms, sync_default_policy.queued_ms);
+	assert_int_equal(c.sort, FILTER_SORT_STATUS);
+	assert_true(c.all_users);
+	assert_int_equal(c.log_ring, 1000);
+	dump = config_dump(&c);
+	/* Each value says where it came from; the others say default. */
+	want = xasprintf("  list: 5              # seconds: the workflow list; %s:3\n", t->path);
+	if (!strstr(dump, want))
+		fail_msg("dump lacks '%s':\n%s", want, dump);
+	free(want);
+	want = xasprintf("  finished: 60         # seconds: a finished workflow (in case it is "
+	                 "restarted); %s:9\n",
+	                 t->path);
+	assert_non_null(strstr(dump, want));
+	assert_non_null(strstr(dump, "  pending: 15          # seconds: a pending or waiting "
+	                             "workflow; default\n"));
+	free(want);
+	free(dump);
+	config_free(&c);
+}
+
+/* Every mistake stops the start with the file, the line and column, and what is wrong. */
+static void
+test_errors_with_places(void **state)
+{
+	struct tc *t = *state;
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "refresh:\n  lsit: 5\n", ":2:3: unknown key 'lsit' in refresh" },
+		{ "colours: {}\n", ":1:1: unknown section 'colours'" },
+		{ "refresh: 5\n", ":1:10: refresh: expected its keys" },
+		{ "refresh:\n  list: soon\n",
+		  ":2:9: refresh.list: expected a whole number from 1 to 3600" },
+		{ "refresh:\n  list: 0\n",
+		  ":2:9: refresh.list: expected a whole number from 1 to 3600" },
+		{ "refresh:\n  list: '5'\n", ":2:9: refresh.list: expected a whole number" },
+		{ "refresh:\n  list: 1.5\n", ":2:9: refresh.list: expected a whole number" },
+		{ "logs:\n  ring: 12\n",
+		  ":2:9: logs.ring: expected a whole number from 1000 to 1000000" },
+		{ "list:\n  all_users: maybe\n", ":2:14: list.all_users: expected true or false" },
+		{ "list:\n  sort: size\n",
+		  ":2:9: list.sort: expected one of server, name, status" },
+		{ "- refresh\n", ":1:1: expected sections (refresh, list, logs)" },
+		{ "list: [\n", ":2:1: did not find expected node content" },
+		{ "refresh: {}\n---\nlist: {}\n", "" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct config c;
+		char *err = NULL;
+
+		assert_int_equal(tc_load(t, cases[i].text, &c, &err), -1);
+		if (!str_starts_with(err, t->path) || !strstr(err, cases[i].want))
+			fail_msg("'%s': got '%s', want '%s'", cases[i].text, err, cases[i].want);
+		free(err);
+		config_free(&c);
+	}
+}
+
+static void
+test_unreadable_file(void **state)
+{
+	struct tc *t = *state;
+	struct config c;
+	char *err = NULL;
+
+	assert_int_equal(mkdir(t->path, 0700), 0);
+	config_init(&c);
+	assert_int_equal(config_load(&c, t->path, &err), -1);
+	assert_non_null(strstr(err, t->path));
+	free(err);
+	config_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_defaults_without_a_file, tc_setup,
+		                                tc_teardown),
+		cmocka_unit_test_setup_teardown(test_values_and_their_places, tc_setup,
+		                                tc_teardown),
+		cmocka_unit_test_setup_teardown(test_errors_with_places, tc_setup, tc_teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_file, tc_setup, tc_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
