@@ -64,17 +64,13 @@ local_basename(const char *path)
 char *
 local_dir(struct api_error *err)
 {
-	const char *xdg = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
+	char *dir = util_xdg_path("XDG_STATE_HOME", ".local/state", "osmotop/local");
 
-	if (xdg && xdg[0] == '/')
-		return xasprintf("%s%sosmotop/local", xdg, xdg[strlen(xdg) - 1] == '/' ? "" : "/");
-	if (home && home[0])
-		return xasprintf("%s%s.local/state/osmotop/local", home,
-		                 home[strlen(home) - 1] == '/' ? "" : "/");
-	api_error_set(err, API_ERR_USAGE,
-	              "neither $XDG_STATE_HOME nor $HOME is set: no place for osmo-local's state");
-	return NULL;
+	if (!dir)
+		api_error_set(err, API_ERR_USAGE,
+		              "neither $XDG_STATE_HOME nor $HOME is set: no "
+		              "place for osmo-local's state");
+	return dir;
 }
 
 /* The osmo-local to start: $OSMO_LOCAL_BIN, beside this program, else in $PATH; NULL: none. */

@@ -509,3 +509,27 @@ util_lower_bound(const void *base, size_t n, size_t size, const void *key,
 	}
 	return lo;
 }
+
+/* "dir/rest", with no doubled slash when dir ends in one. */
+static char *
+util_join(const char *dir, const char *rest)
+{
+	return xasprintf("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", rest);
+}
+
+char *
+util_xdg_path(const char *xdg_var, const char *home_sub, const char *rest)
+{
+	const char *xdg = getenv(xdg_var);
+	const char *home = getenv("HOME");
+	char *sub, *path;
+
+	if (xdg && xdg[0] == '/')
+		return util_join(xdg, rest);
+	if (!home || !*home)
+		return NULL;
+	sub = util_join(home, home_sub);
+	path = util_join(sub, rest);
+	free(sub);
+	return path;
+}

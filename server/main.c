@@ -163,16 +163,9 @@ main_parse_listen(const char *s, struct main_server *srv)
 static char *
 main_state_dir(const char *opt)
 {
-	const char *xdg = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-
 	if (opt)
 		return xstrdup(opt);
-	if (xdg && xdg[0] == '/')
-		return xasprintf("%s/osmo-local", xdg);
-	if (home && *home)
-		return xasprintf("%s/.local/state/osmo-local", home);
-	return NULL;
+	return util_xdg_path("XDG_STATE_HOME", ".local/state", "osmo-local");
 }
 
 static void

@@ -54,16 +54,10 @@ char *
 config_default_path(void)
 {
 	const char *env = getenv("OSMOTOP_CONFIG");
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
 
 	if (env && *env)
 		return xstrdup(env);
-	if (xdg && xdg[0] == '/')
-		return xasprintf("%s/osmotop/config.yaml", xdg);
-	if (home && *home)
-		return xasprintf("%s/.config/osmotop/config.yaml", home);
-	return NULL;
+	return util_xdg_path("XDG_CONFIG_HOME", ".config", "osmotop/config.yaml");
 }
 
 void

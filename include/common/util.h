@@ -79,6 +79,12 @@ size_t utf8_unsafe_len(const char *s, size_t len);
 char *utf8_sanitize(const char *s, size_t len);
 
 /* Milliseconds on the monotonic clock, for deadlines and ages. */
+/*
+ * An XDG path: $XDG_VAR/rest when that variable is absolute (as the spec says), else
+ * $HOME/home_sub/rest; NULL when neither is set. The caller frees it.
+ */
+char *util_xdg_path(const char *xdg_var, const char *home_sub, const char *rest);
+
 /* The first index of sorted base[0..n) whose element is not below key (bsearch's lower bound). */
 size_t util_lower_bound(const void *base, size_t n, size_t size, const void *key,
                         int (*cmp)(const void *, const void *));
