@@ -82,7 +82,7 @@ app_policy(const struct app *a)
 long
 app_log_ring(const struct app *a)
 {
-	return a->o->config ? a->o->config->log_ring : 20000;
+	return a->o->config ? a->o->config->log_ring : CONFIG_LOG_RING;
 }
 
 /* The wall clock views show ages against. */

@@ -66,14 +66,13 @@ config_init(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->policy = sync_default_policy;
 	c->sort = FILTER_SORT_SERVER;
-	c->log_ring = 20000;
+	c->log_ring = CONFIG_LOG_RING;
 }
 
 void
 config_free(struct config *c)
 {
 	free(c->path);
-	strv_free(&c->sources);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -124,6 +123,8 @@ config_set(struct config *c, const struct config_key *k, const struct yaml_node 
 	return 0;
 }
 
+_Static_assert(ARRAY_SIZE(config_keys) <= CONFIG_MAX_KEYS, "struct config's lines[] is too small");
+
 static const struct config_key *
 config_find(const char *section, const char *name)
 {
@@ -163,8 +164,8 @@ config_walk(struct config *c, const struct yaml_node *root, char **err)
 				                             name ? name : "?", section));
 			if (config_set(c, k, kv->value, err) < 0)
 				return -1;
-			strv_push_owned(&c->sources, xasprintf("%s.%s\t%s:%zu", section, name,
-			                                       c->path, kv->key->start.line + 1));
+			/* The last one wins, as in PyYAML. */
+			c->lines[k - config_keys] = (unsigned)kv->key->start.line + 1;
 		}
 	}
 	return 0;
@@ -181,12 +182,14 @@ config_load(struct config *c, const char *path, char **err)
 	int rc = 0;
 
 	*err = NULL;
-	if (stat(path, &st) < 0 && errno == ENOENT)
+	int st_rc = stat(path, &st);
+
+	if (st_rc < 0 && errno == ENOENT)
 		return 0;
 	free(c->path);
 	c->path = xstrdup(path);
 	/* A directory or a device named by mistake is not read (fopen takes a directory). */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (st_rc == 0 && !S_ISREG(st.st_mode)) {
 		*err = xasprintf("%s: not a regular file", path);
 		return -1;
 	}
@@ -211,25 +214,6 @@ config_load(struct config *c, const char *path, char **err)
 	return rc;
 }
 
-/* Where key's value came from: "PATH:LINE", or NULL for the default. */
-static const char *
-config_source(const struct config *c, const struct config_key *k)
-{
-	size_t n = strlen(k->section) + 1 + strlen(k->name);
-	const char *found = NULL;
-
-	for (size_t i = 0; i < c->sources.n; i++) {
-		const char *s = c->sources.v[i];
-
-		if (strncmp(s, k->section, strlen(k->section)) == 0 &&
-		    s[strlen(k->section)] == '.' &&
-		    strncmp(s + strlen(k->section) + 1, k->name, strlen(k->name)) == 0 &&
-		    s[n] == '\t')
-			found = s + n + 1; /* the last one wins, as in the file */
-	}
-	return found;
-}
-
 char *
 config_dump(const struct config *c)
 {
@@ -241,8 +225,8 @@ config_dump(const struct config *c)
 	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
 		const struct config_key *k = &config_keys[i];
 		const char *field = (const char *)c + k->offset;
-		const char *from = config_source(c, k);
-		char *value;
+		unsigned line = c->lines[i];
+		char *value, *from;
 
 		if (strcmp(k->section, section) != 0)
 			strbuf_addf(&sb, "%s:\n", section = k->section);
@@ -256,9 +240,10 @@ config_dump(const struct config *c)
 			value = xstrdup(config_sorts[*(const enum filter_sort *)field]);
 		char *pair = xasprintf("%s: %s", k->name, value);
 
+		from = line ? xasprintf("%s:%u", c->path, line) : xstrdup("default");
 		strbuf_addf(&sb, "  %-20s # %s%s; %s\n", pair,
-		            k->kind == CONFIG_SECONDS ? "seconds: " : "", k->help,
-		            from ? from : "default");
+		            k->kind == CONFIG_SECONDS ? "seconds: " : "", k->help, from);
+		free(from);
 		free(pair);
 		free(value);
 	}

@@ -90,7 +90,7 @@ struct yaml_limits {
 int yaml_load(const char *text, size_t len, const struct yaml_limits *limits, struct yaml_doc *out,
               struct yaml_error *err);
 void yaml_doc_free(struct yaml_doc *doc);
-/* err as "LINE:COL: problem (context at LINE:COL)", 1-based. */
+/* err as "problem (context at LINE:COL)", 1-based; callers put err->mark in front. */
 void yaml_error_describe(const struct yaml_error *err, struct strbuf *sb);
 
 /* What a plain scalar written as s means to PyYAML 1.1 (never SEQ, MAP or OTHER). */

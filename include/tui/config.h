@@ -8,14 +8,20 @@
 #include "common/util.h"
 #include "tui/filter.h"
 
-/* Every setting: its path in the file, then where its value came from ("" for the default). */
+/* Lines a log view keeps unless logs.ring says otherwise. */
+#define CONFIG_LOG_RING 20000
+/* Room for the settings' source lines; config.c checks its table fits. */
+#define CONFIG_MAX_KEYS 16
+
+/* Every setting, and the line of the file that set it. */
 struct config {
 	struct sync_policy policy; /* refresh.*: the cadences, in ms */
 	enum filter_sort sort;     /* list.sort; FILTER_SORT_SERVER: the service's order */
 	bool all_users;            /* list.all_users */
 	long log_ring;             /* logs.ring: lines kept per log view */
 	char *path;                /* the file read, or NULL when there was none */
-	struct strv sources;       /* "key\tFILE:LINE" for each value the file set */
+	/* By config.c's table of keys: the file's line that set it (1-based), 0 for the default. */
+	unsigned lines[CONFIG_MAX_KEYS];
 };
 
 /*

@@ -7,19 +7,11 @@ build=${BUILD:-build}
 tmp=$(mktemp -d /tmp/osmo-install-XXXXXX)
 root=$tmp/root
 bin=$root/usr/bin
-passed=0
-failed=0
 trap 'XDG_STATE_HOME=$tmp/state "$bin/osmotop" local stop > /dev/null 2>&1; rm -rf "$tmp"' EXIT
 
-check() { # check NAME COMMAND...
-	if "${@:2}" > "$tmp/out" 2>&1; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "install: FAILED: $1" >&2
-		sed 's/^/  | /' "$tmp/out" >&2
-	fi
-}
+check_who=install
+# shellcheck source=tests/docs/check.sh
+. "$top/tests/docs/check.sh"
 
 check "make install" make -C "$top" --no-print-directory BUILD="$build" DESTDIR="$root" PREFIX=/usr install
 check "the installed osmotop runs" "$bin/osmotop" --version
@@ -39,5 +31,4 @@ check "osmotop run starts the osmo-local installed beside it" local_runs
 check "make uninstall" make -C "$top" --no-print-directory BUILD="$build" DESTDIR="$root" PREFIX=/usr uninstall
 check "nothing is left" sh -c "[ -z \"\$(find '$root' -type f)\" ]"
 
-echo "install: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_done
