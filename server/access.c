@@ -31,6 +31,7 @@ struct access {
 	char token[ACCESS_TOKEN_LEN + 1];
 	unsigned char key[ACCESS_KEY_LEN];
 	char *user;
+	char *header;       /* ACCESS_JWT_HEADER as base64url: how every JWT of ours begins */
 	char *origin;       /* http://HOST:PORT */
 	char *origin_local; /* http://localhost:PORT */
 	char *host;
@@ -124,14 +125,12 @@ access_jwt_new(const struct access *a)
 	int64_t now = access_now(a);
 	char *claims = encode_jwt_claims(ACCESS_ISSUER, ACCESS_AUDIENCE, now, now + a->ttl_s,
 	                                 a->user, ACCESS_TOKEN_NAME);
-	char *header = access_b64url(ACCESS_JWT_HEADER, strlen(ACCESS_JWT_HEADER));
 	char *payload = access_b64url(claims, strlen(claims));
-	char *part = xasprintf("%s.%s", header, payload);
+	char *part = xasprintf("%s.%s", a->header, payload);
 	char *sig = access_sign(a, part, strlen(part));
 	char *jwt = xasprintf("%s.%s", part, sig);
 
 	free(claims);
-	free(header);
 	free(payload);
 	free(part);
 	free(sig);
@@ -142,14 +141,12 @@ const char *
 access_jwt_check(const struct access *a, const char *jwt)
 {
 	const char *dot2 = strrchr(jwt, '.');
-	char *header = access_b64url(ACCESS_JWT_HEADER, strlen(ACCESS_JWT_HEADER));
-	size_t hlen = strlen(header);
+	size_t hlen = strlen(a->header);
 	bool ours =
-	        dot2 && strncmp(jwt, header, hlen) == 0 && jwt[hlen] == '.' && dot2 > jwt + hlen;
+	        dot2 && strncmp(jwt, a->header, hlen) == 0 && jwt[hlen] == '.' && dot2 > jwt + hlen;
 	char *sig = ours ? access_sign(a, jwt, (size_t)(dot2 - jwt)) : NULL;
 	const char *why = "Jwt verification fails";
 
-	free(header);
 	if (sig && strlen(sig) == strlen(dot2 + 1) && memeql_sec(sig, dot2 + 1, strlen(sig))) {
 		size_t n;
 		char *claims =
@@ -321,6 +318,7 @@ access_new(const struct access_config *cfg, char **err, char **warning)
 		return NULL;
 	}
 	a->user = xstrdup(cfg->user);
+	a->header = access_b64url(ACCESS_JWT_HEADER, strlen(ACCESS_JWT_HEADER));
 	a->host = xstrdup(cfg->host);
 	a->port = cfg->port;
 	a->origin = xasprintf("http://%s:%u", cfg->host, cfg->port);
@@ -345,6 +343,7 @@ access_free(struct access *a)
 	explicit_bzero(a->token, sizeof(a->token));
 	explicit_bzero(a->key, sizeof(a->key));
 	free(a->user);
+	free(a->header);
 	free(a->host);
 	free(a->origin);
 	free(a->origin_local);
