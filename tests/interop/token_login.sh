@@ -50,11 +50,13 @@ jwt_exp() { # the exp claim of the stored JWT
 login_ok() { cli login "$url" --method token --token-file "$token" && grep -q 'osmo_token: true' "$tmp/cfg/login.yaml"; }
 check "osmo login --method token --token-file STATE/access_token" login_ok
 
-submit_ok() { cli workflow submit "$top/examples/serial.yaml" | tee "$tmp/submit" | grep -q 'Workflow ID'; }
+# The CLI's output goes to a file before grep reads it: grep -q leaving early would break the
+# CLI's pipe, and the pipeline would fail with the CLI's BrokenPipeError.
+submit_ok() { cli workflow submit "$top/examples/serial.yaml" > "$tmp/submit" && grep -q 'Workflow ID' "$tmp/submit"; }
 check "osmo workflow submit with the token's JWT" submit_ok
 wf=$(sed -n 's/^Workflow ID *- //p' "$tmp/submit" | head -1)
 
-list_ok() { cli workflow list -t json | grep -q "\"$wf\""; }
+list_ok() { cli workflow list -t json > "$tmp/list" && grep -q "\"$wf\"" "$tmp/list"; }
 check "osmo workflow list shows it" list_ok
 
 # Wait (bounded) until the stored JWT is within the CLI's 3 s window, then use it again.
@@ -67,7 +69,8 @@ refresh_ok() {
 		[ "$(date +%s)" -lt "$deadline" ] || return 1
 		sleep 0.2
 	done
-	cli workflow query "$wf" -t json | grep -q "\"$wf\"" && [ "$(id_token)" != "$before" ]
+	cli workflow query "$wf" -t json > "$tmp/query" && grep -q "\"$wf\"" "$tmp/query" &&
+		[ "$(id_token)" != "$before" ]
 }
 check "an expired JWT is refreshed with the access token and the next call works" refresh_ok
 
