@@ -767,13 +767,15 @@ forward_info_at(const struct forward_mgr *m, size_t i)
 	return i < m->n ? &m->v[i]->info : NULL;
 }
 
-bool
+size_t
 forward_active(const struct forward_mgr *m)
 {
+	size_t n = 0;
+
 	for (size_t i = 0; i < m->n; i++)
-		if (m->v[i]->info.state != FORWARD_FAILED && m->v[i]->info.state != FORWARD_STOPPED)
-			return true;
-	return false;
+		n += m->v[i]->info.state != FORWARD_FAILED &&
+		     m->v[i]->info.state != FORWARD_STOPPED;
+	return n;
 }
 
 /* Adds fd with events to fds when there is room and something to wait for. */

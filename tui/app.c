@@ -114,20 +114,27 @@ app_switch(struct app *a, const struct view_ops *v)
 	a->dirty = true;
 }
 
-/* Back to the view below; the last one falls back to the list, and the list quits. */
+/* Back to the view below; the last one falls back to the list, which stays. */
 void
 app_pop(struct app *a)
 {
+	if (app_at_top(a))
+		return;
 	if (a->view->leave)
 		a->view->leave(a);
 	if (a->depth == 0) {
-		a->quit = a->view == &view_list_ops;
-		if (!a->quit)
-			app_switch(a, &view_list_ops);
+		app_switch(a, &view_list_ops);
 	} else {
 		a->view = a->back[--a->depth];
 	}
 	a->dirty = true;
+}
+
+/* The list with nothing under it: what q quits from. */
+bool
+app_at_top(const struct app *a)
+{
+	return a->depth == 0 && a->view == &view_list_ops;
 }
 
 /* The workflow the top view's cursor is on, else the open one. */
@@ -216,11 +223,25 @@ app_copy(struct app *a, const char *text)
 	free(b64);
 }
 
+/* Quitting stops the forwards and a group command: that is asked first. */
 static void
 app_act_quit(struct app *a, enum keymap_action act)
 {
 	(void)act;
-	a->quit = true;
+	if ((a->fwd && forward_active(a->fwd)) || a->grp)
+		dialog_open(a, &dialog_quit_ops);
+	else
+		a->quit = true;
+}
+
+/* q: closes the view, as in tig and lazygit; in the list it is quit. */
+static void
+app_act_close(struct app *a, enum keymap_action act)
+{
+	if (app_at_top(a))
+		app_act_quit(a, act);
+	else
+		app_pop(a);
 }
 
 static void
@@ -228,6 +249,14 @@ app_act_back(struct app *a, enum keymap_action act)
 {
 	(void)act;
 	app_pop(a);
+}
+
+static void
+app_act_suspend(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	if (a->scr)
+		screen_stop(a->scr);
 }
 
 static void
@@ -239,6 +268,8 @@ app_act_move(struct app *a, enum keymap_action act)
 		a->view->move(a, act == KEYMAP_TOP ? -1 : 1, true);
 	else if (act == KEYMAP_PAGE_UP || act == KEYMAP_PAGE_DOWN)
 		a->view->move(a, act == KEYMAP_PAGE_UP ? -page : page, false);
+	else if (act == KEYMAP_HALF_UP || act == KEYMAP_HALF_DOWN)
+		a->view->move(a, act == KEYMAP_HALF_UP ? -(page + 1) / 2 : (page + 1) / 2, false);
 	else
 		a->view->move(a, act == KEYMAP_UP ? -1 : 1, false);
 }
@@ -276,6 +307,17 @@ app_act_copy(struct app *a, enum keymap_action act)
 	free(url);
 }
 
+/* '/' edits what the view keeps for it: its filter or its search. */
+static void
+app_act_search(struct app *a, enum keymap_action act)
+{
+	const struct view_search *vs = a->view->search;
+
+	(void)act;
+	if (vs)
+		dialog_open_search(a, *(char **)((char *)a + vs->text), vs->apply);
+}
+
 static void
 app_act_help(struct app *a, enum keymap_action act)
 {
@@ -292,14 +334,16 @@ app_act_forwards(struct app *a, enum keymap_action act)
 
 /* What an action does when the view has nothing of its own for it. */
 static const struct view_act app_actions[KEYMAP_COUNT] = {
-	[KEYMAP_QUIT] = { app_act_quit },         [KEYMAP_BACK] = { app_act_back },
+	[KEYMAP_QUIT] = { app_act_quit },         [KEYMAP_CLOSE] = { app_act_close },
+	[KEYMAP_BACK] = { app_act_back },         [KEYMAP_SUSPEND] = { app_act_suspend },
+	[KEYMAP_HALF_UP] = { app_act_move },      [KEYMAP_HALF_DOWN] = { app_act_move },
 	[KEYMAP_UP] = { app_act_move },           [KEYMAP_DOWN] = { app_act_move },
 	[KEYMAP_PAGE_UP] = { app_act_move },      [KEYMAP_PAGE_DOWN] = { app_act_move },
 	[KEYMAP_TOP] = { app_act_move },          [KEYMAP_BOTTOM] = { app_act_move },
 	[KEYMAP_REFRESH] = { app_act_refresh },   [KEYMAP_CANCEL] = { app_act_dialog },
 	[KEYMAP_RESUBMIT] = { app_act_dialog },   [KEYMAP_RESTART] = { app_act_dialog },
 	[KEYMAP_COPY_URL] = { app_act_copy },     [KEYMAP_HELP] = { app_act_help },
-	[KEYMAP_FORWARDS] = { app_act_forwards },
+	[KEYMAP_FORWARDS] = { app_act_forwards }, [KEYMAP_SEARCH] = { app_act_search },
 };
 
 /* The top view's own action, else the shared one; the keymap said which keys reach it. */
@@ -624,6 +668,8 @@ app_free(struct app *a)
 	view_table_free(&a->wf);
 	view_dag_invalidate(a);
 	canvas_free(&a->canvas);
+	free(a->help.search);
+	free(a->ports.search);
 	free(a->msg);
 	free(a->err);
 	free(a);

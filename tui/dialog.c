@@ -12,11 +12,30 @@
 /* What resubmit offers; the service's names. */
 static const char *const dialog_priorities[] = { "NORMAL", "HIGH", "LOW" };
 
+static void
+dialog_target_free(struct dialog_target *t)
+{
+	free(t->id);
+	free(t->pool);
+	free(t->priority);
+	memset(t, 0, sizeof(*t));
+}
+
 void
 dialog_open(struct app *a, const struct dialog_ops *d)
 {
 	a->dlg.ops = d;
 	strbuf_reset(&a->dlg.input);
+	a->dlg.cur = 0;
+	a->dlg.focus = d->confirm ? DIALOG_FOCUS_KEEP : DIALOG_FOCUS_INPUT;
+	a->dirty = true;
+}
+
+static void
+dialog_close(struct app *a)
+{
+	a->dlg.ops = NULL;
+	dialog_target_free(&a->dlg.tgt);
 	a->dirty = true;
 }
 
@@ -24,14 +43,18 @@ void
 dialog_free(struct dialog *d)
 {
 	free(d->task);
+	dialog_target_free(&d->tgt);
 	strbuf_free(&d->input);
 }
 
 void
-dialog_open_search(struct app *a, void (*apply)(struct app *a, const char *pattern))
+dialog_open_search(struct app *a, const char *text,
+                   void (*apply)(struct app *a, const char *pattern))
 {
 	a->dlg.apply = apply;
 	dialog_open(a, &dialog_search_ops);
+	strbuf_addstr(&a->dlg.input, text ? text : "");
+	a->dlg.cur = a->dlg.input.len;
 }
 
 void
@@ -56,36 +79,181 @@ dialog_open_action(struct app *a, const struct dialog_ops *d)
 	if (!t.id || (d->open && !d->open(a, &t)))
 		return;
 	dialog_open(a, d);
+	a->dlg.tgt =
+	        (struct dialog_target){ xstrdup(t.id), t.status, t.pool ? xstrdup(t.pool) : NULL,
+		                        t.priority ? xstrdup(t.priority) : NULL };
 	a->dlg.force = false;
 	if (d->fill)
 		d->fill(a, &t);
+	a->dlg.cur = a->dlg.input.len;
 }
 
-/* Keys while a dialog is open: text goes to the input line. */
-void
-dialog_key(struct app *a, int key)
-{
-	struct strbuf *in = &a->dlg.input;
+/* ------------------------------------------------------------------ keys */
 
-	if (key == SCREEN_KEY_ESC || key == SCREEN_CTRL('c')) {
-		a->dlg.ops = NULL;
-	} else if (key == SCREEN_KEY_ENTER) {
-		a->dlg.ops->submit(a);
-	} else if (key == '\t') {
-		if (a->dlg.ops->tab)
-			a->dlg.ops->tab(a);
-	} else if (key == SCREEN_KEY_BACKSPACE) {
-		while (in->len && (in->buf[in->len - 1] & 0xc0) == 0x80)
-			in->len--;
-		if (in->len)
-			in->buf[--in->len] = '\0';
-	} else if (key >= 0x20 && key < SCREEN_KEY_BASE && key != 0x7f && in->len < 200) {
+/* The byte offset of the character before (dir < 0) or after the cursor. */
+static size_t
+dialog_step(const struct strbuf *in, size_t cur, int dir)
+{
+	if (dir < 0) {
+		while (cur > 0 && (in->buf[--cur] & 0xc0) == 0x80)
+			;
+		return cur;
+	}
+	if (cur < in->len)
+		while (++cur < in->len && (in->buf[cur] & 0xc0) == 0x80)
+			;
+	return cur;
+}
+
+/* Removes bytes from..to of the text line; the cursor lands at from. */
+static void
+dialog_cut(struct dialog *d, size_t from, size_t to)
+{
+	struct strbuf *in = &d->input;
+
+	if (to <= from)
+		return;
+	memmove(in->buf + from, in->buf + to, in->len - to + 1);
+	in->len -= to - from;
+	d->cur = from;
+}
+
+/* readline's keys in the text line; false when key is not one of them. */
+static bool
+dialog_edit(struct dialog *d, int key)
+{
+	struct strbuf *in = &d->input;
+	size_t w = d->cur;
+
+	if (key == SCREEN_KEY_BACKSPACE) {
+		dialog_cut(d, dialog_step(in, d->cur, -1), d->cur);
+	} else if (key == SCREEN_KEY_DELETE || key == SCREEN_CTRL('d')) {
+		dialog_cut(d, d->cur, dialog_step(in, d->cur, 1));
+	} else if (key == SCREEN_KEY_LEFT || key == SCREEN_CTRL('b')) {
+		d->cur = dialog_step(in, d->cur, -1);
+	} else if (key == SCREEN_KEY_RIGHT || key == SCREEN_CTRL('f')) {
+		d->cur = dialog_step(in, d->cur, 1);
+	} else if (key == SCREEN_KEY_HOME || key == SCREEN_CTRL('a')) {
+		d->cur = 0;
+	} else if (key == SCREEN_KEY_END || key == SCREEN_CTRL('e')) {
+		d->cur = in->len;
+	} else if (key == SCREEN_CTRL('u')) {
+		dialog_cut(d, 0, d->cur);
+	} else if (key == SCREEN_CTRL('k')) {
+		dialog_cut(d, d->cur, in->len);
+	} else if (key == SCREEN_CTRL('w')) {
+		while (w > 0 && in->buf[w - 1] == ' ')
+			w--;
+		while (w > 0 && in->buf[w - 1] != ' ')
+			w--;
+		dialog_cut(d, w, d->cur);
+	} else if (key >= 0x20 && key < SCREEN_KEY_BASE && key != 0x7f) {
 		char utf8[4];
 		size_t n = text_encode((uint32_t)key, utf8);
 
-		strbuf_add(in, utf8, n);
+		if (in->len + n > 200)
+			return true;
+		strbuf_add(in, utf8, n); /* room at the end, then moved into place */
+		memmove(in->buf + d->cur + n, in->buf + d->cur, in->len - n - d->cur);
+		memcpy(in->buf + d->cur, utf8, n);
+		d->cur += n;
+	} else {
+		return false;
 	}
+	return true;
+}
+
+/* The fields Tab walks through, in order; the confirm button is never one, so Tabs and Enter
+ * cannot act. Returns how many. */
+static int
+dialog_fields(const struct dialog_ops *o, enum dialog_focus *out)
+{
+	int n = 0;
+
+	out[n++] = DIALOG_FOCUS_KEEP;
+	if (o->input)
+		out[n++] = DIALOG_FOCUS_INPUT;
+	if (o->toggle)
+		out[n++] = DIALOG_FOCUS_TOGGLE;
+	return n;
+}
+
+static void
+dialog_focus_step(struct dialog *d, int dir)
+{
+	enum dialog_focus f[3];
+	int n = dialog_fields(d->ops, f), i = 0;
+
+	while (i < n && f[i] != d->focus)
+		i++;
+	if (i == n)
+		i = 0; /* the confirm button: as if on keep */
+	d->focus = f[((i + dir) % n + n) % n];
+}
+
+/*
+ * A dialog that acts on a workflow: nothing is sent but by y, or by Enter on the confirm
+ * button, which only the arrow keys reach. Text typed ahead goes to the text line, if any.
+ */
+static void
+dialog_confirm_key(struct app *a, int key)
+{
+	struct dialog *d = &a->dlg;
+	bool printable = key >= 0x20 && key < SCREEN_KEY_BASE && key != 0x7f;
+
+	if (key == '\t' || key == SCREEN_KEY_DOWN) {
+		dialog_focus_step(d, 1);
+	} else if (key == SCREEN_KEY_BTAB || key == SCREEN_KEY_UP) {
+		dialog_focus_step(d, -1);
+	} else if (d->focus == DIALOG_FOCUS_INPUT) {
+		if (key == SCREEN_KEY_ENTER)
+			d->focus = DIALOG_FOCUS_KEEP;
+		else
+			dialog_edit(d, key);
+	} else if (key == 'y' || key == 'Y') {
+		d->ops->submit(a);
+	} else if (d->focus == DIALOG_FOCUS_TOGGLE) {
+		if (key == ' ' || key == SCREEN_KEY_LEFT || key == SCREEN_KEY_RIGHT)
+			d->ops->toggle(a);
+		else if (key == SCREEN_KEY_ENTER)
+			d->focus = DIALOG_FOCUS_KEEP;
+	} else if (key == SCREEN_KEY_ENTER) {
+		if (d->focus == DIALOG_FOCUS_CONFIRM)
+			d->ops->submit(a);
+		else
+			dialog_close(a);
+	} else if (key == SCREEN_KEY_LEFT || key == SCREEN_KEY_RIGHT) {
+		d->focus = key == SCREEN_KEY_LEFT ? DIALOG_FOCUS_KEEP : DIALOG_FOCUS_CONFIRM;
+	} else if (d->ops->input && printable) {
+		d->focus = DIALOG_FOCUS_INPUT;
+		dialog_edit(d, key);
+	} else if (key == 'n' || key == 'N' || key == 'q') {
+		dialog_close(a);
+	}
+}
+
+void
+dialog_key(struct app *a, int key)
+{
+	const struct dialog_ops *o = a->dlg.ops;
+
 	a->dirty = true;
+	/* A second Q, Ctrl-c or F10 in the quit dialog is the answer to it. */
+	if (o == &dialog_quit_ops &&
+	    (key == 'Q' || key == SCREEN_CTRL('c') || key == SCREEN_KEY_F10))
+		o->submit(a);
+	else if (key == SCREEN_KEY_ESC || key == SCREEN_CTRL('c'))
+		dialog_close(a);
+	else if (a->dlg.action_req)
+		return; /* sent: the answer closes it */
+	else if (o->confirm)
+		dialog_confirm_key(a, key);
+	else if (key == SCREEN_KEY_ENTER)
+		o->submit(a);
+	else if (key == '\t' && o->toggle)
+		o->toggle(a);
+	else
+		dialog_edit(&a->dlg, key);
 }
 
 void
@@ -95,40 +263,83 @@ dialog_draw(struct app *a)
 		a->dlg.ops->draw(a, &a->canvas);
 }
 
-/* The box in the middle: a title, the input line, a note (an error unless ok), the hint. */
-static void
-dialog_box(struct app *a, struct canvas *c, const char *title, const char *line2, const char *line3,
-           bool ok)
+/* ------------------------------------------------------------------ drawing */
+
+/* One line of a dialog's box: its text, its look, and whether the keys go to it. */
+struct dialog_line {
+	char *text;
+	bool error;
+	bool focus;
+};
+
+/* "label: text" with the cursor shown where it is while the line has the keys. */
+static char *
+dialog_input_field(const struct app *a, const char *label)
 {
-	int w = c->cols > 72 ? 70 : c->cols - 2, row = c->rows / 2 - 3, col;
+	const struct strbuf *in = &a->dlg.input;
+	const char *text = in->buf ? in->buf : "";
+	const char *mark = a->dlg.focus != DIALOG_FOCUS_INPUT ? "" : a->o->ascii ? "|" : "▏";
+
+	return xasprintf("%s: %.*s%s%s", label, (int)a->dlg.cur, text, mark, text + a->dlg.cur);
+}
+
+/* The buttons of a dialog that acts: keep first, where the focus starts. */
+static void
+dialog_buttons(struct app *a, struct canvas *c, int row, int col, int w)
+{
+	char *act = xasprintf("[ %s ]", a->dlg.ops->confirm);
+	int at = col;
+
+	at += canvas_text(c, row, at, w,
+	                  a->dlg.focus == DIALOG_FOCUS_KEEP ? STYLE_NORMAL : STYLE_SELECTED,
+	                  "[ Keep ]");
+	at += 3;
+	canvas_text(c, row, at, col + w - at,
+	            a->dlg.focus == DIALOG_FOCUS_CONFIRM ? STYLE_ERROR : STYLE_SELECTED, act);
+	free(act);
+}
+
+/* The box in the middle: a title, a blank row, the lines, the buttons (if any), the hint. */
+static void
+dialog_box(struct app *a, struct canvas *c, const char *title, struct dialog_line *lines, size_t n)
+{
+	int h = (int)n + 3 + (a->dlg.ops->confirm ? 2 : 0);
+	int w = c->cols > 78 ? 76 : c->cols - 2, row = (c->rows - h) / 2, col;
+	const char *arrow = a->o->ascii ? ">" : "›";
 
 	if (w < 10 || row < 0)
 		row = 0;
+	if (w < 4)
+		w = c->cols;
 	col = (c->cols - w) / 2;
-	for (int r = 0; r < 5; r++)
+	for (int r = 0; r < h; r++)
 		canvas_fill(c, row + r, col, w, ' ', STYLE_SELECTED);
 	canvas_text_ellipsis(c, row, col + 1, w - 2, STYLE_SELECTED, title);
-	canvas_text_ellipsis(c, row + 2, col + 1, w - 2, STYLE_SELECTED, line2);
-	if (line3)
-		canvas_text_ellipsis(c, row + 3, col + 1, w - 2, ok ? STYLE_SELECTED : STYLE_ERROR,
-		                     line3);
-	canvas_text_ellipsis(c, row + 4, col + 1, w - 2, STYLE_SELECTED,
-	                     a->dlg.action_req ? "sending…" : a->dlg.ops->hint);
-}
+	for (size_t i = 0; i < n; i++) {
+		int r = row + 2 + (int)i;
 
-static const char *
-dialog_input(const struct app *a)
-{
-	return a->dlg.input.buf ? a->dlg.input.buf : "";
+		if (lines[i].focus)
+			canvas_text(c, r, col + 1, 2, STYLE_SELECTED, arrow);
+		canvas_text_ellipsis(c, r, col + 3, w - 4,
+		                     lines[i].error ? STYLE_ERROR : STYLE_SELECTED, lines[i].text);
+		free(lines[i].text);
+	}
+	if (a->dlg.ops->confirm)
+		dialog_buttons(a, c, row + 3 + (int)n, col + 2, w - 2);
+	canvas_text_ellipsis(c, row + h - 1, col + 1, w - 2, STYLE_SELECTED,
+	                     a->dlg.action_req ? "sending…" : a->dlg.ops->hint);
 }
 
 static const char *
 dialog_target_id(const struct app *a)
 {
-	struct view_target t;
+	return a->dlg.tgt.id ? a->dlg.tgt.id : "?";
+}
 
-	app_target(a, &t);
-	return t.id ? t.id : "?";
+static const char *
+dialog_target_pool(const struct app *a)
+{
+	return a->dlg.tgt.pool ? a->dlg.tgt.pool : "default";
 }
 
 /* ------------------------------------------------------------------ cancel, resubmit, restart */
@@ -138,45 +349,38 @@ dialog_action_done(void *ctx, struct api_result *res)
 {
 	struct app *a = ctx;
 	bool restart = a->dlg.ops == &dialog_restart_ops;
+	char *from = xstrdup(dialog_target_id(a));
 
 	a->dlg.action_req = 0;
-	a->dlg.ops = NULL;
+	dialog_close(a);
 	if (res->err.kind != API_OK) {
 		app_say(a, true, "%s", res->err.message);
 	} else if (res->kind == API_CANCEL) {
 		app_say(a, false, "cancel of %s submitted; following it to FAILED_CANCELED",
-		        res->name ? res->name : "?");
-		a->wf.fast_until = clock_mono_ms() + 20000;
-		sync_kick(&a->wf.sync);
+		        res->name ? res->name : from);
+		view_table_follow(a, res->name ? res->name : from, true);
 		sync_kick(&a->list.sync);
 	} else if (res->submit.name) {
-		struct view_target t;
-		char *from;
-
-		app_target(a, &t);
-		from = xstrdup(t.id ? t.id : "?");
 		app_say(a, false, "%s %s → %s", restart ? "restarted" : "resubmitted", from,
 		        res->submit.name);
 		sync_kick(&a->list.sync);
 		view_table_open(a, res->submit.name);
-		free(from);
+		view_table_follow(a, res->submit.name, false);
 	}
+	free(from);
 	api_result_free(res);
 	a->dirty = true;
 }
 
-/* Enter in cancel, resubmit, restart: one request at a time about the target. */
+/* y or the confirm button: one request at a time, about the workflow the dialog was opened on. */
 static void
-dialog_confirm(struct app *a, unsigned long (*send)(struct app *a, const struct view_target *t,
-                                                    struct api_callbacks cb))
+dialog_confirm(struct app *a, unsigned long (*send)(struct app *a, struct api_callbacks cb))
 {
-	struct view_target t;
 	struct api_callbacks cb = { .done = dialog_action_done, .ctx = a };
 
-	app_target(a, &t);
-	if (a->dlg.action_req || !t.id)
+	if (a->dlg.action_req || !a->dlg.tgt.id)
 		return;
-	a->dlg.action_req = send(a, &t, cb);
+	a->dlg.action_req = send(a, cb);
 	app_say(a, false, "sending…");
 }
 
@@ -190,9 +394,9 @@ dialog_cancel_open(struct app *a, const struct view_target *t)
 }
 
 static unsigned long
-dialog_cancel_send(struct app *a, const struct view_target *t, struct api_callbacks cb)
+dialog_cancel_send(struct app *a, struct api_callbacks cb)
 {
-	return api_cancel(a->s->api, t->id, a->dlg.force,
+	return api_cancel(a->s->api, a->dlg.tgt.id, a->dlg.force,
 	                  a->dlg.input.len ? a->dlg.input.buf : NULL, cb);
 }
 
@@ -203,7 +407,7 @@ dialog_cancel_submit(struct app *a)
 }
 
 static void
-dialog_cancel_tab(struct app *a)
+dialog_cancel_toggle(struct app *a)
 {
 	a->dlg.force = !a->dlg.force;
 }
@@ -211,13 +415,21 @@ dialog_cancel_tab(struct app *a)
 static void
 dialog_cancel_draw(struct app *a, struct canvas *c)
 {
+	const struct dialog *d = &a->dlg;
 	char *title = xasprintf("Cancel workflow %s?", dialog_target_id(a));
-	char *line2 = xasprintf("message: %s_   force (Tab): %s", dialog_input(a),
-	                        a->dlg.force ? "yes" : "no");
+	struct dialog_line lines[] = {
+		{ xasprintf("%s is %s in pool %s", dialog_target_id(a),
+		            osmo_status_wire(d->tgt.status), dialog_target_pool(a)),
+		  false, false },
+		{ xstrdup("its tasks are stopped and it ends FAILED_CANCELED"), false, false },
+		{ dialog_input_field(a, "message (optional)"), false,
+		  d->focus == DIALOG_FOCUS_INPUT },
+		{ xasprintf("force: %s (Space)", d->force ? "yes" : "no"), false,
+		  d->focus == DIALOG_FOCUS_TOGGLE },
+	};
 
-	dialog_box(a, c, title, line2, NULL, true);
+	dialog_box(a, c, title, lines, ARRAY_SIZE(lines));
 	free(title);
-	free(line2);
 }
 
 /* The form starts from the workflow's own pool and priority. */
@@ -231,14 +443,18 @@ dialog_resubmit_fill(struct app *a, const struct view_target *t)
 			a->dlg.priority = (int)i;
 }
 
+static const char *
+dialog_resubmit_pool(const struct app *a)
+{
+	return a->dlg.input.len ? a->dlg.input.buf : dialog_target_pool(a);
+}
+
 static unsigned long
-dialog_resubmit_send(struct app *a, const struct view_target *t, struct api_callbacks cb)
+dialog_resubmit_send(struct app *a, struct api_callbacks cb)
 {
 	struct api_submit_opts so = {
-		.pool = a->dlg.input.len ? a->dlg.input.buf
-		        : t->pool        ? t->pool
-		                         : "default",
-		.workflow_id = t->id,
+		.pool = dialog_resubmit_pool(a),
+		.workflow_id = a->dlg.tgt.id,
 		.priority = dialog_priorities[a->dlg.priority],
 	};
 
@@ -252,7 +468,7 @@ dialog_resubmit_submit(struct app *a)
 }
 
 static void
-dialog_resubmit_tab(struct app *a)
+dialog_resubmit_toggle(struct app *a)
 {
 	a->dlg.priority = (a->dlg.priority + 1) % (int)ARRAY_SIZE(dialog_priorities);
 }
@@ -260,13 +476,19 @@ dialog_resubmit_tab(struct app *a)
 static void
 dialog_resubmit_draw(struct app *a, struct canvas *c)
 {
-	char *title = xasprintf("Resubmit %s's spec as a new workflow?", dialog_target_id(a));
-	char *line2 = xasprintf("pool: %s_   priority (Tab): %s", dialog_input(a),
-	                        dialog_priorities[a->dlg.priority]);
+	const struct dialog *d = &a->dlg;
+	char *title = xasprintf("Resubmit %s as a new workflow?", dialog_target_id(a));
+	struct dialog_line lines[] = {
+		{ xasprintf("a new workflow runs %s's spec from the start in pool %s",
+		            dialog_target_id(a), dialog_resubmit_pool(a)),
+		  false, false },
+		{ dialog_input_field(a, "pool"), false, d->focus == DIALOG_FOCUS_INPUT },
+		{ xasprintf("priority: %s (Space)", dialog_priorities[d->priority]), false,
+		  d->focus == DIALOG_FOCUS_TOGGLE },
+	};
 
-	dialog_box(a, c, title, line2, NULL, true);
+	dialog_box(a, c, title, lines, ARRAY_SIZE(lines));
 	free(title);
-	free(line2);
 }
 
 static bool
@@ -280,9 +502,9 @@ dialog_restart_open(struct app *a, const struct view_target *t)
 }
 
 static unsigned long
-dialog_restart_send(struct app *a, const struct view_target *t, struct api_callbacks cb)
+dialog_restart_send(struct app *a, struct api_callbacks cb)
 {
-	return api_restart(a->s->api, t->pool ? t->pool : "default", t->id, cb);
+	return api_restart(a->s->api, dialog_target_pool(a), a->dlg.tgt.id, cb);
 }
 
 static void
@@ -298,8 +520,8 @@ dialog_restart_draw(struct app *a, struct canvas *c)
 	const struct osmo_workflow *wf = &a->wf.data;
 	struct strbuf sb = { 0 };
 	char *title = xasprintf("Restart failed workflow %s?", id);
-	/* Only the workflow on screen has its groups loaded; the list knows none. */
-	bool known = a->wf.have && !a->view->list_data && wf->name && strcmp(wf->name, id) == 0;
+	/* Only a workflow that was opened has its groups loaded; the list knows none. */
+	bool known = a->wf.have && wf->name && strcmp(wf->name, id) == 0;
 
 	strbuf_addstr(&sb, "reruns:");
 	for (size_t i = 0; known && i < wf->n_groups; i++)
@@ -307,19 +529,51 @@ dialog_restart_draw(struct app *a, struct canvas *c)
 			strbuf_addf(&sb, " %s", wf->groups[i].name);
 	if (!known)
 		strbuf_addstr(&sb, " the groups that did not complete");
-	dialog_box(a, c, title, sb.buf, NULL, true);
+	strbuf_addf(&sb, " · in pool %s, as a new workflow", dialog_target_pool(a));
+	struct dialog_line lines[] = { { strbuf_detach(&sb), false, false } };
+
+	dialog_box(a, c, title, lines, ARRAY_SIZE(lines));
 	free(title);
-	strbuf_free(&sb);
 }
 
-DIALOG_OPS(dialog_cancel, "Enter: confirm   Esc: keep it", dialog_cancel_open, NULL,
-           dialog_cancel_tab, dialog_cancel_submit, dialog_cancel_draw);
+#define DIALOG_ACT_HINT "y: do it   Esc: keep   Tab: fields   Left/Right: buttons"
 
-DIALOG_OPS(dialog_resubmit, "Enter: confirm   Esc: keep it", NULL, dialog_resubmit_fill,
-           dialog_resubmit_tab, dialog_resubmit_submit, dialog_resubmit_draw);
+DIALOG_OPS(dialog_cancel, DIALOG_ACT_HINT, "Cancel workflow", true, dialog_cancel_open, NULL,
+           dialog_cancel_toggle, dialog_cancel_submit, dialog_cancel_draw);
 
-DIALOG_OPS(dialog_restart, "Enter: confirm   Esc: keep it", dialog_restart_open, NULL, NULL,
+DIALOG_OPS(dialog_resubmit, DIALOG_ACT_HINT, "Resubmit", true, NULL, dialog_resubmit_fill,
+           dialog_resubmit_toggle, dialog_resubmit_submit, dialog_resubmit_draw);
+
+DIALOG_OPS(dialog_restart, DIALOG_ACT_HINT, "Restart", false, dialog_restart_open, NULL, NULL,
            dialog_restart_submit, dialog_restart_draw);
+
+/* ------------------------------------------------------------------ quit */
+
+static void
+dialog_quit_submit(struct app *a)
+{
+	dialog_close(a);
+	a->quit = true;
+}
+
+static void
+dialog_quit_draw(struct app *a, struct canvas *c)
+{
+	size_t fwds = a->fwd ? forward_active(a->fwd) : 0;
+	struct strbuf sb = { 0 };
+
+	if (fwds)
+		strbuf_addf(&sb, "%zu port-forward%s stop%s", fwds, fwds == 1 ? "" : "s",
+		            fwds == 1 ? "s" : "");
+	if (a->grp)
+		strbuf_addf(&sb, "%sthe group command stops", sb.len ? "; " : "");
+	struct dialog_line lines[] = { { strbuf_detach(&sb), false, false } };
+
+	dialog_box(a, c, "Quit osmotop?", lines, ARRAY_SIZE(lines));
+}
+
+DIALOG_OPS(dialog_quit, "y/Q: quit   n/Esc: stay", "Quit", false, NULL, NULL, NULL,
+           dialog_quit_submit, dialog_quit_draw);
 
 /* ------------------------------------------------------------------ the '/' line */
 
@@ -328,22 +582,25 @@ dialog_search_submit(struct app *a)
 {
 	char *pattern = a->dlg.input.len ? xstrdup(a->dlg.input.buf) : NULL;
 
+	dialog_close(a);
 	a->dlg.apply(a, pattern);
 	free(pattern);
-	a->dlg.ops = NULL;
 }
 
 static void
 dialog_search_draw(struct app *a, struct canvas *c)
 {
-	char *prompt = xasprintf("/%s", dialog_input(a));
+	char *field = dialog_input_field(a, "");
+	char *prompt = xasprintf("/%s", field + 2); /* without the empty label's ": " */
 
 	canvas_fill(c, c->rows - 2, 0, c->cols, ' ', STYLE_SELECTED);
 	canvas_text(c, c->rows - 2, 0, c->cols, STYLE_SELECTED, prompt);
 	free(prompt);
+	free(field);
 }
 
-DIALOG_OPS(dialog_search, NULL, NULL, NULL, NULL, dialog_search_submit, dialog_search_draw);
+DIALOG_OPS(dialog_search, NULL, NULL, true, NULL, NULL, NULL, dialog_search_submit,
+           dialog_search_draw);
 
 /* ------------------------------------------------------------------ port-forward */
 
@@ -418,13 +675,13 @@ dialog_forward_submit(struct app *a)
 		app_say(a, false, "forwarding 127.0.0.1:%d%s → %s:%d%s · p: the port-forwards",
 		        ports[0].local, d->udp ? "/udp" : "", d->task, ports[0].remote,
 		        n > 1 ? " and more" : "");
-		d->ops = NULL;
+		dialog_close(a);
 	}
 	free(ports);
 }
 
 static void
-dialog_forward_tab(struct app *a)
+dialog_forward_toggle(struct app *a)
 {
 	a->dlg.udp = !a->dlg.udp;
 }
@@ -434,18 +691,20 @@ dialog_forward_draw(struct app *a, struct canvas *c)
 {
 	bool ok;
 	char *title = xasprintf("Port-forward from %s to 127.0.0.1", a->dlg.task);
-	char *line2 = xasprintf("remote port(s)[:local]: %s_   %s (Tab)", dialog_input(a),
-	                        a->dlg.udp ? "UDP" : "TCP");
-	char *line3 = dialog_forward_preview(a, &ok);
+	char *field = dialog_input_field(a, "remote port(s)[:local]");
+	struct dialog_line lines[] = {
+		{ xasprintf("%s   %s (Tab)", field, a->dlg.udp ? "UDP" : "TCP"), false, false },
+		{ dialog_forward_preview(a, &ok), false, false },
+	};
 
-	dialog_box(a, c, title, line2, line3, ok);
+	lines[1].error = !ok;
+	dialog_box(a, c, title, lines, ARRAY_SIZE(lines));
 	free(title);
-	free(line2);
-	free(line3);
+	free(field);
 }
 
-DIALOG_OPS(dialog_forward, "Enter: start   Esc: close", NULL, NULL, dialog_forward_tab,
-           dialog_forward_submit, dialog_forward_draw);
+DIALOG_OPS(dialog_forward, "Enter: start   Esc: close", NULL, true, NULL, NULL,
+           dialog_forward_toggle, dialog_forward_submit, dialog_forward_draw);
 
 /* ------------------------------------------------------------------ group exec */
 
@@ -467,9 +726,9 @@ dialog_group_exec_submit(struct app *a)
 		        cmd);
 		return;
 	}
-	a->dlg.ops = NULL;
 	group = xstrdup(a->dlg.task);
 	command = xstrdup(cmd);
+	dialog_close(a);
 	view_stream_open_exec(a, group, command);
 	free(group);
 	free(command);
@@ -480,15 +739,17 @@ dialog_group_exec_draw(struct app *a, struct canvas *c)
 {
 	bool ok = !a->dlg.input.len || !exec_group_interactive(a->dlg.input.buf);
 	char *title = xasprintf("Run a command on every running task of %s", a->dlg.task);
-	char *line2 = xasprintf("command: %s_", dialog_input(a));
+	struct dialog_line lines[] = {
+		{ dialog_input_field(a, "command"), false, false },
+		{ xstrdup(ok ? "output as [task] lines · e.g. nvidia-smi, df -h, py-spy dump --pid "
+		               "1"
+		             : "an interactive shell: s opens one in a single task"),
+		  !ok, false },
+	};
 
-	dialog_box(a, c, title, line2,
-	           ok ? "output as [task] lines · e.g. nvidia-smi, df -h, py-spy dump --pid 1"
-	              : "an interactive shell: s opens one in a single task",
-	           ok);
+	dialog_box(a, c, title, lines, ARRAY_SIZE(lines));
 	free(title);
-	free(line2);
 }
 
-DIALOG_OPS(dialog_group_exec, "Enter: start   Esc: close", NULL, NULL, NULL,
+DIALOG_OPS(dialog_group_exec, "Enter: start   Esc: close", NULL, true, NULL, NULL, NULL,
            dialog_group_exec_submit, dialog_group_exec_draw);

@@ -19,10 +19,13 @@ static const char *const keymap_helps[] = {
 
 /* clang-format off */
 static const struct keymap_binding keymap_table[] = {
-	{ 'q',                   "q",      AL,    KEYMAP_QUIT },
+	{ 'Q',                   "Q",      AL,    KEYMAP_QUIT },
 	{ SCREEN_CTRL('c'),      "Ctrl-c", AL,    KEYMAP_QUIT },
-	{ SCREEN_KEY_ESC,        "Esc",    W|G|H|P, KEYMAP_BACK },
+	{ SCREEN_KEY_F10,        "F10",    AL,    KEYMAP_QUIT },
+	{ 'q',                   "q",      AL,    KEYMAP_CLOSE },
+	{ SCREEN_KEY_ESC,        "Esc",    AL,    KEYMAP_BACK },
 	{ SCREEN_KEY_BACKSPACE,  "BkSp",   W|G|H|P, KEYMAP_BACK },
+	{ SCREEN_CTRL('z'),      "Ctrl-z", AL,    KEYMAP_SUSPEND },
 	{ 'k',                   "k",      AL,    KEYMAP_UP },
 	{ SCREEN_KEY_UP,         "Up",     AL,    KEYMAP_UP },
 	{ 'j',                   "j",      AL,    KEYMAP_DOWN },
@@ -32,6 +35,9 @@ static const struct keymap_binding keymap_table[] = {
 	{ SCREEN_KEY_PGDN,       "PgDn",   AL,    KEYMAP_PAGE_DOWN },
 	{ SCREEN_CTRL('f'),      "Ctrl-f", AL,    KEYMAP_PAGE_DOWN },
 	{ ' ',                   "Space",  G|H,   KEYMAP_PAGE_DOWN },
+	{ 'b',                   "b",      G|H,   KEYMAP_PAGE_UP },
+	{ SCREEN_CTRL('u'),      "Ctrl-u", AL,    KEYMAP_HALF_UP },
+	{ SCREEN_CTRL('d'),      "Ctrl-d", G|H|P, KEYMAP_HALF_DOWN },
 	{ 'g',                   "g",      AL,    KEYMAP_TOP },
 	{ SCREEN_KEY_HOME,       "Home",   AL,    KEYMAP_TOP },
 	{ 'G',                   "G",      AL,    KEYMAP_BOTTOM },
@@ -48,7 +54,8 @@ static const struct keymap_binding keymap_table[] = {
 	{ SCREEN_CTRL('r'),      "Ctrl-r", AL,    KEYMAP_REFRESH },
 	{ SCREEN_KEY_F5,         "F5",     AL,    KEYMAP_REFRESH },
 	{ 'C',                   "C",      L|W|G, KEYMAP_CANCEL },
-	{ SCREEN_CTRL('d'),      "Ctrl-d", L|W|G, KEYMAP_CANCEL },
+	/* Ctrl-d is k9s's delete in its tables; in pagers it is less's half page. */
+	{ SCREEN_CTRL('d'),      "Ctrl-d", L|W,   KEYMAP_CANCEL },
 	{ 'R',                   "R",      L|W,   KEYMAP_RESUBMIT },
 	{ 'r',                   "r",      L|W,   KEYMAP_RESTART },
 	{ 'a',                   "a",      L,     KEYMAP_ALL_USERS },
@@ -67,9 +74,9 @@ static const struct keymap_binding keymap_table[] = {
 	{ 'f',                   "f",      G,     KEYMAP_FOLLOW },
 	{ 'w',                   "w",      G,     KEYMAP_WRAP },
 	{ 't',                   "t",      G,     KEYMAP_TIMESTAMPS },
-	{ '/',                   "/",      L|G,   KEYMAP_SEARCH },
-	{ 'n',                   "n",      G,     KEYMAP_NEXT },
-	{ 'N',                   "N",      G,     KEYMAP_PREV },
+	{ '/',                   "/",      AL,    KEYMAP_SEARCH },
+	{ 'n',                   "n",      G|P,   KEYMAP_NEXT },
+	{ 'N',                   "N",      G|P,   KEYMAP_PREV },
 	{ '&',                   "&",      G,     KEYMAP_FILTER },
 	{ 's',                   "s",      W,     KEYMAP_SHELL },
 	{ 'S',                   "S",      W,     KEYMAP_GROUP_EXEC },
@@ -78,6 +85,7 @@ static const struct keymap_binding keymap_table[] = {
 	{ 'x',                   "x",      P,     KEYMAP_STOP_FORWARD },
 	{ 'X',                   "X",      P,     KEYMAP_STOP_FORWARDS },
 	{ '?',                   "?",      AL,    KEYMAP_HELP },
+	{ SCREEN_KEY_F1,         "F1",     AL,    KEYMAP_HELP },
 };
 /* clang-format on */
 

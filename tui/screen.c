@@ -2,6 +2,7 @@
 #include "tui/screen.h"
 
 #include <curses.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +52,8 @@ static const struct screen_keycode {
 	{ KEY_HOME, SCREEN_KEY_HOME },     { KEY_END, SCREEN_KEY_END },
 	{ KEY_ENTER, SCREEN_KEY_ENTER },   { KEY_BACKSPACE, SCREEN_KEY_BACKSPACE },
 	{ KEY_RESIZE, SCREEN_KEY_RESIZE }, { KEY_F(5), SCREEN_KEY_F5 },
+	{ KEY_F(1), SCREEN_KEY_F1 },       { KEY_F(10), SCREEN_KEY_F10 },
+	{ KEY_DC, SCREEN_KEY_DELETE },     { KEY_BTAB, SCREEN_KEY_BTAB },
 };
 
 struct screen *
@@ -112,6 +115,21 @@ screen_resume(struct screen *s)
 	s->full = true;
 	reset_prog_mode();
 	refresh();
+}
+
+void
+screen_stop(struct screen *s)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+
+	screen_suspend(s);
+	fflush(stdout);
+	/* As a shell's Ctrl-z does: the whole job stops, and SIGCONT (fg) lets this return. */
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGTSTP, &dfl, &old);
+	kill(0, SIGTSTP);
+	sigaction(SIGTSTP, &old, NULL);
+	screen_resume(s);
 }
 
 void

@@ -1,38 +1,159 @@
-/* view_help.c: the monitor's help view: every action and its keys, made from the keymap. */
+/* view_help.c: the monitor's help view: the keys of the view it was opened from, made from the keymap, and what each glyph means. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tui/theme.h"
 #include "tui/view_ops.h"
+
+/* One line of the help: keys (or a glyph) and what they do, in a style. */
+struct view_help_line {
+	char *keys;
+	char *text;
+	enum style style;
+};
+
+struct view_help_lines {
+	struct view_help_line *v;
+	size_t n;
+};
+
+/* What each view is called in the help's title. */
+static const struct {
+	unsigned keys;
+	const char *name;
+} view_help_names[] = {
+	{ KEYMAP_IN_LIST, "the workflow list" },     { KEYMAP_IN_WORKFLOW, "the workflow view" },
+	{ KEYMAP_IN_LOGS, "logs and events" },       { KEYMAP_IN_HELP, "the help" },
+	{ KEYMAP_IN_FORWARDS, "the port-forwards" },
+};
+
+/* The view the help was opened from: its keys are the ones shown. */
+static const struct view_ops *
+view_help_under(const struct app *a)
+{
+	return a->depth ? a->back[a->depth - 1] : &view_list_ops;
+}
+
+static bool
+view_help_has(const char *hay, const char *needle)
+{
+	size_t len = strlen(needle);
+
+	for (; hay && *hay; hay++)
+		if (strncasecmp(hay, needle, len) == 0)
+			return true;
+	return false;
+}
+
+static void
+view_help_add(const struct app *a, struct view_help_lines *l, char *keys, char *text,
+              enum style style)
+{
+	const char *q = a->help.search;
+
+	if (q && !view_help_has(keys, q) && !view_help_has(text, q)) {
+		free(keys);
+		free(text);
+		return;
+	}
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = (struct view_help_line){ keys, text, style };
+}
+
+/* The view's actions with their keys, then a legend of the status glyphs in their colours. */
+static void
+view_help_lines(const struct app *a, struct view_help_lines *out)
+{
+	unsigned bits = view_help_under(a)->keys;
+	size_t n;
+	const struct keymap_binding *b = keymap_bindings(&n);
+	bool ascii = a->o->ascii;
+
+	*out = (struct view_help_lines){ 0 };
+	for (int act = 0; act < KEYMAP_COUNT; act++) {
+		struct strbuf keys = { 0 };
+
+		for (size_t i = 0; i < n; i++)
+			if ((int)b[i].action == act && (b[i].views & bits))
+				strbuf_addf(&keys, "%s%s", keys.len ? " " : "", b[i].name);
+		if (keys.len)
+			view_help_add(a, out, strbuf_detach(&keys),
+			              xstrdup(keymap_help((enum keymap_action)act)), STYLE_NORMAL);
+	}
+	view_help_add(a, out, xstrdup(""), xstrdup(""), STYLE_NORMAL);
+	view_help_add(a, out, xstrdup("glyph"), xstrdup("status"), STYLE_HEADER);
+	view_help_add(a, out, xstrdup(theme_lead_mark(ascii)),
+	              xstrdup("the lead task of its group"), STYLE_LEAD);
+	for (int s = 0; s < OSMO_STATUS_COUNT; s++) {
+		const char *g = theme_status_glyph((enum osmo_status)s, ascii);
+		struct strbuf names = { 0 };
+		bool seen = false;
+
+		for (int e = 0; e < s; e++)
+			seen |= strcmp(theme_status_glyph((enum osmo_status)e, ascii), g) == 0;
+		if (seen)
+			continue;
+		for (int e = s; e < OSMO_STATUS_COUNT; e++)
+			if (strcmp(theme_status_glyph((enum osmo_status)e, ascii), g) == 0)
+				strbuf_addf(&names, "%s%s", names.len ? " " : "",
+				            osmo_status_wire((enum osmo_status)e));
+		view_help_add(a, out, xstrdup(g), strbuf_detach(&names),
+		              theme_status_style((enum osmo_status)s));
+	}
+}
+
+static void
+view_help_lines_free(struct view_help_lines *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].keys);
+		free(l->v[i].text);
+	}
+	free(l->v);
+}
 
 static void
 view_help_move(struct app *a, int delta, bool absolute)
 {
+	struct view_help_lines l;
+
+	view_help_lines(a, &l);
 	/* The last page still shows a screenful, never an empty one. */
-	app_move(&a->help.top, KEYMAP_COUNT - (a->canvas.rows - 2) + 1, delta, absolute);
+	app_move(&a->help.top, (int)l.n - (a->canvas.rows - 3) + 1, delta, absolute);
+	view_help_lines_free(&l);
 }
 
 static void
 view_help_draw(struct app *a, struct render_ctx *rc, struct canvas *c)
 {
-	size_t n;
-	const struct keymap_binding *b = keymap_bindings(&n);
+	const char *name = "this view";
+	unsigned bits = view_help_under(a)->keys;
+	struct view_help_lines l;
+	char *title;
 	int row = 1;
 
 	(void)rc;
+	for (size_t i = 0; i < ARRAY_SIZE(view_help_names); i++)
+		if (view_help_names[i].keys == bits)
+			name = view_help_names[i].name;
+	title = a->help.search ? xasprintf("osmotop · keys of %s matching \"%s\" (Esc: back)", name,
+	                                   a->help.search)
+	                       : xasprintf("osmotop · keys of %s (Esc: back · /: search)", name);
 	canvas_fill(c, 0, 0, c->cols, ' ', STYLE_TITLE);
-	canvas_text(c, 0, 0, c->cols, STYLE_TITLE, "osmotop · keys (Esc: back)");
-	for (int act = 0, skip = a->help.top; act < KEYMAP_COUNT && row < c->rows; act++) {
-		struct strbuf keys = { 0 };
+	canvas_text_ellipsis(c, 0, 0, c->cols, STYLE_TITLE, title);
+	free(title);
+	view_help_lines(a, &l);
+	for (size_t i = (size_t)a->help.top; i < l.n && row < c->rows; i++, row++) {
+		const struct view_help_line *h = &l.v[i];
 
-		for (size_t i = 0; i < n; i++)
-			if ((int)b[i].action == act)
-				strbuf_addf(&keys, "%s%s", keys.len ? " " : "", b[i].name);
-		if (skip-- > 0) {
-			strbuf_free(&keys);
-			continue;
-		}
-		canvas_text(c, row, 1, 18, STYLE_LABEL, keys.buf ? keys.buf : "");
-		canvas_text_ellipsis(c, row++, 20, c->cols - 20, STYLE_NORMAL,
-		                     keymap_help((enum keymap_action)act));
-		strbuf_free(&keys);
+		canvas_text(c, row, 1, 18, h->style == STYLE_NORMAL ? STYLE_LABEL : h->style,
+		            h->keys);
+		canvas_text_ellipsis(c, row, 20, c->cols - 20,
+		                     h->style == STYLE_HEADER ? STYLE_HEADER : STYLE_NORMAL,
+		                     h->text);
 	}
+	view_help_lines_free(&l);
 }
 
 /* ? in the help: it is already here. */
@@ -43,9 +164,26 @@ view_help_act_stay(struct app *a, enum keymap_action act)
 	(void)act;
 }
 
+static void
+view_help_search(struct app *a, const char *pattern)
+{
+	free(a->help.search);
+	a->help.search = pattern ? xstrdup(pattern) : NULL;
+	a->help.top = 0;
+}
+
+/* Leaving forgets the search: the next ? shows every key again. */
+static void
+view_help_leave(struct app *a)
+{
+	view_help_search(a, NULL);
+}
+
 static const struct view_act view_help_acts[KEYMAP_COUNT] = {
 	[KEYMAP_HELP] = { view_help_act_stay },
 };
 
-VIEW_OPS(view_help, KEYMAP_IN_HELP, VIEW_OVERLAY, NULL, NULL, view_help_acts, view_help_move,
-         view_help_draw, NULL);
+VIEW_SEARCH(view_help, help.search, view_help_search);
+
+VIEW_OPS(view_help, KEYMAP_IN_HELP, VIEW_OVERLAY, NULL, view_help_leave, view_help_acts,
+         view_help_move, view_help_draw, NULL, &view_help_slash);

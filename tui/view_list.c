@@ -14,35 +14,54 @@ view_list_row(const struct app *a)
 	               : NULL;
 }
 
-/* Remembers which workflow is selected, so a new page finds it wherever it went. */
+/* Remembers which workflow is selected, and its neighbour should it leave the list. */
 static void
 view_list_remember(struct view_list *l)
 {
+	int n = l->have ? (int)l->data.n_rows : 0;
+	int next = l->sel + 1 < n ? l->sel + 1 : l->sel - 1;
+
 	free(l->sel_name);
-	l->sel_name =
-	        l->have && l->sel < (int)l->data.n_rows ? xstrdup(l->data.rows[l->sel].name) : NULL;
+	free(l->sel_next);
+	l->sel_name = l->sel < n ? xstrdup(l->data.rows[l->sel].name) : NULL;
+	l->sel_next = l->sel < n && next >= 0 ? xstrdup(l->data.rows[next].name) : NULL;
 }
 
-/* A new page or order: the selection follows its workflow, else stays in place. */
-void
+/* The row of the workflow called name, or -1. */
+static int
+view_list_find(const struct view_list *l, const char *name)
+{
+	for (size_t i = 0; name && i < l->data.n_rows; i++)
+		if (strcmp(l->data.rows[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A new page or order: the selection follows its workflow. One that left the list leaves the
+ * cursor on its neighbour, the row that came after it; false then.
+ */
+bool
 view_list_resolve(struct view_list *l)
 {
-	for (size_t i = 0; l->sel_name && i < l->data.n_rows; i++)
-		if (strcmp(l->data.rows[i].name, l->sel_name) == 0) {
-			l->sel = (int)i;
-			break;
-		}
+	int at = view_list_find(l, l->sel_name), next = view_list_find(l, l->sel_next);
+	bool found = !l->sel_name || at >= 0;
+
+	if (at >= 0)
+		l->sel = at;
+	else if (next >= 0)
+		l->sel = next;
 	if (l->sel >= (int)l->data.n_rows)
 		l->sel = l->data.n_rows ? (int)l->data.n_rows - 1 : 0;
 	view_list_remember(l);
+	return found;
 }
 
-/* The list's terms changed: start over from the first page. */
+/* The list's terms changed: start over from the first page, the selection kept by name. */
 void
 view_list_changed(struct app *a)
 {
-	a->list.sel = a->list.top = 0;
-	view_list_remember(&a->list);
+	a->list.top = 0;
 	a->list.limit = APP_LIST_PAGE;
 	sync_kick(&a->list.sync);
 	a->dirty = true;
@@ -76,7 +95,12 @@ view_list_done(void *ctx, struct api_result *res)
 		sync_succeeded(&l->sync, app_policy(a), now, alive ? SYNC_RUNNING : SYNC_LIST,
 		               changed);
 		app_set_err(a, NULL);
-		view_list_resolve(l);
+		char *was = l->sel_name ? xstrdup(l->sel_name) : NULL;
+
+		if (!view_list_resolve(l))
+			app_say(a, false, "%s is no longer in the list; the cursor is on %s", was,
+			        l->sel_name ? l->sel_name : "nothing");
+		free(was);
 	}
 	api_result_free(res);
 	a->dirty = true;
@@ -103,6 +127,8 @@ view_list_free(struct view_list *l)
 		osmo_workflow_list_free(&l->data);
 	filter_free(&l->filter);
 	free(l->sel_name);
+	free(l->sel_next);
+	free(l->terms);
 }
 
 /* Back to the list from a view opened on its own (--workflow): it may be old. */
@@ -192,8 +218,8 @@ view_list_act_sort(struct app *a, enum keymap_action act)
 	filter_set_sort(&a->list.filter, sorts[act]);
 	if (a->list.have)
 		filter_apply(&a->list.filter, &a->list.data, app_now(a));
-	a->list.sel = a->list.top = 0;
-	view_list_remember(&a->list);
+	/* The cursor stays on its workflow wherever the new order puts it. */
+	view_list_resolve(&a->list);
 }
 
 static void
@@ -220,15 +246,22 @@ view_list_filter(struct app *a, const char *pattern)
 	if (filter_parse(&a->list.filter, pattern, &err) < 0) {
 		app_say(a, true, "%s", err);
 		free(err);
+	} else {
+		free(a->list.terms);
+		a->list.terms = pattern ? xstrdup(pattern) : NULL;
 	}
 	view_list_changed(a);
 }
 
+/* Esc: the typed terms go; the preset and the order stay. */
 static void
-view_list_act_search(struct app *a, enum keymap_action act)
+view_list_act_back(struct app *a, enum keymap_action act)
 {
 	(void)act;
-	dialog_open_search(a, view_list_filter);
+	if (!a->list.terms)
+		return;
+	view_list_filter(a, NULL);
+	app_say(a, false, "filter cleared");
 }
 
 static const struct view_act view_list_acts[KEYMAP_COUNT] = {
@@ -245,8 +278,11 @@ static const struct view_act view_list_acts[KEYMAP_COUNT] = {
 	[KEYMAP_SHOW_WAITING] = { view_list_act_show },
 	[KEYMAP_SHOW_FAILED] = { view_list_act_show },
 	[KEYMAP_SHOW_COMPLETED] = { view_list_act_show },
-	[KEYMAP_SEARCH] = { view_list_act_search },
+	[KEYMAP_BACK] = { view_list_act_back },
 };
 
+/* '/' opens on the terms in force, to edit rather than type again. */
+VIEW_SEARCH(view_list, list.terms, view_list_filter);
+
 VIEW_OPS(view_list, KEYMAP_IN_LIST, VIEW_LIST_DATA, view_list_enter, NULL, view_list_acts,
-         view_list_move, view_list_draw, view_list_target);
+         view_list_move, view_list_draw, view_list_target, &view_list_slash);

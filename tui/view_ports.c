@@ -1,4 +1,8 @@
 /* view_ports.c: the monitor's port-forwards view: the forwards' selection, stopping one or all. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "client/forward.h"
 #include "common/osmo_time.h"
 #include "tui/view_forwards.h"
@@ -41,10 +45,59 @@ view_ports_act_stop(struct app *a, enum keymap_action act)
 	}
 }
 
+/* Whether the forward holds the text in its task's name or its ports. */
+static bool
+view_ports_matches(const struct forward_info *fi, const char *text)
+{
+	char ports[32];
+
+	snprintf(ports, sizeof(ports), "%d %d", fi->local_port, fi->remote_port);
+	return strstr(fi->task, text) || strstr(ports, text);
+}
+
+/* The next (dir > 0) or previous forward after the selected one that matches, round the end. */
+static bool
+view_ports_find(struct app *a, int dir, bool from_here)
+{
+	size_t n = 0;
+
+	while (a->fwd && forward_info_at(a->fwd, n))
+		n++;
+	for (size_t k = from_here ? 0 : 1; a->ports.search && k <= n && n; k++) {
+		size_t i = ((size_t)a->ports.sel + n + (size_t)dir * k) % n;
+
+		if (view_ports_matches(forward_info_at(a->fwd, i), a->ports.search)) {
+			a->ports.sel = (int)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+view_ports_search(struct app *a, const char *text)
+{
+	free(a->ports.search);
+	a->ports.search = text ? xstrdup(text) : NULL;
+	if (text && !view_ports_find(a, 1, true))
+		app_say(a, true, "no port-forward holds \"%s\"", text);
+}
+
+static void
+view_ports_act_next(struct app *a, enum keymap_action act)
+{
+	if (!view_ports_find(a, act == KEYMAP_NEXT ? 1 : -1, false))
+		app_say(a, true, a->ports.search ? "no match" : "/ first: the text to find");
+}
+
 static const struct view_act view_ports_acts[KEYMAP_COUNT] = {
+	[KEYMAP_NEXT] = { view_ports_act_next },
+	[KEYMAP_PREV] = { view_ports_act_next },
 	[KEYMAP_STOP_FORWARD] = { view_ports_act_stop },
 	[KEYMAP_STOP_FORWARDS] = { view_ports_act_stop },
 };
 
+VIEW_SEARCH(view_ports, ports.search, view_ports_search);
+
 VIEW_OPS(view_ports, KEYMAP_IN_FORWARDS, VIEW_PLAIN, NULL, NULL, view_ports_acts, view_ports_move,
-         view_ports_draw, view_table_target);
+         view_ports_draw, view_table_target, &view_ports_slash);

@@ -307,13 +307,6 @@ view_stream_search(struct app *a, const char *pattern)
 }
 
 static void
-view_stream_act_search(struct app *a, enum keymap_action act)
-{
-	(void)act;
-	dialog_open_search(a, view_stream_search);
-}
-
-static void
 view_stream_act_next(struct app *a, enum keymap_action act)
 {
 	if (!view_logs_next(&a->log.lv, &a->log.tail, act == KEYMAP_NEXT))
@@ -328,10 +321,11 @@ static const struct view_act view_stream_acts[KEYMAP_COUNT] = {
 	[KEYMAP_WRAP] = { view_stream_act_toggle },
 	[KEYMAP_TIMESTAMPS] = { view_stream_act_toggle },
 	[KEYMAP_FILTER] = { view_stream_act_toggle },
-	[KEYMAP_SEARCH] = { view_stream_act_search },
 	[KEYMAP_NEXT] = { view_stream_act_next },
 	[KEYMAP_PREV] = { view_stream_act_next },
 };
 
+VIEW_SEARCH(view_stream, log.lv.search, view_stream_search);
+
 VIEW_OPS(view_stream, KEYMAP_IN_LOGS, VIEW_PLAIN, NULL, view_stream_close, view_stream_acts,
-         view_stream_move, view_stream_draw, view_table_target);
+         view_stream_move, view_stream_draw, view_table_target, &view_stream_slash);

@@ -1,6 +1,7 @@
 /* view_table.c: the monitor's workflow view: the open workflow's polling, its task table, selection by name and keys. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "client/spec_rules.h"
 #include "common/osmo_time.h"
@@ -25,6 +26,78 @@ view_table_remember(struct view_table *t)
 	}
 }
 
+/* Whether hay holds the len bytes of needle, in any case. */
+static bool
+view_table_has(const char *hay, const char *needle, size_t len)
+{
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, len) == 0)
+			return true;
+	return false;
+}
+
+/* Whether one '/' term (a name part, or status:PREFIX[,PREFIX]) holds for a name and status. */
+static bool
+view_table_term(const char *term, size_t len, const char *name, const char *group,
+                enum osmo_status st)
+{
+	if (len > 7 && strncasecmp(term, "status:", 7) == 0) {
+		const char *wire = osmo_status_wire(st);
+
+		for (const char *w = term + 7; w < term + len;) {
+			size_t wl = strcspn(w, ",");
+
+			if (wl > (size_t)(term + len - w))
+				wl = (size_t)(term + len - w);
+			if (wl && strncasecmp(wire, w, wl) == 0)
+				return true;
+			w += wl + 1;
+		}
+		return false;
+	}
+	return view_table_has(name, term, len) || (group && view_table_has(group, term, len));
+}
+
+/* Every term holds: a task matches by its name or its group's, a group row by its own. */
+static bool
+view_table_matches(const char *terms, const char *name, const char *group, enum osmo_status st)
+{
+	for (const char *p = terms; *p;) {
+		size_t len;
+
+		p += strspn(p, " ");
+		len = strcspn(p, " ");
+		if (len && !view_table_term(p, len, name, group, st))
+			return false;
+		p += len;
+	}
+	return true;
+}
+
+/* The rows the '/' terms leave: matching tasks, and a group with its matching tasks. */
+static void
+view_table_filter(struct view_table *t)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < t->n_rows;) {
+		const struct osmo_group *g = &t->data.groups[t->rows[i].group];
+		size_t kept = k;
+		bool group_ok = view_table_matches(t->terms, g->name, NULL, g->status);
+
+		t->rows[k++] = t->rows[i++]; /* the group row, dropped below if nothing matches */
+		for (; i < t->n_rows && t->rows[i].task >= 0; i++) {
+			const struct osmo_task *task = &g->tasks[t->rows[i].task];
+
+			if (view_table_matches(t->terms, task->name, g->name, task->status))
+				t->rows[k++] = t->rows[i];
+		}
+		if (k == kept + 1 && !group_ok)
+			k = kept;
+	}
+	t->n_rows = k;
+}
+
 /* A new update: the rows once, and the selection follows its row, else stays in place. */
 void
 view_table_resolve(struct view_table *t)
@@ -32,6 +105,8 @@ view_table_resolve(struct view_table *t)
 	free(t->rows);
 	t->n_rows = 0;
 	t->rows = t->have ? view_workflow_rows(&t->data, &t->n_rows) : NULL;
+	if (t->rows && t->terms)
+		view_table_filter(t);
 	for (size_t i = 0; t->sel_group && i < t->n_rows; i++) {
 		const struct osmo_group *g = &t->data.groups[t->rows[i].group];
 		int task = t->rows[i].task;
@@ -44,6 +119,8 @@ view_table_resolve(struct view_table *t)
 		t->sel = (int)i;
 		break;
 	}
+	if (t->sel >= (int)t->n_rows)
+		t->sel = t->n_rows ? (int)t->n_rows - 1 : 0;
 	view_table_remember(t);
 }
 
@@ -102,6 +179,9 @@ view_table_open(struct app *a, const char *id)
 			osmo_workflow_free(&t->data);
 		t->have = false;
 		memset(&t->sync, 0, sizeof(t->sync));
+		t->fast_until = 0;
+		free(t->terms);
+		t->terms = NULL;
 		t->sel = t->top = 0;
 		view_table_resolve(t);
 		view_dag_invalidate(a);
@@ -139,6 +219,9 @@ view_table_done(void *ctx, struct api_result *res)
 		sync_succeeded(&t->sync, app_policy(a), now, sync_state_of(t->data.status),
 		               changed);
 		/* Right after an action the status moves within seconds: look again soon. */
+		if (osmo_status_is_finished(t->data.status) ||
+		    (!t->fast_to_end && t->data.status == OSMO_RUNNING))
+			t->fast_until = 0;
 		if (now < t->fast_until && t->sync.next_due_ms > now + 1000)
 			t->sync.next_due_ms = now + 1000;
 		app_set_err(a, NULL);
@@ -166,6 +249,7 @@ view_table_free(struct view_table *t)
 	free(t->rows);
 	free(t->sel_group);
 	free(t->sel_task);
+	free(t->terms);
 	strv_free(&t->strict_groups);
 }
 
@@ -175,6 +259,16 @@ view_table_target(const struct app *a, struct view_target *t)
 	*t = (struct view_target){ a->wf.id, a->wf.have ? a->wf.data.status : OSMO_UNKNOWN,
 		                   a->wf.have ? a->wf.data.pool : NULL,
 		                   a->wf.have ? a->wf.data.priority : NULL };
+}
+
+void
+view_table_follow(struct app *a, const char *id, bool to_end)
+{
+	if (!a->wf.id || strcmp(a->wf.id, id) != 0)
+		return;
+	a->wf.fast_until = clock_mono_ms() + 120000;
+	a->wf.fast_to_end = to_end;
+	sync_kick(&a->wf.sync);
 }
 
 void
@@ -202,6 +296,8 @@ view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *body)
 	app_keep_visible(a->wf.sel, &a->wf.top, room - 1);
 	rc->selected = a->wf.sel;
 	rc->top = a->wf.top;
+	rc->rows = a->wf.rows;
+	rc->n_rows = a->wf.n_rows;
 	view_workflow_render(rc, &a->wf.data, body);
 	return room;
 }
@@ -361,7 +457,34 @@ view_table_act_group_exec(struct app *a, enum keymap_action act)
 		dialog_open_task(a, &dialog_group_exec_ops, g->name, "a command");
 }
 
+/* The '/' line's terms narrow the table (and the DAG's task list) until cleared. */
+static void
+view_table_filter_rows(struct app *a, const char *pattern)
+{
+	free(a->wf.terms);
+	a->wf.terms = pattern ? xstrdup(pattern) : NULL;
+	view_table_resolve(&a->wf);
+	if (pattern && !a->wf.n_rows && a->wf.have)
+		app_say(a, true, "no group or task matches \"%s\" (Esc clears it)", pattern);
+}
+
+/* The DAG's too: it shows the same rows. */
+const struct view_search view_table_slash = { offsetof(struct app, wf.terms),
+	                                      view_table_filter_rows };
+
+/* Esc clears the terms first, then goes back. */
+static void
+view_table_act_back(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	if (a->wf.terms)
+		view_table_filter_rows(a, NULL);
+	else
+		app_pop(a);
+}
+
 const struct view_act view_table_acts[KEYMAP_COUNT] = {
+	[KEYMAP_BACK] = { view_table_act_back },
 	[KEYMAP_OPEN] = { view_table_act_open },
 	[KEYMAP_LOGS] = { view_table_act_logs },
 	[KEYMAP_EVENTS] = { view_table_act_logs },
@@ -373,4 +496,4 @@ const struct view_act view_table_acts[KEYMAP_COUNT] = {
 };
 
 VIEW_OPS(view_table, KEYMAP_IN_WORKFLOW, VIEW_PLAIN, NULL, NULL, view_table_acts, view_table_move,
-         view_table_draw, view_table_target);
+         view_table_draw, view_table_target, &view_table_slash);

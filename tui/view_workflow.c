@@ -294,7 +294,8 @@ view_workflow_table(const struct render_ctx *rc, const struct osmo_workflow *wf,
 {
 	int w[TC_COUNT];
 	size_t n, first = rc->top > 0 ? (size_t)rc->top : 0;
-	struct view_row *rows;
+	const struct view_row *rows;
+	struct view_row *own = NULL;
 
 	if (row >= end)
 		return;
@@ -302,7 +303,15 @@ view_workflow_table(const struct render_ctx *rc, const struct osmo_workflow *wf,
 	canvas_header(c, row++, view_workflow_cols, TC_COUNT, w);
 	if (wf->n_groups == 0)
 		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM, "No groups yet.");
-	rows = view_workflow_rows(wf, &n);
+	if (rc->rows) {
+		n = rc->n_rows;
+		rows = rc->rows;
+	} else {
+		rows = own = view_workflow_rows(wf, &n);
+	}
+	if (wf->n_groups && !n)
+		canvas_text(c, row, 1, c->cols - 1, STYLE_DIM,
+		            "No group or task matches the filter.");
 	if (group >= 0) {
 		/* Scroll within the group only as far as the selection needs. */
 		size_t start = 0, count = 0;
@@ -331,7 +340,7 @@ view_workflow_table(const struct render_ctx *rc, const struct osmo_workflow *wf,
 		if (rc->select && (int)i == rc->selected)
 			canvas_style(c, row, 0, c->cols, STYLE_SELECTED);
 	}
-	free(rows);
+	free(own);
 }
 
 void

@@ -86,8 +86,8 @@ void forward_stop_all(struct forward_mgr *m);
 
 /* The i-th forward (in order of forward_add); valid until the next call on m. */
 const struct forward_info *forward_info_at(const struct forward_mgr *m, size_t i);
-/* True while some forward is neither FAILED nor STOPPED. */
-bool forward_active(const struct forward_mgr *m);
+/* How many forwards are neither FAILED nor STOPPED. */
+size_t forward_active(const struct forward_mgr *m);
 
 /* Local sockets and WebSockets to watch (http_pollfds has curl's); returns how many. */
 int forward_pollfds(struct forward_mgr *m, struct pollfd *fds, int max);

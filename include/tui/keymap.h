@@ -6,12 +6,16 @@
 
 /* id, what the help says */
 #define KEYMAP_ACTIONS(_)                                                          \
-	_(QUIT, "quit osmotop")                                                    \
-	_(BACK, "back to the previous view")                                       \
+	_(QUIT, "quit osmotop (asks first while forwards or a shell run)")         \
+	_(CLOSE, "close this view; in the top view, quit")                         \
+	_(BACK, "back to the previous view; in the list, clear the filter")        \
+	_(SUSPEND, "suspend osmotop (fg resumes it)")                              \
 	_(UP, "move up")                                                           \
 	_(DOWN, "move down")                                                       \
 	_(PAGE_UP, "page up")                                                      \
 	_(PAGE_DOWN, "page down")                                                  \
+	_(HALF_UP, "half a page up")                                               \
+	_(HALF_DOWN, "half a page down")                                           \
 	_(TOP, "go to the top")                                                    \
 	_(BOTTOM, "go to the bottom (logs: follow again)")                         \
 	_(LEFT, "scroll left")                                                     \
@@ -41,7 +45,7 @@
 	_(FOLLOW, "logs: follow on/off")                                           \
 	_(WRAP, "logs: wrap long lines")                                           \
 	_(TIMESTAMPS, "logs: show/hide timestamps")                                \
-	_(SEARCH, "list: filter (name, status:S, pool:P, user:U); logs: search")   \
+	_(SEARCH, "filter or search: list and workflow terms, logs and help text") \
 	_(NEXT, "next match")                                                      \
 	_(PREV, "previous match")                                                  \
 	_(FILTER, "logs: only matching lines")                                     \

@@ -10,7 +10,7 @@
 /* clang-format off */
 #define SCREEN_KEYS(_) \
 	_(UP) _(DOWN) _(LEFT) _(RIGHT) _(PGUP) _(PGDN) _(HOME) _(END) \
-	_(ENTER) _(BACKSPACE) _(ESC) _(RESIZE) _(F5)
+	_(ENTER) _(BACKSPACE) _(DELETE) _(BTAB) _(ESC) _(RESIZE) _(F1) _(F5) _(F10)
 /* clang-format on */
 
 enum screen_key {
@@ -32,6 +32,8 @@ void screen_close(struct screen *s);
 /* Lends the terminal out (its normal screen and modes) until screen_resume redraws it all. */
 void screen_suspend(struct screen *s);
 void screen_resume(struct screen *s);
+/* Ctrl-z: gives the terminal back, stops the job until fg, then redraws everything. */
+void screen_stop(struct screen *s);
 void screen_size(const struct screen *s, int *rows, int *cols);
 /* Writes the cells of c that differ from what the terminal shows, then flushes. */
 void screen_draw(struct screen *s, const struct canvas *c);

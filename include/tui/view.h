@@ -8,6 +8,12 @@
 #include "tui/canvas.h"
 #include "client/model.h"
 
+/* One selectable row of the workflow view: a group, or one of its tasks (task -1: the group). */
+struct view_row {
+	size_t group;
+	int task;
+};
+
 struct render_ctx {
 	int64_t now_ms;     /* wall clock for ages and running durations */
 	bool ascii;         /* --ascii: no Unicode glyphs */
@@ -16,12 +22,8 @@ struct render_ctx {
 	int selected;
 	int top;          /* the first row shown (the caller keeps selected in view) */
 	const char *note; /* the list's filter and order, shown in its title; NULL or "" for none */
-};
-
-/* One selectable row of the workflow view: a group, or one of its tasks (task -1: the group). */
-struct view_row {
-	size_t group;
-	int task;
+	const struct view_row *rows; /* the workflow view's rows as filtered; NULL: all of them */
+	size_t n_rows;
 };
 
 /* The workflow list: one row per workflow, newest first as fetched. */

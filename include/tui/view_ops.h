@@ -41,6 +41,16 @@ struct view_act {
 	void (*run)(struct app *a, enum keymap_action act);
 };
 
+/* What '/' edits in a view: the text in force (a char * at an offset in struct app), and
+ * what to do with the new text (NULL when cleared). */
+struct view_search {
+	size_t text;
+	void (*apply)(struct app *a, const char *text);
+};
+
+#define VIEW_SEARCH(name, member, apply_) \
+	static const struct view_search name##_slash = { offsetof(struct app, member), apply_ }
+
 /* One view of the monitor. The keymap's bindings for .keys reach it; NULL hooks do nothing. */
 struct view_ops {
 	unsigned keys;  /* enum keymap_view bits */
@@ -54,47 +64,74 @@ struct view_ops {
 	void (*move)(struct app *a, int delta, bool absolute);
 	void (*draw)(struct app *a, struct render_ctx *rc, struct canvas *body);
 	void (*target)(const struct app *a, struct view_target *t); /* NULL: the open workflow */
+	const struct view_search *search; /* NULL: '/' does nothing here */
 };
 
 /* What a view is besides its hooks, for VIEW_OPS. */
 enum view_flags { VIEW_PLAIN = 0, VIEW_LIST_DATA = 1, VIEW_OVERLAY = 2 };
 
 /* Defines NAME_ops in one line: keymap bits, view_flags, then the hooks (NULL: none). */
-#define VIEW_OPS(name, keys_, flags, enter_, leave_, acts_, move_, draw_, target_)       \
-	const struct view_ops name##_ops = { .keys = (keys_),                            \
-		                             .list_data = ((flags)&VIEW_LIST_DATA) != 0, \
-		                             .overlay = ((flags)&VIEW_OVERLAY) != 0,     \
-		                             .enter = (enter_),                          \
-		                             .leave = (leave_),                          \
-		                             .acts = (acts_),                            \
-		                             .move = (move_),                            \
-		                             .draw = (draw_),                            \
-		                             .target = (target_) }
+#define VIEW_OPS(name, keys_, flags, enter_, leave_, acts_, move_, draw_, target_, search_) \
+	const struct view_ops name##_ops = { .keys = (keys_),                               \
+		                             .list_data = ((flags)&VIEW_LIST_DATA) != 0,    \
+		                             .overlay = ((flags)&VIEW_OVERLAY) != 0,        \
+		                             .enter = (enter_),                             \
+		                             .leave = (leave_),                             \
+		                             .acts = (acts_),                               \
+		                             .move = (move_),                               \
+		                             .draw = (draw_),                               \
+		                             .target = (target_),                           \
+		                             .search = (search_) }
 
-/* One dialog over the view. dialog.c routes Esc, Enter, editing and text; the rest is here. */
+/*
+ * One dialog over the view. dialog.c routes Esc, Enter, focus, editing and text; the rest is
+ * here. A dialog with a confirm label acts on a workflow: it opens on its "keep" button and
+ * acts only on y or Enter on the confirm button, so typing ahead never confirms it.
+ */
 struct dialog_ops {
-	const char *hint; /* the box's last line */
+	const char *hint;    /* the box's last line */
+	const char *confirm; /* the confirm button; NULL: Enter in the text line submits */
+	bool input;          /* has a text line */
 	/* dialog_open_action: whether the target allows it (else says why), then the form. */
 	bool (*open)(struct app *a, const struct view_target *t);
 	void (*fill)(struct app *a, const struct view_target *t);
-	void (*tab)(struct app *a);    /* Tab: the dialog's switch (NULL: none) */
-	void (*submit)(struct app *a); /* Enter; closes the dialog itself when done */
+	void (*toggle)(struct app *a); /* the dialog's switch (NULL: none) */
+	void (*submit)(struct app *a); /* closes the dialog itself when done */
 	void (*draw)(struct app *a, struct canvas *c);
 };
 
-/* Defines NAME_ops in one line: the hint, then the hooks in struct dialog_ops's order. */
-#define DIALOG_OPS(name, hint, open, fill, tab, submit, draw) \
-	const struct dialog_ops name##_ops = { hint, open, fill, tab, submit, draw }
+/* Defines NAME_ops in one line: hint, confirm label, text line, then the hooks in order. */
+#define DIALOG_OPS(name, hint, confirm, input, open, fill, toggle, submit, draw) \
+	const struct dialog_ops name##_ops = { hint, confirm, input,  open,      \
+		                               fill, toggle,  submit, draw }
+
+/* Where the keys of an open dialog go. */
+enum dialog_focus {
+	DIALOG_FOCUS_INPUT,
+	DIALOG_FOCUS_TOGGLE,
+	DIALOG_FOCUS_KEEP,
+	DIALOG_FOCUS_CONFIRM
+};
+
+/* The workflow a dialog was opened about, kept: the list may move under it meanwhile. */
+struct dialog_target {
+	char *id;
+	enum osmo_status status;
+	char *pool, *priority;
+};
 
 /* What one open dialog holds; only the fields its ops use mean anything. */
 struct dialog {
 	const struct dialog_ops *ops; /* NULL: no dialog */
 	struct strbuf input;          /* the text line */
-	char *task;                   /* forward: the task; group exec: the group */
-	bool force;                   /* cancel: force */
-	bool udp;                     /* forward: UDP instead of TCP (kept between dialogs) */
-	int priority;                 /* resubmit: index into dialog_priorities */
-	unsigned long action_req;     /* cancel, resubmit, restart: the request in flight */
+	size_t cur;                   /* the text cursor, a byte offset into input */
+	enum dialog_focus focus;
+	struct dialog_target tgt; /* cancel, resubmit, restart */
+	char *task;               /* forward: the task; group exec: the group */
+	bool force;               /* cancel: force */
+	bool udp;                 /* forward: UDP instead of TCP (kept between dialogs) */
+	int priority;             /* resubmit: index into dialog_priorities */
+	unsigned long action_req; /* cancel, resubmit, restart: the request in flight */
 	void (*apply)(struct app *a, const char *pattern); /* search: what Enter does with it */
 };
 
@@ -108,6 +145,8 @@ struct view_list {
 	struct filter filter;
 	int sel, top;
 	char *sel_name; /* the selected workflow, found again in each new page */
+	char *sel_next; /* the row after it (before it, at the end): where it goes if it goes */
+	char *terms;    /* what was typed after '/', NULL: none */
 };
 
 /* The open workflow: its data and rules, and the task table's selection by name. */
@@ -119,13 +158,15 @@ struct view_table {
 	unsigned long req;
 	struct strv strict_groups; /* the spec's ignoreNonleadStatus: false groups */
 	unsigned long spec_req;
-	int64_t fast_until;    /* poll every second until then (after an action) */
+	int64_t fast_until;    /* poll every second until then (after an action)... */
+	bool fast_to_end;      /* ...and until it ends, else until it runs or ends */
 	struct view_row *rows; /* the table's rows, made once per update */
 	size_t n_rows;
 	int sel, top;
 	char *sel_group, *sel_task; /* the selected row, found again in each update */
 	int sel_retry;
-	bool graph; /* the DAG is the way this workflow is shown */
+	bool graph;  /* the DAG is the way this workflow is shown */
+	char *terms; /* what was typed after '/', NULL: every row */
 };
 
 /* The DAG: one layout per update of the workflow, and where it is panned to. */
@@ -161,10 +202,12 @@ struct view_stream {
 
 struct view_ports {
 	int sel, top;
+	char *search; /* '/' text: n and N find the next forward whose task or port holds it */
 };
 
 struct view_help {
 	int top;
+	char *search; /* '/' text: only lines holding it; NULL: all */
 };
 
 /* Where the app's network source put each part's descriptors in its slice of the round. */
@@ -206,7 +249,7 @@ struct app {
 extern const struct view_ops view_list_ops, view_table_ops, view_dag_ops, view_stream_ops,
         view_ports_ops, view_help_ops;
 extern const struct dialog_ops dialog_cancel_ops, dialog_resubmit_ops, dialog_restart_ops,
-        dialog_search_ops, dialog_forward_ops, dialog_group_exec_ops;
+        dialog_quit_ops, dialog_search_ops, dialog_forward_ops, dialog_group_exec_ops;
 
 /* app.c: what every view and dialog may use. */
 void app_vset(char **slot, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -220,6 +263,7 @@ long app_log_ring(const struct app *a);
 int64_t app_now(const struct app *a);
 void app_push(struct app *a, const struct view_ops *v);
 void app_pop(struct app *a);
+bool app_at_top(const struct app *a);
 /* Puts v in the top view's place: another way of showing the same thing. */
 void app_switch(struct app *a, const struct view_ops *v);
 void app_target(const struct app *a, struct view_target *t);
@@ -230,8 +274,8 @@ void app_keep_visible(int sel, int *top, int rows);
 void view_list_poll(struct app *a);
 void view_list_changed(struct app *a);
 void view_list_free(struct view_list *l);
-/* New data or order: the selection moves to its workflow's row (if still there), remembered. */
-void view_list_resolve(struct view_list *l);
+/* New data or order: the selection moves to its workflow's row; false when it left. */
+bool view_list_resolve(struct view_list *l);
 
 /* view_table.c */
 void view_table_open(struct app *a, const char *id);
@@ -240,6 +284,8 @@ void view_table_free(struct view_table *t);
 /* New data: the rows are made, the selection moves to its row (if still there), remembered. */
 void view_table_resolve(struct view_table *t);
 void view_table_target(const struct app *a, struct view_target *t);
+/* After an action on id: poll it every second until it runs (or, to_end, until it ends). */
+void view_table_follow(struct app *a, const char *id, bool to_end);
 void view_table_move(struct app *a, int delta, bool absolute);
 /* The selected row's group (NULL when none) and, on a task row, the task. */
 const struct osmo_group *view_table_selected(const struct app *a, const struct osmo_task **task);
@@ -247,6 +293,7 @@ const struct osmo_group *view_table_selected(const struct app *a, const struct o
 int view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *body);
 void view_table_draw_detail(struct app *a, struct canvas *body);
 extern const struct view_act view_table_acts[KEYMAP_COUNT];
+extern const struct view_search view_table_slash;
 
 /* view_dag.c */
 void view_dag_invalidate(struct app *a);
@@ -265,8 +312,9 @@ void dialog_open(struct app *a, const struct dialog_ops *d);
 void dialog_key(struct app *a, int key);
 void dialog_draw(struct app *a);
 void dialog_free(struct dialog *d);
-/* Opens the '/' line; Enter gives apply its text (NULL when empty). */
-void dialog_open_search(struct app *a, void (*apply)(struct app *a, const char *pattern));
+/* Opens the '/' line holding text (NULL: empty); Enter gives apply its text (NULL when empty). */
+void dialog_open_search(struct app *a, const char *text,
+                        void (*apply)(struct app *a, const char *pattern));
 /* A dialog about a task or group of the open workflow, while the workflow runs something. */
 void dialog_open_task(struct app *a, const struct dialog_ops *d, const char *name,
                       const char *what);

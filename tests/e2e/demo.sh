@@ -15,7 +15,7 @@ e2e_wait "fanout-1" 30
 e2e_keys d
 # A training group runs for 4 to 12 s after 2 s of preparing and 3 s of phases.
 e2e_wait "● train-(small|medium|large)-group" 60
-e2e_keys q
+e2e_keys Q
 e2e_wait "DEMO-EXITED" 30
 e2e_wait "stopped osmo-local"
 if XDG_STATE_HOME=$demo_state "$top/$build/bin/osmotop" local status > /dev/null; then

@@ -64,6 +64,15 @@ page=$(curl -s --noproxy '*' --max-time 20 "http://127.0.0.1:$local/index.html")
 	e2e_fail "curl through the forward failed"
 [ "$page" = osmotop-forward-ok ] || e2e_fail "curl got: $page"
 
+# Quitting would stop the forward: Q asks, n keeps everything running.
+e2e_keys Q
+e2e_wait "Quit osmotop\\?"
+e2e_wait "1 port-forward stops"
+e2e_keys n
+e2e_gone "Quit osmotop"
+curl -s --noproxy '*' --max-time 20 "http://127.0.0.1:$local/index.html" > /dev/null ||
+	e2e_fail "the forward stopped after the quit dialog was answered n"
+
 # p: the forward with its traffic; x stops it and the port closes.
 e2e_keys p
 e2e_wait "127.0.0.1:$local +$wf/web:$remote +listening"
@@ -71,6 +80,6 @@ e2e_keys x
 e2e_wait "127.0.0.1:$local +$wf/web:$remote +stopped"
 ! curl -s --noproxy '*' --max-time 5 "http://127.0.0.1:$local/" > /dev/null ||
 	e2e_fail "the port still answers"
-e2e_keys q
+e2e_keys Q
 e2e_wait OSMOTOP-EXITED
 echo "exec_forward: ok"

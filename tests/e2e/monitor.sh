@@ -48,7 +48,8 @@ e2e_wait "STATUS +WORKFLOW"
 e2e_keys C
 e2e_wait "Cancel workflow $ticker\\?"
 e2e_keys -l "enough"
-e2e_keys Enter
+# Enter leaves the message for the buttons; y cancels.
+e2e_keys Enter y
 e2e_wait "FAILED_CANCELED +$ticker" 30
 
 # The service goes away: the list stays, the banner says so; it comes back: fresh data.
@@ -64,6 +65,6 @@ e2e_wait "data .* old"
 tmux -L "$sock" resize-window -t e2e -x 60 -y 16
 e2e_wait "$failing"
 
-e2e_keys q
+e2e_keys Q
 e2e_wait "OSMOTOP-EXITED"
 echo "monitor: ok"

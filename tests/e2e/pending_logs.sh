@@ -43,7 +43,7 @@ e2e_absent "waiter got the slot"
 e2e_use holder
 e2e_keys C
 e2e_wait "Cancel workflow $holder\\?"
-e2e_keys Enter
+e2e_keys y
 e2e_wait_kick "osmotop · $holder · .*FAILED_CANCELED" 30
 
 e2e_use e2e
@@ -57,6 +57,6 @@ e2e_absent "OSMOTOP-EXITED"
 e2e_wait "stream ended|end of log"
 e2e_wait_kick "end of log" 30
 
-e2e_keys q
+e2e_keys Q
 e2e_wait "OSMOTOP-EXITED"
 echo "pending_logs: ok"

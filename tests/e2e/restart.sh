@@ -1,8 +1,8 @@
 # restart.sh: the actions that make new workflows, from the list. `r` on a COMPLETED workflow
-# says why it cannot; `R` asks, Esc keeps it, Enter resubmits (osmo-local names the copy
-# NAME-<next job>), the new workflow opens and shows in the list. `r` on a FAILED workflow
-# asks with what it reruns, Enter restarts only the failed groups as NAME-<next job>, which
-# fails again the same way; the list shows it.
+# says why it cannot; `R` asks, Esc keeps it, and so does Enter (the dialog opens on "Keep");
+# y resubmits (osmo-local names the copy NAME-<next job>), the new workflow opens and shows in
+# the list. `r` on a FAILED workflow asks with what it reruns; Right then Enter restarts only
+# the failed groups as NAME-<next job>, which fails again the same way; the list shows it.
 . "$(dirname "$0")/lib.sh"
 
 e2e_server
@@ -24,18 +24,22 @@ e2e_keys r
 e2e_wait "restart reruns the failed groups of a FAILED workflow; $done_wf is COMPLETED"
 e2e_absent "Restart failed workflow"
 
-# R asks; Esc keeps things as they are.
+# R asks; Esc keeps things as they are, and so does Enter.
 e2e_keys R
-e2e_wait "Resubmit $done_wf's spec as a new workflow\\?"
-e2e_wait "Enter: confirm +Esc: keep it"
+e2e_wait "Resubmit $done_wf as a new workflow\\?"
+e2e_wait "y: do it +Esc: keep"
 e2e_keys Escape
 e2e_gone "Resubmit $done_wf"
-e2e_absent "$done_wf2" # and had Esc submitted, the copy below would not be $done_wf2
-
-# R, Enter: the copy is submitted and opens.
 e2e_keys R
-e2e_wait "Resubmit $done_wf's spec as a new workflow\\?"
+e2e_wait "Resubmit $done_wf as a new workflow\\?"
 e2e_keys Enter
+e2e_gone "Resubmit $done_wf"
+e2e_absent "$done_wf2" # and had Esc or Enter submitted, the copy below would not be $done_wf2
+
+# R, y: the copy is submitted and opens.
+e2e_keys R
+e2e_wait "Resubmit $done_wf as a new workflow\\?"
+e2e_keys y
 e2e_wait "resubmitted $done_wf → $done_wf2"
 e2e_wait "osmotop · $done_wf2"
 e2e_wait "task-a"
@@ -51,7 +55,7 @@ e2e_wait "Restart failed workflow $failing\\?"
 e2e_wait "reruns:"
 # From the list the dialog must not name the groups of the workflow opened last ($done_wf2's).
 e2e_absent "reruns:.*task-a-group"
-e2e_keys Enter
+e2e_keys Right Enter
 e2e_wait "restarted $failing → $failing2"
 e2e_wait "osmotop · $failing2"
 # Only the groups that did not complete run again: health-check completed, so it is dropped.
@@ -68,6 +72,6 @@ e2e_wait "FAILED +$failing( |$)"
 e2e_wait "COMPLETED +$done_wf2"
 e2e_wait "COMPLETED +$done_wf( |$)"
 
-e2e_keys q
+e2e_keys Q
 e2e_wait "OSMOTOP-EXITED"
 echo "restart: ok"

@@ -39,8 +39,8 @@ e2e_wait "GROUP / TASK"
 
 # The help over it: the title and the first keys, cut to fit; Esc goes back.
 e2e_keys '?'
-e2e_wait "osmotop · keys \\(Esc: back\\)"
-e2e_wait "q Ctrl-c +quit osmotop"
+e2e_wait "osmotop · keys of the workflow"
+e2e_wait "Q Ctrl-c F10 +quit osmotop"
 e2e_wait "j Down +move down"
 e2e_fits 40
 e2e_keys Space
@@ -48,7 +48,7 @@ e2e_wait "Enter +open: a workflow"
 e2e_gone "quit osmotop"
 e2e_fits 40
 e2e_keys G
-e2e_wait "\\? +this help"
+e2e_wait "FAILED_PREEMPTED"
 e2e_keys Escape
 e2e_wait "GROUP / TASK"
 e2e_keys Escape

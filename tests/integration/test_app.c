@@ -51,8 +51,15 @@ static const char *const appt_routes[] = {
 	"GET /api/workflow 200 application/json @workflow_list_page.json",
 };
 
+/* The list as it changes between polls: a new workflow arrives, then the selected one goes. */
+static const char *const appt_moving_routes[] = {
+	"GET /api/workflow 200 application/json @workflow_list_page.json times=1",
+	"GET /api/workflow 200 application/json @workflow_list_page_new.json times=1",
+	"GET /api/workflow 200 application/json @workflow_list_page_gone.json",
+};
+
 static int
-appt_setup(void **state)
+appt_setup_routes(void **state, const char *const *list, size_t n)
 {
 	struct appt *t = xcalloc(1, sizeof(*t));
 	char *routes;
@@ -61,14 +68,24 @@ appt_setup(void **state)
 	assert_non_null(mkdtemp(t->dir));
 	routes = xasprintf("%s/routes", t->dir);
 	t->log = xasprintf("%s/requests", t->dir);
-	assert_int_equal(golden_fixture_server(&t->server, routes, appt_routes,
-	                                       ARRAY_SIZE(appt_routes), t->log),
-	                 0);
+	assert_int_equal(golden_fixture_server(&t->server, routes, list, n, t->log), 0);
 	/* No login.yaml of the developer's may leak into these runs. */
 	setenv("OSMO_CONFIG_FILE_DIR", t->dir, 1);
 	free(routes);
 	*state = t;
 	return 0;
+}
+
+static int
+appt_setup(void **state)
+{
+	return appt_setup_routes(state, appt_routes, ARRAY_SIZE(appt_routes));
+}
+
+static int
+appt_setup_moving(void **state)
+{
+	return appt_setup_routes(state, appt_moving_routes, ARRAY_SIZE(appt_moving_routes));
 }
 
 static int
@@ -190,6 +207,17 @@ appt_logged(struct appt *t, const char *needle)
 	return found;
 }
 
+/* Fails, showing the log, if any request so far holds needle. */
+static void
+appt_not_logged(struct appt *t, const char *needle)
+{
+	char *log = util_read_file(t->log, NULL);
+
+	if (log && strstr(log, needle))
+		fail_msg("a request holds \"%s\":\n%s", needle, log);
+	free(log);
+}
+
 /* Fails unless text shows first, and shows it before then. */
 static void
 appt_before(const char *text, const char *first, const char *then)
@@ -281,7 +309,10 @@ test_list_sort_and_filters(void **state)
 	assert_true(appt_logged(t, "pools=gb200-prod"));
 	assert_true(appt_logged(t, "name=llm"));
 	appt_shows(t, 16, 100, "status:RUNNING · pool:gb200-prod · \"llm\"");
-	appt_keys(t, "/status:nope\r");
+	/* '/' opens on the terms in force; Ctrl-u clears the line. */
+	appt_keys(t, "/");
+	appt_shows(t, 16, 100, "/status:run pool:gb200-prod llm");
+	appt_keys(t, "\025status:nope\r");
 	appt_says(t, "no workflow status starts with 'nope'");
 }
 
@@ -319,9 +350,14 @@ test_cancel_through_dialog(void **state)
 	struct appt *t = *state;
 
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
-	appt_keys(t, "Cwrong lr\t");
+	/* The dialog opens on "keep": Enter with nothing typed, or typed-ahead text, sends nothing. */
+	appt_keys(t, "C\r");
+	appt_keys(t, "Cnot now\r\r");
+	appt_not_logged(t, "/cancel");
+	/* Typed text goes to the message; Tab reaches force, Space sets it, Tab goes to keep. */
+	appt_keys(t, "Cwrong lr\t \t");
 	appt_golden(t, "app_cancel_80x24.txt", 24, 80);
-	appt_keys(t, "\r");
+	appt_keys(t, "y");
 	assert_true(appt_logged(
 	        t, "POST /api/workflow/llm-finetune-17/cancel?force=true&message=wrong%20lr"));
 	appt_says(t, "cancel of llm-finetune-17 submitted");
@@ -350,7 +386,12 @@ test_resubmit_and_restart(void **state)
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
 	appt_keys(t, "r");
 	appt_shows(t, 24, 100, "Restart failed workflow llm-finetune-16?");
-	appt_shows(t, 24, 100, "reruns: train eval-group");
+	appt_shows(t, 24, 100, "reruns: train eval-group · in pool gb200-prod");
+	/* Enter keeps; Right moves to the confirm button, and Enter there restarts. */
+	appt_keys(t, "\r");
+	appt_not_logged(t, "/restart");
+	appt_keys(t, "r");
+	app_key(t->a, SCREEN_KEY_RIGHT);
 	appt_keys(t, "\r");
 	assert_true(appt_logged(t, "POST /api/pool/gb200-prod/workflow/llm-finetune-16/restart"));
 	appt_says(t, "restarted llm-finetune-16 → llm-finetune-18");
@@ -363,11 +404,12 @@ test_resubmit_and_restart(void **state)
 
 	/* Resubmit: pool and priority asked, then the new workflow opens. */
 	appt_keys(t, "R");
-	appt_shows(t, 24, 100, "Resubmit llm-finetune-16's spec as a new workflow?");
-	appt_shows(t, 24, 100, "pool: gb200-prod_   priority (Tab): NORMAL");
-	appt_keys(t, "\t");
-	appt_shows(t, 24, 100, "priority (Tab): HIGH");
-	appt_keys(t, "\r");
+	appt_shows(t, 24, 100, "Resubmit llm-finetune-16 as a new workflow?");
+	appt_shows(t, 24, 100, "pool: gb200-prod");
+	appt_shows(t, 24, 100, "priority: NORMAL (Space)");
+	appt_keys(t, "\t\t ");
+	appt_shows(t, 24, 100, "priority: HIGH (Space)");
+	appt_keys(t, "y");
 	assert_true(appt_logged(
 	        t, "POST /api/pool/gb200-prod/workflow?workflow_id=llm-finetune-16&priority=HIGH"));
 	appt_says(t, "resubmitted llm-finetune-16 → llm-finetune-18");
@@ -405,16 +447,28 @@ static void
 test_help_and_quit(void **state)
 {
 	struct appt *t = *state;
+	char *text;
 
 	appt_open(t, APP_START_LIST, NULL);
 	appt_keys(t, "?");
 	appt_shows(t, 60, 100, "osmotop · keys");
 	appt_shows(t, 60, 100, "list: sort by duration (again: reverse)");
 	appt_shows(t, 60, 100, "Ctrl-d");
-	/* G shows the last screenful of keys, not an empty page (a bug once). */
+	appt_shows(t, 60, 100, "osmotop · keys of the workflow list");
+	/* The list's keys only: the logs' follow key is not one of them. */
+	text = appt_frame(t, 60, 100, false);
+	assert_null(strstr(text, "logs: follow on/off"));
+	free(text);
+	/* G shows the last screenful, the glyphs' legend, not an empty page (a bug once). */
 	app_frame(t->a, 12, 100);
 	appt_keys(t, "G");
-	appt_shows(t, 12, 100, "this help");
+	appt_shows(t, 12, 100, "FAILED_PREEMPTED");
+	/* / narrows it to the lines that hold the text. */
+	appt_keys(t, "/sort\r");
+	appt_shows(t, 60, 100, "list: sort by pool");
+	text = appt_frame(t, 60, 100, false);
+	assert_null(strstr(text, "refresh now"));
+	free(text);
 	/* Its status bar tells the list's age, not "loading…" (a bug once). */
 	appt_says(t, "s old");
 	app_key(t->a, SCREEN_KEY_ESC);
@@ -483,6 +537,167 @@ test_retry_after_holds_polls(void **state)
 	assert_int_equal(hits[1], 1);
 }
 
+/* The line under the cursor in the list (the selected row), for the workflow it shows. */
+static void
+appt_selected(struct appt *t, const char *name)
+{
+	struct view_target tg;
+
+	app_target(t->a, &tg);
+	if (!tg.id || strcmp(tg.id, name) != 0)
+		fail_msg("the cursor is on %s, not on %s", tg.id ? tg.id : "nothing", name);
+}
+
+/* The cursor stays on its workflow when one arrives above it, and says so when it goes. */
+static void
+test_list_selection_follows_workflow(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_LIST, NULL);
+	appt_keys(t, "j");
+	appt_selected(t, "llm-finetune-17");
+	/* new-run-1 arrives at the top: the row number changes, the workflow does not. */
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	appt_shows(t, 16, 100, "new-run-1");
+	appt_selected(t, "llm-finetune-17");
+	/* C asks about that workflow, and Enter keeps it. */
+	appt_keys(t, "C");
+	appt_shows(t, 24, 100, "Cancel workflow llm-finetune-17?");
+	appt_keys(t, "\033");
+	/* A re-sort moves the row, not the cursor's workflow. */
+	appt_keys(t, "N");
+	appt_selected(t, "llm-finetune-17");
+	appt_keys(t, "S");
+	appt_selected(t, "llm-finetune-17");
+	/* By name again: llm-finetune-16, llm-finetune-17, new-run-1, sim-sweep-4. */
+	appt_keys(t, "N");
+	appt_selected(t, "llm-finetune-17");
+	/* It leaves the list: the cursor goes to the row after it, and the status bar says so. */
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	appt_says(t, "llm-finetune-17 is no longer in the list");
+	appt_says(t, "the cursor is on new-run-1");
+	appt_selected(t, "new-run-1");
+}
+
+/* A dialog acts on the workflow it was opened about, whatever the list does meanwhile. */
+static void
+test_dialog_keeps_its_workflow(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_LIST, NULL);
+	appt_keys(t, "jj");
+	appt_selected(t, "llm-finetune-16");
+	appt_keys(t, "R");
+	/* The list moves under the open dialog: its title and its request stay on 16. */
+	app_key(t->a, SCREEN_CTRL('r'));
+	appt_shows(t, 24, 100, "Resubmit llm-finetune-16 as a new workflow?");
+	appt_keys(t, "y");
+	assert_true(appt_logged(t, "workflow_id=llm-finetune-16"));
+}
+
+/* '/' filters the workflow view; what is typed after it never runs as commands. */
+static void
+test_workflow_slash_filters(void **state)
+{
+	struct appt *t = *state;
+	char *text;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
+	appt_keys(t, "/trainer\r");
+	appt_not_logged(t, "/restart");
+	assert_null(t->a->dlg.ops);
+	text = appt_frame(t, 30, 120, false);
+	assert_non_null(strstr(text, "trainer"));
+	assert_null(strstr(text, "prep-group"));
+	free(text);
+	/* Status terms, by prefix; a group shows with its matching tasks. */
+	appt_keys(t, "/\025status:failed\r");
+	text = appt_frame(t, 30, 120, false);
+	assert_null(strstr(text, "prep-group"));
+	free(text);
+	/* Esc clears the filter before it goes back. */
+	app_key(t->a, SCREEN_KEY_ESC);
+	appt_shows(t, 30, 120, "prep-group");
+	appt_shows(t, 30, 120, "osmotop · llm-finetune-16");
+}
+
+/* In pagers Ctrl-d and Ctrl-u scroll; Ctrl-d cancels only in the list and the table. */
+static void
+test_pager_keys_scroll(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
+	appt_keys(t, "?");
+	app_key(t->a, SCREEN_CTRL('d'));
+	assert_null(t->a->dlg.ops);
+	assert_true(t->a->help.top > 0);
+	app_key(t->a, SCREEN_CTRL('u'));
+	assert_int_equal(t->a->help.top, 0);
+	appt_keys(t, "q");
+	appt_keys(t, "L");
+	app_key(t->a, SCREEN_CTRL('d'));
+	assert_null(t->a->dlg.ops);
+	/* q closes the view, back in the table; there Ctrl-d asks to cancel. */
+	appt_keys(t, "q");
+	assert_true(app_running(t->a));
+	app_key(t->a, SCREEN_CTRL('d'));
+	assert_ptr_equal(t->a->dlg.ops, &dialog_cancel_ops);
+	app_key(t->a, SCREEN_KEY_ESC);
+	appt_not_logged(t, "/cancel");
+}
+
+/* The text lines edit as readline does: Ctrl-w, Ctrl-u, Ctrl-a, Ctrl-e, Left, Delete. */
+static void
+test_text_line_editing(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_LIST, NULL);
+	app_key(t->a, '/');
+	for (const char *k = "abc def"; *k; k++)
+		app_key(t->a, *k);
+	app_key(t->a, SCREEN_CTRL('w'));
+	appt_shows(t, 16, 100, "/abc ▏");
+	app_key(t->a, SCREEN_KEY_LEFT);
+	app_key(t->a, 'X');
+	app_key(t->a, SCREEN_CTRL('a'));
+	app_key(t->a, 'Z');
+	appt_shows(t, 16, 100, "/Z▏abcX");
+	app_key(t->a, SCREEN_KEY_DELETE);
+	app_key(t->a, SCREEN_CTRL('e'));
+	app_key(t->a, SCREEN_KEY_BACKSPACE);
+	appt_shows(t, 16, 100, "/ZbcX▏");
+	app_key(t->a, SCREEN_CTRL('u'));
+	appt_shows(t, 16, 100, "/▏");
+	app_key(t->a, SCREEN_KEY_ESC);
+	assert_null(t->a->dlg.ops);
+}
+
+/* q closes views and quits from the list; Esc never quits; Q quits from anywhere. */
+static void
+test_q_closes_views(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_LIST, NULL);
+	appt_keys(t, "j\r");
+	appt_keys(t, "?");
+	appt_keys(t, "q");
+	appt_shows(t, 24, 100, "GROUP / TASK");
+	appt_keys(t, "q");
+	appt_shows(t, 16, 100, "osmotop · workflows");
+	appt_keys(t, "\033\033");
+	assert_true(app_running(t->a));
+	appt_keys(t, "\r?");
+	app_key(t->a, 'Q');
+	assert_false(app_running(t->a));
+}
+
 int
 main(void)
 {
@@ -501,6 +716,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_help_and_quit, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_server_error_keeps_view, appt_setup,
 		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_list_selection_follows_workflow,
+		                                appt_setup_moving, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_dialog_keeps_its_workflow, appt_setup_moving,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_workflow_slash_filters, appt_setup,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_pager_keys_scroll, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_q_closes_views, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_text_line_editing, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after_holds_polls, appt_setup,
 		                                appt_teardown),
 	};

@@ -224,7 +224,7 @@ test_forward_port_taken(void **state)
 	frame = axt_frame(t);
 	assert_non_null(strstr(frame, "Port-forward from web"));
 	/* A new dialog (Esc dropped the first one's ports), and why its text is no spec. */
-	assert_non_null(strstr(frame, "remote port(s)[:local]: 0-_"));
+	assert_non_null(strstr(frame, "remote port(s)[:local]: 0-▏"));
 	assert_non_null(strstr(frame, "0-: not REMOTE[:LOCAL]"));
 	assert_null(strstr(frame, "forwarding (p)"));
 	free(frame);
