@@ -124,15 +124,23 @@ struct api {
 static void api_send(struct api_call *c);
 static void api_upgrade_ready(struct api_call *c);
 
-struct api *
-api_new(const char *base_url, struct auth *auth, struct http *http, struct loop *loop)
+void
+api_set_base_url(struct api *api, const char *base_url)
 {
-	struct api *api = xcalloc(1, sizeof(*api));
 	size_t n = strlen(base_url);
 
 	while (n && base_url[n - 1] == '/')
 		n--;
+	free(api->base);
 	api->base = xstrndup(base_url, n);
+}
+
+struct api *
+api_new(const char *base_url, struct auth *auth, struct http *http, struct loop *loop)
+{
+	struct api *api = xcalloc(1, sizeof(*api));
+
+	api_set_base_url(api, base_url);
 	api->auth = auth;
 	api->http = http;
 	api->loop = loop;

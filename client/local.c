@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "client/forward.h"
 #include "common/loop.h"
 #include "common/util.h"
 
@@ -28,6 +29,7 @@
 #define LOCAL_PID      "server.pid"
 #define LOCAL_URL      "server.url"
 #define LOCAL_LOG      "server.log"
+#define LOCAL_LAST_URL "server.last-url" /* kept after a stop: the next start tries its port */
 
 /* What the records in a directory say. */
 enum local_record { LOCAL_NONE, LOCAL_RUNNING, LOCAL_STALE };
@@ -497,13 +499,33 @@ local_child_await(struct local_child *c, const char *log, struct local_server *s
 	return rc;
 }
 
-/* Starts osmo-local for dir (canonical) with exe, waits for its URL, records it; 0 or -1. */
+/* The port the last osmo-local of dir listened on, if it is free now; else 0 (any). */
 static int
-local_spawn(const char *dir, const char *exe, struct local_server *srv, struct api_error *err)
+local_last_port(const char *dir)
+{
+	char url[sizeof(((struct local_server *)0)->url)];
+	const char *colon;
+	long port;
+
+	if (local_read_record(dir, LOCAL_LAST_URL, url, sizeof(url)) < 0 ||
+	    !(colon = strrchr(url, ':')))
+		return 0;
+	port = strtol(colon + 1, NULL, 10);
+	return port > 0 && port < 65536 && forward_port_free((int)port, false) ? (int)port : 0;
+}
+
+/*
+ * Starts osmo-local for dir (canonical) with exe on port (0: any), waits for its URL, records
+ * it; 0 or -1.
+ */
+static int
+local_spawn(const char *dir, const char *exe, int port, struct local_server *srv,
+            struct api_error *err)
 {
 	char *state = xasprintf("%s/state", dir);
 	char *log = xasprintf("%s/" LOCAL_LOG, dir);
-	char *argv[] = { (char *)exe, "--listen", "127.0.0.1:0", "--state", state, NULL };
+	char *listen = xasprintf("127.0.0.1:%d", port);
+	char *argv[] = { (char *)exe, "--listen", listen, "--state", state, NULL };
 	struct local_child c = { .pid = -1, .pidfd = -1, .watch = -1, .log_rd = -1 };
 	int log_wr, null_fd = -1, rc = -1;
 	char pid_text[32];
@@ -548,6 +570,8 @@ local_spawn(const char *dir, const char *exe, struct local_server *srv, struct a
 	}
 	srv->pid = c.pid;
 	srv->started = true;
+	/* Only a help: a monitor still open on the old address finds this one by it. */
+	(void)local_write_record(dir, LOCAL_LAST_URL, srv->url);
 	rc = 0;
 done:
 	if (rc < 0)
@@ -564,6 +588,7 @@ done:
 		close(c.pidfd);
 	strbuf_free(&c.log);
 	free(log);
+	free(listen);
 	free(state);
 	return rc;
 }
@@ -589,7 +614,7 @@ int
 local_start(const char *dir, const char *bin, struct local_server *srv, struct api_error *err)
 {
 	char *real = NULL, *found = NULL, *exe = NULL;
-	int lock = -1, rc = -1;
+	int lock = -1, rc = -1, port;
 
 	memset(srv, 0, sizeof(*srv));
 	if (util_mkdirs(dir, 0700) < 0 || !(real = local_canonical(dir))) {
@@ -617,7 +642,14 @@ local_start(const char *dir, const char *bin, struct local_server *srv, struct a
 		local_fail(err, API_ERR_USAGE, found, errno);
 		goto done;
 	}
-	rc = local_spawn(real, exe, srv, err);
+	/* The previous port when it is free, so clients of the last one find this one there. */
+	port = local_last_port(real);
+	rc = local_spawn(real, exe, port, srv, err);
+	if (rc < 0 && port) {
+		/* Taken in between: any port then. */
+		*err = (struct api_error){ 0 };
+		rc = local_spawn(real, exe, 0, srv, err);
+	}
 done:
 	if (lock >= 0)
 		close(lock);

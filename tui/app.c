@@ -65,11 +65,20 @@ app_set_err(struct app *a, const struct api_error *err)
 	a->dirty = true;
 }
 
-/* A failed poll backs off, and never retries sooner than the server's Retry-After. */
+/*
+ * A failed poll backs off, and never retries sooner than the server's Retry-After. A refused
+ * connection to osmo-local may mean it restarted elsewhere: then every poll goes there now.
+ */
 void
-app_sync_failed(const struct app *a, struct sync_item *it, const struct api_error *err, int64_t now)
+app_sync_failed(struct app *a, struct sync_item *it, const struct api_error *err, int64_t now)
 {
 	sync_failed(it, app_policy(a), now, (uint32_t)rand());
+	if (err->kind == API_ERR_TRANSPORT && session_relocate(a->s)) {
+		app_say(a, false, "osmo-local moved to %s; following it", a->s->shown_url);
+		sync_kick(&a->list.sync);
+		sync_kick(&a->wf.sync);
+		return;
+	}
 	sync_retry_after(it, app_policy(a), now, err->retry_after_s);
 }
 
@@ -184,7 +193,7 @@ app_sync(struct app *a, int64_t now)
 		void (*start)(struct app *a);
 	} items[] = {
 		{ &a->list.sync, a->view->list_data || a->depth == 0, view_list_poll },
-		{ &a->wf.sync, a->wf.id && !a->view->list_data, view_table_poll },
+		{ &a->wf.sync, a->wf.id && !a->wf.unknown && !a->view->list_data, view_table_poll },
 		{ &a->log.sync, view_stream_wanted(a), view_stream_connect },
 	};
 
@@ -278,6 +287,7 @@ static void
 app_act_refresh(struct app *a, enum keymap_action act)
 {
 	(void)act;
+	a->wf.unknown = false;
 	sync_kick(&a->list.sync);
 	sync_kick(&a->wf.sync);
 	if (a->log.open && !a->log.ended)
@@ -361,14 +371,19 @@ app_action(struct app *a, enum keymap_action act)
 
 /* ------------------------------------------------------------------ drawing */
 
+/* The view the status bar speaks of: an overlay's is the one under it. */
+static const struct view_ops *
+app_shown(const struct app *a)
+{
+	return a->view->overlay && a->depth ? a->back[a->depth - 1] : a->view;
+}
+
 static void
 app_status_bar(struct app *a, int64_t now)
 {
 	struct canvas *c = &a->canvas;
 	int row = c->rows - 1;
-	const struct view_ops *shown =
-	        a->view->overlay && a->depth ? a->back[a->depth - 1] : a->view;
-	struct sync_item *it = shown->list_data ? &a->list.sync : &a->wf.sync;
+	struct sync_item *it = app_shown(a)->list_data ? &a->list.sync : &a->wf.sync;
 	struct strbuf sb = { 0 };
 	enum style st = STYLE_TITLE;
 
@@ -376,6 +391,9 @@ app_status_bar(struct app *a, int64_t now)
 	if (a->msg && now < a->msg_until) {
 		strbuf_addstr(&sb, a->msg);
 		st = a->msg_error ? STYLE_ERROR : STYLE_TITLE;
+	} else if (!app_shown(a)->list_data && a->wf.unknown && a->err) {
+		strbuf_addf(&sb, "%s · not asked again until Ctrl-r", a->err);
+		st = STYLE_ERROR;
 	} else if (it->failures && a->err) {
 		char age[FORMAT_BUF], wait[FORMAT_BUF];
 
@@ -412,7 +430,15 @@ app_compose(struct app *a, int rows, int cols)
 		                 .server = a->s->shown_url,
 		                 .select = true };
 	struct canvas body;
+	bool list = app_shown(a)->list_data;
+	const struct sync_item *it = list ? &a->list.sync : &a->wf.sync;
+	int64_t fetched = list ? a->list.data.fetched_ms : a->wf.data.fetched_ms;
 
+	/* While polls fail the frame shows the last answer's time: nothing ticks as if live. */
+	if (it->failures && fetched) {
+		rc.now_ms = fetched;
+		rc.stale = true;
+	}
 	if (rows != a->canvas.rows || cols != a->canvas.cols) {
 		canvas_free(&a->canvas);
 		canvas_init(&a->canvas, rows, cols);

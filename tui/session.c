@@ -127,6 +127,34 @@ session_local(struct session *s, const struct session_opts *o, struct api_error 
 	return rc;
 }
 
+bool
+session_relocate(struct session *s)
+{
+	struct api_error err = { 0 };
+	struct local_server srv;
+	char *dir;
+	bool loose, moved;
+
+	if (!s->local || !(dir = local_dir(&err)))
+		return false;
+	moved = local_find(dir, &srv, &err) > 0 && strcmp(srv.url, s->url) != 0;
+	free(dir);
+	if (!moved)
+		return false;
+	free(s->url);
+	free(s->shown_url);
+	s->url = xstrdup(srv.url);
+	s->shown_url = session_safe_url(s->url);
+	api_set_base_url(s->api, s->url);
+	/* Its own token says where it trades it for a JWT: the new address. */
+	if (s->token_file) {
+		auth_free(&s->auth);
+		if (auth_load_token(&s->auth, s->url, s->token_file, &loose, &err) < 0)
+			return false;
+	}
+	return true;
+}
+
 /* What to do when the service refuses these credentials: it depends on where they came from. */
 static char *
 session_auth_hint(const struct session *s)

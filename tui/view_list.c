@@ -88,6 +88,7 @@ view_list_done(void *ctx, struct api_result *res)
 		if (l->have)
 			osmo_workflow_list_free(&l->data);
 		l->data = res->list;
+		l->data.fetched_ms = app_now(a);
 		memset(&res->list, 0, sizeof(res->list));
 		l->have = true;
 		filter_apply(&l->filter, &l->data, app_now(a));

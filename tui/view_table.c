@@ -180,6 +180,7 @@ view_table_open(struct app *a, const char *id)
 		t->have = false;
 		memset(&t->sync, 0, sizeof(t->sync));
 		t->fast_until = 0;
+		t->unknown = false;
 		free(t->terms);
 		t->terms = NULL;
 		t->sel = t->top = 0;
@@ -189,6 +190,16 @@ view_table_open(struct app *a, const char *id)
 	}
 	sync_kick(&t->sync);
 	app_push(a, t->graph ? &view_dag_ops : &view_table_ops);
+}
+
+/* The service says there is no such workflow (OSMO: 400 DATABASE "... is not found."). */
+static bool
+view_table_unknown(const struct api_error *e)
+{
+	return e->kind == API_ERR_HTTP &&
+	       (e->http_status == 404 ||
+	        (e->http_status == 400 && strcmp(e->error_code, "DATABASE") == 0 &&
+	         strstr(e->message, "not found")));
 }
 
 static void
@@ -202,6 +213,8 @@ view_table_done(void *ctx, struct api_result *res)
 	if (res->err.kind != API_OK) {
 		app_sync_failed(a, &t->sync, &res->err, now);
 		app_set_err(a, &res->err);
+		/* Asking again cannot make it exist: once is enough, and the view says so. */
+		t->unknown = view_table_unknown(&res->err);
 	} else {
 		bool changed = !t->have || t->data.status != res->workflow.status ||
 		               t->data.n_groups != res->workflow.n_groups;
@@ -212,6 +225,7 @@ view_table_done(void *ctx, struct api_result *res)
 		if (t->have)
 			osmo_workflow_free(&t->data);
 		t->data = res->workflow;
+		t->data.fetched_ms = app_now(a);
 		memset(&res->workflow, 0, sizeof(res->workflow));
 		t->have = true;
 		view_table_resolve(t);
@@ -284,7 +298,9 @@ view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *body)
 	int room;
 
 	if (!a->wf.have) {
-		char *m = xasprintf("loading %s…", a->wf.id);
+		char *m = a->wf.unknown
+		                  ? xasprintf("%s: no such workflow (Ctrl-r asks again)", a->wf.id)
+		                  : xasprintf("loading %s…", a->wf.id);
 
 		canvas_text(body, 0, 0, body->cols, STYLE_TITLE, m);
 		if (a->err)

@@ -70,6 +70,29 @@ view_workflow_kv(struct canvas *c, int row, int col, const char *key, const char
 	return col + 3;
 }
 
+double
+view_since_s(const struct render_ctx *rc, int64_t fetched_ms)
+{
+	return fetched_ms > 0 && rc->now_ms > fetched_ms
+	               ? (double)(rc->now_ms - fetched_ms) / 1000.0
+	               : 0;
+}
+
+/* " · as of HH:MM:SS" when the data is old, so frozen timers do not pass for live ones. */
+static int
+view_workflow_as_of(const struct render_ctx *rc, struct canvas *c, int row, int col)
+{
+	char t[FORMAT_BUF], *s;
+
+	if (!rc->stale || col >= c->cols)
+		return col;
+	format_time_short(rc->now_ms, t);
+	s = xasprintf(" · as of %s", t);
+	col += canvas_text(c, row, col, c->cols - col, STYLE_WARN, s);
+	free(s);
+	return col;
+}
+
 static int
 view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf, struct canvas *c)
 {
@@ -84,6 +107,7 @@ view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf
 	snprintf(buf, sizeof(buf), "%s %s", theme_status_glyph(wf->status, rc->ascii),
 	         osmo_status_wire(wf->status));
 	col += canvas_text(c, row, col, c->cols - col, st, buf);
+	col = view_workflow_as_of(rc, c, row, col);
 	if (rc->server) {
 		col += canvas_text(c, row, col, c->cols - col, STYLE_TITLE, " · ");
 		canvas_text_ellipsis(c, row, col, c->cols - col, STYLE_TITLE, rc->server);
@@ -111,14 +135,19 @@ view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf
 	canvas_text(c, row, col, c->cols - col, STYLE_DIM, "(UTC)");
 	row++;
 
-	format_duration(wf->queued_s, a);
+	/* The service's numbers are as of the answer; a live workflow's move on from there. */
+	double since = osmo_status_is_alive(wf->status) ? view_since_s(rc, wf->fetched_ms) : 0;
+	double queued = wf->queued_s >= 0 && !wf->start_ms ? wf->queued_s + since : wf->queued_s;
+	double running = wf->duration_s >= 0 ? wf->duration_s + since : wf->duration_s;
+
+	format_duration(queued, a);
 	col = view_workflow_kv(c, row, 1, "queued", a, STYLE_NORMAL);
-	format_duration(wf->duration_s, a);
+	format_duration(running, a);
 	col = view_workflow_kv(c, row, col, "running", a, STYLE_NORMAL);
 	if (wf->exec_timeout_s >= 0) {
 		format_duration(wf->exec_timeout_s, a);
-		if (osmo_status_is_alive(wf->status) && wf->duration_s >= 0) {
-			format_duration(wf->exec_timeout_s - wf->duration_s, b);
+		if (osmo_status_is_alive(wf->status) && running >= 0) {
+			format_duration(wf->exec_timeout_s - running, b);
 			snprintf(buf, sizeof(buf), "%s (%s left)", a, b);
 		} else {
 			snprintf(buf, sizeof(buf), "%s", a);
@@ -127,7 +156,13 @@ view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf
 	}
 	if (wf->queue_timeout_s >= 0) {
 		format_duration(wf->queue_timeout_s, a);
-		view_workflow_kv(c, row, col, "queue timeout", a, STYLE_NORMAL);
+		if (osmo_status_is_alive(wf->status) && !wf->start_ms && queued >= 0) {
+			format_duration(wf->queue_timeout_s - queued, b);
+			snprintf(buf, sizeof(buf), "%s (%s left)", a, b);
+		} else {
+			snprintf(buf, sizeof(buf), "%s", a);
+		}
+		view_workflow_kv(c, row, col, "queue timeout", buf, STYLE_NORMAL);
 	}
 	row++;
 

@@ -26,12 +26,15 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
                       struct canvas *c)
 {
 	int w[ARRAY_SIZE(view_workflows_cols)];
-	char buf[256];
+	char buf[256], sub0[FORMAT_BUF];
 	int col, row = 0;
 
 	canvas_fit(view_workflows_cols, ARRAY_SIZE(view_workflows_cols), c->cols, 16, 8, w);
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_TITLE);
-	snprintf(buf, sizeof(buf), "osmotop · workflows · %zu shown%s%s%s%s%s", list->n_rows,
+	if (rc->stale)
+		format_time_short(rc->now_ms, sub0);
+	snprintf(buf, sizeof(buf), "osmotop · workflows · %zu shown%s%s%s%s%s%s%s", list->n_rows,
+	         rc->stale ? " · as of " : "", rc->stale ? sub0 : "",
 	         list->more_entries ? " · more on the server" : "",
 	         rc->note && *rc->note ? " · " : "", rc->note ? rc->note : "",
 	         rc->server ? " · " : "", rc->server ? rc->server : "");
@@ -44,7 +47,11 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 		const struct osmo_workflow_row *r = &list->rows[i];
 		enum style st = theme_status_style(r->status);
 		char sub[FORMAT_BUF], dur[FORMAT_BUF];
-		double d = r->duration_s >= 0 ? r->duration_s : -1;
+		/* A running workflow's duration moves on from the answer's. */
+		double d = r->duration_s < 0 ? -1
+		           : osmo_status_is_alive(r->status)
+		                   ? r->duration_s + view_since_s(rc, list->fetched_ms)
+		                   : r->duration_s;
 
 		format_time_short(r->submit_ms, sub);
 		format_duration(d, dur);

@@ -96,6 +96,8 @@ struct api;
 struct api *api_new(const char *base_url, struct auth *auth, struct http *http, struct loop *loop);
 void api_free(struct api *api);
 const char *api_base_url(const struct api *api);
+/* The service moved (osmo-local restarted on another port): later requests go to base_url. */
+void api_set_base_url(struct api *api, const char *base_url);
 
 /*
  * Every call returns its id (never 0) for api_abort until its done callback runs. done runs

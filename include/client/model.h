@@ -79,6 +79,7 @@ struct osmo_workflow {
 	size_t n_labels;
 	struct strv warnings;
 	size_t n_dangling_edges; /* downstream names that matched no group */
+	int64_t fetched_ms; /* wall clock the answer came at (0: unknown): timers tick from it */
 };
 
 struct osmo_workflow_row { /* one entry of GET /api/workflow */
@@ -101,6 +102,7 @@ struct osmo_workflow_list {
 	struct osmo_workflow_row *rows;
 	size_t n_rows;
 	bool more_entries;
+	int64_t fetched_ms; /* as in struct osmo_workflow */
 };
 
 struct osmo_submit_result { /* submit, dry run, validate, restart */

@@ -71,6 +71,11 @@ bool session_configured(const struct session_opts *o);
 /* session_open for a command: says on stderr why it failed (exit with 2) or what to warn of. */
 int session_start(struct session *s, const struct session_opts *o);
 void session_close(struct session *s);
+/*
+ * For the osmo-local osmotop found (not a --url): when it now runs at another address (a stop
+ * and a start), points the session there; true if it moved.
+ */
+bool session_relocate(struct session *s);
 /* Adds to an authentication failure's message what to do about it, given how we logged in. */
 void session_explain(const struct session *s, struct api_error *err);
 /* A URL safe to print: scheme://host[:port]/path without userinfo; caller frees. */

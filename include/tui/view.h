@@ -24,7 +24,11 @@ struct render_ctx {
 	const char *note; /* the list's filter and order, shown in its title; NULL or "" for none */
 	const struct view_row *rows; /* the workflow view's rows as filtered; NULL: all of them */
 	size_t n_rows;
+	bool stale; /* now_ms is the last data's time: the service has not answered since */
 };
+
+/* Seconds from an answer fetched at fetched_ms to rc->now_ms (0 when unknown or stale). */
+double view_since_s(const struct render_ctx *rc, int64_t fetched_ms);
 
 /* The workflow list: one row per workflow, newest first as fetched. */
 void view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_list *list,

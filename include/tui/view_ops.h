@@ -165,8 +165,9 @@ struct view_table {
 	int sel, top;
 	char *sel_group, *sel_task; /* the selected row, found again in each update */
 	int sel_retry;
-	bool graph;  /* the DAG is the way this workflow is shown */
-	char *terms; /* what was typed after '/', NULL: every row */
+	bool graph;   /* the DAG is the way this workflow is shown */
+	bool unknown; /* the service said no such workflow: not asked again until Ctrl-r */
+	char *terms;  /* what was typed after '/', NULL: every row */
 };
 
 /* The DAG: one layout per update of the workflow, and where it is panned to. */
@@ -255,8 +256,7 @@ extern const struct dialog_ops dialog_cancel_ops, dialog_resubmit_ops, dialog_re
 void app_vset(char **slot, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void app_say(struct app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void app_set_err(struct app *a, const struct api_error *err);
-void app_sync_failed(const struct app *a, struct sync_item *it, const struct api_error *err,
-                     int64_t now);
+void app_sync_failed(struct app *a, struct sync_item *it, const struct api_error *err, int64_t now);
 /* The refresh cadences and the lines a log view keeps: the configuration's. */
 const struct sync_policy *app_policy(const struct app *a);
 long app_log_ring(const struct app *a);

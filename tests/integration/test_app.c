@@ -40,6 +40,7 @@ static const char *const appt_routes[] = {
 	"@workflow_query_failed_evicted.json",
 	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_small.json",
 	"GET /api/workflow/broken-1 500 application/json @error_internal_500.json",
+	"GET /api/workflow/nope-1 400 application/json @error_not_found_400.json",
 	"GET /api/workflow/busy-1 503 application/json inline:{\"message\":\"busy\"} "
 	"header=Retry-After:120",
 	"GET /api/workflow/busy-2 429 application/json inline:{\"message\":\"slow\"} "
@@ -56,6 +57,15 @@ static const char *const appt_moving_routes[] = {
 	"GET /api/workflow 200 application/json @workflow_list_page.json times=1",
 	"GET /api/workflow 200 application/json @workflow_list_page_new.json times=1",
 	"GET /api/workflow 200 application/json @workflow_list_page_gone.json",
+};
+
+/* A restart whose new workflow is still PENDING. */
+static const char *const appt_pending_routes[] = {
+	"GET /api/workflow/llm-finetune-16 200 application/json "
+	"@workflow_query_failed_evicted.json",
+	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_pending.json",
+	"POST /api/pool/gb200-prod/workflow/llm-finetune-16/restart 200 application/json "
+	"@submit_response.json",
 };
 
 static int
@@ -86,6 +96,12 @@ static int
 appt_setup_moving(void **state)
 {
 	return appt_setup_routes(state, appt_moving_routes, ARRAY_SIZE(appt_moving_routes));
+}
+
+static int
+appt_setup_pending(void **state)
+{
+	return appt_setup_routes(state, appt_pending_routes, ARRAY_SIZE(appt_pending_routes));
 }
 
 static int
@@ -651,6 +667,55 @@ test_pager_keys_scroll(void **state)
 	appt_not_logged(t, "/cancel");
 }
 
+/* How many requests the log holds that contain needle. */
+static int
+appt_count(struct appt *t, const char *needle)
+{
+	char *log = util_read_file(t->log, NULL);
+	int n = 0;
+
+	for (const char *p = log; p && (p = strstr(p, needle)); p++)
+		n++;
+	free(log);
+	return n;
+}
+
+/* A workflow the service does not know is said once, not retried as if the network failed. */
+static void
+test_unknown_workflow_asked_once(void **state)
+{
+	struct appt *t = *state;
+	int64_t until;
+
+	appt_open(t, APP_START_WORKFLOW, "nope-1");
+	appt_shows(t, 24, 100, "nope-1: no such workflow (Ctrl-r asks again)");
+	appt_says(t, "not asked again until Ctrl-r");
+	/* Backoff would have asked again within 1-2 s; nothing goes out in 3. */
+	until = clock_mono_ms() + 3000;
+	while (clock_mono_ms() < until)
+		app_step(t->a, 100);
+	assert_int_equal(appt_count(t, "GET /api/workflow/nope-1?"), 1);
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	assert_int_equal(appt_count(t, "GET /api/workflow/nope-1?"), 2);
+}
+
+/* A restarted workflow is followed every second while it is PENDING, not at the ~15 s pace. */
+static void
+test_new_workflow_followed_fast(void **state)
+{
+	struct appt *t = *state;
+	int64_t now;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
+	appt_keys(t, "ry");
+	assert_string_equal(t->a->wf.id, "llm-finetune-18");
+	assert_true(t->a->wf.have);
+	assert_int_equal(t->a->wf.data.status, OSMO_PENDING);
+	now = clock_mono_ms();
+	assert_true(t->a->wf.sync.next_due_ms <= now + 1000);
+}
+
 /* The text lines edit as readline does: Ctrl-w, Ctrl-u, Ctrl-a, Ctrl-e, Left, Delete. */
 static void
 test_text_line_editing(void **state)
@@ -725,6 +790,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pager_keys_scroll, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_q_closes_views, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_text_line_editing, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_workflow_asked_once, appt_setup,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_new_workflow_followed_fast, appt_setup_pending,
+		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after_holds_polls, appt_setup,
 		                                appt_teardown),
 	};

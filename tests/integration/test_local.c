@@ -20,8 +20,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "client/api.h"
 #include "proc.h"
 #include "common/util.h"
+#include "tui/session.h"
 
 /* Every osmotop run is bounded; run --wait of serial.yaml takes a few seconds. */
 #define LOC_RUN_MS  30000
@@ -342,6 +348,11 @@ loc_teardown(void **state)
 		unlink(path);
 		free(path);
 	}
+	/* The last port too: each test starts as on a machine that never ran one. */
+	char *last = loc_path(l, "server.last-url");
+
+	unlink(last);
+	free(last);
 	return 0;
 }
 
@@ -554,6 +565,68 @@ test_foreign_pid_is_never_signalled(void **state)
 	free(other_state);
 }
 
+/* A listener on 127.0.0.1:port (as a stranger holding it would), or -1. */
+static int
+loc_hold_port(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * A stop and a start come back on the same port when it is free; when it is not, an open
+ * monitor's session finds the new address on the next refused connection.
+ */
+static void
+test_restart_keeps_port_and_sessions_follow(void **state)
+{
+	struct loc *l = *state;
+	const char *start[] = { "local", "start", NULL };
+	const char *stop[] = { "local", "stop", NULL };
+	struct session_opts so = { 0 };
+	struct api_error err = { 0 };
+	struct session s = { 0 };
+	char *first, *again, *moved;
+	int held;
+
+	loc_expect(start, 0);
+	first = loc_record(l, "server.url");
+	assert_non_null(first);
+	assert_int_equal(session_open(&s, &so, &err), 0);
+	assert_true(s.local);
+	assert_string_equal(s.url, first);
+	loc_expect(stop, 0);
+	loc_expect(start, 0);
+	again = loc_record(l, "server.url");
+	assert_string_equal(again, first);
+	assert_false(session_relocate(&s)); /* nowhere else to go */
+	loc_expect(stop, 0);
+	/* Someone took the port meanwhile: the next start listens elsewhere, and a session
+	 * still pointed at the old address goes there. */
+	held = loc_hold_port(atoi(strrchr(first, ':') + 1));
+	assert_true(held >= 0);
+	loc_expect(start, 0);
+	moved = loc_record(l, "server.url");
+	assert_string_not_equal(moved, first);
+	assert_true(session_relocate(&s));
+	assert_string_equal(s.url, moved);
+	assert_string_equal(api_base_url(s.api), moved);
+	close(held);
+	session_close(&s);
+	free(first);
+	free(again);
+	free(moved);
+}
+
 static void
 test_usage(void **state)
 {
@@ -585,6 +658,8 @@ main(void)
 		cmocka_unit_test_teardown(test_concurrent_runs_start_one_server, loc_teardown),
 		cmocka_unit_test_teardown(test_dead_pid_is_replaced, loc_teardown),
 		cmocka_unit_test_teardown(test_foreign_pid_is_never_signalled, loc_teardown),
+		cmocka_unit_test_teardown(test_restart_keeps_port_and_sessions_follow,
+		                          loc_teardown),
 		cmocka_unit_test_teardown(test_usage, loc_teardown),
 	};
 

@@ -107,7 +107,7 @@ test_sort_stable_and_reverse(void **state)
 		{ .name = "c", .status = OSMO_FAILED, .duration_s = 10 },
 		{ .name = "d", .status = OSMO_COMPLETED, .duration_s = 50 },
 	};
-	struct osmo_workflow_list list = { rows, 4, false };
+	struct osmo_workflow_list list = { .rows = rows, .n_rows = 4 };
 	struct filter f = { 0 };
 	char *d;
 

@@ -124,6 +124,65 @@ test_list_views(void **state)
 	}
 }
 
+/* Fails unless the rendered canvas holds needle. */
+static void
+views_holds(struct canvas *c, const char *needle)
+{
+	char *text = canvas_to_text(c);
+
+	if (!strstr(text, needle))
+		fail_msg("no \"%s\" in:\n%s", needle, text);
+	free(text);
+}
+
+/* The header's timers and the list's durations move on from the answer, once a second; while
+ * the data is stale nothing moves and the title says as of when. */
+static void
+test_timers_tick_from_the_answer(void **state)
+{
+	struct osmo_workflow wf;
+	struct osmo_workflow_list list;
+	struct api_error err = { 0 };
+	struct canvas c;
+	struct render_ctx rc = views_ctx(false);
+	size_t len;
+	char *body = views_fixture("workflow_query_running.json", &len);
+
+	(void)state;
+	assert_int_equal(decode_workflow(body, len, &wf, &err), 0);
+	free(body);
+	canvas_init(&c, 40, 120);
+	/* Fetched now: the service's own numbers (as the golden shows). */
+	wf.fetched_ms = rc.now_ms;
+	view_workflow_render(&rc, &wf, &c);
+	views_holds(&c, "running 1h05m   exec timeout 7d00h (6d22h left)");
+	/* Ten minutes later without an answer: the running time and what is left moved. */
+	rc.now_ms += 10 * 60 * 1000;
+	canvas_clear(&c);
+	view_workflow_render(&rc, &wf, &c);
+	views_holds(&c, "running 1h15m");
+	/* Stale: the frame is as of the answer and says so. */
+	rc.now_ms = wf.fetched_ms;
+	rc.stale = true;
+	canvas_clear(&c);
+	view_workflow_render(&rc, &wf, &c);
+	views_holds(&c, "running 1h05m");
+	views_holds(&c, "· as of ");
+	osmo_workflow_free(&wf);
+
+	body = views_fixture("workflow_list_page.json", &len);
+	assert_int_equal(decode_workflow_list(body, len, &list, &err), 0);
+	free(body);
+	rc = views_ctx(false);
+	list.fetched_ms = rc.now_ms - 3600 * 1000;
+	canvas_clear(&c);
+	view_workflows_render(&rc, &list, &c);
+	/* llm-finetune-17 RUNNING for 1h05m at the answer, an hour ago. */
+	views_holds(&c, "2h05m");
+	osmo_workflow_list_free(&list);
+	canvas_free(&c);
+}
+
 /* Names and messages from the server must not carry terminal control sequences through. */
 static void
 test_hostile_names(void **state)
@@ -188,6 +247,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workflow_views),
 		cmocka_unit_test(test_list_views),
+		cmocka_unit_test(test_timers_tick_from_the_answer),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_group_order_is_topological),
 	};
