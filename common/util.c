@@ -1,6 +1,7 @@
 /* util.c: allocation that aborts on OOM, byte buffers, string vectors, clocks. */
 #include "common/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -532,4 +533,46 @@ util_xdg_path(const char *xdg_var, const char *home_sub, const char *rest)
 	path = util_join(sub, rest);
 	free(sub);
 	return path;
+}
+
+int
+util_natcmp(const char *a, const char *b)
+{
+	const char *a0 = a, *b0 = b;
+
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			const char *ea = a, *eb = b;
+			size_t la, lb;
+			int c;
+
+			while (*a == '0' && isdigit((unsigned char)a[1]))
+				a++;
+			while (*b == '0' && isdigit((unsigned char)b[1]))
+				b++;
+			for (ea = a; isdigit((unsigned char)*ea); ea++)
+				;
+			for (eb = b; isdigit((unsigned char)*eb); eb++)
+				;
+			la = (size_t)(ea - a);
+			lb = (size_t)(eb - b);
+			/* Without leading zeros, the longer run is the larger number. */
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			c = memcmp(a, b, la);
+			if (c)
+				return c < 0 ? -1 : 1;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	if (*a != *b)
+		return *a ? 1 : -1;
+	/* Equal as numbers ("a2", "a02"): still one order for the two. */
+	return strcmp(a0, b0) < 0 ? -1 : strcmp(a0, b0) > 0;
 }

@@ -191,14 +191,26 @@ filter_by_text(const struct osmo_workflow_row *a, const struct osmo_workflow_row
 	                     *(char *const *)((const char *)b + field));
 }
 
+/* Sorting by status puts what needs a look first: failed, running, starting, queued, done. */
+static const int filter_severity[] = {
+	[PHASE_FAILED] = 0, [PHASE_RUNNING] = 1, [PHASE_STARTING] = 2,
+	[PHASE_QUEUED] = 3, [PHASE_DONE] = 4,    [PHASE_UNKNOWN] = 5,
+};
+
 static int
 filter_by_other(enum filter_sort sort, const struct osmo_workflow_row *a,
                 const struct osmo_workflow_row *b, int64_t now)
 {
 	double da, db;
 
-	if (sort == FILTER_SORT_STATUS)
-		return filter_strcmp(osmo_status_wire(a->status), osmo_status_wire(b->status));
+	if (sort == FILTER_SORT_STATUS) {
+		int ra = filter_severity[osmo_status_phase(a->status)];
+		int rb = filter_severity[osmo_status_phase(b->status)];
+
+		return ra != rb ? (ra > rb) - (ra < rb)
+		                : filter_strcmp(osmo_status_wire(a->status),
+		                                osmo_status_wire(b->status));
+	}
 	if (sort == FILTER_SORT_AGE)
 		return (a->submit_ms > b->submit_ms) - (a->submit_ms < b->submit_ms);
 	da = filter_duration(a, now);

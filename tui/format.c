@@ -107,6 +107,26 @@ static const struct format_exit {
 	{ 4000, 4000, "unknown failure" },
 };
 
+/* The signal exits of a kill OSMO did itself, by the task's status: no guess of OOM then. */
+static const struct {
+	enum osmo_status status;
+	const char *killed;
+} format_kills[] = {
+	{ OSMO_FAILED_CANCELED, "killed (cancel)" },
+	{ OSMO_FAILED_EXEC_TIMEOUT, "killed (exec timeout)" },
+	{ OSMO_FAILED_PREEMPTED, "killed (preempted)" },
+	{ OSMO_FAILED_EVICTED, "killed (evicted)" },
+};
+
+const char *
+format_task_exit(int code, enum osmo_status status)
+{
+	for (size_t i = 0; (code == 137 || code == 143) && i < ARRAY_SIZE(format_kills); i++)
+		if (format_kills[i].status == status)
+			return format_kills[i].killed;
+	return format_exit_meaning(code);
+}
+
 const char *
 format_exit_meaning(int code)
 {

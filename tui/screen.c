@@ -18,27 +18,33 @@ struct screen {
 	bool full;           /* redraw every cell next time (after a resize) */
 };
 
-/* Foreground colour and attributes per style; -1 is the terminal's default. */
+/*
+ * Foreground colour and attributes per style (-1 is the terminal's default), and the
+ * attributes alone without colour (NO_COLOR, --no-color): what needs a look still stands out,
+ * a failure most of all, and a group that only followed another's failure less.
+ */
 static const struct screen_look {
 	short fg;
 	attr_t attr;
+	attr_t mono;
 } screen_looks[STYLE_COUNT] = {
-	[STYLE_NORMAL] = { -1, A_NORMAL },
-	[STYLE_DIM] = { -1, A_DIM },
-	[STYLE_TITLE] = { -1, A_BOLD },
-	[STYLE_HEADER] = { -1, A_BOLD | A_UNDERLINE },
-	[STYLE_SELECTED] = { -1, A_REVERSE },
-	[STYLE_LABEL] = { COLOR_CYAN, A_NORMAL },
-	[STYLE_LEAD] = { COLOR_YELLOW, A_BOLD },
-	[STYLE_ERROR] = { COLOR_RED, A_BOLD },
-	[STYLE_WARN] = { COLOR_YELLOW, A_NORMAL },
-	[STYLE_STATUS_QUEUED] = { -1, A_DIM },
-	[STYLE_STATUS_STARTING] = { COLOR_CYAN, A_NORMAL },
-	[STYLE_STATUS_RUNNING] = { COLOR_BLUE, A_BOLD },
-	[STYLE_STATUS_DONE] = { COLOR_GREEN, A_NORMAL },
-	[STYLE_STATUS_FAILED] = { COLOR_RED, A_BOLD },
-	[STYLE_STATUS_CANCELED] = { COLOR_MAGENTA, A_NORMAL },
-	[STYLE_STATUS_UNKNOWN] = { -1, A_NORMAL },
+	[STYLE_NORMAL] = { -1, A_NORMAL, A_NORMAL },
+	[STYLE_DIM] = { -1, A_DIM, A_DIM },
+	[STYLE_TITLE] = { -1, A_BOLD, A_BOLD },
+	[STYLE_HEADER] = { -1, A_BOLD | A_UNDERLINE, A_BOLD | A_UNDERLINE },
+	[STYLE_SELECTED] = { -1, A_REVERSE, A_REVERSE },
+	[STYLE_LABEL] = { COLOR_CYAN, A_NORMAL, A_NORMAL },
+	[STYLE_LEAD] = { COLOR_YELLOW, A_BOLD, A_BOLD },
+	[STYLE_ERROR] = { COLOR_RED, A_BOLD, A_BOLD | A_UNDERLINE },
+	[STYLE_WARN] = { COLOR_YELLOW, A_NORMAL, A_UNDERLINE },
+	[STYLE_STATUS_QUEUED] = { -1, A_DIM, A_DIM },
+	[STYLE_STATUS_STARTING] = { COLOR_CYAN, A_NORMAL, A_NORMAL },
+	[STYLE_STATUS_RUNNING] = { COLOR_BLUE, A_BOLD, A_BOLD },
+	[STYLE_STATUS_DONE] = { COLOR_GREEN, A_NORMAL, A_NORMAL },
+	[STYLE_STATUS_FAILED] = { COLOR_RED, A_BOLD, A_REVERSE | A_BOLD },
+	[STYLE_STATUS_CANCELED] = { COLOR_MAGENTA, A_NORMAL, A_UNDERLINE },
+	[STYLE_STATUS_UPSTREAM] = { COLOR_RED, A_DIM, A_UNDERLINE | A_DIM },
+	[STYLE_STATUS_UNKNOWN] = { -1, A_NORMAL, A_NORMAL },
 };
 
 /* Curses key codes and what they mean here. */
@@ -144,11 +150,9 @@ screen_put(struct screen *s, int row, int col, const struct cell *cell)
 {
 	wchar_t wc[2] = { (wchar_t)(cell->ch ? cell->ch : ' '), 0 };
 	const struct screen_look *look = &screen_looks[cell->style < STYLE_COUNT ? cell->style : 0];
-	attr_t attr = look->attr;
+	attr_t attr = s->color ? look->attr : look->mono;
 	cchar_t cc;
 
-	if (!s->color && look->fg >= 0 && attr == A_NORMAL)
-		attr = A_BOLD; /* without colour a coloured role still stands out */
 	setcchar(&cc, wc, attr, s->color ? (short)(cell->style + 1) : 0, NULL);
 	mvadd_wch(row, col, &cc);
 }

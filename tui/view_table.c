@@ -189,7 +189,12 @@ view_table_open(struct app *a, const char *id)
 		view_table_load_rules(a);
 	}
 	sync_kick(&t->sync);
-	app_push(a, t->graph ? &view_dag_ops : &view_table_ops);
+	/* From the workflow view (a restart, a resubmit) the new workflow takes its place:
+	 * both would show the one workflow held, and Esc would seem to do nothing. */
+	if (a->view == &view_table_ops || a->view == &view_dag_ops)
+		app_switch(a, t->graph ? &view_dag_ops : &view_table_ops);
+	else
+		app_push(a, t->graph ? &view_dag_ops : &view_table_ops);
 }
 
 /* The service says there is no such workflow (OSMO: 400 DATABASE "... is not found."). */

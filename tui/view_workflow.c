@@ -39,13 +39,13 @@ view_group_order(const struct osmo_workflow *wf)
 		for (size_t i = 0; i < n; i++) {
 			if (done[i] || indeg[i])
 				continue;
-			if (best == n || strcmp(wf->groups[i].name, wf->groups[best].name) < 0)
+			if (best == n || util_natcmp(wf->groups[i].name, wf->groups[best].name) < 0)
 				best = i;
 		}
 		/* A cycle: take the smallest remaining name so every group still shows. */
 		for (size_t i = 0; best == n && i < n; i++)
-			if (!done[i] &&
-			    (best == n || strcmp(wf->groups[i].name, wf->groups[best].name) < 0))
+			if (!done[i] && (best == n || util_natcmp(wf->groups[i].name,
+			                                          wf->groups[best].name) < 0))
 				best = i;
 		done[best] = true;
 		order[placed++] = best;
@@ -298,7 +298,7 @@ view_workflow_task_row(const struct render_ctx *rc, const struct osmo_task *t, b
 	snprintf(retry, sizeof(retry), "%d", t->retry_id);
 	if (t->has_exit_code)
 		snprintf(exitbuf, sizeof(exitbuf), "%d %s", t->exit_code,
-		         format_exit_meaning(t->exit_code));
+		         format_task_exit(t->exit_code, t->status));
 	else
 		snprintf(exitbuf, sizeof(exitbuf), "-");
 	format_duration(osmo_time_span_s(t->start_ms, t->end_ms, rc->now_ms), dur);
@@ -394,6 +394,23 @@ view_workflow_group_tasks(const struct render_ctx *rc, const struct osmo_workflo
 	                    row + rows < c->rows ? row + rows : c->rows);
 }
 
+/* Whether task a of g goes before task b: the lead's, then natural name order. */
+static bool
+view_task_before(const struct osmo_group *g, int a, int b)
+{
+	const struct osmo_task *ta = &g->tasks[a], *tb = &g->tasks[b];
+	int c;
+
+	if (strcmp(ta->name, tb->name) == 0)
+		return false; /* retries keep their order */
+	if (ta->lead != tb->lead) {
+		/* Any retry of the lead counts: its newest is the one marked. */
+		return ta->lead;
+	}
+	c = util_natcmp(ta->name, tb->name);
+	return c < 0;
+}
+
 struct view_row *
 view_workflow_rows(const struct osmo_workflow *wf, size_t *n)
 {
@@ -405,9 +422,23 @@ view_workflow_rows(const struct osmo_workflow *wf, size_t *n)
 		total += wf->groups[i].n_tasks;
 	rows = xcalloc(total + 1, sizeof(*rows));
 	for (size_t i = 0; i < wf->n_groups; i++) {
+		const struct osmo_group *g = &wf->groups[order[i]];
+		size_t first = k + 1;
+
 		rows[k++] = (struct view_row){ order[i], -1 };
-		for (size_t j = 0; j < wf->groups[order[i]].n_tasks; j++)
+		for (size_t j = 0; j < g->n_tasks; j++)
 			rows[k++] = (struct view_row){ order[i], (int)j };
+		/* The lead first, then by name as people count (worker-2 before worker-10);
+		 * insertion sort keeps a task's retries together, newest first, as they came. */
+		for (size_t x = first + 1; x < k; x++)
+			for (size_t y = x;
+			     y > first && view_task_before(g, rows[y].task, rows[y - 1].task);
+			     y--) {
+				struct view_row tmp = rows[y];
+
+				rows[y] = rows[y - 1];
+				rows[y - 1] = tmp;
+			}
 	}
 	free(order);
 	*n = k;

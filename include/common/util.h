@@ -85,6 +85,9 @@ char *utf8_sanitize(const char *s, size_t len);
  */
 char *util_xdg_path(const char *xdg_var, const char *home_sub, const char *rest);
 
+/* strcmp, but runs of digits compare as numbers: "train-2" before "train-10". */
+int util_natcmp(const char *a, const char *b);
+
 /* The first index of sorted base[0..n) whose element is not below key (bsearch's lower bound). */
 size_t util_lower_bound(const void *base, size_t n, size_t size, const void *key,
                         int (*cmp)(const void *, const void *));

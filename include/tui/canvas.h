@@ -23,6 +23,7 @@
 	_(STATUS_DONE, 'c')     \
 	_(STATUS_FAILED, 'f')   \
 	_(STATUS_CANCELED, 'x') \
+	_(STATUS_UPSTREAM, 'p') \
 	_(STATUS_UNKNOWN, 'u')
 
 enum style {

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/status.h"
+
 #define FORMAT_BUF 64
 
 /* "45s", "12m05s", "3h04m", "2d03h"; "-" for a negative (unknown) value. */
@@ -17,6 +19,8 @@ void format_time(int64_t ms, char buf[FORMAT_BUF]);
 void format_time_short(int64_t ms, char buf[FORMAT_BUF]);
 /* What an exit code means: "ok", "killed (OOM?)", "OSMO: evicted"...; never NULL. */
 const char *format_exit_meaning(int code);
+/* The same for a task, whose status may say who killed it (137 after a cancel: no OOM). */
+const char *format_task_exit(int code, enum osmo_status status);
 /* Collapses whitespace and control characters to single spaces; caller frees. */
 char *format_oneline(const char *s);
 

@@ -411,8 +411,10 @@ test_resubmit_and_restart(void **state)
 	appt_keys(t, "\r");
 	assert_true(appt_logged(t, "POST /api/pool/gb200-prod/workflow/llm-finetune-16/restart"));
 	appt_says(t, "restarted llm-finetune-16 → llm-finetune-18");
-	/* It follows the new workflow. */
+	/* It follows the new workflow, in the old one's place: one Esc goes back. */
 	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-18?"));
+	appt_keys(t, "\033");
+	appt_shows(t, 16, 100, "osmotop · workflows");
 	app_free(t->a);
 	session_close(&t->s);
 

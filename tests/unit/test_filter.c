@@ -114,12 +114,13 @@ test_sort_stable_and_reverse(void **state)
 	(void)state;
 	filter_set_sort(&f, FILTER_SORT_STATUS);
 	filter_apply(&f, &list, 0);
-	/* Equal statuses keep the server's order: a before c. */
-	assert_order(rows, 4, "d a c b");
+	/* By severity: failed, then running, then completed; equal statuses keep the server's
+	 * order: a before c. */
+	assert_order(rows, 4, "a c b d");
 	/* Duration starts longest first; a running row counts up to now (100 s). */
 	filter_set_sort(&f, FILTER_SORT_DURATION);
 	filter_apply(&f, &list, 101000);
-	assert_order(rows, 4, "b d a c");
+	assert_order(rows, 4, "b a d c");
 	d = filter_describe(&f, true);
 	assert_string_equal(d, "by duration v");
 	free(d);

@@ -12,6 +12,7 @@
 #include "client/decode.h"
 #include "golden.h"
 #include "common/osmo_time.h"
+#include "tui/format.h"
 #include "tui/view.h"
 
 struct views_case {
@@ -183,6 +184,57 @@ test_timers_tick_from_the_answer(void **state)
 	canvas_free(&c);
 }
 
+/* 137 after a cancel is the cancel's kill, not a guess of OOM. */
+static void
+test_exit_meaning_knows_who_killed(void **state)
+{
+	(void)state;
+	assert_string_equal(format_task_exit(137, OSMO_FAILED_CANCELED), "killed (cancel)");
+	assert_string_equal(format_task_exit(143, OSMO_FAILED_EXEC_TIMEOUT),
+	                    "killed (exec timeout)");
+	assert_string_equal(format_task_exit(137, OSMO_FAILED), "killed (OOM?)");
+	assert_string_equal(format_task_exit(1, OSMO_FAILED_CANCELED), "user error");
+}
+
+/* Names sort as people count, and a group's lead comes first with its retries together. */
+static void
+test_natural_order_lead_first(void **state)
+{
+	struct osmo_task tasks[] = {
+		{ .name = "worker-10", .retry_id = 0 },
+		{ .name = "worker-2", .retry_id = 1 },
+		{ .name = "worker-2", .retry_id = 0 },
+		{ .name = "zeta", .retry_id = 0, .lead = true },
+	};
+	struct osmo_group groups[] = {
+		{ .name = "train-10", .tasks = tasks, .n_tasks = 4 },
+		{ .name = "train-9", .tasks = NULL, .n_tasks = 0 },
+	};
+	struct osmo_workflow wf = { .groups = groups, .n_groups = 2 };
+	static const char *const want[] = { "train-9",  "train-10", "zeta",
+		                            "worker-2", "worker-2", "worker-10" };
+	size_t n;
+	struct view_row *rows;
+
+	(void)state;
+	assert_true(util_natcmp("train-2", "train-10") < 0);
+	assert_true(util_natcmp("train-10", "train-9") > 0);
+	assert_true(util_natcmp("a007", "a7") != 0);
+	assert_int_equal(util_natcmp("x", "x"), 0);
+	assert_true(util_natcmp("gpu", "gpu-1") < 0);
+	rows = view_workflow_rows(&wf, &n);
+	assert_int_equal(n, ARRAY_SIZE(want));
+	for (size_t i = 0; i < n; i++) {
+		const struct osmo_group *g = &groups[rows[i].group];
+
+		assert_string_equal(rows[i].task < 0 ? g->name : g->tasks[rows[i].task].name,
+		                    want[i]);
+	}
+	/* worker-2's retries stay newest first. */
+	assert_int_equal(tasks[rows[3].task].retry_id, 1);
+	free(rows);
+}
+
 /* Names and messages from the server must not carry terminal control sequences through. */
 static void
 test_hostile_names(void **state)
@@ -248,6 +300,8 @@ main(void)
 		cmocka_unit_test(test_workflow_views),
 		cmocka_unit_test(test_list_views),
 		cmocka_unit_test(test_timers_tick_from_the_answer),
+		cmocka_unit_test(test_natural_order_lead_first),
+		cmocka_unit_test(test_exit_meaning_knows_who_killed),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_group_order_is_topological),
 	};
