@@ -3,185 +3,172 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "common/osmo_time.h"
+#include "common/json.h"
 
 /* Bodies larger than this are refused before parsing (http.c caps transfers too). */
 #define DECODE_MAX_BODY (256u << 20)
 
-enum field_kind {
-	FK_STR, /* char *, NULL for null */
-	FK_INT, /* int, with an optional "has" bool */
-	FK_BOOL,
-	FK_TIME,      /* int64_t ms, 0 for null */
-	FK_SECS,      /* double seconds, -1 for null */
-	FK_STATUS,    /* enum osmo_status; unknown strings → OSMO_UNKNOWN */
-	FK_STRV,      /* struct strv of strings */
-	FK_LABELS,    /* object str→str into (struct osmo_label *, size_t) at off, off_n */
-	FK_STRINGISH, /* char *; numbers are accepted and printed (Version's coerce_numbers_to_str) */
-};
+/* The API's answers are the peer's text: cleaned, and an unknown status is OSMO_UNKNOWN. */
+static const struct json_opts decode_opts = { .sanitize = true };
 
-struct field {
-	const char *key;
-	enum field_kind kind;
-	bool required;
-	size_t off;
-	size_t aux; /* FK_INT: offset of its "has" bool; FK_LABELS: offset of the count */
-};
+#define F  JSON_FIELD
+#define FH JSON_FIELD_HAS
 
-#define NO_AUX      ((size_t)-1)
-#define DECODE_PATH 256
-#define F(type, key, kind, req, member)                        \
-	{                                                      \
-		key, kind, req, offsetof(type, member), NO_AUX \
-	}
-#define FH(type, key, req, member, has)                                       \
-	{                                                                     \
-		key, FK_INT, req, offsetof(type, member), offsetof(type, has) \
-	}
-#define FL(type, key, member, count)                                                 \
-	{                                                                            \
-		key, FK_LABELS, false, offsetof(type, member), offsetof(type, count) \
-	}
+#define L struct osmo_label
+static const struct json_field label_fields[] = {
+	F(L, "key", JSON_STR, true, key),
+	F(L, "value", JSON_STR, false, value),
+};
+static const struct json_table label_table = JSON_TABLE(label_fields, L);
+#undef L
 
 #define T struct osmo_task
-static const struct field task_fields[] = {
-	F(T, "name", FK_STR, true, name),
-	F(T, "retry_id", FK_INT, false, retry_id),
-	F(T, "status", FK_STATUS, true, status),
-	F(T, "failure_message", FK_STR, false, failure_message),
-	FH(T, "exit_code", false, exit_code, has_exit_code),
-	F(T, "logs", FK_STR, false, logs_url),
-	F(T, "error_logs", FK_STR, false, error_logs_url),
-	F(T, "processing_start_time", FK_TIME, false, processing_ms),
-	F(T, "scheduling_start_time", FK_TIME, false, scheduling_ms),
-	F(T, "initializing_start_time", FK_TIME, false, initializing_ms),
-	F(T, "events", FK_STR, false, events_url),
-	F(T, "start_time", FK_TIME, false, start_ms),
-	F(T, "end_time", FK_TIME, false, end_ms),
-	F(T, "input_download_start_time", FK_TIME, false, input_download_start_ms),
-	F(T, "input_download_end_time", FK_TIME, false, input_download_end_ms),
-	F(T, "output_upload_start_time", FK_TIME, false, output_upload_start_ms),
-	F(T, "dashboard_url", FK_STR, false, dashboard_url),
-	F(T, "pod_name", FK_STR, false, pod_name),
-	F(T, "pod_ip", FK_STR, false, pod_ip),
-	F(T, "task_uuid", FK_STR, false, task_uuid),
-	F(T, "node_name", FK_STR, false, node_name),
-	F(T, "lead", FK_BOOL, false, lead),
+static const struct json_field task_fields[] = {
+	F(T, "name", JSON_STR, true, name),
+	F(T, "retry_id", JSON_INT, false, retry_id),
+	F(T, "status", JSON_STATUS, true, status),
+	F(T, "failure_message", JSON_STR, false, failure_message),
+	FH(T, "exit_code", exit_code, has_exit_code),
+	F(T, "logs", JSON_STR, false, logs_url),
+	F(T, "error_logs", JSON_STR, false, error_logs_url),
+	F(T, "processing_start_time", JSON_TIME, false, processing_ms),
+	F(T, "scheduling_start_time", JSON_TIME, false, scheduling_ms),
+	F(T, "initializing_start_time", JSON_TIME, false, initializing_ms),
+	F(T, "events", JSON_STR, false, events_url),
+	F(T, "start_time", JSON_TIME, false, start_ms),
+	F(T, "end_time", JSON_TIME, false, end_ms),
+	F(T, "input_download_start_time", JSON_TIME, false, input_download_start_ms),
+	F(T, "input_download_end_time", JSON_TIME, false, input_download_end_ms),
+	F(T, "output_upload_start_time", JSON_TIME, false, output_upload_start_ms),
+	F(T, "dashboard_url", JSON_STR, false, dashboard_url),
+	F(T, "pod_name", JSON_STR, false, pod_name),
+	F(T, "pod_ip", JSON_STR, false, pod_ip),
+	F(T, "task_uuid", JSON_STR, false, task_uuid),
+	F(T, "node_name", JSON_STR, false, node_name),
+	F(T, "lead", JSON_BOOL, false, lead),
 };
+static const struct json_table task_table = JSON_TABLE(task_fields, T);
 #undef T
 
+/* Tasks after the group's own fields, as a group is checked before its tasks. */
 #define G struct osmo_group
-static const struct field group_fields[] = {
-	F(G, "name", FK_STR, true, name),
-	F(G, "status", FK_STATUS, true, status),
-	F(G, "start_time", FK_TIME, false, start_ms),
-	F(G, "end_time", FK_TIME, false, end_ms),
-	F(G, "processing_start_time", FK_TIME, false, processing_ms),
-	F(G, "scheduling_start_time", FK_TIME, false, scheduling_ms),
-	F(G, "initializing_start_time", FK_TIME, false, initializing_ms),
-	F(G, "remaining_upstream_groups", FK_STRV, false, remaining_upstream_names),
-	F(G, "downstream_groups", FK_STRV, false, downstream_names),
-	F(G, "failure_message", FK_STR, false, failure_message),
+static const struct json_field group_fields[] = {
+	F(G, "name", JSON_STR, true, name),
+	F(G, "status", JSON_STATUS, true, status),
+	F(G, "start_time", JSON_TIME, false, start_ms),
+	F(G, "end_time", JSON_TIME, false, end_ms),
+	F(G, "processing_start_time", JSON_TIME, false, processing_ms),
+	F(G, "scheduling_start_time", JSON_TIME, false, scheduling_ms),
+	F(G, "initializing_start_time", JSON_TIME, false, initializing_ms),
+	F(G, "remaining_upstream_groups", JSON_STRV, false, remaining_upstream_names),
+	F(G, "downstream_groups", JSON_STRV, false, downstream_names),
+	F(G, "failure_message", JSON_STR, false, failure_message),
+	JSON_FIELD_SUB(G, "tasks", JSON_ARRAY, false, tasks, n_tasks, &task_table),
 };
+static const struct json_table group_table = JSON_TABLE(group_fields, G);
 #undef G
 
 #define W struct osmo_workflow
-static const struct field workflow_fields[] = {
-	F(W, "name", FK_STR, true, name),
-	F(W, "uuid", FK_STR, false, uuid),
-	F(W, "submitted_by", FK_STR, false, submitted_by),
-	F(W, "cancelled_by", FK_STR, false, cancelled_by),
-	F(W, "spec", FK_STR, false, spec_url),
-	F(W, "template_spec", FK_STR, false, template_spec_url),
-	F(W, "logs", FK_STR, false, logs_url),
-	F(W, "events", FK_STR, false, events_url),
-	F(W, "overview", FK_STR, false, overview_url),
-	F(W, "parent_name", FK_STR, false, parent_name),
-	FH(W, "parent_job_id", false, parent_job_id, has_parent_job_id),
-	F(W, "dashboard_url", FK_STR, false, dashboard_url),
-	F(W, "grafana_url", FK_STR, false, grafana_url),
-	F(W, "tags", FK_STRV, false, tags),
-	F(W, "submit_time", FK_TIME, true, submit_ms),
-	F(W, "start_time", FK_TIME, false, start_ms),
-	F(W, "end_time", FK_TIME, false, end_ms),
-	F(W, "exec_timeout", FK_SECS, false, exec_timeout_s),
-	F(W, "queue_timeout", FK_SECS, false, queue_timeout_s),
-	F(W, "duration", FK_SECS, false, duration_s),
-	F(W, "queued_time", FK_SECS, false, queued_s),
-	F(W, "status", FK_STATUS, true, status),
-	F(W, "outputs", FK_STR, false, outputs),
-	F(W, "pool", FK_STR, false, pool),
-	F(W, "backend", FK_STR, false, backend),
-	F(W, "app_owner", FK_STR, false, app_owner),
-	F(W, "app_name", FK_STR, false, app_name),
-	FH(W, "app_version", false, app_version, has_app_version),
-	F(W, "priority", FK_STR, false, priority),
-	FL(W, "labels", labels, n_labels),
-	F(W, "warnings", FK_STRV, false, warnings),
+static const struct json_field workflow_fields[] = {
+	F(W, "name", JSON_STR, true, name),
+	F(W, "uuid", JSON_STR, false, uuid),
+	F(W, "submitted_by", JSON_STR, false, submitted_by),
+	F(W, "cancelled_by", JSON_STR, false, cancelled_by),
+	F(W, "spec", JSON_STR, false, spec_url),
+	F(W, "template_spec", JSON_STR, false, template_spec_url),
+	F(W, "logs", JSON_STR, false, logs_url),
+	F(W, "events", JSON_STR, false, events_url),
+	F(W, "overview", JSON_STR, false, overview_url),
+	F(W, "parent_name", JSON_STR, false, parent_name),
+	FH(W, "parent_job_id", parent_job_id, has_parent_job_id),
+	F(W, "dashboard_url", JSON_STR, false, dashboard_url),
+	F(W, "grafana_url", JSON_STR, false, grafana_url),
+	F(W, "tags", JSON_STRV, false, tags),
+	F(W, "submit_time", JSON_TIME, true, submit_ms),
+	F(W, "start_time", JSON_TIME, false, start_ms),
+	F(W, "end_time", JSON_TIME, false, end_ms),
+	F(W, "exec_timeout", JSON_SECS, false, exec_timeout_s),
+	F(W, "queue_timeout", JSON_SECS, false, queue_timeout_s),
+	F(W, "duration", JSON_SECS, false, duration_s),
+	F(W, "queued_time", JSON_SECS, false, queued_s),
+	F(W, "status", JSON_STATUS, true, status),
+	F(W, "outputs", JSON_STR, false, outputs),
+	F(W, "pool", JSON_STR, false, pool),
+	F(W, "backend", JSON_STR, false, backend),
+	F(W, "app_owner", JSON_STR, false, app_owner),
+	F(W, "app_name", JSON_STR, false, app_name),
+	FH(W, "app_version", app_version, has_app_version),
+	F(W, "priority", JSON_STR, false, priority),
+	JSON_FIELD_SUB(W, "labels", JSON_LABELS, false, labels, n_labels, &label_table),
+	F(W, "warnings", JSON_STRV, false, warnings),
+	JSON_FIELD_SUB(W, "groups", JSON_ARRAY, false, groups, n_groups, &group_table),
 };
+static const struct json_table workflow_table = JSON_TABLE(workflow_fields, W);
 #undef W
 
 #define R struct osmo_workflow_row
-static const struct field row_fields[] = {
-	F(R, "user", FK_STR, false, user),
-	F(R, "name", FK_STR, true, name),
-	F(R, "workflow_uuid", FK_STR, false, uuid),
-	F(R, "submit_time", FK_TIME, true, submit_ms),
-	F(R, "start_time", FK_TIME, false, start_ms),
-	F(R, "end_time", FK_TIME, false, end_ms),
-	F(R, "queued_time", FK_SECS, false, queued_s),
-	F(R, "duration", FK_SECS, false, duration_s),
-	F(R, "status", FK_STATUS, true, status),
-	F(R, "overview", FK_STR, false, overview_url),
-	F(R, "logs", FK_STR, false, logs_url),
-	F(R, "error_logs", FK_STR, false, error_logs_url),
-	F(R, "grafana_url", FK_STR, false, grafana_url),
-	F(R, "dashboard_url", FK_STR, false, dashboard_url),
-	F(R, "pool", FK_STR, false, pool),
-	F(R, "app_owner", FK_STR, false, app_owner),
-	F(R, "app_name", FK_STR, false, app_name),
-	FH(R, "app_version", false, app_version, has_app_version),
-	F(R, "priority", FK_STR, false, priority),
-	FL(R, "labels", labels, n_labels),
+static const struct json_field row_fields[] = {
+	F(R, "user", JSON_STR, false, user),
+	F(R, "name", JSON_STR, true, name),
+	F(R, "workflow_uuid", JSON_STR, false, uuid),
+	F(R, "submit_time", JSON_TIME, true, submit_ms),
+	F(R, "start_time", JSON_TIME, false, start_ms),
+	F(R, "end_time", JSON_TIME, false, end_ms),
+	F(R, "queued_time", JSON_SECS, false, queued_s),
+	F(R, "duration", JSON_SECS, false, duration_s),
+	F(R, "status", JSON_STATUS, true, status),
+	F(R, "overview", JSON_STR, false, overview_url),
+	F(R, "logs", JSON_STR, false, logs_url),
+	F(R, "error_logs", JSON_STR, false, error_logs_url),
+	F(R, "grafana_url", JSON_STR, false, grafana_url),
+	F(R, "dashboard_url", JSON_STR, false, dashboard_url),
+	F(R, "pool", JSON_STR, false, pool),
+	F(R, "app_owner", JSON_STR, false, app_owner),
+	F(R, "app_name", JSON_STR, false, app_name),
+	FH(R, "app_version", app_version, has_app_version),
+	F(R, "priority", JSON_STR, false, priority),
+	JSON_FIELD_SUB(R, "labels", JSON_LABELS, false, labels, n_labels, &label_table),
 };
+static const struct json_table row_table = JSON_TABLE(row_fields, R);
 #undef R
 
-#define S struct osmo_submit_result
-static const struct field submit_fields[] = {
-	F(S, "name", FK_STR, true, name),
-	F(S, "overview", FK_STR, false, overview_url),
-	F(S, "logs", FK_STR, false, logs),
-	F(S, "spec", FK_STR, false, spec),
-	F(S, "dashboard_url", FK_STR, false, dashboard_url),
-	F(S, "warnings", FK_STRV, false, warnings),
+/* The list's presence is checked first: "workflows" may be null, but not missing. */
+#define LS struct osmo_workflow_list
+static const struct json_field list_fields[] = {
+	F(LS, "more_entries", JSON_BOOL, false, more_entries),
+	JSON_FIELD_SUB(LS, "workflows", JSON_ARRAY, false, rows, n_rows, &row_table),
 };
+static const struct json_table list_table = JSON_TABLE(list_fields, LS);
+#undef LS
+
+#define S struct osmo_submit_result
+static const struct json_field submit_fields[] = {
+	F(S, "name", JSON_STR, true, name),
+	F(S, "overview", JSON_STR, false, overview_url),
+	F(S, "logs", JSON_STR, false, logs),
+	F(S, "spec", JSON_STR, false, spec),
+	F(S, "dashboard_url", JSON_STR, false, dashboard_url),
+	F(S, "warnings", JSON_STRV, false, warnings),
+};
+static const struct json_table submit_table = JSON_TABLE(submit_fields, S);
 #undef S
 
 #define V struct osmo_version
-static const struct field version_fields[] = {
-	F(V, "major", FK_STRINGISH, true, major),
-	F(V, "minor", FK_STRINGISH, true, minor),
-	F(V, "revision", FK_STRINGISH, false, revision),
-	F(V, "hash", FK_STRINGISH, false, hash),
+static const struct json_field version_fields[] = {
+	F(V, "major", JSON_STRINGISH, true, major),
+	F(V, "minor", JSON_STRINGISH, true, minor),
+	F(V, "revision", JSON_STRINGISH, false, revision),
+	F(V, "hash", JSON_STRINGISH, false, hash),
 };
+static const struct json_table version_table = JSON_TABLE(version_fields, V);
 #undef V
 
-static const char *const decode_type_names[] = {
-	[FK_STR] = "a string",
-	[FK_INT] = "an integer",
-	[FK_BOOL] = "true or false",
-	[FK_TIME] = "a time string",
-	[FK_SECS] = "a number of seconds",
-	[FK_STATUS] = "a status string",
-	[FK_STRV] = "a list of strings",
-	[FK_LABELS] = "an object of strings",
-	[FK_STRINGISH] = "a string",
-};
+#undef F
+#undef FH
 
 static void decode_append_clean(struct strbuf *sb, const char *text, size_t len, size_t max);
 
@@ -197,231 +184,22 @@ decode_fail(struct api_error *err, const char *path, const char *what)
 	return -1;
 }
 
-/* Builds "base.key" or "base[index]" into out, cutting quietly: paths are for messages only. */
-static void
-decode_subpath(char out[DECODE_PATH], const char *base, const char *key, size_t index)
-{
-	struct strbuf sb = { 0 };
-
-	strbuf_addstr(&sb, base);
-	if (key)
-		strbuf_addf(&sb, "%s%s", base[0] ? "." : "", key);
-	else
-		strbuf_addf(&sb, "[%zu]", index);
-	strlcpy_safe(out, sb.buf, DECODE_PATH);
-	strbuf_free(&sb);
-}
-
-static char *
-decode_string(const cJSON *item)
-{
-	return utf8_sanitize(item->valuestring, strlen(item->valuestring));
-}
-
-/* Accepts a number only when it is integral and fits in an int. */
-static bool
-decode_int_value(const cJSON *item, int *out)
-{
-	double d = item->valuedouble;
-
-	if (!cJSON_IsNumber(item) || !isfinite(d) || d != floor(d) || d < -2147483648.0 ||
-	    d > 2147483647.0)
-		return false;
-	*out = (int)d;
-	return true;
-}
-
+/* Reads obj into out by t; a failure is the API's decode error at its path. */
 static int
-decode_strv(const cJSON *item, struct strv *out, const char *path, struct api_error *err)
+decode_table(const cJSON *obj, const struct json_table *t, void *out, struct api_error *err)
 {
-	const cJSON *el;
-	size_t i = 0;
+	struct json_error je;
 
-	if (!cJSON_IsArray(item))
-		return decode_fail(err, path, "expected a list of strings");
-	cJSON_ArrayForEach(el, item)
-	{
-		if (!cJSON_IsString(el)) {
-			char p[DECODE_PATH];
-
-			decode_subpath(p, path, NULL, i);
-			return decode_fail(err, p, "expected a string");
-		}
-		strv_push_owned(out, decode_string(el));
-		i++;
-	}
-	return 0;
-}
-
-static int
-decode_labels(const cJSON *item, struct osmo_label **labels, size_t *n, const char *path,
-              struct api_error *err)
-{
-	const cJSON *el;
-
-	if (!cJSON_IsObject(item))
-		return decode_fail(err, path, "expected an object of strings");
-	cJSON_ArrayForEach(el, item)
-	{
-		if (!cJSON_IsString(el)) {
-			char p[DECODE_PATH];
-
-			decode_subpath(p, path, el->string, 0);
-			return decode_fail(err, p, "expected a string");
-		}
-		*labels = xreallocarray(*labels, *n + 1, sizeof(**labels));
-		(*labels)[*n].key = utf8_sanitize(el->string, strlen(el->string));
-		(*labels)[*n].value = decode_string(el);
-		(*n)++;
-	}
-	return 0;
-}
-
-/* Decodes one present, non-null value into base + f->off. */
-static int
-decode_value(const cJSON *item, const struct field *f, char *base, const char *path,
-             struct api_error *err)
-{
-	void *dst = base + f->off;
-
-	switch (f->kind) {
-	case FK_STR:
-		if (!cJSON_IsString(item))
-			break;
-		*(char **)dst = decode_string(item);
+	if (json_read(obj, t, out, &decode_opts, &je) == 0)
 		return 0;
-	case FK_STRINGISH:
-		if (cJSON_IsString(item)) {
-			*(char **)dst = decode_string(item);
-			return 0;
-		}
-		if (!cJSON_IsNumber(item))
-			break;
-		*(char **)dst = xasprintf("%g", item->valuedouble);
-		return 0;
-	case FK_INT:
-		if (!decode_int_value(item, dst))
-			break;
-		if (f->aux != NO_AUX)
-			*(bool *)(base + f->aux) = true;
-		return 0;
-	case FK_BOOL:
-		if (!cJSON_IsBool(item))
-			break;
-		*(bool *)dst = cJSON_IsTrue(item);
-		return 0;
-	case FK_TIME:
-		if (!cJSON_IsString(item))
-			break;
-		if (osmo_time_parse(item->valuestring, dst) < 0)
-			return decode_fail(err, path, "expected a time like 2026-08-18T14:02:11");
-		return 0;
-	case FK_SECS:
-		if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
-			break;
-		*(double *)dst = item->valuedouble;
-		return 0;
-	case FK_STATUS:
-		if (!cJSON_IsString(item))
-			break;
-		*(enum osmo_status *)dst = osmo_status_from_wire(item->valuestring);
-		return 0;
-	case FK_STRV:
-		return decode_strv(item, dst, path, err);
-	case FK_LABELS:
-		return decode_labels(item, dst, (size_t *)(base + f->aux), path, err);
-	}
-	char what[64];
-
-	snprintf(what, sizeof(what), "expected %s", decode_type_names[f->kind]);
-	return decode_fail(err, path, what);
-}
-
-static int
-decode_fields(const cJSON *obj, const struct field *fields, size_t n, void *out, const char *prefix,
-              struct api_error *err)
-{
-	char path[DECODE_PATH];
-
-	if (!cJSON_IsObject(obj))
-		return decode_fail(err, prefix, "expected an object");
-	for (size_t i = 0; i < n; i++) {
-		const struct field *f = &fields[i];
-		const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, f->key);
-
-		decode_subpath(path, prefix, f->key, 0);
-		if (f->kind == FK_SECS)
-			/* cppcheck-suppress invalidPointerCast ; the table says this member is a double */
-			*(double *)((char *)out + f->off) = -1;
-		if (!item || cJSON_IsNull(item)) {
-			if (f->required)
-				return decode_fail(err, path,
-				                   item ? "must not be null" : "missing");
-			continue;
-		}
-		if (decode_value(item, f, out, path, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Decodes an array of objects into a freshly allocated array of elem_size elements. */
-static int
-decode_array(const cJSON *arr, const char *path, size_t elem_size, void **out, size_t *n,
-             int (*one)(const cJSON *, void *, const char *, struct api_error *),
-             struct api_error *err)
-{
-	const cJSON *el;
-	size_t count = 0;
-	char p[DECODE_PATH];
-
-	if (!arr || cJSON_IsNull(arr))
-		return 0;
-	if (!cJSON_IsArray(arr))
-		return decode_fail(err, path, "expected a list");
-	count = (size_t)cJSON_GetArraySize(arr);
-	*out = xcalloc(count ? count : 1, elem_size);
-	*n = 0;
-	cJSON_ArrayForEach(el, arr)
-	{
-		decode_subpath(p, path, NULL, *n);
-		(*n)++;
-		if (one(el, (char *)*out + (*n - 1) * elem_size, p, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-decode_task_one(const cJSON *obj, void *out, const char *path, struct api_error *err)
-{
-	return decode_fields(obj, task_fields, ARRAY_SIZE(task_fields), out, path, err);
-}
-
-static int
-decode_group_one(const cJSON *obj, void *out, const char *path, struct api_error *err)
-{
-	struct osmo_group *g = out;
-	char p[DECODE_PATH];
-
-	if (decode_fields(obj, group_fields, ARRAY_SIZE(group_fields), g, path, err) < 0)
-		return -1;
-	decode_subpath(p, path, "tasks", 0);
-	return decode_array(cJSON_GetObjectItemCaseSensitive(obj, "tasks"), p, sizeof(*g->tasks),
-	                    (void **)&g->tasks, &g->n_tasks, decode_task_one, err);
-}
-
-static int
-decode_row_one(const cJSON *obj, void *out, const char *path, struct api_error *err)
-{
-	return decode_fields(obj, row_fields, ARRAY_SIZE(row_fields), out, path, err);
+	return decode_fail(err, je.path, je.what);
 }
 
 /* Parses body into a cJSON tree, refusing bodies that are not one complete JSON value. */
 static cJSON *
 decode_parse(const char *body, size_t len, struct api_error *err)
 {
-	const char *end = NULL;
+	struct json_error je;
 	cJSON *root;
 
 	if (len > DECODE_MAX_BODY) {
@@ -432,21 +210,9 @@ decode_parse(const char *body, size_t len, struct api_error *err)
 		api_error_set(err, API_ERR_DECODE, "empty response body");
 		return NULL;
 	}
-	root = cJSON_ParseWithLengthOpts(body, len, &end, false);
-	if (!root) {
-		size_t off = end && end >= body ? (size_t)(end - body) : 0;
-
-		api_error_set(err, API_ERR_DECODE, "invalid JSON at byte %zu of %zu", off, len);
-		return NULL;
-	}
-	while (end && (size_t)(end - body) < len && *end && strchr(" \t\r\n", *end))
-		end++;
-	if (end && (size_t)(end - body) < len) {
-		api_error_set(err, API_ERR_DECODE, "unexpected data after JSON at byte %zu",
-		              (size_t)(end - body));
-		cJSON_Delete(root);
-		return NULL;
-	}
+	root = json_parse(body, len, &je);
+	if (!root)
+		api_error_set(err, API_ERR_DECODE, "%s", je.what);
 	return root;
 }
 
@@ -459,10 +225,7 @@ decode_workflow(const char *body, size_t len, struct osmo_workflow *out, struct 
 	memset(out, 0, sizeof(*out));
 	if (!root)
 		return -1;
-	if (decode_fields(root, workflow_fields, ARRAY_SIZE(workflow_fields), out, "", err) == 0 &&
-	    decode_array(cJSON_GetObjectItemCaseSensitive(root, "groups"), "groups",
-	                 sizeof(*out->groups), (void **)&out->groups, &out->n_groups,
-	                 decode_group_one, err) == 0) {
+	if (decode_table(root, &workflow_table, out, err) == 0) {
 		const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(root, "plugins");
 		const cJSON *rsync = cJSON_GetObjectItemCaseSensitive(plugins, "rsync");
 
@@ -481,25 +244,15 @@ decode_workflow_list(const char *body, size_t len, struct osmo_workflow_list *ou
                      struct api_error *err)
 {
 	cJSON *root = decode_parse(body, len, err);
-	int rc = -1;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!root)
 		return -1;
-	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(root, "workflows");
-	const cJSON *more = cJSON_GetObjectItemCaseSensitive(root, "more_entries");
-
-	if (!cJSON_IsObject(root))
-		decode_fail(err, "", "expected an object");
-	else if (!rows)
-		decode_fail(err, "workflows", "missing");
-	else if (more && !cJSON_IsBool(more) && !cJSON_IsNull(more))
-		decode_fail(err, "more_entries", "expected true or false");
-	else if (decode_array(rows, "workflows", sizeof(*out->rows), (void **)&out->rows,
-	                      &out->n_rows, decode_row_one, err) == 0) {
-		out->more_entries = cJSON_IsTrue(more);
-		rc = 0;
-	}
+	if (cJSON_IsObject(root) && !cJSON_GetObjectItemCaseSensitive(root, "workflows"))
+		rc = decode_fail(err, "workflows", "missing");
+	else
+		rc = decode_table(root, &list_table, out, err);
 	cJSON_Delete(root);
 	if (rc < 0)
 		osmo_workflow_list_free(out);
@@ -516,7 +269,7 @@ decode_submit_result(const char *body, size_t len, struct osmo_submit_result *ou
 	memset(out, 0, sizeof(*out));
 	if (!root)
 		return -1;
-	rc = decode_fields(root, submit_fields, ARRAY_SIZE(submit_fields), out, "", err);
+	rc = decode_table(root, &submit_table, out, err);
 	cJSON_Delete(root);
 	if (rc < 0)
 		osmo_submit_result_free(out);
@@ -526,14 +279,16 @@ decode_submit_result(const char *body, size_t len, struct osmo_submit_result *ou
 int
 decode_cancel(const char *body, size_t len, char **name_out, struct api_error *err)
 {
-	static const struct field name_field = { "name", FK_STR, true, 0, NO_AUX };
+	static const struct json_field name_field[] = { { "name", JSON_STR, true, 0, JSON_NO_AUX,
+		                                          NULL } };
+	static const struct json_table name_table = JSON_TABLE(name_field, char *);
 	cJSON *root = decode_parse(body, len, err);
 	int rc;
 
 	*name_out = NULL;
 	if (!root)
 		return -1;
-	rc = decode_fields(root, &name_field, 1, name_out, "", err);
+	rc = decode_table(root, &name_table, name_out, err);
 	cJSON_Delete(root);
 	return rc;
 }
@@ -547,7 +302,7 @@ decode_version(const char *body, size_t len, struct osmo_version *out, struct ap
 	memset(out, 0, sizeof(*out));
 	if (!root)
 		return -1;
-	rc = decode_fields(root, version_fields, ARRAY_SIZE(version_fields), out, "", err);
+	rc = decode_table(root, &version_table, out, err);
 	cJSON_Delete(root);
 	if (rc < 0)
 		osmo_version_free(out);
@@ -750,31 +505,6 @@ decode_token_response(const char *body, size_t len, char **id_token, char **refr
 	return rc;
 }
 
-static cJSON *
-decode_strv_array(const struct strv *sv)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (size_t i = 0; sv && i < sv->n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(sv->v[i]));
-	return arr;
-}
-
-/* cJSON returns NULL only when out of memory; match xmalloc's policy. */
-static char *
-decode_print(cJSON *root)
-{
-	char *s = cJSON_PrintUnformatted(root);
-	char *out;
-
-	cJSON_Delete(root);
-	if (!s)
-		abort();
-	out = xstrdup(s);
-	cJSON_free(s);
-	return out;
-}
-
 char *
 encode_submit_body(const char *yaml, const struct strv *set_variables,
                    const struct strv *set_string_variables)
@@ -782,11 +512,10 @@ encode_submit_body(const char *yaml, const struct strv *set_variables,
 	cJSON *root = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(root, "file", cJSON_CreateString(yaml));
-	cJSON_AddItemToObject(root, "set_variables", decode_strv_array(set_variables));
-	cJSON_AddItemToObject(root, "set_string_variables",
-	                      decode_strv_array(set_string_variables));
+	cJSON_AddItemToObject(root, "set_variables", json_strv(set_variables));
+	cJSON_AddItemToObject(root, "set_string_variables", json_strv(set_string_variables));
 	cJSON_AddItemToObject(root, "uploaded_templated_spec", cJSON_CreateNull());
-	return decode_print(root);
+	return json_print(root);
 }
 
 char *
@@ -795,7 +524,7 @@ encode_token_request(const char *token)
 	cJSON *root = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(root, "token", cJSON_CreateString(token));
-	return decode_print(root);
+	return json_print(root);
 }
 
 /* ---------------------------------------------------- router targets (exec, port-forward) */
@@ -804,9 +533,9 @@ encode_token_request(const char *token)
 static int
 decode_router_fail(struct api_error *err, const char *path, const char *key, const char *what)
 {
-	char sub[DECODE_PATH];
+	char sub[JSON_PATH];
 
-	decode_subpath(sub, path, key, 0);
+	json_subpath(sub, path, key, 0);
 	return decode_fail(err, sub, what);
 }
 
@@ -863,9 +592,9 @@ decode_router_each(const cJSON *root, bool map, struct osmo_router_target **out,
 
 	cJSON_ArrayForEach(el, root)
 	{
-		char path[DECODE_PATH];
+		char path[JSON_PATH];
 
-		decode_subpath(path, "", map ? el->string : NULL, i);
+		json_subpath(path, "", map ? el->string : NULL, i);
 		if (decode_router_one(el, path, &t[i], err) < 0) {
 			osmo_router_targets_free(t, i + 1);
 			return -1;
