@@ -71,12 +71,13 @@ login_key_of(const char *key_path)
 }
 
 /*
- * Reads the string at key_path into *out (NULL when absent or null). Errors name the key,
- * never the value, because the value may be a token.
+ * The value at key_path (its last component, in map) when it is of type want, in *out; NULL
+ * when absent or null and not required. Errors name the key (*key_out, when given, is its
+ * node), never the value, because the value may be a token.
  */
 static int
-login_get_str(struct login_ctx *ctx, struct yaml_node *map, const char *key_path, bool required,
-              char **out)
+login_get(struct login_ctx *ctx, struct yaml_node *map, const char *key_path, enum yaml_type want,
+          bool required, const char *expected, struct yaml_node **out, struct yaml_node **key_out)
 {
 	struct yaml_node *key;
 	struct yaml_node *value = yaml_map_get(map, login_key_of(key_path), &key);
@@ -88,9 +89,27 @@ login_get_str(struct login_ctx *ctx, struct yaml_node *map, const char *key_path
 		                   key_path);
 	if (type == YAML_TYPE_NULL && !required)
 		return 0;
-	if (type != YAML_TYPE_STR)
+	if (type != want)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &key->start,
-		                   "%s: expected a string", key_path);
+		                   "%s: expected %s", key_path, expected);
+	*out = value;
+	if (key_out)
+		*key_out = key;
+	return 0;
+}
+
+/* Reads the string at key_path into *out (NULL when absent or null). */
+static int
+login_get_str(struct login_ctx *ctx, struct yaml_node *map, const char *key_path, bool required,
+              char **out)
+{
+	struct yaml_node *key, *value;
+
+	*out = NULL;
+	if (login_get(ctx, map, key_path, YAML_TYPE_STR, required, "a string", &value, &key) < 0)
+		return -1;
+	if (!value)
+		return 0;
 	if (strlen(value->value) != value->len)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &key->start,
 		                   "%s: contains a NUL character", key_path);
@@ -98,48 +117,11 @@ login_get_str(struct login_ctx *ctx, struct yaml_node *map, const char *key_path
 	return 0;
 }
 
-/* Reads a token_login / dev_login section: a mapping, or NULL when absent or null. */
-static int
-login_get_section(struct login_ctx *ctx, struct yaml_node *root, const char *key_path,
-                  struct yaml_node **out)
-{
-	struct yaml_node *key;
-	struct yaml_node *value = yaml_map_get(root, key_path, &key);
-	enum yaml_type type = login_type(value);
-
-	*out = NULL;
-	if (type == YAML_TYPE_NULL)
-		return 0;
-	if (type != YAML_TYPE_MAP)
-		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &key->start,
-		                   "%s: expected a mapping or null", key_path);
-	*out = value;
-	return 0;
-}
-
-/* osmo_token: a YAML boolean; absent or null means false. */
-static int
-login_get_bool(struct login_ctx *ctx, struct yaml_node *root, const char *key_path, bool *out)
-{
-	struct yaml_node *key;
-	struct yaml_node *value = yaml_map_get(root, key_path, &key);
-	enum yaml_type type = login_type(value);
-
-	*out = false;
-	if (type == YAML_TYPE_NULL)
-		return 0;
-	if (type != YAML_TYPE_BOOL)
-		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &key->start,
-		                   "%s: expected true or false", key_path);
-	*out = yaml_bool_value(value->value);
-	return 0;
-}
-
 static int
 login_walk(struct login_ctx *ctx, struct yaml_node *root, struct login *l)
 {
 	struct yaml_node *tok, *dev, *key;
-	struct yaml_node *name;
+	struct yaml_node *name, *flag;
 	size_t len;
 
 	if (!root)
@@ -158,8 +140,11 @@ login_walk(struct login_ctx *ctx, struct yaml_node *root, struct login *l)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &key->start,
 		                   "url: must not be empty");
 	}
-	if (login_get_section(ctx, root, "token_login", &tok) < 0 ||
-	    login_get_section(ctx, root, "dev_login", &dev) < 0)
+	/* The sections and osmo_token may be null, as the CLI's safe_load gives them. */
+	if (login_get(ctx, root, "token_login", YAML_TYPE_MAP, false, "a mapping or null", &tok,
+	              NULL) < 0 ||
+	    login_get(ctx, root, "dev_login", YAML_TYPE_MAP, false, "a mapping or null", &dev,
+	              NULL) < 0)
 		return -1;
 	if (tok && dev)
 		return login_error(ctx->err, API_ERR_AUTH, ctx->path, &root->start,
@@ -183,8 +168,10 @@ login_walk(struct login_ctx *ctx, struct yaml_node *root, struct login *l)
 		if (login_get_str(ctx, dev, "dev_login.username", true, &l->dev_username) < 0)
 			return -1;
 	}
-	if (login_get_bool(ctx, root, "osmo_token", &l->osmo_token) < 0)
+	if (login_get(ctx, root, "osmo_token", YAML_TYPE_BOOL, false, "true or false", &flag,
+	              NULL) < 0)
 		return -1;
+	l->osmo_token = flag && yaml_bool_value(flag->value);
 	/* The CLI ignores name when loading; keep a usable one so a rewrite preserves it. */
 	name = yaml_map_get(root, "name", &key);
 	if (login_type(name) == YAML_TYPE_STR && strlen(name->value) == name->len)
