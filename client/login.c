@@ -264,46 +264,46 @@ login_read(const char *path, struct strbuf *sb, bool *loose, struct api_error *e
 	return 0;
 }
 
+/* A section under key: its string pairs as a mapping when present, else null. */
+static void
+login_emit_section(struct yaml_writer *w, const char *key, bool present,
+                   const char *const (*pairs)[2], size_t n)
+{
+	yaml_write_str(w, key);
+	if (!present) {
+		yaml_write_str(w, NULL);
+		return;
+	}
+	yaml_write_map(w, true);
+	for (size_t i = 0; i < n; i++) {
+		yaml_write_str(w, pairs[i][0]);
+		yaml_write_str(w, pairs[i][1]);
+	}
+	yaml_write_map(w, false);
+}
+
 /* Emits the pairs of l in sorted key order, as yaml.dump(sort_keys=True) does. */
 static void
 login_emit_login(struct yaml_writer *w, const struct login *l)
 {
+	const char *const dev[][2] = { { "username", l->dev_username } };
+	const char *const tok[][2] = {
+		{ "client_id", l->client_id },         { "id_token", l->id_token },
+		{ "refresh_token", l->refresh_token }, { "refresh_url", l->refresh_url },
+		{ "username", l->token_username },
+	};
 	const char *name = l->name;
 
 	/* The CLI always writes a string here: the name claim, the dev username, or ''. */
 	if (!name)
 		name = l->kind == LOGIN_DEV ? l->dev_username : "";
 	yaml_write_map(w, true);
-	yaml_write_str(w, "dev_login");
-	if (l->kind == LOGIN_DEV) {
-		yaml_write_map(w, true);
-		yaml_write_str(w, "username");
-		yaml_write_str(w, l->dev_username);
-		yaml_write_map(w, false);
-	} else {
-		yaml_write_str(w, NULL);
-	}
+	login_emit_section(w, "dev_login", l->kind == LOGIN_DEV, dev, ARRAY_SIZE(dev));
 	yaml_write_str(w, "name");
 	yaml_write_str(w, name);
 	yaml_write_str(w, "osmo_token");
 	yaml_write_bool(w, l->osmo_token);
-	yaml_write_str(w, "token_login");
-	if (l->kind == LOGIN_TOKEN) {
-		yaml_write_map(w, true);
-		yaml_write_str(w, "client_id");
-		yaml_write_str(w, l->client_id);
-		yaml_write_str(w, "id_token");
-		yaml_write_str(w, l->id_token);
-		yaml_write_str(w, "refresh_token");
-		yaml_write_str(w, l->refresh_token);
-		yaml_write_str(w, "refresh_url");
-		yaml_write_str(w, l->refresh_url);
-		yaml_write_str(w, "username");
-		yaml_write_str(w, l->token_username);
-		yaml_write_map(w, false);
-	} else {
-		yaml_write_str(w, NULL);
-	}
+	login_emit_section(w, "token_login", l->kind == LOGIN_TOKEN, tok, ARRAY_SIZE(tok));
 	yaml_write_str(w, "url");
 	yaml_write_str(w, l->url);
 	yaml_write_map(w, false);
