@@ -268,6 +268,32 @@ json_read_table(const cJSON *obj, const struct json_table *t, char *base, const 
 	return 0;
 }
 
+void
+json_free(const struct json_table *t, void *obj)
+{
+	char *base = obj;
+
+	for (size_t i = 0; obj && i < t->n; i++) {
+		const struct json_field *f = &t->fields[i];
+		void *member = base + f->off;
+
+		if (f->kind == JSON_STR || f->kind == JSON_STRINGISH) {
+			free(*(char **)member);
+		} else if (f->kind == JSON_STRV) {
+			strv_free(member);
+		} else if (f->kind == JSON_LABELS || f->kind == JSON_ARRAY) {
+			char *elems = *(char **)member;
+			size_t n = *(size_t *)(base + f->aux);
+
+			for (size_t j = 0; elems && j < n; j++)
+				json_free(f->sub, elems + j * f->sub->size);
+			free(elems);
+		}
+	}
+	if (obj)
+		memset(obj, 0, t->size);
+}
+
 int
 json_read(const cJSON *obj, const struct json_table *t, void *out, const struct json_opts *opts,
           struct json_error *err)

@@ -606,7 +606,7 @@ encode_http_stats(unsigned long connections_total, unsigned long connections_ope
 	return json_print(o);
 }
 
-/* The state file: every member of the record under its own name, tables shared by both ways. */
+/* The state file: the record by eng_workflow_table (engine_model.c), both ways. */
 
 /* Where the state file's wording differs from the API reader's. */
 static const char *const encode_state_expected[JSON_KIND_COUNT] = {
@@ -623,89 +623,6 @@ static const struct json_opts encode_state_opts = {
 	.max_items = ENCODE_STATE_MAX_ITEMS,
 	.expected = encode_state_expected,
 };
-
-#define SF JSON_FIELD
-
-#define L struct eng_label
-static const struct json_field state_label_fields[] = {
-	SF(L, "key", JSON_STR, true, key),
-	SF(L, "value", JSON_STR, false, value),
-};
-#undef L
-
-#define T struct eng_task
-static const struct json_field state_task_fields[] = {
-	SF(T, "name", JSON_STR, true, name),
-	SF(T, "retry_id", JSON_INT, false, retry_id),
-	SF(T, "status", JSON_STATUS, true, status),
-	SF(T, "lead", JSON_BOOL, false, lead),
-	JSON_FIELD_HAS(T, "exit_code", exit_code, has_exit_code),
-	SF(T, "failure_message", JSON_STR, false, failure_message),
-	SF(T, "uuid", JSON_UUID, false, uuid),
-	SF(T, "processing_ms", JSON_MS, false, processing_ms),
-	SF(T, "scheduling_ms", JSON_MS, false, scheduling_ms),
-	SF(T, "initializing_ms", JSON_MS, false, initializing_ms),
-	SF(T, "start_ms", JSON_MS, false, start_ms),
-	SF(T, "end_ms", JSON_MS, false, end_ms),
-	SF(T, "input_download_start_ms", JSON_MS, false, input_download_start_ms),
-	SF(T, "input_download_end_ms", JSON_MS, false, input_download_end_ms),
-	SF(T, "output_upload_start_ms", JSON_MS, false, output_upload_start_ms),
-};
-#undef T
-
-static const struct json_table state_label_table = JSON_TABLE(state_label_fields, struct eng_label);
-static const struct json_table state_task_table = JSON_TABLE(state_task_fields, struct eng_task);
-
-#define G struct eng_group
-static const struct json_field state_group_fields[] = {
-	SF(G, "name", JSON_STR, true, name),
-	SF(G, "status", JSON_STATUS, true, status),
-	SF(G, "failure_message", JSON_STR, false, failure_message),
-	SF(G, "ignore_nonlead", JSON_BOOL, false, ignore_nonlead),
-	SF(G, "processing_ms", JSON_MS, false, processing_ms),
-	SF(G, "scheduling_ms", JSON_MS, false, scheduling_ms),
-	SF(G, "initializing_ms", JSON_MS, false, initializing_ms),
-	SF(G, "start_ms", JSON_MS, false, start_ms),
-	SF(G, "end_ms", JSON_MS, false, end_ms),
-	SF(G, "upstream", JSON_STRV, false, upstream),
-	SF(G, "downstream", JSON_STRV, false, downstream),
-	JSON_FIELD_SUB(G, "tasks", JSON_ARRAY, false, tasks, n_tasks, &state_task_table),
-};
-#undef G
-
-static const struct json_table state_group_table = JSON_TABLE(state_group_fields, struct eng_group);
-
-#define W struct eng_workflow
-static const struct json_field state_workflow_fields[] = {
-	SF(W, "id", JSON_STR, true, id),
-	SF(W, "name", JSON_STR, true, name),
-	SF(W, "job", JSON_INT, true, job),
-	SF(W, "uuid", JSON_UUID, false, uuid),
-	SF(W, "user", JSON_STR, false, user),
-	SF(W, "cancelled_by", JSON_STR, false, cancelled_by),
-	SF(W, "pool", JSON_STR, false, pool),
-	SF(W, "priority", JSON_STR, false, priority),
-	SF(W, "parent_name", JSON_STR, false, parent_name),
-	SF(W, "parent_job_id", JSON_INT, false, parent_job_id),
-	SF(W, "submit_ms", JSON_MS, true, submit_ms),
-	SF(W, "start_ms", JSON_MS, false, start_ms),
-	SF(W, "end_ms", JSON_MS, false, end_ms),
-	SF(W, "exec_timeout_s", JSON_SECS, false, exec_timeout_s),
-	SF(W, "queue_timeout_s", JSON_SECS, false, queue_timeout_s),
-	SF(W, "status", JSON_STATUS, true, status),
-	SF(W, "tags", JSON_STRV, false, tags),
-	JSON_FIELD_SUB(W, "labels", JSON_ARRAY, false, labels, n_labels, &state_label_table),
-	SF(W, "env_vars", JSON_STRV, false, env_vars),
-	SF(W, "spec", JSON_STR, false, spec),
-	SF(W, "template_spec", JSON_STR, false, template_spec),
-	JSON_FIELD_SUB(W, "groups", JSON_ARRAY, true, groups, n_groups, &state_group_table),
-};
-#undef W
-
-#undef SF
-
-static const struct json_table state_workflow_table =
-        JSON_TABLE(state_workflow_fields, struct eng_workflow);
 
 static void
 encode_state_add(cJSON *o, const struct json_table *t, const char *base)
@@ -773,7 +690,7 @@ encode_state(const struct eng_workflow *wf)
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddNumberToObject(o, "version", ENCODE_STATE_VERSION);
-	encode_state_add(o, &state_workflow_table, (const char *)wf);
+	encode_state_add(o, &eng_workflow_table, (const char *)wf);
 	return json_print(o);
 }
 
@@ -826,7 +743,7 @@ encode_state_parse(const char *json, size_t len, struct eng_workflow *out, char 
 	else if (version->valuedouble != ENCODE_STATE_VERSION)
 		encode_state_fail(err, "version", "%g is not supported; this osmo-local reads %d",
 		                  version->valuedouble, ENCODE_STATE_VERSION);
-	else if (json_read(root, &state_workflow_table, out, &encode_state_opts, &je) < 0)
+	else if (json_read(root, &eng_workflow_table, out, &encode_state_opts, &je) < 0)
 		encode_state_fail(err, je.path, "%s", je.what);
 	else
 		rc = 0;

@@ -1,45 +1,95 @@
-/* engine_model.c: freeing and querying osmo-local's workflow records. */
+/* engine_model.c: osmo-local's workflow records: their table of members, freeing, queries. */
 #include "server/engine_model.h"
 
-#include <stdlib.h>
 #include <string.h>
+
+/* The record's members under their own names: the state file's keys (server/encode.c). */
+#define SF JSON_FIELD
+
+#define L struct eng_label
+static const struct json_field eng_label_fields[] = {
+	SF(L, "key", JSON_STR, true, key),
+	SF(L, "value", JSON_STR, false, value),
+};
+#undef L
+
+#define T struct eng_task
+static const struct json_field eng_task_fields[] = {
+	SF(T, "name", JSON_STR, true, name),
+	SF(T, "retry_id", JSON_INT, false, retry_id),
+	SF(T, "status", JSON_STATUS, true, status),
+	SF(T, "lead", JSON_BOOL, false, lead),
+	JSON_FIELD_HAS(T, "exit_code", exit_code, has_exit_code),
+	SF(T, "failure_message", JSON_STR, false, failure_message),
+	SF(T, "uuid", JSON_UUID, false, uuid),
+	SF(T, "processing_ms", JSON_MS, false, processing_ms),
+	SF(T, "scheduling_ms", JSON_MS, false, scheduling_ms),
+	SF(T, "initializing_ms", JSON_MS, false, initializing_ms),
+	SF(T, "start_ms", JSON_MS, false, start_ms),
+	SF(T, "end_ms", JSON_MS, false, end_ms),
+	SF(T, "input_download_start_ms", JSON_MS, false, input_download_start_ms),
+	SF(T, "input_download_end_ms", JSON_MS, false, input_download_end_ms),
+	SF(T, "output_upload_start_ms", JSON_MS, false, output_upload_start_ms),
+};
+#undef T
+
+static const struct json_table eng_label_table = JSON_TABLE(eng_label_fields, struct eng_label);
+static const struct json_table eng_task_table = JSON_TABLE(eng_task_fields, struct eng_task);
+
+#define G struct eng_group
+static const struct json_field eng_group_fields[] = {
+	SF(G, "name", JSON_STR, true, name),
+	SF(G, "status", JSON_STATUS, true, status),
+	SF(G, "failure_message", JSON_STR, false, failure_message),
+	SF(G, "ignore_nonlead", JSON_BOOL, false, ignore_nonlead),
+	SF(G, "processing_ms", JSON_MS, false, processing_ms),
+	SF(G, "scheduling_ms", JSON_MS, false, scheduling_ms),
+	SF(G, "initializing_ms", JSON_MS, false, initializing_ms),
+	SF(G, "start_ms", JSON_MS, false, start_ms),
+	SF(G, "end_ms", JSON_MS, false, end_ms),
+	SF(G, "upstream", JSON_STRV, false, upstream),
+	SF(G, "downstream", JSON_STRV, false, downstream),
+	JSON_FIELD_SUB(G, "tasks", JSON_ARRAY, false, tasks, n_tasks, &eng_task_table),
+};
+#undef G
+
+static const struct json_table eng_group_table = JSON_TABLE(eng_group_fields, struct eng_group);
+
+#define W struct eng_workflow
+static const struct json_field eng_workflow_fields[] = {
+	SF(W, "id", JSON_STR, true, id),
+	SF(W, "name", JSON_STR, true, name),
+	SF(W, "job", JSON_INT, true, job),
+	SF(W, "uuid", JSON_UUID, false, uuid),
+	SF(W, "user", JSON_STR, false, user),
+	SF(W, "cancelled_by", JSON_STR, false, cancelled_by),
+	SF(W, "pool", JSON_STR, false, pool),
+	SF(W, "priority", JSON_STR, false, priority),
+	SF(W, "parent_name", JSON_STR, false, parent_name),
+	SF(W, "parent_job_id", JSON_INT, false, parent_job_id),
+	SF(W, "submit_ms", JSON_MS, true, submit_ms),
+	SF(W, "start_ms", JSON_MS, false, start_ms),
+	SF(W, "end_ms", JSON_MS, false, end_ms),
+	SF(W, "exec_timeout_s", JSON_SECS, false, exec_timeout_s),
+	SF(W, "queue_timeout_s", JSON_SECS, false, queue_timeout_s),
+	SF(W, "status", JSON_STATUS, true, status),
+	SF(W, "tags", JSON_STRV, false, tags),
+	JSON_FIELD_SUB(W, "labels", JSON_ARRAY, false, labels, n_labels, &eng_label_table),
+	SF(W, "env_vars", JSON_STRV, false, env_vars),
+	SF(W, "spec", JSON_STR, false, spec),
+	SF(W, "template_spec", JSON_STR, false, template_spec),
+	JSON_FIELD_SUB(W, "groups", JSON_ARRAY, true, groups, n_groups, &eng_group_table),
+};
+#undef W
+
+#undef SF
+
+const struct json_table eng_workflow_table = JSON_TABLE(eng_workflow_fields, struct eng_workflow);
 
 void
 eng_workflow_free(struct eng_workflow *wf)
 {
-	if (!wf)
-		return;
-	for (size_t i = 0; i < wf->n_groups; i++) {
-		struct eng_group *g = &wf->groups[i];
-
-		for (size_t j = 0; j < g->n_tasks; j++) {
-			free(g->tasks[j].name);
-			free(g->tasks[j].failure_message);
-		}
-		free(g->tasks);
-		free(g->name);
-		free(g->failure_message);
-		strv_free(&g->upstream);
-		strv_free(&g->downstream);
-	}
-	free(wf->groups);
-	for (size_t i = 0; i < wf->n_labels; i++) {
-		free(wf->labels[i].key);
-		free(wf->labels[i].value);
-	}
-	free(wf->labels);
-	strv_free(&wf->tags);
-	strv_free(&wf->env_vars);
-	free(wf->id);
-	free(wf->name);
-	free(wf->user);
-	free(wf->cancelled_by);
-	free(wf->pool);
-	free(wf->priority);
-	free(wf->parent_name);
-	free(wf->spec);
-	free(wf->template_spec);
-	memset(wf, 0, sizeof(*wf));
+	json_free(&eng_workflow_table, wf);
 }
 
 size_t

@@ -1,4 +1,4 @@
-/* json.h: JSON objects read into structs through tables of fields; cJSON's small helpers. */
+/* json.h: JSON objects read into structs, and freed, by tables of fields; cJSON's helpers. */
 #ifndef OSMO_COMMON_JSON_H
 #define OSMO_COMMON_JSON_H
 
@@ -109,6 +109,13 @@ struct json_error {
  */
 int json_read(const struct cJSON *obj, const struct json_table *t, void *out,
               const struct json_opts *opts, struct json_error *err);
+
+/*
+ * Frees what json_read allocates for t's fields of obj (strings, lists, elements, and theirs)
+ * and zeroes t->size bytes of it; NULL is nothing. A LABELS field's elements are freed by
+ * its sub table, whose two fields are then strings.
+ */
+void json_free(const struct json_table *t, void *obj);
 
 /* Builds "base.key" (key non-NULL) or "base[index]" into out, cut quietly when too long. */
 void json_subpath(char out[JSON_PATH], const char *base, const char *key, size_t index);

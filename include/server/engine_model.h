@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/json.h"
 #include "common/status.h"
 #include "common/util.h"
 
@@ -62,6 +63,13 @@ struct eng_workflow {
 	char *template_spec;  /* the uploaded templated text, or NULL */
 	struct strv env_vars; /* submit's env_vars ("K=V"), given to every task */
 };
+
+/*
+ * Every member of a record under its own name, groups, tasks and labels as its sub tables:
+ * what the state file holds (server/encode.c reads and writes by it) and what
+ * eng_workflow_free frees.
+ */
+extern const struct json_table eng_workflow_table;
 
 void eng_workflow_free(struct eng_workflow *wf);
 /* The newest retry of each task, in name order; returns how many (indices into g->tasks). */

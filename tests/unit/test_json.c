@@ -91,29 +91,11 @@ static const struct json_opts tj_own = {
 	.expected = tj_own_expected,
 };
 
-static void
-tj_node_free(struct tj_node *nodes, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(nodes[i].name);
-		tj_node_free(nodes[i].kids, nodes[i].n_kids);
-	}
-	free(nodes);
-}
-
+/* What json_read allocated, by the same table; the record is zero after. */
 static void
 tj_rec_free(struct tj_rec *r)
 {
-	free(r->str);
-	free(r->stringish);
-	strv_free(&r->strv);
-	for (size_t i = 0; i < r->n_labels; i++) {
-		free(r->labels[i].key);
-		free(r->labels[i].value);
-	}
-	free(r->labels);
-	tj_node_free(r->nodes, r->n_nodes);
-	memset(r, 0, sizeof(*r));
+	json_free(&tj_rec_table, r);
 }
 
 /* Parses text and reads it into *r (zeroed first): json_read's result. */
@@ -521,6 +503,27 @@ test_print_and_strv(void **state)
 }
 
 static void
+test_free_by_table(void **state)
+{
+	static const struct tj_rec zero;
+	struct tj_rec r;
+	struct json_error err;
+
+	(void)state;
+	assert_int_equal(tj_read("{\"str\":\"s\",\"stringish\":\"v\",\"strv\":[\"a\"],"
+	                         "\"labels\":{\"k\":\"v\"},\"nodes\":[{\"name\":\"a\","
+	                         "\"kids\":[{\"name\":\"b\"}]}],\"count\":1}",
+	                         &tj_peer, &r, &err),
+	                 0);
+	json_free(&tj_rec_table, &r);
+	/* Every member zero again (ASan's leak check sees that nothing was left behind). */
+	assert_memory_equal(&r, &zero, sizeof(r));
+	/* A second free, and NULL, do nothing. */
+	json_free(&tj_rec_table, &r);
+	json_free(&tj_rec_table, NULL);
+}
+
+static void
 test_subpath(void **state)
 {
 	char p[JSON_PATH];
@@ -557,6 +560,7 @@ main(void)
 		cmocka_unit_test(test_deep_paths),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_print_and_strv),
+		cmocka_unit_test(test_free_by_table),
 		cmocka_unit_test(test_subpath),
 	};
 
