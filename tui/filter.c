@@ -152,9 +152,16 @@ filter_set_sort(struct filter *f, enum filter_sort s)
 void
 filter_query(const struct filter *f, struct api_list_query *q)
 {
+	bool every = !f->statuses.n && !q->statuses.n;
+
 	for (size_t i = 0; i < f->statuses.n; i++)
 		if (!strv_contains(&q->statuses, f->statuses.v[i]))
 			strv_push(&q->statuses, f->statuses.v[i]);
+	/* Without statuses OSMO leaves FAILED_SUBMISSION out (helpers.py, get_workflows):
+	 * "every status" names them all. */
+	for (int s = 0; every && s < OSMO_STATUS_COUNT; s++)
+		if (osmo_status_in_workflow_enum((enum osmo_status)s))
+			strv_push(&q->statuses, osmo_status_wire((enum osmo_status)s));
 	for (size_t i = 0; i < f->pools.n; i++)
 		strv_push(&q->pools, f->pools.v[i]);
 	for (size_t i = 0; i < f->users.n; i++)

@@ -7,7 +7,6 @@
 
 #include "tui/text.h"
 
-#define VIEW_LOGS_TS_LEN      20  /* "YYYY/MM/DD HH:MM:SS " */
 #define VIEW_LOGS_TAG_MAX     128 /* a longer "[...]" is message text, not a task tag */
 #define VIEW_LOGS_TAB         8
 #define VIEW_LOGS_NO_SGR      (-1) /* no SGR colour: the line's own style */
@@ -253,15 +252,27 @@ view_logs_visible(const char *s, size_t n)
 	return false;
 }
 
-static bool
-view_logs_has_time(const char *s)
-{
-	static const char shape[] = "0000/00/00 00:00:00 ";
+/* How a line starts with its time: logs' "YYYY/MM/DD HH:MM:SS ", events' with "-" and a zone. */
+static const char *const view_logs_time_shapes[] = {
+	"0000/00/00 00:00:00 ",
+	"0000-00-00 00:00:00+00:00 ",
+};
 
-	for (size_t i = 0; i < sizeof(shape) - 1; i++)
-		if (shape[i] == '0' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
-			return false;
-	return true;
+/* The length of the time s starts with, 0 when it starts with none. */
+static size_t
+view_logs_time_len(const char *s)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(view_logs_time_shapes); k++) {
+		const char *shape = view_logs_time_shapes[k];
+		size_t i = 0;
+
+		while (shape[i] &&
+		       (shape[i] == '0' ? s[i] >= '0' && s[i] <= '9' : s[i] == shape[i]))
+			i++;
+		if (!shape[i])
+			return i;
+	}
+	return 0;
 }
 
 /* The length of a "[task]" or "[task retry-N]" tag at s, 0 if there is none. */
@@ -295,12 +306,11 @@ view_logs_clean(struct view_logs *v, const char *raw)
 		view_logs_put(&cl, raw, n, STYLE_WARN);
 		return;
 	}
-	if (view_logs_has_time(raw)) {
+	if ((i = view_logs_time_len(raw)) > 0) {
 		size_t tag;
 
 		if (v->timestamps)
-			view_logs_put(&cl, raw, VIEW_LOGS_TS_LEN, STYLE_DIM);
-		i = VIEW_LOGS_TS_LEN;
+			view_logs_put(&cl, raw, i, STYLE_DIM);
 		tag = view_logs_tag_len(raw + i);
 		if (tag) {
 			view_logs_put(&cl, raw + i, tag, STYLE_LABEL);
@@ -901,8 +911,9 @@ view_logs_render(const struct render_ctx *rc, const struct log_tail *lt, struct 
 	view_logs_settle(v, lt);
 	if (body > 0 && lt->count == 0) {
 		canvas_text(c, row + 1, col + 1, cols - 1, STYLE_DIM,
-		            rc && rc->ascii ? "waiting for the first log line..."
-		                            : "waiting for the first log line…");
+		            v->ended          ? "no line: the log is empty"
+		            : rc && rc->ascii ? "waiting for the first log line..."
+		                              : "waiting for the first log line…");
 	} else if (body > 0 && v->top >= lt->appended) {
 		struct strbuf sb = { 0 };
 

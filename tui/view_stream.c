@@ -101,7 +101,7 @@ view_stream_workflow_changed(struct app *a)
 
 	if (v->open && !v->req && !v->ended && v->kind <= VIEW_STREAM_EVENTS &&
 	    !view_stream_source_alive(a)) {
-		v->ended = true;
+		v->ended = v->lv.ended = true;
 		view_stream_state(a, "end of log");
 	}
 }
@@ -127,7 +127,7 @@ view_stream_done(void *ctx, struct api_result *res)
 		sync_kick(&a->wf.sync);
 		view_stream_state(a, "stream ended; reconnecting");
 	} else {
-		v->ended = true;
+		v->ended = v->lv.ended = true;
 		view_stream_state(a, "end of log");
 	}
 	api_result_free(res);
@@ -205,7 +205,7 @@ view_stream_group_ended(void *ctx, const struct api_error *err)
 	struct app *a = ctx;
 	struct view_stream *v = &a->log;
 
-	v->ended = true;
+	v->ended = v->lv.ended = true;
 	if (err)
 		view_stream_state(a, "not started: %s", err->message);
 	else if (v->grp_failed)

@@ -23,7 +23,8 @@ enum view_logs_flag { VIEW_LOGS_FOLLOW, VIEW_LOGS_WRAP, VIEW_LOGS_TIMESTAMPS, VI
 struct view_logs {
 	bool follow;     /* stick to the bottom as lines arrive */
 	bool wrap;       /* wrap long lines, else cut them and scroll sideways */
-	bool timestamps; /* show the "YYYY/MM/DD HH:MM:SS " prefix */
+	bool timestamps; /* show the time a line starts with (logs' and events' forms) */
+	bool ended;      /* the source has ended: no line is coming, so none is awaited */
 	uint64_t top;    /* first shown line, absolute: stays put as lines come and go */
 	int top_row;     /* with wrap: rows of the top line scrolled past */
 	int hscroll;     /* without wrap: columns cut from the left */

@@ -95,6 +95,13 @@ test_preset_and_query(void **state)
 	assert_int_equal(f.statuses.n, 0);
 	strv_free(&q.statuses);
 	strv_free(&q.pools);
+	/* Every status: named, since OSMO leaves FAILED_SUBMISSION out of a list without any. */
+	filter_query(&f, &q);
+	assert_true(strv_contains(&q.statuses, "FAILED_SUBMISSION"));
+	assert_true(strv_contains(&q.statuses, "RUNNING"));
+	assert_false(strv_contains(&q.statuses, "SCHEDULING")); /* a task status only */
+	strv_free(&q.statuses);
+	strv_free(&q.pools);
 	filter_free(&f);
 }
 

@@ -546,6 +546,40 @@ test_waiting(void **state)
 	log_tail_free(&lt);
 }
 
+/* An ended source with no line says the log is empty; it does not wait for a first line. */
+static void
+test_empty_ended_log(void **state)
+{
+	struct log_tail lt;
+	struct view_logs v;
+
+	(void)state;
+	log_tail_init(&lt, 10);
+	view_logs_init(&v);
+	v.ended = true;
+	logs_row_equal(&v, &lt, 1, " no line: the log is empty");
+	view_logs_free(&v);
+	log_tail_free(&lt);
+}
+
+/* Events carry their time as "YYYY-MM-DD HH:MM:SS+00:00": t hides it as it does the logs'. */
+static void
+test_event_timestamps_hidden(void **state)
+{
+	struct log_tail lt;
+	struct view_logs v;
+
+	(void)state;
+	log_tail_init(&lt, 10);
+	view_logs_init(&v);
+	logs_feed(&lt, "2026-08-18 14:09:04+00:00 [trainer] PodScheduled: False");
+	logs_row_equal(&v, &lt, 1, "2026-08-18 14:09:04+00:00 [trainer] PodScheduled: False");
+	view_logs_toggle(&v, &lt, VIEW_LOGS_TIMESTAMPS);
+	logs_row_equal(&v, &lt, 1, "[trainer] PodScheduled: False");
+	view_logs_free(&v);
+	log_tail_free(&lt);
+}
+
 /* Lines keep their absolute index: the view stays on them while older ones drop. */
 static void
 test_top_stable_while_dropping(void **state)
@@ -742,6 +776,8 @@ main(void)
 		cmocka_unit_test(test_cr_hides_nothing),
 		cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_waiting),
+		cmocka_unit_test(test_empty_ended_log),
+		cmocka_unit_test(test_event_timestamps_hidden),
 		cmocka_unit_test(test_top_stable_while_dropping),
 		cmocka_unit_test(test_next_wraps),
 		cmocka_unit_test(test_random_operations),
