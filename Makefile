@@ -163,6 +163,10 @@ test-docs: $(PROGRAMS)
 test: all
 	$(Q)$(MAKE) --no-print-directory test-layers test-docs test-unit test-integration test-e2e
 
+# Goldens and tmux scenarios see UTF-8 whatever the caller's locale (without it osmotop
+# draws ASCII, as a terminal in the C locale needs).
+test test-unit test-integration test-e2e test-docs interop: export LC_ALL := C.UTF-8
+
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man

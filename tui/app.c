@@ -450,6 +450,8 @@ app_compose(struct app *a, int rows, int cols)
 	a->view->draw(a, &rc, &body);
 	dialog_draw(a);
 	app_status_bar(a, now);
+	if (a->o->ascii)
+		canvas_ascii(&a->canvas);
 	a->dirty = false;
 	a->drawn_second = clock_wall_ms() / 1000;
 }

@@ -247,3 +247,49 @@ canvas_to_styles(const struct canvas *c)
 	}
 	return strbuf_detach(&sb);
 }
+
+/* What a glyph the views use becomes in ASCII; anything else not ASCII becomes '?'. */
+static const struct {
+	uint32_t cp;
+	char ascii;
+} canvas_ascii_map[] = {
+	{ 0x00b7, '-' }, /* · */ { 0x2026, '~' }, /* … */ { 0x2192, '>' }, /* → */
+	{ 0x2190, '<' }, /* ← */ { 0x2191, '^' }, /* ↑ */ { 0x2193, 'v' }, /* ↓ */
+	{ 0x203a, '>' }, /* › */ { 0x258f, '|' }, /* ▏ */ { 0x2714, '+' }, /* ✔ */
+	{ 0x2718, 'x' }, /* ✘ */ { 0x2605, '*' }, /* ★ */ { 0x25cf, '*' }, /* ● */
+	{ 0x25cc, '.' }, /* ◌ */ { 0x25cb, 'o' }, /* ○ */ { 0x25d4, 's' }, /* ◔ */
+	{ 0x25d1, 'i' }, /* ◑ */ { 0x21bb, 'r' }, /* ↻ */ { 0x2298, '!' }, /* ⊘ */
+	{ 0x25a0, '#' }, /* ■ */ { 0x25f7, 'T' }, /* ◷ */ { 0x21e3, 'P' }, /* ⇣ */
+	{ 0x2500, '-' }, /* ─ */ { 0x2502, '|' }, /* │ */ { 0x2550, '=' }, /* ═ */
+	{ 0x2551, '|' }, /* ║ */ { 0x2501, '-' }, /* ━ */ { 0x2503, '|' }, /* ┃ */
+	{ 0x25b2, '^' }, /* ▲ */ { 0x25bc, 'v' }, /* ▼ */ { 0x25b6, '>' }, /* ▶ */
+	{ 0x25c0, '<' }, /* ◀ */ { 0x2588, '#' }, /* █ */ { 0xfffd, '?' }, /* � */
+};
+
+static uint32_t
+canvas_ascii_of(uint32_t cp)
+{
+	if (cp < 0x80)
+		return cp;
+	for (size_t i = 0; i < ARRAY_SIZE(canvas_ascii_map); i++)
+		if (canvas_ascii_map[i].cp == cp)
+			return (uint32_t)canvas_ascii_map[i].ascii;
+	/* The rest of the box drawing block: corners and tees. */
+	return cp >= 0x2500 && cp <= 0x257f ? '+' : '?';
+}
+
+void
+canvas_ascii(struct canvas *c)
+{
+	for (int i = 0; i < c->rows * c->cols; i++) {
+		struct cell *cell = &c->cells[i];
+
+		/* A wide character's right half becomes a cell of its own: the row keeps its width. */
+		if (cell->flags & CELL_WIDE_RIGHT) {
+			cell->flags &= (uint8_t)~CELL_WIDE_RIGHT;
+			cell->ch = '?';
+		} else if (cell->ch) {
+			cell->ch = canvas_ascii_of(cell->ch);
+		}
+	}
+}

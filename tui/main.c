@@ -84,7 +84,7 @@ main_usage(FILE *out)
 	      "  --all-users        list every user's workflows, not only yours\n"
 	      "  --pool NAME        list only this pool's workflows\n"
 	      "  --status STATUS    list only this status (repeatable), e.g. RUNNING, FAILED\n"
-	      "  --ascii            ASCII glyphs instead of Unicode\n"
+	      "  --ascii            pure ASCII (the default when the locale is not UTF-8)\n"
 	      "  --at TIME          render as if it were TIME (UTC, 2026-08-18T14:30:00);\n"
 	      "                     makes snapshots reproducible\n"
 	      "  --set k=v          run: a template variable (repeatable)\n"
@@ -293,6 +293,8 @@ main_print(const struct main_opts *o, const struct session *s, const struct api_
 		view_workflows_render(&rctx, &res->list, &c);
 	else
 		view_workflow_render(&rctx, &res->workflow, &c);
+	if (o->ascii)
+		canvas_ascii(&c);
 	text = canvas_to_text(&c);
 	n = strlen(text);
 	/* Trailing blank rows say nothing in a pipe. */
@@ -609,9 +611,10 @@ int
 main(int argc, char **argv)
 {
 	struct main_opts o = { .run = argc > 1 && strcmp(argv[1], "run") == 0 };
+	/* A terminal whose locale is not UTF-8 (LC_ALL=C, ISO-8859-1) gets ASCII, as --ascii. */
+	bool utf8 = text_locale();
 	int rc;
 
-	text_locale();
 	if (argc > 1 && strcmp(argv[1], "local") == 0)
 		return main_local(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "exec") == 0)
@@ -621,6 +624,7 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "complete") == 0)
 		return cmd_complete_main(argc - 1, argv + 1);
 	rc = o.run ? main_parse(argc - 1, argv + 1, &o) : main_parse(argc, argv, &o);
+	o.ascii |= !utf8;
 	if (rc < 0)
 		rc = main_config(&o);
 	if (rc < 0)

@@ -85,6 +85,9 @@ void canvas_fit(const struct canvas_col *cols, size_t n, int total, int want, in
 
 /* The canvas as text, one line per row, trailing spaces trimmed; caller frees. */
 char *canvas_to_text(const struct canvas *c);
+/* --ascii, or a terminal whose locale is not UTF-8: every cell made ASCII, glyphs by their
+ * look (· -, … ~, → >, box lines - | +), anything else '?'. */
+void canvas_ascii(struct canvas *c);
 /* The styles as one letter per cell (STYLE_LIST), one line per row; caller frees. */
 char *canvas_to_styles(const struct canvas *c);
 

@@ -2,6 +2,8 @@
 # Every wait has a deadline; every process started here is stopped by PID in e2e_cleanup.
 # A sourcing script outside tests/e2e/ sets top (the tree's root) first.
 build=${BUILD:-build}
+# osmotop and tmux draw Unicode only under a UTF-8 locale; the scenarios expect its glyphs.
+export LC_ALL=C.UTF-8
 top=${top:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d /tmp/osmotop-e2e-XXXXXX)
 sock="osmotop-e2e-$$"

@@ -126,6 +126,32 @@ test_snapshots_match_goldens(void **state)
 	}
 }
 
+/* A locale that is not UTF-8 (LC_ALL=C) gets what --ascii gives: no byte above 0x7f. */
+static void
+test_snapshot_ascii_without_utf8_locale(void **state)
+{
+	struct snap *s = *state;
+	const char *args[] = { "--snapshot", "--url", s->server.url,         "--user",
+		               "jdoe",       "--at",  "2026-08-18T16:30:00", "llm-finetune-16",
+		               NULL };
+	char *out = NULL, *err = NULL, *was = getenv("LC_ALL") ? xstrdup(getenv("LC_ALL")) : NULL;
+
+	setenv("LC_ALL", "C", 1);
+	assert_int_equal(snap_run(args, &out, &err), 0);
+	if (was)
+		setenv("LC_ALL", was, 1);
+	else
+		unsetenv("LC_ALL");
+	free(was);
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		if (*p >= 0x80)
+			fail_msg("byte 0x%02x at %zu of:\n%s", *p,
+			         (size_t)(p - (const unsigned char *)out), out);
+	assert_non_null(strstr(out, "osmotop - llm-finetune-16 - E FAILED_EVICTED"));
+	free(out);
+	free(err);
+}
+
 static void
 test_snapshot_errors(void **state)
 {
@@ -258,6 +284,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshots_match_goldens),
+		cmocka_unit_test(test_snapshot_ascii_without_utf8_locale),
 		cmocka_unit_test(test_snapshot_errors),
 		cmocka_unit_test(test_unreachable_and_usage),
 		cmocka_unit_test(test_token_never_printed),

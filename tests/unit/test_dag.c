@@ -171,6 +171,8 @@ test_render(const struct osmo_workflow *wf, const struct test_view *v)
 	canvas_init(&c, v->rows, v->cols);
 	dag_render(&rc, wf, &l, v->selected, v->pan_row, v->pan_col, &c,
 	           (struct dag_rect){ 0, 0, v->rows, v->cols }, &ext);
+	if (v->ascii)
+		canvas_ascii(&c); /* as the monitor and --snapshot do */
 	text = canvas_to_text(&c);
 	name = xasprintf("%s.txt", v->golden);
 	assert_true(golden_check(name, text));

@@ -90,6 +90,8 @@ test_workflow_views(void **state)
 		assert_int_equal(decode_workflow(body, len, &wf, &err), 0);
 		canvas_init(&c, cases[i].rows, cases[i].cols);
 		view_workflow_render(&rc, &wf, &c);
+		if (cases[i].ascii)
+			canvas_ascii(&c); /* as the monitor and --snapshot do */
 		views_compare(&cases[i], &c);
 		canvas_free(&c);
 		osmo_workflow_free(&wf);
@@ -118,6 +120,8 @@ test_list_views(void **state)
 		assert_int_equal(decode_workflow_list(body, len, &list, &err), 0);
 		canvas_init(&c, cases[i].rows, cases[i].cols);
 		view_workflows_render(&rc, &list, &c);
+		if (cases[i].ascii)
+			canvas_ascii(&c);
 		views_compare(&cases[i], &c);
 		canvas_free(&c);
 		osmo_workflow_list_free(&list);
