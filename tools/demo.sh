@@ -30,8 +30,8 @@ if [ -t 0 ] && [ -t 1 ]; then
 		Next: osmotop on examples/fanout.yaml, a fan-out that runs for about 25 s.
 		  d      the DAG of groups (watch the three trainings run side by side)
 		  Enter  a task's live log; Esc goes back, to the list at the top
-		  C      cancels, after asking (try long-training-1 in the list)
-		  ?      every key;  q quits
+		  C      cancels after asking: y does it (try long-training-1 in the list)
+		  ?      every key;  q closes a view, and quits from the list;  Q quits
 		When you quit, the demo stops its osmo-local (DEMO_KEEP=1 make demo keeps it;
 		then: $stop).
 

@@ -68,11 +68,12 @@ e2e_wait "GROUP / TASK"
 e2e_keys C
 e2e_wait "Cancel workflow $pipeline\\?"
 e2e_keys -l "superseded by a newer run"
-e2e_wait "message: superseded by a newer run_"
+e2e_wait "message \\(optional\\): superseded by a newer run"
+e2e_keys Enter
 shot cancel
 e2e_keys Escape
 e2e_gone "Cancel workflow"
-e2e_keys q
+e2e_keys Q
 e2e_wait "OSMOTOP-EXITED"
 e2e_server_stop
 

@@ -18,11 +18,13 @@
 #include "common/osmo_time.h"
 #include "tui/screen.h"
 #include "tui/shell.h"
+#include "tui/text.h"
 #include "client/sync.h"
 #include "tui/view_ops.h"
 #include "common/wsproto.h"
 
-#define APP_MSG_MS 6000 /* how long a status message stays */
+#define APP_MSG_MS    6000 /* how long a status message stays */
+#define APP_HINT_ROWS 16   /* the least rows that keep a hint bar: below, the data needs them */
 
 /* ------------------------------------------------------------------ status messages */
 
@@ -421,6 +423,32 @@ app_status_bar(struct app *a, int64_t now)
 	strbuf_free(&sb);
 }
 
+/* The row above the status bar: the view's main keys, as many as fit, whole. */
+static void
+app_hint_bar(struct app *a, int row)
+{
+	struct canvas *c = &a->canvas;
+	enum keymap_view keys = (enum keymap_view)a->view->keys;
+	int col = 0;
+
+	canvas_fill(c, row, 0, c->cols, ' ', STYLE_NORMAL);
+	for (const enum keymap_action *h = a->view->hints; h && *h != KEYMAP_NONE; h++) {
+		const char *key = keymap_key_name(keys, *h);
+		const char *word = *h == KEYMAP_CLOSE && app_at_top(a) ? "quit" : keymap_short(*h);
+		int need;
+
+		if (!key)
+			continue;
+		need = (int)(text_width(key) + 1 + text_width(word));
+		if (col + need > c->cols)
+			break;
+		col += canvas_text(c, row, col, c->cols - col, STYLE_LABEL, key);
+		col += canvas_text(c, row, col, c->cols - col, STYLE_NORMAL, " ");
+		col += canvas_text(c, row, col, c->cols - col, STYLE_DIM, word);
+		col += 2;
+	}
+}
+
 static void
 app_compose(struct app *a, int rows, int cols)
 {
@@ -444,10 +472,15 @@ app_compose(struct app *a, int rows, int cols)
 		canvas_init(&a->canvas, rows, cols);
 	}
 	canvas_clear(&a->canvas);
-	/* The views draw into the frame's own cells, all rows but the status bar (not freed). */
-	body = (struct canvas){ a->canvas.rows > 1 ? a->canvas.rows - 1 : 1, a->canvas.cols,
+	/* The views draw into the frame's own cells, all rows but the bars (not freed). */
+	bool hints = a->canvas.rows >= APP_HINT_ROWS && a->view->hints;
+	int bars = 1 + hints;
+
+	body = (struct canvas){ a->canvas.rows > bars ? a->canvas.rows - bars : 1, a->canvas.cols,
 		                a->canvas.cells };
 	a->view->draw(a, &rc, &body);
+	if (hints)
+		app_hint_bar(a, a->canvas.rows - 2);
 	dialog_draw(a);
 	app_status_bar(a, now);
 	if (a->o->ascii)

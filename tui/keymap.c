@@ -89,6 +89,37 @@ static const struct keymap_binding keymap_table[] = {
 };
 /* clang-format on */
 
+/* What the hint bar calls an action: a word or two. */
+static const char *const keymap_shorts[KEYMAP_COUNT] = {
+	[KEYMAP_QUIT] = "quit",           [KEYMAP_CLOSE] = "back",
+	[KEYMAP_OPEN] = "open",           [KEYMAP_GRAPH] = "dag/table",
+	[KEYMAP_LOGS] = "logs",           [KEYMAP_ERROR_LOGS] = "error logs",
+	[KEYMAP_EVENTS] = "events",       [KEYMAP_CANCEL] = "cancel",
+	[KEYMAP_RESUBMIT] = "resubmit",   [KEYMAP_RESTART] = "restart",
+	[KEYMAP_ALL_USERS] = "all/mine",  [KEYMAP_SHOW_FAILED] = "failed",
+	[KEYMAP_FOLLOW] = "follow",       [KEYMAP_WRAP] = "wrap",
+	[KEYMAP_SEARCH] = "filter",       [KEYMAP_NEXT] = "next",
+	[KEYMAP_FILTER] = "matches only", [KEYMAP_SHELL] = "shell",
+	[KEYMAP_FORWARD] = "forward",     [KEYMAP_FORWARDS] = "forwards",
+	[KEYMAP_STOP_FORWARD] = "stop",   [KEYMAP_STOP_FORWARDS] = "stop all",
+	[KEYMAP_HELP] = "help",
+};
+
+const char *
+keymap_short(enum keymap_action a)
+{
+	return a >= 0 && a < KEYMAP_COUNT && keymap_shorts[a] ? keymap_shorts[a] : "";
+}
+
+const char *
+keymap_key_name(enum keymap_view view, enum keymap_action a)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keymap_table); i++)
+		if (keymap_table[i].action == a && (keymap_table[i].views & view))
+			return keymap_table[i].name;
+	return NULL;
+}
+
 enum keymap_action
 keymap_lookup(enum keymap_view view, int key)
 {

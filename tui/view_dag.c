@@ -75,4 +75,4 @@ view_dag_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 
 /* The same keys and selection as the table: the DAG is another way of showing it. */
 VIEW_OPS(view_dag, KEYMAP_IN_WORKFLOW, VIEW_PLAIN, NULL, NULL, view_table_acts, view_table_move,
-         view_dag_draw, view_table_target, &view_table_slash);
+         view_dag_draw, view_table_target, &view_table_slash, view_table_hints);

@@ -185,5 +185,8 @@ static const struct view_act view_help_acts[KEYMAP_COUNT] = {
 
 VIEW_SEARCH(view_help, help.search, view_help_search);
 
+/* The hint bar: what this view is mostly used for. */
+static const enum keymap_action view_help_hints[] = { KEYMAP_SEARCH, KEYMAP_CLOSE, KEYMAP_NONE };
+
 VIEW_OPS(view_help, KEYMAP_IN_HELP, VIEW_OVERLAY, NULL, view_help_leave, view_help_acts,
-         view_help_move, view_help_draw, NULL, &view_help_slash);
+         view_help_move, view_help_draw, NULL, &view_help_slash, view_help_hints);

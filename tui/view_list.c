@@ -285,5 +285,11 @@ static const struct view_act view_list_acts[KEYMAP_COUNT] = {
 /* '/' opens on the terms in force, to edit rather than type again. */
 VIEW_SEARCH(view_list, list.terms, view_list_filter);
 
+/* The hint bar: what this view is mostly used for. */
+static const enum keymap_action view_list_hints[] = {
+	KEYMAP_OPEN,    KEYMAP_SEARCH, KEYMAP_ALL_USERS, KEYMAP_SHOW_FAILED, KEYMAP_CANCEL,
+	KEYMAP_RESTART, KEYMAP_HELP,   KEYMAP_CLOSE,     KEYMAP_FORWARDS,    KEYMAP_NONE
+};
+
 VIEW_OPS(view_list, KEYMAP_IN_LIST, VIEW_LIST_DATA, view_list_enter, NULL, view_list_acts,
-         view_list_move, view_list_draw, view_list_target, &view_list_slash);
+         view_list_move, view_list_draw, view_list_target, &view_list_slash, view_list_hints);

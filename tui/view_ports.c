@@ -99,5 +99,10 @@ static const struct view_act view_ports_acts[KEYMAP_COUNT] = {
 
 VIEW_SEARCH(view_ports, ports.search, view_ports_search);
 
+/* The hint bar: what this view is mostly used for. */
+static const enum keymap_action view_ports_hints[] = { KEYMAP_STOP_FORWARD, KEYMAP_STOP_FORWARDS,
+	                                               KEYMAP_SEARCH,       KEYMAP_HELP,
+	                                               KEYMAP_CLOSE,        KEYMAP_NONE };
+
 VIEW_OPS(view_ports, KEYMAP_IN_FORWARDS, VIEW_PLAIN, NULL, NULL, view_ports_acts, view_ports_move,
-         view_ports_draw, view_table_target, &view_ports_slash);
+         view_ports_draw, view_table_target, &view_ports_slash, view_ports_hints);

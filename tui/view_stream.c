@@ -327,5 +327,12 @@ static const struct view_act view_stream_acts[KEYMAP_COUNT] = {
 
 VIEW_SEARCH(view_stream, log.lv.search, view_stream_search);
 
+/* The hint bar: what this view is mostly used for. */
+static const enum keymap_action view_stream_hints[] = {
+	KEYMAP_FOLLOW,     KEYMAP_SEARCH, KEYMAP_NEXT,  KEYMAP_FILTER, KEYMAP_WRAP,
+	KEYMAP_ERROR_LOGS, KEYMAP_HELP,   KEYMAP_CLOSE, KEYMAP_NONE
+};
+
 VIEW_OPS(view_stream, KEYMAP_IN_LOGS, VIEW_PLAIN, NULL, view_stream_close, view_stream_acts,
-         view_stream_move, view_stream_draw, view_table_target, &view_stream_slash);
+         view_stream_move, view_stream_draw, view_table_target, &view_stream_slash,
+         view_stream_hints);

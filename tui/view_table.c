@@ -516,5 +516,11 @@ const struct view_act view_table_acts[KEYMAP_COUNT] = {
 	[KEYMAP_GROUP_EXEC] = { view_table_act_group_exec },
 };
 
+/* The hint bar: what this view is mostly used for. */
+const enum keymap_action view_table_hints[] = { KEYMAP_OPEN,       KEYMAP_GRAPH,  KEYMAP_SEARCH,
+	                                        KEYMAP_ERROR_LOGS, KEYMAP_EVENTS, KEYMAP_SHELL,
+	                                        KEYMAP_FORWARD,    KEYMAP_CANCEL, KEYMAP_RESTART,
+	                                        KEYMAP_HELP,       KEYMAP_CLOSE,  KEYMAP_NONE };
+
 VIEW_OPS(view_table, KEYMAP_IN_WORKFLOW, VIEW_PLAIN, NULL, NULL, view_table_acts, view_table_move,
-         view_table_draw, view_table_target, &view_table_slash);
+         view_table_draw, view_table_target, &view_table_slash, view_table_hints);

@@ -85,6 +85,10 @@ struct keymap_binding {
 /* The action key runs in view, or KEYMAP_NONE. */
 enum keymap_action keymap_lookup(enum keymap_view view, int key);
 const char *keymap_help(enum keymap_action a);
+/* The hint bar's word for an action ("" when it has none). */
+const char *keymap_short(enum keymap_action a);
+/* The name of the first key that runs a in view ("Enter", "C"), or NULL. */
+const char *keymap_key_name(enum keymap_view view, enum keymap_action a);
 const struct keymap_binding *keymap_bindings(size_t *n);
 
 #endif

@@ -65,13 +65,15 @@ struct view_ops {
 	void (*draw)(struct app *a, struct render_ctx *rc, struct canvas *body);
 	void (*target)(const struct app *a, struct view_target *t); /* NULL: the open workflow */
 	const struct view_search *search; /* NULL: '/' does nothing here */
+	const enum keymap_action *hints;  /* the hint bar's actions, KEYMAP_NONE at the end */
 };
 
 /* What a view is besides its hooks, for VIEW_OPS. */
 enum view_flags { VIEW_PLAIN = 0, VIEW_LIST_DATA = 1, VIEW_OVERLAY = 2 };
 
 /* Defines NAME_ops in one line: keymap bits, view_flags, then the hooks (NULL: none). */
-#define VIEW_OPS(name, keys_, flags, enter_, leave_, acts_, move_, draw_, target_, search_) \
+#define VIEW_OPS(name, keys_, flags, enter_, leave_, acts_, move_, draw_, target_, search_, \
+                 hints_)                                                                    \
 	const struct view_ops name##_ops = { .keys = (keys_),                               \
 		                             .list_data = ((flags)&VIEW_LIST_DATA) != 0,    \
 		                             .overlay = ((flags)&VIEW_OVERLAY) != 0,        \
@@ -81,7 +83,8 @@ enum view_flags { VIEW_PLAIN = 0, VIEW_LIST_DATA = 1, VIEW_OVERLAY = 2 };
 		                             .move = (move_),                               \
 		                             .draw = (draw_),                               \
 		                             .target = (target_),                           \
-		                             .search = (search_) }
+		                             .search = (search_),                           \
+		                             .hints = (hints_) }
 
 /*
  * One dialog over the view. dialog.c routes Esc, Enter, focus, editing and text; the rest is
@@ -294,6 +297,7 @@ int view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *b
 void view_table_draw_detail(struct app *a, struct canvas *body);
 extern const struct view_act view_table_acts[KEYMAP_COUNT];
 extern const struct view_search view_table_slash;
+extern const enum keymap_action view_table_hints[];
 
 /* view_dag.c */
 void view_dag_invalidate(struct app *a);
