@@ -220,6 +220,14 @@ view_workflow_widths(const struct osmo_workflow *wf, int cols, int *w)
 		w[TC_EXIT] = 14;
 		w[TC_STATUS] = 16;
 	}
+	/* Then the status's name (its glyph stays), the retry and the exit: names keep their
+	 * width, and what is left shows the failure. */
+	static const int drop[] = { TC_STATUS, TC_RETRY, TC_EXIT };
+
+	for (size_t i = 0; i < ARRAY_SIZE(drop) && w[TC_FAILURE] < 12; i++) {
+		w[TC_FAILURE] += w[drop[i]] + 1;
+		w[drop[i]] = -1;
+	}
 	if (w[TC_FAILURE] < 4)
 		w[TC_FAILURE] = -1;
 }

@@ -7,17 +7,33 @@
 #include "tui/format.h"
 #include "tui/theme.h"
 
-/* Column order is the draw order; the ID column absorbs spare width, and narrow terminals
- * drop the least useful columns first. */
-enum { COL_ST, COL_STATUS, COL_ID, COL_USER, COL_POOL, COL_PRI, COL_SUBMITTED, COL_DURATION };
+/*
+ * Column order is the draw order; the ID column absorbs spare width, and narrower terminals
+ * drop the least useful columns first: the wide screen's extras, then pool, priority, user,
+ * submit time, and at last the status's name, its glyph staying.
+ */
+enum {
+	COL_ST,
+	COL_STATUS,
+	COL_ID,
+	COL_USER,
+	COL_POOL,
+	COL_PRI,
+	COL_SUBMITTED,
+	COL_STARTED,
+	COL_QUEUED,
+	COL_DURATION
+};
 static const struct canvas_col view_workflows_cols[] = {
 	[COL_ST] = { "", 2, 0 },
-	[COL_STATUS] = { "STATUS", 21, 0 },
+	[COL_STATUS] = { "STATUS", 21, 7 },
 	[COL_ID] = { "WORKFLOW", 0, 0 },
-	[COL_USER] = { "USER", 20, 3 },
-	[COL_POOL] = { "POOL", 14, 1 },
-	[COL_PRI] = { "PRI", 7, 2 },
-	[COL_SUBMITTED] = { "SUBMITTED", 12, 4 },
+	[COL_USER] = { "USER", 20, 5 },
+	[COL_POOL] = { "POOL", 14, 3 },
+	[COL_PRI] = { "PRI", 7, 4 },
+	[COL_SUBMITTED] = { "SUBMITTED", 12, 6 },
+	[COL_STARTED] = { "STARTED", 12, 2 },
+	[COL_QUEUED] = { "QUEUED", 8, 1 },
 	[COL_DURATION] = { "DURATION", 9, 0 },
 };
 
@@ -46,7 +62,7 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 	     i++, row++) {
 		const struct osmo_workflow_row *r = &list->rows[i];
 		enum style st = theme_status_style(r->status);
-		char sub[FORMAT_BUF], dur[FORMAT_BUF];
+		char sub[FORMAT_BUF], dur[FORMAT_BUF], started[FORMAT_BUF], queued[FORMAT_BUF];
 		/* A running workflow's duration moves on from the answer's. */
 		double d = r->duration_s < 0 ? -1
 		           : osmo_status_is_alive(r->status)
@@ -54,6 +70,8 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 		                   : r->duration_s;
 
 		format_time_short(r->submit_ms, sub);
+		format_time_short(r->start_ms, started);
+		format_duration(r->queued_s, queued);
 		format_duration(d, dur);
 		col = 0;
 		col = canvas_column(c, row, col, w[COL_ST], st,
@@ -67,6 +85,8 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 		col = canvas_column(c, row, col, w[COL_PRI], STYLE_DIM,
 		                    r->priority ? r->priority : "-");
 		col = canvas_column(c, row, col, w[COL_SUBMITTED], STYLE_NORMAL, sub);
+		col = canvas_column(c, row, col, w[COL_STARTED], STYLE_NORMAL, started);
+		col = canvas_column(c, row, col, w[COL_QUEUED], STYLE_NORMAL, queued);
 		canvas_column(c, row, col, w[COL_DURATION], STYLE_NORMAL, dur);
 		if (rc->select && (int)i == rc->selected)
 			canvas_style(c, row, 0, c->cols, STYLE_SELECTED);

@@ -11,11 +11,11 @@ e2e_run "$top/examples/failure.yaml"
 failing=$wf
 
 e2e_start
-# 40 columns leave the name column 8: "failure…" (the list is newest first).
+# At 40 columns names stay whole and each status is its glyph (the list is newest first).
 e2e_wait "osmotop · workflows"
-e2e_wait_kick "FAILED +failure" 30
-e2e_wait_kick "COMPLETED +data-pi" 30
-e2e_wait "STATUS +WORKFLOW"
+e2e_wait_kick "✘  $failing" 30
+e2e_wait_kick "✔  data-pipeline-" 30
+e2e_wait "WORKFLOW +DURATION"
 e2e_wait "osmotop · workflows · 2 shown"
 e2e_fits 40
 
@@ -52,7 +52,7 @@ e2e_wait "FAILED_PREEMPTED"
 e2e_keys Escape
 e2e_wait "GROUP / TASK"
 e2e_keys Escape
-e2e_wait "STATUS +WORKFLOW"
+e2e_wait "WORKFLOW +DURATION"
 e2e_fits 40
 
 e2e_keys q

@@ -188,6 +188,32 @@ test_timers_tick_from_the_answer(void **state)
 	canvas_free(&c);
 }
 
+/* Narrow: names keep their width, the status its glyph; wide: more columns, not blank. */
+static void
+test_columns_by_width(void **state)
+{
+	struct osmo_workflow_list list;
+	struct api_error err = { 0 };
+	struct render_ctx rc = views_ctx(false);
+	struct canvas c;
+	size_t len;
+	char *body = views_fixture("workflow_list_page.json", &len);
+
+	(void)state;
+	assert_int_equal(decode_workflow_list(body, len, &list, &err), 0);
+	free(body);
+	canvas_init(&c, 12, 40);
+	view_workflows_render(&rc, &list, &c);
+	views_holds(&c, "●  llm-finetune-17");
+	canvas_free(&c);
+	canvas_init(&c, 12, 200);
+	view_workflows_render(&rc, &list, &c);
+	views_holds(&c, "STARTED");
+	views_holds(&c, "QUEUED");
+	canvas_free(&c);
+	osmo_workflow_list_free(&list);
+}
+
 /* 137 after a cancel is the cancel's kill, not a guess of OOM. */
 static void
 test_exit_meaning_knows_who_killed(void **state)
@@ -305,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_list_views),
 		cmocka_unit_test(test_timers_tick_from_the_answer),
 		cmocka_unit_test(test_natural_order_lead_first),
+		cmocka_unit_test(test_columns_by_width),
 		cmocka_unit_test(test_exit_meaning_knows_who_killed),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_group_order_is_topological),
