@@ -45,6 +45,12 @@ static const struct screen_look {
 	[STYLE_STATUS_CANCELED] = { COLOR_MAGENTA, A_NORMAL, A_UNDERLINE },
 	[STYLE_STATUS_UPSTREAM] = { COLOR_RED, A_DIM, A_UNDERLINE | A_DIM },
 	[STYLE_STATUS_UNKNOWN] = { -1, A_NORMAL, A_NORMAL },
+	/* The tasks of a merged log, told apart; no red, which means failure here. */
+	[STYLE_TASK_1] = { COLOR_CYAN, A_NORMAL, A_NORMAL },
+	[STYLE_TASK_2] = { COLOR_MAGENTA, A_NORMAL, A_BOLD },
+	[STYLE_TASK_3] = { COLOR_YELLOW, A_NORMAL, A_NORMAL },
+	[STYLE_TASK_4] = { COLOR_GREEN, A_NORMAL, A_BOLD },
+	[STYLE_TASK_5] = { COLOR_BLUE, A_BOLD, A_NORMAL },
 };
 
 /* Curses key codes and what they mean here. */

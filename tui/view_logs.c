@@ -292,6 +292,20 @@ view_logs_tag_len(const char *s)
 	return 0;
 }
 
+/* A task's own colour in a merged log, the same on every line: its name hashed (FNV-1a)
+ * onto the palette; a retry's tag ("[task retry-1]") keeps its task's colour. */
+static enum style
+view_logs_tag_style(const char *tag, size_t len)
+{
+	static const enum style palette[] = { STYLE_TASK_1, STYLE_TASK_2, STYLE_TASK_3,
+		                              STYLE_TASK_4, STYLE_TASK_5 };
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 1; i + 1 < len && tag[i] != ' '; i++)
+		h = (h ^ (unsigned char)tag[i]) * 16777619u;
+	return palette[h % ARRAY_SIZE(palette)];
+}
+
 /* Cleans raw into v->text and v->styles: what a terminal would show, styled by meaning. */
 static void
 view_logs_clean(struct view_logs *v, const char *raw)
@@ -313,7 +327,7 @@ view_logs_clean(struct view_logs *v, const char *raw)
 			view_logs_put(&cl, raw, i, STYLE_DIM);
 		tag = view_logs_tag_len(raw + i);
 		if (tag) {
-			view_logs_put(&cl, raw + i, tag, STYLE_LABEL);
+			view_logs_put(&cl, raw + i, tag, view_logs_tag_style(raw + i, tag));
 			i += tag;
 			if (strncmp(raw + i, "[osmo]", 6) == 0) {
 				cl.base = STYLE_DIM;

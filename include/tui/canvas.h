@@ -24,7 +24,12 @@
 	_(STATUS_FAILED, 'f')   \
 	_(STATUS_CANCELED, 'x') \
 	_(STATUS_UPSTREAM, 'p') \
-	_(STATUS_UNKNOWN, 'u')
+	_(STATUS_UNKNOWN, 'u')  \
+	_(TASK_1, '1')          \
+	_(TASK_2, '2')          \
+	_(TASK_3, '3')          \
+	_(TASK_4, '4')          \
+	_(TASK_5, '5')
 
 enum style {
 #define STYLE_ENUM(id, letter) STYLE_##id,

@@ -580,6 +580,46 @@ test_event_timestamps_hidden(void **state)
 	log_tail_free(&lt);
 }
 
+/* The style letter of row r, column col, as canvas_to_styles gives it. */
+static char
+logs_style_at(struct view_logs *v, const struct log_tail *lt, int r, int col)
+{
+	struct canvas c;
+	char *styles, got;
+	const char *p;
+
+	canvas_init(&c, 24, 80);
+	logs_render(v, lt, NULL, &c);
+	styles = canvas_to_styles(&c);
+	p = styles;
+	for (int i = 0; i < r; i++)
+		p = strchr(p, '\n') + 1;
+	got = p[col];
+	free(styles);
+	canvas_free(&c);
+	return got;
+}
+
+/* In a merged log each task's tag has its own colour, the same on each of its lines. */
+static void
+test_task_colours(void **state)
+{
+	struct log_tail lt;
+	struct view_logs v;
+
+	(void)state;
+	log_tail_init(&lt, 10);
+	view_logs_init(&v);
+	logs_feed(&lt, "2026/08/18 14:00:00 [trainer] a");
+	logs_feed(&lt, "2026/08/18 14:00:01 [eval] b");
+	logs_feed(&lt, "2026/08/18 14:00:02 [trainer retry-1] c");
+	/* The tag starts after the 20 columns of time. */
+	assert_int_not_equal(logs_style_at(&v, &lt, 1, 21), logs_style_at(&v, &lt, 2, 21));
+	assert_int_equal(logs_style_at(&v, &lt, 1, 21), logs_style_at(&v, &lt, 3, 21));
+	view_logs_free(&v);
+	log_tail_free(&lt);
+}
+
 /* Lines keep their absolute index: the view stays on them while older ones drop. */
 static void
 test_top_stable_while_dropping(void **state)
@@ -778,6 +818,7 @@ main(void)
 		cmocka_unit_test(test_waiting),
 		cmocka_unit_test(test_empty_ended_log),
 		cmocka_unit_test(test_event_timestamps_hidden),
+		cmocka_unit_test(test_task_colours),
 		cmocka_unit_test(test_top_stable_while_dropping),
 		cmocka_unit_test(test_next_wraps),
 		cmocka_unit_test(test_random_operations),
