@@ -365,6 +365,7 @@ dialog_action_done(void *ctx, struct api_result *res)
 		        res->submit.name);
 		sync_kick(&a->list.sync);
 		view_table_open(a, res->submit.name);
+		a->wf.made = restart ? "restarted" : "resubmitted";
 		view_table_follow(a, res->submit.name, false);
 	}
 	free(from);

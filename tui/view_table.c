@@ -181,6 +181,7 @@ view_table_open(struct app *a, const char *id)
 		memset(&t->sync, 0, sizeof(t->sync));
 		t->fast_until = 0;
 		t->unknown = false;
+		t->made = NULL;
 		free(t->terms);
 		t->terms = NULL;
 		t->sel = t->top = 0;
@@ -319,6 +320,7 @@ view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *body)
 	rc->top = a->wf.top;
 	rc->rows = a->wf.rows;
 	rc->n_rows = a->wf.n_rows;
+	rc->made = a->wf.made;
 	view_workflow_render(rc, &a->wf.data, body);
 	return room;
 }

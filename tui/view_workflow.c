@@ -96,6 +96,7 @@ view_workflow_as_of(const struct render_ctx *rc, struct canvas *c, int row, int 
 static int
 view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf, struct canvas *c)
 {
+	char label[64];
 	char buf[512], a[FORMAT_BUF], b[FORMAT_BUF];
 	enum style st = theme_status_style(wf->status);
 	int row = 0, col;
@@ -172,7 +173,10 @@ view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf
 			         wf->name);
 		else
 			snprintf(buf, sizeof(buf), "%s → %s", wf->parent_name, wf->name);
-		view_workflow_kv(c, row++, 1, "restarted from", buf, STYLE_NORMAL);
+		/* OSMO sets the parent for a restart and a resubmit alike. */
+		snprintf(label, sizeof(label), "%s from",
+		         rc->made ? rc->made : "restart or resubmit");
+		view_workflow_kv(c, row++, 1, label, buf, STYLE_NORMAL);
 	}
 	for (size_t i = 0; i < wf->warnings.n && row < c->rows; i++)
 		view_workflow_kv(c, row++, 1, "warning", wf->warnings.v[i], STYLE_WARN);

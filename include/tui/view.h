@@ -25,6 +25,9 @@ struct render_ctx {
 	const struct view_row *rows; /* the workflow view's rows as filtered; NULL: all of them */
 	size_t n_rows;
 	bool stale; /* now_ms is the last data's time: the service has not answered since */
+	/* How the workflow came from its parent when this osmotop made it ("restarted",
+	 * "resubmitted"); NULL: the service does not say which, both set the parent. */
+	const char *made;
 };
 
 /* Seconds from an answer fetched at fetched_ms to rc->now_ms (0 when unknown or stale). */

@@ -168,9 +168,10 @@ struct view_table {
 	int sel, top;
 	char *sel_group, *sel_task; /* the selected row, found again in each update */
 	int sel_retry;
-	bool graph;   /* the DAG is the way this workflow is shown */
-	bool unknown; /* the service said no such workflow: not asked again until Ctrl-r */
-	char *terms;  /* what was typed after '/', NULL: every row */
+	bool graph;       /* the DAG is the way this workflow is shown */
+	bool unknown;     /* the service said no such workflow: not asked again until Ctrl-r */
+	char *terms;      /* what was typed after '/', NULL: every row */
+	const char *made; /* "restarted" or "resubmitted" when this osmotop made it, else NULL */
 };
 
 /* The DAG: one layout per update of the workflow, and where it is panned to. */

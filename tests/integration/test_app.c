@@ -716,6 +716,8 @@ test_new_workflow_followed_fast(void **state)
 	assert_int_equal(t->a->wf.data.status, OSMO_PENDING);
 	now = clock_mono_ms();
 	assert_true(t->a->wf.sync.next_due_ms <= now + 1000);
+	/* This osmotop restarted it, so it can say which of the two made it. */
+	appt_shows(t, 30, 120, "restarted from llm-finetune-16 → ");
 }
 
 /* The text lines edit as readline does: Ctrl-w, Ctrl-u, Ctrl-a, Ctrl-e, Left, Delete. */
