@@ -355,6 +355,11 @@ forward_conn_closed(void *ctx, const struct wsconn_end *end)
 	c->ws_done = true;
 	if (!end->opened)
 		c->f->info.err = end->err;
+	else if (!end->clean && !end->local && end->reason[0])
+		/* The router gave up on the task's port (nothing listens there): the user must know,
+		 * since the local side only sees its connection end. */
+		api_error_set(&c->f->info.err, API_ERR_TRANSPORT, "the task's side: %s",
+		              end->reason);
 	/* What the task sent still reaches the local side; then both are closed. */
 	if (c->fd < 0 || c->down.len == 0)
 		c->dead = true;

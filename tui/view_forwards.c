@@ -100,9 +100,12 @@ view_forwards_render(const struct render_ctx *rc, const struct forward_mgr *m, i
 			sel = fi;
 		view_forwards_row(fi, mono_now_ms, w, rc->select && (int)i == rc->selected, c, row);
 	}
-	/* Why the selected forward failed or retries: the table has no room for it. */
-	if (sel && sel->err.kind != API_OK && sel->state != FORWARD_LISTENING) {
-		char *line = xasprintf("%s:%d: %s", sel->task, sel->remote_port, sel->err.message);
+	/* Why the selected forward failed, retries, or its last connection ended badly (a task
+	 * port nobody listens on): the table has no room for it. */
+	if (sel && sel->err.kind != API_OK) {
+		char *line = xasprintf("%s:%d: %s%s", sel->task, sel->remote_port,
+		                       sel->state == FORWARD_LISTENING ? "last connection: " : "",
+		                       sel->err.message);
 
 		canvas_fill(c, c->rows - 1, 0, c->cols, ' ', STYLE_NORMAL);
 		canvas_text_ellipsis(c, c->rows - 1, 0, c->cols,

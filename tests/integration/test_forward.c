@@ -288,6 +288,43 @@ test_tcp_big(void **state)
 	assert_int_equal(ftest_info(t, t->tcp_id)->state, FORWARD_LISTENING);
 }
 
+/* A task port nobody listens on: the connection ends, and the forward says why, not silence. */
+static void
+test_tcp_dead_task_port_says_why(void **state)
+{
+	struct ftest *t = *state;
+	struct api_error err = { 0 };
+	int id = forward_add(t->fwd, t->workflow, "echo", lfix_free_port(), 0, false, &err);
+	int64_t deadline = clock_mono_ms() + FTEST_ECHO_MS;
+	struct sockaddr_in sa;
+	struct pollfd p;
+	char buf[16];
+	int fd;
+
+	if (id < 0)
+		fail_msg("%s", err.message);
+	ftest_wait_listening(t, id);
+	sa = lfix_loopback(ftest_info(t, id)->local_port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		assert_int_equal(errno, EINPROGRESS);
+	for (;;) {
+		p = (struct pollfd){ .fd = fd, .events = POLLIN };
+		ftest_step(t, &p, 1, deadline);
+		ssize_t r = p.revents ? recv(fd, buf, sizeof(buf), 0) : -1;
+
+		if (r == 0 || (r < 0 && p.revents && errno != EAGAIN))
+			break;
+		if (clock_mono_ms() >= deadline)
+			fail_msg("the connection to a dead task port stayed open");
+	}
+	close(fd);
+	assert_int_equal(ftest_info(t, id)->state, FORWARD_LISTENING);
+	assert_non_null(strstr(ftest_info(t, id)->err.message, "cannot connect"));
+	forward_stop(t->fwd, id);
+}
+
 static void
 test_tcp_concurrent(void **state)
 {
@@ -651,6 +688,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_big),
 		cmocka_unit_test(test_tcp_concurrent),
+		cmocka_unit_test(test_tcp_dead_task_port_says_why),
 		cmocka_unit_test(test_udp_round_trip),
 		cmocka_unit_test(test_udp_port_taken),
 		cmocka_unit_test(test_tcp_slow_reader),
