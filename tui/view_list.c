@@ -174,13 +174,17 @@ view_list_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 {
 	static const struct osmo_workflow_list none = { 0 };
 	int room = body->rows - view_workflows_table_row();
-	char *note = filter_describe(&a->list.filter, a->o->ascii);
+	char *terms = filter_describe(&a->list.filter, a->o->ascii);
+	/* Whose workflows, then the preset, terms and order: what the rows are. */
+	char *note = xasprintf("%s%s%s", a->list.all_users ? "everyone's" : "mine",
+	                       *terms ? " · " : "", terms);
 
 	app_keep_visible(a->list.sel, &a->list.top, room);
 	rc->selected = a->list.sel;
 	rc->top = a->list.top;
 	rc->note = note;
 	view_workflows_render(rc, a->list.have ? &a->list.data : &none, body);
+	free(terms);
 	free(note);
 	if (!a->list.have)
 		canvas_text(body, 2, 1, body->cols - 1, STYLE_DIM,

@@ -324,12 +324,16 @@ test_list_sort_and_filters(void **state)
 	assert_true(appt_logged(t, "statuses=RUNNING"));
 	assert_true(appt_logged(t, "pools=gb200-prod"));
 	assert_true(appt_logged(t, "name=llm"));
-	appt_shows(t, 16, 100, "status:RUNNING · pool:gb200-prod · \"llm\"");
+	appt_shows(t, 16, 160, "status:RUNNING · pool:gb200-prod · \"llm\"");
 	/* '/' opens on the terms in force; Ctrl-u clears the line. */
 	appt_keys(t, "/");
 	appt_shows(t, 16, 100, "/status:run pool:gb200-prod llm");
 	appt_keys(t, "\025status:nope\r");
 	appt_says(t, "no workflow status starts with 'nope'");
+	/* Whose workflows they are is in the title: a switches. */
+	appt_shows(t, 16, 160, "· mine ·");
+	appt_keys(t, "a");
+	appt_shows(t, 16, 160, "· everyone's ·");
 }
 
 static void
