@@ -1,4 +1,4 @@
-/* decode.c: cJSON → model, table-driven; the only file in client/ that includes cJSON. */
+/* decode.c: cJSON → model by model.c's tables; the only file in client/ that includes cJSON. */
 #include "client/decode.h"
 
 #include <cjson/cJSON.h>
@@ -14,161 +14,6 @@
 
 /* The API's answers are the peer's text: cleaned, and an unknown status is OSMO_UNKNOWN. */
 static const struct json_opts decode_opts = { .sanitize = true };
-
-#define F  JSON_FIELD
-#define FH JSON_FIELD_HAS
-
-#define L struct osmo_label
-static const struct json_field label_fields[] = {
-	F(L, "key", JSON_STR, true, key),
-	F(L, "value", JSON_STR, false, value),
-};
-static const struct json_table label_table = JSON_TABLE(label_fields, L);
-#undef L
-
-#define T struct osmo_task
-static const struct json_field task_fields[] = {
-	F(T, "name", JSON_STR, true, name),
-	F(T, "retry_id", JSON_INT, false, retry_id),
-	F(T, "status", JSON_STATUS, true, status),
-	F(T, "failure_message", JSON_STR, false, failure_message),
-	FH(T, "exit_code", exit_code, has_exit_code),
-	F(T, "logs", JSON_STR, false, logs_url),
-	F(T, "error_logs", JSON_STR, false, error_logs_url),
-	F(T, "processing_start_time", JSON_TIME, false, processing_ms),
-	F(T, "scheduling_start_time", JSON_TIME, false, scheduling_ms),
-	F(T, "initializing_start_time", JSON_TIME, false, initializing_ms),
-	F(T, "events", JSON_STR, false, events_url),
-	F(T, "start_time", JSON_TIME, false, start_ms),
-	F(T, "end_time", JSON_TIME, false, end_ms),
-	F(T, "input_download_start_time", JSON_TIME, false, input_download_start_ms),
-	F(T, "input_download_end_time", JSON_TIME, false, input_download_end_ms),
-	F(T, "output_upload_start_time", JSON_TIME, false, output_upload_start_ms),
-	F(T, "dashboard_url", JSON_STR, false, dashboard_url),
-	F(T, "pod_name", JSON_STR, false, pod_name),
-	F(T, "pod_ip", JSON_STR, false, pod_ip),
-	F(T, "task_uuid", JSON_STR, false, task_uuid),
-	F(T, "node_name", JSON_STR, false, node_name),
-	F(T, "lead", JSON_BOOL, false, lead),
-};
-static const struct json_table task_table = JSON_TABLE(task_fields, T);
-#undef T
-
-/* Tasks after the group's own fields, as a group is checked before its tasks. */
-#define G struct osmo_group
-static const struct json_field group_fields[] = {
-	F(G, "name", JSON_STR, true, name),
-	F(G, "status", JSON_STATUS, true, status),
-	F(G, "start_time", JSON_TIME, false, start_ms),
-	F(G, "end_time", JSON_TIME, false, end_ms),
-	F(G, "processing_start_time", JSON_TIME, false, processing_ms),
-	F(G, "scheduling_start_time", JSON_TIME, false, scheduling_ms),
-	F(G, "initializing_start_time", JSON_TIME, false, initializing_ms),
-	F(G, "remaining_upstream_groups", JSON_STRV, false, remaining_upstream_names),
-	F(G, "downstream_groups", JSON_STRV, false, downstream_names),
-	F(G, "failure_message", JSON_STR, false, failure_message),
-	JSON_FIELD_SUB(G, "tasks", JSON_ARRAY, false, tasks, n_tasks, &task_table),
-};
-static const struct json_table group_table = JSON_TABLE(group_fields, G);
-#undef G
-
-#define W struct osmo_workflow
-static const struct json_field workflow_fields[] = {
-	F(W, "name", JSON_STR, true, name),
-	F(W, "uuid", JSON_STR, false, uuid),
-	F(W, "submitted_by", JSON_STR, false, submitted_by),
-	F(W, "cancelled_by", JSON_STR, false, cancelled_by),
-	F(W, "spec", JSON_STR, false, spec_url),
-	F(W, "template_spec", JSON_STR, false, template_spec_url),
-	F(W, "logs", JSON_STR, false, logs_url),
-	F(W, "events", JSON_STR, false, events_url),
-	F(W, "overview", JSON_STR, false, overview_url),
-	F(W, "parent_name", JSON_STR, false, parent_name),
-	FH(W, "parent_job_id", parent_job_id, has_parent_job_id),
-	F(W, "dashboard_url", JSON_STR, false, dashboard_url),
-	F(W, "grafana_url", JSON_STR, false, grafana_url),
-	F(W, "tags", JSON_STRV, false, tags),
-	F(W, "submit_time", JSON_TIME, true, submit_ms),
-	F(W, "start_time", JSON_TIME, false, start_ms),
-	F(W, "end_time", JSON_TIME, false, end_ms),
-	F(W, "exec_timeout", JSON_SECS, false, exec_timeout_s),
-	F(W, "queue_timeout", JSON_SECS, false, queue_timeout_s),
-	F(W, "duration", JSON_SECS, false, duration_s),
-	F(W, "queued_time", JSON_SECS, false, queued_s),
-	F(W, "status", JSON_STATUS, true, status),
-	F(W, "outputs", JSON_STR, false, outputs),
-	F(W, "pool", JSON_STR, false, pool),
-	F(W, "backend", JSON_STR, false, backend),
-	F(W, "app_owner", JSON_STR, false, app_owner),
-	F(W, "app_name", JSON_STR, false, app_name),
-	FH(W, "app_version", app_version, has_app_version),
-	F(W, "priority", JSON_STR, false, priority),
-	JSON_FIELD_SUB(W, "labels", JSON_LABELS, false, labels, n_labels, &label_table),
-	F(W, "warnings", JSON_STRV, false, warnings),
-	JSON_FIELD_SUB(W, "groups", JSON_ARRAY, false, groups, n_groups, &group_table),
-};
-static const struct json_table workflow_table = JSON_TABLE(workflow_fields, W);
-#undef W
-
-#define R struct osmo_workflow_row
-static const struct json_field row_fields[] = {
-	F(R, "user", JSON_STR, false, user),
-	F(R, "name", JSON_STR, true, name),
-	F(R, "workflow_uuid", JSON_STR, false, uuid),
-	F(R, "submit_time", JSON_TIME, true, submit_ms),
-	F(R, "start_time", JSON_TIME, false, start_ms),
-	F(R, "end_time", JSON_TIME, false, end_ms),
-	F(R, "queued_time", JSON_SECS, false, queued_s),
-	F(R, "duration", JSON_SECS, false, duration_s),
-	F(R, "status", JSON_STATUS, true, status),
-	F(R, "overview", JSON_STR, false, overview_url),
-	F(R, "logs", JSON_STR, false, logs_url),
-	F(R, "error_logs", JSON_STR, false, error_logs_url),
-	F(R, "grafana_url", JSON_STR, false, grafana_url),
-	F(R, "dashboard_url", JSON_STR, false, dashboard_url),
-	F(R, "pool", JSON_STR, false, pool),
-	F(R, "app_owner", JSON_STR, false, app_owner),
-	F(R, "app_name", JSON_STR, false, app_name),
-	FH(R, "app_version", app_version, has_app_version),
-	F(R, "priority", JSON_STR, false, priority),
-	JSON_FIELD_SUB(R, "labels", JSON_LABELS, false, labels, n_labels, &label_table),
-};
-static const struct json_table row_table = JSON_TABLE(row_fields, R);
-#undef R
-
-/* The list's presence is checked first: "workflows" may be null, but not missing. */
-#define LS struct osmo_workflow_list
-static const struct json_field list_fields[] = {
-	F(LS, "more_entries", JSON_BOOL, false, more_entries),
-	JSON_FIELD_SUB(LS, "workflows", JSON_ARRAY, false, rows, n_rows, &row_table),
-};
-static const struct json_table list_table = JSON_TABLE(list_fields, LS);
-#undef LS
-
-#define S struct osmo_submit_result
-static const struct json_field submit_fields[] = {
-	F(S, "name", JSON_STR, true, name),
-	F(S, "overview", JSON_STR, false, overview_url),
-	F(S, "logs", JSON_STR, false, logs),
-	F(S, "spec", JSON_STR, false, spec),
-	F(S, "dashboard_url", JSON_STR, false, dashboard_url),
-	F(S, "warnings", JSON_STRV, false, warnings),
-};
-static const struct json_table submit_table = JSON_TABLE(submit_fields, S);
-#undef S
-
-#define V struct osmo_version
-static const struct json_field version_fields[] = {
-	F(V, "major", JSON_STRINGISH, true, major),
-	F(V, "minor", JSON_STRINGISH, true, minor),
-	F(V, "revision", JSON_STRINGISH, false, revision),
-	F(V, "hash", JSON_STRINGISH, false, hash),
-};
-static const struct json_table version_table = JSON_TABLE(version_fields, V);
-#undef V
-
-#undef F
-#undef FH
 
 static void decode_append_clean(struct strbuf *sb, const char *text, size_t len, size_t max);
 
@@ -225,7 +70,7 @@ decode_workflow(const char *body, size_t len, struct osmo_workflow *out, struct 
 	memset(out, 0, sizeof(*out));
 	if (!root)
 		return -1;
-	if (decode_table(root, &workflow_table, out, err) == 0) {
+	if (decode_table(root, &osmo_workflow_table, out, err) == 0) {
 		const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(root, "plugins");
 		const cJSON *rsync = cJSON_GetObjectItemCaseSensitive(plugins, "rsync");
 
@@ -252,7 +97,7 @@ decode_workflow_list(const char *body, size_t len, struct osmo_workflow_list *ou
 	if (cJSON_IsObject(root) && !cJSON_GetObjectItemCaseSensitive(root, "workflows"))
 		rc = decode_fail(err, "workflows", "missing");
 	else
-		rc = decode_table(root, &list_table, out, err);
+		rc = decode_table(root, &osmo_workflow_list_table, out, err);
 	cJSON_Delete(root);
 	if (rc < 0)
 		osmo_workflow_list_free(out);
@@ -269,7 +114,7 @@ decode_submit_result(const char *body, size_t len, struct osmo_submit_result *ou
 	memset(out, 0, sizeof(*out));
 	if (!root)
 		return -1;
-	rc = decode_table(root, &submit_table, out, err);
+	rc = decode_table(root, &osmo_submit_result_table, out, err);
 	cJSON_Delete(root);
 	if (rc < 0)
 		osmo_submit_result_free(out);
@@ -302,7 +147,7 @@ decode_version(const char *body, size_t len, struct osmo_version *out, struct ap
 	memset(out, 0, sizeof(*out));
 	if (!root)
 		return -1;
-	rc = decode_table(root, &version_table, out, err);
+	rc = decode_table(root, &osmo_version_table, out, err);
 	cJSON_Delete(root);
 	if (rc < 0)
 		osmo_version_free(out);

@@ -1,129 +1,190 @@
-/* model.c: freeing, finding and linking workflow snapshots. */
+/* model.c: the model's tables of fields; freeing, finding and linking workflow snapshots. */
 #include "client/model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static void
-model_labels_free(struct osmo_label *labels, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(labels[i].key);
-		free(labels[i].value);
-	}
-	free(labels);
-}
+/* Members under the API's keys: decode.c reads answers by these tables, the frees free by them. */
+#define F  JSON_FIELD
+#define FH JSON_FIELD_HAS
 
-static void
-model_task_free(struct osmo_task *t)
-{
-	free(t->name);
-	free(t->failure_message);
-	free(t->node_name);
-	free(t->pod_name);
-	free(t->pod_ip);
-	free(t->task_uuid);
-	free(t->logs_url);
-	free(t->error_logs_url);
-	free(t->events_url);
-	free(t->dashboard_url);
-}
+#define L struct osmo_label
+static const struct json_field model_label_fields[] = {
+	F(L, "key", JSON_STR, true, key),
+	F(L, "value", JSON_STR, false, value),
+};
+static const struct json_table model_label_table = JSON_TABLE(model_label_fields, L);
+#undef L
 
-static void
-model_group_free(struct osmo_group *g)
-{
-	free(g->name);
-	free(g->failure_message);
-	strv_free(&g->downstream_names);
-	strv_free(&g->remaining_upstream_names);
-	free(g->downstream);
-	for (size_t i = 0; i < g->n_tasks; i++)
-		model_task_free(&g->tasks[i]);
-	free(g->tasks);
-}
+#define T struct osmo_task
+static const struct json_field model_task_fields[] = {
+	F(T, "name", JSON_STR, true, name),
+	F(T, "retry_id", JSON_INT, false, retry_id),
+	F(T, "status", JSON_STATUS, true, status),
+	F(T, "failure_message", JSON_STR, false, failure_message),
+	FH(T, "exit_code", exit_code, has_exit_code),
+	F(T, "logs", JSON_STR, false, logs_url),
+	F(T, "error_logs", JSON_STR, false, error_logs_url),
+	F(T, "processing_start_time", JSON_TIME, false, processing_ms),
+	F(T, "scheduling_start_time", JSON_TIME, false, scheduling_ms),
+	F(T, "initializing_start_time", JSON_TIME, false, initializing_ms),
+	F(T, "events", JSON_STR, false, events_url),
+	F(T, "start_time", JSON_TIME, false, start_ms),
+	F(T, "end_time", JSON_TIME, false, end_ms),
+	F(T, "input_download_start_time", JSON_TIME, false, input_download_start_ms),
+	F(T, "input_download_end_time", JSON_TIME, false, input_download_end_ms),
+	F(T, "output_upload_start_time", JSON_TIME, false, output_upload_start_ms),
+	F(T, "dashboard_url", JSON_STR, false, dashboard_url),
+	F(T, "pod_name", JSON_STR, false, pod_name),
+	F(T, "pod_ip", JSON_STR, false, pod_ip),
+	F(T, "task_uuid", JSON_STR, false, task_uuid),
+	F(T, "node_name", JSON_STR, false, node_name),
+	F(T, "lead", JSON_BOOL, false, lead),
+};
+static const struct json_table model_task_table = JSON_TABLE(model_task_fields, T);
+#undef T
 
+/* Tasks after the group's own fields, as a group is checked before its tasks. */
+#define G struct osmo_group
+static const struct json_field model_group_fields[] = {
+	F(G, "name", JSON_STR, true, name),
+	F(G, "status", JSON_STATUS, true, status),
+	F(G, "start_time", JSON_TIME, false, start_ms),
+	F(G, "end_time", JSON_TIME, false, end_ms),
+	F(G, "processing_start_time", JSON_TIME, false, processing_ms),
+	F(G, "scheduling_start_time", JSON_TIME, false, scheduling_ms),
+	F(G, "initializing_start_time", JSON_TIME, false, initializing_ms),
+	F(G, "remaining_upstream_groups", JSON_STRV, false, remaining_upstream_names),
+	F(G, "downstream_groups", JSON_STRV, false, downstream_names),
+	F(G, "failure_message", JSON_STR, false, failure_message),
+	JSON_FIELD_SUB(G, "tasks", JSON_ARRAY, false, tasks, n_tasks, &model_task_table),
+};
+static const struct json_table model_group_table = JSON_TABLE(model_group_fields, G);
+#undef G
+
+#define W struct osmo_workflow
+static const struct json_field model_workflow_fields[] = {
+	F(W, "name", JSON_STR, true, name),
+	F(W, "uuid", JSON_STR, false, uuid),
+	F(W, "submitted_by", JSON_STR, false, submitted_by),
+	F(W, "cancelled_by", JSON_STR, false, cancelled_by),
+	F(W, "spec", JSON_STR, false, spec_url),
+	F(W, "template_spec", JSON_STR, false, template_spec_url),
+	F(W, "logs", JSON_STR, false, logs_url),
+	F(W, "events", JSON_STR, false, events_url),
+	F(W, "overview", JSON_STR, false, overview_url),
+	F(W, "parent_name", JSON_STR, false, parent_name),
+	FH(W, "parent_job_id", parent_job_id, has_parent_job_id),
+	F(W, "dashboard_url", JSON_STR, false, dashboard_url),
+	F(W, "grafana_url", JSON_STR, false, grafana_url),
+	F(W, "tags", JSON_STRV, false, tags),
+	F(W, "submit_time", JSON_TIME, true, submit_ms),
+	F(W, "start_time", JSON_TIME, false, start_ms),
+	F(W, "end_time", JSON_TIME, false, end_ms),
+	F(W, "exec_timeout", JSON_SECS, false, exec_timeout_s),
+	F(W, "queue_timeout", JSON_SECS, false, queue_timeout_s),
+	F(W, "duration", JSON_SECS, false, duration_s),
+	F(W, "queued_time", JSON_SECS, false, queued_s),
+	F(W, "status", JSON_STATUS, true, status),
+	F(W, "outputs", JSON_STR, false, outputs),
+	F(W, "pool", JSON_STR, false, pool),
+	F(W, "backend", JSON_STR, false, backend),
+	F(W, "app_owner", JSON_STR, false, app_owner),
+	F(W, "app_name", JSON_STR, false, app_name),
+	FH(W, "app_version", app_version, has_app_version),
+	F(W, "priority", JSON_STR, false, priority),
+	JSON_FIELD_SUB(W, "labels", JSON_LABELS, false, labels, n_labels, &model_label_table),
+	F(W, "warnings", JSON_STRV, false, warnings),
+	JSON_FIELD_SUB(W, "groups", JSON_ARRAY, false, groups, n_groups, &model_group_table),
+};
+const struct json_table osmo_workflow_table = JSON_TABLE(model_workflow_fields, W);
+#undef W
+
+#define R struct osmo_workflow_row
+static const struct json_field model_row_fields[] = {
+	F(R, "user", JSON_STR, false, user),
+	F(R, "name", JSON_STR, true, name),
+	F(R, "workflow_uuid", JSON_STR, false, uuid),
+	F(R, "submit_time", JSON_TIME, true, submit_ms),
+	F(R, "start_time", JSON_TIME, false, start_ms),
+	F(R, "end_time", JSON_TIME, false, end_ms),
+	F(R, "queued_time", JSON_SECS, false, queued_s),
+	F(R, "duration", JSON_SECS, false, duration_s),
+	F(R, "status", JSON_STATUS, true, status),
+	F(R, "overview", JSON_STR, false, overview_url),
+	F(R, "logs", JSON_STR, false, logs_url),
+	F(R, "error_logs", JSON_STR, false, error_logs_url),
+	F(R, "grafana_url", JSON_STR, false, grafana_url),
+	F(R, "dashboard_url", JSON_STR, false, dashboard_url),
+	F(R, "pool", JSON_STR, false, pool),
+	F(R, "app_owner", JSON_STR, false, app_owner),
+	F(R, "app_name", JSON_STR, false, app_name),
+	FH(R, "app_version", app_version, has_app_version),
+	F(R, "priority", JSON_STR, false, priority),
+	JSON_FIELD_SUB(R, "labels", JSON_LABELS, false, labels, n_labels, &model_label_table),
+};
+static const struct json_table model_row_table = JSON_TABLE(model_row_fields, R);
+#undef R
+
+/* The list's presence is checked first: "workflows" may be null, but not missing. */
+#define LS struct osmo_workflow_list
+static const struct json_field model_list_fields[] = {
+	F(LS, "more_entries", JSON_BOOL, false, more_entries),
+	JSON_FIELD_SUB(LS, "workflows", JSON_ARRAY, false, rows, n_rows, &model_row_table),
+};
+const struct json_table osmo_workflow_list_table = JSON_TABLE(model_list_fields, LS);
+#undef LS
+
+#define S struct osmo_submit_result
+static const struct json_field model_submit_fields[] = {
+	F(S, "name", JSON_STR, true, name),
+	F(S, "overview", JSON_STR, false, overview_url),
+	F(S, "logs", JSON_STR, false, logs),
+	F(S, "spec", JSON_STR, false, spec),
+	F(S, "dashboard_url", JSON_STR, false, dashboard_url),
+	F(S, "warnings", JSON_STRV, false, warnings),
+};
+const struct json_table osmo_submit_result_table = JSON_TABLE(model_submit_fields, S);
+#undef S
+
+#define V struct osmo_version
+static const struct json_field model_version_fields[] = {
+	F(V, "major", JSON_STRINGISH, true, major),
+	F(V, "minor", JSON_STRINGISH, true, minor),
+	F(V, "revision", JSON_STRINGISH, false, revision),
+	F(V, "hash", JSON_STRINGISH, false, hash),
+};
+const struct json_table osmo_version_table = JSON_TABLE(model_version_fields, V);
+#undef V
+
+#undef F
+#undef FH
+
+/* The DAG's indices are osmo_workflow_link's, in no table: freed before the groups. */
 void
 osmo_workflow_free(struct osmo_workflow *wf)
 {
-	if (!wf)
-		return;
-	free(wf->name);
-	free(wf->uuid);
-	free(wf->submitted_by);
-	free(wf->cancelled_by);
-	free(wf->spec_url);
-	free(wf->template_spec_url);
-	free(wf->logs_url);
-	free(wf->events_url);
-	free(wf->overview_url);
-	free(wf->parent_name);
-	free(wf->dashboard_url);
-	free(wf->grafana_url);
-	strv_free(&wf->tags);
-	free(wf->outputs);
-	for (size_t i = 0; i < wf->n_groups; i++)
-		model_group_free(&wf->groups[i]);
-	free(wf->groups);
-	free(wf->pool);
-	free(wf->backend);
-	free(wf->app_owner);
-	free(wf->app_name);
-	free(wf->priority);
-	model_labels_free(wf->labels, wf->n_labels);
-	strv_free(&wf->warnings);
-	memset(wf, 0, sizeof(*wf));
+	for (size_t i = 0; wf && i < wf->n_groups; i++)
+		free(wf->groups[i].downstream);
+	json_free(&osmo_workflow_table, wf);
 }
 
 void
 osmo_workflow_list_free(struct osmo_workflow_list *list)
 {
-	if (!list)
-		return;
-	for (size_t i = 0; i < list->n_rows; i++) {
-		struct osmo_workflow_row *r = &list->rows[i];
-
-		free(r->user);
-		free(r->name);
-		free(r->uuid);
-		free(r->overview_url);
-		free(r->logs_url);
-		free(r->error_logs_url);
-		free(r->grafana_url);
-		free(r->dashboard_url);
-		free(r->pool);
-		free(r->app_owner);
-		free(r->app_name);
-		free(r->priority);
-		model_labels_free(r->labels, r->n_labels);
-	}
-	free(list->rows);
-	memset(list, 0, sizeof(*list));
+	json_free(&osmo_workflow_list_table, list);
 }
 
 void
 osmo_submit_result_free(struct osmo_submit_result *res)
 {
-	if (!res)
-		return;
-	free(res->name);
-	free(res->overview_url);
-	free(res->logs);
-	free(res->spec);
-	free(res->dashboard_url);
-	strv_free(&res->warnings);
-	memset(res, 0, sizeof(*res));
+	json_free(&osmo_submit_result_table, res);
 }
 
 void
 osmo_version_free(struct osmo_version *v)
 {
-	if (!v)
-		return;
-	free(v->major);
-	free(v->minor);
-	free(v->revision);
-	free(v->hash);
-	memset(v, 0, sizeof(*v));
+	json_free(&osmo_version_table, v);
 }
 
 const struct osmo_group *

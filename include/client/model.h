@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/json.h"
 #include "common/status.h"
 #include "common/util.h"
 
@@ -117,6 +118,16 @@ struct osmo_submit_result { /* submit, dry run, validate, restart */
 struct osmo_version {
 	char *major, *minor, *revision, *hash;
 };
+
+/*
+ * Each answer's members under the API's keys, with its groups, tasks, rows and labels as sub
+ * tables: what client/decode.c reads the answer by and what its _free below frees. A group's
+ * downstream indices are in no table: osmo_workflow_free frees them itself.
+ */
+extern const struct json_table osmo_workflow_table;
+extern const struct json_table osmo_workflow_list_table;
+extern const struct json_table osmo_submit_result_table;
+extern const struct json_table osmo_version_table;
 
 void osmo_workflow_free(struct osmo_workflow *wf);
 void osmo_workflow_list_free(struct osmo_workflow_list *list);
