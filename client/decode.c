@@ -61,29 +61,54 @@ decode_parse(const char *body, size_t len, struct api_error *err)
 	return root;
 }
 
+/*
+ * Parses body and reads it into out (zeroed first) by t: the tree, for the caller to look at
+ * further and delete, or NULL with err set and out freed by t (zero again).
+ */
+static cJSON *
+decode_answer(const char *body, size_t len, const struct json_table *t, void *out,
+              struct api_error *err)
+{
+	cJSON *root = decode_parse(body, len, err);
+
+	memset(out, 0, t->size);
+	if (root && decode_table(root, t, out, err) == 0)
+		return root;
+	cJSON_Delete(root);
+	json_free(t, out);
+	return NULL;
+}
+
+/* decode_answer where nothing else is read from the tree. */
+static int
+decode_answer_only(const char *body, size_t len, const struct json_table *t, void *out,
+                   struct api_error *err)
+{
+	cJSON *root = decode_answer(body, len, t, out, err);
+
+	if (!root)
+		return -1;
+	cJSON_Delete(root);
+	return 0;
+}
+
 int
 decode_workflow(const char *body, size_t len, struct osmo_workflow *out, struct api_error *err)
 {
-	cJSON *root = decode_parse(body, len, err);
-	int rc = -1;
+	cJSON *root = decode_answer(body, len, &osmo_workflow_table, out, err);
 
-	memset(out, 0, sizeof(*out));
 	if (!root)
 		return -1;
-	if (decode_table(root, &osmo_workflow_table, out, err) == 0) {
-		const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(root, "plugins");
-		const cJSON *rsync = cJSON_GetObjectItemCaseSensitive(plugins, "rsync");
+	const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(root, "plugins");
+	const cJSON *rsync = cJSON_GetObjectItemCaseSensitive(plugins, "rsync");
 
-		out->plugin_rsync = cJSON_IsTrue(rsync);
-		osmo_workflow_link(out);
-		rc = 0;
-	}
+	out->plugin_rsync = cJSON_IsTrue(rsync);
+	osmo_workflow_link(out);
 	cJSON_Delete(root);
-	if (rc < 0)
-		osmo_workflow_free(out);
-	return rc;
+	return 0;
 }
 
+/* Not decode_answer: "workflows" is checked before the table, as it may be null, not missing. */
 int
 decode_workflow_list(const char *body, size_t len, struct osmo_workflow_list *out,
                      struct api_error *err)
@@ -108,17 +133,7 @@ int
 decode_submit_result(const char *body, size_t len, struct osmo_submit_result *out,
                      struct api_error *err)
 {
-	cJSON *root = decode_parse(body, len, err);
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!root)
-		return -1;
-	rc = decode_table(root, &osmo_submit_result_table, out, err);
-	cJSON_Delete(root);
-	if (rc < 0)
-		osmo_submit_result_free(out);
-	return rc;
+	return decode_answer_only(body, len, &osmo_submit_result_table, out, err);
 }
 
 int
@@ -127,31 +142,14 @@ decode_cancel(const char *body, size_t len, char **name_out, struct api_error *e
 	static const struct json_field name_field[] = { { "name", JSON_STR, true, 0, JSON_NO_AUX,
 		                                          NULL } };
 	static const struct json_table name_table = JSON_TABLE(name_field, char *);
-	cJSON *root = decode_parse(body, len, err);
-	int rc;
 
-	*name_out = NULL;
-	if (!root)
-		return -1;
-	rc = decode_table(root, &name_table, name_out, err);
-	cJSON_Delete(root);
-	return rc;
+	return decode_answer_only(body, len, &name_table, name_out, err);
 }
 
 int
 decode_version(const char *body, size_t len, struct osmo_version *out, struct api_error *err)
 {
-	cJSON *root = decode_parse(body, len, err);
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!root)
-		return -1;
-	rc = decode_table(root, &osmo_version_table, out, err);
-	cJSON_Delete(root);
-	if (rc < 0)
-		osmo_version_free(out);
-	return rc;
+	return decode_answer_only(body, len, &osmo_version_table, out, err);
 }
 
 /*
