@@ -688,6 +688,34 @@ fail:
 	return NULL;
 }
 
+static struct template_expr *template_parse_unary(struct template_ctx *ctx, bool filters);
+
+/*
+ * A prefix operator's node (the token at at is the operator) and its operand, one level
+ * deeper: a sign's is the next term without filters, "not"'s the expression at level. NULL
+ * when the operand fails.
+ */
+static struct template_expr *
+template_parse_prefix(struct template_ctx *ctx, enum template_op op, size_t at, bool sign,
+                      size_t level)
+{
+	struct template_expr *e = template_parse_expr_new(op, at);
+	struct template_expr *sub = NULL;
+
+	if (template_parse_deeper(ctx, at)) {
+		if (template_parse_next(ctx) >= 0)
+			sub = sign ? template_parse_unary(ctx, false)
+			           : template_parse_level(ctx, level);
+		ctx->depth--;
+	}
+	if (!sub) {
+		template_parse_expr_free(e);
+		return NULL;
+	}
+	template_parse_expr_add(e, sub);
+	return e;
+}
+
 /* Like Jinja, a sign takes its operand without filters: "-3 | abs" is abs(-3). */
 static struct template_expr *
 template_parse_unary(struct template_ctx *ctx, bool filters)
@@ -695,20 +723,10 @@ template_parse_unary(struct template_ctx *ctx, bool filters)
 	size_t at = ctx->tok.at;
 
 	if (template_parse_at_op(ctx, "-") || template_parse_at_op(ctx, "+")) {
-		struct template_expr *e = template_parse_expr_new(
-		        template_parse_at_op(ctx, "-") ? TEMPLATE_OP_NEG : TEMPLATE_OP_POS, at);
-		struct template_expr *sub = NULL;
+		struct template_expr *e = template_parse_prefix(
+		        ctx, template_parse_at_op(ctx, "-") ? TEMPLATE_OP_NEG : TEMPLATE_OP_POS, at,
+		        true, 0);
 
-		if (template_parse_deeper(ctx, at)) {
-			if (template_parse_next(ctx) >= 0)
-				sub = template_parse_unary(ctx, false);
-			ctx->depth--;
-		}
-		if (!sub) {
-			template_parse_expr_free(e);
-			return NULL;
-		}
-		template_parse_expr_add(e, sub);
 		return filters ? template_parse_postfix(ctx, e, true) : e;
 	}
 	return template_parse_postfix(ctx, template_parse_primary(ctx), filters);
@@ -754,20 +772,7 @@ template_parse_level(struct template_ctx *ctx, size_t level)
 	if (lv->prefix_not) {
 		if (!template_parse_at_word(ctx, "not"))
 			return template_parse_level(ctx, level + 1);
-		struct template_expr *e = template_parse_expr_new(TEMPLATE_OP_NOT, ctx->tok.at);
-		struct template_expr *sub = NULL;
-
-		if (template_parse_deeper(ctx, e->at)) {
-			if (template_parse_next(ctx) >= 0)
-				sub = template_parse_level(ctx, level);
-			ctx->depth--;
-		}
-		if (!sub) {
-			template_parse_expr_free(e);
-			return NULL;
-		}
-		template_parse_expr_add(e, sub);
-		return e;
+		return template_parse_prefix(ctx, TEMPLATE_OP_NOT, ctx->tok.at, false, level);
 	}
 	left = template_parse_level(ctx, level + 1);
 	if (!left)
