@@ -327,7 +327,7 @@ app_act_search(struct app *a, enum keymap_action act)
 
 	(void)act;
 	if (vs)
-		dialog_open_search(a, *(char **)((char *)a + vs->text), vs->apply);
+		dialog_open_search(a, *(char **)((char *)a + vs->text), vs);
 }
 
 static void

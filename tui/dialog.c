@@ -9,6 +9,8 @@
 #include "tui/text.h"
 #include "tui/view_ops.h"
 
+#define DIALOG_LIVE_MS 250 /* a pause in typing this long applies a live filter */
+
 /* What resubmit offers; the service's names. */
 static const char *const dialog_priorities[] = { "NORMAL", "HIGH", "LOW" };
 
@@ -34,6 +36,8 @@ dialog_open(struct app *a, const struct dialog_ops *d)
 static void
 dialog_close(struct app *a)
 {
+	loop_remove(a->s->loop, a->dlg.live_timer);
+	a->dlg.live_timer = 0;
 	a->dlg.ops = NULL;
 	dialog_target_free(&a->dlg.tgt);
 	a->dirty = true;
@@ -48,10 +52,10 @@ dialog_free(struct dialog *d)
 }
 
 void
-dialog_open_search(struct app *a, const char *text,
-                   void (*apply)(struct app *a, const char *pattern))
+dialog_open_search(struct app *a, const char *text, const struct view_search *vs)
 {
-	a->dlg.apply = apply;
+	a->dlg.apply = vs->apply;
+	a->dlg.live = vs->live;
 	dialog_open(a, &dialog_search_ops);
 	strbuf_addstr(&a->dlg.input, text ? text : "");
 	a->dlg.cur = a->dlg.input.len;
@@ -232,28 +236,61 @@ dialog_confirm_key(struct app *a, int key)
 	}
 }
 
+/* Typing paused: the view shows what the text so far gives. */
+static void
+dialog_live_due(void *ctx)
+{
+	struct app *a = ctx;
+
+	a->dlg.live_timer = 0;
+	if (a->dlg.ops == &dialog_search_ops && a->dlg.live) {
+		char *text = a->dlg.input.len ? xstrdup(a->dlg.input.buf) : NULL;
+
+		a->dlg.live(a, text);
+		free(text);
+		a->dirty = true;
+	}
+}
+
+/* The text changed: live again once typing pauses, not at every key (each may ask the
+ * service). */
+static void
+dialog_live_later(struct app *a)
+{
+	if (!a->dlg.live)
+		return;
+	loop_remove(a->s->loop, a->dlg.live_timer);
+	a->dlg.live_timer = loop_add_timer(a->s->loop, DIALOG_LIVE_MS, dialog_live_due, a);
+}
+
 void
 dialog_key(struct app *a, int key)
 {
 	const struct dialog_ops *o = a->dlg.ops;
+	void (*clear)(struct app * a, const char *pattern) = a->dlg.live ? a->dlg.apply : NULL;
 
 	a->dirty = true;
 	/* A second Q, Ctrl-c or F10 in the quit dialog is the answer to it. */
 	if (o == &dialog_quit_ops &&
-	    (key == 'Q' || key == SCREEN_CTRL('c') || key == SCREEN_KEY_F10))
+	    (key == 'Q' || key == SCREEN_CTRL('c') || key == SCREEN_KEY_F10)) {
 		o->submit(a);
-	else if (key == SCREEN_KEY_ESC || key == SCREEN_CTRL('c'))
+	} else if (o == &dialog_search_ops && clear && key == SCREEN_KEY_ESC) {
+		/* A filter that applies as it is typed is cleared by Esc, as in k9s. */
 		dialog_close(a);
-	else if (a->dlg.action_req)
+		clear(a, NULL);
+	} else if (key == SCREEN_KEY_ESC || key == SCREEN_CTRL('c')) {
+		dialog_close(a);
+	} else if (a->dlg.action_req) {
 		return; /* sent: the answer closes it */
-	else if (o->confirm)
+	} else if (o->confirm) {
 		dialog_confirm_key(a, key);
-	else if (key == SCREEN_KEY_ENTER)
+	} else if (key == SCREEN_KEY_ENTER) {
 		o->submit(a);
-	else if (key == '\t' && o->toggle)
+	} else if (key == '\t' && o->toggle) {
 		o->toggle(a);
-	else
-		dialog_edit(&a->dlg, key);
+	} else if (dialog_edit(&a->dlg, key) && o == &dialog_search_ops) {
+		dialog_live_later(a);
+	}
 }
 
 void

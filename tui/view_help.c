@@ -183,7 +183,7 @@ static const struct view_act view_help_acts[KEYMAP_COUNT] = {
 	[KEYMAP_HELP] = { view_help_act_stay },
 };
 
-VIEW_SEARCH(view_help, help.search, view_help_search);
+VIEW_SEARCH(view_help, help.search, view_help_search, view_help_search);
 
 /* The hint bar: what this view is mostly used for. */
 static const enum keymap_action view_help_hints[] = { KEYMAP_SEARCH, KEYMAP_CLOSE, KEYMAP_NONE };

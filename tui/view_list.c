@@ -258,6 +258,22 @@ view_list_filter(struct app *a, const char *pattern)
 	view_list_changed(a);
 }
 
+/* As the terms are typed (k9s): each that reads applies; one half typed waits for more. */
+static void
+view_list_filter_live(struct app *a, const char *pattern)
+{
+	struct filter f = { 0 };
+	char *err;
+
+	if (filter_parse(&f, pattern, &err) < 0) {
+		free(err);
+		filter_free(&f);
+		return;
+	}
+	filter_free(&f);
+	view_list_filter(a, pattern);
+}
+
 /* Esc: the typed terms go; the preset and the order stay. */
 static void
 view_list_act_back(struct app *a, enum keymap_action act)
@@ -287,7 +303,7 @@ static const struct view_act view_list_acts[KEYMAP_COUNT] = {
 };
 
 /* '/' opens on the terms in force, to edit rather than type again. */
-VIEW_SEARCH(view_list, list.terms, view_list_filter);
+VIEW_SEARCH(view_list, list.terms, view_list_filter, view_list_filter_live);
 
 /* The hint bar: what this view is mostly used for. */
 static const enum keymap_action view_list_hints[] = {

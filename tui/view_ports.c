@@ -97,7 +97,7 @@ static const struct view_act view_ports_acts[KEYMAP_COUNT] = {
 	[KEYMAP_STOP_FORWARDS] = { view_ports_act_stop },
 };
 
-VIEW_SEARCH(view_ports, ports.search, view_ports_search);
+VIEW_SEARCH(view_ports, ports.search, view_ports_search, NULL);
 
 /* The hint bar: what this view is mostly used for. */
 static const enum keymap_action view_ports_hints[] = { KEYMAP_STOP_FORWARD, KEYMAP_STOP_FORWARDS,

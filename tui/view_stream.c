@@ -325,7 +325,7 @@ static const struct view_act view_stream_acts[KEYMAP_COUNT] = {
 	[KEYMAP_PREV] = { view_stream_act_next },
 };
 
-VIEW_SEARCH(view_stream, log.lv.search, view_stream_search);
+VIEW_SEARCH(view_stream, log.lv.search, view_stream_search, NULL);
 
 /* The hint bar: what this view is mostly used for. */
 static const enum keymap_action view_stream_hints[] = {

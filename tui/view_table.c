@@ -493,7 +493,7 @@ view_table_filter_rows(struct app *a, const char *pattern)
 
 /* The DAG's too: it shows the same rows. */
 const struct view_search view_table_slash = { offsetof(struct app, wf.terms),
-	                                      view_table_filter_rows };
+	                                      view_table_filter_rows, view_table_filter_rows };
 
 /* Esc clears the terms first, then goes back. */
 static void

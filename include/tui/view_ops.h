@@ -46,10 +46,13 @@ struct view_act {
 struct view_search {
 	size_t text;
 	void (*apply)(struct app *a, const char *text);
+	/* As the text is typed, once typing pauses (NULL: only Enter applies); Esc then clears. */
+	void (*live)(struct app *a, const char *text);
 };
 
-#define VIEW_SEARCH(name, member, apply_) \
-	static const struct view_search name##_slash = { offsetof(struct app, member), apply_ }
+#define VIEW_SEARCH(name, member, apply_, live_)                                               \
+	static const struct view_search name##_slash = { offsetof(struct app, member), apply_, \
+		                                         live_ }
 
 /* One view of the monitor. The keymap's bindings for .keys reach it; NULL hooks do nothing. */
 struct view_ops {
@@ -136,6 +139,8 @@ struct dialog {
 	int priority;             /* resubmit: index into dialog_priorities */
 	unsigned long action_req; /* cancel, resubmit, restart: the request in flight */
 	void (*apply)(struct app *a, const char *pattern); /* search: what Enter does with it */
+	void (*live)(struct app *a, const char *pattern);  /* search: as it is typed, or NULL */
+	unsigned long live_timer;                          /* the pause before live runs */
 };
 
 /* The workflow list: its data, terms, and the selection by workflow name. */
@@ -318,8 +323,7 @@ void dialog_key(struct app *a, int key);
 void dialog_draw(struct app *a);
 void dialog_free(struct dialog *d);
 /* Opens the '/' line holding text (NULL: empty); Enter gives apply its text (NULL when empty). */
-void dialog_open_search(struct app *a, const char *text,
-                        void (*apply)(struct app *a, const char *pattern));
+void dialog_open_search(struct app *a, const char *text, const struct view_search *vs);
 /* A dialog about a task or group of the open workflow, while the workflow runs something. */
 void dialog_open_task(struct app *a, const struct dialog_ops *d, const char *name,
                       const char *what);

@@ -751,6 +751,27 @@ test_text_line_editing(void **state)
 	assert_null(t->a->dlg.ops);
 }
 
+/* The list's '/' applies as it is typed, once typing pauses; Esc in the line clears it. */
+static void
+test_list_filter_as_typed(void **state)
+{
+	struct appt *t = *state;
+	int64_t until;
+
+	appt_open(t, APP_START_LIST, NULL);
+	for (const char *k = "/sim"; *k; k++)
+		app_key(t->a, *k);
+	until = clock_mono_ms() + 1500;
+	while (clock_mono_ms() < until && !appt_count(t, "name=sim"))
+		app_step(t->a, 50);
+	assert_int_equal(appt_count(t, "name=sim"), 1); /* once, not per key */
+	assert_non_null(t->a->dlg.ops);                 /* still typing */
+	assert_string_equal(t->a->list.terms, "sim");
+	app_key(t->a, SCREEN_KEY_ESC);
+	assert_null(t->a->dlg.ops);
+	assert_null(t->a->list.terms);
+}
+
 /* q closes views and quits from the list; Esc never quits; Q quits from anywhere. */
 static void
 test_q_closes_views(void **state)
@@ -798,6 +819,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pager_keys_scroll, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_q_closes_views, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_text_line_editing, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_list_filter_as_typed, appt_setup,
+		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_workflow_asked_once, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_new_workflow_followed_fast, appt_setup_pending,
