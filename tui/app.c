@@ -12,16 +12,13 @@
 #include "client/api.h"
 #include "tui/canvas.h"
 #include "client/exec_group.h"
-#include "tui/format.h"
 #include "client/forward.h"
 #include "tui/keymap.h"
 #include "common/osmo_time.h"
 #include "tui/screen.h"
 #include "tui/shell.h"
-#include "tui/text.h"
 #include "client/sync.h"
 #include "tui/view_ops.h"
-#include "common/wsproto.h"
 
 #define APP_MSG_MS    6000 /* how long a status message stays */
 #define APP_HINT_ROWS 16   /* the least rows that keep a hint bar: below, the data needs them */
@@ -213,151 +210,6 @@ app_sync(struct app *a, int64_t now)
 	return wait;
 }
 
-/* ------------------------------------------------------------------ actions every view shares */
-
-/* Copies text to the terminal's clipboard with OSC 52 (tmux and most terminals pass it on). */
-static void
-app_copy(struct app *a, const char *text)
-{
-	size_t n = strlen(text);
-	char *b64 = xmalloc(4 * ((n + 2) / 3) + 1);
-	char *osc;
-
-	wsproto_base64((const unsigned char *)text, n, b64);
-	osc = xasprintf("\033]52;c;%s\a", b64);
-	/* Without a terminal (tests) there is nothing to write to. */
-	if (a->scr && write(STDOUT_FILENO, osc, strlen(osc)) < 0)
-		app_say(a, true, "could not write to the terminal");
-	else
-		app_say(a, false, "copied %s", text);
-	free(osc);
-	free(b64);
-}
-
-/* Quitting stops the forwards and a group command: that is asked first. */
-static void
-app_act_quit(struct app *a, enum keymap_action act)
-{
-	(void)act;
-	if ((a->fwd && forward_active(a->fwd)) || a->grp)
-		dialog_open(a, &dialog_quit_ops);
-	else
-		a->quit = true;
-}
-
-/* q: closes the view, as in tig and lazygit; in the list it is quit. */
-static void
-app_act_close(struct app *a, enum keymap_action act)
-{
-	if (app_at_top(a))
-		app_act_quit(a, act);
-	else
-		app_pop(a);
-}
-
-static void
-app_act_back(struct app *a, enum keymap_action act)
-{
-	(void)act;
-	app_pop(a);
-}
-
-static void
-app_act_suspend(struct app *a, enum keymap_action act)
-{
-	(void)act;
-	if (a->scr)
-		screen_stop(a->scr);
-}
-
-static void
-app_act_move(struct app *a, enum keymap_action act)
-{
-	int page = a->canvas.rows > 8 ? a->canvas.rows - 6 : 2;
-
-	if (act == KEYMAP_TOP || act == KEYMAP_BOTTOM)
-		a->view->move(a, act == KEYMAP_TOP ? -1 : 1, true);
-	else if (act == KEYMAP_PAGE_UP || act == KEYMAP_PAGE_DOWN)
-		a->view->move(a, act == KEYMAP_PAGE_UP ? -page : page, false);
-	else if (act == KEYMAP_HALF_UP || act == KEYMAP_HALF_DOWN)
-		a->view->move(a, act == KEYMAP_HALF_UP ? -(page + 1) / 2 : (page + 1) / 2, false);
-	else
-		a->view->move(a, act == KEYMAP_UP ? -1 : 1, false);
-}
-
-static void
-app_act_refresh(struct app *a, enum keymap_action act)
-{
-	(void)act;
-	a->wf.unknown = false;
-	sync_kick(&a->list.sync);
-	sync_kick(&a->wf.sync);
-	if (a->log.open && !a->log.ended)
-		sync_kick(&a->log.sync);
-	app_say(a, false, "refreshing");
-}
-
-static void
-app_act_dialog(struct app *a, enum keymap_action act)
-{
-	dialog_open_action(a, act == KEYMAP_CANCEL     ? &dialog_cancel_ops
-	                      : act == KEYMAP_RESUBMIT ? &dialog_resubmit_ops
-	                                               : &dialog_restart_ops);
-}
-
-static void
-app_act_copy(struct app *a, enum keymap_action act)
-{
-	struct view_target t;
-	char *url;
-
-	(void)act;
-	app_target(a, &t);
-	url = t.id ? xasprintf("%s/api/workflow/%s", a->s->shown_url, t.id) : NULL;
-	if (url)
-		app_copy(a, url);
-	free(url);
-}
-
-/* '/' edits what the view keeps for it: its filter or its search. */
-static void
-app_act_search(struct app *a, enum keymap_action act)
-{
-	const struct view_search *vs = a->view->search;
-
-	(void)act;
-	if (vs)
-		dialog_open_search(a, *(char **)((char *)a + vs->text), vs);
-}
-
-static void
-app_act_help(struct app *a, enum keymap_action act)
-{
-	(void)act;
-	app_push(a, &view_help_ops);
-}
-
-static void
-app_act_forwards(struct app *a, enum keymap_action act)
-{
-	(void)act;
-	app_push(a, &view_ports_ops);
-}
-
-/* What an action does when the view has nothing of its own for it. */
-static const struct view_act app_actions[KEYMAP_COUNT] = {
-	[KEYMAP_QUIT] = { app_act_quit },         [KEYMAP_CLOSE] = { app_act_close },
-	[KEYMAP_BACK] = { app_act_back },         [KEYMAP_SUSPEND] = { app_act_suspend },
-	[KEYMAP_HALF_UP] = { app_act_move },      [KEYMAP_HALF_DOWN] = { app_act_move },
-	[KEYMAP_UP] = { app_act_move },           [KEYMAP_DOWN] = { app_act_move },
-	[KEYMAP_PAGE_UP] = { app_act_move },      [KEYMAP_PAGE_DOWN] = { app_act_move },
-	[KEYMAP_TOP] = { app_act_move },          [KEYMAP_BOTTOM] = { app_act_move },
-	[KEYMAP_REFRESH] = { app_act_refresh },   [KEYMAP_CANCEL] = { app_act_dialog },
-	[KEYMAP_RESUBMIT] = { app_act_dialog },   [KEYMAP_RESTART] = { app_act_dialog },
-	[KEYMAP_COPY_URL] = { app_act_copy },     [KEYMAP_HELP] = { app_act_help },
-	[KEYMAP_FORWARDS] = { app_act_forwards }, [KEYMAP_SEARCH] = { app_act_search },
-};
-
 /* The top view's own action, else the shared one; the keymap said which keys reach it. */
 static void
 app_action(struct app *a, enum keymap_action act)
@@ -366,87 +218,18 @@ app_action(struct app *a, enum keymap_action act)
 
 	if (own && own->run)
 		own->run(a, act);
-	else if (app_actions[act].run)
-		app_actions[act].run(a, act);
+	else if (acts_shared[act].run)
+		acts_shared[act].run(a, act);
 	a->dirty = true;
 }
 
 /* ------------------------------------------------------------------ drawing */
 
 /* The view the status bar speaks of: an overlay's is the one under it. */
-static const struct view_ops *
+const struct view_ops *
 app_shown(const struct app *a)
 {
 	return a->view->overlay && a->depth ? a->back[a->depth - 1] : a->view;
-}
-
-static void
-app_status_bar(struct app *a, int64_t now)
-{
-	struct canvas *c = &a->canvas;
-	int row = c->rows - 1;
-	struct sync_item *it = app_shown(a)->list_data ? &a->list.sync : &a->wf.sync;
-	struct strbuf sb = { 0 };
-	enum style st = STYLE_TITLE;
-
-	canvas_fill(c, row, 0, c->cols, ' ', STYLE_TITLE);
-	if (a->msg && now < a->msg_until) {
-		strbuf_addstr(&sb, a->msg);
-		st = a->msg_error ? STYLE_ERROR : STYLE_TITLE;
-	} else if (!app_shown(a)->list_data && a->wf.unknown && a->err) {
-		strbuf_addf(&sb, "%s · not asked again until Ctrl-r", a->err);
-		st = STYLE_ERROR;
-	} else if (it->failures && a->err) {
-		char age[FORMAT_BUF], wait[FORMAT_BUF];
-
-		format_duration((double)(now - it->stale_since_ms) / 1000.0, age);
-		format_duration((double)sync_wait_ms(it, now) / 1000.0, wait);
-		strbuf_addf(&sb, "stale %s · retrying in %s: %s", age, wait, a->err);
-		st = STYLE_WARN;
-	} else {
-		char age[FORMAT_BUF];
-
-		strbuf_addstr(&sb, a->s->shown_url);
-		if (a->o->user)
-			strbuf_addf(&sb, " · %s", a->o->user);
-		if (a->fwd && forward_active(a->fwd))
-			strbuf_addstr(&sb, " · forwarding (p)");
-		if (it->last_ok_ms) {
-			format_duration((double)(now - it->last_ok_ms) / 1000.0, age);
-			strbuf_addf(&sb, " · data %s old", age);
-		} else {
-			strbuf_addstr(&sb, " · loading…");
-		}
-		strbuf_addstr(&sb, " · ? help");
-	}
-	canvas_text_ellipsis(c, row, 0, c->cols, st, sb.buf ? sb.buf : "");
-	strbuf_free(&sb);
-}
-
-/* The row above the status bar: the view's main keys, as many as fit, whole. */
-static void
-app_hint_bar(struct app *a, int row)
-{
-	struct canvas *c = &a->canvas;
-	enum keymap_view keys = (enum keymap_view)a->view->keys;
-	int col = 0;
-
-	canvas_fill(c, row, 0, c->cols, ' ', STYLE_NORMAL);
-	for (const enum keymap_action *h = a->view->hints; h && *h != KEYMAP_NONE; h++) {
-		const char *key = keymap_key_name(keys, *h);
-		const char *word = *h == KEYMAP_CLOSE && app_at_top(a) ? "quit" : keymap_short(*h);
-		int need;
-
-		if (!key)
-			continue;
-		need = (int)(text_width(key) + 1 + text_width(word));
-		if (col + need > c->cols)
-			break;
-		col += canvas_text(c, row, col, c->cols - col, STYLE_LABEL, key);
-		col += canvas_text(c, row, col, c->cols - col, STYLE_NORMAL, " ");
-		col += canvas_text(c, row, col, c->cols - col, STYLE_DIM, word);
-		col += 2;
-	}
 }
 
 static void
@@ -480,9 +263,9 @@ app_compose(struct app *a, int rows, int cols)
 		                a->canvas.cells };
 	a->view->draw(a, &rc, &body);
 	if (hints)
-		app_hint_bar(a, a->canvas.rows - 2);
+		bars_hints(a, a->canvas.rows - 2);
 	dialog_draw(a);
-	app_status_bar(a, now);
+	bars_status(a, now);
 	if (a->o->ascii)
 		canvas_ascii(&a->canvas);
 	a->dirty = false;

@@ -273,6 +273,15 @@ int64_t app_now(const struct app *a);
 void app_push(struct app *a, const struct view_ops *v);
 void app_pop(struct app *a);
 bool app_at_top(const struct app *a);
+/* The view the status bar speaks of: an overlay's is the one under it. */
+const struct view_ops *app_shown(const struct app *a);
+
+/* acts.c: what an action does when the view has nothing of its own for it. */
+extern const struct view_act acts_shared[KEYMAP_COUNT];
+
+/* bars.c: the status bar on the last row, and the hint bar of the view's main keys on row. */
+void bars_status(struct app *a, int64_t now);
+void bars_hints(struct app *a, int row);
 /* Puts v in the top view's place: another way of showing the same thing. */
 void app_switch(struct app *a, const struct view_ops *v);
 void app_target(const struct app *a, struct view_target *t);
