@@ -102,6 +102,8 @@ view_table_filter(struct view_table *t)
 void
 view_table_resolve(struct view_table *t)
 {
+	if (!t->have || !triage_root(&t->data, &t->strict_groups, &t->root))
+		memset(&t->root, 0, sizeof(t->root));
 	free(t->rows);
 	t->n_rows = 0;
 	t->rows = t->have ? view_workflow_rows(&t->data, &t->n_rows) : NULL;
@@ -146,8 +148,13 @@ view_table_rules_done(void *ctx, struct api_result *res)
 
 	a->wf.spec_req = 0;
 	/* Without the spec every group keeps the default rule: nothing to show wrongly. */
-	if (res->err.kind == API_OK && res->text)
+	if (res->err.kind == API_OK && res->text) {
 		spec_rules_strict_groups(res->text, res->text_len, &a->wf.strict_groups);
+		/* The rules may name another task as the root cause. */
+		view_table_resolve(&a->wf);
+		if (!a->wf.moved && a->wf.have && osmo_status_is_failed(a->wf.data.status))
+			view_table_to_root(a);
+	}
 	api_result_free(res);
 	a->dirty = true;
 }
@@ -182,6 +189,7 @@ view_table_open(struct app *a, const char *id)
 		t->fast_until = 0;
 		t->unknown = false;
 		t->made = NULL;
+		t->moved = false;
 		free(t->terms);
 		t->terms = NULL;
 		t->sel = t->top = 0;
@@ -235,6 +243,9 @@ view_table_done(void *ctx, struct api_result *res)
 		memset(&res->workflow, 0, sizeof(res->workflow));
 		t->have = true;
 		view_table_resolve(t);
+		/* A failed workflow opens on why it failed, until the user moves the cursor. */
+		if (!t->moved && osmo_status_is_failed(t->data.status))
+			view_table_to_root(a);
 		view_dag_invalidate(a);
 		sync_succeeded(&t->sync, app_policy(a), now, sync_state_of(t->data.status),
 		               changed);
@@ -281,6 +292,35 @@ view_table_target(const struct app *a, struct view_target *t)
 		                   a->wf.have ? a->wf.data.priority : NULL };
 }
 
+bool
+view_table_to_root(struct app *a)
+{
+	struct view_table *t = &a->wf;
+	const struct osmo_group *g = t->root.group;
+
+	if (!g)
+		return false;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < t->n_rows; i++) {
+			const struct view_row *r = &t->rows[i];
+
+			if (&t->data.groups[r->group] != g)
+				continue;
+			if (t->root.task ? r->task >= 0 && &g->tasks[r->task] == t->root.task
+			                 : r->task < 0) {
+				t->sel = (int)i;
+				view_table_remember(t);
+				return true;
+			}
+		}
+		/* Hidden by the '/' terms: they go, the root matters more. */
+		free(t->terms);
+		t->terms = NULL;
+		view_table_resolve(t);
+	}
+	return false;
+}
+
 void
 view_table_follow(struct app *a, const char *id, bool to_end)
 {
@@ -294,6 +334,7 @@ view_table_follow(struct app *a, const char *id, bool to_end)
 void
 view_table_move(struct app *a, int delta, bool absolute)
 {
+	a->wf.moved = true;
 	app_move(&a->wf.sel, (int)a->wf.n_rows, delta, absolute);
 	view_table_remember(&a->wf);
 }
@@ -321,6 +362,7 @@ view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *body)
 	rc->rows = a->wf.rows;
 	rc->n_rows = a->wf.n_rows;
 	rc->made = a->wf.made;
+	rc->root = &a->wf.root;
 	view_workflow_render(rc, &a->wf.data, body);
 	return room;
 }
@@ -506,7 +548,21 @@ view_table_act_back(struct app *a, enum keymap_action act)
 		app_pop(a);
 }
 
+/* !: to the root cause from anywhere in the workflow. */
+static void
+view_table_act_root(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	if (view_table_to_root(a))
+		app_say(a, false, "the root cause: %s%s%s", a->wf.root.group->name,
+		        a->wf.root.task ? "/" : "", a->wf.root.task ? a->wf.root.task->name : "");
+	else
+		app_say(a, true, "%s has no failure of its own to go to",
+		        a->wf.id ? a->wf.id : "this workflow");
+}
+
 const struct view_act view_table_acts[KEYMAP_COUNT] = {
+	[KEYMAP_ROOT] = { view_table_act_root },
 	[KEYMAP_BACK] = { view_table_act_back },
 	[KEYMAP_OPEN] = { view_table_act_open },
 	[KEYMAP_LOGS] = { view_table_act_logs },

@@ -236,6 +236,32 @@ view_workflow_widths(const struct osmo_workflow *wf, int cols, int *w)
 		w[TC_FAILURE] = -1;
 }
 
+static bool
+view_workflow_root_named(const struct render_ctx *rc, enum osmo_status status)
+{
+	return status == OSMO_FAILED_UPSTREAM && rc->root && rc->root->group;
+}
+
+/* "upstream: train/trainer failed (exit 1)": what a FAILED_UPSTREAM row follows from, the
+ * root cause rather than the parent the service names; NULL when unknown. */
+static char *
+view_workflow_upstream(const struct render_ctx *rc, enum osmo_status status)
+{
+	const struct triage_root *r = rc->root;
+
+	if (status != OSMO_FAILED_UPSTREAM || !r || !r->group)
+		return NULL;
+	if (!r->task)
+		return xasprintf("upstream: %s %s", r->group->name,
+		                 osmo_status_wire(r->group->status));
+	/* The program's own exit says most; OSMO's codes (256 and up) say what its status says. */
+	if (r->task->has_exit_code && r->task->exit_code > 0 && r->task->exit_code < 256)
+		return xasprintf("upstream: %s/%s failed (exit %d)", r->group->name, r->task->name,
+		                 r->task->exit_code);
+	return xasprintf("upstream: %s/%s %s", r->group->name, r->task->name,
+	                 osmo_status_wire(r->task->status));
+}
+
 static void
 view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow *wf,
                         const struct osmo_group *g, const int *w, struct canvas *c, int row)
@@ -280,10 +306,12 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 	if (osmo_group_running_with_failures(g)) {
 		canvas_column(c, row, col, w[TC_FAILURE], STYLE_WARN,
 		              "running with failures (status follows the lead)");
-	} else if (g->failure_message) {
-		char *msg = format_oneline(g->failure_message);
+	} else if (g->failure_message || view_workflow_root_named(rc, g->status)) {
+		char *up = view_workflow_upstream(rc, g->status);
+		char *msg = up ? up : format_oneline(g->failure_message);
 
-		canvas_column(c, row, col, w[TC_FAILURE], STYLE_ERROR, msg);
+		canvas_column(c, row, col, w[TC_FAILURE],
+		              up ? theme_status_style(OSMO_FAILED_UPSTREAM) : STYLE_ERROR, msg);
 		free(msg);
 	} else if (g->remaining_upstream_names.n && !osmo_status_is_finished(g->status)) {
 		struct strbuf sb = { 0 };
@@ -325,11 +353,15 @@ view_workflow_task_row(const struct render_ctx *rc, const struct osmo_task *t, b
 	                    t->has_exit_code && t->exit_code ? STYLE_ERROR : base, exitbuf);
 	col = canvas_column(c, row, col, w[TC_DURATION], base, dur);
 	col = canvas_column(c, row, col, w[TC_NODE], base, t->node_name ? t->node_name : "-");
-	if (t->failure_message) {
-		char *msg = format_oneline(t->failure_message);
+	if (t->failure_message || view_workflow_root_named(rc, t->status)) {
+		char *up = view_workflow_upstream(rc, t->status);
+		char *msg = up ? up : format_oneline(t->failure_message);
 
 		canvas_column(c, row, col, w[TC_FAILURE],
-		              osmo_status_is_failed(t->status) ? STYLE_ERROR : STYLE_DIM, msg);
+		              up                                 ? theme_status_style(t->status)
+		              : osmo_status_is_failed(t->status) ? STYLE_ERROR
+		                                                 : STYLE_DIM,
+		              msg);
 		free(msg);
 	}
 }

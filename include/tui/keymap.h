@@ -55,6 +55,8 @@
 	_(FORWARDS, "the port-forwards: state, connections, bytes, reconnects")    \
 	_(STOP_FORWARD, "port-forwards: stop the selected one")                    \
 	_(STOP_FORWARDS, "port-forwards: stop them all")                           \
+	_(ROOT, "workflow: to the root cause of its failure")                      \
+	_(TRIAGE, "workflow: why it failed and what to do (the triage card)")      \
 	_(HELP, "this help")
 
 enum keymap_action {

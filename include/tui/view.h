@@ -7,6 +7,7 @@
 
 #include "tui/canvas.h"
 #include "client/model.h"
+#include "client/triage.h"
 
 /* One selectable row of the workflow view: a group, or one of its tasks (task -1: the group). */
 struct view_row {
@@ -28,6 +29,7 @@ struct render_ctx {
 	/* How the workflow came from its parent when this osmotop made it ("restarted",
 	 * "resubmitted"); NULL: the service does not say which, both set the parent. */
 	const char *made;
+	const struct triage_root *root; /* a failed workflow's root cause; NULL: none known */
 };
 
 /* Seconds from an answer fetched at fetched_ms to rc->now_ms (0 when unknown or stale). */

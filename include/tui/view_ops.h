@@ -11,6 +11,7 @@
 #include "client/log_tail.h"
 #include "client/model.h"
 #include "client/sync.h"
+#include "client/triage.h"
 #include "common/util.h"
 #include "tui/app.h"
 #include "tui/canvas.h"
@@ -177,6 +178,8 @@ struct view_table {
 	bool unknown;     /* the service said no such workflow: not asked again until Ctrl-r */
 	char *terms;      /* what was typed after '/', NULL: every row */
 	const char *made; /* "restarted" or "resubmitted" when this osmotop made it, else NULL */
+	struct triage_root root; /* a failed workflow's root cause, found at each update */
+	bool moved;              /* the user moved the cursor: opening on the root is done */
 };
 
 /* The DAG: one layout per update of the workflow, and where it is panned to. */
@@ -302,6 +305,9 @@ void view_table_free(struct view_table *t);
 /* New data: the rows are made, the selection moves to its row (if still there), remembered. */
 void view_table_resolve(struct view_table *t);
 void view_table_target(const struct app *a, struct view_target *t);
+/* Puts the cursor on the root cause's row (clearing a '/' filter that hides it); false when
+ * the workflow has none. */
+bool view_table_to_root(struct app *a);
 /* After an action on id: poll it every second until it runs (or, to_end, until it ends). */
 void view_table_follow(struct app *a, const char *id, bool to_end);
 void view_table_move(struct app *a, int delta, bool absolute);

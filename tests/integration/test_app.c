@@ -621,6 +621,33 @@ test_dialog_keeps_its_workflow(void **state)
 	assert_true(appt_logged(t, "workflow_id=llm-finetune-16"));
 }
 
+/* A failed workflow opens on its root cause, upstream rows name it, and ! goes back to it. */
+static void
+test_failed_opens_on_root_cause(void **state)
+{
+	struct appt *t = *state;
+	const struct osmo_task *task;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
+	view_table_selected(t->a, &task);
+	assert_non_null(task);
+	assert_string_equal(task->name, "trainer");
+	appt_shows(t, 30, 160, "upstream: train/trainer FAILED_EVICTED");
+	appt_keys(t, "gg");
+	view_table_selected(t->a, &task);
+	assert_null(task);
+	appt_keys(t, "!");
+	view_table_selected(t->a, &task);
+	assert_string_equal(task->name, "trainer");
+	appt_says(t, "the root cause: train/trainer");
+	/* A running workflow has none to go to. */
+	app_free(t->a);
+	session_close(&t->s);
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
+	appt_keys(t, "!");
+	appt_says(t, "has no failure of its own");
+}
+
 /* '/' filters the workflow view; what is typed after it never runs as commands. */
 static void
 test_workflow_slash_filters(void **state)
@@ -815,6 +842,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dialog_keeps_its_workflow, appt_setup_moving,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_workflow_slash_filters, appt_setup,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_opens_on_root_cause, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_pager_keys_scroll, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_q_closes_views, appt_setup, appt_teardown),
