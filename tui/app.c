@@ -511,6 +511,7 @@ app_free(struct app *a)
 	view_list_free(&a->list);
 	view_table_free(&a->wf);
 	view_dag_invalidate(a);
+	view_triage_free(a);
 	canvas_free(&a->canvas);
 	free(a->help.search);
 	free(a->ports.search);

@@ -358,6 +358,19 @@ view_logs_clean(struct view_logs *v, const char *raw)
 		v->text.buf[v->text.len] = '\0';
 }
 
+char *
+view_logs_plain(const char *raw)
+{
+	struct view_logs v;
+	char *out;
+
+	view_logs_init(&v);
+	view_logs_clean(&v, raw);
+	out = xstrdup(v.text.buf ? v.text.buf : "");
+	view_logs_free(&v);
+	return out;
+}
+
 static char
 view_logs_lower(char ch)
 {

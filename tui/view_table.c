@@ -561,7 +561,19 @@ view_table_act_root(struct app *a, enum keymap_action act)
 		        a->wf.id ? a->wf.id : "this workflow");
 }
 
+/* T: the triage card over the workflow. */
+static void
+view_table_act_triage(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	if (!a->wf.have)
+		app_say(a, true, "%s has not loaded yet", a->wf.id);
+	else
+		app_push(a, &view_triage_ops);
+}
+
 const struct view_act view_table_acts[KEYMAP_COUNT] = {
+	[KEYMAP_TRIAGE] = { view_table_act_triage },
 	[KEYMAP_ROOT] = { view_table_act_root },
 	[KEYMAP_BACK] = { view_table_act_back },
 	[KEYMAP_OPEN] = { view_table_act_open },

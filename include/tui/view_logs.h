@@ -64,6 +64,8 @@ void view_logs_toggle(struct view_logs *v, const struct log_tail *lt, enum view_
  * while following, else the first at or after the top line. Returns false when none.
  */
 bool view_logs_search(struct view_logs *v, const struct log_tail *lt, const char *pattern);
+/* A raw log line as the view shows it, without styles: escapes gone, \r progress collapsed. */
+char *view_logs_plain(const char *raw);
 /* n (forward) / N: the next or previous matching line, wrapping; false when none match. */
 bool view_logs_next(struct view_logs *v, const struct log_tail *lt, bool forward);
 /* Matching lines held, and the current match's 1-based rank among them (0: none). */

@@ -218,6 +218,15 @@ struct view_ports {
 	char *search; /* '/' text: n and N find the next forward whose task or port holds it */
 };
 
+/* The triage card's fetched lines: the root task's error log (or log) and warning events. */
+struct view_triage {
+	struct strbuf log_raw, ev_raw;
+	struct strv log, events;
+	char *log_note;
+	bool has_errors; /* the root task's status has an error log */
+	unsigned long log_req, ev_req;
+};
+
 struct view_help {
 	int top;
 	char *search; /* '/' text: only lines holding it; NULL: all */
@@ -244,6 +253,7 @@ struct app {
 	struct view_stream log;
 	struct view_ports ports;
 	struct view_help help;
+	struct view_triage triage;
 	struct dialog dlg;
 
 	char *msg;
@@ -260,7 +270,7 @@ struct app {
 };
 
 extern const struct view_ops view_list_ops, view_table_ops, view_dag_ops, view_stream_ops,
-        view_ports_ops, view_help_ops;
+        view_ports_ops, view_help_ops, view_triage_ops;
 extern const struct dialog_ops dialog_cancel_ops, dialog_resubmit_ops, dialog_restart_ops,
         dialog_quit_ops, dialog_search_ops, dialog_forward_ops, dialog_group_exec_ops;
 
@@ -319,6 +329,9 @@ void view_table_draw_detail(struct app *a, struct canvas *body);
 extern const struct view_act view_table_acts[KEYMAP_COUNT];
 extern const struct view_search view_table_slash;
 extern const enum keymap_action view_table_hints[];
+
+/* view_triage.c */
+void view_triage_free(struct app *a);
 
 /* view_dag.c */
 void view_dag_invalidate(struct app *a);

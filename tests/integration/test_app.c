@@ -36,6 +36,8 @@ static const char *const appt_routes[] = {
 	"GET /api/workflow/llm-finetune-17/spec 200 text/plain @workflow_spec_strict.yaml",
 	"GET /api/workflow/llm-finetune-17 200 application/json "
 	"@workflow_query_running_verbose.json",
+	"GET /api/workflow/llm-finetune-16/logs 200 text/plain @workflow_logs_failed_tail.txt",
+	"GET /api/workflow/llm-finetune-16/events 200 text/plain @workflow_events.txt",
 	"GET /api/workflow/llm-finetune-16 200 application/json "
 	"@workflow_query_failed_evicted.json",
 	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_small.json",
@@ -648,6 +650,28 @@ test_failed_opens_on_root_cause(void **state)
 	appt_says(t, "has no failure of its own");
 }
 
+/* T: the card names the root cause, what its status means, the next step, what it took
+ * down, and the end of its error log and its warning events, fetched for it. */
+static void
+test_triage_card(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
+	appt_keys(t, "T");
+	appt_golden(t, "app_triage_120x40.txt", 40, 120);
+	/* FAILED_EVICTED keeps no error log: the end of the task's log instead. */
+	assert_true(appt_logged(
+	        t, "GET /api/workflow/llm-finetune-16/logs?last_n_lines=40&task_name=trainer"));
+	/* L: the task's log over the card; Esc comes back to it, and again to the workflow. */
+	app_key(t->a, 'L');
+	appt_shows(t, 24, 100, "trainer · logs");
+	appt_keys(t, "\033");
+	appt_shows(t, 24, 100, "why it failed");
+	appt_keys(t, "\033");
+	appt_shows(t, 24, 100, "GROUP / TASK");
+}
+
 /* '/' filters the workflow view; what is typed after it never runs as commands. */
 static void
 test_workflow_slash_filters(void **state)
@@ -845,6 +869,7 @@ main(void)
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_failed_opens_on_root_cause, appt_setup,
 		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_triage_card, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_pager_keys_scroll, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_q_closes_views, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_text_line_editing, appt_setup, appt_teardown),

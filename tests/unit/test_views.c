@@ -13,6 +13,7 @@
 #include "golden.h"
 #include "common/osmo_time.h"
 #include "tui/format.h"
+#include "tui/triage_card.h"
 #include "tui/view.h"
 
 struct views_case {
@@ -214,6 +215,24 @@ test_columns_by_width(void **state)
 	osmo_workflow_list_free(&list);
 }
 
+/* Every failure status of workflows, groups and tasks says what it means and what to do. */
+static void
+test_triage_words_for_every_failure(void **state)
+{
+	(void)state;
+	for (int st = 0; st < OSMO_STATUS_COUNT; st++) {
+		if (!osmo_status_is_failed((enum osmo_status)st))
+			continue;
+		if (strlen(triage_card_meaning((enum osmo_status)st)) < 10 ||
+		    strlen(triage_card_next_step((enum osmo_status)st)) < 10)
+			fail_msg("%s has no words", osmo_status_wire((enum osmo_status)st));
+	}
+	assert_string_equal(triage_card_meaning(OSMO_RUNNING), "");
+	assert_true(triage_card_warning("[t] BackOff: Back-off pulling image"));
+	assert_true(triage_card_warning("[t] Evicted: The node was low on resource"));
+	assert_false(triage_card_warning("[t] Scheduled: Successfully assigned"));
+}
+
 /* 137 after a cancel is the cancel's kill, not a guess of OOM. */
 static void
 test_exit_meaning_knows_who_killed(void **state)
@@ -332,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_timers_tick_from_the_answer),
 		cmocka_unit_test(test_natural_order_lead_first),
 		cmocka_unit_test(test_columns_by_width),
+		cmocka_unit_test(test_triage_words_for_every_failure),
 		cmocka_unit_test(test_exit_meaning_knows_who_killed),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_group_order_is_topological),

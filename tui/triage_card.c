@@ -1,0 +1,366 @@
+/* triage_card.c: the triage card: the root cause, what its status means and what to do, the exit, the rule, the retries, the log and events that matter. */
+#include "tui/triage_card.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "client/log_tail.h"
+#include "tui/format.h"
+#include "tui/text.h"
+#include "tui/theme.h"
+#include "tui/view_logs.h"
+
+#define TRIAGE_CARD_LABEL 13   /* the labels' column */
+#define TRIAGE_CARD_LINES 20   /* log lines shown: the end of it, where errors are */
+#define TRIAGE_CARD_RING  1000 /* lines of an answer read; the end is what is shown */
+
+/* Each failure status in plain words, and what to do about it (workflow-lifecycle's table). */
+static const struct {
+	const char *meaning;
+	const char *next;
+} triage_card_words[OSMO_STATUS_COUNT] = {
+	[OSMO_FAILED] = { "the task's command exited with an error",
+	                  "read the error log (e) and the exit code; fix it, then restart (r)" },
+	[OSMO_FAILED_SUBMISSION] = { "the service refused it before anything ran: its resources "
+	                             "or credentials did not validate",
+	                             "check the pool's resources and your credentials, then "
+	                             "resubmit (R)" },
+	[OSMO_FAILED_UPSTREAM] = { "a group it needs failed first, so it never ran",
+	                           "fix the root cause (!); a restart (r) reruns this too" },
+	[OSMO_FAILED_CANCELED] = { "it was canceled", "resubmit (R) if it should run after all" },
+	[OSMO_FAILED_EXEC_TIMEOUT] = { "it ran longer than its exec_timeout",
+	                               "raise exec_timeout in the spec, or checkpoint and restart "
+	                               "(r)" },
+	[OSMO_FAILED_QUEUE_TIMEOUT] = { "it waited in the queue longer than its queue_timeout",
+	                                "check the pool's capacity (osmo pool list), use another "
+	                                "pool, or raise queue_timeout" },
+	[OSMO_FAILED_SERVER_ERROR] = { "OSMO itself failed, not the workflow",
+	                               "restart (r); if it happens again, tell the service's "
+	                               "administrators" },
+	[OSMO_FAILED_EVICTED] = { "its node evicted it: it used more memory or disk than allowed",
+	                          "request more memory or storage in its resources, or use less; "
+	                          "then restart (r)" },
+	[OSMO_FAILED_START_ERROR] = { "its container failed to start (preflight or startup)",
+	                              "check the image's entrypoint and the task's command; then "
+	                              "restart (r)" },
+	[OSMO_FAILED_IMAGE_PULL] = { "its node could not pull the image",
+	                             "check the image's name and tag and the registry "
+	                             "credentials" },
+	[OSMO_FAILED_BACKEND_ERROR] = { "the cluster failed under it (a node not ready)",
+	                                "not the code: restart (r); exitActions can reschedule "
+	                                "such failures" },
+	[OSMO_FAILED_START_TIMEOUT] = { "it took too long to start (a large image, the network)",
+	                                "use a smaller image or a nearer registry; then restart "
+	                                "(r)" },
+	[OSMO_FAILED_PREEMPTED] = { "a workflow of higher priority took its resources",
+	                            "restart (r), or resubmit (R) at a higher priority or to "
+	                            "another pool" },
+};
+
+/* Words in event lines that mean a warning, as Kubernetes reasons and messages put them. */
+static const char *const triage_card_warnings[] = {
+	"warning", "failed",  "backoff",       "error",     "evict",
+	"oom",     "killing", "unschedulable", "unhealthy", "preempt",
+};
+
+const char *
+triage_card_meaning(enum osmo_status s)
+{
+	return (unsigned)s < OSMO_STATUS_COUNT && triage_card_words[s].meaning
+	               ? triage_card_words[s].meaning
+	               : "";
+}
+
+const char *
+triage_card_next_step(enum osmo_status s)
+{
+	return (unsigned)s < OSMO_STATUS_COUNT && triage_card_words[s].next
+	               ? triage_card_words[s].next
+	               : "";
+}
+
+bool
+triage_card_warning(const char *line)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(triage_card_warnings); i++) {
+		size_t n = strlen(triage_card_warnings[i]);
+
+		for (const char *p = line; *p; p++)
+			if (strncasecmp(p, triage_card_warnings[i], n) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* text in width columns from row, broken at spaces; at most max rows; returns rows used. */
+static int
+triage_card_wrap(struct canvas *c, int row, int col, int width, enum style style, const char *text,
+                 int max)
+{
+	char *flat = format_oneline(text);
+	char *p = flat;
+	int used = 0;
+
+	while (*p && used < max && row + used < c->rows && width > 0) {
+		size_t take = strlen(p), fit = 0, cut = 0;
+
+		/* The longest prefix that fits, ending at a space when one is there. */
+		while (fit < take) {
+			size_t next = fit + 1;
+
+			while (next < take && ((unsigned char)p[next] & 0xc0) == 0x80)
+				next++;
+			char save = p[next];
+
+			p[next] = '\0'; /* measured in place: flat is ours */
+			bool fits = (int)text_width(p) <= width;
+
+			p[next] = save;
+			if (!fits)
+				break;
+			fit = next;
+			if (p[fit] == ' ')
+				cut = fit;
+		}
+		if (fit < take && cut)
+			fit = cut;
+		if (!fit)
+			fit = 1;
+		char *line = xstrndup(p, fit);
+
+		/* The last row allowed ends in "…" when text is left. */
+		if (used == max - 1 && p[fit])
+			canvas_text_ellipsis(c, row + used, col, width, style, p);
+		else
+			canvas_text(c, row + used, col, width, style, line);
+		free(line);
+		p += fit;
+		while (*p == ' ')
+			p++;
+		used++;
+	}
+	free(flat);
+	return used ? used : 1;
+}
+
+/* "LABEL  text", the text wrapped under itself; returns the next row. */
+static int
+triage_card_field(struct canvas *c, int row, const char *label, enum style style, const char *text,
+                  int max)
+{
+	if (row >= c->rows)
+		return row;
+	canvas_text(c, row, 0, TRIAGE_CARD_LABEL, STYLE_LABEL, label);
+	return row + triage_card_wrap(c, row, TRIAGE_CARD_LABEL, c->cols - TRIAGE_CARD_LABEL, style,
+	                              text && *text ? text : "-", max);
+}
+
+/* "r0 ✘ 137 → r1 ✘ 1": each retry of the root task with how it ended. */
+static char *
+triage_card_retries(const struct render_ctx *rc, const struct triage_root *r)
+{
+	const struct osmo_task *tries[16];
+	size_t n = triage_retries(r->group, r->task->name, tries, ARRAY_SIZE(tries));
+	struct strbuf sb = { 0 };
+
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(tries); i++) {
+		const struct osmo_task *t = tries[i];
+
+		strbuf_addf(&sb, "%sr%d %s ", i ? (rc->ascii ? " > " : " → ") : "", t->retry_id,
+		            theme_status_glyph(t->status, rc->ascii));
+		if (t->has_exit_code)
+			strbuf_addf(&sb, "%d", t->exit_code);
+		else
+			strbuf_addstr(&sb, osmo_status_wire(t->status));
+	}
+	if (n > ARRAY_SIZE(tries))
+		strbuf_addf(&sb, " (and %zu more)", n - ARRAY_SIZE(tries));
+	return strbuf_detach(&sb);
+}
+
+/* The groups the root took down with it, by name. */
+static char *
+triage_card_taken(const struct osmo_workflow *wf, const struct triage_root *r)
+{
+	size_t below[32];
+	size_t n = triage_below(wf, (size_t)(r->group - wf->groups), below, ARRAY_SIZE(below));
+	struct strbuf sb = { 0 };
+
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(below); i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", wf->groups[below[i]].name);
+	if (n > ARRAY_SIZE(below))
+		strbuf_addf(&sb, " and %zu more", n - ARRAY_SIZE(below));
+	if (!n)
+		strbuf_addstr(&sb, "nothing below it");
+	else
+		strbuf_addstr(&sb, " (FAILED_UPSTREAM)");
+	return strbuf_detach(&sb);
+}
+
+/* The status, what it means and what to do; the exit code with its meaning. */
+static int
+triage_card_status(const struct render_ctx *rc, const struct triage_card *tc, struct canvas *c,
+                   int row, enum osmo_status st, const struct osmo_task *t)
+{
+	char *s = xasprintf("%s %s: %s", theme_status_glyph(st, rc->ascii), osmo_status_wire(st),
+	                    *triage_card_meaning(st) ? triage_card_meaning(st) : "not a failure");
+
+	row = triage_card_field(c, row, "status", theme_status_style(st), s, 3);
+	free(s);
+	if (st == OSMO_FAILED_CANCELED && tc->wf->cancelled_by) {
+		s = xasprintf("by %s", tc->wf->cancelled_by);
+		row = triage_card_field(c, row, "canceled", STYLE_NORMAL, s, 1);
+		free(s);
+	}
+	row = triage_card_field(c, row, "next step", STYLE_TITLE, triage_card_next_step(st), 3);
+	if (t && t->has_exit_code) {
+		s = xasprintf(
+		        "%d · %s · %s", t->exit_code, format_task_exit(t->exit_code, t->status),
+		        t->exit_code == 0    ? "success"
+		        : t->exit_code < 256 ? "the program's own exit (128+N: killed by signal N)"
+		                             : "OSMO's code, not the program's");
+		row = triage_card_field(c, row, "exit code",
+		                        t->exit_code ? STYLE_ERROR : STYLE_NORMAL, s, 2);
+		free(s);
+	}
+	return row;
+}
+
+/* A section's title across the row, as a table's header. */
+static void
+triage_card_heading(struct canvas *c, int row, const char *title)
+{
+	canvas_fill(c, row, 0, c->cols, ' ', STYLE_HEADER);
+	canvas_text(c, row, 0, c->cols, STYLE_HEADER, title);
+}
+
+/* The log's last lines and the warning events, as far as rows go. */
+static int
+triage_card_lines(const struct triage_card *tc, struct canvas *c, int row)
+{
+	int room = c->rows - row - (tc->keys ? 2 : 0);
+	size_t nlog = tc->log ? tc->log->n : 0, nev = 0;
+
+	for (size_t i = 0; tc->events && i < tc->events->n; i++)
+		nev++;
+	if (room <= 1)
+		return row;
+	triage_card_heading(c, row++, tc->log_title ? tc->log_title : "log");
+	if (!nlog)
+		canvas_text(c, row++, 1, c->cols - 1, STYLE_DIM,
+		            tc->log_note ? tc->log_note : "(empty)");
+	/* The end of the log, where the traceback is; a line per row, cut, not wrapped. */
+	int show = (int)nlog < TRIAGE_CARD_LINES ? (int)nlog : TRIAGE_CARD_LINES;
+	int left = c->rows - row - (tc->keys ? 2 : 0) - (nev ? 2 : 0);
+
+	if (show > left)
+		show = left > 0 ? left : 0;
+	for (size_t i = nlog - (size_t)show; i < nlog && row < c->rows; i++)
+		canvas_text_ellipsis(c, row++, 1, c->cols - 1, STYLE_NORMAL, tc->log->v[i]);
+	if (nev && row + 1 < c->rows - (tc->keys ? 2 : 0)) {
+		triage_card_heading(c, row++, "warning events");
+		for (size_t i = 0; i < tc->events->n && row < c->rows - (tc->keys ? 2 : 0); i++)
+			canvas_text_ellipsis(c, row++, 1, c->cols - 1, STYLE_WARN,
+			                     tc->events->v[i]);
+	}
+	return row;
+}
+
+int
+triage_card_render(const struct render_ctx *rc, const struct triage_card *tc, struct canvas *c)
+{
+	const struct osmo_workflow *wf = tc->wf;
+	const struct triage_root *r = tc->root && tc->root->group ? tc->root : NULL;
+	char *s = xasprintf("osmotop · %s · why it %s", wf->name,
+	                    osmo_status_is_failed(wf->status) ? "failed" : "has not failed");
+	int row = 0;
+
+	canvas_fill(c, row, 0, c->cols, ' ', STYLE_TITLE);
+	canvas_text_ellipsis(c, row++, 0, c->cols, STYLE_TITLE, s);
+	free(s);
+	row++;
+	if (!osmo_status_is_failed(wf->status) && !r) {
+		s = xasprintf("%s is %s: nothing has failed.", wf->name,
+		              osmo_status_wire(wf->status));
+		canvas_text(c, row++, 0, c->cols, STYLE_NORMAL, s);
+		free(s);
+	} else if (!r) {
+		/* It failed as a whole: no group ran into it (refused, server error). */
+		row = triage_card_field(c, row, "workflow", STYLE_NORMAL, wf->name, 1);
+		row = triage_card_status(rc, tc, c, row, wf->status, NULL);
+		row = triage_card_field(c, row, "groups", STYLE_DIM,
+		                        wf->n_groups ? "none failed on its own" : "none ran", 1);
+	} else {
+		const struct osmo_task *t = r->task;
+
+		s = t ? xasprintf("%s / %s%s, retry %d", r->group->name, t->name,
+		                  t->lead ? " (lead)" : "", t->retry_id)
+		      : xasprintf("%s (no task decided it)", r->group->name);
+		row = triage_card_field(c, row, "root cause", STYLE_TITLE, s, 2);
+		free(s);
+		row = triage_card_status(rc, tc, c, row, t ? t->status : r->group->status, t);
+		if (t && t->failure_message)
+			row = triage_card_field(c, row, "message", STYLE_ERROR, t->failure_message,
+			                        6);
+		else if (r->group->failure_message)
+			row = triage_card_field(c, row, "message", STYLE_ERROR,
+			                        r->group->failure_message, 6);
+		s = r->strict
+		            ? xasprintf("any failing task fails %s (ignoreNonleadStatus: false)",
+		                        r->group->name)
+		            : xasprintf("%s fails when its lead fails (ignoreNonleadStatus: true)",
+		                        r->group->name);
+		row = triage_card_field(c, row, "group rule", STYLE_NORMAL, s, 2);
+		free(s);
+		if (t) {
+			s = triage_card_retries(rc, r);
+			row = triage_card_field(c, row, "retries", STYLE_NORMAL, s, 2);
+			free(s);
+			if (t->node_name) {
+				s = xasprintf("%s%s%s", t->node_name, t->pod_name ? " · pod " : "",
+				              t->pod_name ? t->pod_name : "");
+				row = triage_card_field(c, row, "ran on", STYLE_DIM, s, 1);
+				free(s);
+			}
+		}
+		s = triage_card_taken(wf, r);
+		row = triage_card_field(c, row, "took down", STYLE_NORMAL, s, 2);
+		free(s);
+		if (row < c->rows)
+			row++;
+		row = triage_card_lines(tc, c, row);
+	}
+	if (tc->keys && c->rows >= 2) {
+		const char *keys =
+		        r && r->task && r->task->status == OSMO_RUNNING
+		                ? "L logs  e error logs  E events  r restart  R resubmit  "
+		                  "s shell  ! to the task  Esc back"
+		                : "L logs  e error logs  E events  r restart failed groups  "
+		                  "R resubmit  ! to the task  Esc back";
+
+		canvas_text_ellipsis(c, c->rows - 1, 0, c->cols, STYLE_DIM, keys);
+		row = c->rows;
+	}
+	return row;
+}
+
+void
+triage_card_lines_of(const char *text, size_t len, bool warnings, struct strv *out)
+{
+	struct log_tail lt;
+
+	log_tail_init(&lt, TRIAGE_CARD_RING);
+	log_tail_feed(&lt, text, len);
+	log_tail_finish(&lt);
+	for (size_t i = 0; i < lt.count; i++) {
+		char *line = view_logs_plain(log_tail_line(&lt, i));
+
+		if (!warnings || triage_card_warning(line))
+			strv_push_owned(out, line);
+		else
+			free(line);
+	}
+	log_tail_free(&lt);
+}

@@ -1,0 +1,228 @@
+/* view_triage.c: the monitor's triage view (T): the card of why the open workflow failed, with the root task's log and warning events fetched for it, and one-key next steps. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/osmo_time.h"
+#include "tui/triage_card.h"
+#include "tui/view_ops.h"
+
+#define VIEW_TRIAGE_TAIL   40          /* log lines asked for when there is no error log */
+#define VIEW_TRIAGE_EVENTS 200         /* event lines asked for, warnings kept */
+#define VIEW_TRIAGE_IDLE_S 2           /* a running task's stream: what came by then is enough */
+#define VIEW_TRIAGE_MAX    (256 << 10) /* bytes kept of either answer */
+
+static void
+view_triage_data(struct strbuf *sb, const char *bytes, size_t n)
+{
+	if (sb->len + n <= VIEW_TRIAGE_MAX)
+		strbuf_add(sb, bytes, n);
+}
+
+static void
+view_triage_log_data(void *ctx, const char *bytes, size_t n)
+{
+	view_triage_data(&((struct app *)ctx)->triage.log_raw, bytes, n);
+}
+
+static void
+view_triage_event_data(void *ctx, const char *bytes, size_t n)
+{
+	view_triage_data(&((struct app *)ctx)->triage.ev_raw, bytes, n);
+}
+
+static void
+view_triage_log_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_triage *v = &a->triage;
+
+	v->log_req = 0;
+	if (res->kind == API_TEXT && res->text)
+		view_triage_data(&v->log_raw, res->text, res->text_len);
+	strv_free(&v->log);
+	if (v->log_raw.len)
+		triage_card_lines_of(v->log_raw.buf, v->log_raw.len, false, &v->log);
+	free(v->log_note);
+	/* A stream cut by its idle time is what there was: no error. */
+	v->log_note = res->err.kind != API_OK && !v->log.n
+	                      ? xasprintf("could not fetch it: %s", res->err.message)
+	                      : NULL;
+	api_result_free(res);
+	a->dirty = true;
+}
+
+static void
+view_triage_event_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_triage *v = &a->triage;
+
+	v->ev_req = 0;
+	strv_free(&v->events);
+	if (v->ev_raw.len)
+		triage_card_lines_of(v->ev_raw.buf, v->ev_raw.len, true, &v->events);
+	api_result_free(res);
+	a->dirty = true;
+}
+
+static void
+view_triage_drop(struct app *a)
+{
+	struct view_triage *v = &a->triage;
+
+	if (v->log_req)
+		api_abort(a->s->api, v->log_req);
+	if (v->ev_req)
+		api_abort(a->s->api, v->ev_req);
+	v->log_req = v->ev_req = 0;
+	strbuf_free(&v->log_raw);
+	strbuf_free(&v->ev_raw);
+	strv_free(&v->log);
+	strv_free(&v->events);
+	free(v->log_note);
+	v->log_note = NULL;
+}
+
+/* The root task's error log (its status has one), else its log's end; its events. */
+static void
+view_triage_enter(struct app *a)
+{
+	struct view_triage *v = &a->triage;
+	const struct osmo_task *t = a->wf.root.task;
+
+	view_triage_drop(a);
+	if (!t)
+		return;
+	v->has_errors = osmo_status_has_error_logs(t->status);
+	v->log_note = xstrdup("loading…");
+	if (v->has_errors) {
+		v->log_req = api_error_logs(a->s->api, a->wf.id, t->name, t->retry_id,
+		                            (struct api_callbacks){ .done = view_triage_log_done,
+		                                                    .data = view_triage_log_data,
+		                                                    .ctx = a });
+	} else {
+		struct api_stream_opts so = { .what = API_STREAM_LOGS,
+			                      .workflow_id = a->wf.id,
+			                      .task = t->name,
+			                      .retry_id = t->retry_id,
+			                      .last_n_lines = VIEW_TRIAGE_TAIL,
+			                      .idle_timeout_s = VIEW_TRIAGE_IDLE_S };
+
+		v->log_req = api_stream(a->s->api, &so,
+		                        (struct api_callbacks){ .done = view_triage_log_done,
+		                                                .data = view_triage_log_data,
+		                                                .ctx = a });
+	}
+	struct api_stream_opts eo = { .what = API_STREAM_EVENTS,
+		                      .workflow_id = a->wf.id,
+		                      .task = t->name,
+		                      .retry_id = t->retry_id,
+		                      .last_n_lines = VIEW_TRIAGE_EVENTS,
+		                      .idle_timeout_s = VIEW_TRIAGE_IDLE_S };
+
+	v->ev_req = api_stream(a->s->api, &eo,
+	                       (struct api_callbacks){ .done = view_triage_event_done,
+	                                               .data = view_triage_event_data,
+	                                               .ctx = a });
+}
+
+void
+view_triage_free(struct app *a)
+{
+	view_triage_drop(a);
+}
+
+static void
+view_triage_move(struct app *a, int delta, bool absolute)
+{
+	(void)a;
+	(void)delta;
+	(void)absolute;
+}
+
+static void
+view_triage_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
+{
+	struct view_triage *v = &a->triage;
+	struct triage_card tc = { .wf = &a->wf.data,
+		                  .root = &a->wf.root,
+		                  .log = &v->log,
+		                  .log_title =
+		                          v->has_errors ? "error log, its end" : "log, its end",
+		                  .log_note = v->log_note,
+		                  .events = &v->events,
+		                  .keys = true };
+
+	if (!a->wf.have) {
+		canvas_text(body, 0, 0, body->cols, STYLE_TITLE, "loading…");
+		return;
+	}
+	triage_card_render(rc, &tc, body);
+}
+
+/* L, e, E: the root task's logs, error logs, events, over the card (Esc comes back). */
+static void
+view_triage_act_stream(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t = a->wf.root.task;
+
+	if (!t) {
+		app_say(a, true, "no task failed on its own: L in the workflow shows every log");
+		return;
+	}
+	view_stream_open(a,
+	                 act == KEYMAP_ERROR_LOGS ? VIEW_STREAM_ERRORS
+	                 : act == KEYMAP_EVENTS   ? VIEW_STREAM_EVENTS
+	                                          : VIEW_STREAM_LOGS,
+	                 t->name, t->retry_id);
+}
+
+/* !: back to the workflow with the cursor on the root task. */
+static void
+view_triage_act_root(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	app_pop(a);
+	if (!view_table_to_root(a))
+		app_say(a, true, "no failure of its own to go to");
+}
+
+static void
+view_triage_act_stay(struct app *a, enum keymap_action act)
+{
+	(void)a;
+	(void)act;
+}
+
+/* s, F: as on the root task's row of the workflow view. */
+static void
+view_triage_act_task(struct app *a, enum keymap_action act)
+{
+	if (!view_table_to_root(a) || !a->wf.root.task) {
+		app_say(a, true, "no task failed on its own");
+		return;
+	}
+	view_table_acts[act].run(a, act);
+}
+
+static void
+view_triage_leave(struct app *a)
+{
+	view_triage_drop(a);
+}
+
+static const struct view_act view_triage_acts[KEYMAP_COUNT] = {
+	[KEYMAP_SHELL] = { view_triage_act_task },
+	[KEYMAP_FORWARD] = { view_triage_act_task },
+	[KEYMAP_OPEN] = { view_triage_act_stream },
+	[KEYMAP_LOGS] = { view_triage_act_stream },
+	[KEYMAP_ERROR_LOGS] = { view_triage_act_stream },
+	[KEYMAP_EVENTS] = { view_triage_act_stream },
+	[KEYMAP_ROOT] = { view_triage_act_root },
+	[KEYMAP_TRIAGE] = { view_triage_act_stay },
+	[KEYMAP_GRAPH] = { view_triage_act_stay },
+};
+
+VIEW_OPS(view_triage, KEYMAP_IN_WORKFLOW, VIEW_PLAIN, view_triage_enter, view_triage_leave,
+         view_triage_acts, view_triage_move, view_triage_draw, view_table_target, NULL,
+         NULL /* the card ends in its own keys, which depend on the task */);
