@@ -10,6 +10,7 @@
 #include "tui/view_ops.h"
 
 #define DIALOG_LIVE_MS 250 /* a pause in typing this long applies a live filter */
+#define DIALOG_ARM_MS  500 /* y acts only this long after the dialog opened, nothing typed */
 
 /* What resubmit offers; the service's names. */
 static const char *const dialog_priorities[] = { "NORMAL", "HIGH", "LOW" };
@@ -30,6 +31,8 @@ dialog_open(struct app *a, const struct dialog_ops *d)
 	strbuf_reset(&a->dlg.input);
 	a->dlg.cur = 0;
 	a->dlg.focus = d->confirm ? DIALOG_FOCUS_KEEP : DIALOG_FOCUS_INPUT;
+	a->dlg.opened_ms = clock_mono_ms();
+	a->dlg.typed = false;
 	a->dirty = true;
 }
 
@@ -197,14 +200,22 @@ dialog_focus_step(struct dialog *d, int dir)
 
 /*
  * A dialog that acts on a workflow: nothing is sent but by y, or by Enter on the confirm
- * button, which only the arrow keys reach. Text typed ahead goes to the text line, if any.
+ * button, which only the arrow keys reach. A y is an answer only when the dialog has been
+ * on screen long enough to be read and no other letter came first: "Cyesterday..." or
+ * "rsync" typed ahead must not cancel or restart. Text typed ahead goes to the text line,
+ * if any; moving between fields (Tab, arrows, Enter) is deliberate and makes y an answer
+ * again.
  */
 static void
 dialog_confirm_key(struct app *a, int key)
 {
 	struct dialog *d = &a->dlg;
 	bool printable = key >= 0x20 && key < SCREEN_KEY_BASE && key != 0x7f;
+	bool yes = (key == 'y' || key == 'Y') && !d->typed &&
+	           clock_mono_ms() - d->opened_ms >= DIALOG_ARM_MS;
 
+	if (!printable)
+		d->typed = false;
 	if (key == '\t' || key == SCREEN_KEY_DOWN) {
 		dialog_focus_step(d, 1);
 	} else if (key == SCREEN_KEY_BTAB || key == SCREEN_KEY_UP) {
@@ -214,7 +225,7 @@ dialog_confirm_key(struct app *a, int key)
 			d->focus = DIALOG_FOCUS_KEEP;
 		else
 			dialog_edit(d, key);
-	} else if (key == 'y' || key == 'Y') {
+	} else if (yes) {
 		d->ops->submit(a);
 	} else if (d->focus == DIALOG_FOCUS_TOGGLE) {
 		if (key == ' ' || key == SCREEN_KEY_LEFT || key == SCREEN_KEY_RIGHT)
@@ -233,6 +244,8 @@ dialog_confirm_key(struct app *a, int key)
 		dialog_edit(d, key);
 	} else if (key == 'n' || key == 'N' || key == 'q') {
 		dialog_close(a);
+	} else if (printable) {
+		d->typed = true; /* typed ahead: the y that may follow is part of it */
 	}
 }
 

@@ -133,6 +133,8 @@ struct dialog {
 	struct strbuf input;          /* the text line */
 	size_t cur;                   /* the text cursor, a byte offset into input */
 	enum dialog_focus focus;
+	int64_t opened_ms; /* when it opened: a y sooner than a person reads it was typed ahead */
+	bool typed;        /* letters came while the buttons had the keys: y is text, not yes */
 	struct dialog_target tgt; /* cancel, resubmit, restart */
 	char *task;               /* forward: the task; group exec: the group */
 	bool force;               /* cancel: force */

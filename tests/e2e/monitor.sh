@@ -48,8 +48,9 @@ e2e_wait "STATUS +WORKFLOW"
 e2e_keys C
 e2e_wait "Cancel workflow $ticker\\?"
 e2e_keys -l "enough"
-# Enter leaves the message for the buttons; y cancels.
-e2e_keys Enter y
+# Enter leaves the message for the buttons; Right and Enter cancel (a y this soon after the
+# dialog opened would count as typed ahead).
+e2e_keys Enter Right Enter
 e2e_wait "FAILED_CANCELED +$ticker" 30
 
 # The service goes away: the list stays, the banner says so; it comes back: fresh data.

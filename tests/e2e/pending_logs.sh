@@ -43,7 +43,7 @@ e2e_absent "waiter got the slot"
 e2e_use holder
 e2e_keys C
 e2e_wait "Cancel workflow $holder\\?"
-e2e_keys y
+e2e_keys Right Enter
 e2e_wait_kick "osmotop · $holder · .*FAILED_CANCELED" 30
 
 e2e_use e2e

@@ -1,6 +1,6 @@
 # restart.sh: the actions that make new workflows, from the list. `r` on a COMPLETED workflow
 # says why it cannot; `R` asks, Esc keeps it, and so does Enter (the dialog opens on "Keep");
-# y resubmits (osmo-local names the copy NAME-<next job>), the new workflow opens and shows in
+# the confirm button resubmits (osmo-local names the copy NAME-<next job>), the new workflow opens and shows in
 # the list. `r` on a FAILED workflow asks with what it reruns; Right then Enter restarts only
 # the failed groups as NAME-<next job>, which fails again the same way; the list shows it.
 . "$(dirname "$0")/lib.sh"
@@ -36,10 +36,10 @@ e2e_keys Enter
 e2e_gone "Resubmit $done_wf"
 e2e_absent "$done_wf2" # and had Esc or Enter submitted, the copy below would not be $done_wf2
 
-# R, y: the copy is submitted and opens.
+# R, then the confirm button: the copy is submitted and opens.
 e2e_keys R
 e2e_wait "Resubmit $done_wf as a new workflow\\?"
-e2e_keys y
+e2e_keys Right Enter
 e2e_wait "resubmitted $done_wf → $done_wf2"
 e2e_wait "osmotop · $done_wf2"
 e2e_wait "task-a"

@@ -158,6 +158,17 @@ appt_keys(struct appt *t, const char *keys)
 	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
 }
 
+/* y as a person answers a dialog: after reading it (a y at once is taken as typed ahead). */
+static void
+appt_yes(struct appt *t)
+{
+	int64_t until = clock_mono_ms() + 600;
+
+	while (clock_mono_ms() < until)
+		app_step(t->a, 50);
+	appt_keys(t, "y");
+}
+
 /* The frame as text without its last row: the status bar shows data ages that vary. */
 static char *
 appt_frame(struct appt *t, int rows, int cols, bool status_bar)
@@ -375,11 +386,15 @@ test_cancel_through_dialog(void **state)
 	/* The dialog opens on "keep": Enter with nothing typed, or typed-ahead text, sends nothing. */
 	appt_keys(t, "C\r");
 	appt_keys(t, "Cnot now\r\r");
+	/* A y typed ahead is text: "yesterday's..." goes to the message, it cancels nothing. */
+	appt_keys(t, "Cyesterday");
+	appt_shows(t, 24, 100, "message (optional): yesterday");
+	appt_keys(t, "\033");
 	appt_not_logged(t, "/cancel");
 	/* Typed text goes to the message; Tab reaches force, Space sets it, Tab goes to keep. */
 	appt_keys(t, "Cwrong lr\t \t");
 	appt_golden(t, "app_cancel_80x24.txt", 24, 80);
-	appt_keys(t, "y");
+	appt_yes(t);
 	assert_true(appt_logged(
 	        t, "POST /api/workflow/llm-finetune-17/cancel?force=true&message=wrong%20lr"));
 	appt_says(t, "cancel of llm-finetune-17 submitted");
@@ -409,9 +424,12 @@ test_resubmit_and_restart(void **state)
 	appt_keys(t, "r");
 	appt_shows(t, 24, 100, "Restart failed workflow llm-finetune-16?");
 	appt_shows(t, 24, 100, "reruns: train eval-group · in pool gb200-prod");
-	/* Enter keeps; Right moves to the confirm button, and Enter there restarts. */
+	/* Enter keeps; "rsync" typed ahead restarts nothing (its y follows other letters). */
 	appt_keys(t, "\r");
+	appt_keys(t, "rsync");
 	appt_not_logged(t, "/restart");
+	assert_null(t->a->dlg.ops); /* its n kept the workflow */
+	/* Right moves to the confirm button, and Enter there restarts. */
 	appt_keys(t, "r");
 	app_key(t->a, SCREEN_KEY_RIGHT);
 	appt_keys(t, "\r");
@@ -433,7 +451,7 @@ test_resubmit_and_restart(void **state)
 	appt_shows(t, 24, 100, "priority: NORMAL (Space)");
 	appt_keys(t, "\t\t ");
 	appt_shows(t, 24, 100, "priority: HIGH (Space)");
-	appt_keys(t, "y");
+	appt_yes(t);
 	assert_true(appt_logged(
 	        t, "POST /api/pool/gb200-prod/workflow?workflow_id=llm-finetune-16&priority=HIGH"));
 	appt_says(t, "resubmitted llm-finetune-16 → llm-finetune-18");
@@ -619,7 +637,7 @@ test_dialog_keeps_its_workflow(void **state)
 	/* The list moves under the open dialog: its title and its request stay on 16. */
 	app_key(t->a, SCREEN_CTRL('r'));
 	appt_shows(t, 24, 100, "Resubmit llm-finetune-16 as a new workflow?");
-	appt_keys(t, "y");
+	appt_yes(t);
 	assert_true(appt_logged(t, "workflow_id=llm-finetune-16"));
 }
 
@@ -765,7 +783,8 @@ test_new_workflow_followed_fast(void **state)
 	int64_t now;
 
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
-	appt_keys(t, "ry");
+	appt_keys(t, "r");
+	appt_yes(t);
 	assert_string_equal(t->a->wf.id, "llm-finetune-18");
 	assert_true(t->a->wf.have);
 	assert_int_equal(t->a->wf.data.status, OSMO_PENDING);
