@@ -15,6 +15,12 @@
 #define CMD_COMPLETE_DEADLINE_MS 2000
 /* Enough names to pick from; the list comes newest first. */
 #define CMD_COMPLETE_LIMIT 200
+#define CMD_COMPLETE_USAGE                                                                  \
+	"usage: osmotop complete [--url URL] [--user NAME|--token-file FILE] [--local]\n"   \
+	"                        workflows|statuses|tasks WORKFLOW_ID|groups WORKFLOW_ID\n" \
+	"\n"                                                                                \
+	"Prints one name a line for the shells' completion (at most 2 s); on a failure\n"   \
+	"nothing, exit 1.\n"
 
 /* Names of the workflow's groups (tasks false) or of their tasks, each once. */
 static void
@@ -43,6 +49,7 @@ cmd_complete_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		SESSION_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct session_opts so = { 0 };
@@ -53,10 +60,16 @@ cmd_complete_main(int argc, char **argv)
 	const char *what;
 	int ch, rc = 1;
 
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+	optind = 0; /* glibc starts afresh, its ordering included, after an earlier scan */
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(CMD_COMPLETE_USAGE, stdout);
+			return 0;
+		}
+		/* A shell's completion passes only options it knows: this is a person typing. */
 		if (!session_option(ch, optarg, &so))
-			return 1;
+			return session_bad_option("complete", ch, argv);
+	}
 	what = optind < argc ? argv[optind] : "";
 	/* From the status table, so the shells never offer a stale list. */
 	if (strcmp(what, "statuses") == 0) {

@@ -46,7 +46,7 @@ struct cmd_exec_args {
 };
 
 static void
-cmd_exec_usage(FILE *out)
+cmd_exec_usage(void)
 {
 	fputs("usage: osmotop exec [--url URL] [--user NAME|--token-file FILE] [--local]\n"
 	      "                    [--keep-alive] WORKFLOW_ID TASK [-- COMMAND [ARG...]]\n"
@@ -70,7 +70,7 @@ cmd_exec_usage(FILE *out)
 	      "Exit status: 0 when the session (with --group every task's) closed normally (the\n"
 	      "remote exit status is not carried), 1 the service refused, 2 usage, 3 network or\n"
 	      "the session broke.\n",
-	      out);
+	      stdout);
 }
 
 static void
@@ -306,9 +306,9 @@ cmd_exec_parse(int argc, char **argv, struct cmd_exec_args *a)
 	struct strbuf sb = { 0 };
 	int ch, names, rest;
 
-	optind = 1;
+	optind = 0; /* glibc starts afresh, its ordering included, after an earlier scan */
 	/* '+': stop at WORKFLOW_ID, so the command's own options are never ours. */
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		if (session_option(ch, optarg, &a->so)) {
 			continue;
 		} else if (ch == OPT_KEEP_ALIVE) {
@@ -316,11 +316,10 @@ cmd_exec_parse(int argc, char **argv, struct cmd_exec_args *a)
 		} else if (ch == OPT_GROUP) {
 			a->group = optarg;
 		} else if (ch == 'h') {
-			cmd_exec_usage(stdout);
+			cmd_exec_usage();
 			return 0;
 		} else {
-			cmd_exec_usage(stderr);
-			return 2;
+			return session_bad_option("exec", ch, argv);
 		}
 	}
 	/* WORKFLOW_ID TASK, or WORKFLOW_ID alone with --group; then "--" and a command. */

@@ -13,7 +13,7 @@
 #include "tui/session.h"
 
 static void
-cmd_forward_usage(FILE *out)
+cmd_forward_usage(void)
 {
 	fputs("usage: osmotop port-forward [--url URL] [--user NAME|--token-file FILE] [--local]\n"
 	      "                            WORKFLOW_ID TASK --port SPEC [--port SPEC...] [--udp]\n"
@@ -29,7 +29,7 @@ cmd_forward_usage(FILE *out)
 	      "command ends when one port's task or workflow is gone.\n"
 	      "Exit status: 0 interrupted (SIGINT, SIGTERM), 1 the service refused, 2 usage\n"
 	      "(or a local port is busy), 3 network.\n",
-	      out);
+	      stdout);
 }
 
 /* Parses options and operands into the ports; -1 to go on, else the exit status. */
@@ -49,8 +49,8 @@ cmd_forward_parse(int argc, char **argv, struct session_opts *so, const char **w
 	char *err = NULL;
 	int ch, rc = -1;
 
-	optind = 1;
-	while (rc < 0 && (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	optind = 0; /* glibc starts afresh, its ordering included, after an earlier scan */
+	while (rc < 0 && (ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (session_option(ch, optarg, so)) {
 			continue;
 		} else if (ch == OPT_PORT) {
@@ -58,11 +58,10 @@ cmd_forward_parse(int argc, char **argv, struct session_opts *so, const char **w
 		} else if (ch == OPT_UDP) {
 			*udp = true;
 		} else if (ch == 'h') {
-			cmd_forward_usage(stdout);
+			cmd_forward_usage();
 			rc = 0;
 		} else {
-			cmd_forward_usage(stderr);
-			rc = 2;
+			rc = session_bad_option("port-forward", ch, argv);
 		}
 	}
 	if (rc < 0 && (argc - optind != 2 || !spec.len)) {

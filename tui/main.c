@@ -50,7 +50,7 @@ static const struct main_view_name {
 };
 
 static void
-main_usage(FILE *out)
+main_usage(void)
 {
 	fputs("usage: osmotop [options] [WORKFLOW_ID]\n"
 	      "       osmotop --snapshot [--size COLSxROWS] [--view list|workflow] [WORKFLOW_ID]\n"
@@ -105,10 +105,11 @@ main_usage(FILE *out)
 	      "     with the access token it keeps in its state directory\n"
 	      "  --token-file FILE (or $OSMO_TOKEN_FILE) replaces the credentials of 2 and 3.\n"
 	      "\n"
-	      "Exit status: 0 ok, 1 the service answered with an error, 2 usage,\n"
+	      "Exit status: 0 ok, 1 the service answered with an error, 2 usage (one line\n"
+	      "on stderr says what was wrong),\n"
 	      "3 network or authentication failure (or osmo-local could not be started);\n"
 	      "'osmotop local status': 0 running, 1 not running.\n",
-	      out);
+	      stdout);
 }
 
 static int
@@ -167,7 +168,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 
 	o->cols = 120;
 	o->rows = 40;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	optind = 0; /* glibc starts afresh, its ordering included, after an earlier scan */
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (session_option(ch, optarg, &o->session)) {
 			continue;
 		} else if (ch == OPT_SNAPSHOT) {
@@ -225,11 +227,10 @@ main_parse(int argc, char **argv, struct main_opts *o)
 			printf("osmotop %s\n", API_CLIENT_VERSION);
 			return 0;
 		} else if (ch == 'h') {
-			main_usage(stdout);
+			main_usage();
 			return 0;
 		} else {
-			main_usage(stderr);
-			return 2;
+			return session_bad_option(NULL, ch, argv);
 		}
 	}
 	if (optind < argc)
@@ -561,16 +562,23 @@ static const struct main_local_command {
 static int
 main_local(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
 	struct api_error err = { 0 };
 	char *dir;
-	int rc;
+	int ch, rc;
 
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		main_usage(stdout);
+	optind = 0; /* glibc starts afresh, its ordering included, after an earlier scan */
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (ch != 'h')
+			return session_bad_option("local", ch, argv);
+		main_usage();
 		return 0;
 	}
-	for (size_t i = 0; argc == 2 && i < ARRAY_SIZE(main_local_commands); i++) {
-		if (strcmp(argv[1], main_local_commands[i].name) != 0)
+	for (size_t i = 0; argc - optind == 1 && i < ARRAY_SIZE(main_local_commands); i++) {
+		if (strcmp(argv[optind], main_local_commands[i].name) != 0)
 			continue;
 		dir = local_dir(&err);
 		if (!dir)

@@ -2,6 +2,7 @@
 #include "tui/session.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,26 @@ session_option(int ch, const char *arg, struct session_opts *o)
 	else if (ch == SESSION_OPT_TOKEN_FILE)
 		o->token_file = arg;
 	return ch >= SESSION_OPT_URL && ch < SESSION_OPT_END;
+}
+
+int
+session_bad_option(const char *command, int ch, char *const *argv)
+{
+	/* An unknown short option leaves its letter in optopt (-h, the only one, never fails). */
+	char letter[3] = { '-', (char)optopt, '\0' };
+	bool is_short = optopt > 0 && optopt < SESSION_OPT_URL && optopt != 'h';
+	const char *word = is_short ? letter : argv[optind - 1];
+	/* Up to '=': the value may be a secret, and the name is what was wrong. */
+	int len = (int)strcspn(word, "=");
+	bool known = ch == ':' || (optopt && str_starts_with(word, "--"));
+
+	fprintf(stderr, "osmotop: %s%.*s%s; see 'osmotop%s%s --help'\n",
+	        known ? "" : "unknown option ", len, word,
+	        !known      ? ""
+	        : ch == ':' ? " needs a value"
+	                    : " takes no value",
+	        command ? " " : "", command ? command : "");
+	return 2;
 }
 
 bool

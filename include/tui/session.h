@@ -46,6 +46,12 @@ struct api_callbacks session_call_callbacks(struct session_call *c);
 
 /* Takes getopt_long's ch when it is one of SESSION_LONGOPTS (true), filling o. */
 bool session_option(int ch, const char *arg, struct session_opts *o);
+/*
+ * For getopt_long's '?' or ':' (an optstring starting with ':', after any '+'): one line on
+ * stderr naming the option and "see 'osmotop[ command] --help'" (command NULL: osmotop's own);
+ * returns 2, the usage status.
+ */
+int session_bad_option(const char *command, int ch, char *const *argv);
 
 struct session {
 	char *url;       /* base URL, no trailing slash */

@@ -231,6 +231,62 @@ test_unreachable_and_usage(void **state)
 	free(err);
 }
 
+/* A bad option is one line naming it and the help to read, for osmotop and every command. */
+static void
+test_bad_options(void **state)
+{
+	static const struct {
+		const char *args[4];
+		const char *want;
+	} cases[] = {
+		{ { "--foo", NULL }, "osmotop: unknown option --foo; see 'osmotop --help'\n" },
+		{ { "--snapshot", "-x", NULL },
+		  "osmotop: unknown option -x; see 'osmotop --help'\n" },
+		{ { "--url", NULL }, "osmotop: --url needs a value; see 'osmotop --help'\n" },
+		/* The value after '=' may be a secret: never echoed. */
+		{ { "--tokn=s3cret", NULL },
+		  "osmotop: unknown option --tokn; see 'osmotop --help'\n" },
+		{ { "--ascii=yes", NULL },
+		  "osmotop: --ascii takes no value; see 'osmotop --help'\n" },
+		{ { "run", "--foo", "spec.yaml", NULL },
+		  "osmotop: unknown option --foo; see 'osmotop --help'\n" },
+		{ { "exec", "--foo", NULL },
+		  "osmotop: unknown option --foo; see 'osmotop exec --help'\n" },
+		{ { "port-forward", "--bar", NULL },
+		  "osmotop: unknown option --bar; see 'osmotop port-forward --help'\n" },
+		{ { "local", "--baz", NULL },
+		  "osmotop: unknown option --baz; see 'osmotop local --help'\n" },
+		{ { "complete", "--qux", "workflows", NULL },
+		  "osmotop: unknown option --qux; see 'osmotop complete --help'\n" },
+	};
+	static const char *const help[][3] = {
+		{ "--help", NULL },          { "run", "--help", NULL },
+		{ "exec", "--help", NULL },  { "port-forward", "--help", NULL },
+		{ "local", "--help", NULL }, { "complete", "--help", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *out = NULL, *err = NULL;
+
+		assert_int_equal(snap_run(cases[i].args, &out, &err), 2);
+		assert_string_equal(out, "");
+		assert_string_equal(err, cases[i].want);
+		free(out);
+		free(err);
+	}
+	/* --help is still the whole usage, on stdout. */
+	for (size_t i = 0; i < ARRAY_SIZE(help); i++) {
+		char *out = NULL, *err = NULL;
+
+		assert_int_equal(snap_run(help[i], &out, &err), 0);
+		assert_non_null(strstr(out, "usage: osmotop"));
+		assert_string_equal(err, "");
+		free(out);
+		free(err);
+	}
+}
+
 /* A token from login.yaml is used, and never appears in output or errors. */
 static void
 test_token_never_printed(void **state)
@@ -288,6 +344,7 @@ main(void)
 		cmocka_unit_test(test_snapshot_errors),
 		cmocka_unit_test(test_unreachable_and_usage),
 		cmocka_unit_test(test_token_never_printed),
+		cmocka_unit_test(test_bad_options),
 	};
 
 	return cmocka_run_group_tests(tests, snap_setup, snap_teardown);
