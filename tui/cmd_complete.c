@@ -45,14 +45,14 @@ cmd_complete_print_workflow(const struct osmo_workflow *wf, bool tasks)
 }
 
 int
-cmd_complete_main(int argc, char **argv)
+cmd_complete_main(int argc, char **argv, const struct session_opts *globals)
 {
 	static const struct option longopts[] = {
 		SESSION_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct session_opts so = { 0 };
+	struct session_opts so = *globals;
 	struct session_call w = { 0 };
 	struct api_callbacks cb = session_call_callbacks(&w);
 	struct api_error err = { 0 };

@@ -431,12 +431,12 @@ cmd_exec_report(const struct cmd_exec *c, const struct cmd_exec_args *a)
 }
 
 int
-cmd_exec_main(int argc, char **argv)
+cmd_exec_main(int argc, char **argv, const struct session_opts *globals)
 {
 	/* Window changes and termination. */
 	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
 	struct cmd_exec c = { .signal_fd = -1, .stdin_open = true };
-	struct cmd_exec_args a = { 0 };
+	struct cmd_exec_args a = { .so = *globals };
 	int rc = cmd_exec_parse(argc, argv, &a);
 
 	if (rc >= 0)

@@ -151,10 +151,10 @@ cmd_forward_start(struct forward_mgr *m, const char *wf, const char *task,
 }
 
 int
-cmd_forward_main(int argc, char **argv)
+cmd_forward_main(int argc, char **argv, const struct session_opts *globals)
 {
 	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
-	struct session_opts so = { 0 };
+	struct session_opts so = *globals;
 	const char *wf = NULL, *task = NULL;
 	struct forward_port *ports = NULL;
 	size_t n_ports = 0;

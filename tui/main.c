@@ -77,6 +77,9 @@ main_usage(void)
 	      "                     CLI's token login does; also $OSMO_TOKEN_FILE\n"
 	      "  --local            the osmo-local osmotop started, even with a login.yaml\n"
 	      "                     (run: started first when it is not running)\n"
+	      "                     These four may also come before run, exec, port-forward or\n"
+	      "                     complete (osmotop --url URL exec ...); given on both sides\n"
+	      "                     of the command, the one after it wins.\n"
 	      "  --snapshot         fetch once, print the rendered frame as text, exit\n"
 	      "  --size COLSxROWS   frame size for --snapshot (default 120x40)\n"
 	      "  --view NAME        list (default without WORKFLOW_ID), workflow or logs\n"
@@ -111,6 +114,8 @@ main_usage(void)
 	      "'osmotop local status': 0 running, 1 not running.\n",
 	      stdout);
 }
+
+static const struct main_command *main_command(const char *name);
 
 static int
 main_parse_size(const char *s, int *cols, int *rows)
@@ -235,6 +240,14 @@ main_parse(int argc, char **argv, struct main_opts *o)
 	}
 	if (optind < argc)
 		o->workflow = argv[optind++];
+	/* osmotop --ascii exec ...: an option main_globals does not take came first. */
+	if (!o->run && o->workflow && main_command(o->workflow)) {
+		fprintf(stderr,
+		        "osmotop: only --url, --user, --token-file and --local may come before "
+		        "'%s'; put its other options after it\n",
+		        o->workflow);
+		return 2;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "osmotop: unexpected argument '%s'\n", argv[optind]);
 		return 2;
@@ -560,7 +573,7 @@ static const struct main_local_command {
 
 /* osmotop local start|stop|status: the background osmo-local that osmotop run uses. */
 static int
-main_local(int argc, char **argv)
+main_local(int argc, char **argv, const struct session_opts *globals)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -576,6 +589,12 @@ main_local(int argc, char **argv)
 			return session_bad_option("local", ch, argv);
 		main_usage();
 		return 0;
+	}
+	if (globals->url || globals->user || globals->token_file || globals->local) {
+		fprintf(stderr,
+		        "osmotop: local manages the osmo-local on this machine; it takes no "
+		        "--url, --user, --token-file or --local\n");
+		return 2;
 	}
 	for (size_t i = 0; argc - optind == 1 && i < ARRAY_SIZE(main_local_commands); i++) {
 		if (strcmp(argv[optind], main_local_commands[i].name) != 0)
@@ -615,23 +634,15 @@ main_config(struct main_opts *o)
 	return rc;
 }
 
-int
-main(int argc, char **argv)
+/* osmotop's own command line, or with run osmotop run's, over the options before it. */
+static int
+main_top(int argc, char **argv, const struct session_opts *globals, bool run)
 {
-	struct main_opts o = { .run = argc > 1 && strcmp(argv[1], "run") == 0 };
+	struct main_opts o = { .session = *globals, .run = run };
 	/* A terminal whose locale is not UTF-8 (LC_ALL=C, ISO-8859-1) gets ASCII, as --ascii. */
 	bool utf8 = text_locale();
-	int rc;
+	int rc = main_parse(argc, argv, &o);
 
-	if (argc > 1 && strcmp(argv[1], "local") == 0)
-		return main_local(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "exec") == 0)
-		return cmd_exec_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "port-forward") == 0)
-		return cmd_forward_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "complete") == 0)
-		return cmd_complete_main(argc - 1, argv + 1);
-	rc = o.run ? main_parse(argc - 1, argv + 1, &o) : main_parse(argc, argv, &o);
 	o.ascii |= !utf8;
 	if (rc < 0)
 		rc = main_config(&o);
@@ -641,4 +652,63 @@ main(int argc, char **argv)
 	strv_free(&o.statuses);
 	strv_free(&o.set_vars);
 	return rc;
+}
+
+static int
+main_run_command(int argc, char **argv, const struct session_opts *globals)
+{
+	return main_top(argc, argv, globals, true);
+}
+
+/* The commands; argv[0] is the name, and the session options given before it come along. */
+static const struct main_command {
+	const char *name;
+	int (*run)(int argc, char **argv, const struct session_opts *globals);
+} main_commands[] = {
+	{ "run", main_run_command },       { "local", main_local },
+	{ "exec", cmd_exec_main },         { "port-forward", cmd_forward_main },
+	{ "complete", cmd_complete_main },
+};
+
+static const struct main_command *
+main_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(main_commands); i++)
+		if (strcmp(name, main_commands[i].name) == 0)
+			return &main_commands[i];
+	return NULL;
+}
+
+/*
+ * The session options before a command's name (osmotop --url URL exec ...), into so: the
+ * name's index, or 0 when argv does not have that shape.
+ */
+static int
+main_globals(int argc, char **argv, struct session_opts *so)
+{
+	static const struct option longopts[] = {
+		SESSION_LONGOPTS,
+		{ 0 },
+	};
+	int ch;
+
+	optind = 0;
+	/* '+': stop at the first word that is not an option, the command's name or not. */
+	while ((ch = getopt_long(argc, argv, "+:", longopts, NULL)) != -1)
+		if (!session_option(ch, optarg, so))
+			return 0;
+	return optind < argc && main_command(argv[optind]) ? optind : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct session_opts globals = { 0 }, none = { 0 };
+	int at = main_globals(argc, argv, &globals);
+
+	text_locale();
+	if (at > 0)
+		return main_command(argv[at])->run(argc - at, argv + at, &globals);
+	/* The options are parsed again, with the rest: none comes before a command here. */
+	return main_top(argc, argv, &none, false);
 }

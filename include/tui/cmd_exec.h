@@ -2,7 +2,9 @@
 #ifndef OSMO_TUI_CMD_EXEC_H
 #define OSMO_TUI_CMD_EXEC_H
 
-/* argv[0] is "exec"; returns the process's exit status. */
-int cmd_exec_main(int argc, char **argv);
+struct session_opts;
+
+/* argv[0] is "exec", globals the session options before it; the process's exit status. */
+int cmd_exec_main(int argc, char **argv, const struct session_opts *globals);
 
 #endif

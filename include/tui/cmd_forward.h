@@ -2,7 +2,9 @@
 #ifndef OSMO_TUI_CMD_FORWARD_H
 #define OSMO_TUI_CMD_FORWARD_H
 
-/* argv[0] is "port-forward"; returns the process's exit status. */
-int cmd_forward_main(int argc, char **argv);
+struct session_opts;
+
+/* argv[0] is "port-forward", globals the session options before it; the exit status. */
+int cmd_forward_main(int argc, char **argv, const struct session_opts *globals);
 
 #endif

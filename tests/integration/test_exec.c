@@ -671,6 +671,53 @@ test_command_stdin_pipe(void **state)
 	free(bin);
 }
 
+/* Runs osmotop with args (the session options first, then the command); fails unless want. */
+static void
+xtest_options_first(const char *const *args, const char *want)
+{
+	char *out = NULL, *err = NULL;
+	int rc = proc_run_osmotop(args, XTEST_RUN_MS, &out, &err);
+
+	if (rc != 0 || !strstr(out, want))
+		fail_msg("osmotop %s exited %d without \"%s\"\nstdout: %s\nstderr: %s", args[0], rc,
+		         want, out, err);
+	free(out);
+	free(err);
+}
+
+/*
+ * The session options may come before the command's name as well as after it; given on both
+ * sides, the one after it wins. run logs in with osmo-local's own token file.
+ */
+static void
+test_command_options_first(void **state)
+{
+	struct xtest *t = *state;
+	const char *url = t->f.server.url;
+	char *token = xasprintf("%s/access_token", t->f.state);
+	char *spec = xasprintf("%s/quick.yaml", t->f.dir);
+	const char *exec[] = { "--url",   url,  "--user", "jdoe",          "exec", t->wf,
+		               "sleeper", "--", "echo",   "options-first", NULL };
+	const char *later[] = { "--url",   "http://127.0.0.1:1",
+		                "--user",  "jdoe",
+		                "exec",    "--url",
+		                url,       t->wf,
+		                "sleeper", "--",
+		                "echo",    "later-wins",
+		                NULL };
+	const char *run[] = { "--url", url, "--token-file", token, "run", spec, NULL };
+	FILE *f = fopen(spec, "w");
+
+	assert_non_null(f);
+	fputs(XTEST_QUICK, f);
+	assert_int_equal(fclose(f), 0);
+	xtest_options_first(exec, "options-first");
+	xtest_options_first(later, "later-wins");
+	xtest_options_first(run, "Workflow ID - exec-done-");
+	free(spec);
+	free(token);
+}
+
 /* osmotop exec --group: "[task] line" for every task, 0; the refusals are usage errors. */
 static void
 test_command_group(void **state)
@@ -741,6 +788,7 @@ main(void)
 		XTEST(test_api_keep_alive_ends),   XTEST(test_api_group),
 		XTEST(test_api_group_not_running), XTEST(test_command_stdin_pipe),
 		XTEST(test_command_group),         XTEST(test_command_keep_alive),
+		XTEST(test_command_options_first),
 	};
 #undef XTEST
 

@@ -287,6 +287,33 @@ test_bad_options(void **state)
 	}
 }
 
+/* The session options before a command's name are the command's, as those after it are. */
+static void
+test_options_before_command(void **state)
+{
+	struct snap *s = *state;
+	const char *complete[] = { "--url",    s->server.url, "--user",      "jdoe",
+		                   "complete", "tasks",       "ddp-smoke-3", NULL };
+	const char *local[] = { "--url", s->server.url, "local", "status", NULL };
+	const char *other[] = { "--ascii", "exec", "wf-1", "task", NULL };
+	char *out = NULL, *err = NULL;
+
+	assert_int_equal(snap_run(complete, &out, &err), 0);
+	assert_string_equal(out, "rank0\nrank1\n");
+	free(out);
+	free(err);
+	/* local starts and stops osmo-local on this machine: a service option is a mistake. */
+	assert_int_equal(snap_run(local, &out, &err), 2);
+	assert_non_null(strstr(err, "takes no --url"));
+	free(out);
+	free(err);
+	/* Only the session options go first: another is named as misplaced, not as a workflow. */
+	assert_int_equal(snap_run(other, &out, &err), 2);
+	assert_non_null(strstr(err, "may come before 'exec'"));
+	free(out);
+	free(err);
+}
+
 /* A token from login.yaml is used, and never appears in output or errors. */
 static void
 test_token_never_printed(void **state)
@@ -345,6 +372,7 @@ main(void)
 		cmocka_unit_test(test_unreachable_and_usage),
 		cmocka_unit_test(test_token_never_printed),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_options_before_command),
 	};
 
 	return cmocka_run_group_tests(tests, snap_setup, snap_teardown);
