@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client/api.h"
@@ -435,6 +436,25 @@ main_local_ensure(void)
 	return rc;
 }
 
+/* The spec run submits, or NULL after saying why on stderr (a usage error). */
+static char *
+main_read_spec(const char *path)
+{
+	struct stat st;
+	char *yaml;
+
+	/* A directory reads as an empty file, which the service would call an empty spec. */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "osmotop: run wants a spec file (SPEC.yaml); %s is a directory\n",
+		        path);
+		return NULL;
+	}
+	yaml = util_read_file(path, NULL);
+	if (!yaml)
+		fprintf(stderr, "osmotop: %s: %s\n", path, strerror(errno));
+	return yaml;
+}
+
 /* osmotop run SPEC: submit the file as the CLI does; --wait polls until the workflow ends. */
 static int
 main_run(struct main_opts *o)
@@ -442,17 +462,14 @@ main_run(struct main_opts *o)
 	struct session s;
 	struct session_call w = { 0 };
 	struct api_callbacks cb = session_call_callbacks(&w);
-	size_t len;
-	char *yaml = util_read_file(o->workflow, &len);
+	char *yaml = main_read_spec(o->workflow);
 	struct api_submit_opts so = { .pool = o->pool ? o->pool : "default",
 		                      .yaml = yaml,
 		                      .set_variables = &o->set_vars };
 	int rc = 0;
 
-	if (!yaml) {
-		fprintf(stderr, "osmotop: %s: %s\n", o->workflow, strerror(errno));
+	if (!yaml)
 		return 2;
-	}
 	/* Nothing configured (or --local): the spec runs on this machine. */
 	if (o->session.local || !session_configured(&o->session)) {
 		rc = main_local_ensure();

@@ -314,6 +314,24 @@ test_options_before_command(void **state)
 	free(err);
 }
 
+/* run wants a spec file: a directory is a usage error naming it, before anything is sent. */
+static void
+test_run_directory(void **state)
+{
+	struct snap *s = *state;
+	const char *args[] = { "run", "--url", s->server.url, "--user", "jdoe", s->dir, NULL };
+	char *want = xasprintf("osmotop: run wants a spec file (SPEC.yaml); %s is a directory\n",
+	                       s->dir);
+	char *out = NULL, *err = NULL;
+
+	assert_int_equal(snap_run(args, &out, &err), 2);
+	assert_string_equal(out, "");
+	assert_string_equal(err, want);
+	free(out);
+	free(err);
+	free(want);
+}
+
 /* A token from login.yaml is used, and never appears in output or errors. */
 static void
 test_token_never_printed(void **state)
@@ -373,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_token_never_printed),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_options_before_command),
+		cmocka_unit_test(test_run_directory),
 	};
 
 	return cmocka_run_group_tests(tests, snap_setup, snap_teardown);
