@@ -19,8 +19,13 @@
 #include "tui/session.h"
 #include "tui/text.h"
 #include "tui/view.h"
+#include "tui/view_logs.h"
 
 #define SNAPSHOT_DEADLINE_MS 75000
+/* A live log never ends by itself: its history comes at once, then new lines each second. */
+#define SNAPSHOT_LOG_FIRST_MS 3000 /* the first byte; a task that has not logged sends none */
+#define SNAPSHOT_LOG_QUIET_MS 700  /* then this much silence: the history is through */
+#define SNAPSHOT_LOG_LIVE_MS  5000 /* a log that keeps talking is cut here */
 
 enum main_view { MAIN_VIEW_AUTO, MAIN_VIEW_LIST, MAIN_VIEW_WORKFLOW, MAIN_VIEW_LOGS };
 
@@ -55,6 +60,7 @@ main_usage(void)
 {
 	fputs("usage: osmotop [options] [WORKFLOW_ID]\n"
 	      "       osmotop --snapshot [--size COLSxROWS] [--view list|workflow] [WORKFLOW_ID]\n"
+	      "       osmotop --snapshot --view logs [--task NAME] WORKFLOW_ID\n"
 	      "       osmotop run [--set k=v ...] [--pool NAME] [--wait] [--local] SPEC.yaml\n"
 	      "       osmotop local start|stop|status\n"
 	      "       osmotop exec [--url URL|--local] [--keep-alive] WORKFLOW_ID TASK "
@@ -81,10 +87,13 @@ main_usage(void)
 	      "                     These four may also come before run, exec, port-forward or\n"
 	      "                     complete (osmotop --url URL exec ...); given on both sides\n"
 	      "                     of the command, the one after it wins.\n"
-	      "  --snapshot         fetch once, print the rendered frame as text, exit\n"
+	      "  --snapshot         fetch once, print the rendered frame as text, exit; with\n"
+	      "                     --view logs the log's lines, cleaned as the log view shows\n"
+	      "                     them (a live log until it is quiet, at most 5 s)\n"
 	      "  --size COLSxROWS   frame size for --snapshot (default 120x40)\n"
 	      "  --view NAME        list (default without WORKFLOW_ID), workflow or logs\n"
-	      "  --task NAME        with --view logs: one task's log\n"
+	      "  --task NAME        with --view logs: one task's log (an unknown one is an\n"
+	      "                     error naming the workflow's tasks)\n"
 	      "  --all-users        list every user's workflows, not only yours\n"
 	      "  --pool NAME        list only this pool's workflows\n"
 	      "  --status STATUS    list only this status (repeatable), e.g. RUNNING, FAILED\n"
@@ -267,6 +276,10 @@ main_parse(int argc, char **argv, struct main_opts *o)
 		fprintf(stderr, "osmotop: --view workflow and --view logs need a WORKFLOW_ID\n");
 		return 2;
 	}
+	if (o->task && o->view != MAIN_VIEW_LOGS) {
+		fprintf(stderr, "osmotop: --task NAME goes with --view logs (one task's log)\n");
+		return 2;
+	}
 	return -1;
 }
 
@@ -333,18 +346,202 @@ main_call_ok(struct session *s, struct session_call *w, int *rc)
 	return false;
 }
 
+/* --snapshot --view logs: the log read once, each line cleaned as the monitor's log view does. */
+struct main_log {
+	struct session_call call;
+	struct log_tail lt; /* the line being read: the tail's splitting and cutting */
+	struct view_logs v; /* its text: the line as the log view shows it */
+	struct canvas c;    /* where the view draws; only v.text is printed */
+	int64_t start_ms;   /* the request's */
+	int64_t last_ms;    /* the last byte's, 0 before the first */
+	uint64_t printed;   /* lines of lt printed */
+};
+
+static void
+main_log_print(struct main_log *l)
+{
+	const char *t;
+	size_t n, from = 0;
+
+	if (l->lt.appended == l->printed)
+		return;
+	l->printed = l->lt.appended;
+	/* Drawing the one line held cleans it into v.text, with the view's own rules. */
+	view_logs_render(NULL, &l->lt, &l->v, NULL, NULL, &l->c, 0, 0, l->c.rows, l->c.cols);
+	t = l->v.text.buf;
+	n = l->v.text.len;
+	/* The canvas gives bidi controls and separators no cell; text drops them as well. */
+	for (size_t i = 0, k; i < n; i += k ? k : 1) {
+		k = utf8_unsafe_len(t + i, n - i);
+		if (k) {
+			fwrite(t + from, 1, i - from, stdout);
+			from = i + k;
+		}
+	}
+	if (n > from)
+		fwrite(t + from, 1, n - from, stdout);
+	putchar('\n');
+}
+
+static void
+main_log_data(void *ctx, const char *bytes, size_t n)
+{
+	struct main_log *l = ctx;
+
+	l->last_ms = clock_mono_ms();
+	/* Line by line, so the one-line tail never drops one unprinted. */
+	while (n) {
+		const char *nl = memchr(bytes, '\n', n);
+		size_t take = nl ? (size_t)(nl - bytes) + 1 : n;
+
+		log_tail_feed(&l->lt, bytes, take);
+		main_log_print(l);
+		bytes += take;
+		n -= take;
+	}
+}
+
+static void
+main_log_done(void *ctx, struct api_result *res)
+{
+	struct main_log *l = ctx;
+
+	l->call.res = *res;
+	l->call.done = true;
+	log_tail_finish(&l->lt);
+	main_log_print(l);
+}
+
+/* When to stop reading: a finished workflow's log ends by itself, a live one goes quiet. */
+static int64_t
+main_log_until(const struct main_log *l, bool live)
+{
+	int64_t quiet = l->last_ms ? l->last_ms + SNAPSHOT_LOG_QUIET_MS
+	                           : l->start_ms + SNAPSHOT_LOG_FIRST_MS;
+
+	if (!live)
+		return l->start_ms + SNAPSHOT_DEADLINE_MS;
+	return quiet < l->start_ms + SNAPSHOT_LOG_LIVE_MS ? quiet
+	                                                  : l->start_ms + SNAPSHOT_LOG_LIVE_MS;
+}
+
+/* Prints the log of o->task (NULL: the workflow's), the last logs.ring lines of it; the status. */
+static int
+main_log_fetch(const struct main_opts *o, struct session *s, bool live)
+{
+	struct main_log l = { .start_ms = clock_mono_ms() };
+	struct api_stream_opts so = {
+		.what = API_STREAM_LOGS,
+		.workflow_id = o->workflow,
+		.task = o->task,
+		.retry_id = -1,
+		.last_n_lines = (int)o->config.log_ring,
+	};
+	unsigned long id;
+	int rc = 0;
+
+	log_tail_init(&l.lt, 1);
+	view_logs_init(&l.v);
+	l.v.follow = true;
+	canvas_init(&l.c, 2, 1); /* the title row and the line's */
+	id = api_stream(
+	        s->api, &so,
+	        (struct api_callbacks){ .done = main_log_done, .data = main_log_data, .ctx = &l });
+	while (!l.call.done) {
+		int64_t now = clock_mono_ms(), until = main_log_until(&l, live);
+
+		if (now >= until) {
+			/* A live log gone quiet has given what it had; a finished one must end. */
+			if (!live)
+				api_error_set(&l.call.res.err, API_ERR_TIMEOUT,
+				              "the log did not end within %d s",
+				              SNAPSHOT_DEADLINE_MS / 1000);
+			break;
+		}
+		if (loop_run_once(s->loop, util_timeout_until(until, now)) < 0) {
+			api_error_set(&l.call.res.err, API_ERR_TRANSPORT,
+			              "the poll loop failed: %s", strerror(errno));
+			break;
+		}
+	}
+	if (!l.call.done)
+		api_abort(s->api, id);
+	if (l.call.res.err.kind != API_OK)
+		rc = main_fail(s, &l.call.res.err);
+	api_result_free(&l.call.res);
+	canvas_free(&l.c);
+	view_logs_free(&l.v);
+	log_tail_free(&l.lt);
+	return rc;
+}
+
+/* The names of wf's tasks, each once, joined by ", "; the caller frees. */
+static char *
+main_task_names(const struct osmo_workflow *wf)
+{
+	struct strv seen = { 0 };
+	struct strbuf sb = { 0 };
+
+	for (size_t g = 0; g < wf->n_groups; g++)
+		for (size_t t = 0; t < wf->groups[g].n_tasks; t++) {
+			const char *name = wf->groups[g].tasks[t].name;
+
+			if (strv_contains(&seen, name))
+				continue;
+			strbuf_addf(&sb, "%s%s", seen.n ? ", " : "", name);
+			strv_push(&seen, name);
+		}
+	strv_free(&seen);
+	strbuf_addstr(&sb, "");
+	return strbuf_detach(&sb);
+}
+
+/* --snapshot --view logs: the workflow first, for its tasks and whether it still runs. */
+static int
+main_snapshot_logs(const struct main_opts *o, struct session *s)
+{
+	struct session_call w = { 0 };
+	const struct osmo_workflow *wf = &w.res.workflow;
+	int rc = 0;
+
+	api_query(s->api, o->workflow, false, false, session_call_callbacks(&w));
+	if (!main_call_ok(s, &w, &rc)) {
+		api_result_free(&w.res);
+		return rc;
+	}
+	if (o->task && !osmo_workflow_find_task(wf, o->task, NULL)) {
+		char *names = main_task_names(wf);
+		struct api_error err;
+
+		/* Through api_error_set: the names are the service's, for a terminal. */
+		api_error_set(&err, API_ERR_USAGE, "%s has no task '%s'; its tasks: %s",
+		              o->workflow, o->task, *names ? names : "none yet");
+		fprintf(stderr, "osmotop: %s\n", err.message);
+		free(names);
+		rc = 1; /* as for a workflow it does not know: the service's 400 */
+	} else {
+		rc = main_log_fetch(o, s, !osmo_status_is_finished(wf->status));
+	}
+	api_result_free(&w.res);
+	return rc;
+}
+
 static int
 main_snapshot(const struct main_opts *o)
 {
 	struct session s;
 	struct session_call w = { 0 };
 	struct api_callbacks cb = session_call_callbacks(&w);
-	/* --view logs prints the workflow: its log as text is `osmo workflow logs`. */
 	bool list = o->view == MAIN_VIEW_LIST;
 	int rc = 0;
 
 	if (session_start(&s, &o->session) < 0)
 		return 2;
+	if (o->view == MAIN_VIEW_LOGS) {
+		rc = main_snapshot_logs(o, &s);
+		session_close(&s);
+		return rc;
+	}
 	if (!list) {
 		api_query(s.api, o->workflow, true, false, cb);
 	} else {

@@ -21,6 +21,11 @@ struct snap {
 };
 
 static const char *const snap_routes[] = {
+	/* Held open as a live log is; the config in test_logs asks for 1000 lines. */
+	"GET /api/workflow/llm-finetune-17/logs?last_n_lines=1000&task_name=trainer 200 text/plain "
+	"@workflow_logs_escapes.txt hold",
+	"GET /api/workflow/llm-finetune-16/logs?last_n_lines=1000 200 text/plain "
+	"@workflow_logs_failed_tail.txt",
 	"GET /api/workflow/ddp-smoke-3 200 application/json @workflow_query_small.json",
 	"GET /api/workflow/llm-finetune-17 200 application/json "
 	"@workflow_query_running_verbose.json",
@@ -71,6 +76,25 @@ static int
 snap_run(const char *const *args, char **out, char **err)
 {
 	return proc_run_osmotop(args, 30000, out, err);
+}
+
+/*
+ * Runs osmotop with args; fails, showing both streams, unless it exits with rc, out_has is in
+ * its stdout and err_has in its stderr (NULL: anything, "" on stderr: nothing there). Its
+ * stdout; the caller frees it.
+ */
+static char *
+snap_expect(const char *const *args, int rc, const char *out_has, const char *err_has)
+{
+	char *out = NULL, *err = NULL;
+	int got = snap_run(args, &out, &err);
+
+	if (got != rc || (out_has && !strstr(out, out_has)) ||
+	    (err_has && (*err_has ? !strstr(err, err_has) : *err != '\0')))
+		fail_msg("osmotop %s exited %d (want %d)\nstdout: %s\nstderr: %s", args[0], got, rc,
+		         out, err);
+	free(err);
+	return out;
 }
 
 /* The server's port changes every run: mask it before comparing with a golden. */
@@ -314,6 +338,61 @@ test_options_before_command(void **state)
 	free(err);
 }
 
+/*
+ * --snapshot --view logs prints the log as text, cleaned as the log view cleans it: a live one
+ * (held open by the server) once it goes quiet, a finished one to its end. An unknown task
+ * is named with the workflow's tasks; --task without --view logs is a usage error.
+ */
+static void
+test_logs(void **state)
+{
+	struct snap *s = *state;
+	char *config = xasprintf("%s/config.yaml", s->dir);
+	const char *live[] = { "--snapshot", "--url",           s->server.url, "--view",
+		               "logs",       "--task",          "trainer",     "--user",
+		               "jdoe",       "llm-finetune-17", NULL };
+	const char *done[] = { "--snapshot", "--url", s->server.url,     "--view", "logs",
+		               "--user",     "jdoe",  "llm-finetune-16", NULL };
+	const char *nope[] = { "--snapshot", "--url",           s->server.url, "--view",
+		               "logs",       "--task",          "nope",        "--user",
+		               "jdoe",       "llm-finetune-17", NULL };
+	const char *alone[] = { "--snapshot", "--url",           s->server.url, "--task",
+		                "trainer",    "llm-finetune-17", NULL };
+	char *out, *want = golden_fixture_path("workflow_logs_failed_tail.txt");
+	char *tail = util_read_file(want, NULL);
+	FILE *f = fopen(config, "w");
+	int64_t t0;
+
+	assert_non_null(f);
+	fputs("logs: {ring: 1000}\n", f);
+	assert_int_equal(fclose(f), 0);
+	setenv("OSMOTOP_CONFIG", config, 1);
+	t0 = clock_mono_ms();
+	out = snap_expect(live, 0, NULL, "");
+	/* The server never ends it: the snapshot stops once it is quiet, well before the cap. */
+	if (clock_mono_ms() - t0 > 4000)
+		fail_msg("a quiet live log took %lld ms", (long long)(clock_mono_ms() - t0));
+	assert_true(golden_check("snapshot_logs_escapes.txt", out));
+	for (const char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			fail_msg("control 0x%02x at %zu of:\n%s", *p, (size_t)(p - out), out);
+	free(out);
+	/* Plain lines come out as they went in. */
+	out = snap_expect(done, 0, NULL, "");
+	assert_string_equal(out, tail);
+	free(out);
+	out = snap_expect(nope, 1, NULL,
+	                  "osmotop: llm-finetune-17 has no task 'nope'; its tasks: prep, trainer, "
+	                  "worker-1, worker-2, worker-3, evaluate\n");
+	assert_string_equal(out, "");
+	free(out);
+	free(snap_expect(alone, 2, NULL, "--view logs"));
+	unsetenv("OSMOTOP_CONFIG");
+	free(tail);
+	free(want);
+	free(config);
+}
+
 /* run wants a spec file: a directory is a usage error naming it, before anything is sent. */
 static void
 test_run_directory(void **state)
@@ -392,6 +471,7 @@ main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_options_before_command),
 		cmocka_unit_test(test_run_directory),
+		cmocka_unit_test(test_logs),
 	};
 
 	return cmocka_run_group_tests(tests, snap_setup, snap_teardown);
