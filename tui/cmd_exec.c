@@ -18,6 +18,14 @@
 #define CMD_EXEC_QUEUE_MAX (1u << 20) /* stop reading stdin while this much waits to be sent */
 #define CMD_EXEC_DRAIN_MS  5000       /* output still unwritten when the session ended */
 #define CMD_EXEC_EOT       0x04       /* Ctrl-D: a pipe's EOF, as the remote pty understands it */
+/*
+ * Commands from a pipe, not keys: the task side always gives a pty, so the shell turns its
+ * echo and CRLF off, then prints one NUL (input waits for the first output, so nothing typed
+ * can be echoed before), then reads stdin as a script: an operand makes sh non-interactive,
+ * no prompt.
+ */
+#define CMD_EXEC_SCRIPT \
+	"sh -c 'stty -echo -onlcr 2>/dev/null; printf \"\\000\"; exec sh /dev/stdin'"
 
 struct cmd_exec {
 	struct session s;
@@ -29,6 +37,9 @@ struct cmd_exec {
 	int signal_fd;                                /* the self-pipe's read end, -1 when none */
 	unsigned long sig_watch, in_watch, out_watch; /* s.loop's watches of them */
 	bool stdin_open;                              /* still reading stdin */
+	bool midline;                                 /* stdin's last byte was not a newline */
+	bool script;                                  /* CMD_EXEC_SCRIPT runs */
+	bool ready_pending;                           /* its NUL is still to come */
 	struct strbuf out;                            /* output waiting for stdout */
 	bool out_failed;                              /* stdout refused a write */
 	bool ended;
@@ -57,7 +68,10 @@ cmd_exec_usage(void)
 	      "terminal on stdin it is put in raw mode and window changes follow; otherwise\n"
 	      "stdin goes to the task (its end as Ctrl-D) and the output to stdout. The task\n"
 	      "side splits the command shell-style and runs it without a shell; use\n"
-	      "sh -c '...' for pipes.\n"
+	      "sh -c '...' for pipes. With no COMMAND and no terminal, stdin holds commands,\n"
+	      "as for kubectl exec -i: a non-interactive sh runs them with the pty's echo and\n"
+	      "CRLF off, so only their output comes back (printf 'echo hi\\n' | osmotop exec\n"
+	      "WF TASK prints hi).\n"
 	      "\n"
 	      "--keep-alive   when the session breaks (the router restarts or drops it, the\n"
 	      "               connection fails, the service answers 5xx), start a new one 10 s\n"
@@ -107,6 +121,14 @@ cmd_exec_output(void *ctx, const unsigned char *data, size_t n)
 {
 	struct cmd_exec *c = ctx;
 
+	/* CMD_EXEC_SCRIPT's NUL says the shell is ready; it is not the commands' output. */
+	if (c->ready_pending && n > 0) {
+		c->ready_pending = false;
+		if (data[0] == '\0') {
+			data++;
+			n--;
+		}
+	}
 	strbuf_add(&c->out, data, n);
 }
 
@@ -115,6 +137,7 @@ cmd_exec_reconnecting(void *ctx, const struct exec_end *why, int delay_ms)
 {
 	struct cmd_exec *c = ctx;
 
+	c->ready_pending = c->script; /* a new shell says it is ready again */
 	/* The task's output may have left the cursor mid-line, and a raw tty needs "\r\n". */
 	fprintf(stderr, "%sosmotop: %s; reconnecting in %d s (a new session)%s",
 	        c->tty ? "\r\n" : "", why->err.message, delay_ms / 1000, c->raw ? "\r\n" : "\n");
@@ -185,6 +208,26 @@ cmd_exec_close(struct cmd_exec *c)
 		exec_close(c->ex);
 }
 
+/*
+ * The end of piped stdin, as the remote pty's canonical mode takes it: a Ctrl-D after a partial
+ * line only hands the line over, so a second ends it. A script gets its last newline instead,
+ * and a spare Ctrl-D for a command in it that read to the end (cat): a pty's end is read once,
+ * not kept as a pipe's is.
+ */
+static void
+cmd_exec_input_end(struct cmd_exec *c)
+{
+	unsigned char end[3];
+	size_t n = 0;
+
+	if (c->midline)
+		end[n++] = c->script ? '\n' : CMD_EXEC_EOT;
+	end[n++] = CMD_EXEC_EOT;
+	if (c->script)
+		end[n++] = CMD_EXEC_EOT;
+	exec_input(c->ex, end, n);
+}
+
 static void
 cmd_exec_read_stdin(void *ctx, int fd, short revents)
 {
@@ -195,12 +238,11 @@ cmd_exec_read_stdin(void *ctx, int fd, short revents)
 	(void)revents;
 	if (n > 0) {
 		exec_input(c->ex, buf, (size_t)n);
+		c->midline = buf[n - 1] != '\n';
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-		unsigned char eot = CMD_EXEC_EOT;
-
 		c->stdin_open = false;
 		if (!c->tty)
-			exec_input(c->ex, &eot, 1);
+			cmd_exec_input_end(c);
 	}
 }
 
@@ -369,7 +411,7 @@ cmd_exec_start(struct cmd_exec *c, const struct cmd_exec_args *a)
 	struct exec_opts eo = {
 		.workflow = a->workflow,
 		.task = a->task,
-		.entry_command = a->command,
+		.entry_command = c->script ? CMD_EXEC_SCRIPT : a->command,
 		.keep_alive = a->keep_alive,
 		.cb = { .output = cmd_exec_output,
 		        .reconnecting = cmd_exec_reconnecting,
@@ -446,6 +488,8 @@ cmd_exec_main(int argc, char **argv, const struct session_opts *globals)
 		return 2;
 	}
 	c.tty = isatty(STDIN_FILENO);
+	/* No command and no terminal: stdin holds commands, not keys. */
+	c.script = c.ready_pending = !c.tty && !a.command && !a.group;
 	c.signal_fd = session_signals(sigs, ARRAY_SIZE(sigs));
 	cmd_exec_start(&c, &a);
 	cmd_exec_loop(&c);

@@ -645,6 +645,25 @@ test_api_group_not_running(void **state)
 	strbuf_free(&x.lines);
 }
 
+/* Runs "PRODUCER | osmotop exec ... WF sleeper TAIL" in sh; the exit status, stdout in *out. */
+static int
+xtest_piped(const struct xtest *t, const char *producer, const char *tail, char **out)
+{
+	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
+	char *script = xasprintf("%s | '%s' exec --url '%s' --user jdoe '%s' sleeper %s", producer,
+	                         bin, t->f.server.url, t->wf, tail);
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	char *err = NULL;
+	int rc = proc_run(argv, XTEST_RUN_MS, out, &err);
+
+	if (rc != 0)
+		fail_msg("%s\nexited %d: %s", script, rc, err);
+	free(err);
+	free(script);
+	free(bin);
+	return rc;
+}
+
 /*
  * osmotop exec with stdin a pipe: the bytes reach the task (once it printed something: input
  * waits for the first output), and their end (Ctrl-D) ends cat and the command.
@@ -652,23 +671,33 @@ test_api_group_not_running(void **state)
 static void
 test_command_stdin_pipe(void **state)
 {
-	struct xtest *t = *state;
-	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
-	char *script =
-	        xasprintf("printf 'piped-%%s\\n' $((6*7)) | '%s' exec --url '%s' --user jdoe "
-	                  "'%s' sleeper -- sh -c 'echo ready; exec cat'",
-	                  bin, t->f.server.url, t->wf);
-	char *argv[] = { "/bin/sh", "-c", script, NULL };
-	char *out = NULL, *err = NULL;
-	int rc = proc_run(argv, XTEST_RUN_MS, &out, &err);
+	char *out = NULL;
 
-	if (rc != 0)
-		fail_msg("osmotop exec exited %d: %s", rc, err);
+	xtest_piped(*state, "printf 'piped-%s\\n' $((6*7))", "-- sh -c 'echo ready; exec cat'",
+	            &out);
 	assert_non_null(strstr(out, "piped-42"));
 	free(out);
-	free(err);
-	free(script);
-	free(bin);
+	/* A last line without a newline: one Ctrl-D hands it over, a second ends cat. */
+	xtest_piped(*state, "printf no-newline", "-- sh -c 'echo ready; exec cat'", &out);
+	assert_non_null(strstr(out, "no-newline"));
+	free(out);
+}
+
+/*
+ * With no command, a pipe on stdin holds commands: a non-interactive sh runs them, and the
+ * output is theirs alone, no prompt, echo, CR or escape; a last line without a newline runs.
+ */
+static void
+test_command_stdin_script(void **state)
+{
+	char *out = NULL;
+
+	xtest_piped(*state, "printf 'echo hi\\n'", "", &out);
+	assert_string_equal(out, "hi\n");
+	free(out);
+	xtest_piped(*state, "printf 'echo a; read b\\nfrom-stdin\\necho $b $((6*7))'", "", &out);
+	assert_string_equal(out, "a\nfrom-stdin 42\n");
+	free(out);
 }
 
 /* Runs osmotop with args (the session options first, then the command); fails unless want. */
@@ -788,7 +817,7 @@ main(void)
 		XTEST(test_api_keep_alive_ends),   XTEST(test_api_group),
 		XTEST(test_api_group_not_running), XTEST(test_command_stdin_pipe),
 		XTEST(test_command_group),         XTEST(test_command_keep_alive),
-		XTEST(test_command_options_first),
+		XTEST(test_command_options_first), XTEST(test_command_stdin_script),
 	};
 #undef XTEST
 
