@@ -205,6 +205,7 @@ forward_ctl_open(void *ctx)
 	struct forward *f = ctx;
 
 	f->info.state = FORWARD_LISTENING;
+	f->info.listened = true;
 	f->retry = 0;
 	api_error_clear(&f->info.err);
 }

@@ -24,9 +24,12 @@ cmd_forward_usage(void)
 	      "all.\n"
 	      "Example: --port 8888 --port 6006:16006,9000-9002. Every local port is bound first: "
 	      "if\n"
-	      "one is busy, nothing starts. Lost control connections are retried with backoff; "
-	      "the\n"
-	      "command ends when one port's task or workflow is gone.\n"
+	      "one is busy, nothing starts. Each port's \"forwarding 127.0.0.1:LOCAL -> ...\" "
+	      "line\n"
+	      "comes once it listens; a port whose first start fails (the task not running yet\n"
+	      "too) ends the command with the service's reason, as the CLI does. Lost control\n"
+	      "connections are retried with backoff; the command ends when one port's task or\n"
+	      "workflow is gone.\n"
 	      "Exit status: 0 interrupted (SIGINT, SIGTERM), 1 the service refused, 2 usage\n"
 	      "(or a local port is busy), 3 network.\n",
 	      stdout);
@@ -84,18 +87,6 @@ cmd_forward_parse(int argc, char **argv, struct session_opts *so, const char **w
 	return rc;
 }
 
-/* The first forward that failed for good, or NULL. */
-static const struct forward_info *
-cmd_forward_failed(const struct forward_mgr *m)
-{
-	const struct forward_info *fi;
-
-	for (size_t i = 0; (fi = forward_info_at(m, i)); i++)
-		if (fi->state == FORWARD_FAILED)
-			return fi;
-	return NULL;
-}
-
 static void
 cmd_forward_signal(void *ctx, int fd, short revents)
 {
@@ -104,19 +95,47 @@ cmd_forward_signal(void *ctx, int fd, short revents)
 		*(bool *)ctx = true;
 }
 
-/* Runs the loop until a signal (1), one forward failing for good (0), or poll() failing (-errno). */
-static int
-cmd_forward_loop(struct session *s, struct forward_mgr *m, int signal_fd)
+/*
+ * Says "forwarding ..." for each forward the first time it listens (announced[] remembers);
+ * returns the first that failed for good, or at its first start, else NULL.
+ */
+static const struct forward_info *
+cmd_forward_check(const struct forward_mgr *m, bool *announced)
 {
-	bool signalled = false;
+	const struct forward_info *fi, *failed = NULL;
+
+	for (size_t i = 0; (fi = forward_info_at(m, i)); i++) {
+		if (fi->listened && !announced[i]) {
+			announced[i] = true;
+			printf("forwarding 127.0.0.1:%d%s \u2192 %s/%s:%d\n", fi->local_port,
+			       fi->udp ? "/udp" : "", fi->workflow, fi->task, fi->remote_port);
+			fflush(stdout);
+		}
+		/* As the CLI: a first start that fails ends the command, worth a retry or not. */
+		if (!failed && (fi->state == FORWARD_FAILED ||
+		                (!fi->listened && fi->state == FORWARD_RETRYING)))
+			failed = fi;
+	}
+	return failed;
+}
+
+/*
+ * Runs the loop over n forwards until a signal (1), one failing for good or at its first start
+ * (0, *failed set; as the CLI, when one port's task ends the whole command ends), or poll()
+ * failing (-errno).
+ */
+static int
+cmd_forward_loop(struct session *s, struct forward_mgr *m, size_t n, int signal_fd,
+                 const struct forward_info **failed)
+{
+	bool signalled = false, *announced = xcalloc(n, sizeof(*announced));
 	unsigned long watch = 0;
 	int rc = 0;
 
 	if (signal_fd >= 0)
 		watch = loop_add_fd(s->loop, signal_fd, POLLIN, cmd_forward_signal, &signalled);
 	loop_add_source(s->loop, &forward_source, m);
-	/* As the CLI: when one port's task ends, the whole command ends. */
-	while (!signalled && !cmd_forward_failed(m) && forward_active(m)) {
+	while (!signalled && !(*failed = cmd_forward_check(m, announced)) && forward_active(m)) {
 		if (loop_run_once(s->loop, -1) < 0) {
 			rc = -errno;
 			break;
@@ -124,10 +143,11 @@ cmd_forward_loop(struct session *s, struct forward_mgr *m, int signal_fd)
 	}
 	loop_remove_source(s->loop, &forward_source, m);
 	loop_remove(s->loop, watch);
+	free(announced);
 	return signalled ? 1 : rc;
 }
 
-/* Binds and starts every port; false (after stopping those started) when one cannot be bound. */
+/* Binds every port and starts it; false (after stopping those started) when one cannot be bound. */
 static bool
 cmd_forward_start(struct forward_mgr *m, const char *wf, const char *task,
                   const struct forward_port *ports, size_t n, bool udp)
@@ -142,11 +162,6 @@ cmd_forward_start(struct forward_mgr *m, const char *wf, const char *task,
 			        err.message);
 			return false;
 		}
-	for (size_t i = 0; i < n; i++)
-		printf("forwarding 127.0.0.1:%d%s \u2192 %s/%s:%d\n",
-		       forward_info_at(m, i)->local_port, udp ? "/udp" : "", wf, task,
-		       ports[i].remote);
-	fflush(stdout);
 	return true;
 }
 
@@ -162,7 +177,7 @@ cmd_forward_main(int argc, char **argv, const struct session_opts *globals)
 	bool udp = false;
 	struct session s;
 	struct forward_mgr *m;
-	const struct forward_info *fi;
+	const struct forward_info *fi = NULL;
 	int rc = cmd_forward_parse(argc, argv, &so, &wf, &task, &ports, &n_ports, &udp);
 
 	if (rc >= 0)
@@ -175,9 +190,9 @@ cmd_forward_main(int argc, char **argv, const struct session_opts *globals)
 	m = forward_mgr_new(s.api, s.http);
 	if (!cmd_forward_start(m, wf, task, ports, n_ports, udp)) {
 		rc = 2;
-	} else if ((loop = cmd_forward_loop(&s, m, signal_fd)) > 0) {
+	} else if ((loop = cmd_forward_loop(&s, m, n_ports, signal_fd, &fi)) > 0) {
 		rc = 0;
-	} else if ((fi = cmd_forward_failed(m))) {
+	} else if (fi) {
 		struct api_error e = fi->err;
 
 		session_explain(&s, &e);

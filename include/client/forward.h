@@ -34,6 +34,7 @@ struct forward_info {
 	int remote_port, local_port;
 	bool udp;
 	enum forward_state state;
+	bool listened;       /* has been FORWARD_LISTENING: its first start went through */
 	size_t conns_open;   /* TCP data connections now; UDP: 0 */
 	uint64_t bytes_up;   /* local -> task */
 	uint64_t bytes_down; /* task -> local */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "client/forward.h"
@@ -60,6 +61,24 @@ static const char ftest_spec[] =
         "      t = socketserver.ThreadingTCPServer((\"127.0.0.1\", @PORT@), T)\n"
         "      print(\"echo ready\", flush=True)\n"
         "      t.serve_forever()\n";
+
+/* A RUNNING workflow whose second task waits for the first, which sleeps. */
+static const char ftest_waiting_spec[] = "workflow:\n"
+                                         "  name: waiting\n"
+                                         "  groups:\n"
+                                         "  - name: first\n"
+                                         "    tasks:\n"
+                                         "    - name: sleeper\n"
+                                         "      image: ubuntu:22.04\n"
+                                         "      command: [sleep]\n"
+                                         "      args: [\"300\"]\n"
+                                         "  - name: second\n"
+                                         "    tasks:\n"
+                                         "    - name: waiter\n"
+                                         "      image: ubuntu:22.04\n"
+                                         "      command: [\"true\"]\n"
+                                         "      inputs:\n"
+                                         "      - task: sleeper\n";
 
 struct ftest {
 	struct lfix f;
@@ -121,6 +140,7 @@ ftest_wait_listening(struct ftest *t, int id)
 			fail_msg("forward failed: %s", ftest_info(t, id)->err.message);
 		ftest_step(t, NULL, 0, deadline);
 	}
+	assert_true(ftest_info(t, id)->listened);
 }
 
 static int
@@ -541,7 +561,7 @@ test_command_busy_port(void **state)
 	free(busy_name);
 }
 
-/* Every port gets its line; when the task is gone the command ends with the service's reason. */
+/* No such task: the first start fails, so no port is announced, and the service says why. */
 static void
 test_command_task_gone(void **state)
 {
@@ -549,15 +569,66 @@ test_command_task_gone(void **state)
 	int a = lfix_free_port(), b = lfix_free_port();
 	char *spec = xasprintf("7000:%d,7001:%d", a, b);
 	const char *args[] = { t->workflow, "nope", "--port", spec, NULL };
-	char *out = lfix_osmotop_expect(&t->f, "port-forward", args, FTEST_RUN_MS, 1, NULL,
-	                                "does not exist");
-	char *line = xasprintf("forwarding 127.0.0.1:%d \u2192 %s/nope:7000\n"
-	                       "forwarding 127.0.0.1:%d \u2192 %s/nope:7001\n",
-	                       a, t->workflow, b, t->workflow);
-	assert_string_equal(out, line);
-	free(line);
-	free(out);
+
+	ftest_command_fails(t, args, 1, "does not exist");
 	free(spec);
+}
+
+/* A task not running yet (425, worth a retry later): a first start that fails ends it too. */
+static void
+test_command_not_yet_running(void **state)
+{
+	struct ftest *t = *state;
+	char *spec = xasprintf("7000:%d", lfix_free_port());
+	char *wf = lfix_submit(&t->f, ftest_waiting_spec, NULL);
+	const char *args[] = { wf, "waiter", "--port", spec, NULL };
+	struct osmo_workflow q;
+	struct wait_call c;
+
+	lfix_wait(&t->f, wf, FTEST_START_MS, lfix_running, &q);
+	osmo_workflow_free(&q);
+	ftest_command_fails(t, args, 1, "HTTP 425");
+	api_cancel(t->f.api, wf, true, NULL, wait_call_start(&c));
+	lfix_finish(&t->f, &c, true);
+	wait_call_free(&c);
+	free(wf);
+	free(spec);
+}
+
+/*
+ * "forwarding" comes once the port listens, so a client may use it at once; the session
+ * options may come before the command's name. A signal ends it with 0.
+ */
+static void
+test_command_forwards(void **state)
+{
+	struct ftest *t = *state;
+	int local = lfix_free_port(), remote = ftest_info(t, t->tcp_id)->remote_port;
+	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
+	char *spec = xasprintf("%d:%d", remote, local);
+	char *want =
+	        xasprintf("forwarding 127.0.0.1:%d \u2192 %s/echo:%d", local, t->workflow, remote);
+	char *argv[] = { bin,         "--url", t->f.server.url, "--user", "jdoe", "port-forward",
+		         t->workflow, "echo",  "--port",        spec,     NULL };
+	struct sockaddr_in sa = lfix_loopback(local);
+	struct timeval tv = { .tv_sec = LFIX_CALL_MS / 1000 };
+	struct proc p;
+	char back[8] = { 0 };
+	int fd;
+
+	assert_int_equal(proc_start_until(&p, argv, "forwarding", FTEST_START_MS), 0);
+	assert_string_equal(p.line, want);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, "ping", 4, MSG_NOSIGNAL), 4);
+	assert_int_equal(recv(fd, back, 4, MSG_WAITALL), 4);
+	assert_string_equal(back, "ping");
+	close(fd);
+	assert_int_equal(proc_stop(&p, LFIX_CALL_MS), 0);
+	free(want);
+	free(spec);
+	free(bin);
 }
 
 /* Last: the workflow ends, so every forward fails for good with the service's reason. */
@@ -697,6 +768,8 @@ main(void)
 		cmocka_unit_test(test_command_bad_specs),
 		cmocka_unit_test(test_command_busy_port),
 		cmocka_unit_test(test_command_task_gone),
+		cmocka_unit_test(test_command_not_yet_running),
+		cmocka_unit_test(test_command_forwards),
 		cmocka_unit_test(test_cancel_fails_forwards), /* last: the workflow ends */
 	};
 

@@ -104,9 +104,9 @@ proc_kill_reap(pid_t pid)
 		;
 }
 
-/* Looks for a complete line with the marker in buf; copies its URL and returns true. */
+/* Looks for a complete line with the marker in sb; copies it (no newline) and returns true. */
 static bool
-proc_find_url(const struct strbuf *sb, char *url, size_t size)
+proc_find_line(const struct strbuf *sb, const char *marker, char *out, size_t size)
 {
 	size_t start = 0;
 
@@ -114,26 +114,24 @@ proc_find_url(const struct strbuf *sb, char *url, size_t size)
 		if (sb->buf[i] != '\n')
 			continue;
 		char *line = xstrndup(sb->buf + start, i - start);
-		char *hit = strstr(line, PROC_MARKER);
+		size_t n = strlen(line);
+		bool hit = strstr(line, marker) != NULL;
 
 		start = i + 1;
 		if (hit) {
-			char *u = strstr(hit, "http://");
-			size_t n = strlen(u);
-
-			if (n > 0 && u[n - 1] == '\r')
-				u[n - 1] = '\0';
-			strlcpy_safe(url, u, size);
-			free(line);
-			return true;
+			if (n > 0 && line[n - 1] == '\r')
+				line[n - 1] = '\0';
+			strlcpy_safe(out, line, size);
 		}
 		free(line);
+		if (hit)
+			return true;
 	}
 	return false;
 }
 
 int
-proc_start_server(struct proc *p, char *const argv[], int timeout_ms)
+proc_start_until(struct proc *p, char *const argv[], const char *marker, int timeout_ms)
 {
 	int64_t deadline = clock_mono_ms() + timeout_ms;
 	struct strbuf sb = { 0 };
@@ -141,7 +139,7 @@ proc_start_server(struct proc *p, char *const argv[], int timeout_ms)
 
 	p->pid = -1;
 	p->out_fd = -1;
-	p->url[0] = '\0';
+	p->url[0] = p->line[0] = '\0';
 	if (pipe(fds) < 0)
 		return -1;
 	proc_cloexec(fds[0]);
@@ -158,7 +156,7 @@ proc_start_server(struct proc *p, char *const argv[], int timeout_ms)
 		proc_child_exec(argv);
 	}
 	close(fds[1]);
-	while (!proc_find_url(&sb, p->url, sizeof(p->url))) {
+	while (!proc_find_line(&sb, marker, p->line, sizeof(p->line))) {
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
 		char buf[512];
 		int left = proc_left_ms(deadline);
@@ -188,8 +186,17 @@ fail:
 	strbuf_free(&sb);
 	proc_kill_reap(pid);
 	close(fds[0]);
-	p->url[0] = '\0';
+	p->line[0] = '\0';
 	return -1;
+}
+
+int
+proc_start_server(struct proc *p, char *const argv[], int timeout_ms)
+{
+	if (proc_start_until(p, argv, PROC_MARKER, timeout_ms) < 0)
+		return -1;
+	strlcpy_safe(p->url, strstr(p->line, "http://"), sizeof(p->url));
+	return 0;
 }
 
 int

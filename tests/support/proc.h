@@ -8,9 +8,10 @@
 #define PROC_MAX_ARGS 32 /* proc_run_osmotop's argv, the binary and the NULL included */
 
 struct proc {
-	pid_t pid;     /* -1 when not running */
-	int out_fd;    /* read end of the child's stdout, -1 when closed */
-	char url[128]; /* "http://127.0.0.1:PORT" from the announcement line */
+	pid_t pid;      /* -1 when not running */
+	int out_fd;     /* read end of the child's stdout, -1 when closed */
+	char url[128];  /* "http://127.0.0.1:PORT" from the announcement line */
+	char line[256]; /* the line proc_start_until waited for, without its newline */
 };
 
 /*
@@ -20,6 +21,12 @@ struct proc {
  * the child exits, closes stdout or misses the deadline.
  */
 int proc_start_server(struct proc *p, char *const argv[], int timeout_ms);
+
+/*
+ * The same for any program: waits for a stdout line containing marker and copies it into
+ * p->line (p->url stays empty). 0, or -1 as proc_start_server.
+ */
+int proc_start_until(struct proc *p, char *const argv[], const char *marker, int timeout_ms);
 
 /*
  * Sends SIGTERM to p->pid, waits up to timeout_ms, then SIGKILLs; closes p->out_fd. Returns the
