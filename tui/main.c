@@ -350,8 +350,7 @@ main_call_ok(struct session *s, struct session_call *w, int *rc)
 struct main_log {
 	struct session_call call;
 	struct log_tail lt; /* the line being read: the tail's splitting and cutting */
-	struct view_logs v; /* its text: the line as the log view shows it */
-	struct canvas c;    /* where the view draws; only v.text is printed */
+	bool ascii;         /* --ascii, or a locale that is not UTF-8 */
 	int64_t start_ms;   /* the request's */
 	int64_t last_ms;    /* the last byte's, 0 before the first */
 	uint64_t printed;   /* lines of lt printed */
@@ -366,13 +365,22 @@ main_log_print(struct main_log *l)
 	if (l->lt.appended == l->printed)
 		return;
 	l->printed = l->lt.appended;
-	/* Drawing the one line held cleans it into v.text, with the view's own rules. */
-	view_logs_render(NULL, &l->lt, &l->v, NULL, NULL, &l->c, 0, 0, l->c.rows, l->c.cols);
-	t = l->v.text.buf;
-	n = l->v.text.len;
-	/* The canvas gives bidi controls and separators no cell; text drops them as well. */
+	/* The line as the log view shows it: escapes gone, \r progress collapsed. */
+	char *line = view_logs_plain(log_tail_line(&l->lt, l->lt.count - 1));
+
+	t = line;
+	n = strlen(line);
+	/* The canvas gives bidi controls and separators no cell; text drops them as well, and
+	 * in ASCII a character beyond it is a '?', as on the screen. */
 	for (size_t i = 0, k; i < n; i += k ? k : 1) {
 		k = utf8_unsafe_len(t + i, n - i);
+		if (!k && l->ascii && (unsigned char)t[i] >= 0x80) {
+			fwrite(t + from, 1, i - from, stdout);
+			if ((((unsigned char)t[i]) & 0xc0) != 0x80) /* one '?' a character */
+				putchar('?');
+			from = i + 1;
+			continue;
+		}
 		if (k) {
 			fwrite(t + from, 1, i - from, stdout);
 			from = i + k;
@@ -381,6 +389,7 @@ main_log_print(struct main_log *l)
 	if (n > from)
 		fwrite(t + from, 1, n - from, stdout);
 	putchar('\n');
+	free(line);
 }
 
 static void
@@ -441,9 +450,7 @@ main_log_fetch(const struct main_opts *o, struct session *s, bool live)
 	int rc = 0;
 
 	log_tail_init(&l.lt, 1);
-	view_logs_init(&l.v);
-	l.v.follow = true;
-	canvas_init(&l.c, 2, 1); /* the title row and the line's */
+	l.ascii = o->ascii;
 	id = api_stream(
 	        s->api, &so,
 	        (struct api_callbacks){ .done = main_log_done, .data = main_log_data, .ctx = &l });
@@ -469,8 +476,6 @@ main_log_fetch(const struct main_opts *o, struct session *s, bool live)
 	if (l.call.res.err.kind != API_OK)
 		rc = main_fail(s, &l.call.res.err);
 	api_result_free(&l.call.res);
-	canvas_free(&l.c);
-	view_logs_free(&l.v);
 	log_tail_free(&l.lt);
 	return rc;
 }

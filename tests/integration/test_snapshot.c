@@ -342,7 +342,8 @@ test_logs(void **state)
 	char *config = xasprintf("%s/config.yaml", s->dir);
 	const char *live[] = { "--snapshot", "--url",           s->server.url, "--view",
 		               "logs",       "--task",          "trainer",     "--user",
-		               "jdoe",       "llm-finetune-17", NULL };
+		               "jdoe",       "llm-finetune-17", NULL,          NULL };
+	const size_t n_live = 10; /* where an extra option goes */
 	const char *done[] = { "--snapshot", "--url", s->server.url,     "--view", "logs",
 		               "--user",     "jdoe",  "llm-finetune-16", NULL };
 	const char *nope[] = { "--snapshot", "--url",           s->server.url, "--view",
@@ -369,6 +370,15 @@ test_logs(void **state)
 		if ((unsigned char)*p < 0x20 && *p != '\n')
 			fail_msg("control 0x%02x at %zu of:\n%s", *p, (size_t)(p - out), out);
 	free(out);
+	/* --ascii: a '?' for each character beyond ASCII, as on the screen. */
+	live[n_live] = "--ascii";
+	out = snap_expect(live, 0, NULL, "");
+	for (const char *p = out; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			fail_msg("byte 0x%02x at %zu of:\n%s", (unsigned char)*p, (size_t)(p - out),
+			         out);
+	free(out);
+	live[n_live] = NULL;
 	/* Plain lines come out as they went in. */
 	out = snap_expect(done, 0, NULL, "");
 	assert_string_equal(out, tail);
