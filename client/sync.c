@@ -36,6 +36,7 @@ sync_begin(struct sync_item *it, int64_t now_ms)
 {
 	(void)now_ms;
 	it->in_flight = true;
+	it->asked_ms = now_ms;
 }
 
 static int64_t

@@ -102,9 +102,17 @@ app_now(const struct app *a)
 
 /* ------------------------------------------------------------------ the view stack */
 
+/* A message speaks of the view it was said in: another view starts without it. */
+static void
+app_forget_msg(struct app *a)
+{
+	a->msg_until = 0;
+}
+
 void
 app_push(struct app *a, const struct view_ops *v)
 {
+	app_forget_msg(a);
 	if (a->depth < (int)ARRAY_SIZE(a->back))
 		a->back[a->depth++] = a->view;
 	a->view = v;
@@ -116,6 +124,7 @@ app_push(struct app *a, const struct view_ops *v)
 void
 app_switch(struct app *a, const struct view_ops *v)
 {
+	app_forget_msg(a);
 	a->view = v;
 	if (v->enter)
 		v->enter(a);
@@ -128,6 +137,7 @@ app_pop(struct app *a)
 {
 	if (app_at_top(a))
 		return;
+	app_forget_msg(a);
 	if (a->view->leave)
 		a->view->leave(a);
 	if (a->depth == 0) {

@@ -7,6 +7,8 @@
 #include "tui/text.h"
 #include "tui/view_ops.h"
 
+#define BARS_SLOW_MS 10000 /* an answer slower than this is worth saying */
+
 void
 bars_status(struct app *a, int64_t now)
 {
@@ -23,6 +25,16 @@ bars_status(struct app *a, int64_t now)
 	} else if (!app_shown(a)->list_data && a->wf.unknown && a->err) {
 		strbuf_addf(&sb, "%s · not asked again until Ctrl-r", a->err);
 		st = STYLE_ERROR;
+	} else if (it->in_flight && now - it->asked_ms >= BARS_SLOW_MS) {
+		/* A server that takes the connection and never answers is no fault yet, and no
+		 * data either: say how long it has been silent. */
+		char age[FORMAT_BUF], asked[FORMAT_BUF];
+
+		format_duration((double)(now - it->last_ok_ms) / 1000.0, age);
+		format_duration((double)(now - it->asked_ms) / 1000.0, asked);
+		strbuf_addf(&sb, "no answer for %s · data %s old · %s", asked,
+		            it->last_ok_ms ? age : "none", a->s->shown_url);
+		st = STYLE_WARN;
 	} else if (it->failures && a->err) {
 		char age[FORMAT_BUF], wait[FORMAT_BUF];
 
@@ -61,7 +73,12 @@ bars_hints(struct app *a, int row)
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_NORMAL);
 	for (const enum keymap_action *h = a->view->hints; h && *h != KEYMAP_NONE; h++) {
 		const char *key = keymap_key_name(keys, *h);
-		const char *word = *h == KEYMAP_CLOSE && app_at_top(a) ? "quit" : keymap_short(*h);
+		/* '/' filters where it applies as typed, else it searches (logs, forwards). */
+		const char *word =
+		        *h == KEYMAP_CLOSE && app_at_top(a) ? "quit"
+		        : *h == KEYMAP_SEARCH && a->view->search && !a->view->search->live
+		                ? "search"
+		                : keymap_short(*h);
 		int need;
 
 		if (!key)

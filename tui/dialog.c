@@ -83,6 +83,11 @@ dialog_open_action(struct app *a, const struct dialog_ops *d)
 	struct view_target t;
 
 	app_target(a, &t);
+	if (t.id && t.status == OSMO_UNKNOWN) {
+		/* Not loaded (or no such workflow): nothing to say what would happen. */
+		app_say(a, true, "nothing is known of %s yet: wait for its data (Ctrl-r)", t.id);
+		return;
+	}
 	if (!t.id || (d->open && !d->open(a, &t)))
 		return;
 	dialog_open(a, d);
@@ -293,6 +298,9 @@ dialog_key(struct app *a, int key)
 		clear(a, NULL);
 	} else if (key == SCREEN_KEY_ESC || key == SCREEN_CTRL('c')) {
 		dialog_close(a);
+	} else if (key == SCREEN_CTRL('z')) {
+		if (a->scr) /* suspends with the dialog kept: fg brings both back */
+			screen_stop(a->scr);
 	} else if (a->dlg.action_req) {
 		return; /* sent: the answer closes it */
 	} else if (o->confirm) {
@@ -354,7 +362,15 @@ static void
 dialog_box(struct app *a, struct canvas *c, const char *title, struct dialog_line *lines, size_t n)
 {
 	int h = (int)n + 3 + (a->dlg.ops->confirm ? 2 : 0);
-	int w = c->cols > 78 ? 76 : c->cols - 2, row = (c->rows - h) / 2, col;
+	int widest = (int)text_width(title) + 2, w, row = (c->rows - h) / 2, col;
+
+	/* As wide as its longest line (names are never cut where there is room), 76 at least. */
+	for (size_t i = 0; i < n; i++)
+		if ((int)text_width(lines[i].text) + 4 > widest)
+			widest = (int)text_width(lines[i].text) + 4;
+	w = widest < 76 ? 76 : widest;
+	if (w > c->cols - 2)
+		w = c->cols - 2;
 	const char *arrow = a->o->ascii ? ">" : "›";
 
 	if (w < 10 || row < 0)
@@ -411,12 +427,13 @@ dialog_action_done(void *ctx, struct api_result *res)
 		view_table_follow(a, res->name ? res->name : from, true);
 		sync_kick(&a->list.sync);
 	} else if (res->submit.name) {
-		app_say(a, false, "%s %s → %s", restart ? "restarted" : "resubmitted", from,
-		        res->submit.name);
 		sync_kick(&a->list.sync);
 		view_table_open(a, res->submit.name);
 		a->wf.made = restart ? "restarted" : "resubmitted";
 		view_table_follow(a, res->submit.name, false);
+		/* Said in the new workflow's view, which it is about. */
+		app_say(a, false, "%s %s → %s", restart ? "restarted" : "resubmitted", from,
+		        res->submit.name);
 	}
 	free(from);
 	api_result_free(res);
@@ -580,14 +597,21 @@ dialog_restart_draw(struct app *a, struct canvas *c)
 			strbuf_addf(&sb, " %s", wf->groups[i].name);
 	if (!known)
 		strbuf_addstr(&sb, " the groups that did not complete");
-	strbuf_addf(&sb, " · in pool %s, as a new workflow", dialog_target_pool(a));
-	struct dialog_line lines[] = { { strbuf_detach(&sb), false, false } };
+	struct dialog_line lines[] = {
+		{ xasprintf("%s is %s in pool %s", id, osmo_status_wire(a->dlg.tgt.status),
+		            dialog_target_pool(a)),
+		  false, false },
+		{ strbuf_detach(&sb), false, false },
+		{ xstrdup("as a new workflow; the groups that completed are reused"), false,
+		  false },
+	};
 
 	dialog_box(a, c, title, lines, ARRAY_SIZE(lines));
 	free(title);
 }
 
-#define DIALOG_ACT_HINT "y: do it   Esc: keep   Tab: fields   Left/Right: buttons"
+#define DIALOG_ACT_HINT  "y: do it   Esc: keep   Tab: fields   Left/Right: buttons"
+#define DIALOG_BARE_HINT "y: do it   n/Esc: keep   Left/Right: buttons"
 
 DIALOG_OPS(dialog_cancel, DIALOG_ACT_HINT, "Cancel workflow", true, dialog_cancel_open, NULL,
            dialog_cancel_toggle, dialog_cancel_submit, dialog_cancel_draw);
@@ -595,7 +619,7 @@ DIALOG_OPS(dialog_cancel, DIALOG_ACT_HINT, "Cancel workflow", true, dialog_cance
 DIALOG_OPS(dialog_resubmit, DIALOG_ACT_HINT, "Resubmit", true, NULL, dialog_resubmit_fill,
            dialog_resubmit_toggle, dialog_resubmit_submit, dialog_resubmit_draw);
 
-DIALOG_OPS(dialog_restart, DIALOG_ACT_HINT, "Restart", false, dialog_restart_open, NULL, NULL,
+DIALOG_OPS(dialog_restart, DIALOG_BARE_HINT, "Restart", false, dialog_restart_open, NULL, NULL,
            dialog_restart_submit, dialog_restart_draw);
 
 /* ------------------------------------------------------------------ quit */

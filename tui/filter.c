@@ -287,6 +287,8 @@ filter_describe(const struct filter *f, bool ascii)
 
 	if (f->preset != FILTER_ALL)
 		strbuf_addstr(&sb, filter_presets[f->preset].name);
+	else if (f->statuses.n > 3) /* a prefix like status:fail names many: the others show */
+		strbuf_addf(&sb, "status:%s+%zu", f->statuses.v[0], f->statuses.n - 1);
 	else if (f->statuses.n)
 		for (size_t i = 0; i < f->statuses.n; i++)
 			strbuf_addf(&sb, "%s%s", i ? "," : "status:", f->statuses.v[i]);

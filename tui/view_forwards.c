@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tui/format.h"
 
@@ -39,7 +40,8 @@ view_forwards_row(const struct forward_info *fi, int64_t now, const int *w, bool
 {
 	char local[FORMAT_BUF], state[2 * FORMAT_BUF], conns[FORMAT_BUF], up[FORMAT_BUF],
 	        down[FORMAT_BUF], retries[FORMAT_BUF];
-	char *target = xasprintf("%s/%s:%d", fi->workflow, fi->task, fi->remote_port);
+	char *target = xasprintf("%s/%s", fi->workflow, fi->task);
+	char port[16];
 	const struct view_forwards_state *st = &view_forwards_states[fi->state];
 	enum style base = selected ? STYLE_SELECTED : STYLE_NORMAL;
 	int col = 0;
@@ -61,7 +63,15 @@ view_forwards_row(const struct forward_info *fi, int64_t now, const int *w, bool
 	if (selected)
 		canvas_fill(c, row, 0, c->cols, ' ', STYLE_SELECTED);
 	col = canvas_column(c, row, col, w[COL_LOCAL], base, local);
-	col = canvas_column(c, row, col, w[COL_TARGET], base, target);
+	/* The port tells the rows of a range apart: a long name is cut before it, never it. */
+	snprintf(port, sizeof(port), ":%d", fi->remote_port);
+	if (w[COL_TARGET] > (int)strlen(port)) {
+		int used = canvas_text_ellipsis(c, row, col, w[COL_TARGET] - (int)strlen(port),
+		                                base, target);
+
+		canvas_text(c, row, col + used, (int)strlen(port), base, port);
+	}
+	col += w[COL_TARGET] + 1;
 	col = canvas_column(c, row, col, w[COL_STATE], selected ? base : st->style, state);
 	col = canvas_column(c, row, col, w[COL_CONNS], base, conns);
 	col = canvas_column(c, row, col, w[COL_UP], base, up);

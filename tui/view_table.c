@@ -206,6 +206,20 @@ view_table_open(struct app *a, const char *id)
 		app_push(a, t->graph ? &view_dag_ops : &view_table_ops);
 }
 
+/* The status that sets the polling pace: a WAITING workflow whose groups already start or
+ * run changes as fast as a running one. */
+static enum osmo_status
+view_table_pace(const struct osmo_workflow *wf)
+{
+	for (size_t i = 0; osmo_status_is_alive(wf->status) && i < wf->n_groups; i++) {
+		enum osmo_phase p = osmo_status_phase(wf->groups[i].status);
+
+		if (p == PHASE_RUNNING || p == PHASE_STARTING)
+			return OSMO_RUNNING;
+	}
+	return wf->status;
+}
+
 /* The service says there is no such workflow (OSMO: 400 DATABASE "... is not found."). */
 static bool
 view_table_unknown(const struct api_error *e)
@@ -247,8 +261,8 @@ view_table_done(void *ctx, struct api_result *res)
 		if (!t->moved && osmo_status_is_failed(t->data.status))
 			view_table_to_root(a);
 		view_dag_invalidate(a);
-		sync_succeeded(&t->sync, app_policy(a), now, sync_state_of(t->data.status),
-		               changed);
+		sync_succeeded(&t->sync, app_policy(a), now,
+		               sync_state_of(view_table_pace(&t->data)), changed);
 		/* Right after an action the status moves within seconds: look again soon. */
 		if (osmo_status_is_finished(t->data.status) ||
 		    (!t->fast_to_end && t->data.status == OSMO_RUNNING))
@@ -362,8 +376,13 @@ view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *body)
 	rc->rows = a->wf.rows;
 	rc->n_rows = a->wf.n_rows;
 	rc->made = a->wf.made;
+	char *note = a->wf.terms ? xasprintf("only /%s", a->wf.terms) : NULL;
+
+	rc->note = note;
 	rc->root = &a->wf.root;
 	view_workflow_render(rc, &a->wf.data, body);
+	free(note);
+	rc->note = NULL;
 	return room;
 }
 
@@ -587,10 +606,12 @@ const struct view_act view_table_acts[KEYMAP_COUNT] = {
 };
 
 /* The hint bar: what this view is mostly used for. */
-const enum keymap_action view_table_hints[] = { KEYMAP_OPEN,       KEYMAP_GRAPH,  KEYMAP_SEARCH,
-	                                        KEYMAP_ERROR_LOGS, KEYMAP_EVENTS, KEYMAP_SHELL,
-	                                        KEYMAP_FORWARD,    KEYMAP_CANCEL, KEYMAP_RESTART,
-	                                        KEYMAP_HELP,       KEYMAP_CLOSE,  KEYMAP_NONE };
+/* Help and back before the rest, so a narrow bar still has them; then the triage keys. */
+const enum keymap_action view_table_hints[] = {
+	KEYMAP_OPEN,   KEYMAP_HELP,  KEYMAP_CLOSE,   KEYMAP_TRIAGE,  KEYMAP_ROOT,
+	KEYMAP_SEARCH, KEYMAP_GRAPH, KEYMAP_CANCEL,  KEYMAP_RESTART, KEYMAP_ERROR_LOGS,
+	KEYMAP_EVENTS, KEYMAP_SHELL, KEYMAP_FORWARD, KEYMAP_NONE,
+};
 
 VIEW_OPS(view_table, KEYMAP_IN_WORKFLOW, VIEW_PLAIN, NULL, NULL, view_table_acts, view_table_move,
          view_table_draw, view_table_target, &view_table_slash, view_table_hints);

@@ -109,6 +109,11 @@ view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf
 	         osmo_status_wire(wf->status));
 	col += canvas_text(c, row, col, c->cols - col, st, buf);
 	col = view_workflow_as_of(rc, c, row, col);
+	/* A '/' filter hides rows: the title says so, whatever the status bar says meanwhile. */
+	if (rc->note && *rc->note && col < c->cols) {
+		col += canvas_text(c, row, col, c->cols - col, STYLE_TITLE, " · ");
+		col += canvas_text(c, row, col, c->cols - col, STYLE_WARN, rc->note);
+	}
 	if (rc->server) {
 		col += canvas_text(c, row, col, c->cols - col, STYLE_TITLE, " · ");
 		canvas_text_ellipsis(c, row, col, c->cols - col, STYLE_TITLE, rc->server);

@@ -37,7 +37,8 @@ struct sync_item {
 	unsigned failures;      /* consecutive */
 	unsigned unchanged;     /* consecutive successful polls that changed nothing */
 	bool in_flight;
-	bool kicked; /* kicked while in flight: the answer under way predates what was asked */
+	int64_t asked_ms; /* when the request in flight went out */
+	bool kicked;      /* kicked while in flight: the answer under way predates what was asked */
 };
 
 /* OSMO's guidance: 10-30 s for a live workflow, 60 s when idle; UI backoff 1 s doubling to 30 s. */

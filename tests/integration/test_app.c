@@ -423,7 +423,8 @@ test_resubmit_and_restart(void **state)
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
 	appt_keys(t, "r");
 	appt_shows(t, 24, 100, "Restart failed workflow llm-finetune-16?");
-	appt_shows(t, 24, 100, "reruns: train eval-group · in pool gb200-prod");
+	appt_shows(t, 24, 100, "reruns: train eval-group");
+	appt_shows(t, 24, 100, "llm-finetune-16 is FAILED_EVICTED in pool gb200-prod");
 	/* Enter keeps; "rsync" typed ahead restarts nothing (its y follows other letters). */
 	appt_keys(t, "\r");
 	appt_keys(t, "rsync");
@@ -705,6 +706,8 @@ test_workflow_slash_filters(void **state)
 	assert_non_null(strstr(text, "trainer"));
 	assert_null(strstr(text, "prep-group"));
 	free(text);
+	/* The title says rows are hidden, whatever the status bar says. */
+	appt_shows(t, 30, 120, "· only /trainer");
 	/* Status terms, by prefix; a group shows with its matching tasks. */
 	appt_keys(t, "/\025status:failed\r");
 	text = appt_frame(t, 30, 120, false);
@@ -764,12 +767,17 @@ test_unknown_workflow_asked_once(void **state)
 
 	appt_open(t, APP_START_WORKFLOW, "nope-1");
 	appt_shows(t, 24, 100, "nope-1: no such workflow (Ctrl-r asks again)");
+
 	appt_says(t, "not asked again until Ctrl-r");
 	/* Backoff would have asked again within 1-2 s; nothing goes out in 3. */
 	until = clock_mono_ms() + 3000;
 	while (clock_mono_ms() < until)
 		app_step(t->a, 100);
 	assert_int_equal(appt_count(t, "GET /api/workflow/nope-1?"), 1);
+	/* Nothing is known of it: no dialog makes up a status or a pool for it. */
+	appt_keys(t, "C");
+	assert_null(t->a->dlg.ops);
+	appt_says(t, "nothing is known of nope-1 yet");
 	app_key(t->a, SCREEN_CTRL('r'));
 	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
 	assert_int_equal(appt_count(t, "GET /api/workflow/nope-1?"), 2);

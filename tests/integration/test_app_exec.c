@@ -194,6 +194,16 @@ test_forward_from_the_keyboard(void **state)
 	axt_press(t, "p", want);
 	axt_wait_text(t, "listening", 1000);
 	axt_wait_text(t, "11 B", 1000); /* "echo hello\n" came down */
+	/* Narrow, the workflow and task names are cut before the port, never the port. */
+	{
+		char *narrow = canvas_to_text(app_frame(t->a, 24, 70));
+		char *port = xasprintf(":%d ", t->port);
+
+		if (!strstr(narrow, port))
+			fail_msg("no \"%s\" in:\n%s", port, narrow);
+		free(port);
+		free(narrow);
+	}
 	axt_press(t, "x", "stopped");
 	/* The local port is free again. */
 	int fd = socket(AF_INET, SOCK_STREAM, 0);

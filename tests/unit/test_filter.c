@@ -95,6 +95,14 @@ test_preset_and_query(void **state)
 	assert_int_equal(f.statuses.n, 0);
 	strv_free(&q.statuses);
 	strv_free(&q.pools);
+	/* A prefix naming many statuses is shown short, so the terms after it stay in view. */
+	assert_int_equal(filter_parse(&f, "status:fail user:nobody", &d), 0);
+	d = filter_describe(&f, false);
+	assert_non_null(strstr(d, "status:FAILED+"));
+	assert_non_null(strstr(d, "user:nobody"));
+	assert_true(strlen(d) < 40);
+	free(d);
+	assert_int_equal(filter_parse(&f, "", &d), 0);
 	/* Every status: named, since OSMO leaves FAILED_SUBMISSION out of a list without any. */
 	filter_query(&f, &q);
 	assert_true(strv_contains(&q.statuses, "FAILED_SUBMISSION"));
