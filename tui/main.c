@@ -18,6 +18,7 @@
 #include "common/osmo_time.h"
 #include "tui/session.h"
 #include "tui/text.h"
+#include "tui/triage_fetch.h"
 #include "tui/view.h"
 #include "tui/view_logs.h"
 
@@ -27,7 +28,13 @@
 #define SNAPSHOT_LOG_QUIET_MS 700  /* then this much silence: the history is through */
 #define SNAPSHOT_LOG_LIVE_MS  5000 /* a log that keeps talking is cut here */
 
-enum main_view { MAIN_VIEW_AUTO, MAIN_VIEW_LIST, MAIN_VIEW_WORKFLOW, MAIN_VIEW_LOGS };
+enum main_view {
+	MAIN_VIEW_AUTO,
+	MAIN_VIEW_LIST,
+	MAIN_VIEW_WORKFLOW,
+	MAIN_VIEW_LOGS,
+	MAIN_VIEW_TRIAGE
+};
 
 struct main_opts {
 	struct session_opts session;
@@ -49,10 +56,9 @@ static const struct main_view_name {
 	const char *name;
 	enum main_view view;
 } main_view_names[] = {
-	{ "list", MAIN_VIEW_LIST },
-	{ "workflows", MAIN_VIEW_LIST },
-	{ "workflow", MAIN_VIEW_WORKFLOW },
-	{ "logs", MAIN_VIEW_LOGS },
+	{ "list", MAIN_VIEW_LIST },         { "workflows", MAIN_VIEW_LIST },
+	{ "workflow", MAIN_VIEW_WORKFLOW }, { "logs", MAIN_VIEW_LOGS },
+	{ "triage", MAIN_VIEW_TRIAGE },
 };
 
 static void
@@ -61,6 +67,7 @@ main_usage(void)
 	fputs("usage: osmotop [options] [WORKFLOW_ID]\n"
 	      "       osmotop --snapshot [--size COLSxROWS] [--view list|workflow] [WORKFLOW_ID]\n"
 	      "       osmotop --snapshot --view logs [--task NAME] WORKFLOW_ID\n"
+	      "       osmotop --snapshot --view triage WORKFLOW_ID\n"
 	      "       osmotop run [--set k=v ...] [--pool NAME] [--wait] [--local] SPEC.yaml\n"
 	      "       osmotop local start|stop|status\n"
 	      "       osmotop exec [--url URL|--local] [--keep-alive] WORKFLOW_ID TASK "
@@ -89,9 +96,11 @@ main_usage(void)
 	      "                     of the command, the one after it wins.\n"
 	      "  --snapshot         fetch once, print the rendered frame as text, exit; with\n"
 	      "                     --view logs the log's lines, cleaned as the log view shows\n"
-	      "                     them (a live log until it is quiet, at most 5 s)\n"
+	      "                     them (a live log until it is quiet, at most 5 s); with\n"
+	      "                     --view triage why it failed and what to do (T's card)\n"
 	      "  --size COLSxROWS   frame size for --snapshot (default 120x40)\n"
-	      "  --view NAME        list (default without WORKFLOW_ID), workflow or logs\n"
+	      "  --view NAME        list (default without WORKFLOW_ID), workflow, logs or\n"
+	      "                     triage\n"
 	      "  --task NAME        with --view logs: one task's log (an unknown one is an\n"
 	      "                     error naming the workflow's tasks)\n"
 	      "  --all-users        list every user's workflows, not only yours\n"
@@ -203,7 +212,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 					break;
 			if (i == ARRAY_SIZE(main_view_names)) {
 				fprintf(stderr,
-				        "osmotop: unknown view '%s' (list, workflow, logs)\n",
+				        "osmotop: unknown view '%s' (list, workflow, logs, "
+				        "triage)\n",
 				        optarg);
 				return 2;
 			}
@@ -272,8 +282,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 	}
 	if (o->view == MAIN_VIEW_AUTO)
 		o->view = o->workflow ? MAIN_VIEW_WORKFLOW : MAIN_VIEW_LIST;
-	if ((o->view == MAIN_VIEW_WORKFLOW || o->view == MAIN_VIEW_LOGS) && !o->workflow) {
-		fprintf(stderr, "osmotop: --view workflow and --view logs need a WORKFLOW_ID\n");
+	if (o->view != MAIN_VIEW_LIST && !o->workflow) {
+		fprintf(stderr, "osmotop: --view workflow, logs and triage need a WORKFLOW_ID\n");
 		return 2;
 	}
 	if (o->task && o->view != MAIN_VIEW_LOGS) {
@@ -304,6 +314,24 @@ main_fail(const struct session *s, const struct api_error *err)
 	return err->kind == API_ERR_HTTP ? 1 : 3;
 }
 
+/* Prints a rendered frame as text (ASCII under --ascii), without the blank rows below it. */
+static void
+main_emit(const struct main_opts *o, struct canvas *c)
+{
+	char *text;
+	size_t n;
+
+	if (o->ascii)
+		canvas_ascii(c);
+	text = canvas_to_text(c);
+	n = strlen(text);
+	/* Trailing blank rows say nothing in a pipe. */
+	while (n >= 2 && text[n - 1] == '\n' && text[n - 2] == '\n')
+		n--;
+	fwrite(text, 1, n, stdout);
+	free(text);
+}
+
 /* Renders a workflow (or, with list, the list) at --size and prints it as text. */
 static void
 main_print(const struct main_opts *o, const struct session *s, const struct api_result *res,
@@ -313,23 +341,19 @@ main_print(const struct main_opts *o, const struct session *s, const struct api_
 		                   .ascii = o->ascii,
 		                   .server = s->shown_url };
 	struct canvas c;
-	char *text;
-	size_t n;
+	struct triage_root root;
 
 	canvas_init(&c, o->rows, o->cols);
-	if (list)
+	if (list) {
 		view_workflows_render(&rctx, &res->list, &c);
-	else
+	} else {
+		/* Upstream rows name the root cause, as in the monitor (here without the spec's
+		 * rules: the lead decides). */
+		if (triage_root(&res->workflow, NULL, &root))
+			rctx.root = &root;
 		view_workflow_render(&rctx, &res->workflow, &c);
-	if (o->ascii)
-		canvas_ascii(&c);
-	text = canvas_to_text(&c);
-	n = strlen(text);
-	/* Trailing blank rows say nothing in a pipe. */
-	while (n >= 2 && text[n - 1] == '\n' && text[n - 2] == '\n')
-		n--;
-	fwrite(text, 1, n, stdout);
-	free(text);
+	}
+	main_emit(o, &c);
 	canvas_free(&c);
 }
 
@@ -501,6 +525,31 @@ main_task_names(const struct osmo_workflow *wf)
 	return strbuf_detach(&sb);
 }
 
+/* --snapshot --view triage: the card of why the workflow failed, as T shows it. */
+static int
+main_snapshot_triage(const struct main_opts *o, struct session *s)
+{
+	struct render_ctx rctx = { .now_ms = o->at_ms ? o->at_ms : clock_wall_ms(),
+		                   .ascii = o->ascii,
+		                   .server = s->shown_url };
+	struct api_error err = { 0 };
+	struct triage_fetch f;
+	struct triage_card tc;
+	struct canvas c;
+
+	if (triage_fetch(s, o->workflow, &f, &err) < 0) {
+		triage_fetch_free(&f);
+		return main_fail(s, &err);
+	}
+	tc = triage_fetch_card(&f);
+	canvas_init(&c, o->rows, o->cols);
+	triage_card_render(&rctx, &tc, &c);
+	main_emit(o, &c);
+	canvas_free(&c);
+	triage_fetch_free(&f);
+	return 0;
+}
+
 /* --snapshot --view logs: the workflow first, for its tasks and whether it still runs. */
 static int
 main_snapshot_logs(const struct main_opts *o, struct session *s)
@@ -542,8 +591,9 @@ main_snapshot(const struct main_opts *o)
 
 	if (session_start(&s, &o->session) < 0)
 		return 2;
-	if (o->view == MAIN_VIEW_LOGS) {
-		rc = main_snapshot_logs(o, &s);
+	if (o->view == MAIN_VIEW_LOGS || o->view == MAIN_VIEW_TRIAGE) {
+		rc = o->view == MAIN_VIEW_LOGS ? main_snapshot_logs(o, &s)
+		                               : main_snapshot_triage(o, &s);
 		session_close(&s);
 		return rc;
 	}

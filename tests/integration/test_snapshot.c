@@ -26,6 +26,10 @@ static const char *const snap_routes[] = {
 	"@workflow_logs_escapes.txt hold",
 	"GET /api/workflow/llm-finetune-16/logs?last_n_lines=1000 200 text/plain "
 	"@workflow_logs_failed_tail.txt",
+	/* The triage card's: the root task's log end and events (FAILED_EVICTED keeps no error log). */
+	"GET /api/workflow/llm-finetune-16/logs?last_n_lines=40&task_name=trainer 200 text/plain "
+	"@workflow_logs_failed_tail.txt",
+	"GET /api/workflow/llm-finetune-16/events 200 text/plain @workflow_events.txt",
 	"GET /api/workflow/ddp-smoke-3 200 application/json @workflow_query_small.json",
 	"GET /api/workflow/llm-finetune-17 200 application/json "
 	"@workflow_query_running_verbose.json",
@@ -128,6 +132,7 @@ test_snapshots_match_goldens(void **state)
 		{ "snapshot_running.txt", { "--view", "workflow", "llm-finetune-17", NULL } },
 		{ "snapshot_evicted_80x24.txt", { "--size", "80x24", "llm-finetune-16", NULL } },
 		{ "snapshot_evicted_ascii.txt", { "--ascii", "llm-finetune-16", NULL } },
+		{ "snapshot_triage_evicted.txt", { "--view", "triage", "llm-finetune-16", NULL } },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -1,0 +1,27 @@
+/* triage_fetch.h: what the triage card needs, fetched once and waited for (--snapshot --view triage). */
+#ifndef OSMO_TUI_TRIAGE_FETCH_H
+#define OSMO_TUI_TRIAGE_FETCH_H
+
+#include "client/api.h"
+#include "client/triage.h"
+#include "tui/session.h"
+#include "tui/triage_card.h"
+
+struct triage_fetch {
+	struct api_result wf; /* the workflow, verbose */
+	struct strv strict;   /* the spec's ignoreNonleadStatus: false groups */
+	struct triage_root root;
+	struct strv log, events;
+	bool has_errors; /* the log is the error log */
+	char *log_note;  /* why there is no log line */
+};
+
+/* Fetches workflow, its rules, its root task's log (error log where kept) and events; 0, or
+ * -1 with err set when the workflow itself could not be had (the rest only leaves notes). */
+int triage_fetch(struct session *s, const char *workflow, struct triage_fetch *out,
+                 struct api_error *err);
+/* The card for what was fetched. */
+struct triage_card triage_fetch_card(const struct triage_fetch *f);
+void triage_fetch_free(struct triage_fetch *f);
+
+#endif

@@ -1,0 +1,174 @@
+/* triage_fetch.c: the triage card's data for a headless snapshot: the workflow, its spec's rules, the root task's log and events, each waited for. */
+#include "tui/triage_fetch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/spec_rules.h"
+#include "common/osmo_time.h"
+
+#define TRIAGE_FETCH_MS     30000       /* each call's deadline */
+#define TRIAGE_FETCH_TAIL   40          /* log lines asked for when there is no error log */
+#define TRIAGE_FETCH_EVENTS 200         /* event lines asked for, warnings kept */
+#define TRIAGE_FETCH_IDLE_S 2           /* a running task's stream: what came by then */
+#define TRIAGE_FETCH_MAX    (256 << 10) /* bytes kept of an answer */
+
+/* One call whose body may come as a stream: bytes gathered, then done. */
+struct triage_fetch_call {
+	struct strbuf body;
+	struct api_result res;
+	bool done;
+};
+
+static void
+triage_fetch_data(void *ctx, const char *bytes, size_t n)
+{
+	struct triage_fetch_call *c = ctx;
+
+	if (c->body.len + n <= TRIAGE_FETCH_MAX)
+		strbuf_add(&c->body, bytes, n);
+}
+
+static void
+triage_fetch_done(void *ctx, struct api_result *res)
+{
+	struct triage_fetch_call *c = ctx;
+
+	c->res = *res;
+	memset(res, 0, sizeof(*res));
+	if (c->res.kind == API_TEXT && c->res.text)
+		triage_fetch_data(c, c->res.text, c->res.text_len);
+	c->done = true;
+}
+
+static struct api_callbacks
+triage_fetch_callbacks(struct triage_fetch_call *c)
+{
+	return (struct api_callbacks){ .done = triage_fetch_done,
+		                       .data = triage_fetch_data,
+		                       .ctx = c };
+}
+
+/* Waits for c; its error when it failed or took too long, else API_OK. */
+static struct api_error
+triage_fetch_wait(struct session *s, struct triage_fetch_call *c, unsigned long id)
+{
+	struct api_error err = { 0 };
+
+	if (session_wait(s, &c->done, clock_mono_ms() + TRIAGE_FETCH_MS) < 0 || !c->done) {
+		api_abort(s->api, id);
+		api_error_set(&err, API_ERR_TIMEOUT, "no answer within %d s",
+		              TRIAGE_FETCH_MS / 1000);
+	} else {
+		err = c->res.err;
+	}
+	return err;
+}
+
+static void
+triage_fetch_call_free(struct triage_fetch_call *c)
+{
+	strbuf_free(&c->body);
+	api_result_free(&c->res);
+}
+
+/* The root task's error log where its status keeps one, else its log's end. */
+static void
+triage_fetch_log(struct session *s, const char *workflow, const struct osmo_task *t,
+                 struct triage_fetch *out)
+{
+	struct triage_fetch_call c = { 0 };
+	struct api_error err;
+	unsigned long id;
+
+	out->has_errors = osmo_status_has_error_logs(t->status);
+	if (out->has_errors) {
+		id = api_error_logs(s->api, workflow, t->name, t->retry_id,
+		                    triage_fetch_callbacks(&c));
+	} else {
+		struct api_stream_opts so = { .what = API_STREAM_LOGS,
+			                      .workflow_id = workflow,
+			                      .task = t->name,
+			                      .retry_id = t->retry_id,
+			                      .last_n_lines = TRIAGE_FETCH_TAIL,
+			                      .idle_timeout_s = TRIAGE_FETCH_IDLE_S };
+
+		id = api_stream(s->api, &so, triage_fetch_callbacks(&c));
+	}
+	err = triage_fetch_wait(s, &c, id);
+	if (c.body.len)
+		triage_card_lines_of(c.body.buf, c.body.len, false, &out->log);
+	if (err.kind != API_OK && !out->log.n)
+		out->log_note = xasprintf("could not fetch it: %s", err.message);
+	triage_fetch_call_free(&c);
+}
+
+static void
+triage_fetch_events(struct session *s, const char *workflow, const struct osmo_task *t,
+                    struct triage_fetch *out)
+{
+	struct triage_fetch_call c = { 0 };
+	struct api_stream_opts so = { .what = API_STREAM_EVENTS,
+		                      .workflow_id = workflow,
+		                      .task = t->name,
+		                      .retry_id = t->retry_id,
+		                      .last_n_lines = TRIAGE_FETCH_EVENTS,
+		                      .idle_timeout_s = TRIAGE_FETCH_IDLE_S };
+	unsigned long id = api_stream(s->api, &so, triage_fetch_callbacks(&c));
+
+	(void)triage_fetch_wait(s, &c, id); /* events help; their absence is no error */
+	if (c.body.len)
+		triage_card_lines_of(c.body.buf, c.body.len, true, &out->events);
+	triage_fetch_call_free(&c);
+}
+
+int
+triage_fetch(struct session *s, const char *workflow, struct triage_fetch *out,
+             struct api_error *err)
+{
+	struct triage_fetch_call q = { 0 }, spec = { 0 };
+	unsigned long id;
+
+	memset(out, 0, sizeof(*out));
+	id = api_query(s->api, workflow, true, false, triage_fetch_callbacks(&q));
+	*err = triage_fetch_wait(s, &q, id);
+	out->wf = q.res;
+	memset(&q.res, 0, sizeof(q.res));
+	triage_fetch_call_free(&q);
+	if (err->kind != API_OK)
+		return -1;
+	/* The rules come from the spec; without it every group keeps the default rule. */
+	id = api_spec(s->api, workflow, false, triage_fetch_callbacks(&spec));
+	if (triage_fetch_wait(s, &spec, id).kind == API_OK && spec.body.len)
+		spec_rules_strict_groups(spec.body.buf, spec.body.len, &out->strict);
+	triage_fetch_call_free(&spec);
+	triage_root(&out->wf.workflow, &out->strict, &out->root);
+	if (out->root.task) {
+		triage_fetch_log(s, workflow, out->root.task, out);
+		triage_fetch_events(s, workflow, out->root.task, out);
+	}
+	return 0;
+}
+
+struct triage_card
+triage_fetch_card(const struct triage_fetch *f)
+{
+	return (struct triage_card){ .wf = &f->wf.workflow,
+		                     .root = &f->root,
+		                     .log = &f->log,
+		                     .log_title =
+		                             f->has_errors ? "error log, its end" : "log, its end",
+		                     .log_note = f->log_note,
+		                     .events = &f->events };
+}
+
+void
+triage_fetch_free(struct triage_fetch *f)
+{
+	api_result_free(&f->wf);
+	strv_free(&f->strict);
+	strv_free(&f->log);
+	strv_free(&f->events);
+	free(f->log_note);
+	memset(f, 0, sizeof(*f));
+}
