@@ -20,13 +20,17 @@ struct triage_fetch_call {
 	bool done;
 };
 
+void
+triage_fetch_keep(struct strbuf *sb, const char *bytes, size_t n)
+{
+	if (sb->len + n <= TRIAGE_FETCH_MAX)
+		strbuf_add(sb, bytes, n);
+}
+
 static void
 triage_fetch_data(void *ctx, const char *bytes, size_t n)
 {
-	struct triage_fetch_call *c = ctx;
-
-	if (c->body.len + n <= TRIAGE_FETCH_MAX)
-		strbuf_add(&c->body, bytes, n);
+	triage_fetch_keep(&((struct triage_fetch_call *)ctx)->body, bytes, n);
 }
 
 static void
@@ -72,54 +76,43 @@ triage_fetch_call_free(struct triage_fetch_call *c)
 	api_result_free(&c->res);
 }
 
-/* The root task's error log where its status keeps one, else its log's end. */
-static void
-triage_fetch_log(struct session *s, const char *workflow, const struct osmo_task *t,
-                 struct triage_fetch *out)
+unsigned long
+triage_fetch_request(struct api *api, const char *workflow, const struct osmo_task *t, bool events,
+                     struct api_callbacks cb)
 {
-	struct triage_fetch_call c = { 0 };
-	struct api_error err;
-	unsigned long id;
-
-	out->has_errors = osmo_status_has_error_logs(t->status);
-	if (out->has_errors) {
-		id = api_error_logs(s->api, workflow, t->name, t->retry_id,
-		                    triage_fetch_callbacks(&c));
-	} else {
-		struct api_stream_opts so = { .what = API_STREAM_LOGS,
-			                      .workflow_id = workflow,
-			                      .task = t->name,
-			                      .retry_id = t->retry_id,
-			                      .last_n_lines = TRIAGE_FETCH_TAIL,
-			                      .idle_timeout_s = TRIAGE_FETCH_IDLE_S };
-
-		id = api_stream(s->api, &so, triage_fetch_callbacks(&c));
-	}
-	err = triage_fetch_wait(s, &c, id);
-	if (c.body.len)
-		triage_card_lines_of(c.body.buf, c.body.len, false, &out->log);
-	if (err.kind != API_OK && !out->log.n)
-		out->log_note = xasprintf("could not fetch it: %s", err.message);
-	triage_fetch_call_free(&c);
-}
-
-static void
-triage_fetch_events(struct session *s, const char *workflow, const struct osmo_task *t,
-                    struct triage_fetch *out)
-{
-	struct triage_fetch_call c = { 0 };
-	struct api_stream_opts so = { .what = API_STREAM_EVENTS,
+	struct api_stream_opts so = { .what = events ? API_STREAM_EVENTS : API_STREAM_LOGS,
 		                      .workflow_id = workflow,
 		                      .task = t->name,
 		                      .retry_id = t->retry_id,
-		                      .last_n_lines = TRIAGE_FETCH_EVENTS,
+		                      .last_n_lines =
+		                              events ? TRIAGE_FETCH_EVENTS : TRIAGE_FETCH_TAIL,
 		                      .idle_timeout_s = TRIAGE_FETCH_IDLE_S };
-	unsigned long id = api_stream(s->api, &so, triage_fetch_callbacks(&c));
 
-	(void)triage_fetch_wait(s, &c, id); /* events help; their absence is no error */
-	if (c.body.len)
-		triage_card_lines_of(c.body.buf, c.body.len, true, &out->events);
-	triage_fetch_call_free(&c);
+	/* The error log where the status keeps one: the end of the story, whole. */
+	if (!events && osmo_status_has_error_logs(t->status))
+		return api_error_logs(api, workflow, t->name, t->retry_id, cb);
+	return api_stream(api, &so, cb);
+}
+
+/* The root task's log (or error log) and its warning events into out. */
+static void
+triage_fetch_lines(struct session *s, const char *workflow, const struct osmo_task *t,
+                   struct triage_fetch *out)
+{
+	for (int events = 0; events < 2; events++) {
+		struct triage_fetch_call c = { 0 };
+		unsigned long id = triage_fetch_request(s->api, workflow, t, events,
+		                                        triage_fetch_callbacks(&c));
+		struct api_error err = triage_fetch_wait(s, &c, id);
+
+		if (c.body.len)
+			triage_card_lines_of(c.body.buf, c.body.len, events,
+			                     events ? &out->events : &out->log);
+		/* Events help; their absence is no error. */
+		if (!events && err.kind != API_OK && !out->log.n)
+			out->log_note = xasprintf("could not fetch it: %s", err.message);
+		triage_fetch_call_free(&c);
+	}
 }
 
 int
@@ -144,8 +137,8 @@ triage_fetch(struct session *s, const char *workflow, struct triage_fetch *out,
 	triage_fetch_call_free(&spec);
 	triage_root(&out->wf.workflow, &out->strict, &out->root);
 	if (out->root.task) {
-		triage_fetch_log(s, workflow, out->root.task, out);
-		triage_fetch_events(s, workflow, out->root.task, out);
+		out->has_errors = osmo_status_has_error_logs(out->root.task->status);
+		triage_fetch_lines(s, workflow, out->root.task, out);
 	}
 	return 0;
 }

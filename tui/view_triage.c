@@ -3,31 +3,19 @@
 #include <string.h>
 
 #include "common/osmo_time.h"
-#include "tui/triage_card.h"
+#include "tui/triage_fetch.h"
 #include "tui/view_ops.h"
-
-#define VIEW_TRIAGE_TAIL   40          /* log lines asked for when there is no error log */
-#define VIEW_TRIAGE_EVENTS 200         /* event lines asked for, warnings kept */
-#define VIEW_TRIAGE_IDLE_S 2           /* a running task's stream: what came by then is enough */
-#define VIEW_TRIAGE_MAX    (256 << 10) /* bytes kept of either answer */
-
-static void
-view_triage_data(struct strbuf *sb, const char *bytes, size_t n)
-{
-	if (sb->len + n <= VIEW_TRIAGE_MAX)
-		strbuf_add(sb, bytes, n);
-}
 
 static void
 view_triage_log_data(void *ctx, const char *bytes, size_t n)
 {
-	view_triage_data(&((struct app *)ctx)->triage.log_raw, bytes, n);
+	triage_fetch_keep(&((struct app *)ctx)->triage.log_raw, bytes, n);
 }
 
 static void
 view_triage_event_data(void *ctx, const char *bytes, size_t n)
 {
-	view_triage_data(&((struct app *)ctx)->triage.ev_raw, bytes, n);
+	triage_fetch_keep(&((struct app *)ctx)->triage.ev_raw, bytes, n);
 }
 
 static void
@@ -38,7 +26,7 @@ view_triage_log_done(void *ctx, struct api_result *res)
 
 	v->log_req = 0;
 	if (res->kind == API_TEXT && res->text)
-		view_triage_data(&v->log_raw, res->text, res->text_len);
+		triage_fetch_keep(&v->log_raw, res->text, res->text_len);
 	strv_free(&v->log);
 	if (v->log_raw.len)
 		triage_card_lines_of(v->log_raw.buf, v->log_raw.len, false, &v->log);
@@ -95,35 +83,14 @@ view_triage_enter(struct app *a)
 		return;
 	v->has_errors = osmo_status_has_error_logs(t->status);
 	v->log_note = xstrdup("loading…");
-	if (v->has_errors) {
-		v->log_req = api_error_logs(a->s->api, a->wf.id, t->name, t->retry_id,
-		                            (struct api_callbacks){ .done = view_triage_log_done,
-		                                                    .data = view_triage_log_data,
-		                                                    .ctx = a });
-	} else {
-		struct api_stream_opts so = { .what = API_STREAM_LOGS,
-			                      .workflow_id = a->wf.id,
-			                      .task = t->name,
-			                      .retry_id = t->retry_id,
-			                      .last_n_lines = VIEW_TRIAGE_TAIL,
-			                      .idle_timeout_s = VIEW_TRIAGE_IDLE_S };
-
-		v->log_req = api_stream(a->s->api, &so,
-		                        (struct api_callbacks){ .done = view_triage_log_done,
-		                                                .data = view_triage_log_data,
-		                                                .ctx = a });
-	}
-	struct api_stream_opts eo = { .what = API_STREAM_EVENTS,
-		                      .workflow_id = a->wf.id,
-		                      .task = t->name,
-		                      .retry_id = t->retry_id,
-		                      .last_n_lines = VIEW_TRIAGE_EVENTS,
-		                      .idle_timeout_s = VIEW_TRIAGE_IDLE_S };
-
-	v->ev_req = api_stream(a->s->api, &eo,
-	                       (struct api_callbacks){ .done = view_triage_event_done,
-	                                               .data = view_triage_event_data,
-	                                               .ctx = a });
+	v->log_req = triage_fetch_request(a->s->api, a->wf.id, t, false,
+	                                  (struct api_callbacks){ .done = view_triage_log_done,
+	                                                          .data = view_triage_log_data,
+	                                                          .ctx = a });
+	v->ev_req = triage_fetch_request(a->s->api, a->wf.id, t, true,
+	                                 (struct api_callbacks){ .done = view_triage_event_done,
+	                                                         .data = view_triage_event_data,
+	                                                         .ctx = a });
 }
 
 void

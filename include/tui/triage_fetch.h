@@ -20,6 +20,12 @@ struct triage_fetch {
  * -1 with err set when the workflow itself could not be had (the rest only leaves notes). */
 int triage_fetch(struct session *s, const char *workflow, struct triage_fetch *out,
                  struct api_error *err);
+/* Starts the request for the root task t's log (its error log where its status keeps one)
+ * or, with events, its events, bounded for a card; the api call's id. */
+unsigned long triage_fetch_request(struct api *api, const char *workflow, const struct osmo_task *t,
+                                   bool events, struct api_callbacks cb);
+/* Appends an answer's bytes to sb while it holds less than a card could use. */
+void triage_fetch_keep(struct strbuf *sb, const char *bytes, size_t n);
 /* The card for what was fetched. */
 struct triage_card triage_fetch_card(const struct triage_fetch *f);
 void triage_fetch_free(struct triage_fetch *f);
