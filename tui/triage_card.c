@@ -146,7 +146,7 @@ triage_card_wrap(struct canvas *c, int row, int col, int width, enum style style
 }
 
 /* "LABEL  text", the text wrapped under itself; returns the next row. */
-static int
+int
 triage_card_field(struct canvas *c, int row, const char *label, enum style style, const char *text,
                   int max)
 {

@@ -121,7 +121,8 @@ view_stream_done(void *ctx, struct api_result *res)
 	if (res->err.kind != API_OK) {
 		app_sync_failed(a, &v->sync, &res->err, now);
 		view_stream_state(a, "stream failed: %s", res->err.message);
-	} else if (v->kind != VIEW_STREAM_ERRORS && view_stream_source_alive(a)) {
+	} else if (v->kind != VIEW_STREAM_ERRORS && v->kind != VIEW_STREAM_SPEC &&
+	           view_stream_source_alive(a)) {
 		/* The stream ended while our data says it lives: ask the data, then pick it up again. */
 		sync_succeeded(&v->sync, app_policy(a), now, SYNC_RUNNING, false);
 		sync_kick(&a->wf.sync);
@@ -143,6 +144,10 @@ view_stream_connect(struct app *a)
 	sync_begin(&v->sync, clock_mono_ms());
 	if (v->kind == VIEW_STREAM_ERRORS) {
 		v->req = api_error_logs(a->s->api, a->wf.id, v->task, v->retry, cb);
+		return;
+	}
+	if (v->kind == VIEW_STREAM_SPEC) {
+		v->req = api_spec(a->s->api, a->wf.id, false, cb);
 		return;
 	}
 	struct api_stream_opts so = {
@@ -252,7 +257,7 @@ view_stream_move(struct app *a, int delta, bool absolute)
 static void
 view_stream_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 {
-	static const char *const kinds[] = { "logs", "events", "error logs", "exec" };
+	static const char *const kinds[] = { "logs", "events", "error logs", "exec", "spec" };
 	const struct view_stream *v = &a->log;
 	char *title = v->kind == VIEW_STREAM_EXEC
 	                      ? xasprintf("%s · %s · $ %s", a->wf.id, v->task, v->grp_cmd)

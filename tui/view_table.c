@@ -591,7 +591,23 @@ view_table_act_triage(struct app *a, enum keymap_action act)
 		app_push(a, &view_triage_ops);
 }
 
+/* i: the selected task's details; v: the workflow's spec. */
+static void
+view_table_act_more(struct app *a, enum keymap_action act)
+{
+	const struct osmo_task *t;
+
+	if (act == KEYMAP_SPEC)
+		view_stream_open(a, VIEW_STREAM_SPEC, NULL, -1);
+	else if (!view_table_selected(a, &t))
+		app_say(a, true, "select a task first");
+	else
+		app_push(a, &view_detail_ops);
+}
+
 const struct view_act view_table_acts[KEYMAP_COUNT] = {
+	[KEYMAP_DETAIL] = { view_table_act_more },
+	[KEYMAP_SPEC] = { view_table_act_more },
 	[KEYMAP_TRIAGE] = { view_table_act_triage },
 	[KEYMAP_ROOT] = { view_table_act_root },
 	[KEYMAP_BACK] = { view_table_act_back },

@@ -27,6 +27,10 @@ const char *triage_card_next_step(enum osmo_status s);
 bool triage_card_warning(const char *line);
 /* Splits an answer's text into cleaned lines (only the warnings, when asked) onto out. */
 void triage_card_lines_of(const char *text, size_t len, bool warnings, struct strv *out);
+/* "label  text" at row, the text wrapped under itself in at most max rows ("-" when
+ * empty); returns the next row. The task card (i) lays its fields out the same way. */
+int triage_card_field(struct canvas *c, int row, const char *label, enum style style,
+                      const char *text, int max);
 /* Draws the card into c from its top row; returns the rows it used. */
 int triage_card_render(const struct render_ctx *rc, const struct triage_card *tc, struct canvas *c);
 

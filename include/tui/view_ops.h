@@ -197,7 +197,8 @@ enum view_stream_kind {
 	VIEW_STREAM_LOGS,
 	VIEW_STREAM_EVENTS,
 	VIEW_STREAM_ERRORS,
-	VIEW_STREAM_EXEC
+	VIEW_STREAM_EXEC,
+	VIEW_STREAM_SPEC /* the submitted spec, as the service keeps it */
 };
 
 /* The logs view: its lines, where they come from and how that goes. */
@@ -272,7 +273,7 @@ struct app {
 };
 
 extern const struct view_ops view_list_ops, view_table_ops, view_dag_ops, view_stream_ops,
-        view_ports_ops, view_help_ops, view_triage_ops;
+        view_ports_ops, view_help_ops, view_triage_ops, view_detail_ops;
 extern const struct dialog_ops dialog_cancel_ops, dialog_resubmit_ops, dialog_restart_ops,
         dialog_quit_ops, dialog_search_ops, dialog_forward_ops, dialog_group_exec_ops;
 

@@ -691,6 +691,27 @@ test_triage_card(void **state)
 	appt_shows(t, 24, 100, "GROUP / TASK");
 }
 
+/* i: the root task's details, as k9s describes; v: the workflow's spec. */
+static void
+test_task_details_and_spec(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
+	appt_keys(t, "i");
+	appt_golden(t, "app_detail_120x40.txt", 40, 120);
+	appt_keys(t, "\033");
+	appt_shows(t, 24, 100, "GROUP / TASK");
+	app_free(t->a);
+	session_close(&t->s);
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
+	appt_keys(t, "v");
+	appt_shows(t, 24, 100, "llm-finetune-17 · spec");
+	appt_shows(t, 24, 100, "ignoreNonleadStatus: false");
+	appt_keys(t, "q");
+	appt_shows(t, 24, 100, "GROUP / TASK");
+}
+
 /* '/' filters the workflow view; what is typed after it never runs as commands. */
 static void
 test_workflow_slash_filters(void **state)
@@ -897,6 +918,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failed_opens_on_root_cause, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_triage_card, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_task_details_and_spec, appt_setup,
+		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_pager_keys_scroll, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_q_closes_views, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_text_line_editing, appt_setup, appt_teardown),
