@@ -97,6 +97,19 @@ triage_decider(const struct osmo_group *g, bool strict)
 	return best || strict ? best : triage_decider(g, true);
 }
 
+/* Whether a group above i did not complete: i was still waiting when it was canceled or timed
+ * out with the rest, so its status is the workflow's, not a failure of its own. */
+static bool
+triage_was_waiting(const struct osmo_workflow *wf, size_t i)
+{
+	for (size_t u = 0; u < wf->n_groups; u++)
+		for (size_t j = 0; j < wf->groups[u].n_downstream; j++)
+			if (wf->groups[u].downstream[j] == i &&
+			    wf->groups[u].status != OSMO_COMPLETED)
+				return true;
+	return false;
+}
+
 size_t
 triage_below(const struct osmo_workflow *wf, size_t root, size_t *out, size_t max)
 {
@@ -137,17 +150,21 @@ triage_root(const struct osmo_workflow *wf, const struct strv *strict_groups,
 
 	memset(out, 0, sizeof(*out));
 	triage_depths(wf, depth);
-	for (size_t i = 0; i < wf->n_groups; i++) {
-		const struct osmo_group *g = &wf->groups[i];
+	/* Groups that were waiting are skipped while any other failed on its own. */
+	for (int pass = 0; pass < 2 && root == wf->n_groups; pass++)
+		for (size_t i = 0; i < wf->n_groups; i++) {
+			const struct osmo_group *g = &wf->groups[i];
 
-		if (!osmo_status_is_failed(g->status))
-			continue;
-		if (osmo_status_cause(g->status) == CAUSE_UPSTREAM)
-			continue;
-		if (root == wf->n_groups ||
-		    triage_before(g, depth[i], &wf->groups[root], depth[root]))
-			root = i;
-	}
+			if (!osmo_status_is_failed(g->status))
+				continue;
+			if (osmo_status_cause(g->status) == CAUSE_UPSTREAM)
+				continue;
+			if (!pass && triage_was_waiting(wf, i))
+				continue;
+			if (root == wf->n_groups ||
+			    triage_before(g, depth[i], &wf->groups[root], depth[root]))
+				root = i;
+		}
 	free(depth);
 	if (root == wf->n_groups)
 		return false;

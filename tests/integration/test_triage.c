@@ -163,13 +163,20 @@ test_exec_timeout(void **state)
 	        "  tasks:\n"
 	        "  - name: slow\n"
 	        "    image: ubuntu:24.04\n"
-	        "    command: [\"sh\", \"-c\", \"echo warming up; exec sleep 10\"]\n";
+	        "    command: [\"sh\", \"-c\", \"echo warming up; exec sleep 10\"]\n"
+	        "  - name: after\n"
+	        "    image: ubuntu:24.04\n"
+	        "    command: [\"sh\", \"-c\", \"echo after\"]\n"
+	        "    inputs:\n"
+	        "    - task: slow\n";
 	struct osmo_workflow wf;
 	char *id = ttest_run(t, spec, &wf);
 	char *card = ttest_card(t, id);
 
 	assert_int_equal(wf.status, OSMO_FAILED_EXEC_TIMEOUT);
 	ttest_group(&wf, "slow-group", OSMO_FAILED_EXEC_TIMEOUT);
+	/* The waiting group gets the timeout too, before the running one ends: not the cause. */
+	ttest_group(&wf, "after-group", OSMO_FAILED_EXEC_TIMEOUT);
 	ttest_has(card, "^root cause +slow-group / slow( \\(lead\\))?, retry 0");
 	ttest_has(card, "^status +[^ ]+ FAILED_EXEC_TIMEOUT: it ran longer than its exec_timeout");
 	ttest_has(card, "^next step +raise exec_timeout in the spec");
@@ -285,7 +292,12 @@ test_cancel(void **state)
 	        "  tasks:\n"
 	        "  - name: long\n"
 	        "    image: ubuntu:24.04\n"
-	        "    command: [\"sh\", \"-c\", \"echo started; exec sleep 10\"]\n";
+	        "    command: [\"sh\", \"-c\", \"echo started; exec sleep 10\"]\n"
+	        "  - name: after\n"
+	        "    image: ubuntu:24.04\n"
+	        "    command: [\"sh\", \"-c\", \"echo after\"]\n"
+	        "    inputs:\n"
+	        "    - task: long\n";
 	struct osmo_workflow wf;
 	struct wait_call c;
 	char *id = lfix_submit(t, spec, NULL);
@@ -300,6 +312,8 @@ test_cancel(void **state)
 	card = ttest_card(t, id);
 	assert_int_equal(wf.status, OSMO_FAILED_CANCELED);
 	ttest_group(&wf, "long-group", OSMO_FAILED_CANCELED);
+	/* Canceled while waiting, and first: the cause is where the cancel cut running work. */
+	ttest_group(&wf, "after-group", OSMO_FAILED_CANCELED);
 	ttest_has(card, "^root cause +long-group / long( \\(lead\\))?, retry 0");
 	ttest_has(card, "^status +[^ ]+ FAILED_CANCELED: it was canceled");
 	ttest_has(card, "^canceled +by jdoe");

@@ -89,6 +89,30 @@ test_upstream_is_never_root(void **state)
 	assert_null(r.group);
 }
 
+/* A cancel or timeout gives every group its status, the waiting ones first: those never ran,
+ * so the root is the group that was running when it came. */
+static void
+test_waiting_groups_are_not_root(void **state)
+{
+	struct tri t;
+	struct triage_root r;
+
+	(void)state;
+	tri_init(&t);
+	tri_fail(&t, 0, OSMO_FAILED_CANCELED, 1500);
+	tri_fail(&t, 1, OSMO_FAILED_CANCELED, 1000);
+	tri_fail(&t, 2, OSMO_FAILED_CANCELED, 1000);
+	tri_fail(&t, 3, OSMO_FAILED_CANCELED, 1000);
+	assert_true(triage_root(&t.wf, NULL, &r));
+	assert_string_equal(r.group->name, "a");
+	/* a done, b timed out running while d waited for it (and c, done). */
+	tri_init(&t);
+	tri_fail(&t, 1, OSMO_FAILED_EXEC_TIMEOUT, 1500);
+	tri_fail(&t, 3, OSMO_FAILED_EXEC_TIMEOUT, 1000);
+	assert_true(triage_root(&t.wf, NULL, &r));
+	assert_string_equal(r.group->name, "b");
+}
+
 /* The group's rule decides the task: the lead in a lenient group, the first failure in a
  * strict one; always the newest retry. */
 static void
@@ -128,6 +152,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diamond_first_failure_wins),
 		cmocka_unit_test(test_upstream_is_never_root),
+		cmocka_unit_test(test_waiting_groups_are_not_root),
 		cmocka_unit_test(test_rule_and_retry_pick_the_task),
 	};
 
