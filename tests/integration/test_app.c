@@ -707,6 +707,7 @@ test_task_details_and_spec(void **state)
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
 	appt_keys(t, "v");
 	appt_shows(t, 24, 100, "llm-finetune-17 · spec");
+	appt_shows(t, 24, 100, "follow off"); /* read from its top */
 	appt_shows(t, 24, 100, "ignoreNonleadStatus: false");
 	appt_keys(t, "q");
 	appt_shows(t, 24, 100, "GROUP / TASK");
