@@ -23,6 +23,12 @@ api_decode_list(struct api_result *res, const char *body, size_t len)
 }
 
 static int
+api_decode_tasks(struct api_result *res, const char *body, size_t len)
+{
+	return decode_task_list(body, len, &res->tasks, &res->err);
+}
+
+static int
 api_decode_query(struct api_result *res, const char *body, size_t len)
 {
 	return decode_workflow(body, len, &res->workflow, &res->err);
@@ -78,6 +84,7 @@ static const struct api_kind_info {
 	long timeout_ms;
 } api_kinds[] = {
 	[API_LIST] = { api_decode_list, API_MAX_JSON, API_TIMEOUT_MS },
+	[API_TASKS] = { api_decode_tasks, API_MAX_JSON, API_TIMEOUT_MS },
 	[API_QUERY] = { api_decode_query, API_MAX_JSON, API_TIMEOUT_MS },
 	[API_CANCEL] = { api_decode_cancel, API_MAX_JSON, API_TIMEOUT_MS },
 	[API_SUBMIT] = { api_decode_submit, API_MAX_JSON, API_TIMEOUT_MS },
@@ -201,6 +208,7 @@ api_result_free(struct api_result *res)
 {
 	osmo_workflow_free(&res->workflow);
 	osmo_workflow_list_free(&res->list);
+	osmo_task_list_free(&res->tasks);
 	osmo_submit_result_free(&res->submit);
 	osmo_version_free(&res->version);
 	free(res->name);
@@ -524,6 +532,34 @@ api_list(struct api *api, const struct api_list_query *q, struct api_callbacks c
 {
 	return api_call(api, API_LIST, "GET", xstrdup("/api/workflow"), api_list_query_string(q),
 	                NULL, 0, cb);
+}
+
+char *
+api_task_query_string(const struct api_task_query *q)
+{
+	struct strbuf s = { 0 };
+
+	api_q_str(&s, "workflow_id", q->workflow_id && q->workflow_id[0] ? q->workflow_id : NULL);
+	api_q_strv(&s, "statuses", &q->statuses);
+	api_q_strv(&s, "users", &q->users);
+	if (q->all_users)
+		api_q_bool(&s, "all_users", true);
+	api_q_strv(&s, "pools", &q->pools);
+	/* As for the list: without a pool filter every pool, not the profile's default. */
+	if (q->all_pools || q->pools.n == 0)
+		api_q_bool(&s, "all_pools", true);
+	api_q_time(&s, "started_after", q->started_after_ms);
+	api_q_int(&s, "offset", q->offset > 0 ? q->offset : 0);
+	if (q->limit > 0)
+		api_q_int(&s, "limit", q->limit > 1000 ? 1000 : q->limit);
+	return strbuf_detach(&s);
+}
+
+unsigned long
+api_tasks(struct api *api, const struct api_task_query *q, struct api_callbacks cb)
+{
+	return api_call(api, API_TASKS, "GET", xstrdup("/api/task"), api_task_query_string(q), NULL,
+	                0, cb);
 }
 
 unsigned long

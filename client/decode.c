@@ -130,6 +130,12 @@ decode_workflow_list(const char *body, size_t len, struct osmo_workflow_list *ou
 }
 
 int
+decode_task_list(const char *body, size_t len, struct osmo_task_list *out, struct api_error *err)
+{
+	return decode_answer_only(body, len, &osmo_task_list_table, out, err);
+}
+
+int
 decode_submit_result(const char *body, size_t len, struct osmo_submit_result *out,
                      struct api_error *err)
 {

@@ -135,6 +135,41 @@ static const struct json_field model_list_fields[] = {
 const struct json_table osmo_workflow_list_table = JSON_TABLE(model_list_fields, LS);
 #undef LS
 
+#define TR struct osmo_task_row
+static const struct json_field model_task_row_fields[] = {
+	F(TR, "user", JSON_STR, false, user),
+	F(TR, "workflow_id", JSON_STR, true, workflow_id),
+	F(TR, "workflow_uuid", JSON_STR, false, workflow_uuid),
+	F(TR, "task_name", JSON_STR, true, task_name),
+	F(TR, "retry_id", JSON_INT, false, retry_id),
+	F(TR, "pool", JSON_STR, false, pool),
+	F(TR, "node", JSON_STR, false, node),
+	F(TR, "start_time", JSON_TIME, false, start_ms),
+	F(TR, "end_time", JSON_TIME, false, end_ms),
+	F(TR, "duration", JSON_SECS, false, duration_s),
+	F(TR, "status", JSON_STATUS, true, status),
+	F(TR, "overview", JSON_STR, false, overview_url),
+	F(TR, "logs", JSON_STR, false, logs_url),
+	F(TR, "error_logs", JSON_STR, false, error_logs_url),
+	F(TR, "grafana_url", JSON_STR, false, grafana_url),
+	F(TR, "dashboard_url", JSON_STR, false, dashboard_url),
+	/* GiB as floats: SECS is the table's one kind of double (-1 when missing). */
+	F(TR, "storage", JSON_SECS, false, storage_gib),
+	F(TR, "cpu", JSON_INT, false, cpu),
+	F(TR, "memory", JSON_SECS, false, memory_gib),
+	F(TR, "gpu", JSON_INT, false, gpu),
+	F(TR, "priority", JSON_STR, false, priority),
+};
+static const struct json_table model_task_row_table = JSON_TABLE(model_task_row_fields, TR);
+#undef TR
+
+#define TL struct osmo_task_list
+static const struct json_field model_task_list_fields[] = {
+	JSON_FIELD_SUB(TL, "tasks", JSON_ARRAY, true, rows, n_rows, &model_task_row_table),
+};
+const struct json_table osmo_task_list_table = JSON_TABLE(model_task_list_fields, TL);
+#undef TL
+
 #define S struct osmo_submit_result
 static const struct json_field model_submit_fields[] = {
 	F(S, "name", JSON_STR, true, name),
@@ -173,6 +208,12 @@ void
 osmo_workflow_list_free(struct osmo_workflow_list *list)
 {
 	json_free(&osmo_workflow_list_table, list);
+}
+
+void
+osmo_task_list_free(struct osmo_task_list *list)
+{
+	json_free(&osmo_task_list_table, list);
 }
 
 void

@@ -18,6 +18,7 @@
 
 enum api_kind {
 	API_LIST,            /* GET /api/workflow */
+	API_TASKS,           /* GET /api/task */
 	API_QUERY,           /* GET /api/workflow/{id} */
 	API_CANCEL,          /* POST /api/workflow/{id}/cancel */
 	API_SUBMIT,          /* POST /api/pool/{pool}/workflow, also resubmit by workflow_id */
@@ -37,6 +38,7 @@ struct api_result {
 	struct api_error err;             /* kind API_OK on success */
 	struct osmo_workflow workflow;    /* API_QUERY */
 	struct osmo_workflow_list list;   /* API_LIST */
+	struct osmo_task_list tasks;      /* API_TASKS */
 	struct osmo_submit_result submit; /* API_SUBMIT, API_RESTART */
 	struct osmo_version version;      /* API_VERSION */
 	char *name;                       /* API_CANCEL */
@@ -65,6 +67,15 @@ struct api_list_query {
 	int offset, limit; /* limit 0: the server's default */
 	bool ascending;    /* default newest first, as the CLI sends */
 	int64_t submitted_after_ms, submitted_before_ms; /* 0: no bound */
+};
+
+/* GET /api/task's terms (CONTRACT §3.11); the service's default order, latest at the bottom. */
+struct api_task_query {
+	struct strv users, statuses, pools; /* statuses: TaskGroupStatus names */
+	bool all_users, all_pools;
+	const char *workflow_id;  /* substring */
+	int offset, limit;        /* limit 0: the server's default; more than 1000 is capped */
+	int64_t started_after_ms; /* 0: no bound; a task not started yet always passes */
 };
 
 struct api_submit_opts {
@@ -106,6 +117,7 @@ void api_set_base_url(struct api *api, const char *base_url);
  * api_...()" may be followed by anything, and done may clear x->id.
  */
 unsigned long api_list(struct api *api, const struct api_list_query *q, struct api_callbacks cb);
+unsigned long api_tasks(struct api *api, const struct api_task_query *q, struct api_callbacks cb);
 unsigned long api_query(struct api *api, const char *workflow, bool verbose, bool skip_groups,
                         struct api_callbacks cb);
 unsigned long api_spec(struct api *api, const char *workflow, bool use_template,
@@ -126,6 +138,8 @@ size_t api_pending(const struct api *api);
 void api_result_free(struct api_result *res);
 /* Builds the query string of a list call (without '?'); exposed for tests. */
 char *api_list_query_string(const struct api_list_query *q);
+/* The same for a task list call. */
+char *api_task_query_string(const struct api_task_query *q);
 
 /*
  * Exec and port-forward (osmo-api/PROTOCOLS.md §1, §2, §4). The start calls POST with an

@@ -18,6 +18,9 @@
 int decode_workflow(const char *body, size_t len, struct osmo_workflow *out, struct api_error *err);
 int decode_workflow_list(const char *body, size_t len, struct osmo_workflow_list *out,
                          struct api_error *err);
+/* ListTaskResponse: {"tasks": [...]}, the plain answer (not summary or aggregate_by_workflow). */
+int decode_task_list(const char *body, size_t len, struct osmo_task_list *out,
+                     struct api_error *err);
 int decode_submit_result(const char *body, size_t len, struct osmo_submit_result *out,
                          struct api_error *err);
 /* CancelResponse: {"name": ...}; *name_out is allocated. */

@@ -106,6 +106,27 @@ struct osmo_workflow_list {
 	int64_t fetched_ms; /* as in struct osmo_workflow */
 };
 
+struct osmo_task_row { /* one entry of GET /api/task: a retry of a task; retries are rows */
+	char *user;
+	char *workflow_id;
+	char *workflow_uuid;
+	char *task_name;
+	int retry_id;
+	char *pool, *node;
+	int64_t start_ms, end_ms;
+	double duration_s;
+	enum osmo_status status;
+	char *overview_url, *logs_url, *error_logs_url, *grafana_url, *dashboard_url;
+	double storage_gib, memory_gib; /* -1 when not sent */
+	int cpu, gpu;
+	char *priority;
+};
+
+struct osmo_task_list {
+	struct osmo_task_row *rows;
+	size_t n_rows;
+};
+
 struct osmo_submit_result { /* submit, dry run, validate, restart */
 	char *name;
 	char *overview_url;
@@ -126,11 +147,13 @@ struct osmo_version {
  */
 extern const struct json_table osmo_workflow_table;
 extern const struct json_table osmo_workflow_list_table;
+extern const struct json_table osmo_task_list_table;
 extern const struct json_table osmo_submit_result_table;
 extern const struct json_table osmo_version_table;
 
 void osmo_workflow_free(struct osmo_workflow *wf);
 void osmo_workflow_list_free(struct osmo_workflow_list *list);
+void osmo_task_list_free(struct osmo_task_list *list);
 void osmo_submit_result_free(struct osmo_submit_result *res);
 void osmo_version_free(struct osmo_version *v);
 

@@ -769,6 +769,67 @@ test_fixture_list_page(void **state)
 	osmo_workflow_list_free(NULL);
 }
 
+/* GET /api/task (§4.9): every key of the contract's example, and a bad one named by path. */
+static void
+test_fixture_task_list(void **state)
+{
+	struct osmo_task_list list;
+	struct api_error err = { 0 };
+	size_t len;
+	char *body = read_fixture("task_list_response.json", &len);
+	const struct osmo_task_row *t;
+
+	(void)state;
+	if (decode_task_list(body, len, &list, &err) != 0)
+		fail_msg("%s", err.message);
+	free(body);
+	assert_int_equal(list.n_rows, 1);
+	t = &list.rows[0];
+	assert_string_equal(t->user, "jdoe@example.com");
+	assert_string_equal(t->workflow_id, "llm-finetune-17");
+	assert_string_equal(t->workflow_uuid, "3f9c2a7be1d84c0f9a6b2e5d7c41f0a8");
+	assert_string_equal(t->task_name, "trainer");
+	assert_int_equal(t->retry_id, 0);
+	assert_string_equal(t->pool, "gb200-prod");
+	assert_string_equal(t->node, "gb200-node-0207");
+	assert_int_equal(t->start_ms, INT64_C(1787062322519));
+	assert_int_equal(t->end_ms, 0);
+	assert_near(t->duration_s, 3082.016207);
+	assert_int_equal(t->status, OSMO_RUNNING);
+	assert_string_equal(t->overview_url, "https://osmo.example.com/workflows/llm-finetune-17");
+	assert_string_equal(
+	        t->logs_url,
+	        "https://osmo.example.com/api/workflow/llm-finetune-17/logs?task_name=trainer");
+	assert_null(t->error_logs_url);
+	assert_contains(t->grafana_url, "var-uuid=3f9c2a7be1d84c0f");
+	assert_contains(t->dashboard_url, "q=3f9c2a7be1d84c0f");
+	assert_near(t->storage_gib, 200.0);
+	assert_int_equal(t->cpu, 64);
+	assert_near(t->memory_gib, 512.0);
+	assert_int_equal(t->gpu, 4);
+	assert_string_equal(t->priority, "NORMAL");
+	osmo_task_list_free(&list);
+	assert_true(all_zero(&list, sizeof(list)));
+
+	static const char empty[] = "{\"tasks\": []}";
+	assert_int_equal(decode_task_list(empty, strlen(empty), &list, &err), 0);
+	assert_int_equal(list.n_rows, 0);
+	osmo_task_list_free(&list);
+
+	static const char bad[] = "{\"tasks\": [{\"workflow_id\": \"w-1\", \"task_name\": 3, "
+	                          "\"status\": \"FAILED\"}]}";
+	assert_int_equal(decode_task_list(bad, strlen(bad), &list, &err), -1);
+	assert_int_equal(err.kind, API_ERR_DECODE);
+	assert_contains(err.message, "tasks[0].task_name");
+	assert_true(all_zero(&list, sizeof(list)));
+	api_error_clear(&err);
+
+	static const char missing[] = "{\"summaries\": []}";
+	assert_int_equal(decode_task_list(missing, strlen(missing), &list, &err), -1);
+	assert_contains(err.message, "tasks");
+	api_error_clear(&err);
+}
+
 static void
 test_fixture_submit_responses(void **state)
 {
@@ -2084,6 +2145,7 @@ main(void)
 		cmocka_unit_test(test_fixture_query_running_verbose),
 		cmocka_unit_test(test_fixture_query_failed_evicted),
 		cmocka_unit_test(test_fixture_list_page),
+		cmocka_unit_test(test_fixture_task_list),
 		cmocka_unit_test(test_fixture_submit_responses),
 		cmocka_unit_test(test_fixture_cancel_version_token),
 		cmocka_unit_test(test_fixture_errors),
