@@ -476,6 +476,60 @@ encode_task_entry(const struct eng_workflow *wf, const struct eng_task *t)
 	        encode_add_fixed(o, reserved, ARRAY_SIZE(reserved), cJSON_CreateRaw));
 }
 
+/* OSMO's ListTaskEntry: overview as dev-method services build it, like the workflow's. */
+static cJSON *
+encode_task_row(const struct encode_task_row *r, const char *base, int64_t now_ms)
+{
+	/* Nothing is reserved here; the service's floats keep their ".0". */
+	static const char *const reserved[][2] = {
+		{ "storage", "0.0" },
+		{ "cpu", "0" },
+		{ "memory", "0.0" },
+		{ "gpu", "0" },
+	};
+	const struct eng_workflow *wf = r->wf;
+	const struct eng_task *t = r->t;
+	cJSON *o = cJSON_CreateObject();
+
+	encode_add_str(o, "user", wf->user);
+	encode_add_str(o, "workflow_id", wf->id);
+	encode_add_str(o, "workflow_uuid", wf->uuid);
+	encode_add_str(o, "task_name", t->name);
+	cJSON_AddNumberToObject(o, "retry_id", t->retry_id);
+	encode_add_str(o, "pool", wf->pool);
+	encode_add_str(o, "node", t->start_ms ? "localhost" : NULL);
+	encode_add_time(o, "start_time", t->start_ms);
+	encode_add_time(o, "end_time", t->end_ms);
+	encode_add_secs(o, "duration", osmo_time_span_s(t->start_ms, t->end_ms, now_ms));
+	encode_add_str(o, "status", osmo_status_wire(t->status));
+	encode_add_owned(o, "overview", xasprintf("%s/api/workflow/%s", base, wf->id));
+	encode_add_owned(o, "logs",
+	                 xasprintf("%s/api/workflow/%s/logs?task_name=%s", base, wf->id, t->name));
+	/* The service names error logs for every FAILED* status, FAILED_UPSTREAM too. */
+	encode_add_owned(o, "error_logs",
+	                 osmo_status_phase(t->status) == PHASE_FAILED
+	                         ? xasprintf("%s/api/workflow/%s/error_logs?task_name=%s", base,
+	                                     wf->id, t->name)
+	                         : NULL);
+	encode_add_str(o, "grafana_url", NULL);
+	encode_add_str(o, "dashboard_url", NULL);
+	encode_add_fixed(o, reserved, ARRAY_SIZE(reserved), cJSON_CreateRaw);
+	encode_add_str(o, "priority", wf->priority ? wf->priority : "NORMAL");
+	return o;
+}
+
+char *
+encode_task_list(const struct encode_task_row *rows, size_t n, const char *base, int64_t now_ms)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, encode_task_row(&rows[i], base, now_ms));
+	cJSON_AddItemToObject(o, "tasks", arr);
+	return json_print(o);
+}
+
 char *
 encode_error_log_index(const struct eng_workflow *wf, const char *base_url)
 {

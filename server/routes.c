@@ -45,11 +45,36 @@ static const char *const routes_status_values[] = {
 	"FAILED_START_TIMEOUT",
 	"FAILED_PREEMPTED",
 };
+/* TaskGroupStatus, which GET /api/task's statuses take. */
+static const char *const routes_task_status_values[] = {
+	"SUBMITTING",
+	"WAITING",
+	"PROCESSING",
+	"SCHEDULING",
+	"INITIALIZING",
+	"RUNNING",
+	"COMPLETED",
+	"RESCHEDULED",
+	"FAILED",
+	"FAILED_CANCELED",
+	"FAILED_SERVER_ERROR",
+	"FAILED_BACKEND_ERROR",
+	"FAILED_EXEC_TIMEOUT",
+	"FAILED_QUEUE_TIMEOUT",
+	"FAILED_IMAGE_PULL",
+	"FAILED_UPSTREAM",
+	"FAILED_EVICTED",
+	"FAILED_START_ERROR",
+	"FAILED_START_TIMEOUT",
+	"FAILED_PREEMPTED",
+};
 static const char *const routes_priority_values[] = { "HIGH", "NORMAL", "LOW" };
 static const char *const routes_order_values[] = { "ASC", "DESC" };
 
 static const struct routes_enum routes_statuses = { routes_status_values,
 	                                            ARRAY_SIZE(routes_status_values) };
+static const struct routes_enum routes_task_statuses = { routes_task_status_values,
+	                                                 ARRAY_SIZE(routes_task_status_values) };
 static const struct routes_enum routes_priorities = { routes_priority_values,
 	                                              ARRAY_SIZE(routes_priority_values) };
 static const struct routes_enum routes_orders = { routes_order_values,
@@ -722,6 +747,156 @@ routes_task(void *ctx, const struct server_http_request *req, struct server_http
 	free(json);
 }
 
+/* helpers.get_tasks' first sort key: SCHEDULING, INITIALIZING, RUNNING, then the rest. */
+static int
+routes_task_rank(enum osmo_status s)
+{
+	return s == OSMO_SCHEDULING ? 1 : s == OSMO_INITIALIZING ? 2 : s == OSMO_RUNNING ? 3 : 4;
+}
+
+/* The service's ORDER BY: rank, start_time DESC (nulls first, as Postgres), submit_time DESC, name DESC. */
+static int
+routes_task_order(const void *pa, const void *pb)
+{
+	const struct encode_task_row *a = pa, *b = pb;
+	int64_t sa = a->t->start_ms ? a->t->start_ms : INT64_MAX;
+	int64_t sb = b->t->start_ms ? b->t->start_ms : INT64_MAX;
+	int ra = routes_task_rank(a->t->status), rb = routes_task_rank(b->t->status);
+
+	if (ra != rb)
+		return ra - rb;
+	if (sa != sb)
+		return sa > sb ? -1 : 1;
+	if (a->wf->submit_ms != b->wf->submit_ms)
+		return a->wf->submit_ms > b->wf->submit_ms ? -1 : 1;
+	/* qsort is not stable: retries of one name fall back to the newest first. */
+	return strcmp(b->t->name, a->t->name) ? strcmp(b->t->name, a->t->name)
+	                                      : b->t->retry_id - a->t->retry_id;
+}
+
+static bool
+routes_task_matches(const struct eng_workflow *wf, const struct eng_task *t,
+                    const struct routes_task_query *q)
+{
+	const char *priority = wf->priority ? wf->priority : "NORMAL";
+
+	/* Tasks here run on this machine, which the service would call "localhost". */
+	return (!q->statuses || (q->statuses & ROUTES_STATUS_BIT(t->status))) &&
+	       (!q->nodes.n || (t->start_ms && strv_contains(&q->nodes, "localhost"))) &&
+	       (!q->has_after || !t->start_ms || t->start_ms >= q->started_after_ms) &&
+	       (!q->has_before || (t->start_ms && t->start_ms < q->started_before_ms)) &&
+	       routes_user_matches(&q->users, wf->user) &&
+	       (!q->pools.n || (wf->pool && strv_contains(&q->pools, wf->pool))) &&
+	       (!q->workflow_id || strstr(wf->id, q->workflow_id)) &&
+	       (!q->priorities.n || strv_contains(&q->priorities, priority));
+}
+
+size_t
+routes_task_select(const struct eng_workflow *const *wfs, size_t n,
+                   const struct routes_task_query *q, struct encode_task_row **out)
+{
+	struct encode_task_row *hits = NULL;
+	size_t m = 0, cap = 0, first, count;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t g = 0; g < wfs[i]->n_groups; g++)
+			for (size_t k = 0; k < wfs[i]->groups[g].n_tasks; k++) {
+				const struct eng_task *t = &wfs[i]->groups[g].tasks[k];
+
+				if (!routes_task_matches(wfs[i], t, q))
+					continue;
+				if (m == cap) {
+					cap = cap ? cap * 2 : 16;
+					hits = xrealloc(hits, cap * sizeof(*hits));
+				}
+				hits[m++] = (struct encode_task_row){ wfs[i], t };
+			}
+	if (m)
+		qsort(hits, m, sizeof(*hits), routes_task_order);
+	/* The window is taken in the service's order; ASC then shows it the other way up. */
+	first = q->offset < m ? q->offset : m;
+	count = m - first < q->limit ? m - first : q->limit;
+	*out = xcalloc(count ? count : 1, sizeof(**out));
+	for (size_t k = 0; k < count; k++)
+		(*out)[q->descending ? k : count - 1 - k] = hits[first + k];
+	free(hits);
+	return count;
+}
+
+static void
+routes_task_query_free(struct routes_task_query *q)
+{
+	strv_free(&q->users);
+	strv_free(&q->pools);
+	strv_free(&q->nodes);
+	strv_free(&q->priorities);
+}
+
+/*
+ * GET /api/task: ListTaskResponse. summary and aggregate_by_workflow are not served: tasks
+ * here reserve nothing, so their sums would all be 0.
+ */
+static void
+routes_task_list(void *ctx, const struct server_http_request *req, struct server_http_response *res)
+{
+	struct engine *e = ctx;
+	struct routes_task_query q = { 0 };
+	struct routes_invalid inv = { 0 };
+	const struct eng_workflow *const *wfs;
+	struct encode_task_row *rows;
+	const char *order = server_http_query(req, "order");
+	bool all_users, all_pools;
+	long offset, limit;
+	size_t n, count;
+	char *json;
+
+	if (server_http_query_bool(req, "all_users", false, &all_users, res) < 0 ||
+	    server_http_query_bool(req, "all_pools", false, &all_pools, res) < 0 ||
+	    server_http_query_int(req, "offset", 0, &offset, res) < 0 ||
+	    server_http_query_int(req, "limit", 20, &limit, res) < 0)
+		return;
+	routes_enum_check(&inv, req, "statuses", &routes_task_statuses, true);
+	routes_enum_check(&inv, req, "order", &routes_orders, false);
+	routes_enum_check(&inv, req, "priority", &routes_priorities, true);
+	routes_time_check(&inv, req, "started_after", &q.has_after, &q.started_after_ms);
+	routes_time_check(&inv, req, "started_before", &q.has_before, &q.started_before_ms);
+	if (routes_invalid_reply(&inv, res))
+		return;
+	if (limit == 0) {
+		server_http_reply_error(res, 400, "USER", "Limit must be greater than 0.", NULL);
+		return;
+	}
+	if (offset < 0) {
+		server_http_reply_error(res, 400, "USAGE",
+		                        "Parameter start must be a non-negative integer.", NULL);
+		return;
+	}
+	routes_strv_from_query(req, "users", &q.users);
+	if (!q.users.n && !all_users)
+		strv_push(&q.users, routes_user(req));
+	if (!all_pools)
+		routes_strv_from_query(req, "pools", &q.pools);
+	if (!all_pools && !q.pools.n)
+		strv_push(&q.pools, engine_pool(e));
+	for (size_t i = 0; i < server_http_query_count(req, "statuses"); i++)
+		q.statuses |= ROUTES_STATUS_BIT(
+		        osmo_status_from_wire(server_http_query_nth(req, "statuses", i)));
+	routes_strv_from_query(req, "nodes", &q.nodes);
+	routes_strv_from_query(req, "priority", &q.priorities);
+	q.workflow_id = routes_nonempty(server_http_query(req, "workflow_id"));
+	q.offset = (size_t)offset;
+	/* The service caps the limit rather than refusing it, unlike the workflow list. */
+	q.limit = limit < 0 ? 0 : limit > ROUTES_MAX_LIMIT ? ROUTES_MAX_LIMIT : (size_t)limit;
+	q.descending = order && strcmp(order, "DESC") == 0;
+	wfs = engine_workflows(e, &n);
+	count = routes_task_select(wfs, n, &q, &rows);
+	json = encode_task_list(rows, count, engine_base_url(e), clock_wall_ms());
+	server_http_reply_json(res, 200, json);
+	free(json);
+	free(rows);
+	routes_task_query_free(&q);
+}
+
 /* ------------------------------------------------------------------ exec and port-forward */
 
 static void routes_reply_user(struct server_http_response *res, int status, const char *workflow_id,
@@ -1031,6 +1206,7 @@ static const struct server_http_route routes_table[] = {
 	{ "POST", "/api/pool/{pool}/workflow", routes_submit },
 	{ "POST", "/api/pool/{pool}/workflow/{workflow_id}/restart", routes_restart },
 	{ "GET", "/api/tag", routes_tag_list },
+	{ "GET", "/api/task", routes_task_list },
 };
 
 /* ------------------------------------------------------------------ the service */

@@ -37,6 +37,15 @@ char *encode_login_info(void);
 char *encode_tag_list(const char *const *tags, size_t n);
 /* GET /api/workflow/{name}/task/{task_name}: TaskEntry (no reservations, so all 0). */
 char *encode_task_entry(const struct eng_workflow *wf, const struct eng_task *t);
+/* One row of GET /api/task: a retry of a task (every retry is a row) and its workflow. */
+struct encode_task_row {
+	const struct eng_workflow *wf;
+	const struct eng_task *t;
+};
+
+/* ListTaskResponse: {"tasks": [ListTaskEntry]}, in the service's key order (CONTRACT §4.9). */
+char *encode_task_list(const struct encode_task_row *rows, size_t n, const char *base_url,
+                       int64_t now_ms);
 /* error_logs without a task: the service's hint, then every retry's URL (null: none) as a
  * Python dict prints. Text, not JSON. */
 char *encode_error_log_index(const struct eng_workflow *wf, const char *base_url);

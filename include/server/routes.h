@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/encode.h"
 #include "server/engine.h"
 #include "common/loop.h"
 #include "server/engine_model.h"
@@ -42,6 +43,26 @@ struct routes_list_query {
 size_t routes_list_select(const struct eng_workflow *const *wfs, size_t n,
                           const struct routes_list_query *q, const struct eng_workflow **out,
                           bool *more_entries);
+
+/* What GET /api/task selects (helpers.get_tasks); an empty list does not filter. */
+struct routes_task_query {
+	struct strv users; /* submitters of the task's workflow, as routes_list_query's */
+	struct strv pools;
+	struct strv nodes;
+	uint32_t statuses;       /* ROUTES_STATUS_BIT()s of task statuses; 0: all */
+	const char *workflow_id; /* a substring of the workflow ID, or NULL */
+	bool has_after, has_before;
+	int64_t started_after_ms;  /* inclusive; a task not started yet passes */
+	int64_t started_before_ms; /* exclusive; a task not started yet fails */
+	struct strv priorities;
+	size_t offset; /* counted in the service's order: SCHEDULING, INITIALIZING, RUNNING first */
+	size_t limit;
+	bool descending; /* that order as is; else reversed, the latest at the bottom */
+};
+
+/* The rows q selects from wfs, in q's order; *out (caller frees) gets them, the count returned. */
+size_t routes_task_select(const struct eng_workflow *const *wfs, size_t n,
+                          const struct routes_task_query *q, struct encode_task_row **out);
 
 /* What the routes answer from; it outlives the server (main.c keeps it). */
 struct routes_config {

@@ -919,6 +919,97 @@ test_cancel(void **state)
 	free(spec);
 }
 
+/* ------------------------------------------------------------------ GET /api/task */
+
+/* RUNNING, with fails-fast failed: a running workflow with a failed task. */
+static bool
+etest_running_with_failure(const struct osmo_workflow *wf)
+{
+	const struct osmo_task *tk = osmo_workflow_find_task(wf, "fails-fast", NULL);
+
+	return wf->status == OSMO_RUNNING && tk && tk->status == OSMO_FAILED;
+}
+
+/* api_tasks against osmo-local; the caller frees c. */
+static void
+etest_tasks(struct lfix *t, const struct api_task_query *q, struct wait_call *c, bool want_ok)
+{
+	api_tasks(t->api, q, wait_call_start(c));
+	lfix_finish(t, c, want_ok);
+}
+
+/* The list of tasks (CONTRACT §3.11): what the monitor asks for its failed-task badge. */
+static void
+test_task_list(void **state)
+{
+	struct lfix *t = *state;
+	char *id = lfix_submit(t,
+	                       "workflow:\n"
+	                       "  name: badge\n"
+	                       "  tasks:\n"
+	                       "  - name: fails-fast\n"
+	                       "    image: ubuntu:24.04\n"
+	                       "    command: [\"sh\", \"-c\", \"exit 3\"]\n"
+	                       "  - name: runs-on\n"
+	                       "    image: ubuntu:24.04\n"
+	                       "    command: [\"sh\", \"-c\", \"sleep 60\"]\n",
+	                       NULL);
+	struct api_task_query q = { .limit = 1000 };
+	struct osmo_workflow wf;
+	struct wait_call c;
+
+	lfix_wait(t, id, ETEST_END_MS, etest_running_with_failure, &wf);
+	osmo_workflow_free(&wf);
+	for (int s = 0; s < OSMO_STATUS_COUNT; s++)
+		if (osmo_status_in_task_enum((enum osmo_status)s) &&
+		    osmo_status_phase((enum osmo_status)s) == PHASE_FAILED)
+			strv_push(&q.statuses, osmo_status_wire((enum osmo_status)s));
+	etest_tasks(t, &q, &c, true);
+	assert_int_equal(c.res.tasks.n_rows, 1);
+	assert_string_equal(c.res.tasks.rows[0].workflow_id, id);
+	assert_string_equal(c.res.tasks.rows[0].task_name, "fails-fast");
+	assert_int_equal(c.res.tasks.rows[0].status, OSMO_FAILED);
+	assert_string_equal(c.res.tasks.rows[0].user, "jdoe");
+	assert_string_equal(c.res.tasks.rows[0].pool, "default");
+	assert_non_null(c.res.tasks.rows[0].error_logs_url);
+	wait_call_free(&c);
+	/* Without statuses every task; ASC (the default) puts RUNNING, the first, at the bottom. */
+	strv_free(&q.statuses);
+	etest_tasks(t, &q, &c, true);
+	assert_int_equal(c.res.tasks.n_rows, 2);
+	assert_string_equal(c.res.tasks.rows[1].task_name, "runs-on");
+	assert_int_equal(c.res.tasks.rows[1].status, OSMO_RUNNING);
+	assert_null(c.res.tasks.rows[1].error_logs_url);
+	wait_call_free(&c);
+	/* The list's other terms: a workflow substring, another user, a later start. */
+	q.workflow_id = "nomatch";
+	etest_tasks(t, &q, &c, true);
+	assert_int_equal(c.res.tasks.n_rows, 0);
+	wait_call_free(&c);
+	q.workflow_id = NULL;
+	strv_push(&q.users, "someone-else");
+	etest_tasks(t, &q, &c, true);
+	assert_int_equal(c.res.tasks.n_rows, 0);
+	wait_call_free(&c);
+	q.all_users = true;
+	strv_free(&q.users);
+	q.started_after_ms = clock_wall_ms() + 3600 * 1000;
+	etest_tasks(t, &q, &c, true);
+	assert_int_equal(c.res.tasks.n_rows, 0);
+	wait_call_free(&c);
+	strv_push(&q.statuses, "NOT_A_STATUS");
+	etest_tasks(t, &q, &c, false);
+	assert_int_equal(c.res.err.http_status, 422);
+	wait_call_free(&c);
+	strv_free(&q.statuses);
+	api_cancel(t->api, id, false, NULL, wait_call_start(&c));
+	lfix_finish(t, &c, true);
+	wait_call_free(&c);
+	lfix_wait(t, id, ETEST_END_MS, lfix_ended, &wf);
+	osmo_workflow_free(&wf);
+	free(id);
+}
+
 /* ------------------------------------------------------------------ a task's whole tree */
 
 /*
@@ -1651,6 +1742,7 @@ main(void)
 		ETEST(test_exec_timeout),
 		ETEST_SLOT(test_queue_timeout),
 		ETEST(test_cancel),
+		ETEST(test_task_list),
 		ETEST(test_cancel_stops_setsid_descendants),
 		ETEST(test_exec_timeout_stops_setsid_descendants),
 		ETEST(test_main_exit_stops_setsid_descendants),

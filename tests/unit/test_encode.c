@@ -189,6 +189,56 @@ test_list_shape_matches_service(void **state)
 	eng_workflow_free(&wf);
 }
 
+/* GET /api/task: ListTaskEntry's keys in order (§4.9), every retry a row, error_logs iff FAILED*. */
+static void
+test_task_list_shape_matches_service(void **state)
+{
+	struct eng_workflow wf;
+	cJSON *want = enc_fixture("task_list_response.json");
+
+	(void)state;
+	enc_workflow(&wf);
+	wf.groups[0].tasks[0].status = OSMO_FAILED;
+	const struct encode_task_row rows[] = {
+		{ &wf, &wf.groups[0].tasks[1] },
+		{ &wf, &wf.groups[0].tasks[0] },
+	};
+	char *json = encode_task_list(rows, 2, "http://h", wf.start_ms + 10000);
+	cJSON *got = cJSON_Parse(json);
+
+	enc_same_keys(want, got, "task list");
+	enc_same_keys(cJSON_GetArrayItem(cJSON_GetObjectItem(want, "tasks"), 0),
+	              cJSON_GetArrayItem(cJSON_GetObjectItem(got, "tasks"), 0), "task entry");
+	cJSON_Delete(got);
+	cJSON_Delete(want);
+
+	struct osmo_task_list back;
+	struct api_error err = { 0 };
+
+	assert_int_equal(decode_task_list(json, strlen(json), &back, &err), 0);
+	assert_int_equal(back.n_rows, 2);
+	assert_string_equal(back.rows[0].workflow_id, "ddp-smoke-3");
+	assert_string_equal(back.rows[0].task_name, "rank0");
+	assert_string_equal(back.rows[0].user, "jdoe@example.com");
+	assert_string_equal(back.rows[0].node, "localhost");
+	assert_true(back.rows[0].duration_s > 9.9 && back.rows[0].duration_s < 10.1);
+	assert_null(back.rows[0].error_logs_url);
+	assert_string_equal(back.rows[0].logs_url,
+	                    "http://h/api/workflow/ddp-smoke-3/logs?task_name=rank0");
+	assert_string_equal(back.rows[0].priority, "HIGH");
+	assert_int_equal(back.rows[1].status, OSMO_FAILED);
+	assert_string_equal(back.rows[1].error_logs_url,
+	                    "http://h/api/workflow/ddp-smoke-3/error_logs?task_name=rank1");
+	assert_true(back.rows[1].storage_gib == 0 && back.rows[1].gpu == 0);
+	osmo_task_list_free(&back);
+	free(json);
+
+	json = encode_task_list(NULL, 0, "http://h", 0);
+	assert_string_equal(json, "{\"tasks\":[]}");
+	free(json);
+	eng_workflow_free(&wf);
+}
+
 static void
 test_small_shapes(void **state)
 {
@@ -663,6 +713,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workflow_shape_matches_service),
 		cmocka_unit_test(test_list_shape_matches_service),
+		cmocka_unit_test(test_task_list_shape_matches_service),
 		cmocka_unit_test(test_small_shapes),
 		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_state_truncated_and_corrupt),

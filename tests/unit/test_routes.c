@@ -11,6 +11,7 @@
 
 #include "server/encode.h"
 #include "common/osmo_time.h"
+#include "common/status.h"
 #include "server/routes.h"
 
 #define RT_T0 ((int64_t)1787140800000) /* 2026-08-19T12:00:00 */
@@ -330,6 +331,109 @@ test_template_spec_errors(void **state)
 	}
 }
 
+/* Tasks for GET /api/task: wf "t-1" (jdoe, default) and "t-2" (bob, other), retries as rows. */
+static struct eng_task rt_tasks1[] = {
+	{ .name = "a",
+	  .status = OSMO_RESCHEDULED,
+	  .start_ms = RT_T0 + 10000,
+	  .end_ms = RT_T0 + 11000 },
+	{ .name = "a",
+	  .retry_id = 1,
+	  .status = OSMO_FAILED,
+	  .start_ms = RT_T0 + 12000,
+	  .end_ms = RT_T0 + 13000 },
+	{ .name = "b", .status = OSMO_RUNNING, .start_ms = RT_T0 + 10000 },
+	{ .name = "c", .status = OSMO_FAILED_UPSTREAM },
+	{ .name = "d", .status = OSMO_SCHEDULING },
+};
+static struct eng_task rt_tasks2[] = {
+	{ .name = "x", .status = OSMO_FAILED_IMAGE_PULL },
+	{ .name = "y",
+	  .status = OSMO_COMPLETED,
+	  .start_ms = RT_T0 + 20000,
+	  .end_ms = RT_T0 + 21000 },
+};
+static struct eng_group rt_groups1[] = { { .name = "g", .tasks = rt_tasks1, .n_tasks = 5 } };
+static struct eng_group rt_groups2[] = { { .name = "h", .tasks = rt_tasks2, .n_tasks = 2 } };
+static struct eng_workflow rt_task_wfs[] = {
+	{ .id = "t-1",
+	  .user = "jdoe@example.com",
+	  .pool = "default",
+	  .status = OSMO_RUNNING,
+	  .submit_ms = RT_T0,
+	  .groups = rt_groups1,
+	  .n_groups = 1 },
+	{ .id = "t-2",
+	  .user = "bob",
+	  .pool = "other",
+	  .status = OSMO_RUNNING,
+	  .submit_ms = RT_T0 + 5000,
+	  .groups = rt_groups2,
+	  .n_groups = 1 },
+};
+
+/* Selects from rt_task_wfs and compares "workflow/task/retry" rows, comma-separated. */
+static void
+rt_task_expect(const struct routes_task_query *q, const char *want)
+{
+	const struct eng_workflow *in[] = { &rt_task_wfs[0], &rt_task_wfs[1] };
+	struct encode_task_row *rows;
+	struct strbuf sb = { 0 };
+	size_t n = routes_task_select(in, 2, q, &rows);
+
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s%s/%s/%d", i ? "," : "", rows[i].wf->id, rows[i].t->name,
+		            rows[i].t->retry_id);
+	assert_string_equal(sb.len ? sb.buf : "", want);
+	strbuf_free(&sb);
+	free(rows);
+}
+
+/* helpers.get_tasks: filters, then SCHEDULING/INITIALIZING/RUNNING, start desc (nulls first). */
+static void
+test_task_select(void **state)
+{
+	struct routes_task_query q = { .limit = 1000, .descending = true };
+	uint32_t failed = 0;
+
+	(void)state;
+	rt_task_expect(&q, "t-1/d/0,t-1/b/0,t-2/x/0,t-1/c/0,t-2/y/0,t-1/a/1,t-1/a/0");
+	/* ASC, the default, puts the latest at the bottom. */
+	q.descending = false;
+	rt_task_expect(&q, "t-1/a/0,t-1/a/1,t-2/y/0,t-1/c/0,t-2/x/0,t-1/b/0,t-1/d/0");
+	q.descending = true;
+	for (int s = 0; s < OSMO_STATUS_COUNT; s++)
+		if (osmo_status_in_task_enum((enum osmo_status)s) &&
+		    osmo_status_phase((enum osmo_status)s) == PHASE_FAILED)
+			failed |= ROUTES_STATUS_BIT(s);
+	q.statuses = failed;
+	/* A retried task's earlier retry is RESCHEDULED, so each failed task is one row. */
+	rt_task_expect(&q, "t-2/x/0,t-1/c/0,t-1/a/1");
+	rt_strv(&q.users, "jdoe", NULL);
+	rt_task_expect(&q, "t-1/c/0,t-1/a/1");
+	strv_free(&q.users);
+	rt_strv(&q.pools, "other", NULL);
+	rt_task_expect(&q, "t-2/x/0");
+	strv_free(&q.pools);
+	q.workflow_id = "-1";
+	rt_task_expect(&q, "t-1/c/0,t-1/a/1");
+	q.workflow_id = NULL;
+	/* started_after keeps tasks not started yet; started_before drops them. */
+	q.has_after = true;
+	q.started_after_ms = RT_T0 + 12500;
+	rt_task_expect(&q, "t-2/x/0,t-1/c/0");
+	q.has_after = false;
+	q.has_before = true;
+	q.started_before_ms = RT_T0 + 12500;
+	rt_task_expect(&q, "t-1/a/1");
+	q.has_before = false;
+	q.offset = 1;
+	q.limit = 1;
+	rt_task_expect(&q, "t-1/c/0");
+	q.offset = 5;
+	rt_task_expect(&q, "");
+}
+
 int
 main(void)
 {
@@ -343,6 +447,7 @@ main(void)
 		cmocka_unit_test(test_order_and_pages),
 		cmocka_unit_test(test_equal_times_keep_engine_order),
 		cmocka_unit_test(test_template_spec_body),
+		cmocka_unit_test(test_task_select),
 		cmocka_unit_test(test_template_spec_errors),
 	};
 
