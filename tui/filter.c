@@ -198,11 +198,24 @@ filter_by_text(const struct osmo_workflow_row *a, const struct osmo_workflow_row
 	                     *(char *const *)((const char *)b + field));
 }
 
-/* Sorting by status puts what needs a look first: failed, running, starting, queued, done. */
+/*
+ * Sorting by status puts what needs a look first: failed, running, starting, queued, done.
+ * A running workflow with failed tasks comes between: something failed, but it still runs
+ * and may yet succeed, so after the ones that are over and before the healthy running ones.
+ */
+#define FILTER_RUNNING_FAILED 1
 static const int filter_severity[] = {
-	[PHASE_FAILED] = 0, [PHASE_RUNNING] = 1, [PHASE_STARTING] = 2,
-	[PHASE_QUEUED] = 3, [PHASE_DONE] = 4,    [PHASE_UNKNOWN] = 5,
+	[PHASE_FAILED] = 0, [PHASE_RUNNING] = 2, [PHASE_STARTING] = 3,
+	[PHASE_QUEUED] = 4, [PHASE_DONE] = 5,    [PHASE_UNKNOWN] = 6,
 };
+
+static int
+filter_rank(const struct osmo_workflow_row *r)
+{
+	return r->status == OSMO_RUNNING && r->failed_tasks > 0
+	               ? FILTER_RUNNING_FAILED
+	               : filter_severity[osmo_status_phase(r->status)];
+}
 
 static int
 filter_by_other(enum filter_sort sort, const struct osmo_workflow_row *a,
@@ -211,8 +224,7 @@ filter_by_other(enum filter_sort sort, const struct osmo_workflow_row *a,
 	double da, db;
 
 	if (sort == FILTER_SORT_STATUS) {
-		int ra = filter_severity[osmo_status_phase(a->status)];
-		int rb = filter_severity[osmo_status_phase(b->status)];
+		int ra = filter_rank(a), rb = filter_rank(b);
 
 		return ra != rb ? (ra > rb) - (ra < rb)
 		                : filter_strcmp(osmo_status_wire(a->status),

@@ -67,6 +67,124 @@ view_list_changed(struct app *a)
 	a->dirty = true;
 }
 
+/* The failed-task counts onto the running rows, then the chosen order (it ranks by them). */
+static void
+view_list_badges(struct app *a)
+{
+	struct view_list *l = &a->list;
+
+	for (size_t i = 0; i < l->data.n_rows; i++) {
+		struct osmo_workflow_row *r = &l->data.rows[i];
+
+		r->failed_tasks = 0;
+		for (size_t k = 0; r->status == OSMO_RUNNING && k < l->failed_names.n; k++)
+			if (strcmp(l->failed_names.v[k], r->name) == 0)
+				r->failed_tasks = l->failed_counts[k];
+	}
+	filter_apply(&l->filter, &l->data, app_now(a));
+}
+
+static void
+view_list_forget_failed(struct view_list *l)
+{
+	strv_free(&l->failed_names);
+	free(l->failed_counts);
+	l->failed_counts = NULL;
+}
+
+/* A task counts once however many of its retries failed: the service lists each retry. */
+static bool
+view_list_task_seen(const struct osmo_task_list *tl, size_t i)
+{
+	const struct osmo_task_row *t = &tl->rows[i];
+
+	for (size_t k = 0; k < i; k++)
+		if (osmo_status_phase(tl->rows[k].status) == PHASE_FAILED &&
+		    strcmp(tl->rows[k].workflow_id, t->workflow_id) == 0 &&
+		    strcmp(tl->rows[k].task_name, t->task_name) == 0)
+			return true;
+	return false;
+}
+
+/* The running rows' failed tasks; a failure leaves the last counts, and the list as it is. */
+static void
+view_list_tasks_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_list *l = &a->list;
+
+	l->tasks_req = 0;
+	if (res->err.kind == API_OK && l->have) {
+		int *counts = xcalloc(l->data.n_rows ? l->data.n_rows : 1, sizeof(*counts));
+
+		for (size_t k = 0; k < res->tasks.n_rows; k++) {
+			const struct osmo_task_row *t = &res->tasks.rows[k];
+
+			if (osmo_status_phase(t->status) != PHASE_FAILED ||
+			    view_list_task_seen(&res->tasks, k))
+				continue;
+			for (size_t i = 0; i < l->data.n_rows; i++)
+				counts[i] += l->data.rows[i].status == OSMO_RUNNING &&
+				             strcmp(l->data.rows[i].name, t->workflow_id) == 0;
+		}
+		view_list_forget_failed(l);
+		l->failed_counts = counts;
+		for (size_t i = 0; i < l->data.n_rows; i++)
+			if (counts[i]) {
+				counts[l->failed_names.n] = counts[i];
+				strv_push(&l->failed_names, l->data.rows[i].name);
+			}
+		view_list_badges(a);
+		view_list_resolve(l);
+		a->dirty = true;
+	}
+	api_result_free(res);
+}
+
+/*
+ * One GET /api/task per list answer, not one per row: every failed task of the list's users
+ * and pools that started after the oldest running row did, counted per workflow.
+ */
+static void
+view_list_poll_tasks(struct app *a)
+{
+	struct view_list *l = &a->list;
+	struct api_list_query lq = { 0 };
+	struct api_task_query q = { .all_users = l->all_users, .limit = 1000 };
+	struct api_callbacks cb = { .done = view_list_tasks_done, .ctx = a };
+	bool running = false;
+
+	for (size_t i = 0; i < l->data.n_rows; i++) {
+		const struct osmo_workflow_row *r = &l->data.rows[i];
+
+		if (r->status != OSMO_RUNNING)
+			continue;
+		/* A task that started before its workflow did cannot be one of its tasks. */
+		if (!running || (r->start_ms && r->start_ms < q.started_after_ms))
+			q.started_after_ms = r->start_ms;
+		running = true;
+	}
+	if (!running) {
+		view_list_forget_failed(l);
+		return;
+	}
+	if (l->tasks_req)
+		return;
+	filter_query(&l->filter, &lq);
+	q.users = lq.users;
+	q.pools = lq.pools;
+	q.workflow_id = lq.name;
+	for (int s = 0; s < OSMO_STATUS_COUNT; s++)
+		if (osmo_status_in_task_enum((enum osmo_status)s) &&
+		    osmo_status_phase((enum osmo_status)s) == PHASE_FAILED)
+			strv_push(&q.statuses, osmo_status_wire((enum osmo_status)s));
+	l->tasks_req = api_tasks(a->s->api, &q, cb);
+	strv_free(&q.statuses);
+	strv_free(&lq.pools);
+	strv_free(&lq.statuses);
+	strv_free(&lq.users);
+}
+
 static void
 view_list_done(void *ctx, struct api_result *res)
 {
@@ -91,7 +209,8 @@ view_list_done(void *ctx, struct api_result *res)
 		l->data.fetched_ms = app_now(a);
 		memset(&res->list, 0, sizeof(res->list));
 		l->have = true;
-		filter_apply(&l->filter, &l->data, app_now(a));
+		view_list_badges(a);
+		view_list_poll_tasks(a);
 		/* A list with live workflows refreshes at a live workflow's pace. */
 		sync_succeeded(&l->sync, app_policy(a), now, alive ? SYNC_RUNNING : SYNC_LIST,
 		               changed);
@@ -130,6 +249,7 @@ view_list_free(struct view_list *l)
 	free(l->sel_name);
 	free(l->sel_next);
 	free(l->terms);
+	view_list_forget_failed(l);
 }
 
 /* Back to the list from a view opened on its own (--workflow): it may be old. */

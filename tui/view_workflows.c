@@ -37,6 +37,19 @@ static const struct canvas_col view_workflows_cols[] = {
 	[COL_DURATION] = { "DURATION", 9, 0 },
 };
 
+/*
+ * The STATUS cell: a running workflow with failed tasks says how many, "RUNNING · 2 failed";
+ * "2 tasks failed" would not fit the column's 21 cells.
+ */
+static const char *
+view_workflows_status(const struct osmo_workflow_row *r, char *buf, size_t size)
+{
+	if (r->status != OSMO_RUNNING || r->failed_tasks <= 0)
+		return osmo_status_wire(r->status);
+	snprintf(buf, size, "%s · %d failed", osmo_status_wire(r->status), r->failed_tasks);
+	return buf;
+}
+
 void
 view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_list *list,
                       struct canvas *c)
@@ -63,6 +76,8 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 		const struct osmo_workflow_row *r = &list->rows[i];
 		enum style st = theme_status_style(r->status);
 		char sub[FORMAT_BUF], dur[FORMAT_BUF], started[FORMAT_BUF], queued[FORMAT_BUF];
+		char status[64];
+		bool badged = r->status == OSMO_RUNNING && r->failed_tasks > 0;
 		/* A running workflow's duration moves on from the answer's. */
 		double d = r->duration_s < 0 ? -1
 		           : osmo_status_is_alive(r->status)
@@ -76,7 +91,10 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 		col = 0;
 		col = canvas_column(c, row, col, w[COL_ST], st,
 		                    theme_status_glyph(r->status, rc->ascii));
-		col = canvas_column(c, row, col, w[COL_STATUS], st, osmo_status_wire(r->status));
+		/* The badge takes the failed style: it is what asks for a look. */
+		col = canvas_column(c, row, col, w[COL_STATUS],
+		                    badged ? theme_status_style(OSMO_FAILED) : st,
+		                    view_workflows_status(r, status, sizeof(status)));
 		col = canvas_column(c, row, col, w[COL_ID], STYLE_NORMAL, r->name);
 		col = canvas_column(c, row, col, w[COL_USER], STYLE_NORMAL,
 		                    r->user ? r->user : "-");

@@ -97,6 +97,7 @@ struct osmo_workflow_row { /* one entry of GET /api/workflow */
 	char *priority;
 	struct osmo_label *labels;
 	size_t n_labels;
+	int failed_tasks; /* not in the answer: the monitor's count from GET /api/task (0: none) */
 };
 
 struct osmo_workflow_list {

@@ -158,6 +158,9 @@ struct view_list {
 	char *sel_name; /* the selected workflow, found again in each new page */
 	char *sel_next; /* the row after it (before it, at the end): where it goes if it goes */
 	char *terms;    /* what was typed after '/', NULL: none */
+	unsigned long tasks_req;  /* GET /api/task for the failed tasks, 0: none in flight */
+	struct strv failed_names; /* running workflows with failed tasks... */
+	int *failed_counts;       /* ...and how many, as the last answer said */
 };
 
 /* The open workflow: its data and rules, and the task table's selection by name. */

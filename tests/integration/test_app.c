@@ -70,6 +70,25 @@ static const char *const appt_pending_routes[] = {
 	"@submit_response.json",
 };
 
+/* llm-finetune-17 runs with a failed task (two failed retries of it); -16 failed. */
+static const char *const appt_badge_routes[] = {
+	"GET /api/task 200 application/json @task_list_failed.json",
+	"GET /api/workflow 200 application/json @workflow_list_page.json",
+};
+
+/* The failed-task call fails: the list goes on without badges. */
+static const char *const appt_badge_broken_routes[] = {
+	"GET /api/task 500 application/json @error_internal_500.json",
+	"GET /api/workflow 200 application/json @workflow_list_page.json",
+};
+
+/* Nothing running: no failed-task call. */
+static const char *const appt_badge_idle_routes[] = {
+	"GET /api/task 200 application/json @task_list_failed.json",
+	"GET /api/workflow 200 application/json "
+	"inline:{\"workflows\":[],\"more_entries\":false}",
+};
+
 static int
 appt_setup_routes(void **state, const char *const *list, size_t n)
 {
@@ -104,6 +123,25 @@ static int
 appt_setup_pending(void **state)
 {
 	return appt_setup_routes(state, appt_pending_routes, ARRAY_SIZE(appt_pending_routes));
+}
+
+static int
+appt_setup_badge(void **state)
+{
+	return appt_setup_routes(state, appt_badge_routes, ARRAY_SIZE(appt_badge_routes));
+}
+
+static int
+appt_setup_badge_broken(void **state)
+{
+	return appt_setup_routes(state, appt_badge_broken_routes,
+	                         ARRAY_SIZE(appt_badge_broken_routes));
+}
+
+static int
+appt_setup_badge_idle(void **state)
+{
+	return appt_setup_routes(state, appt_badge_idle_routes, ARRAY_SIZE(appt_badge_idle_routes));
 }
 
 static int
@@ -892,11 +930,76 @@ test_q_closes_views(void **state)
 	assert_false(app_running(t->a));
 }
 
+/*
+ * A running workflow with failed tasks: one GET /api/task per list poll (every FAILED* task
+ * status, the list's users and pools, from the oldest running row's start), counted per task.
+ */
+static void
+test_list_badge(void **state)
+{
+	struct appt *t = *state;
+	char *text;
+
+	appt_open(t, APP_START_LIST, NULL);
+	assert_int_equal(appt_count(t, "GET /api/task?"), 1);
+	assert_true(appt_logged(t, "GET /api/task?statuses=FAILED&"));
+	assert_true(appt_logged(t, "statuses=FAILED_UPSTREAM&"));
+	assert_true(appt_logged(t, "statuses=FAILED_PREEMPTED&all_pools=true&"
+	                           "started_after=2026-08-18T14%3A04%3A37&offset=0&limit=1000"));
+	/* Two failed retries of eval-shard-2 are one failed task; -16 is over: no badge. */
+	appt_shows(t, 16, 100, "●  RUNNING · 1 failed    llm-finetune-17");
+	appt_shows(t, 16, 100, "✘  FAILED_EVICTED        llm-finetune-16");
+	/* By status it sorts after the failed, before the rest. */
+	appt_keys(t, "S");
+	text = appt_frame(t, 16, 100, false);
+	appt_before(text, "llm-finetune-16", "llm-finetune-17");
+	appt_before(text, "llm-finetune-17", "sim-sweep-4");
+	free(text);
+	/* Each list poll brings one more, not one per row. */
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	assert_int_equal(appt_count(t, "GET /api/task?"), 2);
+	appt_shows(t, 16, 100, "RUNNING · 1 failed");
+}
+
+/* The failed-task call failing leaves the list whole and says nothing. */
+static void
+test_list_badge_call_fails_quietly(void **state)
+{
+	struct appt *t = *state;
+	char *bar;
+
+	appt_open(t, APP_START_LIST, NULL);
+	assert_true(appt_logged(t, "GET /api/task?"));
+	appt_shows(t, 16, 100, "●  RUNNING               llm-finetune-17");
+	appt_shows(t, 16, 100, "3 shown");
+	bar = appt_status(t);
+	if (strstr(bar, "500") || strstr(bar, "rror"))
+		fail_msg("the status bar speaks of the failed call: %s", bar);
+	free(bar);
+}
+
+/* No running row: no failed-task call. */
+static void
+test_list_badge_not_asked_when_idle(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_LIST, NULL);
+	assert_true(appt_logged(t, "GET /api/workflow?"));
+	appt_not_logged(t, "GET /api/task");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_list_frames, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_list_badge, appt_setup_badge, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_list_badge_call_fails_quietly,
+		                                appt_setup_badge_broken, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_list_badge_not_asked_when_idle,
+		                                appt_setup_badge_idle, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_list_sort_and_filters, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_list_from_config, appt_setup, appt_teardown),

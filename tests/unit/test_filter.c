@@ -147,11 +147,36 @@ test_sort_stable_and_reverse(void **state)
 	filter_free(&f);
 }
 
+/* A running workflow with failed tasks sorts after the failed ones, before the running ones. */
+static void
+test_sort_running_with_failures(void **state)
+{
+	struct osmo_workflow_row rows[4] = {
+		{ .name = "r", .status = OSMO_RUNNING },
+		{ .name = "q", .status = OSMO_PENDING },
+		{ .name = "rf", .status = OSMO_RUNNING, .failed_tasks = 2 },
+		{ .name = "f", .status = OSMO_FAILED_EVICTED },
+	};
+	struct osmo_workflow_list list = { .rows = rows, .n_rows = 4 };
+	struct filter f = { 0 };
+
+	(void)state;
+	filter_set_sort(&f, FILTER_SORT_STATUS);
+	filter_apply(&f, &list, 0);
+	assert_order(rows, 4, "f rf r q");
+	/* Reversed, it stays between them. */
+	filter_set_sort(&f, FILTER_SORT_STATUS);
+	filter_apply(&f, &list, 0);
+	assert_order(rows, 4, "q r rf f");
+	filter_free(&f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_terms),
+		cmocka_unit_test(test_sort_running_with_failures),
 		cmocka_unit_test(test_parse_error_keeps_filter),
 		cmocka_unit_test(test_preset_and_query),
 		cmocka_unit_test(test_sort_stable_and_reverse),

@@ -13,6 +13,7 @@
 #include "golden.h"
 #include "common/osmo_time.h"
 #include "tui/format.h"
+#include "tui/theme.h"
 #include "tui/triage_card.h"
 #include "tui/view.h"
 
@@ -215,6 +216,42 @@ test_columns_by_width(void **state)
 	osmo_workflow_list_free(&list);
 }
 
+/* A running row with failed tasks carries a badge in STATUS; other rows do not. */
+static void
+test_list_badge(void **state)
+{
+	struct osmo_workflow_list list;
+	struct api_error err = { 0 };
+	struct render_ctx rc = views_ctx(false);
+	struct canvas c;
+	size_t len;
+	char *body = views_fixture("workflow_list_page.json", &len);
+
+	(void)state;
+	assert_int_equal(decode_workflow_list(body, len, &list, &err), 0);
+	free(body);
+	assert_string_equal(list.rows[1].name, "llm-finetune-17");
+	list.rows[1].failed_tasks = 1;
+	list.rows[2].failed_tasks = 3; /* not running: no badge */
+	canvas_init(&c, 12, 120);
+	view_workflows_render(&rc, &list, &c);
+	views_holds(&c, "RUNNING · 1 failed");
+	views_holds(&c, "FAILED_EVICTED        llm-finetune-16");
+	/* The failed style marks it: it is what asks for a look. */
+	assert_int_equal(canvas_at(&c, 3, 3)->style, theme_status_style(OSMO_FAILED));
+	list.rows[1].failed_tasks = 12;
+	canvas_clear(&c);
+	view_workflows_render(&rc, &list, &c);
+	views_holds(&c, "RUNNING · 12 failed   llm-finetune-17");
+	canvas_free(&c);
+	/* At 40 columns the status name goes, badge and all; the glyph stays. */
+	canvas_init(&c, 12, 40);
+	view_workflows_render(&rc, &list, &c);
+	views_holds(&c, "●  llm-finetune-17");
+	canvas_free(&c);
+	osmo_workflow_list_free(&list);
+}
+
 /* Every failure status of workflows, groups and tasks says what it means and what to do. */
 static void
 test_triage_words_for_every_failure(void **state)
@@ -351,6 +388,7 @@ main(void)
 		cmocka_unit_test(test_timers_tick_from_the_answer),
 		cmocka_unit_test(test_natural_order_lead_first),
 		cmocka_unit_test(test_columns_by_width),
+		cmocka_unit_test(test_list_badge),
 		cmocka_unit_test(test_triage_words_for_every_failure),
 		cmocka_unit_test(test_exit_meaning_knows_who_killed),
 		cmocka_unit_test(test_hostile_names),
