@@ -174,9 +174,12 @@ view_list_poll_tasks(struct app *a)
 	q.users = lq.users;
 	q.pools = lq.pools;
 	q.workflow_id = lq.name;
+	/* Tasks that failed themselves: one that never ran because another failed
+	 * (FAILED_UPSTREAM) would count that failure again. */
 	for (int s = 0; s < OSMO_STATUS_COUNT; s++)
 		if (osmo_status_in_task_enum((enum osmo_status)s) &&
-		    osmo_status_phase((enum osmo_status)s) == PHASE_FAILED)
+		    osmo_status_phase((enum osmo_status)s) == PHASE_FAILED &&
+		    s != OSMO_FAILED_UPSTREAM)
 			strv_push(&q.statuses, osmo_status_wire((enum osmo_status)s));
 	l->tasks_req = api_tasks(a->s->api, &q, cb);
 	strv_free(&q.statuses);
