@@ -260,6 +260,14 @@ routes_reply_engine_error(struct server_http_response *res, struct engine_error 
 	engine_error_free(err);
 }
 
+/* The page of m matches at offset, at most limit long: its first index; its length returned. */
+static size_t
+routes_window(size_t m, size_t offset, size_t limit, size_t *first)
+{
+	*first = offset < m ? offset : m;
+	return m - *first < limit ? m - *first : limit;
+}
+
 /* SubmitResponse: a dry run has the spec, a validation the fixed text, a real run its URLs. */
 static void
 routes_reply_submitted(struct engine *e, struct engine_submitted *out,
@@ -342,13 +350,55 @@ routes_list_select(const struct eng_workflow *const *wfs, size_t n,
 		hits[j] = wfs[i];
 	}
 	/* As OSMO: the window is taken newest first, then shown in the order asked for. */
-	first = q->offset < m ? q->offset : m;
-	count = m - first < q->limit ? m - first : q->limit;
+	count = routes_window(m, q->offset, q->limit, &first);
 	*more_entries = m - first > count;
 	for (size_t k = 0; k < count; k++)
 		out[q->descending ? k : count - 1 - k] = hits[m - 1 - first - k];
 	free(hits);
 	return count;
+}
+
+/* What the workflow and task lists read alike; the rest each reads itself. */
+struct routes_scope {
+	bool all_users, all_pools;
+	long offset, limit;
+};
+
+/* The booleans and integers (false: res was answered) and the enum checks both lists make. */
+static bool
+routes_scope_read(const struct server_http_request *req, struct server_http_response *res,
+                  struct routes_invalid *inv, const struct routes_enum *statuses,
+                  struct routes_scope *sc)
+{
+	if (server_http_query_bool(req, "all_users", false, &sc->all_users, res) < 0 ||
+	    server_http_query_bool(req, "all_pools", false, &sc->all_pools, res) < 0 ||
+	    server_http_query_int(req, "offset", 0, &sc->offset, res) < 0 ||
+	    server_http_query_int(req, "limit", 20, &sc->limit, res) < 0)
+		return false;
+	routes_enum_check(inv, req, "statuses", statuses, true);
+	routes_enum_check(inv, req, "order", &routes_orders, false);
+	routes_enum_check(inv, req, "priority", &routes_priorities, true);
+	return true;
+}
+
+/* Whose (the caller unless users or all_users say), which pools (the default unless pools or
+ * all_pools say), which statuses and priorities: as OSMO's list helpers choose. */
+static void
+routes_scope_fill(struct engine *e, const struct server_http_request *req,
+                  const struct routes_scope *sc, struct strv *users, struct strv *pools,
+                  uint32_t *statuses, struct strv *priorities)
+{
+	routes_strv_from_query(req, "users", users);
+	if (!users->n && !sc->all_users)
+		strv_push(users, routes_user(req));
+	if (!sc->all_pools)
+		routes_strv_from_query(req, "pools", pools);
+	if (!sc->all_pools && !pools->n)
+		strv_push(pools, engine_pool(e));
+	for (size_t i = 0; i < server_http_query_count(req, "statuses"); i++)
+		*statuses |= ROUTES_STATUS_BIT(
+		        osmo_status_from_wire(server_http_query_nth(req, "statuses", i)));
+	routes_strv_from_query(req, "priority", priorities);
 }
 
 static void
@@ -370,47 +420,31 @@ routes_list(void *ctx, const struct server_http_request *req, struct server_http
 	const struct eng_workflow *const *wfs;
 	const struct eng_workflow **page;
 	const char *order = server_http_query(req, "order");
-	bool all_users, all_pools, more;
-	long offset, limit;
+	struct routes_scope sc;
+	bool more;
 	size_t n, count;
 	char *json;
 
-	if (server_http_query_bool(req, "all_users", false, &all_users, res) < 0 ||
-	    server_http_query_bool(req, "all_pools", false, &all_pools, res) < 0 ||
-	    server_http_query_int(req, "offset", 0, &offset, res) < 0 ||
-	    server_http_query_int(req, "limit", 20, &limit, res) < 0)
+	if (!routes_scope_read(req, res, &inv, &routes_statuses, &sc))
 		return;
-	routes_enum_check(&inv, req, "statuses", &routes_statuses, true);
-	routes_enum_check(&inv, req, "order", &routes_orders, false);
-	routes_enum_check(&inv, req, "priority", &routes_priorities, true);
 	routes_time_check(&inv, req, "submitted_after", &q.has_after, &q.submitted_after_ms);
 	routes_time_check(&inv, req, "submitted_before", &q.has_before, &q.submitted_before_ms);
 	if (routes_invalid_reply(&inv, res))
 		return;
-	if (offset < 0) {
+	if (sc.offset < 0) {
 		server_http_reply_error(res, 400, "USAGE",
 		                        "Parameter start must be a non-negative integer.", NULL);
 		return;
 	}
-	if (limit > ROUTES_MAX_LIMIT) {
+	if (sc.limit > ROUTES_MAX_LIMIT) {
 		server_http_reply_error(res, 400, "USER", "Limit must be less than 1000.", NULL);
 		return;
 	}
-	routes_strv_from_query(req, "users", &q.users);
-	if (!q.users.n && !all_users)
-		strv_push(&q.users, routes_user(req));
-	if (!all_pools)
-		routes_strv_from_query(req, "pools", &q.pools);
-	if (!all_pools && !q.pools.n)
-		strv_push(&q.pools, engine_pool(e));
-	for (size_t i = 0; i < server_http_query_count(req, "statuses"); i++)
-		q.statuses |= ROUTES_STATUS_BIT(
-		        osmo_status_from_wire(server_http_query_nth(req, "statuses", i)));
+	routes_scope_fill(e, req, &sc, &q.users, &q.pools, &q.statuses, &q.priorities);
 	q.name = routes_nonempty(server_http_query(req, "name"));
 	routes_strv_from_query(req, "tags", &q.tags);
-	routes_strv_from_query(req, "priority", &q.priorities);
-	q.offset = (size_t)offset;
-	q.limit = limit > 0 ? (size_t)limit : 0;
+	q.offset = (size_t)sc.offset;
+	q.limit = sc.limit > 0 ? (size_t)sc.limit : 0;
 	q.descending = order && strcmp(order, "DESC") == 0;
 	wfs = engine_workflows(e, &n);
 	page = xcalloc(n ? n : 1, sizeof(*page));
@@ -814,8 +848,7 @@ routes_task_select(const struct eng_workflow *const *wfs, size_t n,
 	if (m)
 		qsort(hits, m, sizeof(*hits), routes_task_order);
 	/* The window is taken in the service's order; ASC then shows it the other way up. */
-	first = q->offset < m ? q->offset : m;
-	count = m - first < q->limit ? m - first : q->limit;
+	count = routes_window(m, q->offset, q->limit, &first);
 	*out = xcalloc(count ? count : 1, sizeof(**out));
 	for (size_t k = 0; k < count; k++)
 		(*out)[q->descending ? k : count - 1 - k] = hits[first + k];
@@ -845,48 +878,33 @@ routes_task_list(void *ctx, const struct server_http_request *req, struct server
 	const struct eng_workflow *const *wfs;
 	struct encode_task_row *rows;
 	const char *order = server_http_query(req, "order");
-	bool all_users, all_pools;
-	long offset, limit;
+	struct routes_scope sc;
 	size_t n, count;
 	char *json;
 
-	if (server_http_query_bool(req, "all_users", false, &all_users, res) < 0 ||
-	    server_http_query_bool(req, "all_pools", false, &all_pools, res) < 0 ||
-	    server_http_query_int(req, "offset", 0, &offset, res) < 0 ||
-	    server_http_query_int(req, "limit", 20, &limit, res) < 0)
+	if (!routes_scope_read(req, res, &inv, &routes_task_statuses, &sc))
 		return;
-	routes_enum_check(&inv, req, "statuses", &routes_task_statuses, true);
-	routes_enum_check(&inv, req, "order", &routes_orders, false);
-	routes_enum_check(&inv, req, "priority", &routes_priorities, true);
 	routes_time_check(&inv, req, "started_after", &q.has_after, &q.started_after_ms);
 	routes_time_check(&inv, req, "started_before", &q.has_before, &q.started_before_ms);
 	if (routes_invalid_reply(&inv, res))
 		return;
-	if (limit == 0) {
+	if (sc.limit == 0) {
 		server_http_reply_error(res, 400, "USER", "Limit must be greater than 0.", NULL);
 		return;
 	}
-	if (offset < 0) {
+	if (sc.offset < 0) {
 		server_http_reply_error(res, 400, "USAGE",
 		                        "Parameter start must be a non-negative integer.", NULL);
 		return;
 	}
-	routes_strv_from_query(req, "users", &q.users);
-	if (!q.users.n && !all_users)
-		strv_push(&q.users, routes_user(req));
-	if (!all_pools)
-		routes_strv_from_query(req, "pools", &q.pools);
-	if (!all_pools && !q.pools.n)
-		strv_push(&q.pools, engine_pool(e));
-	for (size_t i = 0; i < server_http_query_count(req, "statuses"); i++)
-		q.statuses |= ROUTES_STATUS_BIT(
-		        osmo_status_from_wire(server_http_query_nth(req, "statuses", i)));
+	routes_scope_fill(e, req, &sc, &q.users, &q.pools, &q.statuses, &q.priorities);
 	routes_strv_from_query(req, "nodes", &q.nodes);
-	routes_strv_from_query(req, "priority", &q.priorities);
 	q.workflow_id = routes_nonempty(server_http_query(req, "workflow_id"));
-	q.offset = (size_t)offset;
+	q.offset = (size_t)sc.offset;
 	/* The service caps the limit rather than refusing it, unlike the workflow list. */
-	q.limit = limit < 0 ? 0 : limit > ROUTES_MAX_LIMIT ? ROUTES_MAX_LIMIT : (size_t)limit;
+	q.limit = sc.limit < 0                  ? 0
+	          : sc.limit > ROUTES_MAX_LIMIT ? ROUTES_MAX_LIMIT
+	                                        : (size_t)sc.limit;
 	q.descending = order && strcmp(order, "DESC") == 0;
 	wfs = engine_workflows(e, &n);
 	count = routes_task_select(wfs, n, &q, &rows);
