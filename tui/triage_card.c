@@ -240,17 +240,15 @@ triage_card_heading(struct canvas *c, int row, const char *title)
 static int
 triage_card_lines(const struct triage_card *tc, struct canvas *c, int row)
 {
+	const struct triage_lines *l = tc->lines;
 	int room = c->rows - row - (tc->keys ? 2 : 0);
-	size_t nlog = tc->log ? tc->log->n : 0, nev = 0;
-
-	for (size_t i = 0; tc->events && i < tc->events->n; i++)
-		nev++;
+	size_t nlog = l ? l->log.n : 0, nev = l ? l->events.n : 0;
 	if (room <= 1)
 		return row;
-	triage_card_heading(c, row++, tc->log_title ? tc->log_title : "log");
+	triage_card_heading(c, row++, l && l->has_errors ? "error log, its end" : "log, its end");
 	if (!nlog)
 		canvas_text(c, row++, 1, c->cols - 1, STYLE_DIM,
-		            tc->log_note ? tc->log_note : "(empty)");
+		            l && l->log_note ? l->log_note : "(empty)");
 	/* The end of the log, where the traceback is; a line per row, cut, not wrapped. */
 	int show = (int)nlog < TRIAGE_CARD_LINES ? (int)nlog : TRIAGE_CARD_LINES;
 	int left = c->rows - row - (tc->keys ? 2 : 0) - (nev ? 2 : 0);
@@ -258,12 +256,11 @@ triage_card_lines(const struct triage_card *tc, struct canvas *c, int row)
 	if (show > left)
 		show = left > 0 ? left : 0;
 	for (size_t i = nlog - (size_t)show; i < nlog && row < c->rows; i++)
-		canvas_text_ellipsis(c, row++, 1, c->cols - 1, STYLE_NORMAL, tc->log->v[i]);
+		canvas_text_ellipsis(c, row++, 1, c->cols - 1, STYLE_NORMAL, l->log.v[i]);
 	if (nev && row + 1 < c->rows - (tc->keys ? 2 : 0)) {
 		triage_card_heading(c, row++, "warning events");
-		for (size_t i = 0; i < tc->events->n && row < c->rows - (tc->keys ? 2 : 0); i++)
-			canvas_text_ellipsis(c, row++, 1, c->cols - 1, STYLE_WARN,
-			                     tc->events->v[i]);
+		for (size_t i = 0; i < nev && row < c->rows - (tc->keys ? 2 : 0); i++)
+			canvas_text_ellipsis(c, row++, 1, c->cols - 1, STYLE_WARN, l->events.v[i]);
 	}
 	return row;
 }
@@ -363,4 +360,30 @@ triage_card_lines_of(const char *text, size_t len, bool warnings, struct strv *o
 			free(line);
 	}
 	log_tail_free(&lt);
+}
+
+void
+triage_lines_take(struct triage_lines *l, bool events, const struct strbuf *raw,
+                  const struct api_error *err)
+{
+	struct strv *out = events ? &l->events : &l->log;
+
+	strv_free(out);
+	if (raw->len)
+		triage_card_lines_of(raw->buf, raw->len, events, out);
+	if (events)
+		return; /* events help; their absence is no error */
+	free(l->log_note);
+	l->log_note = err && err->kind != API_OK && !l->log.n
+	                      ? xasprintf("could not fetch it: %s", err->message)
+	                      : NULL;
+}
+
+void
+triage_lines_free(struct triage_lines *l)
+{
+	strv_free(&l->log);
+	strv_free(&l->events);
+	free(l->log_note);
+	memset(l, 0, sizeof(*l));
 }

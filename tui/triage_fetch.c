@@ -105,12 +105,7 @@ triage_fetch_lines(struct session *s, const char *workflow, const struct osmo_ta
 		                                        triage_fetch_callbacks(&c));
 		struct api_error err = triage_fetch_wait(s, &c, id);
 
-		if (c.body.len)
-			triage_card_lines_of(c.body.buf, c.body.len, events,
-			                     events ? &out->events : &out->log);
-		/* Events help; their absence is no error. */
-		if (!events && err.kind != API_OK && !out->log.n)
-			out->log_note = xasprintf("could not fetch it: %s", err.message);
+		triage_lines_take(&out->lines, events, &c.body, &err);
 		triage_fetch_call_free(&c);
 	}
 }
@@ -137,7 +132,7 @@ triage_fetch(struct session *s, const char *workflow, struct triage_fetch *out,
 	triage_fetch_call_free(&spec);
 	triage_root(&out->wf.workflow, &out->strict, &out->root);
 	if (out->root.task) {
-		out->has_errors = osmo_status_has_error_logs(out->root.task->status);
+		out->lines.has_errors = osmo_status_has_error_logs(out->root.task->status);
 		triage_fetch_lines(s, workflow, out->root.task, out);
 	}
 	return 0;
@@ -146,13 +141,7 @@ triage_fetch(struct session *s, const char *workflow, struct triage_fetch *out,
 struct triage_card
 triage_fetch_card(const struct triage_fetch *f)
 {
-	return (struct triage_card){ .wf = &f->wf.workflow,
-		                     .root = &f->root,
-		                     .log = &f->log,
-		                     .log_title =
-		                             f->has_errors ? "error log, its end" : "log, its end",
-		                     .log_note = f->log_note,
-		                     .events = &f->events };
+	return (struct triage_card){ .wf = &f->wf.workflow, .root = &f->root, .lines = &f->lines };
 }
 
 void
@@ -160,8 +149,6 @@ triage_fetch_free(struct triage_fetch *f)
 {
 	api_result_free(&f->wf);
 	strv_free(&f->strict);
-	strv_free(&f->log);
-	strv_free(&f->events);
-	free(f->log_note);
+	triage_lines_free(&f->lines);
 	memset(f, 0, sizeof(*f));
 }

@@ -27,14 +27,8 @@ view_triage_log_done(void *ctx, struct api_result *res)
 	v->log_req = 0;
 	if (res->kind == API_TEXT && res->text)
 		triage_fetch_keep(&v->log_raw, res->text, res->text_len);
-	strv_free(&v->log);
-	if (v->log_raw.len)
-		triage_card_lines_of(v->log_raw.buf, v->log_raw.len, false, &v->log);
-	free(v->log_note);
 	/* A stream cut by its idle time is what there was: no error. */
-	v->log_note = res->err.kind != API_OK && !v->log.n
-	                      ? xasprintf("could not fetch it: %s", res->err.message)
-	                      : NULL;
+	triage_lines_take(&v->lines, false, &v->log_raw, &res->err);
 	api_result_free(res);
 	a->dirty = true;
 }
@@ -46,9 +40,7 @@ view_triage_event_done(void *ctx, struct api_result *res)
 	struct view_triage *v = &a->triage;
 
 	v->ev_req = 0;
-	strv_free(&v->events);
-	if (v->ev_raw.len)
-		triage_card_lines_of(v->ev_raw.buf, v->ev_raw.len, true, &v->events);
+	triage_lines_take(&v->lines, true, &v->ev_raw, NULL);
 	api_result_free(res);
 	a->dirty = true;
 }
@@ -65,10 +57,7 @@ view_triage_drop(struct app *a)
 	v->log_req = v->ev_req = 0;
 	strbuf_free(&v->log_raw);
 	strbuf_free(&v->ev_raw);
-	strv_free(&v->log);
-	strv_free(&v->events);
-	free(v->log_note);
-	v->log_note = NULL;
+	triage_lines_free(&v->lines);
 }
 
 /* The root task's error log (its status has one), else its log's end; its events. */
@@ -81,8 +70,8 @@ view_triage_enter(struct app *a)
 	view_triage_drop(a);
 	if (!t)
 		return;
-	v->has_errors = osmo_status_has_error_logs(t->status);
-	v->log_note = xstrdup("loading…");
+	v->lines.has_errors = osmo_status_has_error_logs(t->status);
+	v->lines.log_note = xstrdup("loading…");
 	v->log_req = triage_fetch_request(a->s->api, a->wf.id, t, false,
 	                                  (struct api_callbacks){ .done = view_triage_log_done,
 	                                                          .data = view_triage_log_data,
@@ -111,14 +100,9 @@ static void
 view_triage_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 {
 	struct view_triage *v = &a->triage;
-	struct triage_card tc = { .wf = &a->wf.data,
-		                  .root = &a->wf.root,
-		                  .log = &v->log,
-		                  .log_title =
-		                          v->has_errors ? "error log, its end" : "log, its end",
-		                  .log_note = v->log_note,
-		                  .events = &v->events,
-		                  .keys = true };
+	struct triage_card tc = {
+		.wf = &a->wf.data, .root = &a->wf.root, .lines = &v->lines, .keys = true
+	};
 
 	if (!a->wf.have) {
 		canvas_text(body, 0, 0, body->cols, STYLE_TITLE, "loading…");

@@ -4,21 +4,33 @@
 
 #include <stdbool.h>
 
+#include "client/api_error.h"
 #include "client/model.h"
 #include "client/triage.h"
 #include "tui/canvas.h"
 #include "tui/view.h"
 
-/* What the card shows besides the workflow itself; the lines are cleaned text. */
+/* The root task's lines the card shows, cleaned: fetched by the monitor or headless alike. */
+struct triage_lines {
+	struct strv log;    /* its error log, else its log's end */
+	struct strv events; /* its warning events */
+	bool has_errors;    /* log is the error log */
+	char *log_note;     /* why there is no log line (loading, failed); NULL: none */
+};
+
+/* What the card shows besides the workflow itself. */
 struct triage_card {
 	const struct osmo_workflow *wf;
-	const struct triage_root *root; /* NULL or no group: the workflow failed as a whole */
-	const struct strv *log;         /* the root task's error log, else its log's tail */
-	const char *log_title;          /* "error log", "log" */
-	const char *log_note;           /* why there is no log (loading, failed); NULL: none */
-	const struct strv *events;      /* its warning events */
-	bool keys;                      /* the monitor: end with the one-key next steps */
+	const struct triage_root *root;   /* NULL or no group: the workflow failed as a whole */
+	const struct triage_lines *lines; /* NULL: none fetched */
+	bool keys;                        /* the monitor: end with the one-key next steps */
 };
+
+/* An answer's bytes (raw) as the log's or, with events, the events' lines of l; err, when
+ * the log could not be had and nothing came, is said instead. */
+void triage_lines_take(struct triage_lines *l, bool events, const struct strbuf *raw,
+                       const struct api_error *err);
+void triage_lines_free(struct triage_lines *l);
 
 /* What a status means in plain words, and the next step; "" for a status that is no failure. */
 const char *triage_card_meaning(enum osmo_status s);

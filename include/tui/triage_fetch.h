@@ -11,9 +11,7 @@ struct triage_fetch {
 	struct api_result wf; /* the workflow, verbose */
 	struct strv strict;   /* the spec's ignoreNonleadStatus: false groups */
 	struct triage_root root;
-	struct strv log, events;
-	bool has_errors; /* the log is the error log */
-	char *log_note;  /* why there is no log line */
+	struct triage_lines lines;
 };
 
 /* Fetches workflow, its rules, its root task's log (error log where kept) and events; 0, or

@@ -18,6 +18,7 @@
 #include "tui/dag.h"
 #include "tui/filter.h"
 #include "tui/keymap.h"
+#include "tui/triage_card.h"
 #include "tui/view.h"
 #include "tui/view_logs.h"
 
@@ -227,9 +228,7 @@ struct view_ports {
 /* The triage card's fetched lines: the root task's error log (or log) and warning events. */
 struct view_triage {
 	struct strbuf log_raw, ev_raw;
-	struct strv log, events;
-	char *log_note;
-	bool has_errors; /* the root task's status has an error log */
+	struct triage_lines lines;
 	unsigned long log_req, ev_req;
 };
 
