@@ -120,7 +120,8 @@ acts_search(struct app *a, enum keymap_action act)
 
 	(void)act;
 	if (vs)
-		dialog_open_search(a, *(char **)((char *)a + vs->text), vs);
+		/* A filter opens on its terms, to edit; a search opens empty, as less's '/'. */
+		dialog_open_search(a, vs->live ? *(char **)((char *)a + vs->text) : NULL, vs);
 }
 
 static void

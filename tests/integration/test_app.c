@@ -796,6 +796,10 @@ test_pager_keys_scroll(void **state)
 	appt_keys(t, "L");
 	app_key(t->a, SCREEN_CTRL('d'));
 	assert_null(t->a->dlg.ops);
+	/* A search's '/' opens empty, as less's does, not on the last one. */
+	appt_keys(t, "/step\r/");
+	appt_shows(t, 24, 100, "/▏");
+	appt_keys(t, "\033");
 	/* q closes the view, back in the table; there Ctrl-d asks to cancel. */
 	appt_keys(t, "q");
 	assert_true(app_running(t->a));
