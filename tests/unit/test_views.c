@@ -270,6 +270,47 @@ test_triage_words_for_every_failure(void **state)
 	assert_false(triage_card_warning("[t] Scheduled: Successfully assigned"));
 }
 
+/* The card of the evicted fixture with its root task's status set to each infrastructure
+ * failure the service reports and osmo-local cannot produce: its words and next step. */
+static void
+test_triage_card_infra_failures(void **state)
+{
+	static const struct {
+		enum osmo_status status;
+		const char *means, *next;
+	} cases[] = {
+		{ OSMO_FAILED_IMAGE_PULL, "could not pull the image", "registry credentials" },
+		{ OSMO_FAILED_PREEMPTED, "higher priority took its resources", "another pool" },
+		{ OSMO_FAILED_START_TIMEOUT, "too long to start", "smaller image" },
+		{ OSMO_FAILED_BACKEND_ERROR, "cluster failed under it", "exitActions" },
+		{ OSMO_FAILED_EVICTED, "evicted it", "more memory or storage" },
+	};
+	size_t len;
+	char *body = views_fixture("workflow_query_failed_evicted.json", &len);
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct osmo_workflow wf;
+		struct api_error err = { 0 };
+		struct triage_root root;
+		struct render_ctx rc = views_ctx(false);
+		struct canvas c;
+
+		assert_int_equal(decode_workflow(body, len, &wf, &err), 0);
+		assert_true(triage_root(&wf, NULL, &root));
+		((struct osmo_task *)root.task)->status = cases[i].status;
+		canvas_init(&c, 40, 120);
+		triage_card_render(&rc, &(struct triage_card){ .wf = &wf, .root = &root }, &c);
+		views_holds(&c, "root cause   train / trainer (lead)");
+		views_holds(&c, osmo_status_wire(cases[i].status));
+		views_holds(&c, cases[i].means);
+		views_holds(&c, cases[i].next);
+		canvas_free(&c);
+		osmo_workflow_free(&wf);
+	}
+	free(body);
+}
+
 /* 137 after a cancel is the cancel's kill, not a guess of OOM. */
 static void
 test_exit_meaning_knows_who_killed(void **state)
@@ -390,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_columns_by_width),
 		cmocka_unit_test(test_list_badge),
 		cmocka_unit_test(test_triage_words_for_every_failure),
+		cmocka_unit_test(test_triage_card_infra_failures),
 		cmocka_unit_test(test_exit_meaning_knows_who_killed),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_group_order_is_topological),
