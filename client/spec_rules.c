@@ -1,6 +1,8 @@
 /* spec_rules.c: what a workflow's spec says about its groups that the status API does not. */
 #include "client/spec_rules.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "common/yaml.h"
@@ -54,4 +56,113 @@ spec_rules_strict_groups(const char *yaml, size_t len, struct strv *strict)
 		return;
 	spec_rules_walk(doc.root, strict, 0);
 	yaml_doc_free(&doc);
+}
+
+/* The first mapping, depth first, named name that has an image: the task, not a group. */
+static const struct yaml_node *
+spec_rules_find_task(const struct yaml_node *node, const char *name, unsigned depth)
+{
+	const struct yaml_node *hit = NULL;
+
+	if (!node || depth > YAML_MAX_DEPTH)
+		return NULL;
+	if (node->type == YAML_TYPE_MAP) {
+		const char *n = yaml_scalar(yaml_map_get(node, "name", NULL));
+
+		if (n && strcmp(n, name) == 0 && yaml_map_get(node, "image", NULL))
+			return node;
+		for (size_t i = 0; !hit && i < node->n; i++)
+			hit = spec_rules_find_task(node->pairs[i].value, name, depth + 1);
+	} else if (node->type == YAML_TYPE_SEQ) {
+		for (size_t i = 0; !hit && i < node->n; i++)
+			hit = spec_rules_find_task(node->items[i], name, depth + 1);
+	}
+	return hit;
+}
+
+/* A scalar, a sequence's scalars joined by sep, or a mapping's "key value" pairs; NULL when
+ * empty. Only the first line of each: a script's body is the spec view's to show. */
+static char *
+spec_rules_flat(const struct yaml_node *node, const char *sep)
+{
+	struct strbuf sb = { 0 };
+
+	if (!node)
+		return NULL;
+	if (yaml_scalar(node)) {
+		strbuf_add(&sb, yaml_scalar(node), strcspn(yaml_scalar(node), "\n"));
+	} else if (node->type == YAML_TYPE_SEQ) {
+		for (size_t i = 0; i < node->n; i++) {
+			char *item = spec_rules_flat(node->items[i], " ");
+
+			if (item)
+				strbuf_addf(&sb, "%s%s", sb.len ? sep : "", item);
+			free(item);
+		}
+	} else if (node->type == YAML_TYPE_MAP) {
+		for (size_t i = 0; i < node->n; i++) {
+			char *v = spec_rules_flat(node->pairs[i].value, " ");
+
+			strbuf_addf(&sb, "%s%s%s%s", sb.len ? sep : "",
+			            yaml_scalar(node->pairs[i].key)
+			                    ? yaml_scalar(node->pairs[i].key)
+			                    : "",
+			            v ? ":" : "", v ? v : "");
+			free(v);
+		}
+	}
+	if (!sb.len) {
+		strbuf_free(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
+}
+
+bool
+spec_rules_task(const char *yaml, size_t len, const char *name, struct spec_task *out)
+{
+	struct yaml_doc doc;
+	struct yaml_error err;
+	const struct yaml_node *t;
+
+	memset(out, 0, sizeof(*out));
+	if (!yaml || yaml_load(yaml, len, NULL, &doc, &err) < 0)
+		return false;
+	t = spec_rules_find_task(doc.root, name, 0);
+	if (t) {
+		char *cmd = spec_rules_flat(yaml_map_get(t, "command", NULL), " ");
+		char *args = spec_rules_flat(yaml_map_get(t, "args", NULL), " ");
+		const char *res = yaml_scalar(yaml_map_get(t, "resource", NULL));
+		/* The profile the task names, else the implicit "default", from the top's resources. */
+		const struct yaml_node *wf = yaml_map_get(doc.root, "workflow", NULL);
+		const struct yaml_node *profiles =
+		        yaml_map_get(wf ? wf : doc.root, "resources", NULL);
+		char *profile =
+		        spec_rules_flat(yaml_map_get(profiles, res ? res : "default", NULL), ", ");
+
+		out->image = spec_rules_flat(yaml_map_get(t, "image", NULL), " ");
+		out->command = cmd && args ? xasprintf("%s %s", cmd, args) : cmd ? cmd : args;
+		if (cmd && args) {
+			free(cmd);
+			free(args);
+		}
+		out->resource = xasprintf("%s%s%s", res ? res : "default", profile ? ": " : "",
+		                          profile ? profile : "");
+		free(profile);
+		out->inputs = spec_rules_flat(yaml_map_get(t, "inputs", NULL), ", ");
+		out->outputs = spec_rules_flat(yaml_map_get(t, "outputs", NULL), ", ");
+	}
+	yaml_doc_free(&doc);
+	return t != NULL;
+}
+
+void
+spec_rules_task_free(struct spec_task *t)
+{
+	free(t->image);
+	free(t->command);
+	free(t->resource);
+	free(t->inputs);
+	free(t->outputs);
+	memset(t, 0, sizeof(*t));
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/spec_rules.h"
 #include "common/osmo_time.h"
 #include "tui/format.h"
 #include "tui/theme.h"
@@ -80,6 +81,26 @@ view_detail_times(const struct render_ctx *rc, const struct osmo_workflow *wf,
 	return row;
 }
 
+/* What the spec says of the task: image, command, resources, inputs, outputs; the next row. */
+static int
+view_detail_spec(const struct app *a, const struct osmo_task *t, struct canvas *c, int row)
+{
+	struct spec_task st;
+
+	if (!a->wf.spec || !spec_rules_task(a->wf.spec, a->wf.spec_len, t->name, &st))
+		return triage_card_field(c, row, "spec", STYLE_DIM, "v shows the submitted spec",
+		                         1);
+	row = triage_card_field(c, row, "image", STYLE_NORMAL, st.image, 1);
+	row = triage_card_field(c, row, "command", STYLE_NORMAL, st.command, 2);
+	row = triage_card_field(c, row, "resource", STYLE_NORMAL, st.resource, 2);
+	if (st.inputs)
+		row = triage_card_field(c, row, "inputs", STYLE_NORMAL, st.inputs, 2);
+	if (st.outputs)
+		row = triage_card_field(c, row, "outputs", STYLE_NORMAL, st.outputs, 2);
+	spec_rules_task_free(&st);
+	return row;
+}
+
 static void
 view_detail_draw(struct app *a, struct render_ctx *rc, struct canvas *c)
 {
@@ -125,6 +146,7 @@ view_detail_draw(struct app *a, struct render_ctx *rc, struct canvas *c)
 	}
 	if (t->failure_message)
 		row = triage_card_field(c, row, "message", STYLE_ERROR, t->failure_message, 6);
+	row = view_detail_spec(a, t, c, row + 1);
 	row = view_detail_times(rc, &a->wf.data, t, c, row + 1) + 1;
 	row = triage_card_field(c, row, "node", STYLE_NORMAL, t->node_name, 1);
 	s = xasprintf("%s%s%s", t->pod_name ? t->pod_name : "-", t->pod_ip ? " · IP " : "",
@@ -139,9 +161,6 @@ view_detail_draw(struct app *a, struct render_ctx *rc, struct canvas *c)
 			row = triage_card_field(c, row, view_detail_links[i].label, STYLE_LABEL,
 			                        url, 2);
 	}
-	triage_card_field(c, row, "spec", STYLE_DIM,
-	                  "v shows the submitted spec: image, command, resources, inputs, outputs",
-	                  2);
 }
 
 static void

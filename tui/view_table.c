@@ -150,6 +150,9 @@ view_table_rules_done(void *ctx, struct api_result *res)
 	/* Without the spec every group keeps the default rule: nothing to show wrongly. */
 	if (res->err.kind == API_OK && res->text) {
 		spec_rules_strict_groups(res->text, res->text_len, &a->wf.strict_groups);
+		free(a->wf.spec);
+		a->wf.spec = xstrndup(res->text, res->text_len);
+		a->wf.spec_len = res->text_len;
 		/* The rules may name another task as the root cause. */
 		view_table_resolve(&a->wf);
 		if (!a->wf.moved && a->wf.have && osmo_status_is_failed(a->wf.data.status))
@@ -168,6 +171,8 @@ view_table_load_rules(struct app *a)
 	if (a->wf.spec_req)
 		api_abort(a->s->api, a->wf.spec_req);
 	strv_free(&a->wf.strict_groups);
+	free(a->wf.spec);
+	a->wf.spec = NULL;
 	a->wf.spec_req = api_spec(a->s->api, a->wf.id, false, cb);
 }
 
@@ -295,6 +300,7 @@ view_table_free(struct view_table *t)
 	free(t->sel_group);
 	free(t->sel_task);
 	free(t->terms);
+	free(t->spec);
 	strv_free(&t->strict_groups);
 }
 

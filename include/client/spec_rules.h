@@ -14,4 +14,17 @@
  */
 void spec_rules_strict_groups(const char *yaml, size_t len, struct strv *strict);
 
+/* What a task's spec says that the status API does not: one line each, NULL when unsaid. */
+struct spec_task {
+	char *image;
+	char *command;  /* command then args, joined by spaces, cut at the first newline */
+	char *resource; /* the profile's name and what it asks: "default: cpu 8, gpu 2, ..." */
+	char *inputs;   /* "task:train, url:s3://..." */
+	char *outputs;
+};
+
+/* Fills out for the task called name in the spec yaml; false when the spec has none. */
+bool spec_rules_task(const char *yaml, size_t len, const char *name, struct spec_task *out);
+void spec_rules_task_free(struct spec_task *t);
+
 #endif

@@ -172,6 +172,8 @@ struct view_table {
 	struct sync_item sync;
 	unsigned long req;
 	struct strv strict_groups; /* the spec's ignoreNonleadStatus: false groups */
+	char *spec;                /* the spec's text, for the task details (i); NULL: none */
+	size_t spec_len;
 	unsigned long spec_req;
 	int64_t fast_until;    /* poll every second until then (after an action)... */
 	bool fast_to_end;      /* ...and until it ends, else until it runs or ends */

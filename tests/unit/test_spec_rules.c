@@ -101,14 +101,55 @@ test_hostile_input(void **state)
 	strv_free(&strict);
 }
 
+/* A task's image, command, resource profile, inputs and outputs, as the details (i) show. */
+static void
+test_task_from_spec(void **state)
+{
+	static const char spec[] = "workflow:\n"
+	                           "  name: w\n"
+	                           "  resources:\n"
+	                           "    big: {cpu: 16, gpu: 8, memory: 128Gi}\n"
+	                           "  groups:\n"
+	                           "  - name: train\n"
+	                           "    tasks:\n"
+	                           "    - name: trainer\n"
+	                           "      image: nvcr.io/x/trainer:1.4\n"
+	                           "      command: [torchrun, --nproc=8]\n"
+	                           "      args:\n"
+	                           "      - |\n"
+	                           "        train.py --lr 2e-5\n"
+	                           "        second line\n"
+	                           "      resource: big\n"
+	                           "      inputs:\n"
+	                           "      - task: prep\n"
+	                           "      outputs:\n"
+	                           "      - url: s3://bucket/out\n"
+	                           "  - name: trainer-group\n"
+	                           "    tasks: []\n";
+	struct spec_task t;
+
+	(void)state;
+	assert_true(spec_rules_task(spec, sizeof(spec) - 1, "trainer", &t));
+	assert_string_equal(t.image, "nvcr.io/x/trainer:1.4");
+	assert_string_equal(t.command, "torchrun --nproc=8 train.py --lr 2e-5");
+	assert_string_equal(t.resource, "big: cpu:16, gpu:8, memory:128Gi");
+	assert_string_equal(t.inputs, "task:prep");
+	assert_string_equal(t.outputs, "url:s3://bucket/out");
+	spec_rules_task_free(&t);
+	/* A group of that name is no task; an unknown name, or no spec, is nothing. */
+	assert_false(spec_rules_task(spec, sizeof(spec) - 1, "train", &t));
+	assert_false(spec_rules_task(spec, sizeof(spec) - 1, "nope", &t));
+	assert_false(spec_rules_task("{", 1, "trainer", &t));
+	assert_null(t.image);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strict_groups),
-		cmocka_unit_test(test_flow_and_tags),
-		cmocka_unit_test(test_not_false),
-		cmocka_unit_test(test_hostile_input),
+		cmocka_unit_test(test_strict_groups),  cmocka_unit_test(test_flow_and_tags),
+		cmocka_unit_test(test_not_false),      cmocka_unit_test(test_hostile_input),
+		cmocka_unit_test(test_task_from_spec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
