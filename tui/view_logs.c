@@ -306,6 +306,32 @@ view_logs_tag_style(const char *tag, size_t len)
 	return palette[h % ARRAY_SIZE(palette)];
 }
 
+/* A spec's line: its comment dim, a list's "- " dim, a key (before ": ") as a label. */
+static void
+view_logs_yaml(struct view_logs *v)
+{
+	const char *t = v->text.buf ? v->text.buf : "";
+	size_t n = v->text.len, i = 0, key;
+
+	while (i < n && t[i] == ' ')
+		i++;
+	while (i + 1 < n && t[i] == '-' && t[i + 1] == ' ') {
+		memset(v->styles + i, STYLE_DIM, 2);
+		for (i += 2; i < n && t[i] == ' '; i++)
+			;
+	}
+	if (i < n && t[i] == '#') {
+		memset(v->styles + i, STYLE_DIM, n - i);
+		return;
+	}
+	/* A plain key: no quote or brace before its colon, the colon at the end or before a space. */
+	for (key = i; key < n && !strchr("\"'{[#", t[key]); key++)
+		if (t[key] == ':' && (key + 1 == n || t[key + 1] == ' ')) {
+			memset(v->styles + i, STYLE_LABEL, key - i);
+			return;
+		}
+}
+
 /* Cleans raw into v->text and v->styles: what a terminal would show, styled by meaning. */
 static void
 view_logs_clean(struct view_logs *v, const char *raw)
@@ -356,6 +382,8 @@ view_logs_clean(struct view_logs *v, const char *raw)
 	}
 	if (v->text.buf)
 		v->text.buf[v->text.len] = '\0';
+	if (v->yaml)
+		view_logs_yaml(v);
 }
 
 char *

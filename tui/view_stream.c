@@ -30,6 +30,7 @@ view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, in
 	view_logs_init(&v->lv);
 	/* A spec is read from its top; logs are followed at their end. */
 	v->lv.follow = kind != VIEW_STREAM_SPEC;
+	v->lv.yaml = kind == VIEW_STREAM_SPEC;
 	v->kind = kind;
 	v->task = task ? xstrdup(task) : NULL;
 	v->retry = retry;

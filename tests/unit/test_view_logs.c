@@ -620,6 +620,29 @@ test_task_colours(void **state)
 	log_tail_free(&lt);
 }
 
+/* A spec's keys look like labels, its list markers and comments are dim, values as they are. */
+static void
+test_yaml_looks(void **state)
+{
+	struct log_tail lt;
+	struct view_logs v;
+
+	(void)state;
+	log_tail_init(&lt, 10);
+	view_logs_init(&v);
+	v.yaml = true;
+	logs_feed(&lt, "workflow:");
+	logs_feed(&lt, "  - name: \"a: b\"");
+	logs_feed(&lt, "    # a comment: here");
+	assert_int_equal(logs_style_at(&v, &lt, 1, 0), 'l');  /* workflow */
+	assert_int_equal(logs_style_at(&v, &lt, 2, 2), 'd');  /* - */
+	assert_int_equal(logs_style_at(&v, &lt, 2, 4), 'l');  /* name */
+	assert_int_equal(logs_style_at(&v, &lt, 2, 11), '.'); /* "a: b" is a value */
+	assert_int_equal(logs_style_at(&v, &lt, 3, 6), 'd');  /* the comment */
+	view_logs_free(&v);
+	log_tail_free(&lt);
+}
+
 /* Lines keep their absolute index: the view stays on them while older ones drop. */
 static void
 test_top_stable_while_dropping(void **state)
@@ -819,6 +842,7 @@ main(void)
 		cmocka_unit_test(test_empty_ended_log),
 		cmocka_unit_test(test_event_timestamps_hidden),
 		cmocka_unit_test(test_task_colours),
+		cmocka_unit_test(test_yaml_looks),
 		cmocka_unit_test(test_top_stable_while_dropping),
 		cmocka_unit_test(test_next_wraps),
 		cmocka_unit_test(test_random_operations),
