@@ -88,7 +88,7 @@ static const struct keymap_binding keymap_table[] = {
 	{ '!',                   "!",      W,     KEYMAP_ROOT },
 	{ 'T',                   "T",      W,     KEYMAP_TRIAGE },
 	{ 'i',                   "i",      W,     KEYMAP_DETAIL },
-	{ 'v',                   "v",      W,     KEYMAP_SPEC },
+	{ 'v',                   "v",      W|G,   KEYMAP_SPEC },
 	{ '?',                   "?",      AL,    KEYMAP_HELP },
 	{ SCREEN_KEY_F1,         "F1",     AL,    KEYMAP_HELP },
 };

@@ -384,6 +384,11 @@ view_logs_clean(struct view_logs *v, const char *raw)
 		v->text.buf[v->text.len] = '\0';
 	if (v->yaml)
 		view_logs_yaml(v);
+	/* A diff's removed and added lines, whole. */
+	if (v->diff && v->text.len >= 2 && v->text.buf[1] == ' ' &&
+	    (v->text.buf[0] == '-' || v->text.buf[0] == '+'))
+		memset(v->styles, v->text.buf[0] == '-' ? STYLE_ERROR : STYLE_STATUS_DONE,
+		       v->text.len);
 }
 
 char *

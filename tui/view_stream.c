@@ -4,6 +4,7 @@
 
 #include "client/exec_group.h"
 #include "common/osmo_time.h"
+#include "tui/spec_diff.h"
 #include "tui/view_ops.h"
 
 static void view_stream_state(struct app *a, const char *fmt, ...)
@@ -29,8 +30,9 @@ view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, in
 	log_tail_init(&v->tail, (size_t)app_log_ring(a));
 	view_logs_init(&v->lv);
 	/* A spec is read from its top; logs are followed at their end. */
-	v->lv.follow = kind != VIEW_STREAM_SPEC;
+	v->lv.follow = kind != VIEW_STREAM_SPEC && kind != VIEW_STREAM_SPEC_DIFF;
 	v->lv.yaml = kind == VIEW_STREAM_SPEC;
+	v->lv.diff = kind == VIEW_STREAM_SPEC_DIFF;
 	v->kind = kind;
 	v->task = task ? xstrdup(task) : NULL;
 	v->retry = retry;
@@ -62,6 +64,8 @@ view_stream_close(struct app *a)
 	v->task = NULL;
 	free(v->state);
 	v->state = NULL;
+	free(v->spec_new);
+	v->spec_new = NULL;
 }
 
 static void
@@ -138,6 +142,68 @@ view_stream_done(void *ctx, struct api_result *res)
 	a->dirty = true;
 }
 
+/* The parent of the open workflow as an ID ("name-job"), or NULL (caller frees). */
+static char *
+view_stream_parent(const struct app *a)
+{
+	const struct osmo_workflow *wf = &a->wf.data;
+
+	return a->wf.have && wf->parent_name && wf->has_parent_job_id
+	               ? xasprintf("%s-%d", wf->parent_name, wf->parent_job_id)
+	               : NULL;
+}
+
+/* The parent's spec came: the diff of it against the workflow's is the view's text. */
+static void
+view_stream_spec_old_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_stream *v = &a->log;
+	char *parent = view_stream_parent(a);
+	char *diff = res->err.kind == API_OK && res->text
+	                     ? spec_diff(res->text, res->text_len, v->spec_new, strlen(v->spec_new))
+	                     : NULL;
+
+	v->req = 0;
+	if (diff) {
+		log_tail_feed(&v->tail, diff, strlen(diff));
+		view_stream_state(a, "against %s's spec: - only there, + only here", parent);
+	} else {
+		/* No diff to show: the spec itself, and why. */
+		log_tail_feed(&v->tail, v->spec_new, strlen(v->spec_new));
+		view_stream_state(a, "no diff against %s: %s", parent ? parent : "its parent",
+		                  res->err.kind != API_OK ? res->err.message : "too many lines");
+	}
+	log_tail_finish(&v->tail);
+	v->ended = v->lv.ended = true;
+	free(diff);
+	free(parent);
+	api_result_free(res);
+	a->dirty = true;
+}
+
+/* The workflow's spec came: its parent's next. */
+static void
+view_stream_spec_new_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_stream *v = &a->log;
+	char *parent = view_stream_parent(a);
+
+	v->req = 0;
+	if (res->err.kind != API_OK || !res->text || !parent) {
+		free(parent);
+		view_stream_done(ctx, res); /* says why, as for the spec alone */
+		return;
+	}
+	free(v->spec_new);
+	v->spec_new = xstrndup(res->text, res->text_len);
+	v->req = api_spec(a->s->api, parent, false,
+	                  (struct api_callbacks){ .done = view_stream_spec_old_done, .ctx = a });
+	free(parent);
+	api_result_free(res);
+}
+
 void
 view_stream_connect(struct app *a)
 {
@@ -149,7 +215,9 @@ view_stream_connect(struct app *a)
 		v->req = api_error_logs(a->s->api, a->wf.id, v->task, v->retry, cb);
 		return;
 	}
-	if (v->kind == VIEW_STREAM_SPEC) {
+	if (v->kind == VIEW_STREAM_SPEC || v->kind == VIEW_STREAM_SPEC_DIFF) {
+		if (v->kind == VIEW_STREAM_SPEC_DIFF)
+			cb.done = view_stream_spec_new_done;
 		v->req = api_spec(a->s->api, a->wf.id, false, cb);
 		return;
 	}
@@ -260,7 +328,8 @@ view_stream_move(struct app *a, int delta, bool absolute)
 static void
 view_stream_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 {
-	static const char *const kinds[] = { "logs", "events", "error logs", "exec", "spec" };
+	static const char *const kinds[] = { "logs", "events", "error logs",
+		                             "exec", "spec",   "spec, the diff" };
 	const struct view_stream *v = &a->log;
 	char *title = v->kind == VIEW_STREAM_EXEC
 	                      ? xasprintf("%s · %s · $ %s", a->wf.id, v->task, v->grp_cmd)
@@ -321,7 +390,30 @@ view_stream_act_next(struct app *a, enum keymap_action act)
 		app_say(a, true, "no match");
 }
 
+/* v in the spec: its diff against its parent's, and back. */
+static void
+view_stream_act_spec(struct app *a, enum keymap_action act)
+{
+	char *parent = view_stream_parent(a);
+	enum view_stream_kind kind = a->log.kind;
+
+	(void)act;
+	if (kind != VIEW_STREAM_SPEC && kind != VIEW_STREAM_SPEC_DIFF) {
+		app_pop(a);
+		view_stream_open(a, VIEW_STREAM_SPEC, NULL, -1);
+	} else if (!parent) {
+		app_say(a, true, "%s has no parent workflow to compare with", a->wf.id);
+	} else {
+		app_pop(a);
+		view_stream_open(
+		        a, kind == VIEW_STREAM_SPEC ? VIEW_STREAM_SPEC_DIFF : VIEW_STREAM_SPEC,
+		        NULL, -1);
+	}
+	free(parent);
+}
+
 static const struct view_act view_stream_acts[KEYMAP_COUNT] = {
+	[KEYMAP_SPEC] = { view_stream_act_spec },
 	[KEYMAP_LEFT] = { view_stream_act_hscroll },
 	[KEYMAP_RIGHT] = { view_stream_act_hscroll },
 	[KEYMAP_ERROR_LOGS] = { view_stream_act_error_logs },

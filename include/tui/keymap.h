@@ -58,7 +58,7 @@
 	_(ROOT, "workflow: to the root cause of its failure")                       \
 	_(TRIAGE, "workflow: why it failed and what to do (the triage card)")       \
 	_(DETAIL, "workflow: the selected task's details: times, node, pod, links") \
-	_(SPEC, "workflow: the submitted spec")                                     \
+	_(SPEC, "the submitted spec; in it, the diff against its parent's")         \
 	_(HELP, "this help")
 
 enum keymap_action {

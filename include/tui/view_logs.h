@@ -26,6 +26,7 @@ struct view_logs {
 	bool timestamps; /* show the time a line starts with (logs' and events' forms) */
 	bool ended;      /* the source has ended: no line is coming, so none is awaited */
 	bool yaml;       /* a spec: keys, list markers and comments in their own looks */
+	bool diff;       /* a diff: "- " lines as removed, "+ " lines as added */
 	uint64_t top;    /* first shown line, absolute: stays put as lines come and go */
 	int top_row;     /* with wrap: rows of the top line scrolled past */
 	int hscroll;     /* without wrap: columns cut from the left */

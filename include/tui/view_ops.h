@@ -204,7 +204,8 @@ enum view_stream_kind {
 	VIEW_STREAM_EVENTS,
 	VIEW_STREAM_ERRORS,
 	VIEW_STREAM_EXEC,
-	VIEW_STREAM_SPEC /* the submitted spec, as the service keeps it */
+	VIEW_STREAM_SPEC,     /* the submitted spec, as the service keeps it */
+	VIEW_STREAM_SPEC_DIFF /* the spec against its parent's (a restart, a resubmit) */
 };
 
 /* The logs view: its lines, where they come from and how that goes. */
@@ -220,6 +221,7 @@ struct view_stream {
 	char *state;
 	char *grp_cmd;
 	unsigned grp_done, grp_failed; /* tasks whose session ended; those that broke off */
+	char *spec_new; /* SPEC_DIFF: the workflow's spec, while its parent's comes */
 };
 
 struct view_ports {

@@ -66,6 +66,8 @@ static const char *const appt_pending_routes[] = {
 	"GET /api/workflow/llm-finetune-16 200 application/json "
 	"@workflow_query_failed_evicted.json",
 	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_pending.json",
+	"GET /api/workflow/llm-finetune-16/spec 200 text/plain @workflow_spec_strict.yaml",
+	"GET /api/workflow/llm-finetune-18/spec 200 text/plain @workflow_spec_restarted.yaml",
 	"POST /api/pool/gb200-prod/workflow/llm-finetune-16/restart 200 application/json "
 	"@submit_response.json",
 };
@@ -864,6 +866,14 @@ test_new_workflow_followed_fast(void **state)
 	assert_true(t->a->wf.sync.next_due_ms <= now + 1000);
 	/* This osmotop restarted it, so it can say which of the two made it. */
 	appt_shows(t, 30, 120, "restarted from llm-finetune-16 → ");
+	/* v: its spec; v again: what changed against its parent's. */
+	appt_keys(t, "v");
+	appt_shows(t, 30, 120, "llm-finetune-18 · spec");
+	appt_keys(t, "v");
+	appt_shows(t, 30, 120, "llm-finetune-18 · spec, the diff");
+	appt_shows(t, 30, 120, "-     ignoreNonleadStatus: false");
+	appt_shows(t, 30, 120, "+     ignoreNonleadStatus: true");
+	appt_shows(t, 30, 120, "    name: llm-finetune");
 }
 
 /* The text lines edit as readline does: Ctrl-w, Ctrl-u, Ctrl-a, Ctrl-e, Left, Delete. */
