@@ -555,6 +555,43 @@ api_task_query_string(const struct api_task_query *q)
 	return strbuf_detach(&s);
 }
 
+bool
+api_failed_tasks_query(const struct osmo_workflow_list *list, const struct api_list_query *lq,
+                       struct api_task_query *q)
+{
+	bool running = false;
+	int64_t after = 0;
+
+	for (size_t i = 0; i < list->n_rows; i++) {
+		const struct osmo_workflow_row *r = &list->rows[i];
+
+		if (r->status != OSMO_RUNNING)
+			continue;
+		/* A task that started before its workflow did cannot be one of its tasks. */
+		if (!running || (r->start_ms && r->start_ms < after))
+			after = r->start_ms;
+		running = true;
+	}
+	if (!running)
+		return false;
+	*q = (struct api_task_query){ .all_users = lq->all_users,
+		                      .workflow_id = lq->name,
+		                      .limit = 1000,
+		                      .started_after_ms = after };
+	for (size_t i = 0; i < lq->users.n; i++)
+		strv_push(&q->users, lq->users.v[i]);
+	for (size_t i = 0; i < lq->pools.n; i++)
+		strv_push(&q->pools, lq->pools.v[i]);
+	/* A task that never ran because another failed (FAILED_UPSTREAM) would count that
+	 * failure again. */
+	for (int s = 0; s < OSMO_STATUS_COUNT; s++)
+		if (osmo_status_in_task_enum((enum osmo_status)s) &&
+		    osmo_status_phase((enum osmo_status)s) == PHASE_FAILED &&
+		    s != OSMO_FAILED_UPSTREAM)
+			strv_push(&q->statuses, osmo_status_wire((enum osmo_status)s));
+	return true;
+}
+
 unsigned long
 api_tasks(struct api *api, const struct api_task_query *q, struct api_callbacks cb)
 {

@@ -323,3 +323,34 @@ osmo_router_targets_free(struct osmo_router_target *t, size_t n)
 	}
 	free(t);
 }
+
+/* Whether row i's task (workflow and name) came as a failed row before it: a retry. */
+static bool
+model_task_seen(const struct osmo_task_list *tl, size_t i)
+{
+	const struct osmo_task_row *t = &tl->rows[i];
+
+	for (size_t k = 0; k < i; k++)
+		if (osmo_status_phase(tl->rows[k].status) == PHASE_FAILED &&
+		    strcmp(tl->rows[k].workflow_id, t->workflow_id) == 0 &&
+		    strcmp(tl->rows[k].task_name, t->task_name) == 0)
+			return true;
+	return false;
+}
+
+void
+osmo_workflow_list_count_failed(struct osmo_workflow_list *list, const struct osmo_task_list *tasks)
+{
+	for (size_t i = 0; i < list->n_rows; i++)
+		list->rows[i].failed_tasks = 0;
+	for (size_t k = 0; k < tasks->n_rows; k++) {
+		const struct osmo_task_row *t = &tasks->rows[k];
+
+		if (osmo_status_phase(t->status) != PHASE_FAILED || model_task_seen(tasks, k))
+			continue;
+		for (size_t i = 0; i < list->n_rows; i++)
+			list->rows[i].failed_tasks +=
+			        list->rows[i].status == OSMO_RUNNING &&
+			        strcmp(list->rows[i].name, t->workflow_id) == 0;
+	}
+}

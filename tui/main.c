@@ -580,6 +580,27 @@ main_snapshot_logs(const struct main_opts *o, struct session *s)
 	return rc;
 }
 
+/* The running rows' failed tasks, as the monitor's list shows them: one more request; its
+ * failure leaves the list without badges. */
+static void
+main_list_badges(struct session *s, const struct api_list_query *lq,
+                 struct osmo_workflow_list *list)
+{
+	struct session_call w = { 0 };
+	struct api_task_query q = { 0 };
+
+	if (api_failed_tasks_query(list, lq, &q)) {
+		api_tasks(s->api, &q, session_call_callbacks(&w));
+		if (session_wait(s, &w.done, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) == 0 &&
+		    w.done && w.res.err.kind == API_OK)
+			osmo_workflow_list_count_failed(list, &w.res.tasks);
+		api_result_free(&w.res);
+	}
+	strv_free(&q.users);
+	strv_free(&q.pools);
+	strv_free(&q.statuses);
+}
+
 static int
 main_snapshot(const struct main_opts *o)
 {
@@ -587,6 +608,7 @@ main_snapshot(const struct main_opts *o)
 	struct session_call w = { 0 };
 	struct api_callbacks cb = session_call_callbacks(&w);
 	bool list = o->view == MAIN_VIEW_LIST;
+	struct api_list_query q = { .all_users = o->all_users, .limit = o->rows };
 	int rc = 0;
 
 	if (session_start(&s, &o->session) < 0)
@@ -600,18 +622,19 @@ main_snapshot(const struct main_opts *o)
 	if (!list) {
 		api_query(s.api, o->workflow, true, false, cb);
 	} else {
-		struct api_list_query q = { .all_users = o->all_users, .limit = o->rows };
-
 		if (o->pool)
 			strv_push(&q.pools, o->pool);
 		for (size_t i = 0; i < o->statuses.n; i++)
 			strv_push(&q.statuses, o->statuses.v[i]);
 		api_list(s.api, &q, cb);
-		strv_free(&q.pools);
-		strv_free(&q.statuses);
 	}
-	if (main_call_ok(&s, &w, &rc))
+	if (main_call_ok(&s, &w, &rc)) {
+		if (list)
+			main_list_badges(&s, &q, &w.res.list);
 		main_print(o, &s, &w.res, list);
+	}
+	strv_free(&q.pools);
+	strv_free(&q.statuses);
 	api_result_free(&w.res);
 	session_close(&s);
 	return rc;

@@ -92,20 +92,6 @@ view_list_forget_failed(struct view_list *l)
 	l->failed_counts = NULL;
 }
 
-/* A task counts once however many of its retries failed: the service lists each retry. */
-static bool
-view_list_task_seen(const struct osmo_task_list *tl, size_t i)
-{
-	const struct osmo_task_row *t = &tl->rows[i];
-
-	for (size_t k = 0; k < i; k++)
-		if (osmo_status_phase(tl->rows[k].status) == PHASE_FAILED &&
-		    strcmp(tl->rows[k].workflow_id, t->workflow_id) == 0 &&
-		    strcmp(tl->rows[k].task_name, t->task_name) == 0)
-			return true;
-	return false;
-}
-
 /* The running rows' failed tasks; a failure leaves the last counts, and the list as it is. */
 static void
 view_list_tasks_done(void *ctx, struct api_result *res)
@@ -115,23 +101,13 @@ view_list_tasks_done(void *ctx, struct api_result *res)
 
 	l->tasks_req = 0;
 	if (res->err.kind == API_OK && l->have) {
-		int *counts = xcalloc(l->data.n_rows ? l->data.n_rows : 1, sizeof(*counts));
-
-		for (size_t k = 0; k < res->tasks.n_rows; k++) {
-			const struct osmo_task_row *t = &res->tasks.rows[k];
-
-			if (osmo_status_phase(t->status) != PHASE_FAILED ||
-			    view_list_task_seen(&res->tasks, k))
-				continue;
-			for (size_t i = 0; i < l->data.n_rows; i++)
-				counts[i] += l->data.rows[i].status == OSMO_RUNNING &&
-				             strcmp(l->data.rows[i].name, t->workflow_id) == 0;
-		}
+		osmo_workflow_list_count_failed(&l->data, &res->tasks);
+		/* Kept by name: the next page of the list comes without them. */
 		view_list_forget_failed(l);
-		l->failed_counts = counts;
+		l->failed_counts = xcalloc(l->data.n_rows ? l->data.n_rows : 1, sizeof(int));
 		for (size_t i = 0; i < l->data.n_rows; i++)
-			if (counts[i]) {
-				counts[l->failed_names.n] = counts[i];
+			if (l->data.rows[i].failed_tasks) {
+				l->failed_counts[l->failed_names.n] = l->data.rows[i].failed_tasks;
 				strv_push(&l->failed_names, l->data.rows[i].name);
 			}
 		view_list_badges(a);
@@ -149,39 +125,17 @@ static void
 view_list_poll_tasks(struct app *a)
 {
 	struct view_list *l = &a->list;
-	struct api_list_query lq = { 0 };
-	struct api_task_query q = { .all_users = l->all_users, .limit = 1000 };
+	struct api_list_query lq = { .all_users = l->all_users };
+	struct api_task_query q = { 0 };
 	struct api_callbacks cb = { .done = view_list_tasks_done, .ctx = a };
-	bool running = false;
 
-	for (size_t i = 0; i < l->data.n_rows; i++) {
-		const struct osmo_workflow_row *r = &l->data.rows[i];
-
-		if (r->status != OSMO_RUNNING)
-			continue;
-		/* A task that started before its workflow did cannot be one of its tasks. */
-		if (!running || (r->start_ms && r->start_ms < q.started_after_ms))
-			q.started_after_ms = r->start_ms;
-		running = true;
-	}
-	if (!running) {
-		view_list_forget_failed(l);
-		return;
-	}
-	if (l->tasks_req)
-		return;
 	filter_query(&l->filter, &lq);
-	q.users = lq.users;
-	q.pools = lq.pools;
-	q.workflow_id = lq.name;
-	/* Tasks that failed themselves: one that never ran because another failed
-	 * (FAILED_UPSTREAM) would count that failure again. */
-	for (int s = 0; s < OSMO_STATUS_COUNT; s++)
-		if (osmo_status_in_task_enum((enum osmo_status)s) &&
-		    osmo_status_phase((enum osmo_status)s) == PHASE_FAILED &&
-		    s != OSMO_FAILED_UPSTREAM)
-			strv_push(&q.statuses, osmo_status_wire((enum osmo_status)s));
-	l->tasks_req = api_tasks(a->s->api, &q, cb);
+	if (!api_failed_tasks_query(&l->data, &lq, &q))
+		view_list_forget_failed(l);
+	else if (!l->tasks_req) /* one at a time: the next list answer asks again */
+		l->tasks_req = api_tasks(a->s->api, &q, cb);
+	strv_free(&q.users);
+	strv_free(&q.pools);
 	strv_free(&q.statuses);
 	strv_free(&lq.pools);
 	strv_free(&lq.statuses);

@@ -78,6 +78,15 @@ struct api_task_query {
 	int64_t started_after_ms; /* 0: no bound; a task not started yet always passes */
 };
 
+/*
+ * The task query that counts a list's running workflows' failures (one request, not one
+ * per row): their users and pools, every task status that is a failure of its own (not
+ * FAILED_UPSTREAM), tasks started since the oldest running row did. False (q untouched)
+ * when the list has no running row. q's strvs are the caller's to free.
+ */
+bool api_failed_tasks_query(const struct osmo_workflow_list *list, const struct api_list_query *lq,
+                            struct api_task_query *q);
+
 struct api_submit_opts {
 	const char *pool;
 	const char *yaml; /* NULL with workflow_id: resubmit the stored spec */

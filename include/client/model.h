@@ -155,6 +155,10 @@ extern const struct json_table osmo_version_table;
 void osmo_workflow_free(struct osmo_workflow *wf);
 void osmo_workflow_list_free(struct osmo_workflow_list *list);
 void osmo_task_list_free(struct osmo_task_list *list);
+/* Sets each RUNNING row's failed_tasks from tasks (GET /api/task), a task counted once
+ * however many of its retries failed; the other rows get 0. */
+void osmo_workflow_list_count_failed(struct osmo_workflow_list *list,
+                                     const struct osmo_task_list *tasks);
 void osmo_submit_result_free(struct osmo_submit_result *res);
 void osmo_version_free(struct osmo_version *v);
 

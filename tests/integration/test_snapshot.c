@@ -44,6 +44,8 @@ static const char *const snap_routes[] = {
 	"GET /api/workflow/bidi-1 400 application/json "
 	"inline:{\"message\":\"run\\u202eexe.sh\\u2066x\\u2069\\u2028y\"}",
 	"GET /api/workflow 200 application/json @workflow_list_page.json",
+	/* The list's badge: llm-finetune-17 runs with one failed task (two retries of it). */
+	"GET /api/task 200 application/json @task_list_failed.json",
 };
 
 static int
