@@ -140,17 +140,19 @@ spec_rules_task(const char *yaml, size_t len, const char *name, struct spec_task
 		char *profile =
 		        spec_rules_flat(yaml_map_get(profiles, res ? res : "default", NULL), ", ");
 
-		out->image = spec_rules_flat(yaml_map_get(t, "image", NULL), " ");
-		out->command = cmd && args ? xasprintf("%s %s", cmd, args) : cmd ? cmd : args;
+		out->v[SPEC_TASK_IMAGE] = spec_rules_flat(yaml_map_get(t, "image", NULL), " ");
+		out->v[SPEC_TASK_COMMAND] = cmd && args ? xasprintf("%s %s", cmd, args)
+		                            : cmd       ? cmd
+		                                        : args;
 		if (cmd && args) {
 			free(cmd);
 			free(args);
 		}
-		out->resource = xasprintf("%s%s%s", res ? res : "default", profile ? ": " : "",
-		                          profile ? profile : "");
+		out->v[SPEC_TASK_RESOURCE] = xasprintf("%s%s%s", res ? res : "default",
+		                                       profile ? ": " : "", profile ? profile : "");
 		free(profile);
-		out->inputs = spec_rules_flat(yaml_map_get(t, "inputs", NULL), ", ");
-		out->outputs = spec_rules_flat(yaml_map_get(t, "outputs", NULL), ", ");
+		out->v[SPEC_TASK_INPUTS] = spec_rules_flat(yaml_map_get(t, "inputs", NULL), ", ");
+		out->v[SPEC_TASK_OUTPUTS] = spec_rules_flat(yaml_map_get(t, "outputs", NULL), ", ");
 	}
 	yaml_doc_free(&doc);
 	return t != NULL;
@@ -159,10 +161,20 @@ spec_rules_task(const char *yaml, size_t len, const char *name, struct spec_task
 void
 spec_rules_task_free(struct spec_task *t)
 {
-	free(t->image);
-	free(t->command);
-	free(t->resource);
-	free(t->inputs);
-	free(t->outputs);
-	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < SPEC_TASK_COUNT; i++) {
+		free(t->v[i]);
+		t->v[i] = NULL;
+	}
+}
+
+const char *
+spec_rules_task_label(enum spec_task_field f)
+{
+	static const char *const labels[] = {
+#define SPEC_TASK_LABEL(id, label) label,
+		SPEC_TASK_FIELDS(SPEC_TASK_LABEL)
+#undef SPEC_TASK_LABEL
+	};
+
+	return (unsigned)f < SPEC_TASK_COUNT ? labels[f] : "";
 }

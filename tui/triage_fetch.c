@@ -13,13 +13,6 @@
 #define TRIAGE_FETCH_IDLE_S 2           /* a running task's stream: what came by then */
 #define TRIAGE_FETCH_MAX    (256 << 10) /* bytes kept of an answer */
 
-/* One call whose body may come as a stream: bytes gathered, then done. */
-struct triage_fetch_call {
-	struct strbuf body;
-	struct api_result res;
-	bool done;
-};
-
 void
 triage_fetch_keep(struct strbuf *sb, const char *bytes, size_t n)
 {
@@ -27,7 +20,7 @@ triage_fetch_keep(struct strbuf *sb, const char *bytes, size_t n)
 		strbuf_add(sb, bytes, n);
 }
 
-static void
+void
 triage_fetch_data(void *ctx, const char *bytes, size_t n)
 {
 	triage_fetch_keep(&((struct triage_fetch_call *)ctx)->body, bytes, n);

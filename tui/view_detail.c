@@ -9,11 +9,14 @@
 #include "tui/triage_card.h"
 #include "tui/view_ops.h"
 
-/* The task's phases in the order they happen: the label, and its time in the task. */
-static const struct {
+/* A field of the task the details show: its label, and where it is in struct osmo_task. */
+struct view_detail_field {
 	const char *label;
 	size_t off;
-} view_detail_phases[] = {
+};
+
+/* The task's phases in the order they happen, each an int64_t of milliseconds. */
+static const struct view_detail_field view_detail_phases[] = {
 	{ "processing", offsetof(struct osmo_task, processing_ms) },
 	{ "scheduling", offsetof(struct osmo_task, scheduling_ms) },
 	{ "initializing", offsetof(struct osmo_task, initializing_ms) },
@@ -24,11 +27,8 @@ static const struct {
 	{ "ended", offsetof(struct osmo_task, end_ms) },
 };
 
-/* The links the API gives a task, by label. */
-static const struct {
-	const char *label;
-	size_t off;
-} view_detail_links[] = {
+/* The links the API gives a task, each a char *. */
+static const struct view_detail_field view_detail_links[] = {
 	{ "logs", offsetof(struct osmo_task, logs_url) },
 	{ "error logs", offsetof(struct osmo_task, error_logs_url) },
 	{ "events", offsetof(struct osmo_task, events_url) },
@@ -90,13 +90,12 @@ view_detail_spec(const struct app *a, const struct osmo_task *t, struct canvas *
 	if (!a->wf.spec || !spec_rules_task(a->wf.spec, a->wf.spec_len, t->name, &st))
 		return triage_card_field(c, row, "spec", STYLE_DIM, "v shows the submitted spec",
 		                         1);
-	row = triage_card_field(c, row, "image", STYLE_NORMAL, st.image, 1);
-	row = triage_card_field(c, row, "command", STYLE_NORMAL, st.command, 2);
-	row = triage_card_field(c, row, "resource", STYLE_NORMAL, st.resource, 2);
-	if (st.inputs)
-		row = triage_card_field(c, row, "inputs", STYLE_NORMAL, st.inputs, 2);
-	if (st.outputs)
-		row = triage_card_field(c, row, "outputs", STYLE_NORMAL, st.outputs, 2);
+	/* Inputs and outputs only when there are some: most tasks have none. */
+	for (int f = 0; f < SPEC_TASK_COUNT; f++)
+		if (st.v[f] || f < SPEC_TASK_INPUTS)
+			row = triage_card_field(c, row,
+			                        spec_rules_task_label((enum spec_task_field)f),
+			                        STYLE_NORMAL, st.v[f], 2);
 	spec_rules_task_free(&st);
 	return row;
 }

@@ -6,43 +6,20 @@
 #include "tui/triage_fetch.h"
 #include "tui/view_ops.h"
 
+/* The log's or the events' answer: the card's lines. A stream cut by its idle time is what
+ * there was, no error; events help, their absence is none either. */
 static void
-view_triage_log_data(void *ctx, const char *bytes, size_t n)
+view_triage_done(void *ctx, struct api_result *res)
 {
-	triage_fetch_keep(&((struct app *)ctx)->triage.log_raw, bytes, n);
-}
+	struct view_triage_part *p = ctx;
 
-static void
-view_triage_event_data(void *ctx, const char *bytes, size_t n)
-{
-	triage_fetch_keep(&((struct app *)ctx)->triage.ev_raw, bytes, n);
-}
-
-static void
-view_triage_log_done(void *ctx, struct api_result *res)
-{
-	struct app *a = ctx;
-	struct view_triage *v = &a->triage;
-
-	v->log_req = 0;
+	p->req = 0;
 	if (res->kind == API_TEXT && res->text)
-		triage_fetch_keep(&v->log_raw, res->text, res->text_len);
-	/* A stream cut by its idle time is what there was: no error. */
-	triage_lines_take(&v->lines, false, &v->log_raw, &res->err);
+		triage_fetch_keep(&p->call.body, res->text, res->text_len);
+	triage_lines_take(&p->a->triage.lines, p->events, &p->call.body,
+	                  p->events ? NULL : &res->err);
 	api_result_free(res);
-	a->dirty = true;
-}
-
-static void
-view_triage_event_done(void *ctx, struct api_result *res)
-{
-	struct app *a = ctx;
-	struct view_triage *v = &a->triage;
-
-	v->ev_req = 0;
-	triage_lines_take(&v->lines, true, &v->ev_raw, NULL);
-	api_result_free(res);
-	a->dirty = true;
+	p->a->dirty = true;
 }
 
 static void
@@ -50,13 +27,12 @@ view_triage_drop(struct app *a)
 {
 	struct view_triage *v = &a->triage;
 
-	if (v->log_req)
-		api_abort(a->s->api, v->log_req);
-	if (v->ev_req)
-		api_abort(a->s->api, v->ev_req);
-	v->log_req = v->ev_req = 0;
-	strbuf_free(&v->log_raw);
-	strbuf_free(&v->ev_raw);
+	for (size_t i = 0; i < ARRAY_SIZE(v->part); i++) {
+		if (v->part[i].req)
+			api_abort(a->s->api, v->part[i].req);
+		v->part[i].req = 0;
+		strbuf_free(&v->part[i].call.body);
+	}
 	triage_lines_free(&v->lines);
 }
 
@@ -72,14 +48,15 @@ view_triage_enter(struct app *a)
 		return;
 	v->lines.has_errors = osmo_status_has_error_logs(t->status);
 	v->lines.log_note = xstrdup("loading…");
-	v->log_req = triage_fetch_request(a->s->api, a->wf.id, t, false,
-	                                  (struct api_callbacks){ .done = view_triage_log_done,
-	                                                          .data = view_triage_log_data,
-	                                                          .ctx = a });
-	v->ev_req = triage_fetch_request(a->s->api, a->wf.id, t, true,
-	                                 (struct api_callbacks){ .done = view_triage_event_done,
-	                                                         .data = view_triage_event_data,
-	                                                         .ctx = a });
+	for (size_t i = 0; i < ARRAY_SIZE(v->part); i++) {
+		struct view_triage_part *p = &v->part[i];
+
+		*p = (struct view_triage_part){ .a = a, .events = i == 1 };
+		p->req = triage_fetch_request(a->s->api, a->wf.id, t, p->events,
+		                              (struct api_callbacks){ .done = view_triage_done,
+		                                                      .data = triage_fetch_data,
+		                                                      .ctx = p });
+	}
 }
 
 void

@@ -14,14 +14,28 @@
  */
 void spec_rules_strict_groups(const char *yaml, size_t len, struct strv *strict);
 
-/* What a task's spec says that the status API does not: one line each, NULL when unsaid. */
-struct spec_task {
-	char *image;
-	char *command;  /* command then args, joined by spaces, cut at the first newline */
-	char *resource; /* the profile's name and what it asks: "default: cpu 8, gpu 2, ..." */
-	char *inputs;   /* "task:train, url:s3://..." */
-	char *outputs;
+/* What a task's spec says that the status API does not, by the label the details give it. */
+#define SPEC_TASK_FIELDS(_)                                                                  \
+	_(IMAGE, "image")                                                                    \
+	_(COMMAND, "command")   /* command then args, by spaces, cut at the first newline */ \
+	_(RESOURCE, "resource") /* the profile and what it asks: "big: cpu:16, gpu:8" */     \
+	_(INPUTS, "inputs")     /* "task:prep, url:s3://..." */                              \
+	_(OUTPUTS, "outputs")
+
+enum spec_task_field {
+#define SPEC_TASK_ENUM(id, label) SPEC_TASK_##id,
+	SPEC_TASK_FIELDS(SPEC_TASK_ENUM)
+#undef SPEC_TASK_ENUM
+	        SPEC_TASK_COUNT
 };
+
+/* One line per field, NULL when the spec does not say. */
+struct spec_task {
+	char *v[SPEC_TASK_COUNT];
+};
+
+/* A field's label, e.g. "image". */
+const char *spec_rules_task_label(enum spec_task_field f);
 
 /* Fills out for the task called name in the spec yaml; false when the spec has none. */
 bool spec_rules_task(const char *yaml, size_t len, const char *name, struct spec_task *out);

@@ -22,6 +22,15 @@ int triage_fetch(struct session *s, const char *workflow, struct triage_fetch *o
  * or, with events, its events, bounded for a card; the api call's id. */
 unsigned long triage_fetch_request(struct api *api, const char *workflow, const struct osmo_task *t,
                                    bool events, struct api_callbacks cb);
+/* One call whose body may come as a stream: bytes gathered, then done. */
+struct triage_fetch_call {
+	struct strbuf body;
+	struct api_result res;
+	bool done;
+};
+
+/* A data callback whose ctx is a struct triage_fetch_call (or starts with one). */
+void triage_fetch_data(void *ctx, const char *bytes, size_t n);
 /* Appends an answer's bytes to sb while it holds less than a card could use. */
 void triage_fetch_keep(struct strbuf *sb, const char *bytes, size_t n);
 /* The card for what was fetched. */

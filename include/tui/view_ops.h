@@ -19,6 +19,7 @@
 #include "tui/filter.h"
 #include "tui/keymap.h"
 #include "tui/triage_card.h"
+#include "tui/triage_fetch.h"
 #include "tui/view.h"
 #include "tui/view_logs.h"
 
@@ -230,10 +231,16 @@ struct view_ports {
 };
 
 /* The triage card's fetched lines: the root task's error log (or log) and warning events. */
+struct view_triage_part {
+	struct triage_fetch_call call; /* first: triage_fetch_data fills its body */
+	struct app *a;
+	bool events;       /* the events' request, else the log's */
+	unsigned long req; /* in flight, 0 when none */
+};
+
 struct view_triage {
-	struct strbuf log_raw, ev_raw;
+	struct view_triage_part part[2]; /* the log, the events */
 	struct triage_lines lines;
-	unsigned long log_req, ev_req;
 };
 
 struct view_help {

@@ -130,17 +130,17 @@ test_task_from_spec(void **state)
 
 	(void)state;
 	assert_true(spec_rules_task(spec, sizeof(spec) - 1, "trainer", &t));
-	assert_string_equal(t.image, "nvcr.io/x/trainer:1.4");
-	assert_string_equal(t.command, "torchrun --nproc=8 train.py --lr 2e-5");
-	assert_string_equal(t.resource, "big: cpu:16, gpu:8, memory:128Gi");
-	assert_string_equal(t.inputs, "task:prep");
-	assert_string_equal(t.outputs, "url:s3://bucket/out");
+	assert_string_equal(t.v[SPEC_TASK_IMAGE], "nvcr.io/x/trainer:1.4");
+	assert_string_equal(t.v[SPEC_TASK_COMMAND], "torchrun --nproc=8 train.py --lr 2e-5");
+	assert_string_equal(t.v[SPEC_TASK_RESOURCE], "big: cpu:16, gpu:8, memory:128Gi");
+	assert_string_equal(t.v[SPEC_TASK_INPUTS], "task:prep");
+	assert_string_equal(t.v[SPEC_TASK_OUTPUTS], "url:s3://bucket/out");
 	spec_rules_task_free(&t);
 	/* A group of that name is no task; an unknown name, or no spec, is nothing. */
 	assert_false(spec_rules_task(spec, sizeof(spec) - 1, "train", &t));
 	assert_false(spec_rules_task(spec, sizeof(spec) - 1, "nope", &t));
 	assert_false(spec_rules_task("{", 1, "trainer", &t));
-	assert_null(t.image);
+	assert_null(t.v[SPEC_TASK_IMAGE]);
 }
 
 int
