@@ -428,6 +428,81 @@ encode_pool_list(const char *pool)
 	return encode_print_text(o);
 }
 
+/* ResourceUsage: what the CLI prints under quota and total; OSMO coerces the counts to strings. */
+static cJSON *
+encode_resource_usage(unsigned limit, unsigned used)
+{
+	const unsigned values[] = { used, limit - used, limit, used, limit, limit - used };
+	static const char *const keys[] = { "quota_used",  "quota_free",     "quota_limit",
+		                            "total_usage", "total_capacity", "total_free" };
+	cJSON *o = cJSON_CreateObject();
+	char buf[16];
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		snprintf(buf, sizeof(buf), "%u", values[i]);
+		encode_add_str(o, keys[i], buf);
+	}
+	return o;
+}
+
+/* PoolMinimal's fields with their defaults, then resource_usage: pydantic's order. */
+static cJSON *
+encode_pool_usage(const struct encode_pool_capacity *cap, unsigned used)
+{
+	static const char *const timeouts[] = { "default_exec_timeout", "default_queue_timeout",
+		                                "max_exec_timeout", "max_queue_timeout" };
+	cJSON *p = cJSON_CreateObject();
+	cJSON *resources = cJSON_CreateObject();
+	char *desc, mem[32] = "unknown memory", cpus[32] = "unknown CPUs";
+
+	if (cap->mem_bytes)
+		snprintf(mem, sizeof(mem), "%.1f GiB memory",
+		         (double)cap->mem_bytes / (1024.0 * 1024.0 * 1024.0));
+	if (cap->cpus > 0)
+		snprintf(cpus, sizeof(cpus), "%ld CPUs", cap->cpus);
+	desc = xasprintf("osmo-local: this machine, %u task slots, %s, %s, %u GPUs", cap->slots,
+	                 cpus, mem, cap->gpus);
+	cJSON_AddItemToObject(p, "name", encode_text(cap->pool));
+	encode_add_owned(p, "description", desc);
+	encode_add_str(p, "status", "ONLINE");
+	cJSON_AddNullToObject(p, "download_type");
+	cJSON_AddFalseToObject(p, "enable_maintenance");
+	encode_add_str(p, "backend", "osmo-local");
+	cJSON_AddNullToObject(p, "default_platform");
+	for (size_t i = 0; i < ARRAY_SIZE(timeouts); i++)
+		encode_add_str(p, timeouts[i], "");
+	cJSON_AddItemToObject(p, "default_exit_actions", cJSON_CreateObject());
+	cJSON_AddNullToObject(resources, "gpu");
+	cJSON_AddItemToObject(p, "resources", resources);
+	cJSON_AddItemToObject(p, "topology_keys", cJSON_CreateArray());
+	cJSON_AddItemToObject(p, "platforms", cJSON_CreateObject());
+	cJSON_AddItemToObject(p, "resource_usage", encode_resource_usage(cap->slots, used));
+	return p;
+}
+
+char *
+encode_pool_quota(const struct encode_pool_capacity *cap)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *node_sets = cJSON_CreateArray();
+	/* A restart can leave more tasks holding slots than --slots now gives. */
+	unsigned used = cap->slots_used < cap->slots ? cap->slots_used : cap->slots;
+
+	if (cap->pool) {
+		cJSON *set = cJSON_CreateObject();
+		cJSON *pools = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(pools, encode_pool_usage(cap, used));
+		cJSON_AddItemToObject(set, "pools", pools);
+		cJSON_AddItemToArray(node_sets, set);
+	}
+	cJSON_AddItemToObject(o, "node_sets", node_sets);
+	cJSON_AddItemToObject(o, "resource_sum",
+	                      cap->pool ? encode_resource_usage(cap->slots, used)
+	                                : encode_resource_usage(0, 0));
+	return encode_print_text(o);
+}
+
 char *
 encode_login_info(void)
 {

@@ -1198,6 +1198,13 @@ engine_pool(const struct engine *e)
 	return e->pool;
 }
 
+unsigned
+engine_slots(const struct engine *e, unsigned *used)
+{
+	*used = e->slots_used;
+	return e->slots;
+}
+
 const char *
 engine_base_url(const struct engine *e)
 {

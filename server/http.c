@@ -412,6 +412,19 @@ server_http_declared_length(struct MHD_Connection *conn)
 	return v ? strtoull(v, NULL, 10) : 0;
 }
 
+/* "//api/x" as "/api/x": the CLI's pool commands send it so, and nginx's merge_slashes,
+ * on by default before the service, passes it on merged. */
+static void
+server_http_merge_slashes(char *path)
+{
+	char *w = path;
+
+	for (const char *r = path; *r; r++)
+		if (*r != '/' || w == path || w[-1] != '/')
+			*w++ = *r;
+	*w = '\0';
+}
+
 static enum MHD_Result
 server_http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                    const char *version, const char *upload_data, size_t *upload_data_size,
@@ -425,6 +438,7 @@ server_http_access(void *cls, struct MHD_Connection *conn, const char *url, cons
 		x = xcalloc(1, sizeof(*x));
 		x->method = xstrdup(method);
 		x->path = xstrdup(url);
+		server_http_merge_slashes(x->path);
 		x->req.method = x->method;
 		x->req.path = x->path;
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, server_http_collect,

@@ -1,10 +1,12 @@
 /* routes.c: the OSMO workflow, pool, task and tag routes of osmo-local, answered by the engine. */
 #include "server/routes.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server/channel.h"
 #include "server/encode.h"
@@ -1269,22 +1271,76 @@ routes_profile_settings(void *ctx, const struct server_http_request *req,
 	free(json);
 }
 
-/* GET /api/pool: the shape `osmo` reads, node_sets[].pools[].name; `pools` filters by name. */
+/* Whether GET /api/pool and /api/pool_quota list the one pool: `pools` filters by name. */
+static int
+routes_pool_listed(const char *pool, const struct server_http_request *req,
+                   struct server_http_response *res)
+{
+	size_t n = server_http_query_count(req, "pools");
+	bool all_pools;
+	bool listed = n == 0;
+
+	if (server_http_query_bool(req, "all_pools", true, &all_pools, res) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		listed |= strcmp(server_http_query_nth(req, "pools", i), pool) == 0;
+	return listed;
+}
+
+/* GET /api/pool: the shape `osmo` reads, node_sets[].pools[].name. */
 static void
 routes_pool(void *ctx, const struct server_http_request *req, struct server_http_response *res)
 {
 	const struct routes_config *cfg = ctx;
 	const char *pool = engine_pool(cfg->engine);
-	size_t n = server_http_query_count(req, "pools");
-	bool all_pools;
-	bool listed = n == 0;
+	int listed = routes_pool_listed(pool, req, res);
 	char *json;
 
-	if (server_http_query_bool(req, "all_pools", true, &all_pools, res) < 0)
+	if (listed < 0)
 		return;
-	for (size_t i = 0; i < n; i++)
-		listed |= strcmp(server_http_query_nth(req, "pools", i), pool) == 0;
 	json = encode_pool_list(listed ? pool : NULL);
+	server_http_reply_json(res, 200, json);
+	free(json);
+}
+
+/* NVIDIA's driver makes /dev/nvidiaN for each GPU: counting them needs no library. */
+static unsigned
+routes_gpu_count(void)
+{
+	DIR *d = opendir("/dev");
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += strncmp(de->d_name, "nvidia", 6) == 0 && de->d_name[6] &&
+		     strspn(de->d_name + 6, "0123456789") == strlen(de->d_name + 6);
+	closedir(d);
+	return n;
+}
+
+/* GET /api/pool_quota: `osmo pool list`'s numbers, in task slots, with the machine's size. */
+static void
+routes_pool_quota(void *ctx, const struct server_http_request *req,
+                  struct server_http_response *res)
+{
+	const struct routes_config *cfg = ctx;
+	const char *pool = engine_pool(cfg->engine);
+	int listed = routes_pool_listed(pool, req, res);
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	struct encode_pool_capacity cap = {
+		.pool = listed > 0 ? pool : NULL,
+		.cpus = sysconf(_SC_NPROCESSORS_ONLN),
+		.mem_bytes = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0,
+		.gpus = routes_gpu_count(),
+	};
+	char *json;
+
+	if (listed < 0)
+		return;
+	cap.slots = engine_slots(cfg->engine, &cap.slots_used);
+	json = encode_pool_quota(&cap);
 	server_http_reply_json(res, 200, json);
 	free(json);
 }
@@ -1393,6 +1449,7 @@ static const struct server_http_route routes_service_table[] = {
 	{ "GET", "/health", routes_health },
 	{ "GET", "/api/profile/settings", routes_profile_settings },
 	{ "GET", "/api/pool", routes_pool },
+	{ "GET", "/api/pool_quota", routes_pool_quota },
 	{ "GET", "/api/auth/login", routes_login_info },
 };
 

@@ -31,6 +31,18 @@ char *encode_health(const char *reason);
 char *encode_profile_settings(const char *user, const char *pool);
 /* GET /api/pool: node_sets[].pools[] with pool (NULL: none listed). */
 char *encode_pool_list(const char *pool);
+/* What GET /api/pool_quota reports of the one pool: osmo-local's slots and this machine. */
+struct encode_pool_capacity {
+	const char *pool; /* NULL: the query names other pools only, none is listed */
+	unsigned slots, slots_used;
+	long cpus;          /* online CPUs; <= 0: unknown */
+	uint64_t mem_bytes; /* physical memory; 0: unknown */
+	unsigned gpus;      /* NVIDIA devices seen, 0 when none */
+};
+
+/* GET /api/pool_quota: PoolResponse, node_sets[].pools[] as PoolResourceUsage in pydantic's
+ * key order, resource_usage and resource_sum as strings; the unit is task slots. */
+char *encode_pool_quota(const struct encode_pool_capacity *cap);
 /* GET /api/auth/login: no identity provider, so every endpoint is null. */
 char *encode_login_info(void);
 /* GET /api/tag: {"tags": [...]}. */

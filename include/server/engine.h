@@ -83,6 +83,8 @@ void engine_child(struct engine *e);
 char *engine_health(const struct engine *e, bool detail);
 
 const char *engine_pool(const struct engine *e);
+/* Task slots: how many (--slots) and how many tasks hold one now. */
+unsigned engine_slots(const struct engine *e, unsigned *used);
 const char *engine_base_url(const struct engine *e);
 /* By workflow ID or 32-hex UUID; NULL when unknown. */
 const struct eng_workflow *engine_find(const struct engine *e, const char *name);

@@ -303,6 +303,38 @@ test_errors(void **state)
 	             "integer\",\"input\":\"x\"}]}");
 }
 
+/* GET /api/pool_quota: the one pool in task slots, the machine in its description; the CLI's
+ * "//api/pool_quota" is the same path. */
+static void
+test_pool_quota(void **state)
+{
+	struct stest *t = *state;
+	static const char *const paths[] = { "/api/pool_quota", "//api/pool_quota?pools=default",
+		                             "/api/pool_quota?all_pools=false&pools=default" };
+	struct stest_reply r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		stest_call(t, "GET", paths[i], "jdoe", NULL, 0, &r);
+		assert_int_equal(r.status, 200);
+		assert_non_null(strstr(r.body.buf,
+		                       "{\"node_sets\":[{\"pools\":[{\"name\":\"default\","
+		                       "\"description\":\"osmo-local: this machine, "
+		                       "64 task slots, "));
+		assert_non_null(strstr(r.body.buf, " CPUs, "));
+		assert_non_null(strstr(r.body.buf,
+		                       "\"resource_usage\":{\"quota_used\":\"0\",\"quota_free\":"
+		                       "\"64\",\"quota_limit\":\"64\",\"total_usage\":\"0\","
+		                       "\"total_capacity\":\"64\",\"total_free\":\"64\"}}]}],"
+		                       "\"resource_sum\":{\"quota_used\":\"0\""));
+		stest_reply_free(&r);
+	}
+	stest_expect(t, "GET", "/api/pool_quota?pools=other", NULL, 200,
+	             "{\"node_sets\":[],\"resource_sum\":{\"quota_used\":\"0\",\"quota_free\":"
+	             "\"0\",\"quota_limit\":\"0\",\"total_usage\":\"0\",\"total_capacity\":"
+	             "\"0\",\"total_free\":\"0\"}}");
+	stest_expect(t, "GET", "//api//pool?pools=other", NULL, 200, "{\"node_sets\":[]}");
+}
+
 static void
 test_query_lists_and_bools(void **state)
 {
@@ -560,6 +592,7 @@ main(void)
 		                                stest_teardown),
 		cmocka_unit_test_setup_teardown(test_small_endpoints, stest_setup, stest_teardown),
 		cmocka_unit_test_setup_teardown(test_errors, stest_setup, stest_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_quota, stest_setup, stest_teardown),
 		cmocka_unit_test_setup_teardown(test_query_lists_and_bools, stest_setup,
 		                                stest_teardown),
 		cmocka_unit_test_setup_teardown(test_body_limit, stest_setup, stest_teardown),

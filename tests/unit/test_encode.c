@@ -707,6 +707,52 @@ test_state_version_and_shape(void **state)
 	enc_state_expect_error("x", ENCODE_STATE_MAX_BYTES + 1, "state: ");
 }
 
+/* PoolResponse as pydantic emits it: PoolMinimal's defaults, counts as strings, the machine in
+ * the description; a restart's excess of used slots does not make free negative. */
+static void
+test_pool_quota(void **state)
+{
+	struct encode_pool_capacity cap = { .pool = "default",
+		                            .slots = 4,
+		                            .slots_used = 3,
+		                            .cpus = 16,
+		                            .mem_bytes = (uint64_t)64 << 30,
+		                            .gpus = 2 };
+	static const char usage31[] = "{\"quota_used\":\"3\",\"quota_free\":\"1\",\"quota_limit\":"
+	                              "\"4\",\"total_usage\":\"3\",\"total_capacity\":\"4\","
+	                              "\"total_free\":\"1\"}";
+	char *want = xasprintf(
+	        "{\"node_sets\":[{\"pools\":[{\"name\":\"default\",\"description\":\"osmo-local: "
+	        "this "
+	        "machine, 4 task slots, 16 CPUs, 64.0 GiB memory, 2 GPUs\",\"status\":\"ONLINE\","
+	        "\"download_type\":null,\"enable_maintenance\":false,\"backend\":\"osmo-local\","
+	        "\"default_platform\":null,\"default_exec_timeout\":\"\",\"default_queue_timeout\":"
+	        "\"\",\"max_exec_timeout\":\"\",\"max_queue_timeout\":\"\",\"default_exit_"
+	        "actions\":"
+	        "{},\"resources\":{\"gpu\":null},\"topology_keys\":[],\"platforms\":{},"
+	        "\"resource_usage\":%s}]}],\"resource_sum\":%s}",
+	        usage31, usage31);
+	char *got = encode_pool_quota(&cap);
+
+	(void)state;
+	assert_string_equal(got, want);
+	free(got);
+	cap.slots_used = 9;
+	cap.cpus = 0;
+	cap.mem_bytes = 0;
+	got = encode_pool_quota(&cap);
+	assert_non_null(strstr(got, "4 task slots, unknown CPUs, unknown memory, 2 GPUs"));
+	assert_non_null(strstr(got, "\"quota_used\":\"4\",\"quota_free\":\"0\""));
+	free(got);
+	cap.pool = NULL;
+	got = encode_pool_quota(&cap);
+	assert_string_equal(got, "{\"node_sets\":[],\"resource_sum\":{\"quota_used\":\"0\","
+	                         "\"quota_free\":\"0\",\"quota_limit\":\"0\",\"total_usage\":\"0\","
+	                         "\"total_capacity\":\"0\",\"total_free\":\"0\"}}");
+	free(got);
+	free(want);
+}
+
 int
 main(void)
 {
@@ -719,6 +765,7 @@ main(void)
 		cmocka_unit_test(test_state_truncated_and_corrupt),
 		cmocka_unit_test(test_state_bad_values_name_the_key),
 		cmocka_unit_test(test_state_version_and_shape),
+		cmocka_unit_test(test_pool_quota),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
