@@ -53,6 +53,12 @@ api_decode_version(struct api_result *res, const char *body, size_t len)
 }
 
 static int
+api_decode_pool_quota(struct api_result *res, const char *body, size_t len)
+{
+	return decode_pool_quota(body, len, &res->pools, &res->err);
+}
+
+static int
 api_decode_text(struct api_result *res, const char *body, size_t len)
 {
 	res->text = xstrndup(body, len);
@@ -98,6 +104,7 @@ static const struct api_kind_info {
 	/* These two never pass through api_send's request: see api_router_cookie and below. */
 	[API_ROUTER_COOKIE] = { NULL, 1u << 20, API_TIMEOUT_MS },
 	[API_UPGRADE_HEADERS] = { NULL, 0, 0 },
+	[API_POOL_QUOTA] = { api_decode_pool_quota, API_MAX_JSON, API_TIMEOUT_MS },
 };
 
 struct api_call {
@@ -211,6 +218,7 @@ api_result_free(struct api_result *res)
 	osmo_task_list_free(&res->tasks);
 	osmo_submit_result_free(&res->submit);
 	osmo_version_free(&res->version);
+	osmo_pool_quota_free(&res->pools);
 	free(res->name);
 	free(res->text);
 	osmo_router_targets_free(res->targets, res->n_targets);
@@ -687,6 +695,18 @@ unsigned long
 api_version(struct api *api, struct api_callbacks cb)
 {
 	return api_call(api, API_VERSION, "GET", xstrdup("/api/version"), NULL, NULL, 0, cb);
+}
+
+unsigned long
+api_pool_quota(struct api *api, const char *pool, struct api_callbacks cb)
+{
+	struct strbuf q = { 0 };
+
+	/* As the CLI's list_pools: the named pools, and all_pools false. */
+	api_q_str(&q, "pools", pool);
+	api_q_bool(&q, "all_pools", false);
+	return api_call(api, API_POOL_QUOTA, "GET", xstrdup("/api/pool_quota"), strbuf_detach(&q),
+	                NULL, 0, cb);
 }
 
 unsigned long

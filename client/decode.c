@@ -158,6 +158,88 @@ decode_version(const char *body, size_t len, struct osmo_version *out, struct ap
 	return decode_answer_only(body, len, &osmo_version_table, out, err);
 }
 
+/* A table's error at je's path under base. */
+static int
+decode_fail_under(struct api_error *err, const char *base, const struct json_error *je)
+{
+	char p[JSON_PATH];
+
+	if (je->path[0])
+		json_subpath(p, base, je->path, 0);
+	else
+		strlcpy_safe(p, base, sizeof(p));
+	return decode_fail(err, p, je->what);
+}
+
+/* One pool of a node set: its table, then its resource_usage's; path names it for errors. */
+static int
+decode_pool_usage(const cJSON *obj, struct osmo_pool_usage *p, const char *path,
+                  struct api_error *err)
+{
+	const cJSON *ru = cJSON_GetObjectItemCaseSensitive(obj, "resource_usage");
+	char sub[JSON_PATH];
+	struct json_error je;
+
+	if (json_read(obj, &osmo_pool_usage_table, p, &decode_opts, &je) < 0)
+		return decode_fail_under(err, path, &je);
+	json_subpath(sub, path, "resource_usage", 0);
+	if (!cJSON_IsObject(ru))
+		return decode_fail(err, sub, ru ? "expected an object" : "missing");
+	if (json_read(ru, &osmo_resource_usage_table, &p->usage, &decode_opts, &je) < 0)
+		return decode_fail_under(err, sub, &je);
+	return 0;
+}
+
+/* Walks node_sets[i].pools[j] as the CLI does; the tables read each pool. */
+static int
+decode_pool_sets(const cJSON *root, struct osmo_pool_quota *out, struct api_error *err)
+{
+	const cJSON *sets = cJSON_GetObjectItemCaseSensitive(root, "node_sets");
+	char path[JSON_PATH], pp[JSON_PATH];
+	size_t i = 0;
+	const cJSON *set;
+
+	if (!cJSON_IsArray(sets))
+		return decode_fail(err, "node_sets", sets ? "expected a list" : "missing");
+	cJSON_ArrayForEach(set, sets)
+	{
+		const cJSON *pools = cJSON_GetObjectItemCaseSensitive(set, "pools");
+		const cJSON *pool;
+		size_t j = 0;
+
+		json_subpath(path, "node_sets", NULL, i++);
+		json_subpath(path, path, "pools", 0);
+		if (!cJSON_IsArray(pools))
+			return decode_fail(err, path, pools ? "expected a list" : "missing");
+		cJSON_ArrayForEach(pool, pools)
+		{
+			out->pools = xrealloc(out->pools, (out->n_pools + 1) * sizeof(*out->pools));
+			memset(&out->pools[out->n_pools], 0, sizeof(*out->pools));
+			json_subpath(pp, path, NULL, j++);
+			if (decode_pool_usage(pool, &out->pools[out->n_pools++], pp, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int
+decode_pool_quota(const char *body, size_t len, struct osmo_pool_quota *out, struct api_error *err)
+{
+	cJSON *root = decode_parse(body, len, err);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!root)
+		return -1;
+	rc = cJSON_IsObject(root) ? decode_pool_sets(root, out, err)
+	                          : decode_fail(err, "", "expected an object");
+	cJSON_Delete(root);
+	if (rc < 0)
+		osmo_pool_quota_free(out);
+	return rc;
+}
+
 /*
  * Appends text to sb as one printable line: unsafe characters become spaces, runs of
  * spaces collapse, and sb stops before max bytes at a character boundary.

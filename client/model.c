@@ -192,6 +192,29 @@ static const struct json_field model_version_fields[] = {
 const struct json_table osmo_version_table = JSON_TABLE(model_version_fields, V);
 #undef V
 
+#define PU struct osmo_pool_usage
+static const struct json_field model_pool_usage_fields[] = {
+	F(PU, "name", JSON_STR, true, name),
+	F(PU, "description", JSON_STR, false, description),
+	F(PU, "status", JSON_STR, false, status),
+	F(PU, "backend", JSON_STR, false, backend),
+};
+const struct json_table osmo_pool_usage_table = JSON_TABLE(model_pool_usage_fields, PU);
+#undef PU
+
+/* The CLI indexes every one of them, so each is required. */
+#define RU struct osmo_resource_usage
+static const struct json_field model_resource_usage_fields[] = {
+	F(RU, "quota_used", JSON_STRINGISH, true, quota_used),
+	F(RU, "quota_free", JSON_STRINGISH, true, quota_free),
+	F(RU, "quota_limit", JSON_STRINGISH, true, quota_limit),
+	F(RU, "total_usage", JSON_STRINGISH, true, total_usage),
+	F(RU, "total_capacity", JSON_STRINGISH, true, total_capacity),
+	F(RU, "total_free", JSON_STRINGISH, true, total_free),
+};
+const struct json_table osmo_resource_usage_table = JSON_TABLE(model_resource_usage_fields, RU);
+#undef RU
+
 #undef F
 #undef FH
 
@@ -226,6 +249,30 @@ void
 osmo_version_free(struct osmo_version *v)
 {
 	json_free(&osmo_version_table, v);
+}
+
+/* The usage first: the pool's table zeroes the whole entry, usage pointers included. */
+void
+osmo_pool_quota_free(struct osmo_pool_quota *q)
+{
+	for (size_t i = 0; q && i < q->n_pools; i++) {
+		json_free(&osmo_resource_usage_table, &q->pools[i].usage);
+		json_free(&osmo_pool_usage_table, &q->pools[i]);
+	}
+	if (q) {
+		free(q->pools);
+		q->pools = NULL;
+		q->n_pools = 0;
+	}
+}
+
+const struct osmo_pool_usage *
+osmo_pool_quota_find(const struct osmo_pool_quota *q, const char *name)
+{
+	for (size_t i = 0; name && i < q->n_pools; i++)
+		if (strcmp(q->pools[i].name, name) == 0)
+			return &q->pools[i];
+	return NULL;
 }
 
 const struct osmo_group *

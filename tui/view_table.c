@@ -141,6 +141,88 @@ view_table_selected(const struct app *a, const struct osmo_task **task)
 	return g;
 }
 
+/* The PENDING workflows of the pool submitted before this one: at most this many are asked. */
+#define VIEW_TABLE_AHEAD_MAX 100
+
+static void
+view_table_drop_wait(struct app *a)
+{
+	struct view_table *t = &a->wf;
+
+	if (t->pools_req)
+		api_abort(a->s->api, t->pools_req);
+	if (t->ahead_req)
+		api_abort(a->s->api, t->ahead_req);
+	t->pools_req = t->ahead_req = 0;
+	osmo_pool_quota_free(&t->pools);
+	t->wait = (struct view_wait){ .ahead = -1 };
+}
+
+static void
+view_table_pools_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_table *t = &a->wf;
+
+	t->pools_req = 0;
+	/* Only a reason to show: a failure shows none rather than an error. */
+	if (res->err.kind == API_OK) {
+		osmo_pool_quota_free(&t->pools);
+		t->pools = res->pools;
+		memset(&res->pools, 0, sizeof(res->pools));
+		t->wait.pool = osmo_pool_quota_find(&t->pools, t->data.pool);
+	}
+	api_result_free(res);
+	a->dirty = true;
+}
+
+static void
+view_table_ahead_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_table *t = &a->wf;
+
+	t->ahead_req = 0;
+	if (res->err.kind == API_OK) {
+		t->wait.ahead = 0;
+		t->wait.ahead_more = res->list.more_entries;
+		/* The query is whole seconds: the same second's later ones and itself are not ahead. */
+		for (size_t i = 0; i < res->list.n_rows; i++)
+			t->wait.ahead += res->list.rows[i].submit_ms < t->data.submit_ms &&
+			                 strcmp(res->list.rows[i].name, t->id) != 0;
+	}
+	api_result_free(res);
+	a->dirty = true;
+}
+
+/* One GET /api/pool_quota and one GET /api/workflow per update while the workflow waits. */
+static void
+view_table_ask_wait(struct app *a)
+{
+	struct view_table *t = &a->wf;
+	struct api_callbacks pools_cb = { .done = view_table_pools_done, .ctx = a };
+	struct api_callbacks ahead_cb = { .done = view_table_ahead_done, .ctx = a };
+	struct api_list_query q = { .all_users = true,
+		                    .limit = VIEW_TABLE_AHEAD_MAX,
+		                    .submitted_before_ms = t->data.submit_ms + 1000 };
+
+	if ((t->data.status != OSMO_PENDING && t->data.status != OSMO_WAITING) || !t->data.pool) {
+		view_table_drop_wait(a);
+		return;
+	}
+	/* The pool entry points into pools, which the next answer replaces. */
+	t->wait.pool = osmo_pool_quota_find(&t->pools, t->data.pool);
+	if (!t->pools_req)
+		t->pools_req = api_pool_quota(a->s->api, t->data.pool, pools_cb);
+	if (!t->ahead_req && t->data.submit_ms > 0) {
+		strv_push(&q.statuses, "PENDING");
+		strv_push(&q.pools, t->data.pool);
+		t->ahead_req = api_list(a->s->api, &q, ahead_cb);
+		strv_free(&q.statuses);
+		strv_free(&q.pools);
+	}
+}
+
 static void
 view_table_rules_done(void *ctx, struct api_result *res)
 {
@@ -198,6 +280,7 @@ view_table_open(struct app *a, const char *id)
 		free(t->terms);
 		t->terms = NULL;
 		t->sel = t->top = 0;
+		view_table_drop_wait(a);
 		view_table_resolve(t);
 		view_dag_invalidate(a);
 		view_table_load_rules(a);
@@ -276,6 +359,7 @@ view_table_done(void *ctx, struct api_result *res)
 			t->sync.next_due_ms = now + 1000;
 		app_set_err(a, NULL);
 		view_stream_workflow_changed(a);
+		view_table_ask_wait(a);
 	}
 	api_result_free(res);
 	a->dirty = true;
@@ -302,6 +386,7 @@ view_table_free(struct view_table *t)
 	free(t->terms);
 	free(t->spec);
 	strv_free(&t->strict_groups);
+	osmo_pool_quota_free(&t->pools);
 }
 
 void
@@ -386,6 +471,7 @@ view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *body)
 
 	rc->note = note;
 	rc->root = &a->wf.root;
+	rc->wait = &a->wf.wait;
 	view_workflow_render(rc, &a->wf.data, body);
 	free(note);
 	rc->note = NULL;

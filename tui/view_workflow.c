@@ -93,6 +93,51 @@ view_workflow_as_of(const struct render_ctx *rc, struct canvas *c, int row, int 
 	return col;
 }
 
+/* A group in the queue for no upstream (OSMO's PENDING workflows hold WAITING groups with none
+ * left), or no group made yet: what the pool's numbers explain. */
+static bool
+view_workflow_queued(const struct osmo_workflow *wf)
+{
+	for (size_t i = 0; i < wf->n_groups; i++)
+		if (osmo_status_phase(wf->groups[i].status) == PHASE_QUEUED &&
+		    !wf->groups[i].remaining_upstream_names.n)
+			return true;
+	return !wf->n_groups;
+}
+
+/* "pool P has F of L task slots free · N workflows queued ahead · g waits for u": OSMO's
+ * quota counts GPUs, osmo-local's its task slots; NULL when nothing is known. */
+static char *
+view_workflow_wait_reason(const struct render_ctx *rc, const struct osmo_workflow *wf)
+{
+	const struct view_wait *w = rc->wait;
+	struct strbuf sb = { 0 };
+	bool queued = view_workflow_queued(wf);
+
+	if (wf->status != OSMO_PENDING && wf->status != OSMO_WAITING)
+		return NULL;
+	if (w && w->pool && queued) {
+		const struct osmo_pool_usage *p = w->pool;
+		bool local = p->backend && strcmp(p->backend, "osmo-local") == 0;
+
+		strbuf_addf(&sb, "pool %s has %s of %s %s free", p->name, p->usage.quota_free,
+		            p->usage.quota_limit, local ? "task slots" : "GPUs (quota)");
+	}
+	if (w && w->ahead >= 0 && queued)
+		strbuf_addf(&sb, "%s%ld%s workflow%s queued ahead", sb.len ? " · " : "", w->ahead,
+		            w->ahead_more ? "+" : "", w->ahead == 1 && !w->ahead_more ? "" : "s");
+	for (size_t i = 0; i < wf->n_groups; i++) {
+		const struct osmo_group *g = &wf->groups[i];
+
+		if (g->status != OSMO_WAITING || !g->remaining_upstream_names.n)
+			continue;
+		strbuf_addf(&sb, "%s%s waits for ", sb.len ? " · " : "", g->name);
+		for (size_t j = 0; j < g->remaining_upstream_names.n; j++)
+			strbuf_addf(&sb, "%s%s", j ? ", " : "", g->remaining_upstream_names.v[j]);
+	}
+	return strbuf_detach(&sb);
+}
+
 static int
 view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf, struct canvas *c)
 {
@@ -183,6 +228,11 @@ view_workflow_header(const struct render_ctx *rc, const struct osmo_workflow *wf
 		         rc->made ? rc->made : "restart or resubmit");
 		view_workflow_kv(c, row++, 1, label, buf, STYLE_NORMAL);
 	}
+	char *why = view_workflow_wait_reason(rc, wf);
+
+	if (why && *why)
+		view_workflow_kv(c, row++, 1, "waiting", why, STYLE_WARN);
+	free(why);
 	for (size_t i = 0; i < wf->warnings.n && row < c->rows; i++)
 		view_workflow_kv(c, row++, 1, "warning", wf->warnings.v[i], STYLE_WARN);
 	if (wf->n_dangling_edges) {

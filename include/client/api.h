@@ -31,6 +31,7 @@ enum api_kind {
 	API_PORT_FORWARD,    /* POST /api/workflow/{id}/portforward/{task} */
 	API_ROUTER_COOKIE,   /* GET {router}/api/router/version, unauthenticated */
 	API_UPGRADE_HEADERS, /* no request: the headers of a WebSocket upgrade, token fresh */
+	API_POOL_QUOTA,      /* GET /api/pool_quota */
 };
 
 struct api_result {
@@ -41,6 +42,7 @@ struct api_result {
 	struct osmo_task_list tasks;      /* API_TASKS */
 	struct osmo_submit_result submit; /* API_SUBMIT, API_RESTART */
 	struct osmo_version version;      /* API_VERSION */
+	struct osmo_pool_quota pools;     /* API_POOL_QUOTA */
 	char *name;                       /* API_CANCEL */
 	char *text;                       /* API_TEXT */
 	size_t text_len;
@@ -139,6 +141,8 @@ unsigned long api_submit(struct api *api, const struct api_submit_opts *o, struc
 unsigned long api_restart(struct api *api, const char *pool, const char *workflow,
                           struct api_callbacks cb);
 unsigned long api_version(struct api *api, struct api_callbacks cb);
+/* The one pool's quota and usage, as `osmo pool list --pool POOL` asks for it. */
+unsigned long api_pool_quota(struct api *api, const char *pool, struct api_callbacks cb);
 unsigned long api_stream(struct api *api, const struct api_stream_opts *o, struct api_callbacks cb);
 /* Drops a call; its done callback is not called (not even when the loop was about to). */
 void api_abort(struct api *api, unsigned long id);

@@ -26,6 +26,10 @@ int decode_submit_result(const char *body, size_t len, struct osmo_submit_result
 /* CancelResponse: {"name": ...}; *name_out is allocated. */
 int decode_cancel(const char *body, size_t len, char **name_out, struct api_error *err);
 int decode_version(const char *body, size_t len, struct osmo_version *out, struct api_error *err);
+/* PoolResponse of GET /api/pool_quota: node_sets[].pools[] flattened; what `osmo pool list`
+ * indexes (node_sets, pools, name, every resource_usage count) is required. */
+int decode_pool_quota(const char *body, size_t len, struct osmo_pool_quota *out,
+                      struct api_error *err);
 
 /*
  * Fills err from a non-2xx response: OSMO's {"message","error_code","workflow_id"},

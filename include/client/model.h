@@ -141,6 +141,22 @@ struct osmo_version {
 	char *major, *minor, *revision, *hash;
 };
 
+/* ResourceUsage of GET /api/pool_quota: counts as the service sends them, strings. OSMO counts
+ * GPUs; osmo-local (backend "osmo-local") its task slots. */
+struct osmo_resource_usage {
+	char *quota_used, *quota_free, *quota_limit, *total_usage, *total_capacity, *total_free;
+};
+
+struct osmo_pool_usage { /* one node_sets[].pools[] entry */
+	char *name, *description, *status, *backend;
+	struct osmo_resource_usage usage;
+};
+
+struct osmo_pool_quota { /* every node set's pools, in order */
+	struct osmo_pool_usage *pools;
+	size_t n_pools;
+};
+
 /*
  * Each answer's members under the API's keys, with its groups, tasks, rows and labels as sub
  * tables: what client/decode.c reads the answer by and what its _free below frees. A group's
@@ -151,6 +167,8 @@ extern const struct json_table osmo_workflow_list_table;
 extern const struct json_table osmo_task_list_table;
 extern const struct json_table osmo_submit_result_table;
 extern const struct json_table osmo_version_table;
+extern const struct json_table osmo_pool_usage_table;     /* a pool but its resource_usage */
+extern const struct json_table osmo_resource_usage_table; /* the resource_usage object */
 
 void osmo_workflow_free(struct osmo_workflow *wf);
 void osmo_workflow_list_free(struct osmo_workflow_list *list);
@@ -161,6 +179,10 @@ void osmo_workflow_list_count_failed(struct osmo_workflow_list *list,
                                      const struct osmo_task_list *tasks);
 void osmo_submit_result_free(struct osmo_submit_result *res);
 void osmo_version_free(struct osmo_version *v);
+void osmo_pool_quota_free(struct osmo_pool_quota *q);
+/* The named pool's entry, or NULL. */
+const struct osmo_pool_usage *osmo_pool_quota_find(const struct osmo_pool_quota *q,
+                                                   const char *name);
 
 const struct osmo_group *osmo_workflow_find_group(const struct osmo_workflow *wf, const char *name);
 /* The newest retry of the named task anywhere in the workflow, or NULL. */

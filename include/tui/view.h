@@ -15,6 +15,13 @@ struct view_row {
 	int task;
 };
 
+/* Why a PENDING or WAITING workflow waits, as the monitor last asked the service. */
+struct view_wait {
+	const struct osmo_pool_usage *pool; /* its pool's quota and usage; NULL: not known */
+	long ahead;      /* PENDING workflows of its pool submitted before it; <0: not known */
+	bool ahead_more; /* the list was cut short: at least ahead */
+};
+
 struct render_ctx {
 	int64_t now_ms;     /* wall clock for ages and running durations */
 	bool ascii;         /* --ascii: no Unicode glyphs */
@@ -30,6 +37,7 @@ struct render_ctx {
 	 * "resubmitted"); NULL: the service does not say which, both set the parent. */
 	const char *made;
 	const struct triage_root *root; /* a failed workflow's root cause; NULL: none known */
+	const struct view_wait *wait;   /* NULL: nothing known of why it waits */
 };
 
 /* Seconds from an answer fetched at fetched_ms to rc->now_ms (0 when unknown or stale). */

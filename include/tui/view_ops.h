@@ -189,6 +189,10 @@ struct view_table {
 	const char *made; /* "restarted" or "resubmitted" when this osmotop made it, else NULL */
 	struct triage_root root; /* a failed workflow's root cause, found at each update */
 	bool moved;              /* the user moved the cursor: opening on the root is done */
+	/* Why it waits, asked for at each update while it is PENDING or WAITING, never else. */
+	struct osmo_pool_quota pools;
+	struct view_wait wait; /* wait.pool points into pools */
+	unsigned long pools_req, ahead_req;
 };
 
 /* The DAG: one layout per update of the workflow, and where it is panned to. */

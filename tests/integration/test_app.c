@@ -72,6 +72,15 @@ static const char *const appt_pending_routes[] = {
 	"@submit_response.json",
 };
 
+/* A PENDING workflow (-18), a running one (-17), their pool's numbers and the queue. */
+static const char *const appt_wait_routes[] = {
+	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_pending.json",
+	"GET /api/workflow/llm-finetune-17 200 application/json "
+	"@workflow_query_running_verbose.json",
+	"GET /api/pool_quota 200 application/json @pool_quota_response.json",
+	"GET /api/workflow 200 application/json @workflow_list_page.json",
+};
+
 /* llm-finetune-17 runs with a failed task (two failed retries of it); -16 failed. */
 static const char *const appt_badge_routes[] = {
 	"GET /api/task 200 application/json @task_list_failed.json",
@@ -125,6 +134,12 @@ static int
 appt_setup_pending(void **state)
 {
 	return appt_setup_routes(state, appt_pending_routes, ARRAY_SIZE(appt_pending_routes));
+}
+
+static int
+appt_setup_wait(void **state)
+{
+	return appt_setup_routes(state, appt_wait_routes, ARRAY_SIZE(appt_wait_routes));
 }
 
 static int
@@ -876,6 +891,38 @@ test_new_workflow_followed_fast(void **state)
 	appt_shows(t, 30, 120, "    name: llm-finetune");
 }
 
+/* A PENDING workflow's header says why it waits: one GET /api/pool_quota for its pool and one
+ * list of its pool's PENDING workflows submitted before it (the page says there are more). */
+static void
+test_pending_says_why(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-18");
+	appt_shows(t, 30, 140,
+	           "waiting pool gb200-prod has 0 of 64 GPUs (quota) free · 3+ workflows queued "
+	           "ahead");
+	assert_true(appt_logged(t, "GET /api/pool_quota?pools=gb200-prod&all_pools=false"));
+	assert_true(appt_logged(t, "GET /api/workflow?statuses=PENDING&offset=0&limit=100&order="
+	                           "DESC&all_users=true&pools=gb200-prod&submitted_before="
+	                           "2026-08-18T16%3A20%3A05"));
+}
+
+/* A running workflow asks nothing of its pool, and its header has no reason to wait. */
+static void
+test_running_asks_no_pool(void **state)
+{
+	struct appt *t = *state;
+	char *frame;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
+	frame = appt_frame(t, 30, 140, false);
+	assert_null(strstr(frame, "waiting"));
+	free(frame);
+	appt_not_logged(t, "pool_quota");
+	appt_not_logged(t, "statuses=PENDING");
+}
+
 /* The text lines edit as readline does: Ctrl-w, Ctrl-u, Ctrl-a, Ctrl-e, Left, Delete. */
 static void
 test_text_line_editing(void **state)
@@ -1048,6 +1095,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_new_workflow_followed_fast, appt_setup_pending,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after_holds_polls, appt_setup,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_pending_says_why, appt_setup_wait,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_running_asks_no_pool, appt_setup_wait,
 		                                appt_teardown),
 	};
 

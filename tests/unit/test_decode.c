@@ -2135,6 +2135,78 @@ test_running_with_failures_rule(void **state)
 	assert_false(osmo_group_running_with_failures(&g));
 }
 
+/* PoolResponse as the service emits it (pydantic's keys, counts as strings): every node set's
+ * pools in order; what `osmo pool list` indexes is required, and errors name its path. */
+static void
+test_pool_quota(void **state)
+{
+	struct osmo_pool_quota q;
+	struct api_error err = { 0 };
+	const struct osmo_pool_usage *p;
+	size_t len;
+	char *body = read_fixture("pool_quota_response.json", &len);
+
+	(void)state;
+	assert_int_equal(decode_pool_quota(body, len, &q, &err), 0);
+	free(body);
+	assert_int_equal(q.n_pools, 3);
+	p = osmo_pool_quota_find(&q, "gb200-prod");
+	assert_non_null(p);
+	assert_string_equal(p->backend, "gb200-cluster");
+	assert_string_equal(p->status, "ONLINE");
+	assert_string_equal(p->usage.quota_used, "64");
+	assert_string_equal(p->usage.quota_free, "0");
+	assert_string_equal(p->usage.quota_limit, "64");
+	assert_string_equal(p->usage.total_free, "8");
+	assert_string_equal(q.pools[2].name, "h100-batch");
+	assert_string_equal(q.pools[2].usage.quota_free, "32");
+	assert_null(osmo_pool_quota_find(&q, "nope"));
+	osmo_pool_quota_free(&q);
+	assert_int_equal(q.n_pools, 0);
+
+	/* Numbers are taken as strings, as pydantic coerces them; no pools is no pools. */
+	assert_int_equal(
+	        decode_pool_quota(SL("{\"node_sets\":[{\"pools\":[{\"name\":\"d\","
+	                             "\"resource_usage\":{\"quota_used\":1,\"quota_free\":3,"
+	                             "\"quota_limit\":4,\"total_usage\":1,"
+	                             "\"total_capacity\":4,\"total_free\":3}}]}]}"),
+	                          &q, &err),
+	        0);
+	assert_string_equal(q.pools[0].usage.quota_free, "3");
+	assert_null(q.pools[0].backend);
+	osmo_pool_quota_free(&q);
+	assert_int_equal(decode_pool_quota(SL("{\"node_sets\":[]}"), &q, &err), 0);
+	assert_int_equal(q.n_pools, 0);
+
+	assert_int_equal(decode_pool_quota(SL("{}"), &q, &err), -1);
+	assert_decode_error(&err, "node_sets");
+	assert_true(all_zero(&q, sizeof(q)));
+	assert_int_equal(decode_pool_quota(SL("[]"), &q, &err), -1);
+	assert_decode_error(&err, "(top level)");
+	assert_int_equal(decode_pool_quota(SL("{\"node_sets\":[{}]}"), &q, &err), -1);
+	assert_decode_error(&err, "node_sets[0].pools");
+	assert_int_equal(
+	        decode_pool_quota(
+	                SL("{\"node_sets\":[{\"pools\":[{\"name\":\"a\",\"resource_usage\":"
+	                   "{\"quota_used\":\"0\",\"quota_free\":\"4\",\"quota_limit\":\"4\","
+	                   "\"total_usage\":\"0\",\"total_capacity\":\"4\",\"total_free\":"
+	                   "\"4\"}}]},{\"pools\":[{\"name\":\"b\",\"resource_usage\":"
+	                   "{\"quota_used\":\"0\"}}]}]}"),
+	                &q, &err),
+	        -1);
+	assert_decode_error(&err, "node_sets[1].pools[0].resource_usage.quota_free");
+	assert_true(all_zero(&q, sizeof(q)));
+	assert_int_equal(
+	        decode_pool_quota(SL("{\"node_sets\":[{\"pools\":[{\"name\":\"a\"}]}]}"), &q, &err),
+	        -1);
+	assert_decode_error(&err, "node_sets[0].pools[0].resource_usage");
+	assert_int_equal(
+	        decode_pool_quota(SL("{\"node_sets\":[{\"pools\":[{\"resource_usage\":{}}]}]}"), &q,
+	                          &err),
+	        -1);
+	assert_decode_error(&err, "node_sets[0].pools[0].name");
+}
+
 int
 main(void)
 {
@@ -2176,6 +2248,7 @@ main(void)
 		cmocka_unit_test(test_jwt_exp),
 		cmocka_unit_test(test_token_responses),
 		cmocka_unit_test(test_encode_submit_body),
+		cmocka_unit_test(test_pool_quota),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

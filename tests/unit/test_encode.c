@@ -734,8 +734,17 @@ test_pool_quota(void **state)
 	        usage31, usage31);
 	char *got = encode_pool_quota(&cap);
 
+	struct osmo_pool_quota q;
+	struct api_error err = { 0 };
+
 	(void)state;
 	assert_string_equal(got, want);
+	/* osmotop reads it: the pool, its backend (the unit) and its counts. */
+	assert_int_equal(decode_pool_quota(got, strlen(got), &q, &err), 0);
+	assert_int_equal(q.n_pools, 1);
+	assert_string_equal(q.pools[0].backend, "osmo-local");
+	assert_string_equal(q.pools[0].usage.quota_free, "1");
+	osmo_pool_quota_free(&q);
 	free(got);
 	cap.slots_used = 9;
 	cap.cpus = 0;

@@ -420,6 +420,78 @@ test_group_order_is_topological(void **state)
 	free(body);
 }
 
+/* A queued workflow's header says why it waits: its pool's free quota (GPUs on OSMO, task slots
+ * on osmo-local) and the PENDING ahead of it; a group waiting for upstream names them; a
+ * running workflow says nothing, whatever was last known. */
+static void
+test_wait_reason(void **state)
+{
+	struct osmo_workflow wf;
+	struct osmo_pool_quota pools;
+	struct api_error err = { 0 };
+	struct canvas c;
+	struct render_ctx rc = views_ctx(false);
+	struct view_wait w = { .ahead = -1 };
+	size_t len;
+	char *body = views_fixture("workflow_query_pending.json", &len);
+	char *text;
+	int rows;
+
+	(void)state;
+	assert_int_equal(decode_workflow(body, len, &wf, &err), 0);
+	free(body);
+	body = views_fixture("pool_quota_response.json", &len);
+	assert_int_equal(decode_pool_quota(body, len, &pools, &err), 0);
+	free(body);
+	canvas_init(&c, 30, 140);
+	/* Nothing known yet: no line, and the table starts where it did. */
+	rows = view_workflow_table_row(&rc, &wf, &c);
+	rc.wait = &w;
+	assert_int_equal(view_workflow_table_row(&rc, &wf, &c), rows);
+	w.pool = osmo_pool_quota_find(&pools, wf.pool);
+	w.ahead = 2;
+	view_workflow_render(&rc, &wf, &c);
+	views_holds(&c,
+	            "waiting pool gb200-prod has 0 of 64 GPUs (quota) free · 2 workflows queued "
+	            "ahead\n");
+	assert_int_equal(view_workflow_table_row(&rc, &wf, &c), rows + 1);
+	/* osmo-local's pool counts task slots; a cut list says "at least". */
+	free(pools.pools[0].backend);
+	pools.pools[0].backend = xstrdup("osmo-local");
+	w.ahead = 100;
+	w.ahead_more = true;
+	canvas_clear(&c);
+	view_workflow_render(&rc, &wf, &c);
+	views_holds(&c,
+	            "waiting pool gb200-prod has 0 of 64 task slots free · 100+ workflows queued "
+	            "ahead\n");
+	w.ahead = 1;
+	w.ahead_more = false;
+	w.pool = NULL;
+	canvas_clear(&c);
+	view_workflow_render(&rc, &wf, &c);
+	views_holds(&c, "waiting 1 workflow queued ahead\n");
+	/* Its group waits for upstream ones: they are the reason, not the pool. */
+	w.pool = osmo_pool_quota_find(&pools, wf.pool);
+	wf.status = OSMO_WAITING;
+	strv_push(&wf.groups[0].remaining_upstream_names, "prep");
+	strv_push(&wf.groups[0].remaining_upstream_names, "tokenize");
+	canvas_clear(&c);
+	view_workflow_render(&rc, &wf, &c);
+	views_holds(&c, "waiting ddp waits for prep, tokenize\n");
+	/* Running: never a reason, even with numbers left from before. */
+	wf.status = OSMO_RUNNING;
+	canvas_clear(&c);
+	view_workflow_render(&rc, &wf, &c);
+	text = canvas_to_text(&c);
+	assert_null(strstr(text, "waiting"));
+	free(text);
+	assert_int_equal(view_workflow_table_row(&rc, &wf, &c), rows);
+	osmo_pool_quota_free(&pools);
+	osmo_workflow_free(&wf);
+	canvas_free(&c);
+}
+
 int
 main(void)
 {
@@ -435,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_exit_meaning_knows_who_killed),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_group_order_is_topological),
+		cmocka_unit_test(test_wait_reason),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
