@@ -460,8 +460,9 @@ encode_pool_usage(const struct encode_pool_capacity *cap, unsigned used)
 		         (double)cap->mem_bytes / (1024.0 * 1024.0 * 1024.0));
 	if (cap->cpus > 0)
 		snprintf(cpus, sizeof(cpus), "%ld CPUs", cap->cpus);
-	desc = xasprintf("osmo-local: this machine, %u task slots, %s, %s, %u GPUs", cap->slots,
-	                 cpus, mem, cap->gpus);
+	desc = xasprintf("osmo-local: this machine, %u task slot%s, %s, %s, %u GPU%s", cap->slots,
+	                 cap->slots == 1 ? "" : "s", cpus, mem, cap->gpus,
+	                 cap->gpus == 1 ? "" : "s");
 	cJSON_AddItemToObject(p, "name", encode_text(cap->pool));
 	encode_add_owned(p, "description", desc);
 	encode_add_str(p, "status", "ONLINE");

@@ -55,7 +55,7 @@ SPEC
 # The CLI's output goes to a file before grep reads it (grep -q would break its pipe).
 idle_ok() {
 	cli pool list > "$tmp/idle" && cat "$tmp/idle" &&
-		grep -Eq '^default +osmo-local: this machine, 3 task slots, [0-9]+ CPUs, [0-9.]+ GiB memory, [0-9]+ GPUs +ONLINE +0 +3 +0 +3 *$' "$tmp/idle"
+		grep -Eq '^default +osmo-local: this machine, 3 task slots, [0-9]+ CPUs, [0-9.]+ GiB memory, [0-9]+ GPUs? +ONLINE +0 +3 +0 +3 *$' "$tmp/idle"
 }
 check "osmo pool list: 0 of 3 slots used" idle_ok
 
