@@ -129,7 +129,9 @@ triage_below(const struct osmo_workflow *wf, size_t root, size_t *out, size_t ma
 				continue;
 			seen[d] = true;
 			todo[tail++] = d;
-			if (wf->groups[d].status != OSMO_FAILED_UPSTREAM)
+			/* Taken down: failed without ever starting (FAILED_UPSTREAM, or swept by the
+			 * cancel or timeout that ended the root). */
+			if (!osmo_status_is_failed(wf->groups[d].status) || wf->groups[d].start_ms)
 				continue;
 			if (n < max)
 				out[n] = d;

@@ -188,14 +188,28 @@ triage_card_taken(const struct osmo_workflow *wf, const struct triage_root *r)
 	size_t n = triage_below(wf, (size_t)(r->group - wf->groups), below, ARRAY_SIZE(below));
 	struct strbuf sb = { 0 };
 
-	for (size_t i = 0; i < n && i < ARRAY_SIZE(below); i++)
-		strbuf_addf(&sb, "%s%s", i ? ", " : "", wf->groups[below[i]].name);
-	if (n > ARRAY_SIZE(below))
-		strbuf_addf(&sb, " and %zu more", n - ARRAY_SIZE(below));
+	size_t shown = n < ARRAY_SIZE(below) ? n : ARRAY_SIZE(below);
+
+	/* By status, in the order they come: "a, b (FAILED_UPSTREAM); c (FAILED_CANCELED)". */
+	for (size_t i = 0; i < shown; i++) {
+		enum osmo_status st = wf->groups[below[i]].status;
+		bool first = true;
+
+		for (size_t k = 0; k < i && first; k++)
+			first = wf->groups[below[k]].status != st;
+		if (!first)
+			continue;
+		strbuf_addstr(&sb, sb.len ? "; " : "");
+		for (size_t k = i, m = 0; k < shown; k++)
+			if (wf->groups[below[k]].status == st)
+				strbuf_addf(&sb, "%s%s", m++ ? ", " : "",
+				            wf->groups[below[k]].name);
+		strbuf_addf(&sb, " (%s)", osmo_status_wire(st));
+	}
+	if (n > shown)
+		strbuf_addf(&sb, " and %zu more", n - shown);
 	if (!n)
 		strbuf_addstr(&sb, "nothing below it");
-	else
-		strbuf_addstr(&sb, " (FAILED_UPSTREAM)");
 	return strbuf_detach(&sb);
 }
 

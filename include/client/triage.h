@@ -24,8 +24,8 @@ struct triage_root {
  */
 bool triage_root(const struct osmo_workflow *wf, const struct strv *strict_groups,
                  struct triage_root *out);
-/* The groups below group root that ended FAILED_UPSTREAM (indices into out, at most max);
- * how many there are. */
+/* The groups below group root that failed without ever starting: FAILED_UPSTREAM, or swept
+ * by the cancel or timeout that ended it (indices into out, at most max); how many. */
 size_t triage_below(const struct osmo_workflow *wf, size_t root, size_t *out, size_t max);
 /* The newest retry of the task named name in g, or NULL. */
 const struct osmo_task *triage_newest(const struct osmo_group *g, const char *name);
