@@ -167,10 +167,20 @@ triage_root(const struct osmo_workflow *wf, const struct strv *strict_groups,
 			    triage_before(g, depth[i], &wf->groups[root], depth[root]))
 				root = i;
 		}
+	/* Nothing failed as a group yet: a task that failed in a group that goes on (a non-lead
+	 * under ignoreNonleadStatus) is still the failure to look at. */
+	for (size_t i = 0; root == wf->n_groups && i < wf->n_groups; i++)
+		if (!osmo_status_is_finished(wf->groups[i].status) &&
+		    triage_decider(&wf->groups[i], true))
+			root = i;
 	free(depth);
 	if (root == wf->n_groups)
 		return false;
 	out->group = &wf->groups[root];
+	if (!osmo_status_is_failed(out->group->status)) {
+		out->task = triage_decider(out->group, true);
+		return true;
+	}
 	out->taken_down = triage_below(wf, root, NULL, 0);
 	out->strict = strict_groups && strv_contains(strict_groups, out->group->name);
 	out->task = triage_decider(out->group, out->strict);

@@ -228,13 +228,22 @@ triage_card_status(const struct render_ctx *rc, const struct triage_card *tc, st
 		row = triage_card_field(c, row, "canceled", STYLE_NORMAL, s, 1);
 		free(s);
 	}
-	row = triage_card_field(c, row, "next step", STYLE_TITLE, triage_card_next_step(st), 3);
+	/* A plain FAILED by signal 9 was most often the kernel's out-of-memory kill. */
+	row = triage_card_field(
+	        c, row, "next step", STYLE_TITLE,
+	        t && st == OSMO_FAILED && t->has_exit_code && t->exit_code == 137
+	                ? "it was killed (signal 9), most often for memory: request "
+	                  "more memory in its resource, or read the error log (e)"
+	                : triage_card_next_step(st),
+	        3);
 	if (t && t->has_exit_code) {
-		s = xasprintf(
-		        "%d · %s · %s", t->exit_code, format_task_exit(t->exit_code, t->status),
-		        t->exit_code == 0    ? "success"
-		        : t->exit_code < 256 ? "the program's own exit (128+N: killed by signal N)"
-		                             : "OSMO's code, not the program's");
+		s = xasprintf("%d · %s · %s", t->exit_code,
+		              format_task_exit(t->exit_code, t->status),
+		              t->exit_code == 0 ? "success"
+		              : t->exit_code > 128 && t->exit_code < 256
+		                      ? "killed by a signal (128 + its number)"
+		              : t->exit_code < 256 ? "the program's own exit"
+		                                   : "OSMO's code, not the program's");
 		row = triage_card_field(c, row, "exit code",
 		                        t->exit_code ? STYLE_ERROR : STYLE_NORMAL, s, 2);
 		free(s);
@@ -255,7 +264,7 @@ static int
 triage_card_lines(const struct triage_card *tc, struct canvas *c, int row)
 {
 	const struct triage_lines *l = tc->lines;
-	int room = c->rows - row - (tc->keys ? 2 : 0);
+	int room = c->rows - row - 0;
 	size_t nlog = l ? l->log.n : 0, nev = l ? l->events.n : 0;
 	if (room <= 1)
 		return row;
@@ -265,15 +274,15 @@ triage_card_lines(const struct triage_card *tc, struct canvas *c, int row)
 		            l && l->log_note ? l->log_note : "(empty)");
 	/* The end of the log, where the traceback is; a line per row, cut, not wrapped. */
 	int show = (int)nlog < TRIAGE_CARD_LINES ? (int)nlog : TRIAGE_CARD_LINES;
-	int left = c->rows - row - (tc->keys ? 2 : 0) - (nev ? 2 : 0);
+	int left = c->rows - row - 0 - (nev ? 2 : 0);
 
 	if (show > left)
 		show = left > 0 ? left : 0;
 	for (size_t i = nlog - (size_t)show; i < nlog && row < c->rows; i++)
 		canvas_text_ellipsis(c, row++, 1, c->cols - 1, STYLE_NORMAL, l->log.v[i]);
-	if (nev && row + 1 < c->rows - (tc->keys ? 2 : 0)) {
+	if (nev && row + 1 < c->rows - 0) {
 		triage_card_heading(c, row++, "warning events");
-		for (size_t i = 0; i < nev && row < c->rows - (tc->keys ? 2 : 0); i++)
+		for (size_t i = 0; i < nev && row < c->rows - 0; i++)
 			canvas_text_ellipsis(c, row++, 1, c->cols - 1, STYLE_WARN, l->events.v[i]);
 	}
 	return row;
@@ -284,8 +293,10 @@ triage_card_render(const struct render_ctx *rc, const struct triage_card *tc, st
 {
 	const struct osmo_workflow *wf = tc->wf;
 	const struct triage_root *r = tc->root && tc->root->group ? tc->root : NULL;
-	char *s = xasprintf("osmotop · %s · why it %s", wf->name,
-	                    osmo_status_is_failed(wf->status) ? "failed" : "has not failed");
+	char *s = xasprintf("osmotop · %s · %s", wf->name,
+	                    osmo_status_is_failed(wf->status) ? "why it failed"
+	                    : r                               ? "what failed so far"
+	                                                      : "nothing has failed");
 	int row = 0;
 
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_TITLE);
@@ -318,11 +329,16 @@ triage_card_render(const struct render_ctx *rc, const struct triage_card *tc, st
 		else if (r->group->failure_message)
 			row = triage_card_field(c, row, "message", STYLE_ERROR,
 			                        r->group->failure_message, 6);
-		s = r->strict
-		            ? xasprintf("any failing task fails %s (ignoreNonleadStatus: false)",
-		                        r->group->name)
-		            : xasprintf("%s fails when its lead fails (ignoreNonleadStatus: true)",
-		                        r->group->name);
+		if (r->strict)
+			s = xasprintf("any failing task fails %s (ignoreNonleadStatus: false)",
+			              r->group->name);
+		else if (osmo_status_is_failed(r->group->status))
+			s = xasprintf("%s fails when its lead fails (ignoreNonleadStatus: true)",
+			              r->group->name);
+		else
+			s = xasprintf(
+			        "%s goes on: only its lead decides (ignoreNonleadStatus: true)",
+			        r->group->name);
 		row = triage_card_field(c, row, "group rule", STYLE_NORMAL, s, 2);
 		free(s);
 		if (t) {
@@ -342,17 +358,6 @@ triage_card_render(const struct render_ctx *rc, const struct triage_card *tc, st
 		if (row < c->rows)
 			row++;
 		row = triage_card_lines(tc, c, row);
-	}
-	if (tc->keys && c->rows >= 2) {
-		const char *keys =
-		        r && r->task && r->task->status == OSMO_RUNNING
-		                ? "L logs  e error logs  E events  r restart  R resubmit  "
-		                  "s shell  ! to the task  Esc back"
-		                : "L logs  e error logs  E events  r restart failed groups  "
-		                  "R resubmit  ! to the task  Esc back";
-
-		canvas_text_ellipsis(c, c->rows - 1, 0, c->cols, STYLE_DIM, keys);
-		row = c->rows;
 	}
 	return row;
 }
@@ -400,4 +405,23 @@ triage_lines_free(struct triage_lines *l)
 	strv_free(&l->events);
 	free(l->log_note);
 	memset(l, 0, sizeof(*l));
+}
+
+void
+triage_card_keys(const struct triage_card *tc, struct canvas *c, int row, bool more)
+{
+	const struct triage_root *r = tc->root && tc->root->group ? tc->root : NULL;
+	bool running = r && r->task && r->task->status == OSMO_RUNNING;
+	/* Only what the workflow allows: a restart is for a failed one, a shell for a task that
+	 * still runs. */
+	char *keys =
+	        xasprintf("%sL logs  e error logs  E events  %s%sR resubmit  ! to the task  "
+	                  "Esc back",
+	                  more ? "j/k more  " : "",
+	                  osmo_status_is_failed(tc->wf->status) ? "r restart failed groups  " : "",
+	                  running ? "s shell  " : "");
+
+	canvas_fill(c, row, 0, c->cols, ' ', STYLE_NORMAL);
+	canvas_text_ellipsis(c, row, 0, c->cols, STYLE_DIM, keys);
+	free(keys);
 }

@@ -6,6 +6,8 @@
 #include "tui/triage_fetch.h"
 #include "tui/view_ops.h"
 
+#define VIEW_TRIAGE_ROWS 200 /* the card drawn whole: its fields and 20 log lines fit */
+
 /* The log's or the events' answer: the card's lines. A stream cut by its idle time is what
  * there was, no error; events help, their absence is none either. */
 static void
@@ -22,6 +24,15 @@ view_triage_done(void *ctx, struct api_result *res)
 	p->a->dirty = true;
 }
 
+/* What the lines are of: the workflow and its root task's retry; NULL without one. */
+static char *
+view_triage_key(const struct app *a)
+{
+	const struct osmo_task *t = a->wf.root.task;
+
+	return t ? xasprintf("%s/%s/%d", a->wf.id, t->name, t->retry_id) : NULL;
+}
+
 static void
 view_triage_drop(struct app *a)
 {
@@ -34,6 +45,8 @@ view_triage_drop(struct app *a)
 		strbuf_free(&v->part[i].call.body);
 	}
 	triage_lines_free(&v->lines);
+	free(v->for_task);
+	v->for_task = NULL;
 }
 
 /* The root task's error log (its status has one), else its log's end; its events. */
@@ -44,8 +57,10 @@ view_triage_enter(struct app *a)
 	const struct osmo_task *t = a->wf.root.task;
 
 	view_triage_drop(a);
+	v->top = 0;
 	if (!t)
 		return;
+	v->for_task = view_triage_key(a);
 	v->lines.has_errors = osmo_status_has_error_logs(t->status);
 	v->lines.log_note = xstrdup("loading…");
 	for (size_t i = 0; i < ARRAY_SIZE(v->part); i++) {
@@ -65,27 +80,46 @@ view_triage_free(struct app *a)
 	view_triage_drop(a);
 }
 
+/* The card is taller than small terminals: it scrolls as a pager does. */
 static void
 view_triage_move(struct app *a, int delta, bool absolute)
 {
-	(void)a;
-	(void)delta;
-	(void)absolute;
+	struct view_triage *v = &a->triage;
+	int last = v->rows - (a->canvas.rows - 2); /* rows shown: all but the keys and the bar */
+
+	app_move(&v->top, last > 0 ? last + 1 : 1, delta, absolute);
 }
 
 static void
 view_triage_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 {
 	struct view_triage *v = &a->triage;
-	struct triage_card tc = {
-		.wf = &a->wf.data, .root = &a->wf.root, .lines = &v->lines, .keys = true
-	};
+	struct triage_card tc = { .wf = &a->wf.data, .root = &a->wf.root, .lines = &v->lines };
+	char *key = view_triage_key(a);
+	struct canvas tall;
+	int keys = body->rows > 1 ? 1 : 0, shown;
 
 	if (!a->wf.have) {
 		canvas_text(body, 0, 0, body->cols, STYLE_TITLE, "loading…");
+		free(key);
 		return;
 	}
-	triage_card_render(rc, &tc, body);
+	/* Another root (the workflow moved on, a restart came back here): its own lines. */
+	if (!key != !v->for_task || (key && strcmp(key, v->for_task) != 0))
+		view_triage_enter(a);
+	free(key);
+	/* Drawn whole off screen, then the part the rows hold; the keys stay on the last. */
+	canvas_init(&tall, VIEW_TRIAGE_ROWS, body->cols);
+	v->rows = triage_card_render(rc, &tc, &tall);
+	shown = body->rows - keys;
+	if (v->top > v->rows - shown)
+		v->top = v->rows - shown > 0 ? v->rows - shown : 0;
+	for (int r = 0; r < shown && v->top + r < tall.rows; r++)
+		memcpy(&body->cells[r * body->cols], &tall.cells[(v->top + r) * tall.cols],
+		       (size_t)body->cols * sizeof(*body->cells));
+	canvas_free(&tall);
+	if (keys)
+		triage_card_keys(&tc, body, body->rows - 1, v->rows > shown);
 }
 
 /* L, e, E: the root task's logs, error logs, events, over the card (Esc comes back). */

@@ -23,7 +23,6 @@ struct triage_card {
 	const struct osmo_workflow *wf;
 	const struct triage_root *root;   /* NULL or no group: the workflow failed as a whole */
 	const struct triage_lines *lines; /* NULL: none fetched */
-	bool keys;                        /* the monitor: end with the one-key next steps */
 };
 
 /* An answer's bytes (raw) as the log's or, with events, the events' lines of l; err, when
@@ -43,6 +42,8 @@ void triage_card_lines_of(const char *text, size_t len, bool warnings, struct st
  * empty); returns the next row. The task card (i) lays its fields out the same way. */
 int triage_card_field(struct canvas *c, int row, const char *label, enum style style,
                       const char *text, int max);
+/* The card's one-key next steps at row (the monitor's last), "j/k more" when it scrolls. */
+void triage_card_keys(const struct triage_card *tc, struct canvas *c, int row, bool more);
 /* Draws the card into c from its top row; returns the rows it used. */
 int triage_card_render(const struct render_ctx *rc, const struct triage_card *tc, struct canvas *c);
 

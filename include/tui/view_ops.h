@@ -245,6 +245,8 @@ struct view_triage_part {
 struct view_triage {
 	struct view_triage_part part[2]; /* the log, the events */
 	struct triage_lines lines;
+	char *for_task; /* "workflow/task/retry" the lines are of: another root, new lines */
+	int top, rows;  /* the card's first row shown; its rows at the last frame */
 };
 
 struct view_help {

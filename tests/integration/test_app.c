@@ -737,6 +737,11 @@ test_triage_card(void **state)
 	/* FAILED_EVICTED keeps no error log: the end of the task's log instead. */
 	assert_true(appt_logged(
 	        t, "GET /api/workflow/llm-finetune-16/logs?last_n_lines=40&task_name=trainer"));
+	/* A small terminal scrolls the card: G reaches its end. */
+	app_frame(t->a, 12, 40);
+	appt_keys(t, "G");
+	appt_shows(t, 12, 40, "warning events");
+	appt_keys(t, "g");
 	/* L: the task's log over the card; Esc comes back to it, and again to the workflow. */
 	app_key(t->a, 'L');
 	appt_shows(t, 24, 100, "trainer · logs");
@@ -872,7 +877,8 @@ test_new_workflow_followed_fast(void **state)
 	int64_t now;
 
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
-	appt_keys(t, "r");
+	/* Restarted from its triage card. */
+	appt_keys(t, "Tr");
 	appt_yes(t);
 	assert_string_equal(t->a->wf.id, "llm-finetune-18");
 	assert_true(t->a->wf.have);
@@ -881,6 +887,11 @@ test_new_workflow_followed_fast(void **state)
 	assert_true(t->a->wf.sync.next_due_ms <= now + 1000);
 	/* This osmotop restarted it, so it can say which of the two made it. */
 	appt_shows(t, 30, 120, "restarted from llm-finetune-16 → ");
+	/* Back on the card it was restarted from: the card is the new workflow's now, not the
+	 * old one's lines under its name. */
+	appt_keys(t, "q");
+	appt_shows(t, 30, 120, "is PENDING: nothing has failed.");
+	appt_keys(t, "q");
 	/* v: its spec; v again: what changed against its parent's. */
 	appt_keys(t, "v");
 	appt_shows(t, 30, 120, "llm-finetune-18 · spec");

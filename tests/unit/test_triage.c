@@ -146,6 +146,29 @@ test_rule_and_retry_pick_the_task(void **state)
 	strv_free(&strict);
 }
 
+/* A running group whose non-lead failed (the lead decides, and runs on): that task is what
+ * failed so far, though no group failed yet. */
+static void
+test_running_group_with_a_failed_task(void **state)
+{
+	struct tri t;
+	struct triage_root r;
+
+	(void)state;
+	tri_init(&t);
+	t.wf.status = OSMO_RUNNING;
+	t.groups[1].status = OSMO_RUNNING;
+	t.tasks[1][0].status = OSMO_RUNNING;
+	t.tasks[1][1] = (struct osmo_task){ .name = "w", .status = OSMO_FAILED, .end_ms = 500 };
+	t.groups[1].n_tasks = 2;
+	assert_true(triage_root(&t.wf, NULL, &r));
+	assert_string_equal(r.group->name, "b");
+	assert_string_equal(r.task->name, "w");
+	/* Nothing failed anywhere: nothing to point at. */
+	t.tasks[1][1].status = OSMO_RUNNING;
+	assert_false(triage_root(&t.wf, NULL, &r));
+}
+
 int
 main(void)
 {
@@ -154,6 +177,7 @@ main(void)
 		cmocka_unit_test(test_upstream_is_never_root),
 		cmocka_unit_test(test_waiting_groups_are_not_root),
 		cmocka_unit_test(test_rule_and_retry_pick_the_task),
+		cmocka_unit_test(test_running_group_with_a_failed_task),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

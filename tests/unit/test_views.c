@@ -308,6 +308,27 @@ test_triage_card_infra_failures(void **state)
 		canvas_free(&c);
 		osmo_workflow_free(&wf);
 	}
+	/* A plain FAILED killed by signal 9: the memory it most often means, and the signal. */
+	{
+		struct osmo_workflow wf;
+		struct api_error err = { 0 };
+		struct triage_root root;
+		struct render_ctx rc = views_ctx(false);
+		struct canvas c;
+		struct osmo_task *task;
+
+		assert_int_equal(decode_workflow(body, len, &wf, &err), 0);
+		assert_true(triage_root(&wf, NULL, &root));
+		task = (struct osmo_task *)root.task;
+		task->status = OSMO_FAILED;
+		task->exit_code = 137;
+		canvas_init(&c, 40, 120);
+		triage_card_render(&rc, &(struct triage_card){ .wf = &wf, .root = &root }, &c);
+		views_holds(&c, "killed (signal 9), most often for memory");
+		views_holds(&c, "137 · killed (OOM?) · killed by a signal (128 + its number)");
+		canvas_free(&c);
+		osmo_workflow_free(&wf);
+	}
 	free(body);
 }
 
