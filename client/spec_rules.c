@@ -90,7 +90,13 @@ spec_rules_flat(const struct yaml_node *node, const char *sep)
 	if (!node)
 		return NULL;
 	if (yaml_scalar(node)) {
-		strbuf_add(&sb, yaml_scalar(node), strcspn(yaml_scalar(node), "\n"));
+		const char *v = yaml_scalar(node);
+		size_t line = strcspn(v, "\n");
+
+		strbuf_add(&sb, v, line);
+		/* More lines follow: say so, the first alone would read as the whole. */
+		if (v[line] && v[line + 1])
+			strbuf_addstr(&sb, " …");
 	} else if (node->type == YAML_TYPE_SEQ) {
 		for (size_t i = 0; i < node->n; i++) {
 			char *item = spec_rules_flat(node->items[i], " ");

@@ -166,8 +166,15 @@ view_stream_spec_old_done(void *ctx, struct api_result *res)
 
 	v->req = 0;
 	if (diff) {
+		bool same = strncmp(diff, "- ", 2) != 0 && strncmp(diff, "+ ", 2) != 0 &&
+		            !strstr(diff, "\n- ") && !strstr(diff, "\n+ ");
+
 		log_tail_feed(&v->tail, diff, strlen(diff));
-		view_stream_state(a, "against %s's spec: - only there, + only here", parent);
+		if (same)
+			view_stream_state(a, "the same as %s's spec: no line differs", parent);
+		else
+			view_stream_state(a, "against %s's spec: - only there, + only here",
+			                  parent);
 	} else {
 		/* No diff to show: the spec itself, and why. */
 		log_tail_feed(&v->tail, v->spec_new, strlen(v->spec_new));

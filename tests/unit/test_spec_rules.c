@@ -131,7 +131,7 @@ test_task_from_spec(void **state)
 	(void)state;
 	assert_true(spec_rules_task(spec, sizeof(spec) - 1, "trainer", &t));
 	assert_string_equal(t.v[SPEC_TASK_IMAGE], "nvcr.io/x/trainer:1.4");
-	assert_string_equal(t.v[SPEC_TASK_COMMAND], "torchrun --nproc=8 train.py --lr 2e-5");
+	assert_string_equal(t.v[SPEC_TASK_COMMAND], "torchrun --nproc=8 train.py --lr 2e-5 …");
 	assert_string_equal(t.v[SPEC_TASK_RESOURCE], "big: cpu:16, gpu:8, memory:128Gi");
 	assert_string_equal(t.v[SPEC_TASK_INPUTS], "task:prep");
 	assert_string_equal(t.v[SPEC_TASK_OUTPUTS], "url:s3://bucket/out");
