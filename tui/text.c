@@ -5,6 +5,7 @@
 #include <locale.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "common/util.h"
@@ -118,4 +119,13 @@ text_encode(uint32_t cp, char out[4])
 	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
 	out[3] = (char)(0x80 | (cp & 0x3f));
 	return 4;
+}
+
+bool
+text_has_nocase(const char *hay, const char *needle, size_t len)
+{
+	for (; hay && *hay; hay++)
+		if (strncasecmp(hay, needle, len) == 0)
+			return true;
+	return false;
 }

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "client/log_tail.h"
 #include "tui/format.h"
@@ -84,13 +83,9 @@ triage_card_next_step(enum osmo_status s)
 bool
 triage_card_warning(const char *line)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(triage_card_warnings); i++) {
-		size_t n = strlen(triage_card_warnings[i]);
-
-		for (const char *p = line; *p; p++)
-			if (strncasecmp(p, triage_card_warnings[i], n) == 0)
-				return true;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(triage_card_warnings); i++)
+		if (text_has_nocase(line, triage_card_warnings[i], strlen(triage_card_warnings[i])))
+			return true;
 	return false;
 }
 

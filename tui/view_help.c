@@ -1,8 +1,8 @@
 /* view_help.c: the monitor's help view: the keys of the view it was opened from, made from the keymap, and what each glyph means. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "tui/text.h"
 #include "tui/theme.h"
 #include "tui/view_ops.h"
 
@@ -35,24 +35,13 @@ view_help_under(const struct app *a)
 	return a->depth ? a->back[a->depth - 1] : &view_list_ops;
 }
 
-static bool
-view_help_has(const char *hay, const char *needle)
-{
-	size_t len = strlen(needle);
-
-	for (; hay && *hay; hay++)
-		if (strncasecmp(hay, needle, len) == 0)
-			return true;
-	return false;
-}
-
 static void
 view_help_add(const struct app *a, struct view_help_lines *l, char *keys, char *text,
               enum style style)
 {
 	const char *q = a->help.search;
 
-	if (q && !view_help_has(keys, q) && !view_help_has(text, q)) {
+	if (q && !text_has_nocase(keys, q, strlen(q)) && !text_has_nocase(text, q, strlen(q))) {
 		free(keys);
 		free(text);
 		return;

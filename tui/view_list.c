@@ -319,15 +319,19 @@ view_list_act_show(struct app *a, enum keymap_action act)
 	view_list_changed(a);
 }
 
-/* The '/' line's terms replace the list's. */
+/* The '/' line's terms replace the list's; typed live, terms that do not read yet (a half
+ * typed status:) are passed over quietly, and the list stays as it is. */
 static void
-view_list_filter(struct app *a, const char *pattern)
+view_list_apply(struct app *a, const char *pattern, bool live)
 {
 	char *err;
 
 	if (filter_parse(&a->list.filter, pattern, &err) < 0) {
-		app_say(a, true, "%s", err);
+		if (!live)
+			app_say(a, true, "%s", err);
 		free(err);
+		if (live)
+			return;
 	} else {
 		free(a->list.terms);
 		a->list.terms = pattern ? xstrdup(pattern) : NULL;
@@ -335,20 +339,17 @@ view_list_filter(struct app *a, const char *pattern)
 	view_list_changed(a);
 }
 
-/* As the terms are typed (k9s): each that reads applies; one half typed waits for more. */
+static void
+view_list_filter(struct app *a, const char *pattern)
+{
+	view_list_apply(a, pattern, false);
+}
+
+/* As the terms are typed (k9s). */
 static void
 view_list_filter_live(struct app *a, const char *pattern)
 {
-	struct filter f = { 0 };
-	char *err;
-
-	if (filter_parse(&f, pattern, &err) < 0) {
-		free(err);
-		filter_free(&f);
-		return;
-	}
-	filter_free(&f);
-	view_list_filter(a, pattern);
+	view_list_apply(a, pattern, true);
 }
 
 /* Esc: the typed terms go; the preset and the order stay. */

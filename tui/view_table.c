@@ -7,6 +7,7 @@
 #include "common/osmo_time.h"
 #include "tui/screen.h"
 #include "tui/shell.h"
+#include "tui/text.h"
 #include "tui/view_ops.h"
 
 /* Remembers the selected row by name, so an update finds it wherever it went. */
@@ -24,16 +25,6 @@ view_table_remember(struct view_table *t)
 		t->sel_task = task >= 0 ? xstrdup(g->tasks[task].name) : NULL;
 		t->sel_retry = task >= 0 ? g->tasks[task].retry_id : 0;
 	}
-}
-
-/* Whether hay holds the len bytes of needle, in any case. */
-static bool
-view_table_has(const char *hay, const char *needle, size_t len)
-{
-	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, len) == 0)
-			return true;
-	return false;
 }
 
 /* Whether one '/' term (a name part, or status:PREFIX[,PREFIX]) holds for a name and status. */
@@ -55,7 +46,7 @@ view_table_term(const char *term, size_t len, const char *name, const char *grou
 		}
 		return false;
 	}
-	return view_table_has(name, term, len) || (group && view_table_has(group, term, len));
+	return text_has_nocase(name, term, len) || text_has_nocase(group, term, len);
 }
 
 /* Every term holds: a task matches by its name or its group's, a group row by its own. */

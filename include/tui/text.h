@@ -25,6 +25,9 @@ bool text_locale(void);
 int text_cp_width(uint32_t cp);
 /* Columns of a UTF-8 string, controls counted as one column (they are shown replaced). */
 size_t text_width(const char *s);
+/* Whether hay (NULL: empty) holds the first len bytes of needle, ASCII letters in any case:
+ * the '/' filters' and the warnings' match. */
+bool text_has_nocase(const char *hay, const char *needle, size_t len);
 /* Encodes cp as UTF-8 into out (4 bytes); returns the length. */
 size_t text_encode(uint32_t cp, char out[4]);
 
