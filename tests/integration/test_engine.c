@@ -57,11 +57,7 @@ etest_crash(struct lfix *t)
 static int
 etest_setup_with(void **state, const char *const *extra)
 {
-	struct lfix *t = xmalloc(sizeof(*t));
-
-	lfix_open(t, "engine-itest", extra);
-	*state = t;
-	return 0;
+	return lfix_state_open(state, "engine-itest", extra);
 }
 
 static int
@@ -73,9 +69,7 @@ etest_setup(void **state)
 static int
 etest_setup_one_slot(void **state)
 {
-	static const char *const one_slot[] = { "--slots", "1", NULL };
-
-	return etest_setup_with(state, one_slot);
+	return etest_setup_with(state, lfix_one_slot);
 }
 
 /* The pid in dir/name.pid once a task has written it whole, or 0. */
@@ -152,8 +146,7 @@ etest_teardown(void **state)
 	if (t->server.pid > 0)
 		lfix_stop(t, 5000);
 	etest_kill_leftovers(t);
-	lfix_close(t);
-	free(t);
+	lfix_state_close(state);
 	return 0;
 }
 

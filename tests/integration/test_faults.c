@@ -54,21 +54,13 @@ struct ftest_burst_slot {
 static int
 ftest_setup(void **state)
 {
-	struct lfix *t = xmalloc(sizeof(*t));
-
-	lfix_open(t, "faults", NULL);
-	*state = t;
-	return 0;
+	return lfix_state_open(state, "faults", NULL);
 }
 
 static int
 ftest_teardown(void **state)
 {
-	struct lfix *t = *state;
-	int rc = lfix_close(t);
-
-	free(t);
-	assert_int_equal(rc, 0);
+	assert_int_equal(lfix_state_close(state), 0);
 	return 0;
 }
 

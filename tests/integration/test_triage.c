@@ -19,37 +19,15 @@
 /* ------------------------------------------------------------------ fixture */
 
 static int
-ttest_setup_with(void **state, const char *const *extra)
-{
-	struct lfix *t = xmalloc(sizeof(*t));
-
-	lfix_open(t, "triage-itest", extra);
-	*state = t;
-	return 0;
-}
-
-static int
 ttest_setup(void **state)
 {
-	return ttest_setup_with(state, NULL);
+	return lfix_state_open(state, "triage-itest", NULL);
 }
 
 static int
 ttest_setup_one_slot(void **state)
 {
-	static const char *const one_slot[] = { "--slots", "1", NULL };
-
-	return ttest_setup_with(state, one_slot);
-}
-
-static int
-ttest_teardown(void **state)
-{
-	struct lfix *t = *state;
-
-	lfix_close(t);
-	free(t);
-	return 0;
+	return lfix_state_open(state, "triage-itest", lfix_one_slot);
 }
 
 /* Submits yaml and waits for the workflow to end; its ID, and every retry in *wf. */
@@ -486,8 +464,8 @@ test_diamond_first_failure(void **state)
 	free(id);
 }
 
-#define TTEST(fn)      cmocka_unit_test_setup_teardown(fn, ttest_setup, ttest_teardown)
-#define TTEST_SLOT(fn) cmocka_unit_test_setup_teardown(fn, ttest_setup_one_slot, ttest_teardown)
+#define TTEST(fn)      cmocka_unit_test_setup_teardown(fn, ttest_setup, lfix_state_close)
+#define TTEST_SLOT(fn) cmocka_unit_test_setup_teardown(fn, ttest_setup_one_slot, lfix_state_close)
 
 int
 main(void)

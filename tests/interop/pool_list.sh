@@ -1,41 +1,9 @@
 #!/usr/bin/env bash
 # pool_list.sh: NVIDIA's own `osmo pool list` reads osmo-local's GET /api/pool_quota: the one
 # pool with its task slots (used by a running workflow) and the machine in its description.
-set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-osmo=$top/$build/osmo-cli/bin/osmo
-tmp=$(mktemp -d /tmp/osmo-interop-XXXXXX)
-server_pid=""
-passed=0
-failed=0
+. "$(dirname "$0")/lib.sh"
 
-cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null && wait "$server_pid" 2> /dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() { # check NAME COMMAND...: runs COMMAND, counts it
-	if "${@:2}" > "$tmp/last.out" 2>&1; then
-		echo "ok: $1"
-		passed=$((passed + 1))
-	else
-		echo "FAILED: $1" >&2
-		sed 's/^/  | /' "$tmp/last.out" >&2
-		failed=$((failed + 1))
-	fi
-}
-
-cli() { OSMO_CONFIG_FILE_DIR=$tmp/cfg timeout 60 "$osmo" "$@"; }
-
-mkfifo "$tmp/out"
-"$top/$build/bin/osmo-local" --listen 127.0.0.1:0 --state "$tmp/state" --phase-ms 0 --slots 3 \
-	--dev-auth > "$tmp/out" 2> "$tmp/server.err" &
-server_pid=$!
-read -r line < "$tmp/out" || true
-url=${line##*listening on }
-case "$url" in http://*) ;; *) echo "osmo-local did not start: $(cat "$tmp/server.err")" >&2; exit 1 ;; esac
+interop_server -- --slots 3 --dev-auth
 mkdir -p "$tmp/cfg"
 cli login "$url" --method dev --username jdoe > /dev/null
 
@@ -83,5 +51,4 @@ check "osmo pool list --pool default -t json" json_ok
 none_ok() { cli pool list --pool other > "$tmp/none" && grep -q 'Pools other not found' "$tmp/none"; }
 check "osmo pool list --pool other: not found" none_ok
 
-echo "interop: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+interop_done

@@ -1,43 +1,10 @@
 #!/usr/bin/env bash
 # token_login.sh: NVIDIA's own osmo CLI logs in to osmo-local with its access token, works,
 # refreshes its JWT when it expires, and gets nothing with a dev login or a wrong token.
-set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-osmo=$top/$build/osmo-cli/bin/osmo
-tmp=$(mktemp -d /tmp/osmo-interop-XXXXXX)
-server_pid=""
-passed=0
-failed=0
-
-cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null && wait "$server_pid" 2> /dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() { # check NAME COMMAND...: runs COMMAND, counts it
-	if "${@:2}" > "$tmp/last.out" 2>&1; then
-		echo "ok: $1"
-		passed=$((passed + 1))
-	else
-		echo "FAILED: $1" >&2
-		sed 's/^/  | /' "$tmp/last.out" >&2
-		failed=$((failed + 1))
-	fi
-}
-
-# The CLI as a user runs it, with its login.yaml in the scratch directory only.
-cli() { OSMO_CONFIG_FILE_DIR=$tmp/cfg timeout 60 "$osmo" "$@"; }
+. "$(dirname "$0")/lib.sh"
 
 # JWTs live 4 s here (a test route setting), so one CLI run after another sees them expire.
-mkfifo "$tmp/out"
-OSMO_LOCAL_TEST_ROUTES=1 OSMO_LOCAL_JWT_TTL_S=4 "$top/$build/bin/osmo-local" \
-	--listen 127.0.0.1:0 --state "$tmp/state" --phase-ms 0 > "$tmp/out" 2> "$tmp/server.err" &
-server_pid=$!
-read -r line < "$tmp/out" || true
-url=${line##*listening on }
-case "$url" in http://*) ;; *) echo "osmo-local did not start: $(cat "$tmp/server.err")" >&2; exit 1 ;; esac
+interop_server OSMO_LOCAL_TEST_ROUTES=1 OSMO_LOCAL_JWT_TTL_S=4
 token=$tmp/state/access_token
 mkdir -p "$tmp/cfg"
 
@@ -91,5 +58,4 @@ wrong_refused() {
 }
 check "a wrong access token is refused at login" wrong_refused
 
-echo "interop: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+interop_done

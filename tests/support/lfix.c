@@ -99,6 +99,28 @@ lfix_close(struct lfix *f)
 	return rc;
 }
 
+const char *const lfix_one_slot[] = { "--slots", "1", NULL };
+
+int
+lfix_state_open(void **state, const char *name, const char *const *extra)
+{
+	struct lfix *f = xmalloc(sizeof(*f));
+
+	lfix_open(f, name, extra);
+	*state = f;
+	return 0;
+}
+
+int
+lfix_state_close(void **state)
+{
+	struct lfix *f = *state;
+	int rc = lfix_close(f);
+
+	free(f);
+	return rc;
+}
+
 void
 lfix_finish(struct lfix *f, struct wait_call *c, bool want_ok)
 {

@@ -41,6 +41,12 @@ void lfix_start(struct lfix *f, const char *const *extra);
 int lfix_stop(struct lfix *f, int timeout_ms);
 /* Stops the server if it runs, frees the client and removes the scratch; proc_stop()'s result. */
 int lfix_close(struct lfix *f);
+/* A cmocka setup's *state: a new lfix opened as lfix_open does; 0. */
+int lfix_state_open(void **state, const char *name, const char *const *extra);
+/* The teardown of lfix_state_open: lfix_close, then the lfix freed; proc_stop()'s result. */
+int lfix_state_close(void **state);
+/* extra for lfix_open: one task slot, so a second workflow queues. */
+extern const char *const lfix_one_slot[];
 
 /* Runs the client's loop until c is done; fails with the call's message unless ok == want_ok. */
 void lfix_finish(struct lfix *f, struct wait_call *c, bool want_ok);

@@ -1,0 +1,57 @@
+# lib.sh: what the interop scripts share (sourced, not run): NVIDIA's osmo CLI with its
+# login.yaml in a scratch directory, osmo-local started and stopped by PID, counted checks.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-build}
+osmo=$top/$build/osmo-cli/bin/osmo
+tmp=$(mktemp -d /tmp/osmo-interop-XXXXXX)
+server_pid=""
+passed=0
+failed=0
+
+cleanup() {
+	[ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null && wait "$server_pid" 2> /dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+check() { # check NAME COMMAND...: runs COMMAND, counts it
+	if "${@:2}" > "$tmp/last.out" 2>&1; then
+		echo "ok: $1"
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $1" >&2
+		sed 's/^/  | /' "$tmp/last.out" >&2
+		failed=$((failed + 1))
+	fi
+}
+
+# The CLI as a user runs it, with its login.yaml in the scratch directory only.
+cli() { OSMO_CONFIG_FILE_DIR=$tmp/cfg timeout 60 "$osmo" "$@"; }
+
+# interop_server [VAR=VALUE...] -- [ARGS...]: osmo-local on 127.0.0.1 over $tmp/state with
+# --phase-ms 0 and ARGS, in an environment with the VARs; sets url.
+interop_server() {
+	local envs=()
+
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		envs+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	mkfifo "$tmp/out"
+	env "${envs[@]}" "$top/$build/bin/osmo-local" --listen 127.0.0.1:0 --state "$tmp/state" \
+		--phase-ms 0 "$@" > "$tmp/out" 2> "$tmp/server.err" &
+	server_pid=$!
+	read -r line < "$tmp/out" || true
+	url=${line##*listening on }
+	case "$url" in
+	http://*) ;;
+	*) echo "osmo-local did not start: $(cat "$tmp/server.err")" >&2; exit 1 ;;
+	esac
+}
+
+interop_done() {
+	echo "interop: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
