@@ -57,6 +57,11 @@ e2e_run() {
 	[ -n "$wf" ] || e2e_fail "could not submit $1"
 }
 
+# e2e_next NAME: the name osmo-local gives NAME's next run (a restart or a resubmit).
+e2e_next() {
+	echo "${1%-*}-$((${1##*-} + 1))"
+}
+
 # e2e_start ARGS...: osmotop in a detached tmux session "e2e" of e2e_cols x e2e_rows (100x30).
 e2e_start() {
 	e2e_start_in e2e "$@"

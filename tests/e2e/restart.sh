@@ -10,9 +10,8 @@ e2e_run "$top/examples/failure.yaml"
 failing=$wf
 e2e_run "$top/examples/parallel.yaml"
 done_wf=$wf
-# osmo-local numbers each workflow name's runs: a restart or resubmit is the next number.
-failing2=${failing%-*}-$((${failing##*-} + 1))
-done_wf2=${done_wf%-*}-$((${done_wf##*-} + 1))
+failing2=$(e2e_next "$failing")
+done_wf2=$(e2e_next "$done_wf")
 
 e2e_start
 e2e_wait_kick "FAILED +$failing" 30

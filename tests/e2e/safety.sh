@@ -10,7 +10,7 @@ e2e_run "$top/examples/failure.yaml"
 failing=$wf
 e2e_run "$top/examples/parallel.yaml"
 done_wf=$wf
-failing2=${failing%-*}-$((${failing##*-} + 1))
+failing2=$(e2e_next "$failing")
 
 e2e_start
 e2e_wait_kick "FAILED +$failing" 30

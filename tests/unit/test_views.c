@@ -36,6 +36,18 @@ views_fixture(const char *name, size_t *len)
 	return body;
 }
 
+/* The list page every list test starts from. */
+static void
+views_list(struct osmo_workflow_list *list)
+{
+	struct api_error err = { 0 };
+	size_t len;
+	char *body = views_fixture("workflow_list_page.json", &len);
+
+	assert_int_equal(decode_workflow_list(body, len, list, &err), 0);
+	free(body);
+}
+
 static struct render_ctx
 views_ctx(bool ascii)
 {
@@ -177,9 +189,7 @@ test_timers_tick_from_the_answer(void **state)
 	views_holds(&c, "· as of ");
 	osmo_workflow_free(&wf);
 
-	body = views_fixture("workflow_list_page.json", &len);
-	assert_int_equal(decode_workflow_list(body, len, &list, &err), 0);
-	free(body);
+	views_list(&list);
 	rc = views_ctx(false);
 	list.fetched_ms = rc.now_ms - 3600 * 1000;
 	canvas_clear(&c);
@@ -195,15 +205,11 @@ static void
 test_columns_by_width(void **state)
 {
 	struct osmo_workflow_list list;
-	struct api_error err = { 0 };
 	struct render_ctx rc = views_ctx(false);
 	struct canvas c;
-	size_t len;
-	char *body = views_fixture("workflow_list_page.json", &len);
 
 	(void)state;
-	assert_int_equal(decode_workflow_list(body, len, &list, &err), 0);
-	free(body);
+	views_list(&list);
 	canvas_init(&c, 12, 40);
 	view_workflows_render(&rc, &list, &c);
 	views_holds(&c, "●  llm-finetune-17");
@@ -221,15 +227,11 @@ static void
 test_list_badge(void **state)
 {
 	struct osmo_workflow_list list;
-	struct api_error err = { 0 };
 	struct render_ctx rc = views_ctx(false);
 	struct canvas c;
-	size_t len;
-	char *body = views_fixture("workflow_list_page.json", &len);
 
 	(void)state;
-	assert_int_equal(decode_workflow_list(body, len, &list, &err), 0);
-	free(body);
+	views_list(&list);
 	assert_string_equal(list.rows[1].name, "llm-finetune-17");
 	list.rows[1].failed_tasks = 1;
 	list.rows[2].failed_tasks = 3; /* not running: no badge */
