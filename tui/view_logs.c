@@ -45,6 +45,7 @@ view_logs_init(struct view_logs *v)
 	v->follow = true;
 	v->timestamps = true;
 	v->match = VIEW_LOGS_NONE;
+	v->awaited = "the first log line";
 }
 
 void
@@ -969,11 +970,14 @@ view_logs_render(const struct render_ctx *rc, const struct log_tail *lt, struct 
 	v->page_rows = body;
 	v->page_cols = cols;
 	view_logs_settle(v, lt);
-	if (body > 0 && lt->count == 0) {
-		canvas_text(c, row + 1, col + 1, cols - 1, STYLE_DIM,
-		            v->ended          ? "no line: the log is empty"
-		            : rc && rc->ascii ? "waiting for the first log line..."
-		                              : "waiting for the first log line…");
+	if (body > 0 && lt->count == 0 && v->ended) {
+		canvas_text(c, row + 1, col + 1, cols - 1, STYLE_DIM, "no line: the log is empty");
+	} else if (body > 0 && lt->count == 0) {
+		char *wait =
+		        xasprintf("waiting for %s%s", v->awaited, rc && rc->ascii ? "..." : "…");
+
+		canvas_text(c, row + 1, col + 1, cols - 1, STYLE_DIM, wait);
+		free(wait);
 	} else if (body > 0 && v->top >= lt->appended) {
 		struct strbuf sb = { 0 };
 

@@ -22,6 +22,21 @@ view_stream_state(struct app *a, const char *fmt, ...)
 	a->dirty = true;
 }
 
+/* Per kind: its name in the title, what it waits for, how its lines read. */
+static const struct view_stream_look {
+	const char *name;
+	const char *awaited;
+	bool follow; /* logs are followed at their end; a spec is read from its top */
+	bool stream; /* lives as long as its source; else one finite body */
+} view_stream_looks[] = {
+	[VIEW_STREAM_LOGS] = { "logs", "the first log line", true, true },
+	[VIEW_STREAM_EVENTS] = { "events", "the first event", true, true },
+	[VIEW_STREAM_ERRORS] = { "error logs", "the error logs", true, false },
+	[VIEW_STREAM_EXEC] = { "exec", "the first line of output", true, false },
+	[VIEW_STREAM_SPEC] = { "spec", "the spec", false, false },
+	[VIEW_STREAM_SPEC_DIFF] = { "spec, the diff", "the two specs", false, false },
+};
+
 void
 view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, int retry)
 {
@@ -29,8 +44,8 @@ view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, in
 
 	log_tail_init(&v->tail, (size_t)app_log_ring(a));
 	view_logs_init(&v->lv);
-	/* A spec is read from its top; logs are followed at their end. */
-	v->lv.follow = kind != VIEW_STREAM_SPEC && kind != VIEW_STREAM_SPEC_DIFF;
+	v->lv.follow = view_stream_looks[kind].follow;
+	v->lv.awaited = view_stream_looks[kind].awaited;
 	v->lv.yaml = kind == VIEW_STREAM_SPEC;
 	v->lv.diff = kind == VIEW_STREAM_SPEC_DIFF;
 	v->kind = kind;
@@ -106,7 +121,7 @@ view_stream_workflow_changed(struct app *a)
 {
 	struct view_stream *v = &a->log;
 
-	if (v->open && !v->req && !v->ended && v->kind <= VIEW_STREAM_EVENTS &&
+	if (v->open && !v->req && !v->ended && view_stream_looks[v->kind].stream &&
 	    !view_stream_source_alive(a)) {
 		v->ended = v->lv.ended = true;
 		view_stream_state(a, "end of log");
@@ -128,8 +143,7 @@ view_stream_done(void *ctx, struct api_result *res)
 	if (res->err.kind != API_OK) {
 		app_sync_failed(a, &v->sync, &res->err, now);
 		view_stream_state(a, "stream failed: %s", res->err.message);
-	} else if (v->kind != VIEW_STREAM_ERRORS && v->kind != VIEW_STREAM_SPEC &&
-	           view_stream_source_alive(a)) {
+	} else if (view_stream_looks[v->kind].stream && view_stream_source_alive(a)) {
 		/* The stream ended while our data says it lives: ask the data, then pick it up again. */
 		sync_succeeded(&v->sync, app_policy(a), now, SYNC_RUNNING, false);
 		sync_kick(&a->wf.sync);
@@ -335,14 +349,13 @@ view_stream_move(struct app *a, int delta, bool absolute)
 static void
 view_stream_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 {
-	static const char *const kinds[] = { "logs", "events", "error logs",
-		                             "exec", "spec",   "spec, the diff" };
 	const struct view_stream *v = &a->log;
 	char *title = v->kind == VIEW_STREAM_EXEC
 	                      ? xasprintf("%s · %s · $ %s", a->wf.id, v->task, v->grp_cmd)
-	              : v->task ? xasprintf("%s · %s · %s%s", a->wf.id, v->task, kinds[v->kind],
+	              : v->task ? xasprintf("%s · %s · %s%s", a->wf.id, v->task,
+	                                    view_stream_looks[v->kind].name,
 	                                    v->retry > 0 ? " (retry)" : "")
-	                        : xasprintf("%s · %s", a->wf.id, kinds[v->kind]);
+	                        : xasprintf("%s · %s", a->wf.id, view_stream_looks[v->kind].name);
 
 	view_logs_render(rc, &a->log.tail, &a->log.lv, title, v->state, body, 0, 0, body->rows,
 	                 body->cols);

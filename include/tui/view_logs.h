@@ -21,18 +21,19 @@ enum view_logs_flag { VIEW_LOGS_FOLLOW, VIEW_LOGS_WRAP, VIEW_LOGS_TIMESTAMPS, VI
  * log_tail_line(lt, a - (lt->appended - lt->count)) while it is still in the ring.
  */
 struct view_logs {
-	bool follow;     /* stick to the bottom as lines arrive */
-	bool wrap;       /* wrap long lines, else cut them and scroll sideways */
-	bool timestamps; /* show the time a line starts with (logs' and events' forms) */
-	bool ended;      /* the source has ended: no line is coming, so none is awaited */
-	bool yaml;       /* a spec: keys, list markers and comments in their own looks */
-	bool diff;       /* a diff: "- " lines as removed, "+ " lines as added */
-	uint64_t top;    /* first shown line, absolute: stays put as lines come and go */
-	int top_row;     /* with wrap: rows of the top line scrolled past */
-	int hscroll;     /* without wrap: columns cut from the left */
-	char *search;    /* '/' pattern, owned; no capitals in it: case-insensitive */
-	bool filter;     /* show only lines that match search */
-	uint64_t match;  /* current match (n/N), absolute; VIEW_LOGS_NONE when none */
+	bool follow;         /* stick to the bottom as lines arrive */
+	bool wrap;           /* wrap long lines, else cut them and scroll sideways */
+	bool timestamps;     /* show the time a line starts with (logs' and events' forms) */
+	bool ended;          /* the source has ended: no line is coming, so none is awaited */
+	bool yaml;           /* a spec: keys, list markers and comments in their own looks */
+	bool diff;           /* a diff: "- " lines as removed, "+ " lines as added */
+	const char *awaited; /* what an empty view waits for: "the first log line" (static) */
+	uint64_t top;        /* first shown line, absolute: stays put as lines come and go */
+	int top_row;         /* with wrap: rows of the top line scrolled past */
+	int hscroll;         /* without wrap: columns cut from the left */
+	char *search;        /* '/' pattern, owned; no capitals in it: case-insensitive */
+	bool filter;         /* show only lines that match search */
+	uint64_t match;      /* current match (n/N), absolute; VIEW_LOGS_NONE when none */
 
 	/* Kept by the functions below; callers read them, never set them. */
 	int page_rows, page_cols;       /* text area of the last render, for paging, wrapping */

@@ -763,6 +763,10 @@ test_task_details_and_spec(void **state)
 	appt_golden(t, "app_detail_120x40.txt", 40, 120);
 	appt_keys(t, "\033");
 	appt_shows(t, 24, 100, "GROUP / TASK");
+	/* Its spec is not served: the view waits for the spec, not for a log line. */
+	appt_keys(t, "v");
+	appt_shows(t, 24, 100, "waiting for the spec");
+	appt_keys(t, "q");
 	app_free(t->a);
 	session_close(&t->s);
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
