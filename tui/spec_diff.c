@@ -59,7 +59,8 @@ spec_diff_line(struct strbuf *sb, const char *mark, const char *s, size_t n)
 }
 
 char *
-spec_diff(const char *old_text, size_t old_len, const char *new_text, size_t new_len)
+spec_diff(const char *old_text, size_t old_len, const char *new_text, size_t new_len,
+          size_t *changed)
 {
 	struct spec_diff_lines a, b;
 	struct strbuf sb = { 0 };
@@ -83,6 +84,8 @@ spec_diff(const char *old_text, size_t old_len, const char *new_text, size_t new
 			                 : lcs[(x + 1) * w + y] > lcs[x * w + y + 1]
 			                         ? lcs[(x + 1) * w + y]
 			                         : lcs[x * w + y + 1];
+	/* Every line outside the common subsequence is marked. */
+	*changed = a.count + b.count - 2 * (size_t)lcs[0];
 	while (i < a.count || j < b.count) {
 		if (i < a.count && j < b.count && spec_diff_same(&a, i, &b, j)) {
 			spec_diff_line(&sb, "  ", a.s[i], a.n[i]);

@@ -174,17 +174,16 @@ view_stream_spec_old_done(void *ctx, struct api_result *res)
 	struct app *a = ctx;
 	struct view_stream *v = &a->log;
 	char *parent = view_stream_parent(a);
+	size_t changed = 0;
 	char *diff = res->err.kind == API_OK && res->text
-	                     ? spec_diff(res->text, res->text_len, v->spec_new, strlen(v->spec_new))
+	                     ? spec_diff(res->text, res->text_len, v->spec_new, strlen(v->spec_new),
+	                                 &changed)
 	                     : NULL;
 
 	v->req = 0;
 	if (diff) {
-		bool same = strncmp(diff, "- ", 2) != 0 && strncmp(diff, "+ ", 2) != 0 &&
-		            !strstr(diff, "\n- ") && !strstr(diff, "\n+ ");
-
 		log_tail_feed(&v->tail, diff, strlen(diff));
-		if (same)
+		if (!changed)
 			view_stream_state(a, "the same as %s's spec: no line differs", parent);
 		else
 			view_stream_state(a, "against %s's spec: - only there, + only here",

@@ -63,6 +63,13 @@ e2e_wait "process-data"
 e2e_wait_kick "osmotop · $failing2 · .*FAILED" 30
 e2e_wait "Exit code 1 due"
 e2e_absent "health-check"
+# v v: the restart's spec against its parent's; a restart submits the same spec.
+e2e_keys v
+e2e_wait "^$failing2 · spec"
+e2e_keys v
+e2e_wait "the same as $failing's spec: no line differs"
+e2e_keys q
+e2e_wait "osmotop · $failing2 · .*FAILED"
 
 e2e_keys Escape
 e2e_wait "STATUS +WORKFLOW"

@@ -902,6 +902,7 @@ test_new_workflow_followed_fast(void **state)
 	appt_shows(t, 30, 120, "llm-finetune-18 · spec");
 	appt_keys(t, "v");
 	appt_shows(t, 30, 120, "llm-finetune-18 · spec, the diff");
+	appt_shows(t, 30, 120, "against llm-finetune-16's spec: - only there, + only here");
 	appt_shows(t, 30, 120, "-     ignoreNonleadStatus: false");
 	appt_shows(t, 30, 120, "+     ignoreNonleadStatus: true");
 	appt_shows(t, 30, 120, "    name: llm-finetune");

@@ -12,12 +12,14 @@
 #include "tui/spec_diff.h"
 
 static void
-diff_expect(const char *old, const char *new, const char *want)
+diff_expect(const char *old, const char *new, const char *want, size_t want_changed)
 {
-	char *got = spec_diff(old, strlen(old), new, strlen(new));
+	size_t changed = SIZE_MAX;
+	char *got = spec_diff(old, strlen(old), new, strlen(new), &changed);
 
 	assert_non_null(got);
 	assert_string_equal(got, want);
+	assert_int_equal(changed, want_changed);
 	free(got);
 }
 
@@ -25,12 +27,12 @@ static void
 test_lines(void **state)
 {
 	(void)state;
-	diff_expect("a\nb\nc\n", "a\nb\nc\n", "  a\n  b\n  c\n");
-	diff_expect("a\nb\nc\n", "a\nx\nc\n", "  a\n- b\n+ x\n  c\n");
-	diff_expect("a\nc\n", "a\nb\nc\n", "  a\n+ b\n  c\n");
-	diff_expect("a\nb\nc", "a\nc", "  a\n- b\n  c\n"); /* no newline at the end */
-	diff_expect("", "a\n", "+ a\n");
-	diff_expect("a\n", "", "- a\n");
+	diff_expect("a\nb\nc\n", "a\nb\nc\n", "  a\n  b\n  c\n", 0);
+	diff_expect("a\nb\nc\n", "a\nx\nc\n", "  a\n- b\n+ x\n  c\n", 2);
+	diff_expect("a\nc\n", "a\nb\nc\n", "  a\n+ b\n  c\n", 1);
+	diff_expect("a\nb\nc", "a\nc", "  a\n- b\n  c\n", 1); /* no newline at the end */
+	diff_expect("", "a\n", "+ a\n", 1);
+	diff_expect("a\n", "", "- a\n", 1);
 }
 
 /* More lines than a diff is kept for: no answer, so the caller says why. */
@@ -38,11 +40,12 @@ static void
 test_too_long(void **state)
 {
 	struct strbuf big = { 0 };
+	size_t changed;
 
 	(void)state;
 	for (int i = 0; i <= SPEC_DIFF_MAX_LINES; i++)
 		strbuf_addstr(&big, "x\n");
-	assert_null(spec_diff(big.buf, big.len, "x\n", 2));
+	assert_null(spec_diff(big.buf, big.len, "x\n", 2, &changed));
 	strbuf_free(&big);
 }
 
