@@ -95,8 +95,7 @@ cmd_complete_main(int argc, char **argv, const struct session_opts *globals)
 	} else {
 		api_query(s.api, argv[optind + 1], false, false, cb);
 	}
-	if (session_wait(&s, &w.done, clock_mono_ms() + CMD_COMPLETE_DEADLINE_MS) == 0 &&
-	    w.res.err.kind == API_OK) {
+	if (session_call_wait(&s, &w, 0, CMD_COMPLETE_DEADLINE_MS)) {
 		for (size_t i = 0; list && i < w.res.list.n_rows; i++)
 			printf("%s\n", w.res.list.rows[i].name);
 		if (!list)

@@ -361,10 +361,7 @@ main_print(const struct main_opts *o, const struct session *s, const struct api_
 static bool
 main_call_ok(struct session *s, struct session_call *w, int *rc)
 {
-	if (session_wait(s, &w->done, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) < 0)
-		api_error_set(&w->res.err, API_ERR_TIMEOUT, "no answer within %d s",
-		              SNAPSHOT_DEADLINE_MS / 1000);
-	if (w->res.err.kind == API_OK)
+	if (session_call_wait(s, w, 0, SNAPSHOT_DEADLINE_MS))
 		return true;
 	*rc = main_fail(s, &w->res.err);
 	return false;
@@ -590,9 +587,9 @@ main_list_badges(struct session *s, const struct api_list_query *lq,
 	struct api_task_query q = { 0 };
 
 	if (api_failed_tasks_query(list, lq, &q)) {
-		api_tasks(s->api, &q, session_call_callbacks(&w));
-		if (session_wait(s, &w.done, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) == 0 &&
-		    w.done && w.res.err.kind == API_OK)
+		unsigned long id = api_tasks(s->api, &q, session_call_callbacks(&w));
+
+		if (session_call_wait(s, &w, id, SNAPSHOT_DEADLINE_MS))
 			osmo_workflow_list_count_failed(list, &w.res.tasks);
 		api_result_free(&w.res);
 	}

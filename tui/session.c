@@ -353,6 +353,17 @@ session_wait(struct session *s, const bool *done, int64_t deadline_ms)
 	return 0;
 }
 
+bool
+session_call_wait(struct session *s, struct session_call *c, unsigned long id, int timeout_ms)
+{
+	if (session_wait(s, &c->done, clock_mono_ms() + timeout_ms) < 0 || !c->done) {
+		api_abort(s->api, id);
+		api_error_set(&c->res.err, API_ERR_TIMEOUT, "no answer within %d s",
+		              timeout_ms / 1000);
+	}
+	return c->res.err.kind == API_OK;
+}
+
 int
 session_exit_status(enum api_error_kind kind)
 {

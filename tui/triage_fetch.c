@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "client/spec_rules.h"
-#include "common/osmo_time.h"
 
 #define TRIAGE_FETCH_MS     30000       /* each call's deadline */
 #define TRIAGE_FETCH_TAIL   40          /* log lines asked for when there is no error log */
@@ -23,7 +22,7 @@ triage_fetch_keep(struct strbuf *sb, const char *bytes, size_t n)
 void
 triage_fetch_data(void *ctx, const char *bytes, size_t n)
 {
-	triage_fetch_keep(&((struct triage_fetch_call *)ctx)->body, bytes, n);
+	triage_fetch_keep(ctx, bytes, n);
 }
 
 static void
@@ -31,11 +30,11 @@ triage_fetch_done(void *ctx, struct api_result *res)
 {
 	struct triage_fetch_call *c = ctx;
 
-	c->res = *res;
+	c->call.res = *res;
 	memset(res, 0, sizeof(*res));
-	if (c->res.kind == API_TEXT && c->res.text)
-		triage_fetch_data(c, c->res.text, c->res.text_len);
-	c->done = true;
+	if (c->call.res.kind == API_TEXT && c->call.res.text)
+		triage_fetch_keep(&c->body, c->call.res.text, c->call.res.text_len);
+	c->call.done = true;
 }
 
 static struct api_callbacks
@@ -50,23 +49,15 @@ triage_fetch_callbacks(struct triage_fetch_call *c)
 static struct api_error
 triage_fetch_wait(struct session *s, struct triage_fetch_call *c, unsigned long id)
 {
-	struct api_error err = { 0 };
-
-	if (session_wait(s, &c->done, clock_mono_ms() + TRIAGE_FETCH_MS) < 0 || !c->done) {
-		api_abort(s->api, id);
-		api_error_set(&err, API_ERR_TIMEOUT, "no answer within %d s",
-		              TRIAGE_FETCH_MS / 1000);
-	} else {
-		err = c->res.err;
-	}
-	return err;
+	session_call_wait(s, &c->call, id, TRIAGE_FETCH_MS);
+	return c->call.res.err;
 }
 
 static void
 triage_fetch_call_free(struct triage_fetch_call *c)
 {
 	strbuf_free(&c->body);
-	api_result_free(&c->res);
+	api_result_free(&c->call.res);
 }
 
 unsigned long
@@ -113,8 +104,8 @@ triage_fetch(struct session *s, const char *workflow, struct triage_fetch *out,
 	memset(out, 0, sizeof(*out));
 	id = api_query(s->api, workflow, true, false, triage_fetch_callbacks(&q));
 	*err = triage_fetch_wait(s, &q, id);
-	out->wf = q.res;
-	memset(&q.res, 0, sizeof(q.res));
+	out->wf = q.call.res;
+	memset(&q.call.res, 0, sizeof(q.call.res));
 	triage_fetch_call_free(&q);
 	if (err->kind != API_OK)
 		return -1;

@@ -17,9 +17,8 @@ view_triage_done(void *ctx, struct api_result *res)
 
 	p->req = 0;
 	if (res->kind == API_TEXT && res->text)
-		triage_fetch_keep(&p->call.body, res->text, res->text_len);
-	triage_lines_take(&p->a->triage.lines, p->events, &p->call.body,
-	                  p->events ? NULL : &res->err);
+		triage_fetch_keep(&p->body, res->text, res->text_len);
+	triage_lines_take(&p->a->triage.lines, p->events, &p->body, p->events ? NULL : &res->err);
 	api_result_free(res);
 	p->a->dirty = true;
 }
@@ -42,7 +41,7 @@ view_triage_drop(struct app *a)
 		if (v->part[i].req)
 			api_abort(a->s->api, v->part[i].req);
 		v->part[i].req = 0;
-		strbuf_free(&v->part[i].call.body);
+		strbuf_free(&v->part[i].body);
 	}
 	triage_lines_free(&v->lines);
 	free(v->for_task);

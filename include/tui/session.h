@@ -88,6 +88,11 @@ void session_explain(const struct session *s, struct api_error *err);
 char *session_safe_url(const char *url);
 /* Runs loop rounds until *done or deadline_ms passes (monotonic); returns 0 or -1. */
 int session_wait(struct session *s, const bool *done, int64_t deadline_ms);
+/*
+ * Waits up to timeout_ms for c, the call id (0: none to abort) fills; a call still out then
+ * is aborted and c's error says it timed out. Whether the call succeeded.
+ */
+bool session_call_wait(struct session *s, struct session_call *c, unsigned long id, int timeout_ms);
 /* A command's exit status for a failure of this kind: 1 the service refused, 2 usage, else 3. */
 int session_exit_status(enum api_error_kind kind);
 /*

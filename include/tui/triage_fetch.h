@@ -24,12 +24,11 @@ unsigned long triage_fetch_request(struct api *api, const char *workflow, const 
                                    bool events, struct api_callbacks cb);
 /* One call whose body may come as a stream: bytes gathered, then done. */
 struct triage_fetch_call {
-	struct strbuf body;
-	struct api_result res;
-	bool done;
+	struct strbuf body; /* first: triage_fetch_data fills it */
+	struct session_call call;
 };
 
-/* A data callback whose ctx is a struct triage_fetch_call (or starts with one). */
+/* A data callback whose ctx is a struct strbuf (or starts with one). */
 void triage_fetch_data(void *ctx, const char *bytes, size_t n);
 /* Appends an answer's bytes to sb while it holds less than a card could use. */
 void triage_fetch_keep(struct strbuf *sb, const char *bytes, size_t n);

@@ -236,7 +236,7 @@ struct view_ports {
 
 /* The triage card's fetched lines: the root task's error log (or log) and warning events. */
 struct view_triage_part {
-	struct triage_fetch_call call; /* first: triage_fetch_data fills its body */
+	struct strbuf body; /* first: triage_fetch_data fills it */
 	struct app *a;
 	bool events;       /* the events' request, else the log's */
 	unsigned long req; /* in flight, 0 when none */

@@ -43,6 +43,7 @@ static const char *const appt_routes[] = {
 	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_small.json",
 	"GET /api/workflow/broken-1 500 application/json @error_internal_500.json",
 	"GET /api/workflow/nope-1 400 application/json @error_not_found_400.json",
+	"GET /api/workflow/stalled-1 200 application/json inline:{} stall",
 	"GET /api/workflow/busy-1 503 application/json inline:{\"message\":\"busy\"} "
 	"header=Retry-After:120",
 	"GET /api/workflow/busy-2 429 application/json inline:{\"message\":\"slow\"} "
@@ -752,6 +753,26 @@ test_triage_card(void **state)
 	appt_shows(t, 24, 100, "GROUP / TASK");
 }
 
+/* A call with no answer in time: aborted, its error saying how long it was waited for. */
+static void
+test_call_wait_times_out(void **state)
+{
+	struct appt *t = *state;
+	struct session_opts so = { .url = t->server.url, .user = "jdoe" };
+	struct api_error err = { 0 };
+	struct session_call w = { 0 };
+	unsigned long id;
+
+	assert_int_equal(session_open(&t->s, &so, &err), 0);
+	id = api_query(t->s.api, "stalled-1", false, false, session_call_callbacks(&w));
+	assert_false(session_call_wait(&t->s, &w, id, 1000));
+	assert_false(w.done);
+	assert_int_equal(w.res.err.kind, API_ERR_TIMEOUT);
+	assert_string_equal(w.res.err.message, "no answer within 1 s");
+	assert_int_equal(api_pending(t->s.api), 0);
+	api_result_free(&w.res);
+}
+
 /* i: the root task's details, as k9s describes; v: the workflow's spec. */
 static void
 test_task_details_and_spec(void **state)
@@ -1100,6 +1121,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failed_opens_on_root_cause, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_triage_card, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_call_wait_times_out, appt_setup,
+		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_task_details_and_spec, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_pager_keys_scroll, appt_setup, appt_teardown),
