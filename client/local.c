@@ -519,16 +519,26 @@ local_last_port(const char *dir)
  * it; 0 or -1.
  */
 static int
-local_spawn(const char *dir, const char *exe, int port, struct local_server *srv,
-            struct api_error *err)
+local_spawn(const char *dir, const char *exe, const struct strv *args, int port,
+            struct local_server *srv, struct api_error *err)
 {
 	char *state = xasprintf("%s/state", dir);
 	char *log = xasprintf("%s/" LOCAL_LOG, dir);
 	char *listen = xasprintf("127.0.0.1:%d", port);
-	char *argv[] = { (char *)exe, "--listen", listen, "--state", state, NULL };
+	struct strv argv = { 0 };
 	struct local_child c = { .pid = -1, .pidfd = -1, .watch = -1, .log_rd = -1 };
 	int log_wr, null_fd = -1, rc = -1;
 	char pid_text[32];
+
+	strv_push(&argv, exe);
+	for (size_t i = 0; args && i < args->n; i++)
+		strv_push(&argv, args->v[i]);
+	/* Ours last: the listen address and state are not the caller's to change. */
+	strv_push(&argv, "--listen");
+	strv_push(&argv, listen);
+	strv_push(&argv, "--state");
+	strv_push(&argv, state);
+	strv_push_owned(&argv, NULL); /* execv's end */
 
 	/*
 	 * Both stdout and stderr go to the log: nothing the service writes can ever meet a closed
@@ -554,7 +564,7 @@ local_spawn(const char *dir, const char *exe, int port, struct local_server *srv
 		goto done;
 	}
 	if (c.pid == 0)
-		local_child_exec(argv, null_fd, log_wr);
+		local_child_exec(argv.v, null_fd, log_wr);
 	/* Our own unreaped child: its PID cannot be reused under the pidfd. */
 	c.pidfd = (int)syscall(SYS_pidfd_open, c.pid, 0);
 	if (local_child_await(&c, log, srv, err) < 0)
@@ -587,6 +597,7 @@ done:
 	if (c.pidfd >= 0)
 		close(c.pidfd);
 	strbuf_free(&c.log);
+	strv_free(&argv);
 	free(log);
 	free(listen);
 	free(state);
@@ -611,7 +622,8 @@ local_absolute(const char *path)
 }
 
 int
-local_start(const char *dir, const char *bin, struct local_server *srv, struct api_error *err)
+local_start(const char *dir, const char *bin, const struct strv *args, struct local_server *srv,
+            struct api_error *err)
 {
 	char *real = NULL, *found = NULL, *exe = NULL;
 	int lock = -1, rc = -1, port;
@@ -644,11 +656,11 @@ local_start(const char *dir, const char *bin, struct local_server *srv, struct a
 	}
 	/* The previous port when it is free, so clients of the last one find this one there. */
 	port = local_last_port(real);
-	rc = local_spawn(real, exe, port, srv, err);
+	rc = local_spawn(real, exe, args, port, srv, err);
 	if (rc < 0 && port) {
 		/* Taken in between: any port then. */
 		*err = (struct api_error){ 0 };
-		rc = local_spawn(real, exe, 0, srv, err);
+		rc = local_spawn(real, exe, args, 0, srv, err);
 	}
 done:
 	if (lock >= 0)

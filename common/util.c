@@ -227,6 +227,16 @@ strlcpy_safe(char *dst, const char *src, size_t size)
 	return n;
 }
 
+size_t
+strlcpy_lower(char *dst, const char *src, size_t size)
+{
+	size_t n = strlcpy_safe(dst, src, size);
+
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (char)tolower((unsigned char)dst[i]);
+	return n;
+}
+
 bool
 str_starts_with(const char *s, const char *prefix)
 {

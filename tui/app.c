@@ -16,6 +16,7 @@
 #include "tui/keymap.h"
 #include "common/osmo_time.h"
 #include "tui/screen.h"
+#include "tui/theme.h"
 #include "tui/shell.h"
 #include "client/sync.h"
 #include "tui/view_ops.h"
@@ -91,6 +92,12 @@ long
 app_log_ring(const struct app *a)
 {
 	return a->o->config ? a->o->config->log_ring : CONFIG_LOG_RING;
+}
+
+const struct keymap *
+app_keymap(const struct app *a)
+{
+	return a->o->config ? &a->o->config->keys : &a->keys;
 }
 
 /* The wall clock views show ages against. */
@@ -249,7 +256,8 @@ app_compose(struct app *a, int rows, int cols)
 	struct render_ctx rc = { .now_ms = app_now(a),
 		                 .ascii = a->o->ascii,
 		                 .server = a->s->shown_url,
-		                 .select = true };
+		                 .select = true,
+		                 .keys = app_keymap(a) };
 	struct canvas body;
 	bool list = app_shown(a)->list_data;
 	const struct sync_item *it = list ? &a->list.sync : &a->wf.sync;
@@ -313,7 +321,7 @@ app_key(struct app *a, int key)
 		dialog_key(a, key);
 		return;
 	}
-	act = keymap_lookup((enum keymap_view)a->view->keys, key);
+	act = keymap_lookup(app_keymap(a), (enum keymap_view)a->view->keys, key);
 	if (act != KEYMAP_NONE)
 		app_action(a, act);
 }
@@ -325,7 +333,7 @@ app_running(const struct app *a)
 }
 
 static void
-app_keys(struct app *a)
+app_read_keys(struct app *a)
 {
 	int key;
 
@@ -424,7 +432,7 @@ app_on_keys(void *ctx, int fd, short revents)
 {
 	(void)fd;
 	(void)revents;
-	app_keys(ctx);
+	app_read_keys(ctx);
 }
 
 static void
@@ -469,7 +477,7 @@ app_loop(struct app *a)
 		if (app_round(a, -1) < 0)
 			break;
 		if (!a->shell)
-			app_keys(a); /* also after EINTR: a resize arrives as a key */
+			app_read_keys(a); /* also after EINTR: a resize arrives as a key */
 		/* Data and keys mark the frame dirty themselves, so busy streams do not recompose
 		 * it per wakeup; a new second does, should the tick be late. */
 		if (clock_wall_ms() / 1000 != a->drawn_second)
@@ -487,6 +495,7 @@ app_new(struct session *s, const struct app_opts *o)
 
 	a->s = s;
 	a->o = o;
+	keymap_init(&a->keys);
 	a->list.all_users = o->all_users || (o->config && o->config->all_users);
 	if (o->config && o->config->sort != FILTER_SORT_SERVER)
 		filter_set_sort(&a->list.filter, o->config->sort);
@@ -557,7 +566,11 @@ app_run(struct session *s, const struct app_opts *o)
 {
 	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
 	struct app *a;
-	struct screen *scr = screen_open(o->color);
+	struct theme plain;
+	struct screen *scr;
+
+	theme_init(&plain);
+	scr = screen_open(o->color, o->config ? &o->config->theme : &plain);
 
 	if (!scr) {
 		fprintf(stderr,

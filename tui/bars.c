@@ -56,7 +56,11 @@ bars_status(struct app *a, int64_t now)
 		} else {
 			strbuf_addstr(&sb, " · loading…");
 		}
-		strbuf_addstr(&sb, " · ? help");
+		const char *help = keymap_key_name(app_keymap(a), (enum keymap_view)a->view->keys,
+		                                   KEYMAP_HELP);
+
+		if (help)
+			strbuf_addf(&sb, " · %s help", help);
 	}
 	canvas_text_ellipsis(c, row, 0, c->cols, st, sb.buf ? sb.buf : "");
 	strbuf_free(&sb);
@@ -72,7 +76,7 @@ bars_hints(struct app *a, int row)
 
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_NORMAL);
 	for (const enum keymap_action *h = a->view->hints; h && *h != KEYMAP_NONE; h++) {
-		const char *key = keymap_key_name(keys, *h);
+		const char *key = keymap_key_name(app_keymap(a), keys, *h);
 		/* '/' filters where it applies as typed, else it searches (logs, forwards). */
 		const char *word =
 		        *h == KEYMAP_CLOSE && app_at_top(a) ? "quit"

@@ -10,8 +10,9 @@
 #include <sys/stat.h>
 
 #include "common/yaml.h"
+#include "tui/screen.h"
 
-enum config_kind { CONFIG_SECONDS, CONFIG_LINES, CONFIG_BOOL, CONFIG_SORT };
+enum config_kind { CONFIG_SECONDS, CONFIG_COUNT, CONFIG_BOOL, CONFIG_SORT, CONFIG_WORD };
 
 /* section.key, what it holds, where it goes, its range, and what it is for (the dump's words). */
 #define CONFIG_KEYS(_)                                                                            \
@@ -27,7 +28,12 @@ enum config_kind { CONFIG_SECONDS, CONFIG_LINES, CONFIG_BOOL, CONFIG_SORT };
 	  "server, name, status, age, duration, user or pool")                                    \
 	_("list", "all_users", CONFIG_BOOL, all_users, 0, 0,                                      \
 	  "everyone's workflows, not only yours")                                                 \
-	_("logs", "ring", CONFIG_LINES, log_ring, 1000, 1000000, "lines kept per log view")
+	_("logs", "ring", CONFIG_COUNT, log_ring, 1000, 1000000, "lines kept per log view")       \
+	_("local", "slots", CONFIG_COUNT, local.slots, 1, 4096,                                   \
+	  "tasks osmo-local runs at once (--slots)")                                              \
+	_("local", "phase_ms", CONFIG_COUNT, local.phase_ms, 0, 600000,                           \
+	  "ms osmo-local spends in each phase before RUNNING (--phase-ms)")                       \
+	_("local", "pool", CONFIG_WORD, local.pool, 1, 63, "the pool osmo-local offers (--pool)")
 
 static const struct config_key {
 	const char *section, *name;
@@ -41,6 +47,8 @@ static const struct config_key {
 	CONFIG_KEYS(CONFIG_KEY_ROW)
 #undef CONFIG_KEY_ROW
 };
+
+#define CONFIG_WORD_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
 /* The values list.sort takes, by the sorts' own order. */
 static const char *const config_sorts[FILTER_SORT_COUNT] = {
@@ -67,12 +75,20 @@ config_init(struct config *c)
 	c->policy = sync_default_policy;
 	c->sort = FILTER_SORT_SERVER;
 	c->log_ring = CONFIG_LOG_RING;
+	/* osmo-local's own defaults, shown by the dump; passed to it only when the file sets them. */
+	c->local.slots = 64;
+	c->local.phase_ms = 200;
+	c->local.pool = xstrdup("default");
+	theme_init(&c->theme);
+	keymap_init(&c->keys);
 }
 
 void
 config_free(struct config *c)
 {
 	free(c->path);
+	free(c->local.pool);
+	keymap_free(&c->keys);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -112,6 +128,19 @@ config_set(struct config *c, const struct config_key *k, const struct yaml_node 
 		        c, v, err,
 		        xasprintf("%s.%s: expected one of %s", k->section, k->name, k->help));
 	}
+	if (k->kind == CONFIG_WORD) {
+		size_t len = s ? strlen(s) : 0;
+
+		if (!s || type != YAML_TYPE_STR || len < (size_t)k->min || len > (size_t)k->max ||
+		    strspn(s, CONFIG_WORD_CHARS) != len)
+			return config_fail(c, v, err,
+			                   xasprintf("%s.%s: expected a name of letters, digits, "
+			                             "'.', '_' or '-'",
+			                             k->section, k->name));
+		free(*(char **)field);
+		*(char **)field = xstrdup(s);
+		return 0;
+	}
 	if (!s || type != YAML_TYPE_INT || !yaml_int_value(s, &n) || n < k->min || n > k->max)
 		return config_fail(c, v, err,
 		                   xasprintf("%s.%s: expected a whole number from %lld to %lld",
@@ -135,24 +164,150 @@ config_find(const char *section, const char *name)
 	return NULL;
 }
 
+/* theme.ROLE: "colour attributes". */
+static int
+config_set_theme(struct config *c, const struct yaml_pair *kv, char **err)
+{
+	const char *name = yaml_scalar(kv->key), *text = yaml_scalar(kv->value);
+	int role = name ? theme_role_find(name) : -1;
+
+	if (role < 0)
+		return config_fail(c, kv->key, err,
+		                   xasprintf("unknown style role '%s' in theme (--dump-config "
+		                             "lists them)",
+		                             name ? name : "?"));
+	if (!text || !theme_style_parse(text, &c->theme.style[role]))
+		return config_fail(c, kv->value, err,
+		                   xasprintf("theme.%s: expected a colour (default, red, "
+		                             "bright_red, 0-255...) and attributes (bold, dim, "
+		                             "underline, reverse, italic)",
+		                             name));
+	c->theme_lines[role] = (unsigned)kv->key->start.line + 1;
+	return 0;
+}
+
+/* keys.ACTION: a key or a list of them; [] leaves the action without one. */
+static int
+config_set_keys(struct config *c, const struct yaml_pair *kv, char **err)
+{
+	const char *name = yaml_scalar(kv->key);
+	enum keymap_action act = name ? keymap_action_named(name) : KEYMAP_NONE;
+	const struct yaml_node *v = kv->value;
+	const struct yaml_node *const *items = &v;
+	size_t n = v->type == YAML_TYPE_SEQ ? v->n : 1;
+	int keys[CONFIG_MAX_BINDINGS];
+
+	if (act == KEYMAP_NONE)
+		return config_fail(c, kv->key, err,
+		                   xasprintf("unknown action '%s' in keys (--dump-config lists "
+		                             "them)",
+		                             name ? name : "?"));
+	if (v->type == YAML_TYPE_SEQ)
+		items = (const struct yaml_node *const *)v->items;
+	if (n > ARRAY_SIZE(keys))
+		return config_fail(c, v, err,
+		                   xasprintf("keys.%s: at most %zu keys", name, ARRAY_SIZE(keys)));
+	for (size_t i = 0; i < n; i++) {
+		const char *text = yaml_scalar(items[i]);
+
+		keys[i] = text ? keymap_key_parse(text) : SCREEN_KEY_NONE;
+		if (keys[i] == SCREEN_KEY_NONE)
+			return config_fail(
+			        c, items[i], err,
+			        xasprintf("keys.%s: unknown key '%s' (a character, "
+			                  "Ctrl-a to Ctrl-z, Enter, Esc, Tab, Space, "
+			                  "BkSp, Del, Up, Down, Left, Right, PgUp, PgDn, "
+			                  "Home, End, F1, F5, F10)",
+			                  name, text ? text : "?"));
+	}
+	if (keymap_rebind(&c->keys, act, keys, n) < 0)
+		return config_fail(c, v, err, xasprintf("keys.%s: a key it cannot bind", name));
+	c->key_lines[act] = (unsigned)kv->key->start.line + 1;
+	return 0;
+}
+
+/* After the keys section: no key means two things in one view, and quit keeps a key. */
+static int
+config_check_keys(struct config *c, const struct yaml_node *section, char **err)
+{
+	enum keymap_action one, two;
+	int key = keymap_conflict(&c->keys, &one, &two);
+	char n1[KEYMAP_NAME_MAX], n2[KEYMAP_NAME_MAX], kn[16] = "?";
+	const struct yaml_node *at = section;
+
+	if (key == SCREEN_KEY_NONE)
+		return 0;
+	keymap_action_name(one, n1);
+	keymap_action_name(two, n2);
+	/* At the binding the file made (the later one when it made both). */
+	for (size_t i = 0; i < section->n; i++) {
+		const char *name = yaml_scalar(section->pairs[i].key);
+		enum keymap_action act = name ? keymap_action_named(name) : KEYMAP_NONE;
+
+		if (act == one || act == two)
+			at = section->pairs[i].key;
+	}
+	if (one == KEYMAP_QUIT && two == KEYMAP_QUIT)
+		return config_fail(c, at, err, xstrdup("keys.quit: quit needs a key"));
+	keymap_key_format(key, kn, sizeof(kn));
+	return config_fail(c, at, err,
+	                   one == two ? xasprintf("keys.%s: %s is named twice", n1, kn)
+	                              : xasprintf("keys: %s would run both %s and %s in one "
+	                                          "view; give one of them another key",
+	                                          kn, n1, n2));
+}
+
+/* Sections whose keys are names from elsewhere (style roles, actions), not config_keys[]. */
+static const struct config_section {
+	const char *name;
+	int (*set)(struct config *c, const struct yaml_pair *kv, char **err);
+	int (*check)(struct config *c, const struct yaml_node *section, char **err);
+} config_sections[] = {
+	{ "theme", config_set_theme, NULL },
+	{ "keys", config_set_keys, config_check_keys },
+};
+
+#define CONFIG_SECTION_NAMES "refresh, list, logs, local, theme, keys"
+
+/* One section of names from elsewhere: each pair set, then the whole checked. */
+static int
+config_walk_named(struct config *c, const struct config_section *cs,
+                  const struct yaml_node *section, char **err)
+{
+	for (size_t j = 0; j < section->n; j++)
+		if (cs->set(c, &section->pairs[j], err) < 0)
+			return -1;
+	return cs->check ? cs->check(c, section, err) : 0;
+}
+
 /* Walks the document: sections of keys, each known and of its kind. */
 static int
 config_walk(struct config *c, const struct yaml_node *root, char **err)
 {
 	if (root->type != YAML_TYPE_MAP)
 		return config_fail(c, root, err,
-		                   xstrdup("expected sections (refresh, list, logs)"));
+		                   xstrdup("expected sections (" CONFIG_SECTION_NAMES ")"));
 	for (size_t i = 0; i < root->n; i++) {
 		const struct yaml_pair *sec = &root->pairs[i];
 		const char *section = yaml_scalar(sec->key);
+		const struct config_section *cs = NULL;
 
-		if (!section || !config_find(section, NULL))
+		for (size_t k = 0; section && k < ARRAY_SIZE(config_sections); k++)
+			if (strcmp(section, config_sections[k].name) == 0)
+				cs = &config_sections[k];
+		if (!section || (!cs && !config_find(section, NULL)))
 			return config_fail(c, sec->key, err,
-			                   xasprintf("unknown section '%s' (refresh, list, logs)",
+			                   xasprintf("unknown section '%s' (" CONFIG_SECTION_NAMES
+			                             ")",
 			                             section ? section : "?"));
 		if (sec->value->type != YAML_TYPE_MAP)
 			return config_fail(c, sec->value, err,
 			                   xasprintf("%s: expected its keys", section));
+		if (cs) {
+			if (config_walk_named(c, cs, sec->value, err) < 0)
+				return -1;
+			continue;
+		}
 		for (size_t j = 0; j < sec->value->n; j++) {
 			const struct yaml_pair *kv = &sec->value->pairs[j];
 			const char *name = yaml_scalar(kv->key);
@@ -214,6 +369,51 @@ config_load(struct config *c, const char *path, char **err)
 	return rc;
 }
 
+/* "  name: value" padded, then "# help; where from" (FILE:LINE, or default). */
+static void
+config_dump_line(const struct config *c, struct strbuf *sb, const char *name, const char *value,
+                 const char *help, unsigned line)
+{
+	char *pair = xasprintf("%s: %s", name, value);
+
+	strbuf_addf(sb, "  %-20s # %s; ", pair, help);
+	if (line)
+		strbuf_addf(sb, "%s:%u\n", c->path, line);
+	else
+		strbuf_addstr(sb, "default\n");
+	free(pair);
+}
+
+/* An action's keys as a YAML flow list config_set_keys reads back: [C, Ctrl-d, '?']. */
+static void
+config_dump_keys(const struct config *c, enum keymap_action act, struct strbuf *out)
+{
+	size_t n;
+	const struct keymap_binding *b = keymap_bindings(&c->keys, &n);
+	bool first = true;
+
+	strbuf_addch(out, '[');
+	for (size_t i = 0; i < n; i++) {
+		const char *name = b[i].name;
+		bool plain = strspn(name, CONFIG_WORD_CHARS) == strlen(name);
+
+		if (b[i].action != act)
+			continue;
+		strbuf_addstr(out, first ? "" : ", ");
+		if (plain) {
+			strbuf_addstr(out, name);
+		} else {
+			/* Single quotes, a quote in them doubled: ? ! [ ' mean something bare. */
+			strbuf_addch(out, '\'');
+			for (; *name; name++)
+				strbuf_addstr(out, *name == '\'' ? "''" : (char[]){ *name, '\0' });
+			strbuf_addch(out, '\'');
+		}
+		first = false;
+	}
+	strbuf_addch(out, ']');
+}
+
 char *
 config_dump(const struct config *c)
 {
@@ -225,27 +425,64 @@ config_dump(const struct config *c)
 	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
 		const struct config_key *k = &config_keys[i];
 		const char *field = (const char *)c + k->offset;
-		unsigned line = c->lines[i];
-		char *value, *from;
+		char *value, *help;
 
 		if (strcmp(k->section, section) != 0)
 			strbuf_addf(&sb, "%s:\n", section = k->section);
 		if (k->kind == CONFIG_SECONDS)
 			value = xasprintf("%lld", (long long)(*(const int64_t *)field / 1000));
-		else if (k->kind == CONFIG_LINES)
+		else if (k->kind == CONFIG_COUNT)
 			value = xasprintf("%ld", *(const long *)field);
 		else if (k->kind == CONFIG_BOOL)
 			value = xstrdup(*(const bool *)field ? "true" : "false");
+		else if (k->kind == CONFIG_WORD)
+			value = xstrdup(*(char *const *)field);
 		else
 			value = xstrdup(config_sorts[*(const enum filter_sort *)field]);
-		char *pair = xasprintf("%s: %s", k->name, value);
-
-		from = line ? xasprintf("%s:%u", c->path, line) : xstrdup("default");
-		strbuf_addf(&sb, "  %-20s # %s%s; %s\n", pair,
-		            k->kind == CONFIG_SECONDS ? "seconds: " : "", k->help, from);
-		free(from);
-		free(pair);
+		help = xasprintf("%s%s", k->kind == CONFIG_SECONDS ? "seconds: " : "", k->help);
+		config_dump_line(c, &sb, k->name, value, help, c->lines[i]);
+		free(help);
 		free(value);
 	}
+	strbuf_addstr(&sb, "theme:\n");
+	for (int r = 0; r < STYLE_COUNT; r++) {
+		char name[32], value[64];
+
+		theme_role_name((enum style)r, name, sizeof(name));
+		theme_style_format(&c->theme.style[r], value, sizeof(value));
+		config_dump_line(c, &sb, name, value, "colour and attributes", c->theme_lines[r]);
+	}
+	strbuf_addstr(&sb, "keys:\n");
+	for (int a = 0; a < KEYMAP_COUNT; a++) {
+		char name[KEYMAP_NAME_MAX];
+		struct strbuf keys = { 0 };
+
+		keymap_action_name((enum keymap_action)a, name);
+		config_dump_keys(c, (enum keymap_action)a, &keys);
+		config_dump_line(c, &sb, name, keys.buf, keymap_help((enum keymap_action)a),
+		                 c->key_lines[a]);
+		strbuf_free(&keys);
+	}
 	return strbuf_detach(&sb);
+}
+
+void
+config_local_args(const struct config *c, struct strv *args)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
+		const struct config_key *k = &config_keys[i];
+		const char *field = (const char *)c + k->offset;
+		char *flag;
+
+		/* Only what the file sets: osmo-local's own defaults (and its environment) stand. */
+		if (strcmp(k->section, "local") != 0 || !c->lines[i])
+			continue;
+		flag = xasprintf("--%s", k->name);
+		for (char *p = flag; *p; p++)
+			*p = *p == '_' ? '-' : *p;
+		strv_push_owned(args, flag);
+		strv_push_owned(args, k->kind == CONFIG_WORD
+		                              ? xstrdup(*(char *const *)field)
+		                              : xasprintf("%ld", *(const long *)field));
+	}
 }

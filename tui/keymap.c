@@ -1,8 +1,15 @@
 /* keymap.c: the keys of the monitor: vim and less movement, k9s-style action letters. */
 #include "tui/keymap.h"
 
-#include "tui/screen.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
 #include "common/util.h"
+#include "tui/screen.h"
+#include "tui/text.h"
 
 static const char *const keymap_helps[] = {
 #define KEYMAP_HELP_TEXT(id, help) help,
@@ -94,6 +101,38 @@ static const struct keymap_binding keymap_table[] = {
 };
 /* clang-format on */
 
+/* The actions' ids: the configuration names them in lower case. */
+static const char *const keymap_names[] = {
+#define KEYMAP_NAME_TEXT(id, help) #id,
+	KEYMAP_ACTIONS(KEYMAP_NAME_TEXT)
+#undef KEYMAP_NAME_TEXT
+};
+
+/* Keys with a name of more than their character, as help shows them and config.yaml names them. */
+static const struct keymap_key_name {
+	const char *name;
+	int key;
+} keymap_key_names[] = {
+	{ "Enter", SCREEN_KEY_ENTER },
+	{ "Esc", SCREEN_KEY_ESC },
+	{ "BkSp", SCREEN_KEY_BACKSPACE },
+	{ "Space", ' ' },
+	{ "Tab", '\t' },
+	{ "BTab", SCREEN_KEY_BTAB },
+	{ "Up", SCREEN_KEY_UP },
+	{ "Down", SCREEN_KEY_DOWN },
+	{ "Left", SCREEN_KEY_LEFT },
+	{ "Right", SCREEN_KEY_RIGHT },
+	{ "PgUp", SCREEN_KEY_PGUP },
+	{ "PgDn", SCREEN_KEY_PGDN },
+	{ "Home", SCREEN_KEY_HOME },
+	{ "End", SCREEN_KEY_END },
+	{ "Del", SCREEN_KEY_DELETE },
+	{ "F1", SCREEN_KEY_F1 },
+	{ "F5", SCREEN_KEY_F5 },
+	{ "F10", SCREEN_KEY_F10 },
+};
+
 /* What the hint bar calls an action: a word or two. */
 static const char *const keymap_shorts[KEYMAP_COUNT] = {
 	[KEYMAP_QUIT] = "quit",
@@ -132,32 +171,187 @@ keymap_short(enum keymap_action a)
 }
 
 const char *
-keymap_key_name(enum keymap_view view, enum keymap_action a)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(keymap_table); i++)
-		if (keymap_table[i].action == a && (keymap_table[i].views & view))
-			return keymap_table[i].name;
-	return NULL;
-}
-
-enum keymap_action
-keymap_lookup(enum keymap_view view, int key)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(keymap_table); i++)
-		if (keymap_table[i].key == key && (keymap_table[i].views & view))
-			return keymap_table[i].action;
-	return KEYMAP_NONE;
-}
-
-const char *
 keymap_help(enum keymap_action a)
 {
 	return a >= 0 && a < KEYMAP_COUNT ? keymap_helps[a] : "";
 }
 
-const struct keymap_binding *
-keymap_bindings(size_t *n)
+void
+keymap_init(struct keymap *k)
 {
-	*n = ARRAY_SIZE(keymap_table);
-	return keymap_table;
+	*k = (struct keymap){ keymap_table, ARRAY_SIZE(keymap_table), NULL };
+}
+
+void
+keymap_free(struct keymap *k)
+{
+	free(k->own);
+	keymap_init(k);
+}
+
+/* The views a key of a serves: its default binding's when it has that key, else its first's. */
+static unsigned
+keymap_default_views(enum keymap_action a, int key)
+{
+	unsigned first = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keymap_table); i++)
+		if (keymap_table[i].action == a) {
+			if (keymap_table[i].key == key)
+				return keymap_table[i].views;
+			if (!first)
+				first = keymap_table[i].views;
+		}
+	return first;
+}
+
+int
+keymap_rebind(struct keymap *k, enum keymap_action a, const int *keys, size_t n)
+{
+	size_t kept = 0;
+	struct keymap_binding *v = xreallocarray(NULL, k->n + n, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++) {
+		v[i] = (struct keymap_binding){ keys[i], "", keymap_default_views(a, keys[i]), a };
+		if (!keymap_key_format(keys[i], v[i].name, sizeof(v[i].name))) {
+			free(v);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].action != a)
+			v[n + kept++] = k->v[i];
+	free(k->own);
+	*k = (struct keymap){ v, n + kept, v };
+	return 0;
+}
+
+int
+keymap_conflict(const struct keymap *k, enum keymap_action *one, enum keymap_action *two)
+{
+	bool quits = false;
+
+	for (size_t i = 0; i < k->n; i++) {
+		quits |= k->v[i].action == KEYMAP_QUIT;
+		for (size_t j = i + 1; j < k->n; j++)
+			if (k->v[i].key == k->v[j].key && (k->v[i].views & k->v[j].views)) {
+				*one = k->v[i].action;
+				*two = k->v[j].action;
+				return k->v[i].key;
+			}
+	}
+	if (quits)
+		return SCREEN_KEY_NONE;
+	*one = *two = KEYMAP_QUIT;
+	return SCREEN_KEY_ESC;
+}
+
+const char *
+keymap_key_name(const struct keymap *k, enum keymap_view view, enum keymap_action a)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].action == a && (k->v[i].views & view))
+			return k->v[i].name;
+	return NULL;
+}
+
+enum keymap_action
+keymap_lookup(const struct keymap *k, enum keymap_view view, int key)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].key == key && (k->v[i].views & view))
+			return k->v[i].action;
+	return KEYMAP_NONE;
+}
+
+const struct keymap_binding *
+keymap_bindings(const struct keymap *k, size_t *n)
+{
+	*n = k->n;
+	return k->v;
+}
+
+void
+keymap_action_name(enum keymap_action a, char buf[KEYMAP_NAME_MAX])
+{
+	strlcpy_lower(buf, a >= 0 && a < KEYMAP_COUNT ? keymap_names[a] : "", KEYMAP_NAME_MAX);
+}
+
+enum keymap_action
+keymap_action_named(const char *name)
+{
+	for (int a = 0; a < KEYMAP_COUNT; a++)
+		if (strcasecmp(keymap_names[a], name) == 0)
+			return (enum keymap_action)a;
+	return KEYMAP_NONE;
+}
+
+int
+keymap_key_parse(const char *name)
+{
+	size_t len = strlen(name);
+	uint32_t cp;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keymap_key_names); i++)
+		if (strcasecmp(name, keymap_key_names[i].name) == 0)
+			return keymap_key_names[i].key;
+	if (strncasecmp(name, "Ctrl-", 5) == 0 && len == 6 && isalpha((unsigned char)name[5]))
+		return SCREEN_CTRL(name[5]);
+	/* One printable character, which is its own name. */
+	if (len && text_decode(name, len, &cp) == len && cp != TEXT_REPLACEMENT &&
+	    text_cp_width(cp) > 0 && cp != ' ')
+		return (int)cp;
+	return SCREEN_KEY_NONE;
+}
+
+bool
+keymap_key_format(int key, char *buf, size_t size)
+{
+	char utf8[5] = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(keymap_key_names); i++)
+		if (key == keymap_key_names[i].key) {
+			snprintf(buf, size, "%s", keymap_key_names[i].name);
+			return true;
+		}
+	if (key >= 1 && key < 0x20 && isalpha(key + 0x60)) {
+		snprintf(buf, size, "Ctrl-%c", key + 0x60);
+		return true;
+	}
+	if (key <= ' ' || key >= SCREEN_KEY_BASE || text_cp_width((uint32_t)key) <= 0)
+		return false;
+	text_encode((uint32_t)key, utf8);
+	snprintf(buf, size, "%s", utf8);
+	return true;
+}
+
+char *
+keymap_mention(const struct keymap *k, enum keymap_view view, const char *text)
+{
+	struct strbuf sb = { 0 };
+
+	if (!k)
+		return xstrdup(text);
+	for (const char *p = text; *p;) {
+		const char *end = *p == '(' ? strchr(p, ')') : NULL;
+		enum keymap_action a = KEYMAP_NONE;
+		const char *now;
+
+		for (size_t i = 0; end && a == KEYMAP_NONE && i < ARRAY_SIZE(keymap_table); i++)
+			if ((keymap_table[i].views & view) &&
+			    strlen(keymap_table[i].name) == (size_t)(end - p - 1) &&
+			    strncmp(keymap_table[i].name, p + 1, (size_t)(end - p - 1)) == 0)
+				a = keymap_table[i].action;
+		if (a == KEYMAP_NONE) {
+			strbuf_addch(&sb, *p++);
+			continue;
+		}
+		now = keymap_key_name(k, view, a);
+		if (now)
+			strbuf_addf(&sb, "(%s)", now);
+		else if (sb.len && sb.buf[sb.len - 1] == ' ')
+			sb.buf[--sb.len] = '\0'; /* " (e)" goes whole with its key */
+		p = end + 1;
+	}
+	return sb.buf ? strbuf_detach(&sb) : xstrdup("");
 }

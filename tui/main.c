@@ -528,7 +528,8 @@ main_snapshot_triage(const struct main_opts *o, struct session *s)
 {
 	struct render_ctx rctx = { .now_ms = o->at_ms ? o->at_ms : clock_wall_ms(),
 		                   .ascii = o->ascii,
-		                   .server = s->shown_url };
+		                   .server = s->shown_url,
+		                   .keys = &o->config.keys };
 	struct api_error err = { 0 };
 	struct triage_fetch f;
 	struct triage_card tc;
@@ -687,8 +688,40 @@ main_local_fail(const struct api_error *err)
 }
 
 /* Starts osmo-local unless it runs; says so on stderr when it did (stdout is for results). */
+/* config.yaml over the defaults into c (config_free it either way); -1 once said why on stderr. */
 static int
-main_local_ensure(void)
+main_config_load(struct config *c)
+{
+	char *path = config_default_path();
+	char *err = NULL;
+	int rc = 0;
+
+	config_init(c);
+	if (path && config_load(c, path, &err) < 0) {
+		fprintf(stderr, "osmotop: %s\n", err);
+		rc = -1;
+	}
+	free(err);
+	free(path);
+	return rc;
+}
+
+/* Starts osmo-local for dir unless it runs, with config.yaml's local settings; 0 or -1 with err. */
+static int
+main_local_spawn(const char *dir, const struct config *config, struct local_server *srv,
+                 struct api_error *err)
+{
+	struct strv args = { 0 };
+	int rc;
+
+	config_local_args(config, &args);
+	rc = local_start(dir, NULL, &args, srv, err);
+	strv_free(&args);
+	return rc;
+}
+
+static int
+main_local_ensure(const struct config *config)
 {
 	struct api_error err = { 0 };
 	struct local_server srv;
@@ -697,7 +730,7 @@ main_local_ensure(void)
 
 	if (!dir)
 		return main_local_fail(&err);
-	if (local_start(dir, NULL, &srv, &err) < 0)
+	if (main_local_spawn(dir, config, &srv, &err) < 0)
 		rc = main_local_fail(&err);
 	else if (srv.started)
 		fprintf(stderr,
@@ -744,7 +777,7 @@ main_run(struct main_opts *o)
 		return 2;
 	/* Nothing configured (or --local): the spec runs on this machine. */
 	if (o->session.local || !session_configured(&o->session)) {
-		rc = main_local_ensure();
+		rc = main_local_ensure(&o->config);
 		if (rc != 0) {
 			free(yaml);
 			return rc;
@@ -800,12 +833,12 @@ main_local_login_hint(const char *dir, const char *url)
 }
 
 static int
-main_local_start(const char *dir)
+main_local_start(const char *dir, const struct config *config)
 {
 	struct api_error err = { 0 };
 	struct local_server srv;
 
-	if (local_start(dir, NULL, &srv, &err) < 0)
+	if (main_local_spawn(dir, config, &srv, &err) < 0)
 		return main_local_fail(&err);
 	if (srv.started)
 		printf("started osmo-local at %s (PID %ld, state in %s)\n", srv.url, (long)srv.pid,
@@ -817,11 +850,13 @@ main_local_start(const char *dir)
 }
 
 static int
-main_local_stop(const char *dir)
+main_local_stop(const char *dir, const struct config *config)
 {
 	struct api_error err = { 0 };
 	struct local_server srv;
 	int rc = local_stop(dir, &srv, &err);
+
+	(void)config; /* only start starts osmo-local */
 
 	if (rc < 0)
 		return main_local_fail(&err);
@@ -834,11 +869,13 @@ main_local_stop(const char *dir)
 
 /* 0 when it runs, 1 when it does not: a script's test. */
 static int
-main_local_status(const char *dir)
+main_local_status(const char *dir, const struct config *config)
 {
 	struct api_error err = { 0 };
 	struct local_server srv;
 	int rc = local_find(dir, &srv, &err);
+
+	(void)config; /* only start starts osmo-local */
 
 	if (rc < 0)
 		return main_local_fail(&err);
@@ -853,7 +890,7 @@ main_local_status(const char *dir)
 
 static const struct main_local_command {
 	const char *name;
-	int (*run)(const char *dir);
+	int (*run)(const char *dir, const struct config *config);
 } main_local_commands[] = {
 	{ "start", main_local_start },
 	{ "stop", main_local_stop },
@@ -886,12 +923,17 @@ main_local(int argc, char **argv, const struct session_opts *globals)
 		return 2;
 	}
 	for (size_t i = 0; argc - optind == 1 && i < ARRAY_SIZE(main_local_commands); i++) {
+		struct config config;
+
 		if (strcmp(argv[optind], main_local_commands[i].name) != 0)
 			continue;
+		if (main_config_load(&config) < 0) {
+			config_free(&config);
+			return 2;
+		}
 		dir = local_dir(&err);
-		if (!dir)
-			return main_local_fail(&err);
-		rc = main_local_commands[i].run(dir);
+		rc = dir ? main_local_commands[i].run(dir, &config) : main_local_fail(&err);
+		config_free(&config);
 		free(dir);
 		return rc;
 	}
@@ -903,13 +945,9 @@ main_local(int argc, char **argv, const struct session_opts *globals)
 static int
 main_config(struct main_opts *o)
 {
-	char *path = config_default_path();
-	char *err = NULL;
 	int rc = -1;
 
-	config_init(&o->config);
-	if (path && config_load(&o->config, path, &err) < 0) {
-		fprintf(stderr, "osmotop: %s\n", err);
+	if (main_config_load(&o->config) < 0) {
 		rc = 2;
 	} else if (o->dump_config) {
 		char *text = config_dump(&o->config);
@@ -918,8 +956,6 @@ main_config(struct main_opts *o)
 		free(text);
 		rc = 0;
 	}
-	free(err);
-	free(path);
 	return rc;
 }
 

@@ -10,48 +10,35 @@
 
 #include "common/util.h"
 #include "tui/text.h"
+#include "tui/theme.h"
 
 struct screen {
 	SCREEN *term;
 	bool color;
-	struct canvas shown; /* what the terminal holds now */
-	bool full;           /* redraw every cell next time (after a resize) */
+	attr_t attr[STYLE_COUNT]; /* per style role, with colour or without as color says */
+	struct canvas shown;      /* what the terminal holds now */
+	bool full;                /* redraw every cell next time (after a resize) */
 };
 
-/*
- * Foreground colour and attributes per style (-1 is the terminal's default), and the
- * attributes alone without colour (NO_COLOR, --no-color): what needs a look still stands out,
- * a failure most of all, and a group that only followed another's failure less.
- */
-static const struct screen_look {
-	short fg;
-	attr_t attr;
-	attr_t mono;
-} screen_looks[STYLE_COUNT] = {
-	[STYLE_NORMAL] = { -1, A_NORMAL, A_NORMAL },
-	[STYLE_DIM] = { -1, A_DIM, A_DIM },
-	[STYLE_TITLE] = { -1, A_BOLD, A_BOLD },
-	[STYLE_HEADER] = { -1, A_BOLD | A_UNDERLINE, A_BOLD | A_UNDERLINE },
-	[STYLE_SELECTED] = { -1, A_REVERSE, A_REVERSE },
-	[STYLE_LABEL] = { COLOR_CYAN, A_NORMAL, A_NORMAL },
-	[STYLE_LEAD] = { COLOR_YELLOW, A_BOLD, A_BOLD },
-	[STYLE_ERROR] = { COLOR_RED, A_BOLD, A_BOLD | A_UNDERLINE },
-	[STYLE_WARN] = { COLOR_YELLOW, A_NORMAL, A_UNDERLINE },
-	[STYLE_STATUS_QUEUED] = { -1, A_DIM, A_DIM },
-	[STYLE_STATUS_STARTING] = { COLOR_CYAN, A_NORMAL, A_NORMAL },
-	[STYLE_STATUS_RUNNING] = { COLOR_BLUE, A_BOLD, A_BOLD },
-	[STYLE_STATUS_DONE] = { COLOR_GREEN, A_NORMAL, A_NORMAL },
-	[STYLE_STATUS_FAILED] = { COLOR_RED, A_BOLD, A_BOLD | A_UNDERLINE },
-	[STYLE_STATUS_CANCELED] = { COLOR_MAGENTA, A_NORMAL, A_UNDERLINE },
-	[STYLE_STATUS_UPSTREAM] = { COLOR_RED, A_DIM, A_UNDERLINE | A_DIM },
-	[STYLE_STATUS_UNKNOWN] = { -1, A_NORMAL, A_NORMAL },
-	/* The tasks of a merged log, told apart; no red, which means failure here. */
-	[STYLE_TASK_1] = { COLOR_CYAN, A_NORMAL, A_NORMAL },
-	[STYLE_TASK_2] = { COLOR_MAGENTA, A_NORMAL, A_BOLD },
-	[STYLE_TASK_3] = { COLOR_YELLOW, A_NORMAL, A_NORMAL },
-	[STYLE_TASK_4] = { COLOR_GREEN, A_NORMAL, A_BOLD },
-	[STYLE_TASK_5] = { COLOR_BLUE, A_BOLD, A_NORMAL },
+/* The theme's attributes and the terminal's. */
+static const struct screen_attr {
+	unsigned theme;
+	attr_t curses;
+} screen_attrs[] = {
+	{ THEME_BOLD, A_BOLD },       { THEME_DIM, A_DIM },       { THEME_UNDERLINE, A_UNDERLINE },
+	{ THEME_REVERSE, A_REVERSE }, { THEME_ITALIC, A_ITALIC },
 };
+
+static attr_t
+screen_attr(unsigned theme)
+{
+	attr_t attr = A_NORMAL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(screen_attrs); i++)
+		if (theme & screen_attrs[i].theme)
+			attr |= screen_attrs[i].curses;
+	return attr;
+}
 
 /* Curses key codes and what they mean here. */
 static const struct screen_keycode {
@@ -69,7 +56,7 @@ static const struct screen_keycode {
 };
 
 struct screen *
-screen_open(bool color)
+screen_open(bool color, const struct theme *theme)
 {
 	struct screen *s;
 
@@ -95,9 +82,17 @@ screen_open(bool color)
 	if (s->color) {
 		start_color();
 		use_default_colors();
-		for (int i = 0; i < STYLE_COUNT; i++)
-			init_pair((short)(i + 1), screen_looks[i].fg, -1);
+		for (int i = 0; i < STYLE_COUNT; i++) {
+			short fg = theme->style[i].fg;
+
+			/* A colour the terminal lacks: its 8-colour form, else the default. */
+			if (fg >= COLORS)
+				fg = fg < 16 ? (short)(fg % 8) : -1;
+			init_pair((short)(i + 1), fg, -1);
+		}
 	}
+	for (int i = 0; i < STYLE_COUNT; i++)
+		s->attr[i] = screen_attr(s->color ? theme->style[i].attr : theme->style[i].mono);
 	s->full = true;
 	return s;
 }
@@ -155,11 +150,10 @@ static void
 screen_put(struct screen *s, int row, int col, const struct cell *cell)
 {
 	wchar_t wc[2] = { (wchar_t)(cell->ch ? cell->ch : ' '), 0 };
-	const struct screen_look *look = &screen_looks[cell->style < STYLE_COUNT ? cell->style : 0];
-	attr_t attr = s->color ? look->attr : look->mono;
+	unsigned style = cell->style < STYLE_COUNT ? cell->style : STYLE_NORMAL;
 	cchar_t cc;
 
-	setcchar(&cc, wc, attr, s->color ? (short)(cell->style + 1) : 0, NULL);
+	setcchar(&cc, wc, s->attr[style], s->color ? (short)(style + 1) : 0, NULL);
 	mvadd_wch(row, col, &cc);
 }
 

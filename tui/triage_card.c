@@ -7,6 +7,7 @@
 
 #include "client/log_tail.h"
 #include "tui/format.h"
+#include "tui/keymap.h"
 #include "tui/text.h"
 #include "tui/theme.h"
 #include "tui/view_logs.h"
@@ -224,13 +225,13 @@ triage_card_status(const struct render_ctx *rc, const struct triage_card *tc, st
 		free(s);
 	}
 	/* A plain FAILED by signal 9 was most often the kernel's out-of-memory kill. */
-	row = triage_card_field(
-	        c, row, "next step", STYLE_TITLE,
-	        t && st == OSMO_FAILED && t->has_exit_code && t->exit_code == 137
-	                ? "it was killed (signal 9), most often for memory: request "
-	                  "more memory in its resource, or read the error log (e)"
-	                : triage_card_next_step(st),
-	        3);
+	s = keymap_mention(rc->keys, KEYMAP_IN_WORKFLOW,
+	                   t && st == OSMO_FAILED && t->has_exit_code && t->exit_code == 137
+	                           ? "it was killed (signal 9), most often for memory: request "
+	                             "more memory in its resource, or read the error log (e)"
+	                           : triage_card_next_step(st));
+	row = triage_card_field(c, row, "next step", STYLE_TITLE, s, 3);
+	free(s);
 	if (t && t->has_exit_code) {
 		s = xasprintf("%d · %s · %s", t->exit_code,
 		              format_task_exit(t->exit_code, t->status),
@@ -402,21 +403,52 @@ triage_lines_free(struct triage_lines *l)
 	memset(l, 0, sizeof(*l));
 }
 
-void
-triage_card_keys(const struct triage_card *tc, struct canvas *c, int row, bool more)
-{
-	const struct triage_root *r = tc->root && tc->root->group ? tc->root : NULL;
-	bool running = r && r->task && r->task->status == OSMO_RUNNING;
+/* The card's next steps: what each key does there, and when it is offered. */
+enum triage_card_when { TRIAGE_ALWAYS, TRIAGE_MORE, TRIAGE_FAILED, TRIAGE_RUNNING };
+
+static const struct triage_card_step {
+	enum keymap_action act;
+	const char *word;
+	enum triage_card_when when;
+	enum keymap_action also; /* shown with act as "j/k"; 0 (quit) for none */
+} triage_card_steps[] = {
+	{ .act = KEYMAP_DOWN, .word = "more", .when = TRIAGE_MORE, .also = KEYMAP_UP },
+	{ .act = KEYMAP_LOGS, .word = "logs" },
+	{ .act = KEYMAP_ERROR_LOGS, .word = "error logs" },
+	{ .act = KEYMAP_EVENTS, .word = "events" },
 	/* Only what the workflow allows: a restart is for a failed one, a shell for a task that
 	 * still runs. */
-	char *keys =
-	        xasprintf("%sL logs  e error logs  E events  %s%sR resubmit  ! to the task  "
-	                  "Esc back",
-	                  more ? "j/k more  " : "",
-	                  osmo_status_is_failed(tc->wf->status) ? "r restart failed groups  " : "",
-	                  running ? "s shell  " : "");
+	{ .act = KEYMAP_RESTART, .word = "restart failed groups", .when = TRIAGE_FAILED },
+	{ .act = KEYMAP_SHELL, .word = "shell", .when = TRIAGE_RUNNING },
+	{ .act = KEYMAP_RESUBMIT, .word = "resubmit" },
+	{ .act = KEYMAP_ROOT, .word = "to the task" },
+	{ .act = KEYMAP_BACK, .word = "back" },
+};
 
+void
+triage_card_keys(const struct triage_card *tc, const struct keymap *keys, struct canvas *c, int row,
+                 bool more)
+{
+	const struct triage_root *r = tc->root && tc->root->group ? tc->root : NULL;
+	const bool offered[] = {
+		[TRIAGE_ALWAYS] = true,
+		[TRIAGE_MORE] = more,
+		[TRIAGE_FAILED] = osmo_status_is_failed(tc->wf->status),
+		[TRIAGE_RUNNING] = r && r->task && r->task->status == OSMO_RUNNING,
+	};
+	struct strbuf sb = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(triage_card_steps); i++) {
+		const struct triage_card_step *st = &triage_card_steps[i];
+		const char *key = keymap_key_name(keys, KEYMAP_IN_WORKFLOW, st->act);
+		const char *also =
+		        st->also ? keymap_key_name(keys, KEYMAP_IN_WORKFLOW, st->also) : NULL;
+
+		if (key && offered[st->when])
+			strbuf_addf(&sb, "%s%s%s%s %s", sb.len ? "  " : "", key, also ? "/" : "",
+			            also ? also : "", st->word);
+	}
 	canvas_fill(c, row, 0, c->cols, ' ', STYLE_NORMAL);
-	canvas_text_ellipsis(c, row, 0, c->cols, STYLE_DIM, keys);
-	free(keys);
+	canvas_text_ellipsis(c, row, 0, c->cols, STYLE_DIM, sb.buf ? sb.buf : "");
+	strbuf_free(&sb);
 }

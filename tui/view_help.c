@@ -56,7 +56,7 @@ view_help_lines(const struct app *a, struct view_help_lines *out)
 {
 	unsigned bits = view_help_under(a)->keys;
 	size_t n;
-	const struct keymap_binding *b = keymap_bindings(&n);
+	const struct keymap_binding *b = keymap_bindings(app_keymap(a), &n);
 	bool ascii = a->o->ascii;
 
 	*out = (struct view_help_lines){ 0 };

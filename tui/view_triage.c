@@ -118,7 +118,7 @@ view_triage_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 		       (size_t)body->cols * sizeof(*body->cells));
 	canvas_free(&tall);
 	if (keys)
-		triage_card_keys(&tc, body, body->rows - 1, v->rows > shown);
+		triage_card_keys(&tc, app_keymap(a), body, body->rows - 1, v->rows > shown);
 }
 
 /* L, e, E: the root task's logs, error logs, events, over the card (Esc comes back). */

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "client/api_error.h"
+#include "common/util.h"
 
 /* osmo-local's access token, in its state directory (dir/state). */
 #define LOCAL_TOKEN_FILE "access_token"
@@ -32,10 +33,11 @@ int local_find(const char *dir, struct local_server *srv, struct api_error *err)
 /*
  * Starts osmo-local in the background on 127.0.0.1 with its state in dir/state, unless one
  * runs already; an flock on dir/lock keeps concurrent callers to one server. bin NULL means
- * $OSMO_LOCAL_BIN, else osmo-local beside this program, else in $PATH. Returns 0 with srv
- * filled, or -1 with err.
+ * $OSMO_LOCAL_BIN, else osmo-local beside this program, else in $PATH; args (NULL: none) are
+ * more of its options (--slots 8). Returns 0 with srv filled, or -1 with err.
  */
-int local_start(const char *dir, const char *bin, struct local_server *srv, struct api_error *err);
+int local_start(const char *dir, const char *bin, const struct strv *args, struct local_server *srv,
+                struct api_error *err);
 
 /* SIGTERM to the recorded osmo-local, waited for: 1 stopped (srv says which), 0 none ran, -1. */
 int local_stop(const char *dir, struct local_server *srv, struct api_error *err);

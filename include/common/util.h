@@ -49,6 +49,8 @@ bool strv_contains(const struct strv *sv, const char *s);
 
 /* Copies src into dst (size > 0), always terminating; returns strlen(dst). */
 size_t strlcpy_safe(char *dst, const char *src, size_t size);
+/* strlcpy_safe, ASCII letters in lower case (the configuration's names of ids). */
+size_t strlcpy_lower(char *dst, const char *src, size_t size);
 bool str_starts_with(const char *s, const char *prefix);
 
 /* A whole file, NUL-terminated (*len excludes the NUL); NULL with errno when unreadable. */

@@ -1,4 +1,7 @@
-/* config.h: osmotop's configuration file: refresh cadences, the list's defaults, log memory. */
+/*
+ * config.h: osmotop's configuration file: refresh cadences, the list's defaults, log memory,
+ * osmo-local's settings, the theme and the keys.
+ */
 #ifndef OSMO_TUI_CONFIG_H
 #define OSMO_TUI_CONFIG_H
 
@@ -7,11 +10,15 @@
 #include "client/sync.h"
 #include "common/util.h"
 #include "tui/filter.h"
+#include "tui/keymap.h"
+#include "tui/theme.h"
 
 /* Lines a log view keeps unless logs.ring says otherwise. */
 #define CONFIG_LOG_RING 20000
 /* Room for the settings' source lines; config.c checks its table fits. */
 #define CONFIG_MAX_KEYS 16
+/* Keys one action may have in keys. */
+#define CONFIG_MAX_BINDINGS 8
 
 /* Every setting, and the line of the file that set it. */
 struct config {
@@ -19,9 +26,16 @@ struct config {
 	enum filter_sort sort;     /* list.sort; FILTER_SORT_SERVER: the service's order */
 	bool all_users;            /* list.all_users */
 	long log_ring;             /* logs.ring: lines kept per log view */
-	char *path;                /* the file read, or NULL when there was none */
+	struct {
+		long slots, phase_ms; /* local.*: osmo-local's --slots, --phase-ms, --pool */
+		char *pool;
+	} local;
+	struct theme theme; /* theme.ROLE: each style role's look */
+	struct keymap keys; /* keys.ACTION: the bindings, over the defaults */
+	char *path;         /* the file read, or NULL when there was none */
 	/* By config.c's table of keys: the file's line that set it (1-based), 0 for the default. */
 	unsigned lines[CONFIG_MAX_KEYS];
+	unsigned theme_lines[STYLE_COUNT], key_lines[KEYMAP_COUNT]; /* the same, per role/action */
 };
 
 /*
@@ -40,5 +54,7 @@ int config_load(struct config *c, const char *path, char **err);
 void config_free(struct config *c);
 /* The effective configuration as YAML, each value commented with where it came from. */
 char *config_dump(const struct config *c);
+/* Appends the osmo-local options the file set ("--slots", "8", ...) to args. */
+void config_local_args(const struct config *c, struct strv *args);
 
 #endif

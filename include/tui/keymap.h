@@ -2,6 +2,7 @@
 #ifndef OSMO_TUI_KEYMAP_H
 #define OSMO_TUI_KEYMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* id, what the help says */
@@ -81,19 +82,57 @@ enum keymap_view {
 };
 
 struct keymap_binding {
-	int key; /* a character or a SCREEN_KEY_* */
-	const char *name;
+	int key;       /* a character or a SCREEN_KEY_* */
+	char name[12]; /* as help and the hint bar show it: "C", "Ctrl-d", "PgUp" */
 	unsigned views;
 	enum keymap_action action;
 };
 
+/* The bindings in force: the defaults, or a copy the configuration changed. */
+struct keymap {
+	const struct keymap_binding *v;
+	size_t n;
+	struct keymap_binding *own; /* v when changed, else NULL */
+};
+
+/* The defaults. */
+void keymap_init(struct keymap *k);
+void keymap_free(struct keymap *k);
+/*
+ * Gives action a exactly these n keys (none: unbound) in every view its default keys served;
+ * -1 (nothing changed) for a key that is not a SCREEN_KEY_* or a printable character.
+ */
+int keymap_rebind(struct keymap *k, enum keymap_action a, const int *keys, size_t n);
+/*
+ * The first key that means two actions in one view, or SCREEN_KEY_NONE; *one and *two say
+ * which (*one the later binding). Quit keeps a key: a keymap without one reports quit twice.
+ */
+int keymap_conflict(const struct keymap *k, enum keymap_action *one, enum keymap_action *two);
+
 /* The action key runs in view, or KEYMAP_NONE. */
-enum keymap_action keymap_lookup(enum keymap_view view, int key);
+enum keymap_action keymap_lookup(const struct keymap *k, enum keymap_view view, int key);
 const char *keymap_help(enum keymap_action a);
 /* The hint bar's word for an action ("" when it has none). */
 const char *keymap_short(enum keymap_action a);
 /* The name of the first key that runs a in view ("Enter", "C"), or NULL. */
-const char *keymap_key_name(enum keymap_view view, enum keymap_action a);
-const struct keymap_binding *keymap_bindings(size_t *n);
+const char *keymap_key_name(const struct keymap *k, enum keymap_view view, enum keymap_action a);
+const struct keymap_binding *keymap_bindings(const struct keymap *k, size_t *n);
+
+/* An action by the configuration's name for it ("cancel", "error_logs"), or KEYMAP_NONE. */
+enum keymap_action keymap_action_named(const char *name);
+/* Room for an action's name with its NUL. */
+#define KEYMAP_NAME_MAX 16
+/* The configuration's name of an action, lower case, into buf. */
+void keymap_action_name(enum keymap_action a, char buf[KEYMAP_NAME_MAX]);
+/* A key from its name ("x", "Ctrl-x", "Enter", "F5", "é"), or SCREEN_KEY_NONE. */
+int keymap_key_parse(const char *name);
+/*
+ * text with each "(KEY)" that names a default key of view ("(e)", "(r)") naming the key that
+ * runs the same action in k now (NULL: the defaults); " (KEY)" goes when the action has none.
+ * Caller frees.
+ */
+char *keymap_mention(const struct keymap *k, enum keymap_view view, const char *text);
+/* Writes key's name (as keymap_key_parse reads it) to buf; false for a key with none. */
+bool keymap_key_format(int key, char *buf, size_t size);
 
 #endif

@@ -25,8 +25,13 @@ enum screen_key {
 
 struct screen;
 
-/* Takes over the terminal (alternate screen, raw keys, no echo); NULL if it is not one. */
-struct screen *screen_open(bool color);
+struct theme;
+
+/*
+ * Takes over the terminal (alternate screen, raw keys, no echo) with the theme's looks
+ * (its colours only when color); NULL if it is not one.
+ */
+struct screen *screen_open(bool color, const struct theme *theme);
 /* Gives the terminal back as it was. */
 void screen_close(struct screen *s);
 /* Lends the terminal out (its normal screen and modes) until screen_resume redraws it all. */

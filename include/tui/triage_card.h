@@ -42,8 +42,9 @@ void triage_card_lines_of(const char *text, size_t len, bool warnings, struct st
  * empty); returns the next row. The task card (i) lays its fields out the same way. */
 int triage_card_field(struct canvas *c, int row, const char *label, enum style style,
                       const char *text, int max);
-/* The card's one-key next steps at row (the monitor's last), "j/k more" when it scrolls. */
-void triage_card_keys(const struct triage_card *tc, struct canvas *c, int row, bool more);
+/* The card's one-key next steps at row (the monitor's last) "j/k more" when it scrolls. */
+void triage_card_keys(const struct triage_card *tc, const struct keymap *keys, struct canvas *c,
+                      int row, bool more);
 /* Draws the card into c from its top row; returns the rows it used. */
 int triage_card_render(const struct render_ctx *rc, const struct triage_card *tc, struct canvas *c);
 

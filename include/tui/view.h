@@ -9,6 +9,8 @@
 #include "client/model.h"
 #include "client/triage.h"
 
+struct keymap;
+
 /* One selectable row of the workflow view: a group, or one of its tasks (task -1: the group). */
 struct view_row {
 	size_t group;
@@ -38,6 +40,7 @@ struct render_ctx {
 	const char *made;
 	const struct triage_root *root; /* a failed workflow's root cause; NULL: none known */
 	const struct view_wait *wait;   /* NULL: nothing known of why it waits */
+	const struct keymap *keys;      /* the keys in force, which text may name; NULL: defaults */
 };
 
 /* Seconds from an answer fetched at fetched_ms to rc->now_ms (0 when unknown or stale). */

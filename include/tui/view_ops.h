@@ -289,6 +289,7 @@ struct app {
 	struct forward_mgr *fwd; /* made at the first forward; its forwards outlive every view */
 	struct shell *shell;     /* while set the terminal belongs to a task's shell */
 	struct exec_group *grp;  /* the group exec a VIEW_STREAM_EXEC view shows */
+	struct keymap keys;      /* the default keys, for an app with no configuration */
 };
 
 extern const struct view_ops view_list_ops, view_table_ops, view_dag_ops, view_stream_ops,
@@ -304,6 +305,8 @@ void app_sync_failed(struct app *a, struct sync_item *it, const struct api_error
 /* The refresh cadences and the lines a log view keeps: the configuration's. */
 const struct sync_policy *app_policy(const struct app *a);
 long app_log_ring(const struct app *a);
+/* The keys in force: the configuration's bindings over the defaults. */
+const struct keymap *app_keymap(const struct app *a);
 int64_t app_now(const struct app *a);
 void app_push(struct app *a, const struct view_ops *v);
 void app_pop(struct app *a);

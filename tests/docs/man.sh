@@ -44,7 +44,7 @@ done
 # The key names: the terms of the section's .TP entries, one word each.
 page osmotop.1 | sed -n '/^\.SH KEYS/,/^\.SH /p' | awk '/^\.TP/ { getline; print }' |
 	sed 's/^\.[BIR]* *//; s/"//g; s/,/ /g' | tr ' ' '\n' | grep -v '^$' > "$tmp/keys"
-sed -n 's/^[[:space:]]*{ [^"]*"\([^"]*\)",.*/\1/p' "$top/tui/keymap.c" | sort -u > "$tmp/keymap"
+sed -n '/keymap_table\[\] = {/,/^};/ s/^[[:space:]]*{ [^"]*"\([^"]*\)",.*/\1/p' "$top/tui/keymap.c" | sort -u > "$tmp/keymap"
 nkeys=0
 while IFS= read -r key; do
 	nkeys=$((nkeys + 1))

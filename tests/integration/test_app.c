@@ -753,6 +753,46 @@ test_triage_card(void **state)
 	appt_shows(t, 24, 100, "GROUP / TASK");
 }
 
+/* Keys from config.yaml: the rebound key acts, the old one does nothing, and what the screen
+ * says of keys (hint bar, help, the triage card's steps) names the new ones. */
+static void
+test_rebound_keys(void **state)
+{
+	struct appt *t = *state;
+	struct config c;
+	char *text;
+
+	config_init(&c);
+	assert_int_equal(keymap_rebind(&c.keys, KEYMAP_CANCEL, (const int[]){ 'X' }, 1), 0);
+	assert_int_equal(keymap_rebind(&c.keys, KEYMAP_ERROR_LOGS, (const int[]){ 'z' }, 1), 0);
+	assert_int_equal(keymap_rebind(&c.keys, KEYMAP_HELP, (const int[]){ SCREEN_KEY_F1 }, 1), 0);
+	appt_open_config(t, APP_START_WORKFLOW, "llm-finetune-17", &c);
+	appt_keys(t, "C");
+	app_key(t->a, SCREEN_CTRL('d'));
+	appt_shows(t, 24, 100, "GROUP / TASK");
+	appt_keys(t, "X");
+	appt_shows(t, 24, 100, "message (optional)");
+	appt_keys(t, "\033");
+	appt_not_logged(t, "/cancel");
+	text = appt_frame(t, 24, 160, false);
+	assert_non_null(strstr(text, "X cancel"));
+	assert_non_null(strstr(text, "F1 help"));
+	assert_null(strstr(text, "? help"));
+	free(text);
+	app_free(t->a);
+	t->a = NULL;
+	session_close(&t->s);
+	appt_open_config(t, APP_START_WORKFLOW, "llm-finetune-16", &c);
+	appt_keys(t, "T");
+	text = appt_frame(t, 40, 120, false);
+	assert_non_null(strstr(text, "z error logs"));
+	assert_null(strstr(text, " e error logs"));
+	free(text);
+	app_free(t->a);
+	t->a = NULL;
+	config_free(&c);
+}
+
 /* A call with no answer in time: aborted, its error saying how long it was waited for. */
 static void
 test_call_wait_times_out(void **state)
@@ -1121,6 +1161,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failed_opens_on_root_cause, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_triage_card, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_rebound_keys, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_call_wait_times_out, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_task_details_and_spec, appt_setup,

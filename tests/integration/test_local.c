@@ -627,6 +627,61 @@ test_restart_keeps_port_and_sessions_follow(void **state)
 	free(moved);
 }
 
+/* Writes (text) or removes (NULL) $XDG_CONFIG_HOME/osmotop/config.yaml. */
+static void
+loc_config(const struct loc *l, const char *text)
+{
+	char *dir = xasprintf("%s/xdg-config/osmotop", l->dir);
+	char *path = xasprintf("%s/config.yaml", dir);
+	FILE *f;
+
+	if (text) {
+		assert_int_equal(util_mkdirs(dir, 0700), 0);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+	} else {
+		unlink(path);
+	}
+	free(path);
+	free(dir);
+}
+
+/* config.yaml's local section reaches the osmo-local that local start starts; a bad one stops
+ * it before anything starts. */
+static void
+test_start_takes_the_config(void **state)
+{
+	struct loc *l = *state;
+	const char *start[] = { "local", "start", NULL };
+	const char *stop[] = { "local", "stop", NULL };
+	char *out = NULL, *err = NULL, *cmd, *path;
+	size_t len = 0;
+	struct strbuf args = { 0 };
+
+	loc_config(l, "local:\n  slots: 3\n  pool: cfg-pool\n  phase_ms: nope\n");
+	loc_osmotop(start, 2, &out, &err);
+	assert_non_null(strstr(err, "config.yaml:4:13: local.phase_ms: expected a whole number"));
+	assert_false(loc_exists(l, "server.pid"));
+	free(out);
+	free(err);
+	loc_config(l, "local:\n  slots: 3\n  pool: cfg-pool\n");
+	loc_expect(start, 0);
+	path = xasprintf("/proc/%ld/cmdline", (long)loc_record_pid(l));
+	cmd = util_read_file(path, &len);
+	assert_non_null(cmd);
+	for (size_t i = 0; i < len; i += strlen(cmd + i) + 1)
+		strbuf_addf(&args, "%s ", cmd + i);
+	if (!strstr(args.buf, " --slots 3 --pool cfg-pool ") || strstr(args.buf, "--phase-ms"))
+		fail_msg("osmo-local runs as: %s", args.buf);
+	loc_expect(stop, 0);
+	loc_config(l, NULL);
+	strbuf_free(&args);
+	free(cmd);
+	free(path);
+}
+
 static void
 test_usage(void **state)
 {
@@ -657,6 +712,7 @@ main(void)
 		cmocka_unit_test_teardown(test_run_starts_reattach_and_stop, loc_teardown),
 		cmocka_unit_test_teardown(test_concurrent_runs_start_one_server, loc_teardown),
 		cmocka_unit_test_teardown(test_dead_pid_is_replaced, loc_teardown),
+		cmocka_unit_test_teardown(test_start_takes_the_config, loc_teardown),
 		cmocka_unit_test_teardown(test_foreign_pid_is_never_signalled, loc_teardown),
 		cmocka_unit_test_teardown(test_restart_keeps_port_and_sessions_follow,
 		                          loc_teardown),

@@ -14,6 +14,7 @@
 #include "golden.h"
 #include "proc.h"
 #include "tui/config.h"
+#include "tui/screen.h"
 
 struct tc {
 	char dir[64];
@@ -140,7 +141,23 @@ test_errors_with_places(void **state)
 		{ "list:\n  all_users: maybe\n", ":2:14: list.all_users: expected true or false" },
 		{ "list:\n  sort: size\n",
 		  ":2:9: list.sort: expected one of server, name, status" },
-		{ "- refresh\n", ":1:1: expected sections (refresh, list, logs)" },
+		{ "- refresh\n",
+		  ":1:1: expected sections (refresh, list, logs, local, theme, keys)" },
+		{ "theme:\n  stauts_failed: red\n", ":2:3: unknown style role 'stauts_failed'" },
+		{ "theme:\n  status_failed: crimson\n",
+		  ":2:18: theme.status_failed: expected a colour" },
+		{ "theme:\n  error: 256\n", ":2:10: theme.error: expected a colour" },
+		{ "keys:\n  cancle: X\n", ":2:3: unknown action 'cancle' in keys" },
+		{ "keys:\n  cancel: [X, Ctrl-]\n", ":2:15: keys.cancel: unknown key 'Ctrl-'" },
+		{ "keys:\n  cancel: Xy\n", ":2:11: keys.cancel: unknown key 'Xy'" },
+		{ "keys:\n  cancel: d\n",
+		  ":2:3: keys: d would run both cancel and graph in one view" },
+		{ "keys:\n  quit: []\n  close: [Q]\n", ":2:3: keys.quit: quit needs a key" },
+		{ "keys:\n  help: [x, x]\n", ":2:3: keys.help: x is named twice" },
+		{ "keys:\n  up: [a, b, c, d, e, f, g, h, i]\n", ":2:7: keys.up: at most 8 keys" },
+		{ "local:\n  slots: 0\n", ":2:10: local.slots: expected a whole number from 1" },
+		{ "local:\n  pool: 'a b'\n", ":2:9: local.pool: expected a name of letters" },
+		{ "local:\n  pool: 5\n", ":2:9: local.pool: expected a name" },
 		{ "list: [\n", ":2:1: did not find expected node content" },
 		{ "refresh: {}\n---\nlist: {}\n", "" },
 	};
@@ -155,6 +172,107 @@ test_errors_with_places(void **state)
 		free(err);
 		config_free(&c);
 	}
+}
+
+/* The theme, the keys and osmo-local's settings, each value with its place in the dump. */
+static void
+test_theme_keys_local(void **state)
+{
+	struct tc *t = *state;
+	struct config c;
+	struct strv args = { 0 };
+	char *err = NULL, *dump, *want;
+
+	assert_int_equal(tc_load(t,
+	                         "theme:\n"
+	                         "  status_failed: bright_red underline\n"
+	                         "  selected: 208 reverse bold\n"
+	                         "keys:\n"
+	                         "  cancel: [X]\n"
+	                         "  help: ['?', F1, h]\n"
+	                         "  left: Left\n"
+	                         "local:\n"
+	                         "  slots: 8\n"
+	                         "  pool: gpu-a100\n",
+	                         &c, &err),
+	                 0);
+	assert_null(err);
+	assert_int_equal(c.theme.style[STYLE_STATUS_FAILED].fg, 9);
+	assert_int_equal(c.theme.style[STYLE_STATUS_FAILED].attr, THEME_UNDERLINE);
+	assert_int_equal(c.theme.style[STYLE_SELECTED].fg, 208);
+	assert_int_equal(c.theme.style[STYLE_SELECTED].attr, THEME_REVERSE | THEME_BOLD);
+	assert_int_equal(c.theme.style[STYLE_NORMAL].fg, -1);
+	assert_int_equal(keymap_lookup(&c.keys, KEYMAP_IN_WORKFLOW, 'X'), KEYMAP_CANCEL);
+	assert_int_equal(keymap_lookup(&c.keys, KEYMAP_IN_WORKFLOW, 'C'), KEYMAP_NONE);
+	assert_int_equal(keymap_lookup(&c.keys, KEYMAP_IN_LIST, SCREEN_CTRL('d')), KEYMAP_NONE);
+	assert_int_equal(keymap_lookup(&c.keys, KEYMAP_IN_LIST, 'h'), KEYMAP_HELP);
+	/* Only what the file set goes to osmo-local: its own phase default stands. */
+	config_local_args(&c, &args);
+	assert_int_equal(args.n, 4);
+	assert_string_equal(args.v[0], "--slots");
+	assert_string_equal(args.v[1], "8");
+	assert_string_equal(args.v[2], "--pool");
+	assert_string_equal(args.v[3], "gpu-a100");
+	strv_free(&args);
+	dump = config_dump(&c);
+	want = xasprintf("  status_failed: bright_red underline # colour and attributes; %s:2\n",
+	                 t->path);
+	if (!strstr(dump, want))
+		fail_msg("dump lacks '%s':\n%s", want, dump);
+	free(want);
+	want = xasprintf("  help: ['?', F1, h]   # this help; %s:6\n", t->path);
+	if (!strstr(dump, want))
+		fail_msg("dump lacks '%s':\n%s", want, dump);
+	free(want);
+	assert_non_null(strstr(dump, "  cancel: [X]          # "));
+	assert_non_null(strstr(dump, "  phase_ms: 200        # ms osmo-local"));
+	free(dump);
+	config_free(&c);
+}
+
+/* Compares two dumps line by line up to each line's comment, which names where it came from. */
+static void
+tc_same_values(const char *a, const char *b)
+{
+	while (*a && *b) {
+		const char *ea = strchr(a, '#'), *eb = strchr(b, '#');
+
+		assert_non_null(ea);
+		assert_non_null(eb);
+		assert_int_equal(ea - a, eb - b);
+		assert_memory_equal(a, b, (size_t)(ea - a));
+		a = ea + strcspn(ea, "\n");
+		b = eb + strcspn(eb, "\n");
+		a += *a == '\n';
+		b += *b == '\n';
+	}
+	assert_true(!*a && !*b);
+}
+
+/* What --dump-config prints reads back as the same configuration. */
+static void
+test_dump_reads_back(void **state)
+{
+	struct tc *t = *state;
+	struct config c;
+	char *err = NULL, *first, *second;
+
+	assert_int_equal(tc_load(t,
+	                         "theme: {title: green italic}\n"
+	                         "keys: {search: ['/', Ctrl-g], root: ['!', \"'\"]}\n"
+	                         "local: {phase_ms: 1500}\n",
+	                         &c, &err),
+	                 0);
+	first = config_dump(&c);
+	config_free(&c);
+	assert_int_equal(tc_load(t, first, &c, &err), 0);
+	second = config_dump(&c);
+	tc_same_values(first, second);
+	assert_non_null(strstr(second, "  root: ['!', '''']"));
+	assert_non_null(strstr(second, "  title: green italic"));
+	free(first);
+	free(second);
+	config_free(&c);
 }
 
 static void
@@ -181,6 +299,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_values_and_their_places, tc_setup,
 		                                tc_teardown),
 		cmocka_unit_test_setup_teardown(test_errors_with_places, tc_setup, tc_teardown),
+		cmocka_unit_test_setup_teardown(test_theme_keys_local, tc_setup, tc_teardown),
+		cmocka_unit_test_setup_teardown(test_dump_reads_back, tc_setup, tc_teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_file, tc_setup, tc_teardown),
 	};
 
