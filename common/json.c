@@ -346,3 +346,16 @@ json_strv(const struct strv *sv)
 		cJSON_AddItemToArray(a, cJSON_CreateString(sv->v[i]));
 	return a;
 }
+
+char *
+json_flat(const struct json_member *m, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToObject(o, m[i].key,
+		                      m[i].is_int ? cJSON_CreateNumber((double)m[i].n)
+		                      : m[i].str  ? cJSON_CreateString(m[i].str)
+		                                  : cJSON_CreateNull());
+	return json_print(o);
+}

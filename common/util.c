@@ -334,6 +334,30 @@ utf8_sanitize(const char *s, size_t len)
 	return strbuf_detach(&sb);
 }
 
+char *
+utf8_one_line(const char *s)
+{
+	char *clean = utf8_sanitize(s, strlen(s));
+	struct strbuf sb = { 0 };
+	size_t len = strlen(clean);
+
+	strbuf_grow(&sb, len);
+	for (size_t i = 0, k; i < len; i += k ? k : 1) {
+		k = utf8_unsafe_len(clean + i, len - i);
+		if (!k)
+			strbuf_addch(&sb, clean[i]);
+		else if (k == 1 && (clean[i] == '\n' || clean[i] == '\r' || clean[i] == '\t'))
+			strbuf_addch(&sb, ' ');
+		else
+			strbuf_add(&sb, "\xef\xbf\xbd", 3);
+	}
+	free(clean);
+	/* Trailing blanks mean nothing on a line, and hide where it ends. */
+	while (sb.len && sb.buf[sb.len - 1] == ' ')
+		sb.buf[--sb.len] = '\0';
+	return sb.buf ? strbuf_detach(&sb) : xstrdup("");
+}
+
 static int64_t
 util_clock_ms(clockid_t id)
 {

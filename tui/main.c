@@ -13,6 +13,7 @@
 #include "tui/cmd_complete.h"
 #include "tui/cmd_exec.h"
 #include "tui/cmd_forward.h"
+#include "tui/cmd_watch.h"
 #include "tui/config.h"
 #include "client/local.h"
 #include "common/osmo_time.h"
@@ -75,6 +76,7 @@ main_usage(void)
 	      "       osmotop exec [--url URL|--local] --group GROUP WORKFLOW_ID -- COMMAND...\n"
 	      "       osmotop port-forward [--url URL|--local] WORKFLOW_ID TASK --port R[:L][,...] "
 	      "[--udp]\n"
+	      "       osmotop watch [--until-done] [--interval S] [--json] WORKFLOW_ID|--mine\n"
 	      "\n"
 	      "Watch NVIDIA OSMO workflows in the terminal. 'osmotop run' submits a spec and,\n"
 	      "in a terminal, opens it in the monitor; with no service configured it first starts\n"
@@ -82,7 +84,8 @@ main_usage(void)
 	      "reattaches, 'osmotop local stop' stops it; its state is in\n"
 	      "$XDG_STATE_HOME/osmotop/local, else ~/.local/state/osmotop/local).\n"
 	      "In the monitor, s opens a shell in a task, S runs a command on a group, F\n"
-	      "forwards ports and p lists the forwards; ? lists every key.\n"
+	      "forwards ports and p lists the forwards; ? lists every key. 'osmotop watch'\n"
+	      "prints a line per status change, for scripts ('osmotop watch --help').\n"
 	      "\n"
 	      "options:\n"
 	      "  --url URL          OSMO service to use (overrides login.yaml's url)\n"
@@ -115,8 +118,10 @@ main_usage(void)
 	      "  --dump-config      print the configuration in effect (config.yaml over the\n"
 	      "                     defaults, each value with where it came from) and exit\n"
 	      "  --version          print the version and exit\n"
-	      "  -h, --help         print this help and exit\n"
-	      "\n"
+	      "  -h, --help         print this help and exit\n",
+	      stdout);
+	/* Two strings: C11 compilers need take no literal past 4095 bytes. */
+	fputs("\n"
 	      "Service and credentials are looked up in this order:\n"
 	      "  1. --url URL, with --token-file FILE or --user NAME for a dev login (a token\n"
 	      "     from login.yaml is sent only if login.yaml's url is the same URL)\n"
@@ -985,6 +990,19 @@ main_run_command(int argc, char **argv, const struct session_opts *globals)
 	return main_top(argc, argv, globals, true);
 }
 
+/* osmotop watch, at config.yaml's cadences. */
+static int
+main_watch(int argc, char **argv, const struct session_opts *globals)
+{
+	struct config config;
+	int rc = main_config_load(&config) < 0
+	                 ? 2
+	                 : cmd_watch_main(argc, argv, globals, &config.policy);
+
+	config_free(&config);
+	return rc;
+}
+
 /* The commands; argv[0] is the name, and the session options given before it come along. */
 static const struct main_command {
 	const char *name;
@@ -992,7 +1010,7 @@ static const struct main_command {
 } main_commands[] = {
 	{ "run", main_run_command },       { "local", main_local },
 	{ "exec", cmd_exec_main },         { "port-forward", cmd_forward_main },
-	{ "complete", cmd_complete_main },
+	{ "complete", cmd_complete_main }, { "watch", main_watch },
 };
 
 static const struct main_command *

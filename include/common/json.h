@@ -131,4 +131,14 @@ char *json_print(struct cJSON *root);
 /* sv's strings as a JSON array; an empty one for NULL. */
 struct cJSON *json_strv(const struct strv *sv);
 
+/* A member of a flat object: a string (NULL: null) or, with is_int, an integer. */
+struct json_member {
+	const char *key;
+	const char *str;
+	bool is_int;
+	long long n;
+};
+/* The members as one compact JSON object, in their order (the caller frees it). */
+char *json_flat(const struct json_member *m, size_t n);
+
 #endif

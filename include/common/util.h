@@ -79,6 +79,12 @@ bool utf8_cp_unsafe(uint32_t cp);
 size_t utf8_unsafe_len(const char *s, size_t len);
 /* Replaces invalid UTF-8 with U+FFFD; returns a new string. */
 char *utf8_sanitize(const char *s, size_t len);
+/*
+ * Untrusted text made safe for one line of a terminal: invalid UTF-8 and unsafe code points
+ * (utf8_cp_unsafe) as U+FFFD, but newlines and tabs as spaces, none trailing. Returns a new
+ * string.
+ */
+char *utf8_one_line(const char *s);
 
 /* Milliseconds on the monotonic clock, for deadlines and ages. */
 /*

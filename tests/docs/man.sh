@@ -29,7 +29,7 @@ for p in osmotop.1 osmo-local.1; do
 	fi
 done
 
-{ "$bin/osmotop" --help; "$bin/osmotop" exec --help 2>&1; "$bin/osmotop" port-forward --help 2>&1; } | help_options > "$tmp/osmotop.help"
+{ "$bin/osmotop" --help; "$bin/osmotop" exec --help 2>&1; "$bin/osmotop" port-forward --help 2>&1; "$bin/osmotop" watch --help 2>&1; } | help_options > "$tmp/osmotop.help"
 "$bin/osmo-local" --help | help_options > "$tmp/osmo-local.help"
 for p in osmotop osmo-local; do
 	page_options "$p.1" > "$tmp/$p.page"

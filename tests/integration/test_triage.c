@@ -49,18 +49,6 @@ ttest_card(const struct lfix *t, const char *id)
 	return lfix_osmotop_expect(t, "--snapshot", args, TTEST_CARD_MS, 0, "why it failed", NULL);
 }
 
-/* Fails, showing the card, unless a line of card matches the extended regex re. */
-static void
-ttest_has(const char *card, const char *re)
-{
-	regex_t rx;
-
-	assert_int_equal(regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE | REG_NOSUB), 0);
-	if (regexec(&rx, card, 0, NULL, 0) != 0)
-		fail_msg("the card lacks /%s/:\n%s", re, card);
-	regfree(&rx);
-}
-
 /* Fails, showing the card, if a line of card matches re. */
 static void
 ttest_lacks(const char *card, const char *re)
@@ -113,17 +101,17 @@ test_plain_exit(void **state)
 	char *card = ttest_card(t, id);
 
 	ttest_group(&wf, "crunch-group", OSMO_FAILED);
-	ttest_has(card, "^root cause +crunch-group / crunch( \\(lead\\))?, retry 0");
-	ttest_has(card, "^status +[^ ]+ FAILED: the task's command exited with an error");
-	ttest_has(card, "^next step +read the error log \\(e\\)");
-	ttest_has(card, "^exit code +3 · ");
-	ttest_has(card, "^message +.*Exit code 3");
-	ttest_has(card, "^group rule +crunch-group fails when its lead fails "
-	                "\\(ignoreNonleadStatus: true\\)");
-	ttest_has(card, "^retries +r0 [^ ]+ 3$");
-	ttest_has(card, "^took down +nothing below it");
-	ttest_has(card, "^error log, its end");
-	ttest_has(card, "ERROR: checksum mismatch in shard 7");
+	lfix_has_line(card, "^root cause +crunch-group / crunch( \\(lead\\))?, retry 0");
+	lfix_has_line(card, "^status +[^ ]+ FAILED: the task's command exited with an error");
+	lfix_has_line(card, "^next step +read the error log \\(e\\)");
+	lfix_has_line(card, "^exit code +3 · ");
+	lfix_has_line(card, "^message +.*Exit code 3");
+	lfix_has_line(card, "^group rule +crunch-group fails when its lead fails "
+	                    "\\(ignoreNonleadStatus: true\\)");
+	lfix_has_line(card, "^retries +r0 [^ ]+ 3$");
+	lfix_has_line(card, "^took down +nothing below it");
+	lfix_has_line(card, "^error log, its end");
+	lfix_has_line(card, "ERROR: checksum mismatch in shard 7");
 	free(card);
 	osmo_workflow_free(&wf);
 	free(id);
@@ -155,12 +143,13 @@ test_exec_timeout(void **state)
 	ttest_group(&wf, "slow-group", OSMO_FAILED_EXEC_TIMEOUT);
 	/* The waiting group gets the timeout too, before the running one ends: not the cause. */
 	ttest_group(&wf, "after-group", OSMO_FAILED_EXEC_TIMEOUT);
-	ttest_has(card, "^root cause +slow-group / slow( \\(lead\\))?, retry 0");
-	ttest_has(card, "^status +[^ ]+ FAILED_EXEC_TIMEOUT: it ran longer than its exec_timeout");
-	ttest_has(card, "^next step +raise exec_timeout in the spec");
-	ttest_has(card, "^message +.*exec_timeout");
+	lfix_has_line(card, "^root cause +slow-group / slow( \\(lead\\))?, retry 0");
+	lfix_has_line(card,
+	              "^status +[^ ]+ FAILED_EXEC_TIMEOUT: it ran longer than its exec_timeout");
+	lfix_has_line(card, "^next step +raise exec_timeout in the spec");
+	lfix_has_line(card, "^message +.*exec_timeout");
 	/* It never started: the timeout that ended the root swept it too. */
-	ttest_has(card, "^took down +after-group \\(FAILED_EXEC_TIMEOUT\\)");
+	lfix_has_line(card, "^took down +after-group \\(FAILED_EXEC_TIMEOUT\\)");
 	free(card);
 	osmo_workflow_free(&wf);
 	free(id);
@@ -201,10 +190,10 @@ test_queue_timeout(void **state)
 	card = ttest_card(t, id);
 	assert_int_equal(wf.status, OSMO_FAILED_QUEUE_TIMEOUT);
 	ttest_group(&wf, "starved-group", OSMO_FAILED_QUEUE_TIMEOUT);
-	ttest_has(card, "^root cause +starved-group / starved( \\(lead\\))?, retry 0");
-	ttest_has(card, "^status +[^ ]+ FAILED_QUEUE_TIMEOUT: it waited in the queue longer");
-	ttest_has(card, "^next step +check the pool's capacity");
-	ttest_has(card, "^message +.*queue_timeout");
+	lfix_has_line(card, "^root cause +starved-group / starved( \\(lead\\))?, retry 0");
+	lfix_has_line(card, "^status +[^ ]+ FAILED_QUEUE_TIMEOUT: it waited in the queue longer");
+	lfix_has_line(card, "^next step +check the pool's capacity");
+	lfix_has_line(card, "^message +.*queue_timeout");
 	ttest_lacks(card, "^exit code");
 	free(card);
 	osmo_workflow_free(&wf);
@@ -249,11 +238,11 @@ test_upstream(void **state)
 	ttest_group(&wf, "report-group", OSMO_FAILED_UPSTREAM);
 	ttest_group(&wf, "lint-group", OSMO_COMPLETED);
 	/* Never the downstream groups: they did not fail on their own. */
-	ttest_has(card, "^root cause +fetch-group / fetch( \\(lead\\))?, retry 0");
-	ttest_has(card, "^status +[^ ]+ FAILED: ");
-	ttest_has(card, "^exit code +4 · ");
-	ttest_has(card, "^took down +train-group, report-group \\(FAILED_UPSTREAM\\)");
-	ttest_has(card, "no rows");
+	lfix_has_line(card, "^root cause +fetch-group / fetch( \\(lead\\))?, retry 0");
+	lfix_has_line(card, "^status +[^ ]+ FAILED: ");
+	lfix_has_line(card, "^exit code +4 · ");
+	lfix_has_line(card, "^took down +train-group, report-group \\(FAILED_UPSTREAM\\)");
+	lfix_has_line(card, "no rows");
 	ttest_lacks(card, "FAILED_UPSTREAM: ");
 	ttest_lacks(card, "lint-group");
 	free(card);
@@ -293,12 +282,12 @@ test_cancel(void **state)
 	ttest_group(&wf, "long-group", OSMO_FAILED_CANCELED);
 	/* Canceled while waiting, and first: the cause is where the cancel cut running work. */
 	ttest_group(&wf, "after-group", OSMO_FAILED_CANCELED);
-	ttest_has(card, "^root cause +long-group / long( \\(lead\\))?, retry 0");
-	ttest_has(card, "^status +[^ ]+ FAILED_CANCELED: it was canceled");
-	ttest_has(card, "^canceled +by jdoe");
-	ttest_has(card, "^next step +resubmit \\(R\\)");
-	ttest_has(card, "^message +Task was canceled by user: jdoe. wrong data");
-	ttest_has(card, "^took down +after-group \\(FAILED_CANCELED\\)");
+	lfix_has_line(card, "^root cause +long-group / long( \\(lead\\))?, retry 0");
+	lfix_has_line(card, "^status +[^ ]+ FAILED_CANCELED: it was canceled");
+	lfix_has_line(card, "^canceled +by jdoe");
+	lfix_has_line(card, "^next step +resubmit \\(R\\)");
+	lfix_has_line(card, "^message +Task was canceled by user: jdoe. wrong data");
+	lfix_has_line(card, "^took down +after-group \\(FAILED_CANCELED\\)");
 	free(card);
 	osmo_workflow_free(&wf);
 	free(id);
@@ -333,12 +322,12 @@ test_nonlead_decides_strict_group(void **state)
 	char *card = ttest_card(t, id);
 
 	ttest_group(&wf, "team", OSMO_FAILED);
-	ttest_has(card, "^root cause +team / helper, retry 0");
-	ttest_has(card, "^status +[^ ]+ FAILED: ");
-	ttest_has(card, "^exit code +2 · ");
-	ttest_has(card,
-	          "^group rule +any failing task fails team \\(ignoreNonleadStatus: false\\)");
-	ttest_has(card, "helper: disk full");
+	lfix_has_line(card, "^root cause +team / helper, retry 0");
+	lfix_has_line(card, "^status +[^ ]+ FAILED: ");
+	lfix_has_line(card, "^exit code +2 · ");
+	lfix_has_line(card,
+	              "^group rule +any failing task fails team \\(ignoreNonleadStatus: false\\)");
+	lfix_has_line(card, "helper: disk full");
 	free(card);
 	osmo_workflow_free(&wf);
 	free(id);
@@ -372,11 +361,12 @@ test_lead_decides_default_group(void **state)
 
 	ttest_group(&wf, "team", OSMO_FAILED);
 	/* The helper failed first, but its failure does not count under the default rule. */
-	ttest_has(card, "^root cause +team / leader \\(lead\\), retry 0");
-	ttest_has(card, "^exit code +5 · ");
-	ttest_has(card,
-	          "^group rule +team fails when its lead fails \\(ignoreNonleadStatus: true\\)");
-	ttest_has(card, "leader: diverged");
+	lfix_has_line(card, "^root cause +team / leader \\(lead\\), retry 0");
+	lfix_has_line(card, "^exit code +5 · ");
+	lfix_has_line(
+	        card,
+	        "^group rule +team fails when its lead fails \\(ignoreNonleadStatus: true\\)");
+	lfix_has_line(card, "leader: diverged");
 	free(card);
 	osmo_workflow_free(&wf);
 	free(id);
@@ -404,12 +394,12 @@ test_retries_exhausted(void **state)
 
 	ttest_group(&wf, "flaky-group", OSMO_FAILED);
 	/* osmo-local stops rescheduling after five retries, as an admin's limit would. */
-	ttest_has(card, "^root cause +flaky-group / flaky( \\(lead\\))?, retry 5");
-	ttest_has(card, "^exit code +6 · ");
-	ttest_has(card, "^message +.*retry limit of 5 reached");
-	ttest_has(card, "^retries +r0 [^ ]+ 6 → r1 [^ ]+ 6 → r2 [^ ]+ 6 → r3 [^ ]+ 6 → "
-	                "r4 [^ ]+ 6 → r5 [^ ]+ 6$");
-	ttest_has(card, "still broken");
+	lfix_has_line(card, "^root cause +flaky-group / flaky( \\(lead\\))?, retry 5");
+	lfix_has_line(card, "^exit code +6 · ");
+	lfix_has_line(card, "^message +.*retry limit of 5 reached");
+	lfix_has_line(card, "^retries +r0 [^ ]+ 6 → r1 [^ ]+ 6 → r2 [^ ]+ 6 → r3 [^ ]+ 6 → "
+	                    "r4 [^ ]+ 6 → r5 [^ ]+ 6$");
+	lfix_has_line(card, "still broken");
 	free(card);
 	osmo_workflow_free(&wf);
 	free(id);
@@ -454,10 +444,10 @@ test_diamond_first_failure(void **state)
 	ttest_group(&wf, "join-group", OSMO_FAILED_UPSTREAM);
 	assert_true(left->end_ms < right->end_ms);
 	/* Both branches failed on their own; the first to end is the cause, listed second or not. */
-	ttest_has(card, "^root cause +left-group / left( \\(lead\\))?, retry 0");
-	ttest_has(card, "^exit code +7 · ");
-	ttest_has(card, "^took down +join-group \\(FAILED_UPSTREAM\\)");
-	ttest_has(card, "left: early");
+	lfix_has_line(card, "^root cause +left-group / left( \\(lead\\))?, retry 0");
+	lfix_has_line(card, "^exit code +7 · ");
+	lfix_has_line(card, "^took down +join-group \\(FAILED_UPSTREAM\\)");
+	lfix_has_line(card, "left: early");
 	ttest_lacks(card, "right: late");
 	free(card);
 	osmo_workflow_free(&wf);

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,4 +312,15 @@ lfix_free_port(void)
 	/* Closed before anything connects, so the port is free again at once (no TIME_WAIT). */
 	close(lfix_listen(&port));
 	return port;
+}
+
+void
+lfix_has_line(const char *text, const char *re)
+{
+	regex_t rx;
+
+	assert_int_equal(regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE | REG_NOSUB), 0);
+	if (regexec(&rx, text, 0, NULL, 0) != 0)
+		fail_msg("no line matches /%s/ in:\n%s", re, text);
+	regfree(&rx);
 }

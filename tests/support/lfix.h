@@ -99,6 +99,8 @@ int lfix_listen(int *port);
 /* A TCP port nothing on 127.0.0.1 uses now. */
 int lfix_free_port(void);
 
+/* Fails the test, showing text, unless a line of it matches the extended regex re. */
+void lfix_has_line(const char *text, const char *re);
 /* s with every from replaced by to; a new string. */
 char *lfix_replace(const char *s, const char *from, const char *to);
 

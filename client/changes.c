@@ -1,0 +1,127 @@
+/* changes.c: what changed between two snapshots of a workflow: its status, its groups', its tasks'. */
+#include "client/changes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+static const char *const changes_kinds[] = {
+	[CHANGES_WORKFLOW] = "workflow",
+	[CHANGES_GROUP] = "group",
+	[CHANGES_TASK] = "task",
+};
+
+const char *
+changes_kind_name(enum changes_kind k)
+{
+	return (unsigned)k < ARRAY_SIZE(changes_kinds) ? changes_kinds[k] : "?";
+}
+
+static void
+changes_add(struct changes *out, const struct changes_event *e)
+{
+	out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+	out->v[out->n++] = *e;
+}
+
+static const struct osmo_group *
+changes_group(const struct osmo_workflow *wf, const char *name)
+{
+	for (size_t i = 0; wf && i < wf->n_groups; i++)
+		if (strcmp(wf->groups[i].name, name) == 0)
+			return &wf->groups[i];
+	return NULL;
+}
+
+static const struct osmo_task *
+changes_task(const struct osmo_group *g, const char *name, int retry)
+{
+	for (size_t i = 0; g && i < g->n_tasks; i++)
+		if (g->tasks[i].retry_id == retry && strcmp(g->tasks[i].name, name) == 0)
+			return &g->tasks[i];
+	return NULL;
+}
+
+/* A task's retries are rows of their own: each is a thing that changes. */
+static void
+changes_tasks(const struct osmo_workflow *now, const struct osmo_group *was,
+              const struct osmo_group *g, struct changes *out)
+{
+	for (size_t t = 0; t < g->n_tasks; t++) {
+		const struct osmo_task *task = &g->tasks[t];
+		const struct osmo_task *before = changes_task(was, task->name, task->retry_id);
+
+		if (before && before->status == task->status)
+			continue;
+		changes_add(out, &(struct changes_event){
+		                         .kind = CHANGES_TASK,
+		                         .workflow = now->name,
+		                         .group = g->name,
+		                         .task = task->name,
+		                         .retry = task->retry_id,
+		                         .seen = before != NULL,
+		                         .from = before ? before->status : OSMO_UNKNOWN,
+		                         .to = task->status,
+		                         .has_exit_code = task->has_exit_code,
+		                         .exit_code = task->exit_code,
+		                         .message = task->failure_message,
+		                 });
+	}
+}
+
+void
+changes_diff(const struct osmo_workflow *old, const struct osmo_workflow *now, struct changes *out)
+{
+	if (!now->name)
+		return;
+	if (!old || old->status != now->status)
+		changes_add(out, &(struct changes_event){
+		                         .kind = CHANGES_WORKFLOW,
+		                         .workflow = now->name,
+		                         .seen = old != NULL,
+		                         .from = old ? old->status : OSMO_UNKNOWN,
+		                         .to = now->status,
+		                 });
+	for (size_t i = 0; i < now->n_groups; i++) {
+		const struct osmo_group *g = &now->groups[i];
+		const struct osmo_group *was = changes_group(old, g->name);
+
+		if (!was || was->status != g->status)
+			changes_add(out, &(struct changes_event){
+			                         .kind = CHANGES_GROUP,
+			                         .workflow = now->name,
+			                         .group = g->name,
+			                         .seen = was != NULL,
+			                         .from = was ? was->status : OSMO_UNKNOWN,
+			                         .to = g->status,
+			                         .message = g->failure_message,
+			                 });
+		changes_tasks(now, was, g, out);
+	}
+}
+
+void
+changes_clear(struct changes *c)
+{
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+enum changes_worth
+changes_worth(const struct changes_event *e)
+{
+	if (!e->seen)
+		/* Only a retry is news when first seen: the rest were there when we looked. */
+		return e->kind == CHANGES_TASK && e->retry > 0 ? CHANGES_RETRY : CHANGES_QUIET;
+	/* A failure that only follows another's is told by that one. */
+	if (osmo_status_is_failed(e->to))
+		return e->to == OSMO_FAILED_UPSTREAM ? CHANGES_QUIET : CHANGES_FAILED;
+	if (e->kind == CHANGES_TASK && e->to == OSMO_RESCHEDULED)
+		return CHANGES_RETRY;
+	if (e->kind != CHANGES_WORKFLOW)
+		return CHANGES_QUIET;
+	if (e->to == OSMO_COMPLETED)
+		return CHANGES_COMPLETED;
+	return e->to == OSMO_RUNNING ? CHANGES_STARTED : CHANGES_QUIET;
+}
