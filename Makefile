@@ -154,11 +154,14 @@ test-e2e: $(PROGRAMS) $(TEST_TOOLS)
 test-layers: $(LAYER_ROOTS)
 	$(Q)CC="$(CC)" tools/check-layers.sh $(BUILD) $(wildcard tests/layers/*.c)
 
-# The man pages against --help and the keymap; an install into a scratch root, used.
+# The man pages against --help and the keymap; an install into a scratch root, used; the
+# bash and zsh completions (zsh installed here: only this target needs it).
 test-docs: $(PROGRAMS)
+	$(Q)tools/deps.sh zsh
 	$(Q)BUILD=$(BUILD) sh tests/docs/man.sh
 	$(Q)BUILD=$(BUILD) bash tests/docs/install.sh
 	$(Q)BUILD=$(BUILD) bash tests/docs/completion.sh
+	$(Q)BUILD=$(BUILD) bash tests/docs/completion_zsh.sh
 
 test: all
 	$(Q)$(MAKE) --no-print-directory test-layers test-docs test-unit test-integration test-e2e
