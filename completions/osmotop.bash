@@ -22,10 +22,10 @@ _osmotop()
 			((i++))
 			;;
 		--local) _osmotop_conn+=(--local) ;;
-		--size | --view | --task | --pool | --status | --at | --set | --port | --group) ((i++)) ;;
+		--size | --view | --task | --pool | --status | --at | --set | --port | --group | --interval | --retries) ((i++)) ;;
 		--) break ;;
 		-*) ;;
-		run | local | exec | port-forward | complete)
+		run | local | exec | port-forward | complete | watch)
 			if [[ -z $sub && ${#pos[@]} -eq 0 ]]; then sub=$w; else pos+=("$w"); fi
 			;;
 		*) pos+=("$w") ;;
@@ -52,7 +52,7 @@ _osmotop()
 		[[ ${#pos[@]} -ge 1 ]] && mapfile -t COMPREPLY < <(compgen -W "$(_osmotop_names groups "${pos[0]}")" -- "$cur")
 		return
 		;;
-	--url | --user | --size | --pool | --at | --set | --port)
+	--url | --user | --size | --pool | --at | --set | --port | --interval | --retries)
 		return
 		;;
 	esac
@@ -62,6 +62,7 @@ _osmotop()
 	run) opts+=" --set --pool --wait" ;;
 	exec) opts+=" --keep-alive --group" ;;
 	port-forward) opts+=" --port --udp" ;;
+	watch) opts+=" --until-done --interval --retries --json --mine" ;;
 	local) opts="" ;;
 	esac
 	if [[ $cur == -* ]]; then
@@ -71,7 +72,7 @@ _osmotop()
 	case $sub in
 	"")
 		if [[ ${#pos[@]} -eq 0 ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "run local exec port-forward $(_osmotop_names workflows)" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "run local exec port-forward watch $(_osmotop_names workflows)" -- "$cur")
 		fi
 		;;
 	run)
@@ -80,6 +81,9 @@ _osmotop()
 		;;
 	local)
 		[[ ${#pos[@]} -eq 0 ]] && mapfile -t COMPREPLY < <(compgen -W "start stop status" -- "$cur")
+		;;
+	watch)
+		[[ ${#pos[@]} -eq 0 ]] && mapfile -t COMPREPLY < <(compgen -W "$(_osmotop_names workflows)" -- "$cur")
 		;;
 	exec | port-forward)
 		if [[ ${#pos[@]} -eq 0 ]]; then

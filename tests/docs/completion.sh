@@ -24,7 +24,7 @@ complete_words() {
 completion_checks
 
 # Every option of --help, known to both scripts.
-for opt in $( { osmotop --help; osmotop exec --help; osmotop port-forward --help; } 2>&1 |
+for opt in $( { osmotop --help; osmotop exec --help; osmotop port-forward --help; osmotop watch --help; } 2>&1 |
 	grep -oE '(^ +|\[|\|)--[a-z][a-z-]*' | grep -oE -- '--[a-z-]+' | sort -u); do
 	for f in osmotop.bash _osmotop; do
 		check "completions/$f knows $opt" grep -q -- "$opt" "$top/completions/$f"

@@ -57,7 +57,7 @@ conn="osmotop --url $url --user jdoe"
 # silent (the completion's 2 s).
 completion_checks() {
 	check "osmo-local ran serial.yaml" test -n "$wf"
-	check "subcommands" offers "osmotop " run local exec port-forward
+	check "subcommands" offers "osmotop " run local exec port-forward watch
 	check "--view's names" offers "osmotop --view w" workflow
 	check "--status's statuses" offers "osmotop --status FAILED_S" FAILED_SUBMISSION FAILED_SERVER_ERROR
 	check "local's commands" offers "osmotop local s" start stop status
@@ -66,6 +66,8 @@ completion_checks() {
 	check "run's specs" offers "osmotop run se" serial.yaml
 	check "workflows beside the subcommands" offers "$conn " "$wf" run
 	check "exec's workflows" offers "$conn exec " "$wf"
+	check "watch's workflows" offers "$conn watch " "$wf"
+	check "watch's options" offers "osmotop watch --u" --until-done --url --user
 	check "exec's tasks" offers "$conn exec $wf " task1 task2 task3
 	check "port-forward's tasks" offers "$conn port-forward $wf task" task1 task2 task3
 	check "--task's tasks" offers "$conn --view logs $wf --task " task1
