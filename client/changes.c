@@ -18,7 +18,7 @@ changes_kind_name(enum changes_kind k)
 	return (unsigned)k < ARRAY_SIZE(changes_kinds) ? changes_kinds[k] : "?";
 }
 
-static void
+void
 changes_add(struct changes *out, const struct changes_event *e)
 {
 	out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));

@@ -100,6 +100,36 @@ app_keymap(const struct app *a)
 	return a->o->config ? &a->o->config->keys : &a->keys;
 }
 
+void
+app_changes(struct app *a, const struct changes *c, bool tell)
+{
+	int64_t now = clock_mono_ms();
+	struct notify_alert alert;
+	unsigned unread = a->notify.unread;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct changes_event *e = &c->v[i];
+		char *key = marks_key(e->workflow, e->group, e->task);
+
+		if (e->seen || changes_worth(e) != CHANGES_QUIET)
+			marks_note(&a->marks, key, now);
+		free(key);
+	}
+	if (!tell)
+		return;
+	notify_changes(&a->notify, c, a->s->shown_url, now, clock_wall_ms(), &alert);
+	if (a->scr && (alert.bell || alert.body))
+		screen_alert(a->scr, alert.bell, alert.title, alert.body,
+		             a->notify.set->desktop == NOTIFY_DESKTOP_OSC9 ||
+		                     a->notify.set->desktop == NOTIFY_DESKTOP_BOTH,
+		             a->notify.set->desktop >= NOTIFY_DESKTOP_OSC777);
+	notify_alert_free(&alert);
+	/* The newest told in the status bar, for whoever is looking now. */
+	if (a->notify.unread != unread)
+		app_say(a, notify_entry(&a->notify, 0)->worth == CHANGES_FAILED, "%s",
+		        notify_entry(&a->notify, 0)->text);
+}
+
 /* The wall clock views show ages against. */
 int64_t
 app_now(const struct app *a)
@@ -249,6 +279,65 @@ app_shown(const struct app *a)
 	return a->view->overlay && a->depth ? a->back[a->depth - 1] : a->view;
 }
 
+/* Marks go with time, and from the row the cursor rests on: it has been seen. */
+static void
+app_seen(struct app *a, int64_t now)
+{
+	const struct view_ops *v = app_shown(a);
+	char *key = NULL;
+
+	marks_expire(&a->marks, now);
+	if (v->list_data && a->list.sel_name)
+		key = xstrdup(a->list.sel_name);
+	else if ((v == &view_table_ops || v == &view_dag_ops) && a->wf.id && a->wf.sel_group)
+		key = marks_key(a->wf.id, a->wf.sel_group, a->wf.sel_task);
+	if (key)
+		marks_seen(&a->marks, key);
+	free(key);
+}
+
+/*
+ * The terminal's title says where things stand, for a tab or window not looked at:
+ * "(2) osmotop · wf-17 RUNNING 3/4 · 1 failed" (2: notifications not read yet).
+ */
+static char *
+app_title(const struct app *a)
+{
+	struct strbuf sb = { 0 };
+	char *safe;
+
+	if (a->notify.unread)
+		strbuf_addf(&sb, "(%u) ", a->notify.unread);
+	strbuf_addstr(&sb, "osmotop");
+	if (!app_shown(a)->list_data && a->wf.have) {
+		const struct osmo_workflow *wf = &a->wf.data;
+		size_t done = 0, failed = 0;
+
+		for (size_t i = 0; i < wf->n_groups; i++) {
+			done += osmo_status_is_finished(wf->groups[i].status);
+			failed += osmo_status_is_failed(wf->groups[i].status) &&
+			          wf->groups[i].status != OSMO_FAILED_UPSTREAM;
+		}
+		strbuf_addf(&sb, " · %s %s %zu/%zu", wf->name, osmo_status_wire(wf->status), done,
+		            wf->n_groups);
+		if (failed)
+			strbuf_addf(&sb, " · %zu failed", failed);
+	} else if (a->list.have) {
+		size_t running = 0, failed = 0;
+
+		for (size_t i = 0; i < a->list.data.n_rows; i++) {
+			running += a->list.data.rows[i].status == OSMO_RUNNING;
+			failed += osmo_status_is_failed(a->list.data.rows[i].status);
+		}
+		strbuf_addf(&sb, " · %zu running", running);
+		if (failed)
+			strbuf_addf(&sb, " · %zu failed", failed);
+	}
+	safe = utf8_one_line(sb.buf);
+	strbuf_free(&sb);
+	return safe;
+}
+
 static void
 app_compose(struct app *a, int rows, int cols)
 {
@@ -257,7 +346,8 @@ app_compose(struct app *a, int rows, int cols)
 		                 .ascii = a->o->ascii,
 		                 .server = a->s->shown_url,
 		                 .select = true,
-		                 .keys = app_keymap(a) };
+		                 .keys = app_keymap(a),
+		                 .marks = &a->marks };
 	struct canvas body;
 	bool list = app_shown(a)->list_data;
 	const struct sync_item *it = list ? &a->list.sync : &a->wf.sync;
@@ -273,6 +363,7 @@ app_compose(struct app *a, int rows, int cols)
 		canvas_init(&a->canvas, rows, cols);
 	}
 	canvas_clear(&a->canvas);
+	app_seen(a, now);
 	/* The views draw into the frame's own cells, all rows but the bars (not freed). */
 	bool hints = a->canvas.rows >= APP_HINT_ROWS && a->view->hints;
 	int bars = 1 + hints;
@@ -298,6 +389,10 @@ app_draw(struct app *a)
 	screen_size(a->scr, &rows, &cols);
 	app_compose(a, rows, cols);
 	screen_draw(a->scr, &a->canvas);
+	char *title = app_title(a);
+
+	screen_title(a->scr, title);
+	free(title);
 }
 
 const struct canvas *
@@ -496,6 +591,10 @@ app_new(struct session *s, const struct app_opts *o)
 	a->s = s;
 	a->o = o;
 	keymap_init(&a->keys);
+	a->notify_plain = (struct notify_settings){ .enabled = true,
+		                                    .bell = true,
+		                                    .desktop = NOTIFY_DESKTOP_OSC9 };
+	notify_init(&a->notify, o->config ? &o->config->notify : &a->notify_plain);
 	a->list.all_users = o->all_users || (o->config && o->config->all_users);
 	if (o->config && o->config->sort != FILTER_SORT_SERVER)
 		filter_set_sort(&a->list.filter, o->config->sort);
@@ -524,6 +623,8 @@ app_free(struct app *a)
 	if (a->log.open)
 		view_stream_close(a);
 	loop_remove_source(a->s->loop, &app_net_source, a);
+	notify_free(&a->notify);
+	marks_free(&a->marks);
 	shell_free(a->shell);
 	forward_mgr_free(a->fwd);
 	dialog_free(&a->dlg);

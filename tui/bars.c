@@ -50,6 +50,14 @@ bars_status(struct app *a, int64_t now)
 			strbuf_addf(&sb, " · %s", a->o->user);
 		if (a->fwd && forward_active(a->fwd))
 			strbuf_addstr(&sb, " · forwarding (p)");
+		if (a->notify.unread) {
+			const char *m =
+			        keymap_key_name(app_keymap(a), (enum keymap_view)a->view->keys,
+			                        KEYMAP_NOTIFICATIONS);
+
+			strbuf_addf(&sb, " · %u new%s%s%s", a->notify.unread, m ? " (" : "",
+			            m ? m : "", m ? ")" : "");
+		}
 		if (it->last_ok_ms) {
 			format_duration((double)(now - it->last_ok_ms) / 1000.0, age);
 			strbuf_addf(&sb, " · data %s old", age);

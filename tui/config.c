@@ -10,9 +10,17 @@
 #include <sys/stat.h>
 
 #include "common/yaml.h"
+#include "tui/notify.h"
 #include "tui/screen.h"
 
-enum config_kind { CONFIG_SECONDS, CONFIG_COUNT, CONFIG_BOOL, CONFIG_SORT, CONFIG_WORD };
+enum config_kind {
+	CONFIG_SECONDS,
+	CONFIG_COUNT,
+	CONFIG_BOOL,
+	CONFIG_CHOICE,
+	CONFIG_WORD,
+	CONFIG_ARGV
+};
 
 /* section.key, what it holds, where it goes, its range, and what it is for (the dump's words). */
 #define CONFIG_KEYS(_)                                                                            \
@@ -24,7 +32,7 @@ enum config_kind { CONFIG_SECONDS, CONFIG_COUNT, CONFIG_BOOL, CONFIG_SORT, CONFI
 	  "a running workflow that stopped changing")                                             \
 	_("refresh", "finished", CONFIG_SECONDS, policy.finished_ms, 1, 86400,                    \
 	  "a finished workflow (in case it is restarted)")                                        \
-	_("list", "sort", CONFIG_SORT, sort, 0, 0,                                                \
+	_("list", "sort", CONFIG_CHOICE, sort, 0, 0,                                              \
 	  "server, name, status, age, duration, user or pool")                                    \
 	_("list", "all_users", CONFIG_BOOL, all_users, 0, 0,                                      \
 	  "everyone's workflows, not only yours")                                                 \
@@ -33,7 +41,17 @@ enum config_kind { CONFIG_SECONDS, CONFIG_COUNT, CONFIG_BOOL, CONFIG_SORT, CONFI
 	  "tasks osmo-local runs at once (--slots)")                                              \
 	_("local", "phase_ms", CONFIG_COUNT, local.phase_ms, 0, 600000,                           \
 	  "ms osmo-local spends in each phase before RUNNING (--phase-ms)")                       \
-	_("local", "pool", CONFIG_WORD, local.pool, 1, 63, "the pool osmo-local offers (--pool)")
+	_("local", "pool", CONFIG_WORD, local.pool, 1, 63, "the pool osmo-local offers (--pool)") \
+	_("notify", "enabled", CONFIG_BOOL, notify.enabled, 0, 0,                                 \
+	  "tell of status changes: the off switch of the rest")                                   \
+	_("notify", "bell", CONFIG_BOOL, notify.bell, 0, 0,                                       \
+	  "the terminal's bell (tmux: a window alert)")                                           \
+	_("notify", "desktop", CONFIG_CHOICE, notify.desktop, 0, 0,                               \
+	  "desktop notification: off, osc9, osc777 or both")                                      \
+	_("notify", "mine", CONFIG_BOOL, notify.mine, 0, 0,                                       \
+	  "every workflow in the list, not only the one open")                                    \
+	_("notify", "on_event", CONFIG_ARGV, notify.on_event, 0, 0,                               \
+	  "a command run per event, OSMOTOP_* in its environment")
 
 static const struct config_key {
 	const char *section, *name;
@@ -79,6 +97,9 @@ config_init(struct config *c)
 	c->local.slots = 64;
 	c->local.phase_ms = 200;
 	c->local.pool = xstrdup("default");
+	c->notify = (struct notify_settings){ .enabled = true,
+		                              .bell = true,
+		                              .desktop = NOTIFY_DESKTOP_OSC9 };
 	theme_init(&c->theme);
 	keymap_init(&c->keys);
 }
@@ -88,6 +109,7 @@ config_free(struct config *c)
 {
 	free(c->path);
 	free(c->local.pool);
+	strv_free(&c->notify.on_event);
 	keymap_free(&c->keys);
 	memset(c, 0, sizeof(*c));
 }
@@ -101,48 +123,86 @@ config_fail(const struct config *c, const struct yaml_node *at, char **err, char
 	return -1;
 }
 
-/* Stores one value of the file; 0, or -1 with *err. */
+/* A value of the file: the node, its text when a scalar, and what the resolver makes of it. */
+struct config_value {
+	const struct yaml_node *node;
+	const char *s;
+	enum yaml_type type;
+};
+
 static int
-config_set(struct config *c, const struct config_key *k, const struct yaml_node *v, char **err)
+config_set_bool(struct config *c, const struct config_key *k, void *field,
+                const struct config_value *v, char **err)
 {
-	char *field = (char *)c + k->offset;
-	const char *s = yaml_scalar(v);
-	enum yaml_type type = s && v->plain ? yaml_resolve(s) : YAML_TYPE_STR;
+	if (!v->s || v->type != YAML_TYPE_BOOL)
+		return config_fail(c, v->node, err,
+		                   xasprintf("%s.%s: expected true or false", k->section, k->name));
+	*(bool *)field = yaml_bool_value(v->s);
+	return 0;
+}
+
+_Static_assert(sizeof(enum filter_sort) == sizeof(int) &&
+                       sizeof(enum notify_desktop) == sizeof(int),
+               "config_set_choice stores the choice keys as ints");
+
+/* The choices of a CONFIG_CHOICE key, in the order of the enum it fills. */
+static const char *const *
+config_choices(const struct config_key *k, size_t *n)
+{
+	bool sort = k->offset == offsetof(struct config, sort);
+
+	*n = sort ? ARRAY_SIZE(config_sorts) : ARRAY_SIZE(notify_desktop_names);
+	return sort ? config_sorts : notify_desktop_names;
+}
+
+static int
+config_set_choice(struct config *c, const struct config_key *k, void *field,
+                  const struct config_value *v, char **err)
+{
+	size_t n;
+	const char *const *names = config_choices(k, &n);
+	struct strbuf sb = { 0 };
+
+	for (size_t i = 0; v->s && i < n; i++)
+		if (strcmp(v->s, names[i]) == 0) {
+			/* Each choice key is an enum, which holds its values as an int does. */
+			*(int *)field = (int)i;
+			return 0;
+		}
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+	config_fail(c, v->node, err,
+	            xasprintf("%s.%s: expected one of %s", k->section, k->name, sb.buf));
+	strbuf_free(&sb);
+	return -1;
+}
+
+static int
+config_set_word(struct config *c, const struct config_key *k, void *field,
+                const struct config_value *v, char **err)
+{
+	size_t len = v->s ? strlen(v->s) : 0;
+
+	if (!v->s || v->type != YAML_TYPE_STR || len < (size_t)k->min || len > (size_t)k->max ||
+	    strspn(v->s, CONFIG_WORD_CHARS) != len)
+		return config_fail(c, v->node, err,
+		                   xasprintf("%s.%s: expected a name of letters, digits, '.', '_' "
+		                             "or '-'",
+		                             k->section, k->name));
+	free(*(char **)field);
+	*(char **)field = xstrdup(v->s);
+	return 0;
+}
+
+static int
+config_set_number(struct config *c, const struct config_key *k, void *field,
+                  const struct config_value *v, char **err)
+{
 	long long n = 0;
 
-	if (k->kind == CONFIG_BOOL) {
-		if (!s || type != YAML_TYPE_BOOL)
-			return config_fail(
-			        c, v, err,
-			        xasprintf("%s.%s: expected true or false", k->section, k->name));
-		*(bool *)field = yaml_bool_value(s);
-		return 0;
-	}
-	if (k->kind == CONFIG_SORT) {
-		for (size_t i = 0; s && i < ARRAY_SIZE(config_sorts); i++)
-			if (strcmp(s, config_sorts[i]) == 0) {
-				*(enum filter_sort *)field = (enum filter_sort)i;
-				return 0;
-			}
-		return config_fail(
-		        c, v, err,
-		        xasprintf("%s.%s: expected one of %s", k->section, k->name, k->help));
-	}
-	if (k->kind == CONFIG_WORD) {
-		size_t len = s ? strlen(s) : 0;
-
-		if (!s || type != YAML_TYPE_STR || len < (size_t)k->min || len > (size_t)k->max ||
-		    strspn(s, CONFIG_WORD_CHARS) != len)
-			return config_fail(c, v, err,
-			                   xasprintf("%s.%s: expected a name of letters, digits, "
-			                             "'.', '_' or '-'",
-			                             k->section, k->name));
-		free(*(char **)field);
-		*(char **)field = xstrdup(s);
-		return 0;
-	}
-	if (!s || type != YAML_TYPE_INT || !yaml_int_value(s, &n) || n < k->min || n > k->max)
-		return config_fail(c, v, err,
+	if (!v->s || v->type != YAML_TYPE_INT || !yaml_int_value(v->s, &n) || n < k->min ||
+	    n > k->max)
+		return config_fail(c, v->node, err,
 		                   xasprintf("%s.%s: expected a whole number from %lld to %lld",
 		                             k->section, k->name, k->min, k->max));
 	if (k->kind == CONFIG_SECONDS)
@@ -150,6 +210,120 @@ config_set(struct config *c, const struct config_key *k, const struct yaml_node 
 	else
 		*(long *)field = (long)n;
 	return 0;
+}
+
+/* A command and its arguments: a list of strings, run as they are (no shell). */
+static int
+config_set_argv(struct config *c, const struct config_key *k, void *field,
+                const struct config_value *v, char **err)
+{
+	struct strv *sv = field;
+
+	if (v->node->type != YAML_TYPE_SEQ)
+		return config_fail(c, v->node, err,
+		                   xasprintf("%s.%s: expected a list: the command, then its "
+		                             "arguments ([notify-send, osmotop])",
+		                             k->section, k->name));
+	for (size_t i = 0; i < v->node->n; i++) {
+		const char *arg = yaml_scalar(v->node->items[i]);
+
+		if (!arg || (i == 0 && !*arg))
+			return config_fail(
+			        c, v->node->items[i], err,
+			        xasprintf("%s.%s: expected a string", k->section, k->name));
+	}
+	strv_free(sv);
+	for (size_t i = 0; i < v->node->n; i++)
+		strv_push(sv, yaml_scalar(v->node->items[i]));
+	return 0;
+}
+
+static char *
+config_show_seconds(const struct config_key *k, const void *field)
+{
+	(void)k;
+	return xasprintf("%lld", (long long)(*(const int64_t *)field / 1000));
+}
+
+static char *
+config_show_count(const struct config_key *k, const void *field)
+{
+	(void)k;
+	return xasprintf("%ld", *(const long *)field);
+}
+
+static char *
+config_show_bool(const struct config_key *k, const void *field)
+{
+	(void)k;
+	return xstrdup(*(const bool *)field ? "true" : "false");
+}
+
+static char *
+config_show_choice(const struct config_key *k, const void *field)
+{
+	size_t n;
+	const char *const *names = config_choices(k, &n);
+
+	return xstrdup(names[*(const int *)field]);
+}
+
+static char *
+config_show_word(const struct config_key *k, const void *field)
+{
+	(void)k;
+	return xstrdup(*(char *const *)field);
+}
+
+/* Single quotes, a quote in them doubled: safe for any string in a YAML flow list. */
+static void
+config_quote(struct strbuf *out, const char *s)
+{
+	strbuf_addch(out, '\'');
+	for (; *s; s++)
+		strbuf_addstr(out, *s == '\'' ? "''" : (char[]){ *s, '\0' });
+	strbuf_addch(out, '\'');
+}
+
+static char *
+config_show_argv(const struct config_key *k, const void *field)
+{
+	const struct strv *sv = field;
+	struct strbuf sb = { 0 };
+
+	(void)k;
+	strbuf_addch(&sb, '[');
+	for (size_t i = 0; i < sv->n; i++) {
+		strbuf_addstr(&sb, i ? ", " : "");
+		config_quote(&sb, sv->v[i]);
+	}
+	strbuf_addch(&sb, ']');
+	return strbuf_detach(&sb);
+}
+
+/* How each kind of value is read from the file and shown by the dump. */
+static const struct config_kind_ops {
+	int (*set)(struct config *c, const struct config_key *k, void *field,
+	           const struct config_value *v, char **err);
+	char *(*show)(const struct config_key *k, const void *field);
+	const char *unit; /* the dump's word before the help */
+} config_kinds[] = {
+	[CONFIG_SECONDS] = { config_set_number, config_show_seconds, "seconds: " },
+	[CONFIG_COUNT] = { config_set_number, config_show_count, "" },
+	[CONFIG_BOOL] = { config_set_bool, config_show_bool, "" },
+	[CONFIG_CHOICE] = { config_set_choice, config_show_choice, "" },
+	[CONFIG_WORD] = { config_set_word, config_show_word, "" },
+	[CONFIG_ARGV] = { config_set_argv, config_show_argv, "" },
+};
+
+/* Stores one value of the file; 0, or -1 with *err. */
+static int
+config_set(struct config *c, const struct config_key *k, const struct yaml_node *v, char **err)
+{
+	const char *s = yaml_scalar(v);
+	struct config_value val = { v, s, s && v->plain ? yaml_resolve(s) : YAML_TYPE_STR };
+
+	return config_kinds[k->kind].set(c, k, (char *)c + k->offset, &val, err);
 }
 
 _Static_assert(ARRAY_SIZE(config_keys) <= CONFIG_MAX_KEYS, "struct config's lines[] is too small");
@@ -267,7 +441,7 @@ static const struct config_section {
 	{ "keys", config_set_keys, config_check_keys },
 };
 
-#define CONFIG_SECTION_NAMES "refresh, list, logs, local, theme, keys"
+#define CONFIG_SECTION_NAMES "refresh, list, logs, local, notify, theme, keys"
 
 /* One section of names from elsewhere: each pair set, then the whole checked. */
 static int
@@ -400,15 +574,11 @@ config_dump_keys(const struct config *c, enum keymap_action act, struct strbuf *
 		if (b[i].action != act)
 			continue;
 		strbuf_addstr(out, first ? "" : ", ");
-		if (plain) {
+		/* ? ! [ ' mean something bare. */
+		if (plain)
 			strbuf_addstr(out, name);
-		} else {
-			/* Single quotes, a quote in them doubled: ? ! [ ' mean something bare. */
-			strbuf_addch(out, '\'');
-			for (; *name; name++)
-				strbuf_addstr(out, *name == '\'' ? "''" : (char[]){ *name, '\0' });
-			strbuf_addch(out, '\'');
-		}
+		else
+			config_quote(out, name);
 		first = false;
 	}
 	strbuf_addch(out, ']');
@@ -429,17 +599,8 @@ config_dump(const struct config *c)
 
 		if (strcmp(k->section, section) != 0)
 			strbuf_addf(&sb, "%s:\n", section = k->section);
-		if (k->kind == CONFIG_SECONDS)
-			value = xasprintf("%lld", (long long)(*(const int64_t *)field / 1000));
-		else if (k->kind == CONFIG_COUNT)
-			value = xasprintf("%ld", *(const long *)field);
-		else if (k->kind == CONFIG_BOOL)
-			value = xstrdup(*(const bool *)field ? "true" : "false");
-		else if (k->kind == CONFIG_WORD)
-			value = xstrdup(*(char *const *)field);
-		else
-			value = xstrdup(config_sorts[*(const enum filter_sort *)field]);
-		help = xasprintf("%s%s", k->kind == CONFIG_SECONDS ? "seconds: " : "", k->help);
+		value = config_kinds[k->kind].show(k, field);
+		help = xasprintf("%s%s", config_kinds[k->kind].unit, k->help);
 		config_dump_line(c, &sb, k->name, value, help, c->lines[i]);
 		free(help);
 		free(value);

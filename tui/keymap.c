@@ -23,6 +23,7 @@ static const char *const keymap_helps[] = {
 #define H  KEYMAP_IN_HELP
 #define P  KEYMAP_IN_FORWARDS
 #define I  KEYMAP_IN_DETAIL
+#define M  KEYMAP_IN_NOTIFY
 #define AL KEYMAP_IN_ALL
 
 /* clang-format off */
@@ -32,7 +33,7 @@ static const struct keymap_binding keymap_table[] = {
 	{ SCREEN_KEY_F10,        "F10",    AL,    KEYMAP_QUIT },
 	{ 'q',                   "q",      AL,    KEYMAP_CLOSE },
 	{ SCREEN_KEY_ESC,        "Esc",    AL,    KEYMAP_BACK },
-	{ SCREEN_KEY_BACKSPACE,  "BkSp",   W|G|H|P|I, KEYMAP_BACK },
+	{ SCREEN_KEY_BACKSPACE,  "BkSp",   W|G|H|P|I|M, KEYMAP_BACK },
 	{ SCREEN_CTRL('z'),      "Ctrl-z", AL,    KEYMAP_SUSPEND },
 	{ 'k',                   "k",      AL,    KEYMAP_UP },
 	{ SCREEN_KEY_UP,         "Up",     AL,    KEYMAP_UP },
@@ -42,10 +43,10 @@ static const struct keymap_binding keymap_table[] = {
 	{ SCREEN_CTRL('b'),      "Ctrl-b", AL,    KEYMAP_PAGE_UP },
 	{ SCREEN_KEY_PGDN,       "PgDn",   AL,    KEYMAP_PAGE_DOWN },
 	{ SCREEN_CTRL('f'),      "Ctrl-f", AL,    KEYMAP_PAGE_DOWN },
-	{ ' ',                   "Space",  G|H|I, KEYMAP_PAGE_DOWN },
-	{ 'b',                   "b",      G|H|I, KEYMAP_PAGE_UP },
+	{ ' ',                   "Space",  G|H|I|M, KEYMAP_PAGE_DOWN },
+	{ 'b',                   "b",      G|H|I|M, KEYMAP_PAGE_UP },
 	{ SCREEN_CTRL('u'),      "Ctrl-u", AL,    KEYMAP_HALF_UP },
-	{ SCREEN_CTRL('d'),      "Ctrl-d", G|H|P|I, KEYMAP_HALF_DOWN },
+	{ SCREEN_CTRL('d'),      "Ctrl-d", G|H|P|I|M, KEYMAP_HALF_DOWN },
 	{ 'g',                   "g",      AL,    KEYMAP_TOP },
 	{ SCREEN_KEY_HOME,       "Home",   AL,    KEYMAP_TOP },
 	{ 'G',                   "G",      AL,    KEYMAP_BOTTOM },
@@ -96,6 +97,7 @@ static const struct keymap_binding keymap_table[] = {
 	{ 'T',                   "T",      W,     KEYMAP_TRIAGE },
 	{ 'i',                   "i",      W,     KEYMAP_DETAIL },
 	{ 'v',                   "v",      W|G,   KEYMAP_SPEC },
+	{ 'M',                   "M",      L|W|G|P, KEYMAP_NOTIFICATIONS },
 	{ '?',                   "?",      AL,    KEYMAP_HELP },
 	{ SCREEN_KEY_F1,         "F1",     AL,    KEYMAP_HELP },
 };
@@ -162,6 +164,7 @@ static const char *const keymap_shorts[KEYMAP_COUNT] = {
 	[KEYMAP_TRIAGE] = "why it failed",
 	[KEYMAP_DETAIL] = "details",
 	[KEYMAP_SPEC] = "spec",
+	[KEYMAP_NOTIFICATIONS] = "notifications",
 };
 
 const char *

@@ -16,8 +16,10 @@ struct screen {
 	SCREEN *term;
 	bool color;
 	attr_t attr[STYLE_COUNT]; /* per style role, with colour or without as color says */
-	struct canvas shown;      /* what the terminal holds now */
-	bool full;                /* redraw every cell next time (after a resize) */
+	bool tmux;           /* inside tmux: an OSC the terminal should see is passed through */
+	char *title;         /* the title last set; NULL: the terminal's own still */
+	struct canvas shown; /* what the terminal holds now */
+	bool full;           /* redraw every cell next time (after a resize) */
 };
 
 /* The theme's attributes and the terminal's. */
@@ -93,6 +95,7 @@ screen_open(bool color, const struct theme *theme)
 	}
 	for (int i = 0; i < STYLE_COUNT; i++)
 		s->attr[i] = screen_attr(s->color ? theme->style[i].attr : theme->style[i].mono);
+	s->tmux = getenv("TMUX") && *getenv("TMUX");
 	s->full = true;
 	return s;
 }
@@ -103,8 +106,13 @@ screen_close(struct screen *s)
 	if (!s)
 		return;
 	endwin();
+	/* The title the terminal had before ours (xterm's title stack). */
+	if (s->title)
+		fputs("\033[23;0t", stdout);
+	fflush(stdout);
 	delscreen(s->term);
 	canvas_free(&s->shown);
+	free(s->title);
 	free(s);
 }
 
@@ -214,4 +222,73 @@ screen_fd(const struct screen *s)
 {
 	(void)s;
 	return STDIN_FILENO;
+}
+
+/* Writes an OSC sequence (its text without ESC ] and BEL) for the terminal, through tmux. */
+static void
+screen_osc(const struct screen *s, const char *body)
+{
+	if (!s->tmux) {
+		printf("\033]%s\007", body);
+		return;
+	}
+	/* tmux's passthrough: DCS tmux; with each ESC of the sequence doubled. */
+	printf("\033Ptmux;\033\033]%s\007\033\\", body);
+}
+
+/* text for an OSC's field: no ';' (a field separator for OSC 777), no control left. */
+static char *
+screen_osc_text(const char *text)
+{
+	char *t = utf8_one_line(text);
+
+	for (char *p = t; *p; p++)
+		if (*p == ';')
+			*p = ',';
+	return t;
+}
+
+void
+screen_alert(struct screen *s, bool bell, const char *title, const char *body, bool osc9,
+             bool osc777)
+{
+	char *t = screen_osc_text(title ? title : ""), *b = screen_osc_text(body ? body : "");
+	char *seq;
+
+	if (bell)
+		putchar('\a');
+	if (osc9 && body) {
+		seq = xasprintf("9;%s: %s", t, b);
+		screen_osc(s, seq);
+		free(seq);
+	}
+	if (osc777 && body) {
+		seq = xasprintf("777;notify;%s;%s", t, b);
+		screen_osc(s, seq);
+		free(seq);
+	}
+	fflush(stdout);
+	free(t);
+	free(b);
+}
+
+void
+screen_title(struct screen *s, const char *title)
+{
+	char *t, *seq;
+
+	if (s->title && strcmp(s->title, title) == 0)
+		return;
+	/* Keep the terminal's own, so closing can put it back. */
+	if (!s->title)
+		fputs("\033[22;0t", stdout);
+	free(s->title);
+	s->title = xstrdup(title);
+	t = screen_osc_text(title);
+	seq = xasprintf("2;%s", t);
+	/* tmux takes a title itself (the pane's): no passthrough. */
+	printf("\033]%s\007", seq);
+	fflush(stdout);
+	free(seq);
+	free(t);
 }

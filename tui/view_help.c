@@ -26,6 +26,7 @@ static const struct {
 	{ KEYMAP_IN_LIST, "the workflow list" },     { KEYMAP_IN_WORKFLOW, "the workflow view" },
 	{ KEYMAP_IN_LOGS, "logs and events" },       { KEYMAP_IN_HELP, "the help" },
 	{ KEYMAP_IN_FORWARDS, "the port-forwards" }, { KEYMAP_IN_DETAIL, "the task's details" },
+	{ KEYMAP_IN_NOTIFY, "the notifications" },
 };
 
 /* The view the help was opened from: its keys are the ones shown. */

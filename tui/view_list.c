@@ -142,6 +142,33 @@ view_list_poll_tasks(struct app *a)
 	strv_free(&lq.users);
 }
 
+/* The rows whose status differs from the last answer's: marked, and told of with notify.mine. */
+static void
+view_list_changes(struct app *a, const struct osmo_workflow_list *now)
+{
+	const struct osmo_workflow_list *was = &a->list.data;
+	struct changes ch = { 0 };
+
+	for (size_t i = 0; i < now->n_rows; i++) {
+		const struct osmo_workflow_row *r = &now->rows[i];
+
+		for (size_t k = 0; k < was->n_rows; k++)
+			if (strcmp(was->rows[k].name, r->name) == 0) {
+				if (was->rows[k].status != r->status)
+					changes_add(&ch, &(struct changes_event){
+					                         .kind = CHANGES_WORKFLOW,
+					                         .workflow = r->name,
+					                         .seen = true,
+					                         .from = was->rows[k].status,
+					                         .to = r->status,
+					                 });
+				break;
+			}
+	}
+	app_changes(a, &ch, a->notify.set->mine);
+	changes_clear(&ch);
+}
+
 static void
 view_list_done(void *ctx, struct api_result *res)
 {
@@ -160,8 +187,10 @@ view_list_done(void *ctx, struct api_result *res)
 			alive |= !osmo_status_is_finished(res->list.rows[i].status);
 			changed |= !changed && res->list.rows[i].status != l->data.rows[i].status;
 		}
-		if (l->have)
+		if (l->have) {
+			view_list_changes(a, &res->list);
 			osmo_workflow_list_free(&l->data);
+		}
 		l->data = res->list;
 		l->data.fetched_ms = app_now(a);
 		memset(&res->list, 0, sizeof(res->list));

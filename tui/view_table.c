@@ -329,8 +329,14 @@ view_table_done(void *ctx, struct api_result *res)
 		for (size_t i = 0; !changed && i < t->data.n_groups; i++)
 			changed = t->data.groups[i].status != res->workflow.groups[i].status ||
 			          t->data.groups[i].n_tasks != res->workflow.groups[i].n_tasks;
-		if (t->have)
+		if (t->have) {
+			struct changes ch = { 0 };
+
+			changes_diff(&t->data, &res->workflow, &ch);
+			app_changes(a, &ch, true);
+			changes_clear(&ch);
 			osmo_workflow_free(&t->data);
+		}
 		t->data = res->workflow;
 		t->data.fetched_ms = app_now(a);
 		memset(&res->workflow, 0, sizeof(res->workflow));

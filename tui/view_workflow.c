@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tui/format.h"
+#include "tui/marks.h"
 #include "common/osmo_time.h"
 #include "tui/text.h"
 #include "tui/theme.h"
@@ -326,8 +327,8 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 	size_t counts[4] = { 0 }, latest = 0;
 	static const char *const count_names[4] = { "run", "done", "fail", "wait" };
 	int col = 0;
+	char *key;
 
-	(void)wf;
 	for (size_t i = 0; i < g->n_tasks; i++) {
 		const struct osmo_task *t = &g->tasks[i];
 
@@ -346,6 +347,9 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 	}
 	format_duration(osmo_time_span_s(g->start_ms, g->end_ms, rc->now_ms), dur);
 	col = canvas_column(c, row, col, w[TC_NAME], STYLE_HEADER, g->name);
+	key = marks_key(wf->name, g->name, NULL);
+	view_mark(rc, c, row, col, key);
+	free(key);
 	col = canvas_column(c, row, col, w[TC_ST], st, theme_status_glyph(g->status, rc->ascii));
 	col = canvas_column(c, row, col, w[TC_STATUS], st, osmo_status_wire(g->status));
 	col = canvas_column(c, row, col, w[TC_RETRY], STYLE_NORMAL, "");
@@ -380,8 +384,8 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 }
 
 static void
-view_workflow_task_row(const struct render_ctx *rc, const struct osmo_task *t, bool older_retry,
-                       const int *w, struct canvas *c, int row)
+view_workflow_task_row(const struct render_ctx *rc, const char *key, const struct osmo_task *t,
+                       bool older_retry, const int *w, struct canvas *c, int row)
 {
 	enum style st = theme_status_style(t->status);
 	enum style base = older_retry ? STYLE_DIM : STYLE_NORMAL;
@@ -400,6 +404,7 @@ view_workflow_task_row(const struct render_ctx *rc, const struct osmo_task *t, b
 	col = canvas_column(c, row, col, w[TC_NAME], base, name);
 	if (t->lead)
 		canvas_style(c, row, 2, 1, STYLE_LEAD);
+	view_mark(rc, c, row, col, key);
 	col = canvas_column(c, row, col, w[TC_ST], st, theme_status_glyph(t->status, rc->ascii));
 	col = canvas_column(c, row, col, w[TC_STATUS], older_retry ? base : st,
 	                    osmo_status_wire(t->status));
@@ -464,13 +469,16 @@ view_workflow_table(const struct render_ctx *rc, const struct osmo_workflow *wf,
 		const struct osmo_group *g = &wf->groups[rows[i].group];
 		int j = rows[i].task;
 
+		char *key = marks_key(wf->name, g->name, j < 0 ? NULL : g->tasks[j].name);
+
 		if (j < 0)
 			view_workflow_group_row(rc, wf, g, w, c, row);
 		else
 			view_workflow_task_row(
-			        rc, &g->tasks[j],
+			        rc, key, &g->tasks[j],
 			        j > 0 && strcmp(g->tasks[j].name, g->tasks[j - 1].name) == 0, w, c,
 			        row);
+		free(key);
 		if (rc->select && (int)i == rc->selected)
 			canvas_style(c, row, 0, c->cols, STYLE_SELECTED);
 	}

@@ -91,6 +91,7 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 		col = 0;
 		col = canvas_column(c, row, col, w[COL_ST], st,
 		                    theme_status_glyph(r->status, rc->ascii));
+		view_mark(rc, c, row, 0, r->name);
 		/* The badge takes the failed style: it is what asks for a look. */
 		col = canvas_column(c, row, col, w[COL_STATUS],
 		                    badged ? theme_status_style(OSMO_FAILED) : st,

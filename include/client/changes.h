@@ -45,6 +45,8 @@ struct changes {
  */
 void changes_diff(const struct osmo_workflow *old, const struct osmo_workflow *now,
                   struct changes *out);
+/* Appends e (its strings are not copied). */
+void changes_add(struct changes *c, const struct changes_event *e);
 void changes_clear(struct changes *c);
 enum changes_worth changes_worth(const struct changes_event *e);
 /* "workflow", "group" or "task". */

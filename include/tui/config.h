@@ -11,12 +11,13 @@
 #include "common/util.h"
 #include "tui/filter.h"
 #include "tui/keymap.h"
+#include "tui/notify.h"
 #include "tui/theme.h"
 
 /* Lines a log view keeps unless logs.ring says otherwise. */
 #define CONFIG_LOG_RING 20000
 /* Room for the settings' source lines; config.c checks its table fits. */
-#define CONFIG_MAX_KEYS 16
+#define CONFIG_MAX_KEYS 24
 /* Keys one action may have in keys. */
 #define CONFIG_MAX_BINDINGS 8
 
@@ -30,9 +31,10 @@ struct config {
 		long slots, phase_ms; /* local.*: osmo-local's --slots, --phase-ms, --pool */
 		char *pool;
 	} local;
-	struct theme theme; /* theme.ROLE: each style role's look */
-	struct keymap keys; /* keys.ACTION: the bindings, over the defaults */
-	char *path;         /* the file read, or NULL when there was none */
+	struct notify_settings notify; /* notify.*: what to tell of changes, and how */
+	struct theme theme;            /* theme.ROLE: each style role's look */
+	struct keymap keys;            /* keys.ACTION: the bindings, over the defaults */
+	char *path;                    /* the file read, or NULL when there was none */
 	/* By config.c's table of keys: the file's line that set it (1-based), 0 for the default. */
 	unsigned lines[CONFIG_MAX_KEYS];
 	unsigned theme_lines[STYLE_COUNT], key_lines[KEYMAP_COUNT]; /* the same, per role/action */

@@ -6,60 +6,61 @@
 #include <stddef.h>
 
 /* id, what the help says */
-#define KEYMAP_ACTIONS(_)                                                           \
-	_(QUIT, "quit osmotop (asks first while forwards or a shell run)")          \
-	_(CLOSE, "close this view; in the top view, quit")                          \
-	_(BACK, "back to the previous view; in the list, clear the filter")         \
-	_(SUSPEND, "suspend osmotop (fg resumes it)")                               \
-	_(UP, "move up")                                                            \
-	_(DOWN, "move down")                                                        \
-	_(PAGE_UP, "page up")                                                       \
-	_(PAGE_DOWN, "page down")                                                   \
-	_(HALF_UP, "half a page up")                                                \
-	_(HALF_DOWN, "half a page down")                                            \
-	_(TOP, "go to the top")                                                     \
-	_(BOTTOM, "go to the bottom (logs: follow again)")                          \
-	_(LEFT, "scroll left")                                                      \
-	_(RIGHT, "scroll right")                                                    \
-	_(OPEN, "open: a workflow, a task's logs")                                  \
-	_(GRAPH, "workflow: the DAG of groups / the task table")                    \
-	_(LOGS, "the workflow's logs (all tasks)")                                  \
-	_(ERROR_LOGS, "the selected task's error logs")                             \
-	_(EVENTS, "events of the selected task, else of the workflow")              \
-	_(REFRESH, "refresh now")                                                   \
-	_(CANCEL, "cancel the workflow (asks first)")                               \
-	_(RESUBMIT, "resubmit the workflow's spec as a new workflow (asks first)")  \
-	_(RESTART, "restart a failed workflow's failed groups (asks first)")        \
-	_(ALL_USERS, "list: your workflows / everyone's")                           \
-	_(SORT_NAME, "list: sort by name (again: reverse)")                         \
-	_(SORT_STATUS, "list: sort by status (again: reverse)")                     \
-	_(SORT_AGE, "list: sort by submit time (again: reverse)")                   \
-	_(SORT_DURATION, "list: sort by duration (again: reverse)")                 \
-	_(SORT_USER, "list: sort by user (again: reverse)")                         \
-	_(SORT_POOL, "list: sort by pool (again: reverse)")                         \
-	_(SHOW_ALL, "list: every status")                                           \
-	_(SHOW_RUNNING, "list: only running workflows")                             \
-	_(SHOW_WAITING, "list: only pending and waiting workflows")                 \
-	_(SHOW_FAILED, "list: only failed workflows (every FAILED_*)")              \
-	_(SHOW_COMPLETED, "list: only completed workflows")                         \
-	_(COPY_URL, "copy the workflow's overview URL (OSC 52)")                    \
-	_(FOLLOW, "logs: follow on/off")                                            \
-	_(WRAP, "logs: wrap long lines")                                            \
-	_(TIMESTAMPS, "logs: show/hide timestamps")                                 \
-	_(SEARCH, "filter or search: list and workflow terms, logs and help text")  \
-	_(NEXT, "next match")                                                       \
-	_(PREV, "previous match")                                                   \
-	_(FILTER, "logs: only matching lines")                                      \
-	_(SHELL, "a shell in the selected task (bash, else sh; exit comes back)")   \
-	_(GROUP_EXEC, "run a command on every running task of the group")           \
-	_(FORWARD, "port-forward from the selected task (ports, ranges, UDP)")      \
-	_(FORWARDS, "the port-forwards: state, connections, bytes, reconnects")     \
-	_(STOP_FORWARD, "port-forwards: stop the selected one")                     \
-	_(STOP_FORWARDS, "port-forwards: stop them all")                            \
-	_(ROOT, "workflow: to the root cause of its failure")                       \
-	_(TRIAGE, "workflow: why it failed and what to do (the triage card)")       \
-	_(DETAIL, "workflow: the selected task's details: times, node, pod, links") \
-	_(SPEC, "the submitted spec; in it, the diff against its parent's")         \
+#define KEYMAP_ACTIONS(_)                                                             \
+	_(QUIT, "quit osmotop (asks first while forwards or a shell run)")            \
+	_(CLOSE, "close this view; in the top view, quit")                            \
+	_(BACK, "back to the previous view; in the list, clear the filter")           \
+	_(SUSPEND, "suspend osmotop (fg resumes it)")                                 \
+	_(UP, "move up")                                                              \
+	_(DOWN, "move down")                                                          \
+	_(PAGE_UP, "page up")                                                         \
+	_(PAGE_DOWN, "page down")                                                     \
+	_(HALF_UP, "half a page up")                                                  \
+	_(HALF_DOWN, "half a page down")                                              \
+	_(TOP, "go to the top")                                                       \
+	_(BOTTOM, "go to the bottom (logs: follow again)")                            \
+	_(LEFT, "scroll left")                                                        \
+	_(RIGHT, "scroll right")                                                      \
+	_(OPEN, "open: a workflow, a task's logs")                                    \
+	_(GRAPH, "workflow: the DAG of groups / the task table")                      \
+	_(LOGS, "the workflow's logs (all tasks)")                                    \
+	_(ERROR_LOGS, "the selected task's error logs")                               \
+	_(EVENTS, "events of the selected task, else of the workflow")                \
+	_(REFRESH, "refresh now")                                                     \
+	_(CANCEL, "cancel the workflow (asks first)")                                 \
+	_(RESUBMIT, "resubmit the workflow's spec as a new workflow (asks first)")    \
+	_(RESTART, "restart a failed workflow's failed groups (asks first)")          \
+	_(ALL_USERS, "list: your workflows / everyone's")                             \
+	_(SORT_NAME, "list: sort by name (again: reverse)")                           \
+	_(SORT_STATUS, "list: sort by status (again: reverse)")                       \
+	_(SORT_AGE, "list: sort by submit time (again: reverse)")                     \
+	_(SORT_DURATION, "list: sort by duration (again: reverse)")                   \
+	_(SORT_USER, "list: sort by user (again: reverse)")                           \
+	_(SORT_POOL, "list: sort by pool (again: reverse)")                           \
+	_(SHOW_ALL, "list: every status")                                             \
+	_(SHOW_RUNNING, "list: only running workflows")                               \
+	_(SHOW_WAITING, "list: only pending and waiting workflows")                   \
+	_(SHOW_FAILED, "list: only failed workflows (every FAILED_*)")                \
+	_(SHOW_COMPLETED, "list: only completed workflows")                           \
+	_(COPY_URL, "copy the workflow's overview URL (OSC 52)")                      \
+	_(FOLLOW, "logs: follow on/off")                                              \
+	_(WRAP, "logs: wrap long lines")                                              \
+	_(TIMESTAMPS, "logs: show/hide timestamps")                                   \
+	_(SEARCH, "filter or search: list and workflow terms, logs and help text")    \
+	_(NEXT, "next match")                                                         \
+	_(PREV, "previous match")                                                     \
+	_(FILTER, "logs: only matching lines")                                        \
+	_(SHELL, "a shell in the selected task (bash, else sh; exit comes back)")     \
+	_(GROUP_EXEC, "run a command on every running task of the group")             \
+	_(FORWARD, "port-forward from the selected task (ports, ranges, UDP)")        \
+	_(FORWARDS, "the port-forwards: state, connections, bytes, reconnects")       \
+	_(STOP_FORWARD, "port-forwards: stop the selected one")                       \
+	_(STOP_FORWARDS, "port-forwards: stop them all")                              \
+	_(ROOT, "workflow: to the root cause of its failure")                         \
+	_(TRIAGE, "workflow: why it failed and what to do (the triage card)")         \
+	_(DETAIL, "workflow: the selected task's details: times, node, pod, links")   \
+	_(SPEC, "the submitted spec; in it, the diff against its parent's")           \
+	_(NOTIFICATIONS, "what changed and was told: failures, completions, retries") \
 	_(HELP, "this help")
 
 enum keymap_action {
@@ -78,7 +79,8 @@ enum keymap_view {
 	KEYMAP_IN_HELP = 8,
 	KEYMAP_IN_FORWARDS = 16,
 	KEYMAP_IN_DETAIL = 32,
-	KEYMAP_IN_ALL = 63,
+	KEYMAP_IN_NOTIFY = 64,
+	KEYMAP_IN_ALL = 127,
 };
 
 struct keymap_binding {

@@ -44,6 +44,14 @@ void screen_size(const struct screen *s, int *rows, int *cols);
 void screen_draw(struct screen *s, const struct canvas *c);
 /* The next key if one is waiting (never blocks), else SCREEN_KEY_NONE. */
 int screen_key(struct screen *s);
+/*
+ * Tells the terminal of something while the user may look elsewhere: the bell, and a desktop
+ * notification as OSC 9 and/or OSC 777 (passed through tmux); untrusted text is made safe.
+ */
+void screen_alert(struct screen *s, bool bell, const char *title, const char *body, bool osc9,
+                  bool osc777);
+/* Sets the terminal's title (OSC 2) when it differs; screen_close puts the old one back. */
+void screen_title(struct screen *s, const char *title);
 /* The descriptor to poll for keys. */
 int screen_fd(const struct screen *s);
 

@@ -10,6 +10,7 @@
 #include "client/triage.h"
 
 struct keymap;
+struct marks;
 
 /* One selectable row of the workflow view: a group, or one of its tasks (task -1: the group). */
 struct view_row {
@@ -41,7 +42,11 @@ struct render_ctx {
 	const struct triage_root *root; /* a failed workflow's root cause; NULL: none known */
 	const struct view_wait *wait;   /* NULL: nothing known of why it waits */
 	const struct keymap *keys;      /* the keys in force, which text may name; NULL: defaults */
+	const struct marks *marks;      /* rows that changed lately (app_mark_key's); NULL: none */
 };
+
+/* Draws the change mark (•) in the cell after a row's status glyph at col when key is marked. */
+void view_mark(const struct render_ctx *rc, struct canvas *c, int row, int col, const char *key);
 
 /* Seconds from an answer fetched at fetched_ms to rc->now_ms (0 when unknown or stale). */
 double view_since_s(const struct render_ctx *rc, int64_t fetched_ms);

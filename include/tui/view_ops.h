@@ -18,6 +18,9 @@
 #include "tui/dag.h"
 #include "tui/filter.h"
 #include "tui/keymap.h"
+#include "client/changes.h"
+#include "tui/marks.h"
+#include "tui/notify.h"
 #include "tui/triage_card.h"
 #include "tui/triage_fetch.h"
 #include "tui/view.h"
@@ -234,6 +237,11 @@ struct view_ports {
 	char *search; /* '/' text: n and N find the next forward whose task or port holds it */
 };
 
+/* The notifications view: its selection in the log, newest first. */
+struct view_notify {
+	int sel, top;
+};
+
 /* The triage card's fetched lines: the root task's error log (or log) and warning events. */
 struct view_triage_part {
 	struct strbuf body; /* first: triage_fetch_data fills it */
@@ -290,10 +298,14 @@ struct app {
 	struct shell *shell;     /* while set the terminal belongs to a task's shell */
 	struct exec_group *grp;  /* the group exec a VIEW_STREAM_EXEC view shows */
 	struct keymap keys;      /* the default keys, for an app with no configuration */
+	struct notify notify;    /* what was told of changes, and the on_event commands */
+	struct view_notify notes;
+	struct notify_settings notify_plain; /* the defaults, for an app with no configuration */
+	struct marks marks; /* what changed lately: "WF", "WF/GROUP", "WF/GROUP/TASK" */
 };
 
 extern const struct view_ops view_list_ops, view_table_ops, view_dag_ops, view_stream_ops,
-        view_ports_ops, view_help_ops, view_triage_ops, view_detail_ops;
+        view_ports_ops, view_help_ops, view_triage_ops, view_detail_ops, view_notify_ops;
 extern const struct dialog_ops dialog_cancel_ops, dialog_resubmit_ops, dialog_restart_ops,
         dialog_quit_ops, dialog_search_ops, dialog_forward_ops, dialog_group_exec_ops;
 
@@ -307,6 +319,12 @@ const struct sync_policy *app_policy(const struct app *a);
 long app_log_ring(const struct app *a);
 /* The keys in force: the configuration's bindings over the defaults. */
 const struct keymap *app_keymap(const struct app *a);
+/*
+ * New data changed what c says: the rows are marked, and when tell (the open workflow, or
+ * notify.mine) what is worth it is told: logged, the terminal alerted, on_event run.
+ */
+void app_changes(struct app *a, const struct changes *c, bool tell);
+
 int64_t app_now(const struct app *a);
 void app_push(struct app *a, const struct view_ops *v);
 void app_pop(struct app *a);

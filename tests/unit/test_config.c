@@ -142,7 +142,7 @@ test_errors_with_places(void **state)
 		{ "list:\n  sort: size\n",
 		  ":2:9: list.sort: expected one of server, name, status" },
 		{ "- refresh\n",
-		  ":1:1: expected sections (refresh, list, logs, local, theme, keys)" },
+		  ":1:1: expected sections (refresh, list, logs, local, notify, theme, keys)" },
 		{ "theme:\n  stauts_failed: red\n", ":2:3: unknown style role 'stauts_failed'" },
 		{ "theme:\n  status_failed: crimson\n",
 		  ":2:18: theme.status_failed: expected a colour" },
@@ -158,6 +158,10 @@ test_errors_with_places(void **state)
 		{ "local:\n  slots: 0\n", ":2:10: local.slots: expected a whole number from 1" },
 		{ "local:\n  pool: 'a b'\n", ":2:9: local.pool: expected a name of letters" },
 		{ "local:\n  pool: 5\n", ":2:9: local.pool: expected a name" },
+		{ "notify:\n  desktop: osc99\n",
+		  ":2:12: notify.desktop: expected one of off, osc9" },
+		{ "notify:\n  on_event: notify-send\n", ":2:13: notify.on_event: expected a list" },
+		{ "notify:\n  on_event: ['', x]\n", ":2:14: notify.on_event: expected a string" },
 		{ "list: [\n", ":2:1: did not find expected node content" },
 		{ "refresh: {}\n---\nlist: {}\n", "" },
 	};
@@ -193,7 +197,10 @@ test_theme_keys_local(void **state)
 	                         "  left: Left\n"
 	                         "local:\n"
 	                         "  slots: 8\n"
-	                         "  pool: gpu-a100\n",
+	                         "  pool: gpu-a100\n"
+	                         "notify:\n"
+	                         "  desktop: both\n"
+	                         "  on_event: [sh, -c, 'echo \"$OSMOTOP_EVENT\" >> it''s.log']\n",
 	                         &c, &err),
 	                 0);
 	assert_null(err);
@@ -206,6 +213,10 @@ test_theme_keys_local(void **state)
 	assert_int_equal(keymap_lookup(&c.keys, KEYMAP_IN_WORKFLOW, 'C'), KEYMAP_NONE);
 	assert_int_equal(keymap_lookup(&c.keys, KEYMAP_IN_LIST, SCREEN_CTRL('d')), KEYMAP_NONE);
 	assert_int_equal(keymap_lookup(&c.keys, KEYMAP_IN_LIST, 'h'), KEYMAP_HELP);
+	assert_int_equal(c.notify.desktop, NOTIFY_DESKTOP_BOTH);
+	assert_true(c.notify.enabled && c.notify.bell && !c.notify.mine);
+	assert_int_equal(c.notify.on_event.n, 3);
+	assert_string_equal(c.notify.on_event.v[2], "echo \"$OSMOTOP_EVENT\" >> it's.log");
 	/* Only what the file set goes to osmo-local: its own phase default stands. */
 	config_local_args(&c, &args);
 	assert_int_equal(args.n, 4);
@@ -225,6 +236,8 @@ test_theme_keys_local(void **state)
 		fail_msg("dump lacks '%s':\n%s", want, dump);
 	free(want);
 	assert_non_null(strstr(dump, "  cancel: [X]          # "));
+	assert_non_null(strstr(
+	        dump, "  on_event: ['sh', '-c', 'echo \"$OSMOTOP_EVENT\" >> it''s.log'] # "));
 	assert_non_null(strstr(dump, "  phase_ms: 200        # ms osmo-local"));
 	free(dump);
 	config_free(&c);
@@ -260,7 +273,8 @@ test_dump_reads_back(void **state)
 	assert_int_equal(tc_load(t,
 	                         "theme: {title: green italic}\n"
 	                         "keys: {search: ['/', Ctrl-g], root: ['!', \"'\"]}\n"
-	                         "local: {phase_ms: 1500}\n",
+	                         "local: {phase_ms: 1500}\n"
+	                         "notify: {mine: true, on_event: [a, 'b c', \"d'e\"]}\n",
 	                         &c, &err),
 	                 0);
 	first = config_dump(&c);
