@@ -451,6 +451,12 @@ test_cancel_through_dialog(void **state)
 	/* Typed text goes to the message; Tab reaches force, Space sets it, Tab goes to keep. */
 	appt_keys(t, "Cwrong lr\t \t");
 	appt_golden(t, "app_cancel_80x24.txt", 24, 80);
+	/* The smallest terminal: every line whole, wrapped, the answers under them. */
+	appt_golden(t, "app_cancel_40x12.txt", 12, 40);
+	appt_shows(t, 12, 40, "llm-finetune-17 is RUNNING in pool");
+	appt_shows(t, 12, 40, "FAILED_CANCELED");
+	appt_shows(t, 12, 40, "[ Keep ]   [ Cancel workflow ]");
+	appt_shows(t, 12, 40, "y: do it   Esc: keep");
 	appt_yes(t);
 	assert_true(appt_logged(
 	        t, "POST /api/workflow/llm-finetune-17/cancel?force=true&message=wrong%20lr"));
