@@ -138,16 +138,38 @@ acts_forwards(struct app *a, enum keymap_action act)
 	app_push(a, &view_ports_ops);
 }
 
+/* T and ! where no workflow is open (the list). */
+static char *
+acts_why_no_workflow(const struct app *a, enum keymap_action act)
+{
+	const char *key = keymap_key_name((enum keymap_view)a->view->keys, act);
+
+	return xasprintf("open a workflow first (Enter): %s is about its failure",
+	                 key ? key : "it");
+}
+
 /* What an action does when the view has nothing of its own for it. */
 const struct view_act acts_shared[KEYMAP_COUNT] = {
-	[KEYMAP_QUIT] = { acts_quit },         [KEYMAP_CLOSE] = { acts_close },
-	[KEYMAP_BACK] = { acts_back },         [KEYMAP_SUSPEND] = { acts_suspend },
-	[KEYMAP_HALF_UP] = { acts_move },      [KEYMAP_HALF_DOWN] = { acts_move },
-	[KEYMAP_UP] = { acts_move },           [KEYMAP_DOWN] = { acts_move },
-	[KEYMAP_PAGE_UP] = { acts_move },      [KEYMAP_PAGE_DOWN] = { acts_move },
-	[KEYMAP_TOP] = { acts_move },          [KEYMAP_BOTTOM] = { acts_move },
-	[KEYMAP_REFRESH] = { acts_refresh },   [KEYMAP_CANCEL] = { acts_dialog },
-	[KEYMAP_RESUBMIT] = { acts_dialog },   [KEYMAP_RESTART] = { acts_dialog },
-	[KEYMAP_COPY_URL] = { acts_copy },     [KEYMAP_HELP] = { acts_help },
-	[KEYMAP_FORWARDS] = { acts_forwards }, [KEYMAP_SEARCH] = { acts_search },
+	[KEYMAP_QUIT] = { acts_quit },
+	[KEYMAP_CLOSE] = { acts_close },
+	[KEYMAP_BACK] = { acts_back },
+	[KEYMAP_SUSPEND] = { acts_suspend },
+	[KEYMAP_HALF_UP] = { acts_move },
+	[KEYMAP_HALF_DOWN] = { acts_move },
+	[KEYMAP_UP] = { acts_move },
+	[KEYMAP_DOWN] = { acts_move },
+	[KEYMAP_PAGE_UP] = { acts_move },
+	[KEYMAP_PAGE_DOWN] = { acts_move },
+	[KEYMAP_TOP] = { acts_move },
+	[KEYMAP_BOTTOM] = { acts_move },
+	[KEYMAP_REFRESH] = { acts_refresh },
+	[KEYMAP_CANCEL] = { acts_dialog },
+	[KEYMAP_RESUBMIT] = { acts_dialog },
+	[KEYMAP_RESTART] = { acts_dialog },
+	[KEYMAP_COPY_URL] = { acts_copy },
+	[KEYMAP_HELP] = { acts_help },
+	[KEYMAP_FORWARDS] = { acts_forwards },
+	[KEYMAP_SEARCH] = { acts_search },
+	[KEYMAP_ROOT] = { NULL, acts_why_no_workflow },
+	[KEYMAP_TRIAGE] = { NULL, acts_why_no_workflow },
 };

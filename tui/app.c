@@ -220,16 +220,36 @@ app_sync(struct app *a, int64_t now)
 	return wait;
 }
 
-/* The top view's own action, else the shared one; the keymap said which keys reach it. */
-static void
-app_action(struct app *a, enum keymap_action act)
+const struct view_act *
+app_act(const struct app *a, enum keymap_action act)
 {
 	const struct view_act *own = a->view->acts ? &a->view->acts[act] : NULL;
 
-	if (own && own->run)
-		own->run(a, act);
-	else if (acts_shared[act].run)
-		acts_shared[act].run(a, act);
+	return own && own->run ? own : &acts_shared[act];
+}
+
+bool
+app_can(const struct app *a, enum keymap_action act)
+{
+	const struct view_act *va = app_act(a, act);
+	char *why = va->why_not ? va->why_not(a, act) : NULL;
+
+	free(why);
+	return !why;
+}
+
+/* The action in force; the keymap said which keys reach it, its why_not whether it acts. */
+static void
+app_action(struct app *a, enum keymap_action act)
+{
+	const struct view_act *va = app_act(a, act);
+	char *why = va->why_not ? va->why_not(a, act) : NULL;
+
+	if (why)
+		app_say(a, true, "%s", why);
+	else if (va->run)
+		va->run(a, act);
+	free(why);
 	a->dirty = true;
 }
 

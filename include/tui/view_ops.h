@@ -42,6 +42,9 @@ struct view_target {
 /* An action as a view or app.c runs it. */
 struct view_act {
 	void (*run)(struct app *a, enum keymap_action act);
+	/* Why it cannot act now (caller frees): said in the status bar instead of running, and
+	 * the hint bar leaves it out meanwhile. NULL, or NULL returned: it can. */
+	char *(*why_not)(const struct app *a, enum keymap_action act);
 };
 
 /* What '/' edits in a view: the text in force (a char * at an offset in struct app), and
@@ -310,6 +313,10 @@ void app_pop(struct app *a);
 bool app_at_top(const struct app *a);
 /* The view the status bar speaks of: an overlay's is the one under it. */
 const struct view_ops *app_shown(const struct app *a);
+/* What act does in the top view: its own, else the shared one (acts.c). */
+const struct view_act *app_act(const struct app *a, enum keymap_action act);
+/* Whether act can act in the top view now (its why_not has nothing to say). */
+bool app_can(const struct app *a, enum keymap_action act);
 
 /* acts.c: what an action does when the view has nothing of its own for it. */
 extern const struct view_act acts_shared[KEYMAP_COUNT];
@@ -342,6 +349,9 @@ void view_table_target(const struct app *a, struct view_target *t);
 bool view_table_to_root(struct app *a);
 /* After an action on id: poll it every second until it runs (or, to_end, until it ends). */
 void view_table_follow(struct app *a, const char *id, bool to_end);
+/* T and !: why they cannot act on the open workflow (nothing failed, not loaded); NULL: they
+ * can. */
+char *view_table_why_no_failure(const struct app *a, enum keymap_action act);
 void view_table_move(struct app *a, int delta, bool absolute);
 /* The selected row's group (NULL when none) and, on a task row, the task. */
 const struct osmo_group *view_table_selected(const struct app *a, const struct osmo_task **task);

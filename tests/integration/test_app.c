@@ -705,7 +705,8 @@ test_dialog_keeps_its_workflow(void **state)
 	assert_true(appt_logged(t, "workflow_id=llm-finetune-16"));
 }
 
-/* A failed workflow opens on its root cause, upstream rows name it, and ! goes back to it. */
+/* A failed workflow opens on its root cause, upstream rows name it, and ! goes back to it;
+ * where nothing failed T and ! say so. */
 static void
 test_failed_opens_on_root_cause(void **state)
 {
@@ -724,12 +725,30 @@ test_failed_opens_on_root_cause(void **state)
 	view_table_selected(t->a, &task);
 	assert_string_equal(task->name, "trainer");
 	appt_says(t, "the root cause: train/trainer");
-	/* A running workflow has none to go to. */
+	/* The hint bar offers T and ! for it. */
+	appt_shows(t, 30, 120, "T why it failed  ! root cause");
+	/* A running workflow with nothing failed: T and ! say so, and the hint bar leaves them
+	 * out. */
 	app_free(t->a);
 	session_close(&t->s);
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
 	appt_keys(t, "!");
-	appt_says(t, "has no failure of its own");
+	appt_says(t, "nothing failed in llm-finetune-17: it is RUNNING");
+	appt_keys(t, "T");
+	appt_says(t, "nothing failed in llm-finetune-17: it is RUNNING");
+	appt_shows(t, 30, 120, "GROUP / TASK");
+	char *text = appt_frame(t, 30, 120, false);
+
+	if (strstr(text, "why it failed") || strstr(text, "root cause"))
+		fail_msg("T or ! offered where nothing failed:\n%s", text);
+	free(text);
+	/* In the list they are about no workflow yet. */
+	appt_keys(t, "\033");
+	appt_shows(t, 16, 100, "osmotop · workflows");
+	appt_keys(t, "T");
+	appt_says(t, "open a workflow first");
+	appt_keys(t, "!");
+	appt_says(t, "open a workflow first");
 }
 
 /* T: the card names the root cause, what its status means, the next step, what it took
