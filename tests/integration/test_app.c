@@ -809,17 +809,32 @@ test_task_details_and_spec(void **state)
 	appt_golden(t, "app_detail_120x40.txt", 40, 120);
 	appt_keys(t, "\033");
 	appt_shows(t, 24, 100, "GROUP / TASK");
-	/* Its spec is not served: the view waits for the spec, not for a log line. */
+	/* Its spec is not served: the view waits for the spec, not for a log line, and says
+	 * the spec could not be had, not that a stream failed. */
 	appt_keys(t, "v");
 	appt_shows(t, 24, 100, "waiting for the spec");
+	appt_shows(t, 24, 100, "could not fetch the spec: ");
 	appt_keys(t, "q");
 	app_free(t->a);
 	session_close(&t->s);
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
 	appt_keys(t, "v");
+	/* Its own words, read from its top; the hint bar has no log-only keys. */
+	appt_golden(t, "app_spec_80x24.txt", 24, 80);
 	appt_shows(t, 24, 100, "llm-finetune-17 · spec");
-	appt_shows(t, 24, 100, "follow off"); /* read from its top */
 	appt_shows(t, 24, 100, "ignoreNonleadStatus: false");
+	appt_shows(t, 24, 100, "the spec as the service keeps it");
+	char *text = appt_frame(t, 24, 100, false);
+
+	if (strstr(text, "log") || strstr(text, "follow") || strstr(text, "f follow") ||
+	    strstr(text, "e error logs"))
+		fail_msg("the spec view speaks of logs:\n%s", text);
+	free(text);
+	/* Keys that do nothing here say why. */
+	appt_keys(t, "f");
+	appt_says(t, "a spec is read from its top");
+	appt_keys(t, "e");
+	appt_says(t, "error logs belong to one task");
 	appt_keys(t, "q");
 	appt_shows(t, 24, 100, "GROUP / TASK");
 }
@@ -946,6 +961,7 @@ test_new_workflow_followed_fast(void **state)
 	/* v: its spec; v again: what changed against its parent's. */
 	appt_keys(t, "v");
 	appt_shows(t, 30, 120, "llm-finetune-18 · spec");
+	appt_shows(t, 30, 120, "the spec as the service keeps it · v: against llm-finetune-16's");
 	appt_keys(t, "v");
 	appt_shows(t, 30, 120, "llm-finetune-18 · spec, the diff");
 	appt_shows(t, 30, 120, "against llm-finetune-16's spec: - only there, + only here");
