@@ -189,6 +189,27 @@ app_keep_visible(int sel, int *top, int rows)
 		*top = 0;
 }
 
+void
+app_page_show(struct view_page *p, const struct canvas *tall, int rows, struct canvas *body,
+              int shown)
+{
+	p->rows = rows;
+	p->shown = shown;
+	if (p->top > rows - shown)
+		p->top = rows - shown > 0 ? rows - shown : 0;
+	for (int r = 0; r < shown && p->top + r < tall->rows; r++)
+		memcpy(&body->cells[r * body->cols], &tall->cells[(p->top + r) * tall->cols],
+		       (size_t)body->cols * sizeof(*body->cells));
+}
+
+void
+app_page_move(struct view_page *p, int delta, bool absolute)
+{
+	int last = p->rows - p->shown;
+
+	app_move(&p->top, last > 0 ? last + 1 : 1, delta, absolute);
+}
+
 /* ------------------------------------------------------------------ polling */
 
 /* Starts what is due; returns ms until the next thing is due (-1: nothing scheduled). */

@@ -237,6 +237,13 @@ struct view_ports {
 	char *search; /* '/' text: n and N find the next forward whose task or port holds it */
 };
 
+/* A page taller than the screen, drawn whole off screen and shown from top (T, i). */
+struct view_page {
+	int top;   /* its first row shown */
+	int rows;  /* its rows at the last frame */
+	int shown; /* how many of them the last frame showed */
+};
+
 /* The triage card's fetched lines: the root task's error log (or log) and warning events. */
 struct view_triage_part {
 	struct strbuf body; /* first: triage_fetch_data fills it */
@@ -249,7 +256,7 @@ struct view_triage {
 	struct view_triage_part part[2]; /* the log, the events */
 	struct triage_lines lines;
 	char *for_task; /* "workflow/task/retry" the lines are of: another root, new lines */
-	int top, rows;  /* the card's first row shown; its rows at the last frame */
+	struct view_page page;
 };
 
 struct view_help {
@@ -279,6 +286,7 @@ struct app {
 	struct view_ports ports;
 	struct view_help help;
 	struct view_triage triage;
+	struct view_page detail; /* the task's details (i) */
 	struct dialog dlg;
 
 	char *msg;
@@ -329,6 +337,11 @@ void app_switch(struct app *a, const struct view_ops *v);
 void app_target(const struct app *a, struct view_target *t);
 void app_move(int *sel, int n, int delta, bool absolute);
 void app_keep_visible(int sel, int *top, int rows);
+/* Shows rows rows of the page drawn whole in tall, from its top, in body's first shown rows. */
+void app_page_show(struct view_page *p, const struct canvas *tall, int rows, struct canvas *body,
+                   int shown);
+/* Moves the page as a pager does; its last screenful is as far as it goes. */
+void app_page_move(struct view_page *p, int delta, bool absolute);
 
 /* view_list.c */
 void view_list_poll(struct app *a);

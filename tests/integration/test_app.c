@@ -807,6 +807,16 @@ test_task_details_and_spec(void **state)
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
 	appt_keys(t, "i");
 	appt_golden(t, "app_detail_120x40.txt", 40, 120);
+	/* At 40x12 the status and the failure message wrap whole, as the card's do, and the
+	 * details scroll as a pager does to show the rest. */
+	appt_golden(t, "app_detail_40x12.txt", 12, 40);
+	appt_keys(t, "jjjj");
+	appt_shows(t, 12, 40, "memory. Failure reason: -");
+	appt_shows(t, 12, 40, "Exit code 137 due to Task");
+	appt_shows(t, 12, 40, "trainer failure.");
+	appt_keys(t, "G");
+	appt_golden(t, "app_detail_40x12_end.txt", 12, 40);
+	appt_keys(t, "g");
 	appt_keys(t, "\033");
 	appt_shows(t, 24, 100, "GROUP / TASK");
 	/* Its spec is not served: the view waits for the spec, not for a log line, and says
