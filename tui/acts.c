@@ -145,6 +145,16 @@ acts_notifications(struct app *a, enum keymap_action act)
 	app_push(a, &view_notify_ops);
 }
 
+/* T and ! where no workflow is open (the list). */
+static char *
+acts_why_no_workflow(const struct app *a, enum keymap_action act)
+{
+	const char *key = keymap_key_name(app_keymap(a), (enum keymap_view)a->view->keys, act);
+
+	return xasprintf("open a workflow first (Enter): %s is about its failure",
+	                 key ? key : "it");
+}
+
 /* What an action does when the view has nothing of its own for it. */
 const struct view_act acts_shared[KEYMAP_COUNT] = {
 	[KEYMAP_QUIT] = { acts_quit },
@@ -168,4 +178,6 @@ const struct view_act acts_shared[KEYMAP_COUNT] = {
 	[KEYMAP_FORWARDS] = { acts_forwards },
 	[KEYMAP_SEARCH] = { acts_search },
 	[KEYMAP_NOTIFICATIONS] = { acts_notifications },
+	[KEYMAP_ROOT] = { NULL, acts_why_no_workflow },
+	[KEYMAP_TRIAGE] = { NULL, acts_why_no_workflow },
 };

@@ -226,6 +226,27 @@ app_keep_visible(int sel, int *top, int rows)
 		*top = 0;
 }
 
+void
+app_page_show(struct view_page *p, const struct canvas *tall, int rows, struct canvas *body,
+              int shown)
+{
+	p->rows = rows;
+	p->shown = shown;
+	if (p->top > rows - shown)
+		p->top = rows - shown > 0 ? rows - shown : 0;
+	for (int r = 0; r < shown && p->top + r < tall->rows; r++)
+		memcpy(&body->cells[r * body->cols], &tall->cells[(p->top + r) * tall->cols],
+		       (size_t)body->cols * sizeof(*body->cells));
+}
+
+void
+app_page_move(struct view_page *p, int delta, bool absolute)
+{
+	int last = p->rows - p->shown;
+
+	app_move(&p->top, last > 0 ? last + 1 : 1, delta, absolute);
+}
+
 /* ------------------------------------------------------------------ polling */
 
 /* Starts what is due; returns ms until the next thing is due (-1: nothing scheduled). */
@@ -257,16 +278,36 @@ app_sync(struct app *a, int64_t now)
 	return wait;
 }
 
-/* The top view's own action, else the shared one; the keymap said which keys reach it. */
-static void
-app_action(struct app *a, enum keymap_action act)
+const struct view_act *
+app_act(const struct app *a, enum keymap_action act)
 {
 	const struct view_act *own = a->view->acts ? &a->view->acts[act] : NULL;
 
-	if (own && own->run)
-		own->run(a, act);
-	else if (acts_shared[act].run)
-		acts_shared[act].run(a, act);
+	return own && own->run ? own : &acts_shared[act];
+}
+
+bool
+app_can(const struct app *a, enum keymap_action act)
+{
+	const struct view_act *va = app_act(a, act);
+	char *why = va->why_not ? va->why_not(a, act) : NULL;
+
+	free(why);
+	return !why;
+}
+
+/* The action in force; the keymap said which keys reach it, its why_not whether it acts. */
+static void
+app_action(struct app *a, enum keymap_action act)
+{
+	const struct view_act *va = app_act(a, act);
+	char *why = va->why_not ? va->why_not(a, act) : NULL;
+
+	if (why)
+		app_say(a, true, "%s", why);
+	else if (va->run)
+		va->run(a, act);
+	free(why);
 	a->dirty = true;
 }
 

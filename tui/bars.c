@@ -74,7 +74,7 @@ bars_status(struct app *a, int64_t now)
 	strbuf_free(&sb);
 }
 
-/* The row above the status bar: the view's main keys, as many as fit, whole. */
+/* The row above the status bar: the view's main keys that act now, as many as fit, whole. */
 void
 bars_hints(struct app *a, int row)
 {
@@ -93,7 +93,7 @@ bars_hints(struct app *a, int row)
 		                : keymap_short(*h);
 		int need;
 
-		if (!key)
+		if (!key || !app_can(a, *h))
 			continue;
 		need = (int)(text_width(key) + 1 + text_width(word));
 		if (col + need > c->cols)

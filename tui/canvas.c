@@ -141,6 +141,31 @@ canvas_text_ellipsis(struct canvas *c, int row, int col, int max_cols, enum styl
 	return canvas_write(c, row, col, max_cols, style, s, true);
 }
 
+int
+canvas_text_wrap(struct canvas *c, int row, int col, int width, int max, enum style style,
+                 const char *s)
+{
+	int used = 0;
+
+	while (*s && used < max && width > 0 && (!c || row + used < c->rows)) {
+		size_t fit = text_wrap(s, width);
+
+		if (c && used == max - 1 && s[fit]) {
+			canvas_text_ellipsis(c, row + used, col, width, style, s);
+		} else if (c) {
+			char *line = xstrndup(s, fit);
+
+			canvas_text(c, row + used, col, width, style, line);
+			free(line);
+		}
+		s += fit;
+		while (*s == ' ')
+			s++;
+		used++;
+	}
+	return used;
+}
+
 void
 canvas_fill(struct canvas *c, int row, int col, int n, uint32_t ch, enum style style)
 {

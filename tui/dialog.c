@@ -1,4 +1,5 @@
 /* dialog.c: the monitor's dialogs: cancel, resubmit, restart, the '/' line, port-forward, group exec. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -357,41 +358,89 @@ dialog_buttons(struct app *a, struct canvas *c, int row, int col, int w)
 	free(act);
 }
 
-/* The box in the middle: a title, a blank row, the lines, the buttons (if any), the hint. */
+/* Whether text names the dialog's workflow. */
+static bool
+dialog_names_target(const struct app *a, const char *text)
+{
+	return a->dlg.tgt.id && strstr(text, a->dlg.tgt.id);
+}
+
+/*
+ * The box in the middle: a title, a blank row, the lines, a blank row and the buttons (if
+ * any), the hint. Text wraps in the box, which is as wide as its longest line (76 at least)
+ * where there is room. Short of rows, the blank rows go first, then lines keep one row each,
+ * from the last up: those that name the workflow last, and only when the title names it
+ * whole. The title, the buttons and the hint (answers first) always stay, above the status
+ * bar.
+ */
 static void
 dialog_box(struct app *a, struct canvas *c, const char *title, struct dialog_line *lines, size_t n)
 {
-	int h = (int)n + 3 + (a->dlg.ops->confirm ? 2 : 0);
-	int widest = (int)text_width(title) + 2, w, row = (c->rows - h) / 2, col;
+	bool buttons = a->dlg.ops->confirm != NULL;
+	int widest = (int)text_width(title) + 2, w, row, col, inner, room = c->rows - 1;
+	int *rows = xcalloc(n ? n : 1, sizeof(*rows));
+	int gaps = buttons ? 2 : 1, h, used = 0;
+	const char *arrow = a->o->ascii ? ">" : "›";
 
-	/* As wide as its longest line (names are never cut where there is room), 76 at least. */
 	for (size_t i = 0; i < n; i++)
 		if ((int)text_width(lines[i].text) + 4 > widest)
 			widest = (int)text_width(lines[i].text) + 4;
 	w = widest < 76 ? 76 : widest;
 	if (w > c->cols - 2)
 		w = c->cols - 2;
-	const char *arrow = a->o->ascii ? ">" : "›";
-
-	if (w < 10 || row < 0)
-		row = 0;
 	if (w < 4)
 		w = c->cols;
 	col = (c->cols - w) / 2;
+	inner = w - 4;
+	int title_rows = canvas_text_wrap(NULL, 0, 0, w - 2, INT_MAX, STYLE_SELECTED, title);
+
+	for (size_t i = 0; i < n; i++) {
+		rows[i] =
+		        canvas_text_wrap(NULL, 0, 0, inner, INT_MAX, STYLE_SELECTED, lines[i].text);
+		rows[i] += !rows[i]; /* an empty line keeps its row */
+		used += rows[i];
+	}
+	h = title_rows + gaps + used + buttons + 1;
+	if (h > room) {
+		h -= gaps;
+		gaps = 0;
+	}
+	/* Pass 0 cuts the lines that do not name the workflow; pass 1, with the title naming
+	 * it whole, those that do. */
+	for (int pass = 0; pass < (dialog_names_target(a, title) ? 2 : 1); pass++)
+		for (size_t i = n; i-- > 0 && h > room;)
+			if (rows[i] > 1 && dialog_names_target(a, lines[i].text) == (pass == 1)) {
+				h -= rows[i] - 1;
+				rows[i] = 1;
+			}
+	if (h > room)
+		h = room > 0 ? room : c->rows; /* the lines give way; the answers stay */
+	row = (c->rows - h) / 2;
+	if (row + h > room)
+		row = room - h;
+	if (row < 0)
+		row = 0;
 	for (int r = 0; r < h; r++)
 		canvas_fill(c, row + r, col, w, ' ', STYLE_SELECTED);
-	canvas_text_ellipsis(c, row, col + 1, w - 2, STYLE_SELECTED, title);
-	for (size_t i = 0; i < n; i++) {
-		int r = row + 2 + (int)i;
+	canvas_text_wrap(c, row, col + 1, w - 2, title_rows, STYLE_SELECTED, title);
+	/* The lines, down to where the buttons and the hint start. */
+	int at = row + title_rows + (gaps ? 1 : 0), end = row + h - 1 - buttons - (gaps > 1);
 
-		if (lines[i].focus)
-			canvas_text(c, r, col + 1, 2, STYLE_SELECTED, arrow);
-		canvas_text_ellipsis(c, r, col + 3, w - 4,
-		                     lines[i].error ? STYLE_ERROR : STYLE_SELECTED, lines[i].text);
+	for (size_t i = 0; i < n; i++) {
+		int max = rows[i] < end - at ? rows[i] : end - at;
+
+		if (lines[i].focus && max > 0)
+			canvas_text(c, at, col + 1, 2, STYLE_SELECTED, arrow);
+		if (max > 0)
+			canvas_text_wrap(c, at, col + 3, inner, max,
+			                 lines[i].error ? STYLE_ERROR : STYLE_SELECTED,
+			                 lines[i].text);
+		at += max > 0 ? max : 0;
 		free(lines[i].text);
 	}
-	if (a->dlg.ops->confirm)
-		dialog_buttons(a, c, row + 3 + (int)n, col + 2, w - 2);
+	free(rows);
+	if (buttons)
+		dialog_buttons(a, c, row + h - 2, col + 2, w - 2);
 	canvas_text_ellipsis(c, row + h - 1, col + 1, w - 2, STYLE_SELECTED,
 	                     a->dlg.action_req ? "sending…" : a->dlg.ops->hint);
 }

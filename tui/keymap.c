@@ -93,8 +93,9 @@ static const struct keymap_binding keymap_table[] = {
 	{ 'p',                   "p",      L|W|G, KEYMAP_FORWARDS },
 	{ 'x',                   "x",      P,     KEYMAP_STOP_FORWARD },
 	{ 'X',                   "X",      P,     KEYMAP_STOP_FORWARDS },
-	{ '!',                   "!",      W,     KEYMAP_ROOT },
-	{ 'T',                   "T",      W,     KEYMAP_TRIAGE },
+	/* In the list too, to say that they are about an open workflow. */
+	{ '!',                   "!",      L|W,   KEYMAP_ROOT },
+	{ 'T',                   "T",      L|W,   KEYMAP_TRIAGE },
 	{ 'i',                   "i",      W,     KEYMAP_DETAIL },
 	{ 'v',                   "v",      W|G,   KEYMAP_SPEC },
 	{ 'M',                   "M",      L|W|G|P, KEYMAP_NOTIFICATIONS },

@@ -97,6 +97,35 @@ text_width(const char *s)
 }
 
 size_t
+text_wrap(const char *s, int width)
+{
+	size_t len = strlen(s), at = 0, cut = 0;
+	int used = 0;
+
+	while (at < len) {
+		uint32_t cp;
+		size_t n = text_decode(s + at, len - at, &cp);
+		int w = text_cp_width(cp);
+
+		w = w < 0 ? 1 : w;
+		if (used + w > width)
+			break;
+		used += w;
+		at += n;
+		if (s[at] == ' ')
+			cut = at;
+	}
+	if (at < len && cut)
+		return cut;
+	if (!at && len) {
+		uint32_t cp;
+
+		return text_decode(s, len, &cp); /* a character wider than the row: alone on it */
+	}
+	return at;
+}
+
+size_t
 text_encode(uint32_t cp, char out[4])
 {
 	if (cp < 0x80) {

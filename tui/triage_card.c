@@ -90,53 +90,14 @@ triage_card_warning(const char *line)
 	return false;
 }
 
-/* text in width columns from row, broken at spaces; at most max rows; returns rows used. */
+/* text on one line, wrapped in width columns from row; at most max rows; returns rows used. */
 static int
 triage_card_wrap(struct canvas *c, int row, int col, int width, enum style style, const char *text,
                  int max)
 {
 	char *flat = format_oneline(text);
-	char *p = flat;
-	int used = 0;
+	int used = canvas_text_wrap(c, row, col, width, max, style, flat);
 
-	while (*p && used < max && row + used < c->rows && width > 0) {
-		size_t take = strlen(p), fit = 0, cut = 0;
-
-		/* The longest prefix that fits, ending at a space when one is there. */
-		while (fit < take) {
-			size_t next = fit + 1;
-
-			while (next < take && ((unsigned char)p[next] & 0xc0) == 0x80)
-				next++;
-			char save = p[next];
-
-			p[next] = '\0'; /* measured in place: flat is ours */
-			bool fits = (int)text_width(p) <= width;
-
-			p[next] = save;
-			if (!fits)
-				break;
-			fit = next;
-			if (p[fit] == ' ')
-				cut = fit;
-		}
-		if (fit < take && cut)
-			fit = cut;
-		if (!fit)
-			fit = 1;
-		char *line = xstrndup(p, fit);
-
-		/* The last row allowed ends in "…" when text is left. */
-		if (used == max - 1 && p[fit])
-			canvas_text_ellipsis(c, row + used, col, width, style, p);
-		else
-			canvas_text(c, row + used, col, width, style, line);
-		free(line);
-		p += fit;
-		while (*p == ' ')
-			p++;
-		used++;
-	}
 	free(flat);
 	return used ? used : 1;
 }

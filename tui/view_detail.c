@@ -1,4 +1,5 @@
 /* view_detail.c: the monitor's task details (i), as k9s's describe: every phase's time, where it ran, its exit and message, its links. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,9 @@
 #include "tui/theme.h"
 #include "tui/triage_card.h"
 #include "tui/view_ops.h"
+
+/* The details drawn whole off screen: their fields, and a failure message of some length. */
+#define VIEW_DETAIL_ROWS 300
 
 /* A field of the task the details show: its label, and where it is in struct osmo_task. */
 struct view_detail_field {
@@ -100,8 +104,9 @@ view_detail_spec(const struct app *a, const struct osmo_task *t, struct canvas *
 	return row;
 }
 
-static void
-view_detail_draw(struct app *a, struct render_ctx *rc, struct canvas *c)
+/* The details into c from its top; returns the rows they took. */
+static int
+view_detail_render(struct app *a, struct render_ctx *rc, struct canvas *c)
 {
 	const struct osmo_task *t;
 	const struct osmo_group *g = view_table_selected(a, &t);
@@ -113,7 +118,7 @@ view_detail_draw(struct app *a, struct render_ctx *rc, struct canvas *c)
 	if (!g) {
 		canvas_text(c, 0, 0, c->cols, STYLE_TITLE,
 		            "osmotop · no task selected (Esc: back)");
-		return;
+		return 1;
 	}
 	if (!t)
 		t = osmo_group_lead(g); /* a group row: its lead's details */
@@ -122,10 +127,8 @@ view_detail_draw(struct app *a, struct render_ctx *rc, struct canvas *c)
 	canvas_text_ellipsis(c, 0, 0, c->cols, STYLE_TITLE, s);
 	free(s);
 	row++;
-	if (!t) {
-		triage_card_field(c, row, "group", STYLE_NORMAL, "no task yet", 1);
-		return;
-	}
+	if (!t)
+		return triage_card_field(c, row, "group", STYLE_NORMAL, "no task yet", 1);
 	size_t n_tries = triage_retries(g, t->name, tries, ARRAY_SIZE(tries));
 
 	s = xasprintf("%s%s · retry %d · %zu tr%s · group %s", t->name, t->lead ? " (lead)" : "",
@@ -135,7 +138,8 @@ view_detail_draw(struct app *a, struct render_ctx *rc, struct canvas *c)
 	s = xasprintf("%s %s%s%s", theme_status_glyph(t->status, rc->ascii),
 	              osmo_status_wire(t->status), *triage_card_meaning(t->status) ? ": " : "",
 	              triage_card_meaning(t->status));
-	row = triage_card_field(c, row, "status", theme_status_style(t->status), s, 2);
+	/* The status and the message whole, however narrow: they say why it failed. */
+	row = triage_card_field(c, row, "status", theme_status_style(t->status), s, INT_MAX);
 	free(s);
 	if (t->has_exit_code) {
 		s = xasprintf("%d · %s", t->exit_code, format_task_exit(t->exit_code, t->status));
@@ -144,7 +148,8 @@ view_detail_draw(struct app *a, struct render_ctx *rc, struct canvas *c)
 		free(s);
 	}
 	if (t->failure_message)
-		row = triage_card_field(c, row, "message", STYLE_ERROR, t->failure_message, 6);
+		row = triage_card_field(c, row, "message", STYLE_ERROR, t->failure_message,
+		                        INT_MAX);
 	row = view_detail_spec(a, t, c, row + 1);
 	row = view_detail_times(rc, &a->wf.data, t, c, row + 1) + 1;
 	row = triage_card_field(c, row, "node", STYLE_NORMAL, t->node_name, 1);
@@ -160,17 +165,34 @@ view_detail_draw(struct app *a, struct render_ctx *rc, struct canvas *c)
 			row = triage_card_field(c, row, view_detail_links[i].label, STYLE_LABEL,
 			                        url, 2);
 	}
+	return row;
+}
+
+/* Taller than small terminals: drawn whole, shown from where it is scrolled to. */
+static void
+view_detail_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
+{
+	struct canvas tall;
+
+	canvas_init(&tall, VIEW_DETAIL_ROWS, body->cols);
+	app_page_show(&a->detail, &tall, view_detail_render(a, rc, &tall), body, body->rows);
+	canvas_free(&tall);
 }
 
 static void
 view_detail_move(struct app *a, int delta, bool absolute)
 {
-	(void)a;
-	(void)delta;
-	(void)absolute;
+	app_page_move(&a->detail, delta, absolute);
+}
+
+/* Each task's details start at their top. */
+static void
+view_detail_enter(struct app *a)
+{
+	a->detail.top = 0;
 }
 
 static const enum keymap_action view_detail_hints[] = { KEYMAP_HELP, KEYMAP_CLOSE, KEYMAP_NONE };
 
-VIEW_OPS(view_detail, KEYMAP_IN_DETAIL, VIEW_OVERLAY, NULL, NULL, NULL, view_detail_move,
-         view_detail_draw, NULL, NULL, view_detail_hints);
+VIEW_OPS(view_detail, KEYMAP_IN_DETAIL, VIEW_OVERLAY, view_detail_enter, NULL, NULL,
+         view_detail_move, view_detail_draw, NULL, NULL, view_detail_hints);

@@ -46,6 +46,7 @@ view_logs_init(struct view_logs *v)
 	v->timestamps = true;
 	v->match = VIEW_LOGS_NONE;
 	v->awaited = "the first log line";
+	v->empty = "no line: the log is empty";
 }
 
 void
@@ -926,7 +927,11 @@ view_logs_title(const struct log_tail *lt, struct view_logs *v, const char *titl
 	strbuf_addf(&sb, " · %zu line%s", lt->count, lt->count == 1 ? "" : "s");
 	if (lt->dropped)
 		strbuf_addf(&sb, " (%" PRIu64 " dropped)", lt->dropped);
-	if (v->follow || !lt->count)
+	/* A page is not followed: only where it is read. */
+	if (v->page) {
+		if (lt->count)
+			strbuf_addf(&sb, " · line %" PRIu64, v->top + 1);
+	} else if (v->follow || !lt->count)
 		strbuf_addstr(&sb, v->follow ? " · follow on" : " · follow off");
 	else
 		strbuf_addf(&sb, " · follow off · line %" PRIu64, v->top + 1);
@@ -934,7 +939,7 @@ view_logs_title(const struct log_tail *lt, struct view_logs *v, const char *titl
 		strbuf_addstr(&sb, " · wrap");
 	else if (v->hscroll)
 		strbuf_addf(&sb, " · col %d", v->hscroll + 1);
-	if (!v->timestamps)
+	if (!v->timestamps && !v->page)
 		strbuf_addstr(&sb, " · no timestamps");
 	if (v->search) {
 		strbuf_addstr(&sb, " · /");
@@ -971,7 +976,7 @@ view_logs_render(const struct render_ctx *rc, const struct log_tail *lt, struct 
 	v->page_cols = cols;
 	view_logs_settle(v, lt);
 	if (body > 0 && lt->count == 0 && v->ended) {
-		canvas_text(c, row + 1, col + 1, cols - 1, STYLE_DIM, "no line: the log is empty");
+		canvas_text(c, row + 1, col + 1, cols - 1, STYLE_DIM, v->empty);
 	} else if (body > 0 && lt->count == 0) {
 		char *wait =
 		        xasprintf("waiting for %s%s", v->awaited, rc && rc->ascii ? "..." : "…");

@@ -22,19 +22,29 @@ view_stream_state(struct app *a, const char *fmt, ...)
 	a->dirty = true;
 }
 
-/* Per kind: its name in the title, what it waits for, how its lines read. */
+/* A log's words, a spec's: when it came whole, when it has no line, when it could not be had. */
+#define VIEW_STREAM_LOG_WORDS "end of log", "no line: the log is empty", "stream failed"
+#define VIEW_STREAM_SPEC_WORDS \
+	"the spec as the service keeps it", "the spec is empty", "could not fetch the spec"
+
+/* Per kind: its name in the title, what it waits for, how its lines read, its words. */
 static const struct view_stream_look {
 	const char *name;
 	const char *awaited;
-	bool follow; /* logs are followed at their end; a spec is read from its top */
+	bool follow; /* logs are followed at their end; a spec is a page read from its top */
 	bool stream; /* lives as long as its source; else one finite body */
+	const char *ended, *empty; /* the state line once it came whole; the view without line */
+	const char *failed;        /* the state line before the error when it could not be had */
 } view_stream_looks[] = {
-	[VIEW_STREAM_LOGS] = { "logs", "the first log line", true, true },
-	[VIEW_STREAM_EVENTS] = { "events", "the first event", true, true },
-	[VIEW_STREAM_ERRORS] = { "error logs", "the error logs", true, false },
-	[VIEW_STREAM_EXEC] = { "exec", "the first line of output", true, false },
-	[VIEW_STREAM_SPEC] = { "spec", "the spec", false, false },
-	[VIEW_STREAM_SPEC_DIFF] = { "spec, the diff", "the two specs", false, false },
+	[VIEW_STREAM_LOGS] = { "logs", "the first log line", true, true, VIEW_STREAM_LOG_WORDS },
+	[VIEW_STREAM_EVENTS] = { "events", "the first event", true, true, VIEW_STREAM_LOG_WORDS },
+	[VIEW_STREAM_ERRORS] = { "error logs", "the error logs", true, false,
+	                         VIEW_STREAM_LOG_WORDS },
+	[VIEW_STREAM_EXEC] = { "exec", "the first line of output", true, false,
+	                       VIEW_STREAM_LOG_WORDS },
+	[VIEW_STREAM_SPEC] = { "spec", "the spec", false, false, VIEW_STREAM_SPEC_WORDS },
+	[VIEW_STREAM_SPEC_DIFF] = { "spec, the diff", "the two specs", false, false,
+	                            VIEW_STREAM_SPEC_WORDS },
 };
 
 void
@@ -45,7 +55,9 @@ view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, in
 	log_tail_init(&v->tail, (size_t)app_log_ring(a));
 	view_logs_init(&v->lv);
 	v->lv.follow = view_stream_looks[kind].follow;
+	v->lv.page = !view_stream_looks[kind].follow;
 	v->lv.awaited = view_stream_looks[kind].awaited;
+	v->lv.empty = view_stream_looks[kind].empty;
 	v->lv.yaml = kind == VIEW_STREAM_SPEC;
 	v->lv.diff = kind == VIEW_STREAM_SPEC_DIFF;
 	v->kind = kind;
@@ -124,8 +136,19 @@ view_stream_workflow_changed(struct app *a)
 	if (v->open && !v->req && !v->ended && view_stream_looks[v->kind].stream &&
 	    !view_stream_source_alive(a)) {
 		v->ended = v->lv.ended = true;
-		view_stream_state(a, "end of log");
+		view_stream_state(a, "%s", view_stream_looks[v->kind].ended);
 	}
+}
+
+/* The parent of the open workflow as an ID ("name-job"), or NULL (caller frees). */
+static char *
+view_stream_parent(const struct app *a)
+{
+	const struct osmo_workflow *wf = &a->wf.data;
+
+	return a->wf.have && wf->parent_name && wf->has_parent_job_id
+	               ? xasprintf("%s-%d", wf->parent_name, wf->parent_job_id)
+	               : NULL;
 }
 
 static void
@@ -142,29 +165,24 @@ view_stream_done(void *ctx, struct api_result *res)
 	log_tail_finish(&v->tail);
 	if (res->err.kind != API_OK) {
 		app_sync_failed(a, &v->sync, &res->err, now);
-		view_stream_state(a, "stream failed: %s", res->err.message);
+		view_stream_state(a, "%s: %s", view_stream_looks[v->kind].failed, res->err.message);
 	} else if (view_stream_looks[v->kind].stream && view_stream_source_alive(a)) {
 		/* The stream ended while our data says it lives: ask the data, then pick it up again. */
 		sync_succeeded(&v->sync, app_policy(a), now, SYNC_RUNNING, false);
 		sync_kick(&a->wf.sync);
 		view_stream_state(a, "stream ended; reconnecting");
 	} else {
+		/* A restart's or a resubmit's spec: v shows what changed. */
+		char *parent = v->kind == VIEW_STREAM_SPEC ? view_stream_parent(a) : NULL;
+
 		v->ended = v->lv.ended = true;
-		view_stream_state(a, "end of log");
+		view_stream_state(a, "%s%s%s%s", view_stream_looks[v->kind].ended,
+		                  parent ? " · v: against " : "", parent ? parent : "",
+		                  parent ? "'s" : "");
+		free(parent);
 	}
 	api_result_free(res);
 	a->dirty = true;
-}
-
-/* The parent of the open workflow as an ID ("name-job"), or NULL (caller frees). */
-static char *
-view_stream_parent(const struct app *a)
-{
-	const struct osmo_workflow *wf = &a->wf.data;
-
-	return a->wf.have && wf->parent_name && wf->has_parent_job_id
-	               ? xasprintf("%s-%d", wf->parent_name, wf->parent_job_id)
-	               : NULL;
 }
 
 /* The parent's spec came: the diff of it against the workflow's is the view's text. */
@@ -367,23 +385,39 @@ view_stream_act_hscroll(struct app *a, enum keymap_action act)
 	view_logs_hscroll(&a->log.lv, act == KEYMAP_LEFT ? -8 : 8);
 }
 
-/* e: this task's error logs in this view's place; a group exec's view names no task. */
+/* e: this task's error logs in this view's place. */
 static void
 view_stream_act_error_logs(struct app *a, enum keymap_action act)
 {
-	const char *task = a->log.kind == VIEW_STREAM_EXEC ? NULL : a->log.task;
 	int retry = a->log.retry;
-	char *name;
+	char *name = xstrdup(a->log.task);
 
 	(void)act;
-	if (!task) {
-		app_say(a, true, "select a task first: error logs belong to one task");
-		return;
-	}
-	name = xstrdup(task);
 	app_pop(a);
 	view_stream_open(a, VIEW_STREAM_ERRORS, name, retry);
 	free(name);
+}
+
+/* e where no task is shown: the workflow's logs or events, a spec; a group exec's view names
+ * its group, not a task. */
+static char *
+view_stream_why_no_task(const struct app *a, enum keymap_action act)
+{
+	(void)act;
+	return a->log.task && a->log.kind != VIEW_STREAM_EXEC
+	               ? NULL
+	               : xstrdup("error logs belong to one task: e works in its log or on its row");
+}
+
+/* f and t in a spec: a page, neither followed nor timestamped. */
+static char *
+view_stream_why_page(const struct app *a, enum keymap_action act)
+{
+	if (view_stream_looks[a->log.kind].follow)
+		return NULL;
+	return xstrdup(act == KEYMAP_FOLLOW
+	                       ? "a spec is read from its top, not followed (G: its end)"
+	                       : "a spec has no timestamps to show or hide");
 }
 
 static void
@@ -435,10 +469,10 @@ static const struct view_act view_stream_acts[KEYMAP_COUNT] = {
 	[KEYMAP_SPEC] = { view_stream_act_spec },
 	[KEYMAP_LEFT] = { view_stream_act_hscroll },
 	[KEYMAP_RIGHT] = { view_stream_act_hscroll },
-	[KEYMAP_ERROR_LOGS] = { view_stream_act_error_logs },
-	[KEYMAP_FOLLOW] = { view_stream_act_toggle },
+	[KEYMAP_ERROR_LOGS] = { view_stream_act_error_logs, view_stream_why_no_task },
+	[KEYMAP_FOLLOW] = { view_stream_act_toggle, view_stream_why_page },
 	[KEYMAP_WRAP] = { view_stream_act_toggle },
-	[KEYMAP_TIMESTAMPS] = { view_stream_act_toggle },
+	[KEYMAP_TIMESTAMPS] = { view_stream_act_toggle, view_stream_why_page },
 	[KEYMAP_FILTER] = { view_stream_act_toggle },
 	[KEYMAP_NEXT] = { view_stream_act_next },
 	[KEYMAP_PREV] = { view_stream_act_next },
@@ -446,7 +480,7 @@ static const struct view_act view_stream_acts[KEYMAP_COUNT] = {
 
 VIEW_SEARCH(view_stream, log.lv.search, view_stream_search, NULL);
 
-/* The hint bar: what this view is mostly used for. */
+/* The hint bar: what this view is mostly used for (those that act in its kind). */
 static const enum keymap_action view_stream_hints[] = {
 	KEYMAP_FOLLOW,     KEYMAP_SEARCH, KEYMAP_NEXT,  KEYMAP_FILTER, KEYMAP_WRAP,
 	KEYMAP_ERROR_LOGS, KEYMAP_HELP,   KEYMAP_CLOSE, KEYMAP_NONE

@@ -656,6 +656,24 @@ view_table_act_back(struct app *a, enum keymap_action act)
 		app_pop(a);
 }
 
+char *
+view_table_why_no_failure(const struct app *a, enum keymap_action act)
+{
+	const struct view_table *t = &a->wf;
+
+	if (!t->have)
+		return xasprintf("%s has not loaded yet", t->id ? t->id : "the workflow");
+	if (t->root.group)
+		return NULL;
+	if (!osmo_status_is_failed(t->data.status))
+		return xasprintf("nothing failed in %s: it is %s", t->id,
+		                 osmo_status_wire(t->data.status));
+	/* It failed as a whole (refused, a server error): the card says so, no row is it. */
+	return act == KEYMAP_ROOT
+	               ? xasprintf("%s failed as a whole, not in a group: T tells why", t->id)
+	               : NULL;
+}
+
 /* !: to the root cause from anywhere in the workflow. */
 static void
 view_table_act_root(struct app *a, enum keymap_action act)
@@ -674,10 +692,7 @@ static void
 view_table_act_triage(struct app *a, enum keymap_action act)
 {
 	(void)act;
-	if (!a->wf.have)
-		app_say(a, true, "%s has not loaded yet", a->wf.id);
-	else
-		app_push(a, &view_triage_ops);
+	app_push(a, &view_triage_ops);
 }
 
 /* i: the selected task's details; v: the workflow's spec. */
@@ -697,8 +712,8 @@ view_table_act_more(struct app *a, enum keymap_action act)
 const struct view_act view_table_acts[KEYMAP_COUNT] = {
 	[KEYMAP_DETAIL] = { view_table_act_more },
 	[KEYMAP_SPEC] = { view_table_act_more },
-	[KEYMAP_TRIAGE] = { view_table_act_triage },
-	[KEYMAP_ROOT] = { view_table_act_root },
+	[KEYMAP_TRIAGE] = { view_table_act_triage, view_table_why_no_failure },
+	[KEYMAP_ROOT] = { view_table_act_root, view_table_why_no_failure },
 	[KEYMAP_BACK] = { view_table_act_back },
 	[KEYMAP_OPEN] = { view_table_act_open },
 	[KEYMAP_LOGS] = { view_table_act_logs },
@@ -711,7 +726,8 @@ const struct view_act view_table_acts[KEYMAP_COUNT] = {
 };
 
 /* The hint bar: what this view is mostly used for. */
-/* Help and back before the rest, so a narrow bar still has them; then the triage keys. */
+/* Help and back before the rest, so a narrow bar still has them; then the triage keys (where
+ * something failed). */
 const enum keymap_action view_table_hints[] = {
 	KEYMAP_OPEN,   KEYMAP_HELP,  KEYMAP_CLOSE,   KEYMAP_TRIAGE,  KEYMAP_ROOT,
 	KEYMAP_SEARCH, KEYMAP_GRAPH, KEYMAP_CANCEL,  KEYMAP_RESTART, KEYMAP_ERROR_LOGS,

@@ -56,7 +56,7 @@ view_triage_enter(struct app *a)
 	const struct osmo_task *t = a->wf.root.task;
 
 	view_triage_drop(a);
-	v->top = 0;
+	v->page.top = 0;
 	if (!t)
 		return;
 	v->for_task = view_triage_key(a);
@@ -83,10 +83,7 @@ view_triage_free(struct app *a)
 static void
 view_triage_move(struct app *a, int delta, bool absolute)
 {
-	struct view_triage *v = &a->triage;
-	int last = v->rows - (a->canvas.rows - 2); /* rows shown: all but the keys and the bar */
-
-	app_move(&v->top, last > 0 ? last + 1 : 1, delta, absolute);
+	app_page_move(&a->triage.page, delta, absolute);
 }
 
 static void
@@ -96,7 +93,7 @@ view_triage_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 	struct triage_card tc = { .wf = &a->wf.data, .root = &a->wf.root, .lines = &v->lines };
 	char *key = view_triage_key(a);
 	struct canvas tall;
-	int keys = body->rows > 1 ? 1 : 0, shown;
+	int keys = body->rows > 1 ? 1 : 0;
 
 	if (!a->wf.have) {
 		canvas_text(body, 0, 0, body->cols, STYLE_TITLE, "loading…");
@@ -109,16 +106,11 @@ view_triage_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 	free(key);
 	/* Drawn whole off screen, then the part the rows hold; the keys stay on the last. */
 	canvas_init(&tall, VIEW_TRIAGE_ROWS, body->cols);
-	v->rows = triage_card_render(rc, &tc, &tall);
-	shown = body->rows - keys;
-	if (v->top > v->rows - shown)
-		v->top = v->rows - shown > 0 ? v->rows - shown : 0;
-	for (int r = 0; r < shown && v->top + r < tall.rows; r++)
-		memcpy(&body->cells[r * body->cols], &tall.cells[(v->top + r) * tall.cols],
-		       (size_t)body->cols * sizeof(*body->cells));
+	app_page_show(&v->page, &tall, triage_card_render(rc, &tc, &tall), body, body->rows - keys);
 	canvas_free(&tall);
 	if (keys)
-		triage_card_keys(&tc, app_keymap(a), body, body->rows - 1, v->rows > shown);
+		triage_card_keys(&tc, app_keymap(a), body, body->rows - 1,
+		                 v->page.rows > v->page.shown);
 }
 
 /* L, e, E: the root task's logs, error logs, events, over the card (Esc comes back). */

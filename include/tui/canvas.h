@@ -64,6 +64,13 @@ const struct cell *canvas_at(const struct canvas *c, int row, int col);
 int canvas_text(struct canvas *c, int row, int col, int max_cols, enum style style, const char *s);
 int canvas_text_ellipsis(struct canvas *c, int row, int col, int max_cols, enum style style,
                          const char *s);
+/*
+ * s in width columns from row/col, wrapped at spaces (text_wrap), in at most max rows; the last
+ * ends in "…" when text is left. Returns the rows it took; with c NULL, draws nothing and
+ * counts them.
+ */
+int canvas_text_wrap(struct canvas *c, int row, int col, int width, int max, enum style style,
+                     const char *s);
 void canvas_fill(struct canvas *c, int row, int col, int n, uint32_t ch, enum style style);
 /* Sets the style of n cells without changing their characters. */
 void canvas_style(struct canvas *c, int row, int col, int n, enum style style);

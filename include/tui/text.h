@@ -25,6 +25,10 @@ bool text_locale(void);
 int text_cp_width(uint32_t cp);
 /* Columns of a UTF-8 string, controls counted as one column (they are shown replaced). */
 size_t text_width(const char *s);
+/* The bytes of s its next row of width columns takes: as many characters as fit, ending before
+ * a space when the rest does not fit and there is one to break at (a word wider than the row
+ * is broken where the row is full); at least one character while s has any. */
+size_t text_wrap(const char *s, int width);
 /* Whether hay (NULL: empty) holds the first len bytes of needle, ASCII letters in any case:
  * the '/' filters' and the warnings' match. */
 bool text_has_nocase(const char *hay, const char *needle, size_t len);

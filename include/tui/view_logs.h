@@ -27,7 +27,9 @@ struct view_logs {
 	bool ended;          /* the source has ended: no line is coming, so none is awaited */
 	bool yaml;           /* a spec: keys, list markers and comments in their own looks */
 	bool diff;           /* a diff: "- " lines as removed, "+ " lines as added */
+	bool page;           /* a page read from its top (a spec): the title tells no following */
 	const char *awaited; /* what an empty view waits for: "the first log line" (static) */
+	const char *empty;   /* what it says when it ended with no line (static) */
 	uint64_t top;        /* first shown line, absolute: stays put as lines come and go */
 	int top_row;         /* with wrap: rows of the top line scrolled past */
 	int hscroll;         /* without wrap: columns cut from the left */

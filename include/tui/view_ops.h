@@ -45,6 +45,9 @@ struct view_target {
 /* An action as a view or app.c runs it. */
 struct view_act {
 	void (*run)(struct app *a, enum keymap_action act);
+	/* Why it cannot act now (caller frees): said in the status bar instead of running, and
+	 * the hint bar leaves it out meanwhile. NULL, or NULL returned: it can. */
+	char *(*why_not)(const struct app *a, enum keymap_action act);
 };
 
 /* What '/' edits in a view: the text in force (a char * at an offset in struct app), and
@@ -242,6 +245,13 @@ struct view_notify {
 	int sel, top;
 };
 
+/* A page taller than the screen, drawn whole off screen and shown from top (T, i). */
+struct view_page {
+	int top;   /* its first row shown */
+	int rows;  /* its rows at the last frame */
+	int shown; /* how many of them the last frame showed */
+};
+
 /* The triage card's fetched lines: the root task's error log (or log) and warning events. */
 struct view_triage_part {
 	struct strbuf body; /* first: triage_fetch_data fills it */
@@ -254,7 +264,7 @@ struct view_triage {
 	struct view_triage_part part[2]; /* the log, the events */
 	struct triage_lines lines;
 	char *for_task; /* "workflow/task/retry" the lines are of: another root, new lines */
-	int top, rows;  /* the card's first row shown; its rows at the last frame */
+	struct view_page page;
 };
 
 struct view_help {
@@ -284,6 +294,7 @@ struct app {
 	struct view_ports ports;
 	struct view_help help;
 	struct view_triage triage;
+	struct view_page detail; /* the task's details (i) */
 	struct dialog dlg;
 
 	char *msg;
@@ -331,6 +342,10 @@ void app_pop(struct app *a);
 bool app_at_top(const struct app *a);
 /* The view the status bar speaks of: an overlay's is the one under it. */
 const struct view_ops *app_shown(const struct app *a);
+/* What act does in the top view: its own, else the shared one (acts.c). */
+const struct view_act *app_act(const struct app *a, enum keymap_action act);
+/* Whether act can act in the top view now (its why_not has nothing to say). */
+bool app_can(const struct app *a, enum keymap_action act);
 
 /* acts.c: what an action does when the view has nothing of its own for it. */
 extern const struct view_act acts_shared[KEYMAP_COUNT];
@@ -343,6 +358,11 @@ void app_switch(struct app *a, const struct view_ops *v);
 void app_target(const struct app *a, struct view_target *t);
 void app_move(int *sel, int n, int delta, bool absolute);
 void app_keep_visible(int sel, int *top, int rows);
+/* Shows rows rows of the page drawn whole in tall, from its top, in body's first shown rows. */
+void app_page_show(struct view_page *p, const struct canvas *tall, int rows, struct canvas *body,
+                   int shown);
+/* Moves the page as a pager does; its last screenful is as far as it goes. */
+void app_page_move(struct view_page *p, int delta, bool absolute);
 
 /* view_list.c */
 void view_list_poll(struct app *a);
@@ -363,6 +383,9 @@ void view_table_target(const struct app *a, struct view_target *t);
 bool view_table_to_root(struct app *a);
 /* After an action on id: poll it every second until it runs (or, to_end, until it ends). */
 void view_table_follow(struct app *a, const char *id, bool to_end);
+/* T and !: why they cannot act on the open workflow (nothing failed, not loaded); NULL: they
+ * can. */
+char *view_table_why_no_failure(const struct app *a, enum keymap_action act);
 void view_table_move(struct app *a, int delta, bool absolute);
 /* The selected row's group (NULL when none) and, on a task row, the task. */
 const struct osmo_group *view_table_selected(const struct app *a, const struct osmo_task **task);

@@ -63,9 +63,13 @@ e2e_wait "process-data"
 e2e_wait_kick "osmotop · $failing2 · .*FAILED" 30
 e2e_wait "Exit code 1 due"
 e2e_absent "health-check"
-# v v: the restart's spec against its parent's; a restart submits the same spec.
+# v v: the restart's spec against its parent's; a restart submits the same spec. The spec
+# speaks as a spec, with only the keys that work in it.
 e2e_keys v
 e2e_wait "^$failing2 · spec"
+e2e_wait "the spec as the service keeps it · v: against $failing's"
+e2e_wait "/ search  n next"
+e2e_absent "follow|end of log|e error logs"
 e2e_keys v
 e2e_wait "the same as $failing's spec: no line differs"
 e2e_keys q

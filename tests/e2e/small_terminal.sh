@@ -1,6 +1,7 @@
-# small_terminal.sh: a 40x12 terminal: the list, a workflow's task table, its DAG and the help
-# all draw inside 40 columns (no line wider, no escape bytes or replacement characters left
-# on the screen) with their key texts visible; Esc walks back to the list.
+# small_terminal.sh: a 40x12 terminal: the list, a workflow's task table, its restart dialog,
+# its DAG and the help all draw inside 40 columns (no line wider, no escape bytes or
+# replacement characters left on the screen) with their key texts visible; Esc walks back to
+# the list.
 e2e_cols=40
 e2e_rows=12
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +27,16 @@ e2e_wait "GROUP / TASK"
 e2e_wait "fetch-data"
 e2e_wait "FAILED"
 e2e_fits 40
+
+# r asks first, in a dialog that fits: the workflow whole, wrapped, and the answers under it.
+e2e_keys r
+e2e_wait "Restart failed workflow"
+e2e_wait "$failing is FAILED in pool"
+e2e_wait "\\[ Keep \\]   \\[ Restart \\]"
+e2e_wait "y: do it   n/Esc: keep"
+e2e_fits 40
+e2e_keys Escape
+e2e_gone "Restart failed workflow"
 
 # Its DAG (narrow: drawn as a tree).
 e2e_keys d

@@ -451,6 +451,12 @@ test_cancel_through_dialog(void **state)
 	/* Typed text goes to the message; Tab reaches force, Space sets it, Tab goes to keep. */
 	appt_keys(t, "Cwrong lr\t \t");
 	appt_golden(t, "app_cancel_80x24.txt", 24, 80);
+	/* The smallest terminal: every line whole, wrapped, the answers under them. */
+	appt_golden(t, "app_cancel_40x12.txt", 12, 40);
+	appt_shows(t, 12, 40, "llm-finetune-17 is RUNNING in pool");
+	appt_shows(t, 12, 40, "FAILED_CANCELED");
+	appt_shows(t, 12, 40, "[ Keep ]   [ Cancel workflow ]");
+	appt_shows(t, 12, 40, "y: do it   Esc: keep");
 	appt_yes(t);
 	assert_true(appt_logged(
 	        t, "POST /api/workflow/llm-finetune-17/cancel?force=true&message=wrong%20lr"));
@@ -699,7 +705,8 @@ test_dialog_keeps_its_workflow(void **state)
 	assert_true(appt_logged(t, "workflow_id=llm-finetune-16"));
 }
 
-/* A failed workflow opens on its root cause, upstream rows name it, and ! goes back to it. */
+/* A failed workflow opens on its root cause, upstream rows name it, and ! goes back to it;
+ * where nothing failed T and ! say so. */
 static void
 test_failed_opens_on_root_cause(void **state)
 {
@@ -718,12 +725,30 @@ test_failed_opens_on_root_cause(void **state)
 	view_table_selected(t->a, &task);
 	assert_string_equal(task->name, "trainer");
 	appt_says(t, "the root cause: train/trainer");
-	/* A running workflow has none to go to. */
+	/* The hint bar offers T and ! for it. */
+	appt_shows(t, 30, 120, "T why it failed  ! root cause");
+	/* A running workflow with nothing failed: T and ! say so, and the hint bar leaves them
+	 * out. */
 	app_free(t->a);
 	session_close(&t->s);
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
 	appt_keys(t, "!");
-	appt_says(t, "has no failure of its own");
+	appt_says(t, "nothing failed in llm-finetune-17: it is RUNNING");
+	appt_keys(t, "T");
+	appt_says(t, "nothing failed in llm-finetune-17: it is RUNNING");
+	appt_shows(t, 30, 120, "GROUP / TASK");
+	char *text = appt_frame(t, 30, 120, false);
+
+	if (strstr(text, "why it failed") || strstr(text, "root cause"))
+		fail_msg("T or ! offered where nothing failed:\n%s", text);
+	free(text);
+	/* In the list they are about no workflow yet. */
+	appt_keys(t, "\033");
+	appt_shows(t, 16, 100, "osmotop · workflows");
+	appt_keys(t, "T");
+	appt_says(t, "open a workflow first");
+	appt_keys(t, "!");
+	appt_says(t, "open a workflow first");
 }
 
 /* T: the card names the root cause, what its status means, the next step, what it took
@@ -822,19 +847,44 @@ test_task_details_and_spec(void **state)
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
 	appt_keys(t, "i");
 	appt_golden(t, "app_detail_120x40.txt", 40, 120);
+	/* At 40x12 the status and the failure message wrap whole, as the card's do, and the
+	 * details scroll as a pager does to show the rest. */
+	appt_golden(t, "app_detail_40x12.txt", 12, 40);
+	appt_keys(t, "jjjj");
+	appt_shows(t, 12, 40, "memory. Failure reason: -");
+	appt_shows(t, 12, 40, "Exit code 137 due to Task");
+	appt_shows(t, 12, 40, "trainer failure.");
+	appt_keys(t, "G");
+	appt_golden(t, "app_detail_40x12_end.txt", 12, 40);
+	appt_keys(t, "g");
 	appt_keys(t, "\033");
 	appt_shows(t, 24, 100, "GROUP / TASK");
-	/* Its spec is not served: the view waits for the spec, not for a log line. */
+	/* Its spec is not served: the view waits for the spec, not for a log line, and says
+	 * the spec could not be had, not that a stream failed. */
 	appt_keys(t, "v");
 	appt_shows(t, 24, 100, "waiting for the spec");
+	appt_shows(t, 24, 100, "could not fetch the spec: ");
 	appt_keys(t, "q");
 	app_free(t->a);
 	session_close(&t->s);
 	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
 	appt_keys(t, "v");
+	/* Its own words, read from its top; the hint bar has no log-only keys. */
+	appt_golden(t, "app_spec_80x24.txt", 24, 80);
 	appt_shows(t, 24, 100, "llm-finetune-17 · spec");
-	appt_shows(t, 24, 100, "follow off"); /* read from its top */
 	appt_shows(t, 24, 100, "ignoreNonleadStatus: false");
+	appt_shows(t, 24, 100, "the spec as the service keeps it");
+	char *text = appt_frame(t, 24, 100, false);
+
+	if (strstr(text, "log") || strstr(text, "follow") || strstr(text, "f follow") ||
+	    strstr(text, "e error logs"))
+		fail_msg("the spec view speaks of logs:\n%s", text);
+	free(text);
+	/* Keys that do nothing here say why. */
+	appt_keys(t, "f");
+	appt_says(t, "a spec is read from its top");
+	appt_keys(t, "e");
+	appt_says(t, "error logs belong to one task");
 	appt_keys(t, "q");
 	appt_shows(t, 24, 100, "GROUP / TASK");
 }
@@ -961,6 +1011,7 @@ test_new_workflow_followed_fast(void **state)
 	/* v: its spec; v again: what changed against its parent's. */
 	appt_keys(t, "v");
 	appt_shows(t, 30, 120, "llm-finetune-18 · spec");
+	appt_shows(t, 30, 120, "the spec as the service keeps it · v: against llm-finetune-16's");
 	appt_keys(t, "v");
 	appt_shows(t, 30, 120, "llm-finetune-18 · spec, the diff");
 	appt_shows(t, 30, 120, "against llm-finetune-16's spec: - only there, + only here");

@@ -106,12 +106,68 @@ test_table_selection_follows_its_task(void **state)
 	free(a);
 }
 
+/* The dialog's rows inside its box, trimmed and joined: a word broken across rows joins up. */
+static char *
+vot_dialog_text(const struct canvas *c)
+{
+	char *text = canvas_to_text(c);
+	struct strbuf sb = { 0 };
+
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		while (*line == ' ')
+			line++;
+		strbuf_addstr(&sb, line);
+	}
+	free(text);
+	return strbuf_detach(&sb);
+}
+
+/* A workflow ID as long as OSMO allows: every dialog that acts on it shows it whole, wrapped,
+ * with its answers, at the smallest size the monitor supports and at 80x24. */
+static void
+test_dialogs_keep_a_long_id_whole(void **state)
+{
+	static const char id[] =
+	        "a-workflow-name-as-long-as-osmo-allows-for-one-name-0123456789ab-7";
+	const struct dialog_ops *ops[] = { &dialog_cancel_ops, &dialog_resubmit_ops,
+		                           &dialog_restart_ops };
+	static const int sizes[][2] = { { 12, 40 }, { 24, 80 } };
+	struct app_opts o = { 0 };
+	struct app *a = xcalloc(1, sizeof(*a));
+
+	(void)state;
+	a->o = &o;
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+		for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
+			char *text;
+
+			a->dlg = (struct dialog){ .ops = ops[i], .focus = DIALOG_FOCUS_KEEP };
+			a->dlg.tgt = (struct dialog_target){ .id = xstrdup(id),
+				                             .status = OSMO_FAILED,
+				                             .pool = xstrdup("default") };
+			canvas_init(&a->canvas, sizes[k][0], sizes[k][1]);
+			dialog_draw(a);
+			text = vot_dialog_text(&a->canvas);
+			if (!strstr(text, id) || !strstr(text, "[ Keep ]") ||
+			    !strstr(text, "y: do it"))
+				fail_msg("%s at %dx%d lacks the whole ID or its answers:\n%s",
+				         ops[i]->confirm, sizes[k][1], sizes[k][0],
+				         canvas_to_text(&a->canvas));
+			free(text);
+			canvas_free(&a->canvas);
+			dialog_free(&a->dlg);
+		}
+	}
+	free(a);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list_selection_follows_its_workflow),
 		cmocka_unit_test(test_table_selection_follows_its_task),
+		cmocka_unit_test(test_dialogs_keep_a_long_id_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
