@@ -243,8 +243,7 @@ str_starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4) with its code point in *out, or 0. */
-static size_t
+size_t
 utf8_valid_len(const unsigned char *s, size_t avail, uint32_t *out)
 {
 	unsigned char c = s[0];

@@ -75,6 +75,8 @@ void util_printable(char *dst, size_t cap, const char *src, size_t n);
  * and the bidi controls and line/paragraph separators that would make it show other text.
  */
 bool utf8_cp_unsafe(uint32_t cp);
+/* Length of the valid UTF-8 sequence at s (1..4, avail > 0) with its code point in *out, or 0. */
+size_t utf8_valid_len(const unsigned char *s, size_t avail, uint32_t *out);
 /* The bytes of the valid code point at s (len available) if it is unsafe, else 0. */
 size_t utf8_unsafe_len(const char *s, size_t len);
 /* Replaces invalid UTF-8 with U+FFFD; returns a new string. */
