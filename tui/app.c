@@ -19,6 +19,7 @@
 #include "tui/theme.h"
 #include "tui/shell.h"
 #include "client/sync.h"
+#include "tui/view_logs.h"
 #include "tui/view_ops.h"
 
 #define APP_MSG_MS    6000 /* how long a status message stays */
@@ -86,6 +87,12 @@ const struct sync_policy *
 app_policy(const struct app *a)
 {
 	return a->o->config ? &a->o->config->policy : &sync_default_policy;
+}
+
+const char *
+app_metric(const struct app *a)
+{
+	return a->o->config ? a->o->config->metric : CONFIG_METRIC;
 }
 
 long
@@ -262,6 +269,7 @@ app_sync(struct app *a, int64_t now)
 		{ &a->list.sync, a->view->list_data || a->depth == 0, view_list_poll },
 		{ &a->wf.sync, a->wf.id && !a->wf.unknown && !a->view->list_data, view_table_poll },
 		{ &a->log.sync, view_stream_wanted(a), view_stream_connect },
+		{ &a->follow.sync, follow_wanted(a), follow_connect },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(items); i++) {
@@ -388,7 +396,9 @@ app_compose(struct app *a, int rows, int cols)
 		                 .server = a->s->shown_url,
 		                 .select = true,
 		                 .keys = app_keymap(a),
-		                 .marks = &a->marks };
+		                 .marks = &a->marks,
+		                 .progress = follow_progress(a),
+		                 .progress_live = follow_live(a) };
 	struct canvas body;
 	bool list = app_shown(a)->list_data;
 	const struct sync_item *it = list ? &a->list.sync : &a->wf.sync;
@@ -666,6 +676,7 @@ app_free(struct app *a)
 	loop_remove_source(a->s->loop, &app_net_source, a);
 	notify_free(&a->notify);
 	marks_free(&a->marks);
+	follow_free(a);
 	shell_free(a->shell);
 	forward_mgr_free(a->fwd);
 	dialog_free(&a->dlg);
@@ -695,7 +706,8 @@ app_settle(struct app *a, int64_t deadline_ms)
 
 		/* What an answer makes due (a new workflow to load) starts before we stop. */
 		app_sync(a, now);
-		if (api_pending(a->s->api) == 0)
+		/* The background log stream never ends while the workflow runs: it is not waited for. */
+		if (api_pending(a->s->api) == (a->follow.req ? 1u : 0u))
 			return 0;
 		if (now >= deadline_ms)
 			return -1;

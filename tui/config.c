@@ -2,6 +2,7 @@
 #include "tui/config.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,7 +20,8 @@ enum config_kind {
 	CONFIG_BOOL,
 	CONFIG_CHOICE,
 	CONFIG_WORD,
-	CONFIG_ARGV
+	CONFIG_ARGV,
+	CONFIG_REGEX,
 };
 
 /* section.key, what it holds, where it goes, its range, and what it is for (the dump's words). */
@@ -37,6 +39,8 @@ enum config_kind {
 	_("list", "all_users", CONFIG_BOOL, all_users, 0, 0,                                      \
 	  "everyone's workflows, not only yours")                                                 \
 	_("logs", "ring", CONFIG_COUNT, log_ring, 1000, 1000000, "lines kept per log view")       \
+	_("logs", "metric", CONFIG_REGEX, metric, 0, 0,                                           \
+	  "regex of the number the task table draws a sparkline of (group 1)")                    \
 	_("local", "slots", CONFIG_COUNT, local.slots, 1, 4096,                                   \
 	  "tasks osmo-local runs at once (--slots)")                                              \
 	_("local", "phase_ms", CONFIG_COUNT, local.phase_ms, 0, 600000,                           \
@@ -93,6 +97,7 @@ config_init(struct config *c)
 	c->policy = sync_default_policy;
 	c->sort = FILTER_SORT_SERVER;
 	c->log_ring = CONFIG_LOG_RING;
+	c->metric = xstrdup(CONFIG_METRIC);
 	/* osmo-local's own defaults, shown by the dump; passed to it only when the file sets them. */
 	c->local.slots = 64;
 	c->local.phase_ms = 200;
@@ -109,6 +114,7 @@ config_free(struct config *c)
 {
 	free(c->path);
 	free(c->local.pool);
+	free(c->metric);
 	strv_free(&c->notify.on_event);
 	keymap_free(&c->keys);
 	memset(c, 0, sizeof(*c));
@@ -177,6 +183,15 @@ config_set_choice(struct config *c, const struct config_key *k, void *field,
 	return -1;
 }
 
+/* Puts a copy of s in the char * field. */
+static int
+config_set_word_any(void *field, const char *s)
+{
+	free(*(char **)field);
+	*(char **)field = xstrdup(s);
+	return 0;
+}
+
 static int
 config_set_word(struct config *c, const struct config_key *k, void *field,
                 const struct config_value *v, char **err)
@@ -189,9 +204,7 @@ config_set_word(struct config *c, const struct config_key *k, void *field,
 		                   xasprintf("%s.%s: expected a name of letters, digits, '.', '_' "
 		                             "or '-'",
 		                             k->section, k->name));
-	free(*(char **)field);
-	*(char **)field = xstrdup(v->s);
-	return 0;
+	return config_set_word_any(field, v->s);
 }
 
 static int
@@ -236,6 +249,27 @@ config_set_argv(struct config *c, const struct config_key *k, void *field,
 	for (size_t i = 0; i < v->node->n; i++)
 		strv_push(sv, yaml_scalar(v->node->items[i]));
 	return 0;
+}
+
+/* A POSIX extended regex, checked here so a mistake stops the start with its place. */
+static int
+config_set_regex(struct config *c, const struct config_key *k, void *field,
+                 const struct config_value *v, char **err)
+{
+	regex_t rx;
+	int rc = v->s ? regcomp(&rx, v->s, REG_EXTENDED) : REG_BADPAT;
+	char why[128];
+
+	if (rc != 0) {
+		if (v->s)
+			regerror(rc, &rx, why, sizeof(why));
+		return config_fail(c, v->node, err,
+		                   xasprintf("%s.%s: not an extended regular expression%s%s",
+		                             k->section, k->name, v->s ? ": " : "",
+		                             v->s ? why : ""));
+	}
+	regfree(&rx);
+	return config_set_word_any(field, v->s);
 }
 
 static char *
@@ -286,6 +320,16 @@ config_quote(struct strbuf *out, const char *s)
 }
 
 static char *
+config_show_regex(const struct config_key *k, const void *field)
+{
+	struct strbuf sb = { 0 };
+
+	(void)k;
+	config_quote(&sb, *(char *const *)field);
+	return strbuf_detach(&sb);
+}
+
+static char *
 config_show_argv(const struct config_key *k, const void *field)
 {
 	const struct strv *sv = field;
@@ -314,6 +358,7 @@ static const struct config_kind_ops {
 	[CONFIG_CHOICE] = { config_set_choice, config_show_choice, "" },
 	[CONFIG_WORD] = { config_set_word, config_show_word, "" },
 	[CONFIG_ARGV] = { config_set_argv, config_show_argv, "" },
+	[CONFIG_REGEX] = { config_set_regex, config_show_regex, "" },
 };
 
 /* Stores one value of the file; 0, or -1 with *err. */

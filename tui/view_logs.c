@@ -2,6 +2,7 @@
 #include "tui/view_logs.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -292,6 +293,21 @@ view_logs_tag_len(const char *s)
 			return 0;
 	}
 	return 0;
+}
+
+bool
+view_logs_line_task(const char *raw, char *task, size_t size, const char **text)
+{
+	size_t at = view_logs_time_len(raw), tag = view_logs_tag_len(raw + at), name;
+
+	if (!tag)
+		return false;
+	/* "[task retry-1]": the task is the first word. */
+	for (name = 1; name + 1 < tag && raw[at + name] != ' '; name++)
+		;
+	snprintf(task, size, "%.*s", (int)(name - 1), raw + at + 1);
+	*text = raw + at + tag + (raw[at + tag] == ' ');
+	return true;
 }
 
 /* A task's own colour in a merged log, the same on every line: its name hashed (FNV-1a)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/log_progress.h"
 #include "tui/format.h"
 #include "tui/marks.h"
 #include "common/osmo_time.h"
@@ -383,9 +384,64 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 	}
 }
 
+/*
+ * A running task's progress from its log, in width cells at row/col: "▕███▌  ▏ 45% step
+ * 450/1000 · ETA 12m · loss ▇▅▃▂", or what its silence says against its group's other running
+ * tasks ("⚠ silent 14m, peers 20s").
+ */
 static void
-view_workflow_task_row(const struct render_ctx *rc, const char *key, const struct osmo_task *t,
-                       bool older_retry, const int *w, struct canvas *c, int row)
+view_workflow_progress(const struct render_ctx *rc, const struct osmo_group *g,
+                       const struct osmo_task *t, struct canvas *c, int row, int col, int width)
+{
+	const struct log_progress_task *p = log_progress_task(rc->progress, t->name);
+	const char *peers[64];
+	size_t n = 0;
+	char words[96], eta[FORMAT_BUF], spark[128];
+	double two[2];
+	struct strbuf sb = { 0 };
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < g->n_tasks && n < ARRAY_SIZE(peers); i++)
+		if (g->tasks[i].status == OSMO_RUNNING && strcmp(g->tasks[i].name, t->name) != 0)
+			peers[n++] = g->tasks[i].name;
+	if (rc->progress_live &&
+	    log_progress_stall(rc->progress, t->name, peers, n, rc->now_ms, words, sizeof(words))) {
+		strbuf_addf(&sb, "%s %s", rc->ascii ? "!" : "⚠", words);
+		canvas_text_ellipsis(c, row, col, width, STYLE_WARN, sb.buf);
+		strbuf_free(&sb);
+		return;
+	}
+	if (p->kind != LOG_PROGRESS_NONE) {
+		const struct log_progress_reading *r = &p->readings[p->kind];
+		int filled = (int)(p->fraction * 8 + 0.5);
+
+		strbuf_addstr(&sb, rc->ascii ? "[" : "▕");
+		for (int i = 0; i < 8; i++)
+			strbuf_addstr(&sb, i < filled ? (rc->ascii ? "#" : "█") : " ");
+		strbuf_addf(&sb, "%s %d%%", rc->ascii ? "]" : "▏", (int)(p->fraction * 100));
+		if (p->kind != LOG_PROGRESS_PERCENT && p->kind != LOG_PROGRESS_BAR)
+			strbuf_addf(&sb, " %s %.0f/%.0f", log_progress_kind_name(p->kind), r->done,
+			            r->total);
+		if (p->eta_ms >= 0 && p->fraction < 1) {
+			format_duration((double)(p->eta_ms - rc->now_ms) / 1000.0, eta);
+			strbuf_addf(&sb, " · ETA %s", p->eta_ms > rc->now_ms ? eta : "now");
+		}
+	}
+	/* The metric's trend, then its last value. */
+	/* One value is no trend yet. */
+	if (log_progress_values(p, two, 2) == 2 &&
+	    log_progress_sparkline(p, rc->ascii, 12, spark, sizeof(spark)))
+		strbuf_addf(&sb, "%s%s %.4g", sb.len ? " · " : "", spark, two[1]);
+	if (sb.len)
+		canvas_text_ellipsis(c, row, col, width, STYLE_LABEL, sb.buf);
+	strbuf_free(&sb);
+}
+
+static void
+view_workflow_task_row(const struct render_ctx *rc, const char *key, const struct osmo_group *g,
+                       const struct osmo_task *t, bool older_retry, const int *w, struct canvas *c,
+                       int row)
 {
 	enum style st = theme_status_style(t->status);
 	enum style base = older_retry ? STYLE_DIM : STYLE_NORMAL;
@@ -423,6 +479,8 @@ view_workflow_task_row(const struct render_ctx *rc, const char *key, const struc
 		                                                 : STYLE_DIM,
 		              msg);
 		free(msg);
+	} else if (t->status == OSMO_RUNNING && rc->progress) {
+		view_workflow_progress(rc, g, t, c, row, col, w[TC_FAILURE]);
 	}
 }
 
@@ -475,7 +533,7 @@ view_workflow_table(const struct render_ctx *rc, const struct osmo_workflow *wf,
 			view_workflow_group_row(rc, wf, g, w, c, row);
 		else
 			view_workflow_task_row(
-			        rc, key, &g->tasks[j],
+			        rc, key, g, &g->tasks[j],
 			        j > 0 && strcmp(g->tasks[j].name, g->tasks[j - 1].name) == 0, w, c,
 			        row);
 		free(key);

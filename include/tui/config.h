@@ -14,6 +14,8 @@
 #include "tui/notify.h"
 #include "tui/theme.h"
 
+/* The number the task table draws as a sparkline, unless logs.metric says otherwise. */
+#define CONFIG_METRIC "loss[\"']?[=: ]+([-+]?[0-9.]+([eE][-+]?[0-9]+)?)"
 /* Lines a log view keeps unless logs.ring says otherwise. */
 #define CONFIG_LOG_RING 20000
 /* Room for the settings' source lines; config.c checks its table fits. */
@@ -27,6 +29,7 @@ struct config {
 	enum filter_sort sort;     /* list.sort; FILTER_SORT_SERVER: the service's order */
 	bool all_users;            /* list.all_users */
 	long log_ring;             /* logs.ring: lines kept per log view */
+	char *metric;              /* logs.metric: an extended regex, its group 1 the number */
 	struct {
 		long slots, phase_ms; /* local.*: osmo-local's --slots, --phase-ms, --pool */
 		char *pool;

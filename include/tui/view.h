@@ -11,6 +11,7 @@
 
 struct keymap;
 struct marks;
+struct log_progress;
 
 /* One selectable row of the workflow view: a group, or one of its tasks (task -1: the group). */
 struct view_row {
@@ -42,7 +43,9 @@ struct render_ctx {
 	const struct triage_root *root; /* a failed workflow's root cause; NULL: none known */
 	const struct view_wait *wait;   /* NULL: nothing known of why it waits */
 	const struct keymap *keys;      /* the keys in force, which text may name; NULL: defaults */
-	const struct marks *marks;      /* rows that changed lately (app_mark_key's); NULL: none */
+	const struct marks *marks;      /* rows that changed lately (marks_key's); NULL: none */
+	const struct log_progress *progress; /* the open workflow's tasks, from logs; NULL: none */
+	bool progress_live; /* progress's log is followed now, so a silence is one */
 };
 
 /* Draws the change mark (•) in the cell after a row's status glyph at col when key is marked. */

@@ -71,6 +71,11 @@ void view_logs_toggle(struct view_logs *v, const struct log_tail *lt, enum view_
 bool view_logs_search(struct view_logs *v, const struct log_tail *lt, const char *pattern);
 /* A raw log line as the view shows it, without styles: escapes gone, \r progress collapsed. */
 char *view_logs_plain(const char *raw);
+/*
+ * The task of a merged log's line ("TIME [task] text", "[task retry-1]") into task, *text
+ * at what it says; false for a line without one.
+ */
+bool view_logs_line_task(const char *raw, char *task, size_t size, const char **text);
 /* n (forward) / N: the next or previous matching line, wrapping; false when none match. */
 bool view_logs_next(struct view_logs *v, const struct log_tail *lt, bool forward);
 /* Matching lines held, and the current match's 1-based rank among them (0: none). */

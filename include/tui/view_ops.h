@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "client/api.h"
+#include "client/log_progress.h"
 #include "client/log_tail.h"
 #include "client/model.h"
 #include "client/sync.h"
@@ -240,6 +241,18 @@ struct view_ports {
 	char *search; /* '/' text: n and N find the next forward whose task or port holds it */
 };
 
+/*
+ * The open workflow's log followed in the background while it runs and its view is open: only
+ * for its tasks' progress, ETA, metric and silences (no lines kept but the reconnect's).
+ */
+struct follow {
+	char *wf; /* the workflow followed; NULL: none */
+	struct log_tail tail;
+	struct log_progress *progress;
+	struct sync_item sync;
+	unsigned long req;
+};
+
 /* The notifications view: its selection in the log, newest first. */
 struct view_notify {
 	int sel, top;
@@ -312,7 +325,8 @@ struct app {
 	struct notify notify;    /* what was told of changes, and the on_event commands */
 	struct view_notify notes;
 	struct notify_settings notify_plain; /* the defaults, for an app with no configuration */
-	struct marks marks; /* what changed lately: "WF", "WF/GROUP", "WF/GROUP/TASK" */
+	struct marks marks;   /* what changed lately: "WF", "WF/GROUP", "WF/GROUP/TASK" */
+	struct follow follow; /* the open running workflow's log, for its tasks' progress */
 };
 
 extern const struct view_ops view_list_ops, view_table_ops, view_dag_ops, view_stream_ops,
@@ -328,6 +342,8 @@ void app_sync_failed(struct app *a, struct sync_item *it, const struct api_error
 /* The refresh cadences and the lines a log view keeps: the configuration's. */
 const struct sync_policy *app_policy(const struct app *a);
 long app_log_ring(const struct app *a);
+/* The regex whose number the task table draws as a sparkline (logs.metric). */
+const char *app_metric(const struct app *a);
 /* The keys in force: the configuration's bindings over the defaults. */
 const struct keymap *app_keymap(const struct app *a);
 /*
@@ -363,6 +379,15 @@ void app_page_show(struct view_page *p, const struct canvas *tall, int rows, str
                    int shown);
 /* Moves the page as a pager does; its last screenful is as far as it goes. */
 void app_page_move(struct view_page *p, int delta, bool absolute);
+
+/* follow.c */
+bool follow_wanted(struct app *a);
+void follow_connect(struct app *a);
+/* The progress of the open workflow's tasks; NULL when none is known. */
+const struct log_progress *follow_progress(const struct app *a);
+/* Whether its log is being followed now: only then does a silence mean something. */
+bool follow_live(const struct app *a);
+void follow_free(struct app *a);
 
 /* view_list.c */
 void view_list_poll(struct app *a);

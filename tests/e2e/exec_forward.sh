@@ -28,7 +28,7 @@ SPEC
 e2e_server
 e2e_run "$tmp/web.yaml"
 e2e_start --view workflow "$wf"
-e2e_wait_kick "web +. +RUNNING" 30
+e2e_wait_kick "web +.•? +RUNNING" 30
 
 # s: the terminal goes to the task's shell; what we type runs there. A key typed right behind
 # the s (here q, which would quit the monitor) is the shell's, held until the shell answers.

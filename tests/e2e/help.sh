@@ -49,7 +49,7 @@ e2e_wait "C Ctrl-d +cancel the workflow \\(asks first\\)"
 e2e_wait "Ctrl-r F5 +refresh now"
 e2e_wait "\\? F1 +this help"
 # The legend: every glyph with the statuses it stands for.
-e2e_wait "● +RUNNING"
+e2e_wait "●•? +RUNNING"
 e2e_wait "⊘ +FAILED_UPSTREAM"
 help_check L
 # The logs' keys are not the list's.

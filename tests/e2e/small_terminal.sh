@@ -14,8 +14,8 @@ failing=$wf
 e2e_start
 # At 40 columns names stay whole and each status is its glyph (the list is newest first).
 e2e_wait "osmotop · workflows"
-e2e_wait_kick "✘  $failing" 30
-e2e_wait_kick "✔  data-pipeline-" 30
+e2e_wait_kick "✘[• ] $failing" 30
+e2e_wait_kick "✔[• ] data-pipeline-" 30
 e2e_wait "WORKFLOW +DURATION"
 e2e_wait "osmotop · workflows · 2 shown"
 e2e_fits 40

@@ -158,6 +158,7 @@ test_errors_with_places(void **state)
 		{ "local:\n  slots: 0\n", ":2:10: local.slots: expected a whole number from 1" },
 		{ "local:\n  pool: 'a b'\n", ":2:9: local.pool: expected a name of letters" },
 		{ "local:\n  pool: 5\n", ":2:9: local.pool: expected a name" },
+		{ "logs:\n  metric: 'loss=(['\n", ":2:11: logs.metric: not an extended regular expression" },
 		{ "notify:\n  desktop: osc99\n",
 		  ":2:12: notify.desktop: expected one of off, osc9" },
 		{ "notify:\n  on_event: notify-send\n", ":2:13: notify.on_event: expected a list" },

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "client/decode.h"
+#include "client/log_progress.h"
 #include "golden.h"
 #include "common/osmo_time.h"
 #include "tui/format.h"
@@ -198,6 +199,49 @@ test_timers_tick_from_the_answer(void **state)
 	views_holds(&c, "2h05m");
 	osmo_workflow_list_free(&list);
 	canvas_free(&c);
+}
+
+/* A running task's progress from its log in the table: bar, counter, ETA, the metric; a task
+ * gone silent says so instead, but only while its log is followed. */
+static void
+test_task_progress(void **state)
+{
+	struct osmo_workflow wf;
+	struct api_error err = { 0 };
+	struct canvas c;
+	struct render_ctx rc = views_ctx(false);
+	size_t len;
+	char *body = views_fixture("workflow_query_running.json", &len), *e = NULL, line[64];
+	struct log_progress *lp = log_progress_new("loss=([0-9.]+)", &e);
+
+	(void)state;
+	assert_non_null(lp);
+	assert_int_equal(decode_workflow(body, len, &wf, &err), 0);
+	free(body);
+	wf.fetched_ms = rc.now_ms;
+	for (int i = 1; i <= 30; i++) {
+		snprintf(line, sizeof(line), "step %d/1000 loss=%d.5", i * 10, 40 - i);
+		log_progress_feed(lp, "trainer", line, strlen(line), rc.now_ms - (30 - i) * 2000);
+	}
+	rc.progress = lp;
+	rc.progress_live = true;
+	canvas_init(&c, 40, 200);
+	view_workflow_render(&rc, &wf, &c);
+	views_holds(&c, "30% step 300/1000");
+	views_holds(&c, "· ETA 2m");
+	views_holds(&c, "▁ 10.5");
+	/* Twenty minutes without a line: silent, and said so while the log is followed. */
+	rc.now_ms += 20 * 60 * 1000;
+	canvas_clear(&c);
+	view_workflow_render(&rc, &wf, &c);
+	views_holds(&c, "⚠ silent 2");
+	rc.progress_live = false;
+	canvas_clear(&c);
+	view_workflow_render(&rc, &wf, &c);
+	views_holds(&c, "30% step 300/1000");
+	canvas_free(&c);
+	log_progress_free(lp);
+	osmo_workflow_free(&wf);
 }
 
 /* Narrow: names keep their width, the status its glyph; wide: more columns, not blank. */
@@ -522,6 +566,7 @@ main(void)
 		cmocka_unit_test(test_workflow_views),
 		cmocka_unit_test(test_list_views),
 		cmocka_unit_test(test_timers_tick_from_the_answer),
+		cmocka_unit_test(test_task_progress),
 		cmocka_unit_test(test_natural_order_lead_first),
 		cmocka_unit_test(test_columns_by_width),
 		cmocka_unit_test(test_list_badge),

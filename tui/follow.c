@@ -1,0 +1,149 @@
+/*
+ * follow.c: the open workflow's log, followed in the background while it runs, for its tasks'
+ * progress, ETA, metric and silences in the task table. One stream, only while the workflow
+ * view is open on a running workflow: an idle or finished one costs nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/osmo_time.h"
+#include "tui/view_logs.h"
+#include "tui/view_ops.h"
+
+/* Lines kept: only what a reconnect's replay is matched against. */
+#define FOLLOW_RING 256
+
+/* A log line's own time ("2026/12/06 09:43:34 ..."), so a backlog read at once keeps its
+ * pace; else now. */
+static int64_t
+follow_line_time(const char *line, int64_t now)
+{
+	char iso[20];
+	int64_t ms;
+
+	if (strlen(line) < 19 || line[4] != '/' || line[7] != '/')
+		return now;
+	memcpy(iso, line, 19);
+	iso[4] = iso[7] = '-';
+	iso[19] = '\0';
+	return osmo_time_parse(iso, &ms) == 0 ? ms : now;
+}
+
+static void
+follow_data(void *ctx, const char *bytes, size_t n)
+{
+	struct app *a = ctx;
+	struct follow *f = &a->follow;
+	uint64_t before = f->tail.appended;
+	uint64_t fresh;
+	int64_t now = clock_wall_ms();
+
+	log_tail_feed(&f->tail, bytes, n);
+	fresh = f->tail.appended - before;
+	if (fresh > f->tail.count)
+		fresh = f->tail.count;
+	for (size_t i = f->tail.count - (size_t)fresh; f->progress && i < f->tail.count; i++) {
+		const char *line = log_tail_line(&f->tail, i), *text;
+		char task[LOG_PROGRESS_NAME_SIZE];
+
+		if (view_logs_line_task(line, task, sizeof(task), &text))
+			log_progress_feed(f->progress, task, text, strlen(text),
+			                  follow_line_time(line, now));
+	}
+	if (fresh)
+		a->dirty = true;
+}
+
+static void
+follow_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct follow *f = &a->follow;
+	int64_t now = clock_mono_ms();
+
+	f->req = 0;
+	log_tail_finish(&f->tail);
+	/* Ended or broken while the workflow runs: picked up again, the replay matched. */
+	if (res->err.kind != API_OK)
+		sync_failed(&f->sync, app_policy(a), now, (uint32_t)rand());
+	else
+		sync_succeeded(&f->sync, app_policy(a), now, SYNC_RUNNING, false);
+	api_result_free(res);
+}
+
+/* Forgets what was followed (another workflow, or none). */
+static void
+follow_reset(struct app *a)
+{
+	struct follow *f = &a->follow;
+
+	if (f->req)
+		api_abort(a->s->api, f->req);
+	log_tail_free(&f->tail);
+	log_progress_free(f->progress);
+	free(f->wf);
+	memset(f, 0, sizeof(*f));
+}
+
+bool
+follow_wanted(struct app *a)
+{
+	struct follow *f = &a->follow;
+	bool running = a->wf.id && a->wf.have && a->wf.data.status == OSMO_RUNNING &&
+	               !app_shown(a)->list_data;
+
+	/* A workflow opened in its place starts afresh; one that ended keeps its last words. */
+	if (f->wf && (!a->wf.id || strcmp(f->wf, a->wf.id) != 0))
+		follow_reset(a);
+	if (!running && f->req) {
+		api_abort(a->s->api, f->req);
+		f->req = 0;
+		f->sync.in_flight = false;
+	}
+	return running && !f->req;
+}
+
+void
+follow_connect(struct app *a)
+{
+	struct follow *f = &a->follow;
+	struct api_callbacks cb = { .done = follow_done, .data = follow_data, .ctx = a };
+	char *err = NULL;
+
+	if (!f->wf) {
+		f->wf = xstrdup(a->wf.id);
+		log_tail_init(&f->tail, FOLLOW_RING);
+		f->progress = log_progress_new(app_metric(a), &err);
+		free(err);
+	} else {
+		log_tail_reconnect(&f->tail);
+	}
+	sync_begin(&f->sync, clock_mono_ms());
+	/* The last lines give progress a start; a reconnect asks what the ring can match. */
+	f->req = api_stream(a->s->api,
+	                    &(struct api_stream_opts){ .what = API_STREAM_LOGS,
+	                                               .workflow_id = a->wf.id,
+	                                               .retry_id = -1,
+	                                               .last_n_lines = FOLLOW_RING / 2 },
+	                    cb);
+}
+
+bool
+follow_live(const struct app *a)
+{
+	return a->follow.req && follow_progress(a);
+}
+
+const struct log_progress *
+follow_progress(const struct app *a)
+{
+	const struct follow *f = &a->follow;
+
+	return f->wf && a->wf.id && strcmp(f->wf, a->wf.id) == 0 ? f->progress : NULL;
+}
+
+void
+follow_free(struct app *a)
+{
+	follow_reset(a);
+}
