@@ -208,8 +208,12 @@ auth_refresh_apply(struct auth *a, const struct http_result *res, struct api_err
 	const char *what = a->login.id_token ? "unable to refresh login token"
 	                                     : "the access token was not accepted";
 
+	/* No answer says nothing of the token: a service that is down did not refuse it. */
 	if (res->err.kind != API_OK) {
-		api_error_set(err, res->err.kind, "%s: %s", what, res->err.message);
+		api_error_set(err, res->err.kind, "%s: %s",
+		              a->login.id_token ? "could not refresh the login token"
+		                                : "could not exchange the access token for a login",
+		              res->err.message);
 		return -1;
 	}
 	if (res->status < 200 || res->status >= 300) {

@@ -145,6 +145,20 @@ test_refresh_apply(void **state)
 	assert_int_equal(auth_refresh_apply(&a, &denied, &err), -1);
 	assert_int_equal(err.kind, API_ERR_AUTH);
 	assert_non_null(strstr(err.message, "unable to refresh login token"));
+	/* No answer at all (the service is down): nothing was refused. */
+	struct http_result down = { .err = { .kind = API_ERR_TRANSPORT } };
+	char *jwt = a.login.id_token;
+
+	strlcpy_safe(down.err.message, "Failed to connect", sizeof(down.err.message));
+	assert_int_equal(auth_refresh_apply(&a, &down, &err), -1);
+	assert_int_equal(err.kind, API_ERR_TRANSPORT);
+	assert_non_null(
+	        strstr(err.message, "could not refresh the login token: Failed to connect"));
+	a.login.id_token = NULL;
+	assert_int_equal(auth_refresh_apply(&a, &down, &err), -1);
+	assert_null(strstr(err.message, "not accepted"));
+	assert_non_null(strstr(err.message, "could not exchange the access token"));
+	a.login.id_token = jwt;
 
 	assert_int_equal(auth_refresh_apply(&a, &ok, &err), 0);
 	assert_int_equal(err.kind, API_OK);
