@@ -133,10 +133,17 @@ struct api {
 	unsigned long next_id;
 	struct api_call *calls;
 	unsigned long refresh_id; /* the refresh request in flight, 0 if none */
+	bool keep_bodies;         /* a query's or list's answer comes with its bytes (res.raw) */
 };
 
 static void api_send(struct api_call *c);
 static void api_upgrade_ready(struct api_call *c);
+
+void
+api_keep_bodies(struct api *api, bool keep)
+{
+	api->keep_bodies = keep;
+}
 
 void
 api_set_base_url(struct api *api, const char *base_url)
@@ -221,6 +228,7 @@ api_result_free(struct api_result *res)
 	osmo_pool_quota_free(&res->pools);
 	free(res->name);
 	free(res->text);
+	free(res->raw);
 	osmo_router_targets_free(res->targets, res->n_targets);
 	free(res->cookie);
 	strv_free(&res->headers);
@@ -358,6 +366,9 @@ api_http_done(void *ctx, const struct http_result *hr)
 
 		strlcpy_safe(res.err.message, msg, sizeof(res.err.message));
 		free(msg);
+	} else if (api->keep_bodies && (c->kind == API_QUERY || c->kind == API_LIST)) {
+		res.raw = xstrndup(hr->body, hr->len);
+		res.raw_len = hr->len;
 	}
 	if (res.err.kind != API_OK)
 		res.err.retry_after_s = hr->retry_after_s;

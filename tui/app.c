@@ -404,8 +404,9 @@ app_compose(struct app *a, int rows, int cols)
 	const struct sync_item *it = list ? &a->list.sync : &a->wf.sync;
 	int64_t fetched = list ? a->list.data.fetched_ms : a->wf.data.fetched_ms;
 
-	/* While polls fail the frame shows the last answer's time: nothing ticks as if live. */
-	if (it->failures && fetched) {
+	/* While polls fail, or the data is the cache's, the frame shows its time: nothing ticks
+	 * as if live. */
+	if ((it->failures || (list ? a->list.cached : a->wf.cached)) && fetched) {
 		rc.now_ms = fetched;
 		rc.stale = true;
 	}
@@ -658,6 +659,10 @@ app_new(struct session *s, const struct app_opts *o)
 		strv_push(&a->list.filter.pools, o->pool);
 	for (size_t i = 0; o->statuses && i < o->statuses->n; i++)
 		strv_push(&a->list.filter.statuses, o->statuses->v[i]);
+	if (o->cache) {
+		api_keep_bodies(s->api, true);
+		view_list_load_cached(a);
+	}
 	if (o->start != APP_START_LIST && o->workflow) {
 		view_table_open(a, o->workflow);
 		if (o->start == APP_START_LOGS)

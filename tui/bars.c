@@ -58,9 +58,17 @@ bars_status(struct app *a, int64_t now)
 			strbuf_addf(&sb, " · %u new%s%s%s", a->notify.unread, m ? " (" : "",
 			            m ? m : "", m ? ")" : "");
 		}
+		bool cached = app_shown(a)->list_data ? a->list.cached : a->wf.cached;
+		int64_t saved =
+		        app_shown(a)->list_data ? a->list.data.fetched_ms : a->wf.data.fetched_ms;
+
 		if (it->last_ok_ms) {
 			format_duration((double)(now - it->last_ok_ms) / 1000.0, age);
 			strbuf_addf(&sb, " · data %s old", age);
+		} else if (cached) {
+			/* The cache's time is the wall clock's, as the data's. */
+			format_duration((double)(clock_wall_ms() - saved) / 1000.0, age);
+			strbuf_addf(&sb, " · cached %s ago · loading…", age);
 		} else {
 			strbuf_addstr(&sb, " · loading…");
 		}

@@ -658,6 +658,7 @@ main_app(const struct main_opts *o, struct session *s, struct app_opts *ao)
 	/* On osmo-local the owner is implied; the status bar says who "your" is. */
 	if (!ao->user && s->local)
 		ao->user = s->user;
+	ao->cache = true;
 	return app_run(s, ao);
 }
 

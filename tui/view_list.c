@@ -2,7 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/decode.h"
 #include "common/osmo_time.h"
+#include "tui/cache.h"
 #include "tui/view_ops.h"
 
 /* The selected row, or NULL. */
@@ -142,6 +144,23 @@ view_list_poll_tasks(struct app *a)
 	strv_free(&lq.users);
 }
 
+/* The cache's name for the list under its terms and page (the query it asks). */
+static char *
+view_list_cache_name(const struct app *a)
+{
+	struct api_list_query q = { .all_users = a->list.all_users, .limit = a->list.limit };
+	char *query, *name;
+
+	filter_query(&a->list.filter, &q);
+	query = api_list_query_string(&q);
+	name = cache_list_name(query);
+	free(query);
+	strv_free(&q.pools);
+	strv_free(&q.statuses);
+	strv_free(&q.users);
+	return name;
+}
+
 /* The rows whose status differs from the last answer's: marked, and told of with notify.mine. */
 static void
 view_list_changes(struct app *a, const struct osmo_workflow_list *now)
@@ -188,9 +207,18 @@ view_list_done(void *ctx, struct api_result *res)
 			changed |= !changed && res->list.rows[i].status != l->data.rows[i].status;
 		}
 		if (l->have) {
-			view_list_changes(a, &res->list);
+			/* What changed while nobody looked is no news. */
+			if (!l->cached)
+				view_list_changes(a, &res->list);
 			osmo_workflow_list_free(&l->data);
 		}
+		if (res->raw && (changed || l->cached)) {
+			char *name = view_list_cache_name(a);
+
+			cache_save(a->s->shown_url, name, res->raw, res->raw_len);
+			free(name);
+		}
+		l->cached = false;
 		l->data = res->list;
 		l->data.fetched_ms = app_now(a);
 		memset(&res->list, 0, sizeof(res->list));
@@ -210,6 +238,26 @@ view_list_done(void *ctx, struct api_result *res)
 	}
 	api_result_free(res);
 	a->dirty = true;
+}
+
+void
+view_list_load_cached(struct app *a)
+{
+	struct view_list *l = &a->list;
+	struct api_error err = { 0 };
+	char *name = view_list_cache_name(a), *raw;
+	size_t len = 0;
+	int64_t saved = 0;
+
+	raw = cache_load(a->s->shown_url, name, &len, &saved);
+	if (raw && !l->have && decode_workflow_list(raw, len, &l->data, &err) == 0) {
+		l->data.fetched_ms = saved;
+		l->have = l->cached = true;
+		view_list_badges(a);
+		view_list_resolve(l);
+	}
+	free(raw);
+	free(name);
 }
 
 void

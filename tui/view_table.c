@@ -3,8 +3,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "client/decode.h"
 #include "client/spec_rules.h"
 #include "common/osmo_time.h"
+#include "tui/cache.h"
 #include "tui/screen.h"
 #include "tui/shell.h"
 #include "tui/text.h"
@@ -249,6 +251,23 @@ view_table_load_rules(struct app *a)
 	a->wf.spec_req = api_spec(a->s->api, a->wf.id, false, cb);
 }
 
+/* The workflow as last seen, drawn at once (marked as cached) until its answer comes. */
+static void
+view_table_load_cached(struct app *a)
+{
+	struct view_table *t = &a->wf;
+	struct api_error err = { 0 };
+	size_t len = 0;
+	int64_t saved = 0;
+	char *raw = cache_load(a->s->shown_url, t->id, &len, &saved);
+
+	if (raw && decode_workflow(raw, len, &t->data, &err) == 0) {
+		t->data.fetched_ms = saved;
+		t->have = t->cached = true;
+	}
+	free(raw);
+}
+
 void
 view_table_open(struct app *a, const char *id)
 {
@@ -272,6 +291,9 @@ view_table_open(struct app *a, const char *id)
 		t->terms = NULL;
 		t->sel = t->top = 0;
 		view_table_drop_wait(a);
+		t->cached = false;
+		if (a->o->cache)
+			view_table_load_cached(a);
 		view_table_resolve(t);
 		view_dag_invalidate(a);
 		view_table_load_rules(a);
@@ -332,11 +354,15 @@ view_table_done(void *ctx, struct api_result *res)
 		if (t->have) {
 			struct changes ch = { 0 };
 
+			/* From the cache: the marks say what changed, but it is not news. */
 			changes_diff(&t->data, &res->workflow, &ch);
-			app_changes(a, &ch, true);
+			app_changes(a, &ch, !t->cached);
 			changes_clear(&ch);
 			osmo_workflow_free(&t->data);
 		}
+		if (res->raw && (changed || t->cached))
+			cache_save(a->s->shown_url, t->id, res->raw, res->raw_len);
+		t->cached = false;
 		t->data = res->workflow;
 		t->data.fetched_ms = app_now(a);
 		memset(&res->workflow, 0, sizeof(res->workflow));

@@ -50,6 +50,8 @@ struct api_result {
 	size_t n_targets;
 	char *cookie;        /* API_ROUTER_COOKIE: the Cookie value for a data connection */
 	struct strv headers; /* API_UPGRADE_HEADERS: "Name: value" lines for wsconn_spec */
+	char *raw;           /* API_QUERY, API_LIST with api_keep_bodies: the answer's bytes */
+	size_t raw_len;
 };
 
 /*
@@ -147,6 +149,8 @@ unsigned long api_stream(struct api *api, const struct api_stream_opts *o, struc
 /* Drops a call; its done callback is not called (not even when the loop was about to). */
 void api_abort(struct api *api, unsigned long id);
 size_t api_pending(const struct api *api);
+/* Whether query and list answers come with their bytes (res.raw), for a cache to keep. */
+void api_keep_bodies(struct api *api, bool keep);
 
 void api_result_free(struct api_result *res);
 /* Builds the query string of a list call (without '?'); exposed for tests. */

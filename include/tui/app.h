@@ -22,6 +22,7 @@ struct app_opts {
 	const char *task;     /* APP_START_LOGS: NULL for the whole workflow */
 	int64_t at_ms;        /* the wall clock for ages and durations; 0 = now (tests fix it) */
 	const struct config *config; /* cadences, list defaults, log memory; NULL: the defaults */
+	bool cache; /* draw what was last seen at once, and keep what is seen (tui/cache.c) */
 };
 
 struct app;

@@ -168,6 +168,7 @@ struct view_list {
 	char *sel_next; /* the row after it (before it, at the end): where it goes if it goes */
 	char *terms;    /* what was typed after '/', NULL: none */
 	unsigned long tasks_req;  /* GET /api/task for the failed tasks, 0: none in flight */
+	bool cached;              /* data is tui/cache.c's, until the first answer */
 	struct strv failed_names; /* running workflows with failed tasks... */
 	int *failed_counts;       /* ...and how many, as the last answer said */
 };
@@ -200,6 +201,7 @@ struct view_table {
 	struct osmo_pool_quota pools;
 	struct view_wait wait; /* wait.pool points into pools */
 	unsigned long pools_req, ahead_req;
+	bool cached; /* data is tui/cache.c's, until the first answer */
 };
 
 /* The DAG: one layout per update of the workflow, and where it is panned to. */
@@ -391,6 +393,8 @@ void follow_free(struct app *a);
 
 /* view_list.c */
 void view_list_poll(struct app *a);
+/* With app_opts.cache: the list as last seen under these terms, drawn until the answer. */
+void view_list_load_cached(struct app *a);
 void view_list_changed(struct app *a);
 void view_list_free(struct view_list *l);
 /* New data or order: the selection moves to its workflow's row; false when it left. */
