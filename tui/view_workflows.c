@@ -31,7 +31,7 @@ static const struct canvas_col view_workflows_cols[] = {
 	[COL_USER] = { "USER", 20, 5 },
 	[COL_POOL] = { "POOL", 14, 3 },
 	[COL_PRI] = { "PRI", 7, 4 },
-	[COL_SUBMITTED] = { "SUBMITTED", 12, 6 },
+	[COL_SUBMITTED] = { "AGE", 7, 6 },
 	[COL_STARTED] = { "STARTED", 12, 2 },
 	[COL_QUEUED] = { "QUEUED", 8, 1 },
 	[COL_DURATION] = { "DURATION", 9, 0 },
@@ -84,7 +84,9 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 		                   ? r->duration_s + view_since_s(rc, list->fetched_ms)
 		                   : r->duration_s;
 
-		format_time_short(r->submit_ms, sub);
+		/* Age as k9s and ps show it: since the submit, to the second the frame is of. */
+		format_duration(r->submit_ms ? (double)(rc->now_ms - r->submit_ms) / 1000.0 : -1,
+		                sub);
 		format_time_short(r->start_ms, started);
 		format_duration(r->queued_s, queued);
 		format_duration(d, dur);
