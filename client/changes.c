@@ -111,6 +111,8 @@ changes_clear(struct changes *c)
 enum changes_worth
 changes_worth(const struct changes_event *e)
 {
+	if (e->stall)
+		return CHANGES_STALL;
 	if (!e->seen)
 		/* Only a retry is news when first seen: the rest were there when we looked. */
 		return e->kind == CHANGES_TASK && e->retry > 0 ? CHANGES_RETRY : CHANGES_QUIET;

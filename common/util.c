@@ -192,6 +192,17 @@ strv_push_owned(struct strv *sv, char *s)
 }
 
 void
+strv_remove(struct strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0) {
+			free(sv->v[i]);
+			sv->v[i] = sv->v[--sv->n];
+			return;
+		}
+}
+
+void
 strv_push(struct strv *sv, const char *s)
 {
 	strv_push_owned(sv, xstrdup(s));

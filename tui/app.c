@@ -605,6 +605,7 @@ app_on_tick(void *ctx)
 	struct app_tick *t = ctx;
 
 	t->a->dirty = true;
+	follow_check(t->a);
 	t->id = loop_add_timer(t->a->s->loop, 1000 - clock_wall_ms() % 1000, app_on_tick, t);
 }
 

@@ -12,6 +12,8 @@
 
 /* Lines kept: only what a reconnect's replay is matched against. */
 #define FOLLOW_RING 256
+/* How often the running tasks are looked at for a silence: one is minutes long. */
+#define FOLLOW_CHECK_MS 10000
 
 /* A log line's own time ("2026/12/06 09:43:34 ..."), so a backlog read at once keeps its
  * pace; else now. */
@@ -81,6 +83,7 @@ follow_reset(struct app *a)
 		api_abort(a->s->api, f->req);
 	log_tail_free(&f->tail);
 	log_progress_free(f->progress);
+	strv_free(&f->stalled);
 	free(f->wf);
 	memset(f, 0, sizeof(*f));
 }
@@ -126,6 +129,63 @@ follow_connect(struct app *a)
 	                                               .retry_id = -1,
 	                                               .last_n_lines = FOLLOW_RING / 2 },
 	                    cb);
+}
+
+/* Whether the running task (of group g) is silent as log_progress_stall counts it; words. */
+static bool
+follow_silent(const struct follow *f, const struct osmo_group *g, const struct osmo_task *t,
+              int64_t now, char *words, size_t size)
+{
+	const char *peers[64];
+	size_t n = view_running_peers(g, t->name, peers, ARRAY_SIZE(peers));
+
+	return log_progress_stall(f->progress, t->name, peers, n, now, words, size);
+}
+
+void
+follow_check(struct app *a)
+{
+	struct follow *f = &a->follow;
+	const struct osmo_workflow *wf = &a->wf.data;
+	int64_t now = clock_mono_ms(), wall = clock_wall_ms();
+	struct changes ch = { 0 };
+	struct strv words = { 0 };
+	char w[96];
+
+	if (!follow_live(a) || now - f->checked_ms < FOLLOW_CHECK_MS)
+		return;
+	f->checked_ms = now;
+	for (size_t g = 0; g < wf->n_groups; g++)
+		for (size_t i = 0; i < wf->groups[g].n_tasks; i++) {
+			const struct osmo_task *t = &wf->groups[g].tasks[i];
+			bool silent = t->status == OSMO_RUNNING &&
+			              follow_silent(f, &wf->groups[g], t, wall, w, sizeof(w));
+			bool told = strv_contains(&f->stalled, t->name);
+
+			/* Told once per silence: a task that logs again may be told again. */
+			if (!silent && told)
+				strv_remove(&f->stalled, t->name);
+			if (!silent || told)
+				continue;
+			strv_push(&f->stalled, t->name);
+			strv_push(&words, w);
+			changes_add(&ch, &(struct changes_event){ .kind = CHANGES_TASK,
+			                                          .workflow = wf->name,
+			                                          .group = wf->groups[g].name,
+			                                          .task = t->name,
+			                                          .retry = t->retry_id,
+			                                          .seen = true,
+			                                          .from = t->status,
+			                                          .to = t->status,
+			                                          .stall = true });
+		}
+	/* The words' copies stay put until the changes are told. */
+	for (size_t i = 0; i < ch.n; i++)
+		ch.v[i].message = words.v[i];
+	if (ch.n)
+		app_changes(a, &ch, true);
+	changes_clear(&ch);
+	strv_free(&words);
 }
 
 bool

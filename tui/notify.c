@@ -35,8 +35,11 @@ static const struct notify_worth {
 	const char *event;
 	int rank;
 } notify_worths[] = {
-	[CHANGES_QUIET] = { "", 0 },        [CHANGES_STARTED] = { "started", 1 },
-	[CHANGES_RETRY] = { "retry", 2 },   [CHANGES_COMPLETED] = { "completed", 3 },
+	[CHANGES_QUIET] = { "", 0 },
+	[CHANGES_STARTED] = { "started", 1 },
+	[CHANGES_RETRY] = { "retry", 2 },
+	[CHANGES_STALL] = { "stall", 2 },
+	[CHANGES_COMPLETED] = { "completed", 3 },
 	[CHANGES_FAILED] = { "failed", 4 },
 };
 
@@ -95,7 +98,9 @@ notify_words(const struct changes_event *e)
 		strbuf_addf(&sb, ": group %s", e->group);
 	else if (e->kind == CHANGES_TASK)
 		strbuf_addf(&sb, ": %s/%s", e->group, e->task);
-	if (e->kind == CHANGES_TASK && !e->seen)
+	if (e->stall)
+		strbuf_addf(&sb, " %s", e->message ? e->message : "went silent");
+	else if (e->kind == CHANGES_TASK && !e->seen)
 		strbuf_addf(&sb, " retry %d started (%s)", e->retry, osmo_status_wire(e->to));
 	else if (e->kind == CHANGES_WORKFLOW && e->to == OSMO_RUNNING)
 		strbuf_addf(&sb, " started running (was %s)", osmo_status_wire(e->from));

@@ -12,6 +12,7 @@ static const enum style view_notify_styles[] = {
 	[CHANGES_COMPLETED] = STYLE_STATUS_DONE,
 	[CHANGES_FAILED] = STYLE_STATUS_FAILED,
 	[CHANGES_RETRY] = STYLE_WARN,
+	[CHANGES_STALL] = STYLE_WARN,
 };
 
 static void

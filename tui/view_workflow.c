@@ -384,6 +384,17 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 	}
 }
 
+size_t
+view_running_peers(const struct osmo_group *g, const char *task, const char **peers, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->n_tasks && n < max; i++)
+		if (g->tasks[i].status == OSMO_RUNNING && strcmp(g->tasks[i].name, task) != 0)
+			peers[n++] = g->tasks[i].name;
+	return n;
+}
+
 /*
  * A running task's progress from its log, in width cells at row/col: "▕███▌  ▏ 45% step
  * 450/1000 · ETA 12m · loss ▇▅▃▂", or what its silence says against its group's other running
@@ -402,9 +413,7 @@ view_workflow_progress(const struct render_ctx *rc, const struct osmo_group *g,
 
 	if (!p)
 		return;
-	for (size_t i = 0; i < g->n_tasks && n < ARRAY_SIZE(peers); i++)
-		if (g->tasks[i].status == OSMO_RUNNING && strcmp(g->tasks[i].name, t->name) != 0)
-			peers[n++] = g->tasks[i].name;
+	n = view_running_peers(g, t->name, peers, ARRAY_SIZE(peers));
 	if (rc->progress_live &&
 	    log_progress_stall(rc->progress, t->name, peers, n, rc->now_ms, words, sizeof(words))) {
 		strbuf_addf(&sb, "%s %s", rc->ascii ? "!" : "⚠", words);

@@ -22,6 +22,7 @@ struct changes_event {
 	bool has_exit_code; /* tasks */
 	int exit_code;
 	const char *message; /* the task's or group's failure message; NULL when none */
+	bool stall;          /* no change of status: the task's log went silent (message: how) */
 };
 
 /* What a user would want to be told of: the lists the notifications and watch agree on. */
@@ -31,6 +32,7 @@ enum changes_worth {
 	CHANGES_COMPLETED, /* the workflow completed */
 	CHANGES_FAILED,    /* the workflow, a group or a task failed (any FAILED_*) */
 	CHANGES_RETRY,     /* a task was rescheduled, or a new retry of it began */
+	CHANGES_STALL,     /* a running task's log went silent (stall set; message says how) */
 };
 
 struct changes {

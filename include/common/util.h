@@ -46,6 +46,8 @@ void strv_push(struct strv *sv, const char *s);
 void strv_push_owned(struct strv *sv, char *s);
 void strv_free(struct strv *sv);
 bool strv_contains(const struct strv *sv, const char *s);
+/* Removes the first s (the last takes its place: order is not kept). */
+void strv_remove(struct strv *sv, const char *s);
 
 /* Copies src into dst (size > 0), always terminating; returns strlen(dst). */
 size_t strlcpy_safe(char *dst, const char *src, size_t size);

@@ -48,6 +48,9 @@ struct render_ctx {
 	bool progress_live; /* progress's log is followed now, so a silence is one */
 };
 
+/* The other running tasks of g than task (at most max, into peers): a silence's measure. */
+size_t view_running_peers(const struct osmo_group *g, const char *task, const char **peers,
+                          size_t max);
 /* Draws the change mark (•) in the cell after a row's status glyph at col when key is marked. */
 void view_mark(const struct render_ctx *rc, struct canvas *c, int row, int col, const char *key);
 

@@ -253,6 +253,8 @@ struct follow {
 	struct log_progress *progress;
 	struct sync_item sync;
 	unsigned long req;
+	struct strv stalled; /* tasks whose silence was told, until they log again */
+	int64_t checked_ms;  /* when the running tasks were last looked at for one */
 };
 
 /* The notifications view: its selection in the log, newest first. */
@@ -389,6 +391,8 @@ void follow_connect(struct app *a);
 const struct log_progress *follow_progress(const struct app *a);
 /* Whether its log is being followed now: only then does a silence mean something. */
 bool follow_live(const struct app *a);
+/* Tells of running tasks that went silent (every FOLLOW_CHECK_MS at most; the app's tick). */
+void follow_check(struct app *a);
 void follow_free(struct app *a);
 
 /* view_list.c */

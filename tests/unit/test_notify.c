@@ -102,6 +102,35 @@ test_hostile_names(void **state)
 	notify_free(&n);
 }
 
+/* A task gone silent is told with its words, as a stall, though its status did not change. */
+static void
+test_stall(void **state)
+{
+	struct notify n;
+	struct notify_alert al;
+	struct changes c = { 0 };
+
+	(void)state;
+	notify_init(&n, &notify_on);
+	changes_add(&c, &(struct changes_event){ .kind = CHANGES_TASK,
+	                                         .workflow = "wf-1",
+	                                         .group = "train",
+	                                         .task = "worker-3",
+	                                         .seen = true,
+	                                         .from = OSMO_RUNNING,
+	                                         .to = OSMO_RUNNING,
+	                                         .message = "silent 14m, peers 20s",
+	                                         .stall = true });
+	notify_changes(&n, &c, "http://osmo.test", 0, 1000, &al);
+	assert_int_equal(changes_worth(&c.v[0]), CHANGES_STALL);
+	assert_string_equal(notify_entry(&n, 0)->text,
+	                    "wf-1: train/worker-3 silent 14m, peers 20s");
+	assert_true(al.bell);
+	notify_alert_free(&al);
+	changes_clear(&c);
+	notify_free(&n);
+}
+
 static void
 test_off_switch(void **state)
 {
@@ -122,9 +151,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_told_once_and_logged),
-		cmocka_unit_test(test_rate_limit),
-		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_told_once_and_logged), cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_hostile_names),        cmocka_unit_test(test_stall),
 		cmocka_unit_test(test_off_switch),
 	};
 
