@@ -19,22 +19,17 @@ enum {
 	COL_USER,
 	COL_POOL,
 	COL_PRI,
-	COL_SUBMITTED,
+	COL_AGE,
 	COL_STARTED,
 	COL_QUEUED,
 	COL_DURATION
 };
 static const struct canvas_col view_workflows_cols[] = {
-	[COL_ST] = { "", 2, 0 },
-	[COL_STATUS] = { "STATUS", 21, 7 },
-	[COL_ID] = { "WORKFLOW", 0, 0 },
-	[COL_USER] = { "USER", 20, 5 },
-	[COL_POOL] = { "POOL", 14, 3 },
-	[COL_PRI] = { "PRI", 7, 4 },
-	[COL_SUBMITTED] = { "AGE", 7, 6 },
-	[COL_STARTED] = { "STARTED", 12, 2 },
-	[COL_QUEUED] = { "QUEUED", 8, 1 },
-	[COL_DURATION] = { "DURATION", 9, 0 },
+	[COL_ST] = { "", 2, 0 },           [COL_STATUS] = { "STATUS", 21, 7 },
+	[COL_ID] = { "WORKFLOW", 0, 0 },   [COL_USER] = { "USER", 20, 5 },
+	[COL_POOL] = { "POOL", 14, 3 },    [COL_PRI] = { "PRI", 7, 4 },
+	[COL_AGE] = { "AGE", 7, 6 },       [COL_STARTED] = { "STARTED", 12, 2 },
+	[COL_QUEUED] = { "QUEUED", 8, 1 }, [COL_DURATION] = { "DURATION", 9, 0 },
 };
 
 /*
@@ -105,7 +100,7 @@ view_workflows_render(const struct render_ctx *rc, const struct osmo_workflow_li
 		                    r->pool ? r->pool : "-");
 		col = canvas_column(c, row, col, w[COL_PRI], STYLE_DIM,
 		                    r->priority ? r->priority : "-");
-		col = canvas_column(c, row, col, w[COL_SUBMITTED], STYLE_NORMAL, sub);
+		col = canvas_column(c, row, col, w[COL_AGE], STYLE_NORMAL, sub);
 		col = canvas_column(c, row, col, w[COL_STARTED], STYLE_NORMAL, started);
 		col = canvas_column(c, row, col, w[COL_QUEUED], STYLE_NORMAL, queued);
 		canvas_column(c, row, col, w[COL_DURATION], STYLE_NORMAL, dur);
