@@ -386,9 +386,9 @@ dialog_box(struct app *a, struct canvas *c, const char *title, struct dialog_lin
 		if ((int)text_width(lines[i].text) + 4 > widest)
 			widest = (int)text_width(lines[i].text) + 4;
 	w = widest < 76 ? 76 : widest;
+	/* Too narrow for a margin: the whole width, so nothing of the screen behind shows at
+	 * its edges (a letter there reads as part of the text). */
 	if (w > c->cols - 2)
-		w = c->cols - 2;
-	if (w < 4)
 		w = c->cols;
 	col = (c->cols - w) / 2;
 	inner = w - 4;
