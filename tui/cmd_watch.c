@@ -300,6 +300,15 @@ cmd_watch_poll(struct cmd_watch *w)
 	return wait;
 }
 
+/* The reader of our output left (| head): nothing more to say. A pipe tells so at once. */
+static void
+cmd_watch_reader_gone(void *ctx, int fd, short revents)
+{
+	(void)fd;
+	if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		((struct cmd_watch *)ctx)->rc = 0;
+}
+
 static void
 cmd_watch_signal(void *ctx, int fd, short revents)
 {
@@ -374,7 +383,7 @@ cmd_watch_main(int argc, char **argv, const struct session_opts *globals,
 	struct cmd_watch w = { .policy = *policy, .rc = -1, .retries = CMD_WATCH_RETRIES };
 	struct session_opts so = *globals;
 	const char *workflow = NULL;
-	unsigned long watch = 0;
+	unsigned long watch = 0, out;
 	int signal_fd, rc = cmd_watch_parse(&w, argc, argv, &so, &workflow);
 
 	if (rc >= 0)
@@ -384,6 +393,8 @@ cmd_watch_main(int argc, char **argv, const struct session_opts *globals,
 	signal_fd = session_signals(sigs, ARRAY_SIZE(sigs));
 	if (signal_fd >= 0)
 		watch = loop_add_fd(w.s.loop, signal_fd, POLLIN, cmd_watch_signal, &w);
+	/* No events asked: poll() says POLLERR for a pipe whose reader closed, nothing else. */
+	out = loop_add_fd(w.s.loop, STDOUT_FILENO, 0, cmd_watch_reader_gone, &w);
 	if (workflow)
 		cmd_watch_follow(&w, workflow);
 	while (w.rc < 0 && !w.signalled)
@@ -393,6 +404,7 @@ cmd_watch_main(int argc, char **argv, const struct session_opts *globals,
 	rc = w.rc >= 0 ? w.rc : w.until_done ? 130 : 0;
 	if (watch)
 		loop_remove(w.s.loop, watch);
+	loop_remove(w.s.loop, out);
 	for (size_t i = 0; i < w.n; i++) {
 		osmo_workflow_free(&w.wfs[i]->last);
 		free(w.wfs[i]->name);

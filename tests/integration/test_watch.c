@@ -161,6 +161,29 @@ test_survives_a_restart(void **state)
 	free(id);
 }
 
+/* The reader leaves (| head -1): the watch ends at once, not at its next line minutes later. */
+static void
+test_reader_leaves(void **state)
+{
+	struct lfix *t = *state;
+	char *id = lfix_submit(t, WTEST_SPEC("watch-head", "0"), NULL);
+	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
+	const char *argv[] = { bin, "watch", "--url", t->server.url, "--user", "jdoe", id, NULL };
+	struct proc w = { .pid = -1, .out_fd = -1 };
+	int64_t deadline;
+
+	assert_int_equal(proc_start_until(&w, (char *const *)argv, " workflow ", 10000), 0);
+	close(w.out_fd);
+	w.out_fd = -1;
+	deadline = clock_mono_ms() + 5000;
+	while (proc_alive(w.pid) && clock_mono_ms() < deadline)
+		poll(NULL, 0, 20);
+	assert_false(proc_alive(w.pid));
+	assert_int_equal(proc_stop(&w, 1000), 0);
+	free(bin);
+	free(id);
+}
+
 /* --mine follows each live workflow of the user's, and ends when none is left. */
 static void
 test_mine(void **state)
@@ -207,6 +230,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_survives_a_restart, wtest_setup,
 		                                lfix_state_close),
 		cmocka_unit_test_setup_teardown(test_mine, wtest_setup, lfix_state_close),
+		cmocka_unit_test_setup_teardown(test_reader_leaves, wtest_setup, lfix_state_close),
 		cmocka_unit_test_setup_teardown(test_usage, wtest_setup, lfix_state_close),
 	};
 
