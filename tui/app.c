@@ -221,10 +221,13 @@ app_move(int *sel, int n, int delta, bool absolute)
 }
 
 void
-app_keep_visible(int sel, int *top, int rows)
+app_keep_visible(int sel, int n, int *top, int rows)
 {
 	if (rows < 1)
 		rows = 1;
+	/* No blank rows under the last while rows above it are hidden (after a resize). */
+	if (n >= 0 && *top > n - rows)
+		*top = n - rows;
 	if (sel < *top)
 		*top = sel;
 	if (sel >= *top + rows)

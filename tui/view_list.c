@@ -39,6 +39,20 @@ view_list_find(const struct view_list *l, const char *name)
 	return -1;
 }
 
+void
+view_list_select(struct app *a, const char *name)
+{
+	struct view_list *l = &a->list;
+	int at = view_list_find(l, name);
+
+	if (l->sel_name && strcmp(l->sel_name, name) == 0)
+		return;
+	free(l->sel_name);
+	l->sel_name = xstrdup(name);
+	if (at >= 0)
+		l->sel = at;
+}
+
 /*
  * A new page or order: the selection follows its workflow. One that left the list leaves the
  * cursor on its neighbour, the row that came after it; false then.
@@ -333,7 +347,8 @@ view_list_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 	char *note = xasprintf("%s%s%s", a->list.all_users ? "everyone's" : "mine",
 	                       *terms ? " · " : "", terms);
 
-	app_keep_visible(a->list.sel, &a->list.top, room);
+	app_keep_visible(a->list.sel, a->list.have ? (int)a->list.data.n_rows : 0, &a->list.top,
+	                 room);
 	rc->selected = a->list.sel;
 	rc->top = a->list.top;
 	rc->note = note;

@@ -46,7 +46,7 @@ view_notify_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 		canvas_text(
 		        body, row, 1, body->cols - 1, STYLE_DIM,
 		        "Nothing yet: a workflow's start, end, failures and retries come here.");
-	app_keep_visible(a->notes.sel, &a->notes.top, body->rows - 1);
+	app_keep_visible(a->notes.sel, (int)a->notify.count, &a->notes.top, body->rows - 1);
 	for (size_t i = (size_t)a->notes.top; i < n->count && row < body->rows; i++, row++) {
 		const struct notify_entry *e = notify_entry(n, i);
 

@@ -21,7 +21,8 @@ view_ports_move(struct app *a, int delta, bool absolute)
 static void
 view_ports_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 {
-	app_keep_visible(a->ports.sel, &a->ports.top, body->rows - view_forwards_table_row() - 1);
+	app_keep_visible(a->ports.sel, -1, &a->ports.top,
+	                 body->rows - view_forwards_table_row() - 1);
 	rc->selected = a->ports.sel;
 	rc->top = a->ports.top;
 	view_forwards_render(rc, a->fwd, clock_mono_ms(), body);

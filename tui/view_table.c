@@ -273,6 +273,9 @@ view_table_open(struct app *a, const char *id)
 {
 	struct view_table *t = &a->wf;
 
+	/* Back in the list, the cursor is on the workflow left, wherever it moved meanwhile
+	 * (the next answer finds a new one). */
+	view_list_select(a, id);
 	if (!t->id || strcmp(t->id, id) != 0) {
 		if (t->req)
 			api_abort(a->s->api, t->req);
@@ -484,7 +487,7 @@ view_table_draw_table(struct app *a, struct render_ctx *rc, struct canvas *body)
 		return -1;
 	}
 	room = body->rows - view_workflow_table_row(rc, &a->wf.data, body);
-	app_keep_visible(a->wf.sel, &a->wf.top, room - 1);
+	app_keep_visible(a->wf.sel, (int)a->wf.n_rows, &a->wf.top, room - 1);
 	rc->selected = a->wf.sel;
 	rc->top = a->wf.top;
 	rc->rows = a->wf.rows;

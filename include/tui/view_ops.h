@@ -377,7 +377,7 @@ void bars_hints(struct app *a, int row);
 void app_switch(struct app *a, const struct view_ops *v);
 void app_target(const struct app *a, struct view_target *t);
 void app_move(int *sel, int n, int delta, bool absolute);
-void app_keep_visible(int sel, int *top, int rows);
+void app_keep_visible(int sel, int n, int *top, int rows);
 /* Shows rows rows of the page drawn whole in tall, from its top, in body's first shown rows. */
 void app_page_show(struct view_page *p, const struct canvas *tall, int rows, struct canvas *body,
                    int shown);
@@ -397,6 +397,9 @@ void follow_free(struct app *a);
 
 /* view_list.c */
 void view_list_poll(struct app *a);
+/* The list's cursor onto the workflow called name: now when its row is there, else once an
+ * answer brings it. */
+void view_list_select(struct app *a, const char *name);
 /* With app_opts.cache: the list as last seen under these terms, drawn until the answer. */
 void view_list_load_cached(struct app *a);
 void view_list_changed(struct app *a);

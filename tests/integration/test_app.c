@@ -818,6 +818,28 @@ test_rebound_keys(void **state)
 	config_free(&c);
 }
 
+/* Opened from the command line, then q: the list's cursor is on the workflow left, not on the
+ * first row; a list scrolled for a short screen comes back whole on a tall one. */
+static void
+test_back_to_the_workflow_left(void **state)
+{
+	struct appt *t = *state;
+	char *text;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-16");
+	appt_keys(t, "q");
+	appt_shows(t, 24, 100, "osmotop · workflows");
+	assert_string_equal(t->a->list.sel_name, "llm-finetune-16");
+	assert_int_equal(t->a->list.sel, 2);
+	/* Three rows, one shown at a time at 4 rows; at 24 rows all of them again. */
+	app_frame(t->a, 4, 100);
+	assert_int_equal(t->a->list.top, 2);
+	text = appt_frame(t, 24, 100, false);
+	assert_int_equal(t->a->list.top, 0);
+	assert_non_null(strstr(text, "sim-sweep-4"));
+	free(text);
+}
+
 /* A call with no answer in time: aborted, its error saying how long it was waited for. */
 static void
 test_call_wait_times_out(void **state)
@@ -1213,6 +1235,8 @@ main(void)
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_triage_card, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_rebound_keys, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_back_to_the_workflow_left, appt_setup,
+		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_call_wait_times_out, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_task_details_and_spec, appt_setup,
