@@ -239,8 +239,12 @@ view_list_done(void *ctx, struct api_result *res)
 		l->have = true;
 		view_list_badges(a);
 		view_list_poll_tasks(a);
-		/* A list with live workflows refreshes at a live workflow's pace. */
-		sync_succeeded(&l->sync, app_policy(a), now, alive ? SYNC_RUNNING : SYNC_LIST,
+		/* A list with live workflows refreshes at a live workflow's pace, unless its own is
+		 * faster (refresh.list set short). */
+		sync_succeeded(&l->sync, app_policy(a), now,
+		               alive && app_policy(a)->running_ms < app_policy(a)->list_ms
+		                       ? SYNC_RUNNING
+		                       : SYNC_LIST,
 		               changed);
 		app_set_err(a, NULL);
 		char *was = l->sel_name ? xstrdup(l->sel_name) : NULL;

@@ -348,8 +348,11 @@ test_list_from_config(void **state)
 	config_init(&c);
 	c.sort = FILTER_SORT_NAME;
 	c.all_users = true;
+	c.policy.list_ms = 1000;
 	appt_open_config(t, APP_START_LIST, NULL, &c);
 	assert_true(appt_logged(t, "all_users=true"));
+	/* refresh.list shorter than running's: a list with a running workflow keeps it. */
+	assert_true(t->a->list.sync.next_due_ms - clock_mono_ms() <= 1000);
 	text = appt_frame(t, 16, 100, false);
 	appt_before(text, "llm-finetune-16", "llm-finetune-17");
 	appt_before(text, "llm-finetune-17", "sim-sweep-4");
