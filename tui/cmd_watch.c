@@ -22,8 +22,8 @@
 /* Failed polls in a row, with the backoff between them (1 s doubling to 30 s: about 4 min),
  * before the service counts as gone, unless --retries says otherwise. */
 #define CMD_WATCH_RETRIES 10
-/* The statuses of a workflow that may still change: what --mine follows. */
-static const char *const cmd_watch_live[] = { "PENDING", "WAITING", "RUNNING" };
+/* How far the service's clock may run behind ours for a submit time to count as after. */
+#define CMD_WATCH_SKEW_MS 60000
 
 #define CMD_WATCH_USAGE                                                                         \
 	"usage: osmotop watch [--url URL] [--user NAME|--token-file FILE] [--local]\n"          \
@@ -76,8 +76,9 @@ struct cmd_watch {
 	struct cmd_watch_wf **wfs;
 	size_t n;
 	struct sync_item list;
-	bool failed;      /* a workflow ended FAILED_* */
-	unsigned retries; /* failed polls in a row that end it */
+	bool failed;       /* a workflow ended FAILED_* */
+	unsigned retries;  /* failed polls in a row that end it */
+	int64_t listed_ms; /* --mine: when the last list answer came (wall); 0: none yet */
 	bool signalled;
 	int rc; /* -1 while it goes on */
 };
@@ -255,9 +256,12 @@ cmd_watch_listed(void *ctx, struct api_result *res)
 		known = false;
 		for (size_t k = 0; k < w->n && !known; k++)
 			known = strcmp(w->wfs[k]->name, r->name) == 0;
-		if (!known && osmo_status_is_alive(r->status))
+		/* One submitted since the last answer may have ended already: it is told too. */
+		if (!known && (osmo_status_is_alive(r->status) ||
+		               (w->listed_ms && r->submit_ms > w->listed_ms - CMD_WATCH_SKEW_MS)))
 			cmd_watch_follow(w, r->name);
 	}
+	w->listed_ms = clock_wall_ms();
 	sync_succeeded(&w->list, &w->policy, clock_mono_ms(), SYNC_LIST, false);
 	api_result_free(res);
 	if (w->until_done && w->n == 0)
@@ -274,14 +278,13 @@ cmd_watch_poll(struct cmd_watch *w)
 
 	if (w->mine) {
 		if (sync_is_due(&w->list, now)) {
+			/* Every status, newest first: one submitted and ended between two answers
+			 * comes as well as the live ones. */
 			struct api_list_query q = { .limit = 1000 };
 
-			for (size_t i = 0; i < ARRAY_SIZE(cmd_watch_live); i++)
-				strv_push(&q.statuses, cmd_watch_live[i]);
 			sync_begin(&w->list, now);
 			api_list(w->s.api, &q,
 			         (struct api_callbacks){ .done = cmd_watch_listed, .ctx = w });
-			strv_free(&q.statuses);
 		}
 		wait = util_timeout_min(wait, (int)sync_wait_ms(&w->list, now));
 	}

@@ -102,8 +102,10 @@ notify_words(const struct changes_event *e)
 		strbuf_addf(&sb, " %s", e->message ? e->message : "went silent");
 	else if (e->kind == CHANGES_TASK && !e->seen)
 		strbuf_addf(&sb, " retry %d started (%s)", e->retry, osmo_status_wire(e->to));
-	else if (e->kind == CHANGES_WORKFLOW && e->to == OSMO_RUNNING)
+	else if (e->kind == CHANGES_WORKFLOW && e->to == OSMO_RUNNING && e->from != OSMO_UNKNOWN)
 		strbuf_addf(&sb, " started running (was %s)", osmo_status_wire(e->from));
+	else if (e->kind == CHANGES_WORKFLOW && e->to == OSMO_RUNNING)
+		strbuf_addstr(&sb, " started running");
 	else
 		strbuf_addf(&sb, " %s", osmo_status_wire(e->to));
 	if (e->kind == CHANGES_TASK && e->has_exit_code && osmo_status_is_failed(e->to))
@@ -161,7 +163,8 @@ notify_spawn(struct notify *n, const struct changes_event *e, const char *servic
 		{ "OSMOTOP_TASK", e->task },
 		{ "OSMOTOP_RETRY", e->kind == CHANGES_TASK ? retry : NULL },
 		{ "OSMOTOP_STATUS", osmo_status_wire(e->to) },
-		{ "OSMOTOP_PREVIOUS", e->seen ? osmo_status_wire(e->from) : NULL },
+		{ "OSMOTOP_PREVIOUS",
+		  e->seen && e->from != OSMO_UNKNOWN ? osmo_status_wire(e->from) : NULL },
 		{ "OSMOTOP_EXIT_CODE", e->has_exit_code ? code : NULL },
 		{ "OSMOTOP_MESSAGE", e->message },
 		{ "OSMOTOP_SERVICE", service },

@@ -175,6 +175,9 @@ view_list_cache_name(const struct app *a)
 	return name;
 }
 
+/* How far the service's clock may run behind ours for a submit time to count as after. */
+#define VIEW_LIST_SKEW_MS 60000
+
 /* The rows whose status differs from the last answer's: marked, and told of with notify.mine. */
 static void
 view_list_changes(struct app *a, const struct osmo_workflow_list *now)
@@ -184,7 +187,21 @@ view_list_changes(struct app *a, const struct osmo_workflow_list *now)
 
 	for (size_t i = 0; i < now->n_rows; i++) {
 		const struct osmo_workflow_row *r = &now->rows[i];
+		bool known = false;
 
+		for (size_t k = 0; k < was->n_rows && !known; k++)
+			known = strcmp(was->rows[k].name, r->name) == 0;
+		/* Submitted since the last answer and already on its way (or done): news too, from
+		 * nothing known (a row that only scrolled in is older). */
+		if (!known && r->submit_ms > was->fetched_ms - VIEW_LIST_SKEW_MS &&
+		    r->status != OSMO_PENDING)
+			changes_add(&ch, &(struct changes_event){
+			                         .kind = CHANGES_WORKFLOW,
+			                         .workflow = r->name,
+			                         .seen = true,
+			                         .from = OSMO_UNKNOWN,
+			                         .to = r->status,
+			                 });
 		for (size_t k = 0; k < was->n_rows; k++)
 			if (strcmp(was->rows[k].name, r->name) == 0) {
 				if (was->rows[k].status != r->status)

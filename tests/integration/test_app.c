@@ -62,6 +62,12 @@ static const char *const appt_moving_routes[] = {
 	"GET /api/workflow 200 application/json @workflow_list_page_gone.json",
 };
 
+/* A workflow submitted between two answers that failed before the second (notify.mine). */
+static const char *const appt_quick_failure_routes[] = {
+	"GET /api/workflow 200 application/json @workflow_list_page.json times=1",
+	"GET /api/workflow 200 application/json @workflow_list_page_new_failed.json",
+};
+
 /* A restart whose new workflow is still PENDING. */
 static const char *const appt_pending_routes[] = {
 	"GET /api/workflow/llm-finetune-16 200 application/json "
@@ -129,6 +135,13 @@ static int
 appt_setup_moving(void **state)
 {
 	return appt_setup_routes(state, appt_moving_routes, ARRAY_SIZE(appt_moving_routes));
+}
+
+static int
+appt_setup_quick_failure(void **state)
+{
+	return appt_setup_routes(state, appt_quick_failure_routes,
+	                         ARRAY_SIZE(appt_quick_failure_routes));
 }
 
 static int
@@ -843,6 +856,27 @@ test_back_to_the_workflow_left(void **state)
 	free(text);
 }
 
+/* notify.mine: a workflow first seen already FAILED is told, and marked; one that only
+ * scrolled into the list (older than the last answer) would not be. */
+static void
+test_mine_told_of_a_quick_failure(void **state)
+{
+	struct appt *t = *state;
+	struct config c;
+
+	config_init(&c);
+	c.notify.mine = true;
+	appt_open_config(t, APP_START_LIST, NULL, &c);
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	assert_int_equal(t->a->notify.count, 1);
+	assert_string_equal(notify_entry(&t->a->notify, 0)->text, "new-run-1 FAILED");
+	assert_true(marks_has(&t->a->marks, "new-run-1"));
+	app_free(t->a);
+	t->a = NULL;
+	config_free(&c);
+}
+
 /* A call with no answer in time: aborted, its error saying how long it was waited for. */
 static void
 test_call_wait_times_out(void **state)
@@ -1240,6 +1274,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rebound_keys, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_back_to_the_workflow_left, appt_setup,
 		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_mine_told_of_a_quick_failure,
+		                                appt_setup_quick_failure, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_call_wait_times_out, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_task_details_and_spec, appt_setup,

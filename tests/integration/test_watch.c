@@ -161,6 +161,41 @@ test_survives_a_restart(void **state)
 	free(id);
 }
 
+/*
+ * --mine, a workflow submitted while it watches that fails before the next list answer: told
+ * though it was never seen live.
+ */
+static void
+test_mine_sees_a_quick_failure(void **state)
+{
+	struct lfix *t = *state;
+	char *slow = lfix_submit(t, WTEST_SPEC("mine-slow", "0"), NULL);
+	char *bin = xasprintf("%s/bin/osmotop", proc_build_dir());
+	const char *argv[] = { bin,    "watch",        "--url",      t->server.url, "--user",
+		               "jdoe", "--until-done", "--interval", "2",           "--mine",
+		               NULL };
+	struct proc w = { .pid = -1, .out_fd = -1 };
+	struct osmo_workflow wf;
+	char *quick, *rest, *re;
+
+	assert_int_equal(proc_start_until(&w, (char *const *)argv, slow, 10000), 0);
+	quick = lfix_submit(t,
+	                    "workflow:\n  name: mine-quick\n  tasks:\n  - name: q\n"
+	                    "    image: ubuntu:24.04\n    command: [\"sh\", \"-c\", \"exit 5\"]\n",
+	                    NULL);
+	lfix_wait(t, quick, WTEST_RUN_MS, lfix_ended, &wf);
+	osmo_workflow_free(&wf);
+	rest = wtest_drain(&w, clock_mono_ms() + WTEST_RUN_MS);
+	re = xasprintf("^[^ ]+ %s workflow FAILED$", quick);
+	lfix_has_line(rest, re);
+	assert_int_equal(proc_stop(&w, 5000), 1);
+	free(re);
+	free(rest);
+	free(quick);
+	free(bin);
+	free(slow);
+}
+
 /* The reader leaves (| head -1): the watch ends at once, not at its next line minutes later. */
 static void
 test_reader_leaves(void **state)
@@ -231,6 +266,8 @@ main(void)
 		                                lfix_state_close),
 		cmocka_unit_test_setup_teardown(test_mine, wtest_setup, lfix_state_close),
 		cmocka_unit_test_setup_teardown(test_reader_leaves, wtest_setup, lfix_state_close),
+		cmocka_unit_test_setup_teardown(test_mine_sees_a_quick_failure, wtest_setup,
+		                                lfix_state_close),
 		cmocka_unit_test_setup_teardown(test_usage, wtest_setup, lfix_state_close),
 	};
 
