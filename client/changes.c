@@ -116,9 +116,13 @@ changes_worth(const struct changes_event *e)
 	if (!e->seen)
 		/* Only a retry is news when first seen: the rest were there when we looked. */
 		return e->kind == CHANGES_TASK && e->retry > 0 ? CHANGES_RETRY : CHANGES_QUIET;
-	/* A failure that only follows another's is told by that one. */
+	/* A failure that only follows another's is told by that one; a cancel by the workflow's
+	 * own (its tasks and groups end with it, and say nothing new). */
 	if (osmo_status_is_failed(e->to))
-		return e->to == OSMO_FAILED_UPSTREAM ? CHANGES_QUIET : CHANGES_FAILED;
+		return e->to == OSMO_FAILED_UPSTREAM || (e->to == OSMO_FAILED_CANCELED &&
+		                                         e->kind != CHANGES_WORKFLOW)
+		               ? CHANGES_QUIET
+		               : CHANGES_FAILED;
 	if (e->kind == CHANGES_TASK && e->to == OSMO_RESCHEDULED)
 		return CHANGES_RETRY;
 	if (e->kind != CHANGES_WORKFLOW)

@@ -366,12 +366,15 @@ app_title(const struct app *a)
 		size_t done = 0, failed = 0;
 
 		for (size_t i = 0; i < wf->n_groups; i++) {
-			done += osmo_status_is_finished(wf->groups[i].status);
-			failed += osmo_status_is_failed(wf->groups[i].status) &&
-			          wf->groups[i].status != OSMO_FAILED_UPSTREAM;
+			enum osmo_status st = wf->groups[i].status;
+
+			done += osmo_status_is_finished(st);
+			/* Those that failed on their own: not those that followed, nor a cancel. */
+			failed += osmo_status_is_failed(st) && st != OSMO_FAILED_UPSTREAM &&
+			          st != OSMO_FAILED_CANCELED;
 		}
-		strbuf_addf(&sb, " · %s %s %zu/%zu", wf->name, osmo_status_wire(wf->status), done,
-		            wf->n_groups);
+		strbuf_addf(&sb, " · %s %s %zu/%zu groups", wf->name, osmo_status_wire(wf->status),
+		            done, wf->n_groups);
 		if (failed)
 			strbuf_addf(&sb, " · %zu failed", failed);
 	} else if (a->list.have) {
@@ -385,6 +388,9 @@ app_title(const struct app *a)
 		if (failed)
 			strbuf_addf(&sb, " · %zu failed", failed);
 	}
+	/* A window not looked at must not read as live while the service is gone. */
+	if ((app_shown(a)->list_data ? &a->list.sync : &a->wf.sync)->failures)
+		strbuf_addstr(&sb, " · stale");
 	safe = utf8_one_line(sb.buf);
 	strbuf_free(&sb);
 	return safe;

@@ -224,7 +224,8 @@ notify_changes(struct notify *n, const struct changes *c, const char *service, i
 	notify_reap(n);
 	if (!n->set->enabled)
 		return;
-	for (size_t i = 0; i < c->n; i++) {
+	/* From the last: the log's newest first then starts with the workflow's own. */
+	for (size_t i = c->n; i-- > 0;) {
 		const struct changes_event *e = &c->v[i];
 		enum changes_worth w = changes_worth(e);
 
@@ -248,13 +249,12 @@ notify_changes(struct notify *n, const struct changes *c, const char *service, i
 		char *words = notify_words(top);
 		size_t more = worthy - 1 + n->held;
 
-		alert->title = xasprintf("osmotop: %s", top->workflow);
-		alert->body = more ? xasprintf("%s (and %zu more)", words, more) : xstrdup(words);
+		/* The body names the workflow; the title only who speaks. */
+		alert->title = xstrdup("osmotop");
+		alert->body = more ? xasprintf("%s (and %zu more %s)", words, more,
+		                               more > 1 ? "changes" : "change")
+		                   : xstrdup(words);
 		free(words);
-		char *safe = utf8_one_line(alert->title);
-
-		free(alert->title);
-		alert->title = safe;
 	}
 	n->held = 0;
 }

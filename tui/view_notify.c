@@ -59,8 +59,7 @@ view_notify_draw(struct app *a, struct render_ctx *rc, struct canvas *body)
 	}
 }
 
-static const enum keymap_action view_notify_hints[] = { KEYMAP_DOWN, KEYMAP_UP, KEYMAP_HELP,
-	                                                KEYMAP_CLOSE, KEYMAP_NONE };
+static const enum keymap_action view_notify_hints[] = { KEYMAP_HELP, KEYMAP_CLOSE, KEYMAP_NONE };
 
 VIEW_OPS(view_notify, KEYMAP_IN_NOTIFY, VIEW_PLAIN, view_notify_enter, NULL, NULL, view_notify_move,
          view_notify_draw, NULL, NULL, view_notify_hints);

@@ -20,17 +20,17 @@ e2e_wait "fetch-data-group +✘•? +FAILED" 30
 e2e_wait "new \\(M\\)"
 # The title names the workflow and its state, for a window not looked at.
 deadline=$(($(date +%s) + 10))
-until tmux -L "$sock" display-message -p -t e2e '#{pane_title}' | grep -q "osmotop · $wf FAILED"; do
+until tmux -L "$sock" display-message -p -t e2e '#{pane_title}' | grep -q "osmotop · $wf FAILED [0-9]/[0-9] groups"; do
 	[ "$(date +%s)" -lt "$deadline" ] || e2e_fail "the title is: $(tmux -L "$sock" display-message -p -t e2e '#{pane_title}')"
 	sleep 0.1
 done
 # The sequences as the program wrote them: a bell, and both notifications wrapped for tmux.
 deadline=$(($(date +%s) + 10))
-until grep -q "$(printf '\033Ptmux;\033\033]777;notify;osmotop: ')$wf" "$tmp/raw" 2>/dev/null; do
+until grep -q "$(printf '\033Ptmux;\033\033]777;notify;osmotop;')$wf" "$tmp/raw" 2>/dev/null; do
 	[ "$(date +%s)" -lt "$deadline" ] || e2e_fail "no OSC 777 in the output: $(od -c "$tmp/raw" | head -20)"
 	sleep 0.1
 done
-grep -q "$(printf '\033Ptmux;\033\033]9;osmotop: ')$wf: .*FAILED" "$tmp/raw" || e2e_fail "no OSC 9 in the output"
+grep -q "$(printf '\033Ptmux;\033\033]9;osmotop: ')$wf.*FAILED" "$tmp/raw" || e2e_fail "no OSC 9 in the output"
 grep -q "$(printf '\a')" "$tmp/raw" || e2e_fail "no bell in the output"
 # on_event: once per event, told by variables, never through a shell string of ours.
 deadline=$(($(date +%s) + 10))

@@ -102,6 +102,14 @@ test_failures_and_completion(void **state)
 	assert_string_equal(c.v[2].group, "train");
 	assert_string_equal(c.v[2].task, "lead");
 	changes_clear(&c);
+	/* A cancel: the workflow's event tells it; its group's and task's say nothing more. */
+	snap_make(&now, OSMO_FAILED_CANCELED, OSMO_FAILED_CANCELED, OSMO_FAILED_CANCELED, -1,
+	          OSMO_UNKNOWN);
+	changes_diff(&was.wf, &now.wf, &c);
+	assert_int_equal(changes_worth(&c.v[0]), CHANGES_FAILED);
+	assert_int_equal(changes_worth(&c.v[1]), CHANGES_QUIET);
+	assert_int_equal(changes_worth(&c.v[2]), CHANGES_QUIET);
+	changes_clear(&c);
 	snap_make(&now, OSMO_COMPLETED, OSMO_COMPLETED, OSMO_COMPLETED, -1, OSMO_UNKNOWN);
 	changes_diff(&was.wf, &now.wf, &c);
 	assert_int_equal(changes_worth(&c.v[0]), CHANGES_COMPLETED);

@@ -40,7 +40,7 @@ test_told_once_and_logged(void **state)
 	notify_init(&n, &notify_on);
 	tn_tell(&n, "wf-1", OSMO_PENDING, OSMO_RUNNING, 0, &al);
 	assert_true(al.bell);
-	assert_string_equal(al.title, "osmotop: wf-1");
+	assert_string_equal(al.title, "osmotop");
 	assert_string_equal(al.body, "wf-1 started running (was PENDING)");
 	notify_alert_free(&al);
 	/* The list says it too, a moment later: nothing new. */
@@ -79,7 +79,7 @@ test_rate_limit(void **state)
 	assert_int_equal(n.count, 10);
 	tn_tell(&n, "wf-late", OSMO_RUNNING, OSMO_FAILED, 1000 + 61000, &al);
 	assert_true(al.bell);
-	assert_string_equal(al.body, "wf-late FAILED (and 6 more)");
+	assert_string_equal(al.body, "wf-late FAILED (and 6 more changes)");
 	notify_alert_free(&al);
 	notify_free(&n);
 }
