@@ -675,20 +675,32 @@ config_dump(const struct config *c)
 void
 config_local_args(const struct config *c, struct strv *args)
 {
+	struct config plain;
+
+	config_init(&plain);
 	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
 		const struct config_key *k = &config_keys[i];
 		const char *field = (const char *)c + k->offset;
+		char *value, *was;
+		bool same;
 		char *flag;
 
-		/* Only what the file sets: osmo-local's own defaults (and its environment) stand. */
+		/* Only what the file sets, and to something else than osmo-local's own default (as
+		 * a --dump-config read back does): its defaults and its environment stand. */
 		if (strcmp(k->section, "local") != 0 || !c->lines[i])
+			continue;
+		value = config_kinds[k->kind].show(k, field);
+		was = config_kinds[k->kind].show(k, (const char *)&plain + k->offset);
+		same = strcmp(value, was) == 0;
+		free(value);
+		free(was);
+		if (same)
 			continue;
 		flag = xasprintf("--%s", k->name);
 		for (char *p = flag; *p; p++)
 			*p = *p == '_' ? '-' : *p;
 		strv_push_owned(args, flag);
-		strv_push_owned(args, k->kind == CONFIG_WORD
-		                              ? xstrdup(*(char *const *)field)
-		                              : xasprintf("%ld", *(const long *)field));
+		strv_push_owned(args, config_kinds[k->kind].show(k, field));
 	}
+	config_free(&plain);
 }

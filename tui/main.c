@@ -693,7 +693,6 @@ main_local_fail(const struct api_error *err)
 	return err->kind == API_ERR_USAGE ? 2 : 3;
 }
 
-/* Starts osmo-local unless it runs; says so on stderr when it did (stdout is for results). */
 /* config.yaml over the defaults into c (config_free it either way); -1 once said why on stderr. */
 static int
 main_config_load(struct config *c)
@@ -703,7 +702,12 @@ main_config_load(struct config *c)
 	int rc = 0;
 
 	config_init(c);
-	if (path && config_load(c, path, &err) < 0) {
+	/* A file named on purpose that is not there is a mistake; the default's absence is not. */
+	if (path && getenv("OSMOTOP_CONFIG") && *getenv("OSMOTOP_CONFIG") &&
+	    access(path, F_OK) < 0) {
+		fprintf(stderr, "osmotop: %s (from $OSMOTOP_CONFIG): %s\n", path, strerror(errno));
+		rc = -1;
+	} else if (path && config_load(c, path, &err) < 0) {
 		fprintf(stderr, "osmotop: %s\n", err);
 		rc = -1;
 	}
@@ -726,6 +730,7 @@ main_local_spawn(const char *dir, const struct config *config, struct local_serv
 	return rc;
 }
 
+/* Starts osmo-local unless it runs; says so on stderr when it did (stdout is for results). */
 static int
 main_local_ensure(const struct config *config)
 {

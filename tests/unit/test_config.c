@@ -199,6 +199,7 @@ test_theme_keys_local(void **state)
 	                         "  left: Left\n"
 	                         "local:\n"
 	                         "  slots: 8\n"
+	                         "  phase_ms: 200\n"
 	                         "  pool: gpu-a100\n"
 	                         "notify:\n"
 	                         "  desktop: both\n"
@@ -219,7 +220,8 @@ test_theme_keys_local(void **state)
 	assert_true(c.notify.enabled && c.notify.bell && !c.notify.mine);
 	assert_int_equal(c.notify.on_event.n, 3);
 	assert_string_equal(c.notify.on_event.v[2], "echo \"$OSMOTOP_EVENT\" >> it's.log");
-	/* Only what the file set goes to osmo-local: its own phase default stands. */
+	/* Only what the file set goes to osmo-local, and not its own default (phase_ms 200, as a
+	 * --dump-config read back sets): its OSMO_LOCAL_PHASE_MS stands. */
 	config_local_args(&c, &args);
 	assert_int_equal(args.n, 4);
 	assert_string_equal(args.v[0], "--slots");
