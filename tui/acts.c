@@ -98,6 +98,19 @@ acts_dialog(struct app *a, enum keymap_action act)
 	                                               : &dialog_restart_ops);
 }
 
+/* C and r where the workflow under the cursor cannot have them (finished, not failed). */
+static char *
+acts_why_no_dialog(const struct app *a, enum keymap_action act)
+{
+	const struct dialog_ops *d =
+	        act == KEYMAP_CANCEL ? &dialog_cancel_ops : &dialog_restart_ops;
+	struct view_target t;
+
+	app_target(a, &t);
+	/* Not loaded: the dialog says so itself, with what to do. */
+	return t.id && t.status != OSMO_UNKNOWN ? d->why_not(&t) : NULL;
+}
+
 static void
 acts_copy(struct app *a, enum keymap_action act)
 {
@@ -170,9 +183,9 @@ const struct view_act acts_shared[KEYMAP_COUNT] = {
 	[KEYMAP_TOP] = { acts_move },
 	[KEYMAP_BOTTOM] = { acts_move },
 	[KEYMAP_REFRESH] = { acts_refresh },
-	[KEYMAP_CANCEL] = { acts_dialog },
+	[KEYMAP_CANCEL] = { acts_dialog, acts_why_no_dialog },
 	[KEYMAP_RESUBMIT] = { acts_dialog },
-	[KEYMAP_RESTART] = { acts_dialog },
+	[KEYMAP_RESTART] = { acts_dialog, acts_why_no_dialog },
 	[KEYMAP_COPY_URL] = { acts_copy },
 	[KEYMAP_HELP] = { acts_help },
 	[KEYMAP_FORWARDS] = { acts_forwards },

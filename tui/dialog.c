@@ -89,7 +89,12 @@ dialog_open_action(struct app *a, const struct dialog_ops *d)
 		app_say(a, true, "nothing is known of %s yet: wait for its data (Ctrl-r)", t.id);
 		return;
 	}
-	if (!t.id || (d->open && !d->open(a, &t)))
+	char *why = t.id && d->why_not ? d->why_not(&t) : NULL;
+
+	if (why)
+		app_say(a, true, "%s", why);
+	free(why);
+	if (!t.id || why)
 		return;
 	dialog_open(a, d);
 	a->dlg.tgt =
@@ -501,13 +506,12 @@ dialog_confirm(struct app *a, unsigned long (*send)(struct app *a, struct api_ca
 	app_say(a, false, "sending…");
 }
 
-static bool
-dialog_cancel_open(struct app *a, const struct view_target *t)
+static char *
+dialog_cancel_why_not(const struct view_target *t)
 {
-	if (!osmo_status_is_finished(t->status))
-		return true;
-	app_say(a, true, "%s is already %s", t->id, osmo_status_wire(t->status));
-	return false;
+	return osmo_status_is_finished(t->status)
+	               ? xasprintf("%s is already %s", t->id, osmo_status_wire(t->status))
+	               : NULL;
 }
 
 static unsigned long
@@ -608,14 +612,14 @@ dialog_resubmit_draw(struct app *a, struct canvas *c)
 	free(title);
 }
 
-static bool
-dialog_restart_open(struct app *a, const struct view_target *t)
+static char *
+dialog_restart_why_not(const struct view_target *t)
 {
-	if (osmo_status_is_failed(t->status))
-		return true;
-	app_say(a, true, "restart reruns the failed groups of a FAILED workflow; %s is %s", t->id,
-	        osmo_status_wire(t->status));
-	return false;
+	return osmo_status_is_failed(t->status)
+	               ? NULL
+	               : xasprintf(
+	                         "restart reruns the failed groups of a FAILED workflow; %s is %s",
+	                         t->id, osmo_status_wire(t->status));
 }
 
 static unsigned long
@@ -662,13 +666,13 @@ dialog_restart_draw(struct app *a, struct canvas *c)
 #define DIALOG_ACT_HINT  "y: do it   Esc: keep   Tab: fields   Left/Right: buttons"
 #define DIALOG_BARE_HINT "y: do it   n/Esc: keep   Left/Right: buttons"
 
-DIALOG_OPS(dialog_cancel, DIALOG_ACT_HINT, "Cancel workflow", true, dialog_cancel_open, NULL,
+DIALOG_OPS(dialog_cancel, DIALOG_ACT_HINT, "Cancel workflow", true, dialog_cancel_why_not, NULL,
            dialog_cancel_toggle, dialog_cancel_submit, dialog_cancel_draw);
 
 DIALOG_OPS(dialog_resubmit, DIALOG_ACT_HINT, "Resubmit", true, NULL, dialog_resubmit_fill,
            dialog_resubmit_toggle, dialog_resubmit_submit, dialog_resubmit_draw);
 
-DIALOG_OPS(dialog_restart, DIALOG_BARE_HINT, "Restart", false, dialog_restart_open, NULL, NULL,
+DIALOG_OPS(dialog_restart, DIALOG_BARE_HINT, "Restart", false, dialog_restart_why_not, NULL, NULL,
            dialog_restart_submit, dialog_restart_draw);
 
 /* ------------------------------------------------------------------ quit */

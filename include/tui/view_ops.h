@@ -108,8 +108,9 @@ struct dialog_ops {
 	const char *hint;    /* the box's last line */
 	const char *confirm; /* the confirm button; NULL: Enter in the text line submits */
 	bool input;          /* has a text line */
-	/* dialog_open_action: whether the target allows it (else says why), then the form. */
-	bool (*open)(struct app *a, const struct view_target *t);
+	/* Why the target does not allow it (caller frees; NULL: it does): said instead of the
+	 * dialog, and the hint bar leaves the key out. */
+	char *(*why_not)(const struct view_target *t);
 	void (*fill)(struct app *a, const struct view_target *t);
 	void (*toggle)(struct app *a); /* the dialog's switch (NULL: none) */
 	void (*submit)(struct app *a); /* closes the dialog itself when done */
@@ -117,8 +118,8 @@ struct dialog_ops {
 };
 
 /* Defines NAME_ops in one line: hint, confirm label, text line, then the hooks in order. */
-#define DIALOG_OPS(name, hint, confirm, input, open, fill, toggle, submit, draw) \
-	const struct dialog_ops name##_ops = { hint, confirm, input,  open,      \
+#define DIALOG_OPS(name, hint, confirm, input, why_not, fill, toggle, submit, draw) \
+	const struct dialog_ops name##_ops = { hint, confirm, input,  why_not,      \
 		                               fill, toggle,  submit, draw }
 
 /* Where the keys of an open dialog go. */
