@@ -612,13 +612,18 @@ encode_error_log_index(const struct eng_workflow *wf, const char *base_url)
 	struct strbuf sb = { 0 };
 	bool first = true;
 
-	/* The service prints a dict here: Python's separators, not compact JSON's. */
+	/* json.dumps(indent=4) of the service's dict: one key a line, "," ending all but the last. */
 	strbuf_addstr(&sb, "Specify task for error logs.\n\n{");
 	for (size_t rgi = 0; rgi < wf->n_groups; rgi++) {
 		const struct eng_group *g = &wf->groups[rgi];
+		const struct eng_task **sorted = xcalloc(g->n_tasks + 1, sizeof(*sorted));
 
+		/* The service reads the verbose query: every retry, by name, newest retry first. */
+		for (size_t i = 0; i < g->n_tasks; i++)
+			sorted[i] = &g->tasks[i];
+		qsort(sorted, g->n_tasks, sizeof(*sorted), encode_task_order);
 		for (size_t i = 0; i < g->n_tasks; i++) {
-			const struct eng_task *t = &g->tasks[i];
+			const struct eng_task *t = sorted[i];
 			char *key = xasprintf("%s retry-%d", t->name, t->retry_id);
 			char *url =
 			        osmo_status_has_error_logs(t->status)
@@ -629,15 +634,16 @@ encode_error_log_index(const struct eng_workflow *wf, const char *base_url)
 			char *k = encode_print_text(encode_text(key));
 			char *v = encode_print_text(encode_text(url));
 
-			strbuf_addf(&sb, "%s%s: %s", first ? "" : ", ", k, v);
+			strbuf_addf(&sb, "%s\n    %s: %s", first ? "" : ",", k, v);
 			first = false;
 			free(k);
 			free(v);
 			free(url);
 			free(key);
 		}
+		free(sorted);
 	}
-	strbuf_addstr(&sb, "}");
+	strbuf_addstr(&sb, first ? "}" : "\n}");
 	return strbuf_detach(&sb);
 }
 

@@ -58,8 +58,8 @@ struct encode_task_row {
 /* ListTaskResponse: {"tasks": [ListTaskEntry]}, in the service's key order (CONTRACT §4.9). */
 char *encode_task_list(const struct encode_task_row *rows, size_t n, const char *base_url,
                        int64_t now_ms);
-/* error_logs without a task: the service's hint, then every retry's URL (null: none) as a
- * Python dict prints. Text, not JSON. */
+/* error_logs without a task: the service's hint, then every retry's URL (null: none) as
+ * json.dumps(indent=4) prints the dict. */
 char *encode_error_log_index(const struct eng_workflow *wf, const char *base_url);
 /* One bad query input of FastAPI's 422; index < 0: a single-valued parameter (no position). */
 struct encode_query_error {
