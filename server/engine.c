@@ -845,11 +845,13 @@ engine_wf_update(struct engine_wf *w)
 	w->dirty = true;
 	engine_event(w, NULL, 0, "Workflow %s: %s", w->rec.id, osmo_status_wire(s));
 	if (s != OSMO_COMPLETED && w->logs) {
-		char *dump = xasprintf("%s\nWorkflow terminated abnormally, view task status at:\n"
-		                       "%s/api/workflow/%s\nView task error logs at:\n"
-		                       "%s/api/workflow/%s/error_logs\n%s\n",
-		                       engine_dashes, w->e->base_url, w->rec.id, w->e->base_url,
-		                       w->rec.id, engine_dashes);
+		/* CleanupWorkflow's DUMP record, and the newline the log formatter ends it with. */
+		char *dump =
+		        xasprintf("\n%s\nWorkflow terminated abnormally, view task status at:\n"
+		                  "%s/api/workflow/%s\n\nView task error logs at:\n"
+		                  "%s/api/workflow/%s/error_logs\n%s\n\n",
+		                  engine_dashes, w->e->base_url, w->rec.id, w->e->base_url,
+		                  w->rec.id, engine_dashes);
 
 		channel_append(w->logs, dump, strlen(dump));
 		free(dump);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# logs.sh: `osmo workflow logs` on osmo-local: a failed workflow's log ends with the service's
+# footer, blank lines included, as utils/job/jobs.py:1446-1457 writes it.
+. "$(dirname "$0")/lib.sh"
+
+interop_server -- --dev-auth
+mkdir -p "$tmp/cfg"
+cli login "$url" --method dev --username jdoe > /dev/null
+
+cat > "$tmp/fail.yaml" << 'SPEC'
+workflow:
+  name: doomed
+  tasks:
+  - name: trainer
+    image: ubuntu
+    command: [sh, -c, "echo step=1; exit 1"]
+SPEC
+
+# Polls the CLI's query until the workflow has ended (bounded: 20 s).
+wait_ended() {
+	for _ in $(seq 100); do
+		cli workflow query "$1" -t json > "$tmp/query"
+		grep -Eq '"status": "(COMPLETED|FAILED[A-Z_]*)"' "$tmp/query" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+cli workflow submit "$tmp/fail.yaml" > "$tmp/submit"
+wf=$(sed -n 's/^Workflow ID *- //p' "$tmp/submit")
+wait_ended "$wf"
+
+# The last ten lines the CLI prints: the task's last line, then the footer.
+footer_ok() {
+	local dashes
+	dashes=$(printf '%.0s-' $(seq 100))
+	cli workflow logs "$wf" > "$tmp/logs" || return 1
+	cat "$tmp/logs"
+	tail -n 9 "$tmp/logs" > "$tmp/tail"
+	printf '\n%s\n%s\n%s\n\n%s\n%s\n%s\n\n' "$dashes" \
+		'Workflow terminated abnormally, view task status at:' "$url/api/workflow/$wf" \
+		'View task error logs at:' "$url/api/workflow/$wf/error_logs" "$dashes" > "$tmp/want"
+	diff "$tmp/want" "$tmp/tail" && tail -n 10 "$tmp/logs" | head -1 | grep -q '\[trainer\] step=1$'
+}
+check "osmo workflow logs: a failed workflow's footer, blank lines and all" footer_ok
+
+interop_done
