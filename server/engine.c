@@ -1145,9 +1145,13 @@ engine_wf_open_channels(struct engine_wf *w)
 	free(events);
 }
 
-/* Spec fields osmo-local records but cannot honour, said once per workflow as events. */
+/*
+ * Spec fields osmo-local records but cannot honour, each said once for the first task using it:
+ * in warnings, and with w as events of the workflow. Validation and submit share it, as the
+ * service's validate_workflow_spec does.
+ */
 static void
-engine_wf_warnings(struct engine_wf *w, struct strv *warnings)
+engine_spec_warnings(const struct spec *spec, struct engine_wf *w, struct strv *warnings)
 {
 	static const char *const what[] = {
 		"privileged", "hostNetwork",   "credentials", "volumeMounts",
@@ -1155,12 +1159,11 @@ engine_wf_warnings(struct engine_wf *w, struct strv *warnings)
 	};
 	bool said[ARRAY_SIZE(what)] = { 0 };
 
-	for (size_t gi = 0; gi < w->spec.ngroups; gi++) {
-		for (size_t ti = 0; ti < w->spec.groups[gi].ntasks; ti++) {
-			const struct spec_task *t = &w->spec.groups[gi].tasks[ti];
-			const struct spec_resource *res = t->profile < w->spec.nresources
-			                                          ? &w->spec.resources[t->profile]
-			                                          : NULL;
+	for (size_t gi = 0; gi < spec->ngroups; gi++) {
+		for (size_t ti = 0; ti < spec->groups[gi].ntasks; ti++) {
+			const struct spec_task *t = &spec->groups[gi].tasks[ti];
+			const struct spec_resource *res =
+			        t->profile < spec->nresources ? &spec->resources[t->profile] : NULL;
 			bool uses[ARRAY_SIZE(what)] = {
 				t->privileged,
 				t->host_network,
@@ -1175,10 +1178,11 @@ engine_wf_warnings(struct engine_wf *w, struct strv *warnings)
 				if (!uses[k] || said[k])
 					continue;
 				said[k] = true;
-				engine_event(
-				        w, t->name, 0,
-				        "Warning: %s is recorded but has no effect on osmo-local",
-				        what[k]);
+				if (w)
+					engine_event(w, t->name, 0,
+					             "Warning: %s is recorded but has no effect on "
+					             "osmo-local",
+					             what[k]);
 				strv_push_owned(
 				        warnings,
 				        xasprintf("%s (task %s) is recorded but has no effect "
@@ -1187,9 +1191,10 @@ engine_wf_warnings(struct engine_wf *w, struct strv *warnings)
 			}
 		}
 	}
-	engine_event(w, NULL, 0,
-	             "Warning: osmo-local runs each command on this machine; images are "
-	             "recorded, not pulled");
+	if (w)
+		engine_event(w, NULL, 0,
+		             "Warning: osmo-local runs each command on this machine; images are "
+		             "recorded, not pulled");
 }
 
 /* ------------------------------------------------------------------ the public side */
@@ -1349,6 +1354,7 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	if (req->validation_only) {
 		out->name = xstrdup(spec.name);
 		out->validation_only = true;
+		engine_spec_warnings(&spec, NULL, &out->warnings);
 		spec_free(&spec);
 		free(rendered);
 		return 0;
@@ -1385,7 +1391,7 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	}
 	engine_wf_open_channels(w);
 	engine_event(w, NULL, 0, "Submitted by %s to pool %s", w->rec.user, w->rec.pool);
-	engine_wf_warnings(w, &out->warnings);
+	engine_spec_warnings(&w->spec, w, &out->warnings);
 	engine_add(e, w);
 	out->name = xstrdup(w->rec.id);
 	engine_schedule(e);

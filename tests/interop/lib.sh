@@ -4,6 +4,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-build}
 osmo=$top/$build/osmo-cli/bin/osmo
+specs=$top/tests/interop/specs
 tmp=$(mktemp -d /tmp/osmo-interop-XXXXXX)
 server_pid=""
 passed=0
@@ -49,6 +50,12 @@ interop_server() {
 	http://*) ;;
 	*) echo "osmo-local did not start: $(cat "$tmp/server.err")" >&2; exit 1 ;;
 	esac
+}
+
+# interop_dev_login: the CLI logged in as jdoe by dev login (osmo-local runs with --dev-auth).
+interop_dev_login() {
+	mkdir -p "$tmp/cfg"
+	cli login "$url" --method dev --username jdoe > /dev/null
 }
 
 interop_done() {

@@ -4,17 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 interop_server -- --dev-auth
-mkdir -p "$tmp/cfg"
-cli login "$url" --method dev --username jdoe > /dev/null
-
-cat > "$tmp/fail.yaml" << 'SPEC'
-workflow:
-  name: doomed
-  tasks:
-  - name: trainer
-    image: ubuntu
-    command: [sh, -c, "echo step=1; exit 1"]
-SPEC
+interop_dev_login
 
 # Polls the CLI's query until the workflow has ended (bounded: 20 s).
 wait_ended() {
@@ -26,7 +16,7 @@ wait_ended() {
 	return 1
 }
 
-cli workflow submit "$tmp/fail.yaml" > "$tmp/submit"
+cli workflow submit "$specs/doomed.yaml" > "$tmp/submit"
 wf=$(sed -n 's/^Workflow ID *- //p' "$tmp/submit")
 wait_ended "$wf"
 

@@ -4,8 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 interop_server -- --slots 3 --dev-auth
-mkdir -p "$tmp/cfg"
-cli login "$url" --method dev --username jdoe > /dev/null
+interop_dev_login
 
 # Two one-task groups that sleep: two of the three slots are held while they run.
 cat > "$tmp/sleep.yaml" << 'SPEC'
