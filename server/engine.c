@@ -23,6 +23,8 @@
 #define ENGINE_MAX_RETRIES   5   /* per task, as an admin's max retries would */
 #define ENGINE_ERROR_TAIL    100 /* lines kept for a failed task's error log */
 #define ENGINE_MAX_LAST_N    10000
+/* The name spec errors give the text they were sent (osmotop run puts its file's path there). */
+#define ENGINE_SPEC_NAME "workflow.yaml"
 
 static void engine_schedule(struct engine *e);
 
@@ -1331,13 +1333,18 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 		engine_set_error(err, 400, "USAGE", xstrdup("No workflow spec was given."));
 		return -1;
 	}
-	if (spec_load(raw, strlen(raw), "workflow.yaml", req->set_vars, req->set_string_vars, &spec,
-	              &rendered, &errors) < 0) {
+	if (spec_load(raw, strlen(raw), ENGINE_SPEC_NAME, req->set_vars, req->set_string_vars,
+	              &spec, &rendered, &errors) < 0) {
 		char *msg = engine_join(&errors);
 
 		if (spec.name && spec_name_ok(spec.name) && !req->dry_run)
 			engine_record_refused(e, spec.name, req, raw);
-		engine_set_error(err, 400, "USER", msg);
+		/* Template, YAML and schema errors are OSMOUsageErrors naming the workflow
+		 * (objects.py:1000-1011, workflow.py:841); only names too long, checked after
+		 * the schema, are OSMOUserErrors (postgres.py:2623-2626). */
+		engine_set_error(err, 400, errors.n == spec.long_names ? "USER" : "USAGE", msg);
+		if (spec.name && errors.n != spec.long_names)
+			err->workflow_id = xstrdup(spec.name);
 		spec_free(&spec);
 		strv_free(&errors);
 		free(rendered);
@@ -1439,7 +1446,7 @@ engine_wf_spec(struct engine_wf *w)
 		return &w->spec;
 	w->spec_loaded = true;
 	if (*text && w->rec.status != OSMO_FAILED_SUBMISSION &&
-	    spec_load(text, strlen(text), "workflow.yaml", NULL, NULL, &w->spec, NULL, &errors) <
+	    spec_load(text, strlen(text), ENGINE_SPEC_NAME, NULL, NULL, &w->spec, NULL, &errors) <
 	            0) {
 		spec_free(&w->spec);
 		memset(&w->spec, 0, sizeof(w->spec));
@@ -1505,8 +1512,8 @@ engine_restart(struct engine *e, const char *name, const char *pool, const char 
 	if (old->rec.template_spec)
 		w->rec.template_spec = xstrdup(old->rec.template_spec);
 	w->spec_loaded = true;
-	if (spec_load(w->rec.spec, strlen(w->rec.spec), "workflow.yaml", NULL, NULL, &w->spec, NULL,
-	              &errors) < 0) {
+	if (spec_load(w->rec.spec, strlen(w->rec.spec), ENGINE_SPEC_NAME, NULL, NULL, &w->spec,
+	              NULL, &errors) < 0) {
 		engine_set_error(err, 500, NULL, engine_join(&errors));
 		strv_free(&errors);
 		engine_wf_free(w);

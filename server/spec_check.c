@@ -97,15 +97,16 @@ spec_check_named_find(const struct spec_check_named *v, size_t n, const char *na
 
 /* Reports a name OSMO refuses: too long (its words), or not its pattern; whether it is fine. */
 static bool
-spec_check_name(const struct spec *spec, struct strv *errors, struct spec_pos pos, const char *what,
+spec_check_name(struct spec *spec, struct strv *errors, struct spec_pos pos, const char *what,
                 const char *name)
 {
 	/* OSMO's words; the name is cut at the limit so the message keeps its end. */
-	if (strlen(name) > SPEC_MAX_NAME)
+	if (strlen(name) > SPEC_MAX_NAME) {
 		spec_report(errors, spec->filename, pos,
 		            "Name %.*s... is too long. It must be %u characters or less.",
 		            (int)SPEC_MAX_NAME, name, SPEC_MAX_NAME);
-	else if (!spec_name_ok(name))
+		spec->long_names++;
+	} else if (!spec_name_ok(name))
 		spec_report(errors, spec->filename, pos, "invalid %s name '%s': %s", what, name,
 		            SPEC_NAME_RULE);
 	else

@@ -24,6 +24,8 @@
 #include "tui/view_logs.h"
 
 #define SNAPSHOT_DEADLINE_MS 75000
+/* What osmo-local calls the spec in its errors (ENGINE_SPEC_NAME in server/engine.c). */
+#define MAIN_LOCAL_SPEC_NAME "workflow.yaml:"
 /* A live log never ends by itself: its history comes at once, then new lines each second. */
 #define SNAPSHOT_LOG_FIRST_MS 3000 /* the first byte; a task that has not logged sends none */
 #define SNAPSHOT_LOG_QUIET_MS 700  /* then this much silence: the history is through */
@@ -771,6 +773,30 @@ main_read_spec(const char *path)
 	return yaml;
 }
 
+/*
+ * run sends the file as it is, so the line:col of osmo-local's spec errors are the file's own:
+ * they name path, as a compiler would, instead of the name osmo-local gives what it was sent.
+ */
+static void
+main_spec_errors_name(struct api_error *err, const char *path)
+{
+	const size_t n = strlen(MAIN_LOCAL_SPEC_NAME);
+	struct strbuf sb = { 0 };
+	const char *p = err->message, *hit;
+
+	while ((hit = strstr(p, MAIN_LOCAL_SPEC_NAME))) {
+		strbuf_add(&sb, p, (size_t)(hit - p));
+		if (hit[n] >= '0' && hit[n] <= '9')
+			strbuf_addf(&sb, "%s:", path);
+		else
+			strbuf_add(&sb, hit, n);
+		p = hit + n;
+	}
+	strbuf_addstr(&sb, p);
+	snprintf(err->message, sizeof(err->message), "%s", sb.buf);
+	strbuf_free(&sb);
+}
+
 /* osmotop run SPEC: submit the file as the CLI does; --wait polls until the workflow ends. */
 static int
 main_run(struct main_opts *o)
@@ -800,7 +826,10 @@ main_run(struct main_opts *o)
 		return 2;
 	}
 	api_submit(s.api, &so, cb);
-	if (main_call_ok(&s, &w, &rc)) {
+	if (!session_call_wait(&s, &w, 0, SNAPSHOT_DEADLINE_MS)) {
+		main_spec_errors_name(&w.res.err, o->workflow);
+		rc = main_fail(&s, &w.res.err);
+	} else {
 		char *id = xstrdup(w.res.submit.name);
 
 		printf("Workflow submit successful.\nWorkflow ID - %s\n", id);

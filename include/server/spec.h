@@ -178,6 +178,8 @@ struct spec {
 	size_t ngroups;
 	bool from_tasks;     /* written with top-level "tasks:" */
 	struct spec_pos pos; /* the "workflow:" key */
+	/* Errors OSMO finds only once the schema passed, as OSMOUserError: names too long. */
+	size_t long_names;
 };
 
 /*

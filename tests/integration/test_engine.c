@@ -1742,6 +1742,44 @@ test_spec_rendered_and_template(void **state)
 	free(yaml);
 }
 
+/*
+ * osmotop run sends the file as it is, so osmo-local's positions are the file's: the error names
+ * the file osmotop was given, where osmo-local calls what it was sent workflow.yaml. A spec
+ * error is OSMO's USAGE, naming the workflow (objects.py:1011).
+ */
+static void
+test_run_names_the_file(void **state)
+{
+	struct lfix *t = *state;
+	char *path = xasprintf("%s/mine.yaml", t->dir);
+	const char *args[] = { "run", "--url", t->server.url, "--user", "jdoe", path, NULL };
+	char *want = xasprintf("HTTP 400 USAGE: %s:7:5: unknown field 'bogus' in task 'a' "
+	                       "%s:9:11: 'args' must be a list, not a number\n",
+	                       path, path);
+	char *out = NULL, *err = NULL;
+
+	etest_write(t, "mine.yaml",
+	            "workflow:\n"
+	            "  name: mine\n"
+	            "  tasks:\n"
+	            "  - name: a\n"
+	            "    image: ubuntu\n"
+	            "    command: [echo]\n"
+	            "    bogus: 1\n"
+	            "  - name: b\n"
+	            "    args: 5\n"
+	            "    image: ubuntu\n"
+	            "    command: [echo]\n");
+	assert_int_equal(proc_run_osmotop(args, ETEST_CALL_MS, &out, &err), 1);
+	if (strlen(err) < strlen(want) || strcmp(err + strlen(err) - strlen(want), want) != 0)
+		fail_msg("osmotop run said:\n%s\nwanted it to end with:\n%s", err, want);
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+	free(want);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1779,6 +1817,7 @@ main(void)
 		ETEST(test_logs_tail_and_unknown_task),
 		ETEST(test_error_logs_and_events),
 		ETEST(test_spec_rendered_and_template),
+		ETEST(test_run_names_the_file),
 	};
 #undef ETEST
 #undef ETEST_SLOT
