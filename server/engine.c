@@ -14,6 +14,7 @@
 
 #include "server/channel.h"
 #include "server/encode.h"
+#include "server/labels.h"
 #include "common/osmo_time.h"
 #include "server/spec.h"
 #include "server/task.h"
@@ -1121,17 +1122,6 @@ engine_wf_new(struct engine *e, const char *name, const struct engine_submit *re
 	w->rec.status = OSMO_PENDING;
 	for (size_t i = 0; req->env_vars && i < req->env_vars->n; i++)
 		strv_push(&w->rec.env_vars, req->env_vars->v[i]);
-	for (size_t i = 0; req->labels && i < req->labels->n; i++) {
-		const char *kv = req->labels->v[i];
-		const char *eq = strchr(kv, '=');
-
-		w->rec.labels =
-		        xreallocarray(w->rec.labels, w->rec.n_labels + 1, sizeof(*w->rec.labels));
-		w->rec.labels[w->rec.n_labels].key =
-		        eq ? xstrndup(kv, (size_t)(eq - kv)) : xstrdup(kv);
-		w->rec.labels[w->rec.n_labels].value = xstrdup(eq ? eq + 1 : "");
-		w->rec.n_labels++;
-	}
 	return w;
 }
 
@@ -1274,12 +1264,14 @@ engine_join(const struct strv *lines)
 /* Records a FAILED_SUBMISSION row, as the service does for specs it refuses. */
 static void
 engine_record_refused(struct engine *e, const char *name, const struct engine_submit *req,
-                      const char *raw)
+                      const char *raw, const struct eng_label *labels, size_t n_labels)
 {
 	struct engine_error err = { 0 };
 	struct engine_wf *w = engine_wf_new(e, name, req, &err);
 	char *path;
 
+	if (w)
+		labels_copy(labels, n_labels, &w->rec.labels, &w->rec.n_labels);
 	if (!w) {
 		/* The refusal itself still reaches the caller; only its row is missing. */
 		fprintf(stderr, "osmo-local: %s\n", err.message);
@@ -1298,6 +1290,34 @@ engine_record_refused(struct engine *e, const char *name, const struct engine_su
 	engine_schedule(e);
 }
 
+/*
+ * The workflow's labels: the spec's with each --label set over them, checked whole
+ * (objects.py:974-993). A refusal is an OSMOUsageError naming the workflow.
+ */
+static int
+engine_submit_labels(const struct spec *spec, const struct engine_submit *req, struct eng_label **v,
+                     size_t *n, struct engine_error *err)
+{
+	char *why;
+
+	*v = NULL;
+	*n = 0;
+	for (size_t i = 0; i < spec->labels.n; i++) {
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		(*v)[(*n)++] = (struct eng_label){ xstrdup(spec->labels.v[i].key),
+			                           xstrdup(spec->labels.v[i].value) };
+	}
+	if (labels_assign(v, n, req->labels, &why) == 0)
+		return 0;
+	engine_set_error(err, 400, "USAGE", why);
+	if (spec->name)
+		err->workflow_id = xstrdup(spec->name);
+	labels_free(*v, *n);
+	*v = NULL;
+	*n = 0;
+	return -1;
+}
+
 int
 engine_submit(struct engine *e, const struct engine_submit *req, struct engine_submitted *out,
               struct engine_error *err)
@@ -1305,9 +1325,12 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	struct strv errors = { 0 };
 	struct engine_wf *w, *parent = NULL;
 	struct spec spec = { 0 };
+	struct eng_label *labels = NULL;
+	size_t n_labels = 0;
 	const char *raw = req->file;
 	char *rendered = NULL;
 	char *path;
+	int loaded;
 
 	memset(out, 0, sizeof(*out));
 	if (req->pool && strcmp(req->pool, e->pool) != 0) {
@@ -1333,12 +1356,21 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 		engine_set_error(err, 400, "USAGE", xstrdup("No workflow spec was given."));
 		return -1;
 	}
-	if (spec_load(raw, strlen(raw), ENGINE_SPEC_NAME, req->set_vars, req->set_string_vars,
-	              &spec, &rendered, &errors) < 0) {
+	loaded = spec_load(raw, strlen(raw), ENGINE_SPEC_NAME, req->set_vars, req->set_string_vars,
+	                   &spec, &rendered, &errors);
+	/* Labels are checked once the YAML loads, before the schema (objects.py:953-995). */
+	if (spec.loaded && engine_submit_labels(&spec, req, &labels, &n_labels, err) < 0) {
+		spec_free(&spec);
+		strv_free(&errors);
+		free(rendered);
+		return -1;
+	}
+	if (loaded < 0) {
 		char *msg = engine_join(&errors);
 
 		if (spec.name && spec_name_ok(spec.name) && !req->dry_run)
-			engine_record_refused(e, spec.name, req, raw);
+			engine_record_refused(e, spec.name, req, raw, labels, n_labels);
+		labels_free(labels, n_labels);
 		/* Template, YAML and schema errors are OSMOUsageErrors naming the workflow
 		 * (objects.py:1000-1011, workflow.py:841); only names too long, checked after
 		 * the schema, are OSMOUserErrors (postgres.py:2623-2626). */
@@ -1356,6 +1388,7 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 		out->spec = rendered;
 		out->validation_only = req->validation_only;
 		spec_free(&spec);
+		labels_free(labels, n_labels);
 		return 0;
 	}
 	if (req->validation_only) {
@@ -1364,14 +1397,18 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 		engine_spec_warnings(&spec, NULL, &out->warnings);
 		spec_free(&spec);
 		free(rendered);
+		labels_free(labels, n_labels);
 		return 0;
 	}
 	w = engine_wf_new(e, spec.name, req, err);
 	if (!w) {
 		spec_free(&spec);
 		free(rendered);
+		labels_free(labels, n_labels);
 		return -1;
 	}
+	w->rec.labels = labels;
+	w->rec.n_labels = n_labels;
 	w->spec = spec;
 	w->spec_loaded = true;
 	w->rec.spec = rendered;
@@ -1499,13 +1536,7 @@ engine_restart(struct engine *e, const char *name, const char *pool, const char 
 	w = engine_wf_new(e, old->rec.name, &req, err);
 	if (!w)
 		return -1;
-	for (size_t i = 0; i < old->rec.n_labels; i++) {
-		w->rec.labels =
-		        xreallocarray(w->rec.labels, w->rec.n_labels + 1, sizeof(*w->rec.labels));
-		w->rec.labels[w->rec.n_labels].key = xstrdup(old->rec.labels[i].key);
-		w->rec.labels[w->rec.n_labels].value = xstrdup(old->rec.labels[i].value);
-		w->rec.n_labels++;
-	}
+	labels_copy(old->rec.labels, old->rec.n_labels, &w->rec.labels, &w->rec.n_labels);
 	for (size_t i = 0; i < old->rec.env_vars.n; i++)
 		strv_push(&w->rec.env_vars, old->rec.env_vars.v[i]);
 	w->rec.spec = xstrdup(old->rec.spec);

@@ -1407,6 +1407,45 @@ spec_f_wf_groups(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
 	                   sizeof(*wf->groups), spec_group_item, NULL);
 }
 
+/*
+ * workflow.labels: strings to strings, as construct_workflow_dict reads them from the loaded
+ * YAML (objects.py:980-985); a key given twice keeps its place and takes the last value, as
+ * in PyYAML. The rules of keys and values are --label's too (labels.c).
+ */
+static int
+spec_f_labels(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
+{
+	struct spec *spec = obj;
+	int rc = 0;
+
+	(void)f;
+	if (spec_kind_of(value) != SPEC_KIND_MAP)
+		return spec_error(ctx, value,
+		                  "Workflow labels must be a map of string keys to string values.");
+	for (struct yaml_pair *p = value->pairs; p < value->pairs + value->n; p++) {
+		size_t i = 0;
+
+		if (p->key->type != YAML_TYPE_STR) {
+			rc = spec_error(ctx, p->key, "Workflow label keys must be strings.");
+			continue;
+		}
+		if (p->value->type != YAML_TYPE_STR) {
+			rc = spec_error(ctx, p->value, "Workflow label values must be strings.");
+			continue;
+		}
+		while (i < spec->labels.n && strcmp(spec->labels.v[i].key, p->key->value) != 0)
+			i++;
+		if (i == spec->labels.n) {
+			spec_map_add(&spec->labels, p->key->value, xstrdup(p->value->value),
+			             spec_pos_of(ctx, p->key));
+		} else {
+			free(spec->labels.v[i].value);
+			spec->labels.v[i].value = xstrdup(p->value->value);
+		}
+	}
+	return rc;
+}
+
 /* The fields that land in struct spec itself are read through this shim. */
 static int
 spec_f_wf_spec(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const struct spec_field *f)
@@ -1423,6 +1462,7 @@ spec_f_wf_spec(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const s
 		{ "priority", spec_f_priority, 0 },
 		{ "resources", spec_f_resources, 0 },
 		{ "timeout", spec_f_timeout, 0 },
+		{ "labels", spec_f_labels, 0 },
 	};
 	struct spec_workflow *wf = obj;
 
@@ -1444,6 +1484,7 @@ static const struct spec_field spec_workflow_fields[] = {
 	{ "priority", spec_f_wf_spec, 0, 0, false },
 	{ "resources", spec_f_wf_spec, 0, 0, false },
 	{ "timeout", spec_f_wf_spec, 0, 0, false },
+	{ "labels", spec_f_wf_spec, 0, 0, false },
 	{ "tasks", spec_f_wf_tasks, 0, SPEC_POS(struct spec_workflow, tasks_pos), false },
 	{ "groups", spec_f_wf_groups, 0, SPEC_POS(struct spec_workflow, groups_pos), false },
 };
@@ -1944,6 +1985,7 @@ spec_load(const char *raw, size_t len, const char *filename, const struct strv *
 		struct yaml_doc doc;
 		rc = spec_yaml_load(&ctx, &doc);
 		if (rc == 0) {
+			out->loaded = true;
 			rc = spec_parse_root(&ctx, out);
 			yaml_doc_free(&doc);
 			ctx.root = NULL;
@@ -1970,6 +2012,7 @@ spec_free(struct spec *spec)
 	free(spec->pool);
 	free(spec->backend);
 	free(spec->priority);
+	spec_map_free(&spec->labels);
 	for (size_t r = 0; r < spec->nresources; r++) {
 		struct spec_resource *res = &spec->resources[r];
 

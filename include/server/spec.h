@@ -176,10 +176,12 @@ struct spec {
 	bool resources_given; /* without "resources:" OSMO supplies an empty "default" */
 	struct spec_group *groups;
 	size_t ngroups;
-	bool from_tasks;     /* written with top-level "tasks:" */
-	struct spec_pos pos; /* the "workflow:" key */
+	struct spec_map labels; /* workflow.labels, in the file's order */
+	bool from_tasks;        /* written with top-level "tasks:" */
+	struct spec_pos pos;    /* the "workflow:" key */
 	/* Errors OSMO finds only once the schema passed, as OSMOUserError: names too long. */
 	size_t long_names;
+	bool loaded; /* the text rendered and loaded as YAML: what it says could be read */
 };
 
 /*

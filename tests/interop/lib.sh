@@ -30,6 +30,15 @@ check() { # check NAME COMMAND...: runs COMMAND, counts it
 # The CLI as a user runs it, with its login.yaml in the scratch directory only.
 cli() { OSMO_CONFIG_FILE_DIR=$tmp/cfg timeout 60 "$osmo" "$@"; }
 
+# run_cli OUT WANT_RC ARGS...: the CLI's output in $tmp/OUT; true when it exited WANT_RC.
+run_cli() {
+	local out=$1 want=$2 rc=0
+	shift 2
+	cli "$@" > "$tmp/$out" 2>&1 || rc=$?
+	cat "$tmp/$out"
+	[ "$rc" -eq "$want" ] || { echo "exit $rc, wanted $want"; return 1; }
+}
+
 # interop_server [VAR=VALUE...] -- [ARGS...]: osmo-local on 127.0.0.1 over $tmp/state with
 # --phase-ms 0 and ARGS, in an environment with the VARs; sets url.
 interop_server() {

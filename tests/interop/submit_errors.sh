@@ -7,15 +7,6 @@
 interop_server -- --dev-auth
 interop_dev_login
 
-# run_cli OUT WANT_RC ARGS...: the CLI's output in $tmp/OUT; true when it exited WANT_RC.
-run_cli() {
-	local out=$1 want=$2 rc=0
-	shift 2
-	cli "$@" > "$tmp/$out" 2>&1 || rc=$?
-	cat "$tmp/$out"
-	[ "$rc" -eq "$want" ] || { echo "exit $rc, wanted $want"; return 1; }
-}
-
 # The CLI sends yaml.dump of the file it read (cli/workflow.py:810-811), keys sorted: `bogus`,
 # on line 8 of the file, is on line 4 of what osmo-local was sent, and that is where it points.
 schema_submit() {
