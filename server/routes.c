@@ -317,6 +317,19 @@ routes_tags_match(const struct strv *want, const struct strv *have)
 	return false;
 }
 
+/* Every selector matches and every no_label key is missing (helpers.py:163-168). */
+static bool
+routes_labels_match(const struct eng_workflow *wf, const struct routes_list_query *q)
+{
+	for (size_t i = 0; i < q->n_selectors; i++)
+		if (!labels_selector_match(&q->selectors[i], wf->labels, wf->n_labels))
+			return false;
+	for (size_t i = 0; i < q->no_labels.n; i++)
+		if (labels_get(wf->labels, wf->n_labels, q->no_labels.v[i]))
+			return false;
+	return true;
+}
+
 static bool
 routes_list_matches(const struct eng_workflow *wf, const struct routes_list_query *q)
 {
@@ -330,7 +343,8 @@ routes_list_matches(const struct eng_workflow *wf, const struct routes_list_quer
 	       (!q->has_after || wf->submit_ms >= q->submitted_after_ms) &&
 	       (!q->has_before || wf->submit_ms < q->submitted_before_ms) &&
 	       routes_tags_match(&q->tags, &wf->tags) &&
-	       (!q->priorities.n || strv_contains(&q->priorities, priority));
+	       (!q->priorities.n || strv_contains(&q->priorities, priority)) &&
+	       routes_labels_match(wf, q) && !q->app;
 }
 
 size_t
@@ -410,6 +424,57 @@ routes_list_query_free(struct routes_list_query *q)
 	strv_free(&q->pools);
 	strv_free(&q->tags);
 	strv_free(&q->priorities);
+	for (size_t i = 0; i < q->n_selectors; i++)
+		labels_selector_free(&q->selectors[i]);
+	free(q->selectors);
+	strv_free(&q->no_labels);
+}
+
+/* common.AppStructure's APP_VERSION_REGEX: NAME or NAME:VERSION of [A-Za-z0-9_-]. */
+static bool
+routes_app_ok(const char *app)
+{
+	static const char word[] =
+	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+	size_t name = strspn(app, word);
+
+	return name > 0 &&
+	       (!app[name] || (app[name] == ':' && !app[name + 1 + strspn(app + name + 1, word)]));
+}
+
+/*
+ * app (400 USER when it is no app name), then label selectors and no_label keys (400 USAGE),
+ * as list_workflow and helpers.get_workflows check them; false when res was answered.
+ */
+static bool
+routes_list_labels(const struct server_http_request *req, struct routes_list_query *q,
+                   struct server_http_response *res)
+{
+	const char *app = routes_nonempty(server_http_query(req, "app"));
+	size_t n = server_http_query_count(req, "label");
+	char *why = NULL;
+
+	if (app && !routes_app_ok(app)) {
+		server_http_reply_error(res, 400, "USER",
+		                        "Name and Version can only consist of lower and upper case "
+		                        "letters, numbers, \"-\" and \"_\".",
+		                        NULL);
+		return false;
+	}
+	q->app = app != NULL;
+	q->selectors = xcalloc(n + 1, sizeof(*q->selectors));
+	for (size_t i = 0; i < n && !why; i++)
+		if (labels_selector_parse(server_http_query_nth(req, "label", i),
+		                          &q->selectors[q->n_selectors], &why) == 0)
+			q->n_selectors++;
+	routes_strv_from_query(req, "no_label", &q->no_labels);
+	for (size_t i = 0; i < q->no_labels.n && !why; i++)
+		why = labels_key_error(q->no_labels.v[i]);
+	if (!why)
+		return true;
+	server_http_reply_error(res, 400, "USAGE", why, NULL);
+	free(why);
+	return false;
 }
 
 /* GET /api/workflow */
@@ -440,6 +505,10 @@ routes_list(void *ctx, const struct server_http_request *req, struct server_http
 	}
 	if (sc.limit > ROUTES_MAX_LIMIT) {
 		server_http_reply_error(res, 400, "USER", "Limit must be less than 1000.", NULL);
+		return;
+	}
+	if (!routes_list_labels(req, &q, res)) {
+		routes_list_query_free(&q);
 		return;
 	}
 	routes_scope_fill(e, req, &sc, &q.users, &q.pools, &q.statuses, &q.priorities);

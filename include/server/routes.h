@@ -12,6 +12,7 @@
 #include "server/engine_model.h"
 #include "server/router.h"
 #include "server/http.h"
+#include "server/labels.h"
 #include "common/util.h"
 
 /* The caller of a request without x-osmo-user, as GET /api/profile/settings names it. */
@@ -27,11 +28,15 @@ struct routes_list_query {
 	uint32_t statuses; /* ROUTES_STATUS_BIT()s; 0: all but FAILED_SUBMISSION */
 	const char *name;  /* a substring of the workflow ID, or NULL */
 	bool has_after, has_before;
-	int64_t submitted_after_ms;  /* inclusive */
-	int64_t submitted_before_ms; /* exclusive */
-	struct strv tags;            /* any of them */
-	struct strv priorities;      /* HIGH, NORMAL, LOW; a workflow without one is NORMAL */
-	size_t offset;               /* counted from the newest match, as OSMO's query does */
+	int64_t submitted_after_ms;        /* inclusive */
+	int64_t submitted_before_ms;       /* exclusive */
+	struct strv tags;                  /* any of them */
+	struct strv priorities;            /* HIGH, NORMAL, LOW; a workflow without one is NORMAL */
+	struct labels_selector *selectors; /* label=: all of them */
+	size_t n_selectors;
+	struct strv no_labels; /* no_label=: keys the workflow lacks */
+	bool app;              /* app=: no workflow here comes from an app, so none matches */
+	size_t offset;         /* counted from the newest match, as OSMO's query does */
 	size_t limit;
 	bool descending; /* the page newest first; else oldest first */
 };

@@ -1,10 +1,11 @@
-/* test_labels.c: workflow label keys, values and --label assignments, as OSMO checks them. */
+/* test_labels.c: workflow label keys, values, --label assignments and list selectors, as OSMO's. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,12 +141,111 @@ test_assign(void **state)
 	labels_free(v, n);
 }
 
+/* Selectors and their patterns ("|"-joined), or the refusal, from parse_workflow_label_selector. */
+static const struct {
+	const char *in, *patterns, *why;
+} lt_selectors[] = {
+	{ "team=ml", "ml", NULL },
+	{ "team=*", "*", NULL },
+	{ "team=ml_*", "ml_*", NULL },
+	{ "team=x_(a|b)_(c|d)", "x_a_c|x_a_d|x_b_c|x_b_d", NULL },
+	{ "team=(a|b)**(c|a)", "a*c|a*a|b*c|b*a", NULL },
+	{ "team=**", "*", NULL },
+	{ "team=*_(x|*)", "*_x|*_*", NULL },
+	{ "team=a(b|c)d", "abd|acd", NULL },
+	{ "k", NULL, "Workflow label selectors must use key=value format." },
+	{ "bad key=x", NULL, "Workflow label key \"bad key\" has an invalid name segment." },
+	{ "team=", NULL,
+	  "Workflow label value \"\" is not a valid non-empty Kubernetes label value." },
+	{ "team=(a", NULL, "Workflow label selector alternatives must use (value|value) format." },
+	{ "team=a)", NULL, "Workflow label selector alternatives must use (value|value) format." },
+	{ "team=a|b", NULL, "Workflow label selector alternatives must use (value|value) format." },
+	{ "team=((a|b))", NULL, "Workflow label selector alternatives cannot be nested." },
+	{ "team=(a)", NULL,
+	  "Workflow label selector alternatives must contain at least two non-empty values." },
+	{ "team=(a|)", NULL,
+	  "Workflow label selector alternatives must contain at least two non-empty values." },
+	{ "team=(a|b)(c|d)(e|f)(g|h)(i|j)(k|l)", NULL,
+	  "Workflow label selectors can expand to at most 32 patterns." },
+	{ "team=-x*", NULL,
+	  "Workflow label value \"-xa\" is not a valid non-empty Kubernetes label value." },
+};
+
+static char *
+lt_join(const struct strv *sv)
+{
+	struct strbuf sb = { 0 };
+
+	for (size_t i = 0; i < sv->n; i++)
+		strbuf_addf(&sb, "%s%s", i ? "|" : "", sv->v[i]);
+	return strbuf_detach(&sb);
+}
+
+static void
+test_selectors(void **state)
+{
+	struct labels_selector sel;
+	char *why, *big, *joined;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lt_selectors) / sizeof(lt_selectors[0]); i++) {
+		int rc = labels_selector_parse(lt_selectors[i].in, &sel, &why);
+
+		if (lt_selectors[i].why) {
+			assert_int_equal(rc, -1);
+			assert_string_equal(why, lt_selectors[i].why);
+			free(why);
+			continue;
+		}
+		if (rc < 0)
+			fail_msg("%s: %s", lt_selectors[i].in, why);
+		assert_string_equal(sel.key, "team");
+		joined = lt_join(&sel.patterns);
+		assert_string_equal(joined, lt_selectors[i].patterns);
+		free(joined);
+		labels_selector_free(&sel);
+	}
+	big = xasprintf("team=%04097d", 0);
+	assert_int_equal(labels_selector_parse(big, &sel, &why), -1);
+	assert_string_equal(why, "Workflow label selectors can be at most 4096 bytes.");
+	free(why);
+	free(big);
+}
+
+static void
+test_selector_match(void **state)
+{
+	static const struct eng_label wf[] = { { "team", "ml_vision" }, { "stage", "prod" } };
+	static const struct {
+		const char *selector;
+		bool match;
+	} cases[] = {
+		{ "team=ml_vision", true },  { "team=ml", false },     { "team=ml_*", true },
+		{ "team=*vision", true },    { "team=*_*", true },     { "team=ML_*", false },
+		{ "team=*", true },          { "owner=*", false },     { "stage=(dev|prod)", true },
+		{ "stage=(dev|qa)", false }, { "team=ml*vi*n", true }, { "team=ml*x", false },
+	};
+	struct labels_selector sel;
+	char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(labels_selector_parse(cases[i].selector, &sel, &why), 0);
+		if (labels_selector_match(&sel, wf, 2) != cases[i].match)
+			fail_msg("%s: %s", cases[i].selector,
+			         cases[i].match ? "no match" : "a match");
+		labels_selector_free(&sel);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys_and_values),
 		cmocka_unit_test(test_assign),
+		cmocka_unit_test(test_selectors),
+		cmocka_unit_test(test_selector_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
