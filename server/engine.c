@@ -1291,21 +1291,27 @@ engine_record_refused(struct engine *e, const char *name, const struct engine_su
 }
 
 /*
- * The workflow's labels: the spec's with each --label set over them, checked whole
- * (objects.py:974-993). A refusal is an OSMOUsageError naming the workflow.
+ * The workflow's labels: the spec's, or a resubmitted workflow's own (its canonical labels,
+ * workflow_service.py:370), with each --label set over them, checked whole (objects.py:974-993).
+ * A refusal is an OSMOUsageError naming the workflow.
  */
 static int
-engine_submit_labels(const struct spec *spec, const struct engine_submit *req, struct eng_label **v,
-                     size_t *n, struct engine_error *err)
+engine_submit_labels(const struct spec *spec, const struct engine_wf *parent,
+                     const struct engine_submit *req, struct eng_label **v, size_t *n,
+                     struct engine_error *err)
 {
 	char *why;
 
 	*v = NULL;
 	*n = 0;
-	for (size_t i = 0; i < spec->labels.n; i++) {
-		*v = xreallocarray(*v, *n + 1, sizeof(**v));
-		(*v)[(*n)++] = (struct eng_label){ xstrdup(spec->labels.v[i].key),
-			                           xstrdup(spec->labels.v[i].value) };
+	if (parent) {
+		labels_copy(parent->rec.labels, parent->rec.n_labels, v, n);
+	} else {
+		for (size_t i = 0; i < spec->labels.n; i++) {
+			*v = xreallocarray(*v, *n + 1, sizeof(**v));
+			(*v)[(*n)++] = (struct eng_label){ xstrdup(spec->labels.v[i].key),
+				                           xstrdup(spec->labels.v[i].value) };
+		}
 	}
 	if (labels_assign(v, n, req->labels, &why) == 0)
 		return 0;
@@ -1359,7 +1365,7 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	loaded = spec_load(raw, strlen(raw), ENGINE_SPEC_NAME, req->set_vars, req->set_string_vars,
 	                   &spec, &rendered, &errors);
 	/* Labels are checked once the YAML loads, before the schema (objects.py:953-995). */
-	if (spec.loaded && engine_submit_labels(&spec, req, &labels, &n_labels, err) < 0) {
+	if (spec.loaded && engine_submit_labels(&spec, parent, req, &labels, &n_labels, err) < 0) {
 		spec_free(&spec);
 		strv_free(&errors);
 		free(rendered);
