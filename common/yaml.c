@@ -898,3 +898,981 @@ yaml_writer_finish(struct yaml_writer *w, bool *bad_value, const char **problem)
 	free(w);
 	return rc;
 }
+
+/* ---- Building on a document ---- */
+
+static struct yaml_node *
+yaml_doc_add(struct yaml_doc *doc, enum yaml_type type)
+{
+	struct yaml_node *node = xcalloc(1, sizeof(*node));
+
+	node->type = type;
+	if (doc->nnodes == doc->cap) {
+		doc->cap = doc->cap ? 2 * doc->cap : 64;
+		doc->nodes = xreallocarray(doc->nodes, doc->cap, sizeof(*doc->nodes));
+	}
+	doc->nodes[doc->nnodes++] = node;
+	return node;
+}
+
+struct yaml_node *
+yaml_doc_scalar(struct yaml_doc *doc, enum yaml_type type, const char *text)
+{
+	struct yaml_node *node = yaml_doc_add(doc, type);
+
+	node->value = xstrdup(text);
+	node->len = strlen(text);
+	node->plain = true;
+	return node;
+}
+
+struct yaml_node *
+yaml_doc_map(struct yaml_doc *doc)
+{
+	return yaml_doc_add(doc, YAML_TYPE_MAP);
+}
+
+struct yaml_node *
+yaml_doc_seq(struct yaml_doc *doc)
+{
+	return yaml_doc_add(doc, YAML_TYPE_SEQ);
+}
+
+struct yaml_node *
+yaml_doc_map_copy(struct yaml_doc *doc, const struct yaml_node *map)
+{
+	struct yaml_node *copy = yaml_doc_map(doc);
+
+	copy->pairs = xcalloc(map->n + 1, sizeof(*copy->pairs));
+	memcpy(copy->pairs, map->pairs, map->n * sizeof(*copy->pairs));
+	copy->n = map->n;
+	copy->start = map->start;
+	copy->end = map->end;
+	return copy;
+}
+
+void
+yaml_map_set(struct yaml_doc *doc, struct yaml_node *map, const char *key, struct yaml_node *value)
+{
+	struct yaml_node *key_node = NULL;
+
+	if (yaml_map_get(map, key, &key_node)) {
+		for (size_t i = map->n; i > 0; i--)
+			if (map->pairs[i - 1].key == key_node)
+				map->pairs[i - 1].value = value;
+		return;
+	}
+	map->pairs = xreallocarray(map->pairs, map->n + 1, sizeof(*map->pairs));
+	map->pairs[map->n++] =
+	        (struct yaml_pair){ yaml_doc_scalar(doc, YAML_TYPE_STR, key), value };
+}
+
+void
+yaml_seq_append(struct yaml_node *seq, struct yaml_node *item)
+{
+	seq->items = xreallocarray(seq->items, seq->n + 1, sizeof(*seq->items));
+	seq->items[seq->n++] = item;
+}
+
+/* ---- Dumping: yaml.dump of what safe_load made ---- */
+
+/* A collection met while dumping: its anchor number once it is met twice (0: none). */
+struct yaml_dump_seen {
+	const struct yaml_node *node;
+	unsigned anchor;
+	bool counted; /* met by yaml_dump_anchors */
+	bool emitted; /* written out: the next meeting is an alias */
+};
+
+/* PyYAML's Emitter state for block output: where it is and what it last wrote. */
+struct yaml_dumper {
+	struct strbuf *out;
+	bool unicode;    /* allow_unicode */
+	int indent;      /* -1: None, as before the root */
+	size_t column;   /* in code points */
+	bool whitespace; /* the last thing written was white space (or nothing) */
+	bool indention;  /* only indentation on this line so far */
+	bool open_ended; /* a "|+" block ended the text: the stream ends with "..." */
+	int flow_level;
+	bool failed;                 /* a value that is not UTF-8 */
+	struct yaml_dump_seen *seen; /* open addressing by pointer; cap a power of two */
+	size_t nseen, cap;
+	unsigned anchors;
+};
+
+static struct yaml_dump_seen *
+yaml_dump_find(struct yaml_dumper *d, const struct yaml_node *node, bool add)
+{
+	size_t i;
+
+	if (add && 2 * (d->nseen + 1) > d->cap) {
+		struct yaml_dump_seen *old = d->seen;
+		size_t old_cap = d->cap;
+
+		d->cap = d->cap ? 2 * d->cap : 64;
+		d->seen = xcalloc(d->cap, sizeof(*d->seen));
+		for (size_t k = 0; k < old_cap; k++) {
+			if (!old[k].node)
+				continue;
+			for (i = ((uintptr_t)old[k].node >> 4) & (d->cap - 1); d->seen[i].node;
+			     i = (i + 1) & (d->cap - 1))
+				;
+			d->seen[i] = old[k];
+		}
+		free(old);
+	}
+	if (!d->cap)
+		return NULL;
+	for (i = ((uintptr_t)node >> 4) & (d->cap - 1); d->seen[i].node; i = (i + 1) & (d->cap - 1))
+		if (d->seen[i].node == node)
+			return &d->seen[i];
+	if (!add)
+		return NULL;
+	d->nseen++;
+	d->seen[i] = (struct yaml_dump_seen){ .node = node };
+	return &d->seen[i];
+}
+
+/* Which keys Python can order against each other: numbers, strings, and the rest apart. */
+enum yaml_key_class { YAML_KEY_NUMBER, YAML_KEY_STR, YAML_KEY_TIME, YAML_KEY_NULL };
+
+static const enum yaml_key_class yaml_key_classes[] = {
+	[YAML_TYPE_NULL] = YAML_KEY_NULL,      [YAML_TYPE_BOOL] = YAML_KEY_NUMBER,
+	[YAML_TYPE_INT] = YAML_KEY_NUMBER,     [YAML_TYPE_FLOAT] = YAML_KEY_NUMBER,
+	[YAML_TYPE_TIMESTAMP] = YAML_KEY_TIME, [YAML_TYPE_MERGE] = YAML_KEY_STR,
+	[YAML_TYPE_VALUE] = YAML_KEY_STR,      [YAML_TYPE_STR] = YAML_KEY_STR,
+	[YAML_TYPE_OTHER] = YAML_KEY_STR,      [YAML_TYPE_SEQ] = YAML_KEY_STR,
+	[YAML_TYPE_MAP] = YAML_KEY_STR,
+};
+
+static double
+yaml_dump_number(const struct yaml_node *node)
+{
+	long long i;
+
+	if (node->type == YAML_TYPE_BOOL)
+		return yaml_bool_value(node->value);
+	if (node->type == YAML_TYPE_INT && yaml_int_value(node->value, &i))
+		return (double)i;
+	return yaml_float_value(node->value);
+}
+
+/* Python's order of two keys of one class: numbers by value, the rest by code points. */
+static int
+yaml_dump_key_cmp(const struct yaml_node *a, const struct yaml_node *b)
+{
+	size_t n;
+	int c;
+
+	if (yaml_key_classes[a->type] == YAML_KEY_NUMBER) {
+		double u = yaml_dump_number(a), v = yaml_dump_number(b);
+
+		return (u > v) - (u < v);
+	}
+	n = a->len < b->len ? a->len : b->len;
+	c = memcmp(a->value ? a->value : "", b->value ? b->value : "", n);
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static bool
+yaml_dump_key_eq(const struct yaml_node *a, const struct yaml_node *b)
+{
+	return yaml_key_classes[a->type] == yaml_key_classes[b->type] &&
+	       (yaml_key_classes[a->type] == YAML_KEY_NULL || yaml_dump_key_cmp(a, b) == 0);
+}
+
+static int
+yaml_dump_pair_cmp(const void *pa, const void *pb)
+{
+	const struct yaml_pair *a = pa, *b = pb;
+
+	return yaml_dump_key_cmp(a->key, b->key);
+}
+
+/*
+ * map's pairs as the dict safe_load makes and represent_mapping writes: each key once where
+ * it first came, with its last value, sorted unless Python cannot order the keys (two kinds,
+ * or two nulls), when they stay in that order.
+ */
+static struct yaml_pair *
+yaml_dump_pairs(const struct yaml_node *map, size_t *n)
+{
+	struct yaml_pair *v = xcalloc(map->n + 1, sizeof(*v));
+	bool sortable = true;
+	size_t k = 0;
+
+	for (size_t i = 0; i < map->n; i++) {
+		size_t j = 0;
+
+		while (j < k && !yaml_dump_key_eq(v[j].key, map->pairs[i].key))
+			j++;
+		if (j < k) {
+			v[j].value = map->pairs[i].value;
+			continue;
+		}
+		v[k++] = map->pairs[i];
+		sortable &= yaml_key_classes[map->pairs[i].key->type] ==
+		                    yaml_key_classes[v[0].key->type] &&
+		            (k == 1 || yaml_key_classes[v[0].key->type] != YAML_KEY_NULL);
+	}
+	if (sortable)
+		qsort(v, k, sizeof(*v), yaml_dump_pair_cmp);
+	*n = k;
+	return v;
+}
+
+/* Serializer.anchor_node: a collection met a second time gets the next id, in dump order. */
+static void
+yaml_dump_anchors(struct yaml_dumper *d, const struct yaml_node *node)
+{
+	struct yaml_dump_seen *s;
+	struct yaml_pair *pairs;
+	size_t n;
+
+	if (!node || (node->type != YAML_TYPE_MAP && node->type != YAML_TYPE_SEQ))
+		return;
+	s = yaml_dump_find(d, node, true);
+	if (s->counted) {
+		if (!s->anchor)
+			s->anchor = ++d->anchors;
+		return;
+	}
+	s->counted = true;
+	if (node->type == YAML_TYPE_SEQ) {
+		for (size_t i = 0; i < node->n; i++)
+			yaml_dump_anchors(d, node->items[i]);
+		return;
+	}
+	pairs = yaml_dump_pairs(node, &n);
+	for (size_t i = 0; i < n; i++) {
+		yaml_dump_anchors(d, pairs[i].key);
+		yaml_dump_anchors(d, pairs[i].value);
+	}
+	free(pairs);
+}
+
+/* repr() of a float as PyYAML's represent_float writes it: 1.0e+20, 0.0001, .inf, .nan. */
+static const char *
+yaml_dump_float(const struct yaml_node *node, char *buf, size_t size)
+{
+	double v = yaml_float_value(node->value);
+	char digits[40];
+	int prec, exp;
+	char *e;
+
+	if (isnan(v) || isinf(v)) {
+		return isnan(v) ? ".nan" : v < 0 ? "-.inf" : ".inf";
+	}
+	/* The shortest digits that read back as v, as repr chooses them. */
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(digits, sizeof(digits), "%.*e", prec - 1, v);
+		if (strtod(digits, NULL) == v)
+			break;
+	}
+	snprintf(digits, sizeof(digits), "%.*e", prec - 1, v);
+	e = strchr(digits, 'e');
+	exp = atoi(e + 1);
+	*e = '\0';
+	if (exp < -4 || exp >= 16) {
+		/* d.ddd, and ".0" where repr has none, as PyYAML adds it. */
+		snprintf(buf, size, "%s%se%c%02d", digits, strchr(digits, '.') ? "" : ".0",
+		         exp < 0 ? '-' : '+', abs(exp));
+		return buf;
+	}
+	snprintf(buf, size, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 1, v);
+	return buf;
+}
+
+/* Reads 1 or 2 digits (the timestamp's [0-9][0-9]?) into *v; false when there is none. */
+static bool
+yaml_dump_digits12(const char **p, int *v)
+{
+	if (!yaml_digit(**p))
+		return false;
+	*v = *(*p)++ - '0';
+	if (yaml_digit(**p))
+		*v = *v * 10 + *(*p)++ - '0';
+	return true;
+}
+
+/*
+ * A timestamp as construct_yaml_timestamp makes it and represent_datetime writes it back: a
+ * date as it is, a datetime as isoformat(' '): the fraction cut or padded to 6 digits (none
+ * when 0), Z as +00:00, an offset as +HH:MM.
+ */
+static const char *
+yaml_dump_timestamp(const struct yaml_node *node, char *buf, size_t size)
+{
+	const char *s = node->value, *p;
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, tz_h = 0, tz_m = 0;
+	long usec = 0;
+	char tz[8] = "";
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+		return s;
+	if (!s[n]) {
+		snprintf(buf, size, "%04d-%02d-%02d", y, mo, d);
+		return buf;
+	}
+	p = s + n + strspn(s + n, "Tt \t");
+	if (sscanf(p, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3)
+		return s;
+	p += n;
+	if (*p == '.') {
+		p++;
+		for (int i = 0; i < 6; i++)
+			usec = usec * 10 + (yaml_digit(*p) ? *p++ - '0' : 0);
+		p += strspn(p, "0123456789");
+	}
+	p += strspn(p, " \t");
+	if (*p == 'Z') {
+		snprintf(tz, sizeof(tz), "+00:00");
+	} else if (*p == '+' || *p == '-') {
+		char sign = *p++;
+
+		if (yaml_dump_digits12(&p, &tz_h)) {
+			if (*p == ':') {
+				p++;
+				yaml_dump_digits12(&p, &tz_m);
+			}
+			/* A zero offset is +00:00 whatever its sign. */
+			snprintf(tz, sizeof(tz), "%c%02d:%02d", tz_h || tz_m ? sign : '+', tz_h,
+			         tz_m);
+		}
+	}
+	n = snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
+	if (usec)
+		n += snprintf(buf + n, size - (size_t)n, ".%06ld", usec);
+	snprintf(buf + n, size - (size_t)n, "%s", tz);
+	return buf;
+}
+
+static const char *
+yaml_dump_null(const struct yaml_node *node, char *buf, size_t size)
+{
+	(void)node, (void)buf, (void)size;
+	return "null";
+}
+
+static const char *
+yaml_dump_bool(const struct yaml_node *node, char *buf, size_t size)
+{
+	(void)buf, (void)size;
+	return yaml_bool_value(node->value) ? "true" : "false";
+}
+
+/* In decimal; one past a long long stays as written (Python's ints have no end). */
+static const char *
+yaml_dump_int(const struct yaml_node *node, char *buf, size_t size)
+{
+	long long v;
+
+	if (!yaml_int_value(node->value, &v))
+		return node->value;
+	snprintf(buf, size, "%lld", v);
+	return buf;
+}
+
+/* How each type's Python value prints; a type without one is the string it read as. */
+static const char *(*const yaml_dump_texts[])(const struct yaml_node *, char *, size_t) = {
+	[YAML_TYPE_NULL] = yaml_dump_null,
+	[YAML_TYPE_BOOL] = yaml_dump_bool,
+	[YAML_TYPE_INT] = yaml_dump_int,
+	[YAML_TYPE_FLOAT] = yaml_dump_float,
+	[YAML_TYPE_TIMESTAMP] = yaml_dump_timestamp,
+};
+
+/* ---- The emitter: PyYAML's emitter.py for block output, on code points ---- */
+
+#define YAML_DUMP_WIDTH  80 /* best_width */
+#define YAML_DUMP_INDENT 2  /* best_indent */
+
+static bool
+yaml_cp_break(uint32_t c)
+{
+	return c == '\n' || c == 0x85 || c == 0x2028 || c == 0x2029;
+}
+
+/* '\0 \t\r\n\x85\u2028\u2029', and the end of the text (c == UINT32_MAX). */
+static bool
+yaml_cp_blank_or_end(uint32_t c)
+{
+	return c == UINT32_MAX || c == 0 || c == ' ' || c == '\t' || c == '\r' || yaml_cp_break(c);
+}
+
+/* analyze_scalar's unicode_characters: printable beyond ASCII. */
+static bool
+yaml_cp_unicode(uint32_t c)
+{
+	return (c == 0x85 || (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+	        (c >= 0x10000 && c < 0x10FFFF)) &&
+	       c != 0xFEFF;
+}
+
+static void
+yaml_dump_put(struct yaml_dumper *d, const uint32_t *cps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = cps[i];
+
+		if (c < 0x80) {
+			strbuf_addch(d->out, (char)c);
+		} else if (c < 0x800) {
+			strbuf_addch(d->out, (char)(0xC0 | (c >> 6)));
+			strbuf_addch(d->out, (char)(0x80 | (c & 0x3F)));
+		} else if (c < 0x10000) {
+			strbuf_addch(d->out, (char)(0xE0 | (c >> 12)));
+			strbuf_addch(d->out, (char)(0x80 | ((c >> 6) & 0x3F)));
+			strbuf_addch(d->out, (char)(0x80 | (c & 0x3F)));
+		} else {
+			strbuf_addch(d->out, (char)(0xF0 | (c >> 18)));
+			strbuf_addch(d->out, (char)(0x80 | ((c >> 12) & 0x3F)));
+			strbuf_addch(d->out, (char)(0x80 | ((c >> 6) & 0x3F)));
+			strbuf_addch(d->out, (char)(0x80 | (c & 0x3F)));
+		}
+	}
+}
+
+/* ASCII text counted into the column. */
+static void
+yaml_dump_text(struct yaml_dumper *d, const char *s)
+{
+	strbuf_addstr(d->out, s);
+	d->column += strlen(s);
+}
+
+static void
+yaml_dump_cps(struct yaml_dumper *d, const uint32_t *cps, size_t n)
+{
+	yaml_dump_put(d, cps, n);
+	d->column += n;
+}
+
+static void
+yaml_dump_indicator(struct yaml_dumper *d, const char *indicator, bool need_whitespace,
+                    bool whitespace, bool indention)
+{
+	if (!d->whitespace && need_whitespace)
+		yaml_dump_text(d, " ");
+	yaml_dump_text(d, indicator);
+	d->whitespace = whitespace;
+	d->indention = d->indention && indention;
+	d->open_ended = false;
+}
+
+/* write_line_break: '\n', or the break character the text has there. */
+static void
+yaml_dump_break(struct yaml_dumper *d, uint32_t c)
+{
+	yaml_dump_put(d, &c, 1);
+	d->whitespace = true;
+	d->indention = true;
+	d->column = 0;
+}
+
+static void
+yaml_dump_indent(struct yaml_dumper *d)
+{
+	size_t indent = d->indent < 0 ? 0 : (size_t)d->indent;
+
+	if (!d->indention || d->column > indent || (d->column == indent && !d->whitespace))
+		yaml_dump_break(d, '\n');
+	if (d->column < indent) {
+		d->whitespace = true;
+		while (d->column < indent)
+			yaml_dump_text(d, " ");
+	}
+}
+
+static void
+yaml_dump_increase_indent(struct yaml_dumper *d, bool flow, bool indentless)
+{
+	if (d->indent < 0)
+		d->indent = flow ? YAML_DUMP_INDENT : 0;
+	else if (!indentless)
+		d->indent += YAML_DUMP_INDENT;
+}
+
+/* analyze_scalar: which styles can carry the text. */
+struct yaml_dump_analysis {
+	bool empty, multiline, flow_plain, block_plain, single_quoted, block;
+};
+
+static struct yaml_dump_analysis
+yaml_dump_analyze(const uint32_t *s, size_t n, bool unicode)
+{
+	struct yaml_dump_analysis a = {
+		.flow_plain = true, .block_plain = true, .single_quoted = true, .block = true
+	};
+	bool block_ind = false, flow_ind = false, breaks = false, special = false;
+	bool lead_space = false, lead_break = false, trail_space = false, trail_break = false;
+	bool break_space = false, space_break = false, prev_space = false, prev_break = false;
+	bool preceded = true;
+
+	if (n == 0)
+		return (struct yaml_dump_analysis){ .empty = true,
+			                            .block_plain = true,
+			                            .single_quoted = true };
+	if (n >= 3 && ((s[0] == '-' && s[1] == '-' && s[2] == '-') ||
+	               (s[0] == '.' && s[1] == '.' && s[2] == '.')))
+		block_ind = flow_ind = true;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = s[i];
+		bool followed = yaml_cp_blank_or_end(i + 1 < n ? s[i + 1] : UINT32_MAX);
+
+		if (i == 0) {
+			if (c < 0x80 && strchr("#,[]{}&*!|>'\"%@`", (int)c) && c)
+				flow_ind = block_ind = true;
+			if (c == '?' || c == ':') {
+				flow_ind = true;
+				block_ind |= followed;
+			}
+			if (c == '-' && followed)
+				flow_ind = block_ind = true;
+		} else {
+			if (c < 0x80 && c && strchr(",?[]{}", (int)c))
+				flow_ind = true;
+			if (c == ':') {
+				flow_ind = true;
+				block_ind |= followed;
+			}
+			if (c == '#' && preceded)
+				flow_ind = block_ind = true;
+		}
+		breaks |= yaml_cp_break(c);
+		if (!(c == '\n' || (c >= 0x20 && c <= 0x7E)))
+			special |= !yaml_cp_unicode(c) || !unicode;
+		if (c == ' ') {
+			lead_space |= i == 0;
+			trail_space |= i == n - 1;
+			break_space |= prev_break;
+			prev_space = true;
+			prev_break = false;
+		} else if (yaml_cp_break(c)) {
+			lead_break |= i == 0;
+			trail_break |= i == n - 1;
+			space_break |= prev_space;
+			prev_space = false;
+			prev_break = true;
+		} else {
+			prev_space = prev_break = false;
+		}
+		preceded = yaml_cp_blank_or_end(c);
+	}
+	if (lead_space || lead_break || trail_space || trail_break)
+		a.flow_plain = a.block_plain = false;
+	if (trail_space)
+		a.block = false;
+	if (break_space)
+		a.flow_plain = a.block_plain = a.single_quoted = false;
+	if (space_break || special)
+		a.flow_plain = a.block_plain = a.single_quoted = a.block = false;
+	if (breaks)
+		a.flow_plain = a.block_plain = false;
+	if (flow_ind)
+		a.flow_plain = false;
+	if (block_ind)
+		a.block_plain = false;
+	a.multiline = breaks;
+	return a;
+}
+
+enum yaml_dump_style { YAML_DUMP_PLAIN, YAML_DUMP_SINGLE, YAML_DUMP_DOUBLE, YAML_DUMP_LITERAL };
+
+/* choose_scalar_style for an implicit scalar (plain_ok) asked for no style or for literal. */
+static enum yaml_dump_style
+yaml_dump_style(const struct yaml_dumper *d, const struct yaml_dump_analysis *a, bool plain_ok,
+                bool literal, bool simple_key)
+{
+	if (!literal && plain_ok && !(simple_key && (a->empty || a->multiline)) &&
+	    (d->flow_level ? a->flow_plain : a->block_plain))
+		return YAML_DUMP_PLAIN;
+	if (literal && !d->flow_level && !simple_key && a->block)
+		return YAML_DUMP_LITERAL;
+	if (!literal && a->single_quoted && !(simple_key && a->multiline))
+		return YAML_DUMP_SINGLE;
+	return YAML_DUMP_DOUBLE;
+}
+
+/* A run of spaces: one past the width (fold) becomes a line break; else written. */
+static bool
+yaml_dump_spaces(struct yaml_dumper *d, const uint32_t *s, size_t start, size_t end, bool fold)
+{
+	if (start + 1 == end && fold) {
+		yaml_dump_indent(d);
+		return true;
+	}
+	yaml_dump_cps(d, s + start, end - start);
+	return false;
+}
+
+/* A run of breaks in a flow scalar: a leading '\n' doubled, as folding would eat one. */
+static void
+yaml_dump_breaks(struct yaml_dumper *d, const uint32_t *s, size_t start, size_t end)
+{
+	if (s[start] == '\n')
+		yaml_dump_break(d, '\n');
+	for (size_t k = start; k < end; k++)
+		yaml_dump_break(d, s[k]);
+	yaml_dump_indent(d);
+}
+
+static void
+yaml_dump_plain(struct yaml_dumper *d, const uint32_t *s, size_t n, bool split)
+{
+	bool spaces = false, breaks = false;
+	size_t start = 0;
+
+	if (!n)
+		return;
+	if (!d->whitespace)
+		yaml_dump_text(d, " ");
+	d->whitespace = d->indention = false;
+	for (size_t end = 0; end <= n; end++) {
+		uint32_t c = end < n ? s[end] : UINT32_MAX;
+
+		if (spaces) {
+			if (c != ' ') {
+				if (yaml_dump_spaces(d, s, start, end,
+				                     d->column > YAML_DUMP_WIDTH && split))
+					d->whitespace = d->indention = false;
+				start = end;
+			}
+		} else if (breaks) {
+			if (!yaml_cp_break(c)) {
+				yaml_dump_breaks(d, s, start, end);
+				d->whitespace = d->indention = false;
+				start = end;
+			}
+		} else if (c == UINT32_MAX || c == ' ' || yaml_cp_break(c)) {
+			yaml_dump_cps(d, s + start, end - start);
+			start = end;
+		}
+		spaces = c == ' ';
+		breaks = yaml_cp_break(c);
+	}
+}
+
+static void
+yaml_dump_single(struct yaml_dumper *d, const uint32_t *s, size_t n, bool split)
+{
+	bool spaces = false, breaks = false;
+	size_t start = 0;
+
+	yaml_dump_indicator(d, "'", true, false, false);
+	for (size_t end = 0; end <= n; end++) {
+		uint32_t c = end < n ? s[end] : UINT32_MAX;
+
+		if (spaces) {
+			if (c != ' ') {
+				yaml_dump_spaces(d, s, start, end,
+				                 d->column > YAML_DUMP_WIDTH && split &&
+				                         start != 0 && end != n);
+				start = end;
+			}
+		} else if (breaks) {
+			if (!yaml_cp_break(c)) {
+				yaml_dump_breaks(d, s, start, end);
+				start = end;
+			}
+		} else if (c == UINT32_MAX || c == ' ' || c == '\'' || yaml_cp_break(c)) {
+			if (start < end) {
+				yaml_dump_cps(d, s + start, end - start);
+				start = end;
+			}
+		}
+		if (c == '\'') {
+			yaml_dump_text(d, "''");
+			start = end + 1;
+		}
+		if (c != UINT32_MAX) {
+			spaces = c == ' ';
+			breaks = yaml_cp_break(c);
+		}
+	}
+	yaml_dump_indicator(d, "'", false, false, false);
+}
+
+/* ESCAPE_REPLACEMENTS: the one-letter escapes of a double-quoted scalar. */
+static const struct {
+	uint32_t c;
+	char letter;
+} yaml_dump_escapes[] = {
+	{ 0, '0' },     { 0x07, 'a' }, { 0x08, 'b' }, { 0x09, 't' },   { 0x0A, 'n' },
+	{ 0x0B, 'v' },  { 0x0C, 'f' }, { 0x0D, 'r' }, { 0x1B, 'e' },   { '"', '"' },
+	{ '\\', '\\' }, { 0x85, 'N' }, { 0xA0, '_' }, { 0x2028, 'L' }, { 0x2029, 'P' },
+};
+
+static void
+yaml_dump_escape(struct yaml_dumper *d, uint32_t c)
+{
+	char buf[12];
+
+	for (size_t i = 0; i < ARRAY_SIZE(yaml_dump_escapes); i++) {
+		if (yaml_dump_escapes[i].c == c) {
+			snprintf(buf, sizeof(buf), "\\%c", yaml_dump_escapes[i].letter);
+			yaml_dump_text(d, buf);
+			return;
+		}
+	}
+	snprintf(buf, sizeof(buf),
+	         c <= 0xFF     ? "\\x%02X"
+	         : c <= 0xFFFF ? "\\u%04X"
+	                       : "\\U%08X",
+	         (unsigned)c);
+	yaml_dump_text(d, buf);
+}
+
+static void
+yaml_dump_double(struct yaml_dumper *d, const uint32_t *s, size_t n, bool split)
+{
+	size_t start = 0;
+
+	yaml_dump_indicator(d, "\"", true, false, false);
+	for (size_t end = 0; end <= n; end++) {
+		uint32_t c = end < n ? s[end] : UINT32_MAX;
+		bool raw = c != UINT32_MAX && c != '"' && c != '\\' && c != 0x85 && c != 0x2028 &&
+		           c != 0x2029 && c != 0xFEFF &&
+		           ((c >= 0x20 && c <= 0x7E) ||
+		            (d->unicode &&
+		             ((c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD))));
+
+		if (!raw) {
+			if (start < end) {
+				yaml_dump_cps(d, s + start, end - start);
+				start = end;
+			}
+			if (c != UINT32_MAX) {
+				yaml_dump_escape(d, c);
+				start = end + 1;
+			}
+		}
+		if (end > 0 && end + 1 < n && (c == ' ' || start >= end) &&
+		    d->column + (end - start) > YAML_DUMP_WIDTH && split) {
+			if (start < end) {
+				yaml_dump_cps(d, s + start, end - start);
+				start = end;
+			}
+			yaml_dump_text(d, "\\");
+			yaml_dump_indent(d);
+			d->whitespace = d->indention = false;
+			if (s[start] == ' ')
+				yaml_dump_text(d, "\\");
+		}
+	}
+	yaml_dump_indicator(d, "\"", false, false, false);
+}
+
+/* determine_block_hints, then write_literal. */
+static void
+yaml_dump_literal(struct yaml_dumper *d, const uint32_t *s, size_t n)
+{
+	char hints[8] = "|";
+	bool breaks = true;
+	size_t start = 0;
+
+	if (n && (s[0] == ' ' || yaml_cp_break(s[0])))
+		snprintf(hints + 1, sizeof(hints) - 1, "%d", YAML_DUMP_INDENT);
+	if (n && !yaml_cp_break(s[n - 1]))
+		strcat(hints, "-");
+	else if (n && (n == 1 || yaml_cp_break(s[n - 2])))
+		strcat(hints, "+");
+	yaml_dump_indicator(d, hints, true, false, false);
+	if (hints[strlen(hints) - 1] == '+')
+		d->open_ended = true;
+	yaml_dump_break(d, '\n');
+	for (size_t end = 0; end <= n; end++) {
+		uint32_t c = end < n ? s[end] : UINT32_MAX;
+
+		if (breaks) {
+			if (!yaml_cp_break(c)) {
+				for (size_t k = start; k < end; k++)
+					yaml_dump_break(d, s[k]);
+				if (c != UINT32_MAX)
+					yaml_dump_indent(d);
+				start = end;
+			}
+		} else if (c == UINT32_MAX || yaml_cp_break(c)) {
+			yaml_dump_put(d, s + start, end - start);
+			if (c == UINT32_MAX)
+				yaml_dump_break(d, '\n');
+			start = end;
+		}
+		if (c != UINT32_MAX)
+			breaks = yaml_cp_break(c);
+	}
+}
+
+/* The code points of n bytes of text; NULL when it is not UTF-8. */
+static uint32_t *
+yaml_dump_decode(const char *text, size_t len, size_t *n)
+{
+	uint32_t *cps = xcalloc(len + 1, sizeof(*cps));
+
+	*n = 0;
+	for (size_t i = 0; i < len;) {
+		size_t k = utf8_valid_len((const unsigned char *)text + i, len - i, &cps[*n]);
+
+		if (!k) {
+			free(cps);
+			return NULL;
+		}
+		i += k;
+		(*n)++;
+	}
+	return cps;
+}
+
+/* The text yaml_dump writes for a scalar, and whether it needs no quotes to read back. */
+static const char *
+yaml_dump_scalar_text(const struct yaml_node *node, char *buf, size_t size, size_t *len,
+                      bool *plain_ok)
+{
+	const char *(*as_value)(const struct yaml_node *, char *, size_t) =
+	        (size_t)node->type < ARRAY_SIZE(yaml_dump_texts) ? yaml_dump_texts[node->type]
+	                                                         : NULL;
+	const char *text;
+
+	if (!as_value) {
+		*len = node->value ? node->len : 0;
+		*plain_ok = yaml_resolve(node->value ? node->value : "") == YAML_TYPE_STR;
+		return node->value ? node->value : "";
+	}
+	text = as_value(node, buf, size);
+	*len = strlen(text);
+	*plain_ok = true;
+	return text;
+}
+
+/* check_simple_key for a mapping's key: short, on one line, or an empty collection. */
+static bool
+yaml_dump_simple_key(struct yaml_dumper *d, const struct yaml_node *key)
+{
+	struct yaml_dump_seen *s = yaml_dump_find(d, key, false);
+	size_t len = s && s->anchor ? 5 : 0, n;
+	char buf[64];
+	bool plain_ok, ok;
+	uint32_t *cps;
+	const char *text;
+
+	if (key->type == YAML_TYPE_MAP || key->type == YAML_TYPE_SEQ)
+		return key->n == 0 || (s && s->emitted);
+	text = yaml_dump_scalar_text(key, buf, sizeof(buf), &n, &plain_ok);
+	cps = yaml_dump_decode(text, n, &n);
+	if (!cps)
+		return true;
+	ok = len + n < 128 && n > 0 && !yaml_dump_analyze(cps, n, d->unicode).multiline;
+	free(cps);
+	return ok;
+}
+
+static void
+yaml_dump_scalar(struct yaml_dumper *d, const struct yaml_node *node, bool simple_key)
+{
+	char buf[64];
+	size_t len, n;
+	bool plain_ok;
+	const char *text = yaml_dump_scalar_text(node, buf, sizeof(buf), &len, &plain_ok);
+	uint32_t *cps = yaml_dump_decode(text, len, &n);
+	struct yaml_dump_analysis a;
+	int saved = d->indent;
+
+	if (!cps) {
+		d->failed = true;
+		return;
+	}
+	a = yaml_dump_analyze(cps, n, d->unicode);
+	yaml_dump_increase_indent(d, true, false);
+	switch (yaml_dump_style(d, &a, plain_ok, node->literal, simple_key)) {
+	case YAML_DUMP_PLAIN:
+		yaml_dump_plain(d, cps, n, !simple_key);
+		break;
+	case YAML_DUMP_SINGLE:
+		yaml_dump_single(d, cps, n, !simple_key);
+		break;
+	case YAML_DUMP_DOUBLE:
+		yaml_dump_double(d, cps, n, !simple_key);
+		break;
+	case YAML_DUMP_LITERAL:
+		yaml_dump_literal(d, cps, n);
+		break;
+	}
+	d->indent = saved;
+	free(cps);
+}
+
+/* expect_node: an alias, or the node (its anchor first) in block style; empties in flow. */
+static void
+yaml_dump_node(struct yaml_dumper *d, const struct yaml_node *node, bool mapping, bool simple_key)
+{
+	struct yaml_dump_seen *s = yaml_dump_find(d, node, false);
+	char anchor[16];
+	struct yaml_pair *pairs;
+	int saved = d->indent;
+	size_t n;
+
+	if (s && s->anchor) {
+		snprintf(anchor, sizeof(anchor), "%cid%03u", s->emitted ? '*' : '&', s->anchor);
+		yaml_dump_indicator(d, anchor, true, false, false);
+		if (s->emitted)
+			return;
+		s->emitted = true;
+	}
+	if (node->type != YAML_TYPE_MAP && node->type != YAML_TYPE_SEQ) {
+		yaml_dump_scalar(d, node, simple_key);
+		return;
+	}
+	if (node->n == 0) {
+		yaml_dump_indicator(d, node->type == YAML_TYPE_MAP ? "{}" : "[]", true, false,
+		                    false);
+		return;
+	}
+	if (node->type == YAML_TYPE_SEQ) {
+		yaml_dump_increase_indent(d, false, mapping && !d->indention);
+		for (size_t i = 0; i < node->n; i++) {
+			yaml_dump_indent(d);
+			yaml_dump_indicator(d, "-", true, false, true);
+			yaml_dump_node(d, node->items[i], false, false);
+		}
+		d->indent = saved;
+		return;
+	}
+	yaml_dump_increase_indent(d, false, false);
+	pairs = yaml_dump_pairs(node, &n);
+	for (size_t i = 0; i < n; i++) {
+		yaml_dump_indent(d);
+		if (yaml_dump_simple_key(d, pairs[i].key)) {
+			yaml_dump_node(d, pairs[i].key, true, true);
+			yaml_dump_indicator(d, ":", false, false, false);
+		} else {
+			yaml_dump_indicator(d, "?", true, false, true);
+			yaml_dump_node(d, pairs[i].key, true, false);
+			yaml_dump_indent(d);
+			yaml_dump_indicator(d, ":", true, false, true);
+		}
+		yaml_dump_node(d, pairs[i].value, true, false);
+	}
+	free(pairs);
+	d->indent = saved;
+}
+
+int
+yaml_dump(const struct yaml_node *root, bool unicode, struct strbuf *out, const char **problem)
+{
+	struct yaml_dumper d = {
+		.out = out, .unicode = unicode, .indent = -1, .whitespace = true, .indention = true
+	};
+	static const struct yaml_node null = { .type = YAML_TYPE_NULL };
+
+	yaml_dump_anchors(&d, root);
+	yaml_dump_node(&d, root ? root : &null, false, false);
+	/* expect_document_end's write_indent, then the stream's end. */
+	yaml_dump_indent(&d);
+	if (d.open_ended) {
+		yaml_dump_indicator(&d, "...", true, false, false);
+		yaml_dump_indent(&d);
+	}
+	free(d.seen);
+	*problem = d.failed ? "a value is not valid UTF-8" : NULL;
+	return d.failed ? -1 : 0;
+}

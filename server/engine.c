@@ -17,6 +17,7 @@
 #include "server/labels.h"
 #include "common/osmo_time.h"
 #include "server/spec.h"
+#include "server/spec_dump.h"
 #include "server/task.h"
 
 #define ENGINE_DEFAULT_SLOTS 64
@@ -1120,8 +1121,6 @@ engine_wf_new(struct engine *e, const char *name, const struct engine_submit *re
 	w->rec.exec_timeout_s = -1;
 	w->rec.queue_timeout_s = -1;
 	w->rec.status = OSMO_PENDING;
-	for (size_t i = 0; req->env_vars && i < req->env_vars->n; i++)
-		strv_push(&w->rec.env_vars, req->env_vars->v[i]);
 	return w;
 }
 
@@ -1333,8 +1332,8 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	struct spec spec = { 0 };
 	struct eng_label *labels = NULL;
 	size_t n_labels = 0;
-	const char *raw = req->file;
-	char *rendered = NULL;
+	const char *raw = req->file, *problem;
+	char *rendered = NULL, *stored;
 	char *path;
 	int loaded;
 
@@ -1406,10 +1405,24 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 		labels_free(labels, n_labels);
 		return 0;
 	}
+	/* What the service keeps: the spec the tasks run, --set-env in their environment. */
+	stored = spec_dump_stored(rendered, req->env_vars, &problem);
+	free(rendered);
+	spec_free(&spec);
+	memset(&spec, 0, sizeof(spec));
+	if (!stored || spec_load(stored, strlen(stored), ENGINE_SPEC_NAME, NULL, NULL, &spec, NULL,
+	                         &errors) < 0) {
+		engine_set_error(err, 500, NULL, stored ? engine_join(&errors) : xstrdup(problem));
+		strv_free(&errors);
+		spec_free(&spec);
+		free(stored);
+		labels_free(labels, n_labels);
+		return -1;
+	}
 	w = engine_wf_new(e, spec.name, req, err);
 	if (!w) {
 		spec_free(&spec);
-		free(rendered);
+		free(stored);
 		labels_free(labels, n_labels);
 		return -1;
 	}
@@ -1417,7 +1430,7 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	w->rec.n_labels = n_labels;
 	w->spec = spec;
 	w->spec_loaded = true;
-	w->rec.spec = rendered;
+	w->rec.spec = stored;
 	if (req->template_spec)
 		w->rec.template_spec = xstrdup(req->template_spec);
 	else if (!parent && engine_is_templated(raw))

@@ -46,6 +46,7 @@ struct yaml_node {
 	struct yaml_pair *pairs;  /* mappings, in the file's order */
 	size_t n;                 /* items or pairs */
 	struct yaml_mark start, end;
+	bool literal; /* a string yaml_dump writes as a literal block (|) */
 };
 
 /* One loaded document; root is NULL for a text with no document (empty, only comments). */
@@ -104,6 +105,29 @@ struct yaml_node *yaml_map_get(const struct yaml_node *map, const char *key,
 bool yaml_bool_value(const char *s);
 bool yaml_int_value(const char *s, long long *out);
 double yaml_float_value(const char *s);
+
+/*
+ * Building on a loaded document: the new nodes are doc's, freed with it. A scalar's text is
+ * copied; type is what it stands for (yaml_dump writes it as such).
+ */
+struct yaml_node *yaml_doc_scalar(struct yaml_doc *doc, enum yaml_type type, const char *text);
+struct yaml_node *yaml_doc_map(struct yaml_doc *doc);
+struct yaml_node *yaml_doc_seq(struct yaml_doc *doc);
+/* A new map with map's pairs (their nodes shared): one to change without changing map. */
+struct yaml_node *yaml_doc_map_copy(struct yaml_doc *doc, const struct yaml_node *map);
+/* Sets key to value in map: the last pair with that key takes it, else a pair is added. */
+void yaml_map_set(struct yaml_doc *doc, struct yaml_node *map, const char *key,
+                  struct yaml_node *value);
+void yaml_seq_append(struct yaml_node *seq, struct yaml_node *item);
+
+/*
+ * Writes root as yaml.dump writes what safe_load made of it: keys sorted (a repeated key
+ * once, with its last value), scalars as their Python values print (1:30 as 90, 0x1F as 31,
+ * 1e3 as a string, 1.0e+3 as 1000.0), strings quoted when they would read back as another
+ * type, a collection met twice anchored (&id001) and aliased after; unicode is allow_unicode.
+ * Returns 0, or -1 with *problem (a value that is not UTF-8, or the emitter's words).
+ */
+int yaml_dump(const struct yaml_node *root, bool unicode, struct strbuf *out, const char **problem);
 
 /* Writing as yaml.dump does (block style, indent 2, width 80, ASCII with escapes). */
 struct yaml_writer;

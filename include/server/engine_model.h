@@ -61,7 +61,8 @@ struct eng_workflow {
 	size_t n_labels;
 	char *spec;           /* the rendered spec, served by /spec */
 	char *template_spec;  /* the uploaded templated text, or NULL */
-	struct strv env_vars; /* submit's env_vars ("K=V"), given to every task */
+	struct strv env_vars; /* env_vars ("K=V") for every task, kept only by records written
+	                         before they went into the stored spec */
 };
 
 /*

@@ -39,6 +39,16 @@ run_cli() {
 	[ "$rc" -eq "$want" ] || { echo "exit $rc, wanted $want"; return 1; }
 }
 
+# wait_ended WF: polls the CLI's query until the workflow has ended (bounded: 20 s).
+wait_ended() {
+	for _ in $(seq 100); do
+		cli workflow query "$1" -t json > "$tmp/query"
+		grep -Eq '"status": "(COMPLETED|FAILED[A-Z_]*)"' "$tmp/query" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # interop_server [VAR=VALUE...] -- [ARGS...]: osmo-local on 127.0.0.1 over $tmp/state with
 # --phase-ms 0 and ARGS, in an environment with the VARs; sets url.
 interop_server() {

@@ -6,16 +6,6 @@
 interop_server -- --dev-auth
 interop_dev_login
 
-# Polls the CLI's query until the workflow has ended (bounded: 20 s).
-wait_ended() {
-	for _ in $(seq 100); do
-		cli workflow query "$1" -t json > "$tmp/query"
-		grep -Eq '"status": "(COMPLETED|FAILED[A-Z_]*)"' "$tmp/query" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 cli workflow submit "$specs/doomed.yaml" > "$tmp/submit"
 wf=$(sed -n 's/^Workflow ID *- //p' "$tmp/submit")
 wait_ended "$wf"

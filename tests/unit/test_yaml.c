@@ -219,13 +219,139 @@ test_yaml_write(void **state)
 	strbuf_free(&sb);
 }
 
+/*
+ * yaml.dump of what safe_load made, recorded from PyYAML 6.0.3: keys sorted, a repeated key
+ * once, values as Python prints them, strings quoted and folded as its emitter does, a
+ * collection met twice anchored; allow_unicode=True changes only the accent.
+ */
+static const char yt_dump_in[] =
+        "b: [0x1F, 0X1F, 010, 1:30, 1e3, 1.0e+3, 3.0e-4, 1e16x, .inf, yes, y, ~, '', '123', 'a: "
+        "b', \"it's\"]\n"
+        "a:\n"
+        "  when: [2002-12-14, 2001-12-14t21:59:43.10-05:00]\n"
+        "  plain: aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp\n"
+        "  single: \"line one\\nline two\\n\"\n"
+        "  double: \"set -e\\nfor s in 1 2 3; do\\n  echo \\\"step $s\\\" > /tmp/checkpoint-$s.pt; "
+        "echo saved $s\\ndone\"\n"
+        "  accent: \"caf\\u00e9\"\n"
+        "  shared: &s {k: v}\n"
+        "  again: *s\n"
+        "  dup: 1\n"
+        "  dup: 2\n"
+        "  empty: {}\n"
+        "  nested: [[1, 2], {z: 1, y: []}]\n";
+
+static const char yt_dump_out[] =
+        "a:\n"
+        "  accent: \"caf\\xE9\"\n"
+        "  again: &id001\n"
+        "    k: v\n"
+        "  double: \"set -e\\nfor s in 1 2 3; do\\n  echo \\\"step $s\\\" > "
+        "/tmp/checkpoint-$s.pt;\\\n"
+        "    \\ echo saved $s\\ndone\"\n"
+        "  dup: 2\n"
+        "  empty: {}\n"
+        "  nested:\n"
+        "  - - 1\n"
+        "    - 2\n"
+        "  - y: []\n"
+        "    z: 1\n"
+        "  plain: aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo\n"
+        "    pppp\n"
+        "  shared: *id001\n"
+        "  single: 'line one\n"
+        "\n"
+        "    line two\n"
+        "\n"
+        "    '\n"
+        "  when:\n"
+        "  - 2002-12-14\n"
+        "  - 2001-12-14 21:59:43.100000-05:00\n"
+        "b:\n"
+        "- 31\n"
+        "- 0X1F\n"
+        "- 8\n"
+        "- 90\n"
+        "- 1e3\n"
+        "- 1000.0\n"
+        "- 0.0003\n"
+        "- 1e16x\n"
+        "- .inf\n"
+        "- true\n"
+        "- y\n"
+        "- null\n"
+        "- ''\n"
+        "- '123'\n"
+        "- 'a: b'\n"
+        "- it's\n";
+
+static void
+test_yaml_dump(void **state)
+{
+	static const char ascii_accent[] = "\"caf\\xE9\"";
+	const char *accent = strstr(yt_dump_out, ascii_accent);
+	struct strbuf sb = { 0 }, unicode = { 0 };
+	struct yaml_doc doc;
+	struct yaml_error err;
+	const char *problem;
+
+	(void)state;
+	assert_int_equal(yaml_load(yt_dump_in, strlen(yt_dump_in), NULL, &doc, &err), 0);
+	assert_int_equal(yaml_dump(doc.root, false, &sb, &problem), 0);
+	assert_string_equal(sb.buf, yt_dump_out);
+	strbuf_reset(&sb);
+	assert_int_equal(yaml_dump(doc.root, true, &sb, &problem), 0);
+	strbuf_add(&unicode, yt_dump_out, (size_t)(accent - yt_dump_out));
+	strbuf_addstr(&unicode, "caf\xc3\xa9");
+	strbuf_addstr(&unicode, accent + strlen(ascii_accent));
+	assert_string_equal(sb.buf, unicode.buf);
+	strbuf_free(&sb);
+	strbuf_free(&unicode);
+	yaml_doc_free(&doc);
+}
+
+/* Nodes built on a document, a string as a literal block (OSMO's YamlLiteral): as PyYAML. */
+static void
+test_yaml_dump_built(void **state)
+{
+	struct yaml_doc doc = { 0 };
+	struct yaml_node *root = yaml_doc_map(&doc), *wf = yaml_doc_map(&doc);
+	struct yaml_node *files = yaml_doc_seq(&doc), *f1 = yaml_doc_map(&doc);
+	struct yaml_node *f2 = yaml_doc_map(&doc);
+	struct yaml_node *script = yaml_doc_scalar(&doc, YAML_TYPE_STR, "echo hi\nexit 0");
+	struct yaml_node *spaced = yaml_doc_scalar(&doc, YAML_TYPE_STR, "trailing ");
+	struct strbuf sb = { 0 };
+	const char *problem;
+
+	(void)state;
+	script->literal = spaced->literal = true;
+	yaml_map_set(&doc, f1, "path", yaml_doc_scalar(&doc, YAML_TYPE_STR, "/a"));
+	yaml_map_set(&doc, f1, "contents", script);
+	yaml_map_set(&doc, f2, "path", yaml_doc_scalar(&doc, YAML_TYPE_STR, "/b"));
+	yaml_map_set(&doc, f2, "contents", spaced);
+	yaml_seq_append(files, f1);
+	yaml_seq_append(files, f2);
+	yaml_map_set(&doc, wf, "name", yaml_doc_scalar(&doc, YAML_TYPE_STR, "x"));
+	yaml_map_set(&doc, wf, "files", files);
+	yaml_map_set(&doc, root, "workflow", wf);
+	yaml_map_set(&doc, root, "version", yaml_doc_scalar(&doc, YAML_TYPE_INT, "2"));
+	/* A key set again takes the new value in its place. */
+	yaml_map_set(&doc, wf, "name", yaml_doc_scalar(&doc, YAML_TYPE_STR, "y"));
+	assert_int_equal(yaml_dump(root, true, &sb, &problem), 0);
+	assert_string_equal(sb.buf, "version: 2\nworkflow:\n  files:\n  - contents: |-\n      echo "
+	                            "hi\n      exit 0\n    path: /a\n  - contents: \"trailing \"\n "
+	                            "   path: /b\n  name: y\n");
+	strbuf_free(&sb);
+	yaml_doc_free(&doc);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_yaml_table),
-		cmocka_unit_test(test_yaml_safe),
-		cmocka_unit_test(test_yaml_write),
+		cmocka_unit_test(test_yaml_table),      cmocka_unit_test(test_yaml_safe),
+		cmocka_unit_test(test_yaml_write),      cmocka_unit_test(test_yaml_dump),
+		cmocka_unit_test(test_yaml_dump_built),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
