@@ -1323,6 +1323,23 @@ engine_submit_labels(const struct spec *spec, const struct engine_wf *parent,
 	return -1;
 }
 
+/* The dry run's answer: yaml.dump of the workflow with its labels (workflow_service.py:388-392). */
+static int
+engine_dry_run(const struct spec *spec, const char *rendered, bool set_labels,
+               const struct eng_label *labels, size_t n_labels, struct engine_submitted *out,
+               struct engine_error *err)
+{
+	const char *problem;
+
+	out->spec = spec_dump_dry_run(rendered, labels, n_labels, set_labels, &problem);
+	if (!out->spec) {
+		engine_set_error(err, 500, NULL, xstrdup(problem));
+		return -1;
+	}
+	out->name = xstrdup(spec->name ? spec->name : "");
+	return 0;
+}
+
 int
 engine_submit(struct engine *e, const struct engine_submit *req, struct engine_submitted *out,
               struct engine_error *err)
@@ -1370,6 +1387,17 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 		free(rendered);
 		return -1;
 	}
+	/* A dry run stops once the labels are set: the schema is not checked (lines 388-392). */
+	if (req->dry_run && spec.loaded) {
+		loaded = engine_dry_run(&spec, rendered, parent || (req->labels && req->labels->n),
+		                        labels, n_labels, out, err);
+		out->validation_only = req->validation_only;
+		spec_free(&spec);
+		strv_free(&errors);
+		free(rendered);
+		labels_free(labels, n_labels);
+		return loaded;
+	}
 	if (loaded < 0) {
 		char *msg = engine_join(&errors);
 
@@ -1388,14 +1416,6 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 		return -1;
 	}
 	strv_free(&errors);
-	if (req->dry_run) {
-		out->name = xstrdup(spec.name);
-		out->spec = rendered;
-		out->validation_only = req->validation_only;
-		spec_free(&spec);
-		labels_free(labels, n_labels);
-		return 0;
-	}
 	if (req->validation_only) {
 		out->name = xstrdup(spec.name);
 		out->validation_only = true;
@@ -1406,7 +1426,7 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 		return 0;
 	}
 	/* What the service keeps: the spec the tasks run, --set-env in their environment. */
-	stored = spec_dump_stored(rendered, req->env_vars, &problem);
+	stored = spec_dump_stored(rendered, req->env_vars, labels, n_labels, &problem);
 	free(rendered);
 	spec_free(&spec);
 	memset(&spec, 0, sizeof(spec));

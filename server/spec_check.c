@@ -125,7 +125,8 @@ spec_check_names(struct spec *spec, struct strv *errors)
 	for (size_t g = 0; g < spec->ngroups; g++) {
 		const struct spec_group *gr = &spec->groups[g];
 
-		if (!gr->implicit)
+		/* A top-level task's group "<task>-group" is checked too, once it exists. */
+		if (!gr->implicit || strlen(gr->name) > SPEC_MAX_NAME)
 			spec_check_name(spec, errors, gr->pos, "group", gr->name);
 		for (size_t t = 0; t < gr->ntasks; t++) {
 			const struct spec_task *task = &gr->tasks[t];

@@ -1268,6 +1268,7 @@ test_name_limits(void **state)
 {
 	struct lfix *t = *state;
 	char *max = ftest_long_name(63), *over = ftest_long_name(64), *huge = ftest_long_name(5000);
+	char *sixty = ftest_long_name(59);
 	char *yaml = ftest_named_spec(max, "g", max);
 	char *id = lfix_submit(t, yaml, NULL);
 	struct osmo_workflow_list l;
@@ -1289,6 +1290,10 @@ test_name_limits(void **state)
 	yaml = ftest_named_spec("short", NULL, over);
 	ftest_expect_too_long(t, yaml, over);
 	free(yaml);
+	/* A top-level task of 60 is fine, but its group "<task>-group" is not (WorkflowSpec.parse). */
+	yaml = ftest_named_spec("short", NULL, sixty);
+	ftest_expect_too_long(t, yaml, sixty);
+	free(yaml);
 	/* Only the 64-character workflow exists, also after a restart. */
 	ftest_restart(t, 0, NULL);
 	ftest_list(t, NULL, NULL, 0, 100, &l);
@@ -1297,6 +1302,7 @@ test_name_limits(void **state)
 	osmo_workflow_list_free(&l);
 	free(id);
 	free(max);
+	free(sixty);
 	free(over);
 	free(huge);
 }

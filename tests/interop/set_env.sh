@@ -20,7 +20,7 @@ check "the task ran with --set-env over its own value" ran_with "$wf"
 
 kept() {
 	run_cli spec 0 workflow spec "$wf" &&
-		grep -qx '      GREETING: bonjour' "$tmp/spec" && grep -qx '      MODE: a' "$tmp/spec"
+		grep -Eqx ' +GREETING: bonjour' "$tmp/spec" && grep -Eqx ' +MODE: a' "$tmp/spec"
 }
 check "osmo workflow spec: the environment as it ran" kept
 
