@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/json.h"
 #include "common/osmo_time.h"
@@ -386,7 +387,7 @@ encode_health(const char *reason)
 }
 
 char *
-encode_profile_settings(const char *user, const char *pool)
+encode_profile_settings(const char *user, const struct eng_profile *set, const char *pool)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *profile = cJSON_CreateObject();
@@ -394,9 +395,9 @@ encode_profile_settings(const char *user, const char *pool)
 	cJSON *pools = cJSON_CreateArray();
 
 	cJSON_AddItemToObject(profile, "username", encode_text(user));
-	cJSON_AddFalseToObject(profile, "email_notification");
-	cJSON_AddFalseToObject(profile, "slack_notification");
-	cJSON_AddItemToObject(profile, "pool", encode_text(pool));
+	cJSON_AddBoolToObject(profile, "email_notification", set && set->email_notification);
+	cJSON_AddBoolToObject(profile, "slack_notification", set && set->slack_notification);
+	cJSON_AddItemToObject(profile, "pool", encode_text(set && set->pool ? set->pool : pool));
 	cJSON_AddItemToObject(o, "profile", profile);
 	cJSON_AddItemToArray(roles, cJSON_CreateString("osmo-user"));
 	cJSON_AddItemToObject(o, "roles", roles);
@@ -820,14 +821,21 @@ encode_state_add(cJSON *o, const struct json_table *t, const char *base)
 	}
 }
 
-char *
-encode_state(const struct eng_workflow *wf)
+/* A state file: its version, then rec's fields by t. */
+static char *
+encode_state_write(const struct json_table *t, const void *rec)
 {
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddNumberToObject(o, "version", ENCODE_STATE_VERSION);
-	encode_state_add(o, &eng_workflow_table, (const char *)wf);
+	encode_state_add(o, t, rec);
 	return json_print(o);
+}
+
+char *
+encode_state(const struct eng_workflow *wf)
+{
+	return encode_state_write(&eng_workflow_table, wf);
 }
 
 static int encode_state_fail(char **err, const char *path, const char *fmt, ...)
@@ -850,15 +858,16 @@ encode_state_fail(char **err, const char *path, const char *fmt, ...)
 	return -1;
 }
 
-int
-encode_state_parse(const char *json, size_t len, struct eng_workflow *out, char **err)
+/* A state file: its version, then t's fields into out; what both state files share. */
+static int
+encode_state_read(const char *json, size_t len, const struct json_table *t, void *out, char **err)
 {
 	struct json_error je;
 	const cJSON *version;
 	cJSON *root;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, t->size);
 	if (err)
 		*err = NULL;
 	if (!json || len == 0)
@@ -879,14 +888,119 @@ encode_state_parse(const char *json, size_t len, struct eng_workflow *out, char 
 	else if (version->valuedouble != ENCODE_STATE_VERSION)
 		encode_state_fail(err, "version", "%g is not supported; this osmo-local reads %d",
 		                  version->valuedouble, ENCODE_STATE_VERSION);
-	else if (json_read(root, &eng_workflow_table, out, &encode_state_opts, &je) < 0)
+	else if (json_read(root, t, out, &encode_state_opts, &je) < 0)
 		encode_state_fail(err, je.path, "%s", je.what);
 	else
 		rc = 0;
 	cJSON_Delete(root);
 	if (rc < 0)
-		eng_workflow_free(out);
+		json_free(t, out);
 	return rc;
+}
+
+int
+encode_state_parse(const char *json, size_t len, struct eng_workflow *out, char **err)
+{
+	return encode_state_read(json, len, &eng_workflow_table, out, err);
+}
+
+char *
+encode_profiles(const struct eng_profiles *p)
+{
+	return encode_state_write(&eng_profiles_table, p);
+}
+
+int
+encode_profiles_parse(const char *json, size_t len, struct eng_profiles *out, char **err)
+{
+	return encode_state_read(json, len, &eng_profiles_table, out, err);
+}
+
+/* POST /api/profile/settings bodies (routes.c) */
+
+static cJSON *encode_body_error(cJSON *detail, const char *type, const char *key, int index,
+                                const char *msg, const cJSON *input);
+
+/* pydantic's lax bool: true and false, 0 and 1, and their words in any case. */
+static int
+encode_lax_bool(const cJSON *v)
+{
+	static const char *const words[][6] = { { "0", "off", "f", "false", "n", "no" },
+		                                { "1", "on", "t", "true", "y", "yes" } };
+
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v);
+	if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1))
+		return v->valuedouble == 1;
+	for (int b = 0; cJSON_IsString(v) && b < 2; b++)
+		for (size_t i = 0; i < ARRAY_SIZE(words[b]); i++)
+			if (strcasecmp(v->valuestring, words[b][i]) == 0)
+				return b;
+	return -1;
+}
+
+int
+encode_profile_update_parse(const char *json, size_t len, struct encode_profile_update *out,
+                            char **err_json)
+{
+	static const char *const bools[] = { "email_notification", "slack_notification" };
+	int *const members[] = { &out->email_notification, &out->slack_notification };
+	cJSON *root = len ? cJSON_ParseWithLength(json, len) : NULL;
+	cJSON *detail = cJSON_CreateArray();
+	const cJSON *pool = cJSON_GetObjectItemCaseSensitive(root, "pool");
+	cJSON *o;
+
+	*out = (struct encode_profile_update){ .email_notification = -1, .slack_notification = -1 };
+	if (len && !root) {
+		encode_body_error(detail, "json_invalid", NULL, 0, "JSON decode error", NULL);
+	} else if (!root || cJSON_IsNull(root)) {
+		cJSON *null = cJSON_CreateNull();
+
+		encode_body_error(detail, "missing", NULL, -1, "Field required", null);
+		cJSON_Delete(null);
+	} else if (!cJSON_IsObject(root)) {
+		encode_body_error(
+		        detail, "model_attributes_type", NULL, -1,
+		        "Input should be a valid dictionary or object to extract fields from",
+		        root);
+	} else {
+		/* UserProfile: each field optional, null as absent (exclude_none), extras ignored. */
+		for (size_t i = 0; i < ARRAY_SIZE(bools); i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, bools[i]);
+
+			if (!v || cJSON_IsNull(v))
+				continue;
+			*members[i] = encode_lax_bool(v);
+			if (*members[i] < 0)
+				encode_body_error(detail,
+				                  cJSON_IsString(v) || cJSON_IsNumber(v)
+				                          ? "bool_parsing"
+				                          : "bool_type",
+				                  bools[i], -1,
+				                  cJSON_IsString(v) || cJSON_IsNumber(v)
+				                          ? "Input should be a valid boolean, "
+				                            "unable to interpret "
+				                            "input"
+				                          : "Input should be a valid boolean",
+				                  v);
+		}
+		if (cJSON_IsString(pool))
+			out->pool = xstrdup(pool->valuestring);
+		else if (pool && !cJSON_IsNull(pool))
+			encode_body_error(detail, "string_type", "pool", -1,
+			                  "Input should be a valid string", pool);
+	}
+	cJSON_Delete(root);
+	if (!cJSON_GetArraySize(detail)) {
+		cJSON_Delete(detail);
+		return 0;
+	}
+	free(out->pool);
+	out->pool = NULL;
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "detail", detail);
+	*err_json = json_print(o);
+	return -1;
 }
 
 /* TemplateSpec request bodies (routes.c) */

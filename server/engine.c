@@ -1481,6 +1481,58 @@ engine_submit(struct engine *e, const struct engine_submit *req, struct engine_s
 	return 0;
 }
 
+static struct eng_profile *
+engine_profile_find(const struct engine *e, const char *user)
+{
+	for (size_t i = 0; i < e->profiles.n; i++)
+		if (strcmp(e->profiles.v[i].user, user) == 0)
+			return &e->profiles.v[i];
+	return NULL;
+}
+
+const struct eng_profile *
+engine_profile(const struct engine *e, const char *user)
+{
+	return engine_profile_find(e, user);
+}
+
+/* profile_service.set_notification_settings: the fields given upserted, the pool checked. */
+int
+engine_profile_set(struct engine *e, const char *user, int email_notification,
+                   int slack_notification, const char *pool, struct engine_error *err)
+{
+	struct eng_profile *p = engine_profile_find(e, user), old;
+
+	if (pool && strcmp(pool, e->pool) != 0) {
+		engine_set_error(err, 400, "USER", xasprintf("Pool %s not found.", pool));
+		return -1;
+	}
+	if (!p) {
+		e->profiles.v = xreallocarray(e->profiles.v, e->profiles.n + 1, sizeof(*p));
+		p = &e->profiles.v[e->profiles.n++];
+		*p = (struct eng_profile){ .user = xstrdup(user) };
+	}
+	old = *p;
+	if (email_notification >= 0)
+		p->email_notification = email_notification;
+	if (slack_notification >= 0)
+		p->slack_notification = slack_notification;
+	if (pool)
+		p->pool = xstrdup(pool);
+	if (engine_state_save_profiles(e) < 0) {
+		engine_set_error(err, 500, NULL,
+		                 xasprintf("cannot write %s/profiles.json: %s", e->state_dir,
+		                           strerror(errno)));
+		if (p->pool != old.pool)
+			free(p->pool);
+		*p = old;
+		return -1;
+	}
+	if (p->pool != old.pool)
+		free(old.pool);
+	return 0;
+}
+
 int
 engine_cancel(struct engine *e, const char *name, const char *user, bool force, const char *message,
               struct engine_error *err)
@@ -1807,6 +1859,7 @@ engine_new(const struct engine_config *cfg, struct engine_error *err)
 		engine_free(e);
 		return NULL;
 	}
+	engine_state_load_profiles(e);
 	for (size_t i = 0; i < e->n; i++) {
 		struct engine_wf *w = e->wfs[i];
 
@@ -1920,6 +1973,7 @@ engine_free(struct engine *e)
 	free(e->wfs);
 	free(e->recs);
 	free(e->save_error);
+	eng_profiles_free(&e->profiles);
 	free(e->state_dir);
 	free(e->pool);
 	free(e->base_url);

@@ -1,4 +1,4 @@
-/* engine_model.c: osmo-local's workflow records: their table of members, freeing, queries. */
+/* engine_model.c: osmo-local's records (workflows, users' profiles): their tables, frees, queries. */
 #include "server/engine_model.h"
 
 #include <string.h>
@@ -90,6 +90,30 @@ void
 eng_workflow_free(struct eng_workflow *wf)
 {
 	json_free(&eng_workflow_table, wf);
+}
+
+#define P struct eng_profile
+static const struct json_field eng_profile_fields[] = {
+	JSON_FIELD(P, "user", JSON_STR, true, user),
+	JSON_FIELD(P, "email_notification", JSON_BOOL, false, email_notification),
+	JSON_FIELD(P, "slack_notification", JSON_BOOL, false, slack_notification),
+	JSON_FIELD(P, "pool", JSON_STR, false, pool),
+};
+#undef P
+
+static const struct json_table eng_profile_table =
+        JSON_TABLE(eng_profile_fields, struct eng_profile);
+
+static const struct json_field eng_profiles_fields[] = {
+	JSON_FIELD_SUB(struct eng_profiles, "profiles", JSON_ARRAY, true, v, n, &eng_profile_table),
+};
+
+const struct json_table eng_profiles_table = JSON_TABLE(eng_profiles_fields, struct eng_profiles);
+
+void
+eng_profiles_free(struct eng_profiles *p)
+{
+	json_free(&eng_profiles_table, p);
 }
 
 size_t

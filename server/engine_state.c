@@ -289,3 +289,45 @@ engine_state_load(struct engine *e, struct engine_error *err)
 		e->recs[i] = &e->wfs[i]->rec;
 	return 0;
 }
+
+static char *
+engine_state_profiles_path(const struct engine *e)
+{
+	return xasprintf("%s/profiles.json", e->state_dir);
+}
+
+void
+engine_state_load_profiles(struct engine *e)
+{
+	char *path = engine_state_profiles_path(e);
+	size_t len = 0;
+	char *json = util_read_file(path, &len), *why = NULL;
+
+	if (json && encode_profiles_parse(json, len, &e->profiles, &why) < 0) {
+		char *aside = xasprintf("%s.corrupt", path);
+
+		/* As a workflow record that cannot be read: said, kept aside, not lost. */
+		fprintf(stderr, "osmo-local: %s: %s; set aside as %s\n", path, why, aside);
+		if (rename(path, aside) < 0)
+			fprintf(stderr, "osmo-local: cannot rename %s: %s\n", path,
+			        strerror(errno));
+		free(aside);
+	}
+	free(why);
+	free(json);
+	free(path);
+}
+
+int
+engine_state_save_profiles(const struct engine *e)
+{
+	char *path = engine_state_profiles_path(e);
+	char *json = encode_profiles(&e->profiles);
+	int rc = engine_state_write_file(path, json, strlen(json), true);
+	int saved = errno;
+
+	free(json);
+	free(path);
+	errno = saved;
+	return rc;
+}

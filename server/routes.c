@@ -1332,12 +1332,39 @@ routes_profile_settings(void *ctx, const struct server_http_request *req,
                         struct server_http_response *res)
 {
 	const struct routes_config *cfg = ctx;
-	const char *user = server_http_header(req, "x-osmo-user");
-	char *json = encode_profile_settings(user && *user ? user : ROUTES_DEFAULT_USER,
+	const char *user = routes_user(req);
+	char *json = encode_profile_settings(user, engine_profile(cfg->engine, user),
 	                                     engine_pool(cfg->engine));
 
 	server_http_reply_json(res, 200, json);
 	free(json);
+}
+
+/* POST /api/profile/settings: UserProfile's fields given are kept; the answer is null. */
+static void
+routes_profile_set(void *ctx, const struct server_http_request *req,
+                   struct server_http_response *res)
+{
+	const struct routes_config *cfg = ctx;
+	struct encode_profile_update u;
+	struct engine_error err = { 0 };
+	bool set_default_backend;
+	char *why = NULL;
+
+	if (server_http_query_bool(req, "set_default_backend", false, &set_default_backend, res) <
+	    0)
+		return;
+	if (encode_profile_update_parse(req->body, req->body_len, &u, &why) < 0) {
+		server_http_reply_json(res, 422, why);
+		free(why);
+		return;
+	}
+	if (engine_profile_set(cfg->engine, routes_user(req), u.email_notification,
+	                       u.slack_notification, u.pool, &err) < 0)
+		routes_reply_engine_error(res, &err);
+	else
+		server_http_reply_json(res, 200, "null");
+	free(u.pool);
 }
 
 /* Whether GET /api/pool and /api/pool_quota list the one pool: `pools` filters by name. */
@@ -1517,6 +1544,7 @@ static const struct server_http_route routes_service_table[] = {
 	{ "GET", "/api/router/version", routes_version },
 	{ "GET", "/health", routes_health },
 	{ "GET", "/api/profile/settings", routes_profile_settings },
+	{ "POST", "/api/profile/settings", routes_profile_set },
 	{ "GET", "/api/pool", routes_pool },
 	{ "GET", "/api/pool_quota", routes_pool_quota },
 	{ "GET", "/api/auth/login", routes_login_info },

@@ -27,8 +27,21 @@ char *encode_validation_error(const char *where, const char *param, const char *
 char *encode_version(void);
 /* GET /health: {"status":"OK"}, or DEGRADED with the reason when there is one. */
 char *encode_health(const char *reason);
-/* GET /api/profile/settings: the caller, the one pool, the osmo-user role, no token. */
-char *encode_profile_settings(const char *user, const char *pool);
+/*
+ * GET /api/profile/settings: the caller with the settings it set (NULL: none, notifications
+ * off), its default pool (the one pool unless it chose one), the osmo-user role, no token.
+ */
+char *encode_profile_settings(const char *user, const struct eng_profile *set, const char *pool);
+
+/* A POST /api/profile/settings body (UserProfile): what it sets; -1 and NULL: not given. */
+struct encode_profile_update {
+	int email_notification, slack_notification;
+	char *pool;
+};
+
+/* 0, or -1 with FastAPI's 422 body in *err_json; out->pool is the caller's to free. */
+int encode_profile_update_parse(const char *json, size_t len, struct encode_profile_update *out,
+                                char **err_json);
 /* GET /api/pool: node_sets[].pools[] with pool (NULL: none listed). */
 char *encode_pool_list(const char *pool);
 /* What GET /api/pool_quota reports of the one pool: osmo-local's slots and this machine. */
@@ -91,6 +104,9 @@ char *encode_state(const struct eng_workflow *wf);
 /* Fills out (zeroed first) from encode_state's JSON; 0, or -1 with *err (caller frees) naming
  * the bad key, and out freed. */
 int encode_state_parse(const char *json, size_t len, struct eng_workflow *out, char **err);
+/* STATE/profiles.json: every user's profile settings, both ways. */
+char *encode_profiles(const struct eng_profiles *p);
+int encode_profiles_parse(const char *json, size_t len, struct eng_profiles *out, char **err);
 
 /* TemplateSpec request bodies (routes.c) */
 

@@ -129,6 +129,16 @@ void engine_set_task_ended(struct engine *e,
                                          int retry),
                            void *ctx);
 
+/* user's profile settings, or NULL when it set none. */
+const struct eng_profile *engine_profile(const struct engine *e, const char *user);
+/*
+ * Sets user's notifications (-1: unchanged) and default pool (NULL: unchanged) and keeps them
+ * in STATE/profiles.json: 0, or -1 with *err (400 USER for a pool osmo-local does not offer,
+ * as the service's Pool.fetch_from_db; 500 when the file cannot be written).
+ */
+int engine_profile_set(struct engine *e, const char *user, int email_notification,
+                       int slack_notification, const char *pool, struct engine_error *err);
+
 void engine_error_free(struct engine_error *err);
 void engine_submitted_free(struct engine_submitted *s);
 

@@ -56,6 +56,7 @@ struct engine {
 	int64_t save_backoff_ms; /* the wait before that retry */
 	void (*task_ended)(void *ctx, const char *workflow, const char *task, int retry);
 	void *task_ended_ctx;
+	struct eng_profiles profiles; /* STATE/profiles.json */
 };
 
 /* engine.c */
@@ -79,5 +80,9 @@ char *engine_state_claim_dir(const struct engine *e, const char *name, int *job,
                              struct engine_error *err);
 /* Loads every workflow under the state directory into e, oldest submission first. */
 int engine_state_load(struct engine *e, struct engine_error *err);
+/* Reads STATE/profiles.json into e->profiles; one that cannot be read is said and set aside. */
+void engine_state_load_profiles(struct engine *e);
+/* Writes e->profiles to STATE/profiles.json, on disk when it returns: 0, or -1 with errno. */
+int engine_state_save_profiles(const struct engine *e);
 
 #endif

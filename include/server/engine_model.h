@@ -1,4 +1,4 @@
-/* engine_model.h: osmo-local's record of workflows, groups and tasks (the server's own model). */
+/* engine_model.h: osmo-local's records: workflows, groups, tasks and users' profiles. */
 #ifndef OSMO_SERVER_ENGINE_MODEL_H
 #define OSMO_SERVER_ENGINE_MODEL_H
 
@@ -64,6 +64,22 @@ struct eng_workflow {
 	struct strv env_vars; /* env_vars ("K=V") for every task, kept only by records written
 	                         before they went into the stored spec */
 };
+
+/* A user's profile settings, as POST /api/profile/settings left them. */
+struct eng_profile {
+	char *user;
+	bool email_notification, slack_notification;
+	char *pool; /* the default pool the user chose; NULL: none */
+};
+
+/* Every user's, as STATE/profiles.json keeps them (eng_profiles_table). */
+struct eng_profiles {
+	struct eng_profile *v;
+	size_t n;
+};
+
+extern const struct json_table eng_profiles_table;
+void eng_profiles_free(struct eng_profiles *p);
 
 /*
  * Every member of a record under its own name, groups, tasks and labels as its sub tables:

@@ -145,6 +145,7 @@ ta_intruder(const struct ta *t, uid_t uid, gid_t gid)
 		{ "GET", "/api/workflow", "" },
 		{ "GET", wf, "" },
 		{ "GET", "/api/profile/settings", "" },
+		{ "POST", "/api/profile/settings", "{\"pool\": \"default\"}" },
 		{ "GET", "/api/pool", "" },
 		{ "GET", "/api/tag", "" },
 		{ "POST", "/api/pool/default/workflow", "{\"file\": \"workflow: {name: x}\"}" },

@@ -77,6 +77,13 @@ interop_dev_login() {
 	cli login "$url" --method dev --username jdoe > /dev/null
 }
 
+# interop_stop: stops osmo-local (by PID), so interop_server can start it again on its state.
+interop_stop() {
+	kill "$server_pid" && wait "$server_pid" || true
+	server_pid=""
+	rm -f "$tmp/out"
+}
+
 interop_done() {
 	echo "interop: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

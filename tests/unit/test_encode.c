@@ -762,6 +762,55 @@ test_pool_quota(void **state)
 	free(want);
 }
 
+/* STATE/profiles.json both ways, and POST /api/profile/settings bodies as FastAPI reads them. */
+static void
+test_profiles(void **state)
+{
+	struct eng_profile v[] = { { "jdoe", true, false, "default" },
+		                   { "alice", false, true, NULL } };
+	struct eng_profiles p = { v, 2 }, back;
+	struct encode_profile_update u;
+	char *json = encode_profiles(&p), *err = NULL;
+	const char *body;
+
+	(void)state;
+	assert_int_equal(encode_profiles_parse(json, strlen(json), &back, &err), 0);
+	assert_int_equal(back.n, 2);
+	assert_string_equal(back.v[0].user, "jdoe");
+	assert_true(back.v[0].email_notification && !back.v[0].slack_notification);
+	assert_string_equal(back.v[0].pool, "default");
+	assert_null(back.v[1].pool);
+	assert_true(back.v[1].slack_notification);
+	eng_profiles_free(&back);
+	free(json);
+	assert_int_equal(encode_profiles_parse("{\"version\": 1}", 14, &back, &err), -1);
+	assert_string_equal(err, "profiles: missing");
+	free(err);
+	/* pydantic's lax bools; null and unknown keys are as if not sent. */
+	body = "{\"email_notification\": \"Yes\", \"slack_notification\": null, \"x\": 1}";
+	assert_int_equal(encode_profile_update_parse(body, strlen(body), &u, &err), 0);
+	assert_int_equal(u.email_notification, 1);
+	assert_int_equal(u.slack_notification, -1);
+	assert_null(u.pool);
+	body = "{\"slack_notification\": 0, \"pool\": \"p\"}";
+	assert_int_equal(encode_profile_update_parse(body, strlen(body), &u, &err), 0);
+	assert_int_equal(u.slack_notification, 0);
+	assert_string_equal(u.pool, "p");
+	free(u.pool);
+	body = "{\"email_notification\": \"maybe\", \"pool\": 3}";
+	assert_int_equal(encode_profile_update_parse(body, strlen(body), &u, &err), -1);
+	assert_string_equal(err, "{\"detail\":[{\"type\":\"bool_parsing\",\"loc\":[\"body\","
+	                         "\"email_notification\"],\"msg\":\"Input should be a valid "
+	                         "boolean, unable to interpret input\",\"input\":\"maybe\"},{"
+	                         "\"type\":\"string_type\",\"loc\":[\"body\",\"pool\"],\"msg\":"
+	                         "\"Input should be a valid string\",\"input\":3}]}");
+	free(err);
+	assert_int_equal(encode_profile_update_parse("", 0, &u, &err), -1);
+	assert_string_equal(err, "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\"],"
+	                         "\"msg\":\"Field required\",\"input\":null}]}");
+	free(err);
+}
+
 int
 main(void)
 {
@@ -775,6 +824,7 @@ main(void)
 		cmocka_unit_test(test_state_bad_values_name_the_key),
 		cmocka_unit_test(test_state_version_and_shape),
 		cmocka_unit_test(test_pool_quota),
+		cmocka_unit_test(test_profiles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
