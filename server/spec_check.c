@@ -200,8 +200,8 @@ spec_check_leads(struct spec *spec, struct strv *errors)
  * Whether a path has a ".." component. OSMO's container resolves "/.." to "/", but osmo-local
  * places these paths under a task's directory, which ".." would leave.
  */
-static bool
-spec_check_path_climbs(const char *path)
+bool
+spec_path_climbs(const char *path)
 {
 	for (const char *p = path; *p;) {
 		size_t n = strcspn(p, "/");
@@ -248,7 +248,7 @@ spec_check_task(struct spec *spec, const struct spec_group *gr, struct spec_task
 			spec_report(errors, spec->filename, f->pos,
 			            "file path '%s' is empty or under /osmo, which OSMO reserves",
 			            f->path);
-		if (spec_check_path_climbs(f->path))
+		if (spec_path_climbs(f->path))
 			spec_report(errors, spec->filename, f->pos,
 			            "file path '%s' has a '..' component, which would leave the "
 			            "task's directory",
@@ -261,7 +261,7 @@ spec_check_task(struct spec *spec, const struct spec_group *gr, struct spec_task
 				        task->name, f->path, task->files[j].pos.line);
 	}
 	for (size_t i = 0; i < task->ncheckpoints; i++)
-		if (task->checkpoints[i].path && spec_check_path_climbs(task->checkpoints[i].path))
+		if (task->checkpoints[i].path && spec_path_climbs(task->checkpoints[i].path))
 			spec_report(
 			        errors, spec->filename, task->checkpoints[i].pos,
 			        "checkpoint path '%s' has a '..' component, which would leave the "

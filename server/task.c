@@ -346,13 +346,21 @@ task_script(struct task_run *r, struct task_proc *tp, const char *script,
 	return task_proc_start(r, tp, argv, environ, true, ended);
 }
 
-/* A local path for a file:// URL or an absolute path; NULL for anything else. */
+/*
+ * A local path for a url: a file:// URL or an absolute path as it is, and a relative path
+ * (without "..") in the state directory's storage/, so what one osmo-local keeps there is its
+ * own; NULL for anything else.
+ */
 static char *
-task_local_url(const char *url)
+task_local_url(const struct task_run *r, const char *url)
 {
 	if (str_starts_with(url, "file://"))
 		return url[7] == '/' ? xstrdup(url + 7) : NULL;
-	return url[0] == '/' ? xstrdup(url) : NULL;
+	if (url[0] == '/')
+		return xstrdup(url);
+	if (!url[0] || strstr(url, "://") || spec_path_climbs(url))
+		return NULL;
+	return xasprintf("%s/storage/%s", r->cfg.state_dir, url);
 }
 
 /* "bucket/name:tag" → the directory of name in the store; *tag gets the tag or NULL. */
@@ -501,7 +509,7 @@ task_download_one(struct task_run *r, const struct spec_io *in, size_t i, struct
 		free(tag);
 		free(dir);
 	} else if (in->kind == SPEC_IO_URL) {
-		src = task_local_url(in->url);
+		src = task_local_url(r, in->url);
 		what = xasprintf("%s", in->url);
 		if (!src)
 			err = xasprintf("osmo-local cannot download %s: only local paths and "
@@ -537,7 +545,7 @@ task_download(struct task_run *r)
 	}
 	for (size_t i = 0; i < t->ncheckpoints; i++) {
 		char *url = task_substitute(r, t->checkpoints[i].url);
-		char *local = task_local_url(url);
+		char *local = task_local_url(r, url);
 		char *err =
 		        local ? NULL
 		              : xasprintf("osmo-local cannot copy checkpoints to %s: only local "
@@ -784,7 +792,7 @@ task_checkpoint_script(struct task_run *r)
 	for (size_t i = 0; i < t->ncheckpoints; i++) {
 		char *src = task_substitute(r, t->checkpoints[i].path);
 		char *url = task_substitute(r, t->checkpoints[i].url);
-		char *dst = task_local_url(url);
+		char *dst = task_local_url(r, url);
 
 		if (dst) {
 			strbuf_addstr(&sb, "if [ -e ");
@@ -880,7 +888,7 @@ task_upload_script(struct task_run *r, char **err)
 		const struct spec_io *o = &t->outputs[i];
 
 		if (o->kind == SPEC_IO_URL) {
-			char *dst = task_local_url(o->url);
+			char *dst = task_local_url(r, o->url);
 
 			if (!dst)
 				*err = xasprintf(

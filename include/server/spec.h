@@ -197,6 +197,8 @@ int spec_parse(const char *text, size_t len, const char *filename, struct spec *
                struct strv *errors);
 /* OSMO's rules across the whole spec (spec_check.c); fills leads, profiles and the graph. */
 int spec_check(struct spec *spec, struct strv *errors);
+/* Whether path has a ".." component, which would leave the directory it is placed under. */
+bool spec_path_climbs(const char *path);
 /*
  * prepare + parse + validate, with every position mapped back to raw. rendered may be NULL.
  * Returns 0, or -1 with every error found; out is valid (maybe partial) either way.
