@@ -944,7 +944,8 @@ yaml_doc_map_copy(struct yaml_doc *doc, const struct yaml_node *map)
 	struct yaml_node *copy = yaml_doc_map(doc);
 
 	copy->pairs = xcalloc(map->n + 1, sizeof(*copy->pairs));
-	memcpy(copy->pairs, map->pairs, map->n * sizeof(*copy->pairs));
+	if (map->n)
+		memcpy(copy->pairs, map->pairs, map->n * sizeof(*copy->pairs));
 	copy->n = map->n;
 	copy->start = map->start;
 	copy->end = map->end;
