@@ -429,16 +429,16 @@ view_workflow_progress(const struct render_ctx *rc, const struct osmo_group *g,
 		for (int i = 0; i < 8; i++)
 			strbuf_addstr(&sb, i < filled ? (rc->ascii ? "#" : "█") : " ");
 		strbuf_addf(&sb, "%s %d%%", rc->ascii ? "]" : "▏", (int)(p->fraction * 100));
-		if (p->kind != LOG_PROGRESS_PERCENT && p->kind != LOG_PROGRESS_BAR)
-			strbuf_addf(&sb, " %s %.0f/%.0f", log_progress_kind_name(p->kind), r->done,
-			            r->total);
+		/* The ETA before the counter: a narrow cell keeps what it is read for. */
 		if (p->eta_ms >= 0 && p->fraction < 1) {
 			format_duration((double)(p->eta_ms - rc->now_ms) / 1000.0, eta);
 			strbuf_addf(&sb, " · ETA %s", p->eta_ms > rc->now_ms ? eta : "now");
 		}
+		if (p->kind != LOG_PROGRESS_PERCENT && p->kind != LOG_PROGRESS_BAR)
+			strbuf_addf(&sb, " · %s %.0f/%.0f", log_progress_kind_name(p->kind),
+			            r->done, r->total);
 	}
-	/* The metric's trend, then its last value. */
-	/* One value is no trend yet. */
+	/* The metric's trend, then its last value; one value is no trend yet. */
 	if (log_progress_values(p, two, 2) == 2 &&
 	    log_progress_sparkline(p, rc->ascii, 12, spark, sizeof(spark)))
 		strbuf_addf(&sb, "%s%s %.4g", sb.len ? " · " : "", spark, two[1]);

@@ -227,8 +227,8 @@ test_task_progress(void **state)
 	rc.progress_live = true;
 	canvas_init(&c, 40, 200);
 	view_workflow_render(&rc, &wf, &c);
-	views_holds(&c, "30% step 300/1000");
-	views_holds(&c, "· ETA 2m");
+	views_holds(&c, "30% · ETA 2m");
+	views_holds(&c, " · step 300/1000");
 	views_holds(&c, "▁ 10.5");
 	/* Twenty minutes without a line: silent, and said so while the log is followed. */
 	rc.now_ms += 20 * 60 * 1000;
@@ -238,7 +238,7 @@ test_task_progress(void **state)
 	rc.progress_live = false;
 	canvas_clear(&c);
 	view_workflow_render(&rc, &wf, &c);
-	views_holds(&c, "30% step 300/1000");
+	views_holds(&c, " · step 300/1000");
 	canvas_free(&c);
 	log_progress_free(lp);
 	osmo_workflow_free(&wf);
