@@ -7,18 +7,6 @@
 /* Candidate positions kept while matching a replay; more means a very repetitive log. */
 #define LOG_TAIL_MAX_CAND 256
 
-static uint64_t
-log_tail_hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 void
 log_tail_init(struct log_tail *lt, size_t cap)
 {
@@ -131,7 +119,7 @@ log_tail_line_done(struct log_tail *lt, const char *s, size_t n)
 
 	if (n && s[n - 1] == '\r')
 		n--;
-	h = log_tail_hash(s, n);
+	h = util_fnv1a64(s, n);
 	if (lt->replaying && log_tail_replay_line(lt, h))
 		return;
 	if (n > LOG_TAIL_MAX_LINE) {

@@ -238,6 +238,17 @@ strlcpy_safe(char *dst, const char *src, size_t size)
 	return n;
 }
 
+uint64_t
+util_fnv1a64(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
 size_t
 strlcpy_lower(char *dst, const char *src, size_t size)
 {

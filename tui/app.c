@@ -653,9 +653,7 @@ app_new(struct session *s, const struct app_opts *o)
 	a->s = s;
 	a->o = o;
 	keymap_init(&a->keys);
-	a->notify_plain = (struct notify_settings){ .enabled = true,
-		                                    .bell = true,
-		                                    .desktop = NOTIFY_DESKTOP_OSC9 };
+	a->notify_plain = NOTIFY_SETTINGS_DEFAULT;
 	notify_init(&a->notify, o->config ? &o->config->notify : &a->notify_plain);
 	a->list.all_users = o->all_users || (o->config && o->config->all_users);
 	if (o->config && o->config->sort != FILTER_SORT_SERVER)

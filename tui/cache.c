@@ -15,15 +15,11 @@
 
 #include "common/util.h"
 
-/* FNV-1a, 64 bits: a name for a service or a query that is a file name, whatever it holds. */
+/* A name for a service or a query that is a file name, whatever it holds. */
 static uint64_t
 cache_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
+	return util_fnv1a64(s, strlen(s));
 }
 
 /* $XDG_STATE_HOME/osmotop/cache/HASH (one per service: a token's user sees only its own). */

@@ -102,9 +102,7 @@ config_init(struct config *c)
 	c->local.slots = 64;
 	c->local.phase_ms = 200;
 	c->local.pool = xstrdup("default");
-	c->notify = (struct notify_settings){ .enabled = true,
-		                              .bell = true,
-		                              .desktop = NOTIFY_DESKTOP_OSC9 };
+	c->notify = NOTIFY_SETTINGS_DEFAULT;
 	theme_init(&c->theme);
 	keymap_init(&c->keys);
 }
@@ -692,15 +690,16 @@ config_local_args(const struct config *c, struct strv *args)
 		value = config_kinds[k->kind].show(k, field);
 		was = config_kinds[k->kind].show(k, (const char *)&plain + k->offset);
 		same = strcmp(value, was) == 0;
-		free(value);
 		free(was);
-		if (same)
+		if (same) {
+			free(value);
 			continue;
+		}
 		flag = xasprintf("--%s", k->name);
 		for (char *p = flag; *p; p++)
 			*p = *p == '_' ? '-' : *p;
 		strv_push_owned(args, flag);
-		strv_push_owned(args, config_kinds[k->kind].show(k, field));
+		strv_push_owned(args, value);
 	}
 	config_free(&plain);
 }

@@ -168,8 +168,10 @@ follow_check(struct app *a)
 			if (!silent || told)
 				continue;
 			strv_push(&f->stalled, t->name);
+			/* words keeps the text for the event until it is told (strv_push copies it). */
 			strv_push(&words, w);
-			changes_add(&ch, &(struct changes_event){ .kind = CHANGES_TASK,
+			changes_add(&ch, &(struct changes_event){ .message = words.v[words.n - 1],
+			                                          .kind = CHANGES_TASK,
 			                                          .workflow = wf->name,
 			                                          .group = wf->groups[g].name,
 			                                          .task = t->name,
@@ -179,9 +181,6 @@ follow_check(struct app *a)
 			                                          .to = t->status,
 			                                          .stall = true });
 		}
-	/* The words' copies stay put until the changes are told. */
-	for (size_t i = 0; i < ch.n; i++)
-		ch.v[i].message = words.v[i];
 	if (ch.n)
 		app_changes(a, &ch, true);
 	changes_clear(&ch);

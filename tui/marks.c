@@ -80,6 +80,6 @@ marks_free(struct marks *m)
 void
 view_mark(const struct render_ctx *rc, struct canvas *c, int row, int col, const char *key)
 {
-	if (rc->marks && key && marks_has(rc->marks, key))
+	if (rc->marks && rc->marks->names.n && key && marks_has(rc->marks, key))
 		canvas_text(c, row, col + 1, 1, STYLE_WARN, rc->ascii ? "*" : "•");
 }

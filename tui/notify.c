@@ -43,6 +43,17 @@ static const struct notify_worth {
 	[CHANGES_FAILED] = { "failed", 4 },
 };
 
+/* Reaps on_event commands that ended, without waiting. */
+static void
+notify_reap(struct notify *n)
+{
+	for (size_t i = 0; i < n->n_children;)
+		if (waitpid(n->children[i], NULL, WNOHANG) != 0)
+			n->children[i] = n->children[--n->n_children];
+		else
+			i++;
+}
+
 void
 notify_init(struct notify *n, const struct notify_settings *set)
 {
@@ -74,16 +85,6 @@ const struct notify_entry *
 notify_entry(const struct notify *n, size_t i)
 {
 	return &n->log[(n->start + n->count - 1 - i) % NOTIFY_LOG];
-}
-
-void
-notify_reap(struct notify *n)
-{
-	for (size_t i = 0; i < n->n_children;)
-		if (waitpid(n->children[i], NULL, WNOHANG) != 0)
-			n->children[i] = n->children[--n->n_children];
-		else
-			i++;
 }
 
 /* The event in words, safe for a terminal: "wf-1: train-group/train FAILED (exit 1)". */

@@ -19,7 +19,6 @@ static void
 view_notify_enter(struct app *a)
 {
 	a->notes.sel = a->notes.top = 0;
-	a->notify.unread = 0;
 }
 
 static void

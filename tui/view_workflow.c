@@ -348,7 +348,7 @@ view_workflow_group_row(const struct render_ctx *rc, const struct osmo_workflow 
 	}
 	format_duration(osmo_time_span_s(g->start_ms, g->end_ms, rc->now_ms), dur);
 	col = canvas_column(c, row, col, w[TC_NAME], STYLE_HEADER, g->name);
-	key = marks_key(wf->name, g->name, NULL);
+	key = rc->marks && rc->marks->names.n ? marks_key(wf->name, g->name, NULL) : NULL;
 	view_mark(rc, c, row, col, key);
 	free(key);
 	col = canvas_column(c, row, col, w[TC_ST], st, theme_status_glyph(g->status, rc->ascii));
@@ -536,7 +536,10 @@ view_workflow_table(const struct render_ctx *rc, const struct osmo_workflow *wf,
 		const struct osmo_group *g = &wf->groups[rows[i].group];
 		int j = rows[i].task;
 
-		char *key = marks_key(wf->name, g->name, j < 0 ? NULL : g->tasks[j].name);
+		/* Built only while something is marked: most frames have no mark. */
+		char *key = rc->marks && rc->marks->names.n
+		                    ? marks_key(wf->name, g->name, j < 0 ? NULL : g->tasks[j].name)
+		                    : NULL;
 
 		if (j < 0)
 			view_workflow_group_row(rc, wf, g, w, c, row);

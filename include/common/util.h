@@ -51,6 +51,8 @@ void strv_remove(struct strv *sv, const char *s);
 
 /* Copies src into dst (size > 0), always terminating; returns strlen(dst). */
 size_t strlcpy_safe(char *dst, const char *src, size_t size);
+/* FNV-1a, 64 bits, of n bytes: a quick hash, not a secure one. */
+uint64_t util_fnv1a64(const void *data, size_t n);
 /* strlcpy_safe, ASCII letters in lower case (the configuration's names of ids). */
 size_t strlcpy_lower(char *dst, const char *src, size_t size);
 bool str_starts_with(const char *s, const char *prefix);

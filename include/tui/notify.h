@@ -31,6 +31,10 @@ struct notify_settings {
 	struct strv on_event;        /* a command and its arguments, run per event; none: empty */
 };
 
+/* The settings without a configuration file: told, with the bell and OSC 9. */
+#define NOTIFY_SETTINGS_DEFAULT \
+	((struct notify_settings){ .enabled = true, .bell = true, .desktop = NOTIFY_DESKTOP_OSC9 })
+
 /* What the terminal is to be told now: the app hands it to the screen. */
 struct notify_alert {
 	bool bell;
@@ -72,8 +76,6 @@ void notify_changes(struct notify *n, const struct changes *c, const char *servi
 void notify_alert_free(struct notify_alert *alert);
 /* Entry i of the log, newest first (i < n->count). */
 const struct notify_entry *notify_entry(const struct notify *n, size_t i);
-/* Reaps on_event commands that ended, without waiting. */
-void notify_reap(struct notify *n);
 /* The settings' words for desktop, by enum notify_desktop. */
 extern const char *const notify_desktop_names[NOTIFY_DESKTOP_COUNT];
 
