@@ -337,6 +337,27 @@ osmo_group_running_with_failures(const struct osmo_group *g)
 }
 
 void
+osmo_workflow_tally(const struct osmo_workflow *wf, struct osmo_tally *out)
+{
+	*out = (struct osmo_tally){ .groups = wf->n_groups };
+	for (size_t g = 0; g < wf->n_groups; g++) {
+		const struct osmo_group *gr = &wf->groups[g];
+
+		out->groups_done += osmo_status_is_finished(gr->status);
+		out->groups_failed += osmo_status_is_failed(gr->status) &&
+		                      gr->status != OSMO_FAILED_UPSTREAM &&
+		                      gr->status != OSMO_FAILED_CANCELED;
+		for (size_t i = 0; i < gr->n_tasks; i++) {
+			/* Retries follow their task's newest row (by name, retry descending). */
+			if (i && strcmp(gr->tasks[i - 1].name, gr->tasks[i].name) == 0)
+				continue;
+			out->tasks++;
+			out->tasks_done += osmo_status_is_finished(gr->tasks[i].status);
+		}
+	}
+}
+
+void
 osmo_workflow_link(struct osmo_workflow *wf)
 {
 	wf->n_dangling_edges = 0;

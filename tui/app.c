@@ -270,7 +270,12 @@ app_sync(struct app *a, int64_t now)
 		void (*start)(struct app *a);
 	} items[] = {
 		{ &a->list.sync, a->view->list_data || a->depth == 0, view_list_poll },
-		{ &a->wf.sync, a->wf.id && !a->wf.unknown && !a->view->list_data, view_table_poll },
+		/* In the list, the workflow left keeps its pace while it runs: it is still watched. */
+		{ &a->wf.sync,
+		  a->wf.id && !a->wf.unknown &&
+		          (!a->view->list_data ||
+		           (a->wf.have && osmo_status_is_alive(a->wf.data.status))),
+		  view_table_poll },
 		{ &a->log.sync, view_stream_wanted(a), view_stream_connect },
 		{ &a->follow.sync, follow_wanted(a), follow_connect },
 	};
@@ -363,20 +368,13 @@ app_title(const struct app *a)
 	strbuf_addstr(&sb, "osmotop");
 	if (!app_shown(a)->list_data && a->wf.have) {
 		const struct osmo_workflow *wf = &a->wf.data;
-		size_t done = 0, failed = 0;
+		struct osmo_tally t;
 
-		for (size_t i = 0; i < wf->n_groups; i++) {
-			enum osmo_status st = wf->groups[i].status;
-
-			done += osmo_status_is_finished(st);
-			/* Those that failed on their own: not those that followed, nor a cancel. */
-			failed += osmo_status_is_failed(st) && st != OSMO_FAILED_UPSTREAM &&
-			          st != OSMO_FAILED_CANCELED;
-		}
+		osmo_workflow_tally(wf, &t);
 		strbuf_addf(&sb, " · %s %s %zu/%zu groups", wf->name, osmo_status_wire(wf->status),
-		            done, wf->n_groups);
-		if (failed)
-			strbuf_addf(&sb, " · %zu failed", failed);
+		            t.groups_done, t.groups);
+		if (t.groups_failed)
+			strbuf_addf(&sb, " · %zu failed", t.groups_failed);
 	} else if (a->list.have) {
 		size_t running = 0, failed = 0;
 
@@ -407,7 +405,9 @@ app_compose(struct app *a, int rows, int cols)
 		                 .keys = app_keymap(a),
 		                 .marks = &a->marks,
 		                 .progress = follow_progress(a),
-		                 .progress_live = follow_live(a) };
+		                 .progress_live = follow_live(a),
+		                 .tally = &a->list.tally };
+	struct view_headline head;
 	struct canvas body;
 	bool list = app_shown(a)->list_data;
 	const struct sync_item *it = list ? &a->list.sync : &a->wf.sync;
@@ -419,6 +419,8 @@ app_compose(struct app *a, int rows, int cols)
 		rc.now_ms = fetched;
 		rc.stale = true;
 	}
+	if (list && follow_headline(a, &head))
+		rc.headline = &head;
 	if (rows != a->canvas.rows || cols != a->canvas.cols) {
 		canvas_free(&a->canvas);
 		canvas_init(&a->canvas, rows, cols);
@@ -615,6 +617,7 @@ app_on_tick(void *ctx)
 
 	t->a->dirty = true;
 	follow_check(t->a);
+	view_list_tally(t->a);
 	t->id = loop_add_timer(t->a->s->loop, 1000 - clock_wall_ms() % 1000, app_on_tick, t);
 }
 
@@ -693,6 +696,11 @@ app_free(struct app *a)
 	shell_free(a->shell);
 	forward_mgr_free(a->fwd);
 	dialog_free(&a->dlg);
+	/* The session outlives the app: nothing of the list may answer into freed memory. */
+	if (a->list.tasks_req)
+		api_abort(a->s->api, a->list.tasks_req);
+	if (a->list.tally_req)
+		api_abort(a->s->api, a->list.tally_req);
 	view_list_free(&a->list);
 	view_table_free(&a->wf);
 	view_dag_invalidate(a);

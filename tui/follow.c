@@ -1,7 +1,7 @@
 /*
  * follow.c: the open workflow's log, followed in the background while it runs, for its tasks'
- * progress, ETA, metric and silences in the task table. One stream, only while the workflow
- * view is open on a running workflow: an idle or finished one costs nothing.
+ * progress, ETA, metric and silences in the task table and its row of the list. One stream,
+ * for the workflow opened last while it runs: an idle or finished one costs nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +92,8 @@ bool
 follow_wanted(struct app *a)
 {
 	struct follow *f = &a->follow;
-	bool running = a->wf.id && a->wf.have && a->wf.data.status == OSMO_RUNNING &&
-	               !app_shown(a)->list_data;
+	/* Back in the list, the workflow left is still watched: its row shows how it goes. */
+	bool running = a->wf.id && a->wf.have && a->wf.data.status == OSMO_RUNNING;
 
 	/* A workflow opened in its place starts afresh; one that ended keeps its last words. */
 	if (f->wf && (!a->wf.id || strcmp(f->wf, a->wf.id) != 0))
@@ -185,6 +185,33 @@ follow_check(struct app *a)
 		app_changes(a, &ch, true);
 	changes_clear(&ch);
 	strv_free(&words);
+}
+
+bool
+follow_headline(const struct app *a, struct view_headline *h)
+{
+	const struct log_progress *lp = follow_progress(a);
+	const struct osmo_workflow *wf = &a->wf.data;
+
+	*h = (struct view_headline){ .workflow = a->wf.id, .fraction = -1, .eta_ms = -1 };
+	if (!lp || !follow_live(a))
+		return false;
+	h->silent = a->follow.stalled.n;
+	for (size_t g = 0; g < wf->n_groups; g++)
+		for (size_t i = 0; i < wf->groups[g].n_tasks; i++) {
+			const struct osmo_task *t = &wf->groups[g].tasks[i];
+			const struct log_progress_task *p = log_progress_task(lp, t->name);
+
+			/* The run ends with its slowest task: the latest ETA, else the least done. */
+			if (t->status != OSMO_RUNNING || !p || p->kind == LOG_PROGRESS_NONE)
+				continue;
+			if (h->fraction < 0 || p->eta_ms > h->eta_ms ||
+			    (h->eta_ms < 0 && p->fraction < h->fraction)) {
+				h->fraction = p->fraction;
+				h->eta_ms = p->eta_ms;
+			}
+		}
+	return h->fraction >= 0 || h->silent;
 }
 
 bool

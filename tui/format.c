@@ -60,6 +60,22 @@ format_time(int64_t ms, char buf[FORMAT_BUF])
 }
 
 void
+format_bar(double fraction, int cells, bool ascii, char *out, size_t size)
+{
+	int filled = (int)(fraction * cells + 0.5);
+	size_t n = 0;
+
+	if (fraction < 0)
+		filled = 0;
+	n += (size_t)snprintf(out, size, "%s", ascii ? "[" : "▕");
+	for (int i = 0; i < cells && n < size; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s",
+		                      i < filled ? (ascii ? "#" : "█") : " ");
+	if (n < size)
+		snprintf(out + n, size - n, "%s", ascii ? "]" : "▏");
+}
+
+void
 format_time_short(int64_t ms, char buf[FORMAT_BUF])
 {
 	char full[FORMAT_BUF];

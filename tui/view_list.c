@@ -256,6 +256,7 @@ view_list_done(void *ctx, struct api_result *res)
 		l->have = true;
 		view_list_badges(a);
 		view_list_poll_tasks(a);
+		view_list_tally(a);
 		/* A list with live workflows refreshes at a live workflow's pace, unless its own is
 		 * faster (refresh.list set short). */
 		sync_succeeded(&l->sync, app_policy(a), now,
@@ -295,6 +296,66 @@ view_list_load_cached(struct app *a)
 	free(name);
 }
 
+int64_t
+view_list_pace(const struct app *a)
+{
+	const struct sync_policy *p = app_policy(a);
+
+	return p->running_ms < p->list_ms ? p->running_ms : p->list_ms;
+}
+
+static void
+view_list_tally_done(void *ctx, struct api_result *res)
+{
+	struct app *a = ctx;
+	struct view_list *l = &a->list;
+	int64_t now = clock_mono_ms();
+
+	l->tally_req = 0;
+	if (res->err.kind == API_OK) {
+		tally_note(&l->tally, &res->workflow, app_now(a), now, now - l->tally_asked_ms,
+		           view_list_pace(a));
+		a->dirty = true;
+	} else {
+		tally_failed(&l->tally, l->tally_asking, now, view_list_pace(a));
+		/* Its own poll tells the user the service is gone; this waits a refresh. An answer
+		 * of an error (a workflow gone) waits for its row only. */
+		if (res->err.kind != API_ERR_HTTP)
+			l->tally_quiet_ms = now + view_list_pace(a);
+	}
+	free(l->tally_asking);
+	l->tally_asking = NULL;
+	api_result_free(res);
+	/* The rows still waiting for theirs come one after another. */
+	view_list_tally(a);
+}
+
+void
+view_list_tally(struct app *a)
+{
+	struct view_list *l = &a->list;
+	struct api_callbacks cb = { .done = view_list_tally_done, .ctx = a };
+	int64_t now = clock_mono_ms();
+	/* Before the first frame, a terminal's worth. */
+	size_t top = l->top > 0 ? (size_t)l->top : 0,
+	       end = top + (size_t)(a->canvas.rows > 0 ? a->canvas.rows : 24);
+
+	/* Only the rows on screen, and only while the list is: nobody reads the others. */
+	if (l->tally_req || !l->have || l->cached || now < l->tally_quiet_ms ||
+	    !app_shown(a)->list_data)
+		return;
+	for (size_t i = top; i < l->data.n_rows && i < end; i++) {
+		const struct osmo_workflow_row *r = &l->data.rows[i];
+
+		if (!tally_wanted(&l->tally, r, now))
+			continue;
+		l->tally_asked_ms = now;
+		l->tally_asking = xstrdup(r->name);
+		l->tally_req = api_query(a->s->api, r->name, false, false, cb);
+		return;
+	}
+}
+
 void
 view_list_poll(struct app *a)
 {
@@ -319,6 +380,8 @@ view_list_free(struct view_list *l)
 	free(l->sel_next);
 	free(l->terms);
 	view_list_forget_failed(l);
+	tally_free(&l->tally);
+	free(l->tally_asking);
 }
 
 /* Back to the list from a view opened on its own (--workflow): it may be old. */

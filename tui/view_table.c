@@ -264,6 +264,7 @@ view_table_load_cached(struct app *a)
 	if (raw && decode_workflow(raw, len, &t->data, &err) == 0) {
 		t->data.fetched_ms = saved;
 		t->have = t->cached = true;
+		tally_note(&a->list.tally, &t->data, saved, clock_mono_ms(), 0, view_list_pace(a));
 	}
 	free(raw);
 }
@@ -375,6 +376,9 @@ view_table_done(void *ctx, struct api_result *res)
 		if (!t->moved && osmo_status_is_failed(t->data.status))
 			view_table_to_root(a);
 		view_dag_invalidate(a);
+		/* Its row in the list counts from here, and is not asked for again meanwhile. */
+		tally_note(&a->list.tally, &t->data, t->data.fetched_ms, now,
+		           now - t->sync.asked_ms, view_list_pace(a));
 		sync_succeeded(&t->sync, app_policy(a), now,
 		               sync_state_of(view_table_pace(&t->data)), changed);
 		/* Right after an action the status moves within seconds: look again soon. */

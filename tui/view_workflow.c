@@ -423,12 +423,10 @@ view_workflow_progress(const struct render_ctx *rc, const struct osmo_group *g,
 	}
 	if (p->kind != LOG_PROGRESS_NONE) {
 		const struct log_progress_reading *r = &p->readings[p->kind];
-		int filled = (int)(p->fraction * 8 + 0.5);
+		char bar[64];
 
-		strbuf_addstr(&sb, rc->ascii ? "[" : "▕");
-		for (int i = 0; i < 8; i++)
-			strbuf_addstr(&sb, i < filled ? (rc->ascii ? "#" : "█") : " ");
-		strbuf_addf(&sb, "%s %d%%", rc->ascii ? "]" : "▏", (int)(p->fraction * 100));
+		format_bar(p->fraction, 8, rc->ascii, bar, sizeof(bar));
+		strbuf_addf(&sb, "%s %d%%", bar, (int)(p->fraction * 100));
 		/* The ETA before the counter: a narrow cell keeps what it is read for. */
 		if (p->eta_ms >= 0 && p->fraction < 1) {
 			format_duration((double)(p->eta_ms - rc->now_ms) / 1000.0, eta);

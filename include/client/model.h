@@ -191,6 +191,14 @@ const struct osmo_task *osmo_workflow_find_task(const struct osmo_workflow *wf, 
 const struct osmo_task *osmo_group_lead(const struct osmo_group *g);
 /* Alive group whose non-lead task failed: the web UI's "running with failures". */
 bool osmo_group_running_with_failures(const struct osmo_group *g);
+
+/* How far a workflow has come: its tasks (newest retry each) and groups that finished. */
+struct osmo_tally {
+	size_t tasks_done, tasks;
+	size_t groups_done, groups;
+	size_t groups_failed; /* failed on their own: not those that followed, nor a cancel */
+};
+void osmo_workflow_tally(const struct osmo_workflow *wf, struct osmo_tally *out);
 /* Resolves downstream_names into indices; counts names that match no group. */
 void osmo_workflow_link(struct osmo_workflow *wf);
 

@@ -2,6 +2,7 @@
 #ifndef OSMO_TUI_FORMAT_H
 #define OSMO_TUI_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,10 @@
 
 /* "45s", "12m05s", "3h04m", "2d03h"; "-" for a negative (unknown) value. */
 void format_duration(double secs, char buf[FORMAT_BUF]);
+/* A bar of fraction (0..1) in cells cells between edges: "▕███     ▏", "[###     ]" when ascii;
+ * out needs 4 bytes a cell and 8 more. */
+void format_bar(double fraction, int cells, bool ascii, char *out, size_t size);
+
 /* "512 B", "1.5 KiB", "12 MiB", "3.2 GiB": what a forward moved. */
 void format_bytes(uint64_t n, char buf[FORMAT_BUF]);
 /* "2026-08-18 14:02:11" in UTC; "-" for 0. */

@@ -8,6 +8,7 @@
 #include "tui/canvas.h"
 #include "client/model.h"
 #include "client/triage.h"
+#include "tui/tally.h"
 
 struct keymap;
 struct marks;
@@ -24,6 +25,14 @@ struct view_wait {
 	const struct osmo_pool_usage *pool; /* its pool's quota and usage; NULL: not known */
 	long ahead;      /* PENDING workflows of its pool submitted before it; <0: not known */
 	bool ahead_more; /* the list was cut short: at least ahead */
+};
+
+/* What the followed workflow's log says, for its row in the list. */
+struct view_headline {
+	const char *workflow;
+	double fraction; /* of the running task that ends last; < 0: no counter read */
+	int64_t eta_ms;  /* when that one should end, wall clock; -1: unknown */
+	size_t silent;   /* running tasks told of as silent */
 };
 
 struct render_ctx {
@@ -45,7 +54,9 @@ struct render_ctx {
 	const struct keymap *keys;      /* the keys in force, which text may name; NULL: defaults */
 	const struct marks *marks;      /* rows that changed lately (marks_key's); NULL: none */
 	const struct log_progress *progress; /* the open workflow's tasks, from logs; NULL: none */
-	bool progress_live; /* progress's log is followed now, so a silence is one */
+	bool progress_live;        /* progress's log is followed now, so a silence is one */
+	const struct tally *tally; /* the list's rows' counts; NULL: none */
+	const struct view_headline *headline; /* the followed workflow's; NULL: none */
 };
 
 /* The other running tasks of g than task (at most max, into peers): a silence's measure. */

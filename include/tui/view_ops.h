@@ -22,6 +22,7 @@
 #include "client/changes.h"
 #include "tui/marks.h"
 #include "tui/notify.h"
+#include "tui/tally.h"
 #include "tui/triage_card.h"
 #include "tui/triage_fetch.h"
 #include "tui/view.h"
@@ -172,6 +173,11 @@ struct view_list {
 	bool cached;              /* data is tui/cache.c's, until the first answer */
 	struct strv failed_names; /* running workflows with failed tasks... */
 	int *failed_counts;       /* ...and how many, as the last answer said */
+	struct tally tally;       /* each row's tasks and groups done, from its own answer */
+	unsigned long tally_req;  /* GET /api/workflow/ID for a row's counts, 0: none in flight */
+	int64_t tally_asked_ms;   /* when it went out (monotonic) */
+	char *tally_asking;       /* the workflow it asks for */
+	int64_t tally_quiet_ms;   /* after a failed one, nothing asked before this */
 };
 
 /* The open workflow: its data and rules, and the task table's selection by name. */
@@ -387,6 +393,8 @@ void app_page_move(struct view_page *p, int delta, bool absolute);
 
 /* follow.c */
 bool follow_wanted(struct app *a);
+/* The followed workflow's headline for its list row; false when its log says nothing. */
+bool follow_headline(const struct app *a, struct view_headline *h);
 void follow_connect(struct app *a);
 /* The progress of the open workflow's tasks; NULL when none is known. */
 const struct log_progress *follow_progress(const struct app *a);
@@ -398,6 +406,10 @@ void follow_free(struct app *a);
 
 /* view_list.c */
 void view_list_poll(struct app *a);
+/* Asks for the next row on screen whose tasks are not counted or are due (one at a time). */
+void view_list_tally(struct app *a);
+/* How often the list refreshes while it has live rows. */
+int64_t view_list_pace(const struct app *a);
 /* The list's cursor onto the workflow called name: now when its row is there, else once an
  * answer brings it. */
 void view_list_select(struct app *a, const char *name);

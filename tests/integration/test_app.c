@@ -55,6 +55,15 @@ static const char *const appt_routes[] = {
 	"GET /api/workflow 200 application/json @workflow_list_page.json",
 };
 
+/* A training whose log is followed and stays open (held): its counter, for the list's row. */
+static const char *const appt_training_routes[] = {
+	"GET /api/workflow/llm-finetune-17/logs 200 text/plain @workflow_logs_training.txt hold",
+	"GET /api/workflow/llm-finetune-17/spec 200 text/plain @workflow_spec_strict.yaml",
+	"GET /api/workflow/llm-finetune-17 200 application/json "
+	"@workflow_query_running_verbose.json",
+	"GET /api/workflow 200 application/json @workflow_list_page.json",
+};
+
 /* The list as it changes between polls: a new workflow arrives, then the selected one goes. */
 static const char *const appt_moving_routes[] = {
 	"GET /api/workflow 200 application/json @workflow_list_page.json times=1",
@@ -154,6 +163,12 @@ static int
 appt_setup_wait(void **state)
 {
 	return appt_setup_routes(state, appt_wait_routes, ARRAY_SIZE(appt_wait_routes));
+}
+
+static int
+appt_setup_training(void **state)
+{
+	return appt_setup_routes(state, appt_training_routes, ARRAY_SIZE(appt_training_routes));
 }
 
 static int
@@ -282,6 +297,25 @@ appt_shows(struct appt *t, int rows, int cols, const char *needle)
 	free(text);
 }
 
+/* Steps the loop until rows x cols shows needle, for at most 10 s (a stream's lines). */
+static void
+appt_awaits(struct appt *t, int rows, int cols, const char *needle)
+{
+	int64_t until = clock_mono_ms() + 10000;
+	char *text = NULL;
+
+	for (;;) {
+		free(text);
+		text = appt_frame(t, rows, cols, false);
+		if (strstr(text, needle) || clock_mono_ms() > until)
+			break;
+		app_step(t->a, 50);
+	}
+	if (!strstr(text, needle))
+		fail_msg("no \"%s\" within 10 s in:\n%s", needle, text);
+	free(text);
+}
+
 /* Fails unless the status bar says needle. */
 static void
 appt_says(struct appt *t, const char *needle)
@@ -348,6 +382,63 @@ test_list_frames(void **state)
 	/* Down to the last row with more_entries: the next page is asked for. */
 	appt_keys(t, "jjj");
 	assert_true(appt_logged(t, "limit=400"));
+}
+
+/* How many requests so far hold needle. */
+static int
+appt_count(struct appt *t, const char *needle)
+{
+	char *log = util_read_file(t->log, NULL);
+	int n = 0;
+
+	for (const char *p = log; p && (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	free(log);
+	return n;
+}
+
+/*
+ * The list's PROGRESS comes from each row's own answer, asked once per row (a row the service
+ * does not know stays blank) and not again at the next list answer: a finished workflow's
+ * counts are final, a running one's are due later.
+ */
+static void
+test_list_counts_each_row_once(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_LIST, NULL);
+	appt_shows(t, 24, 120, "▕█   ▏ 1/6");
+	appt_shows(t, 24, 120, "▕████▏ 4/4");
+	assert_int_equal(appt_count(t, "GET /api/workflow/llm-finetune-17?verbose=false"), 1);
+	assert_int_equal(appt_count(t, "GET /api/workflow/llm-finetune-16?verbose=false"), 1);
+	assert_int_equal(appt_count(t, "GET /api/workflow/sim-sweep-4?"), 1);
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	assert_int_equal(appt_count(t, "GET /api/workflow?"), 2);
+	assert_int_equal(appt_count(t, "GET /api/workflow/llm-finetune-1"), 2);
+	assert_int_equal(appt_count(t, "GET /api/workflow/sim-sweep-4?"), 1);
+}
+
+/*
+ * Back in the list, the running workflow left is still watched: its log still followed and
+ * its answer still asked for, so its row shows its training's counter.
+ */
+static void
+test_list_shows_the_followed_training(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-17");
+	appt_awaits(t, 24, 160, "step 300/1000");
+	appt_keys(t, "q");
+	appt_shows(t, 24, 160, "osmotop · workflows");
+	assert_true(follow_live(t->a));
+	appt_shows(t, 24, 160, "30% · ETA");
+	/* Another workflow opened in its place is the one watched. */
+	appt_keys(t, "jj\r");
+	appt_keys(t, "q");
+	assert_false(follow_live(t->a));
 }
 
 /* config.yaml's list.sort and list.all_users are where the list starts. */
@@ -1006,19 +1097,6 @@ test_pager_keys_scroll(void **state)
 	appt_not_logged(t, "/cancel");
 }
 
-/* How many requests the log holds that contain needle. */
-static int
-appt_count(struct appt *t, const char *needle)
-{
-	char *log = util_read_file(t->log, NULL);
-	int n = 0;
-
-	for (const char *p = log; p && (p = strstr(p, needle)); p++)
-		n++;
-	free(log);
-	return n;
-}
-
 /* A workflow the service does not know is said once, not retried as if the network failed. */
 static void
 test_unknown_workflow_asked_once(void **state)
@@ -1251,6 +1329,10 @@ main(void)
 		                                appt_setup_badge_idle, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_list_sort_and_filters, appt_setup,
 		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_list_counts_each_row_once, appt_setup,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_list_shows_the_followed_training,
+		                                appt_setup_training, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_list_from_config, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_workflow_table_and_dag, appt_setup,
 		                                appt_teardown),

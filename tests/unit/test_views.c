@@ -298,6 +298,82 @@ test_list_badge(void **state)
 	osmo_workflow_list_free(&list);
 }
 
+static void
+views_tally(struct tally *t, const char *fixture, int64_t wall_ms)
+{
+	struct api_error err = { 0 };
+	struct osmo_workflow wf;
+	size_t len;
+	char *body = views_fixture(fixture, &len);
+
+	assert_int_equal(decode_workflow(body, len, &wf, &err), 0);
+	tally_note(t, &wf, wall_ms, 0, 1, 10000);
+	osmo_workflow_free(&wf);
+	free(body);
+}
+
+/*
+ * The list's PROGRESS: tasks done of all from each workflow's answer, the followed one's
+ * counter and ETA and its silent tasks; none headless, where nothing counts.
+ */
+static void
+test_list_progress(void **state)
+{
+	struct osmo_workflow_list list;
+	struct render_ctx rc = views_ctx(false);
+	struct tally t = { 0 };
+	struct view_headline h = { .workflow = "llm-finetune-17", .fraction = 0.45, .eta_ms = -1 };
+	struct canvas c;
+	char *text;
+	int at;
+
+	(void)state;
+	views_list(&list);
+	canvas_init(&c, 8, 140);
+	view_workflows_render(&rc, &list, &c);
+	text = canvas_to_text(&c);
+	assert_null(strstr(text, "PROGRESS"));
+	free(text);
+	views_tally(&t, "workflow_query_running_verbose.json", rc.now_ms);
+	views_tally(&t, "workflow_query_failed_evicted.json", rc.now_ms);
+	rc.tally = &t;
+	canvas_clear(&c);
+	view_workflows_render(&rc, &list, &c);
+	text = canvas_to_text(&c);
+	assert_non_null(strstr(text, "PROGRESS"));
+	/* The header is ASCII up to it: its byte offset is its column. */
+	at = (int)(strstr(text, "PROGRESS") - strchr(text, '\n') - 1);
+	free(text);
+	views_holds(&c, "▕█   ▏ 1/6");
+	views_holds(&c, "▕████▏ 4/4");
+	/* Not counted yet: nothing rather than a guess. */
+	assert_int_equal(canvas_at(&c, 2, at)->ch, ' ');
+	assert_int_equal(canvas_at(&c, 3, at)->ch, 0x2595);
+	/* A failed workflow's full bar takes its status's colour: it did not go well. */
+	assert_int_equal(canvas_at(&c, 4, at + 3)->style, theme_status_style(OSMO_FAILED_EVICTED));
+	/* Counts a minute old of a live workflow are dim. */
+	rc.now_ms += 61000;
+	canvas_clear(&c);
+	view_workflows_render(&rc, &list, &c);
+	assert_int_equal(canvas_at(&c, 3, at + 3)->style, STYLE_DIM);
+	rc.now_ms -= 61000;
+	h.eta_ms = rc.now_ms + 470000;
+	h.silent = 1;
+	rc.headline = &h;
+	canvas_clear(&c);
+	view_workflows_render(&rc, &list, &c);
+	views_holds(&c, "⚠ 1 silent · 45%  ");
+	h.silent = 0;
+	canvas_clear(&c);
+	rc.ascii = true;
+	view_workflows_render(&rc, &list, &c);
+	views_holds(&c, "45% · ETA 7m50s  ");
+	views_holds(&c, "[####] 4/4");
+	canvas_free(&c);
+	tally_free(&t);
+	osmo_workflow_list_free(&list);
+}
+
 /* Every failure status of workflows, groups and tasks says what it means and what to do. */
 static void
 test_triage_words_for_every_failure(void **state)
@@ -570,6 +646,7 @@ main(void)
 		cmocka_unit_test(test_natural_order_lead_first),
 		cmocka_unit_test(test_columns_by_width),
 		cmocka_unit_test(test_list_badge),
+		cmocka_unit_test(test_list_progress),
 		cmocka_unit_test(test_triage_words_for_every_failure),
 		cmocka_unit_test(test_triage_card_infra_failures),
 		cmocka_unit_test(test_exit_meaning_knows_who_killed),
