@@ -337,21 +337,23 @@ utf8_sanitize(const char *s, size_t len)
 {
 	struct strbuf sb = { 0 };
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	size_t i = 0, run = 0;
 
 	strbuf_grow(&sb, len);
+	/* Valid runs are copied whole: nearly every string is one. */
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_valid_len(p + i, len - i, &cp);
+		size_t n = p[i] < 0x80 ? 1 : utf8_valid_len(p + i, len - i, &cp);
 
-		if (n == 0) {
-			strbuf_add(&sb, "\xef\xbf\xbd", 3);
-			i++;
-		} else {
-			strbuf_add(&sb, p + i, n);
+		if (n) {
 			i += n;
+			continue;
 		}
+		strbuf_add(&sb, p + run, i - run);
+		strbuf_add(&sb, "\xef\xbf\xbd", 3);
+		run = ++i;
 	}
+	strbuf_add(&sb, p + run, i - run);
 	return strbuf_detach(&sb);
 }
 

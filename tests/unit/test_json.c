@@ -306,6 +306,38 @@ test_sanitize(void **state)
 	tj_rec_free(&r);
 }
 
+/* Members are found in any order, as cJSON's lookup found them: the table's order is only the
+ * quick case. A key sent twice counts once (the one found from where the last key was). */
+static void
+test_members_in_any_order(void **state)
+{
+	struct tj_rec r;
+	struct json_error err;
+
+	(void)state;
+	assert_int_equal(tj_read("{\"flag\":true,\"plain\":3,\"unknown\":[1,{}],\"count\":2,"
+	                         "\"str\":\"s\"}",
+	                         &tj_peer, &r, &err),
+	                 0);
+	assert_string_equal(r.str, "s");
+	assert_int_equal(r.plain, 3);
+	assert_int_equal(r.count, 2);
+	assert_true(r.has_count);
+	assert_true(r.flag);
+	tj_rec_free(&r);
+	assert_int_equal(tj_read("{\"str\":\"a\",\"str\":\"b\"}", &tj_peer, &r, &err), 0);
+	assert_string_equal(r.str, "a");
+	tj_rec_free(&r);
+	/* A long valid string is copied whole, a bad byte at its end replaced. */
+	assert_int_equal(tj_read("{\"str\":\"\xc3\xa9t\xc3\xa9 d\xe2\x80\x99"
+	                         "et\xc3\xa9\xff\"}",
+	                         &tj_peer, &r, &err),
+	                 0);
+	assert_string_equal(r.str, "\xc3\xa9t\xc3\xa9 d\xe2\x80\x99"
+	                           "et\xc3\xa9\xef\xbf\xbd");
+	tj_rec_free(&r);
+}
+
 static void
 test_list_items(void **state)
 {
@@ -554,6 +586,7 @@ main(void)
 		cmocka_unit_test(test_required_and_null),
 		cmocka_unit_test(test_status_strictness),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_members_in_any_order),
 		cmocka_unit_test(test_list_items),
 		cmocka_unit_test(test_item_cap),
 		cmocka_unit_test(test_half_read_is_freeable),
