@@ -21,7 +21,11 @@ changes_kind_name(enum changes_kind k)
 void
 changes_add(struct changes *out, const struct changes_event *e)
 {
-	out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+	/* A first look at a big workflow adds one per task: grown by doubling. */
+	if (out->n == out->cap) {
+		out->cap = out->cap ? out->cap * 2 : 16;
+		out->v = xreallocarray(out->v, out->cap, sizeof(*out->v));
+	}
 	out->v[out->n++] = *e;
 }
 
@@ -34,12 +38,23 @@ changes_group(const struct osmo_workflow *wf, const char *name)
 	return NULL;
 }
 
+/*
+ * The task name's row of retry in g, looked for from *next on and then from the first: both
+ * answers list tasks by name, then retry, so the row is nearly always the next one, and a
+ * group of 10,000 tasks is compared in one pass rather than 10,000.
+ */
 static const struct osmo_task *
-changes_task(const struct osmo_group *g, const char *name, int retry)
+changes_task(const struct osmo_group *g, size_t *next, const char *name, int retry)
 {
-	for (size_t i = 0; g && i < g->n_tasks; i++)
-		if (g->tasks[i].retry_id == retry && strcmp(g->tasks[i].name, name) == 0)
-			return &g->tasks[i];
+	for (int pass = 0; g && pass < 2; pass++) {
+		size_t from = pass ? 0 : *next, to = pass ? *next : g->n_tasks;
+
+		for (size_t i = from; i < to && i < g->n_tasks; i++)
+			if (g->tasks[i].retry_id == retry && strcmp(g->tasks[i].name, name) == 0) {
+				*next = i + 1;
+				return &g->tasks[i];
+			}
+	}
 	return NULL;
 }
 
@@ -48,9 +63,12 @@ static void
 changes_tasks(const struct osmo_workflow *now, const struct osmo_group *was,
               const struct osmo_group *g, struct changes *out)
 {
+	size_t next = 0;
+
 	for (size_t t = 0; t < g->n_tasks; t++) {
 		const struct osmo_task *task = &g->tasks[t];
-		const struct osmo_task *before = changes_task(was, task->name, task->retry_id);
+		const struct osmo_task *before =
+		        changes_task(was, &next, task->name, task->retry_id);
 
 		if (before && before->status == task->status)
 			continue;

@@ -322,17 +322,11 @@ osmo_group_running_with_failures(const struct osmo_group *g)
 {
 	if (osmo_status_is_finished(g->status))
 		return false;
-	for (size_t i = 0; i < g->n_tasks; i++) {
-		const struct osmo_task *t = &g->tasks[i];
-		bool newest = true;
-
-		/* Only a non-lead's newest retry: an older one was superseded, a failed lead ends the group. */
-		for (size_t k = 0; k < g->n_tasks && newest; k++)
-			newest = strcmp(g->tasks[k].name, t->name) != 0 ||
-			         g->tasks[k].retry_id <= t->retry_id;
-		if (!t->lead && newest && osmo_status_is_failed(t->status))
+	/* Only a non-lead's newest retry: an older one was superseded, a failed lead ends the group. */
+	for (size_t i = 0; i < g->n_tasks; i++)
+		if (!g->tasks[i].lead && osmo_task_newest(g, i) &&
+		    osmo_status_is_failed(g->tasks[i].status))
 			return true;
-	}
 	return false;
 }
 
@@ -348,13 +342,28 @@ osmo_workflow_tally(const struct osmo_workflow *wf, struct osmo_tally *out)
 		                      gr->status != OSMO_FAILED_UPSTREAM &&
 		                      gr->status != OSMO_FAILED_CANCELED;
 		for (size_t i = 0; i < gr->n_tasks; i++) {
-			/* Retries follow their task's newest row (by name, retry descending). */
-			if (i && strcmp(gr->tasks[i - 1].name, gr->tasks[i].name) == 0)
+			if (!osmo_task_newest(gr, i))
 				continue;
 			out->tasks++;
 			out->tasks_done += osmo_status_is_finished(gr->tasks[i].status);
 		}
 	}
+}
+
+/* By name, then newest retry first: the order the service lists a group's tasks in. */
+static int
+model_task_order(const void *a, const void *b)
+{
+	const struct osmo_task *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->retry_id < y->retry_id) - (x->retry_id > y->retry_id);
+}
+
+bool
+osmo_task_newest(const struct osmo_group *g, size_t i)
+{
+	return i == 0 || strcmp(g->tasks[i - 1].name, g->tasks[i].name) != 0;
 }
 
 void
@@ -363,6 +372,13 @@ osmo_workflow_link(struct osmo_workflow *wf)
 	wf->n_dangling_edges = 0;
 	for (size_t i = 0; i < wf->n_groups; i++) {
 		struct osmo_group *g = &wf->groups[i];
+		bool sorted = true;
+
+		/* Made sure of once here, so finding a task's retries is a look at its neighbours. */
+		for (size_t j = 1; sorted && j < g->n_tasks; j++)
+			sorted = model_task_order(&g->tasks[j - 1], &g->tasks[j]) <= 0;
+		if (!sorted)
+			qsort(g->tasks, g->n_tasks, sizeof(*g->tasks), model_task_order);
 
 		free(g->downstream);
 		g->downstream = xcalloc(g->downstream_names.n, sizeof(*g->downstream));

@@ -4,18 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct osmo_task *
-triage_newest(const struct osmo_group *g, const char *name)
-{
-	const struct osmo_task *best = NULL;
-
-	for (size_t i = 0; i < g->n_tasks; i++)
-		if (strcmp(g->tasks[i].name, name) == 0 &&
-		    (!best || g->tasks[i].retry_id > best->retry_id))
-			best = &g->tasks[i];
-	return best;
-}
-
 size_t
 triage_retries(const struct osmo_group *g, const char *name, const struct osmo_task **out,
                size_t max)
@@ -83,7 +71,7 @@ triage_decider(const struct osmo_group *g, bool strict)
 	for (size_t i = 0; i < g->n_tasks; i++) {
 		const struct osmo_task *t = &g->tasks[i];
 
-		if (triage_newest(g, t->name) != t || !osmo_status_is_failed(t->status) ||
+		if (!osmo_task_newest(g, i) || !osmo_status_is_failed(t->status) ||
 		    osmo_status_cause(t->status) == CAUSE_UPSTREAM)
 			continue;
 		/* The lead's failure decides a lenient group; in a strict one, any task's. */

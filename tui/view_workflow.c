@@ -586,6 +586,33 @@ view_task_before(const struct osmo_group *g, int a, int b)
 	return c < 0;
 }
 
+/* A merge sort of g's task rows by view_task_before: stable, and n log n for 10,000 tasks. */
+static void
+view_workflow_sort(const struct osmo_group *g, struct view_row *rows, size_t n)
+{
+	struct view_row *tmp;
+
+	if (n < 2)
+		return;
+	tmp = xcalloc(n, sizeof(*tmp));
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t a = lo, b = mid, o = lo;
+
+			/* The right run's row goes first only when strictly before: stable. */
+			while (a < mid || b < hi)
+				tmp[o++] = b < hi && (a == mid || view_task_before(g, rows[b].task,
+				                                                   rows[a].task))
+				                   ? rows[b++]
+				                   : rows[a++];
+		}
+		memcpy(rows, tmp, n * sizeof(*rows));
+	}
+	free(tmp);
+}
+
 struct view_row *
 view_workflow_rows(const struct osmo_workflow *wf, size_t *n)
 {
@@ -603,17 +630,9 @@ view_workflow_rows(const struct osmo_workflow *wf, size_t *n)
 		rows[k++] = (struct view_row){ order[i], -1 };
 		for (size_t j = 0; j < g->n_tasks; j++)
 			rows[k++] = (struct view_row){ order[i], (int)j };
-		/* The lead first, then by name as people count (worker-2 before worker-10);
-		 * insertion sort keeps a task's retries together, newest first, as they came. */
-		for (size_t x = first + 1; x < k; x++)
-			for (size_t y = x;
-			     y > first && view_task_before(g, rows[y].task, rows[y - 1].task);
-			     y--) {
-				struct view_row tmp = rows[y];
-
-				rows[y] = rows[y - 1];
-				rows[y - 1] = tmp;
-			}
+		/* The lead first, then by name as people count (worker-2 before worker-10); a
+		 * stable sort keeps a task's retries together, newest first, as they came. */
+		view_workflow_sort(g, rows + first, k - first);
 	}
 	free(order);
 	*n = k;

@@ -37,7 +37,7 @@ enum changes_worth {
 
 struct changes {
 	struct changes_event *v;
-	size_t n;
+	size_t n, cap;
 };
 
 /*

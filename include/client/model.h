@@ -50,7 +50,7 @@ struct osmo_group {
 	struct strv remaining_upstream_names;
 	size_t *downstream; /* indices into workflow.groups: the DAG edges */
 	size_t n_downstream;
-	struct osmo_task *tasks; /* by name, then retry_id descending */
+	struct osmo_task *tasks; /* by name, then retry_id descending (osmo_workflow_link) */
 	size_t n_tasks;
 };
 
@@ -189,6 +189,8 @@ const struct osmo_group *osmo_workflow_find_group(const struct osmo_workflow *wf
 const struct osmo_task *osmo_workflow_find_task(const struct osmo_workflow *wf, const char *name,
                                                 const struct osmo_group **group_out);
 const struct osmo_task *osmo_group_lead(const struct osmo_group *g);
+/* Whether g's task row i is its task's newest retry (the first row of its name). */
+bool osmo_task_newest(const struct osmo_group *g, size_t i);
 /* Alive group whose non-lead task failed: the web UI's "running with failures". */
 bool osmo_group_running_with_failures(const struct osmo_group *g);
 
@@ -199,7 +201,8 @@ struct osmo_tally {
 	size_t groups_failed; /* failed on their own: not those that followed, nor a cancel */
 };
 void osmo_workflow_tally(const struct osmo_workflow *wf, struct osmo_tally *out);
-/* Resolves downstream_names into indices; counts names that match no group. */
+/* Resolves downstream_names into indices (counting names that match no group) and puts each
+ * group's tasks in their order, by name then newest retry first. */
 void osmo_workflow_link(struct osmo_workflow *wf);
 
 /* Where one exec or port-forward leg meets its task: a router and a single-use key. */

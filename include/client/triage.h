@@ -27,8 +27,6 @@ bool triage_root(const struct osmo_workflow *wf, const struct strv *strict_group
 /* The groups below group root that failed without ever starting: FAILED_UPSTREAM, or swept
  * by the cancel or timeout that ended it (indices into out, at most max); how many. */
 size_t triage_below(const struct osmo_workflow *wf, size_t root, size_t *out, size_t max);
-/* The newest retry of the task named name in g, or NULL. */
-const struct osmo_task *triage_newest(const struct osmo_group *g, const char *name);
 /* The retries of task name in g, oldest first, into out (at most max); how many there are. */
 size_t triage_retries(const struct osmo_group *g, const char *name, const struct osmo_task **out,
                       size_t max);

@@ -117,6 +117,50 @@ test_failures_and_completion(void **state)
 	changes_clear(&c);
 }
 
+/* Tasks are matched by name and retry wherever they sit: a retry row that came in before the
+ * rest moves every row after it, and only what changed is told. */
+static void
+test_rows_matched_when_they_move(void **state)
+{
+	struct osmo_task was_t[] = { { .name = "a", .status = OSMO_RUNNING },
+		                     { .name = "b", .status = OSMO_RUNNING },
+		                     { .name = "c", .status = OSMO_RUNNING } };
+	struct osmo_task now_t[] = { { .name = "a", .retry_id = 1, .status = OSMO_RUNNING },
+		                     { .name = "a", .status = OSMO_FAILED },
+		                     { .name = "b", .status = OSMO_RUNNING },
+		                     { .name = "c", .status = OSMO_COMPLETED } };
+	struct osmo_group was_g = {
+		.name = "g", .status = OSMO_RUNNING, .tasks = was_t, .n_tasks = 3
+	};
+	struct osmo_group now_g = {
+		.name = "g", .status = OSMO_RUNNING, .tasks = now_t, .n_tasks = 4
+	};
+	struct osmo_workflow was = {
+		.name = "wf-1", .status = OSMO_RUNNING, .groups = &was_g, .n_groups = 1
+	};
+	struct osmo_workflow now = {
+		.name = "wf-1", .status = OSMO_RUNNING, .groups = &now_g, .n_groups = 1
+	};
+	struct changes c = { 0 };
+
+	(void)state;
+	changes_diff(&was, &now, &c);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.v[0].retry, 1);
+	assert_false(c.v[0].seen);
+	assert_int_equal(changes_worth(&c.v[0]), CHANGES_RETRY);
+	assert_string_equal(c.v[1].task, "a");
+	assert_int_equal(c.v[1].from, OSMO_RUNNING);
+	assert_int_equal(c.v[1].to, OSMO_FAILED);
+	assert_string_equal(c.v[2].task, "c");
+	assert_int_equal(c.v[2].to, OSMO_COMPLETED);
+	changes_clear(&c);
+	/* And backwards: rows looked for before where the last one was found. */
+	changes_diff(&now, &was, &c);
+	assert_int_equal(c.n, 2);
+	changes_clear(&c);
+}
+
 int
 main(void)
 {
@@ -124,6 +168,7 @@ main(void)
 		cmocka_unit_test(test_first_snapshot_is_all_new),
 		cmocka_unit_test(test_changes_and_their_worth),
 		cmocka_unit_test(test_failures_and_completion),
+		cmocka_unit_test(test_rows_matched_when_they_move),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2114,25 +2114,63 @@ test_encode_submit_body(void **state)
 static void
 test_running_with_failures_rule(void **state)
 {
+	/* As osmo_workflow_link leaves them: by name, newest retry first. */
 	struct osmo_task tasks[] = {
 		{ .name = "lead", .status = OSMO_RUNNING, .lead = true },
-		{ .name = "worker", .retry_id = 0, .status = OSMO_FAILED },
 		{ .name = "worker", .retry_id = 1, .status = OSMO_RUNNING },
+		{ .name = "worker", .retry_id = 0, .status = OSMO_FAILED },
 	};
 	struct osmo_group g = { .name = "g", .status = OSMO_RUNNING, .tasks = tasks, .n_tasks = 3 };
 
 	(void)state;
 	/* The failed retry was superseded by a running one. */
 	assert_false(osmo_group_running_with_failures(&g));
-	tasks[2].status = OSMO_FAILED;
+	tasks[1].status = OSMO_FAILED;
 	assert_true(osmo_group_running_with_failures(&g));
 	/* A failed lead is not "running with failures": the group is ending. */
-	tasks[2].status = OSMO_RUNNING;
+	tasks[1].status = OSMO_RUNNING;
 	tasks[0].status = OSMO_FAILED;
 	assert_false(osmo_group_running_with_failures(&g));
 	g.status = OSMO_FAILED;
-	tasks[2].status = OSMO_FAILED;
+	tasks[1].status = OSMO_FAILED;
 	assert_false(osmo_group_running_with_failures(&g));
+}
+
+/* Tasks in another order than the service's (a proxy, a cache, a new server): linking puts
+ * them by name, newest retry first, which the newest-retry look and the diff rely on. */
+static void
+test_link_orders_tasks(void **state)
+{
+	struct osmo_workflow wf = { 0 };
+	struct osmo_group *g;
+	static const struct {
+		const char *name;
+		int retry;
+	} rows[] = { { "b", 0 }, { "a", 0 }, { "b", 2 }, { "a", 1 }, { "b", 1 } };
+
+	(void)state;
+	wf.n_groups = 1;
+	wf.groups = xcalloc(1, sizeof(*wf.groups));
+	g = &wf.groups[0];
+	g->name = xstrdup("g");
+	g->n_tasks = ARRAY_SIZE(rows);
+	g->tasks = xcalloc(g->n_tasks, sizeof(*g->tasks));
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		g->tasks[i].name = xstrdup(rows[i].name);
+		g->tasks[i].retry_id = rows[i].retry;
+	}
+	osmo_workflow_link(&wf);
+	assert_string_equal(g->tasks[0].name, "a");
+	assert_int_equal(g->tasks[0].retry_id, 1);
+	assert_int_equal(g->tasks[1].retry_id, 0);
+	assert_string_equal(g->tasks[2].name, "b");
+	assert_int_equal(g->tasks[2].retry_id, 2);
+	assert_int_equal(g->tasks[4].retry_id, 0);
+	assert_true(osmo_task_newest(g, 0));
+	assert_false(osmo_task_newest(g, 1));
+	assert_true(osmo_task_newest(g, 2));
+	assert_false(osmo_task_newest(g, 3));
+	osmo_workflow_free(&wf);
 }
 
 /* PoolResponse as the service emits it (pydantic's keys, counts as strings): every node set's
@@ -2212,6 +2250,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_running_with_failures_rule),
+		cmocka_unit_test(test_link_orders_tasks),
 		cmocka_unit_test(test_fixture_query_small),
 		cmocka_unit_test(test_fixture_query_running),
 		cmocka_unit_test(test_fixture_query_running_verbose),
