@@ -236,5 +236,6 @@ screenshots: $(PROGRAMS)
 clean:
 	rm -rf $(BUILD)
 
+include bench.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:
