@@ -13,3 +13,10 @@ $(BENCH_CLIENT): $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB_CLIENT) $(
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lutil
+
+# NVIDIA's CLI is a reference row when its source is beside the checkout; without it the
+# rows say so.
+bench: $(PROGRAMS) $(BUILD)/tests/fixture_server $(BENCH_BINS) \
+       $(if $(wildcard $(OSMO_CLI_SETUP)),$(BUILD)/osmo-cli/bin/osmo)
+	$(Q)tools/deps.sh curl python3 linux-perf
+	$(Q)BUILD=$(BUILD) tools/bench.sh
