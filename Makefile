@@ -84,6 +84,7 @@ help:
 	@echo "make lint       clang-format check and cppcheck"
 	@echo "make demo       start osmo-local and show osmotop on an example workflow"
 	@echo "make screenshots  render screenshots/*.png from osmotop in tmux (aha, chromium)"
+	@echo "make bench      time osmotop, its references and osmo-local; writes BENCHMARKS.md"
 	@echo "make clean      remove $(BUILD)/"
 
 deps:
@@ -236,5 +237,6 @@ screenshots: $(PROGRAMS)
 clean:
 	rm -rf $(BUILD)
 
+include bench.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:
