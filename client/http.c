@@ -104,10 +104,19 @@ http_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 		return 0;
 	}
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (r->stream && status >= 200 && status < 300 && r->on_data)
+	if (r->stream && status >= 200 && status < 300 && r->on_data) {
 		r->on_data(r->ctx, data, n);
-	else
-		strbuf_add(&r->buf, data, n);
+		return n;
+	}
+	/* A 9 MB answer is grown once from its length, not copied at each doubling. */
+	if (!r->buf.cap) {
+		curl_off_t total = -1;
+
+		curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total);
+		if (total > 0 && (!r->max_bytes || (size_t)total <= r->max_bytes))
+			strbuf_grow(&r->buf, (size_t)total);
+	}
+	strbuf_add(&r->buf, data, n);
 	return n;
 }
 

@@ -86,14 +86,15 @@ xasprintf(const char *fmt, ...)
 	return strbuf_detach(&sb);
 }
 
-static void
+void
 strbuf_grow(struct strbuf *sb, size_t extra)
 {
 	size_t need = sb->len + extra + 1;
 
 	if (need <= sb->cap)
 		return;
-	size_t cap = sb->cap ? sb->cap : 64;
+	/* The first size asked for is taken as it is: a known length is not rounded up. */
+	size_t cap = sb->cap ? sb->cap : need > 64 ? need : 64;
 	while (cap < need)
 		cap *= 2;
 	sb->buf = xrealloc(sb->buf, cap);

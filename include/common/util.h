@@ -24,6 +24,8 @@ struct strbuf {
 	size_t cap;
 };
 
+/* Room for extra more bytes (and the terminator), so adding them moves nothing. */
+void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_add(struct strbuf *sb, const void *data, size_t n);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, char c);
