@@ -2,7 +2,7 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := ncursesw libcurl libcjson yaml-0.1 nettle
+PKGS     := ncursesw libcurl libcjson yajl yaml-0.1 nettle
 Q        := $(if $(V),,@)
 
 WARN     := -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Wpedantic -Wshadow \

@@ -63,6 +63,12 @@ static const struct json_table model_group_table = JSON_TABLE(model_group_fields
 #undef G
 
 #define W struct osmo_workflow
+/* WorkflowPlugins: its switches are the workflow's own members. */
+static const struct json_field model_plugins_fields[] = {
+	F(W, "rsync", JSON_BOOL, false, plugin_rsync),
+};
+static const struct json_table model_plugins_table = JSON_TABLE_IN(model_plugins_fields);
+
 static const struct json_field model_workflow_fields[] = {
 	F(W, "name", JSON_STR, true, name),
 	F(W, "uuid", JSON_STR, false, uuid),
@@ -96,6 +102,8 @@ static const struct json_field model_workflow_fields[] = {
 	JSON_FIELD_SUB(W, "labels", JSON_LABELS, false, labels, n_labels, &model_label_table),
 	F(W, "warnings", JSON_STRV, false, warnings),
 	JSON_FIELD_SUB(W, "groups", JSON_ARRAY, false, groups, n_groups, &model_group_table),
+	JSON_FIELD_SUB(W, "plugins", JSON_OBJECT, false, plugin_rsync, plugin_rsync,
+	               &model_plugins_table),
 };
 const struct json_table osmo_workflow_table = JSON_TABLE(model_workflow_fields, W);
 #undef W

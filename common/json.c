@@ -252,6 +252,10 @@ json_read_value(const cJSON *item, const struct json_field *f, char *base,
 	case JSON_LABELS:
 	case JSON_ARRAY:
 		return json_read_many(item, f, base, w, o, err);
+	case JSON_OBJECT:
+		if (!cJSON_IsObject(item))
+			break;
+		return json_read_table(item, f->sub, base, w, o, err);
 	case JSON_KIND_COUNT:
 		abort(); /* not a kind: a table's mistake */
 	}
@@ -320,6 +324,8 @@ json_free(const struct json_table *t, void *obj)
 			free(*(char **)member);
 		} else if (f->kind == JSON_STRV) {
 			strv_free(member);
+		} else if (f->kind == JSON_OBJECT) {
+			json_free(f->sub, base);
 		} else if (f->kind == JSON_LABELS || f->kind == JSON_ARRAY) {
 			char *elems = *(char **)member;
 			size_t n = *(size_t *)(base + f->aux);

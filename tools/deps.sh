@@ -4,7 +4,7 @@
 set -eu
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
-pkgs="gcc make pkg-config ca-certificates libncurses-dev ncurses-base libcurl4-openssl-dev libcjson-dev libyaml-dev libcmocka-dev libwslay-dev libmicrohttpd-dev nettle-dev tmux $*"
+pkgs="gcc make pkg-config ca-certificates libncurses-dev ncurses-base libcurl4-openssl-dev libcjson-dev libyajl-dev libyaml-dev libcmocka-dev libwslay-dev libmicrohttpd-dev nettle-dev tmux $*"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -25,6 +25,7 @@ struct cJSON;
  *   STRV       struct strv
  *   LABELS     an object of strings as sub's elements: key in its first field, value in the second
  *   ARRAY      a list of objects as sub's elements
+ *   OBJECT     an object read by sub into the same record (sub's size 0: JSON_TABLE_IN)
  */
 /* clang-format off */
 #define JSON_KIND_LIST(X)                                                    \
@@ -39,7 +40,8 @@ struct cJSON;
 	X(UUID,      "expected a string of at most 32 characters")           \
 	X(STRV,      "expected a list of strings")                           \
 	X(LABELS,    "expected an object of strings")                        \
-	X(ARRAY,     "expected a list")
+	X(ARRAY,     "expected a list")                                      \
+	X(OBJECT,    "expected an object")
 /* clang-format on */
 
 enum json_kind {
@@ -84,6 +86,11 @@ struct json_table {
 	{                                                \
 		fields, ARRAY_SIZE(fields), sizeof(type) \
 	}
+/* An OBJECT field's table: its fields are members of the record that holds the field. */
+#define JSON_TABLE_IN(fields)                 \
+	{                                     \
+		fields, ARRAY_SIZE(fields), 0 \
+	}
 
 /* How the text is taken: the client reads a peer's answers, osmo-local its own files. */
 struct json_opts {
@@ -109,6 +116,14 @@ struct json_error {
  */
 int json_read(const struct cJSON *obj, const struct json_table *t, void *out,
               const struct json_opts *opts, struct json_error *err);
+
+/*
+ * json_read of the text json_parse would read, straight into out (zeroed first) without a
+ * tree: 0 when all of it was read, as json_read reads it; -1, out freed and zero again, when
+ * anything is wrong or uncertain, for the caller to read it json_parse's way and say why.
+ */
+int json_decode(const char *text, size_t len, const struct json_table *t, void *out,
+                const struct json_opts *opts);
 
 /*
  * Frees what json_read allocates for t's fields of obj (strings, lists, elements, and theirs)

@@ -2111,6 +2111,30 @@ test_encode_submit_body(void **state)
 }
 
 /* "Running with failures": a non-lead's newest retry failed while the group is alive. */
+/* The service's answers, as recorded, are read without a tree (decode_workflow's quick way). */
+static void
+test_fixtures_read_without_a_tree(void **state)
+{
+	static const char *const names[] = {
+		"workflow_query_small.json",           "workflow_query_running.json",
+		"workflow_query_running_verbose.json", "workflow_query_failed_evicted.json",
+		"workflow_query_pending.json",
+	};
+	static const struct json_opts opts = { .sanitize = true };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct osmo_workflow wf;
+		size_t len;
+		char *body = read_fixture(names[i], &len);
+
+		if (json_decode(body, len, &osmo_workflow_table, &wf, &opts) != 0)
+			fail_msg("%s was left to the tree", names[i]);
+		osmo_workflow_free(&wf);
+		free(body);
+	}
+}
+
 static void
 test_running_with_failures_rule(void **state)
 {
@@ -2250,6 +2274,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_running_with_failures_rule),
+		cmocka_unit_test(test_fixtures_read_without_a_tree),
 		cmocka_unit_test(test_link_orders_tasks),
 		cmocka_unit_test(test_fixture_query_small),
 		cmocka_unit_test(test_fixture_query_running),

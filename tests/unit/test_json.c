@@ -43,6 +43,7 @@ struct tj_rec {
 	size_t n_labels;
 	struct tj_node *nodes;
 	size_t n_nodes;
+	bool inner; /* "extra": {"inner": true}, an OBJECT field's */
 };
 
 static const struct json_field tj_label_fields[] = {
@@ -59,6 +60,11 @@ static const struct json_field tj_node_fields[] = {
 };
 static const struct json_table tj_node_table = JSON_TABLE(tj_node_fields, struct tj_node);
 
+static const struct json_field tj_extra_fields[] = {
+	JSON_FIELD(struct tj_rec, "inner", JSON_BOOL, false, inner),
+};
+static const struct json_table tj_extra_table = JSON_TABLE_IN(tj_extra_fields);
+
 #define R struct tj_rec
 static const struct json_field tj_rec_fields[] = {
 	JSON_FIELD(R, "str", JSON_STR, true, str),
@@ -74,6 +80,7 @@ static const struct json_field tj_rec_fields[] = {
 	JSON_FIELD(R, "strv", JSON_STRV, false, strv),
 	JSON_FIELD_SUB(R, "labels", JSON_LABELS, false, labels, n_labels, &tj_label_table),
 	JSON_FIELD_SUB(R, "nodes", JSON_ARRAY, false, nodes, n_nodes, &tj_node_table),
+	JSON_FIELD_SUB(R, "extra", JSON_OBJECT, false, inner, inner, &tj_extra_table),
 };
 #undef R
 static const struct json_table tj_rec_table = JSON_TABLE(tj_rec_fields, struct tj_rec);
@@ -98,11 +105,63 @@ tj_rec_free(struct tj_rec *r)
 	json_free(&tj_rec_table, r);
 }
 
-/* Parses text and reads it into *r (zeroed first): json_read's result. */
+/* Fails unless records a and b of table t hold the same values (pointers aside). */
+static void
+tj_same(const struct json_table *t, const char *a, const char *b)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct json_field *f = &t->fields[i];
+		const void *x = a + f->off, *y = b + f->off;
+
+		if (f->kind == JSON_STR || f->kind == JSON_STRINGISH) {
+			const char *sx = *(char *const *)x, *sy = *(char *const *)y;
+
+			if ((sx == NULL) != (sy == NULL) || (sx && strcmp(sx, sy) != 0))
+				fail_msg("%s: \"%s\" and \"%s\"", f->key, sx ? sx : "(null)",
+				         sy ? sy : "(null)");
+		} else if (f->kind == JSON_STRV) {
+			const struct strv *vx = x, *vy = y;
+
+			assert_int_equal(vx->n, vy->n);
+			for (size_t k = 0; k < vx->n; k++)
+				assert_string_equal(vx->v[k], vy->v[k]);
+		} else if (f->kind == JSON_LABELS || f->kind == JSON_ARRAY) {
+			size_t n = *(const size_t *)(a + f->aux);
+
+			assert_int_equal(n, *(const size_t *)(b + f->aux));
+			for (size_t k = 0; k < n; k++)
+				tj_same(f->sub, *(char *const *)x + k * f->sub->size,
+				        *(char *const *)y + k * f->sub->size);
+		} else if (f->kind == JSON_OBJECT) {
+			tj_same(f->sub, a, b);
+		} else if (f->kind == JSON_UUID) {
+			assert_string_equal(x, y);
+		} else {
+			/* The scalars: as many bytes as their member has. */
+			size_t size = f->kind == JSON_INT      ? sizeof(int)
+			              : f->kind == JSON_BOOL   ? sizeof(bool)
+			              : f->kind == JSON_STATUS ? sizeof(enum osmo_status)
+			                                       : sizeof(int64_t);
+
+			if (memcmp(x, y, size) != 0)
+				fail_msg("%s differs", f->key);
+			if (f->kind == JSON_INT && f->aux != JSON_NO_AUX)
+				assert_int_equal(*(const bool *)(a + f->aux),
+				                 *(const bool *)(b + f->aux));
+		}
+	}
+}
+
+/*
+ * Parses text and reads it into *r (zeroed first): json_read's result. The reader without a
+ * tree reads every text here too: what it reads whole must be what json_read reads, and what
+ * json_read refuses it must leave to json_read.
+ */
 static int
 tj_read(const char *text, const struct json_opts *o, struct tj_rec *r, struct json_error *err)
 {
 	cJSON *root = cJSON_Parse(text);
+	struct tj_rec direct;
 	int rc;
 
 	if (!root)
@@ -111,6 +170,12 @@ tj_read(const char *text, const struct json_opts *o, struct tj_rec *r, struct js
 	memset(err, 0, sizeof(*err));
 	rc = json_read(root, &tj_rec_table, r, o, err);
 	cJSON_Delete(root);
+	if (json_decode(text, strlen(text), &tj_rec_table, &direct, o) == 0) {
+		if (rc != 0)
+			fail_msg("json_decode read what json_read refuses: %.200s", text);
+		tj_same(&tj_rec_table, (const char *)r, (const char *)&direct);
+		json_free(&tj_rec_table, &direct);
+	}
 	return rc;
 }
 
@@ -335,6 +400,65 @@ test_members_in_any_order(void **state)
 	                 0);
 	assert_string_equal(r.str, "\xc3\xa9t\xc3\xa9 d\xe2\x80\x99"
 	                           "et\xc3\xa9\xef\xbf\xbd");
+	tj_rec_free(&r);
+}
+
+/* The reader without a tree reads a whole answer itself, and leaves to json_read the texts the
+ * two libraries could read differently: tj_read compares them on every text of this file. */
+static void
+test_decode_without_a_tree(void **state)
+{
+	static const char full[] =
+	        "{\"str\":\"s\",\"stringish\":1.5,\"count\":2,\"plain\":-3,\"ms\":1000,"
+	        "\"time\":\"2026-08-18T14:02:11.5\",\"secs\":2.5,\"flag\":true,\"status\":"
+	        "\"RUNNING\","
+	        "\"uuid\":\"0123456789abcdef0123456789abcdef\",\"strv\":[\"a\",\"b\"],"
+	        "\"labels\":{\"team\":\"x\"},\"nodes\":[{\"name\":\"n0\",\"kids\":[{\"name\":\"k\"}"
+	        "]},"
+	        "{\"name\":\"n1\",\"kids\":[]}],\"unknown\":{\"deep\":[[1,{\"a\":null}]]},"
+	        "\"extra\":{\"inner\":true}}";
+	struct tj_rec r, d;
+	struct json_error err;
+	struct strbuf deep = { 0 };
+
+	(void)state;
+	assert_int_equal(json_decode(full, strlen(full), &tj_rec_table, &d, &tj_peer), 0);
+	assert_int_equal(tj_read(full, &tj_peer, &r, &err), 0);
+	assert_true(d.inner);
+	assert_string_equal(d.stringish, "1.5");
+	assert_int_equal(d.n_nodes, 2);
+	assert_int_equal(d.nodes[1].n_kids, 0);
+	assert_non_null(d.nodes[1].kids); /* as json_read leaves an empty list */
+	tj_rec_free(&r);
+	json_free(&tj_rec_table, &d);
+	/* Left to the tree: a lone surrogate, a key twice, a NUL, a wrong kind, a missing key. */
+	static const char *const left[] = {
+		"{\"str\":\"\\ud800\"}",
+		"{\"str\":\"a\",\"str\":\"b\"}",
+		"{\"str\":\"s\",\"extra\":5}",
+		"{\"str\":\"s\",\"flag\":1}",
+		"{\"nodes\":[]}",
+		"[1]",
+		"{\"str\":\"s\"} x",
+		"{\"str\":\"\xff\"}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(left); i++)
+		if (json_decode(left[i], strlen(left[i]), &tj_rec_table, &d, &tj_peer) != -1)
+			fail_msg("json_decode read %s", left[i]);
+	/* Nested past cJSON's limit, even where nothing is read: the tree's to refuse. */
+	strbuf_addstr(&deep, "{\"str\":\"s\",\"unknown\":");
+	for (int i = 0; i < 1200; i++)
+		strbuf_addch(&deep, '[');
+	for (int i = 0; i < 1200; i++)
+		strbuf_addch(&deep, ']');
+	strbuf_addch(&deep, '}');
+	assert_int_equal(json_decode(deep.buf, deep.len, &tj_rec_table, &d, &tj_peer), -1);
+	strbuf_free(&deep);
+	/* A NUL ends a string for both, and empty objects and lists read the same. */
+	assert_int_equal(
+	        tj_read("{\"str\":\"a\\u0000b\",\"labels\":{},\"nodes\":[]}", &tj_peer, &r, &err),
+	        0);
+	assert_string_equal(r.str, "a");
 	tj_rec_free(&r);
 }
 
@@ -587,6 +711,7 @@ main(void)
 		cmocka_unit_test(test_status_strictness),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_members_in_any_order),
+		cmocka_unit_test(test_decode_without_a_tree),
 		cmocka_unit_test(test_list_items),
 		cmocka_unit_test(test_item_cap),
 		cmocka_unit_test(test_half_read_is_freeable),
