@@ -35,8 +35,9 @@ osmo_status_from_wire(const char *s)
 {
 	if (!s)
 		return OSMO_UNKNOWN;
+	/* Every task's status is looked up: the first letter rules out most at once. */
 	for (int i = 1; i < OSMO_STATUS_COUNT; i++)
-		if (strcmp(status_table[i].wire, s) == 0)
+		if (status_table[i].wire[0] == s[0] && strcmp(status_table[i].wire, s) == 0)
 			return (enum osmo_status)i;
 	return OSMO_UNKNOWN;
 }
