@@ -346,6 +346,7 @@ http_finish(struct http *h, CURL *easy, CURLcode rc)
 	res.body = r->buf.buf ? r->buf.buf : "";
 	res.len = r->buf.len;
 	res.set_cookies = r->collect_cookies ? &r->set_cookies : NULL;
+	res.keep = &r->buf;
 	if (rc != CURLE_OK) {
 		enum api_error_kind kind = r->too_large ? API_ERR_TOO_LARGE : http_error_kind(rc);
 		const char *why = r->too_large   ? "response too large"

@@ -368,9 +368,14 @@ app_title(const struct app *a)
 	strbuf_addstr(&sb, "osmotop");
 	if (!app_shown(a)->list_data && a->wf.have) {
 		const struct osmo_workflow *wf = &a->wf.data;
+		/* Counted once per answer (view_table_done), not per frame: 10,000 tasks are many. */
+		const struct tally_entry *e = tally_find(&a->list.tally, wf->name);
 		struct osmo_tally t;
 
-		osmo_workflow_tally(wf, &t);
+		if (e && e->status == wf->status)
+			t = e->t;
+		else
+			osmo_workflow_tally(wf, &t);
 		strbuf_addf(&sb, " · %s %s %zu/%zu groups", wf->name, osmo_status_wire(wf->status),
 		            t.groups_done, t.groups);
 		if (t.groups_failed)

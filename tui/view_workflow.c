@@ -250,14 +250,17 @@ view_workflow_widths(const struct osmo_workflow *wf, int cols, int *w)
 {
 	int name = (int)strlen(view_workflow_cols[TC_NAME].title), fixed = 0;
 
+	/* A name is never wider than its bytes: only one that could be wider is measured, so a
+	 * frame of 10,000 tasks measures a few. */
 	for (size_t i = 0; i < wf->n_groups; i++) {
 		const struct osmo_group *g = &wf->groups[i];
-		int gw = (int)text_width(g->name) + 2;
+		int gw = (int)strlen(g->name) + 2 > name ? (int)text_width(g->name) + 2 : 0;
 
 		if (gw > name)
 			name = gw;
 		for (size_t j = 0; j < g->n_tasks; j++) {
-			int tw = (int)text_width(g->tasks[j].name) + 4;
+			const char *t = g->tasks[j].name;
+			int tw = (int)strlen(t) + 4 > name ? (int)text_width(t) + 4 : 0;
 
 			if (tw > name)
 				name = tw;
@@ -591,8 +594,12 @@ static void
 view_workflow_sort(const struct osmo_group *g, struct view_row *rows, size_t n)
 {
 	struct view_row *tmp;
+	size_t i = 1;
 
-	if (n < 2)
+	/* Names the service sorts as people count (zero-padded, or no numbers) need no sort. */
+	while (i < n && !view_task_before(g, rows[i].task, rows[i - 1].task))
+		i++;
+	if (i >= n)
 		return;
 	tmp = xcalloc(n, sizeof(*tmp));
 	for (size_t width = 1; width < n; width *= 2) {

@@ -22,6 +22,7 @@ struct http_result {
 	struct api_error err;           /* kind API_OK when a response arrived complete */
 	long retry_after_s;             /* Retry-After in seconds from now; 0: none or past */
 	const struct strv *set_cookies; /* with spec.collect_cookies: the Set-Cookie values */
+	struct strbuf *keep; /* the body's buffer: on_done may strbuf_detach it to keep it */
 };
 
 struct http_spec {
