@@ -703,7 +703,7 @@ app_free(struct app *a)
 		api_abort(a->s->api, a->list.tally_req);
 	view_list_free(&a->list);
 	view_table_free(&a->wf);
-	view_dag_invalidate(a);
+	view_dag_free(a);
 	view_triage_free(a);
 	canvas_free(&a->canvas);
 	free(a->help.search);
