@@ -490,6 +490,14 @@ app_running(const struct app *a)
 	return !a->quit;
 }
 
+const char *
+app_workflow_error(const struct app *a)
+{
+	if (a->wf.have)
+		return NULL;
+	return a->err ? a->err : "no answer";
+}
+
 static void
 app_read_keys(struct app *a)
 {
@@ -675,6 +683,9 @@ app_new(struct session *s, const struct app_opts *o)
 		view_list_load_cached(a);
 	}
 	if (o->start != APP_START_LIST && o->workflow) {
+		/* The DAG is how this workflow is shown: it opens there, and asks for its parent. */
+		a->wf.graph = o->start == APP_START_DAG || o->start == APP_START_GANTT;
+		a->dag.mode = o->start == APP_START_GANTT ? VIEW_DAG_GANTT : VIEW_DAG_GRAPH;
 		view_table_open(a, o->workflow);
 		if (o->start == APP_START_LOGS)
 			view_stream_open(a, VIEW_STREAM_LOGS, o->task, -1);

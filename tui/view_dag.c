@@ -166,7 +166,7 @@ view_dag_gantt(struct app *a, const struct render_ctx *rc, struct canvas *body, 
 
 	gantt_render(rc, &a->dag.whole.wf, marks, g ? (int)(g - a->wf.data.groups) : -1,
 	             a->dag.mode == VIEW_DAG_GANTT_TASKS, body,
-	             (struct dag_rect){ top - 1, 0, room + 1, body->cols });
+	             (struct dag_rect){ top - 1, 0, room, body->cols });
 }
 
 /* The table is drawn first for its header; the graph then takes the table's rows. */
