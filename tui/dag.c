@@ -15,6 +15,7 @@ enum {
 	DAG_W_MIN = 10,   /* text columns inside a box */
 	DAG_W_MAX = 20,   /* at 80 columns: three layers of the widest boxes still fit */
 	DAG_W_WIDE = 40,  /* the most a wider area lets a name have */
+	DAG_W_CUT = 16,   /* names cut shorter say too little: the tree has them whole */
 	DAG_BOX_PAD = 4,  /* a border and a space on each side */
 	DAG_BOX_H = 4,    /* border, name, progress, border; one more for the failures marker */
 	DAG_VGAP = 1,     /* rows between the boxes of a layer */
@@ -614,8 +615,9 @@ dag_elide(const char *name, int maxw, int shared)
 	if (total <= maxw || maxw < 2)
 		return xstrdup(name);
 	tail = (keep + 1) / 2;
-	if (total - shared > tail && total - shared <= keep - 3)
-		tail = total - shared;
+	/* What differs goes to the tail whole when it can, leaving the head a character. */
+	if (shared > 0 && total - shared > tail)
+		tail = total - shared < keep - 1 ? total - shared : keep - 1;
 	head = keep - tail;
 	while (head_end < len) {
 		uint32_t cp;
@@ -670,38 +672,48 @@ dag_shared_cols(const char *a, const char *b)
 	return w;
 }
 
-/* Per group: the columns its name shares from the start with another's (neighbours in order). */
-static int *
-dag_shared_prefixes(const struct osmo_workflow *wf)
+int *
+dag_name_shares(const char *const *names, size_t n)
 {
-	size_t n = wf->n_groups;
-	const char **names = xcalloc(n ? n : 1, sizeof(*names));
+	const char **sorted = xcalloc(n ? n : 1, sizeof(*sorted));
 	int *out = xcalloc(n ? n : 1, sizeof(*out));
 
-	for (size_t i = 0; i < n; i++)
-		names[i] = wf->groups[i].name ? wf->groups[i].name : "?";
-	qsort(names, n, sizeof(*names), dag_name_cmp);
+	memcpy(sorted, names, n * sizeof(*names));
+	qsort(sorted, n, sizeof(*sorted), dag_name_cmp);
 	for (size_t i = 0; i < n; i++) {
-		const char *name = wf->groups[i].name ? wf->groups[i].name : "?";
-		const char **at = bsearch(&name, names, n, sizeof(*names), dag_name_cmp);
-		size_t k = (size_t)(at - names);
+		const char **at = bsearch(&names[i], sorted, n, sizeof(*sorted), dag_name_cmp);
+		size_t k = (size_t)(at - sorted);
 		int best = 0;
 
 		/* Equal names sort together: compare with the neighbours that differ. */
-		for (size_t j = k; j > 0 && best < (int)text_width(name); j--)
-			if (strcmp(names[j - 1], name) != 0) {
-				best = dag_shared_cols(name, names[j - 1]);
+		for (size_t j = k; j > 0; j--)
+			if (strcmp(sorted[j - 1], names[i]) != 0) {
+				best = dag_shared_cols(names[i], sorted[j - 1]);
 				break;
 			}
 		for (size_t j = k + 1; j < n; j++)
-			if (strcmp(names[j], name) != 0) {
-				int w = dag_shared_cols(name, names[j]);
+			if (strcmp(sorted[j], names[i]) != 0) {
+				int w = dag_shared_cols(names[i], sorted[j]);
 
 				best = w > best ? w : best;
 				break;
 			}
 		out[i] = best;
 	}
+	free(sorted);
+	return out;
+}
+
+/* Per group: dag_name_shares of the groups' names. */
+static int *
+dag_shared_prefixes(const struct osmo_workflow *wf)
+{
+	const char **names = xcalloc(wf->n_groups ? wf->n_groups : 1, sizeof(*names));
+	int *out;
+
+	for (size_t i = 0; i < wf->n_groups; i++)
+		names[i] = wf->groups[i].name ? wf->groups[i].name : "?";
+	out = dag_name_shares(names, wf->n_groups);
 	free(names);
 	return out;
 }
@@ -1633,7 +1645,8 @@ dag_parts_pack(const struct osmo_workflow *wf, struct dag_part *parts, size_t n,
 
 		dag_geom_init(wf, &parts[p].l, lk, compact, limit, g);
 		if (col > 0 && col + DAG_PART_GAP + g->cols > cols) {
-			row += shelf + 1;
+			/* Lines of groups need no blank between them; boxes do. */
+			row += shelf + !compact;
 			col = shelf = 0;
 		}
 		if (col > 0)
@@ -1760,9 +1773,9 @@ dag_render(const struct render_ctx *rc, const struct osmo_workflow *wf, const st
 			cols = box_cols;
 		}
 	}
-	/* Too wide: names give way, down to the narrowest box, before the drawing pans. */
-	while (cols > area.cols && limit > DAG_W_MIN) {
-		limit = limit - 4 < DAG_W_MIN ? DAG_W_MIN : limit - 4;
+	/* Too wide: names give way, but only so far, before the drawing pans or is a tree. */
+	while (cols > area.cols && limit > DAG_W_CUT) {
+		limit = limit - 2 < DAG_W_CUT ? DAG_W_CUT : limit - 2;
 		dag_parts_unpack(parts, n_parts);
 		dag_parts_pack(wf, parts, n_parts, &lk, compact, limit, area.cols, &rows, &cols);
 	}

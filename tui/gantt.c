@@ -73,6 +73,34 @@ gantt_add(struct gantt *g, struct gantt_row row)
 	g->rows[g->n++] = row;
 }
 
+/* Each task's newest retry (they come by name, newest first): the leads, or the others. */
+static void
+gantt_tasks(struct gantt *g, const struct osmo_group *grp, size_t group, bool leads)
+{
+	bool reused = g->rows[g->n - 1].reused;
+
+	for (size_t t = 0; t < grp->n_tasks; t++) {
+		const struct osmo_task *tk = &grp->tasks[t];
+
+		if (t > 0 && tk->name && grp->tasks[t - 1].name &&
+		    strcmp(tk->name, grp->tasks[t - 1].name) == 0)
+			continue;
+		if (tk->lead != leads)
+			continue;
+		gantt_add(g, (struct gantt_row){
+		                     .group = group,
+		                     .task = tk,
+		                     .name = tk->name ? tk->name : "?",
+		                     .status = tk->status,
+		                     .queued_ms = gantt_first(tk->processing_ms, tk->scheduling_ms,
+		                                              tk->initializing_ms),
+		                     .start_ms = tk->start_ms,
+		                     .end_ms = tk->end_ms,
+		                     .reused = reused,
+		             });
+	}
+}
+
 static void
 gantt_rows(struct gantt *g, const struct osmo_workflow *wf, const struct dag_marks *marks,
            bool tasks)
@@ -94,30 +122,12 @@ gantt_rows(struct gantt *g, const struct osmo_workflow *wf, const struct dag_mar
 		                  .reused = marks && marks->reused && marks->reused[order[i]],
 		                  .critical = marks && marks->critical && marks->critical[order[i]],
 		          });
-		for (size_t t = 0; tasks && t < grp->n_tasks; t++) {
-			const struct osmo_task *tk = &grp->tasks[t];
-
-			/* The newest retry of each: they come by name, newest first. */
-			if (t > 0 && tk->name && grp->tasks[t - 1].name &&
-			    strcmp(tk->name, grp->tasks[t - 1].name) == 0)
-				continue;
-			gantt_add(g, (struct gantt_row){
-			                     .group = order[i],
-			                     .task = tk,
-			                     .name = tk->name ? tk->name : "?",
-			                     .status = tk->status,
-			                     .queued_ms = gantt_first(tk->processing_ms,
-			                                              tk->scheduling_ms,
-			                                              tk->initializing_ms),
-			                     .start_ms = tk->start_ms,
-			                     .end_ms = tk->end_ms,
-			                     .reused = g->rows[g->n - 1 - t].reused,
-			             });
-		}
+		/* The lead first, as the table has it, then the others by name. */
+		for (int pass = 0; tasks && pass < 2; pass++)
+			gantt_tasks(g, grp, order[i], pass == 0);
 	}
 	free(order);
 }
-
 /* The time axis: from submission (or the earliest reused run) to the last end, or now. */
 static void
 gantt_axis(struct gantt *g, const struct osmo_workflow *wf)
@@ -173,7 +183,7 @@ gantt_span(const struct gantt *g, int y, int64_t from, int64_t to, const struct 
 }
 
 static void
-gantt_row_draw(const struct gantt *g, const struct gantt_row *r, int y, bool selected)
+gantt_row_draw(const struct gantt *g, const struct gantt_row *r, int shared, int y, bool selected)
 {
 	int x = g->area.col, label = g->label - 1;
 	bool alive = !osmo_status_is_finished(r->status);
@@ -198,7 +208,7 @@ gantt_row_draw(const struct gantt *g, const struct gantt_row *r, int y, bool sel
 	}
 	used = canvas_text(g->c, y, x, label, theme_status_style(r->status),
 	                   theme_status_glyph(r->status, g->rc->ascii));
-	name = dag_elide(r->name, label - used - 1, 0);
+	name = dag_elide(r->name, label - used - 1, shared);
 	canvas_text(g->c, y, x + used + 1, label - used - 1,
 	            r->reused ? STYLE_DIM
 	            : r->task ? STYLE_NORMAL
@@ -281,8 +291,9 @@ gantt_render(const struct render_ctx *rc, const struct osmo_workflow *wf,
              struct dag_rect area)
 {
 	struct gantt g = { .rc = rc, .c = c, .area = area };
-	int body, top = 0, widest = 0;
+	int body, top = 0, widest = 0, *shared;
 	size_t sel = (size_t)-1;
+	const char **names;
 
 	for (int r = 0; r < area.rows; r++)
 		canvas_fill(c, area.row + r, area.col, area.cols, ' ', STYLE_NORMAL);
@@ -317,7 +328,27 @@ gantt_render(const struct render_ctx *rc, const struct osmo_workflow *wf,
 		top = (int)sel - body / 2;
 	if (top > (int)g.n - body)
 		top = (int)g.n - body > 0 ? (int)g.n - body : 0;
+	/* Groups' names are told apart from groups', tasks' from tasks'. */
+	names = xcalloc(g.n, sizeof(*names));
+	shared = xcalloc(g.n, sizeof(*shared));
+	for (int task = 0; task < 2; task++) {
+		size_t n = 0;
+		int *part;
+
+		for (size_t i = 0; i < g.n; i++)
+			if ((g.rows[i].task != NULL) == task)
+				names[n++] = g.rows[i].name;
+		part = dag_name_shares(names, n);
+		n = 0;
+		for (size_t i = 0; i < g.n; i++)
+			if ((g.rows[i].task != NULL) == task)
+				shared[i] = part[n++];
+		free(part);
+	}
 	for (int i = 0; i < body && (size_t)(top + i) < g.n; i++)
-		gantt_row_draw(&g, &g.rows[top + i], area.row + 1 + i, (size_t)(top + i) == sel);
+		gantt_row_draw(&g, &g.rows[top + i], shared[top + i], area.row + 1 + i,
+		               (size_t)(top + i) == sel);
+	free(shared);
+	free(names);
 	free(g.rows);
 }

@@ -101,5 +101,7 @@ void dag_render(const struct render_ctx *rc, const struct osmo_workflow *wf,
  * apart survives (train-model-0-group → train-…0-group). Caller frees.
  */
 char *dag_elide(const char *name, int maxw, int shared);
+/* Per name: the columns it shares from the start with another of the n (for dag_elide). */
+int *dag_name_shares(const char *const *names, size_t n);
 
 #endif
