@@ -643,6 +643,35 @@ test_wf_sweep(struct osmo_workflow *wf, size_t n, const char *prefix, const char
 	}
 }
 
+/* A sweep on a time axis at 40 columns: its groups' names still differ, by their middles. */
+static void
+test_gantt_narrow_names(void **state)
+{
+	struct osmo_workflow wf;
+	struct render_ctx rc = { 0 };
+	struct canvas c;
+	char *text;
+	int64_t base;
+
+	(void)state;
+	assert_int_equal(osmo_time_parse("2026-08-18T15:00:00", &base), 0);
+	test_wf_sweep(&wf, 5, "train-lr-00", "0-group", 0);
+	wf.submit_ms = base;
+	for (size_t i = 0; i < wf.n_groups; i++)
+		test_wf_times(&wf.groups[i], base, 1, 3 + (int)i);
+	osmo_workflow_link(&wf);
+	rc.now_ms = base + 10 * 60000;
+	canvas_init(&c, 12, 40);
+	gantt_render(&rc, &wf, NULL, -1, true, &c, (struct dag_rect){ 0, 0, 12, 40 });
+	text = canvas_to_text(&c);
+	assert_true(golden_check("dag_gantt_sweep_40x12.txt", text));
+	/* Before, every group read "trai…group". */
+	assert_null(strstr(text, "trai…group"));
+	free(text);
+	canvas_free(&c);
+	osmo_workflow_free(&wf);
+}
+
 /* Five unconnected groups sit side by side, not in a column 25 rows tall. */
 static void
 test_independent_side_by_side(void **state)
@@ -698,6 +727,8 @@ test_wide_shallow(void **state)
 		{ "preprocess-the-entire-corpus-v2", 12, 0, "prepr…pus-v2" },
 		{ "訓練-model-group", 9, 0, "訓練…roup" },
 		{ "short", 14, 3, "short" },
+		/* What differs is longer than half the room: it takes the tail whole. */
+		{ "train-lr-0010-group", 10, 11, "t…10-group" },
 	};
 	struct osmo_workflow wf;
 	struct dag_extent ext;
@@ -805,6 +836,7 @@ main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_critical_path_diamond),
 		cmocka_unit_test(test_gantt_fixed_time),
+		cmocka_unit_test(test_gantt_narrow_names),
 		cmocka_unit_test(test_independent_side_by_side),
 		cmocka_unit_test(test_wide_shallow),
 		cmocka_unit_test(test_restart_whole_pipeline),
