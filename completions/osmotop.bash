@@ -33,7 +33,7 @@ _osmotop()
 	done
 	case $prev in
 	--view)
-		mapfile -t COMPREPLY < <(compgen -W "list workflow logs triage" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "list workflow logs triage dag gantt" -- "$cur")
 		return
 		;;
 	--status)

@@ -495,6 +495,14 @@ app_running(const struct app *a)
 	return !a->quit;
 }
 
+const char *
+app_workflow_error(const struct app *a)
+{
+	if (a->wf.have)
+		return NULL;
+	return a->err ? a->err : "no answer";
+}
+
 static void
 app_read_keys(struct app *a)
 {
@@ -680,6 +688,9 @@ app_new(struct session *s, const struct app_opts *o)
 		view_list_load_cached(a);
 	}
 	if (o->start != APP_START_LIST && o->workflow) {
+		/* The DAG is how this workflow is shown: it opens there, and asks for its parent. */
+		a->wf.graph = o->start == APP_START_DAG || o->start == APP_START_GANTT;
+		a->dag.mode = o->start == APP_START_GANTT ? VIEW_DAG_GANTT : VIEW_DAG_GRAPH;
 		view_table_open(a, o->workflow);
 		if (o->start == APP_START_LOGS)
 			view_stream_open(a, VIEW_STREAM_LOGS, o->task, -1);
@@ -708,7 +719,7 @@ app_free(struct app *a)
 		api_abort(a->s->api, a->list.tally_req);
 	view_list_free(&a->list);
 	view_table_free(&a->wf);
-	view_dag_invalidate(a);
+	view_dag_free(a);
 	view_triage_free(a);
 	canvas_free(&a->canvas);
 	free(a->help.search);

@@ -13,11 +13,15 @@
 enum {
 	DAG_SWEEPS = 4,   /* barycentre and placement passes each way; more rarely changes much */
 	DAG_W_MIN = 10,   /* text columns inside a box */
-	DAG_W_MAX = 20,   /* three layers of the widest boxes still fit 80 columns */
+	DAG_W_MAX = 20,   /* at 80 columns: three layers of the widest boxes still fit */
+	DAG_W_WIDE = 40,  /* the most a wider area lets a name have */
+	DAG_W_CUT = 16,   /* names cut shorter say too little: the tree has them whole */
 	DAG_BOX_PAD = 4,  /* a border and a space on each side */
-	DAG_BOX_H = 4,    /* border, name, counts, border; one more for the failures marker */
-	DAG_VGAP = 1,     /* rows between the slots of a layer */
+	DAG_BOX_H = 4,    /* border, name, progress, border; one more for the failures marker */
+	DAG_VGAP = 1,     /* rows between the boxes of a layer */
 	DAG_GAP_BASE = 2, /* between layers: a lead-out and the arrow, plus the channels */
+	DAG_PART_GAP = 3, /* between unconnected parts side by side */
+	DAG_BAR_MIN = 2,  /* a progress bar narrower than this is left out */
 	/* Fixed, not from the names, so graph or tree does not flip as counts change width. */
 	DAG_MIN_COLS = 2 * (DAG_W_MAX + DAG_BOX_PAD) + DAG_GAP_BASE + 1,
 	DAG_MIN_ROWS = DAG_BOX_H + 2,
@@ -26,6 +30,9 @@ enum {
 };
 
 static const char dag_marker[] = "running w/ failures";
+/* The marker in a narrower box: the first that fits. */
+static const char *const dag_markers[] = { dag_marker, "w/ failures", "failing" };
+static const char dag_reused[] = "reused";
 
 /* Directions through an edge cell index its character; round bends never read as boxes. */
 enum { DAG_U = 1, DAG_D = 2, DAG_L = 4, DAG_R = 8, DAG_CROSS = 16, DAG_ARROW = 17 };
@@ -62,6 +69,12 @@ static const struct dag_glyph dag_box[DAG_PIECES] = {
 	[DAG_BR] = { 0x2518, '+' }, [DAG_HORIZ] = { 0x2500, '-' }, [DAG_VERT] = { 0x2502, '|' },
 };
 
+/* A box on the critical path: heavy lines, so it reads without colour too. */
+static const struct dag_glyph dag_box_heavy[DAG_PIECES] = {
+	[DAG_TL] = { 0x250f, '#' }, [DAG_TR] = { 0x2513, '#' },    [DAG_BL] = { 0x2517, '#' },
+	[DAG_BR] = { 0x251b, '#' }, [DAG_HORIZ] = { 0x2501, '=' }, [DAG_VERT] = { 0x2503, '#' },
+};
+
 /* Task tallies shown in a node, each with the look of a representative status. */
 enum dag_tally { DAG_DONE, DAG_RUNNING, DAG_FAILED, DAG_WAITING, DAG_TALLIES };
 
@@ -70,6 +83,18 @@ static const enum osmo_status dag_tally_look[DAG_TALLIES] = {
 	[DAG_RUNNING] = OSMO_RUNNING,
 	[DAG_FAILED] = OSMO_FAILED,
 	[DAG_WAITING] = OSMO_WAITING,
+};
+
+/* A progress bar's cells, in the order they fill it: done, failed, running, then the rest. */
+static const struct dag_bar_cell {
+	enum dag_tally tally;
+	struct dag_glyph glyph;
+	bool dim; /* the rest: no status colour */
+} dag_bar_cells[] = {
+	{ DAG_DONE, { 0x2588, '#' }, false },
+	{ DAG_FAILED, { 0x2573, 'x' }, false },
+	{ DAG_RUNNING, { 0x2592, '=' }, false },
+	{ DAG_WAITING, { 0x2591, '.' }, true },
 };
 
 /* Tree connectors: child, last child, continuation, none. */
@@ -350,6 +375,98 @@ dag_layout_free(struct dag_layout *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* ---- the whole pipeline of a restart, and the critical path ---- */
+
+void
+dag_whole_make(const struct osmo_workflow *wf, const struct osmo_workflow *anc, size_t n_anc,
+               struct dag_whole *out)
+{
+	size_t cap = wf->n_groups;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t a = 0; a < n_anc; a++)
+		cap += anc[a].n_groups;
+	out->wf = *wf;
+	out->wf.groups = xcalloc(cap ? cap : 1, sizeof(*out->wf.groups));
+	out->reused = xcalloc(cap ? cap : 1, sizeof(*out->reused));
+	out->wf.n_groups = 0;
+	for (size_t i = 0; i < wf->n_groups; i++)
+		out->wf.groups[out->wf.n_groups++] = wf->groups[i];
+	/* Nearest first: a group an ancestor reran is its newest run. */
+	for (size_t a = 0; a < n_anc; a++)
+		for (size_t i = 0; i < anc[a].n_groups; i++) {
+			const struct osmo_group *g = &anc[a].groups[i];
+
+			if (!g->name || osmo_workflow_find_group(&out->wf, g->name))
+				continue;
+			out->reused[out->wf.n_groups] = true;
+			out->wf.groups[out->wf.n_groups++] = *g;
+			out->n_reused++;
+		}
+	/* Edges by name across the runs: an ancestor's group names the rerun ones downstream. */
+	for (size_t i = 0; i < out->wf.n_groups; i++)
+		out->wf.groups[i].downstream = NULL;
+	osmo_workflow_link(&out->wf);
+}
+
+void
+dag_whole_free(struct dag_whole *w)
+{
+	for (size_t i = 0; i < w->wf.n_groups; i++)
+		free(w->wf.groups[i].downstream);
+	free(w->wf.groups);
+	free(w->reused);
+	memset(w, 0, sizeof(*w));
+}
+
+/* When a group ended for the critical path: now while it runs, 0 if it never started. */
+static int64_t
+dag_group_end(const struct osmo_group *g, int64_t now_ms)
+{
+	if (!g->start_ms)
+		return 0;
+	if (g->end_ms)
+		return g->end_ms;
+	return now_ms > g->start_ms ? now_ms : g->start_ms;
+}
+
+int
+dag_critical_path(const struct osmo_workflow *wf, int64_t now_ms, bool *on)
+{
+	size_t n = wf->n_groups, cur = DAG_NONE;
+	int64_t last = 0;
+	int len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t e = dag_group_end(&wf->groups[i], now_ms);
+
+		on[i] = false;
+		if (e > last) {
+			last = e;
+			cur = i;
+		}
+	}
+	while (cur != DAG_NONE && !on[cur]) {
+		size_t next = DAG_NONE;
+		int64_t best = 0;
+
+		on[cur] = true;
+		len++;
+		/* The upstream group it waited for longest: the one that ended last. */
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < wf->groups[i].n_downstream; j++) {
+				int64_t e = dag_group_end(&wf->groups[i], now_ms);
+
+				if (wf->groups[i].downstream[j] == cur && e > best) {
+					best = e;
+					next = i;
+				}
+			}
+		cur = next;
+	}
+	return len;
+}
+
 /* ---- drawing primitives: drawing coordinates, clipped to the area and panned ---- */
 
 struct dag_draw {
@@ -489,20 +606,196 @@ dag_pen_status(const struct render_ctx *rc, struct dag_pen *p, enum osmo_status 
 	dag_pen_text(p, theme_status_style(s), theme_status_glyph(s, rc->ascii));
 }
 
-/* "● name", the name ellipsised to name_max columns. */
+char *
+dag_elide(const char *name, int maxw, int shared)
+{
+	size_t len = strlen(name), head_end = 0, tail_start = len;
+	int total = (int)text_width(name), keep = maxw - 1, tail, head, used = 0;
+
+	if (total <= maxw || maxw < 2)
+		return xstrdup(name);
+	tail = (keep + 1) / 2;
+	/* What differs goes to the tail whole when it can, leaving the head a character. */
+	if (shared > 0 && total - shared > tail)
+		tail = total - shared < keep - 1 ? total - shared : keep - 1;
+	head = keep - tail;
+	while (head_end < len) {
+		uint32_t cp;
+		size_t k = text_decode(name + head_end, len - head_end, &cp);
+		int w = text_cp_width(cp) < 0 ? 1 : text_cp_width(cp);
+
+		if (used + w > head)
+			break;
+		used += w;
+		head_end += k;
+	}
+	/* The tail from the end back: a character starts at a byte that is not a continuation. */
+	used = 0;
+	while (tail_start > head_end) {
+		size_t at = tail_start - 1;
+		uint32_t cp;
+		int w;
+
+		while (at > head_end && ((unsigned char)name[at] & 0xc0) == 0x80)
+			at--;
+		text_decode(name + at, tail_start - at, &cp);
+		w = text_cp_width(cp) < 0 ? 1 : text_cp_width(cp);
+		if (used + w > tail)
+			break;
+		used += w;
+		tail_start = at;
+	}
+	return xasprintf("%.*s…%s", (int)head_end, name, name + tail_start);
+}
+
+static int
+dag_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Columns of the longest start a's name shares with b's, whole characters only. */
+static int
+dag_shared_cols(const char *a, const char *b)
+{
+	size_t n = 0;
+	char *part;
+	int w;
+
+	while (a[n] && a[n] == b[n])
+		n++;
+	while (n > 0 && ((unsigned char)a[n] & 0xc0) == 0x80)
+		n--;
+	part = xstrndup(a, n);
+	w = (int)text_width(part);
+	free(part);
+	return w;
+}
+
+int *
+dag_name_shares(const char *const *names, size_t n)
+{
+	const char **sorted = xcalloc(n ? n : 1, sizeof(*sorted));
+	int *out = xcalloc(n ? n : 1, sizeof(*out));
+
+	memcpy(sorted, names, n * sizeof(*names));
+	qsort(sorted, n, sizeof(*sorted), dag_name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const char **at = bsearch(&names[i], sorted, n, sizeof(*sorted), dag_name_cmp);
+		size_t k = (size_t)(at - sorted);
+		int best = 0;
+
+		/* Equal names sort together: compare with the neighbours that differ. */
+		for (size_t j = k; j > 0; j--)
+			if (strcmp(sorted[j - 1], names[i]) != 0) {
+				best = dag_shared_cols(names[i], sorted[j - 1]);
+				break;
+			}
+		for (size_t j = k + 1; j < n; j++)
+			if (strcmp(sorted[j], names[i]) != 0) {
+				int w = dag_shared_cols(names[i], sorted[j]);
+
+				best = w > best ? w : best;
+				break;
+			}
+		out[i] = best;
+	}
+	free(sorted);
+	return out;
+}
+
+/* Per group: dag_name_shares of the groups' names. */
+static int *
+dag_shared_prefixes(const struct osmo_workflow *wf)
+{
+	const char **names = xcalloc(wf->n_groups ? wf->n_groups : 1, sizeof(*names));
+	int *out;
+
+	for (size_t i = 0; i < wf->n_groups; i++)
+		names[i] = wf->groups[i].name ? wf->groups[i].name : "?";
+	out = dag_name_shares(names, wf->n_groups);
+	free(names);
+	return out;
+}
+
+/* "● name", the name cut in the middle to name_max columns (shared: see dag_elide). */
 static void
 dag_pen_name(const struct render_ctx *rc, const struct osmo_group *g, struct dag_pen *p,
-             int name_max)
+             int name_max, int shared, enum style st)
 {
 	struct dag_pen name;
+	char *text;
 
 	dag_pen_status(rc, p, g->status);
 	dag_pen_text(p, STYLE_NORMAL, " ");
 	name = *p;
 	if (name.end - name.x > name_max)
 		name.end = name.x + name_max;
-	dag_pen_text(&name, STYLE_TITLE, g->name ? g->name : "?");
+	text = dag_elide(g->name ? g->name : "?", name.end - name.x, shared);
+	dag_pen_text(&name, st, text);
+	free(text);
 	p->x = name.x;
+}
+
+/* Columns of "done/total": the same whatever is done, so boxes keep their width. */
+static int
+dag_count_width(const struct osmo_group *g)
+{
+	size_t n[DAG_TALLIES] = { 0 }, total = dag_tally(g, n);
+	char buf[48];
+
+	return snprintf(buf, sizeof(buf), "%zu/%zu", total, total);
+}
+
+/* cells of bar for the tallies, each cell the look of the tasks it stands for. */
+static void
+dag_pen_bar(struct dag_pen *p, const size_t *n, size_t total, int cells)
+{
+	size_t cum = 0;
+
+	for (size_t b = 0; b < sizeof(dag_bar_cells) / sizeof(dag_bar_cells[0]); b++) {
+		const struct dag_bar_cell *bc = &dag_bar_cells[b];
+		int from = (int)(cum * (size_t)cells / total), to;
+		enum style st = bc->dim ? STYLE_DIM : theme_status_style(dag_tally_look[bc->tally]);
+
+		cum += n[bc->tally];
+		to = (int)(cum * (size_t)cells / total);
+		for (int i = from; i < to; i++)
+			dag_put_glyph(p->d, p->y, p->x + i, &bc->glyph, st);
+	}
+	p->x += cells;
+}
+
+/*
+ * "★● ███▒▒░ 3/4": the lead and its status, the tasks as a bar, done of all at the right end;
+ * a reused group says so instead of a bar.
+ */
+static void
+dag_pen_progress(const struct render_ctx *rc, const struct osmo_group *g, struct dag_pen *p,
+                 bool reused)
+{
+	const struct osmo_task *lead = osmo_group_lead(g);
+	size_t n[DAG_TALLIES] = { 0 }, total = dag_tally(g, n);
+	int cw = dag_count_width(g), bar;
+	char buf[48];
+
+	if (reused) {
+		dag_pen_text(p, STYLE_DIM, dag_reused);
+	} else if (lead) {
+		dag_pen_text(p, STYLE_LEAD, theme_lead_mark(rc->ascii));
+		dag_pen_status(rc, p, lead->status);
+		p->x++;
+	}
+	if (!total) {
+		dag_pen_text(p, STYLE_DIM, reused ? "" : "no tasks");
+		return;
+	}
+	bar = p->end - p->x - 1 - cw;
+	if (!reused && bar >= DAG_BAR_MIN)
+		dag_pen_bar(p, n, total, bar);
+	snprintf(buf, sizeof(buf), "%zu/%zu", n[DAG_DONE], total);
+	p->x = p->end - (int)strlen(buf);
+	dag_pen_text(p, reused ? STYLE_DIM : STYLE_NORMAL, buf);
 }
 
 /* "★● 3/4 ✔ 1 ✘": the lead and its status, then done of all, then running and failed. */
@@ -534,16 +827,15 @@ dag_pen_counts(const struct render_ctx *rc, const struct osmo_group *g, struct d
 	}
 }
 
+/* A box's text columns from its name alone (counts come and go; the box keeps its width). */
 static int
-dag_label_width(const struct render_ctx *rc, const struct osmo_group *g)
+dag_label_width(const struct osmo_group *g)
 {
-	struct dag_pen a = { .end = INT_MAX }, b = { .end = INT_MAX };
+	int name = 2 + (int)text_width(g->name ? g->name : "?");
+	/* The lead, a space, the shortest bar, a space and the counts. */
+	int progress = 2 + 1 + DAG_BAR_MIN + 1 + dag_count_width(g);
 
-	dag_pen_name(rc, g, &a, INT_MAX);
-	dag_pen_counts(rc, g, &b);
-	if (osmo_group_running_with_failures(g) && b.x < (int)strlen(dag_marker))
-		b.x = (int)strlen(dag_marker);
-	return a.x > b.x ? a.x : b.x;
+	return name > progress ? name : progress;
 }
 
 /* ---- the tree ---- */
@@ -628,7 +920,7 @@ dag_tree_line_draw(const struct render_ctx *rc, const struct dag_draw *d,
 	dag_pen_text(&p, STYLE_DIM, tl->prefix);
 	if (tl->again) {
 		name_max = p.end - p.x - 2 - (int)strlen(" (above)");
-		dag_pen_name(rc, g, &p, name_max < 8 ? 8 : name_max);
+		dag_pen_name(rc, g, &p, name_max < 8 ? 8 : name_max, 0, STYLE_TITLE);
 		dag_pen_text(&p, STYLE_DIM, " (above)");
 		return;
 	}
@@ -645,7 +937,7 @@ dag_tree_line_draw(const struct render_ctx *rc, const struct dag_draw *d,
 	name_max = p.end - p.x - 2 - rest.x;
 	if (name_max < 8)
 		name_max = 8;
-	dag_pen_name(rc, g, &p, name_max);
+	dag_pen_name(rc, g, &p, name_max, 0, STYLE_TITLE);
 	dag_pen_text(&p, STYLE_NORMAL, " ");
 	dag_pen_counts(rc, g, &p);
 	if (marker) {
@@ -712,9 +1004,11 @@ dag_render_tree(const struct render_ctx *rc, const struct osmo_workflow *wf, boo
 struct dag_geom {
 	const struct dag_layout *l;
 	int *top, *height, *port;                  /* per node */
-	int *x, *w;                                /* per layer: left column, text width */
+	int *x, *w, *bw;                           /* per layer: left column, text, node width */
 	size_t *up_start, *up, *down_start, *down; /* neighbours per node, by position */
 	int rows, cols;
+	bool compact; /* groups as one line each */
+	int vgap;     /* rows between the nodes of a layer */
 };
 
 static long long
@@ -786,7 +1080,7 @@ dag_geom_place(struct dag_geom *g, int k, bool down, long long *want, long long 
 			bcnt[nb - 2] += bcnt[nb - 1];
 			nb--;
 		}
-		off += g->height[o[i]] + DAG_VGAP;
+		off += g->height[o[i]] + g->vgap;
 	}
 	off = 0;
 	for (size_t b = 0; b < nb; b++) {
@@ -794,7 +1088,7 @@ dag_geom_place(struct dag_geom *g, int k, bool down, long long *want, long long 
 
 		for (size_t i = bstart[b]; i < (b + 1 < nb ? bstart[b + 1] : m); i++) {
 			g->top[o[i]] = (int)(t + off);
-			off += g->height[o[i]] + DAG_VGAP;
+			off += g->height[o[i]] + g->vgap;
 		}
 	}
 }
@@ -815,7 +1109,7 @@ dag_geom_rows(struct dag_geom *g)
 
 		for (size_t i = l->layer_start[k]; i < l->layer_start[k + 1]; i++) {
 			g->top[l->order[i]] = y;
-			y += g->height[l->order[i]] + DAG_VGAP;
+			y += g->height[l->order[i]] + g->vgap;
 		}
 	}
 	for (int s = 0; s < DAG_SWEEPS; s++) {
@@ -1063,7 +1357,7 @@ dag_draw_gap(const struct dag_geom *g, const struct dag_draw *d, int k)
 {
 	struct dag_gap gap;
 	struct dag_grid gr = { .rows = g->rows };
-	int x0 = g->x[k] + g->w[k] + DAG_BOX_PAD;
+	int x0 = g->x[k] + g->bw[k];
 
 	dag_gap_init(g, k, &gap);
 	gr.cols = gap.cols;
@@ -1083,32 +1377,81 @@ dag_draw_gap(const struct dag_geom *g, const struct dag_draw *d, int k)
 	dag_gap_free(&gap);
 }
 
-static void
-dag_draw_box(const struct render_ctx *rc, const struct dag_draw *d, const struct osmo_group *grp,
-             int y, int x, int w, int h, bool selected)
-{
-	enum style border = theme_status_style(grp->status);
-	struct dag_pen name = { d, y + 1, x + 2, x + 2 + w };
-	struct dag_pen counts = { d, y + 2, x + 2, x + 2 + w };
+/* What a node shows beside its group: the marks, and the name's shared start. */
+struct dag_look {
+	const struct dag_marks *marks;
+	const int *shared; /* per group: see dag_shared_prefixes */
+	int selected;      /* a group, or -1 */
+};
 
-	dag_put_glyph(d, y, x, &dag_box[DAG_TL], border);
-	dag_put_glyph(d, y, x + w + 3, &dag_box[DAG_TR], border);
-	dag_put_glyph(d, y + h - 1, x, &dag_box[DAG_BL], border);
-	dag_put_glyph(d, y + h - 1, x + w + 3, &dag_box[DAG_BR], border);
+static bool
+dag_marked(const bool *marks, size_t group)
+{
+	return marks && marks[group];
+}
+
+static void
+dag_draw_box(const struct render_ctx *rc, const struct dag_draw *d, const struct osmo_workflow *wf,
+             size_t group, const struct dag_look *lk, int y, int x, int w, int h)
+{
+	const struct osmo_group *grp = &wf->groups[group];
+	bool reused = lk->marks && dag_marked(lk->marks->reused, group);
+	bool critical = lk->marks && dag_marked(lk->marks->critical, group);
+	const struct dag_glyph *box = critical ? dag_box_heavy : dag_box;
+	enum style border = reused ? STYLE_DIM : theme_status_style(grp->status);
+	struct dag_pen name = { d, y + 1, x + 2, x + 2 + w };
+	struct dag_pen progress = { d, y + 2, x + 2, x + 2 + w };
+
+	dag_put_glyph(d, y, x, &box[DAG_TL], border);
+	dag_put_glyph(d, y, x + w + 3, &box[DAG_TR], border);
+	dag_put_glyph(d, y + h - 1, x, &box[DAG_BL], border);
+	dag_put_glyph(d, y + h - 1, x + w + 3, &box[DAG_BR], border);
 	for (int i = 1; i < w + 3; i++) {
-		dag_put_glyph(d, y, x + i, &dag_box[DAG_HORIZ], border);
-		dag_put_glyph(d, y + h - 1, x + i, &dag_box[DAG_HORIZ], border);
+		dag_put_glyph(d, y, x + i, &box[DAG_HORIZ], border);
+		dag_put_glyph(d, y + h - 1, x + i, &box[DAG_HORIZ], border);
 	}
 	for (int r = 1; r < h - 1; r++) {
-		dag_put_glyph(d, y + r, x, &dag_box[DAG_VERT], border);
-		dag_put_glyph(d, y + r, x + w + 3, &dag_box[DAG_VERT], border);
+		dag_put_glyph(d, y + r, x, &box[DAG_VERT], border);
+		dag_put_glyph(d, y + r, x + w + 3, &box[DAG_VERT], border);
 	}
-	dag_pen_name(rc, grp, &name, w);
-	dag_pen_counts(rc, grp, &counts);
-	if (h > DAG_BOX_H)
-		dag_text(d, y + 3, x + 2, w, STYLE_WARN, dag_marker);
-	if (selected)
+	dag_pen_name(rc, grp, &name, w, lk->shared[group], reused ? STYLE_DIM : STYLE_TITLE);
+	dag_pen_progress(rc, grp, &progress, reused);
+	if (h > DAG_BOX_H) {
+		size_t m = 0;
+
+		while (m + 1 < sizeof(dag_markers) / sizeof(dag_markers[0]) &&
+		       (int)strlen(dag_markers[m]) > w)
+			m++;
+		dag_text(d, y + 3, x + 2, w, STYLE_WARN, dag_markers[m]);
+	}
+	if ((int)group == lk->selected)
 		dag_restyle(d, y, x, h, w + DAG_BOX_PAD, STYLE_SELECTED);
+}
+
+/* A group on one line: "● name  3/4", or "reused" for the counts; cols wide in all. */
+static void
+dag_draw_line(const struct render_ctx *rc, const struct dag_draw *d, const struct osmo_workflow *wf,
+              size_t group, const struct dag_look *lk, int y, int x, int w, int cols)
+{
+	const struct osmo_group *grp = &wf->groups[group];
+	bool reused = lk->marks && dag_marked(lk->marks->reused, group);
+	bool critical = lk->marks && dag_marked(lk->marks->critical, group);
+	struct dag_pen name = { d, y, x + 1, x + 1 + w };
+	size_t n[DAG_TALLIES] = { 0 }, total = dag_tally(grp, n);
+	char buf[48];
+
+	dag_pen_name(rc, grp, &name, w, lk->shared[group],
+	             reused     ? STYLE_DIM
+	             : critical ? STYLE_WARN
+	                        : STYLE_TITLE);
+	if (reused)
+		snprintf(buf, sizeof(buf), "%s", dag_reused);
+	else
+		snprintf(buf, sizeof(buf), "%zu/%zu", n[DAG_DONE], total);
+	dag_text(d, y, x + cols - 1 - (int)strlen(buf), (int)strlen(buf),
+	         reused ? STYLE_DIM : theme_status_style(grp->status), buf);
+	if ((int)group == lk->selected)
+		dag_restyle(d, y, x, 1, cols, STYLE_SELECTED);
 }
 
 static void
@@ -1119,47 +1462,77 @@ dag_geom_free(struct dag_geom *g)
 	free(g->port);
 	free(g->x);
 	free(g->w);
+	free(g->bw);
 	free(g->up_start);
 	free(g->up);
 	free(g->down_start);
 	free(g->down);
 }
 
+/* Node widths per layer from its names (limit: the most a name's line may take). */
 static void
-dag_geom_init(const struct render_ctx *rc, const struct osmo_workflow *wf,
-              const struct dag_layout *l, struct dag_geom *g)
+dag_geom_widths(const struct osmo_workflow *wf, const struct dag_look *lk, struct dag_geom *g,
+                int limit)
+{
+	const struct dag_layout *l = g->l;
+	int *extra = xcalloc(l->n_layers ? (size_t)l->n_layers : 1, sizeof(*extra));
+
+	for (int k = 0; k < l->n_layers; k++)
+		g->w[k] = g->compact ? 0 : DAG_W_MIN;
+	for (size_t v = 0; v < l->n_nodes; v++) {
+		const struct osmo_group *grp = &wf->groups[l->nodes[v].group];
+		int k = l->nodes[v].layer, w, e;
+
+		if (l->nodes[v].target != DAG_NONE)
+			continue;
+		w = g->compact ? 2 + (int)text_width(grp->name ? grp->name : "?")
+		               : dag_label_width(grp);
+		w = w > limit ? limit : w;
+		g->w[k] = w > g->w[k] ? w : g->w[k];
+		/* One line: the counts after the name, or the word for a reused group. */
+		e = lk->marks && dag_marked(lk->marks->reused, l->nodes[v].group)
+		            ? (int)strlen(dag_reused)
+		            : dag_count_width(grp);
+		extra[k] = e > extra[k] ? e : extra[k];
+	}
+	for (int k = 0; k < l->n_layers; k++)
+		/* One line: a space each side, and two between the name and the counts. */
+		g->bw[k] = g->compact ? 1 + g->w[k] + 2 + extra[k] + 1 : g->w[k] + DAG_BOX_PAD;
+	free(extra);
+}
+
+static void
+dag_geom_init(const struct osmo_workflow *wf, const struct dag_layout *l, const struct dag_look *lk,
+              bool compact, int limit, struct dag_geom *g)
 {
 	size_t n = l->n_nodes ? l->n_nodes : 1, nl = l->n_layers ? (size_t)l->n_layers : 1;
 
 	memset(g, 0, sizeof(*g));
 	g->l = l;
+	g->compact = compact;
+	g->vgap = compact ? 0 : DAG_VGAP;
 	g->top = xcalloc(n, sizeof(*g->top));
 	g->height = xcalloc(n, sizeof(*g->height));
 	g->port = xcalloc(n, sizeof(*g->port));
 	g->x = xcalloc(nl, sizeof(*g->x));
 	g->w = xcalloc(nl, sizeof(*g->w));
-	for (int k = 0; k < l->n_layers; k++)
-		g->w[k] = DAG_W_MIN;
+	g->bw = xcalloc(nl, sizeof(*g->bw));
 	for (size_t v = 0; v < l->n_nodes; v++) {
-		bool box = l->nodes[v].target == DAG_NONE;
+		bool box = l->nodes[v].target == DAG_NONE && !compact;
 
 		/* A box grows a line for the failures marker; ports stay on the name line. */
-		g->height[v] =
-		        box ? DAG_BOX_H + osmo_group_running_with_failures(&wf->groups[v]) : 1;
+		g->height[v] = box ? DAG_BOX_H + osmo_group_running_with_failures(
+		                                         &wf->groups[l->nodes[v].group])
+		                   : 1;
 		g->port[v] = box ? 1 : 0;
-		if (box) {
-			int w = dag_label_width(rc, &wf->groups[v]);
-			int *lw = &g->w[l->nodes[v].layer];
-
-			*lw = w > *lw ? (w > DAG_W_MAX ? DAG_W_MAX : w) : *lw;
-		}
 	}
+	dag_geom_widths(wf, lk, g, limit);
 	dag_geom_adjacency(g, false);
 	dag_geom_adjacency(g, true);
 	dag_geom_rows(g);
 	for (int k = 0; k < l->n_layers; k++) {
 		g->x[k] = g->cols;
-		g->cols += g->w[k] + DAG_BOX_PAD;
+		g->cols += g->bw[k];
 		if (k + 1 < l->n_layers) {
 			struct dag_gap gap;
 
@@ -1170,14 +1543,199 @@ dag_geom_init(const struct render_ctx *rc, const struct osmo_workflow *wf,
 	}
 }
 
+/* ---- unconnected parts, laid out each on its own and set side by side ---- */
+
+struct dag_part {
+	struct dag_layout l; /* its nodes' groups are the workflow's */
+	struct dag_geom g;
+	int row, col; /* where it sits in the drawing */
+};
+
+static size_t
+dag_find(size_t *up, size_t v)
+{
+	while (up[v] != v)
+		v = up[v] = up[up[v]];
+	return v;
+}
+
+/* The layout's connected parts, in the order their first nodes come in the first layer. */
+static struct dag_part *
+dag_parts_split(const struct dag_layout *l, size_t *n_out)
+{
+	size_t n = l->n_nodes, n_parts = 0;
+	size_t *up = xcalloc(n ? n : 1, sizeof(*up));
+	size_t *part_of = xcalloc(n ? n : 1, sizeof(*part_of));
+	size_t *index = xcalloc(n ? n : 1, sizeof(*index));
+	size_t *root_part = xcalloc(n ? n : 1, sizeof(*root_part));
+	struct dag_part *parts;
+
+	for (size_t v = 0; v < n; v++) {
+		up[v] = v;
+		root_part[v] = DAG_NONE;
+	}
+	for (size_t s = 0; s < l->n_segs; s++)
+		up[dag_find(up, l->segs[s].from)] = dag_find(up, l->segs[s].to);
+	/* Every part has a root in layer 0, so reading the layers in order meets them in order. */
+	for (size_t i = 0; i < n; i++) {
+		size_t r = dag_find(up, l->order[i]);
+
+		if (root_part[r] == DAG_NONE)
+			root_part[r] = n_parts++;
+		part_of[l->order[i]] = root_part[r];
+	}
+	parts = xcalloc(n_parts ? n_parts : 1, sizeof(*parts));
+	for (size_t p = 0; p < n_parts; p++)
+		parts[p].l.nodes = xcalloc(n ? n : 1, sizeof(*parts[p].l.nodes));
+	for (size_t i = 0; i < n; i++) {
+		size_t v = l->order[i];
+		struct dag_layout *pl = &parts[part_of[v]].l;
+
+		index[v] = pl->n_nodes;
+		pl->nodes[pl->n_nodes++] = l->nodes[v];
+		if (l->nodes[v].target == DAG_NONE)
+			pl->n_groups++;
+		if (l->nodes[v].layer >= pl->n_layers)
+			pl->n_layers = l->nodes[v].layer + 1;
+	}
+	for (size_t p = 0; p < n_parts; p++) {
+		struct dag_layout *pl = &parts[p].l;
+
+		pl->order = xcalloc(pl->n_nodes, sizeof(*pl->order));
+		pl->layer_start = xcalloc((size_t)pl->n_layers + 1, sizeof(*pl->layer_start));
+		pl->segs = xcalloc(l->n_segs ? l->n_segs : 1, sizeof(*pl->segs));
+		/* Nodes came layer by layer in order: the order is the index. */
+		for (size_t v = 0; v < pl->n_nodes; v++) {
+			pl->order[v] = v;
+			pl->layer_start[pl->nodes[v].layer + 1]++;
+		}
+		for (int k = 0; k < pl->n_layers; k++)
+			pl->layer_start[k + 1] += pl->layer_start[k];
+		for (size_t v = 0; v < pl->n_nodes; v++)
+			pl->nodes[v].pos = (int)(v - pl->layer_start[pl->nodes[v].layer]);
+	}
+	/* Segments keep their order, which is by the layer they leave. */
+	for (size_t s = 0; s < l->n_segs; s++) {
+		struct dag_layout *pl = &parts[part_of[l->segs[s].from]].l;
+
+		pl->segs[pl->n_segs++] =
+		        (struct dag_seg){ index[l->segs[s].from], index[l->segs[s].to] };
+	}
+	free(up);
+	free(part_of);
+	free(index);
+	free(root_part);
+	*n_out = n_parts;
+	return parts;
+}
+
+/*
+ * Lays each part out (boxes, or one line per group) and sets them in rows as wide as cols,
+ * each row as tall as its tallest part; a part wider than cols has a row of its own.
+ */
+static void
+dag_parts_pack(const struct osmo_workflow *wf, struct dag_part *parts, size_t n,
+               const struct dag_look *lk, bool compact, int limit, int cols, int *rows_out,
+               int *cols_out)
+{
+	int row = 0, col = 0, shelf = 0, width = 0;
+
+	for (size_t p = 0; p < n; p++) {
+		struct dag_geom *g = &parts[p].g;
+
+		dag_geom_init(wf, &parts[p].l, lk, compact, limit, g);
+		if (col > 0 && col + DAG_PART_GAP + g->cols > cols) {
+			/* Lines of groups need no blank between them; boxes do. */
+			row += shelf + !compact;
+			col = shelf = 0;
+		}
+		if (col > 0)
+			col += DAG_PART_GAP;
+		parts[p].row = row;
+		parts[p].col = col;
+		col += g->cols;
+		width = col > width ? col : width;
+		shelf = g->rows > shelf ? g->rows : shelf;
+	}
+	*rows_out = row + shelf;
+	*cols_out = width;
+}
+
+static void
+dag_parts_unpack(struct dag_part *parts, size_t n)
+{
+	for (size_t p = 0; p < n; p++)
+		dag_geom_free(&parts[p].g);
+}
+
+static void
+dag_parts_free(struct dag_part *parts, size_t n)
+{
+	for (size_t p = 0; p < n; p++)
+		dag_layout_free(&parts[p].l);
+	free(parts);
+}
+
+/* One part at its place: edges first, then the nodes over them. */
+static void
+dag_draw_part(const struct render_ctx *rc, const struct osmo_workflow *wf,
+              const struct dag_part *part, const struct dag_look *lk, const struct dag_draw *d0,
+              struct dag_extent *ext)
+{
+	const struct dag_layout *l = &part->l;
+	const struct dag_geom *g = &part->g;
+	struct dag_draw d = *d0;
+
+	d.pan_row -= part->row;
+	d.pan_col -= part->col;
+	for (int k = 0; k + 1 < l->n_layers; k++)
+		dag_draw_gap(g, &d, k);
+	for (size_t v = 0; v < l->n_nodes; v++) {
+		const struct dag_node *nd = &l->nodes[v];
+		int k = nd->layer;
+
+		if (nd->target != DAG_NONE) {
+			/* A waypoint: the edge runs straight through this layer. */
+			for (int x = 0; x < g->bw[k]; x++)
+				dag_put_glyph(&d, g->top[v], g->x[k] + x,
+				              &dag_glyphs[DAG_L | DAG_R], STYLE_DIM);
+			continue;
+		}
+		if (g->compact)
+			dag_draw_line(rc, &d, wf, nd->group, lk, g->top[v], g->x[k], g->w[k],
+			              g->bw[k]);
+		else
+			dag_draw_box(rc, &d, wf, nd->group, lk, g->top[v], g->x[k], g->w[k],
+			             g->height[v]);
+		if ((int)nd->group == lk->selected)
+			ext->selected =
+			        (struct dag_rect){ part->row + g->top[v], part->col + g->x[k],
+				                   g->height[v], g->bw[k] };
+	}
+}
+
+/* The most columns a name's line may take: more as the area widens, so names are cut less. */
+static int
+dag_name_limit(int cols)
+{
+	int w = (cols - 2 * (DAG_GAP_BASE + 1)) / 3 - DAG_BOX_PAD;
+
+	return w < DAG_W_MAX ? DAG_W_MAX : w > DAG_W_WIDE ? DAG_W_WIDE : w;
+}
+
 void
 dag_render(const struct render_ctx *rc, const struct osmo_workflow *wf, const struct dag_layout *l,
-           int selected_group, int pan_row, int pan_col, struct canvas *c, struct dag_rect area,
-           struct dag_extent *ext)
+           const struct dag_marks *marks, int selected_group, int pan_row, int pan_col,
+           struct canvas *c, struct dag_rect area, struct dag_extent *ext)
 {
 	struct dag_extent unused;
 	struct dag_draw d = { c, area, 0, 0, rc->ascii };
-	struct dag_geom g;
+	struct dag_look lk = { marks, NULL, selected_group };
+	int *shared;
+	struct dag_part *parts;
+	size_t n_parts;
+	int rows, cols, limit = dag_name_limit(area.cols);
+	bool compact = false;
 
 	if (!ext)
 		ext = &unused;
@@ -1197,37 +1755,48 @@ dag_render(const struct render_ctx *rc, const struct osmo_workflow *wf, const st
 		dag_render_tree(rc, wf, !l || l->cycle, selected_group, &d, ext);
 		return;
 	}
-	dag_geom_init(rc, wf, l, &g);
+	lk.shared = shared = dag_shared_prefixes(wf);
+	parts = dag_parts_split(l, &n_parts);
+	dag_parts_pack(wf, parts, n_parts, &lk, false, limit, area.cols, &rows, &cols);
+	/* Boxes taller than the area: one line per group, when that is shorter. */
+	if (rows > area.rows) {
+		int box_rows = rows, box_cols = cols;
+
+		dag_parts_unpack(parts, n_parts);
+		dag_parts_pack(wf, parts, n_parts, &lk, true, limit, area.cols, &rows, &cols);
+		compact = rows < box_rows;
+		if (!compact) {
+			dag_parts_unpack(parts, n_parts);
+			dag_parts_pack(wf, parts, n_parts, &lk, false, limit, area.cols, &rows,
+			               &cols);
+			rows = box_rows;
+			cols = box_cols;
+		}
+	}
+	/* Too wide: names give way, but only so far, before the drawing pans or is a tree. */
+	while (cols > area.cols && limit > DAG_W_CUT) {
+		limit = limit - 2 < DAG_W_CUT ? DAG_W_CUT : limit - 2;
+		dag_parts_unpack(parts, n_parts);
+		dag_parts_pack(wf, parts, n_parts, &lk, compact, limit, area.cols, &rows, &cols);
+	}
 	/* Panning sideways needs room for two layers, up and down for a box. */
-	if ((g.cols > area.cols && area.cols < DAG_MIN_COLS) ||
-	    (g.rows > area.rows && area.rows < DAG_MIN_ROWS)) {
-		dag_geom_free(&g);
+	if ((cols > area.cols && area.cols < DAG_MIN_COLS) ||
+	    (rows > area.rows && area.rows < (compact ? 2 : DAG_MIN_ROWS))) {
+		dag_parts_unpack(parts, n_parts);
+		dag_parts_free(parts, n_parts);
+		free(shared);
 		ext->tree = true;
 		dag_render_tree(rc, wf, false, selected_group, &d, ext);
 		return;
 	}
-	ext->rows = g.rows;
-	ext->cols = g.cols;
-	ext->pan_row = d.pan_row = dag_clamp(pan_row, g.rows - area.rows);
-	ext->pan_col = d.pan_col = dag_clamp(pan_col, g.cols - area.cols);
-	for (int k = 0; k + 1 < l->n_layers; k++)
-		dag_draw_gap(&g, &d, k);
-	for (size_t v = 0; v < l->n_nodes; v++) {
-		const struct dag_node *nd = &l->nodes[v];
-		int k = nd->layer;
-
-		if (nd->target != DAG_NONE) {
-			/* A waypoint: the edge runs straight through this layer. */
-			for (int x = 0; x < g.w[k] + DAG_BOX_PAD; x++)
-				dag_put_glyph(&d, g.top[v], g.x[k] + x, &dag_glyphs[DAG_L | DAG_R],
-				              STYLE_DIM);
-			continue;
-		}
-		dag_draw_box(rc, &d, &wf->groups[v], g.top[v], g.x[k], g.w[k], g.height[v],
-		             (int)v == selected_group);
-		if ((int)v == selected_group)
-			ext->selected = (struct dag_rect){ g.top[v], g.x[k], g.height[v],
-				                           g.w[k] + DAG_BOX_PAD };
-	}
-	dag_geom_free(&g);
+	ext->rows = rows;
+	ext->cols = cols;
+	ext->compact = compact;
+	ext->pan_row = d.pan_row = dag_clamp(pan_row, rows - area.rows);
+	ext->pan_col = d.pan_col = dag_clamp(pan_col, cols - area.cols);
+	for (size_t p = 0; p < n_parts; p++)
+		dag_draw_part(rc, wf, &parts[p], &lk, &d, ext);
+	dag_parts_unpack(parts, n_parts);
+	dag_parts_free(parts, n_parts);
+	free(shared);
 }

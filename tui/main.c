@@ -36,7 +36,9 @@ enum main_view {
 	MAIN_VIEW_LIST,
 	MAIN_VIEW_WORKFLOW,
 	MAIN_VIEW_LOGS,
-	MAIN_VIEW_TRIAGE
+	MAIN_VIEW_TRIAGE,
+	MAIN_VIEW_DAG,
+	MAIN_VIEW_GANTT
 };
 
 struct main_opts {
@@ -61,7 +63,8 @@ static const struct main_view_name {
 } main_view_names[] = {
 	{ "list", MAIN_VIEW_LIST },         { "workflows", MAIN_VIEW_LIST },
 	{ "workflow", MAIN_VIEW_WORKFLOW }, { "logs", MAIN_VIEW_LOGS },
-	{ "triage", MAIN_VIEW_TRIAGE },
+	{ "triage", MAIN_VIEW_TRIAGE },     { "dag", MAIN_VIEW_DAG },
+	{ "gantt", MAIN_VIEW_GANTT },
 };
 
 static void
@@ -71,6 +74,7 @@ main_usage(void)
 	      "       osmotop --snapshot [--size COLSxROWS] [--view list|workflow] [WORKFLOW_ID]\n"
 	      "       osmotop --snapshot --view logs [--task NAME] WORKFLOW_ID\n"
 	      "       osmotop --snapshot --view triage WORKFLOW_ID\n"
+	      "       osmotop --snapshot --view dag|gantt [--size COLSxROWS] WORKFLOW_ID\n"
 	      "       osmotop run [--set k=v ...] [--pool NAME] [--wait] [--local] SPEC.yaml\n"
 	      "       osmotop local start|stop|status\n"
 	      "       osmotop exec [--url URL|--local] [--keep-alive] WORKFLOW_ID TASK "
@@ -102,10 +106,12 @@ main_usage(void)
 	      "  --snapshot         fetch once, print the rendered frame as text, exit; with\n"
 	      "                     --view logs the log's lines, cleaned as the log view shows\n"
 	      "                     them (a live log until it is quiet, at most 5 s); with\n"
-	      "                     --view triage why it failed and what to do (T's card)\n"
+	      "                     --view triage why it failed and what to do (T's card);\n"
+	      "                     with --view dag or gantt the monitor's DAG view (a\n"
+	      "                     restart with the groups it reused) or its time axis\n"
 	      "  --size COLSxROWS   frame size for --snapshot (default 120x40)\n"
-	      "  --view NAME        list (default without WORKFLOW_ID), workflow, logs or\n"
-	      "                     triage\n"
+	      "  --view NAME        list (default without WORKFLOW_ID), workflow, logs,\n"
+	      "                     triage, dag or gantt\n"
 	      "  --task NAME        with --view logs: one task's log (an unknown one is an\n"
 	      "                     error naming the workflow's tasks)\n"
 	      "  --all-users        list every user's workflows, not only yours\n"
@@ -220,7 +226,7 @@ main_parse(int argc, char **argv, struct main_opts *o)
 			if (i == ARRAY_SIZE(main_view_names)) {
 				fprintf(stderr,
 				        "osmotop: unknown view '%s' (list, workflow, logs, "
-				        "triage)\n",
+				        "triage, dag, gantt)\n",
 				        optarg);
 				return 2;
 			}
@@ -290,7 +296,8 @@ main_parse(int argc, char **argv, struct main_opts *o)
 	if (o->view == MAIN_VIEW_AUTO)
 		o->view = o->workflow ? MAIN_VIEW_WORKFLOW : MAIN_VIEW_LIST;
 	if (o->view != MAIN_VIEW_LIST && !o->workflow) {
-		fprintf(stderr, "osmotop: --view workflow, logs and triage need a WORKFLOW_ID\n");
+		fprintf(stderr, "osmotop: --view workflow, logs, triage, dag and gantt need a "
+		                "WORKFLOW_ID\n");
 		return 2;
 	}
 	if (o->task && o->view != MAIN_VIEW_LOGS) {
@@ -555,6 +562,44 @@ main_snapshot_triage(const struct main_opts *o, struct session *s)
 	return 0;
 }
 
+/*
+ * --snapshot --view dag|gantt: the monitor's own frame, once the workflow and the ancestors a
+ * restart reused groups from are in. The workflow is asked for first for the errors and exit
+ * statuses every snapshot has.
+ */
+static int
+main_snapshot_dag(const struct main_opts *o, struct session *s)
+{
+	struct session_call w = { 0 };
+	struct app_opts ao = {
+		.start = o->view == MAIN_VIEW_GANTT ? APP_START_GANTT : APP_START_DAG,
+		.workflow = o->workflow,
+		.at_ms = o->at_ms ? o->at_ms : clock_wall_ms(),
+		.ascii = o->ascii,
+		.user = o->session.user,
+	};
+	struct app *a;
+	int rc = 0;
+
+	api_query(s->api, o->workflow, true, false, session_call_callbacks(&w));
+	if (!main_call_ok(s, &w, &rc)) {
+		api_result_free(&w.res);
+		return rc;
+	}
+	api_result_free(&w.res);
+	a = app_new(s, &ao);
+	if (app_settle(a, clock_mono_ms() + SNAPSHOT_DEADLINE_MS) < 0 || app_workflow_error(a)) {
+		fprintf(stderr, "osmotop: %s: %s\n", s->shown_url,
+		        app_workflow_error(a) ? app_workflow_error(a) : "no answer in time");
+		rc = 3;
+	} else {
+		/* The app is done with its frame: the text may be made ASCII in place. */
+		main_emit(o, (struct canvas *)app_frame(a, o->rows, o->cols));
+	}
+	app_free(a);
+	return rc;
+}
+
 /* --snapshot --view logs: the workflow first, for its tasks and whether it still runs. */
 static int
 main_snapshot_logs(const struct main_opts *o, struct session *s)
@@ -618,9 +663,11 @@ main_snapshot(const struct main_opts *o)
 
 	if (session_start(&s, &o->session) < 0)
 		return 2;
-	if (o->view == MAIN_VIEW_LOGS || o->view == MAIN_VIEW_TRIAGE) {
-		rc = o->view == MAIN_VIEW_LOGS ? main_snapshot_logs(o, &s)
-		                               : main_snapshot_triage(o, &s);
+	if (o->view == MAIN_VIEW_LOGS || o->view == MAIN_VIEW_TRIAGE || o->view == MAIN_VIEW_DAG ||
+	    o->view == MAIN_VIEW_GANTT) {
+		rc = o->view == MAIN_VIEW_LOGS     ? main_snapshot_logs(o, &s)
+		     : o->view == MAIN_VIEW_TRIAGE ? main_snapshot_triage(o, &s)
+		                                   : main_snapshot_dag(o, &s);
 		session_close(&s);
 		return rc;
 	}
@@ -673,6 +720,8 @@ main_monitor(const struct main_opts *o)
 		.pool = o->pool,
 		.start = o->view == MAIN_VIEW_LOGS       ? APP_START_LOGS
 		         : o->view == MAIN_VIEW_WORKFLOW ? APP_START_WORKFLOW
+		         : o->view == MAIN_VIEW_DAG      ? APP_START_DAG
+		         : o->view == MAIN_VIEW_GANTT    ? APP_START_GANTT
 		                                         : APP_START_LIST,
 		.workflow = o->workflow,
 		.task = o->task,

@@ -388,6 +388,7 @@ view_table_done(void *ctx, struct api_result *res)
 		if (now < t->fast_until && t->sync.next_due_ms > now + 1000)
 			t->sync.next_due_ms = now + 1000;
 		app_set_err(a, NULL);
+		view_dag_want_ancestors(a);
 		view_stream_workflow_changed(a);
 		view_table_ask_wait(a);
 	}
@@ -601,7 +602,9 @@ view_table_act_graph(struct app *a, enum keymap_action act)
 	(void)act;
 	a->wf.graph = !a->wf.graph;
 	a->dag.pan_row = a->dag.pan_col = 0;
+	a->dag.mode = VIEW_DAG_GRAPH;
 	app_switch(a, a->wf.graph ? &view_dag_ops : &view_table_ops);
+	view_dag_want_ancestors(a);
 }
 
 /* The selected task, or a group row's lead; NULL (and said why) when there is none. */
@@ -753,6 +756,7 @@ const struct view_act view_table_acts[KEYMAP_COUNT] = {
 	[KEYMAP_EVENTS] = { view_table_act_logs },
 	[KEYMAP_ERROR_LOGS] = { view_table_act_error_logs },
 	[KEYMAP_GRAPH] = { view_table_act_graph },
+	[KEYMAP_TIMELINE] = { view_dag_act_timeline },
 	[KEYMAP_SHELL] = { view_table_act_shell },
 	[KEYMAP_FORWARD] = { view_table_act_forward },
 	[KEYMAP_GROUP_EXEC] = { view_table_act_group_exec },
@@ -762,9 +766,9 @@ const struct view_act view_table_acts[KEYMAP_COUNT] = {
 /* Help and back before the rest, so a narrow bar still has them; then the triage keys (where
  * something failed). */
 const enum keymap_action view_table_hints[] = {
-	KEYMAP_OPEN,   KEYMAP_HELP,  KEYMAP_CLOSE,   KEYMAP_TRIAGE,  KEYMAP_ROOT,
-	KEYMAP_SEARCH, KEYMAP_GRAPH, KEYMAP_CANCEL,  KEYMAP_RESTART, KEYMAP_ERROR_LOGS,
-	KEYMAP_EVENTS, KEYMAP_SHELL, KEYMAP_FORWARD, KEYMAP_NONE,
+	KEYMAP_OPEN,   KEYMAP_HELP,  KEYMAP_CLOSE,   KEYMAP_TRIAGE,   KEYMAP_ROOT,
+	KEYMAP_SEARCH, KEYMAP_GRAPH, KEYMAP_CANCEL,  KEYMAP_RESTART,  KEYMAP_ERROR_LOGS,
+	KEYMAP_EVENTS, KEYMAP_SHELL, KEYMAP_FORWARD, KEYMAP_TIMELINE, KEYMAP_NONE,
 };
 
 VIEW_OPS(view_table, KEYMAP_IN_WORKFLOW, VIEW_PLAIN, NULL, NULL, view_table_acts, view_table_move,

@@ -10,7 +10,14 @@
 #include "tui/session.h"
 #include "common/util.h"
 
-enum app_start { APP_START_LIST, APP_START_WORKFLOW, APP_START_LOGS };
+/* Where the monitor opens: the list, or a workflow as its table, DAG, time axis or logs. */
+enum app_start {
+	APP_START_LIST,
+	APP_START_WORKFLOW,
+	APP_START_DAG,
+	APP_START_GANTT,
+	APP_START_LOGS
+};
 
 struct app_opts {
 	bool ascii, color, all_users;
@@ -18,7 +25,7 @@ struct app_opts {
 	const struct strv *statuses; /* list filter */
 	const char *user;            /* shown in the status bar */
 	enum app_start start;
-	const char *workflow; /* APP_START_WORKFLOW, APP_START_LOGS */
+	const char *workflow; /* every start but APP_START_LIST */
 	const char *task;     /* APP_START_LOGS: NULL for the whole workflow */
 	int64_t at_ms;        /* the wall clock for ages and durations; 0 = now (tests fix it) */
 	const struct config *config; /* cadences, list defaults, log memory; NULL: the defaults */
@@ -43,5 +50,7 @@ int app_settle(struct app *a, int64_t deadline_ms);
 const struct canvas *app_frame(struct app *a, int rows, int cols);
 /* False once the user quit. */
 bool app_running(const struct app *a);
+/* Why the open workflow could not be had (the last failure), or NULL once it is in. */
+const char *app_workflow_error(const struct app *a);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tui/canvas.h"
 #include "client/model.h"
@@ -44,22 +45,63 @@ struct dag_rect {
 	int row, col, rows, cols;
 };
 
+/* What the picture marks beyond the groups' own state; a NULL member marks none. */
+struct dag_marks {
+	const bool *reused;   /* per group: taken from an earlier run, not rerun */
+	const bool *critical; /* per group: on the chain that decides when the run ends */
+};
+
+/*
+ * A restart's groups and, after them, those it reused from its ancestors (nearest first): the
+ * groups of theirs it does not have, by name, with their edges. Borrows wf's and anc's strings
+ * and tasks: free with dag_whole_free before them.
+ */
+struct dag_whole {
+	struct osmo_workflow wf;
+	bool *reused; /* per group of wf */
+	size_t n_reused;
+};
+
+void dag_whole_make(const struct osmo_workflow *wf, const struct osmo_workflow *anc, size_t n_anc,
+                    struct dag_whole *out);
+void dag_whole_free(struct dag_whole *w);
+
+/*
+ * The critical path: from the group that ends last (a running one ends now_ms) back through the
+ * upstream group that ended last before it, to a root. on[] gets it per group; returns how many
+ * groups it has (0 when no group has started).
+ */
+int dag_critical_path(const struct osmo_workflow *wf, int64_t now_ms, bool *on);
+
 struct dag_extent {
 	int rows, cols;           /* the whole drawing, for the caller's panning */
 	int pan_row, pan_col;     /* the pan used: the one asked for, kept inside the drawing */
 	struct dag_rect selected; /* the selected group in drawing coordinates; rows 0 if none */
 	bool tree;                /* drawn as the indented tree */
+	bool compact;             /* groups as one line each, not boxes */
 };
 
 /*
  * Draws the groups as boxes in layers left to right with edges between them into area of c,
  * panned by (pan_row, pan_col) when the drawing is larger; selected_group (-1: none) is
- * highlighted. A cycle, a layout that does not match wf, or an area too small for two layers
- * side by side gives an indented tree (upstream → downstream) instead, which fits any width.
- * ext (may be NULL) gets the drawing's size and where the selected group is.
+ * highlighted. Unconnected parts sit side by side, wrapping at the area's width; when boxes
+ * are taller than the area, groups are one line each. A cycle, a layout that does not match
+ * wf, or an area too small for two layers side by side gives an indented tree (upstream →
+ * downstream) instead, which fits any width. marks may be NULL. ext (may be NULL) gets the
+ * drawing's size and where the selected group is.
  */
 void dag_render(const struct render_ctx *rc, const struct osmo_workflow *wf,
-                const struct dag_layout *l, int selected_group, int pan_row, int pan_col,
-                struct canvas *c, struct dag_rect area, struct dag_extent *ext);
+                const struct dag_layout *l, const struct dag_marks *marks, int selected_group,
+                int pan_row, int pan_col, struct canvas *c, struct dag_rect area,
+                struct dag_extent *ext);
+
+/*
+ * name in maxw columns, cut in the middle so both ends show: the cut takes from the part it
+ * shares with another group's name (shared: its columns from the start), so what tells them
+ * apart survives (train-model-0-group → train-…0-group). Caller frees.
+ */
+char *dag_elide(const char *name, int maxw, int shared);
+/* Per name: the columns it shares from the start with another of the n (for dag_elide). */
+int *dag_name_shares(const char *const *names, size_t n);
 
 #endif

@@ -23,6 +23,7 @@
 	_(RIGHT, "scroll right")                                                      \
 	_(OPEN, "open: a workflow, a task's logs")                                    \
 	_(GRAPH, "workflow: the DAG of groups / the task table")                      \
+	_(TIMELINE, "workflow: groups on a time axis; again: with tasks")             \
 	_(LOGS, "the workflow's logs (all tasks)")                                    \
 	_(ERROR_LOGS, "the selected task's error logs")                               \
 	_(EVENTS, "events of the selected task, else of the workflow")                \

@@ -211,12 +211,26 @@ struct view_table {
 	bool cached; /* data is tui/cache.c's, until the first answer */
 };
 
+/* What the DAG view draws: the graph, or time on the x axis by group, or by group and task. */
+enum view_dag_mode { VIEW_DAG_GRAPH, VIEW_DAG_GANTT, VIEW_DAG_GANTT_TASKS, VIEW_DAG_MODES };
+
+enum { VIEW_DAG_ANCESTORS = 8 }; /* restarts of restarts followed back at most this far */
+
 /* The DAG: one layout per update of the workflow, and where it is panned to. */
 struct view_dag {
 	struct dag_layout layout;
 	bool have_layout;
 	unsigned long layouts; /* how many were made (tests count them) */
 	int pan_row, pan_col;
+	enum view_dag_mode mode;
+	struct dag_whole whole; /* the workflow with the groups it reused, laid out */
+	/* A restart's ancestors for the groups it reused: finished, so each is asked for once. */
+	struct osmo_workflow anc[VIEW_DAG_ANCESTORS]; /* parent first */
+	char *anc_id[VIEW_DAG_ANCESTORS];
+	size_t n_anc;
+	unsigned long anc_req; /* in flight, 0: none */
+	char *anc_asking;      /* the ID it asks for */
+	char *anc_failed;      /* an ID that could not be had: not asked again */
 };
 
 /* What a log view shows: a stream, a finished body, or a group exec's [task] lines. */
@@ -450,6 +464,10 @@ void view_triage_free(struct app *a);
 
 /* view_dag.c */
 void view_dag_invalidate(struct app *a);
+/* The open workflow changed: ask for the ancestors a restart reused groups from. */
+void view_dag_want_ancestors(struct app *a);
+void view_dag_free(struct app *a);
+void view_dag_act_timeline(struct app *a, enum keymap_action act);
 
 /* view_stream.c */
 void view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, int retry);

@@ -41,6 +41,10 @@ static const char *const appt_routes[] = {
 	"GET /api/workflow/llm-finetune-16 200 application/json "
 	"@workflow_query_failed_evicted.json",
 	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_small.json",
+	/* Recorded from osmo-local: a pipeline whose train-b failed, restarted (it failed again). */
+	"GET /api/workflow/restart-pipeline-2 200 application/json @workflow_query_restarted.json",
+	"GET /api/workflow/restart-pipeline-1 200 application/json "
+	"@workflow_query_restart_parent.json",
 	"GET /api/workflow/broken-1 500 application/json @error_internal_500.json",
 	"GET /api/workflow/nope-1 400 application/json @error_not_found_400.json",
 	"GET /api/workflow/stalled-1 200 application/json inline:{} stall",
@@ -539,6 +543,55 @@ test_workflow_table_and_dag(void **state)
 	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
 	appt_golden(t, "app_dag_120x30.txt", 30, 120);
 	assert_int_equal(t->a->dag.layouts, layouts + 2);
+}
+
+/* How many requests so far hold needle. */
+static int
+appt_logged_times(struct appt *t, const char *needle)
+{
+	char *log = util_read_file(t->log, NULL);
+	int n = 0;
+
+	for (const char *p = log ? strstr(log, needle) : NULL; p; p = strstr(p + 1, needle))
+		n++;
+	free(log);
+	return n;
+}
+
+/*
+ * A restart has only the groups it reran: its DAG asks for the parent once, shows the groups
+ * it reused from it as such, and its time axis has the whole pipeline.
+ */
+static void
+test_restart_dag_reused_groups(void **state)
+{
+	struct appt *t = *state;
+
+	appt_open(t, APP_START_WORKFLOW, "restart-pipeline-2");
+	/* The table needs no parent. */
+	appt_not_logged(t, "restart-pipeline-1");
+	appt_keys(t, "d");
+	assert_true(appt_logged(t, "GET /api/workflow/restart-pipeline-1?verbose=true"));
+	appt_golden(t, "app_dag_restarted_80x24.txt", 24, 80);
+	appt_golden(t, "app_dag_restarted_120x36.txt", 36, 120);
+	/* A refresh asks for the restart again, never for its parent. */
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	appt_keys(t, "jjj");
+	appt_shows(t, 24, 80, "reused");
+	assert_int_equal(appt_logged_times(t, "GET /api/workflow/restart-pipeline-1?"), 1);
+	assert_int_equal(appt_logged_times(t, "GET /api/workflow/restart-pipeline-2?"), 2);
+	/* t: time on the x axis, the reused groups where they ran; t again adds the tasks. */
+	appt_keys(t, "t");
+	appt_golden(t, "app_dag_restarted_gantt_80x24.txt", 24, 80);
+	appt_keys(t, "t");
+	appt_golden(t, "app_dag_restarted_gantt_tasks_120x36.txt", 36, 120);
+	/* Once more the graph; d the table, and t from the table the time axis. */
+	appt_keys(t, "t");
+	appt_shows(t, 24, 80, "┃ ✘ train-b-group");
+	appt_keys(t, "dt");
+	appt_shows(t, 24, 80, " GROUP / TASK");
+	assert_int_equal(appt_logged_times(t, "GET /api/workflow/restart-pipeline-1?"), 1);
 }
 
 static void
@@ -1334,6 +1387,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_shows_the_followed_training,
 		                                appt_setup_training, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_list_from_config, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_restart_dag_reused_groups, appt_setup,
+		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_workflow_table_and_dag, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_through_dialog, appt_setup,

@@ -31,6 +31,9 @@ static const char *const snap_routes[] = {
 	"@workflow_logs_failed_tail.txt",
 	"GET /api/workflow/llm-finetune-16/events 200 text/plain @workflow_events.txt",
 	"GET /api/workflow/ddp-smoke-3 200 application/json @workflow_query_small.json",
+	"GET /api/workflow/restart-pipeline-2 200 application/json @workflow_query_restarted.json",
+	"GET /api/workflow/restart-pipeline-1 200 application/json "
+	"@workflow_query_restart_parent.json",
 	"GET /api/workflow/llm-finetune-17 200 application/json "
 	"@workflow_query_running_verbose.json",
 	"GET /api/workflow/llm-finetune-16 200 application/json "
@@ -135,6 +138,13 @@ test_snapshots_match_goldens(void **state)
 		{ "snapshot_evicted_80x24.txt", { "--size", "80x24", "llm-finetune-16", NULL } },
 		{ "snapshot_evicted_ascii.txt", { "--ascii", "llm-finetune-16", NULL } },
 		{ "snapshot_triage_evicted.txt", { "--view", "triage", "llm-finetune-16", NULL } },
+		/* The DAG waits for the parent a restart reused groups from. */
+		{ "snapshot_dag_restarted_80x24.txt",
+		  { "--view", "dag", "--size", "80x24", "restart-pipeline-2", NULL } },
+		{ "snapshot_gantt_restarted.txt",
+		  { "--view", "gantt", "--size", "100x20", "restart-pipeline-2", NULL } },
+		{ "snapshot_dag_running_ascii.txt",
+		  { "--view", "dag", "--ascii", "--size", "80x24", "llm-finetune-17", NULL } },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
