@@ -9,6 +9,9 @@
 #include "tui/spec_diff.h"
 #include "tui/view_ops.h"
 
+/* The service ignores a last_n_lines at its max_log_lines (10000 by default) or over and
+ * replays the whole log, whose start the ring no longer holds to match against. */
+#define VIEW_STREAM_REPLAY_MAX 9999
 /* Regex characters a search pattern's text must not be read as. */
 #define VIEW_STREAM_REGEX_CHARS ".[]()*+?{}|^$\\"
 
@@ -286,7 +289,10 @@ view_stream_connect(struct app *a)
 		.task = v->task,
 		.retry_id = v->retry,
 		/* A reconnect replays; ask only for what the ring can match against. */
-		.last_n_lines = v->tail.appended ? app_log_ring(a) / 2 : 0,
+		.last_n_lines = !v->tail.appended ? 0
+		                : app_log_ring(a) / 2 > VIEW_STREAM_REPLAY_MAX
+		                        ? VIEW_STREAM_REPLAY_MAX
+		                        : (int)(app_log_ring(a) / 2),
 		.query = v->query,
 		.idle_timeout_s = 0,
 	};

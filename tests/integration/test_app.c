@@ -785,6 +785,29 @@ test_logs_errors_tasks_save(void **state)
 	config_free(&c);
 }
 
+/* A stream that ends while its workflow runs is asked again for no more than the service
+ * honours: a last_n_lines at its max_log_lines (10000) or over would replay the whole log,
+ * and the ring could not tell what it already holds. */
+static void
+test_logs_reconnect_asks_what_is_honoured(void **state)
+{
+	struct appt *t = *state;
+	int64_t deadline = clock_mono_ms() + 15000;
+	struct config c;
+
+	config_init(&c);
+	c.policy.running_ms = 1000; /* the stream asked again within a second */
+	appt_open_config(t, APP_START_WORKFLOW, "llm-finetune-17", &c);
+	appt_keys(t, "L");
+	/* (The background follow asks for its own 128.) */
+	while (!appt_logged(t, "logs?last_n_lines=9999") &&
+	       !appt_logged(t, "logs?last_n_lines=10000") && clock_mono_ms() < deadline)
+		app_step(t->a, 100);
+	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-17/logs?last_n_lines=9999"));
+	assert_false(appt_logged(t, "last_n_lines=10000"));
+	config_free(&c);
+}
+
 static void
 test_help_and_quit(void **state)
 {
@@ -1472,6 +1495,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_logs_of_a_task, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_logs_errors_tasks_save, appt_setup_merged,
 		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_logs_reconnect_asks_what_is_honoured,
+		                                appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_help_and_quit, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_server_error_keeps_view, appt_setup,
 		                                appt_teardown),
