@@ -1231,6 +1231,16 @@ view_logs_title(const struct log_tail *lt, struct view_logs *v, const char *titl
 	size_t rank, n = view_logs_matches(v, lt, &rank);
 	int room, used;
 
+	/* Which tasks first: it is what a narrow title must still say. */
+	if (v->tasks.n) {
+		struct strbuf names = { 0 };
+
+		for (size_t i = 0; i < v->tasks.n; i++)
+			strbuf_addf(&names, "%s%s", i ? ", " : "", v->tasks.v[i]);
+		strbuf_addstr(&sb, v->tasks.n == 1 ? " · task " : " · tasks ");
+		view_logs_add_clipped(&sb, names.buf, VIEW_LOGS_TASKS_MAX);
+		strbuf_free(&names);
+	}
 	strbuf_addf(&sb, " · %zu line%s", lt->count, lt->count == 1 ? "" : "s");
 	if (lt->dropped)
 		strbuf_addf(&sb, " (%" PRIu64 " dropped)", lt->dropped);
@@ -1259,15 +1269,6 @@ view_logs_title(const struct log_tail *lt, struct view_logs *v, const char *titl
 			strbuf_addf(&sb, " %zu match%s", n, n == 1 ? "" : "es");
 		if (v->filter)
 			strbuf_addstr(&sb, " · filter");
-	}
-	if (v->tasks.n) {
-		struct strbuf names = { 0 };
-
-		for (size_t i = 0; i < v->tasks.n; i++)
-			strbuf_addf(&names, "%s%s", i ? ", " : "", v->tasks.v[i]);
-		strbuf_addstr(&sb, v->tasks.n == 1 ? " · task " : " · tasks ");
-		view_logs_add_clipped(&sb, names.buf, VIEW_LOGS_TASKS_MAX);
-		strbuf_free(&names);
 	}
 	n = view_logs_errors(v, lt, &rank);
 	if (rank)
