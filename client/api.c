@@ -732,6 +732,9 @@ api_stream(struct api *api, const struct api_stream_opts *o, struct api_callback
 	api_q_str(&q, "task_name", o->task);
 	if (o->task && o->retry_id >= 0)
 		api_q_int(&q, "retry_id", o->retry_id);
+	/* Events take no query; an empty one would filter nothing anyway. */
+	if (o->what == API_STREAM_LOGS && o->query && *o->query)
+		api_q_str(&q, "query", o->query);
 	return api_call(api, API_STREAM, "GET",
 	                api_path("/api/workflow/", o->workflow_id, tail, NULL, NULL),
 	                strbuf_detach(&q), NULL, o->idle_timeout_s, cb);

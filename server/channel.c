@@ -20,8 +20,8 @@ struct channel_follower {
 	int fd;
 	off_t offset;
 	struct strbuf partial;
-	regex_t re;
-	bool has_re;
+	regex_t re[2]; /* the route's own and the caller's query: a line must match both */
+	int n_re;
 	unsigned long timer;
 	struct channel_follower *next;
 };
@@ -165,8 +165,8 @@ channel_follower_free(struct channel_follower *f)
 	loop_remove(f->loop, f->timer);
 	if (f->fd >= 0)
 		close(f->fd);
-	if (f->has_re)
-		regfree(&f->re);
+	for (int i = 0; i < f->n_re; i++)
+		regfree(&f->re[i]);
 	strbuf_free(&f->partial);
 	free(f);
 }
@@ -183,10 +183,12 @@ channel_gone(void *ctx)
 static void
 channel_emit(struct channel_follower *f, const char *line, size_t n)
 {
-	if (f->has_re) {
+	if (f->n_re) {
 		char *s = xstrndup(line, n);
-		int miss = regexec(&f->re, s, 0, NULL, 0);
+		int miss = 0;
 
+		for (int i = 0; i < f->n_re && !miss; i++)
+			miss = regexec(&f->re[i], s, 0, NULL, 0);
 		free(s);
 		if (miss)
 			return;
@@ -270,16 +272,23 @@ channel_follow(struct loop *loop, struct channel *c, const char *path,
 	struct channel_follower *fl = xcalloc(1, sizeof(*fl));
 
 	fl->loop = loop;
-	if (f->regex && *f->regex) {
-		if (regcomp(&fl->re, f->regex, REG_EXTENDED | REG_NOSUB) != 0) {
-			char *msg = xasprintf("Invalid query regex: %s", f->regex);
+	const char *const regexes[] = { f->regex, f->query };
+
+	for (size_t i = 0; i < ARRAY_SIZE(regexes); i++) {
+		if (!regexes[i] || !*regexes[i])
+			continue;
+		if (regcomp(&fl->re[fl->n_re], regexes[i], REG_EXTENDED | REG_NOSUB) != 0) {
+			/* The service's words for a query it cannot compile. */
+			char *msg = xasprintf("Invalid regex: %s", regexes[i]);
 
 			server_http_reply_error(res, 400, "USER", msg, NULL);
 			free(msg);
+			while (fl->n_re > 0)
+				regfree(&fl->re[--fl->n_re]);
 			free(fl);
 			return;
 		}
-		fl->has_re = true;
+		fl->n_re++;
 	}
 	fl->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fl->fd >= 0 && f->last_n_lines > 0)

@@ -1778,8 +1778,9 @@ engine_log_source(struct engine *e, const struct engine_log_request *req,
 		out->path = xasprintf("%s/logs.txt", w->dir);
 		out->follow = w->logs;
 	}
-	if (!out->regex && req->query)
-		out->regex = xstrdup(req->query);
+	/* As the service: the query filters on top of a task's own filter, never instead. */
+	if (req->query)
+		out->query = xstrdup(req->query);
 	if (out->follow && channel_ended(out->follow))
 		out->follow = NULL;
 	return 0;
@@ -1791,6 +1792,7 @@ engine_log_source_free(struct engine_log_source *src)
 	free(src->text);
 	free(src->path);
 	free(src->regex);
+	free(src->query);
 	*src = (struct engine_log_source){ 0 };
 }
 

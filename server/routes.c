@@ -603,7 +603,9 @@ routes_serve_log(struct engine *e, const struct server_http_request *req,
 	if (src.text) {
 		server_http_reply(res, 200, SERVER_HTTP_TEXT, src.text, strlen(src.text));
 	} else {
-		struct channel_filter f = { .last_n_lines = src.last_n_lines, .regex = src.regex };
+		struct channel_filter f = { .last_n_lines = src.last_n_lines,
+			                    .regex = src.regex,
+			                    .query = src.query };
 
 		channel_follow(src.loop, src.follow, src.path, &f, res);
 	}

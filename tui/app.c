@@ -17,6 +17,7 @@
 #include "common/osmo_time.h"
 #include "tui/screen.h"
 #include "tui/theme.h"
+#include "tui/log_save.h"
 #include "tui/shell.h"
 #include "client/sync.h"
 #include "tui/view_logs.h"
@@ -93,6 +94,12 @@ const char *
 app_metric(const struct app *a)
 {
 	return a->o->config ? a->o->config->metric : CONFIG_METRIC;
+}
+
+const struct strv *
+app_log_errors(const struct app *a)
+{
+	return a->o->config ? &a->o->config->errors : NULL;
 }
 
 long
@@ -508,8 +515,8 @@ app_read_keys(struct app *a)
 {
 	int key;
 
-	/* Keys typed after s are the shell's: they stay in the terminal for it to read. */
-	while (!a->quit && !a->shell && (key = screen_key(a->scr)) != SCREEN_KEY_NONE)
+	/* Keys typed after s are the shell's (after |, the pager's): they stay in the terminal. */
+	while (!a->quit && !a->shell && !a->pager && (key = screen_key(a->scr)) != SCREEN_KEY_NONE)
 		app_key(a, key);
 }
 
@@ -587,7 +594,7 @@ app_round(struct app *a, int max_ms)
 {
 	int64_t wait = app_sync(a, clock_mono_ms());
 
-	if (a->scr && a->dirty && !a->shell)
+	if (a->scr && a->dirty && !a->shell && !a->pager)
 		app_draw(a);
 	/* app_sync's wait as a poll() timeout: clamped to an int. */
 	int timeout = util_timeout_min(max_ms, wait < 0 ? -1 : util_timeout_until(wait, 0));
@@ -646,10 +653,11 @@ app_loop(struct app *a)
 	tick.id = loop_add_timer(l, 1000 - clock_wall_ms() % 1000, app_on_tick, &tick);
 	while (!a->quit) {
 		/* While a shell has the terminal its keys are the shell's. */
-		loop_watch(l, &key_watch, screen_fd(a->scr), a->shell ? 0 : POLLIN, app_on_keys, a);
+		loop_watch(l, &key_watch, screen_fd(a->scr), a->shell || a->pager ? 0 : POLLIN,
+		           app_on_keys, a);
 		if (app_round(a, -1) < 0)
 			break;
-		if (!a->shell)
+		if (!a->shell && !a->pager)
 			app_read_keys(a); /* also after EINTR: a resize arrives as a key */
 		/* Data and keys mark the frame dirty themselves, so busy streams do not recompose
 		 * it per wakeup; a new second does, should the tick be late. */
@@ -710,6 +718,7 @@ app_free(struct app *a)
 	marks_free(&a->marks);
 	follow_free(a);
 	shell_free(a->shell);
+	log_save_pager_free(a->pager);
 	forward_mgr_free(a->fwd);
 	dialog_free(&a->dlg);
 	/* The session outlives the app: nothing of the list may answer into freed memory. */
@@ -776,6 +785,11 @@ app_run(struct session *s, const struct app_opts *o)
 		/* A signal ended us inside a shell: the terminal's modes come back before curses'. */
 		shell_free(a->shell);
 		a->shell = NULL;
+		screen_resume(a->scr);
+	}
+	if (a->pager) {
+		log_save_pager_free(a->pager);
+		a->pager = NULL;
 		screen_resume(a->scr);
 	}
 	screen_close(a->scr);

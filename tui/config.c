@@ -22,6 +22,7 @@ enum config_kind {
 	CONFIG_WORD,
 	CONFIG_ARGV,
 	CONFIG_REGEX,
+	CONFIG_REGEXES,
 };
 
 /* section.key, what it holds, where it goes, its range, and what it is for (the dump's words). */
@@ -41,6 +42,8 @@ enum config_kind {
 	_("logs", "ring", CONFIG_COUNT, log_ring, 1000, 1000000, "lines kept per log view")       \
 	_("logs", "metric", CONFIG_REGEX, metric, 0, 0,                                           \
 	  "regex of the number the task table draws a sparkline of (group 1)")                    \
+	_("logs", "errors", CONFIG_REGEXES, errors, 0, 0,                                         \
+	  "regexes of error-looking lines (] and [), added to the built-in ones")                 \
 	_("local", "slots", CONFIG_COUNT, local.slots, 1, 4096,                                   \
 	  "tasks osmo-local runs at once (--slots)")                                              \
 	_("local", "phase_ms", CONFIG_COUNT, local.phase_ms, 0, 600000,                           \
@@ -113,6 +116,7 @@ config_free(struct config *c)
 	free(c->path);
 	free(c->local.pool);
 	free(c->metric);
+	strv_free(&c->errors);
 	strv_free(&c->notify.on_event);
 	keymap_free(&c->keys);
 	memset(c, 0, sizeof(*c));
@@ -270,6 +274,34 @@ config_set_regex(struct config *c, const struct config_key *k, void *field,
 	return config_set_word_any(field, v->s);
 }
 
+/* A list of them: each checked where it stands, so the error names its line. */
+static int
+config_set_regexes(struct config *c, const struct config_key *k, void *field,
+                   const struct config_value *v, char **err)
+{
+	struct strv *sv = field;
+
+	if (v->node->type != YAML_TYPE_SEQ)
+		return config_fail(c, v->node, err,
+		                   xasprintf("%s.%s: expected a list of extended regular "
+		                             "expressions ([\"NaN loss\", ...])",
+		                             k->section, k->name));
+	for (size_t i = 0; i < v->node->n; i++) {
+		const struct yaml_node *item = v->node->items[i];
+		const char *s = yaml_scalar(item);
+		struct config_value one = { item, s && *s ? s : NULL, YAML_TYPE_STR };
+		char *ignored = NULL;
+
+		if (config_set_regex(c, k, &ignored, &one, err) < 0)
+			return -1;
+		free(ignored);
+	}
+	strv_free(sv);
+	for (size_t i = 0; i < v->node->n; i++)
+		strv_push(sv, yaml_scalar(v->node->items[i]));
+	return 0;
+}
+
 static char *
 config_show_seconds(const struct config_key *k, const void *field)
 {
@@ -327,6 +359,7 @@ config_show_regex(const struct config_key *k, const void *field)
 	return strbuf_detach(&sb);
 }
 
+/* The same list as the file writes it. */
 static char *
 config_show_argv(const struct config_key *k, const void *field)
 {
@@ -357,6 +390,7 @@ static const struct config_kind_ops {
 	[CONFIG_WORD] = { config_set_word, config_show_word, "" },
 	[CONFIG_ARGV] = { config_set_argv, config_show_argv, "" },
 	[CONFIG_REGEX] = { config_set_regex, config_show_regex, "" },
+	[CONFIG_REGEXES] = { config_set_regexes, config_show_argv, "" },
 };
 
 /* Stores one value of the file; 0, or -1 with *err. */

@@ -1,4 +1,5 @@
-/* dialog.c: the monitor's dialogs: cancel, resubmit, restart, the '/' line, port-forward, group exec. */
+/* dialog.c: the monitor's dialogs: cancel, resubmit, restart, '/', forward, group exec, log tasks, save. */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "client/exec_group.h"
 #include "client/forward.h"
 #include "common/osmo_time.h"
+#include "tui/log_save.h"
 #include "tui/screen.h"
 #include "tui/text.h"
 #include "tui/view_ops.h"
@@ -51,6 +53,7 @@ void
 dialog_free(struct dialog *d)
 {
 	free(d->task);
+	free(d->confirmed);
 	dialog_target_free(&d->tgt);
 	strbuf_free(&d->input);
 }
@@ -881,3 +884,127 @@ dialog_group_exec_draw(struct app *a, struct canvas *c)
 
 DIALOG_OPS(dialog_group_exec, "Enter: start   Esc: close", NULL, true, NULL, NULL, NULL,
            dialog_group_exec_submit, dialog_group_exec_draw);
+
+/* ------------------------------------------------------------------ the log's tasks */
+
+/* The names typed, at blanks or commas; none: every task again. */
+static void
+dialog_tasks_submit(struct app *a)
+{
+	struct strv tasks = { 0 };
+	char *text = xstrdup(a->dlg.input.buf ? a->dlg.input.buf : "");
+
+	for (char *save = NULL, *w = strtok_r(text, " ,\t", &save); w;
+	     w = strtok_r(NULL, " ,\t", &save))
+		strv_push(&tasks, w);
+	dialog_close(a);
+	view_stream_show_tasks(a, &tasks);
+	strv_free(&tasks);
+	free(text);
+}
+
+/* The workflow's tasks, to pick from by name. */
+static char *
+dialog_tasks_known(const struct app *a)
+{
+	const struct osmo_workflow *wf = &a->wf.data;
+	struct strv seen = { 0 };
+	struct strbuf sb = { 0 };
+
+	for (size_t g = 0; a->wf.have && g < wf->n_groups; g++)
+		for (size_t i = 0; i < wf->groups[g].n_tasks; i++) {
+			const char *name = wf->groups[g].tasks[i].name;
+
+			if (strv_contains(&seen, name))
+				continue;
+			strv_push(&seen, name);
+			strbuf_addf(&sb, "%s%s", sb.len ? " " : "tasks: ", name);
+		}
+	strv_free(&seen);
+	return sb.len ? strbuf_detach(&sb) : xstrdup("the tasks' names, as in [task] prefixes");
+}
+
+static void
+dialog_tasks_draw(struct app *a, struct canvas *c)
+{
+	struct dialog_line lines[] = {
+		{ dialog_input_field(a, "only"), false, false },
+		{ dialog_tasks_known(a), false, false },
+		{ xstrdup("names apart by blanks; none: every task"), false, false },
+	};
+
+	dialog_box(a, c, "Show only these tasks' lines", lines, ARRAY_SIZE(lines));
+}
+
+DIALOG_OPS(dialog_tasks, "Enter: show   Esc: close", NULL, true, NULL, NULL, NULL,
+           dialog_tasks_submit, dialog_tasks_draw);
+
+/* ------------------------------------------------------------------ saving a log */
+
+/* Writes the file; an existing one only at the second Enter on the same name. */
+static void
+dialog_save_submit(struct app *a)
+{
+	struct dialog *d = &a->dlg;
+	char *path, *err = NULL;
+	bool overwrite;
+	long n;
+
+	if (!d->input.len) {
+		app_say(a, true, "type the file's name");
+		return;
+	}
+	path = log_save_expand(d->input.buf);
+	overwrite = d->confirmed && strcmp(d->confirmed, path) == 0;
+	n = log_save_file(&a->log.lv, &a->log.tail, d->whole, path, overwrite, &err);
+	if (n < 0 && errno == EEXIST && !overwrite) {
+		free(d->confirmed);
+		d->confirmed = path;
+		app_say(a, true, "%s", err);
+		free(err);
+		return;
+	}
+	if (n < 0) {
+		app_say(a, true, "not saved: %s", err);
+	} else {
+		uint64_t dropped = a->log.tail.dropped;
+
+		app_say(a, false, "%ld line%s written to %s%s", n, n == 1 ? "" : "s", path,
+		        d->whole && dropped ? " (older lines had left memory)" : "");
+		dialog_close(a);
+	}
+	free(err);
+	free(path);
+}
+
+/* Tab: the lines shown, or every line held as it came. */
+static void
+dialog_save_toggle(struct app *a)
+{
+	a->dlg.whole = !a->dlg.whole;
+}
+
+static void
+dialog_save_draw(struct app *a, struct canvas *c)
+{
+	const struct log_tail *lt = &a->log.tail;
+	char *path = log_save_expand(a->dlg.input.buf ? a->dlg.input.buf : "");
+	bool replaces = a->dlg.confirmed && strcmp(a->dlg.confirmed, path) == 0;
+	struct dialog_line lines[] = {
+		{ dialog_input_field(a, "file"), false, false },
+		{ a->dlg.whole ? xasprintf("the whole stream: %zu lines as they came (Tab: the "
+		                           "lines shown)",
+		                           lt->count)
+		               : xstrdup("the lines shown, as shown (Tab: the whole stream)"),
+		  false, false },
+		{ replaces ? xasprintf("%s exists: Enter again replaces it", path)
+		           : xstrdup("mode 0600; an existing file is not replaced unasked"),
+		  replaces, false },
+	};
+
+	dialog_box(a, c, "Save the log", lines, ARRAY_SIZE(lines));
+	free(path);
+}
+
+DIALOG_OPS(dialog_save, "Enter: save   Tab: shown/whole   Esc: close", NULL, true, NULL, NULL,
+           dialog_save_toggle, dialog_save_submit, dialog_save_draw);

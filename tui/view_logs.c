@@ -12,6 +12,25 @@
 #define VIEW_LOGS_TAB         8
 #define VIEW_LOGS_NO_SGR      (-1) /* no SGR colour: the line's own style */
 #define VIEW_LOGS_PATTERN_MAX 24   /* columns of the pattern the title shows */
+#define VIEW_LOGS_TASKS_MAX   32   /* columns of the task filter the title shows */
+#define VIEW_LOGS_BAR_MIN     20 /* narrower than this, the error bar leaves the text its column */
+
+/* What looks like an error in a log line (extended regexes, case counts); logs.errors adds
+ * to these. Words are bounded by hand: "OOM" in "BLOOM" or "Killed" in "unKilled" are not. */
+#define VIEW_LOGS_W(word) "(^|[^A-Za-z])" word "([^A-Za-z]|$)"
+static const char *const view_logs_error_table[] = {
+	"Traceback \\(most recent call last\\)",
+	"[A-Za-z](Error|Exception)([^A-Za-z]|$)",
+	VIEW_LOGS_W("(Error|ERROR|FATAL|Fatal|CRITICAL)"),
+	VIEW_LOGS_W("(error|fatal):"),
+	VIEW_LOGS_W("FAILED"),
+	"NCCL (WARN|ERROR)|NCCL.*([Tt]imeout|[Ww]atchdog)",
+	"CUDA (error|out of memory)|CUBLAS_STATUS_|cudaError",
+	VIEW_LOGS_W("OOM") "|[Oo]ut of memory|OutOfMemory",
+	VIEW_LOGS_W("Killed") "|Segmentation fault|core dumped",
+	VIEW_LOGS_W("panic:"),
+};
+#undef VIEW_LOGS_W
 
 /* What an SGR parameter does to the colour we keep; the first row that covers it wins. */
 static const struct view_logs_sgr {
@@ -46,6 +65,7 @@ view_logs_init(struct view_logs *v)
 	v->follow = true;
 	v->timestamps = true;
 	v->match = VIEW_LOGS_NONE;
+	v->error = VIEW_LOGS_NONE;
 	v->awaited = "the first log line";
 	v->empty = "no line: the log is empty";
 }
@@ -54,11 +74,80 @@ void
 view_logs_free(struct view_logs *v)
 {
 	free(v->search);
-	free(v->hits);
+	free(v->hits.at);
 	free(v->hits_pattern);
 	free(v->styles);
 	strbuf_free(&v->text);
+	if (v->has_errors_re) {
+		regfree(&v->errors_re);
+		regfree(&v->errors_span_re);
+	}
+	free(v->errs.at);
+	free(v->shown.at);
+	free(v->shown_key);
+	strv_free(&v->tasks);
 	memset(v, 0, sizeof(*v));
+}
+
+size_t
+view_logs_error_patterns(const char *const **out)
+{
+	*out = view_logs_error_table;
+	return ARRAY_SIZE(view_logs_error_table);
+}
+
+/* Compiles the patterns as one alternation: one regexec a line, however many there are. */
+static bool
+view_logs_compile_errors(struct view_logs *v, const struct strv *extra)
+{
+	struct strbuf sb = { 0 };
+	bool ok;
+
+	for (size_t i = 0; i < ARRAY_SIZE(view_logs_error_table); i++)
+		strbuf_addf(&sb, "%s(%s)", i ? "|" : "", view_logs_error_table[i]);
+	for (size_t i = 0; extra && i < extra->n; i++)
+		strbuf_addf(&sb, "|(%s)", extra->v[i]);
+	/* Finding the lines needs no place in them (a third faster); drawing one does. */
+	ok = regcomp(&v->errors_re, sb.buf, REG_EXTENDED | REG_NOSUB) == 0;
+	if (ok && regcomp(&v->errors_span_re, sb.buf, REG_EXTENDED) != 0) {
+		regfree(&v->errors_re);
+		ok = false;
+	}
+	v->has_errors_re = ok;
+	strbuf_free(&sb);
+	return ok;
+}
+
+bool
+view_logs_set_errors(struct view_logs *v, const struct strv *extra)
+{
+	if (v->has_errors_re) {
+		regfree(&v->errors_re);
+		regfree(&v->errors_span_re);
+	}
+	v->has_errors_re = false;
+	v->errs.n = 0;
+	v->errs.scanned = 0;
+	v->error = VIEW_LOGS_NONE;
+	if (view_logs_compile_errors(v, extra))
+		return true;
+	view_logs_compile_errors(v, NULL);
+	return false;
+}
+
+void
+view_logs_forget(struct view_logs *v)
+{
+	v->hits_lt = NULL;
+	v->hits.n = 0;
+	v->hits.scanned = 0;
+	v->errs.n = v->shown.n = 0;
+	v->errs.scanned = v->shown.scanned = 0;
+	free(v->shown_key);
+	v->shown_key = NULL;
+	v->match = v->error = VIEW_LOGS_NONE;
+	v->top = 0;
+	v->top_row = 0;
 }
 
 static uint64_t
@@ -466,16 +555,15 @@ view_logs_line_matches(struct view_logs *v, const struct log_tail *lt, uint64_t 
 	                      &at);
 }
 
-/* The first hit at or after a. */
 static size_t
-view_logs_hit_at(const struct view_logs *v, uint64_t a)
+view_logs_index_at(const struct view_logs_index *ix, uint64_t a)
 {
-	size_t lo = 0, hi = v->n_hits;
+	size_t lo = 0, hi = ix->n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (v->hits[mid] < a)
+		if (ix->at[mid] < a)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -484,60 +572,157 @@ view_logs_hit_at(const struct view_logs *v, uint64_t a)
 }
 
 static bool
-view_logs_is_hit(const struct view_logs *v, uint64_t a)
+view_logs_index_has(const struct view_logs_index *ix, uint64_t a)
 {
-	size_t i = view_logs_hit_at(v, a);
+	size_t i = view_logs_index_at(ix, a);
 
-	return i < v->n_hits && v->hits[i] == a;
+	return i < ix->n && ix->at[i] == a;
+}
+
+static void
+view_logs_index_push(struct view_logs_index *ix, uint64_t a)
+{
+	if (ix->n == ix->cap) {
+		ix->cap = ix->cap ? ix->cap * 2 : 64;
+		ix->at = xreallocarray(ix->at, ix->cap, sizeof(*ix->at));
+	}
+	ix->at[ix->n++] = a;
+}
+
+/* Forgets lines the ring dropped, and everything when the ring was refilled. */
+static void
+view_logs_index_trim(struct view_logs_index *ix, const struct log_tail *lt)
+{
+	uint64_t first = view_logs_first(lt);
+	size_t gone = view_logs_index_at(ix, first);
+
+	if (lt->appended < ix->scanned) {
+		gone = ix->n;
+		ix->scanned = first;
+	}
+	if (gone) {
+		memmove(ix->at, ix->at + gone, (ix->n - gone) * sizeof(*ix->at));
+		ix->n -= gone;
+	}
+	if (ix->scanned < first)
+		ix->scanned = first;
+}
+
+static bool
+view_logs_filtering(const struct view_logs *v)
+{
+	return (v->filter && v->search) || v->tasks.n;
+}
+
+/* Whether a line of the ring passes the task filter: the gap marker always does. */
+static bool
+view_logs_task_ok(const struct view_logs *v, const char *raw)
+{
+	char task[VIEW_LOGS_TAG_MAX];
+	const char *text;
+
+	if (!v->tasks.n || strcmp(raw, LOG_TAIL_GAP) == 0)
+		return true;
+	return view_logs_line_task(raw, task, sizeof(task), &text) &&
+	       strv_contains(&v->tasks, task);
+}
+
+/* What the lines shown were chosen by: the '&' pattern and the tasks. */
+static char *
+view_logs_shown_key(const struct view_logs *v, const struct log_tail *lt)
+{
+	struct strbuf sb = { 0 };
+
+	strbuf_addf(&sb, "%p %d %s", (const void *)lt, v->timestamps,
+	            v->filter && v->search ? v->search : "");
+	for (size_t i = 0; i < v->tasks.n; i++)
+		strbuf_addf(&sb, "\x1f%s", v->tasks.v[i]);
+	return strbuf_detach(&sb);
+}
+
+/* Error-looking lines, scanned once each as they arrive. */
+static void
+view_logs_sync_errors(struct view_logs *v, const struct log_tail *lt)
+{
+	if (!v->has_errors_re)
+		return;
+	view_logs_index_trim(&v->errs, lt);
+	for (; v->errs.scanned < lt->appended; v->errs.scanned++) {
+		view_logs_clean(v, view_logs_raw(lt, v->errs.scanned));
+		if (v->text.buf && regexec(&v->errors_re, v->text.buf, 0, NULL, 0) == 0)
+			view_logs_index_push(&v->errs, v->errs.scanned);
+	}
+	if (v->error != VIEW_LOGS_NONE && !view_logs_index_has(&v->errs, v->error))
+		v->error = VIEW_LOGS_NONE;
+}
+
+/* The lines a filter lets through, rebuilt when the filter changes. */
+static void
+view_logs_sync_shown(struct view_logs *v, const struct log_tail *lt)
+{
+	char *key;
+
+	if (!view_logs_filtering(v)) {
+		free(v->shown_key);
+		v->shown_key = NULL;
+		v->shown.n = 0;
+		return;
+	}
+	key = view_logs_shown_key(v, lt);
+	if (!v->shown_key || strcmp(key, v->shown_key) != 0) {
+		free(v->shown_key);
+		v->shown_key = key;
+		v->shown.n = 0;
+		v->shown.scanned = view_logs_first(lt);
+	} else {
+		free(key);
+	}
+	view_logs_index_trim(&v->shown, lt);
+	for (; v->shown.scanned < lt->appended; v->shown.scanned++) {
+		uint64_t a = v->shown.scanned;
+
+		if ((!v->filter || !v->search || view_logs_index_has(&v->hits, a)) &&
+		    view_logs_task_ok(v, view_logs_raw(lt, a)))
+			view_logs_index_push(&v->shown, a);
+	}
 }
 
 /* Brings hits up to date: forget dropped lines, scan only lines that arrived since. */
 static void
 view_logs_sync(struct view_logs *v, const struct log_tail *lt)
 {
-	uint64_t first = view_logs_first(lt);
-	size_t gone;
-
+	view_logs_sync_errors(v, lt);
 	if (!v->search) {
-		v->n_hits = 0;
+		v->hits.n = 0;
 		v->match = VIEW_LOGS_NONE;
 		free(v->hits_pattern);
 		v->hits_pattern = NULL;
+		view_logs_sync_shown(v, lt);
 		return;
 	}
 	if (v->hits_lt != lt || v->hits_timestamps != v->timestamps || !v->hits_pattern ||
-	    strcmp(v->hits_pattern, v->search) != 0 || lt->appended < v->scanned) {
-		v->n_hits = 0;
-		v->scanned = first;
+	    strcmp(v->hits_pattern, v->search) != 0) {
+		v->hits.n = 0;
+		v->hits.scanned = view_logs_first(lt);
 		v->hits_lt = lt;
 		v->hits_timestamps = v->timestamps;
 		free(v->hits_pattern);
 		v->hits_pattern = xstrdup(v->search);
 	}
-	gone = view_logs_hit_at(v, first);
-	if (gone) {
-		memmove(v->hits, v->hits + gone, (v->n_hits - gone) * sizeof(*v->hits));
-		v->n_hits -= gone;
-	}
-	if (v->scanned < first)
-		v->scanned = first;
-	for (; v->scanned < lt->appended; v->scanned++) {
-		if (!view_logs_line_matches(v, lt, v->scanned))
-			continue;
-		if (v->n_hits == v->cap_hits) {
-			v->cap_hits = v->cap_hits ? v->cap_hits * 2 : 64;
-			v->hits = xreallocarray(v->hits, v->cap_hits, sizeof(*v->hits));
-		}
-		v->hits[v->n_hits++] = v->scanned;
-	}
-	if (v->match != VIEW_LOGS_NONE && !view_logs_is_hit(v, v->match))
+	view_logs_index_trim(&v->hits, lt);
+	for (; v->hits.scanned < lt->appended; v->hits.scanned++)
+		if (view_logs_line_matches(v, lt, v->hits.scanned))
+			view_logs_index_push(&v->hits, v->hits.scanned);
+	if (v->match != VIEW_LOGS_NONE && !view_logs_index_has(&v->hits, v->match))
 		v->match = VIEW_LOGS_NONE;
+	view_logs_sync_shown(v, lt);
 }
 
+/* Whether line a is shown as the filters stand (after a sync). */
 static bool
-view_logs_filtering(const struct view_logs *v)
+view_logs_is_shown(const struct view_logs *v, uint64_t a)
 {
-	return v->filter && v->search;
+	return !view_logs_filtering(v) || view_logs_index_has(&v->shown, a);
 }
 
 /* The first shown line at or after a; lt->appended when there is none. */
@@ -550,8 +735,8 @@ view_logs_from(const struct view_logs *v, const struct log_tail *lt, uint64_t a)
 		a = view_logs_first(lt);
 	if (a >= lt->appended || !view_logs_filtering(v))
 		return a < lt->appended ? a : lt->appended;
-	i = view_logs_hit_at(v, a);
-	return i < v->n_hits ? v->hits[i] : lt->appended;
+	i = view_logs_index_at(&v->shown, a);
+	return i < v->shown.n ? v->shown.at[i] : lt->appended;
 }
 
 /* The last shown line at or before a; false when there is none. */
@@ -568,10 +753,10 @@ view_logs_upto(const struct view_logs *v, const struct log_tail *lt, uint64_t a,
 		*out = a;
 		return true;
 	}
-	i = view_logs_hit_at(v, a + 1);
+	i = view_logs_index_at(&v->shown, a + 1);
 	if (i == 0)
 		return false;
-	*out = v->hits[i - 1];
+	*out = v->shown.at[i - 1];
 	return true;
 }
 
@@ -852,19 +1037,125 @@ view_logs_next(struct view_logs *v, const struct log_tail *lt, bool forward)
 	size_t i;
 
 	view_logs_settle(v, lt);
-	if (!v->n_hits)
+	if (!v->hits.n)
 		return false;
 	if (v->match != VIEW_LOGS_NONE)
-		i = view_logs_hit_at(v, v->match) + (forward ? 1 : 0);
+		i = view_logs_index_at(&v->hits, v->match) + (forward ? 1 : 0);
 	else if (forward)
-		i = view_logs_hit_at(v, v->top);
+		i = view_logs_index_at(&v->hits, v->top);
 	else
-		i = view_logs_hit_at(v, view_logs_page_last(v, lt) + 1);
-	if (forward)
-		i = i < v->n_hits ? i : 0;
+		i = view_logs_index_at(&v->hits, view_logs_page_last(v, lt) + 1);
+	/* Matches a task filter hides are stepped over. */
+	for (size_t k = 0; k < v->hits.n; k++) {
+		if (forward)
+			i = i < v->hits.n ? i : 0;
+		else
+			i = i > 0 ? i - 1 : v->hits.n - 1;
+		if (view_logs_is_shown(v, v->hits.at[i])) {
+			view_logs_show(v, lt, v->hits.at[i]);
+			return true;
+		}
+		i += forward;
+	}
+	return false;
+}
+
+bool
+view_logs_next_error(struct view_logs *v, const struct log_tail *lt, bool forward)
+{
+	const struct view_logs_index *e = &v->errs;
+	size_t i;
+
+	view_logs_settle(v, lt);
+	if (v->error != VIEW_LOGS_NONE)
+		i = view_logs_index_at(e, v->error) + (forward ? 1 : 0);
 	else
-		i = i > 0 ? i - 1 : v->n_hits - 1;
-	view_logs_show(v, lt, v->hits[i]);
+		i = forward ? 0 : e->n;
+	for (size_t k = 0; k < e->n; k++) {
+		if (forward)
+			i = i < e->n ? i : 0;
+		else
+			i = i > 0 ? i - 1 : e->n - 1;
+		if (view_logs_is_shown(v, e->at[i])) {
+			uint64_t match = v->match;
+
+			view_logs_show(v, lt, e->at[i]);
+			v->match = match;
+			v->error = e->at[i];
+			return true;
+		}
+		i += forward;
+	}
+	return false;
+}
+
+size_t
+view_logs_errors(struct view_logs *v, const struct log_tail *lt, size_t *rank)
+{
+	size_t n = 0;
+
+	view_logs_sync(v, lt);
+	*rank = 0;
+	for (size_t i = 0; i < v->errs.n; i++) {
+		if (!view_logs_is_shown(v, v->errs.at[i]))
+			continue;
+		n++;
+		if (v->errs.at[i] == v->error)
+			*rank = n;
+	}
+	return n;
+}
+
+void
+view_logs_set_tasks(struct view_logs *v, const struct log_tail *lt, const struct strv *tasks)
+{
+	view_logs_settle(v, lt);
+	strv_free(&v->tasks);
+	for (size_t i = 0; tasks && i < tasks->n; i++)
+		if (!strv_contains(&v->tasks, tasks->v[i]))
+			strv_push(&v->tasks, tasks->v[i]);
+	view_logs_settle(v, lt);
+}
+
+bool
+view_logs_current_task(struct view_logs *v, const struct log_tail *lt, char *task, size_t size)
+{
+	uint64_t a;
+	const char *text;
+
+	view_logs_settle(v, lt);
+	if (v->top >= lt->appended)
+		return false;
+	if (v->error != VIEW_LOGS_NONE && view_logs_on_page(v, lt, v->error))
+		a = v->error;
+	else if (v->match != VIEW_LOGS_NONE && view_logs_on_page(v, lt, v->match))
+		a = v->match;
+	else
+		a = view_logs_page_last(v, lt);
+	return view_logs_line_task(view_logs_raw(lt, a), task, size, &text);
+}
+
+bool
+view_logs_each(struct view_logs *v, const struct log_tail *lt, bool all, uint64_t *a,
+               const char **text)
+{
+	uint64_t next = *a == VIEW_LOGS_NONE ? view_logs_first(lt) : *a + 1;
+
+	if (*a == VIEW_LOGS_NONE)
+		view_logs_sync(v, lt);
+	if (!all)
+		next = view_logs_from(v, lt, next);
+	if (next < view_logs_first(lt))
+		next = view_logs_first(lt);
+	if (next >= lt->appended)
+		return false;
+	*a = next;
+	if (all) {
+		*text = view_logs_raw(lt, next);
+	} else {
+		view_logs_clean(v, view_logs_raw(lt, next));
+		*text = v->text.buf ? v->text.buf : "";
+	}
 	return true;
 }
 
@@ -875,10 +1166,10 @@ view_logs_search(struct view_logs *v, const struct log_tail *lt, const char *pat
 	v->search = pattern && pattern[0] ? xstrdup(pattern) : NULL;
 	v->match = VIEW_LOGS_NONE;
 	view_logs_settle(v, lt);
-	if (!v->n_hits)
+	if (!v->hits.n)
 		return false;
 	if (v->follow) {
-		view_logs_show(v, lt, v->hits[v->n_hits - 1]);
+		view_logs_show(v, lt, v->hits.at[v->hits.n - 1]);
 		return true;
 	}
 	return view_logs_next(v, lt, true);
@@ -888,8 +1179,8 @@ size_t
 view_logs_matches(struct view_logs *v, const struct log_tail *lt, size_t *rank)
 {
 	view_logs_sync(v, lt);
-	*rank = v->match != VIEW_LOGS_NONE ? view_logs_hit_at(v, v->match) + 1 : 0;
-	return v->n_hits;
+	*rank = v->match != VIEW_LOGS_NONE ? view_logs_index_at(&v->hits, v->match) + 1 : 0;
+	return v->hits.n;
 }
 
 static void
@@ -940,6 +1231,16 @@ view_logs_title(const struct log_tail *lt, struct view_logs *v, const char *titl
 	size_t rank, n = view_logs_matches(v, lt, &rank);
 	int room, used;
 
+	/* Which tasks first: it is what a narrow title must still say. */
+	if (v->tasks.n) {
+		struct strbuf names = { 0 };
+
+		for (size_t i = 0; i < v->tasks.n; i++)
+			strbuf_addf(&names, "%s%s", i ? ", " : "", v->tasks.v[i]);
+		strbuf_addstr(&sb, v->tasks.n == 1 ? " · task " : " · tasks ");
+		view_logs_add_clipped(&sb, names.buf, VIEW_LOGS_TASKS_MAX);
+		strbuf_free(&names);
+	}
 	strbuf_addf(&sb, " · %zu line%s", lt->count, lt->count == 1 ? "" : "s");
 	if (lt->dropped)
 		strbuf_addf(&sb, " (%" PRIu64 " dropped)", lt->dropped);
@@ -969,6 +1270,9 @@ view_logs_title(const struct log_tail *lt, struct view_logs *v, const char *titl
 		if (v->filter)
 			strbuf_addstr(&sb, " · filter");
 	}
+	n = view_logs_errors(v, lt, &rank);
+	if (rank)
+		strbuf_addf(&sb, " · error %zu/%zu", rank, n);
 	/* The caller's title gives way to the state, down to a readable stub. */
 	room = cols - (int)text_width(sb.buf);
 	if (room < 12)
@@ -979,18 +1283,86 @@ view_logs_title(const struct log_tail *lt, struct view_logs *v, const char *titl
 	strbuf_free(&sb);
 }
 
+/* An error-looking line's pattern in its own look: the current one as a match is. */
+static void
+view_logs_highlight_error(struct view_logs *v, uint64_t a)
+{
+	regmatch_t m;
+
+	if (!v->text.buf || regexec(&v->errors_span_re, v->text.buf, 1, &m, 0) != 0 ||
+	    m.rm_so < 0 || m.rm_eo <= m.rm_so)
+		return;
+	memset(v->styles + m.rm_so, a == v->error ? STYLE_SELECTED : STYLE_ERROR,
+	       (size_t)(m.rm_eo - m.rm_so));
+}
+
+/* A shown line's place among the shown lines, from 0. */
+static uint64_t
+view_logs_rank(const struct view_logs *v, const struct log_tail *lt, uint64_t a)
+{
+	return view_logs_filtering(v) ? view_logs_index_at(&v->shown, a) : a - view_logs_first(lt);
+}
+
+/*
+ * The bar at the right edge: where the page is in the log (the thumb) and, on the rows their
+ * place maps to, the error-looking lines, so the eye finds them in a long log.
+ */
+static void
+view_logs_bar(const struct render_ctx *rc, struct view_logs *v, const struct log_tail *lt,
+              struct canvas *c, int row, int col, int body, uint64_t shown_rows)
+{
+	bool ascii = rc && rc->ascii;
+	uint64_t total = view_logs_filtering(v) ? v->shown.n : lt->count, from, to;
+
+	if (!total || body <= 0)
+		return;
+	from = v->top < lt->appended ? view_logs_rank(v, lt, v->top) : total;
+	to = from + shown_rows;
+	/* A log shorter than the page: a row a line, so a mark sits beside its line. */
+	if (total < (uint64_t)body)
+		total = (uint64_t)body;
+	for (int r = 0; r < body; r++) {
+		uint64_t lo = total * (uint64_t)r / (uint64_t)body;
+		uint64_t hi = total * (uint64_t)(r + 1) / (uint64_t)body;
+		bool thumb;
+
+		hi = hi > lo ? hi : lo + 1; /* a short log: each line spans rows */
+		thumb = hi > from && lo < to;
+		canvas_text(c, row + r, col, 1, STYLE_DIM,
+		            thumb ? (ascii ? "#" : "┃") : (ascii ? "|" : "│"));
+	}
+	for (size_t i = 0; i < v->errs.n; i++) {
+		uint64_t a = v->errs.at[i];
+		int r;
+
+		if (!view_logs_is_shown(v, a))
+			continue;
+		r = (int)(view_logs_rank(v, lt, a) * (uint64_t)body / total);
+		canvas_text(c, row + r, col, 1, a == v->error ? STYLE_SELECTED : STYLE_ERROR,
+		            ascii ? "!" : "●");
+	}
+}
+
 void
 view_logs_render(const struct render_ctx *rc, const struct log_tail *lt, struct view_logs *v,
                  const char *title, const char *state_line, struct canvas *c, int row, int col,
                  int rows, int cols)
 {
 	int body = rows - 1 - (state_line && rows > 1 ? 1 : 0), r = 0, widest = 0;
+	bool bar;
+	uint64_t lines_shown = 0;
 
 	if (rows <= 0 || cols <= 0)
 		return;
 	v->page_rows = body;
 	v->page_cols = cols;
 	view_logs_settle(v, lt);
+	/* The bar takes a column only where there is an error-looking line to point at. */
+	bar = v->errs.n && cols >= VIEW_LOGS_BAR_MIN;
+	if (bar) {
+		v->page_cols = --cols;
+		view_logs_settle(v, lt);
+	}
 	if (body > 0 && lt->count == 0 && v->ended) {
 		canvas_text(c, row + 1, col + 1, cols - 1, STYLE_DIM, v->empty);
 	} else if (body > 0 && lt->count == 0) {
@@ -1002,8 +1374,10 @@ view_logs_render(const struct render_ctx *rc, const struct log_tail *lt, struct 
 	} else if (body > 0 && v->top >= lt->appended) {
 		struct strbuf sb = { 0 };
 
-		strbuf_addstr(&sb, "no line matches /");
-		strbuf_addstr(&sb, v->search ? v->search : "");
+		if (v->filter && v->search)
+			strbuf_addf(&sb, "no line matches /%s", v->search);
+		else
+			strbuf_addstr(&sb, "no line of these tasks yet");
 		canvas_text_ellipsis(c, row + 1, col + 1, cols - 1, STYLE_DIM, sb.buf);
 		strbuf_free(&sb);
 	}
@@ -1012,15 +1386,20 @@ view_logs_render(const struct render_ctx *rc, const struct log_tail *lt, struct 
 		int width, n;
 
 		view_logs_clean(v, view_logs_raw(lt, a));
+		if (view_logs_index_has(&v->errs, a))
+			view_logs_highlight_error(v, a);
 		if (v->search)
 			view_logs_highlight(v, a);
 		n = view_logs_layout(v, c, row + 1 + r, col, cols, (int)skip, body - r, &width);
 		r += n - (int)skip;
 		widest = width > widest ? width : widest;
 		a = view_logs_from(v, lt, a + 1);
+		lines_shown++;
 	}
 	v->page_width = widest;
-	view_logs_title(lt, v, title, c, row, col, cols);
+	if (bar)
+		view_logs_bar(rc, v, lt, c, row + 1, col + cols, body, lines_shown);
+	view_logs_title(lt, v, title, c, row, col, cols + bar);
 	if (state_line && rows > 1)
 		canvas_text_ellipsis(c, row + rows - 1, col, cols, STYLE_DIM, state_line);
 }

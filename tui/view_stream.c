@@ -4,8 +4,16 @@
 
 #include "client/exec_group.h"
 #include "common/osmo_time.h"
+#include "tui/log_save.h"
+#include "tui/screen.h"
 #include "tui/spec_diff.h"
 #include "tui/view_ops.h"
+
+/* The service ignores a last_n_lines at its max_log_lines (10000 by default) or over and
+ * replays the whole log, whose start the ring no longer holds to match against. */
+#define VIEW_STREAM_REPLAY_MAX 9999
+/* Regex characters a search pattern's text must not be read as. */
+#define VIEW_STREAM_REGEX_CHARS ".[]()*+?{}|^$\\"
 
 static void view_stream_state(struct app *a, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
@@ -60,6 +68,10 @@ view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, in
 	v->lv.empty = view_stream_looks[kind].empty;
 	v->lv.yaml = kind == VIEW_STREAM_SPEC;
 	v->lv.diff = kind == VIEW_STREAM_SPEC_DIFF;
+	/* A spec is not a log: nothing in it is an error to jump to. */
+	if (kind != VIEW_STREAM_SPEC && kind != VIEW_STREAM_SPEC_DIFF &&
+	    !view_logs_set_errors(&v->lv, app_log_errors(a)))
+		app_say(a, true, "logs.errors: a pattern does not compile; the built-in ones only");
 	v->kind = kind;
 	v->task = task ? xstrdup(task) : NULL;
 	v->retry = retry;
@@ -86,6 +98,10 @@ view_stream_close(struct app *a)
 	free(v->grp_cmd);
 	v->grp_cmd = NULL;
 	log_tail_free(&v->tail);
+	if (v->query)
+		log_tail_free(&v->full);
+	free(v->query);
+	v->query = NULL;
 	view_logs_free(&v->lv);
 	free(v->task);
 	v->task = NULL;
@@ -176,9 +192,11 @@ view_stream_done(void *ctx, struct api_result *res)
 		char *parent = v->kind == VIEW_STREAM_SPEC ? view_stream_parent(a) : NULL;
 
 		v->ended = v->lv.ended = true;
-		view_stream_state(a, "%s%s%s%s", view_stream_looks[v->kind].ended,
+		view_stream_state(a, "%s%s%s%s%s%s", view_stream_looks[v->kind].ended,
 		                  parent ? " · v: against " : "", parent ? parent : "",
-		                  parent ? "'s" : "");
+		                  parent ? "'s" : "",
+		                  v->query ? " · filtered by the service: query=" : "",
+		                  v->query ? v->query : "");
 		free(parent);
 	}
 	api_result_free(res);
@@ -259,13 +277,23 @@ view_stream_connect(struct app *a)
 		v->req = api_spec(a->s->api, a->wf.id, false, cb);
 		return;
 	}
+	/* The service cuts its last lines before it filters: a filtered replay starts afresh. */
+	if (v->query && v->tail.appended) {
+		log_tail_free(&v->tail);
+		log_tail_init(&v->tail, (size_t)app_log_ring(a));
+		view_logs_forget(&v->lv);
+	}
 	struct api_stream_opts so = {
 		.what = v->kind == VIEW_STREAM_EVENTS ? API_STREAM_EVENTS : API_STREAM_LOGS,
 		.workflow_id = a->wf.id,
 		.task = v->task,
 		.retry_id = v->retry,
 		/* A reconnect replays; ask only for what the ring can match against. */
-		.last_n_lines = v->tail.appended ? app_log_ring(a) / 2 : 0,
+		.last_n_lines = !v->tail.appended ? 0
+		                : app_log_ring(a) / 2 > VIEW_STREAM_REPLAY_MAX
+		                        ? VIEW_STREAM_REPLAY_MAX
+		                        : (int)(app_log_ring(a) / 2),
+		.query = v->query,
 		.idle_timeout_s = 0,
 	};
 
@@ -420,6 +448,8 @@ view_stream_why_page(const struct app *a, enum keymap_action act)
 	                       : "a spec has no timestamps to show or hide");
 }
 
+static void view_stream_requery(struct app *a);
+
 static void
 view_stream_act_toggle(struct app *a, enum keymap_action act)
 {
@@ -428,12 +458,230 @@ view_stream_act_toggle(struct app *a, enum keymap_action act)
 	                 : act == KEYMAP_WRAP       ? VIEW_LOGS_WRAP
 	                 : act == KEYMAP_TIMESTAMPS ? VIEW_LOGS_TIMESTAMPS
 	                                            : VIEW_LOGS_FILTER);
+	if (act == KEYMAP_FILTER)
+		view_stream_requery(a);
+}
+
+/* The search text as a regex that matches it alone (smart case as '/' has it): letters as
+ * [xX], the rest escaped, read the same by POSIX's extended regexes and Python's. */
+static char *
+view_stream_regex(const char *text)
+{
+	struct strbuf sb = { 0 };
+	bool fold = true;
+
+	for (const char *p = text; *p; p++)
+		fold &= !(*p >= 'A' && *p <= 'Z');
+	for (const char *p = text; *p; p++) {
+		char c = *p;
+
+		if (fold && c >= 'a' && c <= 'z')
+			strbuf_addf(&sb, "[%c%c]", c, c - 'a' + 'A');
+		else if (c == ']')
+			strbuf_addstr(&sb, "[]]");
+		else if (strchr(VIEW_STREAM_REGEX_CHARS, c))
+			strbuf_addf(&sb, "\\%c", c);
+		else
+			strbuf_addch(&sb, c);
+	}
+	return strbuf_detach(&sb);
+}
+
+/*
+ * '&' on a large log (the ring full or half full) filters on the service too, so its
+ * matches come without the rest of the log before them; the filter here still applies, for
+ * a service that ignores query. The unfiltered lines wait aside and come back with the
+ * filter's end, caught up by a replay.
+ */
+static void
+view_stream_requery(struct app *a)
+{
+	struct view_stream *v = &a->log;
+	bool large = v->tail.dropped || v->tail.count >= v->tail.cap / 2;
+	char *want =
+	        v->kind == VIEW_STREAM_LOGS && v->lv.filter && v->lv.search && (v->query || large)
+	                ? view_stream_regex(v->lv.search)
+	                : NULL;
+
+	if ((!want && !v->query) || (want && v->query && strcmp(want, v->query) == 0)) {
+		free(want);
+		return;
+	}
+	if (v->req)
+		api_abort(a->s->api, v->req);
+	v->req = 0;
+	if (!v->query) {
+		v->full = v->tail;
+		v->full_ended = v->ended;
+		log_tail_init(&v->tail, (size_t)app_log_ring(a));
+		v->ended = v->lv.ended = false;
+	} else {
+		log_tail_free(&v->tail);
+		if (want) {
+			log_tail_init(&v->tail, (size_t)app_log_ring(a));
+		} else {
+			v->tail = v->full;
+			v->ended = v->lv.ended = v->full_ended;
+		}
+	}
+	free(v->query);
+	v->query = want;
+	view_logs_forget(&v->lv);
+	if (want)
+		view_stream_state(a, "filtered by the service: query=%s", want);
+	else
+		view_stream_state(a, "%s",
+		                  v->ended ? view_stream_looks[v->kind].ended
+		                           : "every line again; catching up");
+	if (!v->ended)
+		view_stream_connect(a);
+	a->dirty = true;
 }
 
 static void
 view_stream_search(struct app *a, const char *pattern)
 {
 	view_logs_search(&a->log.lv, &a->log.tail, pattern);
+	view_stream_requery(a);
+}
+
+/* ] and [: the next or previous error-looking line, said as "error 3 of 12". */
+static void
+view_stream_act_error(struct app *a, enum keymap_action act)
+{
+	struct view_stream *v = &a->log;
+	size_t rank, n;
+
+	if (!view_logs_next_error(&v->lv, &v->tail, act == KEYMAP_ERROR_NEXT)) {
+		app_say(a, true, "no error-looking line%s",
+		        v->lv.tasks.n || (v->lv.filter && v->lv.search) ? " among the lines shown"
+		                                                        : "");
+		return;
+	}
+	n = view_logs_errors(&v->lv, &v->tail, &rank);
+	app_say(a, false, "error %zu of %zu", rank, n);
+}
+
+/* ] and [ in a spec: it is not a log, nothing in it is an error line. */
+static char *
+view_stream_why_no_errors(const struct app *a, enum keymap_action act)
+{
+	(void)act;
+	return a->log.kind == VIEW_STREAM_SPEC || a->log.kind == VIEW_STREAM_SPEC_DIFF
+	               ? xstrdup("a spec has no error-looking lines to jump to")
+	               : NULL;
+}
+
+/* o and a in a log of one task, or in a spec: there is no task to choose. */
+static char *
+view_stream_why_one_task(const struct app *a, enum keymap_action act)
+{
+	const struct view_stream *v = &a->log;
+
+	if (v->kind == VIEW_STREAM_SPEC || v->kind == VIEW_STREAM_SPEC_DIFF)
+		return xstrdup("a spec has no tasks' lines to choose from");
+	if (v->task && v->kind != VIEW_STREAM_EXEC)
+		return xstrdup("this log is one task's; tasks are chosen in the workflow's log");
+	if (act == KEYMAP_ALL_TASKS && !v->lv.tasks.n)
+		return xstrdup("every task's lines are shown");
+	return NULL;
+}
+
+/* o: the tasks to show, as names on a line; the current line's task when none is chosen. */
+static void
+view_stream_act_tasks(struct app *a, enum keymap_action act)
+{
+	const struct strv *tasks = &a->log.lv.tasks;
+	char task[128];
+
+	(void)act;
+	dialog_open(a, &dialog_tasks_ops);
+	for (size_t i = 0; i < tasks->n; i++)
+		strbuf_addf(&a->dlg.input, "%s%s", i ? " " : "", tasks->v[i]);
+	if (!tasks->n && view_logs_current_task(&a->log.lv, &a->log.tail, task, sizeof(task)))
+		strbuf_addstr(&a->dlg.input, task);
+	a->dlg.cur = a->dlg.input.len;
+}
+
+void
+view_stream_show_tasks(struct app *a, const struct strv *tasks)
+{
+	const char *all = keymap_key_name(app_keymap(a), KEYMAP_IN_LOGS, KEYMAP_ALL_TASKS);
+
+	view_logs_set_tasks(&a->log.lv, &a->log.tail, tasks);
+	if (tasks && tasks->n == 1)
+		app_say(a, false, "only %s's lines%s%s%s", tasks->v[0], all ? " · " : "",
+		        all ? all : "", all ? ": every task" : "");
+	else if (tasks && tasks->n)
+		app_say(a, false, "only %zu tasks' lines%s%s%s", tasks->n, all ? " · " : "",
+		        all ? all : "", all ? ": every task" : "");
+	else
+		app_say(a, false, "every task's lines");
+}
+
+static void
+view_stream_act_all_tasks(struct app *a, enum keymap_action act)
+{
+	(void)act;
+	view_stream_show_tasks(a, NULL);
+}
+
+/* s and |: nothing to write before the first line. */
+static char *
+view_stream_why_empty(const struct app *a, enum keymap_action act)
+{
+	if (act == KEYMAP_PAGER && !a->scr)
+		return xstrdup("the pager needs the terminal");
+	return a->log.tail.count ? NULL : xstrdup("no line yet to save or page");
+}
+
+/* s: the file name asked for, this workflow's (and task's) by default. */
+static void
+view_stream_act_save(struct app *a, enum keymap_action act)
+{
+	char *name = log_save_default_name(a->wf.id ? a->wf.id : "osmotop",
+	                                   a->log.kind == VIEW_STREAM_EXEC ? NULL : a->log.task);
+
+	(void)act;
+	dialog_open(a, &dialog_save_ops);
+	a->dlg.whole = false;
+	free(a->dlg.confirmed);
+	a->dlg.confirmed = NULL;
+	strbuf_addstr(&a->dlg.input, name);
+	a->dlg.cur = a->dlg.input.len;
+	free(name);
+}
+
+/* The pager exited: the terminal comes back, redrawn whole. */
+static void
+view_stream_pager_ended(void *ctx, const char *how)
+{
+	struct app *a = ctx;
+
+	log_save_pager_free(a->pager);
+	a->pager = NULL;
+	if (a->scr)
+		screen_resume(a->scr);
+	app_say(a, false, "%s", how);
+}
+
+/* |: the lines shown in $PAGER, the terminal lent to it while the streams go on. */
+static void
+view_stream_act_pager(struct app *a, enum keymap_action act)
+{
+	char *err = NULL;
+
+	(void)act;
+	if (a->pager || !a->scr)
+		return;
+	screen_suspend(a->scr);
+	a->pager = log_save_pager_start(a->s->loop, &a->log.lv, &a->log.tail,
+	                                view_stream_pager_ended, a, &err);
+	if (!a->pager) {
+		screen_resume(a->scr);
+		app_say(a, true, "no pager: %s", err);
+		free(err);
+	}
 }
 
 static void
@@ -476,14 +724,21 @@ static const struct view_act view_stream_acts[KEYMAP_COUNT] = {
 	[KEYMAP_FILTER] = { view_stream_act_toggle },
 	[KEYMAP_NEXT] = { view_stream_act_next },
 	[KEYMAP_PREV] = { view_stream_act_next },
+	[KEYMAP_ERROR_NEXT] = { view_stream_act_error, view_stream_why_no_errors },
+	[KEYMAP_ERROR_PREV] = { view_stream_act_error, view_stream_why_no_errors },
+	[KEYMAP_TASKS] = { view_stream_act_tasks, view_stream_why_one_task },
+	[KEYMAP_ALL_TASKS] = { view_stream_act_all_tasks, view_stream_why_one_task },
+	[KEYMAP_SAVE] = { view_stream_act_save, view_stream_why_empty },
+	[KEYMAP_PAGER] = { view_stream_act_pager, view_stream_why_empty },
 };
 
 VIEW_SEARCH(view_stream, log.lv.search, view_stream_search, NULL);
 
 /* The hint bar: what this view is mostly used for (those that act in its kind). */
 static const enum keymap_action view_stream_hints[] = {
-	KEYMAP_FOLLOW,     KEYMAP_SEARCH, KEYMAP_NEXT,  KEYMAP_FILTER, KEYMAP_WRAP,
-	KEYMAP_ERROR_LOGS, KEYMAP_HELP,   KEYMAP_CLOSE, KEYMAP_NONE
+	KEYMAP_FOLLOW,     KEYMAP_SEARCH, KEYMAP_NEXT,  KEYMAP_FILTER,
+	KEYMAP_ERROR_NEXT, KEYMAP_HELP,   KEYMAP_CLOSE, KEYMAP_WRAP,
+	KEYMAP_ERROR_LOGS, KEYMAP_TASKS,  KEYMAP_SAVE,  KEYMAP_NONE
 };
 
 VIEW_OPS(view_stream, KEYMAP_IN_LOGS, VIEW_PLAIN, NULL, view_stream_close, view_stream_acts,

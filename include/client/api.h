@@ -107,7 +107,8 @@ struct api_stream_opts {
 	const char *workflow_id; /* the ID, never the UUID (CONTRACT §11.1) */
 	const char *task;        /* NULL: whole workflow */
 	int retry_id;            /* < 0: latest */
-	int last_n_lines;        /* <= 0: everything */
+	int last_n_lines;        /* <= 0: everything; the service cuts before it filters */
+	const char *query;       /* logs: a regex every line sent must match (NULL: none) */
 	long idle_timeout_s;     /* the gateway cuts idle streams after 60 s */
 };
 

@@ -13,6 +13,7 @@ struct channel;
 struct channel_filter {
 	long last_n_lines;  /* start this many lines before the end; 0: from the start */
 	const char *regex;  /* POSIX extended; every line sent must match; NULL: all */
+	const char *query;  /* another one, the caller's: a line must match both */
 	const char *header; /* written before the first line, or NULL */
 };
 

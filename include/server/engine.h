@@ -110,6 +110,7 @@ struct engine_log_source {
 	struct loop *loop; /* the loop the channel runs on */
 	long last_n_lines; /* start this many lines before the end; 0: everything */
 	char *regex;       /* POSIX extended, every line must match, or NULL */
+	char *query;       /* the request's own regex, on top of regex, or NULL */
 };
 
 /* Says what answers req: 0 with out filled (engine_log_source_free), or -1 with *err. */

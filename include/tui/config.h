@@ -30,6 +30,7 @@ struct config {
 	bool all_users;            /* list.all_users */
 	long log_ring;             /* logs.ring: lines kept per log view */
 	char *metric;              /* logs.metric: an extended regex, its group 1 the number */
+	struct strv errors;        /* logs.errors: more error-looking patterns than the table's */
 	struct {
 		long slots, phase_ms; /* local.*: osmo-local's --slots, --phase-ms, --pool */
 		char *pool;

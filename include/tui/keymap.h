@@ -51,6 +51,12 @@
 	_(NEXT, "next match")                                                         \
 	_(PREV, "previous match")                                                     \
 	_(FILTER, "logs: only matching lines")                                        \
+	_(ERROR_NEXT, "logs: next error-looking line (else the first)")               \
+	_(ERROR_PREV, "logs: previous error-looking line (else the last)")            \
+	_(TASKS, "workflow logs: only some tasks (the current line's first)")         \
+	_(ALL_TASKS, "workflow logs: every task's lines again")                       \
+	_(SAVE, "logs: save the lines shown, or the whole stream, to a file")         \
+	_(PAGER, "logs: the lines shown in $PAGER (else less)")                       \
 	_(SHELL, "a shell in the selected task (bash, else sh; exit comes back)")     \
 	_(GROUP_EXEC, "run a command on every running task of the group")             \
 	_(FORWARD, "port-forward from the selected task (ports, ranges, UDP)")        \

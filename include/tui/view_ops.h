@@ -155,6 +155,8 @@ struct dialog {
 	void (*apply)(struct app *a, const char *pattern); /* search: what Enter does with it */
 	void (*live)(struct app *a, const char *pattern);  /* search: as it is typed, or NULL */
 	unsigned long live_timer;                          /* the pause before live runs */
+	bool whole;      /* save: every line held as it came, not the lines shown */
+	char *confirmed; /* save: the existing file a second Enter replaces */
 };
 
 /* The workflow list: its data, terms, and the selection by workflow name. */
@@ -257,6 +259,9 @@ struct view_stream {
 	char *grp_cmd;
 	unsigned grp_done, grp_failed; /* tasks whose session ended; those that broke off */
 	char *spec_new; /* SPEC_DIFF: the workflow's spec, while its parent's comes */
+	char *query;    /* the '&' filter as the service's query regex, while it filters there */
+	struct log_tail full; /* meanwhile: the unfiltered lines, back when the filter goes */
+	bool full_ended;      /* ...and whether they had come whole */
 };
 
 struct view_ports {
@@ -345,9 +350,10 @@ struct app {
 
 	struct forward_mgr *fwd; /* made at the first forward; its forwards outlive every view */
 	struct shell *shell;     /* while set the terminal belongs to a task's shell */
-	struct exec_group *grp;  /* the group exec a VIEW_STREAM_EXEC view shows */
-	struct keymap keys;      /* the default keys, for an app with no configuration */
-	struct notify notify;    /* what was told of changes, and the on_event commands */
+	struct log_save_pager *pager; /* while set the terminal belongs to $PAGER */
+	struct exec_group *grp;       /* the group exec a VIEW_STREAM_EXEC view shows */
+	struct keymap keys;           /* the default keys, for an app with no configuration */
+	struct notify notify;         /* what was told of changes, and the on_event commands */
 	struct view_notify notes;
 	struct notify_settings notify_plain; /* the defaults, for an app with no configuration */
 	struct marks marks;   /* what changed lately: "WF", "WF/GROUP", "WF/GROUP/TASK" */
@@ -357,7 +363,8 @@ struct app {
 extern const struct view_ops view_list_ops, view_table_ops, view_dag_ops, view_stream_ops,
         view_ports_ops, view_help_ops, view_triage_ops, view_detail_ops, view_notify_ops;
 extern const struct dialog_ops dialog_cancel_ops, dialog_resubmit_ops, dialog_restart_ops,
-        dialog_quit_ops, dialog_search_ops, dialog_forward_ops, dialog_group_exec_ops;
+        dialog_quit_ops, dialog_search_ops, dialog_forward_ops, dialog_group_exec_ops,
+        dialog_tasks_ops, dialog_save_ops;
 
 /* app.c: what every view and dialog may use. */
 void app_vset(char **slot, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -369,6 +376,8 @@ const struct sync_policy *app_policy(const struct app *a);
 long app_log_ring(const struct app *a);
 /* The regex whose number the task table draws as a sparkline (logs.metric). */
 const char *app_metric(const struct app *a);
+/* The error-looking patterns the configuration adds to the table's (logs.errors), or NULL. */
+const struct strv *app_log_errors(const struct app *a);
 /* The keys in force: the configuration's bindings over the defaults. */
 const struct keymap *app_keymap(const struct app *a);
 /*
@@ -473,6 +482,8 @@ void view_dag_act_timeline(struct app *a, enum keymap_action act);
 void view_stream_open(struct app *a, enum view_stream_kind kind, const char *task, int retry);
 void view_stream_open_exec(struct app *a, const char *group, const char *command);
 void view_stream_connect(struct app *a);
+/* Only these tasks' lines in the log view (NULL or none: every task's), and says so. */
+void view_stream_show_tasks(struct app *a, const struct strv *tasks);
 bool view_stream_wanted(const struct app *a);
 void view_stream_close(struct app *a);
 /* The workflow's data changed: a log whose source ended says so. */

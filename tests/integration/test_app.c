@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tui/app.h"
@@ -56,6 +57,17 @@ static const char *const appt_routes[] = {
 	"POST /api/pool/gb200-prod/workflow/llm-finetune-16/restart 200 application/json "
 	"@submit_response.json",
 	"POST /api/pool/gb200-prod/workflow 200 application/json @submit_response.json",
+	"GET /api/workflow 200 application/json @workflow_list_page.json",
+};
+
+/* A failed run's merged log of three tasks with a traceback in the middle; the service's
+ * answer when asked to filter it (query). */
+static const char *const appt_merged_routes[] = {
+	"GET /api/workflow/llm-finetune-16/logs?query 200 text/plain "
+	"@workflow_logs_merged_query.txt",
+	"GET /api/workflow/llm-finetune-16/logs 200 text/plain @workflow_logs_merged_errors.txt",
+	"GET /api/workflow/llm-finetune-16 200 application/json "
+	"@workflow_query_failed_evicted.json",
 	"GET /api/workflow 200 application/json @workflow_list_page.json",
 };
 
@@ -173,6 +185,12 @@ static int
 appt_setup_training(void **state)
 {
 	return appt_setup_routes(state, appt_training_routes, ARRAY_SIZE(appt_training_routes));
+}
+
+static int
+appt_setup_merged(void **state)
+{
+	return appt_setup_routes(state, appt_merged_routes, ARRAY_SIZE(appt_merged_routes));
 }
 
 static int
@@ -707,6 +725,140 @@ test_logs_of_a_task(void **state)
 	assert_non_null(strstr(text, "trainer"));
 	assert_null(strstr(text, "· logs"));
 	free(text);
+}
+
+/* The whole file at path, and its mode. */
+static char *
+appt_read_file(const char *path, mode_t *mode)
+{
+	struct stat st;
+	struct strbuf sb = { 0 };
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	*mode = st.st_mode & 07777;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	return strbuf_detach(&sb);
+}
+
+/* The log view's keys on a merged log: ] and [ between error-looking lines, o and a for its
+ * tasks, s to save (0600, asks before replacing), | without a terminal, & filtered by the
+ * service once the log is large. */
+static void
+test_logs_errors_tasks_save(void **state)
+{
+	struct appt *t = *state;
+	struct config c;
+	char *path = xasprintf("%s/saved.log", t->dir), *keys, *text;
+	mode_t mode;
+
+	config_init(&c);
+	c.log_ring = 1000; /* the 600 lines are a large log: half the ring and more */
+	appt_open_config(t, APP_START_WORKFLOW, "llm-finetune-16", &c);
+	appt_keys(t, "L");
+	appt_shows(t, 24, 100, "llm-finetune-16 · logs · 600 lines");
+	/* Followed to the end: ] goes to the first error, [ from there wraps to the last. */
+	appt_keys(t, "]");
+	appt_says(t, "error 1 of 3");
+	appt_shows(t, 24, 100, "[worker-1] Traceback (most recent call last):");
+	appt_shows(t, 24, 100, "line 301 · error 1/3");
+	appt_keys(t, "]");
+	appt_says(t, "error 2 of 3");
+	appt_keys(t, "]]");
+	appt_says(t, "error 1 of 3");
+	appt_keys(t, "[");
+	appt_says(t, "error 3 of 3");
+	appt_shows(t, 24, 100, "NCCL WARN Call to ibv_reg_mr failed");
+
+	/* o: the current line's task offered; Enter shows only its lines. */
+	appt_keys(t, "o");
+	appt_shows(t, 24, 100, "only: worker-2");
+	appt_keys(t, "\r");
+	appt_says(t, "only worker-2's lines");
+	appt_shows(t, 24, 100, "task worker-2");
+	text = appt_frame(t, 24, 100, false);
+	assert_null(strstr(text, "[trainer]"));
+	assert_null(strstr(text, "[worker-1]"));
+	free(text);
+	/* Its errors only: the traceback is another task's. */
+	appt_keys(t, "]");
+	appt_says(t, "error 1 of 1");
+	/* Two tasks, typed. */
+	appt_keys(t, "o\x15worker-1 trainer\r");
+	appt_says(t, "only 2 tasks' lines");
+	appt_shows(t, 24, 100, "tasks worker-1, trainer");
+	appt_keys(t, "]");
+	appt_says(t, "error 1 of 2");
+	appt_keys(t, "a");
+	appt_says(t, "every task's lines");
+	appt_keys(t, "a");
+	appt_says(t, "every task's lines are shown");
+
+	/* s: the lines shown to a file of the user's only, never over one unasked. The current
+	 * line is still the traceback's: o offers worker-1. */
+	appt_keys(t, "o\r");
+	keys = xasprintf("s\x15%s\r", path);
+	appt_keys(t, keys);
+	appt_says(t, "lines written to");
+	text = appt_read_file(path, &mode);
+	assert_int_equal(mode, 0600);
+	assert_non_null(strstr(text, "[worker-1] Traceback (most recent call last):\n"));
+	assert_null(strstr(text, "[trainer]"));
+	free(text);
+	appt_keys(t, keys);
+	appt_says(t, "exists");
+	appt_shows(t, 24, 100, "exists: Enter again replaces it");
+	appt_keys(t, "\t\r"); /* the whole stream, and yes, replace it */
+	appt_says(t, "600 lines written to");
+	text = appt_read_file(path, &mode);
+	assert_int_equal(mode, 0600);
+	assert_non_null(strstr(text, "[trainer] step=597"));
+	free(text);
+	free(keys);
+	appt_keys(t, "a");
+
+	/* | needs a terminal to lend; none here. */
+	appt_keys(t, "|");
+	appt_says(t, "the pager needs the terminal");
+
+	/* & on a large log: the service filters (query), the lines here are filtered again. */
+	appt_keys(t, "/Traceback\r&");
+	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-16/logs?query=Traceback"));
+	appt_shows(t, 24, 100, "logs · 1 line");
+	appt_shows(t, 24, 100, "query=Traceback");
+	/* Off again: every line, as held before. */
+	appt_keys(t, "&");
+	appt_shows(t, 24, 100, "logs · 600 lines");
+	free(path);
+	config_free(&c);
+}
+
+/* A stream that ends while its workflow runs is asked again for no more than the service
+ * honours: a last_n_lines at its max_log_lines (10000) or over would replay the whole log,
+ * and the ring could not tell what it already holds. */
+static void
+test_logs_reconnect_asks_what_is_honoured(void **state)
+{
+	struct appt *t = *state;
+	int64_t deadline = clock_mono_ms() + 15000;
+	struct config c;
+
+	config_init(&c);
+	c.policy.running_ms = 1000; /* the stream asked again within a second */
+	appt_open_config(t, APP_START_WORKFLOW, "llm-finetune-17", &c);
+	appt_keys(t, "L");
+	/* (The background follow asks for its own 128.) */
+	while (!appt_logged(t, "logs?last_n_lines=9999") &&
+	       !appt_logged(t, "logs?last_n_lines=10000") && clock_mono_ms() < deadline)
+		app_step(t->a, 100);
+	assert_true(appt_logged(t, "GET /api/workflow/llm-finetune-17/logs?last_n_lines=9999"));
+	assert_false(appt_logged(t, "last_n_lines=10000"));
+	config_free(&c);
 }
 
 static void
@@ -1396,6 +1548,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_resubmit_and_restart, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_logs_of_a_task, appt_setup, appt_teardown),
+		cmocka_unit_test_setup_teardown(test_logs_errors_tasks_save, appt_setup_merged,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_logs_reconnect_asks_what_is_honoured,
+		                                appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_help_and_quit, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_server_error_keeps_view, appt_setup,
 		                                appt_teardown),

@@ -1667,6 +1667,81 @@ test_logs_tail_and_unknown_task(void **state)
 	free(id);
 }
 
+/* A logs stream with the service's query regex (and a last_n_lines, cut before it filters). */
+static char *
+etest_query(struct lfix *t, const char *id, const char *task, int last_n, const char *query,
+            bool want_ok, struct wait_call *c)
+{
+	struct api_stream_opts o = { .what = API_STREAM_LOGS,
+		                     .workflow_id = id,
+		                     .task = task,
+		                     .retry_id = -1,
+		                     .last_n_lines = last_n,
+		                     .query = query,
+		                     .idle_timeout_s = 10 };
+
+	api_stream(t->api, &o, wait_call_start(c));
+	lfix_finish(t, c, want_ok);
+	return c->res.err.kind == API_OK ? xstrdup(c->data.buf ? c->data.buf : "") : NULL;
+}
+
+static void
+test_logs_query(void **state)
+{
+	struct lfix *t = *state;
+	static const char spec[] = "workflow:\n"
+	                           "  name: grep\n"
+	                           "  tasks:\n"
+	                           "  - name: first\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"sleep 0.5; echo keep 0\"]\n"
+	                           "  - name: second\n"
+	                           "    image: ubuntu:24.04\n"
+	                           "    command: [\"sh\", \"-c\", \"echo keep 1; echo drop 2; echo "
+	                           "keep 3\"]\n"
+	                           "    inputs:\n"
+	                           "    - task: first\n";
+	struct osmo_workflow wf;
+	struct wait_call c;
+	char *id = lfix_submit(t, spec, NULL);
+	/* second has not started: its log is the workflow's, filtered to it, and then to query. */
+	char *early = etest_query(t, id, "second", 0, "keep", true, &c);
+
+	assert_non_null(early);
+	wait_call_free(&c);
+	etest_assert_line(early, "\\[second\\] keep 1$");
+	etest_assert_line(early, "\\[second\\] keep 3$");
+	if (strstr(early, "drop") || strstr(early, "[first]"))
+		fail_msg("the query did not filter a task not started yet:\n%s", early);
+	free(early);
+	lfix_wait(t, id, ETEST_END_MS, lfix_ended, &wf);
+	osmo_workflow_free(&wf);
+
+	/* The whole workflow's log: every line matches, the others are left out. */
+	char *all = etest_query(t, id, NULL, 0, "keep [13]$", true, &c);
+
+	wait_call_free(&c);
+	etest_assert_line(all, "\\[second\\] keep 1$");
+	etest_assert_line(all, "\\[second\\] keep 3$");
+	if (strstr(all, "keep 0") || strstr(all, "drop") || strstr(all, "[osmo]"))
+		fail_msg("lines the query does not match came:\n%s", all);
+	free(all);
+
+	/* last_n_lines cuts the task's log first, then the query filters what is left. */
+	char *tail = etest_query(t, id, "second", 2, "keep", true, &c);
+
+	wait_call_free(&c);
+	if (strstr(tail, "keep 1"))
+		fail_msg("last_n_lines=2 came after the filter:\n%s", tail);
+	free(tail);
+
+	/* A query that does not compile: 400, in the service's words. */
+	assert_null(etest_query(t, id, NULL, 0, "keep (", false, &c));
+	etest_assert_error(&c, 400, "USER", "Invalid regex: keep (");
+	wait_call_free(&c);
+	free(id);
+}
+
 static void
 test_error_logs_and_events(void **state)
 {
@@ -1819,6 +1894,7 @@ main(void)
 		ETEST(test_state_survives_sigterm),
 		ETEST(test_state_after_crash),
 		ETEST(test_logs_follow_running_task),
+		ETEST(test_logs_query),
 		ETEST(test_logs_tail_and_unknown_task),
 		ETEST(test_error_logs_and_events),
 		ETEST(test_spec_rendered_and_template),

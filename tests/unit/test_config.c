@@ -91,6 +91,7 @@ test_values_and_their_places(void **state)
 	                         "list: {sort: status, all_users: yes}\n"
 	                         "logs:\n"
 	                         "  ring: 1_000\n"
+	                         "  errors: ['NaN (loss|grad)', Xid]\n"
 	                         "refresh:\n"
 	                         "  finished: 60\n",
 	                         &c, &err),
@@ -102,14 +103,17 @@ test_values_and_their_places(void **state)
 	assert_int_equal(c.sort, FILTER_SORT_STATUS);
 	assert_true(c.all_users);
 	assert_int_equal(c.log_ring, 1000);
+	assert_int_equal(c.errors.n, 2);
+	assert_string_equal(c.errors.v[0], "NaN (loss|grad)");
 	dump = config_dump(&c);
+	assert_non_null(strstr(dump, "  errors: ['NaN (loss|grad)', 'Xid'] # regexes of"));
 	/* Each value says where it came from; the others say default. */
 	want = xasprintf("  list: 5              # seconds: the workflow list; %s:3\n", t->path);
 	if (!strstr(dump, want))
 		fail_msg("dump lacks '%s':\n%s", want, dump);
 	free(want);
 	want = xasprintf("  finished: 60         # seconds: a finished workflow (in case it is "
-	                 "restarted); %s:9\n",
+	                 "restarted); %s:10\n",
 	                 t->path);
 	assert_non_null(strstr(dump, want));
 	assert_non_null(strstr(dump, "  pending: 15          # seconds: a pending or waiting "
@@ -160,6 +164,11 @@ test_errors_with_places(void **state)
 		{ "local:\n  pool: 5\n", ":2:9: local.pool: expected a name" },
 		{ "logs:\n  metric: 'loss=(['\n",
 		  ":2:11: logs.metric: not an extended regular expression" },
+		{ "logs:\n  errors:\n  - NaN loss\n  - 'grad(ient'\n",
+		  ":4:5: logs.errors: not an extended regular expression: " },
+		{ "logs:\n  errors: [ok, '']\n", ":2:16: logs.errors: not an extended regular" },
+		{ "logs:\n  errors: NaN\n",
+		  ":2:11: logs.errors: expected a list of extended regular" },
 		{ "notify:\n  desktop: osc99\n",
 		  ":2:12: notify.desktop: expected one of off, osc9" },
 		{ "notify:\n  on_event: notify-send\n", ":2:13: notify.on_event: expected a list" },

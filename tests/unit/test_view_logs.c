@@ -10,8 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "golden.h"
 #include "client/log_tail.h"
+#include "tui/log_save.h"
 #include "tui/view_logs.h"
 
 #define LOGS_TITLE "train-42 · trainer · logs"
@@ -824,6 +829,291 @@ test_random_operations(void **state)
 	log_tail_free(&lt);
 }
 
+/* ------------------------------------------------------------------ error-looking lines */
+
+#define ERR_LINES     100000
+#define ERR_TRACEBACK 50000 /* where the traceback starts */
+
+/* Line i of a long training run: steps, with words that only look like errors, and a
+ * traceback in the middle. */
+static char *
+err_line(int i)
+{
+	static const char *const tb[] = {
+		"Traceback (most recent call last):",
+		"  File \"train.py\", line 88, in <module>",
+		"    loss.backward()",
+		"RuntimeError: CUDA error: an illegal memory access was encountered",
+	};
+
+	if (i >= ERR_TRACEBACK && i < ERR_TRACEBACK + 4)
+		return xasprintf("2026/08/18 14:00:00 [trainer] %s", tb[i - ERR_TRACEBACK]);
+	if (i % 1000 == 7)
+		return xasprintf("2026/08/18 14:00:00 [trainer] step=%d errors=0 model=BLOOM-7b "
+		                 "unKilled=0 error_rate=0.1",
+		                 i);
+	return xasprintf("2026/08/18 14:00:00 [%s] step=%d loss=0.%04d",
+	                 i % 2 ? "worker" : "trainer", i, i % 10000);
+}
+
+static void
+err_fill(struct log_tail *lt)
+{
+	log_tail_init(lt, ERR_LINES + 10);
+	for (int i = 0; i < ERR_LINES; i++) {
+		char *line = err_line(i);
+
+		logs_feed(lt, line);
+		free(line);
+	}
+}
+
+/* ] from nowhere is the first error, then the next, wrapping; [ from nowhere the last. */
+static void
+test_errors_in_a_long_log(void **state)
+{
+	struct log_tail lt;
+	struct view_logs v;
+	struct canvas c;
+	size_t rank;
+
+	(void)state;
+	err_fill(&lt);
+	view_logs_init(&v);
+	assert_true(view_logs_set_errors(&v, NULL));
+	canvas_init(&c, 24, 80);
+	logs_render(&v, &lt, NULL, &c);
+	/* The traceback's first line and the error at its end; the look-alikes are not. */
+	assert_int_equal(view_logs_errors(&v, &lt, &rank), 2);
+	assert_int_equal(rank, 0);
+	assert_true(view_logs_next_error(&v, &lt, true));
+	assert_int_equal(v.error, ERR_TRACEBACK);
+	assert_int_equal(v.top, ERR_TRACEBACK);
+	assert_false(v.follow);
+	assert_int_equal(view_logs_errors(&v, &lt, &rank), 2);
+	assert_int_equal(rank, 1);
+	/* Its mark in the bar is where its place in the log maps to: the middle. */
+	logs_row_equal(
+	        &v, &lt, 1,
+	        "2026/08/18 14:00:00 [trainer] Traceback (most recent call last):            "
+	        "   │");
+	logs_row_equal(
+	        &v, &lt, 1 + 22 / 2,
+	        "2026/08/18 14:00:00 [worker] step=50011 loss=0.0011                         "
+	        "   ●");
+	assert_true(view_logs_next_error(&v, &lt, true));
+	assert_int_equal(v.error, ERR_TRACEBACK + 3);
+	/* On the page already: the page stays where it was. */
+	assert_int_equal(v.top, ERR_TRACEBACK);
+	assert_true(view_logs_next_error(&v, &lt, true));
+	assert_int_equal(v.error, ERR_TRACEBACK);
+	assert_true(view_logs_next_error(&v, &lt, false));
+	assert_int_equal(v.error, ERR_TRACEBACK + 3);
+	v.error = VIEW_LOGS_NONE;
+	assert_true(view_logs_next_error(&v, &lt, false));
+	assert_int_equal(v.error, ERR_TRACEBACK + 3);
+	logs_golden(&v, &lt, "error 2 of 2", "logs_errors", true);
+
+	/* The configured patterns add to the table's: "errors=0" is one now. */
+	struct strv extra = { 0 };
+
+	strv_push(&extra, "errors=[0-9]+");
+	assert_true(view_logs_set_errors(&v, &extra));
+	assert_int_equal(view_logs_errors(&v, &lt, &rank), 2 + ERR_LINES / 1000);
+	assert_true(view_logs_next_error(&v, &lt, true));
+	assert_int_equal(v.error, 7);
+	strv_free(&extra);
+	/* One that does not compile leaves the table's alone. */
+	strv_push(&extra, "errors=(");
+	assert_false(view_logs_set_errors(&v, &extra));
+	assert_int_equal(view_logs_errors(&v, &lt, &rank), 2);
+	strv_free(&extra);
+	canvas_free(&c);
+	view_logs_free(&v);
+	log_tail_free(&lt);
+}
+
+/* None, said as such; the error lines of tasks a filter hides are not jumped to. */
+static void
+test_errors_none_and_hidden(void **state)
+{
+	struct log_tail lt;
+	struct view_logs v;
+	struct strv only = { 0 };
+	struct canvas c;
+	size_t rank;
+
+	(void)state;
+	log_tail_init(&lt, 100);
+	view_logs_init(&v);
+	view_logs_set_errors(&v, NULL);
+	logs_feed(&lt, "2026/08/18 14:00:00 [a] all good");
+	assert_false(view_logs_next_error(&v, &lt, true));
+	assert_false(view_logs_next_error(&v, &lt, false));
+	logs_feed(&lt, "2026/08/18 14:00:01 [b] Killed");
+	logs_feed(&lt, "2026/08/18 14:00:02 [a] still good");
+	canvas_init(&c, 10, 60);
+	logs_render(&v, &lt, NULL, &c);
+	assert_int_equal(view_logs_errors(&v, &lt, &rank), 1);
+	strv_push(&only, "a");
+	view_logs_set_tasks(&v, &lt, &only);
+	assert_int_equal(view_logs_errors(&v, &lt, &rank), 0);
+	assert_false(view_logs_next_error(&v, &lt, true));
+	strv_free(&only);
+	canvas_free(&c);
+	view_logs_free(&v);
+	log_tail_free(&lt);
+}
+
+/* ------------------------------------------------------------------ the task filter */
+
+/* Only the chosen tasks' lines (a retry's tag is its task's), the gap marker always, and
+ * the title says which. */
+static void
+test_task_filter(void **state)
+{
+	struct log_tail lt;
+	struct view_logs v;
+	struct strv only = { 0 };
+	char task[64];
+	uint64_t a = VIEW_LOGS_NONE;
+	const char *text;
+	int n = 0, trainer = 0;
+
+	(void)state;
+	log_tail_init(&lt, 1000);
+	logs_fill(&lt, 0, 120);
+	view_logs_init(&v);
+	logs_render(&v, &lt, NULL, &(struct canvas){ 0 });
+	strv_push(&only, "worker-2");
+	view_logs_set_tasks(&v, &lt, &only);
+	while (view_logs_each(&v, &lt, false, &a, &text)) {
+		char *raw = xstrdup(text);
+
+		assert_true(strstr(raw, "[worker-2 retry-1]") || strstr(raw, "stream reconnected"));
+		free(raw);
+		n++;
+	}
+	/* i % 7 == 3 below 120 but OSMO's tenth lines (10, 80), and the gap at 96. */
+	assert_int_equal(n, 15 + 1);
+	logs_golden(&v, &lt, NULL, "logs_task_filter", false);
+	/* The page's last line is the current one: its task. */
+	assert_true(view_logs_current_task(&v, &lt, task, sizeof(task)));
+	assert_string_equal(task, "worker-2");
+	/* Two tasks; the search's filter applies on top. */
+	strv_push(&only, "trainer");
+	view_logs_set_tasks(&v, &lt, &only);
+	view_logs_search(&v, &lt, "rank8");
+	view_logs_toggle(&v, &lt, VIEW_LOGS_FILTER);
+	a = VIEW_LOGS_NONE;
+	n = 0;
+	while (view_logs_each(&v, &lt, false, &a, &text)) {
+		assert_non_null(strstr(text, "rank8"));
+		n++;
+	}
+	assert_int_equal(n, 15);
+	view_logs_toggle(&v, &lt, VIEW_LOGS_FILTER);
+	view_logs_search(&v, &lt, NULL);
+	a = VIEW_LOGS_NONE;
+	while (view_logs_each(&v, &lt, false, &a, &text))
+		trainer += strstr(text, "[trainer]") != NULL;
+	assert_true(trainer > 50);
+	/* None: every line again. */
+	view_logs_set_tasks(&v, &lt, NULL);
+	a = VIEW_LOGS_NONE;
+	n = 0;
+	while (view_logs_each(&v, &lt, false, &a, &text))
+		n++;
+	assert_int_equal(n, 120);
+	strv_free(&only);
+	view_logs_free(&v);
+	log_tail_free(&lt);
+}
+
+/* ------------------------------------------------------------------ saving */
+
+static char *
+save_read(const char *path, mode_t *mode)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	assert_non_null(f);
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	*mode = st.st_mode & 07777;
+	buf = xmalloc((size_t)st.st_size + 1);
+	n = fread(buf, 1, (size_t)st.st_size, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* What is shown, as shown (escapes gone, no timestamps when hidden), or every line as it came;
+ * mode 0600; an existing file only replaced when asked. */
+static void
+test_save_to_file(void **state)
+{
+	char dir[] = "/tmp/osmotop-save-XXXXXX";
+	struct log_tail lt;
+	struct view_logs v;
+	struct strv only = { 0 };
+	char *path, *err = NULL, *text;
+	mode_t mode, old = umask(0);
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/out.log", dir);
+	log_tail_init(&lt, 1000);
+	logs_fill(&lt, 50, 60);
+	view_logs_init(&v);
+	strv_push(&only, "trainer");
+	view_logs_set_tasks(&v, &lt, &only);
+	view_logs_toggle(&v, &lt, VIEW_LOGS_TIMESTAMPS);
+	assert_int_equal(log_save_file(&v, &lt, false, path, false, &err), 8);
+	text = save_read(path, &mode);
+	assert_int_equal(mode, 0600);
+	assert_string_equal(text, "[trainer][osmo] Uploading checkpoint 5\n"
+	                          "[trainer] step=51 loss=2.8623 lr=2.0e-05\n"
+	                          "[trainer] step=53 loss=2.8569 lr=2.0e-05\n"
+	                          "[trainer] step=54 loss=2.8542 lr=2.0e-05\n"
+	                          "[trainer] step=55 loss=2.8515 lr=2.0e-05\n"
+	                          "[trainer] step=56 loss=2.8488 lr=2.0e-05\n"
+	                          "[trainer] ERROR NCCL timeout on rank 3, retrying\n"
+	                          "[trainer] step=58 loss=2.8434 lr=2.0e-05\n");
+	free(text);
+	/* It exists: not replaced unasked, and nothing else is left in the folder. */
+	assert_int_equal(log_save_file(&v, &lt, true, path, false, &err), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_non_null(strstr(err, "exists"));
+	free(err);
+	/* Asked: the whole stream, escapes and all, still 0600. */
+	assert_int_equal(log_save_file(&v, &lt, true, path, true, &err), 10);
+	text = save_read(path, &mode);
+	assert_int_equal(mode, 0600);
+	assert_non_null(strstr(text, "\x1b[1;31mERROR"));
+	assert_non_null(strstr(text, "[worker-2 retry-1]"));
+	free(text);
+	/* A folder that is not there: said, nothing written. */
+	char *bad = xasprintf("%s/no/such/out.log", dir);
+
+	assert_int_equal(log_save_file(&v, &lt, false, bad, false, &err), -1);
+	assert_non_null(strstr(err, "No such file"));
+	free(err);
+	free(bad);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0); /* no temporary file left behind */
+	umask(old);
+	text = log_save_default_name("wf-1", "a/b c");
+	assert_string_equal(text, "wf-1-a_b_c.log");
+	free(text);
+	free(path);
+	strv_free(&only);
+	view_logs_free(&v);
+	log_tail_free(&lt);
+}
+
 int
 main(void)
 {
@@ -846,6 +1136,10 @@ main(void)
 		cmocka_unit_test(test_top_stable_while_dropping),
 		cmocka_unit_test(test_next_wraps),
 		cmocka_unit_test(test_random_operations),
+		cmocka_unit_test(test_errors_in_a_long_log),
+		cmocka_unit_test(test_errors_none_and_hidden),
+		cmocka_unit_test(test_task_filter),
+		cmocka_unit_test(test_save_to_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
