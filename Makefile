@@ -77,6 +77,7 @@ help:
 	@echo "make deps       install the Debian packages (idempotent)"
 	@echo "make test       unit, integration and end-to-end tests (what CI runs)"
 	@echo "make check      unit and integration tests under ASan+UBSan"
+	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS each (clang; build/fuzz)"
 	@echo "make interop    NVIDIA's osmo CLI against osmo-local (tests/interop)"
 	@echo "make install    install in PREFIX (/usr/local; DESTDIR for a staging root)"
 	@echo "make uninstall  remove what make install put there"
@@ -238,5 +239,7 @@ clean:
 	rm -rf $(BUILD)
 
 include bench.mk
+include fuzz.mk
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -1,0 +1,16 @@
+/* fuzz.h: what every libFuzzer target defines, and the helpers tests/fuzz/fuzz.c gives them. */
+#ifndef OSMO_TESTS_FUZZ_H
+#define OSMO_TESTS_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* libFuzzer's entry: one input, 0 always (a finding is a crash or a sanitizer's report). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The input as a NUL-terminated string (it may hold NULs of its own); the caller frees it. */
+char *fuzz_text(const uint8_t *data, size_t size);
+/* Writes the input to a scratch file, the same one each call, and returns its path. */
+const char *fuzz_file(const uint8_t *data, size_t size);
+
+#endif
