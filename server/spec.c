@@ -433,22 +433,20 @@ spec_flatten(const struct spec_ctx *ctx, const struct yaml_node *node, struct st
 		strbuf_add(sb, node->value, node->len);
 	} else if (node->type == YAML_TYPE_SEQ) {
 		strbuf_addch(sb, '[');
-		for (struct yaml_node **i = node->items;
-		     i < node->items + node->n && sb->len <= SPEC_MAX_FLAT; i++) {
-			if (i != node->items)
+		for (size_t j = 0; j < node->n && sb->len <= SPEC_MAX_FLAT; j++) {
+			if (j)
 				strbuf_addstr(sb, ", ");
-			spec_flatten(ctx, *i, sb, depth + 1);
+			spec_flatten(ctx, node->items[j], sb, depth + 1);
 		}
 		strbuf_addch(sb, ']');
 	} else if (node->type == YAML_TYPE_MAP) {
 		strbuf_addch(sb, '{');
-		for (struct yaml_pair *p = node->pairs;
-		     p < node->pairs + node->n && sb->len <= SPEC_MAX_FLAT; p++) {
-			if (p != node->pairs)
+		for (size_t j = 0; j < node->n && sb->len <= SPEC_MAX_FLAT; j++) {
+			if (j)
 				strbuf_addstr(sb, ", ");
-			spec_flatten(ctx, p->key, sb, depth + 1);
+			spec_flatten(ctx, node->pairs[j].key, sb, depth + 1);
 			strbuf_addstr(sb, ": ");
-			spec_flatten(ctx, p->value, sb, depth + 1);
+			spec_flatten(ctx, node->pairs[j].value, sb, depth + 1);
 		}
 		strbuf_addch(sb, '}');
 	}
@@ -563,10 +561,10 @@ spec_f_strv(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const stru
 
 	if (spec_want(ctx, value, SPEC_KIND_SEQ, f->key) < 0)
 		return -1;
-	for (struct yaml_node **i = value->items; i < value->items + value->n; i++) {
+	for (size_t j = 0; j < value->n; j++) {
 		char *s = NULL;
 
-		if (spec_string_of(ctx, *i, f->key, &s) < 0)
+		if (spec_string_of(ctx, value->items[j], f->key, &s) < 0)
 			rc = -1;
 		else
 			strv_push_owned(out, s);
@@ -614,7 +612,8 @@ spec_peek(const struct yaml_node *map, const char *key)
 {
 	if (!map || map->type != YAML_TYPE_MAP)
 		return NULL;
-	for (struct yaml_pair *p = map->pairs; p < map->pairs + map->n; p++) {
+	for (size_t j = 0; j < map->n; j++) {
+		struct yaml_pair *p = &map->pairs[j];
 		const char *k = spec_scalar(p->key);
 
 		if (k && strcmp(k, key) == 0)
@@ -637,7 +636,8 @@ spec_walk(struct spec_ctx *ctx, struct yaml_node *node, const struct spec_field 
 	if (spec_kind_of(node) != SPEC_KIND_MAP)
 		return spec_error(ctx, node, "%s must be a mapping, not %s", what,
 		                  spec_kind_names[spec_kind_of(node)]);
-	for (struct yaml_pair *p = node->pairs; p < node->pairs + node->n; p++) {
+	for (size_t j = 0; j < node->n; j++) {
+		struct yaml_pair *p = &node->pairs[j];
 		struct yaml_node *key = p->key, *value = p->value;
 		const char *k = spec_scalar(key);
 		size_t i = 0;
@@ -735,7 +735,8 @@ spec_f_resources(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
 	n = value->n;
 	spec->resources = xcalloc(n ? n : 1, sizeof(*spec->resources));
 	spec->resources_given = true;
-	for (struct yaml_pair *p = value->pairs; p < value->pairs + value->n; p++) {
+	for (size_t j = 0; j < value->n; j++) {
+		struct yaml_pair *p = &value->pairs[j];
 		struct yaml_node *key = p->key;
 		struct spec_resource *r = &spec->resources[spec->nresources];
 		const char *name = spec_scalar(key);
@@ -955,7 +956,8 @@ spec_io_item(struct spec_ctx *ctx, struct yaml_node *node, void *slot, size_t i,
 		if (!(a->input ? spec_io_shapes[s].input : spec_io_shapes[s].output) ||
 		    node->type != YAML_TYPE_MAP)
 			continue;
-		for (struct yaml_pair *p = node->pairs; p < node->pairs + node->n; p++) {
+		for (size_t j = 0; j < node->n; j++) {
+			struct yaml_pair *p = &node->pairs[j];
 			const char *k = spec_scalar(p->key);
 
 			if (k && strcmp(k, spec_io_shapes[s].key) == 0)
@@ -996,7 +998,8 @@ spec_f_environment(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
 
 	if (spec_want(ctx, value, SPEC_KIND_MAP, f->key) < 0)
 		return -1;
-	for (struct yaml_pair *p = value->pairs; p < value->pairs + value->n; p++) {
+	for (size_t j = 0; j < value->n; j++) {
+		struct yaml_pair *p = &value->pairs[j];
 		struct yaml_node *key = p->key, *v = p->value;
 		const char *k = spec_scalar(key);
 		char *s = NULL;
@@ -1027,7 +1030,8 @@ spec_f_credentials(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
 
 	if (spec_want(ctx, value, SPEC_KIND_MAP, f->key) < 0)
 		return -1;
-	for (struct yaml_pair *p = value->pairs; p < value->pairs + value->n; p++) {
+	for (size_t j = 0; j < value->n; j++) {
+		struct yaml_pair *p = &value->pairs[j];
 		struct yaml_node *key = p->key, *v = p->value;
 		enum spec_kind k = spec_kind_of(v);
 
@@ -1089,7 +1093,8 @@ spec_f_exit_actions(struct spec_ctx *ctx, struct yaml_node *value, void *obj,
 		return -1;
 	n = value->n;
 	task->exit_actions = xcalloc(n ? n : 1, sizeof(*task->exit_actions));
-	for (struct yaml_pair *p = value->pairs; p < value->pairs + value->n; p++) {
+	for (size_t j = 0; j < value->n; j++) {
+		struct yaml_pair *p = &value->pairs[j];
 		struct yaml_node *key = p->key, *v = p->value;
 		const char *k = spec_scalar(key), *codes = spec_scalar(v);
 		struct spec_exit_rule *rule = &task->exit_actions[task->nexit_actions];
@@ -1282,11 +1287,11 @@ spec_scan_tokens(struct spec_ctx *ctx, const struct yaml_node *node, struct spec
 		if (node->len >= 4 && strstr(node->value, "{{"))
 			spec_scan_scalar(ctx, node, task);
 	} else if (node->type == YAML_TYPE_SEQ) {
-		for (struct yaml_node **i = node->items; i < node->items + node->n; i++)
-			spec_scan_tokens(ctx, *i, task, depth + 1);
+		for (size_t j = 0; j < node->n; j++)
+			spec_scan_tokens(ctx, node->items[j], task, depth + 1);
 	} else if (node->type == YAML_TYPE_MAP) {
-		for (struct yaml_pair *p = node->pairs; p < node->pairs + node->n; p++)
-			spec_scan_tokens(ctx, p->value, task, depth + 1);
+		for (size_t j = 0; j < node->n; j++)
+			spec_scan_tokens(ctx, node->pairs[j].value, task, depth + 1);
 	}
 }
 
@@ -1422,7 +1427,8 @@ spec_f_labels(struct spec_ctx *ctx, struct yaml_node *value, void *obj, const st
 	if (spec_kind_of(value) != SPEC_KIND_MAP)
 		return spec_error(ctx, value,
 		                  "Workflow labels must be a map of string keys to string values.");
-	for (struct yaml_pair *p = value->pairs; p < value->pairs + value->n; p++) {
+	for (size_t j = 0; j < value->n; j++) {
+		struct yaml_pair *p = &value->pairs[j];
 		size_t i = 0;
 
 		if (p->key->type != YAML_TYPE_STR) {
@@ -1576,7 +1582,8 @@ spec_parse_root(struct spec_ctx *ctx, struct spec *spec)
 	if (root->type != YAML_TYPE_MAP)
 		return spec_error(ctx, root, "the spec must be a mapping with 'workflow:', not %s",
 		                  spec_kind_names[spec_kind_of(root)]);
-	for (struct yaml_pair *p = root->pairs; p < root->pairs + root->n; p++) {
+	for (size_t j = 0; j < root->n; j++) {
+		struct yaml_pair *p = &root->pairs[j];
 		struct yaml_node *key = p->key, *value = p->value;
 		const char *k = spec_scalar(key);
 		size_t i = 0;
@@ -1695,9 +1702,9 @@ spec_default_value(struct spec_ctx *ctx, struct yaml_node *node, const char *nam
 			                  name);
 		*out = (struct template_value){ .type = TEMPLATE_LIST };
 		out->items = xcalloc(node->n + 1, sizeof(*out->items));
-		for (struct yaml_node **it = node->items; it < node->items + node->n; it++) {
-			if (spec_default_value(ctx, *it, name, &out->items[out->n], depth + 1) <
-			    0) {
+		for (size_t j = 0; j < node->n; j++) {
+			if (spec_default_value(ctx, node->items[j], name, &out->items[out->n],
+			                       depth + 1) < 0) {
 				template_value_free(out);
 				return -1;
 			}
@@ -1737,7 +1744,8 @@ spec_read_defaults(struct spec_ctx *ctx, const char *raw, size_t start, size_t e
 	if (map && spec_kind_of(map) != SPEC_KIND_NULL && map->type != YAML_TYPE_MAP)
 		rc = spec_error(ctx, map, "default-values must be a mapping of names to values");
 	else if (map && map->type == YAML_TYPE_MAP) {
-		for (struct yaml_pair *p = map->pairs; p < map->pairs + map->n; p++) {
+		for (size_t j = 0; j < map->n; j++) {
+			struct yaml_pair *p = &map->pairs[j];
 			const char *name = spec_scalar(p->key);
 			struct template_value v;
 

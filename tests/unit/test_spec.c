@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "server/spec.h"
+#include "server/spec_dump.h"
 #include "common/util.h"
 
 /* Loads text as "s.yaml" with --set values; returns the errors joined, one per line. */
@@ -989,6 +990,58 @@ test_spec_error_cap(void **state)
 	strbuf_free(&sb);
 }
 
+/*
+ * Empty mappings and lists hold no array at all: walking one must not do arithmetic on its
+ * NULL (fuzz_spec: the first example's stored form, with its empty default resources).
+ */
+static void
+test_spec_empty_collections(void **state)
+{
+	const char *problem = NULL;
+	struct strv errors = { 0 };
+	struct spec spec;
+	char *stored;
+
+	(void)state;
+	stored = spec_dump_stored("# One task that says hello and ends.\n"
+	                          "workflow:\n"
+	                          "  name: plain\n"
+	                          "  tasks:\n"
+	                          "  - name: a\n"
+	                          "    image: ubuntu\n"
+	                          "    command: [echo, hello]\n",
+	                          NULL, NULL, 0, &problem);
+	assert_non_null(stored);
+	assert_int_equal(
+	        spec_load(stored, strlen(stored), "s.yaml", NULL, NULL, &spec, NULL, &errors), 0);
+	spec_free(&spec);
+	free(stored);
+	test_spec_ok("default-values: {xs: []}\n"
+	             "workflow:\n"
+	             "  name: empties\n"
+	             "  labels: {}\n"
+	             "  resources:\n"
+	             "    default: {}\n"
+	             "  tasks:\n"
+	             "  - name: a\n"
+	             "    image: x\n"
+	             "    command: [true]\n"
+	             "    args: []\n"
+	             "    environment: {}\n"
+	             "    credentials: {}\n"
+	             "    exitActions: {}\n"
+	             "    inputs: []\n"
+	             "    outputs: []\n"
+	             "    files: []\n",
+	             NULL, &spec);
+	spec_free(&spec);
+	test_spec_expect("workflow:\n  name: e\n  tasks:\n  - {}\n",
+	                 "s.yaml:4:5: task 0 needs 'name'\n"
+	                 "s.yaml:4:5: task 0 needs 'image'\n"
+	                 "s.yaml:4:5: task 0 needs 'command'\n");
+	strv_free(&errors);
+}
+
 int
 main(void)
 {
@@ -1019,6 +1072,7 @@ main(void)
 		cmocka_unit_test(test_spec_hostile),
 		cmocka_unit_test(test_spec_garbage),
 		cmocka_unit_test(test_spec_error_cap),
+		cmocka_unit_test(test_spec_empty_collections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
