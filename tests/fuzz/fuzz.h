@@ -7,6 +7,8 @@
 
 /* libFuzzer's entry: one input, 0 always (a finding is a crash or a sanitizer's report). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Called once before the first input, where a target defines it. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* The input as a NUL-terminated string (it may hold NULs of its own); the caller frees it. */
 char *fuzz_text(const uint8_t *data, size_t size);
