@@ -151,6 +151,9 @@ router_exec_split(const char *s, struct strv *out, const char **err)
 		return 0;
 	while (out->n > before)
 		free(out->v[--out->n]);
+	/* Nothing left for a caller that frees the words only when the split worked. */
+	if (!before)
+		strv_free(out);
 	return -1;
 }
 

@@ -94,6 +94,26 @@ test_split_errors(void **state)
 	tr_split_fails("# only a comment", "no command to run");
 }
 
+/*
+ * A failed split into an empty list leaves no array behind, for callers that free the words
+ * only once the split worked (router_exec_start); fuzz_messages found the leak.
+ */
+static void
+test_split_fails_empty(void **state)
+{
+	static const char *const bad[] = { "bash -lc 'ec\0", "a \"b", "a b\\" };
+	struct strv out = { 0 };
+	const char *err = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(router_exec_split(bad[i], &out, &err), -1);
+		assert_non_null(err);
+		assert_int_equal(out.n, 0);
+		assert_null(out.v);
+	}
+}
+
 /* ------------------------------------------------------------------ the resize scanner */
 
 /* What the scanner produced: keys as they are, resizes as "<R,C>" in between. */
@@ -362,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_split_words),
 		cmocka_unit_test(test_split_escapes_and_comments),
 		cmocka_unit_test(test_split_errors),
+		cmocka_unit_test(test_split_fails_empty),
 		cmocka_unit_test(test_scan_plain_and_whole),
 		cmocka_unit_test(test_scan_across_messages),
 		cmocka_unit_test(test_scan_lone_nul),
