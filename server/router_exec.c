@@ -200,7 +200,10 @@ router_exec_scan_feed(struct router_exec_scan *s, const unsigned char *data, siz
 			i = at + 1;
 			continue;
 		}
-		brace = memchr(p + at + WSPROTO_RESIZE_LEN, '}', rest - WSPROTO_RESIZE_LEN);
+		/* Only within the limit, so a message's cuts cannot change what it was. */
+		brace = memchr(p + at + WSPROTO_RESIZE_LEN, '}',
+		               (rest < ROUTER_EXEC_RESIZE_MAX ? rest : ROUTER_EXEC_RESIZE_MAX) -
+		                       WSPROTO_RESIZE_LEN);
 		if (!brace) {
 			if (rest <= ROUTER_EXEC_RESIZE_MAX) {
 				i = at;

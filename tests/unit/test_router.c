@@ -258,6 +258,31 @@ test_scan_malformed(void **state)
 	}
 }
 
+/*
+ * A '}' past the limit does not make an object of what was typing: whole or cut into
+ * messages, the same keys (fuzz_messages: "\0RESIZE:{" and 270 bytes, then a '}').
+ */
+static void
+test_scan_long_object(void **state)
+{
+	char big[300], head[101];
+	const char *whole[] = { big }, *cut[] = { head, big + 100 };
+	struct strbuf want = { 0 };
+
+	(void)state;
+	memset(big, 'E', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "l@0RESIZE:{\"R", 13);
+	big[sizeof(big) - 2] = '}';
+	memcpy(head, big, 100);
+	head[100] = '\0';
+	strbuf_addstr(&want, "l\\0");
+	strbuf_addstr(&want, big + 3);
+	tr_scan_nul(want.buf, 1, whole);
+	tr_scan_nul(want.buf, 2, cut);
+	strbuf_free(&want);
+}
+
 /* ------------------------------------------------------------------ keys and ports */
 
 static bool
@@ -387,6 +412,7 @@ main(void)
 		cmocka_unit_test(test_scan_across_messages),
 		cmocka_unit_test(test_scan_lone_nul),
 		cmocka_unit_test(test_scan_malformed),
+		cmocka_unit_test(test_scan_long_object),
 		cmocka_unit_test(test_key_format),
 		cmocka_unit_test(test_key_new),
 		cmocka_unit_test(test_parse_port),
