@@ -178,21 +178,21 @@ server_http_match(const char *pattern, const char *path, struct server_http_kvs 
 }
 
 static void
-server_http_route_request(struct server_http *h, struct server_http_exchange *x,
+server_http_route_request(struct server_http *h, struct server_http_request *req,
                           struct server_http_response *res)
 {
 	struct strbuf allow = { 0 };
 
 	for (size_t i = 0; i < h->n_routes; i++) {
 		const struct server_http_route_entry *e = &h->routes[i];
-		bool hit = server_http_match(e->route->pattern, x->path, &x->req.params);
+		bool hit = server_http_match(e->route->pattern, req->path, &req->params);
 
-		if (hit && strcmp(e->route->method, x->method) == 0) {
-			e->route->handler(e->ctx, &x->req, res);
+		if (hit && strcmp(e->route->method, req->method) == 0) {
+			e->route->handler(e->ctx, req, res);
 			strbuf_free(&allow);
 			return;
 		}
-		server_http_kvs_free(&x->req.params);
+		server_http_kvs_free(&req->params);
 		if (hit)
 			strbuf_addf(&allow, "%s%s", allow.len ? ", " : "", e->route->method);
 	}
@@ -397,7 +397,7 @@ server_http_answer(struct server_http *h, struct MHD_Connection *conn,
 	if (x->too_large)
 		server_http_reply_detail(&res, 413, "Request Entity Too Large");
 	else if (!h->gate || h->gate(h->gate_ctx, &x->req, &res))
-		server_http_route_request(h, x, &res);
+		server_http_route_request(h, &x->req, &res);
 	ret = server_http_queue(conn, x, &res);
 	server_http_response_free(&res);
 	return ret;
@@ -522,6 +522,11 @@ server_http_new(const char *host, unsigned port, char **err)
 	const union MHD_DaemonInfo *info;
 
 	*err = NULL;
+	if (!host) {
+		h = xcalloc(1, sizeof(*h));
+		h->epoll_fd = -1;
+		return h;
+	}
 	if (port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
 		*err = xasprintf("not an IPv4 address and port: %s:%u", host, port);
 		return NULL;
@@ -565,7 +570,8 @@ server_http_free(struct server_http *h)
 	/* Upgraded sockets are suspended connections too: take them from their owners first. */
 	while (h->upgrades)
 		server_http_upgrade_drop(h->upgrades);
-	MHD_stop_daemon(h->daemon);
+	if (h->daemon)
+		MHD_stop_daemon(h->daemon);
 	free(h->routes);
 	free(h);
 }
@@ -602,6 +608,16 @@ server_http_add_routes(struct server_http *h, const struct server_http_route *ro
 	h->routes = xreallocarray(h->routes, h->n_routes + n, sizeof(*h->routes));
 	for (size_t i = 0; i < n; i++)
 		h->routes[h->n_routes++] = (struct server_http_route_entry){ &routes[i], ctx };
+}
+
+void
+server_http_handle(struct server_http *h, struct server_http_request *req,
+                   struct server_http_response *res)
+{
+	res->http = h;
+	if (!h->gate || h->gate(h->gate_ctx, req, res))
+		server_http_route_request(h, req, res);
+	server_http_kvs_free(&req->params);
 }
 
 void

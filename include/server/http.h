@@ -68,7 +68,8 @@ struct server_http_stats {
 
 /*
  * Listens on host (an IPv4 literal) and port (0 picks a free one). Returns NULL and sets
- * *err (the caller frees it) when it cannot.
+ * *err (the caller frees it) when it cannot. host NULL: no listener, requests come only
+ * through server_http_handle.
  */
 struct server_http *server_http_new(const char *host, unsigned port, char **err);
 /* Resumes and ends every stream (their on_gone runs), closes every connection. */
@@ -85,6 +86,13 @@ void server_http_stats(const struct server_http *h, struct server_http_stats *ou
 void server_http_add_routes(struct server_http *h, const struct server_http_route *routes, size_t n,
                             void *ctx);
 
+/*
+ * Answers req as a connection's request is answered, without a socket (tests, fuzzing): the
+ * gate, then the first matching route, 405 or 404. req->params is filled for the handler and
+ * emptied after; the caller frees res (server_http_response_free).
+ */
+void server_http_handle(struct server_http *h, struct server_http_request *req,
+                        struct server_http_response *res);
 /*
  * Runs gate before every route (and before 404/405): it returns true to let the request on,
  * or false with res filled. It may rewrite the request's headers.

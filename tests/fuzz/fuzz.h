@@ -14,5 +14,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 char *fuzz_text(const uint8_t *data, size_t size);
 /* Writes the input to a scratch file, the same one each call, and returns its path. */
 const char *fuzz_file(const uint8_t *data, size_t size);
+/* A new empty directory for one input's state (tmpfs when there is one); fuzz_rmdir removes it. */
+char *fuzz_mkdir(void);
+void fuzz_rmdir(char *dir);
 
 #endif
