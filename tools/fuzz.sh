@@ -19,10 +19,10 @@ for t in "$@"; do
 	# One worker, bounded in time and memory; a slow input is a finding, as a crash is.
 	if ! "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$art/" "$corpus" >"$build/$t.log" 2>&1; then
-		found=$(ls -t "$art" | head -1)
+		found=$(sed -n 's/.*Test unit written to //p' "$build/$t.log" | tail -1)
 		tail -40 "$build/$t.log" >&2
-		echo "fuzz: $t crashed on $art/$found (log: $build/$t.log)" >&2
-		echo "  reproduce: $bin $art/$found" >&2
+		echo "fuzz: $t failed on ${found:-no saved input} (log: $build/$t.log)" >&2
+		[ -n "$found" ] && echo "  reproduce: $bin $found" >&2
 		failed="$failed $t"
 		continue
 	fi
