@@ -46,6 +46,8 @@ struct json_stream {
 	size_t depth, cap;
 	size_t skip;  /* depth of a value being skipped (an unknown key's), 0: none */
 	bool started; /* the top-level object was opened */
+	yajl_handle h;
+	size_t end; /* bytes through the top-level object's '}' */
 };
 
 /* Any refusal: the reader stops, and the caller reads the text the tree's way for its error. */
@@ -417,7 +419,8 @@ json_stream_end_map(void *ctx)
 	for (size_t i = 0; i < fr->t->n; i++)
 		if (fr->t->fields[i].required && !(fr->seen[i / 64] & (UINT64_C(1) << (i % 64))))
 			return JSON_STREAM_STOP;
-	s->depth--;
+	if (--s->depth == 0)
+		s->end = yajl_get_bytes_consumed(s->h);
 	return JSON_STREAM_GO;
 }
 
@@ -488,9 +491,13 @@ json_decode(const char *text, size_t len, const struct json_table *t, void *out,
 	memset(out, 0, t->size);
 	if (json_stream_surrogates(text, len))
 		return -1;
-	h = yajl_alloc(&json_stream_callbacks, NULL, &s);
+	h = s.h = yajl_alloc(&json_stream_callbacks, NULL, &s);
 	ok = yajl_parse(h, (const unsigned char *)text, len) == yajl_status_ok &&
 	     yajl_complete_parse(h) == yajl_status_ok && s.started && s.depth == 0;
+	/* yajl leaves a string begun after the end unread, where json_parse refuses it. */
+	while (ok && s.end < len && text[s.end] && strchr(" \t\r\n", text[s.end]))
+		s.end++;
+	ok = ok && s.end == len;
 	yajl_free(h);
 	for (size_t i = 0; i < s.depth; i++)
 		free(s.stack[i].label);

@@ -440,6 +440,9 @@ test_decode_without_a_tree(void **state)
 		"{\"nodes\":[]}",
 		"[1]",
 		"{\"str\":\"s\"} x",
+		/* A string begun after the end, which yajl leaves unread (fuzz_json: "{}\""). */
+		"{\"str\":\"s\"}\"",
+		"{\"str\":\"s\"} \"x}",
 		"{\"str\":\"\xff\"}",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(left); i++)
