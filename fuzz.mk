@@ -17,7 +17,7 @@ fuzz: fuzz-build
 
 # The whole tree again with clang and the fuzzer's coverage, in a build directory of its own.
 fuzz-build:
-	$(Q)tools/deps.sh clang
+	$(Q)tools/deps.sh clang libclang-rt-dev
 	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_OPT)" \
 		$(patsubst %,$(FUZZ_BUILD)/bin/fuzz_%,$(FUZZ_NAMES))
 
