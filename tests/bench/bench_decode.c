@@ -1,4 +1,4 @@
-/* bench_decode.c: times client/decode.c's decode_workflow (and cJSON's parse alone) on a file. */
+/* bench_decode.c: times client/decode.c's decode_workflow (and cJSON's, yajl's parse alone) on a file. */
 #include "bench.h"
 #include "client/decode.h"
 #include "client/model.h"
@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <yajl/yajl_parse.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -37,12 +38,28 @@ bench_decode_cjson(const char *body, size_t len)
 	return 0;
 }
 
+/* yajl's tokenizer with nothing done per value: the floor under the decoder without a tree. */
+static int
+bench_decode_yajl(const char *body, size_t len)
+{
+	static const yajl_callbacks none = { 0 };
+	yajl_handle h = yajl_alloc(&none, NULL, NULL);
+	int rc = yajl_parse(h, (const unsigned char *)body, len) == yajl_status_ok &&
+	                         yajl_complete_parse(h) == yajl_status_ok
+	                 ? 0
+	                 : -1;
+
+	yajl_free(h);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(const char *body, size_t len);
 } bench_decode_modes[] = {
 	{ "model", bench_decode_model },
 	{ "cjson", bench_decode_cjson },
+	{ "yajl", bench_decode_yajl },
 };
 
 int
@@ -55,7 +72,7 @@ main(int argc, char **argv)
 	       strcmp(argv[1], bench_decode_modes[mode].name) != 0)
 		mode++;
 	if (argc != 4 || mode == ARRAY_SIZE(bench_decode_modes) || rounds < 1) {
-		fprintf(stderr, "usage: bench_decode model|cjson FILE ROUNDS\n"
+		fprintf(stderr, "usage: bench_decode model|cjson|yajl FILE ROUNDS\n"
 		                "  prints one line per round: milliseconds MB/s; then maxrss_kb\n");
 		return 2;
 	}
