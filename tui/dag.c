@@ -35,7 +35,15 @@ static const char *const dag_markers[] = { dag_marker, "w/ failures", "failing" 
 static const char dag_reused[] = "reused";
 
 /* Directions through an edge cell index its character; round bends never read as boxes. */
-enum { DAG_U = 1, DAG_D = 2, DAG_L = 4, DAG_R = 8, DAG_CROSS = 16, DAG_ARROW = 17 };
+enum {
+	DAG_U = 1,
+	DAG_D = 2,
+	DAG_L = 4,
+	DAG_R = 8,
+	DAG_CROSS = 16,
+	DAG_ARROW = 17,
+	DAG_ARROW_L = 18
+};
 
 static const struct dag_glyph {
 	uint32_t uni;
@@ -60,6 +68,7 @@ static const struct dag_glyph {
 	/* Lines that cross without joining: the vertical wins, so no false junction shows. */
 	[DAG_CROSS] = { 0x2502, '|' },
 	[DAG_ARROW] = { 0x2192, '>' },
+	[DAG_ARROW_L] = { 0x2190, '<' },
 };
 
 enum dag_box_piece { DAG_TL, DAG_TR, DAG_BL, DAG_BR, DAG_HORIZ, DAG_VERT, DAG_PIECES };
@@ -1300,8 +1309,8 @@ dag_grid_add(struct dag_grid *gr, int y, int x, int mask)
 
 	if (y < 0 || y >= gr->rows || x < 0 || x >= gr->cols)
 		return;
-	if (mask == DAG_ARROW || gr->mask[i] == DAG_ARROW) {
-		gr->mask[i] = DAG_ARROW;
+	if (mask >= DAG_ARROW || gr->mask[i] >= DAG_ARROW) {
+		gr->mask[i] = (unsigned char)(mask >= DAG_ARROW ? mask : gr->mask[i]);
 		return;
 	}
 	gr->mask[i] |= (unsigned char)mask;
@@ -1714,6 +1723,256 @@ dag_draw_part(const struct render_ctx *rc, const struct osmo_workflow *wf,
 	}
 }
 
+/* ---- a wide layer wrapped into sub-columns ---- */
+
+/*
+ * A fan: one layer of groups (the bundle) after at most one source group and before at most one
+ * sink. Only this shape wraps, because a bus per sub-column then tells every edge the truth.
+ */
+struct dag_fan {
+	const struct dag_layout *l;
+	size_t src, sink; /* nodes; DAG_NONE when absent */
+	const size_t *items;
+	size_t n;
+	bool *in, *out; /* per item: an edge from the source, to the sink */
+	int iw;         /* an item's label: glyph, name, a space, counts */
+	int pitch;      /* columns from one sub-column to the next */
+	int per, n_sub; /* items per sub-column, sub-columns */
+	int top;        /* the first item's row: the source's bus is above it */
+	int rows, cols;
+};
+
+static bool
+dag_fan_find(const struct dag_layout *l, struct dag_fan *f)
+{
+	size_t sizes[3] = { 0 };
+	int k = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (l->n_layers < 2 || l->n_layers > 3 || l->n_nodes != l->n_groups)
+		return false;
+	for (int i = 0; i < l->n_layers; i++) {
+		sizes[i] = l->layer_start[i + 1] - l->layer_start[i];
+		if (sizes[i] > 1 && k >= 0)
+			return false;
+		if (sizes[i] > 1)
+			k = i;
+	}
+	/* A fan of three layers has its bundle in the middle. */
+	if (k < 0 || (l->n_layers == 3 && k != 1))
+		return false;
+	f->l = l;
+	f->src = k > 0 ? l->order[l->layer_start[k - 1]] : DAG_NONE;
+	f->sink = k + 1 < l->n_layers ? l->order[l->layer_start[k + 1]] : DAG_NONE;
+	f->items = l->order + l->layer_start[k];
+	f->n = sizes[k];
+	f->in = xcalloc(l->n_nodes, sizeof(*f->in));
+	f->out = xcalloc(l->n_nodes, sizeof(*f->out));
+	for (size_t s = 0; s < l->n_segs; s++) {
+		if (l->segs[s].from == f->src)
+			f->in[l->segs[s].to] = true;
+		if (l->segs[s].to == f->sink)
+			f->out[l->segs[s].from] = true;
+	}
+	return true;
+}
+
+static void
+dag_fan_free(struct dag_fan *f)
+{
+	free(f->in);
+	free(f->out);
+}
+
+/* Columns of a group's counts on one line, or of the word a reused group shows. */
+static int
+dag_fan_count_width(const struct osmo_workflow *wf, const struct dag_look *lk, size_t group)
+{
+	return lk->marks && dag_marked(lk->marks->reused, group)
+	               ? (int)strlen(dag_reused)
+	               : dag_count_width(&wf->groups[group]);
+}
+
+/*
+ * Sub-columns for the area: as few as keep the items within its rows, as many as its columns
+ * take. Sizes come from the names and the task totals, so polls do not move them. Returns
+ * false when one column would do.
+ */
+static bool
+dag_fan_fit(const struct osmo_workflow *wf, const struct dag_look *lk, struct dag_fan *f, int limit,
+            struct dag_rect area)
+{
+	int name = 0, cnt = 0, avail, most;
+
+	for (size_t i = 0; i < f->n; i++) {
+		size_t g = f->l->nodes[f->items[i]].group;
+		int w = 2 + (int)text_width(wf->groups[g].name ? wf->groups[g].name : "?");
+		int c = dag_fan_count_width(wf, lk, g);
+
+		name = w > name ? w : name;
+		cnt = c > cnt ? c : cnt;
+	}
+	f->iw = (name > limit ? limit : name) + 1 + cnt;
+	/* A bracket and an arrow, a space, the label, a lead-out, a bracket; a blank between. */
+	f->pitch = f->iw + 6;
+	f->top = f->src != DAG_NONE;
+	avail = area.rows - f->top - (f->sink != DAG_NONE);
+	avail = avail < 1 ? 1 : avail;
+	most = (area.cols + 1) / f->pitch;
+	f->n_sub = (int)((f->n + (size_t)avail - 1) / (size_t)avail);
+	if (f->n_sub > most)
+		f->n_sub = most;
+	if (f->n_sub < 2)
+		return false;
+	f->per = (int)((f->n + (size_t)f->n_sub - 1) / (size_t)f->n_sub);
+	f->n_sub = (int)((f->n + (size_t)f->per - 1) / (size_t)f->per);
+	f->rows = f->top + f->per + (f->sink != DAG_NONE);
+	f->cols = f->n_sub * f->pitch - 1;
+	return true;
+}
+
+/* Item i's column (its in-bracket) and row. */
+static void
+dag_fan_at(const struct dag_fan *f, size_t i, int *y, int *x)
+{
+	*x = (int)(i / (size_t)f->per) * f->pitch;
+	*y = f->top + (int)(i % (size_t)f->per);
+}
+
+/*
+ * The buses: the source's along the top, a bracket down each sub-column with an arrow to each
+ * item; each item's lead-out into its sub-column's bracket, and those along the bottom into the
+ * sink. An item without the edge gets neither arrow nor lead-out.
+ */
+static void
+dag_fan_lines(const struct dag_fan *f, struct dag_grid *gr, int sink_end)
+{
+	int bottom = f->rows - 1, last_in = 0, last_out = 0;
+
+	for (int j = 0; j < f->n_sub; j++) {
+		int x0 = j * f->pitch, ox = x0 + f->iw + 4, first = -1;
+
+		for (size_t i = (size_t)j * (size_t)f->per;
+		     i < f->n && i < (size_t)(j + 1) * (size_t)f->per; i++) {
+			int y, x;
+
+			dag_fan_at(f, i, &y, &x);
+			if (f->src != DAG_NONE && f->in[f->items[i]]) {
+				for (int r = f->top - 1; r < y; r++)
+					dag_grid_add(gr, r, x, DAG_D);
+				for (int r = f->top; r <= y; r++)
+					dag_grid_add(gr, r, x, DAG_U);
+				dag_grid_add(gr, y, x, DAG_R);
+				dag_grid_add(gr, y, x + 1, DAG_ARROW);
+				last_in = x;
+			}
+			if (f->sink != DAG_NONE && f->out[f->items[i]]) {
+				dag_grid_add(gr, y, ox - 1, DAG_L | DAG_R);
+				dag_grid_add(gr, y, ox, DAG_L);
+				first = first < 0 ? y : first;
+			}
+		}
+		if (first < 0)
+			continue;
+		for (int r = first; r < bottom; r++)
+			dag_grid_add(gr, r, ox, DAG_D);
+		for (int r = first + 1; r <= bottom; r++)
+			dag_grid_add(gr, r, ox, DAG_U);
+		last_out = ox;
+	}
+	if (f->src != DAG_NONE && last_in > 0) {
+		dag_grid_add(gr, 0, 0, DAG_R);
+		dag_grid_hline(gr, 0, 1, last_in - 1);
+		dag_grid_add(gr, 0, last_in, DAG_L);
+	} else if (f->src != DAG_NONE) {
+		dag_grid_add(gr, 0, 0, DAG_R);
+	}
+	if (f->sink != DAG_NONE && last_out > 0) {
+		dag_grid_add(gr, bottom, sink_end, DAG_ARROW_L);
+		dag_grid_hline(gr, bottom, sink_end + 1, last_out - 1);
+		dag_grid_add(gr, bottom, last_out, DAG_L);
+	}
+}
+
+/* The source or sink on its bus: " ● name  3/4 ", in at most room columns; returns its columns. */
+static int
+dag_fan_end_cols(const struct osmo_workflow *wf, const struct dag_look *lk, size_t group, int room,
+                 int *name_w)
+{
+	const struct osmo_group *g = &wf->groups[group];
+	int cnt = dag_fan_count_width(wf, lk, group);
+	int name = 2 + (int)text_width(g->name ? g->name : "?");
+	int cols = 1 + name + 2 + cnt + 1;
+
+	if (cols > room) {
+		name -= cols - room;
+		cols = room;
+	}
+	*name_w = name;
+	return cols;
+}
+
+/* Records where a drawn group is, when it is the selected one. */
+static void
+dag_fan_selected(const struct dag_look *lk, size_t group, struct dag_rect at,
+                 struct dag_extent *ext)
+{
+	if ((int)group == lk->selected)
+		ext->selected = at;
+}
+
+static void
+dag_draw_fan(const struct render_ctx *rc, const struct osmo_workflow *wf, const struct dag_fan *f,
+             const struct dag_look *lk, const struct dag_draw *d, struct dag_extent *ext)
+{
+	struct dag_grid gr = { .rows = f->rows, .cols = f->cols };
+	const struct dag_layout *l = f->l;
+	int src_cols = 0, sink_cols = 0, src_name = 0, sink_name = 0;
+
+	/* The source sits on its bus after "╭─"; the sink before the sub-columns' first lead-out. */
+	if (f->src != DAG_NONE)
+		src_cols =
+		        dag_fan_end_cols(wf, lk, l->nodes[f->src].group, f->pitch - 3, &src_name);
+	if (f->sink != DAG_NONE)
+		sink_cols =
+		        dag_fan_end_cols(wf, lk, l->nodes[f->sink].group, f->iw + 3, &sink_name);
+	gr.mask = xcalloc((size_t)gr.rows * (size_t)gr.cols, sizeof(*gr.mask));
+	gr.joined = xcalloc((size_t)gr.rows * (size_t)gr.cols, sizeof(*gr.joined));
+	dag_fan_lines(f, &gr, sink_cols);
+	for (int y = 0; y < gr.rows; y++)
+		for (int x = 0; x < gr.cols; x++) {
+			int mask = dag_grid_at(&gr, y, x);
+
+			if (mask)
+				dag_put_glyph(d, y, x, &dag_glyphs[mask], STYLE_DIM);
+		}
+	free(gr.mask);
+	free(gr.joined);
+	if (f->src != DAG_NONE) {
+		size_t g = l->nodes[f->src].group;
+
+		/* Over the bus: the line shows through only where the label has no text. */
+		for (int x = 2; x < 2 + src_cols; x++)
+			dag_put(d, 0, x, ' ', STYLE_NORMAL);
+		dag_draw_line(rc, d, wf, g, lk, 0, 2, src_name, src_cols);
+		dag_fan_selected(lk, g, (struct dag_rect){ 0, 2, 1, src_cols }, ext);
+	}
+	if (f->sink != DAG_NONE) {
+		size_t g = l->nodes[f->sink].group;
+
+		dag_draw_line(rc, d, wf, g, lk, f->rows - 1, 0, sink_name, sink_cols);
+		dag_fan_selected(lk, g, (struct dag_rect){ f->rows - 1, 0, 1, sink_cols }, ext);
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		size_t g = l->nodes[f->items[i]].group;
+		int y, x, cnt = dag_fan_count_width(wf, lk, g);
+
+		dag_fan_at(f, i, &y, &x);
+		dag_draw_line(rc, d, wf, g, lk, y, x + 2, f->iw - 1 - cnt, f->iw + 2);
+		dag_fan_selected(lk, g, (struct dag_rect){ y, x + 2, 1, f->iw + 2 }, ext);
+	}
+}
+
 /* The most columns a name's line may take: more as the area widens, so names are cut less. */
 static int
 dag_name_limit(int cols)
@@ -1736,6 +1995,7 @@ dag_render(const struct render_ctx *rc, const struct osmo_workflow *wf, const st
 	size_t n_parts;
 	int rows, cols, limit = dag_name_limit(area.cols);
 	bool compact = false;
+	struct dag_fan fan;
 
 	if (!ext)
 		ext = &unused;
@@ -1778,6 +2038,23 @@ dag_render(const struct render_ctx *rc, const struct osmo_workflow *wf, const st
 		limit = limit - 2 < DAG_W_CUT ? DAG_W_CUT : limit - 2;
 		dag_parts_unpack(parts, n_parts);
 		dag_parts_pack(wf, parts, n_parts, &lk, compact, limit, area.cols, &rows, &cols);
+	}
+	/* One layer too long for the rows: it wraps into sub-columns, when buses draw it true. */
+	if (rows > area.rows && n_parts == 1 && dag_fan_find(&parts[0].l, &fan)) {
+		if (dag_fan_fit(wf, &lk, &fan, limit, area)) {
+			ext->rows = fan.rows;
+			ext->cols = fan.cols;
+			ext->compact = ext->wrapped = true;
+			ext->pan_row = d.pan_row = dag_clamp(pan_row, fan.rows - area.rows);
+			ext->pan_col = d.pan_col = dag_clamp(pan_col, fan.cols - area.cols);
+			dag_draw_fan(rc, wf, &fan, &lk, &d, ext);
+			dag_fan_free(&fan);
+			dag_parts_unpack(parts, n_parts);
+			dag_parts_free(parts, n_parts);
+			free(shared);
+			return;
+		}
+		dag_fan_free(&fan);
 	}
 	/* Panning sideways needs room for two layers, up and down for a box. */
 	if ((cols > area.cols && area.cols < DAG_MIN_COLS) ||

@@ -137,6 +137,14 @@ view_dag_graph(struct app *a, const struct render_ctx *rc, struct canvas *body, 
 	for (int r = top - 1; r < body->rows; r++)
 		canvas_fill(body, r, 0, body->cols, ' ', STYLE_NORMAL);
 	dag_render(rc, wf, l, marks, sel_group, d->pan_row, d->pan_col, body, area, &ext);
+	/*
+	 * A wrapped layer a few rows short takes the tasks' rows when that shows all of it, the
+	 * join too: the selected group's line says its state, and the table is a d away.
+	 */
+	if (ext.wrapped && ext.rows > area.rows && ext.rows <= room) {
+		area.rows = ext.rows;
+		dag_render(rc, wf, l, marks, sel_group, d->pan_row, d->pan_col, body, area, &ext);
+	}
 	/* Keep the selected group on screen. */
 	if (ext.selected.rows && (ext.selected.col < ext.pan_col ||
 	                          ext.selected.col + ext.selected.cols > ext.pan_col + area.cols ||

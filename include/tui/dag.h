@@ -79,13 +79,15 @@ struct dag_extent {
 	struct dag_rect selected; /* the selected group in drawing coordinates; rows 0 if none */
 	bool tree;                /* drawn as the indented tree */
 	bool compact;             /* groups as one line each, not boxes */
+	bool wrapped;             /* a layer too long for the rows wrapped into sub-columns */
 };
 
 /*
  * Draws the groups as boxes in layers left to right with edges between them into area of c,
  * panned by (pan_row, pan_col) when the drawing is larger; selected_group (-1: none) is
  * highlighted. Unconnected parts sit side by side, wrapping at the area's width; when boxes
- * are taller than the area, groups are one line each. A cycle, a layout that does not match
+ * are taller than the area, groups are one line each. A fan (one group, a layer, one group)
+ * still taller wraps its layer into sub-columns, a bus along the top and bottom. A cycle, a layout that does not match
  * wf, or an area too small for two layers side by side gives an indented tree (upstream →
  * downstream) instead, which fits any width. marks may be NULL. ext (may be NULL) gets the
  * drawing's size and where the selected group is.

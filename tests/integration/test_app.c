@@ -42,6 +42,8 @@ static const char *const appt_routes[] = {
 	"GET /api/workflow/llm-finetune-16 200 application/json "
 	"@workflow_query_failed_evicted.json",
 	"GET /api/workflow/llm-finetune-18 200 application/json @workflow_query_small.json",
+	/* Recorded from osmo-local: prepare-group, forty shard groups, merge-group. */
+	"GET /api/workflow/shards-1 200 application/json @workflow_query_shards.json",
 	/* Recorded from osmo-local: a pipeline whose train-b failed, restarted (it failed again). */
 	"GET /api/workflow/restart-pipeline-2 200 application/json @workflow_query_restarted.json",
 	"GET /api/workflow/restart-pipeline-1 200 application/json "
@@ -404,6 +406,31 @@ test_list_frames(void **state)
 	/* Down to the last row with more_entries: the next page is asked for. */
 	appt_keys(t, "jjj");
 	assert_true(appt_logged(t, "limit=400"));
+}
+
+/*
+ * Forty shards between two groups: at 80x24 they wrap into sub-columns that take the tasks'
+ * rows, so the join shows; j moves the selection down the first and into the second.
+ */
+static void
+test_dag_wrapped_fan(void **state)
+{
+	struct appt *t = *state;
+	const struct osmo_task *task;
+	const struct osmo_group *g;
+
+	appt_open(t, APP_START_WORKFLOW, "shards-1");
+	appt_keys(t, "d");
+	appt_golden(t, "app_dag_shards_80x24.txt", 24, 80);
+	/* A group's row and its task's in the table: 15 shards down is the second sub-column. */
+	for (int i = 0; i < 1 + 2 * 15; i++)
+		appt_keys(t, "j");
+	g = view_table_selected(t->a, &task);
+	assert_non_null(g);
+	assert_string_equal(g->name, "shard-15-group");
+	appt_golden(t, "app_dag_shards_80x24_selected.txt", 24, 80);
+	appt_shows(t, 24, 80, "merge-group");
+	appt_golden(t, "app_dag_shards_120x36.txt", 36, 120);
 }
 
 /* How many requests so far hold needle. */
@@ -1541,6 +1568,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_from_config, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_restart_dag_reused_groups, appt_setup,
 		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_dag_wrapped_fan, appt_setup, appt_teardown),
 		cmocka_unit_test_setup_teardown(test_workflow_table_and_dag, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_through_dialog, appt_setup,

@@ -293,20 +293,37 @@ test_wide(void **state)
 	assert_int_equal(l.nodes[51].layer, 2);
 	dag_layout_free(&l);
 
-	/* Fifty boxes would take 249 rows: one line per group instead. */
-	ext = test_render(&wf, &(struct test_view){ "dag_wide_80x24_top", 24, 80, false, false, -1,
-	                                            0, 0, NULL, 0 });
+	/* Fifty lines would take 50 rows: the shards wrap into sub-columns, buses to both ends. */
+	ext = test_render(&wf, &(struct test_view){ "dag_wide_80x24", 24, 80, false, false, -1, 0,
+	                                            0, NULL, 0 });
 	assert_false(ext.tree);
-	assert_true(ext.compact);
-	assert_int_equal(ext.rows, 50);
-	/* The middle, where setup and merge sit level with the shards around them. */
-	ext = test_render(&wf, &(struct test_view){ "dag_wide_80x24_mid", 24, 80, false, false, 26,
-	                                            13, 0, NULL, 0 });
-	assert_int_equal(ext.pan_row, 13);
-	assert_int_equal(ext.selected.row, 25);
-	ext = test_render(&wf, &(struct test_view){ "dag_wide_80x24_end", 24, 80, false, false, -1,
-	                                            100000, 0, NULL, 0 });
-	assert_int_equal(ext.pan_row, ext.rows - 24);
+	assert_true(ext.wrapped);
+	assert_int_equal(ext.rows, 1 + 17 + 1);
+	assert_true(ext.cols <= 80);
+	/* The 15 rows the monitor leaves it; shard-14 heads the second sub-column, highlighted. */
+	ext = test_render(&wf, &(struct test_view){ "dag_wide_80x24_selected", 24, 80, false, true,
+	                                            14, 0, 0, NULL, 15 });
+	assert_true(ext.wrapped);
+	assert_int_equal(ext.rows, 15);
+	assert_true(ext.cols <= 80);
+	assert_int_equal(ext.selected.row, 1);
+	assert_true(ext.selected.col > 0);
+	assert_int_equal(ext.selected.rows, 1);
+	ext = test_render(&wf, &(struct test_view){ "dag_wide_80x24_ascii", 24, 80, true, false, -1,
+	                                            0, 0, NULL, 15 });
+	assert_true(ext.wrapped);
+	ext = test_render(&wf, &(struct test_view){ "dag_wide_120x36", 36, 120, false, false, -1, 0,
+	                                            0, NULL, 0 });
+	assert_true(ext.wrapped);
+	assert_true(ext.rows <= 36);
+	/* Two sub-columns at most in 40 columns: the rest pans, the selection stays findable. */
+	ext = test_render(&wf, &(struct test_view){ "dag_wide_40x12", 12, 40, false, false, 40, 99,
+	                                            0, NULL, 0 });
+	assert_true(ext.wrapped);
+	assert_false(ext.tree);
+	assert_true(ext.cols <= 40);
+	assert_int_equal(ext.pan_row, ext.rows - 12);
+	assert_true(ext.selected.row >= ext.pan_row && ext.selected.row < ext.pan_row + 12);
 	osmo_workflow_free(&wf);
 }
 
