@@ -383,9 +383,9 @@ echo "bench took ${took} s; load average at the end: $(cut -d' ' -f1-3 /proc/loa
 	d_ms=$(med "$tmp/decode.fresh") j_ms=$(med "$tmp/cjson")
 	echo
 	echo "Where the 10k snapshot's $(fmt %.0f "$s_ms") ms go, from the medians above: the fetch as curl does"
-	echo "it $(fmt %.0f "$f_ms") ms; the decode in a fresh process $(fmt %.0f "$d_ms") ms, of which cJSON's own parse and"
-	echo "delete $(fmt %.0f "$j_ms") ms; the rest (start, rendering, exit) $(fmt %.0f "$(calc "$s_ms - $f_ms - $d_ms")") ms. The profiles below say"
-	echo "which functions."
+	echo "it $(fmt %.0f "$f_ms") ms; the decode in a fresh process $(fmt %.0f "$d_ms") ms (yajl's tokenizer alone"
+	echo "$(fmt %.0f "$(med "$tmp/yajl")") ms; cJSON's parse and delete, which the decoder no longer uses, $(fmt %.0f "$j_ms") ms); the rest"
+	echo "(start, rendering, exit) $(fmt %.0f "$(calc "$s_ms - $f_ms - $d_ms")") ms. The profiles below say which functions."
 	echo
 	echo "## The gaps, and why"
 	echo
@@ -397,13 +397,13 @@ echo "bench took ${took} s; load average at the end: $(cut -d' ' -f1-3 /proc/loa
 	echo "  the gap needs a faster tokenizer than any C JSON library Debian ships (simdjson is C++)"
 	echo "  or a model that keeps pointers into the answer instead of copies."
 	echo "- **10k snapshot RSS** meets its target since the decoder builds no tree (61 MB before)."
-	echo "- **Decode MB/s** holds the whole decode (tokenizer, one copy per string, freeing the"
-	echo "  model it replaces) to the refresh's 25 ms: the first point's reasons are its reasons."
 	echo "- **Watching the 10k workflow**: every poll fetches and decodes the whole answer, as the"
 	echo "  service offers nothing smaller that still has the tasks (skip_groups drops them, and"
 	echo "  an answer's duration changes at every poll, so there is nothing to compare cheaply)."
-	echo "  The cost per poll is the decode above plus the table's update; its peak RSS is two"
-	echo "  models (the old one is compared with the new for what changed) and the answer's bytes."
+	echo "  Its CPU is the decode above plus the table's update. Its peak RSS holds, for a moment"
+	echo "  in each poll, two models (the old one is compared with the new for what changed, the"
+	echo "  marks and notifications come from that) and the answer's bytes (kept for the cache):"
+	echo "  about 10 MB each over the process's own 9 MB."
 	echo
 	echo "## Sources"
 	echo
