@@ -136,6 +136,9 @@ view_table_selected(const struct app *a, const struct osmo_task **task)
 
 /* The PENDING workflows of the pool submitted before this one: at most this many are asked. */
 #define VIEW_TABLE_AHEAD_MAX 100
+/* A workflow this young that is not running yet is looked at this often. */
+#define VIEW_TABLE_YOUNG_MS      60000
+#define VIEW_TABLE_YOUNG_POLL_MS 2000
 
 static void
 view_table_drop_wait(struct app *a)
@@ -387,6 +390,12 @@ view_table_done(void *ctx, struct api_result *res)
 			t->fast_until = 0;
 		if (now < t->fast_until && t->sync.next_due_ms > now + 1000)
 			t->sync.next_due_ms = now + 1000;
+		/* Just submitted and not running yet: it starts within seconds, or says why not; a
+		 * queued workflow's pace would show it PENDING long after it runs. */
+		if (osmo_status_is_alive(t->data.status) && t->data.status != OSMO_RUNNING &&
+		    t->data.submit_ms && app_now(a) - t->data.submit_ms < VIEW_TABLE_YOUNG_MS &&
+		    t->sync.next_due_ms > now + VIEW_TABLE_YOUNG_POLL_MS)
+			t->sync.next_due_ms = now + VIEW_TABLE_YOUNG_POLL_MS;
 		app_set_err(a, NULL);
 		view_dag_want_ancestors(a);
 		view_stream_workflow_changed(a);

@@ -1389,6 +1389,35 @@ test_new_workflow_followed_fast(void **state)
 	appt_shows(t, 30, 120, "    name: llm-finetune");
 }
 
+/*
+ * A workflow submitted less than a minute ago and not running yet is looked at every 2 s, not
+ * at a queued workflow's pace: it starts within seconds, and a monitor opened on it at once
+ * showed it PENDING for 15 s while it ran. An older one keeps the queued pace.
+ */
+static void
+test_young_pending_polled_fast(void **state)
+{
+	struct appt *t = *state;
+	int64_t now;
+
+	appt_open(t, APP_START_WORKFLOW, "llm-finetune-18");
+	now = clock_mono_ms();
+	assert_true(t->a->wf.sync.next_due_ms > now + 5000);
+	/* The pending fixture was submitted at 16:20:04.53: twenty seconds later. */
+	assert_int_equal(osmo_time_parse("2026-08-18T16:20:24", &t->o.at_ms), 0);
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	assert_int_equal(t->a->wf.data.status, OSMO_PENDING);
+	now = clock_mono_ms();
+	assert_true(t->a->wf.sync.next_due_ms <= now + 2000);
+	/* Ten minutes after its submit: the queued pace again. */
+	assert_int_equal(osmo_time_parse(APPT_AT, &t->o.at_ms), 0);
+	app_key(t->a, SCREEN_CTRL('r'));
+	assert_int_equal(app_settle(t->a, clock_mono_ms() + 10000), 0);
+	now = clock_mono_ms();
+	assert_true(t->a->wf.sync.next_due_ms > now + 5000);
+}
+
 /* A PENDING workflow's header says why it waits: one GET /api/pool_quota for its pool and one
  * list of its pool's PENDING workflows submitted before it (the page says there are more). */
 static void
@@ -1609,6 +1638,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_workflow_asked_once, appt_setup,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_new_workflow_followed_fast, appt_setup_pending,
+		                                appt_teardown),
+		cmocka_unit_test_setup_teardown(test_young_pending_polled_fast, appt_setup_pending,
 		                                appt_teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after_holds_polls, appt_setup,
 		                                appt_teardown),
