@@ -12,6 +12,8 @@
 
 /* Lines kept: only what a reconnect's replay is matched against. */
 #define FOLLOW_RING 256
+/* How often the list row's headline is counted again from the tasks' counters. */
+#define FOLLOW_HEAD_MS 1000
 /* How often the running tasks are looked at for a silence: one is minutes long. */
 #define FOLLOW_CHECK_MS 10000
 
@@ -187,23 +189,21 @@ follow_check(struct app *a)
 	strv_free(&words);
 }
 
-bool
-follow_headline(const struct app *a, struct view_headline *h)
+/* The headline from every running task's counter: the latest ETA, else the least done. */
+static void
+follow_head(const struct app *a, struct view_headline *h)
 {
-	const struct log_progress *lp = follow_progress(a);
+	const struct log_progress *lp = a->follow.progress;
 	const struct osmo_workflow *wf = &a->wf.data;
 
-	*h = (struct view_headline){ .workflow = a->wf.id, .fraction = -1, .eta_ms = -1 };
-	if (!lp || !follow_live(a))
-		return false;
-	h->silent = a->follow.stalled.n;
+	*h = (struct view_headline){ .fraction = -1, .eta_ms = -1 };
 	for (size_t g = 0; g < wf->n_groups; g++)
 		for (size_t i = 0; i < wf->groups[g].n_tasks; i++) {
 			const struct osmo_task *t = &wf->groups[g].tasks[i];
-			const struct log_progress_task *p = log_progress_task(lp, t->name);
+			const struct log_progress_task *p;
 
-			/* The run ends with its slowest task: the latest ETA, else the least done. */
-			if (t->status != OSMO_RUNNING || !p || p->kind == LOG_PROGRESS_NONE)
+			if (t->status != OSMO_RUNNING || !(p = log_progress_task(lp, t->name)) ||
+			    p->kind == LOG_PROGRESS_NONE)
 				continue;
 			if (h->fraction < 0 || p->eta_ms > h->eta_ms ||
 			    (h->eta_ms < 0 && p->fraction < h->fraction)) {
@@ -211,6 +211,27 @@ follow_headline(const struct app *a, struct view_headline *h)
 				h->eta_ms = p->eta_ms;
 			}
 		}
+}
+
+bool
+follow_headline(struct app *a, struct view_headline *h)
+{
+	struct follow *f = &a->follow;
+	int64_t now = clock_mono_ms();
+
+	if (!follow_progress(a) || !follow_live(a)) {
+		*h = (struct view_headline){ .workflow = a->wf.id, .fraction = -1, .eta_ms = -1 };
+		return false;
+	}
+	/* Each running task's counter is looked up by name: once a second is enough for a row
+	 * that a busy log would otherwise recount at every frame. */
+	if (!f->head_ms || now - f->head_ms >= FOLLOW_HEAD_MS) {
+		follow_head(a, &f->head);
+		f->head_ms = now;
+	}
+	*h = f->head;
+	h->workflow = a->wf.id;
+	h->silent = f->stalled.n;
 	return h->fraction >= 0 || h->silent;
 }
 

@@ -4,18 +4,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Any entry of name, counted or not; -1 when there is none. */
+static long
+tally_index(const struct tally *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static const struct tally_entry *
+tally_entry(const struct tally *t, const char *name)
+{
+	long i = tally_index(t, name);
+
+	return i < 0 ? NULL : &t->v[i];
+}
+
+/* name's entry, made when there is none (in the least recently counted's place when full). */
 static struct tally_entry *
 tally_slot(struct tally *t, const char *name)
 {
+	long at = tally_index(t, name);
 	size_t oldest = 0;
 
-	for (size_t i = 0; i < t->n; i++) {
-		if (strcmp(t->v[i].name, name) == 0)
-			return &t->v[i];
-		if (t->v[i].counted_ms < t->v[oldest].counted_ms)
-			oldest = i;
-	}
+	if (at >= 0)
+		return &t->v[at];
 	if (t->n == TALLY_MAX) {
+		for (size_t i = 1; i < t->n; i++)
+			if (t->v[i].counted_ms < t->v[oldest].counted_ms)
+				oldest = i;
 		free(t->v[oldest].name);
 		t->v[oldest] = (struct tally_entry){ .name = xstrdup(name) };
 		return &t->v[oldest];
@@ -24,16 +43,6 @@ tally_slot(struct tally *t, const char *name)
 		t->v = xcalloc(TALLY_MAX, sizeof(*t->v));
 	t->v[t->n].name = xstrdup(name);
 	return &t->v[t->n++];
-}
-
-/* Any entry of name, counted or not. */
-static const struct tally_entry *
-tally_entry(const struct tally *t, const char *name)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (strcmp(t->v[i].name, name) == 0)
-			return &t->v[i];
-	return NULL;
 }
 
 void

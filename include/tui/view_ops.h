@@ -279,8 +279,10 @@ struct follow {
 	struct log_progress *progress;
 	struct sync_item sync;
 	unsigned long req;
-	struct strv stalled; /* tasks whose silence was told, until they log again */
-	int64_t checked_ms;  /* when the running tasks were last looked at for one */
+	struct strv stalled;       /* tasks whose silence was told, until they log again */
+	int64_t checked_ms;        /* when the running tasks were last looked at for one */
+	struct view_headline head; /* the list row's, as counted at head_ms (monotonic) */
+	int64_t head_ms;
 };
 
 /* The notifications view: its selection in the log, newest first. */
@@ -417,7 +419,7 @@ void app_page_move(struct view_page *p, int delta, bool absolute);
 /* follow.c */
 bool follow_wanted(struct app *a);
 /* The followed workflow's headline for its list row; false when its log says nothing. */
-bool follow_headline(const struct app *a, struct view_headline *h);
+bool follow_headline(struct app *a, struct view_headline *h);
 void follow_connect(struct app *a);
 /* The progress of the open workflow's tasks; NULL when none is known. */
 const struct log_progress *follow_progress(const struct app *a);
