@@ -314,6 +314,14 @@ osmo_workflow_find_task(const struct osmo_workflow *wf, const char *name,
 	return best;
 }
 
+char *
+osmo_workflow_parent_id(const struct osmo_workflow *wf)
+{
+	if (!wf->parent_name || !*wf->parent_name || !wf->has_parent_job_id)
+		return NULL;
+	return xasprintf("%s-%d", wf->parent_name, wf->parent_job_id);
+}
+
 const struct osmo_task *
 osmo_group_lead(const struct osmo_group *g)
 {

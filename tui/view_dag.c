@@ -44,15 +44,6 @@ view_dag_free(struct app *a)
 	a->dag.anc_failed = NULL;
 }
 
-/* The ID of the workflow wf was restarted or resubmitted from; NULL: none. Caller frees. */
-static char *
-view_dag_parent_id(const struct osmo_workflow *wf)
-{
-	if (!wf->parent_name || !*wf->parent_name || !wf->has_parent_job_id)
-		return NULL;
-	return xasprintf("%s-%d", wf->parent_name, wf->parent_job_id);
-}
-
 static void
 view_dag_ancestor_done(void *ctx, struct api_result *res)
 {
@@ -85,12 +76,12 @@ view_dag_want_ancestors(struct app *a)
 
 	if (!a->wf.have || !a->wf.graph)
 		return;
-	parent = view_dag_parent_id(&a->wf.data);
+	parent = osmo_workflow_parent_id(&a->wf.data);
 	/* Another workflow's chain: start over. */
 	if ((d->n_anc && (!parent || strcmp(parent, d->anc_id[0]) != 0)) ||
 	    (!d->n_anc && d->anc_req && (!parent || strcmp(parent, d->anc_asking) != 0)))
 		view_dag_drop_ancestors(a);
-	id = d->n_anc ? view_dag_parent_id(&d->anc[d->n_anc - 1]) : parent;
+	id = d->n_anc ? osmo_workflow_parent_id(&d->anc[d->n_anc - 1]) : parent;
 	if (id != parent)
 		free(parent);
 	if (!id || d->anc_req || d->n_anc == VIEW_DAG_ANCESTORS ||

@@ -160,11 +160,7 @@ view_stream_workflow_changed(struct app *a)
 static char *
 view_stream_parent(const struct app *a)
 {
-	const struct osmo_workflow *wf = &a->wf.data;
-
-	return a->wf.have && wf->parent_name && wf->has_parent_job_id
-	               ? xasprintf("%s-%d", wf->parent_name, wf->parent_job_id)
-	               : NULL;
+	return a->wf.have ? osmo_workflow_parent_id(&a->wf.data) : NULL;
 }
 
 static void

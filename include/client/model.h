@@ -188,6 +188,9 @@ const struct osmo_group *osmo_workflow_find_group(const struct osmo_workflow *wf
 /* The newest retry of the named task anywhere in the workflow, or NULL. */
 const struct osmo_task *osmo_workflow_find_task(const struct osmo_workflow *wf, const char *name,
                                                 const struct osmo_group **group_out);
+/* The ID of the workflow wf was restarted or resubmitted from ("name-job"); NULL: none.
+ * Caller frees. */
+char *osmo_workflow_parent_id(const struct osmo_workflow *wf);
 const struct osmo_task *osmo_group_lead(const struct osmo_group *g);
 /* Whether g's task row i is its task's newest retry (the first row of its name). */
 bool osmo_task_newest(const struct osmo_group *g, size_t i);
