@@ -6,6 +6,10 @@ dir=$(dirname "$0")/../tests/e2e
 failed=""
 total=0
 began=$(date +%s)
+# The scenarios keep what osmotop caches in their own directories: none may add to the user's.
+cache=${XDG_STATE_HOME:-$HOME/.local/state}/osmotop/cache
+cached() { ls "$cache" 2>/dev/null | wc -l; }
+cached_before=$(cached)
 for t in "$dir"/*.sh; do
 	[ -e "$t" ] || continue
 	case "$(basename "$t")" in lib.sh) continue ;; esac
@@ -15,6 +19,8 @@ for t in "$dir"/*.sh; do
 	timeout -k 5 180 sh "$t" || failed="$failed $(basename "$t")"
 	echo "== e2e: $(basename "$t") took $(($(date +%s) - start))s"
 done
+[ "$(cached)" -le "$cached_before" ] ||
+	failed="$failed (osmotop cached under $cache: a scenario ran without its own XDG_STATE_HOME)"
 if [ -n "$failed" ]; then
 	echo "e2e: FAILED:$failed" >&2
 	exit 1

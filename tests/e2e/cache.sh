@@ -3,7 +3,6 @@
 # replaces it.
 . "$(dirname "$0")/lib.sh"
 
-export XDG_STATE_HOME="$tmp/xdg-state"
 e2e_server
 e2e_run "$top/examples/serial.yaml"
 e2e_wait_service "COMPLETED +$wf" 30

@@ -6,6 +6,10 @@ build=${BUILD:-build}
 export LC_ALL=C.UTF-8
 top=${top:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d /tmp/osmotop-e2e-XXXXXX)
+# The scenario's own last-known state and configuration: a list cached by another run whose
+# server had the same port put the cursor on that run's rows, and a user's config.yaml would
+# change the keys and columns the scenarios expect.
+export XDG_STATE_HOME="$tmp/xdg-state" XDG_CONFIG_HOME="$tmp/xdg-config"
 sock="osmotop-e2e-$$"
 server_pid=""
 e2e_target=e2e # the tmux session e2e_keys, e2e_wait and e2e_fail talk to (e2e_use)
